@@ -1,0 +1,10 @@
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+void     kf_gcrypt_init       (void);
+gboolean kf_gcrypt_is_ready   (void);
+
+G_END_DECLS
