@@ -51,12 +51,14 @@ vectors_load (Vectors *v)
   lines = g_strsplit (contents, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
-      g_auto(GStrv) words = g_strsplit_set (lines[i], " ", -1);
-      const char *name = words[0];
+      g_auto(GStrv) words = NULL;
+      const char *name;
       const char *value = NULL;
 
-      if (name[0] == '#' || name[0] == '\0')
+      if (lines[i][0] == '#' || lines[i][0] == '\0')
         continue;
+      words = g_strsplit_set (lines[i], " ", -1);
+      name = words[0];
       for (guint j = 1; words[j] != NULL && value == NULL; j++)
         if (words[j][0] != '\0')
           value = words[j];
@@ -113,7 +115,8 @@ run_cipher (KfCipherMode       mode,
 
   while (pos < in_len)
     {
-      gsize n = splits ? MIN (splits[piece++ % n_splits], in_len - pos) : in_len - pos;
+      gsize want = splits ? splits[piece++ % n_splits] : in_len;
+      gsize n = MIN (want, in_len - pos);
       guint8 *buf = g_malloc (n + KF_CIPHER_BLOCK_SIZE);
 
       if (!kf_cipher_update (cipher, in + pos, n, buf, n + KF_CIPHER_BLOCK_SIZE, &out_len, error))
