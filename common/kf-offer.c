@@ -1,0 +1,224 @@
+/* kf-offer.c: what a receiver is shown before it accepts a file (step 9)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Immutable.  The sender's id and name come from the key manager; the file
+ * name and the plain size come from the first record of the peer link,
+ * authenticated, and the name is already sanitised (a safe basename); the
+ * encrypted size is what the chosen mode makes of the plain size.
+ */
+
+#include "config.h"
+
+#include "kf-enums.h"
+#include "kf-offer.h"
+
+struct _KfOffer
+{
+  GObject       parent_instance;
+
+  guint         sender_id;
+  char         *sender_name;
+  char         *file_name;
+  guint64       plain_size;
+  guint64       encrypted_size;
+  KfCipherMode  mode;
+};
+
+G_DEFINE_FINAL_TYPE (KfOffer, kf_offer, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_SENDER_ID,
+  PROP_SENDER_NAME,
+  PROP_FILE_NAME,
+  PROP_PLAIN_SIZE,
+  PROP_ENCRYPTED_SIZE,
+  PROP_MODE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/*
+ * kf_offer_new:
+ *
+ * Returns: (transfer full): an offer of @file_name (a sanitised basename).
+ */
+KfOffer *
+kf_offer_new (guint         sender_id,
+              const char   *sender_name,
+              const char   *file_name,
+              guint64       plain_size,
+              guint64       encrypted_size,
+              KfCipherMode  mode)
+{
+  g_return_val_if_fail (sender_name != NULL, NULL);
+  g_return_val_if_fail (file_name != NULL, NULL);
+
+  return g_object_new (KF_TYPE_OFFER,
+                       "sender-id", sender_id,
+                       "sender-name", sender_name,
+                       "file-name", file_name,
+                       "plain-size", plain_size,
+                       "encrypted-size", encrypted_size,
+                       "mode", mode,
+                       NULL);
+}
+
+guint
+kf_offer_get_sender_id (KfOffer *self)
+{
+  g_return_val_if_fail (KF_IS_OFFER (self), 0);
+
+  return self->sender_id;
+}
+
+const char *
+kf_offer_get_sender_name (KfOffer *self)
+{
+  g_return_val_if_fail (KF_IS_OFFER (self), NULL);
+
+  return self->sender_name;
+}
+
+const char *
+kf_offer_get_file_name (KfOffer *self)
+{
+  g_return_val_if_fail (KF_IS_OFFER (self), NULL);
+
+  return self->file_name;
+}
+
+guint64
+kf_offer_get_plain_size (KfOffer *self)
+{
+  g_return_val_if_fail (KF_IS_OFFER (self), 0);
+
+  return self->plain_size;
+}
+
+guint64
+kf_offer_get_encrypted_size (KfOffer *self)
+{
+  g_return_val_if_fail (KF_IS_OFFER (self), 0);
+
+  return self->encrypted_size;
+}
+
+KfCipherMode
+kf_offer_get_mode (KfOffer *self)
+{
+  g_return_val_if_fail (KF_IS_OFFER (self), KF_CIPHER_MODE_CBC);
+
+  return self->mode;
+}
+
+static void
+kf_offer_finalize (GObject *object)
+{
+  KfOffer *self = KF_OFFER (object);
+
+  g_free (self->sender_name);
+  g_free (self->file_name);
+
+  G_OBJECT_CLASS (kf_offer_parent_class)->finalize (object);
+}
+
+static void
+kf_offer_get_property (GObject    *object,
+                       guint       prop_id,
+                       GValue     *value,
+                       GParamSpec *pspec)
+{
+  KfOffer *self = KF_OFFER (object);
+
+  switch (prop_id)
+    {
+    case PROP_SENDER_ID:
+      g_value_set_uint (value, self->sender_id);
+      break;
+    case PROP_SENDER_NAME:
+      g_value_set_string (value, self->sender_name);
+      break;
+    case PROP_FILE_NAME:
+      g_value_set_string (value, self->file_name);
+      break;
+    case PROP_PLAIN_SIZE:
+      g_value_set_uint64 (value, self->plain_size);
+      break;
+    case PROP_ENCRYPTED_SIZE:
+      g_value_set_uint64 (value, self->encrypted_size);
+      break;
+    case PROP_MODE:
+      g_value_set_enum (value, self->mode);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+kf_offer_set_property (GObject      *object,
+                       guint         prop_id,
+                       const GValue *value,
+                       GParamSpec   *pspec)
+{
+  KfOffer *self = KF_OFFER (object);
+
+  switch (prop_id)
+    {
+    case PROP_SENDER_ID:
+      self->sender_id = g_value_get_uint (value);
+      break;
+    case PROP_SENDER_NAME:
+      self->sender_name = g_value_dup_string (value);
+      break;
+    case PROP_FILE_NAME:
+      self->file_name = g_value_dup_string (value);
+      break;
+    case PROP_PLAIN_SIZE:
+      self->plain_size = g_value_get_uint64 (value);
+      break;
+    case PROP_ENCRYPTED_SIZE:
+      self->encrypted_size = g_value_get_uint64 (value);
+      break;
+    case PROP_MODE:
+      self->mode = g_value_get_enum (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+kf_offer_class_init (KfOfferClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                      G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->finalize = kf_offer_finalize;
+  object_class->get_property = kf_offer_get_property;
+  object_class->set_property = kf_offer_set_property;
+
+  properties[PROP_SENDER_ID] =
+    g_param_spec_uint ("sender-id", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  properties[PROP_SENDER_NAME] =
+    g_param_spec_string ("sender-name", NULL, NULL, NULL, flags);
+  properties[PROP_FILE_NAME] =
+    g_param_spec_string ("file-name", NULL, NULL, NULL, flags);
+  properties[PROP_PLAIN_SIZE] =
+    g_param_spec_uint64 ("plain-size", NULL, NULL, 0, G_MAXUINT64, 0, flags);
+  properties[PROP_ENCRYPTED_SIZE] =
+    g_param_spec_uint64 ("encrypted-size", NULL, NULL, 0, G_MAXUINT64, 0, flags);
+  properties[PROP_MODE] =
+    g_param_spec_enum ("mode", NULL, NULL, KF_TYPE_CIPHER_MODE, KF_CIPHER_MODE_CBC, flags);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+kf_offer_init (KfOffer *self)
+{
+}

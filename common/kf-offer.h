@@ -1,0 +1,25 @@
+#pragma once
+
+#include <glib-object.h>
+
+#include "kf-cipher.h"
+
+G_BEGIN_DECLS
+
+#define KF_TYPE_OFFER (kf_offer_get_type ())
+G_DECLARE_FINAL_TYPE (KfOffer, kf_offer, KF, OFFER, GObject)
+
+KfOffer      *kf_offer_new                (guint         sender_id,
+                                           const char   *sender_name,
+                                           const char   *file_name,
+                                           guint64       plain_size,
+                                           guint64       encrypted_size,
+                                           KfCipherMode  mode);
+guint         kf_offer_get_sender_id      (KfOffer      *self);
+const char   *kf_offer_get_sender_name    (KfOffer      *self);
+const char   *kf_offer_get_file_name      (KfOffer      *self);
+guint64       kf_offer_get_plain_size     (KfOffer      *self);
+guint64       kf_offer_get_encrypted_size (KfOffer      *self);
+KfCipherMode  kf_offer_get_mode           (KfOffer      *self);
+
+G_END_DECLS

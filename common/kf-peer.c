@@ -1,0 +1,138 @@
+/* kf-peer.c: a waiting client, as the key manager lists it for senders
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Immutable: the key manager's client id and the display name it chose.
+ * A GObject so that KfClient can keep the waiting list in a GListModel.
+ */
+
+#include "config.h"
+
+#include "kf-peer.h"
+
+struct _KfPeer
+{
+  GObject  parent_instance;
+
+  guint    id;
+  char    *name;
+};
+
+G_DEFINE_FINAL_TYPE (KfPeer, kf_peer, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_ID,
+  PROP_NAME,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/*
+ * kf_peer_new:
+ *
+ * Returns: (transfer full): a peer with the key manager's @id and @name.
+ */
+KfPeer *
+kf_peer_new (guint       id,
+             const char *name)
+{
+  g_return_val_if_fail (name != NULL, NULL);
+
+  return g_object_new (KF_TYPE_PEER, "id", id, "name", name, NULL);
+}
+
+guint
+kf_peer_get_id (KfPeer *self)
+{
+  g_return_val_if_fail (KF_IS_PEER (self), 0);
+
+  return self->id;
+}
+
+const char *
+kf_peer_get_name (KfPeer *self)
+{
+  g_return_val_if_fail (KF_IS_PEER (self), NULL);
+
+  return self->name;
+}
+
+static void
+kf_peer_finalize (GObject *object)
+{
+  KfPeer *self = KF_PEER (object);
+
+  g_free (self->name);
+
+  G_OBJECT_CLASS (kf_peer_parent_class)->finalize (object);
+}
+
+static void
+kf_peer_get_property (GObject    *object,
+                      guint       prop_id,
+                      GValue     *value,
+                      GParamSpec *pspec)
+{
+  KfPeer *self = KF_PEER (object);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      g_value_set_uint (value, self->id);
+      break;
+    case PROP_NAME:
+      g_value_set_string (value, self->name);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+kf_peer_set_property (GObject      *object,
+                      guint         prop_id,
+                      const GValue *value,
+                      GParamSpec   *pspec)
+{
+  KfPeer *self = KF_PEER (object);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      self->id = g_value_get_uint (value);
+      break;
+    case PROP_NAME:
+      self->name = g_value_dup_string (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+kf_peer_class_init (KfPeerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = kf_peer_finalize;
+  object_class->get_property = kf_peer_get_property;
+  object_class->set_property = kf_peer_set_property;
+
+  properties[PROP_ID] =
+    g_param_spec_uint ("id", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                       G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_NAME] =
+    g_param_spec_string ("name", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                         G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+kf_peer_init (KfPeer *self)
+{
+}
