@@ -1,0 +1,311 @@
+/* kf-line-reader.c: a bounded, asynchronous LF line reader
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * GDataInputStream reads a line of any length into memory.  A network peer
+ * could send gigabytes without a newline, so this reader owns one buffer of
+ * exactly max_line_len bytes, allocated once: it never holds more than that,
+ * however much the peer sends.  A line that does not fit is an error, as is
+ * a NUL or CR inside a line or text that is not UTF-8.  These errors are
+ * sticky: once the byte stream is out of step nothing after it can be
+ * trusted, so every later read fails the same way.
+ *
+ * Consumed bytes are wiped from the buffer, since lines may carry secrets.
+ */
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
+#include "kf-line-reader.h"
+#include "kf-protocol.h"
+
+struct _KfLineReader
+{
+  GObject       parent_instance;
+
+  GInputStream *stream;
+  guint8       *buf;
+  gsize         max_line_len;
+  gsize         start;
+  gsize         filled;
+  gboolean      eof;
+  gboolean      busy;
+  GError       *failure;
+};
+
+G_DEFINE_FINAL_TYPE (KfLineReader, kf_line_reader, G_TYPE_OBJECT)
+
+static void try_complete (KfLineReader *self,
+                          GTask        *task);
+
+static void
+kf_line_reader_finalize (GObject *object)
+{
+  KfLineReader *self = KF_LINE_READER (object);
+
+  explicit_bzero (self->buf, self->max_line_len);
+  g_free (self->buf);
+  g_clear_object (&self->stream);
+  g_clear_error (&self->failure);
+
+  G_OBJECT_CLASS (kf_line_reader_parent_class)->finalize (object);
+}
+
+static void
+kf_line_reader_class_init (KfLineReaderClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = kf_line_reader_finalize;
+}
+
+static void
+kf_line_reader_init (KfLineReader *self)
+{
+}
+
+/*
+ * kf_line_reader_new:
+ * @stream: where the lines come from
+ * @max_line_len: the longest line accepted, in bytes, its LF included
+ *
+ * Returns: (transfer full): a reader holding a reference to @stream.
+ */
+KfLineReader *
+kf_line_reader_new (GInputStream *stream,
+                    gsize         max_line_len)
+{
+  KfLineReader *self;
+
+  g_return_val_if_fail (G_IS_INPUT_STREAM (stream), NULL);
+  g_return_val_if_fail (max_line_len >= 2, NULL);
+
+  self = g_object_new (KF_TYPE_LINE_READER, NULL);
+  self->stream = g_object_ref (stream);
+  self->max_line_len = max_line_len;
+  self->buf = g_malloc (max_line_len);
+
+  return self;
+}
+
+/*
+ * kf_line_reader_get_stream:
+ *
+ * Returns: (transfer none): the stream the reader reads.
+ */
+GInputStream *
+kf_line_reader_get_stream (KfLineReader *self)
+{
+  g_return_val_if_fail (KF_IS_LINE_READER (self), NULL);
+
+  return self->stream;
+}
+
+/* Fails @task with a sticky error: the stream is out of step for good. */
+static void
+fail (KfLineReader *self,
+      GTask        *task,
+      GError       *error)
+{
+  g_clear_error (&self->failure);
+  self->failure = g_error_copy (error);
+  self->busy = FALSE;
+  g_task_return_error (task, error);
+}
+
+/* Checks a complete line's bytes: no NUL or CR, valid UTF-8. */
+static gboolean
+check_line (const char  *line,
+            gsize        len,
+            GError     **error)
+{
+  if (memchr (line, '\0', len) != NULL || memchr (line, '\r', len) != NULL)
+    {
+      g_set_error_literal (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_BAD_LINE,
+                           _("Line holds a NUL or CR character"));
+      return FALSE;
+    }
+  if (!g_utf8_validate_len (line, len, NULL))
+    {
+      g_set_error_literal (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_BAD_UTF8,
+                           _("Line is not valid UTF-8"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Hands the complete line ending at @lf to @task and wipes it from the
+ * buffer. */
+static void
+return_line (KfLineReader *self,
+             GTask        *task,
+             guint8       *lf)
+{
+  const char *line = (const char *) self->buf + self->start;
+  gsize len = (gsize) (lf - (self->buf + self->start));
+  GError *error = NULL;
+  char *copy;
+
+  if (!check_line (line, len, &error))
+    {
+      fail (self, task, error);
+      return;
+    }
+  copy = g_strndup (line, len);
+  explicit_bzero (self->buf + self->start, len + 1);
+  self->start += len + 1;
+  if (self->start == self->filled)
+    self->start = self->filled = 0;
+  self->busy = FALSE;
+  g_task_set_task_data (task, GSIZE_TO_POINTER (len), NULL);
+  g_task_return_pointer (task, copy, g_free);
+}
+
+static void
+read_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  KfLineReader *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  gssize n;
+
+  n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+  if (n < 0)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          self->busy = FALSE;
+          g_task_return_error (task, error);
+        }
+      else
+        fail (self, task, error);
+      return;
+    }
+  if (n == 0)
+    self->eof = TRUE;
+  self->filled += (gsize) n;
+  try_complete (self, task);
+}
+
+/* Moves the unread bytes to the front of the buffer and wipes the rest. */
+static void
+compact (KfLineReader *self)
+{
+  gsize pending = self->filled - self->start;
+
+  if (self->start == 0)
+    return;
+  memmove (self->buf, self->buf + self->start, pending);
+  explicit_bzero (self->buf + pending, self->max_line_len - pending);
+  self->start = 0;
+  self->filled = pending;
+}
+
+/* Returns the next line to @task if the buffer holds one, a clean EOF or
+ * an error if that is all there is, or reads more. */
+static void
+try_complete (KfLineReader *self,
+              GTask        *task)
+{
+  guint8 *lf = memchr (self->buf + self->start, '\n', self->filled - self->start);
+
+  if (lf != NULL)
+    {
+      return_line (self, task, lf);
+      return;
+    }
+  if (self->filled - self->start >= self->max_line_len)
+    {
+      fail (self, task, g_error_new (KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_LINE_TOO_LONG,
+                                     _("Line longer than %" G_GSIZE_FORMAT " bytes"),
+                                     self->max_line_len));
+      return;
+    }
+  if (self->eof && self->filled == self->start)
+    {
+      self->busy = FALSE;
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+  if (self->eof)
+    {
+      fail (self, task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
+                                             _("The connection closed in the middle of a line")));
+      return;
+    }
+
+  compact (self);
+  g_input_stream_read_async (self->stream, self->buf + self->filled,
+                             self->max_line_len - self->filled, G_PRIORITY_DEFAULT,
+                             g_task_get_cancellable (task), read_cb, g_object_ref (task));
+}
+
+/*
+ * kf_line_reader_read_line_async:
+ *
+ * Reads the next line.  Only one read may be pending at a time; a second
+ * one fails with %G_IO_ERROR_PENDING.
+ */
+void
+kf_line_reader_read_line_async (KfLineReader        *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (KF_IS_LINE_READER (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kf_line_reader_read_line_async);
+
+  if (self->busy)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
+                               _("A line is already being read"));
+      return;
+    }
+  if (self->failure != NULL)
+    {
+      g_task_return_error (task, g_error_copy (self->failure));
+      return;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  self->busy = TRUE;
+  try_complete (self, task);
+}
+
+/*
+ * kf_line_reader_read_line_finish:
+ * @length: (out) (optional): the line's length in bytes
+ *
+ * Returns: (transfer full): the line without its LF, NUL-terminated; %NULL
+ * without an error at a clean end of stream; %NULL with an error for
+ * %KF_PROTOCOL_ERROR_LINE_TOO_LONG, %KF_PROTOCOL_ERROR_BAD_UTF8,
+ * %KF_PROTOCOL_ERROR_BAD_LINE (NUL or CR inside), %G_IO_ERROR_PARTIAL_INPUT
+ * (the stream ended inside a line) or the stream's own errors.
+ */
+char *
+kf_line_reader_read_line_finish (KfLineReader  *self,
+                                 GAsyncResult  *result,
+                                 gsize         *length,
+                                 GError       **error)
+{
+  char *line;
+
+  g_return_val_if_fail (KF_IS_LINE_READER (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  line = g_task_propagate_pointer (G_TASK (result), error);
+  if (length != NULL)
+    *length = line != NULL ? GPOINTER_TO_SIZE (g_task_get_task_data (G_TASK (result))) : 0;
+
+  return line;
+}

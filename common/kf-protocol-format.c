@@ -1,0 +1,381 @@
+/* kf-protocol-format.c: turning KfProtocolMessage into protocol lines
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Every formatter checks what the parser will check, so that what we send
+ * is always something we would accept: a round trip through
+ * kf_protocol_message_to_bytes() and the parser gives the same message.
+ */
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+#include <gcrypt.h>
+
+#include "kf-protocol.h"
+#include "kf-protocol-private.h"
+
+#define BUF_SIZE (KF_PROTOCOL_MAX_LINE + 1)
+
+typedef struct
+{
+  char     *buf;       /* BUF_SIZE bytes of secure memory */
+  gsize     len;
+  gboolean  overflow;
+  gboolean  invalid;
+} Line;
+
+static void
+line_raw (Line       *line,
+          const char *data,
+          gsize       len)
+{
+  /* Room must remain for the LF and a NUL. */
+  if (line->overflow || line->len + len + 2 > BUF_SIZE)
+    {
+      line->overflow = TRUE;
+      return;
+    }
+  memcpy (line->buf + line->len, data, len);
+  line->len += len;
+}
+
+static void
+line_word (Line       *line,
+           const char *word)
+{
+  if (line->len > 0)
+    line_raw (line, " ", 1);
+  line_raw (line, word, strlen (word));
+}
+
+static void
+line_uint (Line    *line,
+           guint64  value)
+{
+  char word[24];
+
+  g_snprintf (word, sizeof word, "%" G_GUINT64_FORMAT, value);
+  line_word (line, word);
+}
+
+static void
+line_hex (Line         *line,
+          const guint8 *data,
+          gsize         len)
+{
+  static const char digits[] = "0123456789abcdef";
+
+  if (line->len > 0)
+    line_raw (line, " ", 1);
+  for (gsize i = 0; i < len; i++)
+    {
+      char pair[2] = { digits[data[i] >> 4], digits[data[i] & 0xf] };
+
+      line_raw (line, pair, 2);
+    }
+}
+
+/* Appends @text escaped, cut to at most @max_len bytes at a character
+ * boundary; an empty or %NULL text appends nothing (the word is optional).
+ * Text that is not UTF-8 makes the line invalid. */
+static void
+line_text (Line       *line,
+           const char *text,
+           gsize       max_len)
+{
+  gsize len, size;
+  char *escaped;
+
+  if (text == NULL || text[0] == '\0')
+    return;
+  len = strlen (text);
+  if (!g_utf8_validate_len (text, len, NULL))
+    {
+      line->invalid = TRUE;
+      return;
+    }
+  if (len > max_len)
+    len = (gsize) (g_utf8_find_prev_char (text, text + max_len + 1) - text);
+  size = len * 3 + 1;
+  escaped = gcry_malloc_secure (size);
+  if (escaped == NULL)
+    {
+      line->invalid = TRUE;
+      return;
+    }
+  kf_protocol_escape_into (text, len, escaped);
+  line_word (line, escaped);
+  explicit_bzero (escaped, size);
+  gcry_free (escaped);
+}
+
+static void
+line_check (Line     *line,
+            gboolean  valid)
+{
+  if (!valid)
+    line->invalid = TRUE;
+}
+
+static void
+line_name (Line       *line,
+           const char *name)
+{
+  g_autofree char *escaped = NULL;
+
+  if (!kf_protocol_validate_name (name, NULL))
+    {
+      line->invalid = TRUE;
+      return;
+    }
+  escaped = kf_protocol_escape (name);
+  line_word (line, escaped);
+}
+
+static void
+line_session (Line       *line,
+              const char *session_id)
+{
+  line_check (line, kf_protocol_is_session_id (session_id));
+  line_word (line, session_id);
+}
+
+static gboolean
+is_client_verb (KfMsgType type)
+{
+  return type >= KF_MSG_AUTH && type <= KF_MSG_UNWATCH;
+}
+
+static gboolean
+is_digest (const char *digest)
+{
+  if (digest[0] == '\0')
+    return TRUE;
+  if (strlen (digest) != KF_PROTOCOL_DIGEST_HEX_LEN)
+    return FALSE;
+  for (const char *p = digest; *p != '\0'; p++)
+    if (!g_ascii_isdigit (*p) && !(*p >= 'a' && *p <= 'f'))
+      return FALSE;
+  return TRUE;
+}
+
+static void
+format_ok (const KfProtocolMessage *msg,
+           Line                    *line)
+{
+  line_check (line, is_client_verb (msg->reply_to));
+  if (!is_client_verb (msg->reply_to))
+    return;
+  line_word (line, kf_protocol_msg_type_to_verb (msg->reply_to));
+  if (msg->reply_to == KF_MSG_CONN)
+    line_session (line, msg->session_id);
+  else if (msg->reply_to == KF_MSG_SEND || msg->reply_to == KF_MSG_WATCH)
+    {
+      line_check (line, msg->count <= KF_PROTOCOL_MAX_PEERS);
+      line_uint (line, msg->count);
+    }
+}
+
+static void
+format_ev_key (const KfProtocolMessage *msg,
+               Line                    *line)
+{
+  line_session (line, msg->session_id);
+  line_word (line, kf_protocol_role_to_string (msg->role));
+  line_uint (line, msg->id);
+  line_name (line, msg->name);
+  line_word (line, kf_cipher_mode_to_string (msg->mode));
+  line_hex (line, msg->key, sizeof msg->key);
+  line_hex (line, msg->iv, sizeof msg->iv);
+  line_hex (line, msg->auth_key, sizeof msg->auth_key);
+  line_hex (line, msg->challenge, sizeof msg->challenge);
+  line_hex (line, msg->confirm_iv, sizeof msg->confirm_iv);
+}
+
+/* The words after the verb, for every line. */
+static void
+format_args (const KfProtocolMessage *msg,
+                    Line                    *line)
+{
+  switch (msg->type)
+    {
+    case KF_MSG_GREETING:
+      line_uint (line, msg->version);
+      line_word (line, msg->auth_required ? "passphrase" : "none");
+      break;
+    case KF_MSG_WELCOME:
+    case KF_MSG_PEER:
+    case KF_MSG_EV_WAITING:
+      line_uint (line, msg->id);
+      line_name (line, msg->name);
+      break;
+    case KF_MSG_OK:
+      format_ok (msg, line);
+      break;
+    case KF_MSG_ERR:
+      line_word (line, kf_protocol_error_to_code (msg->error_code));
+      line_text (line, msg->text, KF_PROTOCOL_MAX_TEXT);
+      break;
+    case KF_MSG_EV_KEY:
+      format_ev_key (msg, line);
+      break;
+    case KF_MSG_EV_LISTEN:
+      line_session (line, msg->session_id);
+      break;
+    case KF_MSG_EV_CONNECT:
+      line_session (line, msg->session_id);
+      line_check (line, msg->address != NULL && g_hostname_is_ip_address (msg->address)
+                        && msg->port != 0);
+      line_word (line, msg->address != NULL ? msg->address : "");
+      line_uint (line, msg->port);
+      break;
+    case KF_MSG_EV_RESULT:
+      line_session (line, msg->session_id);
+      line_word (line, kf_protocol_verdict_to_string (msg->verdict));
+      line_uint (line, msg->sender_blocks);
+      line_uint (line, msg->receiver_blocks);
+      break;
+    case KF_MSG_EV_CANCELLED:
+      line_session (line, msg->session_id);
+      line_word (line, kf_protocol_cancel_reason_to_string (msg->cancel_reason));
+      line_text (line, msg->text, KF_PROTOCOL_MAX_TEXT);
+      break;
+    case KF_MSG_EV_SHUTDOWN:
+      line_text (line, msg->text, KF_PROTOCOL_MAX_TEXT);
+      break;
+    case KF_MSG_EV_UNWAITING:
+      line_uint (line, msg->id);
+      break;
+    case KF_MSG_AUTH:
+      line_check (line, msg->text != NULL && msg->text[0] != '\0'
+                        && strlen (msg->text) <= KF_PROTOCOL_MAX_PASSPHRASE);
+      line_text (line, msg->text, KF_PROTOCOL_MAX_PASSPHRASE);
+      break;
+    case KF_MSG_HELLO:
+      line_uint (line, msg->version);
+      line_name (line, msg->name);
+      break;
+    case KF_MSG_CANCEL:
+      line_text (line, msg->text, KF_PROTOCOL_MAX_TEXT);
+      break;
+    case KF_MSG_CONN:
+      line_uint (line, msg->id);
+      line_word (line, kf_cipher_mode_to_string (msg->mode));
+      break;
+    case KF_MSG_CONFIRM:
+      line_check (line, msg->confirm_len > 0 && msg->confirm_len <= KF_PROTOCOL_CONFIRM_MAX);
+      line_hex (line, msg->confirm, MIN (msg->confirm_len, KF_PROTOCOL_CONFIRM_MAX));
+      break;
+    case KF_MSG_PORT:
+      line_check (line, msg->port != 0);
+      line_uint (line, msg->port);
+      break;
+    case KF_MSG_REPORT:
+      line_check (line, is_digest (msg->digest));
+      line_uint (line, msg->blocks);
+      line_word (line, msg->digest[0] != '\0' ? msg->digest : "-");
+      break;
+    case KF_MSG_INVALID:
+    case KF_MSG_WAIT:
+    case KF_MSG_SEND:
+    case KF_MSG_PING:
+    case KF_MSG_END:
+    case KF_MSG_WATCH:
+    case KF_MSG_UNWATCH:
+    default:
+      break;
+    }
+}
+
+static void
+secure_buf_free (gpointer data)
+{
+  explicit_bzero (data, BUF_SIZE);
+  gcry_free (data);
+}
+
+/* Formats @msg into a fresh secure buffer; returns it with its length, or
+ * %NULL with %KF_PROTOCOL_ERROR_BAD_ARGS or _LINE_TOO_LONG. */
+static char *
+format_line (const KfProtocolMessage  *msg,
+             gsize                    *len,
+             GError                  **error)
+{
+  const char *verb;
+  Line line = { 0 };
+
+  g_return_val_if_fail (msg != NULL, NULL);
+
+  verb = kf_protocol_msg_type_to_verb (msg->type);
+  line.buf = gcry_malloc_secure (BUF_SIZE);
+  if (verb == NULL || line.buf == NULL)
+    {
+      g_set_error_literal (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_INTERNAL,
+                           _("Cannot format this message"));
+      g_clear_pointer (&line.buf, gcry_free);
+      return NULL;
+    }
+  line_word (&line, verb);
+  format_args (msg, &line);
+  if (line.invalid || line.overflow)
+    {
+      g_set_error (error, KF_PROTOCOL_ERROR,
+                   line.overflow ? KF_PROTOCOL_ERROR_LINE_TOO_LONG : KF_PROTOCOL_ERROR_BAD_ARGS,
+                   _("Cannot format a “%s” line: %s"), verb,
+                   line.overflow ? _("it would be too long") : _("a field is invalid"));
+      secure_buf_free (line.buf);
+      return NULL;
+    }
+  line.buf[line.len] = '\0';
+  *len = line.len;
+
+  return line.buf;
+}
+
+/*
+ * kf_protocol_message_to_bytes:
+ *
+ * Returns: (transfer full): the line for @msg with its LF, ready to write,
+ * in secure memory that is wiped when the bytes are freed; or %NULL with
+ * %KF_PROTOCOL_ERROR_BAD_ARGS (a field the parser would refuse) or
+ * %KF_PROTOCOL_ERROR_LINE_TOO_LONG.  Free texts are cut to
+ * KF_PROTOCOL_MAX_TEXT bytes rather than refused.
+ */
+GBytes *
+kf_protocol_message_to_bytes (const KfProtocolMessage  *msg,
+                              GError                  **error)
+{
+  gsize len = 0;
+  char *buf = format_line (msg, &len, error);
+
+  if (buf == NULL)
+    return NULL;
+  buf[len++] = '\n';
+
+  return g_bytes_new_with_free_func (buf, len, secure_buf_free, buf);
+}
+
+/*
+ * kf_protocol_message_format:
+ *
+ * Returns: (transfer full): the line for @msg without its LF in ordinary
+ * memory, for tests and logs of lines without secrets; %NULL with the same
+ * errors as kf_protocol_message_to_bytes().
+ */
+char *
+kf_protocol_message_format (const KfProtocolMessage  *msg,
+                            GError                  **error)
+{
+  gsize len = 0;
+  char *buf = format_line (msg, &len, error);
+  char *copy;
+
+  if (buf == NULL)
+    return NULL;
+  copy = g_strndup (buf, len);
+  secure_buf_free (buf);
+
+  return copy;
+}

@@ -1,0 +1,491 @@
+/* test-protocol.c: every key-manager line parsed, formatted and refused
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "kf-gcrypt.h"
+#include "kf-protocol.h"
+
+/* Formats @msg, checks the line is @expected, parses it back with the
+ * parser of its direction and checks the line formats the same again. */
+static KfProtocolMessage *
+round_trip (const KfProtocolMessage *msg,
+            const char              *expected,
+            gboolean                 from_client)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *again = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  KfProtocolMessage *parsed;
+  gsize len;
+
+  line = kf_protocol_message_format (msg, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (line, ==, expected);
+
+  bytes = kf_protocol_message_to_bytes (msg, &error);
+  g_assert_no_error (error);
+  len = g_bytes_get_size (bytes);
+  g_assert_cmpuint (len, ==, strlen (expected) + 1);
+  g_assert_cmpmem (g_bytes_get_data (bytes, NULL), len - 1, expected, len - 1);
+  g_assert_cmpint (((const char *) g_bytes_get_data (bytes, NULL))[len - 1], ==, '\n');
+
+  parsed = from_client ? kf_protocol_parse_client_line (line, &error)
+                       : kf_protocol_parse_server_line (line, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (parsed);
+  g_assert_cmpint (parsed->type, ==, msg->type);
+  again = kf_protocol_message_format (parsed, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again, ==, expected);
+
+  return parsed;
+}
+
+static void
+test_client_lines (void)
+{
+  g_autoptr(KfProtocolMessage) msg = NULL;
+  g_autoptr(KfProtocolMessage) p = NULL;
+  const KfMsgType simple[] = {
+    KF_MSG_WAIT, KF_MSG_SEND, KF_MSG_PING, KF_MSG_END, KF_MSG_WATCH, KF_MSG_UNWATCH,
+  };
+  const char *words[] = { "wait", "send", "ping", "end", "watch", "unwatch" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (simple); i++)
+    {
+      g_autoptr(KfProtocolMessage) m = kf_protocol_message_new (simple[i]);
+      g_autoptr(KfProtocolMessage) back = round_trip (m, words[i], TRUE);
+    }
+
+  msg = kf_protocol_message_new (KF_MSG_HELLO);
+  msg->version = 1;
+  kf_protocol_message_set_name (msg, "Ana María");
+  p = round_trip (msg, "hello 1 Ana%20Mar%C3%ADa", TRUE);
+  g_assert_cmpuint (p->version, ==, 1);
+  g_assert_cmpstr (p->name, ==, "Ana María");
+  g_clear_pointer (&msg, kf_protocol_message_free);
+  g_clear_pointer (&p, kf_protocol_message_free);
+
+  msg = kf_protocol_message_new (KF_MSG_AUTH);
+  kf_protocol_message_set_text (msg, "correct horse 100%");
+  p = round_trip (msg, "auth correct%20horse%20100%25", TRUE);
+  g_assert_cmpstr (p->text, ==, "correct horse 100%");
+  g_clear_pointer (&msg, kf_protocol_message_free);
+  g_clear_pointer (&p, kf_protocol_message_free);
+
+  msg = kf_protocol_message_new (KF_MSG_CONN);
+  msg->id = 42;
+  msg->mode = KF_CIPHER_MODE_CFB;
+  p = round_trip (msg, "conn 42 cfb", TRUE);
+  g_assert_cmpuint (p->id, ==, 42);
+  g_assert_cmpint (p->mode, ==, KF_CIPHER_MODE_CFB);
+  g_clear_pointer (&msg, kf_protocol_message_free);
+  g_clear_pointer (&p, kf_protocol_message_free);
+
+  msg = kf_protocol_message_new (KF_MSG_CONFIRM);
+  msg->confirm_len = 48;
+  memset (msg->confirm, 0xab, 48);
+  {
+    g_autofree char *hex = g_strnfill (96, 'a');
+    g_autofree char *expected = NULL;
+
+    for (int i = 1; i < 96; i += 2)
+      hex[i] = 'b';
+    expected = g_strconcat ("confirm ", hex, NULL);
+    p = round_trip (msg, expected, TRUE);
+  }
+  g_assert_cmpuint (p->confirm_len, ==, 48);
+  g_assert_cmpmem (p->confirm, 48, msg->confirm, 48);
+  g_clear_pointer (&msg, kf_protocol_message_free);
+  g_clear_pointer (&p, kf_protocol_message_free);
+
+  msg = kf_protocol_message_new (KF_MSG_PORT);
+  msg->port = 65535;
+  p = round_trip (msg, "port 65535", TRUE);
+  g_assert_cmpuint (p->port, ==, 65535);
+  g_clear_pointer (&msg, kf_protocol_message_free);
+  g_clear_pointer (&p, kf_protocol_message_free);
+
+  msg = kf_protocol_message_new (KF_MSG_REPORT);
+  msg->blocks = 18446744073709551615u;
+  p = round_trip (msg, "report 18446744073709551615 -", TRUE);
+  g_assert_cmpuint (p->blocks, ==, G_MAXUINT64);
+  g_assert_cmpstr (p->digest, ==, "");
+  g_strlcpy (msg->digest, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+             sizeof msg->digest);
+  msg->blocks = 0;
+  g_clear_pointer (&p, kf_protocol_message_free);
+  p = round_trip (msg, "report 0 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", TRUE);
+  g_assert_cmpstr (p->digest, ==, msg->digest);
+  g_clear_pointer (&msg, kf_protocol_message_free);
+  g_clear_pointer (&p, kf_protocol_message_free);
+
+  msg = kf_protocol_message_new (KF_MSG_CANCEL);
+  p = round_trip (msg, "cancel", TRUE);
+  g_assert_null (p->text);
+  kf_protocol_message_set_text (msg, "declined by user");
+  g_clear_pointer (&p, kf_protocol_message_free);
+  p = round_trip (msg, "cancel declined%20by%20user", TRUE);
+  g_assert_cmpstr (p->text, ==, "declined by user");
+}
+
+static void
+test_server_lines (void)
+{
+  g_autoptr(KfProtocolMessage) msg = NULL;
+  g_autoptr(KfProtocolMessage) p = NULL;
+
+  msg = kf_protocol_message_new (KF_MSG_GREETING);
+  msg->version = 1;
+  msg->auth_required = TRUE;
+  p = round_trip (msg, "keyferry 1 passphrase", FALSE);
+  g_assert_true (p->auth_required);
+  g_clear_pointer (&msg, kf_protocol_message_free);
+  g_clear_pointer (&p, kf_protocol_message_free);
+
+  msg = kf_protocol_message_new (KF_MSG_WELCOME);
+  msg->id = 7;
+  kf_protocol_message_set_name (msg, "bob");
+  p = round_trip (msg, "welcome 7 bob", FALSE);
+  g_assert_cmpuint (p->id, ==, 7);
+  msg->type = KF_MSG_PEER;
+  g_clear_pointer (&p, kf_protocol_message_free);
+  p = round_trip (msg, "peer 7 bob", FALSE);
+  msg->type = KF_MSG_EV_WAITING;
+  g_clear_pointer (&p, kf_protocol_message_free);
+  p = round_trip (msg, "ev waiting 7 bob", FALSE);
+  g_assert_cmpstr (p->name, ==, "bob");
+  msg->type = KF_MSG_EV_UNWAITING;
+  g_clear_pointer (&p, kf_protocol_message_free);
+  p = round_trip (msg, "ev unwaiting 7", FALSE);
+  g_clear_pointer (&msg, kf_protocol_message_free);
+  g_clear_pointer (&p, kf_protocol_message_free);
+
+  msg = kf_protocol_message_new_ok (KF_MSG_CONN);
+  g_strlcpy (msg->session_id, "0123456789abcdef", sizeof msg->session_id);
+  p = round_trip (msg, "ok conn 0123456789abcdef", FALSE);
+  g_assert_cmpint (p->reply_to, ==, KF_MSG_CONN);
+  g_assert_cmpstr (p->session_id, ==, "0123456789abcdef");
+  g_clear_pointer (&p, kf_protocol_message_free);
+  msg->reply_to = KF_MSG_SEND;
+  msg->count = 3;
+  p = round_trip (msg, "ok send 3", FALSE);
+  g_assert_cmpuint (p->count, ==, 3);
+  g_clear_pointer (&p, kf_protocol_message_free);
+  msg->reply_to = KF_MSG_WATCH;
+  msg->count = 0;
+  p = round_trip (msg, "ok watch 0", FALSE);
+  g_clear_pointer (&p, kf_protocol_message_free);
+  msg->reply_to = KF_MSG_REPORT;
+  p = round_trip (msg, "ok report", FALSE);
+  g_assert_cmpint (p->reply_to, ==, KF_MSG_REPORT);
+  g_clear_pointer (&msg, kf_protocol_message_free);
+  g_clear_pointer (&p, kf_protocol_message_free);
+
+  msg = kf_protocol_message_new_err (KF_PROTOCOL_ERROR_NO_SUCH_PEER, "No client 9 is waiting");
+  p = round_trip (msg, "err no-such-peer No%20client%209%20is%20waiting", FALSE);
+  g_assert_cmpint (p->error_code, ==, KF_PROTOCOL_ERROR_NO_SUCH_PEER);
+  {
+    g_autoptr(GError) e = kf_protocol_message_to_error (p);
+
+    g_assert_error (e, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_NO_SUCH_PEER);
+    g_assert_cmpstr (e->message, ==, "No client 9 is waiting");
+  }
+}
+
+static void
+test_event_lines (void)
+{
+  g_autoptr(KfProtocolMessage) msg = kf_protocol_message_new (KF_MSG_EV_KEY);
+  g_autoptr(KfProtocolMessage) p = NULL;
+  g_autofree char *expected = NULL;
+
+  g_strlcpy (msg->session_id, "5e55", sizeof msg->session_id);
+  msg->role = KF_ROLE_RECEIVER;
+  msg->id = 3;
+  kf_protocol_message_set_name (msg, "alice");
+  msg->mode = KF_CIPHER_MODE_CBC;
+  memset (msg->key, 0x11, sizeof msg->key);
+  memset (msg->iv, 0x22, sizeof msg->iv);
+  memset (msg->auth_key, 0x33, sizeof msg->auth_key);
+  memset (msg->challenge, 0x44, sizeof msg->challenge);
+  memset (msg->confirm_iv, 0x55, sizeof msg->confirm_iv);
+  expected = g_strdup_printf ("ev key 5e55 receiver 3 alice cbc %s %s %s %s %s",
+                              "1111111111111111111111111111111111111111111111111111111111111111",
+                              "22222222222222222222222222222222",
+                              "3333333333333333333333333333333333333333333333333333333333333333",
+                              "4444444444444444444444444444444444444444444444444444444444444444",
+                              "55555555555555555555555555555555");
+  p = round_trip (msg, expected, FALSE);
+  g_assert_cmpint (p->role, ==, KF_ROLE_RECEIVER);
+  g_assert_cmpmem (p->key, 32, msg->key, 32);
+  g_assert_cmpmem (p->confirm_iv, 16, msg->confirm_iv, 16);
+  g_clear_pointer (&p, kf_protocol_message_free);
+  g_clear_pointer (&msg, kf_protocol_message_free);
+
+  msg = kf_protocol_message_new (KF_MSG_EV_LISTEN);
+  g_strlcpy (msg->session_id, "5e55", sizeof msg->session_id);
+  p = round_trip (msg, "ev listen 5e55", FALSE);
+  g_clear_pointer (&p, kf_protocol_message_free);
+
+  msg->type = KF_MSG_EV_CONNECT;
+  kf_protocol_message_set_address (msg, "fe80::1");
+  msg->port = 40000;
+  p = round_trip (msg, "ev connect 5e55 fe80::1 40000", FALSE);
+  g_assert_cmpstr (p->address, ==, "fe80::1");
+  g_clear_pointer (&p, kf_protocol_message_free);
+
+  msg->type = KF_MSG_EV_RESULT;
+  msg->verdict = KF_VERDICT_MISMATCH;
+  msg->sender_blocks = 10;
+  msg->receiver_blocks = 9;
+  p = round_trip (msg, "ev result 5e55 mismatch 10 9", FALSE);
+  g_assert_cmpint (p->verdict, ==, KF_VERDICT_MISMATCH);
+  g_assert_cmpuint (p->receiver_blocks, ==, 9);
+  g_clear_pointer (&p, kf_protocol_message_free);
+  msg->verdict = KF_VERDICT_DIGEST_MISMATCH;
+  p = round_trip (msg, "ev result 5e55 digest-mismatch 10 9", FALSE);
+  g_clear_pointer (&p, kf_protocol_message_free);
+
+  msg->type = KF_MSG_EV_CANCELLED;
+  msg->cancel_reason = KF_CANCEL_PEER_LEFT;
+  kf_protocol_message_set_text (msg, "bob disconnected");
+  p = round_trip (msg, "ev cancelled 5e55 peer-left bob%20disconnected", FALSE);
+  g_assert_cmpint (p->cancel_reason, ==, KF_CANCEL_PEER_LEFT);
+  g_clear_pointer (&p, kf_protocol_message_free);
+
+  msg->type = KF_MSG_EV_SHUTDOWN;
+  p = round_trip (msg, "ev shutdown bob%20disconnected", FALSE);
+}
+
+/* Each line must be refused with the given code by the given parser. */
+static void
+test_refused (void)
+{
+  const struct { const char *line; gboolean client; KfProtocolError code; } cases[] = {
+    { "", TRUE, KF_PROTOCOL_ERROR_UNKNOWN_COMMAND },
+    { "fly", TRUE, KF_PROTOCOL_ERROR_UNKNOWN_COMMAND },
+    { "WAIT", TRUE, KF_PROTOCOL_ERROR_UNKNOWN_COMMAND },
+    { "welcome 1 bob", TRUE, KF_PROTOCOL_ERROR_UNKNOWN_COMMAND },
+    { "wait now", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "wait ", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { " wait", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "conn  1 cbc", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "conn 1\tcbc", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "conn 1 ecb", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "conn 1 CBC", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "conn -1 cbc", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "conn 01 cbc", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "conn 18446744073709551616 cbc", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "conn bob cbc", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "conn 1", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "hello 1", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "hello x bob", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "hello 1 %0Abob", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "hello 1 bob%00", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "hello 1 bob%zz", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "hello 1 bob%C3", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "hello 1 12345678901234567890123456789012345678901234567890123456789012345", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "auth", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "port 0", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "port 65536", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "confirm abc", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "confirm zz", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "report 5", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "report 5 abc", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "report x -", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "bad\rline", TRUE, KF_PROTOCOL_ERROR_BAD_LINE },
+    { "bad\nline", TRUE, KF_PROTOCOL_ERROR_BAD_LINE },
+    { "bad \xc3\x28", TRUE, KF_PROTOCOL_ERROR_BAD_UTF8 },
+    { "wait", FALSE, KF_PROTOCOL_ERROR_UNKNOWN_COMMAND },
+    { "ev", FALSE, KF_PROTOCOL_ERROR_UNKNOWN_COMMAND },
+    { "ev fly", FALSE, KF_PROTOCOL_ERROR_UNKNOWN_COMMAND },
+    { "keyferry 1 magic", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "ok fly", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "ok send", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "ok send 101", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "ok wait 1", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "ok conn Bad_Id", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "ok conn 012345678901234567890123456789012", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "ev key 5e55 sender 3 alice cbc 11 22 33 44 55", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "ev connect 5e55 example.org 1", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "ev result 5e55 maybe 1 1", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "ev cancelled 5e55 bored", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "ev unwaiting", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(KfProtocolMessage) msg = NULL;
+      g_autofree char *shown = g_strescape (cases[i].line, NULL);
+
+      msg = cases[i].client ? kf_protocol_parse_client_line (cases[i].line, &error)
+                            : kf_protocol_parse_server_line (cases[i].line, &error);
+      g_test_message ("%s", shown);
+      g_assert_null (msg);
+      g_assert_error (error, KF_PROTOCOL_ERROR, (gint) cases[i].code);
+    }
+}
+
+static void
+test_error_codes (void)
+{
+  for (int e = KF_PROTOCOL_ERROR_BAD_LINE; e <= KF_PROTOCOL_ERROR_INTERNAL; e++)
+    {
+      const char *code = kf_protocol_error_to_code (e);
+      g_autofree char *line = g_strdup_printf ("err %s", code);
+      g_autoptr(KfProtocolMessage) msg = kf_protocol_parse_server_line (line, NULL);
+
+      g_assert_cmpint (kf_protocol_error_from_code (code), ==, e);
+      g_assert_nonnull (msg);
+      g_assert_cmpint (msg->error_code, ==, e);
+      g_assert_null (msg->text);
+    }
+  g_assert_cmpstr (kf_protocol_error_to_code (KF_PROTOCOL_ERROR_LINE_TOO_LONG), ==, "bad-line");
+  g_assert_cmpstr (kf_protocol_error_to_code (KF_PROTOCOL_ERROR_BAD_UTF8), ==, "bad-line");
+  g_assert_cmpint (kf_protocol_error_from_code ("from-the-future"), ==,
+                   KF_PROTOCOL_ERROR_UNKNOWN_CODE);
+  g_assert_true (kf_protocol_error_is_fatal (KF_PROTOCOL_ERROR_AUTH_FAILED));
+  g_assert_true (kf_protocol_error_is_fatal (KF_PROTOCOL_ERROR_FULL));
+  g_assert_false (kf_protocol_error_is_fatal (KF_PROTOCOL_ERROR_NO_SUCH_PEER));
+  g_assert_false (kf_protocol_error_is_fatal (KF_PROTOCOL_ERROR_BAD_STATE));
+}
+
+static void
+test_escape_round_trip (void)
+{
+  const char *texts[] = {
+    "plain", "two words", "100% sure", "ñ ü 日本 🚀", "a+b=c&d?e#f/g", "tab\there",
+    "new\nline", "~-._", "%%%", " ",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autofree char *escaped = kf_protocol_escape (texts[i]);
+      g_autofree char *glib = g_uri_escape_string (texts[i], NULL, FALSE);
+      g_autofree char *back = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_assert_cmpstr (escaped, ==, glib);
+      g_assert_null (strchr (escaped, ' '));
+      back = kf_protocol_unescape (escaped, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (back, ==, texts[i]);
+    }
+}
+
+static void
+test_limits (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KfProtocolMessage) msg = NULL;
+  g_autoptr(KfProtocolMessage) p = NULL;
+  g_autofree char *longest = g_strnfill (KF_PROTOCOL_MAX_LINE - 1, 'a');
+  g_autofree char *too_long = g_strnfill (KF_PROTOCOL_MAX_LINE, 'a');
+  g_autofree char *name64 = NULL;
+  g_autofree char *name65 = NULL;
+  g_autofree char *reason = g_strnfill (5000, 'x');
+  g_autofree char *line = NULL;
+  g_autofree char *emoji = NULL;
+  g_autofree char *with_accent = NULL;
+  GString *s = g_string_new (NULL);
+
+  g_assert_true (kf_protocol_validate_line (longest, strlen (longest), NULL));
+  g_assert_false (kf_protocol_validate_line (too_long, strlen (too_long), &error));
+  g_assert_error (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_LINE_TOO_LONG);
+  g_clear_error (&error);
+  g_assert_null (kf_protocol_parse_client_line (too_long, &error));
+  g_assert_error (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_LINE_TOO_LONG);
+  g_clear_error (&error);
+
+  /* 64 four-byte characters are a valid name; 65 are not. */
+  for (int i = 0; i < 64; i++)
+    g_string_append (s, "🚀");
+  name64 = g_strdup (s->str);
+  g_string_append (s, "🚀");
+  name65 = g_string_free (s, FALSE);
+  msg = kf_protocol_message_new (KF_MSG_HELLO);
+  msg->version = 1;
+  kf_protocol_message_set_name (msg, name64);
+  line = kf_protocol_message_format (msg, &error);
+  g_assert_no_error (error);
+  p = kf_protocol_parse_client_line (line, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (p->name, ==, name64);
+  kf_protocol_message_set_name (msg, name65);
+  g_assert_null (kf_protocol_message_format (msg, &error));
+  g_assert_error (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_BAD_ARGS);
+  g_clear_error (&error);
+  kf_protocol_message_set_name (msg, "");
+  g_assert_null (kf_protocol_message_to_bytes (msg, &error));
+  g_assert_error (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_BAD_ARGS);
+  g_clear_error (&error);
+  g_clear_pointer (&msg, kf_protocol_message_free);
+  g_clear_pointer (&line, g_free);
+
+  /* Long reasons are cut, at a character boundary, never refused. */
+  msg = kf_protocol_message_new_err (KF_PROTOCOL_ERROR_INTERNAL, reason);
+  line = kf_protocol_message_format (msg, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (strlen (line), ==, strlen ("err internal ") + KF_PROTOCOL_MAX_TEXT);
+  g_clear_pointer (&line, g_free);
+  emoji = g_strnfill (KF_PROTOCOL_MAX_TEXT - 1, 'y');
+  with_accent = g_strconcat (emoji, "é", NULL);
+  kf_protocol_message_set_text (msg, with_accent);
+  line = kf_protocol_message_format (msg, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (strlen (line), ==, strlen ("err internal ") + KF_PROTOCOL_MAX_TEXT - 1);
+  g_assert_true (g_str_has_suffix (line, "yyy"));
+  g_clear_pointer (&msg, kf_protocol_message_free);
+  g_clear_pointer (&line, g_free);
+
+  /* A passphrase is never cut: too long is refused. */
+  msg = kf_protocol_message_new (KF_MSG_AUTH);
+  kf_protocol_message_set_text (msg, reason);
+  g_assert_null (kf_protocol_message_format (msg, &error));
+  g_assert_error (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_BAD_ARGS);
+}
+
+static void
+test_split_words (void)
+{
+  g_auto(GStrv) words = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *many = NULL;
+
+  words = kf_protocol_split_words ("conn 3 cbc", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (words), ==, 3);
+  g_assert_cmpstr (words[2], ==, "cbc");
+
+  many = g_strjoinv (" ", (char *[]) { "a", "b", "c", "d", "e", "f", "g", "h", "i", "j",
+                                        "k", "l", "m", "n", NULL });
+  g_assert_null (kf_protocol_split_words (many, &error));
+  g_assert_error (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_BAD_ARGS);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  kf_gcrypt_init ();
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/protocol/client-lines-round-trip", test_client_lines);
+  g_test_add_func ("/protocol/server-lines-round-trip", test_server_lines);
+  g_test_add_func ("/protocol/event-lines-round-trip", test_event_lines);
+  g_test_add_func ("/protocol/refused-lines-get-their-code", test_refused);
+  g_test_add_func ("/protocol/error-codes", test_error_codes);
+  g_test_add_func ("/protocol/escaping-round-trips", test_escape_round_trip);
+  g_test_add_func ("/protocol/limits", test_limits);
+  g_test_add_func ("/protocol/split-words", test_split_words);
+
+  return g_test_run ();
+}
