@@ -1,0 +1,10 @@
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+GTlsCertificate *kf_server_cert_load_or_create (const char  *state_dir,
+                                                GError     **error);
+
+G_END_DECLS

@@ -1,0 +1,718 @@
+/* kf-server-client.c: one connection to the key manager
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A KfServerClient owns its TLS connection and does all of its I/O
+ * asynchronously on the server's main context: the handshake, a bounded
+ * line reader, and a write queue.  It parses every line it reads; lines
+ * that do not parse are answered with `err` here, lines that do are handed
+ * to the server through the "message" signal.  What a message means is the
+ * server's business (kf-server-commands.c); this object only knows how to
+ * talk, when to give up, and how to close.
+ *
+ * Nothing a client does can block the server or grow its memory without
+ * bound: the reader holds one line, the write queue is capped (a client
+ * that does not read its replies is dropped), the handshake and greeting
+ * have an absolute deadline, idle clients time out, and closing is bounded
+ * by its own timer.
+ */
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "kf-line-reader.h"
+#include "kf-server-client.h"
+
+struct _KfServerClient
+{
+  GObject            parent_instance;
+
+  GIOStream         *stream;
+  KfLineReader      *reader;
+  GCancellable      *cancellable;     /* handshake, writes, closing */
+  GCancellable      *read_cancellable; /* reads and work for this client */
+  char              *address;
+  guint64            id;
+  char              *name;
+  KfClientPhase      phase;
+  gboolean           admitted;
+  gboolean           watching;
+  KfServerSession   *session;
+
+  gboolean           reading;
+  gboolean           held;
+  gboolean           closing;
+  gboolean           close_when_flushed;
+
+  GQueue             queue;          /* GBytes */
+  gsize              queued_bytes;
+  gboolean           writing;
+  gsize              write_queue_max;
+
+  GSource           *deadline;
+  GSource           *idle;
+  guint              idle_timeout_ms;
+  guint              close_timeout_ms;
+};
+
+enum {
+  SIGNAL_READY,
+  SIGNAL_MESSAGE,
+  SIGNAL_CLOSED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (KfServerClient, kf_server_client, G_TYPE_OBJECT)
+
+static void read_next (KfServerClient *self);
+static void write_next (KfServerClient *self);
+
+static void
+clear_source (GSource **source)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
+static void
+kf_server_client_dispose (GObject *object)
+{
+  KfServerClient *self = KF_SERVER_CLIENT (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->read_cancellable);
+  clear_source (&self->deadline);
+  clear_source (&self->idle);
+  g_clear_object (&self->session);
+
+  G_OBJECT_CLASS (kf_server_client_parent_class)->dispose (object);
+}
+
+static void
+kf_server_client_finalize (GObject *object)
+{
+  KfServerClient *self = KF_SERVER_CLIENT (object);
+
+  g_queue_clear_full (&self->queue, (GDestroyNotify) g_bytes_unref);
+  g_clear_object (&self->reader);
+  g_clear_object (&self->stream);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->read_cancellable);
+  g_free (self->address);
+  g_free (self->name);
+
+  G_OBJECT_CLASS (kf_server_client_parent_class)->finalize (object);
+}
+
+static void
+kf_server_client_class_init (KfServerClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = kf_server_client_dispose;
+  object_class->finalize = kf_server_client_finalize;
+
+  /* The TLS handshake finished: time to send the greeting. */
+  signals[SIGNAL_READY] =
+    g_signal_new ("ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* A line parsed into a KfProtocolMessage (owned by the client). */
+  signals[SIGNAL_MESSAGE] =
+    g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+  /* The connection is going away: emitted once, when closing starts. */
+  signals[SIGNAL_CLOSED] =
+    g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+kf_server_client_init (KfServerClient *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->read_cancellable = g_cancellable_new ();
+  g_queue_init (&self->queue);
+}
+
+/* The peer's IP address as text; IPv4 clients of a dual-stack socket show
+ * as plain IPv4 rather than ::ffff:a.b.c.d. */
+static char *
+remote_address (GSocketConnection *connection)
+{
+  g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+  GInetAddress *inet;
+  const guint8 *bytes;
+  static const guint8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+  if (!G_IS_INET_SOCKET_ADDRESS (remote))
+    return g_strdup ("unknown");
+  inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote));
+  bytes = g_inet_address_to_bytes (inet);
+  if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6
+      && memcmp (bytes, mapped, sizeof mapped) == 0)
+    {
+      g_autoptr(GInetAddress) v4 = g_inet_address_new_from_bytes (bytes + 12,
+                                                                  G_SOCKET_FAMILY_IPV4);
+
+      return g_inet_address_to_string (v4);
+    }
+
+  return g_inet_address_to_string (inet);
+}
+
+static GSource *
+add_timeout (guint        ms,
+             GSourceFunc  func,
+             gpointer     self)
+{
+  GSource *source = g_timeout_source_new (ms);
+
+  g_source_set_callback (source, func, self, NULL);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  return source;
+}
+
+static gboolean
+deadline_cb (gpointer user_data)
+{
+  KfServerClient *self = user_data;
+
+  g_clear_pointer (&self->deadline, g_source_unref);
+  g_message ("Client from %s did not finish the handshake and greeting in time",
+             self->address);
+  if (self->phase == KF_CLIENT_HANDSHAKE)
+    kf_server_client_close (self, FALSE);
+  else
+    kf_server_client_send_error (self, KF_PROTOCOL_ERROR_TIMEOUT,
+                                 _("The greeting took too long"));
+  return G_SOURCE_REMOVE;
+}
+
+/*
+ * kf_server_client_new:
+ * @connection: the accepted TCP connection
+ * @certificate: the server's certificate, with its key
+ *
+ * Wraps @connection in TLS and arms the absolute handshake deadline.
+ * Returns: (transfer full): the client, or %NULL with @error when TLS is
+ * unavailable (glib-networking missing).
+ */
+KfServerClient *
+kf_server_client_new (GSocketConnection     *connection,
+                      GTlsCertificate       *certificate,
+                      const KfServerConfig  *config,
+                      GError               **error)
+{
+  g_autoptr(KfServerClient) self = g_object_new (KF_TYPE_SERVER_CLIENT, NULL);
+  GIOStream *tls;
+
+  tls = g_tls_server_connection_new (G_IO_STREAM (connection), certificate, error);
+  if (tls == NULL)
+    return NULL;
+  g_socket_set_keepalive (g_socket_connection_get_socket (connection), TRUE);
+  self->stream = tls;
+  self->address = remote_address (connection);
+  self->write_queue_max = config->write_queue_max;
+  self->idle_timeout_ms = config->idle_timeout_ms;
+  self->close_timeout_ms = config->close_timeout_ms;
+  self->reader = kf_line_reader_new (g_io_stream_get_input_stream (tls), KF_PROTOCOL_MAX_LINE);
+  self->deadline = add_timeout (config->handshake_timeout_ms, deadline_cb, self);
+
+  return g_steal_pointer (&self);
+}
+
+static void
+handshake_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(KfServerClient) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GTlsConnection *tls = G_TLS_CONNECTION (source);
+
+  if (!g_tls_connection_handshake_finish (tls, result, &error))
+    {
+      if (!self->closing)
+        g_message ("TLS handshake with %s failed: %s", self->address, error->message);
+      kf_server_client_close (self, FALSE);
+      return;
+    }
+  if (self->closing)
+    return;
+  if (g_tls_connection_get_protocol_version (tls) < G_TLS_PROTOCOL_VERSION_TLS_1_2)
+    {
+      g_message ("Client %s negotiated a TLS version older than 1.2; closing", self->address);
+      kf_server_client_close (self, FALSE);
+      return;
+    }
+  self->phase = KF_CLIENT_GREETING;
+  g_signal_emit (self, signals[SIGNAL_READY], 0);
+}
+
+/*
+ * kf_server_client_start:
+ *
+ * Starts the TLS handshake; "ready" follows when it succeeds, "closed"
+ * when it fails or the deadline passes first.
+ */
+void
+kf_server_client_start (KfServerClient *self)
+{
+  g_return_if_fail (KF_IS_SERVER_CLIENT (self));
+
+  self->phase = KF_CLIENT_HANDSHAKE;
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (self->stream), G_PRIORITY_DEFAULT,
+                                    self->cancellable, handshake_cb, g_object_ref (self));
+}
+
+static gboolean
+idle_cb (gpointer user_data)
+{
+  KfServerClient *self = user_data;
+
+  g_clear_pointer (&self->idle, g_source_unref);
+  g_message ("Client %" G_GUINT64_FORMAT " (%s) was silent for too long", self->id,
+             self->address);
+  kf_server_client_send_error (self, KF_PROTOCOL_ERROR_TIMEOUT,
+                               _("No line for too long; send ping to keep the connection"));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+restart_idle_timer (KfServerClient *self)
+{
+  clear_source (&self->idle);
+  if (self->idle_timeout_ms > 0 && self->phase >= KF_CLIENT_IDLE && !self->closing)
+    self->idle = add_timeout (self->idle_timeout_ms, idle_cb, self);
+}
+
+/*
+ * kf_server_client_set_idle_timeout:
+ *
+ * Drops the client after @timeout_ms without a line from it (0: never).
+ * The timer restarts now and on every line.
+ */
+void
+kf_server_client_set_idle_timeout (KfServerClient *self,
+                                   guint           timeout_ms)
+{
+  g_return_if_fail (KF_IS_SERVER_CLIENT (self));
+
+  self->idle_timeout_ms = timeout_ms;
+  restart_idle_timer (self);
+}
+
+/* Parses @line and hands it on, or answers why it cannot be used. */
+static void
+handle_line (KfServerClient *self,
+             const char     *line)
+{
+  g_autoptr(KfProtocolMessage) msg = NULL;
+  g_autoptr(GError) error = NULL;
+
+  restart_idle_timer (self);
+  msg = kf_protocol_parse_client_line (line, &error);
+  if (msg == NULL)
+    {
+      g_debug ("Client %" G_GUINT64_FORMAT ": refused a line: %s", self->id, error->message);
+      kf_server_client_send_error (self, error->code, error->message);
+      return;
+    }
+  g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, msg);
+}
+
+static void
+read_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(KfServerClient) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  gsize len = 0;
+
+  self->reading = FALSE;
+  line = kf_line_reader_read_line_finish (self->reader, result, &len, &error);
+  if (self->closing)
+    return;
+  if (error != NULL && error->domain == KF_PROTOCOL_ERROR)
+    {
+      g_message ("Client %s sent a bad line: %s", self->address, error->message);
+      kf_server_client_send_error (self, error->code, error->message);
+      return;
+    }
+  if (line == NULL)
+    {
+      if (error != NULL)
+        g_debug ("Client %s: %s", self->address, error->message);
+      kf_server_client_close (self, FALSE);
+      return;
+    }
+  handle_line (self, line);
+  explicit_bzero (line, len);
+  read_next (self);
+}
+
+static void
+read_next (KfServerClient *self)
+{
+  if (self->reading || self->held || self->closing)
+    return;
+  self->reading = TRUE;
+  kf_line_reader_read_line_async (self->reader, self->read_cancellable, read_cb,
+                                  g_object_ref (self));
+}
+
+/*
+ * kf_server_client_start_reading, kf_server_client_hold_reading,
+ * kf_server_client_resume_reading:
+ *
+ * Start reading lines; stop taking new lines while a request is being
+ * worked on off the main loop (a passphrase check); take them again.
+ */
+void
+kf_server_client_start_reading (KfServerClient *self)
+{
+  g_return_if_fail (KF_IS_SERVER_CLIENT (self));
+  read_next (self);
+}
+
+void
+kf_server_client_hold_reading (KfServerClient *self)
+{
+  g_return_if_fail (KF_IS_SERVER_CLIENT (self));
+  self->held = TRUE;
+}
+
+void
+kf_server_client_resume_reading (KfServerClient *self)
+{
+  g_return_if_fail (KF_IS_SERVER_CLIENT (self));
+  self->held = FALSE;
+  read_next (self);
+}
+
+static void
+close_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(KfServerClient) self = user_data;
+
+  g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
+  clear_source (&self->deadline);
+  g_debug ("Connection from %s closed", self->address);
+}
+
+static gboolean
+close_timeout_cb (gpointer user_data)
+{
+  KfServerClient *self = user_data;
+
+  g_clear_pointer (&self->deadline, g_source_unref);
+  g_cancellable_cancel (self->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+/* Closes the stream for real; bounded by the close timer. */
+static void
+shut (KfServerClient *self)
+{
+  self->close_when_flushed = FALSE;
+  g_io_stream_close_async (self->stream, G_PRIORITY_DEFAULT, self->cancellable, close_cb,
+                           g_object_ref (self));
+}
+
+/*
+ * kf_server_client_close:
+ * @flush: send what is queued first (bounded by the close timeout)
+ *
+ * Closes the connection.  "closed" is emitted once, right away, so the
+ * server can forget the client; the stream itself closes asynchronously.
+ */
+void
+kf_server_client_close (KfServerClient *self,
+                        gboolean        flush)
+{
+  g_autoptr(KfServerClient) hold = NULL;
+
+  g_return_if_fail (KF_IS_SERVER_CLIENT (self));
+
+  if (self->closing)
+    return;
+  hold = g_object_ref (self);
+  self->closing = TRUE;
+  self->phase = KF_CLIENT_CLOSED;
+  clear_source (&self->idle);
+  clear_source (&self->deadline);
+  self->deadline = add_timeout (self->close_timeout_ms, close_timeout_cb, self);
+  g_cancellable_cancel (self->read_cancellable);
+  g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
+
+  if (flush && (self->writing || !g_queue_is_empty (&self->queue)))
+    {
+      self->close_when_flushed = TRUE;
+      return;
+    }
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  shut (self);
+}
+
+static void
+write_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(KfServerClient) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = g_queue_pop_head (&self->queue);
+
+  self->writing = FALSE;
+  self->queued_bytes -= g_bytes_get_size (bytes);
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
+    {
+      g_debug ("Writing to %s failed: %s", self->address, error->message);
+      g_queue_clear_full (&self->queue, (GDestroyNotify) g_bytes_unref);
+      self->queued_bytes = 0;
+      if (!self->closing)
+        kf_server_client_close (self, FALSE);
+      else if (self->close_when_flushed)
+        shut (self);
+      return;
+    }
+  write_next (self);
+}
+
+static void
+write_next (KfServerClient *self)
+{
+  GBytes *bytes;
+  GOutputStream *out;
+
+  if (self->writing)
+    return;
+  bytes = g_queue_peek_head (&self->queue);
+  if (bytes == NULL)
+    {
+      if (self->close_when_flushed)
+        shut (self);
+      return;
+    }
+  self->writing = TRUE;
+  out = g_io_stream_get_output_stream (self->stream);
+  g_output_stream_write_all_async (out, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                   G_PRIORITY_DEFAULT, self->cancellable, write_cb,
+                                   g_object_ref (self));
+}
+
+/*
+ * kf_server_client_send:
+ *
+ * Queues the line for @msg.  A client whose queue would pass the cap is
+ * not reading its replies and is dropped.  Nothing is sent once closing
+ * has started.
+ */
+void
+kf_server_client_send (KfServerClient          *self,
+                       const KfProtocolMessage *msg)
+{
+  g_autoptr(GError) error = NULL;
+  GBytes *bytes;
+
+  g_return_if_fail (KF_IS_SERVER_CLIENT (self));
+
+  if (self->closing)
+    return;
+  bytes = kf_protocol_message_to_bytes (msg, &error);
+  if (bytes == NULL)
+    {
+      g_warning ("Cannot format a %s line: %s", kf_protocol_msg_type_to_verb (msg->type),
+                 error->message);
+      return;
+    }
+  if (self->queued_bytes + g_bytes_get_size (bytes) > self->write_queue_max)
+    {
+      g_message ("Client %" G_GUINT64_FORMAT " (%s) does not read its replies; dropping it",
+                 self->id, self->address);
+      g_bytes_unref (bytes);
+      kf_server_client_close (self, FALSE);
+      return;
+    }
+  self->queued_bytes += g_bytes_get_size (bytes);
+  g_queue_push_tail (&self->queue, bytes);
+  write_next (self);
+}
+
+/*
+ * kf_server_client_send_ok:
+ *
+ * Queues `ok <verb>` for a reply without arguments.
+ */
+void
+kf_server_client_send_ok (KfServerClient *self,
+                          KfMsgType       reply_to)
+{
+  g_autoptr(KfProtocolMessage) msg = kf_protocol_message_new_ok (reply_to);
+
+  kf_server_client_send (self, msg);
+}
+
+/*
+ * kf_server_client_send_error:
+ *
+ * Queues `err <code> <text>`; for a fatal code the connection is closed
+ * once the line is sent.
+ */
+void
+kf_server_client_send_error (KfServerClient  *self,
+                             KfProtocolError  code,
+                             const char      *text)
+{
+  g_autoptr(KfProtocolMessage) msg = kf_protocol_message_new_err (code, text);
+
+  kf_server_client_send (self, msg);
+  if (kf_protocol_error_is_fatal (code))
+    kf_server_client_close (self, TRUE);
+}
+
+/*
+ * kf_server_client_clear_deadline:
+ *
+ * The greeting is over: the absolute handshake deadline no longer applies
+ * and the idle timer starts.
+ */
+void
+kf_server_client_clear_deadline (KfServerClient *self)
+{
+  g_return_if_fail (KF_IS_SERVER_CLIENT (self));
+
+  if (self->closing)
+    return;
+  clear_source (&self->deadline);
+  restart_idle_timer (self);
+}
+
+const char *
+kf_server_client_get_address (KfServerClient *self)
+{
+  g_return_val_if_fail (KF_IS_SERVER_CLIENT (self), NULL);
+  return self->address;
+}
+
+/* Cancelled when the connection closes: for work done on its behalf. */
+GCancellable *
+kf_server_client_get_cancellable (KfServerClient *self)
+{
+  g_return_val_if_fail (KF_IS_SERVER_CLIENT (self), NULL);
+  return self->read_cancellable;
+}
+
+guint64
+kf_server_client_get_id (KfServerClient *self)
+{
+  g_return_val_if_fail (KF_IS_SERVER_CLIENT (self), 0);
+  return self->id;
+}
+
+void
+kf_server_client_set_id (KfServerClient *self,
+                         guint64         id)
+{
+  g_return_if_fail (KF_IS_SERVER_CLIENT (self));
+  self->id = id;
+}
+
+const char *
+kf_server_client_get_name (KfServerClient *self)
+{
+  g_return_val_if_fail (KF_IS_SERVER_CLIENT (self), NULL);
+  return self->name;
+}
+
+void
+kf_server_client_set_name (KfServerClient *self,
+                           const char     *name)
+{
+  g_return_if_fail (KF_IS_SERVER_CLIENT (self));
+  g_free (self->name);
+  self->name = g_strdup (name);
+}
+
+KfClientPhase
+kf_server_client_get_phase (KfServerClient *self)
+{
+  g_return_val_if_fail (KF_IS_SERVER_CLIENT (self), KF_CLIENT_CLOSED);
+  return self->phase;
+}
+
+/* Entering a session suspends the idle timer (a transfer can take long
+ * and the key manager hears nothing meanwhile; TCP keepalive watches the
+ * connection); leaving it restarts the timer. */
+void
+kf_server_client_set_phase (KfServerClient *self,
+                            KfClientPhase   phase)
+{
+  g_return_if_fail (KF_IS_SERVER_CLIENT (self));
+
+  if (self->closing)
+    return;
+  self->phase = phase;
+  if (phase == KF_CLIENT_SESSION)
+    clear_source (&self->idle);
+  else
+    restart_idle_timer (self);
+}
+
+gboolean
+kf_server_client_get_admitted (KfServerClient *self)
+{
+  g_return_val_if_fail (KF_IS_SERVER_CLIENT (self), FALSE);
+  return self->admitted;
+}
+
+void
+kf_server_client_set_admitted (KfServerClient *self,
+                               gboolean        admitted)
+{
+  g_return_if_fail (KF_IS_SERVER_CLIENT (self));
+  self->admitted = admitted;
+}
+
+gboolean
+kf_server_client_get_watching (KfServerClient *self)
+{
+  g_return_val_if_fail (KF_IS_SERVER_CLIENT (self), FALSE);
+  return self->watching;
+}
+
+void
+kf_server_client_set_watching (KfServerClient *self,
+                               gboolean        watching)
+{
+  g_return_if_fail (KF_IS_SERVER_CLIENT (self));
+  self->watching = watching;
+}
+
+KfServerSession *
+kf_server_client_get_session (KfServerClient *self)
+{
+  g_return_val_if_fail (KF_IS_SERVER_CLIENT (self), NULL);
+  return self->session;
+}
+
+void
+kf_server_client_set_session (KfServerClient  *self,
+                              KfServerSession *session)
+{
+  g_return_if_fail (KF_IS_SERVER_CLIENT (self));
+  g_set_object (&self->session, session);
+}

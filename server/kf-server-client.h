@@ -1,0 +1,69 @@
+#pragma once
+
+#include <gio/gio.h>
+
+#include "kf-protocol.h"
+#include "kf-server-config.h"
+#include "kf-server-session.h"
+
+G_BEGIN_DECLS
+
+/* Where a connection is (docs/PROTOCOL.md, the state table); within a
+ * session the session object says where each peer stands. */
+typedef enum
+{
+  KF_CLIENT_HANDSHAKE,  /* TLS handshake running */
+  KF_CLIENT_GREETING,   /* greeted; owes `hello` (after `auth` when required) */
+  KF_CLIENT_IDLE,
+  KF_CLIENT_WAITING,
+  KF_CLIENT_SESSION,
+  KF_CLIENT_CLOSED,
+} KfClientPhase;
+
+#define KF_TYPE_SERVER_CLIENT (kf_server_client_get_type ())
+
+G_DECLARE_FINAL_TYPE (KfServerClient, kf_server_client, KF, SERVER_CLIENT, GObject)
+
+KfServerClient  *kf_server_client_new             (GSocketConnection     *connection,
+                                                   GTlsCertificate       *certificate,
+                                                   const KfServerConfig  *config,
+                                                   GError               **error);
+void             kf_server_client_start           (KfServerClient        *self);
+void             kf_server_client_start_reading   (KfServerClient        *self);
+void             kf_server_client_hold_reading    (KfServerClient        *self);
+void             kf_server_client_resume_reading  (KfServerClient        *self);
+void             kf_server_client_send            (KfServerClient        *self,
+                                                   const KfProtocolMessage *msg);
+void             kf_server_client_send_ok         (KfServerClient        *self,
+                                                   KfMsgType              reply_to);
+void             kf_server_client_send_error      (KfServerClient        *self,
+                                                   KfProtocolError        code,
+                                                   const char            *text);
+void             kf_server_client_close           (KfServerClient        *self,
+                                                   gboolean               flush);
+void             kf_server_client_clear_deadline  (KfServerClient        *self);
+void             kf_server_client_set_idle_timeout (KfServerClient       *self,
+                                                   guint                  timeout_ms);
+
+const char      *kf_server_client_get_address     (KfServerClient        *self);
+GCancellable    *kf_server_client_get_cancellable (KfServerClient        *self);
+guint64          kf_server_client_get_id          (KfServerClient        *self);
+void             kf_server_client_set_id          (KfServerClient        *self,
+                                                   guint64                id);
+const char      *kf_server_client_get_name        (KfServerClient        *self);
+void             kf_server_client_set_name        (KfServerClient        *self,
+                                                   const char            *name);
+KfClientPhase    kf_server_client_get_phase       (KfServerClient        *self);
+void             kf_server_client_set_phase       (KfServerClient        *self,
+                                                   KfClientPhase          phase);
+gboolean         kf_server_client_get_admitted    (KfServerClient        *self);
+void             kf_server_client_set_admitted    (KfServerClient        *self,
+                                                   gboolean               admitted);
+gboolean         kf_server_client_get_watching    (KfServerClient        *self);
+void             kf_server_client_set_watching    (KfServerClient        *self,
+                                                   gboolean               watching);
+KfServerSession *kf_server_client_get_session     (KfServerClient        *self);
+void             kf_server_client_set_session     (KfServerClient        *self,
+                                                   KfServerSession       *session);
+
+G_END_DECLS

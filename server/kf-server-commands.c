@@ -1,0 +1,521 @@
+/* kf-server-commands.c: what each client command does in each state
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * This file is the state × command table of docs/PROTOCOL.md in code.
+ * kf_server_handle_message() receives every parsed line; each handler
+ * checks the state it is allowed in (answering `err bad-state` otherwise),
+ * does the work and sends exactly one reply, plus whatever events the
+ * other peer or the watchers get.
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "kf-server-private.h"
+
+static void
+bad_state (KfServerClient *client,
+           const char     *why)
+{
+  kf_server_client_send_error (client, KF_PROTOCOL_ERROR_BAD_STATE, why);
+}
+
+typedef struct
+{
+  KfServer       *server;
+  KfServerClient *client;
+  char           *name;
+} AuthCheck;
+
+static void
+auth_check_free (AuthCheck *check)
+{
+  g_object_unref (check->server);
+  g_object_unref (check->client);
+  g_free (check->name);
+  g_free (check);
+}
+
+static void
+auth_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  AuthCheck *check = user_data;
+  g_autoptr(GError) error = NULL;
+  KfServerClient *client = check->client;
+
+  if (kf_server_admission_check_finish (KF_SERVER_ADMISSION (source), result, &error))
+    {
+      kf_server_client_set_admitted (client, TRUE);
+      kf_server_client_send_ok (client, KF_MSG_AUTH);
+      kf_server_client_resume_reading (client);
+    }
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_message ("Admission refused to %s: %s", kf_server_client_get_address (client),
+                 error->message);
+      kf_server_client_send_error (client, KF_PROTOCOL_ERROR_AUTH_FAILED,
+                                   error->code == KF_PROTOCOL_ERROR_FULL
+                                   ? error->message : _("Wrong passphrase"));
+    }
+  auth_check_free (check);
+}
+
+/* `auth <passphrase>`: only in the greeting, only when required. */
+static void
+handle_auth (KfServer          *self,
+             KfServerClient    *client,
+             KfProtocolMessage *msg)
+{
+  KfServerAdmission *admission = kf_server_get_admission (self);
+  AuthCheck *check;
+
+  if (kf_server_client_get_phase (client) != KF_CLIENT_GREETING)
+    {
+      bad_state (client, _("Already admitted"));
+      return;
+    }
+  if (!kf_server_admission_is_required (admission))
+    {
+      bad_state (client, _("This key manager needs no passphrase"));
+      return;
+    }
+  if (kf_server_client_get_admitted (client))
+    {
+      bad_state (client, _("Already admitted"));
+      return;
+    }
+
+  check = g_new0 (AuthCheck, 1);
+  check->server = g_object_ref (self);
+  check->client = g_object_ref (client);
+  kf_server_client_hold_reading (client);
+  kf_server_admission_check_async (admission, kf_server_client_get_address (client), msg->text,
+                                   kf_server_client_get_cancellable (client), auth_done, check);
+}
+
+/* `hello <version> <name>`: completes the greeting. */
+static void
+handle_hello (KfServer          *self,
+              KfServerClient    *client,
+              KfProtocolMessage *msg)
+{
+  if (kf_server_client_get_phase (client) != KF_CLIENT_GREETING)
+    {
+      bad_state (client, _("Already greeted"));
+      return;
+    }
+  if (msg->version != KF_PROTOCOL_VERSION)
+    {
+      g_autofree char *text = g_strdup_printf (_("This key manager speaks protocol version %d only"),
+                                               KF_PROTOCOL_VERSION);
+
+      kf_server_client_send_error (client, KF_PROTOCOL_ERROR_VERSION, text);
+      return;
+    }
+  if (kf_server_admission_is_required (kf_server_get_admission (self))
+      && !kf_server_client_get_admitted (client))
+    {
+      kf_server_client_send_error (client, KF_PROTOCOL_ERROR_AUTH_REQUIRED,
+                                            _("This key manager needs a passphrase: send auth first"));
+      return;
+    }
+
+  kf_server_welcome (self, client, msg->name);
+}
+
+/* `wait`: idle → waiting; a watcher stops watching. */
+static void
+handle_wait (KfServer          *self,
+             KfServerClient    *client,
+             KfProtocolMessage *msg)
+{
+  KfServerRegistry *registry = kf_server_get_registry (self);
+
+  if (kf_server_client_get_phase (client) != KF_CLIENT_IDLE)
+    {
+      bad_state (client, _("Only an idle client can start waiting"));
+      return;
+    }
+
+  kf_server_registry_set_watching (registry, client, FALSE);
+  kf_server_client_set_phase (client, KF_CLIENT_WAITING);
+  kf_server_client_send_ok (client, KF_MSG_WAIT);
+  kf_server_registry_set_waiting (registry, client, TRUE);
+}
+
+/* `send` and `watch`: the waiting list as peer lines, then the reply. */
+static void
+send_list (KfServer       *self,
+           KfServerClient *client,
+           KfMsgType       reply_to)
+{
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(KfProtocolMessage) ok = kf_protocol_message_new_ok (reply_to);
+
+  list = kf_server_registry_list_waiting (kf_server_get_registry (self), client,
+                                          KF_PROTOCOL_MAX_PEERS);
+  for (guint i = 0; i < list->len; i++)
+    {
+      g_autoptr(KfProtocolMessage) peer = kf_protocol_message_new (KF_MSG_PEER);
+      KfServerClient *waiting = g_ptr_array_index (list, i);
+
+      peer->id = kf_server_client_get_id (waiting);
+      kf_protocol_message_set_name (peer, kf_server_client_get_name (waiting));
+      kf_server_client_send (client, peer);
+    }
+  ok->count = list->len;
+  kf_server_client_send (client, ok);
+}
+
+static void
+handle_send (KfServer          *self,
+             KfServerClient    *client,
+             KfProtocolMessage *msg)
+{
+  KfClientPhase phase = kf_server_client_get_phase (client);
+
+  if (phase != KF_CLIENT_IDLE && phase != KF_CLIENT_WAITING)
+    {
+      bad_state (client, _("Finish or cancel the current transfer first"));
+      return;
+    }
+  send_list (self, client, KF_MSG_SEND);
+}
+
+static void
+handle_watch (KfServer          *self,
+              KfServerClient    *client,
+              KfProtocolMessage *msg)
+{
+  if (kf_server_client_get_phase (client) != KF_CLIENT_IDLE)
+    {
+      bad_state (client, _("Only an idle client can watch the waiting list"));
+      return;
+    }
+  send_list (self, client, KF_MSG_WATCH);
+  kf_server_registry_set_watching (kf_server_get_registry (self), client, TRUE);
+}
+
+static void
+handle_unwatch (KfServer          *self,
+                KfServerClient    *client,
+                KfProtocolMessage *msg)
+{
+  KfClientPhase phase = kf_server_client_get_phase (client);
+
+  if (phase != KF_CLIENT_IDLE && phase != KF_CLIENT_WAITING)
+    {
+      bad_state (client, _("Not watching the waiting list"));
+      return;
+    }
+  kf_server_registry_set_watching (kf_server_get_registry (self), client, FALSE);
+  kf_server_client_send_ok (client, KF_MSG_UNWATCH);
+}
+
+typedef struct
+{
+  KfServer        *server;
+  KfServerSession *session;
+} Expiry;
+
+static gboolean
+session_expired (gpointer user_data)
+{
+  Expiry *expiry = user_data;
+
+  kf_server_end_session (expiry->server, expiry->session, KF_CANCEL_TIMEOUT,
+                         _("The key confirmation or the receiver's port did not arrive in time"),
+                         NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* Sends each peer its `ev key`. */
+static void
+send_keys (KfServerSession *session)
+{
+  for (guint role = 0; role < 2; role++)
+    {
+      KfServerClient *peer = kf_server_session_get_peer (session, role);
+      KfServerClient *other = kf_server_session_get_peer (session, 1 - role);
+      g_autoptr(KfProtocolMessage) key = NULL;
+
+      key = kf_server_session_key_message (session, role, kf_server_client_get_id (other),
+                                           kf_server_client_get_name (other));
+      kf_server_client_send (peer, key);
+    }
+}
+
+/* `conn <peer_id> <mode>`: pairs an idle sender with a waiting receiver. */
+static void
+handle_conn (KfServer          *self,
+             KfServerClient    *client,
+             KfProtocolMessage *msg)
+{
+  KfServerRegistry *registry = kf_server_get_registry (self);
+  g_autoptr(KfServerSession) session = NULL;
+  g_autoptr(KfProtocolMessage) ok = kf_protocol_message_new_ok (KF_MSG_CONN);
+  g_autoptr(GError) error = NULL;
+  KfServerClient *receiver;
+  Expiry *expiry;
+
+  if (kf_server_client_get_phase (client) != KF_CLIENT_IDLE)
+    {
+      bad_state (client, _("Only an idle client can connect; cancel waiting first"));
+      return;
+    }
+  if (msg->id == kf_server_client_get_id (client))
+    {
+      kf_server_client_send_error (client, KF_PROTOCOL_ERROR_SELF,
+                                            _("You cannot send to yourself"));
+      return;
+    }
+  receiver = kf_server_registry_lookup (registry, msg->id);
+  if (receiver == NULL || !kf_server_registry_is_waiting (registry, receiver))
+    {
+      kf_server_client_send_error (client, KF_PROTOCOL_ERROR_NO_SUCH_PEER,
+                                            _("That client is not waiting (any more)"));
+      return;
+    }
+  session = kf_server_session_new (msg->mode, &error);
+  if (session == NULL)
+    {
+      kf_server_client_send_error (client, KF_PROTOCOL_ERROR_INTERNAL, error->message);
+      return;
+    }
+
+  kf_server_registry_set_waiting (registry, receiver, FALSE);
+  kf_server_registry_set_watching (registry, client, FALSE);
+  kf_server_session_set_peer (session, KF_ROLE_SENDER, client);
+  kf_server_session_set_peer (session, KF_ROLE_RECEIVER, receiver);
+  kf_server_client_set_session (client, session);
+  kf_server_client_set_session (receiver, session);
+  kf_server_client_set_phase (client, KF_CLIENT_SESSION);
+  kf_server_client_set_phase (receiver, KF_CLIENT_SESSION);
+  expiry = g_new (Expiry, 1);
+  *expiry = (Expiry) { self, session };
+  kf_server_session_arm_timeout (session, kf_server_get_config (self)->confirm_timeout_ms,
+                                 session_expired, expiry, g_free);
+
+  g_strlcpy (ok->session_id, kf_server_session_get_id (session), sizeof ok->session_id);
+  kf_server_client_send (client, ok);
+  send_keys (session);
+  g_message ("Session %s: client %" G_GUINT64_FORMAT " sends to client %" G_GUINT64_FORMAT
+             " in %s", ok->session_id, kf_server_client_get_id (client), msg->id,
+             kf_cipher_mode_to_string (msg->mode));
+}
+
+/* The role @client plays in its session; %FALSE when it has none. */
+static gboolean
+role_of (KfServerClient   *client,
+         KfServerSession **session,
+         KfRole           *role)
+{
+  *session = kf_server_client_get_session (client);
+  if (*session == NULL)
+    return FALSE;
+  *role = kf_server_session_get_peer (*session, KF_ROLE_SENDER) == client
+          ? KF_ROLE_SENDER : KF_ROLE_RECEIVER;
+  return TRUE;
+}
+
+/* `confirm <hex>`: the key confirmation of flow step 7. */
+static void
+handle_confirm (KfServer          *self,
+                KfServerClient    *client,
+                KfProtocolMessage *msg)
+{
+  KfServerSession *session;
+  KfServerClient *receiver;
+  g_autoptr(KfProtocolMessage) listen = NULL;
+  KfRole role;
+
+  if (!role_of (client, &session, &role)
+      || kf_server_session_get_phase (session, role) != KF_PEER_CONFIRMING)
+    {
+      bad_state (client, _("No key confirmation is expected now"));
+      return;
+    }
+  if (!kf_server_session_check_confirm (session, role, msg->confirm, msg->confirm_len))
+    {
+      g_message ("Session %s: wrong key confirmation from the %s",
+                 kf_server_session_get_id (session), kf_protocol_role_to_string (role));
+      kf_server_client_send_error (client, KF_PROTOCOL_ERROR_BAD_CONFIRM,
+                                   _("The key confirmation is wrong"));
+      kf_server_end_session (self, session, KF_CANCEL_BAD_CONFIRM,
+                             _("A peer failed the key confirmation"), NULL);
+      return;
+    }
+  kf_server_session_set_phase (session, role, KF_PEER_CONFIRMED);
+  kf_server_client_send_ok (client, KF_MSG_CONFIRM);
+  if (kf_server_session_get_phase (session, 1 - role) != KF_PEER_CONFIRMED)
+    return;
+
+  receiver = kf_server_session_get_peer (session, KF_ROLE_RECEIVER);
+  kf_server_session_set_phase (session, KF_ROLE_RECEIVER, KF_PEER_LISTENING);
+  listen = kf_protocol_message_new (KF_MSG_EV_LISTEN);
+  g_strlcpy (listen->session_id, kf_server_session_get_id (session), sizeof listen->session_id);
+  kf_server_client_send (receiver, listen);
+}
+
+/* `port <n>`: the receiver listens; the sender is told where to go. */
+static void
+handle_port (KfServer          *self,
+             KfServerClient    *client,
+             KfProtocolMessage *msg)
+{
+  g_autoptr(KfProtocolMessage) connect = kf_protocol_message_new (KF_MSG_EV_CONNECT);
+  KfServerSession *session;
+  KfRole role;
+
+  if (!role_of (client, &session, &role) || role != KF_ROLE_RECEIVER
+      || kf_server_session_get_phase (session, role) != KF_PEER_LISTENING)
+    {
+      bad_state (client, _("Only the receiver sends its port, after ev listen"));
+      return;
+    }
+
+  kf_server_session_disarm_timeout (session);
+  kf_server_session_set_phase (session, KF_ROLE_RECEIVER, KF_PEER_TRANSFERRING);
+  kf_server_session_set_phase (session, KF_ROLE_SENDER, KF_PEER_TRANSFERRING);
+  kf_server_client_send_ok (client, KF_MSG_PORT);
+
+  g_strlcpy (connect->session_id, kf_server_session_get_id (session), sizeof connect->session_id);
+  kf_protocol_message_set_address (connect, kf_server_client_get_address (client));
+  connect->port = msg->port;
+  kf_server_client_send (kf_server_session_get_peer (session, KF_ROLE_SENDER), connect);
+}
+
+/* `report <blocks> <digest>`: the counts of flow step 10. */
+static void
+handle_report (KfServer          *self,
+               KfServerClient    *client,
+               KfProtocolMessage *msg)
+{
+  KfServerSession *session;
+  KfRole role;
+
+  if (!role_of (client, &session, &role)
+      || kf_server_session_get_phase (session, role) != KF_PEER_TRANSFERRING)
+    {
+      bad_state (client, _("No transfer to report on"));
+      return;
+    }
+
+  kf_server_session_set_report (session, role, msg->blocks, msg->digest);
+  kf_server_session_set_phase (session, role, KF_PEER_REPORTED);
+  kf_server_client_send_ok (client, KF_MSG_REPORT);
+  if (kf_server_session_get_phase (session, 1 - role) == KF_PEER_REPORTED)
+    kf_server_finish_session (self, session);
+}
+
+/* `cancel [reason]`: leaves the waiting list, or ends the session. */
+static void
+handle_cancel (KfServer          *self,
+               KfServerClient    *client,
+               KfProtocolMessage *msg)
+{
+  KfServerSession *session = kf_server_client_get_session (client);
+
+  switch (kf_server_client_get_phase (client))
+    {
+    case KF_CLIENT_WAITING:
+      kf_server_client_set_phase (client, KF_CLIENT_IDLE);
+      kf_server_client_send_ok (client, KF_MSG_CANCEL);
+      kf_server_registry_set_waiting (kf_server_get_registry (self), client, FALSE);
+      break;
+    case KF_CLIENT_SESSION:
+      kf_server_client_send_ok (client, KF_MSG_CANCEL);
+      kf_server_end_session (self, session, KF_CANCEL_PEER, msg->text, client);
+      break;
+    case KF_CLIENT_HANDSHAKE:
+    case KF_CLIENT_GREETING:
+    case KF_CLIENT_IDLE:
+    case KF_CLIENT_CLOSED:
+    default:
+      bad_state (client, _("Nothing to cancel"));
+      break;
+    }
+}
+
+/* `end`: goodbye (flow step 12); a session in progress is cancelled. */
+static void
+handle_end (KfServer          *self,
+            KfServerClient    *client,
+            KfProtocolMessage *msg)
+{
+  KfServerSession *session = kf_server_client_get_session (client);
+
+  if (session != NULL)
+    kf_server_end_session (self, session, KF_CANCEL_PEER_LEFT, _("The other peer ended"), client);
+  kf_server_client_send_ok (client, KF_MSG_END);
+  kf_server_client_close (client, TRUE);
+}
+
+typedef void (*Handler) (KfServer          *self,
+                         KfServerClient    *client,
+                         KfProtocolMessage *msg);
+
+static void
+handle_ping (KfServer          *self,
+             KfServerClient    *client,
+             KfProtocolMessage *msg)
+{
+  kf_server_client_send_ok (client, KF_MSG_PING);
+}
+
+static const struct
+{
+  KfMsgType type;
+  Handler   handler;
+  gboolean  before_hello;
+} handlers[] = {
+  { KF_MSG_AUTH, handle_auth, TRUE },
+  { KF_MSG_HELLO, handle_hello, TRUE },
+  { KF_MSG_PING, handle_ping, TRUE },
+  { KF_MSG_END, handle_end, TRUE },
+  { KF_MSG_WAIT, handle_wait, FALSE },
+  { KF_MSG_SEND, handle_send, FALSE },
+  { KF_MSG_CONN, handle_conn, FALSE },
+  { KF_MSG_WATCH, handle_watch, FALSE },
+  { KF_MSG_UNWATCH, handle_unwatch, FALSE },
+  { KF_MSG_CONFIRM, handle_confirm, FALSE },
+  { KF_MSG_PORT, handle_port, FALSE },
+  { KF_MSG_REPORT, handle_report, FALSE },
+  { KF_MSG_CANCEL, handle_cancel, FALSE },
+};
+
+/*
+ * kf_server_handle_message:
+ *
+ * Runs the command @msg from @client.  Before the greeting is complete
+ * only auth, hello, ping and end are understood; anything else is
+ * `auth-required` (fatal) when a passphrase is still owed, else
+ * `bad-state`.
+ */
+void
+kf_server_handle_message (KfServer          *self,
+                          KfServerClient    *client,
+                          KfProtocolMessage *msg)
+{
+  gboolean greeted = kf_server_client_get_phase (client) >= KF_CLIENT_IDLE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (handlers); i++)
+    {
+      if (handlers[i].type != msg->type)
+        continue;
+      if (greeted || handlers[i].before_hello)
+        handlers[i].handler (self, client, msg);
+      else if (kf_server_admission_is_required (kf_server_get_admission (self))
+               && !kf_server_client_get_admitted (client))
+        kf_server_client_send_error (client, KF_PROTOCOL_ERROR_AUTH_REQUIRED,
+                                     _("This key manager needs a passphrase: send auth first"));
+      else
+        bad_state (client, _("Say hello first"));
+      return;
+    }
+  kf_server_client_send_error (client, KF_PROTOCOL_ERROR_UNKNOWN_COMMAND, _("Unknown command"));
+}

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Everything an operator (or a test) can tune.  kf_server_config_init()
+ * fills in the documented defaults (docs/PROTOCOL.md, "Limits"). */
+typedef struct
+{
+  char  *state_dir;                /* certificate and key live here */
+  char  *audit_log;                /* NULL: audit lines go to the log */
+  guint  max_clients;              /* connections of any kind */
+  guint  max_pending;              /* not yet greeted, in total */
+  guint  max_pending_per_address;  /* not yet greeted, per source address */
+  guint  handshake_timeout_ms;     /* accept → welcome, absolute */
+  guint  idle_timeout_ms;          /* no line from an idle/waiting client */
+  guint  confirm_timeout_ms;       /* conn → ev connect, absolute */
+  guint  close_timeout_ms;         /* flushing a closing connection */
+  gsize  write_queue_max;          /* bytes queued for one slow reader */
+  guint  kdf_iterations;           /* Argon2id t */
+  guint  kdf_memory_kib;           /* Argon2id m */
+  guint  kdf_parallelism;          /* Argon2id p */
+  guint  kdf_max_concurrent;       /* passphrase checks running at once */
+  guint  kdf_max_queued;           /* passphrase checks waiting their turn */
+  guint  auth_penalty_ms;          /* first delay after a failure, doubling */
+  guint  auth_penalty_max_ms;
+} KfServerConfig;
+
+#define KF_SERVER_DEFAULT_MAX_CLIENTS              1000
+#define KF_SERVER_DEFAULT_MAX_PENDING              64
+#define KF_SERVER_DEFAULT_MAX_PENDING_PER_ADDRESS  8
+#define KF_SERVER_DEFAULT_HANDSHAKE_TIMEOUT_MS     10000
+#define KF_SERVER_DEFAULT_IDLE_TIMEOUT_MS          (15 * 60 * 1000)
+#define KF_SERVER_DEFAULT_CONFIRM_TIMEOUT_MS       30000
+
+void kf_server_config_init  (KfServerConfig *config);
+void kf_server_config_clear (KfServerConfig *config);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (KfServerConfig, kf_server_config_clear)
+
+G_END_DECLS

@@ -1,0 +1,317 @@
+/* kf-server-main.c: the keyferry-server command line
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Parses the options (a bad one is one line on stderr and exit status 2),
+ * starts a KfServer on the default main context, prints the two stable
+ * start-up lines scripts look for:
+ *
+ *   keyferry-server: fingerprint <64 hex digits>
+ *   keyferry-server: listening on <address or *> port <n>
+ *
+ * and runs until SIGTERM or SIGINT, when every client is told
+ * `ev shutdown` before the connections close.
+ */
+
+#include "config.h"
+
+#include <locale.h>
+#include <signal.h>
+#include <string.h>
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <gcrypt.h>
+
+#include "kf-fingerprint.h"
+#include "kf-gcrypt.h"
+#include "kf-protocol.h"
+#include "kf-server.h"
+
+#define EXIT_USAGE 2
+
+typedef struct
+{
+  char     *listen;
+  char     *port;
+  char     *state_dir;
+  char     *passphrase_file;
+  char     *max_clients;
+  char     *max_pending;
+  char     *max_pending_per_address;
+  char     *handshake_timeout;
+  char     *idle_timeout;
+  char     *confirm_timeout;
+  char     *audit_log;
+  gboolean  verbose;
+  gboolean  print_fingerprint;
+  gboolean  version;
+} Options;
+
+typedef struct
+{
+  GMainLoop *loop;
+  KfServer  *server;
+  gboolean   stopping;
+} Run;
+
+static void
+options_clear (Options *o)
+{
+  g_free (o->listen);
+  g_free (o->port);
+  g_free (o->state_dir);
+  g_free (o->passphrase_file);
+  g_free (o->max_clients);
+  g_free (o->max_pending);
+  g_free (o->max_pending_per_address);
+  g_free (o->handshake_timeout);
+  g_free (o->idle_timeout);
+  g_free (o->confirm_timeout);
+  g_free (o->audit_log);
+}
+
+static int
+usage_error (const char *message)
+{
+  g_printerr ("keyferry-server: %s (see keyferry-server --help)\n", message);
+  return EXIT_USAGE;
+}
+
+/* Parses @text as a whole number in [@min, @max] into @out; %NULL leaves
+ * @out alone.  Returns %FALSE with a one-line @error otherwise. */
+static gboolean
+parse_number (const char  *option,
+              const char  *text,
+              guint64      min,
+              guint64      max,
+              guint       *out,
+              GError     **error)
+{
+  guint64 value;
+
+  if (text == NULL)
+    return TRUE;
+  if (!g_ascii_string_to_unsigned (text, 10, min, max, &value, NULL))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("%s needs a whole number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
+                     ", not “%s”"), option, min, max, text);
+      return FALSE;
+    }
+  *out = (guint) value;
+  return TRUE;
+}
+
+/* Applies the numeric options to @config; timeouts are given in seconds. */
+static gboolean
+apply_options (const Options   *o,
+               KfServerConfig  *config,
+               guint           *port,
+               GError         **error)
+{
+  guint handshake_s = config->handshake_timeout_ms / 1000;
+  guint idle_s = config->idle_timeout_ms / 1000;
+  guint confirm_s = config->confirm_timeout_ms / 1000;
+
+  if (!parse_number ("--port", o->port, 0, 65535, port, error)
+      || !parse_number ("--max-clients", o->max_clients, 1, 1000000, &config->max_clients, error)
+      || !parse_number ("--max-pending", o->max_pending, 1, 100000, &config->max_pending, error)
+      || !parse_number ("--max-pending-per-address", o->max_pending_per_address, 1, 100000,
+                        &config->max_pending_per_address, error)
+      || !parse_number ("--handshake-timeout", o->handshake_timeout, 1, 3600, &handshake_s, error)
+      || !parse_number ("--idle-timeout", o->idle_timeout, 0, 7 * 86400, &idle_s, error)
+      || !parse_number ("--confirm-timeout", o->confirm_timeout, 1, 3600, &confirm_s, error))
+    return FALSE;
+  if (o->listen != NULL && !g_hostname_is_ip_address (o->listen))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--listen needs an IP address, not “%s”"), o->listen);
+      return FALSE;
+    }
+  config->handshake_timeout_ms = handshake_s * 1000;
+  config->idle_timeout_ms = idle_s * 1000;
+  config->confirm_timeout_ms = confirm_s * 1000;
+  if (o->state_dir != NULL)
+    {
+      g_free (config->state_dir);
+      config->state_dir = g_strdup (o->state_dir);
+    }
+  config->audit_log = g_strdup (o->audit_log);
+  return TRUE;
+}
+
+/* Reads the passphrase file into secure memory, without its final line
+ * break.  Returns %NULL with @error when it cannot be read or is empty. */
+static char *
+read_passphrase (const char  *path,
+                 GError     **error)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  char *secure;
+
+  if (!g_file_get_contents (path, &contents, &len, error))
+    return NULL;
+  secure = gcry_calloc_secure (1, len + 1);
+  if (secure != NULL)
+    memcpy (secure, contents, len);
+  explicit_bzero (contents, len);
+  if (secure == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, _("Out of secure memory"));
+      return NULL;
+    }
+  secure[strcspn (secure, "\r\n")] = '\0';
+  if (secure[0] == '\0' || strlen (secure) > KF_PROTOCOL_MAX_PASSPHRASE)
+    {
+      gcry_free (secure);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("The passphrase file %s must hold a passphrase of 1 to %d bytes on its first line"),
+                   path, KF_PROTOCOL_MAX_PASSPHRASE);
+      return NULL;
+    }
+  return secure;
+}
+
+static void
+shutdown_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Run *run = user_data;
+
+  kf_server_shutdown_finish (KF_SERVER (source), result, NULL);
+  g_main_loop_quit (run->loop);
+}
+
+static gboolean
+on_signal (gpointer user_data)
+{
+  Run *run = user_data;
+
+  if (run->stopping)
+    {
+      g_main_loop_quit (run->loop);
+      return G_SOURCE_CONTINUE;
+    }
+  run->stopping = TRUE;
+  kf_server_shutdown_async (run->server, _("The key manager is stopping"), NULL, shutdown_cb, run);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Creates the server, listens and runs until a signal stops it. */
+static int
+serve (const Options  *o,
+       KfServerConfig *config,
+       guint           port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KfServer) server = NULL;
+  char *passphrase = NULL;
+  Run run = { 0 };
+  guint sigterm, sigint;
+
+  if (o->passphrase_file != NULL && (passphrase = read_passphrase (o->passphrase_file, &error)) == NULL)
+    {
+      g_printerr ("keyferry-server: %s\n", error->message);
+      return EXIT_USAGE;
+    }
+  server = kf_server_new (config, passphrase, &error);
+  if (passphrase != NULL)
+    {
+      explicit_bzero (passphrase, strlen (passphrase));
+      gcry_free (passphrase);
+    }
+  if (server == NULL || !kf_server_listen (server, o->listen, (guint16) port, &error))
+    {
+      g_printerr ("keyferry-server: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  g_printerr ("keyferry-server: fingerprint %s\n", kf_server_get_fingerprint (server));
+  g_printerr ("keyferry-server: listening on %s port %u\n", o->listen ? o->listen : "*",
+              kf_server_get_port (server));
+
+  run.loop = g_main_loop_new (NULL, FALSE);
+  run.server = server;
+  sigterm = g_unix_signal_add (SIGTERM, on_signal, &run);
+  sigint = g_unix_signal_add (SIGINT, on_signal, &run);
+  g_main_loop_run (run.loop);
+  g_source_remove (sigterm);
+  g_source_remove (sigint);
+  g_main_loop_unref (run.loop);
+  g_message ("Stopped");
+
+  return EXIT_SUCCESS;
+}
+
+static int
+print_fingerprint (const KfServerConfig *config)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KfServer) server = kf_server_new (config, NULL, &error);
+
+  if (server == NULL)
+    {
+      g_printerr ("keyferry-server: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  g_print ("%s\n", kf_server_get_fingerprint (server));
+  return EXIT_SUCCESS;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_auto(KfServerConfig) config = { 0 };
+  Options o = { 0 };
+  const GOptionEntry entries[] = {
+    { "listen", 'l', 0, G_OPTION_ARG_STRING, &o.listen, N_("Listen on this IP address only (default: all)"), N_("ADDR") },
+    { "port", 'p', 0, G_OPTION_ARG_STRING, &o.port, N_("TCP port (default 7745; 0 picks a free one)"), N_("N") },
+    { "state-dir", 's', 0, G_OPTION_ARG_FILENAME, &o.state_dir, N_("Where the TLS certificate and key live (default $STATE_DIRECTORY or ~/.local/state/keyferry-server)"), N_("DIR") },
+    { "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &o.passphrase_file, N_("Require the passphrase on this file's first line from every client"), N_("F") },
+    { "max-clients", 0, 0, G_OPTION_ARG_STRING, &o.max_clients, N_("Most connections at once (default 1000)"), N_("N") },
+    { "max-pending", 0, 0, G_OPTION_ARG_STRING, &o.max_pending, N_("Most connections still in their handshake and greeting (default 64)"), N_("N") },
+    { "max-pending-per-address", 0, 0, G_OPTION_ARG_STRING, &o.max_pending_per_address, N_("The same, per source address (default 8)"), N_("N") },
+    { "handshake-timeout", 0, 0, G_OPTION_ARG_STRING, &o.handshake_timeout, N_("Seconds from connecting to the end of the greeting (default 10)"), N_("S") },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_STRING, &o.idle_timeout, N_("Seconds an idle or waiting client may stay silent, 0 for ever (default 900)"), N_("S") },
+    { "confirm-timeout", 0, 0, G_OPTION_ARG_STRING, &o.confirm_timeout, N_("Seconds from conn until both confirmed and the receiver sent its port (default 30)"), N_("S") },
+    { "audit-log", 0, 0, G_OPTION_ARG_FILENAME, &o.audit_log, N_("Append one line per session outcome to this file"), N_("F") },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose, N_("Log debug messages too"), NULL },
+    { "print-fingerprint", 0, 0, G_OPTION_ARG_NONE, &o.print_fingerprint, N_("Print the certificate's SHA-256 fingerprint and exit"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &o.version, N_("Print the version and exit"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  guint port = KF_PROTOCOL_DEFAULT_PORT;
+  int status;
+
+  setlocale (LC_ALL, "");
+  kf_gcrypt_init ();
+  kf_server_config_init (&config);
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context, _("The Keyferry key manager: pairs senders with receivers "
+                                           "and hands both a fresh AES key over TLS."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    status = usage_error (error->message);
+  else if (argc > 1)
+    status = usage_error (_("unexpected argument"));
+  else if (!apply_options (&o, &config, &port, &error))
+    status = usage_error (error->message);
+  else if (o.version)
+    {
+      g_print ("keyferry-server %s\n", PACKAGE_VERSION);
+      status = EXIT_SUCCESS;
+    }
+  else
+    {
+      if (o.verbose)
+        g_log_set_debug_enabled (TRUE);
+      status = o.print_fingerprint ? print_fingerprint (&config) : serve (&o, &config, port);
+    }
+  options_clear (&o);
+  return status;
+}

@@ -1,0 +1,29 @@
+#pragma once
+
+#include "kf-server.h"
+#include "kf-server-admission.h"
+#include "kf-server-audit.h"
+#include "kf-server-client.h"
+#include "kf-server-registry.h"
+
+G_BEGIN_DECLS
+
+/* What kf-server.c and kf-server-commands.c share. */
+KfServerRegistry     *kf_server_get_registry     (KfServer          *self);
+KfServerAdmission    *kf_server_get_admission    (KfServer          *self);
+const KfServerConfig *kf_server_get_config       (KfServer          *self);
+void                  kf_server_welcome          (KfServer          *self,
+                                                  KfServerClient    *client,
+                                                  const char        *name);
+void                  kf_server_end_session      (KfServer          *self,
+                                                  KfServerSession   *session,
+                                                  KfCancelReason     reason,
+                                                  const char        *text,
+                                                  KfServerClient    *quiet);
+void                  kf_server_finish_session   (KfServer          *self,
+                                                  KfServerSession   *session);
+void                  kf_server_handle_message   (KfServer          *self,
+                                                  KfServerClient    *client,
+                                                  KfProtocolMessage *msg);
+
+G_END_DECLS

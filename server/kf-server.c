@@ -1,0 +1,603 @@
+/* kf-server.c: the key manager, a GSocketService
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * KfServer accepts connections, enforces the limits on connections that
+ * have not been greeted yet (in total and per source address), turns each
+ * accepted connection into a KfServerClient, greets it, and forgets it
+ * when it goes.  Sessions end here too, with their audit line and wiped
+ * keys.  What each command does is in kf-server-commands.c.
+ *
+ * Everything runs on the main context that was thread-default when the
+ * server was created and started listening; nothing blocks it.
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "kf-fingerprint.h"
+#include "kf-server-cert.h"
+#include "kf-server-private.h"
+
+struct _KfServer
+{
+  GSocketService     parent_instance;
+
+  KfServerConfig     config;
+  GTlsCertificate   *certificate;
+  char              *fingerprint;
+  KfServerRegistry  *registry;
+  KfServerAdmission *admission;
+  KfServerAudit     *audit;
+  guint16            port;
+  guint64            next_id;
+
+  GHashTable        *connections;    /* every live KfServerClient (owned) */
+  GHashTable        *pending;        /* set: not greeted yet (borrowed) */
+  GHashTable        *pending_by_address;  /* address → count */
+  gboolean           shutting_down;
+  GTask             *shutdown_task;
+  GSource           *shutdown_timer;
+  GHashTable        *alive;          /* set: client objects not finalized yet */
+};
+
+G_DEFINE_FINAL_TYPE (KfServer, kf_server, G_TYPE_SOCKET_SERVICE)
+
+static void client_finalized (gpointer  data,
+                              GObject  *where_the_object_was);
+
+static void
+kf_server_dispose (GObject *object)
+{
+  KfServer *self = KF_SERVER (object);
+  GHashTableIter iter;
+  gpointer client;
+
+  g_hash_table_iter_init (&iter, self->alive);
+  while (g_hash_table_iter_next (&iter, &client, NULL))
+    g_object_weak_unref (client, client_finalized, self);
+  g_hash_table_remove_all (self->alive);
+  if (self->shutdown_timer != NULL)
+    g_source_destroy (self->shutdown_timer);
+  g_clear_pointer (&self->shutdown_timer, g_source_unref);
+  g_clear_pointer (&self->connections, g_hash_table_unref);
+  g_clear_pointer (&self->pending, g_hash_table_unref);
+  g_clear_object (&self->registry);
+  g_clear_object (&self->admission);
+  g_clear_object (&self->certificate);
+
+  G_OBJECT_CLASS (kf_server_parent_class)->dispose (object);
+}
+
+static void
+kf_server_finalize (GObject *object)
+{
+  KfServer *self = KF_SERVER (object);
+
+  g_clear_pointer (&self->pending_by_address, g_hash_table_unref);
+  g_clear_pointer (&self->alive, g_hash_table_unref);
+  g_clear_pointer (&self->audit, kf_server_audit_free);
+  g_free (self->fingerprint);
+  kf_server_config_clear (&self->config);
+
+  G_OBJECT_CLASS (kf_server_parent_class)->finalize (object);
+}
+
+static gboolean kf_server_incoming (GSocketService    *service,
+                                    GSocketConnection *connection,
+                                    GObject           *source_object);
+
+static void
+kf_server_class_init (KfServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = kf_server_dispose;
+  object_class->finalize = kf_server_finalize;
+  G_SOCKET_SERVICE_CLASS (klass)->incoming = kf_server_incoming;
+}
+
+static void
+kf_server_init (KfServer *self)
+{
+  self->next_id = 1;
+  self->connections = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  self->pending = g_hash_table_new (NULL, NULL);
+  self->alive = g_hash_table_new (NULL, NULL);
+  self->pending_by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+/*
+ * kf_server_new:
+ * @config: the settings; copied
+ * @passphrase: (nullable): the admission passphrase; only its hash is kept
+ *
+ * Loads (or creates) the TLS certificate in the state directory, hashes
+ * the passphrase and opens the audit log.  Call kf_server_listen() next.
+ *
+ * Returns: (transfer full): the server, or %NULL with @error when the
+ * certificate, the passphrase hash or the audit log cannot be set up.
+ */
+KfServer *
+kf_server_new (const KfServerConfig  *config,
+               const char            *passphrase,
+               GError               **error)
+{
+  g_autoptr(KfServer) self = g_object_new (KF_TYPE_SERVER, "active", FALSE, NULL);
+
+  g_return_val_if_fail (config != NULL && config->state_dir != NULL, NULL);
+
+  self->config = *config;
+  self->config.state_dir = g_strdup (config->state_dir);
+  self->config.audit_log = g_strdup (config->audit_log);
+  self->certificate = kf_server_cert_load_or_create (self->config.state_dir, error);
+  if (self->certificate == NULL)
+    return NULL;
+  self->fingerprint = kf_fingerprint_from_certificate (self->certificate);
+  self->admission = kf_server_admission_new (passphrase, &self->config, error);
+  if (self->admission == NULL)
+    return NULL;
+  self->audit = kf_server_audit_open (self->config.audit_log, error);
+  if (self->audit == NULL)
+    return NULL;
+  self->registry = kf_server_registry_new ();
+
+  return g_steal_pointer (&self);
+}
+
+/*
+ * kf_server_listen:
+ * @address: (nullable): an IP address to listen on, or %NULL for all
+ * @port: the TCP port, or 0 for any free one (see kf_server_get_port())
+ *
+ * Starts accepting connections.  Returns %FALSE with @error when @address
+ * is not an IP address or the port cannot be bound.
+ */
+gboolean
+kf_server_listen (KfServer    *self,
+                  const char  *address,
+                  guint16      port,
+                  GError     **error)
+{
+  GSocketListener *listener = G_SOCKET_LISTENER (self);
+
+  g_return_val_if_fail (KF_IS_SERVER (self), FALSE);
+
+  if (address == NULL)
+    {
+      if (port == 0)
+        port = g_socket_listener_add_any_inet_port (listener, NULL, error);
+      else if (!g_socket_listener_add_inet_port (listener, port, NULL, error))
+        port = 0;
+    }
+  else
+    {
+      g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
+      g_autoptr(GSocketAddress) wanted = NULL;
+      g_autoptr(GSocketAddress) bound = NULL;
+
+      if (inet == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("“%s” is not an IP address"), address);
+          return FALSE;
+        }
+      wanted = g_inet_socket_address_new (inet, port);
+      port = 0;
+      if (g_socket_listener_add_address (listener, wanted, G_SOCKET_TYPE_STREAM,
+                                         G_SOCKET_PROTOCOL_TCP, NULL, &bound, error))
+        port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+    }
+  if (port == 0)
+    return FALSE;
+
+  self->port = port;
+  g_socket_service_start (G_SOCKET_SERVICE (self));
+  return TRUE;
+}
+
+guint16
+kf_server_get_port (KfServer *self)
+{
+  g_return_val_if_fail (KF_IS_SERVER (self), 0);
+  return self->port;
+}
+
+/* The certificate's SHA-256 fingerprint, 64 lower-case hex digits. */
+const char *
+kf_server_get_fingerprint (KfServer *self)
+{
+  g_return_val_if_fail (KF_IS_SERVER (self), NULL);
+  return self->fingerprint;
+}
+
+GTlsCertificate *
+kf_server_get_certificate (KfServer *self)
+{
+  g_return_val_if_fail (KF_IS_SERVER (self), NULL);
+  return self->certificate;
+}
+
+/* The number of greeted clients. */
+guint
+kf_server_get_n_clients (KfServer *self)
+{
+  g_return_val_if_fail (KF_IS_SERVER (self), 0);
+  return kf_server_registry_get_size (self->registry);
+}
+
+KfServerRegistry *
+kf_server_get_registry (KfServer *self)
+{
+  return self->registry;
+}
+
+KfServerAdmission *
+kf_server_get_admission (KfServer *self)
+{
+  return self->admission;
+}
+
+const KfServerConfig *
+kf_server_get_config (KfServer *self)
+{
+  return &self->config;
+}
+
+static void
+pending_remove (KfServer       *self,
+                KfServerClient *client)
+{
+  const char *address = kf_server_client_get_address (client);
+  guint count;
+
+  if (!g_hash_table_remove (self->pending, client))
+    return;
+  count = GPOINTER_TO_UINT (g_hash_table_lookup (self->pending_by_address, address));
+  if (count <= 1)
+    g_hash_table_remove (self->pending_by_address, address);
+  else
+    g_hash_table_insert (self->pending_by_address, g_strdup (address),
+                         GUINT_TO_POINTER (count - 1));
+}
+
+/*
+ * kf_server_welcome:
+ *
+ * The greeting is complete: @client gets its id, is registered, and is
+ * told `welcome <id> <name>`.
+ */
+void
+kf_server_welcome (KfServer       *self,
+                   KfServerClient *client,
+                   const char     *name)
+{
+  g_autoptr(KfProtocolMessage) msg = kf_protocol_message_new (KF_MSG_WELCOME);
+
+  pending_remove (self, client);
+  kf_server_client_set_id (client, self->next_id++);
+  kf_server_client_set_name (client, name);
+  kf_server_client_set_phase (client, KF_CLIENT_IDLE);
+  kf_server_client_clear_deadline (client);
+  kf_server_registry_add (self->registry, client);
+
+  msg->id = kf_server_client_get_id (client);
+  kf_protocol_message_set_name (msg, name);
+  kf_server_client_send (client, msg);
+  g_message ("Client %" G_GUINT64_FORMAT " (%s) joined from %s", msg->id, name,
+             kf_server_client_get_address (client));
+}
+
+/* Writes the audit line for @session. */
+static void
+audit_session (KfServer        *self,
+               KfServerSession *session,
+               const char      *outcome,
+               const char      *reason)
+{
+  KfServerClient *sender = kf_server_session_get_peer (session, KF_ROLE_SENDER);
+  KfServerClient *receiver = kf_server_session_get_peer (session, KF_ROLE_RECEIVER);
+  KfServerAuditRecord record = {
+    .session_id = kf_server_session_get_id (session),
+    .sender_id = sender ? kf_server_client_get_id (sender) : 0,
+    .sender_name = sender ? kf_server_client_get_name (sender) : NULL,
+    .receiver_id = receiver ? kf_server_client_get_id (receiver) : 0,
+    .receiver_name = receiver ? kf_server_client_get_name (receiver) : NULL,
+    .mode = kf_cipher_mode_to_string (kf_server_session_get_mode (session)),
+    .outcome = outcome,
+    .reason = reason,
+  };
+
+  for (guint role = 0; role < 2; role++)
+    record.reported[role] = kf_server_session_has_report (session, role, &record.blocks[role]);
+  kf_server_audit_record (self->audit, &record);
+}
+
+/* Both peers are back to idle; the keys are wiped. */
+static void
+release_peers (KfServerSession *session)
+{
+  for (guint role = 0; role < 2; role++)
+    {
+      KfServerClient *peer = kf_server_session_get_peer (session, role);
+
+      if (peer == NULL)
+        continue;
+      kf_server_client_set_session (peer, NULL);
+      kf_server_client_set_phase (peer, KF_CLIENT_IDLE);
+    }
+  kf_server_session_wipe (session);
+}
+
+/*
+ * kf_server_end_session:
+ * @quiet: (nullable): a peer not to send `ev cancelled` to (the one that
+ *   cancelled, or left)
+ *
+ * Cancels @session: the peers are told why, audited, idle again.
+ */
+void
+kf_server_end_session (KfServer        *self,
+                       KfServerSession *session,
+                       KfCancelReason   reason,
+                       const char      *text,
+                       KfServerClient  *quiet)
+{
+  g_autoptr(KfServerSession) hold = g_object_ref (session);
+  g_autoptr(KfProtocolMessage) msg = kf_protocol_message_new (KF_MSG_EV_CANCELLED);
+
+  g_strlcpy (msg->session_id, kf_server_session_get_id (session), sizeof msg->session_id);
+  msg->cancel_reason = reason;
+  kf_protocol_message_set_text (msg, text);
+  for (guint role = 0; role < 2; role++)
+    {
+      KfServerClient *peer = kf_server_session_get_peer (session, role);
+
+      if (peer != NULL && peer != quiet)
+        kf_server_client_send (peer, msg);
+    }
+  audit_session (self, session, "cancelled", kf_protocol_cancel_reason_to_string (reason));
+  g_message ("Session %s cancelled (%s)", kf_server_session_get_id (session),
+             kf_protocol_cancel_reason_to_string (reason));
+  release_peers (session);
+}
+
+/*
+ * kf_server_finish_session:
+ *
+ * Both peers reported: both get `ev result`, it is audited, both are idle.
+ */
+void
+kf_server_finish_session (KfServer        *self,
+                          KfServerSession *session)
+{
+  g_autoptr(KfServerSession) hold = g_object_ref (session);
+  g_autoptr(KfProtocolMessage) msg = kf_protocol_message_new (KF_MSG_EV_RESULT);
+
+  g_strlcpy (msg->session_id, kf_server_session_get_id (session), sizeof msg->session_id);
+  msg->verdict = kf_server_session_verdict (session);
+  kf_server_session_has_report (session, KF_ROLE_SENDER, &msg->sender_blocks);
+  kf_server_session_has_report (session, KF_ROLE_RECEIVER, &msg->receiver_blocks);
+  for (guint role = 0; role < 2; role++)
+    kf_server_client_send (kf_server_session_get_peer (session, role), msg);
+  audit_session (self, session, kf_protocol_verdict_to_string (msg->verdict), NULL);
+  g_message ("Session %s finished: %s (%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " blocks)",
+             msg->session_id, kf_protocol_verdict_to_string (msg->verdict),
+             msg->sender_blocks, msg->receiver_blocks);
+  release_peers (session);
+}
+
+static void
+client_ready (KfServerClient *client,
+              KfServer       *self)
+{
+  g_autoptr(KfProtocolMessage) greeting = kf_protocol_message_new (KF_MSG_GREETING);
+
+  greeting->version = KF_PROTOCOL_VERSION;
+  greeting->auth_required = kf_server_admission_is_required (self->admission);
+  kf_server_client_send (client, greeting);
+  if (g_hash_table_size (self->connections) > self->config.max_clients)
+    {
+      g_message ("Refusing %s: the server is at its limit of %u clients",
+                 kf_server_client_get_address (client), self->config.max_clients);
+      kf_server_client_send_error (client, KF_PROTOCOL_ERROR_FULL,
+                                   _("The key manager has too many clients; try again later"));
+      return;
+    }
+  kf_server_client_start_reading (client);
+}
+
+static void
+client_message (KfServerClient    *client,
+                KfProtocolMessage *msg,
+                KfServer          *self)
+{
+  kf_server_handle_message (self, client, msg);
+}
+
+/* A connection is going away: its session ends for the other peer, and
+ * the server forgets it. */
+static void
+client_closed (KfServerClient *client,
+               KfServer       *self)
+{
+  KfServerSession *session = kf_server_client_get_session (client);
+
+  pending_remove (self, client);
+  if (session != NULL)
+    kf_server_end_session (self, session, KF_CANCEL_PEER_LEFT,
+                           self->shutting_down ? _("The key manager is shutting down")
+                                               : _("The other peer disconnected"),
+                           client);
+  if (kf_server_client_get_id (client) != 0)
+    {
+      kf_server_registry_remove (self->registry, client);
+      g_message ("Client %" G_GUINT64_FORMAT " left", kf_server_client_get_id (client));
+    }
+  g_signal_handlers_disconnect_by_data (client, self);
+  g_hash_table_remove (self->connections, client);
+}
+
+/* Completes a pending shutdown. */
+static void
+shutdown_done (KfServer *self)
+{
+  if (self->shutdown_timer != NULL)
+    g_source_destroy (self->shutdown_timer);
+  g_clear_pointer (&self->shutdown_timer, g_source_unref);
+  if (self->shutdown_task != NULL)
+    {
+      g_task_return_boolean (self->shutdown_task, TRUE);
+      g_clear_object (&self->shutdown_task);
+    }
+}
+
+static void
+client_finalized (gpointer  data,
+                  GObject  *where_the_object_was)
+{
+  KfServer *self = data;
+
+  g_hash_table_remove (self->alive, where_the_object_was);
+  if (g_hash_table_size (self->alive) == 0)
+    shutdown_done (self);
+}
+
+/* Applies the limits on connections that are not greeted yet. */
+static gboolean
+admit_connection (KfServer   *self,
+                  const char *address)
+{
+  guint per_address = GPOINTER_TO_UINT (g_hash_table_lookup (self->pending_by_address, address));
+
+  if (g_hash_table_size (self->pending) >= self->config.max_pending)
+    {
+      g_message ("Dropping a connection from %s: %u connections are already in their greeting",
+                 address, self->config.max_pending);
+      return FALSE;
+    }
+  if (per_address >= self->config.max_pending_per_address)
+    {
+      g_message ("Dropping a connection from %s: it already has %u connections in their greeting",
+                 address, per_address);
+      return FALSE;
+    }
+  g_hash_table_insert (self->pending_by_address, g_strdup (address),
+                       GUINT_TO_POINTER (per_address + 1));
+  return TRUE;
+}
+
+static gboolean
+kf_server_incoming (GSocketService    *service,
+                    GSocketConnection *connection,
+                    GObject           *source_object)
+{
+  KfServer *self = KF_SERVER (service);
+  g_autoptr(KfServerClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->shutting_down)
+    return TRUE;
+  client = kf_server_client_new (connection, self->certificate, &self->config, &error);
+  if (client == NULL)
+    {
+      g_warning ("Cannot set up TLS for a new connection: %s", error->message);
+      return TRUE;
+    }
+  if (!admit_connection (self, kf_server_client_get_address (client)))
+    return TRUE;
+
+  g_hash_table_add (self->pending, client);
+  g_hash_table_add (self->connections, g_object_ref (client));
+  g_hash_table_add (self->alive, client);
+  g_object_weak_ref (G_OBJECT (client), client_finalized, self);
+  g_signal_connect (client, "ready", G_CALLBACK (client_ready), self);
+  g_signal_connect (client, "message", G_CALLBACK (client_message), self);
+  g_signal_connect (client, "closed", G_CALLBACK (client_closed), self);
+  g_debug ("Connection from %s", kf_server_client_get_address (client));
+  kf_server_client_start (client);
+
+  return TRUE;
+}
+
+static gboolean
+shutdown_timeout (gpointer user_data)
+{
+  KfServer *self = user_data;
+
+  g_message ("Some connections did not close in time; finishing the shutdown anyway");
+  g_clear_pointer (&self->shutdown_timer, g_source_unref);
+  shutdown_done (self);
+  return G_SOURCE_REMOVE;
+}
+
+/*
+ * kf_server_shutdown_async:
+ * @reason: (nullable): told to every greeted client in `ev shutdown`
+ *
+ * Stops accepting, tells every client, closes every connection after its
+ * queued lines are sent, and completes when all of them are gone (or the
+ * close timeout has passed).
+ */
+void
+kf_server_shutdown_async (KfServer            *self,
+                          const char          *reason,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(KfProtocolMessage) msg = kf_protocol_message_new (KF_MSG_EV_SHUTDOWN);
+  g_autoptr(GPtrArray) clients = NULL;
+  GHashTableIter iter;
+  gpointer key;
+
+  g_return_if_fail (KF_IS_SERVER (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kf_server_shutdown_async);
+  if (self->shutting_down)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
+                               _("The server is already shutting down"));
+      return;
+    }
+  self->shutting_down = TRUE;
+  g_socket_service_stop (G_SOCKET_SERVICE (self));
+  g_socket_listener_close (G_SOCKET_LISTENER (self));
+  g_message ("Shutting down: %s", reason != NULL ? reason : "no reason given");
+
+  kf_protocol_message_set_text (msg, reason);
+  clients = g_ptr_array_new ();
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (clients, key);
+  for (guint i = 0; i < clients->len; i++)
+    {
+      KfServerClient *client = g_ptr_array_index (clients, i);
+
+      if (kf_server_client_get_id (client) != 0)
+        kf_server_client_send (client, msg);
+      kf_server_client_close (client, TRUE);
+    }
+  if (g_hash_table_size (self->alive) == 0)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  self->shutdown_task = g_steal_pointer (&task);
+  self->shutdown_timer = g_timeout_source_new (self->config.close_timeout_ms + 1000);
+  g_source_set_callback (self->shutdown_timer, shutdown_timeout, self, NULL);
+  g_source_attach (self->shutdown_timer, g_main_context_get_thread_default ());
+}
+
+gboolean
+kf_server_shutdown_finish (KfServer      *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
