@@ -1,0 +1,360 @@
+/* kf-application.c: KfApplication, org.keyferry.Keyferry: settings, actions, command line
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "kf-application.h"
+#include "kf-fingerprint.h"
+#include "kf-gui-util.h"
+#include "kf-preferences-window.h"
+#include "kf-window.h"
+
+struct _KfApplication
+{
+  AdwApplication  parent_instance;
+
+  GSettings      *settings;
+  KfKnownServers *known_servers;
+
+  char           *override_host;
+  guint16         override_port;
+  char           *override_name;
+  char           *override_fingerprint;
+};
+
+G_DEFINE_FINAL_TYPE (KfApplication, kf_application, ADW_TYPE_APPLICATION)
+
+static const GOptionEntry option_entries[] = {
+  { "server", 's', 0, G_OPTION_ARG_STRING, NULL,
+    N_("Key manager to connect to, for this run"), N_("HOST[:PORT]") },
+  { "name", 'n', 0, G_OPTION_ARG_STRING, NULL,
+    N_("Name others see, for this run"), N_("NAME") },
+  { "fingerprint", 'f', 0, G_OPTION_ARG_STRING, NULL,
+    N_("Trust the key manager with this SHA-256 fingerprint"), N_("SHA256") },
+  { NULL }
+};
+
+/* Runs @action_name ("win.wait"...) on the window in front, if any. */
+static void
+forward_to_window (KfApplication *self,
+                   const char    *action_name)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (KF_IS_WINDOW (window))
+    gtk_widget_activate_action (GTK_WIDGET (window), action_name, NULL);
+}
+
+static void
+wait_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  forward_to_window (user_data, "win.wait");
+}
+
+static void
+stop_waiting_activated (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       user_data)
+{
+  forward_to_window (user_data, "win.stop-waiting");
+}
+
+static void
+send_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  forward_to_window (user_data, "win.send");
+}
+
+static void
+disconnect_activated (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  forward_to_window (user_data, "win.disconnect");
+}
+
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  KfApplication *self = user_data;
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWidget *prefs = kf_preferences_window_new (parent, self->settings, self->known_servers);
+
+  gtk_window_present (GTK_WINDOW (prefs));
+}
+
+static void
+about_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+  static const char *developers[] = { "Keyferry developers", NULL };
+
+  adw_show_about_window (parent,
+                         "application-name", "Keyferry",
+                         "application-icon", KF_APPLICATION_ID,
+                         "version", PACKAGE_VERSION,
+                         "developer-name", "Keyferry developers",
+                         "developers", developers,
+                         "comments", _("Encrypted file transfer on your local network, "
+                                       "around a key manager"),
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "translator-credits", _("translator-credits"),
+                         NULL);
+}
+
+static void
+quit_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static const GActionEntry app_actions[] = {
+  { "wait", wait_activated },
+  { "stop-waiting", stop_waiting_activated },
+  { "send", send_activated },
+  { "disconnect", disconnect_activated },
+  { "preferences", preferences_activated },
+  { "about", about_activated },
+  { "quit", quit_activated },
+};
+
+/* Sets up settings, the known-servers store, actions and shortcuts. */
+static void
+kf_application_startup (GApplication *application)
+{
+  KfApplication *self = KF_APPLICATION (application);
+  g_autoptr(GError) error = NULL;
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *open_accels[] = { "<Control>o", NULL };
+  static const char *prefs_accels[] = { "<Control>comma", NULL };
+  static const char *help_accels[] = { "F1", "<Control>question", NULL };
+
+  G_APPLICATION_CLASS (kf_application_parent_class)->startup (application);
+
+  self->settings = g_settings_new (KF_APPLICATION_ID);
+  self->known_servers = kf_known_servers_new (NULL);
+  if (!kf_known_servers_load (self->known_servers, &error))
+    g_warning ("Could not read the trusted key managers: %s", error->message);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
+                                   G_N_ELEMENTS (app_actions), self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
+                                         prefs_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.choose-file",
+                                         open_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-help-overlay",
+                                         help_accels);
+}
+
+/* Shows the window in front, making (and starting) one the first time. */
+static void
+kf_application_activate (GApplication *application)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (application));
+
+  if (window == NULL)
+    {
+      window = GTK_WINDOW (kf_window_new (KF_APPLICATION (application)));
+      kf_window_start (KF_WINDOW (window));
+    }
+
+  gtk_window_present (window);
+}
+
+/*
+ * kf_application_command_line:
+ *
+ * Reads --server, --name and --fingerprint as overrides for this run,
+ * then activates.  Returns 1 (with a message) when one is malformed.
+ */
+static int
+kf_application_command_line (GApplication            *application,
+                             GApplicationCommandLine *command_line)
+{
+  KfApplication *self = KF_APPLICATION (application);
+  GVariantDict *options = g_application_command_line_get_options_dict (command_line);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *server = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *fingerprint = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *checked_name = NULL;
+  g_autofree char *checked_fingerprint = NULL;
+  guint16 port = 0;
+
+  g_variant_dict_lookup (options, "server", "s", &server);
+  g_variant_dict_lookup (options, "name", "s", &name);
+  g_variant_dict_lookup (options, "fingerprint", "s", &fingerprint);
+
+  if ((server != NULL && !kf_gui_parse_address (server, &host, &port, &error))
+      || (name != NULL && (checked_name = kf_gui_check_name (name, &error)) == NULL)
+      || (fingerprint != NULL
+          && (checked_fingerprint = kf_fingerprint_normalize (fingerprint, &error)) == NULL))
+    {
+      g_application_command_line_printerr (command_line, "keyferry: %s\n", error->message);
+      return 1;
+    }
+
+  kf_application_set_overrides (self, host, port, checked_name, checked_fingerprint);
+  g_application_activate (application);
+  return 0;
+}
+
+static void
+kf_application_dispose (GObject *object)
+{
+  KfApplication *self = KF_APPLICATION (object);
+
+  g_clear_object (&self->settings);
+  g_clear_object (&self->known_servers);
+
+  G_OBJECT_CLASS (kf_application_parent_class)->dispose (object);
+}
+
+static void
+kf_application_finalize (GObject *object)
+{
+  KfApplication *self = KF_APPLICATION (object);
+
+  g_free (self->override_host);
+  g_free (self->override_name);
+  g_free (self->override_fingerprint);
+
+  G_OBJECT_CLASS (kf_application_parent_class)->finalize (object);
+}
+
+static void
+kf_application_class_init (KfApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = kf_application_dispose;
+  object_class->finalize = kf_application_finalize;
+  app_class->startup = kf_application_startup;
+  app_class->activate = kf_application_activate;
+  app_class->command_line = kf_application_command_line;
+}
+
+static void
+kf_application_init (KfApplication *self)
+{
+  g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), NULL);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("Send files encrypted on your local network."));
+}
+
+/* Returns the app; the command line may override the saved key manager. */
+KfApplication *
+kf_application_new (void)
+{
+  return g_object_new (KF_TYPE_APPLICATION,
+                       "application-id", KF_APPLICATION_ID,
+                       "flags", G_APPLICATION_HANDLES_COMMAND_LINE,
+                       "resource-base-path", "/org/keyferry/Keyferry",
+                       NULL);
+}
+
+GSettings *
+kf_application_get_settings (KfApplication *self)
+{
+  g_return_val_if_fail (KF_IS_APPLICATION (self), NULL);
+  return self->settings;
+}
+
+KfKnownServers *
+kf_application_get_known_servers (KfApplication *self)
+{
+  g_return_val_if_fail (KF_IS_APPLICATION (self), NULL);
+  return self->known_servers;
+}
+
+/*
+ * kf_application_set_overrides:
+ *
+ * Uses @host:@port, @name and a pre-trusted @fingerprint (each may be
+ * NULL) instead of the saved settings, for this run only.
+ */
+void
+kf_application_set_overrides (KfApplication *self,
+                              const char    *host,
+                              guint16        port,
+                              const char    *name,
+                              const char    *fingerprint)
+{
+  g_return_if_fail (KF_IS_APPLICATION (self));
+
+  if (host != NULL)
+    {
+      g_free (self->override_host);
+      self->override_host = g_strdup (host);
+      self->override_port = port;
+    }
+  if (name != NULL)
+    {
+      g_free (self->override_name);
+      self->override_name = g_strdup (name);
+    }
+  if (fingerprint != NULL)
+    {
+      g_free (self->override_fingerprint);
+      self->override_fingerprint = g_strdup (fingerprint);
+    }
+}
+
+/*
+ * kf_application_get_server:
+ *
+ * Returns the key manager to use (overrides first, then the settings)
+ * and the name to show, defaulting to the user's real name.  Returns
+ * FALSE when no key manager is known yet (the connect page asks).
+ */
+gboolean
+kf_application_get_server (KfApplication  *self,
+                           char          **host,
+                           guint16        *port,
+                           char          **name,
+                           char          **fingerprint)
+{
+  g_autofree char *saved_name = NULL;
+
+  g_return_val_if_fail (KF_IS_APPLICATION (self), FALSE);
+
+  if (self->override_host != NULL)
+    {
+      *host = g_strdup (self->override_host);
+      *port = self->override_port;
+    }
+  else
+    {
+      *host = g_settings_get_string (self->settings, "server-host");
+      g_settings_get (self->settings, "server-port", "q", port);
+    }
+
+  saved_name = g_settings_get_string (self->settings, "name");
+  if (self->override_name != NULL)
+    *name = g_strdup (self->override_name);
+  else if (saved_name[0] != '\0')
+    *name = g_steal_pointer (&saved_name);
+  else
+    *name = kf_gui_default_name ();
+
+  *fingerprint = g_strdup (self->override_fingerprint);
+  return (*host)[0] != '\0';
+}

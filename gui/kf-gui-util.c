@@ -1,0 +1,292 @@
+/* kf-gui-util.c: parsing and formatting helpers shared by the app's pages
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "kf-gui-util.h"
+
+#define KF_GUI_NAME_MAX_CHARS 64
+
+G_DEFINE_QUARK (kf-gui-error-quark, kf_gui_error)
+
+/*
+ * parse_port:
+ *
+ * Reads a decimal port 1..65535 from @text.  Returns FALSE (and sets
+ * @error) on anything else.
+ */
+static gboolean
+parse_port (const char  *text,
+            guint16     *port,
+            GError     **error)
+{
+  guint64 value = 0;
+
+  if (!g_ascii_string_to_unsigned (text, 10, 1, G_MAXUINT16, &value, NULL))
+    {
+      g_set_error (error, KF_GUI_ERROR, KF_GUI_ERROR_INVALID_ADDRESS,
+                   _("“%s” is not a port number: use a number from 1 to 65535"), text);
+      return FALSE;
+    }
+
+  *port = (guint16) value;
+  return TRUE;
+}
+
+/*
+ * kf_gui_parse_address:
+ *
+ * Splits "HOST", "HOST:PORT", "IPV6", "[IPV6]" or "[IPV6]:PORT" into a
+ * host and a port (0 when none was given).  Returns FALSE and sets
+ * KF_GUI_ERROR_INVALID_ADDRESS when the text is empty or malformed.
+ */
+gboolean
+kf_gui_parse_address (const char  *text,
+                      char       **host,
+                      guint16     *port,
+                      GError     **error)
+{
+  g_autofree char *stripped = NULL;
+  const char *colon;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+  g_return_val_if_fail (host != NULL && port != NULL, FALSE);
+
+  stripped = g_strstrip (g_strdup (text));
+  *port = 0;
+
+  if (stripped[0] == '\0')
+    {
+      g_set_error_literal (error, KF_GUI_ERROR, KF_GUI_ERROR_INVALID_ADDRESS,
+                           _("Enter the key manager’s address"));
+      return FALSE;
+    }
+
+  if (stripped[0] == '[')
+    {
+      const char *end = strchr (stripped, ']');
+
+      if (end == NULL || end == stripped + 1
+          || (end[1] != '\0' && (end[1] != ':' || !parse_port (end + 2, port, error))))
+        {
+          if (error != NULL && *error == NULL)
+            g_set_error (error, KF_GUI_ERROR, KF_GUI_ERROR_INVALID_ADDRESS,
+                         _("“%s” is not a valid address"), stripped);
+          return FALSE;
+        }
+      *host = g_strndup (stripped + 1, end - stripped - 1);
+      return TRUE;
+    }
+
+  colon = strchr (stripped, ':');
+  if (colon != NULL && strchr (colon + 1, ':') == NULL)
+    {
+      if (colon == stripped || !parse_port (colon + 1, port, error))
+        {
+          if (error != NULL && *error == NULL)
+            g_set_error (error, KF_GUI_ERROR, KF_GUI_ERROR_INVALID_ADDRESS,
+                         _("“%s” is not a valid address"), stripped);
+          return FALSE;
+        }
+      *host = g_strndup (stripped, colon - stripped);
+      return TRUE;
+    }
+
+  if (strpbrk (stripped, " \t/") != NULL)
+    {
+      g_set_error (error, KF_GUI_ERROR, KF_GUI_ERROR_INVALID_ADDRESS,
+                   _("“%s” is not a valid address"), stripped);
+      return FALSE;
+    }
+
+  *host = g_steal_pointer (&stripped);
+  return TRUE;
+}
+
+/*
+ * kf_gui_check_name:
+ *
+ * Returns the display name others will see, stripped of surrounding
+ * blanks, or NULL with KF_GUI_ERROR_INVALID_NAME when it is empty, too
+ * long or holds control characters.
+ */
+char *
+kf_gui_check_name (const char  *text,
+                   GError     **error)
+{
+  g_autofree char *name = NULL;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  name = g_strstrip (g_strdup (text));
+  if (name[0] == '\0')
+    {
+      g_set_error_literal (error, KF_GUI_ERROR, KF_GUI_ERROR_INVALID_NAME,
+                           _("Enter the name others will see"));
+      return NULL;
+    }
+
+  if (g_utf8_strlen (name, -1) > KF_GUI_NAME_MAX_CHARS)
+    {
+      g_set_error (error, KF_GUI_ERROR, KF_GUI_ERROR_INVALID_NAME,
+                   _("The name is too long: use at most %d characters"),
+                   KF_GUI_NAME_MAX_CHARS);
+      return NULL;
+    }
+
+  for (const char *p = name; *p != '\0'; p = g_utf8_next_char (p))
+    if (g_unichar_iscntrl (g_utf8_get_char (p)))
+      {
+        g_set_error_literal (error, KF_GUI_ERROR, KF_GUI_ERROR_INVALID_NAME,
+                             _("The name cannot contain control characters"));
+        return NULL;
+      }
+
+  return g_steal_pointer (&name);
+}
+
+/*
+ * kf_gui_default_name:
+ *
+ * Returns the user's real name, or the host name when the real name is
+ * unknown.  Never fails.
+ */
+char *
+kf_gui_default_name (void)
+{
+  const char *real_name = g_get_real_name ();
+
+  if (real_name != NULL && real_name[0] != '\0' && !g_str_equal (real_name, "Unknown"))
+    return g_utf8_substring (real_name, 0, MIN (g_utf8_strlen (real_name, -1),
+                                                KF_GUI_NAME_MAX_CHARS));
+
+  return g_strdup (g_get_host_name ());
+}
+
+/* Returns "CBC" or "CFB": the names people see. */
+const char *
+kf_gui_mode_label (KfCipherMode mode)
+{
+  return mode == KF_CIPHER_MODE_CFB ? "CFB" : "CBC";
+}
+
+/*
+ * kf_gui_format_progress:
+ *
+ * Returns "12.0 MB of 40.0 MB (30 %)" for the transfer page.
+ */
+char *
+kf_gui_format_progress (guint64 done,
+                        guint64 total)
+{
+  g_autofree char *done_text = g_format_size (done);
+  g_autofree char *total_text = g_format_size (total);
+  guint percent = total > 0 ? (guint) (MIN (done, total) * 100 / total) : 0;
+
+  /* Translators: "12.0 MB of 40.0 MB (30 %)" */
+  return g_strdup_printf (_("%s of %s (%u %%)"), done_text, total_text, percent);
+}
+
+/*
+ * format_duration:
+ *
+ * Returns a rounded, human duration like "about 3 minutes left".
+ */
+static char *
+format_duration (guint64 seconds)
+{
+  if (seconds < 60)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "about %u second left",
+                                         "about %u seconds left", (gulong) seconds),
+                            (guint) seconds);
+  if (seconds < 3600)
+    {
+      guint minutes = (guint) ((seconds + 30) / 60);
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "about %u minute left",
+                                           "about %u minutes left", minutes), minutes);
+    }
+
+  {
+    guint hours = (guint) ((seconds + 1800) / 3600);
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "about %u hour left",
+                                         "about %u hours left", hours), hours);
+  }
+}
+
+/*
+ * kf_gui_format_rate:
+ *
+ * Returns "8.1 MB/s · about 3 seconds left", or a waiting text while the
+ * rate is still unknown.
+ */
+char *
+kf_gui_format_rate (guint64 done,
+                    guint64 total,
+                    double  bytes_per_second)
+{
+  g_autofree char *rate = NULL;
+  g_autofree char *left = NULL;
+
+  if (bytes_per_second < 1.0)
+    return g_strdup (_("Measuring speed…"));
+
+  rate = g_format_size ((guint64) bytes_per_second);
+  left = format_duration ((guint64) ((total > done ? total - done : 0) / bytes_per_second));
+
+  /* Translators: "8.1 MB/s · about 3 seconds left" */
+  return g_strdup_printf (_("%s/s · %s"), rate, left);
+}
+
+/*
+ * kf_gui_format_fingerprint:
+ *
+ * Returns the fingerprint in upper-case groups of four hex digits, four
+ * groups a line, so that people can compare it piece by piece.
+ */
+char *
+kf_gui_format_fingerprint (const char *fingerprint)
+{
+  GString *out;
+  gsize n = 0;
+
+  g_return_val_if_fail (fingerprint != NULL, NULL);
+
+  out = g_string_new (NULL);
+  for (const char *p = fingerprint; *p != '\0'; p++)
+    {
+      if (!g_ascii_isxdigit (*p))
+        continue;
+      if (n > 0 && n % 16 == 0)
+        g_string_append_c (out, '\n');
+      else if (n > 0 && n % 4 == 0)
+        g_string_append_c (out, ' ');
+      g_string_append_c (out, g_ascii_toupper (*p));
+      n++;
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+/*
+ * kf_gui_download_folder:
+ *
+ * Returns the download folder from the settings, or the user's XDG
+ * download folder (their home folder when there is none).
+ */
+GFile *
+kf_gui_download_folder (GSettings *settings)
+{
+  g_autofree char *path = g_settings_get_string (settings, "download-folder");
+  const char *fallback;
+
+  if (path[0] != '\0')
+    return g_file_new_for_path (path);
+
+  fallback = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+  return g_file_new_for_path (fallback != NULL ? fallback : g_get_home_dir ());
+}

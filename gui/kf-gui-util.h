@@ -1,0 +1,35 @@
+#pragma once
+
+#include <gio/gio.h>
+
+#include "kf-cipher.h"
+
+G_BEGIN_DECLS
+
+#define KF_GUI_ERROR (kf_gui_error_quark ())
+
+typedef enum
+{
+  KF_GUI_ERROR_INVALID_ADDRESS,
+  KF_GUI_ERROR_INVALID_NAME,
+} KfGuiError;
+
+GQuark      kf_gui_error_quark          (void);
+
+gboolean    kf_gui_parse_address        (const char    *text,
+                                         char         **host,
+                                         guint16       *port,
+                                         GError       **error);
+char       *kf_gui_check_name           (const char    *text,
+                                         GError       **error);
+char       *kf_gui_default_name         (void);
+const char *kf_gui_mode_label           (KfCipherMode   mode);
+char       *kf_gui_format_progress      (guint64        done,
+                                         guint64        total);
+char       *kf_gui_format_rate          (guint64        done,
+                                         guint64        total,
+                                         double         bytes_per_second);
+char       *kf_gui_format_fingerprint   (const char    *fingerprint);
+GFile      *kf_gui_download_folder      (GSettings     *settings);
+
+G_END_DECLS

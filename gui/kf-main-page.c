@@ -1,0 +1,326 @@
+/* kf-main-page.c: Wait or Send; the live list of waiting peers, the mode and the file
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "kf-gui-util.h"
+#include "kf-main-page.h"
+#include "kf-peer-row.h"
+
+struct _KfMainPage
+{
+  AdwBin          parent_instance;
+
+  GtkStack       *view_stack;
+  GtkListBox     *peer_list;
+  GtkCheckButton *cbc_check;
+  GtkCheckButton *cfb_check;
+  AdwActionRow   *file_row;
+
+  GFile          *file;
+  GCancellable   *info_cancellable;
+};
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static const char * const view_names[] = { "home", "waiting", "send" };
+
+G_DEFINE_FINAL_TYPE (KfMainPage, kf_main_page, ADW_TYPE_BIN)
+
+static void
+emit_changed (KfMainPage *self)
+{
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+/* A file was dropped on a peer's row: that peer and that file are chosen. */
+static void
+on_row_file_dropped (KfPeerRow  *row,
+                     GFile      *file,
+                     KfMainPage *self)
+{
+  gtk_list_box_select_row (self->peer_list, GTK_LIST_BOX_ROW (row));
+  kf_main_page_set_file (self, file);
+}
+
+/*
+ * create_peer_row:
+ *
+ * Makes a row for one item of the peers model; items are any GObject with
+ * "id" (guint) and "name" (string) properties, as KfPeer has.
+ */
+static GtkWidget *
+create_peer_row (gpointer item,
+                 gpointer user_data)
+{
+  KfMainPage *self = user_data;
+  g_autofree char *name = NULL;
+  GtkWidget *row;
+  guint id = 0;
+
+  g_object_get (item, "id", &id, "name", &name, NULL);
+  row = kf_peer_row_new (id, name != NULL ? name : "");
+  g_signal_connect_object (row, "file-dropped", G_CALLBACK (on_row_file_dropped), self, 0);
+  return row;
+}
+
+static void
+on_selected_rows_changed (GtkListBox *list,
+                          KfMainPage *self)
+{
+  emit_changed (self);
+}
+
+static void
+on_mode_toggled (GtkCheckButton *check,
+                 KfMainPage     *self)
+{
+  if (gtk_check_button_get_active (check))
+    emit_changed (self);
+}
+
+/* Shows the chosen file's size once it is known (queried off the main loop). */
+static void
+on_file_info (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(KfMainPage) self = user_data;
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *size = NULL;
+
+  info = g_file_query_info_finish (G_FILE (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (info == NULL)
+    {
+      adw_action_row_set_subtitle (self->file_row, error->message);
+      return;
+    }
+
+  size = g_format_size (g_file_info_get_size (info));
+  adw_action_row_set_subtitle (self->file_row, size);
+}
+
+static void
+kf_main_page_dispose (GObject *object)
+{
+  KfMainPage *self = KF_MAIN_PAGE (object);
+
+  g_cancellable_cancel (self->info_cancellable);
+  g_clear_object (&self->info_cancellable);
+  g_clear_object (&self->file);
+
+  G_OBJECT_CLASS (kf_main_page_parent_class)->dispose (object);
+}
+
+static void
+kf_main_page_class_init (KfMainPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = kf_main_page_dispose;
+
+  /**
+   * KfMainPage::changed:
+   *
+   * The chosen peer, mode or file changed.
+   */
+  signals[CHANGED] =
+    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  g_type_ensure (KF_TYPE_PEER_ROW);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/keyferry/Keyferry/kf-main-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, KfMainPage, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, KfMainPage, peer_list);
+  gtk_widget_class_bind_template_child (widget_class, KfMainPage, cbc_check);
+  gtk_widget_class_bind_template_child (widget_class, KfMainPage, cfb_check);
+  gtk_widget_class_bind_template_child (widget_class, KfMainPage, file_row);
+  gtk_widget_class_bind_template_callback (widget_class, on_selected_rows_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_mode_toggled);
+}
+
+static void
+kf_main_page_init (KfMainPage *self)
+{
+  GtkWidget *placeholder;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  placeholder = gtk_label_new (_("No one is waiting. Ask the other person to press Wait; "
+                                 "they will appear here."));
+  gtk_label_set_wrap (GTK_LABEL (placeholder), TRUE);
+  gtk_label_set_justify (GTK_LABEL (placeholder), GTK_JUSTIFY_CENTER);
+  gtk_widget_add_css_class (placeholder, "dim-label");
+  gtk_widget_set_margin_top (placeholder, 18);
+  gtk_widget_set_margin_bottom (placeholder, 18);
+  gtk_widget_set_margin_start (placeholder, 12);
+  gtk_widget_set_margin_end (placeholder, 12);
+  gtk_list_box_set_placeholder (self->peer_list, placeholder);
+}
+
+/* Shows the home (Wait or Send), waiting or send view. */
+void
+kf_main_page_set_view (KfMainPage *self,
+                       KfMainView  view)
+{
+  g_return_if_fail (KF_IS_MAIN_PAGE (self));
+  g_return_if_fail (view <= KF_MAIN_VIEW_SEND);
+
+  gtk_stack_set_visible_child_name (self->view_stack, view_names[view]);
+}
+
+KfMainView
+kf_main_page_get_view (KfMainPage *self)
+{
+  const char *name;
+
+  g_return_val_if_fail (KF_IS_MAIN_PAGE (self), KF_MAIN_VIEW_HOME);
+
+  name = gtk_stack_get_visible_child_name (self->view_stack);
+  for (guint i = 0; i < G_N_ELEMENTS (view_names); i++)
+    if (g_strcmp0 (name, view_names[i]) == 0)
+      return i;
+  return KF_MAIN_VIEW_HOME;
+}
+
+/* Shows @peers (a model of KfPeer, kept live by the client) in the list. */
+void
+kf_main_page_set_peers (KfMainPage *self,
+                        GListModel *peers)
+{
+  g_return_if_fail (KF_IS_MAIN_PAGE (self));
+
+  gtk_list_box_bind_model (self->peer_list, peers, peers != NULL ? create_peer_row : NULL,
+                           self, NULL);
+  emit_changed (self);
+}
+
+/* Selects the row of @peer_id; returns FALSE when that peer is not listed. */
+gboolean
+kf_main_page_select_peer (KfMainPage *self,
+                          guint       peer_id)
+{
+  g_return_val_if_fail (KF_IS_MAIN_PAGE (self), FALSE);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->peer_list));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (KF_IS_PEER_ROW (child) && kf_peer_row_get_peer_id (KF_PEER_ROW (child)) == peer_id)
+      {
+        gtk_list_box_select_row (self->peer_list, GTK_LIST_BOX_ROW (child));
+        return TRUE;
+      }
+
+  return FALSE;
+}
+
+void
+kf_main_page_set_mode (KfMainPage   *self,
+                       KfCipherMode  mode)
+{
+  g_return_if_fail (KF_IS_MAIN_PAGE (self));
+
+  gtk_check_button_set_active (mode == KF_CIPHER_MODE_CFB ? self->cfb_check : self->cbc_check,
+                               TRUE);
+}
+
+/* Chooses @file to send (NULL: none) and shows its name and size. */
+void
+kf_main_page_set_file (KfMainPage *self,
+                       GFile      *file)
+{
+  g_autofree char *name = NULL;
+
+  g_return_if_fail (KF_IS_MAIN_PAGE (self));
+
+  if (!g_set_object (&self->file, file))
+    return;
+
+  g_cancellable_cancel (self->info_cancellable);
+  g_clear_object (&self->info_cancellable);
+
+  if (file == NULL)
+    {
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->file_row),
+                                     _("No file chosen"));
+      adw_action_row_set_subtitle (self->file_row, _("Choose a file or drop it here"));
+    }
+  else
+    {
+      name = g_file_get_basename (file);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->file_row), name);
+      adw_action_row_set_subtitle (self->file_row, "");
+      self->info_cancellable = g_cancellable_new ();
+      g_file_query_info_async (file, G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NONE,
+                               G_PRIORITY_DEFAULT, self->info_cancellable, on_file_info,
+                               g_object_ref (self));
+    }
+
+  emit_changed (self);
+}
+
+GFile *
+kf_main_page_get_file (KfMainPage *self)
+{
+  g_return_val_if_fail (KF_IS_MAIN_PAGE (self), NULL);
+  return self->file;
+}
+
+/*
+ * kf_main_page_get_choice:
+ *
+ * Returns TRUE when a peer, a mode and a file are all chosen, and then
+ * fills the out arguments (each may be NULL).
+ */
+gboolean
+kf_main_page_get_choice (KfMainPage    *self,
+                         guint         *peer_id,
+                         char         **peer_name,
+                         KfCipherMode  *mode,
+                         GFile        **file)
+{
+  GtkListBoxRow *row;
+  gboolean cbc, cfb;
+
+  g_return_val_if_fail (KF_IS_MAIN_PAGE (self), FALSE);
+
+  row = gtk_list_box_get_selected_row (self->peer_list);
+  cbc = gtk_check_button_get_active (self->cbc_check);
+  cfb = gtk_check_button_get_active (self->cfb_check);
+  if (!KF_IS_PEER_ROW (row) || (!cbc && !cfb) || self->file == NULL)
+    return FALSE;
+
+  if (peer_id != NULL)
+    *peer_id = kf_peer_row_get_peer_id (KF_PEER_ROW (row));
+  if (peer_name != NULL)
+    *peer_name = g_strdup (kf_peer_row_get_peer_name (KF_PEER_ROW (row)));
+  if (mode != NULL)
+    *mode = cfb ? KF_CIPHER_MODE_CFB : KF_CIPHER_MODE_CBC;
+  if (file != NULL)
+    *file = g_object_ref (self->file);
+  return TRUE;
+}
+
+/* Forgets the chosen peer and file after a session (the mode stays). */
+void
+kf_main_page_reset_send (KfMainPage *self)
+{
+  g_return_if_fail (KF_IS_MAIN_PAGE (self));
+
+  gtk_list_box_unselect_all (self->peer_list);
+  kf_main_page_set_file (self, NULL);
+}

@@ -1,0 +1,120 @@
+/* kf-offer-dialog.c: an incoming file: who, what, how big, which mode; Accept or Decline
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "kf-gui-util.h"
+#include "kf-offer-dialog.h"
+
+struct _KfOfferDialog
+{
+  AdwMessageDialog parent_instance;
+
+  AdwActionRow    *from_row;
+  AdwActionRow    *file_row;
+  AdwActionRow    *size_row;
+  AdwActionRow    *encrypted_row;
+  AdwActionRow    *mode_row;
+
+  KfOffer         *offer;
+};
+
+G_DEFINE_FINAL_TYPE (KfOfferDialog, kf_offer_dialog, ADW_TYPE_MESSAGE_DIALOG)
+
+static void
+kf_offer_dialog_dispose (GObject *object)
+{
+  KfOfferDialog *self = KF_OFFER_DIALOG (object);
+
+  g_clear_object (&self->offer);
+
+  G_OBJECT_CLASS (kf_offer_dialog_parent_class)->dispose (object);
+}
+
+static void
+kf_offer_dialog_class_init (KfOfferDialogClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = kf_offer_dialog_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/keyferry/Keyferry/kf-offer-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, KfOfferDialog, from_row);
+  gtk_widget_class_bind_template_child (widget_class, KfOfferDialog, file_row);
+  gtk_widget_class_bind_template_child (widget_class, KfOfferDialog, size_row);
+  gtk_widget_class_bind_template_child (widget_class, KfOfferDialog, encrypted_row);
+  gtk_widget_class_bind_template_child (widget_class, KfOfferDialog, mode_row);
+}
+
+static void
+kf_offer_dialog_init (KfOfferDialog *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+/* Returns "40.0 MB (40 000 016 bytes)": rounded for reading, exact for comparing. */
+static char *
+format_size_exact (guint64 size)
+{
+  return g_format_size_full (size, G_FORMAT_SIZE_LONG_FORMAT);
+}
+
+/* Fills the dialog's rows from @offer. */
+static void
+show_offer (KfOfferDialog *self,
+            KfOffer       *offer)
+{
+  g_autofree char *from = g_strdup_printf ("%s (#%u)", kf_offer_get_sender_name (offer),
+                                           kf_offer_get_sender_id (offer));
+  g_autofree char *size = format_size_exact (kf_offer_get_plain_size (offer));
+  g_autofree char *encrypted = format_size_exact (kf_offer_get_encrypted_size (offer));
+  g_autofree char *mode = g_strdup_printf ("AES-256-%s",
+                                           kf_gui_mode_label (kf_offer_get_mode (offer)));
+
+  adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (self),
+                                  _("%s wants to send you “%s”. Accept it only if you "
+                                    "expect it."),
+                                  kf_offer_get_sender_name (offer),
+                                  kf_offer_get_file_name (offer));
+  adw_action_row_set_subtitle (self->from_row, from);
+  adw_action_row_set_subtitle (self->file_row, kf_offer_get_file_name (offer));
+  adw_action_row_set_subtitle (self->size_row, size);
+  adw_action_row_set_subtitle (self->encrypted_row, encrypted);
+  adw_action_row_set_subtitle (self->mode_row, mode);
+}
+
+/*
+ * kf_offer_dialog_new:
+ *
+ * Returns a dialog for @offer, transient for @parent; it answers with
+ * the "accept" or "decline" response (closing it declines).
+ */
+GtkWidget *
+kf_offer_dialog_new (GtkWindow *parent,
+                     KfOffer   *offer)
+{
+  KfOfferDialog *self;
+
+  g_return_val_if_fail (KF_IS_OFFER (offer), NULL);
+
+  self = g_object_new (KF_TYPE_OFFER_DIALOG,
+                       "transient-for", parent,
+                       "modal", TRUE,
+                       NULL);
+  self->offer = g_object_ref (offer);
+  show_offer (self, offer);
+  return GTK_WIDGET (self);
+}
+
+KfOffer *
+kf_offer_dialog_get_offer (KfOfferDialog *self)
+{
+  g_return_val_if_fail (KF_IS_OFFER_DIALOG (self), NULL);
+  return self->offer;
+}

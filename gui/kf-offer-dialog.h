@@ -1,0 +1,16 @@
+#pragma once
+
+#include <adwaita.h>
+
+#include "kf-offer.h"
+
+G_BEGIN_DECLS
+
+#define KF_TYPE_OFFER_DIALOG (kf_offer_dialog_get_type ())
+G_DECLARE_FINAL_TYPE (KfOfferDialog, kf_offer_dialog, KF, OFFER_DIALOG, AdwMessageDialog)
+
+GtkWidget *kf_offer_dialog_new       (GtkWindow     *parent,
+                                      KfOffer       *offer);
+KfOffer   *kf_offer_dialog_get_offer (KfOfferDialog *self);
+
+G_END_DECLS

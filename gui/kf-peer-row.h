@@ -1,0 +1,15 @@
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define KF_TYPE_PEER_ROW (kf_peer_row_get_type ())
+G_DECLARE_FINAL_TYPE (KfPeerRow, kf_peer_row, KF, PEER_ROW, AdwActionRow)
+
+GtkWidget  *kf_peer_row_new      (guint        peer_id,
+                                  const char  *peer_name);
+guint       kf_peer_row_get_peer_id (KfPeerRow *self);
+const char *kf_peer_row_get_peer_name (KfPeerRow *self);
+
+G_END_DECLS

@@ -1,0 +1,229 @@
+/* kf-result-page.c: how a session ended: both block counts and the key manager's verdict
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "kf-result-page.h"
+
+struct _KfResultPage
+{
+  AdwBin         parent_instance;
+
+  AdwStatusPage *status_page;
+  GtkWidget     *counts_group;
+  AdwActionRow  *sender_row;
+  AdwActionRow  *receiver_row;
+  AdwActionRow  *verdict_row;
+  GtkWidget     *open_box;
+
+  KfOutcome     *outcome;
+};
+
+G_DEFINE_FINAL_TYPE (KfResultPage, kf_result_page, ADW_TYPE_BIN)
+
+/* Opens @file (or its folder) with the user's default application. */
+static void
+show_file (KfResultPage *self,
+           gboolean      folder)
+{
+  g_autoptr(GFile) target = NULL;
+  g_autofree char *uri = NULL;
+  GFile *file;
+
+  file = self->outcome != NULL ? kf_outcome_get_file (self->outcome) : NULL;
+  if (file == NULL)
+    return;
+
+  target = folder ? g_file_get_parent (file) : g_object_ref (file);
+  if (target == NULL)
+    return;
+
+  uri = g_file_get_uri (target);
+  gtk_show_uri (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), uri, GDK_CURRENT_TIME);
+}
+
+static void
+open_file_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  show_file (KF_RESULT_PAGE (widget), FALSE);
+}
+
+static void
+open_folder_activated (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  show_file (KF_RESULT_PAGE (widget), TRUE);
+}
+
+static void
+kf_result_page_dispose (GObject *object)
+{
+  KfResultPage *self = KF_RESULT_PAGE (object);
+
+  g_clear_object (&self->outcome);
+
+  G_OBJECT_CLASS (kf_result_page_parent_class)->dispose (object);
+}
+
+static void
+kf_result_page_class_init (KfResultPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = kf_result_page_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/keyferry/Keyferry/kf-result-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, KfResultPage, status_page);
+  gtk_widget_class_bind_template_child (widget_class, KfResultPage, counts_group);
+  gtk_widget_class_bind_template_child (widget_class, KfResultPage, sender_row);
+  gtk_widget_class_bind_template_child (widget_class, KfResultPage, receiver_row);
+  gtk_widget_class_bind_template_child (widget_class, KfResultPage, verdict_row);
+  gtk_widget_class_bind_template_child (widget_class, KfResultPage, open_box);
+
+  gtk_widget_class_install_action (widget_class, "result.open-file", NULL, open_file_activated);
+  gtk_widget_class_install_action (widget_class, "result.open-folder", NULL,
+                                   open_folder_activated);
+}
+
+static void
+kf_result_page_init (KfResultPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+/*
+ * describe_failure:
+ *
+ * Returns the title and the plain-words explanation for an outcome that
+ * has no verdict (declined, cancelled, failed).
+ */
+static void
+describe_failure (KfOutcome   *outcome,
+                  const char **title,
+                  char       **description)
+{
+  const char *message = kf_outcome_get_message (outcome);
+  gboolean local = kf_outcome_get_is_local (outcome);
+  gboolean sender = kf_outcome_get_is_sender (outcome);
+
+  switch (kf_outcome_get_status (outcome))
+    {
+    case KF_OUTCOME_DECLINED:
+      *title = _("File Declined");
+      *description = g_strdup (sender ? _("The other person declined the file. Nothing was sent.")
+                                      : _("You declined the file. Nothing was saved."));
+      return;
+    case KF_OUTCOME_CANCELLED:
+      *title = _("Transfer Cancelled");
+      *description = g_strdup (local ? _("You cancelled the transfer. Nothing was saved.")
+                                     : _("The other person cancelled the transfer. "
+                                         "Nothing was saved."));
+      return;
+    case KF_OUTCOME_CONFIRMED:
+    case KF_OUTCOME_MISMATCH:
+    case KF_OUTCOME_DIGEST_MISMATCH:
+    case KF_OUTCOME_FAILED:
+    default:
+      *title = _("Transfer Failed");
+      *description = g_strdup (message != NULL && message[0] != '\0'
+                               ? message : _("The transfer stopped before it was complete."));
+      return;
+    }
+}
+
+/* Fills the block-count rows and the verdict row from a key manager's verdict. */
+static void
+show_counts (KfResultPage *self,
+             KfOutcome    *outcome)
+{
+  g_autofree char *sender = g_strdup_printf ("%" G_GUINT64_FORMAT,
+                                             kf_outcome_get_sender_blocks (outcome));
+  g_autofree char *receiver = g_strdup_printf ("%" G_GUINT64_FORMAT,
+                                               kf_outcome_get_receiver_blocks (outcome));
+  KfOutcomeStatus status = kf_outcome_get_status (outcome);
+
+  adw_action_row_set_subtitle (self->sender_row, sender);
+  adw_action_row_set_subtitle (self->receiver_row, receiver);
+  adw_action_row_set_subtitle (self->verdict_row,
+                               status == KF_OUTCOME_CONFIRMED
+                               ? _("The key manager confirmed the block counts")
+                               : status == KF_OUTCOME_MISMATCH
+                               ? _("The block counts do not match")
+                               : _("The block counts match but the file was damaged"));
+}
+
+/*
+ * kf_result_page_set_outcome:
+ *
+ * Shows how the session ended: for a verdict both block counts and the
+ * key manager's word; otherwise what went wrong.  The receiver of a
+ * confirmed file gets Open File and Open Folder.
+ */
+void
+kf_result_page_set_outcome (KfResultPage *self,
+                            KfOutcome    *outcome)
+{
+  g_autofree char *description = NULL;
+  KfOutcomeStatus status;
+  gboolean verdict, can_open;
+  const char *title, *icon;
+
+  g_return_if_fail (KF_IS_RESULT_PAGE (self));
+  g_return_if_fail (KF_IS_OUTCOME (outcome));
+
+  g_set_object (&self->outcome, outcome);
+  status = kf_outcome_get_status (outcome);
+  verdict = status == KF_OUTCOME_CONFIRMED || status == KF_OUTCOME_MISMATCH
+            || status == KF_OUTCOME_DIGEST_MISMATCH;
+
+  if (status == KF_OUTCOME_CONFIRMED)
+    {
+      icon = "emblem-ok-symbolic";
+      title = kf_outcome_get_is_sender (outcome) ? _("File Sent") : _("File Received");
+      description = g_strdup (_("The key manager confirmed the block counts: "
+                                "the file arrived complete."));
+    }
+  else if (verdict)
+    {
+      icon = "dialog-warning-symbolic";
+      title = status == KF_OUTCOME_MISMATCH ? _("Block Counts Do Not Match")
+                                            : _("File Damaged in Transit");
+      description = g_strdup (_("The transfer failed: the received file was not kept. "
+                                "Try sending it again."));
+    }
+  else
+    {
+      icon = status == KF_OUTCOME_FAILED ? "dialog-error-symbolic" : "process-stop-symbolic";
+      describe_failure (outcome, &title, &description);
+    }
+
+  adw_status_page_set_icon_name (self->status_page, icon);
+  adw_status_page_set_title (self->status_page, title);
+  adw_status_page_set_description (self->status_page, description);
+
+  gtk_widget_set_visible (self->counts_group, verdict);
+  if (verdict)
+    show_counts (self, outcome);
+
+  can_open = status == KF_OUTCOME_CONFIRMED && !kf_outcome_get_is_sender (outcome)
+             && kf_outcome_get_file (outcome) != NULL;
+  gtk_widget_set_visible (self->open_box, can_open);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "result.open-file", can_open);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "result.open-folder", can_open);
+}
+
+KfOutcome *
+kf_result_page_get_outcome (KfResultPage *self)
+{
+  g_return_val_if_fail (KF_IS_RESULT_PAGE (self), NULL);
+  return self->outcome;
+}

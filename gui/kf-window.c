@@ -1,0 +1,1028 @@
+/* kf-window.c: the main window: its pages follow one KfClient session
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "kf-connect-page.h"
+#include "kf-gui-util.h"
+#include "kf-identity-warning.h"
+#include "kf-main-page.h"
+#include "kf-offer-dialog.h"
+#include "kf-passphrase-dialog.h"
+#include "kf-result-page.h"
+#include "kf-secret.h"
+#include "kf-transfer-page.h"
+#include "kf-trust-dialog.h"
+#include "kf-window.h"
+
+struct _KfWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  AdwWindowTitle       *window_title;
+  AdwToastOverlay      *toast_overlay;
+  GtkStack             *page_stack;
+  KfConnectPage        *connect_page;
+  KfMainPage           *main_page;
+  KfTransferPage       *transfer_page;
+  KfResultPage         *result_page;
+
+  KfClient             *client;
+  GCancellable         *cancellable;
+  GtkFileChooserNative *open_chooser;
+  GtkFileChooserNative *save_chooser;
+  GtkWidget            *offer_dialog;
+  char                 *passphrase;
+  char                 *failure;
+  gboolean              passphrase_asked;
+  gboolean              in_session;
+};
+
+G_DEFINE_FINAL_TYPE (KfWindow, kf_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void connect_client (KfWindow *self);
+
+static GSettings *
+get_settings (KfWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  return kf_application_get_settings (KF_APPLICATION (app));
+}
+
+static KfKnownServers *
+get_known_servers (KfWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  return kf_application_get_known_servers (KF_APPLICATION (app));
+}
+
+static void
+show_toast (KfWindow   *self,
+            const char *text)
+{
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+}
+
+/* Sends a desktop notification when the window is not in front. */
+static void
+notify_user (KfWindow   *self,
+             const char *id,
+             const char *title,
+             const char *body)
+{
+  g_autoptr(GNotification) notification = NULL;
+  GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+
+  if (gtk_window_is_active (GTK_WINDOW (self)) || app == NULL)
+    return;
+
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, body);
+  g_application_send_notification (app, id, notification);
+}
+
+static void
+set_failure (KfWindow   *self,
+             const char *message)
+{
+  g_free (self->failure);
+  self->failure = g_strdup (message);
+}
+
+static gboolean
+is_connected (KfWindow *self)
+{
+  KfClientState state;
+
+  if (self->client == NULL)
+    return FALSE;
+  state = kf_client_get_state (self->client);
+  return state != KF_CLIENT_STATE_DISCONNECTED && state != KF_CLIENT_STATE_CONNECTING
+         && state != KF_CLIENT_STATE_RECONNECTING;
+}
+
+/* Enables each action only where it makes sense in the current state. */
+static void
+update_actions (KfWindow *self)
+{
+  KfClientState state = self->client != NULL ? kf_client_get_state (self->client)
+                                             : KF_CLIENT_STATE_DISCONNECTED;
+  gboolean idle = state == KF_CLIENT_STATE_IDLE && !self->in_session;
+  gboolean chosen = kf_main_page_get_choice (self->main_page, NULL, NULL, NULL, NULL);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.connect",
+                                 state == KF_CLIENT_STATE_DISCONNECTED);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.wait", idle);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send", idle);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop-waiting",
+                                 state == KF_CLIENT_STATE_WAITING);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.conn", idle && chosen);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel", self->in_session);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.disconnect",
+                                 is_connected (self) || state == KF_CLIENT_STATE_RECONNECTING);
+}
+
+/* Says in the header bar how the connection stands; always visible. */
+static void
+update_status (KfWindow *self)
+{
+  g_autofree char *text = NULL;
+  const char *host = self->client != NULL ? kf_client_get_host (self->client) : NULL;
+  guint id = self->client != NULL ? kf_client_get_client_id (self->client) : 0;
+
+  switch (self->client != NULL ? kf_client_get_state (self->client)
+                               : KF_CLIENT_STATE_DISCONNECTED)
+    {
+    case KF_CLIENT_STATE_DISCONNECTED:
+      text = self->failure != NULL ? g_strdup_printf (_("Not connected: %s"), self->failure)
+                                   : g_strdup (_("Not connected"));
+      break;
+    case KF_CLIENT_STATE_CONNECTING:
+      text = g_strdup_printf (_("Connecting to %s…"), host);
+      break;
+    case KF_CLIENT_STATE_RECONNECTING:
+      text = g_strdup_printf (_("Connection lost, reconnecting to %s…"), host);
+      break;
+    case KF_CLIENT_STATE_WAITING:
+      text = g_strdup_printf (_("Connected as #%u to %s, waiting"), id, host);
+      break;
+    case KF_CLIENT_STATE_IDLE:
+    case KF_CLIENT_STATE_CONFIRMING:
+    case KF_CLIENT_STATE_LINKING:
+    case KF_CLIENT_STATE_READY_TO_SEND:
+    case KF_CLIENT_STATE_OFFERED:
+    case KF_CLIENT_STATE_TRANSFERRING:
+    case KF_CLIENT_STATE_REPORTING:
+    default:
+      text = g_strdup_printf (_("Connected as #%u to %s"), id, host);
+      break;
+    }
+
+  adw_window_title_set_subtitle (self->window_title, text);
+  update_actions (self);
+}
+
+static void
+show_page (KfWindow   *self,
+           const char *name)
+{
+  gtk_stack_set_visible_child_name (self->page_stack, name);
+}
+
+/* Back to the connect page, filled with what the client was using. */
+static void
+show_connect_page (KfWindow *self)
+{
+  kf_connect_page_set_busy (self->connect_page, FALSE);
+  show_page (self, "connect");
+  update_status (self);
+}
+
+static void
+close_offer (KfWindow *self)
+{
+  if (self->offer_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->offer_dialog));
+  g_clear_weak_pointer (&self->offer_dialog);
+  if (self->save_chooser != NULL)
+    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->save_chooser));
+  g_clear_object (&self->save_chooser);
+}
+
+/* ------------------------------------------------------------------ */
+/* Connecting, trusting, admission                                      */
+
+static void
+on_trust_response (AdwMessageDialog *dialog,
+                   const char       *response,
+                   KfWindow         *self)
+{
+  g_autoptr(GError) error = NULL;
+  const char *fingerprint = kf_trust_dialog_get_fingerprint (KF_TRUST_DIALOG (dialog));
+
+  if (g_strcmp0 (response, "trust") != 0 || self->client == NULL)
+    {
+      set_failure (self, _("the key manager was not trusted"));
+      show_connect_page (self);
+      return;
+    }
+
+  if (!kf_client_trust_fingerprint (self->client, fingerprint, &error))
+    {
+      set_failure (self, error->message);
+      show_toast (self, error->message);
+      show_connect_page (self);
+      return;
+    }
+
+  connect_client (self);
+}
+
+static void
+on_passphrase_response (AdwMessageDialog *dialog,
+                        const char       *response,
+                        KfWindow         *self)
+{
+  if (g_strcmp0 (response, "connect") != 0 || self->client == NULL)
+    {
+      set_failure (self, _("no passphrase given"));
+      show_connect_page (self);
+      return;
+    }
+
+  kf_secret_free (self->passphrase);
+  self->passphrase = kf_passphrase_dialog_dup_passphrase (KF_PASSPHRASE_DIALOG (dialog));
+  self->passphrase_asked = TRUE;
+  kf_client_set_passphrase (self->client, self->passphrase);
+  connect_client (self);
+}
+
+/* Shows the dialog a failed connection calls for, or the failure itself. */
+static void
+handle_connect_error (KfWindow *self,
+                      GError   *error)
+{
+  const char *host = kf_client_get_host (self->client);
+  guint16 port = kf_client_get_port (self->client);
+  const char *presented = kf_client_get_fingerprint (self->client);
+  GtkWidget *dialog;
+
+  if (g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_UNKNOWN_SERVER) && presented)
+    {
+      dialog = kf_trust_dialog_new (GTK_WINDOW (self), host, port, presented);
+      g_signal_connect_object (dialog, "response", G_CALLBACK (on_trust_response), self, 0);
+      gtk_window_present (GTK_WINDOW (dialog));
+      return;
+    }
+
+  set_failure (self, error->message);
+  show_connect_page (self);
+
+  if (g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_SERVER_CHANGED))
+    {
+      const char *trusted = kf_known_servers_lookup (get_known_servers (self), host, port);
+
+      dialog = kf_identity_warning_new (GTK_WINDOW (self), host, port, trusted, presented);
+      gtk_window_present (GTK_WINDOW (dialog));
+    }
+  else if (g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_AUTH_REQUIRED)
+           || g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_AUTH_FAILED))
+    {
+      dialog = kf_passphrase_dialog_new (GTK_WINDOW (self), host,
+                                         error->code == KF_CLIENT_ERROR_AUTH_FAILED);
+      g_signal_connect_object (dialog, "response", G_CALLBACK (on_passphrase_response),
+                               self, 0);
+      gtk_window_present (GTK_WINDOW (dialog));
+    }
+  else
+    show_toast (self, error->message);
+}
+
+static void
+on_connected (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(KfWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!kf_client_connect_finish (KF_CLIENT (source), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+          && self->client == KF_CLIENT (source))
+        handle_connect_error (self, error);
+      return;
+    }
+
+  if (self->passphrase_asked && kf_secret_is_available ())
+    kf_secret_store_async (kf_client_get_host (self->client),
+                           kf_client_get_port (self->client), self->passphrase,
+                           NULL, NULL, NULL);
+  g_clear_pointer (&self->failure, g_free);
+  kf_connect_page_set_busy (self->connect_page, FALSE);
+  kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_HOME);
+  show_page (self, "main");
+  update_status (self);
+}
+
+static void
+connect_client (KfWindow *self)
+{
+  kf_connect_page_set_busy (self->connect_page, TRUE);
+  kf_client_connect_async (self->client, self->cancellable, on_connected, g_object_ref (self));
+  update_status (self);
+}
+
+static void
+on_passphrase_found (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(KfWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  char *passphrase = kf_secret_lookup_finish (result, &error);
+
+  if (error != NULL)
+    g_debug ("No passphrase from the keyring: %s", error->message);
+  if (self->client == NULL)
+    {
+      kf_secret_free (passphrase);
+      return;
+    }
+  if (passphrase != NULL)
+    {
+      kf_secret_free (self->passphrase);
+      self->passphrase = passphrase;
+      kf_client_set_passphrase (self->client, passphrase);
+    }
+  connect_client (self);
+}
+
+/* ------------------------------------------------------------------ */
+/* Client events                                                        */
+
+static void
+on_state_changed (KfWindow *self)
+{
+  update_status (self);
+}
+
+static void
+on_session_started (KfClient     *client,
+                    KfClientRole  role,
+                    guint         peer_id,
+                    const char   *peer_name,
+                    KfCipherMode  mode,
+                    KfWindow     *self)
+{
+  g_autofree char *title = NULL;
+  gboolean sending = role == KF_CLIENT_ROLE_SENDER;
+
+  self->in_session = TRUE;
+  title = g_strdup_printf (sending ? _("Sending to %s (#%u)") : _("Receiving from %s (#%u)"),
+                           peer_name, peer_id);
+  kf_transfer_page_begin (self->transfer_page, sending, title,
+                          _("Confirming the key with the key manager…"));
+  show_page (self, "transfer");
+  update_actions (self);
+}
+
+static void
+on_save_response (GtkNativeDialog *dialog,
+                  int              response,
+                  KfWindow        *self)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+  g_clear_object (&self->save_chooser);
+
+  if (self->client == NULL)
+    return;
+  if (file == NULL)
+    {
+      kf_client_decline_offer (self->client);
+      return;
+    }
+
+  if (!kf_client_accept_offer (self->client, file, TRUE, &error))
+    {
+      show_toast (self, error->message);
+      kf_client_decline_offer (self->client);
+    }
+}
+
+/* Accept: ask where to save, in the download folder under the offered name. */
+static void
+ask_destination (KfWindow *self,
+                 KfOffer  *offer)
+{
+  g_autoptr(GFile) folder = kf_gui_download_folder (get_settings (self));
+
+  self->save_chooser = gtk_file_chooser_native_new (_("Save Incoming File"), GTK_WINDOW (self),
+                                                    GTK_FILE_CHOOSER_ACTION_SAVE,
+                                                    _("_Save"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->save_chooser), TRUE);
+  gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (self->save_chooser), folder, NULL);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->save_chooser),
+                                     kf_offer_get_file_name (offer));
+  g_signal_connect (self->save_chooser, "response", G_CALLBACK (on_save_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->save_chooser));
+}
+
+static void
+on_offer_response (AdwMessageDialog *dialog,
+                   const char       *response,
+                   KfWindow         *self)
+{
+  KfOffer *offer = kf_offer_dialog_get_offer (KF_OFFER_DIALOG (dialog));
+
+  if (self->client == NULL)
+    return;
+  if (g_strcmp0 (response, "accept") == 0)
+    ask_destination (self, offer);
+  else
+    kf_client_decline_offer (self->client);
+}
+
+static void
+on_offer (KfClient *client,
+          KfOffer  *offer,
+          KfWindow *self)
+{
+  g_autofree char *body = NULL;
+
+  close_offer (self);
+  self->offer_dialog = kf_offer_dialog_new (GTK_WINDOW (self), offer);
+  g_object_add_weak_pointer (G_OBJECT (self->offer_dialog), (gpointer *) &self->offer_dialog);
+  g_signal_connect_object (self->offer_dialog, "response", G_CALLBACK (on_offer_response),
+                           self, 0);
+  gtk_window_present (GTK_WINDOW (self->offer_dialog));
+
+  body = g_strdup_printf (_("%s wants to send you “%s”"), kf_offer_get_sender_name (offer),
+                          kf_offer_get_file_name (offer));
+  notify_user (self, "offer", _("Incoming File"), body);
+}
+
+static void
+on_progress (KfClient *client,
+             guint64   done,
+             guint64   total,
+             double    bytes_per_second,
+             KfWindow *self)
+{
+  kf_transfer_page_set_progress (self->transfer_page, done, total, bytes_per_second);
+}
+
+static void
+show_outcome (KfWindow  *self,
+              KfOutcome *outcome)
+{
+  close_offer (self);
+  self->in_session = FALSE;
+  kf_result_page_set_outcome (self->result_page, outcome);
+  kf_main_page_reset_send (self->main_page);
+  show_page (self, "result");
+  update_actions (self);
+}
+
+static void
+on_finished (KfClient  *client,
+             KfOutcome *outcome,
+             KfWindow  *self)
+{
+  show_outcome (self, outcome);
+  notify_user (self, "finished",
+               kf_outcome_get_status (outcome) == KF_OUTCOME_CONFIRMED
+               ? _("Transfer Confirmed") : _("Transfer Failed"),
+               kf_outcome_get_message (outcome) != NULL ? kf_outcome_get_message (outcome) : "");
+}
+
+static void
+on_disconnected (KfClient     *client,
+                 const GError *error,
+                 KfWindow     *self)
+{
+  set_failure (self, error != NULL ? error->message : _("the key manager went away"));
+  close_offer (self);
+  self->in_session = FALSE;
+  show_toast (self, self->failure);
+  show_connect_page (self);
+}
+
+/* Drops the current client, cancelling whatever it was doing. */
+static void
+drop_client (KfWindow *self)
+{
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->client != NULL)
+    g_signal_handlers_disconnect_by_data (self->client, self);
+  g_clear_object (&self->client);
+  self->in_session = FALSE;
+  self->passphrase_asked = FALSE;
+  kf_secret_free (g_steal_pointer (&self->passphrase));
+  kf_main_page_set_peers (self->main_page, NULL);
+}
+
+/*
+ * kf_window_connect_to:
+ *
+ * Connects to the key manager at @host:@port as @name; @fingerprint,
+ * when given, is trusted without asking.  Failures and the trust,
+ * identity and passphrase dialogs follow from the client's answer.
+ */
+void
+kf_window_connect_to (KfWindow   *self,
+                      const char *host,
+                      guint16     port,
+                      const char *name,
+                      const char *fingerprint)
+{
+  g_return_if_fail (KF_IS_WINDOW (self));
+
+  drop_client (self);
+  g_clear_pointer (&self->failure, g_free);
+  kf_connect_page_set_values (self->connect_page, host, port, name);
+
+  self->cancellable = g_cancellable_new ();
+  self->client = kf_client_new (host, port, name, get_known_servers (self));
+  if (fingerprint != NULL)
+    kf_client_set_expected_fingerprint (self->client, fingerprint);
+
+  g_signal_connect_object (self->client, "notify::state", G_CALLBACK (on_state_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->client, "notify::client-id", G_CALLBACK (on_state_changed),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->client, "session-started", G_CALLBACK (on_session_started),
+                           self, 0);
+  g_signal_connect_object (self->client, "offer", G_CALLBACK (on_offer), self, 0);
+  g_signal_connect_object (self->client, "progress", G_CALLBACK (on_progress), self, 0);
+  g_signal_connect_object (self->client, "finished", G_CALLBACK (on_finished), self, 0);
+  g_signal_connect_object (self->client, "disconnected", G_CALLBACK (on_disconnected), self, 0);
+
+  kf_connect_page_set_busy (self->connect_page, TRUE);
+  kf_secret_lookup_async (host, kf_client_get_port (self->client), self->cancellable,
+                          on_passphrase_found, g_object_ref (self));
+  update_status (self);
+}
+
+/* ------------------------------------------------------------------ */
+/* Actions                                                              */
+
+/* win.connect: connect with what the connect page says, and remember it. */
+static void
+connect_activated (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  KfWindow *self = KF_WINDOW (widget);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *name = NULL;
+  GSettings *settings = get_settings (self);
+  guint16 port = 0;
+
+  if (!kf_connect_page_get_values (self->connect_page, &host, &port, &name, &error))
+    {
+      show_toast (self, error->message);
+      return;
+    }
+
+  g_settings_set_string (settings, "server-host", host);
+  g_settings_set (settings, "server-port", "q", port);
+  g_settings_set_string (settings, "name", name);
+  kf_window_connect_to (self, host, port, name, NULL);
+}
+
+static void
+on_wait_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(KfWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!kf_client_wait_finish (KF_CLIENT (source), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_toast (self, error->message);
+      return;
+    }
+  kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_WAITING);
+}
+
+static void
+wait_activated (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  KfWindow *self = KF_WINDOW (widget);
+
+  kf_client_set_watching (self->client, FALSE);
+  kf_client_wait_async (self->client, self->cancellable, on_wait_done, g_object_ref (self));
+}
+
+static void
+on_stop_waiting_done (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(KfWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!kf_client_stop_waiting_finish (KF_CLIENT (source), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_toast (self, error->message);
+      return;
+    }
+  kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_HOME);
+}
+
+static void
+stop_waiting_activated (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  KfWindow *self = KF_WINDOW (widget);
+
+  kf_client_stop_waiting_async (self->client, self->cancellable, on_stop_waiting_done,
+                                g_object_ref (self));
+}
+
+static void
+on_peers_listed (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(KfWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) peers = NULL;
+
+  peers = kf_client_list_peers_finish (KF_CLIENT (source), result, &error);
+  if (peers == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    show_toast (self, error->message);
+}
+
+/* win.send: the live list of waiting peers. */
+static void
+send_activated (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  KfWindow *self = KF_WINDOW (widget);
+
+  kf_main_page_set_peers (self->main_page, kf_client_get_peers (self->client));
+  kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_SEND);
+  show_page (self, "main");
+  kf_client_set_watching (self->client, TRUE);
+  kf_client_list_peers_async (self->client, self->cancellable, on_peers_listed,
+                              g_object_ref (self));
+}
+
+static void
+back_activated (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  KfWindow *self = KF_WINDOW (widget);
+
+  if (self->client != NULL)
+    kf_client_set_watching (self->client, FALSE);
+  kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_HOME);
+}
+
+static void
+back_to_start_activated (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  KfWindow *self = KF_WINDOW (widget);
+
+  kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_HOME);
+  show_page (self, is_connected (self) ? "main" : "connect");
+}
+
+static void
+on_open_response (GtkNativeDialog *dialog,
+                  int              response,
+                  KfWindow        *self)
+{
+  g_autoptr(GFile) file = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+  g_clear_object (&self->open_chooser);
+  if (file != NULL)
+    kf_main_page_set_file (self->main_page, file);
+}
+
+/* win.choose-file: the desktop's file chooser for the file to send. */
+static void
+choose_file_activated (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  KfWindow *self = KF_WINDOW (widget);
+
+  if (self->open_chooser != NULL)
+    return;
+
+  self->open_chooser = gtk_file_chooser_native_new (_("Choose a File to Send"),
+                                                    GTK_WINDOW (self),
+                                                    GTK_FILE_CHOOSER_ACTION_OPEN,
+                                                    _("_Choose"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->open_chooser), TRUE);
+  g_signal_connect (self->open_chooser, "response", G_CALLBACK (on_open_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->open_chooser));
+}
+
+static void
+on_file_sent (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(KfWindow) self = user_data;
+  g_autoptr(KfOutcome) outcome = NULL;
+  g_autoptr(GError) error = NULL;
+
+  outcome = kf_client_send_file_finish (KF_CLIENT (source), result, &error);
+  if (outcome == NULL && error != NULL)
+    g_debug ("Sending ended: %s", error->message);
+}
+
+static void
+on_conn_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(KfWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GFile *file = kf_main_page_get_file (self->main_page);
+
+  if (!kf_client_conn_finish (KF_CLIENT (source), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || !self->in_session)
+        return;
+      self->in_session = FALSE;
+      show_toast (self, error->message);
+      kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_SEND);
+      show_page (self, "main");
+      kf_client_set_watching (self->client, TRUE);
+      update_actions (self);
+      return;
+    }
+
+  kf_client_send_file_async (self->client, file, self->cancellable, on_file_sent,
+                             g_object_ref (self));
+}
+
+/* win.conn: pair with the chosen peer in the chosen mode, then send the file. */
+static void
+conn_activated (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  KfWindow *self = KF_WINDOW (widget);
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *peer_name = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *basename = NULL;
+  KfCipherMode mode;
+  guint peer_id;
+
+  if (!kf_main_page_get_choice (self->main_page, &peer_id, &peer_name, &mode, &file))
+    return;
+
+  basename = g_file_get_basename (file);
+  title = g_strdup_printf (_("Sending “%s” to %s (#%u)"), basename, peer_name, peer_id);
+  kf_transfer_page_begin (self->transfer_page, TRUE, title,
+                          _("Asking the key manager for a session key…"));
+  show_page (self, "transfer");
+  self->in_session = TRUE;
+  update_actions (self);
+
+  kf_client_set_watching (self->client, FALSE);
+  kf_client_conn_async (self->client, peer_id, mode, self->cancellable, on_conn_done,
+                        g_object_ref (self));
+}
+
+static void
+cancel_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  KfWindow *self = KF_WINDOW (widget);
+
+  close_offer (self);
+  if (self->client != NULL)
+    kf_client_cancel (self->client);
+}
+
+static void
+on_end_done (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(KfWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!kf_client_end_finish (KF_CLIENT (source), result, &error))
+    g_debug ("Leaving the key manager: %s", error->message);
+}
+
+/* win.disconnect: says `end` to the key manager and goes back to the connect page. */
+static void
+disconnect_activated (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  KfWindow *self = KF_WINDOW (widget);
+
+  close_offer (self);
+  if (self->client != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->client, self);
+      kf_client_end_async (self->client, NULL, on_end_done, g_object_ref (self));
+    }
+  drop_client (self);
+  show_connect_page (self);
+}
+
+static void
+on_choice_changed (KfWindow *self)
+{
+  update_actions (self);
+}
+
+/* A file dropped anywhere on the window: it becomes the file to send. */
+static gboolean
+on_window_drop (GtkDropTarget *target,
+                const GValue  *value,
+                double         x,
+                double         y,
+                KfWindow      *self)
+{
+  GSList *files;
+
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+  files = g_value_get_boxed (value);
+  if (files == NULL)
+    return FALSE;
+
+  kf_main_page_set_file (self->main_page, files->data);
+  if (is_connected (self) && kf_main_page_get_view (self->main_page) == KF_MAIN_VIEW_HOME
+      && !self->in_session)
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.send", NULL);
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* GObject                                                              */
+
+static gboolean
+kf_window_close_request (GtkWindow *window)
+{
+  KfWindow *self = KF_WINDOW (window);
+  GSettings *settings = get_settings (self);
+  int width, height;
+
+  gtk_window_get_default_size (window, &width, &height);
+  g_settings_set_int (settings, "window-width", width);
+  g_settings_set_int (settings, "window-height", height);
+  g_settings_set_boolean (settings, "window-maximized", gtk_window_is_maximized (window));
+
+  return GTK_WINDOW_CLASS (kf_window_parent_class)->close_request (window);
+}
+
+static void
+kf_window_dispose (GObject *object)
+{
+  KfWindow *self = KF_WINDOW (object);
+
+  close_offer (self);
+  if (self->open_chooser != NULL)
+    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->open_chooser));
+  g_clear_object (&self->open_chooser);
+  drop_client (self);
+  g_clear_pointer (&self->failure, g_free);
+
+  G_OBJECT_CLASS (kf_window_parent_class)->dispose (object);
+}
+
+static void
+install_actions (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_install_action (widget_class, "win.connect", NULL, connect_activated);
+  gtk_widget_class_install_action (widget_class, "win.wait", NULL, wait_activated);
+  gtk_widget_class_install_action (widget_class, "win.stop-waiting", NULL,
+                                   stop_waiting_activated);
+  gtk_widget_class_install_action (widget_class, "win.send", NULL, send_activated);
+  gtk_widget_class_install_action (widget_class, "win.back", NULL, back_activated);
+  gtk_widget_class_install_action (widget_class, "win.back-to-start", NULL,
+                                   back_to_start_activated);
+  gtk_widget_class_install_action (widget_class, "win.choose-file", NULL,
+                                   choose_file_activated);
+  gtk_widget_class_install_action (widget_class, "win.conn", NULL, conn_activated);
+  gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_activated);
+  gtk_widget_class_install_action (widget_class, "win.disconnect", NULL,
+                                   disconnect_activated);
+}
+
+static void
+kf_window_class_init (KfWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = kf_window_dispose;
+  window_class->close_request = kf_window_close_request;
+
+  g_type_ensure (KF_TYPE_CONNECT_PAGE);
+  g_type_ensure (KF_TYPE_MAIN_PAGE);
+  g_type_ensure (KF_TYPE_TRANSFER_PAGE);
+  g_type_ensure (KF_TYPE_RESULT_PAGE);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/keyferry/Keyferry/kf-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, KfWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, KfWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, KfWindow, page_stack);
+  gtk_widget_class_bind_template_child (widget_class, KfWindow, connect_page);
+  gtk_widget_class_bind_template_child (widget_class, KfWindow, main_page);
+  gtk_widget_class_bind_template_child (widget_class, KfWindow, transfer_page);
+  gtk_widget_class_bind_template_child (widget_class, KfWindow, result_page);
+  gtk_widget_class_bind_template_callback (widget_class, on_choice_changed);
+
+  install_actions (widget_class);
+}
+
+static void
+kf_window_init (KfWindow *self)
+{
+  GtkDropTarget *target;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect (target, "drop", G_CALLBACK (on_window_drop), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (target));
+}
+
+/* Returns a new window of @application, sized as it was last time. */
+KfWindow *
+kf_window_new (KfApplication *application)
+{
+  GSettings *settings = kf_application_get_settings (application);
+  KfWindow *self;
+
+  self = g_object_new (KF_TYPE_WINDOW, "application", application, NULL);
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (settings, "window-width"),
+                               g_settings_get_int (settings, "window-height"));
+  if (g_settings_get_boolean (settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+  update_status (self);
+  return self;
+}
+
+/*
+ * kf_window_start:
+ *
+ * Connects at once when a key manager is known (command line or
+ * settings); otherwise shows the connect page with the default name.
+ */
+void
+kf_window_start (KfWindow *self)
+{
+  KfApplication *app = KF_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  g_autofree char *host = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *fingerprint = NULL;
+  guint16 port = 0;
+
+  g_return_if_fail (KF_IS_WINDOW (self));
+
+  if (kf_application_get_server (app, &host, &port, &name, &fingerprint))
+    {
+      kf_window_connect_to (self, host, port, name, fingerprint);
+      return;
+    }
+
+  kf_connect_page_set_values (self->connect_page, host, port, name);
+  show_connect_page (self);
+}
+
+KfClient *
+kf_window_get_client (KfWindow *self)
+{
+  g_return_val_if_fail (KF_IS_WINDOW (self), NULL);
+  return self->client;
+}
+
+/* Returns "connect", "main", "transfer" or "result". */
+const char *
+kf_window_get_page_name (KfWindow *self)
+{
+  g_return_val_if_fail (KF_IS_WINDOW (self), NULL);
+  return gtk_stack_get_visible_child_name (self->page_stack);
+}
+
+/* Returns the connection status shown in the header bar. */
+const char *
+kf_window_get_status (KfWindow *self)
+{
+  g_return_val_if_fail (KF_IS_WINDOW (self), NULL);
+  return adw_window_title_get_subtitle (self->window_title);
+}

@@ -1,0 +1,189 @@
+/* kf-gui-test-util.c: helpers for the GUI tests: waiting, finding widgets,
+ * simulated drops and PNG screenshots
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <locale.h>
+#include <glib/gi18n.h>
+
+#include "kf-gui-test-util.h"
+
+/*
+ * kf_gui_test_init_i18n:
+ *
+ * Uses the catalogues built in this tree (KF_LOCALEDIR), so that
+ * LANGUAGE=ro shows the app in Romanian without installing it.
+ */
+void
+kf_gui_test_init_i18n (void)
+{
+  const char *localedir = g_getenv ("KF_LOCALEDIR");
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+}
+
+static gboolean
+on_timeout (gpointer data)
+{
+  gboolean *expired = data;
+
+  *expired = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/*
+ * kf_gui_test_wait_for:
+ *
+ * Runs the main loop until @condition holds or @timeout_ms passed.
+ * Returns whether it holds.
+ */
+gboolean
+kf_gui_test_wait_for (KfTestCondition condition,
+                      gpointer        data,
+                      guint           timeout_ms)
+{
+  gboolean expired = FALSE;
+  guint id = g_timeout_add (timeout_ms, on_timeout, &expired);
+
+  while (!condition (data) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (!expired)
+    g_source_remove (id);
+  return condition (data);
+}
+
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+/* Lets the main loop run for @ms (animations, layout, frames). */
+void
+kf_gui_test_settle (guint ms)
+{
+  kf_gui_test_wait_for (never, NULL, ms);
+}
+
+/* Returns the first visible toplevel window of @type, or NULL. */
+GtkWidget *
+kf_gui_test_find_window (GType type)
+{
+  g_autoptr(GListModel) toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_visible (window))
+        return window;
+    }
+  return NULL;
+}
+
+/* Returns the @index-th descendant of @root of @type (depth first), or NULL. */
+GtkWidget *
+kf_gui_test_find_child (GtkWidget *root,
+                        GType      type,
+                        guint      index)
+{
+  g_autoptr(GQueue) queue = g_queue_new ();
+  guint seen = 0;
+
+  g_queue_push_tail (queue, root);
+  while (!g_queue_is_empty (queue))
+    {
+      GtkWidget *widget = g_queue_pop_head (queue);
+
+      if (widget != root && G_TYPE_CHECK_INSTANCE_TYPE (widget, type) && seen++ == index)
+        return widget;
+      for (GtkWidget *child = gtk_widget_get_last_child (widget);
+           child != NULL;
+           child = gtk_widget_get_prev_sibling (child))
+        g_queue_push_head (queue, child);
+    }
+  return NULL;
+}
+
+/*
+ * kf_gui_test_drop_file:
+ *
+ * Simulates a file manager dropping @file on @widget: finds its drop
+ * target and emits ::drop with a file list.  Returns what the target said.
+ */
+gboolean
+kf_gui_test_drop_file (GtkWidget *widget,
+                       GFile     *file)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  g_auto(GValue) value = G_VALUE_INIT;
+  GSList files = { file, NULL };
+
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&value, gdk_file_list_new_from_list (&files));
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+      gboolean accepted = FALSE;
+
+      if (!GTK_IS_DROP_TARGET (controller))
+        continue;
+      g_signal_emit_by_name (controller, "drop", &value, 10.0, 10.0, &accepted);
+      return accepted;
+    }
+  return FALSE;
+}
+
+/*
+ * kf_gui_test_screenshot:
+ *
+ * Renders @widget (mapped) to KF_SCREENSHOT_DIR/@name.png when that
+ * variable is set; the rendering must produce a non-empty image.
+ */
+void
+kf_gui_test_screenshot (GtkWidget  *widget,
+                        const char *name)
+{
+  const char *dir = g_getenv ("KF_SCREENSHOT_DIR");
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *file_name = NULL;
+  g_autofree char *path = NULL;
+  GskRenderer *renderer;
+  int width, height;
+
+  if (dir == NULL || dir[0] == '\0')
+    return;
+
+  g_assert_true (gtk_widget_get_mapped (widget));
+  kf_gui_test_settle (400);
+
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+
+  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  texture = gsk_renderer_render_texture (renderer, node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_nonnull (texture);
+
+  g_mkdir_with_parents (dir, 0755);
+  file_name = g_strdup_printf ("%s.png", name);
+  path = g_build_filename (dir, file_name, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot %s", path);
+}

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+typedef gboolean (*KfTestCondition) (gpointer data);
+
+void       kf_gui_test_init_i18n     (void);
+gboolean   kf_gui_test_wait_for      (KfTestCondition  condition,
+                                      gpointer         data,
+                                      guint            timeout_ms);
+void       kf_gui_test_settle        (guint            ms);
+GtkWidget *kf_gui_test_find_window   (GType            type);
+GtkWidget *kf_gui_test_find_child    (GtkWidget       *root,
+                                      GType            type,
+                                      guint            index);
+gboolean   kf_gui_test_drop_file     (GtkWidget       *widget,
+                                      GFile           *file);
+void       kf_gui_test_screenshot    (GtkWidget       *widget,
+                                      const char      *name);
+
+G_END_DECLS

@@ -1,0 +1,348 @@
+/* test-gui-pages.c: the desktop app's pages and dialogs on their own, without a network
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "kf-gcrypt.h"
+#include "kf-gui-test-util.h"
+#include "kf-gui-util.h"
+#include "kf-identity-warning.h"
+#include "kf-main-page.h"
+#include "kf-offer-dialog.h"
+#include "kf-peer-row.h"
+#include "kf-peer.h"
+#include "kf-result-page.h"
+#include "kf-connect-page.h"
+#include "kf-trust-dialog.h"
+
+#define FINGERPRINT "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static void
+test_parse_address (void)
+{
+  static const struct { const char *text; const char *host; guint16 port; } good[] = {
+    { "km.local", "km.local", 0 },
+    { " 192.168.1.5:7745 ", "192.168.1.5", 7745 },
+    { "[::1]:99", "::1", 99 },
+    { "[fe80::1]", "fe80::1", 0 },
+    { "::1", "::1", 0 },
+  };
+  static const char *bad[] = { "", "  ", "host:0", "host:65536", "host:abc", ":7745",
+                               "a b", "[::1", "[::1]x", "[]:5" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *host = NULL;
+      guint16 port = 1;
+
+      g_assert_true (kf_gui_parse_address (good[i].text, &host, &port, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (host, ==, good[i].host);
+      g_assert_cmpuint (port, ==, good[i].port);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *host = NULL;
+      guint16 port = 0;
+
+      g_assert_false (kf_gui_parse_address (bad[i], &host, &port, &error));
+      g_assert_error (error, KF_GUI_ERROR, KF_GUI_ERROR_INVALID_ADDRESS);
+      g_assert_null (host);
+    }
+}
+
+static void
+test_check_name (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = kf_gui_check_name ("  Ana Pop ", &error);
+  g_autofree char *long_name = g_strnfill (65, 'x');
+  char *none;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (name, ==, "Ana Pop");
+
+  none = kf_gui_check_name ("   ", &error);
+  g_assert_null (none);
+  g_assert_error (error, KF_GUI_ERROR, KF_GUI_ERROR_INVALID_NAME);
+  g_clear_error (&error);
+
+  none = kf_gui_check_name (long_name, &error);
+  g_assert_null (none);
+  g_assert_error (error, KF_GUI_ERROR, KF_GUI_ERROR_INVALID_NAME);
+}
+
+static void
+test_format (void)
+{
+  g_autofree char *progress = kf_gui_format_progress (500000, 2000000);
+  g_autofree char *rate = kf_gui_format_rate (1000000, 3000000, 1000000.0);
+  g_autofree char *unknown = kf_gui_format_rate (0, 3000000, 0.0);
+  g_autofree char *grouped = kf_gui_format_fingerprint (FINGERPRINT);
+
+  /* g_format_size() puts a no-break space before the unit. */
+  g_assert_cmpstr (progress, ==, "500.0\u00a0kB of 2.0\u00a0MB (25 %)");
+  g_assert_cmpstr (rate, ==, "1.0\u00a0MB/s · about 2 seconds left");
+  g_assert_cmpstr (unknown, ==, "Measuring speed…");
+  g_assert_cmpstr (grouped, ==,
+                   "0123 4567 89AB CDEF\n0123 4567 89AB CDEF\n"
+                   "0123 4567 89AB CDEF\n0123 4567 89AB CDEF");
+}
+
+static guint
+count_peer_rows (KfMainPage *page)
+{
+  guint n = 0;
+
+  while (kf_gui_test_find_child (GTK_WIDGET (page), KF_TYPE_PEER_ROW, n) != NULL)
+    n++;
+  return n;
+}
+
+/* Puts @child in a window and shows it. */
+static GtkWidget *
+show_in_window (GtkWidget *child)
+{
+  GtkWidget *window = gtk_window_new ();
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 640, 720);
+  gtk_window_set_child (GTK_WINDOW (window), child);
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
+static void
+test_main_page_live_list (void)
+{
+  g_autoptr(GListStore) peers = g_list_store_new (KF_TYPE_PEER);
+  g_autoptr(KfPeer) ana = kf_peer_new (4, "Ana");
+  g_autoptr(KfPeer) ion = kf_peer_new (7, "Ion");
+  KfMainPage *page = g_object_new (KF_TYPE_MAIN_PAGE, NULL);
+  GtkWidget *window = show_in_window (GTK_WIDGET (page));
+  GtkWidget *row;
+
+  kf_main_page_set_view (page, KF_MAIN_VIEW_SEND);
+  kf_main_page_set_peers (page, G_LIST_MODEL (peers));
+  g_assert_cmpuint (count_peer_rows (page), ==, 0);
+
+  g_list_store_append (peers, ana);
+  g_list_store_append (peers, ion);
+  g_assert_cmpuint (count_peer_rows (page), ==, 2);
+  row = kf_gui_test_find_child (GTK_WIDGET (page), KF_TYPE_PEER_ROW, 1);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "Ion");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, "#7");
+
+  g_assert_true (kf_main_page_select_peer (page, 7));
+  g_list_store_remove (peers, 1);
+  g_assert_cmpuint (count_peer_rows (page), ==, 1);
+  g_assert_false (kf_main_page_select_peer (page, 7));
+
+  g_list_store_remove_all (peers);
+  g_assert_cmpuint (count_peer_rows (page), ==, 0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+on_changed (KfMainPage *page,
+            guint      *count)
+{
+  (*count)++;
+}
+
+static void
+test_main_page_drop_on_row (void)
+{
+  g_autoptr(GListStore) peers = g_list_store_new (KF_TYPE_PEER);
+  g_autoptr(KfPeer) ana = kf_peer_new (4, "Ana");
+  g_autoptr(KfPeer) ion = kf_peer_new (7, "Ion");
+  g_autoptr(GFile) file = g_file_new_for_path ("/tmp/report.pdf");
+  g_autoptr(GFile) chosen = NULL;
+  g_autofree char *peer_name = NULL;
+  KfMainPage *page = g_object_new (KF_TYPE_MAIN_PAGE, NULL);
+  GtkWidget *window = show_in_window (GTK_WIDGET (page));
+  KfCipherMode mode = KF_CIPHER_MODE_CBC;
+  guint peer_id = 0, changes = 0;
+  GtkWidget *row;
+
+  g_signal_connect (page, "changed", G_CALLBACK (on_changed), &changes);
+  kf_main_page_set_view (page, KF_MAIN_VIEW_SEND);
+  g_list_store_append (peers, ana);
+  g_list_store_append (peers, ion);
+  kf_main_page_set_peers (page, G_LIST_MODEL (peers));
+
+  row = kf_gui_test_find_child (GTK_WIDGET (page), KF_TYPE_PEER_ROW, 1);
+  g_assert_true (kf_gui_test_drop_file (row, file));
+  g_assert_cmpuint (changes, >, 0);
+
+  /* No mode yet: Connect must stay disabled. */
+  g_assert_false (kf_main_page_get_choice (page, NULL, NULL, NULL, NULL));
+
+  kf_main_page_set_mode (page, KF_CIPHER_MODE_CFB);
+  g_assert_true (kf_main_page_get_choice (page, &peer_id, &peer_name, &mode, &chosen));
+  g_assert_cmpuint (peer_id, ==, 7);
+  g_assert_cmpstr (peer_name, ==, "Ion");
+  g_assert_cmpint (mode, ==, KF_CIPHER_MODE_CFB);
+  g_assert_true (g_file_equal (chosen, file));
+
+  kf_main_page_reset_send (page);
+  g_assert_false (kf_main_page_get_choice (page, NULL, NULL, NULL, NULL));
+  g_assert_null (kf_main_page_get_file (page));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static const char *
+row_subtitle (GtkWidget *root,
+              guint      index)
+{
+  GtkWidget *row = kf_gui_test_find_child (root, ADW_TYPE_ACTION_ROW, index);
+
+  g_assert_nonnull (row);
+  return adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
+}
+
+static void
+test_offer_dialog (void)
+{
+  g_autoptr(KfOffer) offer = kf_offer_new (4, "Ana", "report.pdf", 1000, 1008,
+                                           KF_CIPHER_MODE_CBC);
+  GtkWidget *dialog = kf_offer_dialog_new (NULL, offer);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_assert_cmpstr (row_subtitle (dialog, 0), ==, "Ana (#4)");
+  g_assert_cmpstr (row_subtitle (dialog, 1), ==, "report.pdf");
+  g_assert_nonnull (strstr (row_subtitle (dialog, 2), "1000 bytes"));
+  g_assert_nonnull (strstr (row_subtitle (dialog, 3), "1008 bytes"));
+  g_assert_cmpstr (row_subtitle (dialog, 4), ==, "AES-256-CBC");
+  g_assert_true (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), "accept"));
+  g_assert_cmpstr (adw_message_dialog_get_close_response (ADW_MESSAGE_DIALOG (dialog)), ==,
+                   "decline");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+static void
+test_result_page (void)
+{
+  g_autoptr(GFile) file = g_file_new_for_path ("/tmp/report.pdf");
+  g_autoptr(KfOutcome) confirmed = g_object_new (KF_TYPE_OUTCOME,
+                                                 "status", KF_OUTCOME_CONFIRMED,
+                                                 "is-sender", FALSE,
+                                                 "sender-blocks", (guint64) 63,
+                                                 "receiver-blocks", (guint64) 63,
+                                                 "file", file,
+                                                 NULL);
+  g_autoptr(KfOutcome) mismatch = g_object_new (KF_TYPE_OUTCOME,
+                                                "status", KF_OUTCOME_MISMATCH,
+                                                "is-sender", TRUE,
+                                                "sender-blocks", (guint64) 63,
+                                                "receiver-blocks", (guint64) 62,
+                                                NULL);
+  g_autoptr(KfOutcome) declined = g_object_new (KF_TYPE_OUTCOME,
+                                                "status", KF_OUTCOME_DECLINED,
+                                                "is-sender", TRUE,
+                                                NULL);
+  KfResultPage *page = g_object_new (KF_TYPE_RESULT_PAGE, NULL);
+  GtkWidget *window = show_in_window (GTK_WIDGET (page));
+  GtkWidget *status = kf_gui_test_find_child (GTK_WIDGET (page), ADW_TYPE_STATUS_PAGE, 0);
+
+  kf_result_page_set_outcome (page, confirmed);
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==, "File Received");
+  g_assert_cmpstr (row_subtitle (GTK_WIDGET (page), 0), ==, "63");
+  g_assert_cmpstr (row_subtitle (GTK_WIDGET (page), 1), ==, "63");
+  g_assert_cmpstr (row_subtitle (GTK_WIDGET (page), 2), ==,
+                   "The key manager confirmed the block counts");
+  g_assert_true (gtk_widget_is_visible (kf_gui_test_find_child (GTK_WIDGET (page),
+                                                                ADW_TYPE_ACTION_ROW, 0)));
+
+  kf_result_page_set_outcome (page, mismatch);
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==,
+                   "Block Counts Do Not Match");
+  g_assert_cmpstr (row_subtitle (GTK_WIDGET (page), 1), ==, "62");
+  g_assert_cmpstr (row_subtitle (GTK_WIDGET (page), 2), ==, "The block counts do not match");
+
+  kf_result_page_set_outcome (page, declined);
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==, "File Declined");
+  g_assert_false (gtk_widget_is_visible (kf_gui_test_find_child (GTK_WIDGET (page),
+                                                                 ADW_TYPE_ACTION_ROW, 0)));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_trust_dialogs (void)
+{
+  GtkWidget *trust = kf_trust_dialog_new (NULL, "127.0.0.1", 7745, FINGERPRINT);
+  GtkWidget *warning = kf_identity_warning_new (NULL, "127.0.0.1", 7745, FINGERPRINT,
+                                                "ff" FINGERPRINT + 2);
+  GtkWidget *label = kf_gui_test_find_child (trust, GTK_TYPE_LABEL, 2);
+
+  g_assert_nonnull (label);
+  g_assert_true (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (trust), "trust"));
+  g_assert_cmpstr (adw_message_dialog_get_default_response (ADW_MESSAGE_DIALOG (trust)), ==,
+                   "cancel");
+  g_assert_cmpstr (kf_trust_dialog_get_fingerprint (KF_TRUST_DIALOG (trust)), ==, FINGERPRINT);
+
+  /* The changed-identity warning offers no way to connect anyway. */
+  g_assert_false (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (warning), "trust"));
+  g_assert_true (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (warning), "close"));
+  g_assert_true (gtk_window_get_modal (GTK_WINDOW (warning)));
+
+  gtk_window_destroy (GTK_WINDOW (trust));
+  gtk_window_destroy (GTK_WINDOW (warning));
+}
+
+static void
+test_romanian (void)
+{
+  g_autofree char *saved = g_strdup (g_getenv ("LANGUAGE"));
+  KfConnectPage *page;
+  GtkWidget *status;
+
+  g_setenv ("LANGUAGE", "ro", TRUE);
+  page = g_object_ref_sink (g_object_new (KF_TYPE_CONNECT_PAGE, NULL));
+  status = kf_gui_test_find_child (GTK_WIDGET (page), ADW_TYPE_STATUS_PAGE, 0);
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==,
+                   "Conectați-vă la un manager de chei");
+  g_assert_cmpstr (_("No one is waiting. Ask the other person to press Wait; "
+                     "they will appear here."), ==,
+                   "Nimeni nu așteaptă. Rugați cealaltă persoană să apese Așteaptă; "
+                   "va apărea aici.");
+  g_object_unref (page);
+
+  if (saved != NULL)
+    g_setenv ("LANGUAGE", saved, TRUE);
+  else
+    g_unsetenv ("LANGUAGE");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  kf_gcrypt_init ();
+  kf_gui_test_init_i18n ();
+  g_setenv ("LANGUAGE", "C", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add_func ("/gui/util/parse-address", test_parse_address);
+  g_test_add_func ("/gui/util/check-name", test_check_name);
+  g_test_add_func ("/gui/util/format", test_format);
+  g_test_add_func ("/gui/main-page/live-peer-list", test_main_page_live_list);
+  g_test_add_func ("/gui/main-page/drop-on-peer-row", test_main_page_drop_on_row);
+  g_test_add_func ("/gui/offer-dialog/shows-sender-name-and-sizes", test_offer_dialog);
+  g_test_add_func ("/gui/result-page/block-counts-and-verdict", test_result_page);
+  g_test_add_func ("/gui/trust/changed-identity-cannot-be-trusted", test_trust_dialogs);
+  g_test_add_func ("/gui/l10n/romanian", test_romanian);
+
+  return g_test_run ();
+}
