@@ -6,7 +6,8 @@
  * properties.  The block counts of both sides are the ones the key manager
  * compared in its verdict (zero when there was no verdict); "local-blocks"
  * is what this side's cipher counted.  "message" is a translated sentence
- * a user can read as it is.
+ * a user can read as it is; "error", for sessions that ended without a
+ * verdict, is the error behind it, for callers that map errors to codes.
  */
 
 #include "config.h"
@@ -28,6 +29,7 @@ struct _KfOutcome
   char            *message;
   GFile           *file;
   KfCipherMode     mode;
+  GError          *error;
 };
 
 G_DEFINE_FINAL_TYPE (KfOutcome, kf_outcome, G_TYPE_OBJECT)
@@ -52,6 +54,7 @@ enum {
   PROP_MESSAGE,
   PROP_FILE,
   PROP_MODE,
+  PROP_ERROR,
   N_PROPS
 };
 
@@ -161,11 +164,26 @@ kf_outcome_get_mode (KfOutcome *self)
   return self->mode;
 }
 
+/*
+ * kf_outcome_get_error:
+ *
+ * Returns: (transfer none) (nullable): why the session ended without a
+ * verdict (declined, cancelled, failed), or %NULL.
+ */
+const GError *
+kf_outcome_get_error (KfOutcome *self)
+{
+  g_return_val_if_fail (KF_IS_OUTCOME (self), NULL);
+
+  return self->error;
+}
+
 static void
 kf_outcome_finalize (GObject *object)
 {
   KfOutcome *self = KF_OUTCOME (object);
 
+  g_clear_error (&self->error);
   g_free (self->message);
   g_clear_object (&self->file);
 
@@ -212,6 +230,9 @@ kf_outcome_get_property (GObject    *object,
     case PROP_MODE:
       g_value_set_enum (value, self->mode);
       break;
+    case PROP_ERROR:
+      g_value_set_boxed (value, self->error);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -257,6 +278,9 @@ kf_outcome_set_property (GObject      *object,
     case PROP_MODE:
       self->mode = g_value_get_enum (value);
       break;
+    case PROP_ERROR:
+      self->error = g_value_dup_boxed (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -293,6 +317,8 @@ kf_outcome_class_init (KfOutcomeClass *klass)
     g_param_spec_object ("file", NULL, NULL, G_TYPE_FILE, flags);
   properties[PROP_MODE] =
     g_param_spec_enum ("mode", NULL, NULL, KF_TYPE_CIPHER_MODE, KF_CIPHER_MODE_CBC, flags);
+  properties[PROP_ERROR] =
+    g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }

@@ -33,5 +33,6 @@ guint64          kf_outcome_get_bytes            (KfOutcome       *self);
 const char      *kf_outcome_get_message          (KfOutcome       *self);
 GFile           *kf_outcome_get_file             (KfOutcome       *self);
 KfCipherMode     kf_outcome_get_mode             (KfOutcome       *self);
+const GError    *kf_outcome_get_error            (KfOutcome       *self);
 
 G_END_DECLS

@@ -79,9 +79,17 @@ static void
 test_outcome_defaults_to_failed (void)
 {
   KfOutcome *outcome = g_object_new (KF_TYPE_OUTCOME, NULL);
+  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled");
+  KfOutcome *cancelled = g_object_new (KF_TYPE_OUTCOME,
+                                       "status", KF_OUTCOME_CANCELLED,
+                                       "error", error,
+                                       NULL);
 
   g_assert_cmpint (kf_outcome_get_status (outcome), ==, KF_OUTCOME_FAILED);
   g_assert_null (kf_outcome_get_file (outcome));
+  g_assert_null (kf_outcome_get_error (outcome));
+  g_assert_error ((GError *) kf_outcome_get_error (cancelled), G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_finalize_object (cancelled);
   g_assert_finalize_object (outcome);
 }
 
