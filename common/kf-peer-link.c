@@ -1,0 +1,566 @@
+/* kf-peer-link.c: an authenticated connection between the two peers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A KfPeerLink exists only once the handshake of kf-peer-handshake has
+ * succeeded.  It owns the per-direction record keys and sequence numbers
+ * and moves records with blocking calls, meant for the transfer engine's
+ * worker threads: one thread may send while another receives, but each
+ * direction is used by one thread at a time.
+ */
+
+#include "config.h"
+
+#include <string.h>
+#include <gcrypt.h>
+#include <glib/gi18n-lib.h>
+
+#include "kf-peer-link.h"
+
+struct _KfPeerLink
+{
+  GObject         parent_instance;
+
+  GIOStream      *stream;
+  KfSessionKeys  *keys;
+  KfPeerLinkKeys *link_keys;
+  KfPeerRole      role;
+  KfRecordKey    *send_key;
+  KfRecordKey    *recv_key;
+  guint64         send_seq;
+  guint64         recv_seq;
+  guint8         *recv_buf;
+  guint8         *send_buf;
+};
+
+G_DEFINE_FINAL_TYPE (KfPeerLink, kf_peer_link, G_TYPE_OBJECT)
+
+static void
+kf_peer_link_finalize (GObject *object)
+{
+  KfPeerLink *self = KF_PEER_LINK (object);
+
+  if (self->stream != NULL)
+    g_io_stream_close (self->stream, NULL, NULL);
+  g_clear_object (&self->stream);
+  g_clear_pointer (&self->keys, kf_session_keys_free);
+  g_clear_pointer (&self->link_keys, kf_peer_link_keys_free);
+  g_clear_pointer (&self->send_key, kf_record_key_free);
+  g_clear_pointer (&self->recv_key, kf_record_key_free);
+  g_clear_pointer (&self->recv_buf, g_free);
+  g_clear_pointer (&self->send_buf, g_free);
+
+  G_OBJECT_CLASS (kf_peer_link_parent_class)->finalize (object);
+}
+
+static void
+kf_peer_link_class_init (KfPeerLinkClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = kf_peer_link_finalize;
+}
+
+static void
+kf_peer_link_init (KfPeerLink *self)
+{
+}
+
+/*
+ * kf_peer_link_new:
+ * @stream: a connection on which the handshake just succeeded
+ * @nonce_s: (array fixed-size=32): the sender's nonce of that handshake
+ * @nonce_r: (array fixed-size=32): the receiver's nonce
+ *
+ * Wraps @stream as the link of @role, deriving the connection's keys.
+ *
+ * Returns: (transfer full): the link, or %NULL with @error set when secure
+ * memory or libgcrypt fail.
+ */
+KfPeerLink *
+kf_peer_link_new (GIOStream            *stream,
+                  const KfSessionKeys  *keys,
+                  KfPeerRole            role,
+                  const guint8          nonce_s[KF_PEER_NONCE_SIZE],
+                  const guint8          nonce_r[KF_PEER_NONCE_SIZE],
+                  GError              **error)
+{
+  g_autoptr(KfPeerLink) self = g_object_new (KF_TYPE_PEER_LINK, NULL);
+  const guint8 *mine;
+  const guint8 *theirs;
+
+  g_return_val_if_fail (G_IS_IO_STREAM (stream) && keys != NULL, NULL);
+
+  self->stream = g_object_ref (stream);
+  self->role = role;
+  self->keys = kf_session_keys_copy (keys);
+  self->link_keys = kf_peer_handshake_derive (keys, nonce_s, nonce_r);
+  if (self->keys == NULL || self->link_keys == NULL)
+    {
+      g_set_error_literal (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_IO,
+                           _("Out of secure memory for the transfer's keys."));
+      return NULL;
+    }
+
+  mine = role == KF_PEER_ROLE_SENDER ? self->link_keys->sender_mac : self->link_keys->receiver_mac;
+  theirs = role == KF_PEER_ROLE_SENDER ? self->link_keys->receiver_mac : self->link_keys->sender_mac;
+  self->send_key = kf_record_key_new (mine, KF_RECORD_KEY_SIZE, error);
+  if (self->send_key == NULL)
+    return NULL;
+  self->recv_key = kf_record_key_new (theirs, KF_RECORD_KEY_SIZE, error);
+  if (self->recv_key == NULL)
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+/*
+ * kf_peer_link_get_role:
+ *
+ * Returns: whether this end sends or receives the file.
+ */
+KfPeerRole
+kf_peer_link_get_role (KfPeerLink *self)
+{
+  g_return_val_if_fail (KF_IS_PEER_LINK (self), KF_PEER_ROLE_SENDER);
+
+  return self->role;
+}
+
+/*
+ * kf_peer_link_get_keys:
+ *
+ * Returns: (transfer none): the session's key material (mode, AES key, IV).
+ */
+const KfSessionKeys *
+kf_peer_link_get_keys (KfPeerLink *self)
+{
+  g_return_val_if_fail (KF_IS_PEER_LINK (self), NULL);
+
+  return self->keys;
+}
+
+/*
+ * kf_peer_link_get_offer_key:
+ *
+ * Returns: (transfer none): the 32-byte AES-256 key of this connection's
+ * offer record.
+ */
+const guint8 *
+kf_peer_link_get_offer_key (KfPeerLink *self)
+{
+  g_return_val_if_fail (KF_IS_PEER_LINK (self), NULL);
+
+  return self->link_keys->offer_key;
+}
+
+/*
+ * kf_peer_link_get_offer_iv:
+ *
+ * Returns: (transfer none): the 16-byte IV of this connection's offer record.
+ */
+const guint8 *
+kf_peer_link_get_offer_iv (KfPeerLink *self)
+{
+  g_return_val_if_fail (KF_IS_PEER_LINK (self), NULL);
+
+  return self->link_keys->offer_iv;
+}
+
+/* Writes all of @buf.  When @cancellable fires after part of a record went
+ * out, the rest is still written (without it) so the stream stays at a
+ * record boundary and a CANCEL record can follow; kf_peer_link_abort()
+ * stops even that. */
+static gboolean
+write_record (KfPeerLink    *self,
+              const guint8  *buf,
+              gsize          len,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  GOutputStream *out = g_io_stream_get_output_stream (self->stream);
+  g_autoptr(GError) local_error = NULL;
+  gsize written = 0;
+
+  if (g_output_stream_write_all (out, buf, len, &written, cancellable, &local_error))
+    return TRUE;
+
+  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && written > 0
+      && g_output_stream_write_all (out, buf + written, len - written, NULL, NULL, NULL))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && written == 0)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PEER_GONE,
+               _("The connection to the peer was lost (%s)."), local_error->message);
+  return FALSE;
+}
+
+/*
+ * kf_peer_link_send:
+ * @record: a buffer of %KF_RECORD_HEADER_SIZE + @payload_len +
+ *   %KF_RECORD_TAG_SIZE bytes, the payload at offset %KF_RECORD_HEADER_SIZE
+ *
+ * Seals @record with the next sequence number of this direction and
+ * writes it (blocking).  The header and tag are written into @record.
+ *
+ * Returns: %FALSE with G_IO_ERROR_CANCELLED, or %KF_TRANSFER_ERROR_PEER_GONE
+ * when the connection fails.
+ */
+gboolean
+kf_peer_link_send (KfPeerLink    *self,
+                   KfRecordType   type,
+                   guint8         flags,
+                   guint8        *record,
+                   gsize          payload_len,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  g_return_val_if_fail (KF_IS_PEER_LINK (self), FALSE);
+  g_return_val_if_fail (payload_len <= KF_RECORD_MAX_PAYLOAD, FALSE);
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  if (!kf_record_seal (self->send_key, type, flags, self->send_seq, record, payload_len, error))
+    return FALSE;
+  self->send_seq++;
+
+  return write_record (self, record,
+                       KF_RECORD_HEADER_SIZE + payload_len + KF_RECORD_TAG_SIZE,
+                       cancellable, error);
+}
+
+/*
+ * kf_peer_link_send_copy:
+ *
+ * Like kf_peer_link_send() for a small control record: copies @payload
+ * (at most 64 KiB) into a buffer of the link's own.
+ */
+gboolean
+kf_peer_link_send_copy (KfPeerLink    *self,
+                        KfRecordType   type,
+                        guint8         flags,
+                        const guint8  *payload,
+                        gsize          payload_len,
+                        GCancellable  *cancellable,
+                        GError       **error)
+{
+  g_return_val_if_fail (KF_IS_PEER_LINK (self), FALSE);
+  g_return_val_if_fail (payload_len <= 65536, FALSE);
+
+  if (self->send_buf == NULL)
+    self->send_buf = g_malloc (KF_RECORD_HEADER_SIZE + 65536 + KF_RECORD_TAG_SIZE);
+  if (payload_len > 0)
+    memcpy (self->send_buf + KF_RECORD_HEADER_SIZE, payload, payload_len);
+
+  return kf_peer_link_send (self, type, flags, self->send_buf, payload_len,
+                            cancellable, error);
+}
+
+/*
+ * kf_peer_link_receive:
+ * @header: (out): the authenticated header
+ *
+ * Reads and authenticates the next record from the peer (blocking).
+ *
+ * Returns: (transfer none): its payload, valid until the next call, or
+ * %NULL with an error of kf_record_read().
+ */
+const guint8 *
+kf_peer_link_receive (KfPeerLink      *self,
+                      KfRecordHeader  *header,
+                      GCancellable    *cancellable,
+                      GError         **error)
+{
+  GInputStream *in;
+
+  g_return_val_if_fail (KF_IS_PEER_LINK (self), NULL);
+
+  if (self->recv_buf == NULL)
+    self->recv_buf = g_malloc (KF_RECORD_MAX_SIZE);
+  in = g_io_stream_get_input_stream (self->stream);
+  if (!kf_record_read (in, self->recv_key, self->recv_seq, self->recv_buf,
+                       KF_RECORD_MAX_SIZE, header, cancellable, error))
+    return NULL;
+  self->recv_seq++;
+
+  return self->recv_buf + KF_RECORD_HEADER_SIZE;
+}
+
+/*
+ * kf_peer_link_abort:
+ *
+ * Shuts the connection down in both directions at once, from any thread:
+ * blocked reads see the end of the stream, blocked writes fail.  Used when
+ * a transfer fails and the other threads must stop.
+ */
+void
+kf_peer_link_abort (KfPeerLink *self)
+{
+  GSocket *socket;
+
+  g_return_if_fail (KF_IS_PEER_LINK (self));
+
+  if (!G_IS_SOCKET_CONNECTION (self->stream))
+    return;
+  socket = g_socket_connection_get_socket (G_SOCKET_CONNECTION (self->stream));
+  g_socket_shutdown (socket, TRUE, TRUE, NULL);
+}
+
+/*
+ * kf_peer_link_close:
+ *
+ * Closes the connection (blocking, but brief).  Call it when no other
+ * thread uses the link any more.
+ */
+void
+kf_peer_link_close (KfPeerLink *self)
+{
+  g_return_if_fail (KF_IS_PEER_LINK (self));
+
+  g_io_stream_close (self->stream, NULL, NULL);
+}
+
+/* The sender's side of the handshake, step by step on the caller's
+ * main context. */
+typedef struct
+{
+  KfSessionKeys     *keys;
+  GSocketConnection *conn;
+  GCancellable      *internal;
+  GCancellable      *user;
+  gulong             user_handler;
+  GSource           *deadline;
+  gboolean           timed_out;
+  guint              timeout_ms;
+  char              *where;
+  guint8             nonce_s[KF_PEER_NONCE_SIZE];
+  guint8             nonce_r[KF_PEER_NONCE_SIZE];
+  guint8             buf[KF_PEER_CHALLENGE_SIZE];
+} ConnectData;
+
+static void
+connect_data_free (ConnectData *data)
+{
+  if (data->user_handler != 0)
+    g_cancellable_disconnect (data->user, data->user_handler);
+  if (data->deadline != NULL)
+    {
+      g_source_destroy (data->deadline);
+      g_source_unref (data->deadline);
+    }
+  g_clear_object (&data->user);
+  g_clear_object (&data->internal);
+  g_clear_object (&data->conn);
+  g_clear_pointer (&data->keys, kf_session_keys_free);
+  g_free (data->where);
+  explicit_bzero (data->buf, sizeof data->buf);
+  g_free (data);
+}
+
+static gboolean
+connect_deadline_cb (gpointer user_data)
+{
+  ConnectData *data = user_data;
+
+  data->timed_out = TRUE;
+  g_cancellable_cancel (data->internal);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+cancel_internal_cb (GCancellable *user,
+                    GCancellable *internal)
+{
+  g_cancellable_cancel (internal);
+}
+
+/* Ends the task with @error, rewording an internal cancellation as the
+ * deadline when that is what fired, and a failed connect as the peer not
+ * being reachable. */
+static void
+connect_fail (GTask  *task,
+              GError *error)
+{
+  ConnectData *data = g_task_get_task_data (task);
+
+  if (data->timed_out)
+    {
+      g_clear_error (&error);
+      g_set_error (&error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TIMEOUT,
+                   _("The receiver at %s did not complete the handshake within %u seconds."),
+                   data->where, data->timeout_ms / 1000);
+    }
+  else if (error->domain != KF_TRANSFER_ERROR
+           && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      GError *wrapped = g_error_new (KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PEER_GONE,
+                                     _("Could not reach the receiver at %s: %s"),
+                                     data->where, error->message);
+      g_error_free (error);
+      error = wrapped;
+    }
+  if (data->conn != NULL)
+    g_io_stream_close (G_IO_STREAM (data->conn), NULL, NULL);
+  g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+static void
+response_written_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  GTask *task = user_data;
+  ConnectData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  KfPeerLink *link;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
+    return connect_fail (task, error);
+
+  link = kf_peer_link_new (G_IO_STREAM (data->conn), data->keys, KF_PEER_ROLE_SENDER,
+                           data->nonce_s, data->nonce_r, &error);
+  if (link == NULL)
+    return connect_fail (task, error);
+  g_task_return_pointer (task, link, g_object_unref);
+  g_object_unref (task);
+}
+
+static void
+challenge_read_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  GTask *task = user_data;
+  ConnectData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  guint8 proof[KF_PEER_PROOF_SIZE];
+  gsize got = 0;
+
+  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &got, &error))
+    return connect_fail (task, error);
+  if (!kf_peer_handshake_parse_challenge (data->buf, got, data->nonce_r, proof, &error)
+      || !kf_peer_handshake_verify (data->keys, KF_PEER_ROLE_RECEIVER,
+                                    data->nonce_s, data->nonce_r, proof, &error))
+    return connect_fail (task, error);
+
+  kf_peer_handshake_proof (data->keys, KF_PEER_ROLE_SENDER, data->nonce_s, data->nonce_r, proof);
+  kf_peer_handshake_encode_response (proof, data->buf);
+  explicit_bzero (proof, sizeof proof);
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (data->conn)),
+                                   data->buf, KF_PEER_RESPONSE_SIZE, G_PRIORITY_DEFAULT,
+                                   data->internal, response_written_cb, task);
+}
+
+static void
+hello_written_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GTask *task = user_data;
+  ConnectData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
+    return connect_fail (task, error);
+
+  g_input_stream_read_all_async (g_io_stream_get_input_stream (G_IO_STREAM (data->conn)),
+                                 data->buf, KF_PEER_CHALLENGE_SIZE, G_PRIORITY_DEFAULT,
+                                 data->internal, challenge_read_cb, task);
+}
+
+static void
+connected_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GTask *task = user_data;
+  ConnectData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  data->conn = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
+  if (data->conn == NULL)
+    return connect_fail (task, error);
+
+  gcry_randomize (data->nonce_s, sizeof data->nonce_s, GCRY_STRONG_RANDOM);
+  kf_peer_handshake_encode_hello (data->nonce_s, data->buf);
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (data->conn)),
+                                   data->buf, KF_PEER_HELLO_SIZE, G_PRIORITY_DEFAULT,
+                                   data->internal, hello_written_cb, task);
+}
+
+/*
+ * kf_peer_link_connect_async:
+ * @keys: the session's key material (copied)
+ * @host: the receiver's address as the key manager reported it (IPv4
+ *   dotted, IPv6 without brackets, or a host name)
+ * @timeout_ms: absolute deadline for connecting and the whole handshake;
+ *   0 means %KF_PEER_LINK_DEFAULT_TIMEOUT_MS
+ *
+ * The sender's side: connects to the receiver, checks that it proves the
+ * session key, then proves it too.  Runs on the thread-default main
+ * context; @callback runs there.
+ */
+void
+kf_peer_link_connect_async (const KfSessionKeys  *keys,
+                            const char           *host,
+                            guint16               port,
+                            guint                 timeout_ms,
+                            GCancellable         *cancellable,
+                            GAsyncReadyCallback   callback,
+                            gpointer              user_data)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnectable) address = NULL;
+  ConnectData *data;
+  GTask *task;
+
+  g_return_if_fail (keys != NULL && host != NULL && port != 0);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kf_peer_link_connect_async);
+  data = g_new0 (ConnectData, 1);
+  g_task_set_task_data (task, data, (GDestroyNotify) connect_data_free);
+  data->keys = kf_session_keys_copy (keys);
+  data->internal = g_cancellable_new ();
+  data->timeout_ms = timeout_ms > 0 ? timeout_ms : KF_PEER_LINK_DEFAULT_TIMEOUT_MS;
+  data->where = strchr (host, ':') != NULL ? g_strdup_printf ("[%s]:%u", host, port)
+                                           : g_strdup_printf ("%s:%u", host, port);
+  if (cancellable != NULL)
+    {
+      data->user = g_object_ref (cancellable);
+      data->user_handler = g_cancellable_connect (cancellable, G_CALLBACK (cancel_internal_cb),
+                                                  data->internal, NULL);
+    }
+  data->deadline = g_timeout_source_new (data->timeout_ms);
+  g_source_set_callback (data->deadline, connect_deadline_cb, data, NULL);
+  g_source_attach (data->deadline, g_main_context_get_thread_default ());
+
+  g_socket_client_set_enable_proxy (client, FALSE);
+  address = g_network_address_new (host, port);
+  g_socket_client_connect_async (client, address, data->internal, connected_cb, task);
+}
+
+/*
+ * kf_peer_link_connect_finish:
+ *
+ * Returns: (transfer full): the authenticated link, or %NULL with
+ * %KF_TRANSFER_ERROR_PEER_GONE (unreachable, or it hung up),
+ * %KF_TRANSFER_ERROR_HANDSHAKE (it could not prove the key or speaks
+ * another protocol), %KF_TRANSFER_ERROR_TIMEOUT (deadline) or
+ * G_IO_ERROR_CANCELLED.
+ */
+KfPeerLink *
+kf_peer_link_connect_finish (GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kf_peer_link_connect_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <gio/gio.h>
+
+#include "kf-peer-handshake.h"
+#include "kf-record.h"
+#include "kf-session-keys.h"
+
+G_BEGIN_DECLS
+
+#define KF_TYPE_PEER_LINK (kf_peer_link_get_type ())
+G_DECLARE_FINAL_TYPE (KfPeerLink, kf_peer_link, KF, PEER_LINK, GObject)
+
+/* Default absolute deadline for connecting and the handshake. */
+#define KF_PEER_LINK_DEFAULT_TIMEOUT_MS 30000
+
+void                 kf_peer_link_connect_async  (const KfSessionKeys  *keys,
+                                                  const char           *host,
+                                                  guint16               port,
+                                                  guint                 timeout_ms,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+KfPeerLink          *kf_peer_link_connect_finish (GAsyncResult         *result,
+                                                  GError              **error);
+
+KfPeerRole           kf_peer_link_get_role       (KfPeerLink           *self);
+const KfSessionKeys *kf_peer_link_get_keys       (KfPeerLink           *self);
+const guint8        *kf_peer_link_get_offer_key  (KfPeerLink           *self);
+const guint8        *kf_peer_link_get_offer_iv   (KfPeerLink           *self);
+
+gboolean             kf_peer_link_send           (KfPeerLink           *self,
+                                                  KfRecordType          type,
+                                                  guint8                flags,
+                                                  guint8               *record,
+                                                  gsize                 payload_len,
+                                                  GCancellable         *cancellable,
+                                                  GError              **error);
+gboolean             kf_peer_link_send_copy      (KfPeerLink           *self,
+                                                  KfRecordType          type,
+                                                  guint8                flags,
+                                                  const guint8         *payload,
+                                                  gsize                 payload_len,
+                                                  GCancellable         *cancellable,
+                                                  GError              **error);
+const guint8        *kf_peer_link_receive        (KfPeerLink           *self,
+                                                  KfRecordHeader       *header,
+                                                  GCancellable         *cancellable,
+                                                  GError              **error);
+void                 kf_peer_link_abort          (KfPeerLink           *self);
+void                 kf_peer_link_close          (KfPeerLink           *self);
+
+/* For KfPeerListener and tests: wraps an authenticated connection. */
+KfPeerLink          *kf_peer_link_new            (GIOStream            *stream,
+                                                  const KfSessionKeys  *keys,
+                                                  KfPeerRole            role,
+                                                  const guint8          nonce_s[KF_PEER_NONCE_SIZE],
+                                                  const guint8          nonce_r[KF_PEER_NONCE_SIZE],
+                                                  GError              **error);
+
+G_END_DECLS

@@ -1,0 +1,65 @@
+#pragma once
+
+/* Internals shared by kf-transfer.c, kf-transfer-sender.c and
+ * kf-transfer-receiver.c.  Not installed, not for callers. */
+
+#include <gcrypt.h>
+
+#include "kf-transfer.h"
+
+G_BEGIN_DECLS
+
+/* How many buffers circulate between two pipeline stages. */
+#define KF_TRANSFER_QUEUE_DEPTH 4
+
+typedef struct _KfProgress KfProgress;
+
+KfProgress *kf_progress_new          (KfTransferProgressFunc  func,
+                                      gpointer                data,
+                                      GDestroyNotify          notify,
+                                      guint64                 total);
+void        kf_progress_set_total    (KfProgress             *self,
+                                      guint64                 total);
+void        kf_progress_update       (KfProgress             *self,
+                                      guint64                 done,
+                                      gboolean                force);
+void        kf_progress_free         (KfProgress             *self);
+
+/* One buffer travelling between pipeline threads. */
+typedef struct
+{
+  guint8   *data;
+  gsize     len;
+  guint64   plain;   /* plaintext bytes it stands for */
+  gboolean  last;
+} KfChunk;
+
+KfChunk    *kf_chunk_new             (gsize                   size);
+void        kf_chunk_free            (KfChunk                *chunk);
+
+/* The first error of a job with several threads, and the cancellable that
+ * tells every thread to stop. */
+typedef struct
+{
+  GMutex        lock;
+  GError       *error;
+  GCancellable *stop;
+} KfJobState;
+
+void        kf_job_state_init        (KfJobState             *state);
+void        kf_job_state_clear       (KfJobState             *state);
+void        kf_job_fail              (KfJobState             *state,
+                                      GError                 *error);
+GError     *kf_job_steal_error       (KfJobState             *state);
+gpointer    kf_job_pop               (KfJobState             *state,
+                                      GAsyncQueue            *queue);
+
+void        kf_transfer_tell_cancel  (KfPeerLink             *link,
+                                      const GError           *why);
+GError     *kf_transfer_peer_cancelled (const guint8         *reason,
+                                        gsize                 len);
+GError     *kf_transfer_unexpected   (guint8                  type);
+void        kf_transfer_digest_hex   (gcry_md_hd_t            md,
+                                      char                    out[65]);
+
+G_END_DECLS

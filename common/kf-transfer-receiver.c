@@ -1,0 +1,631 @@
+/* kf-transfer-receiver.c: reading the offer, declining, receiving a file
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The receiver reads the offer, lets its caller decide, then accepts into
+ * a temporary file beside the destination.  Two threads: the network
+ * thread (the GTask's) reads records, which kf_record_open() authenticates
+ * before anything is decrypted, and decrypts them; the disk thread hashes
+ * and writes the plaintext.  Only after the final record verified, the
+ * sizes match and the CBC padding checked out is the temporary file
+ * renamed to the destination; on any failure it is deleted.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+#include <glib/gi18n-lib.h>
+
+#include "kf-transfer-private.h"
+
+#define PLAIN_BUF_SIZE (KF_RECORD_MAX_PAYLOAD + 2 * KF_CIPHER_BLOCK_SIZE)
+
+typedef struct
+{
+  KfPeerLink       *link;
+  KfTransferOffer  *offer;
+  GFile            *destination;
+  gboolean          overwrite;
+  KfProgress       *progress;
+  char             *path;
+  char             *temp_path;
+  GOutputStream    *out;
+  KfCipher         *cipher;
+  gcry_md_hd_t      sha;
+  KfJobState        state;
+  GAsyncQueue      *free_bufs;
+  GAsyncQueue      *full_bufs;
+  guint64           written;
+} ReceiveJob;
+
+static void
+receive_job_free (ReceiveJob *job)
+{
+  g_clear_object (&job->link);
+  g_clear_object (&job->destination);
+  g_clear_object (&job->out);
+  g_clear_pointer (&job->offer, kf_transfer_offer_free);
+  g_clear_pointer (&job->progress, kf_progress_free);
+  g_clear_pointer (&job->cipher, kf_cipher_free);
+  g_clear_pointer (&job->path, g_free);
+  g_clear_pointer (&job->temp_path, g_free);
+  if (job->sha != NULL)
+    gcry_md_close (job->sha);
+  g_clear_pointer (&job->free_bufs, g_async_queue_unref);
+  g_clear_pointer (&job->full_bufs, g_async_queue_unref);
+  kf_job_state_clear (&job->state);
+  g_free (job);
+}
+
+/* A local write failure, with a full disk made explicit. */
+static GError *
+write_error (const char   *path,
+             const GError *cause)
+{
+  g_autofree char *name = g_filename_display_name (path);
+
+  if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+    return g_error_new (KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_NO_SPACE,
+                        _("The disk is full: “%s” could not be written. Free some space or choose another folder."),
+                        name);
+  return g_error_new (KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_IO,
+                      _("Could not write “%s”: %s"), name, cause->message);
+}
+
+static gboolean
+exists_error (GError     **error,
+              const char  *path)
+{
+  g_autofree char *name = g_filename_display_name (path);
+
+  g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_EXISTS,
+               _("“%s” already exists. Choose another name, or allow replacing it."), name);
+  return FALSE;
+}
+
+/* Creates the temporary file, private and exclusive, beside @job->path. */
+static gboolean
+create_temp (ReceiveJob    *job,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  g_autofree char *folder = g_path_get_dirname (job->path);
+
+  for (guint attempt = 0; attempt < 8; attempt++)
+    {
+      g_autofree char *name = g_strdup_printf (".keyferry-%08x.part", g_random_int ());
+      g_autoptr(GFile) temp = NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      g_free (job->temp_path);
+      job->temp_path = g_build_filename (folder, name, NULL);
+      temp = g_file_new_for_path (job->temp_path);
+      job->out = G_OUTPUT_STREAM (g_file_create (temp, G_FILE_CREATE_PRIVATE,
+                                                 cancellable, &local_error));
+      if (job->out != NULL)
+        return TRUE;
+      if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+        {
+          *error = write_error (job->temp_path, local_error);
+          g_clear_pointer (&job->temp_path, g_free);
+          return FALSE;
+        }
+    }
+
+  g_set_error_literal (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_IO,
+                       _("Could not create a temporary file in the destination folder."));
+  g_clear_pointer (&job->temp_path, g_free);
+  return FALSE;
+}
+
+/* Checks the destination (local, absent unless overwriting, room enough)
+ * and prepares the temporary file, cipher and digest. */
+static gboolean
+prepare (ReceiveJob    *job,
+         GCancellable  *cancellable,
+         GError       **error)
+{
+  const KfSessionKeys *keys = kf_peer_link_get_keys (job->link);
+  g_autoptr(GFile) folder = g_file_get_parent (job->destination);
+
+  job->path = g_file_get_path (job->destination);
+  if (job->path == NULL || folder == NULL)
+    {
+      g_set_error_literal (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_IO,
+                           _("Files can only be received into a local folder."));
+      return FALSE;
+    }
+  if (!job->overwrite && g_file_test (job->path, G_FILE_TEST_EXISTS | G_FILE_TEST_IS_SYMLINK))
+    return exists_error (error, job->path);
+  if (!kf_transfer_check_space (folder, job->offer->plain_size, error)
+      || !create_temp (job, cancellable, error))
+    return FALSE;
+
+  job->cipher = kf_cipher_new (keys->mode, KF_CIPHER_DECRYPT, keys->key, sizeof keys->key,
+                               keys->iv, sizeof keys->iv, error);
+  if (job->cipher == NULL)
+    return FALSE;
+  if (gcry_md_open (&job->sha, GCRY_MD_SHA256, 0) != 0)
+    g_error ("libgcrypt cannot open SHA-256");
+  return TRUE;
+}
+
+/* Disk thread: hashes and writes the plaintext, reports progress. */
+static gpointer
+disk_main (gpointer data)
+{
+  ReceiveJob *job = data;
+  gboolean last;
+
+  do
+    {
+      KfChunk *buf = kf_job_pop (&job->state, job->full_bufs);
+      g_autoptr(GError) error = NULL;
+
+      if (buf == NULL)
+        return NULL;
+      gcry_md_write (job->sha, buf->data, buf->len);
+      if (!g_output_stream_write_all (job->out, buf->data, buf->len, NULL,
+                                      job->state.stop, &error))
+        {
+          g_async_queue_push (job->free_bufs, buf);
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            kf_job_fail (&job->state, write_error (job->temp_path, error));
+          return NULL;
+        }
+      job->written += buf->len;
+      last = buf->last;
+      g_async_queue_push (job->free_bufs, buf);
+      kf_progress_update (job->progress, job->written, last);
+    }
+  while (!last);
+
+  return NULL;
+}
+
+/* Checks a data record's place in the chain against the offer. */
+static gboolean
+check_data (ReceiveJob            *job,
+            const KfRecordHeader  *header,
+            guint64               *cipher_bytes,
+            GError               **error)
+{
+  guint64 expected = job->offer->encrypted_size;
+
+  if (header->type != KF_RECORD_DATA)
+    {
+      g_propagate_error (error, kf_transfer_unexpected (header->type));
+      return FALSE;
+    }
+  *cipher_bytes += header->length;
+  if (*cipher_bytes > expected)
+    {
+      g_set_error_literal (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PROTOCOL,
+                           _("The sender sent more data than it announced. Nothing was saved."));
+      return FALSE;
+    }
+  if ((header->flags & KF_RECORD_FLAG_FINAL) && *cipher_bytes != expected)
+    {
+      g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TRUNCATED,
+                   _("The sender ended the file after %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes. Nothing was saved."),
+                   *cipher_bytes, expected);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Decrypts one authenticated record into @buf; the final one is checked
+ * for its padding. */
+static gboolean
+decrypt_record (ReceiveJob    *job,
+                const guint8  *payload,
+                gsize          len,
+                gboolean       final,
+                KfChunk       *buf,
+                GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gsize n = 0;
+  gsize tail = 0;
+
+  if (!kf_cipher_update (job->cipher, payload, len, buf->data, PLAIN_BUF_SIZE, &n, &local_error)
+      || (final && !kf_cipher_finish (job->cipher, buf->data + n, PLAIN_BUF_SIZE - n,
+                                      &tail, &local_error)))
+    {
+      g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PROTOCOL,
+                   _("The file could not be decrypted (%s). Nothing was saved."),
+                   local_error->message);
+      return FALSE;
+    }
+
+  buf->len = n + tail;
+  buf->last = final;
+  return TRUE;
+}
+
+/* Network loop: authenticated records in, plaintext to the disk thread. */
+static gboolean
+receive_records (ReceiveJob    *job,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  guint64 cipher_bytes = 0;
+  gboolean final = FALSE;
+
+  while (!final)
+    {
+      KfRecordHeader header;
+      const guint8 *payload = kf_peer_link_receive (job->link, &header, cancellable, error);
+      KfChunk *buf;
+
+      if (payload == NULL)
+        return FALSE;
+      if (header.type == KF_RECORD_CANCEL)
+        {
+          g_propagate_error (error, kf_transfer_peer_cancelled (payload, header.length));
+          return FALSE;
+        }
+      if (!check_data (job, &header, &cipher_bytes, error))
+        return FALSE;
+      final = (header.flags & KF_RECORD_FLAG_FINAL) != 0;
+      buf = kf_job_pop (&job->state, job->free_bufs);
+      if (buf == NULL)
+        return FALSE;
+      if (!decrypt_record (job, payload, header.length, final, buf, error))
+        {
+          g_async_queue_push (job->free_bufs, buf);
+          return FALSE;
+        }
+      g_async_queue_push (job->full_bufs, buf);
+    }
+
+  return TRUE;
+}
+
+/* Moves the complete temporary file to its final name, never replacing
+ * an existing file unless told to. */
+static gboolean
+commit (ReceiveJob  *job,
+        GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  int rc;
+
+  if (!g_output_stream_close (job->out, NULL, &local_error))
+    {
+      *error = write_error (job->temp_path, local_error);
+      return FALSE;
+    }
+
+  if (job->overwrite)
+    rc = rename (job->temp_path, job->path);
+  else
+    {
+      rc = renameat2 (AT_FDCWD, job->temp_path, AT_FDCWD, job->path, RENAME_NOREPLACE);
+      if (rc != 0 && (errno == EINVAL || errno == ENOSYS))
+        rc = link (job->temp_path, job->path) == 0 ? unlink (job->temp_path) : -1;
+    }
+  if (rc == 0)
+    return TRUE;
+  if (errno == EEXIST)
+    return exists_error (error, job->path);
+
+  g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_IO,
+               _("Could not move the received file into place: %s"), g_strerror (errno));
+  return FALSE;
+}
+
+/* Stops the disk thread's work, and removes the temporary file. */
+static void
+discard (ReceiveJob *job)
+{
+  if (job->out != NULL)
+    g_output_stream_close (job->out, NULL, NULL);
+  if (job->temp_path != NULL)
+    g_unlink (job->temp_path);
+}
+
+/* Accepts, streams, verifies and commits; the disk thread runs meanwhile. */
+static gboolean
+receive_file (ReceiveJob    *job,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  GError *local_error = NULL;
+  GThread *disk;
+  gboolean ok;
+
+  if (!kf_peer_link_send_copy (job->link, KF_RECORD_ACCEPT, 0, NULL, 0, cancellable, error))
+    return FALSE;
+
+  job->free_bufs = g_async_queue_new_full ((GDestroyNotify) kf_chunk_free);
+  job->full_bufs = g_async_queue_new_full ((GDestroyNotify) kf_chunk_free);
+  for (guint i = 0; i < KF_TRANSFER_QUEUE_DEPTH; i++)
+    g_async_queue_push (job->free_bufs, kf_chunk_new (PLAIN_BUF_SIZE));
+
+  disk = g_thread_new ("kf-receive-disk", disk_main, job);
+  if (!receive_records (job, cancellable, &local_error) && local_error != NULL)
+    kf_job_fail (&job->state, local_error);
+  g_thread_join (disk);
+  *error = kf_job_steal_error (&job->state);
+  ok = *error == NULL;
+  if (ok && job->written != job->offer->plain_size)
+    {
+      g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PROTOCOL,
+                   _("The file decrypted to %" G_GUINT64_FORMAT " bytes, not the %" G_GUINT64_FORMAT " the sender announced. Nothing was saved."),
+                   job->written, job->offer->plain_size);
+      ok = FALSE;
+    }
+
+  return ok;
+}
+
+static void
+receive_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  ReceiveJob *job = task_data;
+  KfTransferResult *result;
+  GError *error = NULL;
+
+  if (!prepare (job, cancellable, &error))
+    {
+      /* Nothing was said to the sender yet: the caller may pick another
+       * destination, or decline. */
+      discard (job);
+      g_task_return_error (task, error);
+      return;
+    }
+  if (!receive_file (job, cancellable, &error) || !commit (job, &error))
+    {
+      discard (job);
+      kf_transfer_tell_cancel (job->link, error);
+      kf_peer_link_abort (job->link);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  kf_peer_link_send_copy (job->link, KF_RECORD_DONE, 0, NULL, 0, NULL, NULL);
+  result = g_new0 (KfTransferResult, 1);
+  result->blocks = kf_cipher_get_blocks (job->cipher);
+  result->plain_bytes = job->written;
+  kf_transfer_digest_hex (job->sha, result->digest);
+  result->path = g_steal_pointer (&job->path);
+  g_task_return_pointer (task, result, (GDestroyNotify) kf_transfer_result_free);
+}
+
+/*
+ * kf_transfer_receive_async:
+ * @link: a receiver's link, whose offer was read with
+ *   kf_transfer_receive_offer_async()
+ * @offer: that offer
+ * @destination: where to save the file (a local path; its folder must
+ *   exist).  Usually the folder the user chose + @offer->name.
+ * @overwrite: whether an existing @destination may be replaced
+ * @progress: (nullable): called on the caller's main context with the
+ *   plaintext bytes saved so far, about ten times a second and at the end
+ * @progress_notify: (nullable): frees @progress_data once no more progress
+ *   can come, on the caller's main context
+ *
+ * Checks the destination and the free space, then accepts the offer and
+ * receives the file into a temporary file beside @destination, renamed to
+ * it only once everything verified.  When the check fails
+ * (KF_TRANSFER_ERROR_EXISTS, _NO_SPACE, _IO before anything was accepted)
+ * the sender is still waiting: call this again with another destination,
+ * or kf_transfer_decline_async().  Cancelling @cancellable tells the sender.
+ */
+void
+kf_transfer_receive_async (KfPeerLink             *link,
+                           const KfTransferOffer  *offer,
+                           GFile                  *destination,
+                           gboolean                overwrite,
+                           KfTransferProgressFunc  progress,
+                           gpointer                progress_data,
+                           GDestroyNotify          progress_notify,
+                           GCancellable           *cancellable,
+                           GAsyncReadyCallback     callback,
+                           gpointer                user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ReceiveJob *job;
+
+  g_return_if_fail (KF_IS_PEER_LINK (link));
+  g_return_if_fail (kf_peer_link_get_role (link) == KF_PEER_ROLE_RECEIVER);
+  g_return_if_fail (offer != NULL && G_IS_FILE (destination));
+
+  job = g_new0 (ReceiveJob, 1);
+  job->link = g_object_ref (link);
+  job->offer = kf_transfer_offer_copy (offer);
+  job->destination = g_object_ref (destination);
+  job->overwrite = overwrite;
+  job->progress = kf_progress_new (progress, progress_data, progress_notify, offer->plain_size);
+  kf_job_state_init (&job->state);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kf_transfer_receive_async);
+  g_task_set_task_data (task, job, (GDestroyNotify) receive_job_free);
+  g_task_run_in_thread (task, receive_thread);
+}
+
+/*
+ * kf_transfer_receive_finish:
+ *
+ * Returns: (transfer full): this side's block count, the plaintext's
+ * SHA-256 and size and the final path, or %NULL with a %KF_TRANSFER_ERROR
+ * (EXISTS, NO_SPACE, IO, CANCELLED by the peer, PEER_GONE, BAD_MAC,
+ * TRUNCATED, ORDER, PROTOCOL) or G_IO_ERROR_CANCELLED; then no file is
+ * left under the destination's name, nor a temporary one.
+ */
+KfTransferResult *
+kf_transfer_receive_finish (GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kf_transfer_receive_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Decrypts the offer record under the connection's offer key. */
+static KfTransferOffer *
+open_offer (KfPeerLink    *link,
+            const guint8  *payload,
+            gsize          len,
+            GError       **error)
+{
+  const KfSessionKeys *keys = kf_peer_link_get_keys (link);
+  g_autoptr(KfCipher) cipher = NULL;
+  g_autofree guint8 *plain = g_malloc (len + 2 * KF_CIPHER_BLOCK_SIZE);
+  g_autoptr(GError) local_error = NULL;
+  gsize n = 0;
+  gsize tail = 0;
+
+  cipher = kf_cipher_new (KF_CIPHER_MODE_CBC, KF_CIPHER_DECRYPT,
+                          kf_peer_link_get_offer_key (link), KF_CIPHER_KEY_SIZE,
+                          kf_peer_link_get_offer_iv (link), KF_CIPHER_IV_SIZE, error);
+  if (cipher == NULL)
+    return NULL;
+  if (!kf_cipher_update (cipher, payload, len, plain, len + KF_CIPHER_BLOCK_SIZE, &n, &local_error)
+      || !kf_cipher_finish (cipher, plain + n, 2 * KF_CIPHER_BLOCK_SIZE, &tail, &local_error))
+    {
+      g_set_error_literal (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PROTOCOL,
+                           _("The sender's offer could not be decrypted. It may run an incompatible version of Keyferry."));
+      return NULL;
+    }
+
+  return kf_transfer_offer_parse (plain, n + tail, keys->mode, error);
+}
+
+static void
+receive_offer_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  KfPeerLink *link = task_data;
+  KfTransferOffer *offer = NULL;
+  GError *error = NULL;
+  KfRecordHeader header;
+  const guint8 *payload;
+
+  payload = kf_peer_link_receive (link, &header, cancellable, &error);
+  if (payload != NULL && header.type == KF_RECORD_OFFER)
+    offer = open_offer (link, payload, header.length, &error);
+  else if (payload != NULL && header.type == KF_RECORD_CANCEL)
+    error = kf_transfer_peer_cancelled (payload, header.length);
+  else if (payload != NULL)
+    error = kf_transfer_unexpected (header.type);
+
+  if (offer != NULL)
+    return g_task_return_pointer (task, offer, (GDestroyNotify) kf_transfer_offer_free);
+  if (!g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_NAME))
+    {
+      kf_transfer_tell_cancel (link, error);
+      kf_peer_link_abort (link);
+    }
+  g_task_return_error (task, error);
+}
+
+/*
+ * kf_transfer_receive_offer_async:
+ * @link: a receiver's link, fresh from kf_peer_listener_accept_finish()
+ *
+ * Reads the sender's offer: the file's name (sanitised), plain size and
+ * encrypted size.  Then call kf_transfer_receive_async() or
+ * kf_transfer_decline_async().
+ */
+void
+kf_transfer_receive_offer_async (KfPeerLink          *link,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (KF_IS_PEER_LINK (link));
+  g_return_if_fail (kf_peer_link_get_role (link) == KF_PEER_ROLE_RECEIVER);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kf_transfer_receive_offer_async);
+  g_task_set_task_data (task, g_object_ref (link), g_object_unref);
+  g_task_run_in_thread (task, receive_offer_thread);
+}
+
+/*
+ * kf_transfer_receive_offer_finish:
+ *
+ * Returns: (transfer full): the offer, or %NULL with
+ * %KF_TRANSFER_ERROR_NAME (no usable name: decline it),
+ * %KF_TRANSFER_ERROR_CANCELLED (the sender cancelled), PEER_GONE, BAD_MAC,
+ * ORDER, PROTOCOL, or G_IO_ERROR_CANCELLED.
+ */
+KfTransferOffer *
+kf_transfer_receive_offer_finish (GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kf_transfer_receive_offer_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+decline_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  KfPeerLink *link = task_data;
+  GError *error = NULL;
+
+  if (!kf_peer_link_send_copy (link, KF_RECORD_DECLINE, 0, NULL, 0, cancellable, &error))
+    return g_task_return_error (task, error);
+  g_task_return_boolean (task, TRUE);
+}
+
+/*
+ * kf_transfer_decline_async:
+ * @link: a receiver's link whose offer was read
+ *
+ * Tells the sender that the file is declined; its kf_transfer_send_finish()
+ * then fails with %KF_TRANSFER_ERROR_DECLINED.  The link is done after it.
+ */
+void
+kf_transfer_decline_async (KfPeerLink          *link,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (KF_IS_PEER_LINK (link));
+  g_return_if_fail (kf_peer_link_get_role (link) == KF_PEER_ROLE_RECEIVER);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kf_transfer_decline_async);
+  g_task_set_task_data (task, g_object_ref (link), g_object_unref);
+  g_task_run_in_thread (task, decline_thread);
+}
+
+/*
+ * kf_transfer_decline_finish:
+ *
+ * Returns: %TRUE once the decline was sent, or %FALSE with
+ * %KF_TRANSFER_ERROR_PEER_GONE or G_IO_ERROR_CANCELLED.
+ */
+gboolean
+kf_transfer_decline_finish (GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kf_transfer_decline_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -1,0 +1,619 @@
+/* test-transfer.c: files travel over a loopback peer link
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+#include <gcrypt.h>
+#include <glib/gstdio.h>
+
+#include "kf-file-name.h"
+#include "kf-gcrypt.h"
+#include "kf-peer-listener.h"
+#include "kf-transfer.h"
+
+typedef struct
+{
+  char             *dir;
+  char             *out_dir;
+  KfSessionKeys    *keys;
+  KfPeerLink       *sender;
+  KfPeerLink       *receiver;
+
+  KfTransferOffer  *offer;
+  KfTransferResult *sent;
+  KfTransferResult *received;
+  GError           *offer_error;
+  GError           *send_error;
+  GError           *receive_error;
+  gboolean          offer_done;
+  gboolean          send_done;
+  gboolean          receive_done;
+
+  GCancellable     *send_cancel;
+  GCancellable     *receive_cancel;
+  guint64           last_done;
+  guint64           last_total;
+  guint64           cancel_after;   /* receiver's progress: act after this many bytes */
+  enum { ACT_NONE, ACT_CANCEL_SENDER, ACT_CANCEL_RECEIVER, ACT_KILL_SENDER } act;
+} Fixture;
+
+typedef struct
+{
+  KfCipherMode mode;
+  gsize        size;
+} Case;
+
+static void
+iterate_until (gboolean *flag)
+{
+  while (!*flag)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+accepted_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Fixture *f = user_data;
+  g_autoptr(GError) error = NULL;
+
+  f->receiver = kf_peer_listener_accept_finish (KF_PEER_LISTENER (source), result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+connected_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Fixture *f = user_data;
+  g_autoptr(GError) error = NULL;
+
+  f->sender = kf_peer_link_connect_finish (result, &error);
+  g_assert_no_error (error);
+}
+
+/* Pairs two links on loopback for a fresh session in @mode. */
+static void
+make_links (Fixture      *f,
+            KfCipherMode  mode)
+{
+  g_autoptr(KfPeerListener) listener = NULL;
+  g_autoptr(GError) error = NULL;
+
+  f->keys = kf_session_keys_new ("t1", mode);
+  gcry_randomize (f->keys->key, sizeof f->keys->key, GCRY_WEAK_RANDOM);
+  gcry_randomize (f->keys->iv, sizeof f->keys->iv, GCRY_WEAK_RANDOM);
+  gcry_randomize (f->keys->auth_key, sizeof f->keys->auth_key, GCRY_WEAK_RANDOM);
+  listener = kf_peer_listener_new (f->keys, &error);
+  g_assert_no_error (error);
+  kf_peer_listener_accept_async (listener, 5000, NULL, accepted_cb, f);
+  kf_peer_link_connect_async (f->keys, "127.0.0.1", kf_peer_listener_get_port (listener),
+                              5000, NULL, connected_cb, f);
+  while (f->sender == NULL || f->receiver == NULL)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+fixture_set_up_mode (Fixture      *f,
+                     KfCipherMode  mode)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("kf-transfer-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->out_dir = g_build_filename (f->dir, "out", NULL);
+  g_assert_cmpint (g_mkdir (f->out_dir, 0700), ==, 0);
+  f->send_cancel = g_cancellable_new ();
+  f->receive_cancel = g_cancellable_new ();
+  make_links (f, mode);
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  fixture_set_up_mode (f, KF_CIPHER_MODE_CBC);
+}
+
+static void
+fixture_set_up_case (Fixture       *f,
+                     gconstpointer  data)
+{
+  const Case *c = data;
+
+  fixture_set_up_mode (f, c->mode);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+/* Drops @object once the finished tasks that hold it are gone (a worker
+ * thread may drop its reference just after the callback ran), and
+ * checks that it is then finalized.  Bounded. */
+static void
+drain_and_finalize (gpointer object)
+{
+  gpointer weak = object;
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  g_object_add_weak_pointer (object, &weak);
+  g_object_unref (object);
+  while (weak != NULL && g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+  g_assert_null (weak);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  drain_and_finalize (f->sender);
+  drain_and_finalize (f->receiver);
+  g_clear_pointer (&f->offer, kf_transfer_offer_free);
+  g_clear_pointer (&f->sent, kf_transfer_result_free);
+  g_clear_pointer (&f->received, kf_transfer_result_free);
+  g_clear_error (&f->offer_error);
+  g_clear_error (&f->send_error);
+  g_clear_error (&f->receive_error);
+  g_clear_object (&f->send_cancel);
+  g_clear_object (&f->receive_cancel);
+  kf_session_keys_free (f->keys);
+  remove_tree (f->dir);
+  g_free (f->dir);
+  g_free (f->out_dir);
+}
+
+/* Writes @size pseudo-random bytes (seeded by @size) to DIR/@name. */
+static GFile *
+make_source (Fixture    *f,
+             const char *name,
+             gsize       size)
+{
+  g_autofree char *path = g_build_filename (f->dir, name, NULL);
+  g_autofree guint32 *data = g_new (guint32, size / 4 + 1);
+  g_autoptr(GRand) rand = g_rand_new_with_seed ((guint32) size);
+  g_autoptr(GError) error = NULL;
+
+  for (gsize i = 0; i < size / 4 + 1; i++)
+    data[i] = g_rand_int (rand);
+  g_file_set_contents (path, (const char *) data, (gssize) size, &error);
+  g_assert_no_error (error);
+  return g_file_new_for_path (path);
+}
+
+static void
+sent_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Fixture *f = user_data;
+
+  f->sent = kf_transfer_send_finish (result, &f->send_error);
+  f->send_done = TRUE;
+}
+
+static void
+offer_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Fixture *f = user_data;
+
+  f->offer = kf_transfer_receive_offer_finish (result, &f->offer_error);
+  f->offer_done = TRUE;
+}
+
+static void
+received_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Fixture *f = user_data;
+
+  f->received = kf_transfer_receive_finish (result, &f->receive_error);
+  f->receive_done = TRUE;
+}
+
+static void
+receive_progress_cb (guint64  done,
+                     guint64  total,
+                     double   rate,
+                     gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  g_assert_cmpuint (done, >=, f->last_done);
+  g_assert_cmpuint (done, <=, total);
+  f->last_done = done;
+  f->last_total = total;
+  if (f->act == ACT_NONE || done < f->cancel_after)
+    return;
+
+  if (f->act == ACT_CANCEL_SENDER)
+    g_cancellable_cancel (f->send_cancel);
+  else if (f->act == ACT_CANCEL_RECEIVER)
+    g_cancellable_cancel (f->receive_cancel);
+  else
+    kf_peer_link_abort (f->sender);
+  f->act = ACT_NONE;
+}
+
+/* Starts sending @file and waits for the receiver to see the offer. */
+static void
+start_send (Fixture *f,
+            GFile   *file)
+{
+  kf_transfer_send_async (f->sender, file, NULL, NULL, NULL, f->send_cancel, sent_cb, f);
+  kf_transfer_receive_offer_async (f->receiver, NULL, offer_cb, f);
+  iterate_until (&f->offer_done);
+}
+
+static GFile *
+out_file (Fixture    *f,
+          const char *name)
+{
+  g_autofree char *path = g_build_filename (f->out_dir, name, NULL);
+
+  return g_file_new_for_path (path);
+}
+
+static void
+receive_into (Fixture  *f,
+              GFile    *destination,
+              gboolean  overwrite)
+{
+  f->receive_done = FALSE;
+  kf_transfer_receive_async (f->receiver, f->offer, destination, overwrite,
+                             receive_progress_cb, f, NULL, f->receive_cancel, received_cb, f);
+  iterate_until (&f->receive_done);
+}
+
+static guint
+count_entries (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+static void
+test_round_trip (Fixture       *f,
+                 gconstpointer  data)
+{
+  const Case *c = data;
+  g_autoptr(GFile) source = make_source (f, "data.bin", c->size);
+  g_autoptr(GFile) destination = out_file (f, "data.bin");
+  g_autofree char *sent_bytes = NULL;
+  g_autofree char *got_bytes = NULL;
+  g_autofree char *digest = NULL;
+  gsize sent_len;
+  gsize got_len;
+  guint64 blocks;
+
+  start_send (f, source);
+  g_assert_no_error (f->offer_error);
+  g_assert_cmpstr (f->offer->name, ==, "data.bin");
+  g_assert_cmpuint (f->offer->plain_size, ==, c->size);
+  g_assert_cmpuint (f->offer->encrypted_size, ==, kf_cipher_encrypted_size (c->mode, c->size));
+  receive_into (f, destination, FALSE);
+  iterate_until (&f->send_done);
+  g_assert_no_error (f->send_error);
+  g_assert_no_error (f->receive_error);
+
+  g_file_get_contents (g_file_peek_path (source), &sent_bytes, &sent_len, NULL);
+  g_file_get_contents (g_file_peek_path (destination), &got_bytes, &got_len, NULL);
+  g_assert_cmpmem (got_bytes, got_len, sent_bytes, sent_len);
+
+  blocks = c->mode == KF_CIPHER_MODE_CBC ? c->size / 16 + 1 : (c->size + 15) / 16;
+  g_assert_cmpuint (f->sent->blocks, ==, blocks);
+  g_assert_cmpuint (f->received->blocks, ==, blocks);
+  digest = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) sent_bytes, sent_len);
+  g_assert_cmpstr (f->sent->digest, ==, digest);
+  g_assert_cmpstr (f->received->digest, ==, digest);
+  g_assert_cmpuint (f->received->plain_bytes, ==, c->size);
+  g_assert_cmpstr (f->received->path, ==, g_file_peek_path (destination));
+  g_assert_cmpuint (f->last_done, ==, c->size);
+  g_assert_cmpuint (f->last_total, ==, c->size);
+  g_assert_cmpuint (count_entries (f->out_dir), ==, 1);
+}
+
+static void
+declined_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (kf_transfer_decline_finish (result, &error));
+  g_assert_no_error (error);
+  *done = TRUE;
+}
+
+static void
+test_decline (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GFile) source = make_source (f, "unwanted.txt", 1000);
+  gboolean declined = FALSE;
+
+  start_send (f, source);
+  g_assert_no_error (f->offer_error);
+  kf_transfer_decline_async (f->receiver, NULL, declined_cb, &declined);
+  iterate_until (&declined);
+  iterate_until (&f->send_done);
+  g_assert_error (f->send_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_DECLINED);
+  g_assert_null (f->sent);
+  g_assert_cmpuint (count_entries (f->out_dir), ==, 0);
+}
+
+/* A transfer stopped half way, by either side or by a vanished sender:
+ * each side hears the right thing and nothing is left behind. */
+static void
+test_interrupted (Fixture       *f,
+                  gconstpointer  data)
+{
+  const char *how = data;
+  g_autoptr(GFile) source = make_source (f, "big.bin", 48 * 1024 * 1024);
+  g_autoptr(GFile) destination = out_file (f, "big.bin");
+
+  f->cancel_after = 1;
+  f->act = g_str_equal (how, "sender") ? ACT_CANCEL_SENDER
+           : g_str_equal (how, "receiver") ? ACT_CANCEL_RECEIVER : ACT_KILL_SENDER;
+  start_send (f, source);
+  g_assert_no_error (f->offer_error);
+  receive_into (f, destination, FALSE);
+  iterate_until (&f->send_done);
+
+  if (g_str_equal (how, "sender"))
+    {
+      g_assert_error (f->send_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_assert_error (f->receive_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_CANCELLED);
+    }
+  else if (g_str_equal (how, "receiver"))
+    {
+      g_assert_error (f->receive_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_assert_error (f->send_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_CANCELLED);
+    }
+  else
+    {
+      g_assert_nonnull (f->receive_error);
+      g_assert_true (g_error_matches (f->receive_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PEER_GONE)
+                     || g_error_matches (f->receive_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TRUNCATED));
+    }
+  g_assert_null (f->received);
+  g_assert_cmpuint (count_entries (f->out_dir), ==, 0);
+}
+
+static void
+test_existing_kept (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GFile) source = make_source (f, "report.txt", 5000);
+  g_autoptr(GFile) destination = out_file (f, "report.txt");
+  g_autofree char *kept = NULL;
+
+  g_file_set_contents (g_file_peek_path (destination), "mine", -1, NULL);
+  start_send (f, source);
+  receive_into (f, destination, FALSE);
+  g_assert_error (f->receive_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_EXISTS);
+  g_file_get_contents (g_file_peek_path (destination), &kept, NULL, NULL);
+  g_assert_cmpstr (kept, ==, "mine");
+  g_assert_cmpuint (count_entries (f->out_dir), ==, 1);
+  g_assert_false (f->send_done);
+
+  /* The sender still waits: the user allows replacing it. */
+  g_clear_error (&f->receive_error);
+  receive_into (f, destination, TRUE);
+  iterate_until (&f->send_done);
+  g_assert_no_error (f->receive_error);
+  g_assert_no_error (f->send_error);
+  g_assert_cmpuint (count_entries (f->out_dir), ==, 1);
+}
+
+/* Sends an offer by hand, as a hostile sender could. */
+static void
+send_raw_offer (KfPeerLink *link,
+                const char *name,
+                guint64     size)
+{
+  g_autoptr(KfCipher) cipher = NULL;
+  g_autofree guint8 *plain = NULL;
+  guint8 record[2048];
+  gsize len;
+  gsize n1;
+  gsize n2;
+
+  plain = kf_transfer_offer_encode (name, size, &len);
+  cipher = kf_cipher_new (KF_CIPHER_MODE_CBC, KF_CIPHER_ENCRYPT,
+                          kf_peer_link_get_offer_key (link), 32,
+                          kf_peer_link_get_offer_iv (link), 16, NULL);
+  g_assert_true (kf_cipher_update (cipher, plain, len, record + KF_RECORD_HEADER_SIZE,
+                                   len + 16, &n1, NULL));
+  g_assert_true (kf_cipher_finish (cipher, record + KF_RECORD_HEADER_SIZE + n1, 16, &n2, NULL));
+  g_assert_true (kf_peer_link_send (link, KF_RECORD_OFFER, 0, record, n1 + n2, NULL, NULL));
+}
+
+static void
+test_hostile_name (Fixture       *f,
+                   gconstpointer  data)
+{
+  const char *const *pair = data;
+
+  send_raw_offer (f->sender, pair[0], 10);
+  kf_transfer_receive_offer_async (f->receiver, NULL, offer_cb, f);
+  iterate_until (&f->offer_done);
+  if (pair[1] == NULL)
+    {
+      g_assert_error (f->offer_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_NAME);
+      return;
+    }
+  g_assert_no_error (f->offer_error);
+  g_assert_cmpstr (f->offer->name, ==, pair[1]);
+}
+
+/* A real file whose name holds a newline arrives under a clean name. */
+static void
+test_newline_file (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GFile) source = make_source (f, "two\nlines.txt", 100);
+  g_autoptr(GFile) destination = NULL;
+
+  start_send (f, source);
+  g_assert_no_error (f->offer_error);
+  g_assert_cmpstr (f->offer->name, ==, "two_lines.txt");
+  destination = out_file (f, f->offer->name);
+  receive_into (f, destination, FALSE);
+  iterate_until (&f->send_done);
+  g_assert_no_error (f->receive_error);
+  g_assert_true (g_file_test (g_file_peek_path (destination), G_FILE_TEST_IS_REGULAR));
+}
+
+/* An offer larger than the disk is refused before accepting; the user
+ * can then decline, which the sender hears. */
+static void
+test_no_space (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GFile) destination = out_file (f, "huge.bin");
+  g_autoptr(GError) error = NULL;
+  gboolean declined = FALSE;
+  KfRecordHeader header;
+
+  send_raw_offer (f->sender, "huge.bin", G_GUINT64_CONSTANT (1) << 59);
+  kf_transfer_receive_offer_async (f->receiver, NULL, offer_cb, f);
+  iterate_until (&f->offer_done);
+  g_assert_no_error (f->offer_error);
+  receive_into (f, destination, FALSE);
+  g_assert_error (f->receive_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_NO_SPACE);
+  g_assert_cmpuint (count_entries (f->out_dir), ==, 0);
+
+  kf_transfer_decline_async (f->receiver, NULL, declined_cb, &declined);
+  iterate_until (&declined);
+  g_assert_nonnull (kf_peer_link_receive (f->sender, &header, NULL, &error));
+  g_assert_cmpuint (header.type, ==, KF_RECORD_DECLINE);
+}
+
+static void
+test_sanitize (void)
+{
+  const char *cases[][2] = {
+    { "report.pdf", "report.pdf" },
+    { "../x", "x" },
+    { "/etc/passwd", "passwd" },
+    { "..\\..\\boot.ini", "boot.ini" },
+    { "a\nb", "a_b" },
+    { "tab\there\x7f", "tab_here_" },
+    { "invoice\xe2\x80\xaetxt.exe", "invoice_txt.exe" },
+    { "naïve café.txt", "naïve café.txt" },
+    { "..", NULL },
+    { ".", NULL },
+    { "dir/", NULL },
+    { "", NULL },
+    { "bad\xff", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *name = kf_file_name_sanitize (cases[i][0], strlen (cases[i][0]), &error);
+
+      g_assert_cmpstr (name, ==, cases[i][1]);
+      if (cases[i][1] == NULL)
+        g_assert_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_NAME);
+    }
+  g_assert_null (kf_file_name_sanitize ("a\0b", 3, NULL));
+}
+
+static void
+test_offer_parse (void)
+{
+  g_autofree guint8 *good = NULL;
+  g_autoptr(KfTransferOffer) offer = NULL;
+  gsize len;
+
+  good = kf_transfer_offer_encode ("file.txt", 17, &len);
+  offer = kf_transfer_offer_parse (good, len, KF_CIPHER_MODE_CBC, NULL);
+  g_assert_nonnull (offer);
+  g_assert_cmpuint (offer->encrypted_size, ==, 32);
+
+  for (gsize cut = 0; cut < len; cut++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_null (kf_transfer_offer_parse (good, cut, KF_CIPHER_MODE_CBC, &error));
+      g_assert_nonnull (error);
+    }
+  good[0] = 0xff;
+  g_assert_null (kf_transfer_offer_parse (good, len, KF_CIPHER_MODE_CFB, NULL));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  static const gsize sizes[] = { 0, 1, 15, 16, 17, 4096, 1024 * 1024 + 1, 3 * 1024 * 1024 + 5 };
+  static Case cases[2 * G_N_ELEMENTS (sizes)];
+  static const char *names[][2] = {
+    { "../x", "x" }, { "/etc/passwd", "passwd" }, { "line\nbreak", "line_break" }, { "..", NULL },
+  };
+
+  kf_gcrypt_init ();
+  g_test_init (&argc, &argv, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = NULL;
+
+      cases[i].mode = i % 2 ? KF_CIPHER_MODE_CFB : KF_CIPHER_MODE_CBC;
+      cases[i].size = sizes[i / 2];
+      path = g_strdup_printf ("/transfer/%s/%" G_GSIZE_FORMAT,
+                              kf_cipher_mode_to_string (cases[i].mode), cases[i].size);
+      g_test_add (path, Fixture, &cases[i], fixture_set_up_case, test_round_trip, fixture_tear_down);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/transfer/hostile-name/%u", i);
+
+      g_test_add (path, Fixture, names[i], fixture_set_up, test_hostile_name, fixture_tear_down);
+    }
+#define ADD(path, func, data) \
+  g_test_add (path, Fixture, data, fixture_set_up, func, fixture_tear_down)
+  ADD ("/transfer/decline", test_decline, NULL);
+  ADD ("/transfer/cancel-by-sender", test_interrupted, "sender");
+  ADD ("/transfer/cancel-by-receiver", test_interrupted, "receiver");
+  ADD ("/transfer/sender-vanishes", test_interrupted, "vanish");
+  ADD ("/transfer/existing-file-kept", test_existing_kept, NULL);
+  ADD ("/transfer/newline-in-name", test_newline_file, NULL);
+  ADD ("/transfer/no-space", test_no_space, NULL);
+#undef ADD
+  g_test_add_func ("/transfer/sanitize-names", test_sanitize);
+  g_test_add_func ("/transfer/offer-parser", test_offer_parse);
+
+  return g_test_run ();
+}
