@@ -1,0 +1,397 @@
+/* kf-client-commands.c: KfClient's commands outside a session (steps 3-6)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * `wait`, `cancel` while waiting, `send` (the list of waiting peers),
+ * `conn` (the session then starts with `ev key`, kf-client-session.c), and
+ * `watch`/`unwatch`, which keep the peers model live for the GUI: the key
+ * manager sends the current list, then `ev waiting`/`ev unwaiting` as
+ * clients come and go, until we leave idle.  KfClient asks again for the
+ * watch each time it is idle again, so the model stays live across
+ * sessions.
+ */
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "kf-client-private.h"
+
+/* Fills the peers model from the `peer` lines of a `send` or `watch`. */
+static GPtrArray *
+replace_peers (KfClient  *self,
+               GPtrArray *lines)
+{
+  GPtrArray *peers = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; lines != NULL && i < lines->len; i++)
+    {
+      const KfProtocolMessage *line = g_ptr_array_index (lines, i);
+
+      g_ptr_array_add (peers, kf_peer_new ((guint) line->id, line->name));
+    }
+  g_list_store_splice (self->peers, 0, g_list_model_get_n_items (G_LIST_MODEL (self->peers)),
+                       peers->pdata, peers->len);
+
+  return peers;
+}
+
+static void
+remove_peer (KfClient *self,
+             guint     id)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->peers));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(KfPeer) peer = g_list_model_get_item (G_LIST_MODEL (self->peers), i);
+
+      if (kf_peer_get_id (peer) == id)
+        {
+          g_list_store_remove (self->peers, i);
+          return;
+        }
+    }
+}
+
+static void
+on_watch_reply (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(KfClient) self = user_data;
+  g_autoptr(GPtrArray) lines = NULL;
+  g_autoptr(GPtrArray) peers = NULL;
+  g_autoptr(KfProtocolMessage) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, &lines, &error);
+  if (source != (GObject *) self->km)
+    return;
+  if (reply == NULL)
+    {
+      g_debug ("watch/unwatch failed: %s", error->message);
+      self->watch_active = FALSE;
+      return;
+    }
+  if (reply->reply_to == KF_MSG_WATCH && self->watch_active)
+    peers = replace_peers (self, lines);
+}
+
+/*
+ * kf_client_sync_watch:
+ *
+ * Makes the key manager's watch match what the user asked for.  Watching
+ * is only possible while idle; the key manager stops it by itself when we
+ * leave idle, so this runs again each time we come back.
+ */
+void
+kf_client_sync_watch (KfClient *self)
+{
+  g_autoptr(KfProtocolMessage) msg = NULL;
+
+  if (self->state != KF_CLIENT_STATE_IDLE || self->watching == self->watch_active)
+    return;
+
+  self->watch_active = self->watching;
+  msg = kf_protocol_message_new (self->watching ? KF_MSG_WATCH : KF_MSG_UNWATCH);
+  kf_km_connection_request_async (self->km, msg, self->cancellable,
+                                  on_watch_reply, g_object_ref (self));
+}
+
+/*
+ * kf_client_set_watching:
+ *
+ * Keeps the peers model live (the GUI's list): the current waiting list,
+ * then every client that starts or stops waiting.  Takes effect while idle.
+ */
+void
+kf_client_set_watching (KfClient *self,
+                        gboolean  watching)
+{
+  g_return_if_fail (KF_IS_CLIENT (self));
+
+  watching = !!watching;
+  if (self->watching == watching)
+    return;
+
+  self->watching = watching;
+  kf_client_notify_watching (self);
+  kf_client_sync_watch (self);
+}
+
+/* `ev waiting` and `ev unwaiting` keep the model live while watching. */
+void
+kf_client_on_watch_event (KfClient                *self,
+                const KfProtocolMessage *msg)
+{
+  g_autoptr(KfPeer) peer = NULL;
+
+  if (!self->watch_active || msg->id == self->client_id)
+    return;
+
+  remove_peer (self, (guint) msg->id);
+  if (msg->type == KF_MSG_EV_WAITING)
+    {
+      peer = kf_peer_new ((guint) msg->id, msg->name);
+      g_list_store_append (self->peers, peer);
+    }
+}
+
+static void
+on_wait_reply (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  KfClient *self = g_task_get_source_object (task);
+  g_autoptr(KfProtocolMessage) reply = NULL;
+  GError *error = NULL;
+
+  reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, NULL, &error);
+  if (reply == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  self->watch_active = FALSE;
+  if (self->state == KF_CLIENT_STATE_IDLE)
+    kf_client_set_state (self, KF_CLIENT_STATE_WAITING);
+  g_task_return_boolean (task, TRUE);
+}
+
+/*
+ * kf_client_wait_async:
+ *
+ * `wait`: idle → waiting, listed for senders (steps 3-4).  Fails with
+ * %KF_CLIENT_ERROR_BAD_STATE when not idle.
+ */
+void
+kf_client_wait_async (KfClient            *self,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (KF_IS_CLIENT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kf_client_wait_async);
+  if (!kf_client_check_state (self, task, KF_CLIENT_STATE_IDLE, KF_CLIENT_STATE_IDLE))
+    return;
+
+  kf_client_request (self, kf_protocol_message_new (KF_MSG_WAIT), g_steal_pointer (&task), on_wait_reply);
+}
+
+gboolean
+kf_client_wait_finish (KfClient      *self,
+                       GAsyncResult  *result,
+                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+on_stop_waiting_reply (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  KfClient *self = g_task_get_source_object (task);
+  g_autoptr(KfProtocolMessage) reply = NULL;
+  GError *error = NULL;
+
+  reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, NULL, &error);
+  if (reply == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* A sender may have picked us just before the key manager read `cancel`:
+   * it then cancelled that session, so it ends here too. */
+  if (self->session != NULL)
+    kf_client_session_fail (self, KF_OUTCOME_CANCELLED, TRUE, NULL,
+                            g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                 _("You stopped waiting")));
+  else if (self->state == KF_CLIENT_STATE_WAITING)
+    kf_client_set_state (self, KF_CLIENT_STATE_IDLE);
+  kf_client_sync_watch (self);
+  g_task_return_boolean (task, TRUE);
+}
+
+/*
+ * kf_client_stop_waiting_async:
+ *
+ * `cancel` while waiting: waiting → idle.  Fails with
+ * %KF_CLIENT_ERROR_BAD_STATE when not waiting.
+ */
+void
+kf_client_stop_waiting_async (KfClient            *self,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (KF_IS_CLIENT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kf_client_stop_waiting_async);
+  if (self->state != KF_CLIENT_STATE_WAITING)
+    {
+      g_task_return_new_error (task, KF_CLIENT_ERROR, KF_CLIENT_ERROR_BAD_STATE, "%s",
+                               _("Not waiting"));
+      return;
+    }
+
+  kf_client_request (self, kf_protocol_message_new (KF_MSG_CANCEL), g_steal_pointer (&task),
+           on_stop_waiting_reply);
+}
+
+gboolean
+kf_client_stop_waiting_finish (KfClient      *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+on_list_reply (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  KfClient *self = g_task_get_source_object (task);
+  g_autoptr(KfProtocolMessage) reply = NULL;
+  g_autoptr(GPtrArray) lines = NULL;
+  GError *error = NULL;
+
+  reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, &lines, &error);
+  if (reply == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  g_task_return_pointer (task, replace_peers (self, lines), (GDestroyNotify) g_ptr_array_unref);
+}
+
+/*
+ * kf_client_list_peers_async:
+ *
+ * `send`: asks for the clients waiting now (step 5), and refreshes the
+ * peers model.  Allowed while idle or waiting.
+ */
+void
+kf_client_list_peers_async (KfClient            *self,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (KF_IS_CLIENT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kf_client_list_peers_async);
+  if (!kf_client_check_state (self, task, KF_CLIENT_STATE_IDLE, KF_CLIENT_STATE_WAITING))
+    return;
+
+  kf_client_request (self, kf_protocol_message_new (KF_MSG_SEND), g_steal_pointer (&task), on_list_reply);
+}
+
+/*
+ * kf_client_list_peers_finish:
+ *
+ * Returns: (transfer container) (element-type KfPeer): the waiting peers,
+ * oldest first, possibly none; %NULL with the error.
+ */
+GPtrArray *
+kf_client_list_peers_finish (KfClient      *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+on_conn_reply (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(KfClient) self = user_data;
+  g_autoptr(KfProtocolMessage) reply = NULL;
+  GError *error = NULL;
+
+  reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, NULL, &error);
+  if (reply != NULL)
+    return;
+
+  self->cancel_requested = FALSE;
+  kf_client_task_fail (&self->conn_task, error);
+}
+
+/*
+ * kf_client_conn_async:
+ *
+ * `conn <peer_id> <mode>` (step 6): pairs with a waiting peer, confirms the
+ * key and connects the peer link.  Completes in state READY_TO_SEND; then
+ * call kf_client_send_file_async().  Fails with
+ * %KF_CLIENT_ERROR_NO_SUCH_PEER when the peer is no longer waiting,
+ * %KF_CLIENT_ERROR_BAD_STATE when not idle, or with the session's error
+ * (::finished is then emitted too) when it ends before the link is up.
+ * Cancelling @cancellable cancels the session.
+ */
+void
+kf_client_conn_async (KfClient            *self,
+                      guint                peer_id,
+                      KfCipherMode         mode,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(KfProtocolMessage) conn = NULL;
+
+  g_return_if_fail (KF_IS_CLIENT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kf_client_conn_async);
+  g_task_set_check_cancellable (task, FALSE);
+  if (self->state != KF_CLIENT_STATE_IDLE || self->conn_task != NULL)
+    {
+      g_task_return_new_error (task, KF_CLIENT_ERROR, KF_CLIENT_ERROR_BAD_STATE, "%s",
+                               self->state == KF_CLIENT_STATE_WAITING
+                               ? _("Stop waiting before sending a file")
+                               : _("Connect to the key manager and finish the current "
+                                   "session first"));
+      return;
+    }
+
+  conn = kf_protocol_message_new (KF_MSG_CONN);
+  conn->id = peer_id;
+  conn->mode = mode;
+  self->conn_task = g_steal_pointer (&task);
+  self->cancel_requested = FALSE;
+  kf_km_connection_request_async (self->km, conn, NULL, on_conn_reply, g_object_ref (self));
+}
+
+gboolean
+kf_client_conn_finish (KfClient      *self,
+                       GAsyncResult  *result,
+                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

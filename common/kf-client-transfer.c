@@ -1,0 +1,348 @@
+/* kf-client-transfer.c: the offer and the file, over the peer link (steps 8-10)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Once the peer link is up, KfClient hands the work to the transfer engine
+ * (kf-transfer): the sender's kf_client_send_file_async() sends the offer
+ * and then the file; the receiver reads the offer, shows it as ::offer, and
+ * kf_client_accept_offer() or kf_client_decline_offer() answers it.  Both
+ * relay progress as ::progress and, when the engine is done, report their
+ * block count and digest to the key manager (kf-client-session.c).  An
+ * engine failure ends the session with the outcome it implies.
+ *
+ * While the engine works with the link, session->link_busy is set: the
+ * engine's own threads use it and tell the peer when they are cancelled,
+ * so the link is not closed under them.
+ */
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "kf-client-private.h"
+#include "kf-transfer-error.h"
+
+/* The reason word for `cancel <reason>` after a transfer error. */
+static const char *
+failure_reason (const GError *error)
+{
+  if (error->domain != KF_TRANSFER_ERROR)
+    return "failed";
+
+  switch ((KfTransferError) error->code)
+    {
+    case KF_TRANSFER_ERROR_DECLINED:
+      return "declined";
+    case KF_TRANSFER_ERROR_CANCELLED:
+      return "cancelled";
+    case KF_TRANSFER_ERROR_PEER_GONE:
+      return "peer-gone";
+    case KF_TRANSFER_ERROR_BAD_MAC:
+    case KF_TRANSFER_ERROR_TRUNCATED:
+    case KF_TRANSFER_ERROR_ORDER:
+      return "verification-failed";
+    case KF_TRANSFER_ERROR_HANDSHAKE:
+    case KF_TRANSFER_ERROR_TIMEOUT:
+      return "link-failed";
+    case KF_TRANSFER_ERROR_NAME:
+    case KF_TRANSFER_ERROR_EXISTS:
+    case KF_TRANSFER_ERROR_NO_SPACE:
+    case KF_TRANSFER_ERROR_IO:
+    case KF_TRANSFER_ERROR_PROTOCOL:
+    default:
+      return "failed";
+    }
+}
+
+/*
+ * kf_client_transfer_failed:
+ * @error: (transfer full): what the link or the engine failed with
+ *
+ * Ends the session with the outcome @error implies: declined or cancelled
+ * by the other side, or failed.  A local cancellation is already being
+ * handled by whoever cancelled, so it is dropped here.
+ */
+void
+kf_client_transfer_failed (KfClient *self,
+                           GError   *error)
+{
+  KfOutcomeStatus status = KF_OUTCOME_FAILED;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_clear_error (&error);
+      return;
+    }
+  if (g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_DECLINED))
+    status = KF_OUTCOME_DECLINED;
+  else if (g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_CANCELLED))
+    status = KF_OUTCOME_CANCELLED;
+
+  kf_client_session_fail (self, status, FALSE, failure_reason (error), error);
+}
+
+static void
+on_progress (guint64  done,
+             guint64  total,
+             double   bytes_per_second,
+             gpointer user_data)
+{
+  KfSessionCall *call = user_data;
+
+  if (kf_session_call_get (call) != NULL)
+    kf_client_emit_progress (call->self, done, total, bytes_per_second);
+}
+
+/* The engine finished sending or receiving: report, or fail the session. */
+static void
+transfer_done (KfSessionCall    *call,
+               KfTransferResult *result,
+               GError           *error)
+{
+  KfClientSession *session = kf_session_call_get (call);
+
+  if (session == NULL)
+    {
+      g_clear_error (&error);
+      return;
+    }
+
+  session->link_busy = FALSE;
+  if (result == NULL)
+    {
+      kf_client_transfer_failed (call->self, error);
+      return;
+    }
+
+  kf_client_session_report (call->self, result);
+}
+
+static void
+on_offer_received (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(KfSessionCall) call = user_data;
+  g_autoptr(KfTransferOffer) offer = NULL;
+  GError *error = NULL;
+  KfClientSession *session;
+
+  offer = kf_transfer_receive_offer_finish (result, &error);
+  session = kf_session_call_get (call);
+  if (session == NULL)
+    {
+      g_clear_error (&error);
+      return;
+    }
+
+  session->link_busy = FALSE;
+  if (offer == NULL)
+    {
+      kf_client_transfer_failed (call->self, error);
+      return;
+    }
+
+  session->offer = kf_offer_new (session->peer_id, session->peer_name, offer->name,
+                                 offer->plain_size, offer->encrypted_size, offer->mode);
+  session->transfer_offer = g_steal_pointer (&offer);
+  kf_client_set_state (call->self, KF_CLIENT_STATE_OFFERED);
+  kf_client_emit_offer (call->self);
+}
+
+/*
+ * kf_client_transfer_read_offer:
+ *
+ * Receiver, link up: reads the sender's offer (name, sizes), then shows it
+ * with ::offer (step 9).
+ */
+void
+kf_client_transfer_read_offer (KfClient *self)
+{
+  KfClientSession *session = self->session;
+
+  session->link_busy = TRUE;
+  kf_transfer_receive_offer_async (session->link, session->cancellable,
+                                   on_offer_received, kf_session_call_new (self));
+}
+
+static void
+on_received (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(KfSessionCall) call = user_data;
+  g_autoptr(KfTransferResult) transfer = NULL;
+  GError *error = NULL;
+
+  transfer = kf_transfer_receive_finish (result, &error);
+  transfer_done (call, transfer, error);
+}
+
+/*
+ * kf_client_accept_offer:
+ * @destination: the file to create; written to a temporary file beside it
+ *   and renamed at the end
+ * @overwrite: whether an existing @destination may be replaced
+ *
+ * Receiver, after ::offer: accepts and starts receiving.  Returns %FALSE,
+ * leaving the offer open so the user can choose again, with
+ * %KF_CLIENT_ERROR_BAD_STATE when no offer is waiting,
+ * %KF_TRANSFER_ERROR_EXISTS when @destination exists and @overwrite is
+ * %FALSE, or %KF_TRANSFER_ERROR_NO_SPACE when its folder lacks the room.
+ */
+gboolean
+kf_client_accept_offer (KfClient  *self,
+                        GFile     *destination,
+                        gboolean   overwrite,
+                        GError   **error)
+{
+  KfClientSession *session;
+  g_autoptr(GFile) folder = NULL;
+
+  g_return_val_if_fail (KF_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (destination), FALSE);
+
+  session = self->session;
+  if (self->state != KF_CLIENT_STATE_OFFERED || session == NULL || session->answered)
+    {
+      g_set_error_literal (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_BAD_STATE,
+                           _("There is no offer to accept"));
+      return FALSE;
+    }
+  if (!overwrite && g_file_query_exists (destination, NULL))
+    {
+      g_autofree char *name = g_file_get_parse_name (destination);
+
+      g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_EXISTS,
+                   _("%s already exists; choose another name or allow replacing it"), name);
+      return FALSE;
+    }
+  folder = g_file_get_parent (destination);
+  if (folder != NULL
+      && !kf_transfer_check_space (folder, session->transfer_offer->plain_size, error))
+    return FALSE;
+
+  session->answered = TRUE;
+  session->link_busy = TRUE;
+  kf_client_set_state (self, KF_CLIENT_STATE_TRANSFERRING);
+  kf_transfer_receive_async (session->link, session->transfer_offer, destination, overwrite,
+                             on_progress, kf_session_call_new (self),
+                             (GDestroyNotify) kf_session_call_free,
+                             session->cancellable, on_received, kf_session_call_new (self));
+  return TRUE;
+}
+
+static void
+on_declined (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!kf_transfer_decline_finish (result, &error))
+    g_debug ("Could not tell the sender about the decline: %s", error->message);
+}
+
+/*
+ * kf_client_decline_offer:
+ *
+ * Receiver, after ::offer: says no.  The sender (over the link) and the
+ * key manager are told at once, and ::finished follows with a declined
+ * outcome.  Does nothing when no offer is waiting.
+ */
+void
+kf_client_decline_offer (KfClient *self)
+{
+  KfClientSession *session;
+
+  g_return_if_fail (KF_IS_CLIENT (self));
+
+  session = self->session;
+  if (self->state != KF_CLIENT_STATE_OFFERED || session == NULL || session->answered)
+    return;
+
+  /* The decline record goes out on its own, not cancelled with the
+   * session: the session ends now, so that a `cancel` the sender may send
+   * on seeing it is already ours, not news. */
+  session->answered = TRUE;
+  session->link_busy = TRUE;
+  kf_transfer_decline_async (session->link, NULL, on_declined, NULL);
+  kf_client_session_fail (self, KF_OUTCOME_DECLINED, TRUE, "declined",
+                          g_error_new_literal (KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_DECLINED,
+                                               _("You declined the file")));
+}
+
+static void
+on_sent (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(KfSessionCall) call = user_data;
+  g_autoptr(KfTransferResult) transfer = NULL;
+  GError *error = NULL;
+
+  transfer = kf_transfer_send_finish (result, &error);
+  transfer_done (call, transfer, error);
+}
+
+/*
+ * kf_client_send_file_async:
+ *
+ * Sender, in READY_TO_SEND (step 8 onwards): offers @file, sends it once
+ * the receiver accepts, reports, and completes with the key manager's
+ * verdict as a #KfOutcome (also emitted as ::finished).  When the session
+ * ends otherwise it fails with the reason (%KF_TRANSFER_ERROR_DECLINED,
+ * %KF_TRANSFER_ERROR_CANCELLED by the peer, %G_IO_ERROR_CANCELLED by us,
+ * ...) and ::finished carries that outcome.  Cancelling @cancellable
+ * cancels the session.
+ */
+void
+kf_client_send_file_async (KfClient            *self,
+                           GFile               *file,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  KfClientSession *session;
+
+  g_return_if_fail (KF_IS_CLIENT (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kf_client_send_file_async);
+  g_task_set_check_cancellable (task, FALSE);
+  session = self->session;
+  if (self->state != KF_CLIENT_STATE_READY_TO_SEND || session == NULL)
+    {
+      g_task_return_new_error (task, KF_CLIENT_ERROR, KF_CLIENT_ERROR_BAD_STATE, "%s",
+                               _("Connect to a waiting peer before sending a file"));
+      return;
+    }
+
+  session->send_task = g_steal_pointer (&task);
+  session->file = g_object_ref (file);
+  session->link_busy = TRUE;
+  kf_client_session_watch_task (self, cancellable);
+  kf_client_set_state (self, KF_CLIENT_STATE_TRANSFERRING);
+  kf_transfer_send_async (session->link, file,
+                          on_progress, kf_session_call_new (self),
+                          (GDestroyNotify) kf_session_call_free,
+                          session->cancellable, on_sent, kf_session_call_new (self));
+}
+
+/*
+ * kf_client_send_file_finish:
+ *
+ * Returns: (transfer full): the outcome of a session the key manager gave
+ * its verdict on (confirmed, or a mismatch), or %NULL with the error.
+ */
+KfOutcome *
+kf_client_send_file_finish (KfClient      *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,654 @@
+/* kf-client.c: a user's session with the key manager, for the CLI and the GUI
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * KfClient is the one object both front ends drive.  It owns the pinned
+ * TLS channel (KfKmConnection) and walks the classic flow as a state
+ * machine with a "state" property: connect and greet (step 1), `wait` or
+ * `send` (steps 3-5), `conn` (step 6), then a session (kf-client-session.c:
+ * key confirmation, peer link, offer, transfer, report, verdict; steps
+ * 7-11) and back to idle, or `end` (step 12).
+ *
+ * Every long operation is an async/finish pair; nothing blocks the main
+ * loop.  When the key manager goes away, a session in progress ends with a
+ * failed outcome, ::disconnected is emitted, and the client reconnects on
+ * its own with exponential backoff (1 s doubling to 30 s), resuming `wait`
+ * and the live peer list if they were on.  It stops retrying only when the
+ * server's certificate or admission changed, which needs a person.
+ *
+ * This file holds the object, the connection and the idle-state commands.
+ */
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+#include <gcrypt.h>
+
+#include "kf-client-private.h"
+#include "kf-enums.h"
+#include "kf-fingerprint.h"
+
+G_DEFINE_QUARK (kf-client-error-quark, kf_client_error)
+
+G_DEFINE_FINAL_TYPE (KfClient, kf_client, G_TYPE_OBJECT)
+
+G_DEFINE_ENUM_TYPE (KfClientState, kf_client_state,
+                    G_DEFINE_ENUM_VALUE (KF_CLIENT_STATE_DISCONNECTED, "disconnected"),
+                    G_DEFINE_ENUM_VALUE (KF_CLIENT_STATE_CONNECTING, "connecting"),
+                    G_DEFINE_ENUM_VALUE (KF_CLIENT_STATE_RECONNECTING, "reconnecting"),
+                    G_DEFINE_ENUM_VALUE (KF_CLIENT_STATE_IDLE, "idle"),
+                    G_DEFINE_ENUM_VALUE (KF_CLIENT_STATE_WAITING, "waiting"),
+                    G_DEFINE_ENUM_VALUE (KF_CLIENT_STATE_CONFIRMING, "confirming"),
+                    G_DEFINE_ENUM_VALUE (KF_CLIENT_STATE_LINKING, "linking"),
+                    G_DEFINE_ENUM_VALUE (KF_CLIENT_STATE_READY_TO_SEND, "ready-to-send"),
+                    G_DEFINE_ENUM_VALUE (KF_CLIENT_STATE_OFFERED, "offered"),
+                    G_DEFINE_ENUM_VALUE (KF_CLIENT_STATE_TRANSFERRING, "transferring"),
+                    G_DEFINE_ENUM_VALUE (KF_CLIENT_STATE_REPORTING, "reporting"))
+
+G_DEFINE_ENUM_TYPE (KfClientRole, kf_client_role,
+                    G_DEFINE_ENUM_VALUE (KF_CLIENT_ROLE_NONE, "none"),
+                    G_DEFINE_ENUM_VALUE (KF_CLIENT_ROLE_SENDER, "sender"),
+                    G_DEFINE_ENUM_VALUE (KF_CLIENT_ROLE_RECEIVER, "receiver"))
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  PROP_CLIENT_ID,
+  PROP_HOST,
+  PROP_PORT,
+  PROP_NAME,
+  PROP_KNOWN_SERVERS,
+  PROP_FINGERPRINT,
+  PROP_ROLE,
+  PROP_PEER_ID,
+  PROP_PEER_NAME,
+  PROP_MODE,
+  PROP_LAST_ERROR,
+  PROP_OFFER,
+  PROP_WATCHING,
+  PROP_PEERS,
+  N_PROPS
+};
+
+enum {
+  SESSION_STARTED,
+  OFFER,
+  PROGRESS,
+  FINISHED,
+  DISCONNECTED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+/*
+ * kf_client_new:
+ * @host: the key manager's name, IPv4 or IPv6 address
+ * @port: its port; 0 means %KF_CLIENT_DEFAULT_PORT
+ * @name: our display name (1 to 64 characters)
+ * @known_servers: (nullable): the pin store; %NULL for the default one
+ *
+ * Returns: (transfer full): a disconnected client.
+ */
+KfClient *
+kf_client_new (const char     *host,
+               guint16         port,
+               const char     *name,
+               KfKnownServers *known_servers)
+{
+  g_autoptr(KfKnownServers) default_store = NULL;
+
+  g_return_val_if_fail (host != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  if (known_servers == NULL)
+    known_servers = default_store = kf_known_servers_new (NULL);
+
+  return g_object_new (KF_TYPE_CLIENT,
+                       "host", host,
+                       "port", port != 0 ? port : KF_CLIENT_DEFAULT_PORT,
+                       "name", name,
+                       "known-servers", known_servers,
+                       NULL);
+}
+
+/*
+ * kf_client_set_expected_fingerprint:
+ * @fingerprint: (nullable): in any form kf_fingerprint_normalize() takes
+ *
+ * Pre-trusts @fingerprint for this server, like --fingerprint: it is used
+ * instead of the stored pin and, when the server matches, recorded in the
+ * known-servers store; when it does not match, connecting fails with
+ * %KF_CLIENT_ERROR_SERVER_CHANGED.
+ */
+void
+kf_client_set_expected_fingerprint (KfClient   *self,
+                                    const char *fingerprint)
+{
+  g_return_if_fail (KF_IS_CLIENT (self));
+
+  g_free (self->expected_fingerprint);
+  self->expected_fingerprint = g_strdup (fingerprint);
+}
+
+/*
+ * kf_client_set_passphrase:
+ * @passphrase: (nullable): the admission passphrase, kept in secure memory
+ */
+void
+kf_client_set_passphrase (KfClient   *self,
+                          const char *passphrase)
+{
+  gsize len;
+
+  g_return_if_fail (KF_IS_CLIENT (self));
+
+  if (self->passphrase != NULL)
+    {
+      explicit_bzero (self->passphrase, strlen (self->passphrase));
+      g_clear_pointer (&self->passphrase, gcry_free);
+    }
+  if (passphrase == NULL)
+    return;
+
+  len = strlen (passphrase);
+  self->passphrase = gcry_malloc_secure (len + 1);
+  if (self->passphrase != NULL)
+    memcpy (self->passphrase, passphrase, len + 1);
+}
+
+KfClientState
+kf_client_get_state (KfClient *self)
+{
+  g_return_val_if_fail (KF_IS_CLIENT (self), KF_CLIENT_STATE_DISCONNECTED);
+
+  return self->state;
+}
+
+guint
+kf_client_get_client_id (KfClient *self)
+{
+  g_return_val_if_fail (KF_IS_CLIENT (self), 0);
+
+  return self->client_id;
+}
+
+const char *
+kf_client_get_host (KfClient *self)
+{
+  g_return_val_if_fail (KF_IS_CLIENT (self), NULL);
+
+  return self->host;
+}
+
+guint16
+kf_client_get_port (KfClient *self)
+{
+  g_return_val_if_fail (KF_IS_CLIENT (self), 0);
+
+  return self->port;
+}
+
+const char *
+kf_client_get_name (KfClient *self)
+{
+  g_return_val_if_fail (KF_IS_CLIENT (self), NULL);
+
+  return self->name;
+}
+
+/*
+ * kf_client_get_fingerprint:
+ *
+ * Returns: (nullable): the canonical fingerprint of the certificate the
+ * server presented last, also after %KF_CLIENT_ERROR_UNKNOWN_SERVER.
+ */
+const char *
+kf_client_get_fingerprint (KfClient *self)
+{
+  g_return_val_if_fail (KF_IS_CLIENT (self), NULL);
+
+  return self->fingerprint;
+}
+
+KfClientRole
+kf_client_get_role (KfClient *self)
+{
+  g_return_val_if_fail (KF_IS_CLIENT (self), KF_CLIENT_ROLE_NONE);
+
+  return self->session != NULL ? self->session->role : KF_CLIENT_ROLE_NONE;
+}
+
+guint
+kf_client_get_peer_id (KfClient *self)
+{
+  g_return_val_if_fail (KF_IS_CLIENT (self), 0);
+
+  return self->session != NULL ? self->session->peer_id : 0;
+}
+
+const char *
+kf_client_get_peer_name (KfClient *self)
+{
+  g_return_val_if_fail (KF_IS_CLIENT (self), NULL);
+
+  return self->session != NULL ? self->session->peer_name : NULL;
+}
+
+KfCipherMode
+kf_client_get_mode (KfClient *self)
+{
+  g_return_val_if_fail (KF_IS_CLIENT (self), KF_CIPHER_MODE_CBC);
+
+  return self->session != NULL ? self->session->mode : KF_CIPHER_MODE_CBC;
+}
+
+/*
+ * kf_client_get_last_error:
+ *
+ * Returns: (nullable): the last connection-level failure, as a sentence.
+ */
+const char *
+kf_client_get_last_error (KfClient *self)
+{
+  g_return_val_if_fail (KF_IS_CLIENT (self), NULL);
+
+  return self->last_error;
+}
+
+/*
+ * kf_client_get_offer:
+ *
+ * Returns: (transfer none) (nullable): the offer being shown (receiver,
+ * from ::offer until the session ends).
+ */
+KfOffer *
+kf_client_get_offer (KfClient *self)
+{
+  g_return_val_if_fail (KF_IS_CLIENT (self), NULL);
+
+  return self->session != NULL ? self->session->offer : NULL;
+}
+
+gboolean
+kf_client_get_watching (KfClient *self)
+{
+  g_return_val_if_fail (KF_IS_CLIENT (self), FALSE);
+
+  return self->watching;
+}
+
+/*
+ * kf_client_get_peers:
+ *
+ * Returns: (transfer none): the waiting peers (#KfPeer), as last listed,
+ * and kept live while kf_client_set_watching() is on.
+ */
+GListModel *
+kf_client_get_peers (KfClient *self)
+{
+  g_return_val_if_fail (KF_IS_CLIENT (self), NULL);
+
+  return G_LIST_MODEL (self->peers);
+}
+
+/*
+ * kf_client_task_fail:
+ *
+ * Fails the task in *@slot (if any) with @error, taking both; clears *@slot.
+ */
+void
+kf_client_task_fail (GTask  **slot,
+                     GError  *error)
+{
+  g_autoptr(GTask) task = g_steal_pointer (slot);
+
+  if (task == NULL)
+    {
+      g_error_free (error);
+      return;
+    }
+  g_task_return_error (task, error);
+}
+
+void
+kf_client_set_state (KfClient      *self,
+                     KfClientState  state)
+{
+  if (self->state == state)
+    return;
+
+  g_debug ("Client %s: %s", self->name,
+           g_enum_get_value (g_type_class_peek (KF_TYPE_CLIENT_STATE), state)->value_nick);
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+void
+kf_client_set_last_error (KfClient   *self,
+                          const char *message)
+{
+  if (g_strcmp0 (self->last_error, message) == 0)
+    return;
+
+  g_free (self->last_error);
+  self->last_error = g_strdup (message);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_ERROR]);
+}
+
+void
+kf_client_set_fingerprint (KfClient   *self,
+                           const char *fingerprint)
+{
+  if (fingerprint == NULL || g_strcmp0 (self->fingerprint, fingerprint) == 0)
+    return;
+
+  g_free (self->fingerprint);
+  self->fingerprint = g_strdup (fingerprint);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FINGERPRINT]);
+}
+
+void
+kf_client_set_client_id (KfClient *self,
+                         guint     client_id)
+{
+  if (self->client_id == client_id)
+    return;
+
+  self->client_id = client_id;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLIENT_ID]);
+}
+
+/* The session-derived properties changed together: a session began or ended. */
+void
+kf_client_notify_session (KfClient *self)
+{
+  g_object_freeze_notify (G_OBJECT (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROLE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_ID]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_NAME]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OFFER]);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+kf_client_emit_session_started (KfClient *self)
+{
+  KfClientSession *session = self->session;
+
+  g_signal_emit (self, signals[SESSION_STARTED], 0,
+                 session->role, session->peer_id, session->peer_name, session->mode);
+}
+
+void
+kf_client_emit_offer (KfClient *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OFFER]);
+  g_signal_emit (self, signals[OFFER], 0, self->session->offer);
+}
+
+void
+kf_client_emit_progress (KfClient *self,
+                         guint64   done,
+                         guint64   total,
+                         double    rate)
+{
+  g_signal_emit (self, signals[PROGRESS], 0, done, total, rate);
+}
+
+void
+kf_client_emit_finished (KfClient  *self,
+                         KfOutcome *outcome)
+{
+  g_signal_emit (self, signals[FINISHED], 0, outcome);
+}
+
+void
+kf_client_emit_disconnected (KfClient     *self,
+                             const GError *error)
+{
+  g_signal_emit (self, signals[DISCONNECTED], 0, error);
+}
+
+void
+kf_client_notify_watching (KfClient *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WATCHING]);
+}
+
+/* Fails @task with %KF_CLIENT_ERROR_BAD_STATE unless the state is one of
+ * the two given; returns whether it may go on. */
+gboolean
+kf_client_check_state (KfClient      *self,
+                       GTask         *task,
+                       KfClientState  allowed,
+                       KfClientState  also_allowed)
+{
+  if (self->state == allowed || self->state == also_allowed)
+    return TRUE;
+
+  if (self->state == KF_CLIENT_STATE_DISCONNECTED || self->state == KF_CLIENT_STATE_CONNECTING
+      || self->state == KF_CLIENT_STATE_RECONNECTING)
+    g_task_return_new_error (task, KF_CLIENT_ERROR, KF_CLIENT_ERROR_BAD_STATE, "%s",
+                             _("Not connected to the key manager"));
+  else
+    g_task_return_new_error (task, KF_CLIENT_ERROR, KF_CLIENT_ERROR_BAD_STATE, "%s",
+                             _("Not possible while a transfer session is in progress"));
+
+  return FALSE;
+}
+
+/* Sends @msg (taking it); the reply goes to @callback with @task (taking
+ * it) as user data. */
+void
+kf_client_request (KfClient            *self,
+                   KfProtocolMessage   *msg,
+                   GTask               *task,
+                   GAsyncReadyCallback  callback)
+{
+  kf_km_connection_request_async (self->km, msg, g_task_get_cancellable (task),
+                                  callback, task);
+  kf_protocol_message_free (msg);
+}
+
+static void
+kf_client_dispose (GObject *object)
+{
+  KfClient *self = KF_CLIENT (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->reconnect_id, g_source_remove);
+  g_clear_pointer (&self->session, kf_client_session_free);
+  kf_client_task_fail (&self->conn_task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                             _("The client was closed")));
+  kf_client_drop_connection (self);
+  g_clear_object (&self->known_servers);
+
+  G_OBJECT_CLASS (kf_client_parent_class)->dispose (object);
+}
+
+static void
+kf_client_finalize (GObject *object)
+{
+  KfClient *self = KF_CLIENT (object);
+
+  kf_client_set_passphrase (self, NULL);
+  g_free (self->host);
+  g_free (self->name);
+  g_free (self->expected_fingerprint);
+  g_free (self->fingerprint);
+  g_free (self->last_error);
+  g_clear_object (&self->peers);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (kf_client_parent_class)->finalize (object);
+}
+
+static void
+kf_client_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  KfClient *self = KF_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    case PROP_CLIENT_ID:
+      g_value_set_uint (value, self->client_id);
+      break;
+    case PROP_HOST:
+      g_value_set_string (value, self->host);
+      break;
+    case PROP_PORT:
+      g_value_set_uint (value, self->port);
+      break;
+    case PROP_NAME:
+      g_value_set_string (value, self->name);
+      break;
+    case PROP_KNOWN_SERVERS:
+      g_value_set_object (value, self->known_servers);
+      break;
+    case PROP_FINGERPRINT:
+      g_value_set_string (value, self->fingerprint);
+      break;
+    case PROP_ROLE:
+      g_value_set_enum (value, kf_client_get_role (self));
+      break;
+    case PROP_PEER_ID:
+      g_value_set_uint (value, kf_client_get_peer_id (self));
+      break;
+    case PROP_PEER_NAME:
+      g_value_set_string (value, kf_client_get_peer_name (self));
+      break;
+    case PROP_MODE:
+      g_value_set_enum (value, kf_client_get_mode (self));
+      break;
+    case PROP_LAST_ERROR:
+      g_value_set_string (value, self->last_error);
+      break;
+    case PROP_OFFER:
+      g_value_set_object (value, kf_client_get_offer (self));
+      break;
+    case PROP_WATCHING:
+      g_value_set_boolean (value, self->watching);
+      break;
+    case PROP_PEERS:
+      g_value_set_object (value, self->peers);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+kf_client_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  KfClient *self = KF_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_HOST:
+      self->host = g_value_dup_string (value);
+      break;
+    case PROP_PORT:
+      self->port = (guint16) g_value_get_uint (value);
+      break;
+    case PROP_NAME:
+      self->name = g_value_dup_string (value);
+      break;
+    case PROP_KNOWN_SERVERS:
+      self->known_servers = g_value_dup_object (value);
+      break;
+    case PROP_WATCHING:
+      kf_client_set_watching (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+install_properties (GObjectClass *object_class)
+{
+  GParamFlags ro = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+  GParamFlags co = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS;
+
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, KF_TYPE_CLIENT_STATE,
+                       KF_CLIENT_STATE_DISCONNECTED, ro);
+  properties[PROP_CLIENT_ID] = g_param_spec_uint ("client-id", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  properties[PROP_HOST] = g_param_spec_string ("host", NULL, NULL, NULL, co);
+  properties[PROP_PORT] =
+    g_param_spec_uint ("port", NULL, NULL, 1, G_MAXUINT16, KF_CLIENT_DEFAULT_PORT, co);
+  properties[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, co);
+  properties[PROP_KNOWN_SERVERS] =
+    g_param_spec_object ("known-servers", NULL, NULL, KF_TYPE_KNOWN_SERVERS, co);
+  properties[PROP_FINGERPRINT] = g_param_spec_string ("fingerprint", NULL, NULL, NULL, ro);
+  properties[PROP_ROLE] =
+    g_param_spec_enum ("role", NULL, NULL, KF_TYPE_CLIENT_ROLE, KF_CLIENT_ROLE_NONE, ro);
+  properties[PROP_PEER_ID] = g_param_spec_uint ("peer-id", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  properties[PROP_PEER_NAME] = g_param_spec_string ("peer-name", NULL, NULL, NULL, ro);
+  properties[PROP_MODE] =
+    g_param_spec_enum ("mode", NULL, NULL, KF_TYPE_CIPHER_MODE, KF_CIPHER_MODE_CBC, ro);
+  properties[PROP_LAST_ERROR] = g_param_spec_string ("last-error", NULL, NULL, NULL, ro);
+  properties[PROP_OFFER] = g_param_spec_object ("offer", NULL, NULL, KF_TYPE_OFFER, ro);
+  properties[PROP_WATCHING] =
+    g_param_spec_boolean ("watching", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PEERS] = g_param_spec_object ("peers", NULL, NULL, G_TYPE_LIST_MODEL, ro);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+kf_client_class_init (KfClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = kf_client_dispose;
+  object_class->finalize = kf_client_finalize;
+  object_class->get_property = kf_client_get_property;
+  object_class->set_property = kf_client_set_property;
+  install_properties (object_class);
+
+  /* ::session-started (role, peer_id, peer_name, mode): step 7, both sides. */
+  signals[SESSION_STARTED] =
+    g_signal_new ("session-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 4,
+                  KF_TYPE_CLIENT_ROLE, G_TYPE_UINT, G_TYPE_STRING, KF_TYPE_CIPHER_MODE);
+  /* ::offer (KfOffer *offer): the receiver is asked (step 9). */
+  signals[OFFER] =
+    g_signal_new ("offer", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, KF_TYPE_OFFER);
+  /* ::progress (done, total, bytes_per_second): plaintext bytes, both sides. */
+  signals[PROGRESS] =
+    g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                  G_TYPE_UINT64, G_TYPE_UINT64, G_TYPE_DOUBLE);
+  /* ::finished (KfOutcome *outcome): every session's end, both sides. */
+  signals[FINISHED] =
+    g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, KF_TYPE_OUTCOME);
+  /* ::disconnected (GError *error): the key manager went away. */
+  signals[DISCONNECTED] =
+    g_signal_new ("disconnected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+static void
+kf_client_init (KfClient *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->peers = g_list_store_new (KF_TYPE_PEER);
+  self->state = KF_CLIENT_STATE_DISCONNECTED;
+}
