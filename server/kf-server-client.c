@@ -20,6 +20,8 @@
 #include "config.h"
 
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <glib/gi18n.h>
 
 #include "kf-line-reader.h"
@@ -212,11 +214,16 @@ kf_server_client_new (GSocketConnection     *connection,
 {
   g_autoptr(KfServerClient) self = g_object_new (KF_TYPE_SERVER_CLIENT, NULL);
   GIOStream *tls;
+  GSocket *socket;
 
   tls = g_tls_server_connection_new (G_IO_STREAM (connection), certificate, error);
   if (tls == NULL)
     return NULL;
-  g_socket_set_keepalive (g_socket_connection_get_socket (connection), TRUE);
+  socket = g_socket_connection_get_socket (connection);
+  g_socket_set_keepalive (socket, TRUE);
+  /* Replies are small and often come in twos (ok conn, ev key): without
+   * this, Nagle's algorithm holds the second until the first is acked. */
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   self->stream = tls;
   self->address = remote_address (connection);
   self->write_queue_max = config->write_queue_max;

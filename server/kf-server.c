@@ -350,7 +350,8 @@ kf_server_end_session (KfServer        *self,
   g_strlcpy (msg->session_id, kf_server_session_get_id (session), sizeof msg->session_id);
   msg->cancel_reason = reason;
   kf_protocol_message_set_text (msg, text);
-  for (guint role = 0; role < 2; role++)
+  /* While shutting down every client has been told `ev shutdown`. */
+  for (guint role = 0; role < 2 && !self->shutting_down; role++)
     {
       KfServerClient *peer = kf_server_session_get_peer (session, role);
 
@@ -579,8 +580,9 @@ kf_server_shutdown_async (KfServer            *self,
 
       if (kf_server_client_get_id (client) != 0)
         kf_server_client_send (client, msg);
-      kf_server_client_close (client, TRUE);
     }
+  for (guint i = 0; i < clients->len; i++)
+    kf_server_client_close (g_ptr_array_index (clients, i), TRUE);
   if (g_hash_table_size (self->alive) == 0)
     {
       g_task_return_boolean (task, TRUE);

@@ -12,6 +12,8 @@
 #include "config.h"
 
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "kf-cipher.h"
 #include "kf-fingerprint.h"
@@ -48,10 +50,15 @@ connect_tcp (guint16   port,
              GError  **error)
 {
   g_autoptr(GSocketClient) client = g_socket_client_new ();
+  GSocketConnection *connection;
 
   g_socket_client_set_enable_proxy (client, FALSE);
   g_socket_client_set_timeout (client, KF_TEST_TIMEOUT_MS / 1000);
-  return g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, error);
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, error);
+  if (connection != NULL)
+    g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY,
+                         1, NULL);
+  return connection;
 }
 
 /*
