@@ -422,9 +422,12 @@ start_session (KfClient                *self,
   session->mode = msg->mode;
   session->cancellable = g_cancellable_new ();
   session->keys = kf_session_keys_new (msg->session_id, msg->mode);
-  memcpy (session->keys->key, msg->key, sizeof session->keys->key);
-  memcpy (session->keys->iv, msg->iv, sizeof session->keys->iv);
-  memcpy (session->keys->auth_key, msg->auth_key, sizeof session->keys->auth_key);
+  if (session->keys != NULL)
+    {
+      memcpy (session->keys->key, msg->key, sizeof session->keys->key);
+      memcpy (session->keys->iv, msg->iv, sizeof session->keys->iv);
+      memcpy (session->keys->auth_key, msg->auth_key, sizeof session->keys->auth_key);
+    }
   if (session->role == KF_CLIENT_ROLE_SENDER)
     session->conn_task = g_steal_pointer (&self->conn_task);
   self->session = session;
@@ -436,6 +439,14 @@ start_session (KfClient                *self,
   kf_client_notify_session (self);
   kf_client_emit_session_started (self);
 
+  if (session->keys == NULL)
+    {
+      kf_client_session_fail (self, KF_OUTCOME_FAILED, TRUE, "failed",
+                              g_error_new_literal (KF_CLIENT_ERROR, KF_CLIENT_ERROR_PROTOCOL,
+                                                   _("Out of secure memory for the session "
+                                                     "keys")));
+      return;
+    }
   if (self->cancel_requested)
     {
       self->cancel_requested = FALSE;

@@ -45,7 +45,8 @@ struct _OpenData
   char           *pinned;       /* what the pin was checked against */
   char           *passphrase;   /* secure memory, or NULL */
   char           *name;
-  GCancellable   *cancellable;  /* ours: cancelled by the caller's or the deadline */
+  GCancellable   *cancellable;  /* the connection's: cancelled by the caller's,
+                                 * the deadline, or closing the connection */
   GCancellable   *caller_cancellable;
   gulong          caller_handler;
   guint           deadline_id;
@@ -101,6 +102,17 @@ open_data_free (OpenData *data)
   g_free (data);
 }
 
+/* The open is over: neither the deadline nor the caller's cancellable may
+ * cancel the connection (whose cancellable the open used) from now on. */
+static void
+open_done (OpenData *data)
+{
+  g_clear_handle_id (&data->deadline_id, g_source_remove);
+  if (data->caller_handler != 0)
+    g_cancellable_disconnect (data->caller_cancellable, data->caller_handler);
+  data->caller_handler = 0;
+}
+
 /* Fails @task with @error, or with the deadline's error if that is why. */
 static void
 fail (GTask  *task,
@@ -109,6 +121,7 @@ fail (GTask  *task,
   OpenData *data = g_task_get_task_data (task);
   KfKmConnection *self = g_task_get_source_object (task);
 
+  open_done (data);
   if (data->timed_out)
     {
       g_clear_error (&error);
@@ -226,6 +239,7 @@ on_welcome (GTask             *task,
       return;
     }
 
+  open_done (data);
   kf_km_connection_take_stream (self, g_steal_pointer (&data->stream),
                                 g_steal_pointer (&data->reader));
   kf_km_connection_start (self, (guint) msg->id, msg->name);
@@ -529,7 +543,7 @@ kf_km_connection_open_async (KfKmConnection      *self,
   data->known_servers = g_object_ref (known_servers);
   data->passphrase = secure_strdup (passphrase);
   data->name = g_strdup (name);
-  data->cancellable = g_cancellable_new ();
+  data->cancellable = g_object_ref (kf_km_connection_get_cancellable (self));
 
   if (expected_fingerprint != NULL
       && (data->expected = kf_fingerprint_normalize (expected_fingerprint, &error)) == NULL)

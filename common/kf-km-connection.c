@@ -164,6 +164,13 @@ kf_km_connection_get_port (KfKmConnection *self)
   return self->port;
 }
 
+/* Cancelled when the connection is closed or disposed, even mid-open. */
+GCancellable *
+kf_km_connection_get_cancellable (KfKmConnection *self)
+{
+  return self->cancellable;
+}
+
 gboolean
 kf_km_connection_is_open (KfKmConnection *self)
 {

@@ -113,9 +113,12 @@ store_result (GObject      *source,
   *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
+static void end_client (KfClient *client);
+
 static KfServer *
-start_server (const char *state_dir,
-              guint16     port)
+start_server_with_passphrase (const char *state_dir,
+                              guint16     port,
+                              const char *passphrase)
 {
   KfServerConfig config;
   g_autoptr(GError) error = NULL;
@@ -124,13 +127,24 @@ start_server (const char *state_dir,
   kf_server_config_init (&config);
   g_free (config.state_dir);
   config.state_dir = g_strdup (state_dir);
-  server = kf_server_new (&config, NULL, &error);
+  config.kdf_memory_kib = 1024;
+  config.kdf_iterations = 1;
+  config.kdf_parallelism = 1;
+  config.auth_penalty_ms = 10;
+  server = kf_server_new (&config, passphrase, &error);
   g_assert_no_error (error);
   g_assert_true (kf_server_listen (server, "127.0.0.1", port, &error));
   g_assert_no_error (error);
   kf_server_config_clear (&config);
 
   return server;
+}
+
+static KfServer *
+start_server (const char *state_dir,
+              guint16     port)
+{
+  return start_server_with_passphrase (state_dir, port, NULL);
 }
 
 static void
@@ -308,6 +322,36 @@ test_changed_certificate (Fixture       *f,
                    kf_server_get_fingerprint (f->server));
 
   stop_server (other);
+}
+
+/* Admission: no passphrase, a wrong one, then the right one. */
+static void
+test_passphrase (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *state = g_build_filename (f->dir, "guarded", NULL);
+  KfServer *guarded = start_server_with_passphrase (state, 0, "correct horse");
+  guint16 port = kf_server_get_port (guarded);
+  g_autoptr(GError) error = NULL;
+
+  f->a = kf_client_new ("127.0.0.1", port, "Ana", f->known);
+  kf_client_set_expected_fingerprint (f->a, kf_server_get_fingerprint (guarded));
+  error = try_connect (f->a);
+  g_assert_error (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_AUTH_REQUIRED);
+  g_assert_cmpint (kf_client_get_state (f->a), ==, KF_CLIENT_STATE_DISCONNECTED);
+  g_clear_error (&error);
+
+  kf_client_set_passphrase (f->a, "wrong horse");
+  error = try_connect (f->a);
+  g_assert_error (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_AUTH_FAILED);
+  g_clear_error (&error);
+
+  kf_client_set_passphrase (f->a, "correct horse");
+  error = try_connect (f->a);
+  g_assert_no_error (error);
+  g_assert_cmpint (kf_client_get_state (f->a), ==, KF_CLIENT_STATE_IDLE);
+  end_client (f->a);
+  stop_server (guarded);
 }
 
 static GPtrArray *
@@ -934,6 +978,7 @@ main (int    argc,
   ADD ("/client/connect/expected-fingerprint", NULL, test_expected_fingerprint);
   ADD ("/client/connect/first-contact-needs-consent", NULL, test_first_contact);
   ADD ("/client/connect/changed-certificate-refused", NULL, test_changed_certificate);
+  ADD ("/client/connect/passphrase", NULL, test_passphrase);
   ADD ("/client/wait-list-watch", NULL, test_wait_list_watch);
   ADD ("/client/conn-errors", NULL, test_conn_errors);
   ADD ("/client/transfer/cbc", GINT_TO_POINTER (KF_CIPHER_MODE_CBC), test_transfer);
