@@ -32,10 +32,13 @@ typedef struct
   gsize     len;
   guint64   plain;   /* plaintext bytes it stands for */
   gboolean  last;
+  gint      users;   /* stages still using it when fanned out */
 } KfChunk;
 
 KfChunk    *kf_chunk_new             (gsize                   size);
 void        kf_chunk_free            (KfChunk                *chunk);
+void        kf_chunk_release         (KfChunk                *chunk,
+                                      GAsyncQueue            *free_queue);
 
 /* The first error of a job with several threads, and the cancellable that
  * tells every thread to stop. */
@@ -53,6 +56,18 @@ void        kf_job_fail              (KfJobState             *state,
 GError     *kf_job_steal_error       (KfJobState             *state);
 gpointer    kf_job_pop               (KfJobState             *state,
                                       GAsyncQueue            *queue);
+
+/* A thread that hashes fanned-out chunks in order (SHA-256 runs beside
+ * the cipher, not in series with it). */
+typedef struct
+{
+  KfJobState   *state;
+  GAsyncQueue  *queue;
+  GAsyncQueue  *free_queue;
+  gcry_md_hd_t  md;
+} KfHashStage;
+
+gpointer    kf_hash_stage_main       (gpointer                data);
 
 void        kf_transfer_tell_cancel  (KfPeerLink             *link,
                                       const GError           *why);

@@ -3,10 +3,10 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The receiver reads the offer, lets its caller decide, then accepts into
- * a temporary file beside the destination.  Two threads: the network
+ * a temporary file beside the destination.  Three threads: the network
  * thread (the GTask's) reads records, which kf_record_open() authenticates
- * before anything is decrypted, and decrypts them; the disk thread hashes
- * and writes the plaintext.  Only after the final record verified, the
+ * before anything is decrypted, and decrypts them; each plaintext buffer
+ * then goes at once to the hash thread (SHA-256) and the disk thread.  Only after the final record verified, the
  * sizes match and the CBC padding checked out is the temporary file
  * renamed to the destination; on any failure it is deleted.
  */
@@ -35,8 +35,9 @@ typedef struct
   char             *temp_path;
   GOutputStream    *out;
   KfCipher         *cipher;
-  gcry_md_hd_t      sha;
   KfJobState        state;
+  KfHashStage       hash;
+  GPtrArray        *buffers;
   GAsyncQueue      *free_bufs;
   GAsyncQueue      *full_bufs;
   guint64           written;
@@ -53,8 +54,10 @@ receive_job_free (ReceiveJob *job)
   g_clear_pointer (&job->cipher, kf_cipher_free);
   g_clear_pointer (&job->path, g_free);
   g_clear_pointer (&job->temp_path, g_free);
-  if (job->sha != NULL)
-    gcry_md_close (job->sha);
+  if (job->hash.md != NULL)
+    gcry_md_close (job->hash.md);
+  g_clear_pointer (&job->hash.queue, g_async_queue_unref);
+  g_clear_pointer (&job->buffers, g_ptr_array_unref);
   g_clear_pointer (&job->free_bufs, g_async_queue_unref);
   g_clear_pointer (&job->full_bufs, g_async_queue_unref);
   kf_job_state_clear (&job->state);
@@ -149,12 +152,12 @@ prepare (ReceiveJob    *job,
                                keys->iv, sizeof keys->iv, error);
   if (job->cipher == NULL)
     return FALSE;
-  if (gcry_md_open (&job->sha, GCRY_MD_SHA256, 0) != 0)
+  if (gcry_md_open (&job->hash.md, GCRY_MD_SHA256, 0) != 0)
     g_error ("libgcrypt cannot open SHA-256");
   return TRUE;
 }
 
-/* Disk thread: hashes and writes the plaintext, reports progress. */
+/* Disk thread: writes the plaintext, reports progress. */
 static gpointer
 disk_main (gpointer data)
 {
@@ -168,18 +171,16 @@ disk_main (gpointer data)
 
       if (buf == NULL)
         return NULL;
-      gcry_md_write (job->sha, buf->data, buf->len);
       if (!g_output_stream_write_all (job->out, buf->data, buf->len, NULL,
                                       job->state.stop, &error))
         {
-          g_async_queue_push (job->free_bufs, buf);
           if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
             kf_job_fail (&job->state, write_error (job->temp_path, error));
           return NULL;
         }
       job->written += buf->len;
       last = buf->last;
-      g_async_queue_push (job->free_bufs, buf);
+      kf_chunk_release (buf, job->free_bufs);
       kf_progress_update (job->progress, job->written, last);
     }
   while (!last);
@@ -281,6 +282,8 @@ receive_records (ReceiveJob    *job,
           g_async_queue_push (job->free_bufs, buf);
           return FALSE;
         }
+      buf->users = 2;
+      g_async_queue_push (job->hash.queue, buf);
       g_async_queue_push (job->full_bufs, buf);
     }
 
@@ -337,20 +340,33 @@ receive_file (ReceiveJob    *job,
               GError       **error)
 {
   GError *local_error = NULL;
+  GThread *hash;
   GThread *disk;
   gboolean ok;
 
   if (!kf_peer_link_send_copy (job->link, KF_RECORD_ACCEPT, 0, NULL, 0, cancellable, error))
     return FALSE;
 
-  job->free_bufs = g_async_queue_new_full ((GDestroyNotify) kf_chunk_free);
-  job->full_bufs = g_async_queue_new_full ((GDestroyNotify) kf_chunk_free);
+  /* The queues only borrow the buffers, so an abort leaks nothing. */
+  job->buffers = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_chunk_free);
+  job->free_bufs = g_async_queue_new ();
+  job->full_bufs = g_async_queue_new ();
+  job->hash.queue = g_async_queue_new ();
+  job->hash.free_queue = job->free_bufs;
+  job->hash.state = &job->state;
   for (guint i = 0; i < KF_TRANSFER_QUEUE_DEPTH; i++)
-    g_async_queue_push (job->free_bufs, kf_chunk_new (PLAIN_BUF_SIZE));
+    {
+      KfChunk *buf = kf_chunk_new (PLAIN_BUF_SIZE);
 
+      g_ptr_array_add (job->buffers, buf);
+      g_async_queue_push (job->free_bufs, buf);
+    }
+
+  hash = g_thread_new ("kf-receive-hash", kf_hash_stage_main, &job->hash);
   disk = g_thread_new ("kf-receive-disk", disk_main, job);
   if (!receive_records (job, cancellable, &local_error) && local_error != NULL)
     kf_job_fail (&job->state, local_error);
+  g_thread_join (hash);
   g_thread_join (disk);
   *error = kf_job_steal_error (&job->state);
   ok = *error == NULL;
@@ -396,7 +412,7 @@ receive_thread (GTask        *task,
   result = g_new0 (KfTransferResult, 1);
   result->blocks = kf_cipher_get_blocks (job->cipher);
   result->plain_bytes = job->written;
-  kf_transfer_digest_hex (job->sha, result->digest);
+  kf_transfer_digest_hex (job->hash.md, result->digest);
   result->path = g_steal_pointer (&job->path);
   g_task_return_pointer (task, result, (GDestroyNotify) kf_transfer_result_free);
 }

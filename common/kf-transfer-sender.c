@@ -6,13 +6,15 @@
  * the file as one AES-256 chain cut into data records.  Four threads keep
  * the serial encryption busy and everything else out of its way:
  *
- *   reader   file → SHA-256 → plain chunks ─┐
- *   crypto   plain chunks → KfCipher → ciphertext records ─┐
- *   writer   (the GTask thread) MAC + socket write ←───────┘
+ *   reader   file → plain chunks, each to both:
+ *   hash       SHA-256 of the plaintext
+ *   crypto     plain chunks → KfCipher → ciphertext records
+ *   writer   (the GTask thread) Poly1305-AES + socket write
  *   control  reads the receiver's one record: DONE, or CANCEL mid-way
  *
- * Buffers circulate through bounded queues (KF_TRANSFER_QUEUE_DEPTH each
- * way), so memory stays constant whatever the file size.
+ * A fixed set of buffers (KF_TRANSFER_QUEUE_DEPTH per stage, owned by the
+ * job) circulates through the queues, so memory stays constant whatever
+ * the file size.
  */
 
 #include "config.h"
@@ -33,9 +35,10 @@ typedef struct
   GInputStream     *in;
   char             *name;
   guint64           size;
-  gcry_md_hd_t      sha;
   KfCipher         *cipher;
   KfJobState        state;
+  KfHashStage       hash;
+  GPtrArray        *buffers;
   GAsyncQueue      *free_plain;
   GAsyncQueue      *full_plain;
   GAsyncQueue      *free_records;
@@ -52,8 +55,10 @@ send_job_free (SendJob *job)
   g_clear_pointer (&job->progress, kf_progress_free);
   g_clear_pointer (&job->cipher, kf_cipher_free);
   g_clear_pointer (&job->name, g_free);
-  if (job->sha != NULL)
-    gcry_md_close (job->sha);
+  if (job->hash.md != NULL)
+    gcry_md_close (job->hash.md);
+  g_clear_pointer (&job->hash.queue, g_async_queue_unref);
+  g_clear_pointer (&job->buffers, g_ptr_array_unref);
   g_clear_pointer (&job->free_plain, g_async_queue_unref);
   g_clear_pointer (&job->full_plain, g_async_queue_unref);
   g_clear_pointer (&job->free_records, g_async_queue_unref);
@@ -110,7 +115,7 @@ open_source (SendJob       *job,
                                keys->iv, sizeof keys->iv, error);
   if (job->cipher == NULL)
     return FALSE;
-  if (gcry_md_open (&job->sha, GCRY_MD_SHA256, 0) != 0)
+  if (gcry_md_open (&job->hash.md, GCRY_MD_SHA256, 0) != 0)
     g_error ("libgcrypt cannot open SHA-256");
   return TRUE;
 }
@@ -176,7 +181,8 @@ await_answer (SendJob       *job,
     }
 }
 
-/* Reader thread: exactly the announced size, in chunks, into the digest. */
+/* Reader thread: exactly the announced size, in chunks, to the hash and
+ * crypto stages at once. */
 static gpointer
 reader_main (gpointer data)
 {
@@ -208,11 +214,12 @@ reader_main (gpointer data)
                                             _("The file became shorter while it was being sent. Send it again once nothing changes it.")));
           return NULL;
         }
-      gcry_md_write (job->sha, chunk->data, got);
       remaining -= got;
       chunk->len = got;
       chunk->plain = got;
       chunk->last = last = remaining == 0;
+      chunk->users = 2;
+      g_async_queue_push (job->hash.queue, chunk);
       g_async_queue_push (job->full_plain, chunk);
     }
   while (!last);
@@ -249,9 +256,9 @@ static gpointer
 crypto_main (gpointer data)
 {
   SendJob *job = data;
-  gboolean last;
+  gboolean last = FALSE;
 
-  do
+  while (!last)
     {
       KfChunk *chunk = kf_job_pop (&job->state, job->full_plain);
       KfChunk *record = chunk != NULL ? kf_job_pop (&job->state, job->free_records) : NULL;
@@ -265,10 +272,9 @@ crypto_main (gpointer data)
           return NULL;
         }
       last = chunk->last;
-      g_async_queue_push (job->free_plain, chunk);
+      kf_chunk_release (chunk, job->free_plain);
       g_async_queue_push (job->full_records, record);
     }
-  while (!last);
 
   return NULL;
 }
@@ -298,17 +304,28 @@ control_main (gpointer data)
   return NULL;
 }
 
+/* Creates the job's buffers and the queues they circulate through; the
+ * queues only borrow them, so an abort leaks nothing. */
 static void
 fill_queues (SendJob *job)
 {
-  job->free_plain = g_async_queue_new_full ((GDestroyNotify) kf_chunk_free);
-  job->full_plain = g_async_queue_new_full ((GDestroyNotify) kf_chunk_free);
-  job->free_records = g_async_queue_new_full ((GDestroyNotify) kf_chunk_free);
-  job->full_records = g_async_queue_new_full ((GDestroyNotify) kf_chunk_free);
+  job->buffers = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_chunk_free);
+  job->free_plain = g_async_queue_new ();
+  job->full_plain = g_async_queue_new ();
+  job->free_records = g_async_queue_new ();
+  job->full_records = g_async_queue_new ();
+  job->hash.queue = g_async_queue_new ();
+  job->hash.free_queue = job->free_plain;
+  job->hash.state = &job->state;
   for (guint i = 0; i < KF_TRANSFER_QUEUE_DEPTH; i++)
     {
-      g_async_queue_push (job->free_plain, kf_chunk_new (KF_TRANSFER_CHUNK_SIZE));
-      g_async_queue_push (job->free_records, kf_chunk_new (RECORD_BUF_SIZE));
+      KfChunk *plain = kf_chunk_new (KF_TRANSFER_CHUNK_SIZE);
+      KfChunk *record = kf_chunk_new (RECORD_BUF_SIZE);
+
+      g_ptr_array_add (job->buffers, plain);
+      g_ptr_array_add (job->buffers, record);
+      g_async_queue_push (job->free_plain, plain);
+      g_async_queue_push (job->free_records, record);
     }
 }
 
@@ -332,7 +349,6 @@ write_records (SendJob      *job,
       if (!kf_peer_link_send (job->link, KF_RECORD_DATA, last ? KF_RECORD_FLAG_FINAL : 0,
                               record->data, record->len, cancellable, &error))
         {
-          g_async_queue_push (job->free_records, record);
           kf_job_fail (&job->state, error);
           return FALSE;
         }
@@ -352,14 +368,19 @@ stream_file (SendJob       *job,
 {
   GThread *control = g_thread_new ("kf-send-control", control_main, job);
   GThread *reader;
+  GThread *hash;
   GThread *crypto;
   gboolean sent;
 
   fill_queues (job);
   reader = g_thread_new ("kf-send-read", reader_main, job);
+  hash = g_thread_new ("kf-send-hash", kf_hash_stage_main, &job->hash);
   crypto = g_thread_new ("kf-send-crypt", crypto_main, job);
   sent = write_records (job, cancellable);
+  if (!sent)
+    g_cancellable_cancel (job->state.stop);
   g_thread_join (reader);
+  g_thread_join (hash);
   g_thread_join (crypto);
 
   if (!sent)
@@ -402,7 +423,7 @@ send_thread (GTask        *task,
   result = g_new0 (KfTransferResult, 1);
   result->blocks = kf_cipher_get_blocks (job->cipher);
   result->plain_bytes = job->size;
-  kf_transfer_digest_hex (job->sha, result->digest);
+  kf_transfer_digest_hex (job->hash.md, result->digest);
   result->path = g_file_get_parse_name (job->file);
   g_task_return_pointer (task, result, (GDestroyNotify) kf_transfer_result_free);
 }

@@ -374,6 +374,46 @@ kf_chunk_free (KfChunk *chunk)
   g_free (chunk);
 }
 
+/*
+ * kf_chunk_release:
+ *
+ * One stage is done with @chunk; the last one returns it to @free_queue.
+ */
+void
+kf_chunk_release (KfChunk     *chunk,
+                  GAsyncQueue *free_queue)
+{
+  if (g_atomic_int_dec_and_test (&chunk->users))
+    g_async_queue_push (free_queue, chunk);
+}
+
+/*
+ * kf_hash_stage_main:
+ *
+ * Thread body: feeds every chunk of the stage's queue to its digest, in
+ * order, until the last one or until the job stops.
+ */
+gpointer
+kf_hash_stage_main (gpointer data)
+{
+  KfHashStage *stage = data;
+  gboolean last;
+
+  do
+    {
+      KfChunk *chunk = kf_job_pop (stage->state, stage->queue);
+
+      if (chunk == NULL)
+        return NULL;
+      gcry_md_write (stage->md, chunk->data, chunk->len);
+      last = chunk->last;
+      kf_chunk_release (chunk, stage->free_queue);
+    }
+  while (!last);
+
+  return NULL;
+}
+
 void
 kf_job_state_init (KfJobState *state)
 {
