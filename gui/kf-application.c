@@ -288,8 +288,9 @@ kf_application_get_known_servers (KfApplication *self)
 /*
  * kf_application_set_overrides:
  *
- * Uses @host:@port, @name and a pre-trusted @fingerprint (each may be
- * NULL) instead of the saved settings, for this run only.
+ * Uses @host:@port, @name and a pre-trusted @fingerprint instead of the
+ * saved settings, for this run only; NULL for one of them means "as
+ * saved" (and no pre-trusted fingerprint).
  */
 void
 kf_application_set_overrides (KfApplication *self,
@@ -300,22 +301,13 @@ kf_application_set_overrides (KfApplication *self,
 {
   g_return_if_fail (KF_IS_APPLICATION (self));
 
-  if (host != NULL)
-    {
-      g_free (self->override_host);
-      self->override_host = g_strdup (host);
-      self->override_port = port;
-    }
-  if (name != NULL)
-    {
-      g_free (self->override_name);
-      self->override_name = g_strdup (name);
-    }
-  if (fingerprint != NULL)
-    {
-      g_free (self->override_fingerprint);
-      self->override_fingerprint = g_strdup (fingerprint);
-    }
+  g_free (self->override_host);
+  self->override_host = g_strdup (host);
+  self->override_port = host != NULL ? port : 0;
+  g_free (self->override_name);
+  self->override_name = g_strdup (name);
+  g_free (self->override_fingerprint);
+  self->override_fingerprint = g_strdup (fingerprint);
 }
 
 /*

@@ -21,6 +21,8 @@ struct _KfMainPage
   GtkCheckButton *cfb_check;
   AdwActionRow   *file_row;
 
+  GListModel     *peers;
+  guint           wanted_peer_id;
   GFile          *file;
   GCancellable   *info_cancellable;
 };
@@ -73,11 +75,28 @@ create_peer_row (gpointer item,
   return row;
 }
 
+/* Remembers the peer the user chose, so that a refreshed list keeps it. */
 static void
 on_selected_rows_changed (GtkListBox *list,
                           KfMainPage *self)
 {
+  GtkListBoxRow *row = gtk_list_box_get_selected_row (list);
+
+  if (KF_IS_PEER_ROW (row))
+    self->wanted_peer_id = kf_peer_row_get_peer_id (KF_PEER_ROW (row));
   emit_changed (self);
+}
+
+/* The list changed under us: select the chosen peer again if still there. */
+static void
+on_peers_changed (GListModel *peers,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  KfMainPage *self)
+{
+  if (self->wanted_peer_id != 0 && gtk_list_box_get_selected_row (self->peer_list) == NULL)
+    kf_main_page_select_peer (self, self->wanted_peer_id);
 }
 
 static void
@@ -120,6 +139,9 @@ kf_main_page_dispose (GObject *object)
   g_cancellable_cancel (self->info_cancellable);
   g_clear_object (&self->info_cancellable);
   g_clear_object (&self->file);
+  if (self->peers != NULL)
+    g_signal_handlers_disconnect_by_data (self->peers, self);
+  g_clear_object (&self->peers);
 
   G_OBJECT_CLASS (kf_main_page_parent_class)->dispose (object);
 }
@@ -204,8 +226,14 @@ kf_main_page_set_peers (KfMainPage *self,
 {
   g_return_if_fail (KF_IS_MAIN_PAGE (self));
 
+  if (self->peers != NULL)
+    g_signal_handlers_disconnect_by_data (self->peers, self);
+  g_set_object (&self->peers, peers);
   gtk_list_box_bind_model (self->peer_list, peers, peers != NULL ? create_peer_row : NULL,
                            self, NULL);
+  if (peers != NULL)
+    g_signal_connect_object (peers, "items-changed", G_CALLBACK (on_peers_changed), self,
+                             G_CONNECT_AFTER);
   emit_changed (self);
 }
 
@@ -321,6 +349,7 @@ kf_main_page_reset_send (KfMainPage *self)
 {
   g_return_if_fail (KF_IS_MAIN_PAGE (self));
 
+  self->wanted_peer_id = 0;
   gtk_list_box_unselect_all (self->peer_list);
   kf_main_page_set_file (self, NULL);
 }

@@ -65,6 +65,16 @@ kf_transfer_page_begin (KfTransferPage *self,
   gtk_label_set_text (self->rate_label, "");
 }
 
+/* Says which step of the session is under way, below the title. */
+void
+kf_transfer_page_set_step (KfTransferPage *self,
+                           const char     *step)
+{
+  g_return_if_fail (KF_IS_TRANSFER_PAGE (self));
+
+  adw_status_page_set_description (self->status_page, step);
+}
+
 /* Shows @done of @total bytes moved at @bytes_per_second. */
 void
 kf_transfer_page_set_progress (KfTransferPage *self,

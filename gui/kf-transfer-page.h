@@ -11,6 +11,8 @@ void kf_transfer_page_begin        (KfTransferPage *self,
                                     gboolean        sending,
                                     const char     *title,
                                     const char     *description);
+void kf_transfer_page_set_step     (KfTransferPage *self,
+                                    const char     *step);
 void kf_transfer_page_set_progress (KfTransferPage *self,
                                     guint64         done,
                                     guint64         total,

@@ -175,6 +175,13 @@ show_page (KfWindow   *self,
   gtk_stack_set_visible_child_name (self->page_stack, name);
 }
 
+static gboolean
+page_is (KfWindow   *self,
+         const char *name)
+{
+  return g_strcmp0 (gtk_stack_get_visible_child_name (self->page_stack), name) == 0;
+}
+
 /* Back to the connect page, filled with what the client was using. */
 static void
 show_connect_page (KfWindow *self)
@@ -350,9 +357,18 @@ on_passphrase_found (GObject      *source,
 static void
 on_state_changed (KfWindow *self)
 {
+  if (is_connected (self))
+    g_clear_pointer (&self->failure, g_free);
   update_status (self);
 }
 
+/*
+ * on_session_started:
+ *
+ * Step 7 on either side: the transfer page follows the session.  The
+ * sender's page already names the file; the receiver learns it with the
+ * offer.
+ */
 static void
 on_session_started (KfClient     *client,
                     KfClientRole  role,
@@ -362,13 +378,19 @@ on_session_started (KfClient     *client,
                     KfWindow     *self)
 {
   g_autofree char *title = NULL;
-  gboolean sending = role == KF_CLIENT_ROLE_SENDER;
 
   self->in_session = TRUE;
-  title = g_strdup_printf (sending ? _("Sending to %s (#%u)") : _("Receiving from %s (#%u)"),
-                           peer_name, peer_id);
-  kf_transfer_page_begin (self->transfer_page, sending, title,
-                          _("Confirming the key with the key manager…"));
+  if (role == KF_CLIENT_ROLE_SENDER && page_is (self, "transfer"))
+    kf_transfer_page_set_step (self->transfer_page,
+                               _("Confirming the key with the key manager…"));
+  else
+    {
+      title = g_strdup_printf (role == KF_CLIENT_ROLE_SENDER ? _("Sending to %s (#%u)")
+                                                             : _("Receiving from %s (#%u)"),
+                               peer_name, peer_id);
+      kf_transfer_page_begin (self->transfer_page, role == KF_CLIENT_ROLE_SENDER, title,
+                              _("Confirming the key with the key manager…"));
+    }
   show_page (self, "transfer");
   update_actions (self);
 }
@@ -397,7 +419,9 @@ on_save_response (GtkNativeDialog *dialog,
     {
       show_toast (self, error->message);
       kf_client_decline_offer (self->client);
+      return;
     }
+  kf_transfer_page_set_step (self->transfer_page, _("Receiving the encrypted file…"));
 }
 
 /* Accept: ask where to save, in the download folder under the offered name. */
@@ -428,7 +452,16 @@ on_offer_response (AdwMessageDialog *dialog,
   if (self->client == NULL)
     return;
   if (g_strcmp0 (response, "accept") == 0)
-    ask_destination (self, offer);
+    {
+      g_autofree char *title = g_strdup_printf (_("Receiving “%s” from %s (#%u)"),
+                                                kf_offer_get_file_name (offer),
+                                                kf_offer_get_sender_name (offer),
+                                                kf_offer_get_sender_id (offer));
+
+      kf_transfer_page_begin (self->transfer_page, FALSE, title,
+                              _("Choose where to save the file"));
+      ask_destination (self, offer);
+    }
   else
     kf_client_decline_offer (self->client);
 }
@@ -486,6 +519,13 @@ on_finished (KfClient  *client,
                kf_outcome_get_message (outcome) != NULL ? kf_outcome_get_message (outcome) : "");
 }
 
+/*
+ * on_disconnected:
+ *
+ * The key manager went away.  While the client reconnects by itself the
+ * page stays and the header says so; a final failure goes back to the
+ * connect page with the reason.
+ */
 static void
 on_disconnected (KfClient     *client,
                  const GError *error,
@@ -493,8 +533,15 @@ on_disconnected (KfClient     *client,
 {
   set_failure (self, error != NULL ? error->message : _("the key manager went away"));
   close_offer (self);
-  self->in_session = FALSE;
   show_toast (self, self->failure);
+
+  if (kf_client_get_state (client) == KF_CLIENT_STATE_RECONNECTING)
+    {
+      update_status (self);
+      return;
+    }
+
+  self->in_session = FALSE;
   show_connect_page (self);
 }
 

@@ -27,6 +27,9 @@
 #include "kf-line-reader.h"
 #include "kf-server-client.h"
 
+/* Lines queued for a client go out in one writev of up to this many. */
+#define WRITE_BATCH 64
+
 struct _KfServerClient
 {
   GObject            parent_instance;
@@ -51,6 +54,8 @@ struct _KfServerClient
   GQueue             queue;          /* GBytes */
   gsize              queued_bytes;
   gboolean           writing;
+  GOutputVector      vectors[WRITE_BATCH];  /* what the pending write sends */
+  guint              n_writing;             /* lines in the pending write */
   gsize              write_queue_max;
 
   GSource           *deadline;
@@ -296,7 +301,8 @@ static void
 restart_idle_timer (KfServerClient *self)
 {
   clear_source (&self->idle);
-  if (self->idle_timeout_ms > 0 && self->phase >= KF_CLIENT_IDLE && !self->closing)
+  if (self->idle_timeout_ms > 0 && !self->closing
+      && (self->phase == KF_CLIENT_IDLE || self->phase == KF_CLIENT_WAITING))
     self->idle = add_timeout (self->idle_timeout_ms, idle_cb, self);
 }
 
@@ -481,11 +487,16 @@ write_cb (GObject      *source,
 {
   g_autoptr(KfServerClient) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = g_queue_pop_head (&self->queue);
 
+  for (guint i = 0; i < self->n_writing; i++)
+    {
+      g_autoptr(GBytes) bytes = g_queue_pop_head (&self->queue);
+
+      self->queued_bytes -= g_bytes_get_size (bytes);
+    }
+  self->n_writing = 0;
   self->writing = FALSE;
-  self->queued_bytes -= g_bytes_get_size (bytes);
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
+  if (!g_output_stream_writev_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
     {
       g_debug ("Writing to %s failed: %s", self->address, error->message);
       g_queue_clear_full (&self->queue, (GDestroyNotify) g_bytes_unref);
@@ -499,26 +510,34 @@ write_cb (GObject      *source,
   write_next (self);
 }
 
+/* Sends up to WRITE_BATCH queued lines in one write; when the queue is
+ * empty and the client is closing, closes it. */
 static void
 write_next (KfServerClient *self)
 {
-  GBytes *bytes;
   GOutputStream *out;
 
   if (self->writing)
     return;
-  bytes = g_queue_peek_head (&self->queue);
-  if (bytes == NULL)
+  if (g_queue_is_empty (&self->queue))
     {
       if (self->close_when_flushed)
         shut (self);
       return;
     }
+  self->n_writing = 0;
+  for (GList *l = self->queue.head; l != NULL && self->n_writing < WRITE_BATCH; l = l->next)
+    {
+      gsize size;
+
+      self->vectors[self->n_writing].buffer = g_bytes_get_data (l->data, &size);
+      self->vectors[self->n_writing].size = size;
+      self->n_writing++;
+    }
   self->writing = TRUE;
   out = g_io_stream_get_output_stream (self->stream);
-  g_output_stream_write_all_async (out, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
-                                   G_PRIORITY_DEFAULT, self->cancellable, write_cb,
-                                   g_object_ref (self));
+  g_output_stream_writev_all_async (out, self->vectors, self->n_writing, G_PRIORITY_DEFAULT,
+                                    self->cancellable, write_cb, g_object_ref (self));
 }
 
 /*

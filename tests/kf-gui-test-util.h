@@ -17,6 +17,7 @@ GtkWidget *kf_gui_test_find_child    (GtkWidget       *root,
                                       guint            index);
 gboolean   kf_gui_test_drop_file     (GtkWidget       *widget,
                                       GFile           *file);
+void       kf_gui_test_own_notifications (GPtrArray *summaries);
 void       kf_gui_test_screenshot    (GtkWidget       *widget,
                                       const char      *name);
 

@@ -857,6 +857,90 @@ test_connection_limits (Fixture       *f,
   kf_test_km_client_command (a, "ping", KF_MSG_PING);
 }
 
+static void
+test_idle_timeout (Fixture       *f,
+                   gconstpointer  data)
+{
+  KfServerConfig config;
+  Pair p = { 0 };
+  g_autoptr(KfTestKmClient) silent = NULL;
+  g_autoptr(KfTestKmClient) pinger = NULL;
+
+  kf_test_server_config_init (&config);
+  g_free (config.state_dir);
+  config.idle_timeout_ms = 400;
+  fixture_start (f, &config, NULL);
+
+  silent = join (f, "silent");
+  pinger = join (f, "pinger");
+  kf_test_km_client_command (pinger, "wait", KF_MSG_WAIT);
+  for (guint i = 0; i < 5; i++)
+    {
+      g_usleep (150 * 1000);
+      kf_test_km_client_command (pinger, "ping", KF_MSG_PING);
+    }
+  kf_test_km_client_expect_err (silent, KF_PROTOCOL_ERROR_TIMEOUT);
+  kf_test_km_client_expect_eof (silent);
+
+  /* Nobody times out in the middle of a transfer. */
+  pair_to_stage (f, &p, 3, FALSE);
+  kf_test_km_client_expect_silence (p.sender, 700);
+  pair_report (&p, "report 4 -", "report 4 -", KF_VERDICT_OK, 4, 4);
+  pair_clear (&p);
+}
+
+/* A client that sends requests but never reads the replies must not make
+ * the server queue without bound: it is dropped, others carry on. */
+static void
+test_slow_reader_dropped (Fixture       *f,
+                          gconstpointer  data)
+{
+  KfServerConfig config;
+  g_autoptr(KfTestKmClient) greedy = NULL;
+  g_autoptr(GPtrArray) waiting = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_test_km_client_free);
+  g_autoptr(GString) requests = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  GString *long_name = g_string_new (NULL);
+  guint replies = 0;
+  char *line;
+
+  kf_test_server_config_init (&config);
+  g_free (config.state_dir);
+  config.write_queue_max = 64 * 1024;
+  fixture_start (f, &config, NULL);
+
+  /* 20 waiting clients with long names make every `send` reply ~15 KB. */
+  for (guint i = 0; i < 64; i++)
+    g_string_append (long_name, "ж");
+  name = g_string_free (long_name, FALSE);
+  for (guint i = 0; i < 20; i++)
+    {
+      KfTestKmClient *w = join (f, name);
+
+      kf_test_km_client_command (w, "wait", KF_MSG_WAIT);
+      g_ptr_array_add (waiting, w);
+    }
+
+  greedy = join (f, "greedy");
+  for (guint i = 0; i < 2000; i++)
+    g_string_append (requests, "send\n");
+  kf_test_km_client_send_raw (greedy, requests->str, requests->len, &error);
+  g_assert_no_error (error);
+  g_usleep (500 * 1000);
+
+  while ((line = kf_test_km_client_read_line (greedy, KF_TEST_TIMEOUT_MS, &error)) != NULL)
+    {
+      replies += g_str_has_prefix (line, "ok send ");
+      g_free (line);
+    }
+  g_assert_false (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT));
+  g_test_message ("the greedy client got %u of 2000 replies before it was dropped", replies);
+  g_assert_cmpuint (replies, <, 2000);
+
+  normal_pairing (f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -890,6 +974,9 @@ main (int   argc,
   g_test_add ("/server/watch/live-waiting-list", Fixture, NULL, setup, test_watch, teardown);
   g_test_add ("/server/shutdown/tells-clients", Fixture, NULL, setup,
               test_shutdown_tells_clients, teardown);
+  g_test_add ("/server/limits/idle-timeout", Fixture, NULL, NULL, test_idle_timeout, teardown);
+  g_test_add ("/server/limits/slow-reader-dropped", Fixture, NULL, NULL,
+              test_slow_reader_dropped, teardown);
 
   return g_test_run ();
 }
