@@ -19,7 +19,11 @@
 
 #include "kf-client-private.h"
 
-#define BACKOFF_MAX_SECONDS 30
+#define BACKOFF_MAX_SECONDS   30
+/* The key manager drops clients that say nothing for its idle timeout
+ * (15 minutes by default); a ping now and then keeps a waiting client
+ * listed, with the same id. */
+#define KEEPALIVE_SECONDS     60
 
 static void schedule_reconnect (KfClient *self);
 
@@ -47,6 +51,7 @@ kf_client_drop_connection (KfClient *self)
   if (self->km == NULL)
     return;
 
+  g_clear_handle_id (&self->keepalive_id, g_source_remove);
   g_signal_handlers_disconnect_by_data (self->km, self);
   kf_km_connection_close (self->km);
   g_clear_object (&self->km);
@@ -95,6 +100,32 @@ on_km_closed (KfKmConnection *km,
   schedule_reconnect (self);
 }
 
+static void
+on_ping_reply (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(KfProtocolMessage) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, NULL, &error);
+  if (reply == NULL && !g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_DISCONNECTED))
+    g_debug ("ping: %s", error->message);
+}
+
+static gboolean
+on_keepalive (gpointer user_data)
+{
+  KfClient *self = user_data;
+  g_autoptr(KfProtocolMessage) ping = kf_protocol_message_new (KF_MSG_PING);
+
+  if (self->km != NULL && kf_km_connection_is_open (self->km)
+      && (self->state == KF_CLIENT_STATE_IDLE || self->state == KF_CLIENT_STATE_WAITING))
+    kf_km_connection_request_async (self->km, ping, NULL, on_ping_reply, NULL);
+
+  return G_SOURCE_CONTINUE;
+}
+
 /* Starts opening a fresh connection; @callback gets the KfKmConnection. */
 static void
 open_connection (KfClient            *self,
@@ -141,6 +172,7 @@ finish_open (KfClient        *self,
 
   kf_client_set_fingerprint (self, kf_km_connection_get_fingerprint (km));
   kf_client_set_client_id (self, kf_km_connection_get_client_id (km));
+  self->keepalive_id = g_timeout_add_seconds (KEEPALIVE_SECONDS, on_keepalive, self);
   self->backoff = 0;
   kf_client_set_last_error (self, NULL);
   kf_client_set_state (self, KF_CLIENT_STATE_IDLE);

@@ -69,6 +69,7 @@ struct _KfClient
   gboolean          watching;        /* what the user wants */
   gboolean          watch_active;    /* what the key manager does */
 
+  guint             keepalive_id;
   guint             reconnect_id;
   guint             backoff;
   gboolean          resume_waiting;

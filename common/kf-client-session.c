@@ -172,7 +172,11 @@ finish (KfClient  *self,
   kf_client_emit_finished (self, outcome);
 
   if (conn_task != NULL)
-    g_task_return_error (conn_task, g_error_copy (error));
+    g_task_return_error (conn_task, error != NULL
+                                    ? g_error_copy (error)
+                                    : g_error_new_literal (KF_CLIENT_ERROR,
+                                                           KF_CLIENT_ERROR_PROTOCOL,
+                                                           kf_outcome_get_message (outcome)));
   if (send_task != NULL && error != NULL)
     g_task_return_error (send_task, g_error_copy (error));
   else if (send_task != NULL)
@@ -303,8 +307,12 @@ kf_client_session_lost (KfClient     *self,
 {
   if (self->session == NULL)
     return;
+  if (self->session->ending)
+    {
+      finish_recorded (self);
+      return;
+    }
 
-  self->session->ending = FALSE;
   kf_client_session_fail (self, KF_OUTCOME_FAILED, FALSE, NULL,
                           g_error_new (KF_CLIENT_ERROR, KF_CLIENT_ERROR_DISCONNECTED,
                                        _("The transfer failed: %s"), error->message));

@@ -494,7 +494,9 @@ on_finished (KfClient  *client,
              Events    *events)
 {
   g_assert_null (events->outcome);
-  g_assert_cmpint (kf_client_get_state (client), ==, KF_CLIENT_STATE_IDLE);
+  g_assert_true (kf_client_get_state (client) == KF_CLIENT_STATE_IDLE
+                 || kf_client_get_state (client) == KF_CLIENT_STATE_RECONNECTING);
+  g_assert_null (kf_client_get_offer (client));
   events->outcome = g_object_ref (outcome);
 }
 
@@ -965,6 +967,44 @@ test_reconnect (Fixture       *f,
   g_signal_handlers_disconnect_by_data (f->a, &ea);
 }
 
+/* The key manager goes away mid-session: both sides fail the session,
+ * say so, and start reconnecting; `end` then stops that. */
+static void
+test_server_gone_mid_session (Fixture       *f,
+                              gconstpointer  data)
+{
+  Events s = { 0 };
+  Events r = { 0 };
+
+  f->a = connected_client (f, "Ana");
+  f->b = connected_client (f, "Bob");
+  events_connect (&s, f->a);
+  events_connect (&r, f->b);
+  g_signal_connect (f->a, "disconnected", G_CALLBACK (on_disconnected), &s);
+  g_signal_connect (f->b, "disconnected", G_CALLBACK (on_disconnected), &r);
+  pair (f->a, f->b, KF_CIPHER_MODE_CFB);
+
+  stop_server (g_steal_pointer (&f->server));
+  await_pointer ((gpointer *) &s.outcome, "the sender's outcome");
+  await_pointer ((gpointer *) &r.outcome, "the receiver's outcome");
+  await_state (f->a, KF_CLIENT_STATE_RECONNECTING, "Ana to reconnect");
+  await_state (f->b, KF_CLIENT_STATE_RECONNECTING, "Bob to reconnect");
+  for (guint i = 0; i < 2; i++)
+    {
+      Events *e = i == 0 ? &s : &r;
+
+      g_assert_cmpint (kf_outcome_get_status (e->outcome), ==, KF_OUTCOME_FAILED);
+      g_assert_error ((GError *) kf_outcome_get_error (e->outcome),
+                      KF_CLIENT_ERROR, KF_CLIENT_ERROR_DISCONNECTED);
+      g_assert_cmpuint (e->disconnects, ==, 1);
+    }
+
+  end_client (f->a);
+  end_client (f->b);
+  events_clear (&s, f->a);
+  events_clear (&r, f->b);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -990,6 +1030,7 @@ main (int    argc,
   ADD ("/client/cancel/mid-transfer/by-receiver", GINT_TO_POINTER (FALSE),
        test_cancel_mid_transfer);
   ADD ("/client/reconnect", NULL, test_reconnect);
+  ADD ("/client/server-gone-mid-session", NULL, test_server_gone_mid_session);
 
 #undef ADD
 
