@@ -294,6 +294,13 @@ main (int   argc,
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context, _("The Keyferry key manager: pairs senders with receivers "
                                            "and hands both a fresh AES key over TLS."));
+  g_option_context_set_description (context, _(
+    "At start it prints, on standard error, two lines for scripts:\n"
+    "  keyferry-server: fingerprint <64 hex digits>\n"
+    "  keyferry-server: listening on <address or *> port <n>\n"
+    "Clients pin that fingerprint.  SIGTERM or SIGINT tells every client and stops.\n"
+    "Exit status: 0 after a clean stop, 1 when the server cannot start, 2 for bad options.\n"
+    "The protocol is specified in docs/PROTOCOL.md."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     status = usage_error (error->message);

@@ -58,6 +58,22 @@ kf_server_dispose (GObject *object)
   while (g_hash_table_iter_next (&iter, &client, NULL))
     g_object_weak_unref (client, client_finalized, self);
   g_hash_table_remove_all (self->alive);
+  /* Dropped without a shutdown: sever every connection and wipe every
+   * session now, so no timer or callback can reach this server later. */
+  if (self->connections != NULL)
+    {
+      g_hash_table_iter_init (&iter, self->connections);
+      while (g_hash_table_iter_next (&iter, &client, NULL))
+        {
+          KfServerSession *session = kf_server_client_get_session (client);
+
+          g_signal_handlers_disconnect_by_data (client, self);
+          if (session != NULL)
+            kf_server_session_wipe (session);
+          kf_server_client_set_session (client, NULL);
+          kf_server_client_close (client, FALSE);
+        }
+    }
   if (self->shutdown_timer != NULL)
     g_source_destroy (self->shutdown_timer);
   g_clear_pointer (&self->shutdown_timer, g_source_unref);
