@@ -261,7 +261,11 @@ parse_ok (KfProtocolMessage *msg, char **args, guint n, GError **error)
     return bad_args (error, "reply: unknown verb");
   msg->reply_to = g->type;
   if (g->type == KF_MSG_CONN)
-    return n == 2 && take_session_id (msg, args[1], error);
+    {
+      if (n != 2)
+        return bad_args (error, "reply: expected a session id");
+      return take_session_id (msg, args[1], error);
+    }
   if (g->type == KF_MSG_SEND || g->type == KF_MSG_WATCH)
     {
       if (n != 2 || !kf_protocol_parse_uint (args[1], KF_PROTOCOL_MAX_PEERS, &count))

@@ -312,6 +312,7 @@ test_refused (void)
     { "ok send 101", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
     { "ok wait 1", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
     { "ok conn Bad_Id", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "ok conn", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
     { "ok conn 012345678901234567890123456789012", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
     { "ev key 5e55 sender 3 alice cbc 11 22 33 44 55", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
     { "ev connect 5e55 example.org 1", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
@@ -471,6 +472,63 @@ test_split_words (void)
   g_assert_error (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_BAD_ARGS);
 }
 
+/* Lines built from the vocabulary and random bytes: every parse either
+ * fails with an error or gives a message that formats to a line which
+ * parses back to the very same line. */
+static void
+test_random_lines (void)
+{
+  static const char * const words[] = {
+    "auth", "hello", "wait", "cancel", "send", "conn", "ping", "end", "confirm", "port",
+    "report", "watch", "unwatch", "keyferry", "welcome", "ok", "err", "peer", "ev", "key",
+    "listen", "connect", "result", "cancelled", "shutdown", "waiting", "unwaiting", "1", "0",
+    "01", "65535", "cbc", "cfb", "-", "sender", "receiver", "none", "passphrase", "peer-left",
+    "timeout", "mismatch", "127.0.0.1", "::1", "%41", "%zz", "é", "5e55",
+    "00112233445566778899aabbccddeeff", "",
+  };
+  GRand *rand = g_rand_new_with_seed (0x6b66);
+
+  for (guint i = 0; i < 20000; i++)
+    {
+      g_autoptr(GString) line = g_string_new (NULL);
+      guint n = (guint) g_rand_int_range (rand, 1, 14);
+
+      for (guint w = 0; w < n; w++)
+        {
+          if (w > 0)
+            g_string_append_c (line, ' ');
+          if (g_rand_int_range (rand, 0, 10) == 0)
+            g_string_append_c (line, (char) g_rand_int_range (rand, 1, 256));
+          else
+            g_string_append (line, words[g_rand_int_range (rand, 0, G_N_ELEMENTS (words))]);
+        }
+      for (guint dir = 0; dir < 2; dir++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(KfProtocolMessage) msg = dir ? kf_protocol_parse_server_line (line->str, &error)
+                                                 : kf_protocol_parse_client_line (line->str, &error);
+          g_autofree char *formatted = NULL;
+          g_autofree char *again = NULL;
+          g_autoptr(KfProtocolMessage) back = NULL;
+
+          if (msg == NULL)
+            {
+              g_assert_nonnull (error);
+              continue;
+            }
+          formatted = kf_protocol_message_format (msg, &error);
+          g_assert_no_error (error);
+          back = dir ? kf_protocol_parse_server_line (formatted, &error)
+                     : kf_protocol_parse_client_line (formatted, &error);
+          g_assert_no_error (error);
+          again = kf_protocol_message_format (back, &error);
+          g_assert_no_error (error);
+          g_assert_cmpstr (again, ==, formatted);
+        }
+    }
+  g_rand_free (rand);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -486,6 +544,7 @@ main (int   argc,
   g_test_add_func ("/protocol/escaping-round-trips", test_escape_round_trip);
   g_test_add_func ("/protocol/limits", test_limits);
   g_test_add_func ("/protocol/split-words", test_split_words);
+  g_test_add_func ("/protocol/random-lines-parse-or-fail", test_random_lines);
 
   return g_test_run ();
 }
