@@ -360,6 +360,35 @@ write_records (SendJob      *job,
   return TRUE;
 }
 
+/* After the pipeline failed: tells the receiver why (unless the
+ * connection is what failed), stops the control thread and returns the
+ * error to report.  When the connection broke because the receiver
+ * cancelled, its CANCEL (read by the control thread) is the better
+ * explanation. */
+static GError *
+stop_control (SendJob *job,
+              GThread *control)
+{
+  GError *why = kf_job_steal_error (&job->state);
+  gboolean link_broke = g_error_matches (why, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PEER_GONE);
+  GError *later;
+
+  if (!link_broke)
+    {
+      kf_transfer_tell_cancel (job->link, why);
+      kf_peer_link_abort (job->link);
+    }
+  g_thread_join (control);
+  later = kf_job_steal_error (&job->state);
+  if (link_broke && g_error_matches (later, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_CANCELLED))
+    {
+      g_error_free (why);
+      return later;
+    }
+  g_clear_error (&later);
+  return why;
+}
+
 /* Runs the pipeline and waits for the receiver's DONE. */
 static gboolean
 stream_file (SendJob       *job,
@@ -385,16 +414,11 @@ stream_file (SendJob       *job,
 
   if (!sent)
     {
-      GError *why = kf_job_steal_error (&job->state);
-
-      kf_transfer_tell_cancel (job->link, why);
-      kf_peer_link_abort (job->link);
-      g_thread_join (control);
-      kf_job_fail (&job->state, why);
+      *error = stop_control (job, control);
+      return FALSE;
     }
-  else
-    g_thread_join (control);
 
+  g_thread_join (control);
   *error = kf_job_steal_error (&job->state);
   return *error == NULL && job->done;
 }
@@ -411,14 +435,15 @@ send_thread (GTask        *task,
 
   if (!open_source (job, cancellable, &error)
       || !send_offer (job, cancellable, &error)
-      || !await_answer (job, cancellable, &error)
-      || !stream_file (job, cancellable, &error))
+      || !await_answer (job, cancellable, &error))
     {
       kf_transfer_tell_cancel (job->link, error);
       kf_peer_link_abort (job->link);
-      g_task_return_error (task, error);
-      return;
+      return g_task_return_error (task, error);
     }
+  /* stream_file() has told the receiver and stopped the link itself. */
+  if (!stream_file (job, cancellable, &error))
+    return g_task_return_error (task, error);
 
   result = g_new0 (KfTransferResult, 1);
   result->blocks = kf_cipher_get_blocks (job->cipher);
