@@ -421,12 +421,18 @@ response_written_cb (GObject      *source,
   KfPeerLink *link;
 
   if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
-    return connect_fail (task, error);
+    {
+      connect_fail (task, error);
+      return;
+    }
 
   link = kf_peer_link_new (G_IO_STREAM (data->conn), data->keys, KF_PEER_ROLE_SENDER,
                            data->nonce_s, data->nonce_r, &error);
   if (link == NULL)
-    return connect_fail (task, error);
+    {
+      connect_fail (task, error);
+      return;
+    }
   g_task_return_pointer (task, link, g_object_unref);
   g_object_unref (task);
 }
@@ -443,11 +449,17 @@ challenge_read_cb (GObject      *source,
   gsize got = 0;
 
   if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &got, &error))
-    return connect_fail (task, error);
+    {
+      connect_fail (task, error);
+      return;
+    }
   if (!kf_peer_handshake_parse_challenge (data->buf, got, data->nonce_r, proof, &error)
       || !kf_peer_handshake_verify (data->keys, KF_PEER_ROLE_RECEIVER,
                                     data->nonce_s, data->nonce_r, proof, &error))
-    return connect_fail (task, error);
+    {
+      connect_fail (task, error);
+      return;
+    }
 
   kf_peer_handshake_proof (data->keys, KF_PEER_ROLE_SENDER, data->nonce_s, data->nonce_r, proof);
   kf_peer_handshake_encode_response (proof, data->buf);
@@ -467,7 +479,10 @@ hello_written_cb (GObject      *source,
   GError *error = NULL;
 
   if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
-    return connect_fail (task, error);
+    {
+      connect_fail (task, error);
+      return;
+    }
 
   g_input_stream_read_all_async (g_io_stream_get_input_stream (G_IO_STREAM (data->conn)),
                                  data->buf, KF_PEER_CHALLENGE_SIZE, G_PRIORITY_DEFAULT,
@@ -485,7 +500,10 @@ connected_cb (GObject      *source,
 
   data->conn = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
   if (data->conn == NULL)
-    return connect_fail (task, error);
+    {
+      connect_fail (task, error);
+      return;
+    }
 
   gcry_randomize (data->nonce_s, sizeof data->nonce_s, GCRY_STRONG_RANDOM);
   kf_peer_handshake_encode_hello (data->nonce_s, data->buf);

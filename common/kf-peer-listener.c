@@ -187,7 +187,8 @@ static void
 handshake_drop (Handshake    *hs,
                 const GError *error)
 {
-  g_debug ("peer connection dropped: %s", error != NULL ? error->message : "too many pending");
+  g_debug ("peer connection dropped: %s",
+           error != NULL ? error->message : "too many pending, or the sender already won");
   g_io_stream_close (G_IO_STREAM (hs->conn), NULL, NULL);
   handshake_free (hs);
 }
@@ -221,7 +222,10 @@ response_read_cb (GObject      *source,
       || !kf_peer_handshake_verify (hs->self->keys, KF_PEER_ROLE_SENDER,
                                     hs->nonce_s, hs->nonce_r, proof, &error)
       || hs->self->task == NULL)
-    return handshake_drop (hs, error);
+    {
+      handshake_drop (hs, error);
+      return;
+    }
 
   handshake_won (hs);
 }
@@ -235,7 +239,10 @@ challenge_written_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
-    return handshake_drop (hs, error);
+    {
+      handshake_drop (hs, error);
+      return;
+    }
 
   g_input_stream_read_all_async (g_io_stream_get_input_stream (G_IO_STREAM (hs->conn)),
                                  hs->buf, KF_PEER_RESPONSE_SIZE, G_PRIORITY_DEFAULT,
@@ -254,7 +261,10 @@ hello_read_cb (GObject      *source,
 
   if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &got, &error)
       || !kf_peer_handshake_parse_hello (hs->buf, got, hs->nonce_s, &error))
-    return handshake_drop (hs, error);
+    {
+      handshake_drop (hs, error);
+      return;
+    }
 
   gcry_randomize (hs->nonce_r, sizeof hs->nonce_r, GCRY_STRONG_RANDOM);
   kf_peer_handshake_proof (hs->self->keys, KF_PEER_ROLE_RECEIVER, hs->nonce_s, hs->nonce_r, proof);
@@ -274,7 +284,10 @@ handshake_start (KfPeerListener    *self,
   hs->conn = conn;
   self->n_pending++;
   if (self->n_pending > KF_PEER_LISTENER_MAX_PENDING)
-    return handshake_drop (hs, NULL);
+    {
+      handshake_drop (hs, NULL);
+      return;
+    }
 
   g_input_stream_read_all_async (g_io_stream_get_input_stream (G_IO_STREAM (conn)),
                                  hs->buf, KF_PEER_HELLO_SIZE, G_PRIORITY_DEFAULT,

@@ -540,7 +540,10 @@ receive_offer_thread (GTask        *task,
     error = kf_transfer_unexpected (header.type);
 
   if (offer != NULL)
-    return g_task_return_pointer (task, offer, (GDestroyNotify) kf_transfer_offer_free);
+    {
+      g_task_return_pointer (task, offer, (GDestroyNotify) kf_transfer_offer_free);
+      return;
+    }
   if (!g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_NAME))
     {
       kf_transfer_tell_cancel (link, error);
@@ -602,7 +605,10 @@ decline_thread (GTask        *task,
   GError *error = NULL;
 
   if (!kf_peer_link_send_copy (link, KF_RECORD_DECLINE, 0, NULL, 0, cancellable, &error))
-    return g_task_return_error (task, error);
+    {
+      g_task_return_error (task, error);
+      return;
+    }
   g_task_return_boolean (task, TRUE);
 }
 

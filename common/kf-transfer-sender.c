@@ -439,11 +439,15 @@ send_thread (GTask        *task,
     {
       kf_transfer_tell_cancel (job->link, error);
       kf_peer_link_abort (job->link);
-      return g_task_return_error (task, error);
+      g_task_return_error (task, error);
+      return;
     }
   /* stream_file() has told the receiver and stopped the link itself. */
   if (!stream_file (job, cancellable, &error))
-    return g_task_return_error (task, error);
+    {
+      g_task_return_error (task, error);
+      return;
+    }
 
   result = g_new0 (KfTransferResult, 1);
   result->blocks = kf_cipher_get_blocks (job->cipher);

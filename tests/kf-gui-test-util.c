@@ -154,7 +154,6 @@ kf_gui_test_screenshot (GtkWidget  *widget,
 {
   const char *dir = g_getenv ("KF_SCREENSHOT_DIR");
   g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *file_name = NULL;
@@ -168,12 +167,21 @@ kf_gui_test_screenshot (GtkWidget  *widget,
   g_assert_true (gtk_widget_get_mapped (widget));
   kf_gui_test_settle (400);
 
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  /* A widget waiting for a new allocation (a label that just changed)
+   * draws nothing: wait for the frame clock to lay it out, and retry. */
+  for (guint attempt = 0; node == NULL && attempt < 50; attempt++)
+    {
+      g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+
+      if (attempt > 0)
+        kf_gui_test_settle (20);
+      width = gtk_widget_get_width (widget);
+      height = gtk_widget_get_height (widget);
+      g_clear_object (&paintable);
+      paintable = gtk_widget_paintable_new (widget);
+      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+      node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+    }
   g_assert_nonnull (node);
 
   renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
