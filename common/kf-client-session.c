@@ -291,7 +291,8 @@ kf_client_session_fail (KfClient        *self,
     }
 
   cancel = kf_protocol_message_new (KF_MSG_CANCEL);
-  kf_protocol_message_set_text (cancel, reason);
+  if (!kf_protocol_message_set_text (cancel, reason))
+    kf_protocol_message_set_text (cancel, "failed");
   kf_km_connection_request_async (self->km, cancel, NULL, on_cancel_reply,
                                   kf_session_call_new (self));
 }

@@ -22,12 +22,24 @@
 #include "kf-client-private.h"
 #include "kf-transfer-error.h"
 
-/* The reason word for `cancel <reason>` after a transfer error. */
-static const char *
+/* At most this many characters of an error message go to the other side
+ * as a `cancel` reason (at most 240 bytes: the protocol allows 256). */
+#define REASON_MAX_CHARS 60
+
+/* The reason for `cancel <reason>` after a transfer error: a stable word
+ * the other side understands, or this side's message for a local fault. */
+static char *
 failure_reason (const GError *error)
 {
+  return g_utf8_substring (error->message, 0,
+                           MIN (g_utf8_strlen (error->message, -1), REASON_MAX_CHARS));
+}
+
+static const char *
+failure_word (const GError *error)
+{
   if (error->domain != KF_TRANSFER_ERROR)
-    return "failed";
+    return NULL;
 
   switch ((KfTransferError) error->code)
     {
@@ -50,7 +62,7 @@ failure_reason (const GError *error)
     case KF_TRANSFER_ERROR_IO:
     case KF_TRANSFER_ERROR_PROTOCOL:
     default:
-      return "failed";
+      return NULL;
     }
 }
 
@@ -67,6 +79,7 @@ kf_client_transfer_failed (KfClient *self,
                            GError   *error)
 {
   KfOutcomeStatus status = KF_OUTCOME_FAILED;
+  g_autofree char *reason = NULL;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
@@ -78,7 +91,9 @@ kf_client_transfer_failed (KfClient *self,
   else if (g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_CANCELLED))
     status = KF_OUTCOME_CANCELLED;
 
-  kf_client_session_fail (self, status, FALSE, failure_reason (error), error);
+  reason = failure_word (error) != NULL ? g_strdup (failure_word (error))
+                                         : failure_reason (error);
+  kf_client_session_fail (self, status, FALSE, reason, error);
 }
 
 static void
