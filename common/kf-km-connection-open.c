@@ -422,6 +422,10 @@ verify_peer_certificate (GTask *task)
     return FALSE;
 
   if (data->expected != NULL
+      && !kf_fingerprint_equal (fingerprint,
+                                kf_known_servers_lookup (data->known_servers,
+                                                         kf_km_connection_get_host (self),
+                                                         kf_km_connection_get_port (self)))
       && !kf_known_servers_add (data->known_servers, kf_km_connection_get_host (self),
                                 kf_km_connection_get_port (self), fingerprint, &error))
     g_warning ("Could not remember the key manager's fingerprint: %s", error->message);
