@@ -1,29 +1,252 @@
 /* kf-cli-main.c: keyferry-cli's entry point and command dispatch
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ *   keyferry-cli [OPTIONS]                     the interactive prompt
+ *   keyferry-cli [OPTIONS] wait [--accept] [--output DIR]
+ *   keyferry-cli [OPTIONS] send --to PEER --mode cbc|cfb FILE
+ *   keyferry-cli encrypt|decrypt …             the openssl-compatible utility
  */
 
 #include "config.h"
 
 #include <locale.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <gcrypt.h>
 
+#include "kf-cli-app.h"
+#include "kf-cli-connect.h"
 #include "kf-cli-crypt.h"
 #include "kf-cli-exit.h"
+#include "kf-cli-interactive.h"
 #include "kf-cli-output.h"
+#include "kf-cli-scripted.h"
 #include "kf-gcrypt.h"
 
-static const char usage_text[] =
-  N_("Usage:\n"
-     "  keyferry-cli encrypt --mode cbc|cfb --key HEX|--key-file FILE --iv HEX [INPUT [OUTPUT]]\n"
-     "  keyferry-cli decrypt --mode cbc|cfb --key HEX|--key-file FILE --iv HEX [INPUT [OUTPUT]]\n"
-     "\n"
-     "Run “keyferry-cli COMMAND --help” for the options of a command.");
+typedef enum
+{
+  COMMAND_INTERACTIVE,
+  COMMAND_WAIT,
+  COMMAND_SEND,
+} Command;
+
+static Command command;
+
+void
+kf_cli_app_quit (KfCliApp *app,
+                 int       exit_status)
+{
+  app->exit_status = exit_status;
+  g_main_loop_quit (app->loop);
+}
+
+static GOptionContext *
+build_context (KfCliApp *app)
+{
+  GOptionEntry entries[] = {
+    { "server", 's', 0, G_OPTION_ARG_STRING, &app->server,
+      N_("The key manager, HOST[:PORT] (default: localhost:7745)"), N_("HOST[:PORT]") },
+    { "name", 'n', 0, G_OPTION_ARG_STRING, &app->name,
+      N_("The name others see (default: your real name or the host name)"), N_("NAME") },
+    { "fingerprint", 0, 0, G_OPTION_ARG_STRING, &app->fingerprint,
+      N_("Trust the key manager with this SHA-256 fingerprint"), N_("SHA256") },
+    { "accept-new-server", 0, 0, G_OPTION_ARG_NONE, &app->accept_new_server,
+      N_("Trust a key manager seen for the first time without asking"), NULL },
+    { "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &app->passphrase_file,
+      N_("Read the admission passphrase from FILE (- for standard input)"), N_("FILE") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &app->json,
+      N_("Print machine-readable events, one JSON object per line"), NULL },
+    { "accept", 'y', 0, G_OPTION_ARG_NONE, &app->accept,
+      N_("wait: accept the offer without asking"), NULL },
+    { "overwrite", 0, 0, G_OPTION_ARG_NONE, &app->overwrite,
+      N_("wait: replace an existing file of the same name"), NULL },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &app->output_dir,
+      N_("wait: save into DIR (default: the current folder)"), N_("DIR") },
+    { "to", 't', 0, G_OPTION_ARG_STRING, &app->to,
+      N_("send: the waiting peer, by id or name"), N_("PEER") },
+    { "mode", 'm', 0, G_OPTION_ARG_STRING, &app->mode,
+      N_("send: the mode of operation, cbc or cfb"), N_("MODE") },
+    { NULL }
+  };
+  GOptionContext *context;
+
+  context = g_option_context_new (_("[wait | send FILE | encrypt | decrypt] — Keyferry in a terminal"));
+  g_option_context_set_summary (context,
+    _("Without a command: the interactive prompt (wait, send, conn <peer_id> <cbc|cfb>, end).\n"
+      "  wait [--accept] [--output DIR]      receive one file, then quit\n"
+      "  send --to PEER --mode cbc|cfb FILE  send one file, then quit\n"
+      "  encrypt|decrypt --help              the openssl-compatible AES-256 utility"));
+  g_option_context_set_description (context,
+    _("Exit status: 0 transfer confirmed by the key manager, 1 failure, 2 usage, 3 declined,\n"
+      "4 cancelled, 5 verification failed, 6 block counts mismatch, 7 key manager unreachable,\n"
+      "untrusted or refused."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+
+  return context;
+}
+
+/* Checks the command and its options; fills app->file for send. */
+static gboolean
+parse_command (KfCliApp   *app,
+               int         argc,
+               char      **argv,
+               GError    **error)
+{
+  KfCipherMode mode;
+
+  command = COMMAND_INTERACTIVE;
+  if (argc >= 2 && g_str_equal (argv[1], "wait"))
+    command = COMMAND_WAIT;
+  else if (argc >= 2 && g_str_equal (argv[1], "send"))
+    command = COMMAND_SEND;
+  else if (argc >= 2)
+    return (g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                         _("unknown command “%s”"), argv[1]), FALSE);
+
+  if (command == COMMAND_WAIT && argc != 2)
+    return (g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                                 _("wait takes no file: use --output DIR")), FALSE);
+  if (command == COMMAND_SEND
+      && (argc != 3 || app->to == NULL || !kf_cipher_mode_from_string (app->mode, &mode)))
+    return (g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                                 _("usage: send --to PEER --mode cbc|cfb FILE")), FALSE);
+  if (command == COMMAND_SEND)
+    {
+      app->file = g_file_new_for_commandline_arg (argv[2]);
+      if (g_file_query_file_type (app->file, G_FILE_QUERY_INFO_NONE, NULL) != G_FILE_TYPE_REGULAR)
+        return (g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                             _("“%s” is not a readable file"), argv[2]), FALSE);
+    }
+  if (command != COMMAND_WAIT && (app->accept || app->output_dir || app->overwrite))
+    return (g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                                 _("--accept, --overwrite and --output go with wait")), FALSE);
+  if (command == COMMAND_INTERACTIVE && app->passphrase_file
+      && g_str_equal (app->passphrase_file, "-"))
+    return (g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                                 _("the prompt reads standard input: give the passphrase in a file")),
+            FALSE);
+
+  return TRUE;
+}
+
+static gboolean
+on_sigint (gpointer user_data)
+{
+  KfCliApp *app = user_data;
+
+  if (++app->sigint_count > 1)
+    kf_cli_app_quit (app, KF_CLI_EXIT_CANCELLED);
+  else if (app->client == NULL || kf_client_get_state (app->client) < KF_CLIENT_STATE_IDLE)
+    kf_cli_app_quit (app, KF_CLI_EXIT_CANCELLED);
+  else if (command == COMMAND_INTERACTIVE)
+    {
+      app->sigint_count = 0;
+      kf_cli_interactive_interrupt (app);
+    }
+  else
+    kf_cli_scripted_interrupt (app);
+
+  return G_SOURCE_CONTINUE;
+}
 
 static void
-print_usage (void)
+on_connected (KfCliApp *app)
 {
-  kf_cli_print ("%s", _(usage_text));
+  switch (command)
+    {
+    case COMMAND_WAIT:
+      kf_cli_scripted_wait (app);
+      break;
+    case COMMAND_SEND:
+      kf_cli_scripted_send (app);
+      break;
+    case COMMAND_INTERACTIVE:
+    default:
+      kf_cli_interactive_start (app);
+      break;
+    }
+}
+
+static void
+app_clear (KfCliApp *app)
+{
+  g_clear_object (&app->client);
+  g_clear_object (&app->cancellable);
+  g_clear_object (&app->file);
+  g_clear_pointer (&app->loop, g_main_loop_unref);
+  if (app->passphrase != NULL)
+    {
+      explicit_bzero (app->passphrase, strlen (app->passphrase));
+      gcry_free (app->passphrase);
+    }
+  g_free (app->server);
+  g_free (app->host);
+  g_free (app->name);
+  g_free (app->fingerprint);
+  g_free (app->passphrase_file);
+  g_free (app->output_dir);
+  g_free (app->to);
+  g_free (app->mode);
+}
+
+/* Library messages (connected, reconnecting…) are for logs, not for the
+ * person at the prompt, who is told in words by the CLI itself: show
+ * warnings and worse as one line, the rest only with G_MESSAGES_DEBUG. */
+static GLogWriterOutput
+log_writer (GLogLevelFlags   level,
+            const GLogField *fields,
+            gsize            n_fields,
+            gpointer         user_data)
+{
+  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
+    return g_log_writer_default (level, fields, n_fields, user_data);
+  if (g_getenv ("G_MESSAGES_DEBUG") != NULL)
+    return g_log_writer_default (level, fields, n_fields, user_data);
+
+  return G_LOG_WRITER_HANDLED;
+}
+
+static int
+run_client (int    argc,
+            char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  KfCliApp app = { 0 };
+  int status;
+
+  context = build_context (&app);
+  if (!g_option_context_parse (context, &argc, &argv, &error)
+      || !parse_command (&app, argc, argv, &error))
+    {
+      kf_cli_error ("%s", error->message);
+      status = error->domain == G_IO_ERROR ? KF_CLI_EXIT_FAILED : KF_CLI_EXIT_USAGE;
+      app_clear (&app);
+      return status;
+    }
+
+  kf_cli_set_json (app.json);
+  app.stdin_is_tty = isatty (STDIN_FILENO);
+  app.loop = g_main_loop_new (NULL, FALSE);
+  app.cancellable = g_cancellable_new ();
+  if (!kf_cli_setup_client (&app, &error))
+    {
+      kf_cli_error ("%s", error->message);
+      app_clear (&app);
+      return error->domain == G_OPTION_ERROR ? KF_CLI_EXIT_USAGE : KF_CLI_EXIT_FAILED;
+    }
+
+  g_unix_signal_add (SIGINT, on_sigint, &app);
+  g_unix_signal_add (SIGTERM, on_sigint, &app);
+  kf_cli_connect (&app, on_connected);
+  g_main_loop_run (app.loop);
+
+  status = app.exit_status;
+  app_clear (&app);
+  return status;
 }
 
 int
@@ -35,26 +258,11 @@ main (int    argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   g_set_prgname ("keyferry-cli");
+  g_log_set_writer_func (log_writer, NULL, NULL);
   kf_gcrypt_init ();
 
-  if (argc < 2)
-    {
-      kf_cli_error ("%s", _("no command given"));
-      print_usage ();
-      return KF_CLI_EXIT_USAGE;
-    }
-
-  if (g_str_equal (argv[1], "encrypt") || g_str_equal (argv[1], "decrypt"))
+  if (argc >= 2 && (g_str_equal (argv[1], "encrypt") || g_str_equal (argv[1], "decrypt")))
     return kf_cli_crypt_main (argc - 1, argv + 1);
 
-  if (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h")
-      || g_str_equal (argv[1], "help"))
-    {
-      print_usage ();
-      return KF_CLI_EXIT_OK;
-    }
-
-  kf_cli_error (_("unknown command “%s”"), argv[1]);
-  print_usage ();
-  return KF_CLI_EXIT_USAGE;
+  return run_client (argc, argv);
 }

@@ -5,12 +5,22 @@
 G_BEGIN_DECLS
 
 /* Every line keyferry-cli shows a person goes through these. */
-void kf_cli_set_program_name (const char *name);
-void kf_cli_print            (const char *format,
-                              ...) G_GNUC_PRINTF (1, 2);
-void kf_cli_status           (const char *format,
-                              ...) G_GNUC_PRINTF (1, 2);
-void kf_cli_error            (const char *format,
-                              ...) G_GNUC_PRINTF (1, 2);
+void     kf_cli_set_program_name (const char *name);
+void     kf_cli_set_json         (gboolean    json);
+gboolean kf_cli_get_json         (void);
+void     kf_cli_print            (const char *format,
+                                  ...) G_GNUC_PRINTF (1, 2);
+void     kf_cli_status           (const char *format,
+                                  ...) G_GNUC_PRINTF (1, 2);
+void     kf_cli_error            (const char *format,
+                                  ...) G_GNUC_PRINTF (1, 2);
+void     kf_cli_prompt           (const char *text);
+void     kf_cli_prompt_printf    (const char *format,
+                                  ...) G_GNUC_PRINTF (1, 2);
+void     kf_cli_progress         (const char *text);
+void     kf_cli_progress_done    (void);
+char    *kf_cli_json_quote       (const char *text);
+void     kf_cli_json_event       (const char *event,
+                                  ...) G_GNUC_NULL_TERMINATED;
 
 G_END_DECLS

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <gio/gio.h>
+
+#include "kf-client.h"
+
+G_BEGIN_DECLS
+
+/* What one run of keyferry-cli knows: its options, its KfClient, its loop
+ * and how it will exit.  Shared by the interactive prompt and the scripted
+ * `wait`/`send` commands. */
+typedef struct
+{
+  /* options */
+  char         *server;
+  char         *name;
+  char         *fingerprint;
+  gboolean      accept_new_server;
+  char         *passphrase_file;
+  gboolean      json;
+  gboolean      accept;
+  gboolean      overwrite;
+  char         *output_dir;
+  char         *to;
+  char         *mode;
+  GFile        *file;
+
+  /* run time */
+  char         *host;
+  guint16       port;
+  char         *passphrase;      /* secure memory */
+  KfClient     *client;
+  GMainLoop    *loop;
+  GCancellable *cancellable;
+  int           exit_status;
+  gboolean      stdin_is_tty;
+  guint         sigint_count;
+  gboolean      session_started;   /* since the last conn: ::finished will follow */
+} KfCliApp;
+
+void kf_cli_app_quit (KfCliApp *app,
+                      int       exit_status);
+
+G_END_DECLS

@@ -1,0 +1,320 @@
+/* kf-cli-connect.c: reaching the key manager, pinning it, being admitted
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * First contact with a key manager needs the user's consent: on a terminal
+ * its fingerprint is shown and the user asked; a script passes
+ * --fingerprint (or --accept-new-server).  A changed certificate is never
+ * accepted here: the error says what to do.
+ */
+
+#include "config.h"
+
+#include <string.h>
+#include <unistd.h>
+#include <glib/gi18n.h>
+#include <gcrypt.h>
+
+#include "kf-cli-connect.h"
+#include "kf-cli-exit.h"
+#include "kf-cli-input.h"
+#include "kf-cli-output.h"
+#include "kf-fingerprint.h"
+
+#define PASSPHRASE_FILE_MAX 4096
+
+/*
+ * kf_cli_parse_server:
+ * @text: "HOST", "HOST:PORT", "[IPV6]:PORT" or a bare IPv6 address
+ *
+ * Returns: %FALSE with %G_OPTION_ERROR_BAD_VALUE for an empty host or a
+ * port outside 1–65535; otherwise @host and @port (0: the default).
+ */
+gboolean
+kf_cli_parse_server (const char  *text,
+                     char       **host,
+                     guint16     *port,
+                     GError     **error)
+{
+  const char *colon = strrchr (text, ':');
+  guint64 value = 0;
+
+  *port = 0;
+  if (text[0] == '[')
+    {
+      const char *end = strchr (text, ']');
+
+      if (end == NULL || (end[1] != '\0' && end[1] != ':'))
+        goto bad;
+      *host = g_strndup (text + 1, (gsize) (end - text - 1));
+      colon = end[1] == ':' ? end + 1 : NULL;
+    }
+  else if (colon != NULL && strchr (text, ':') != colon)
+    {
+      *host = g_strdup (text);   /* a bare IPv6 address */
+      colon = NULL;
+    }
+  else
+    *host = colon ? g_strndup (text, (gsize) (colon - text)) : g_strdup (text);
+
+  if (colon != NULL
+      && (!g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &value, NULL)))
+    {
+      g_clear_pointer (host, g_free);
+      goto bad;
+    }
+  *port = (guint16) value;
+  if (**host != '\0')
+    return TRUE;
+  g_clear_pointer (host, g_free);
+
+bad:
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               _("--server “%s” is not HOST, HOST:PORT or [IPv6]:PORT"), text);
+  return FALSE;
+}
+
+static char *
+read_passphrase_file (const char  *path,
+                      GError     **error)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  char *secret;
+
+  if (g_str_equal (path, "-"))
+    {
+      char buf[PASSPHRASE_FILE_MAX];
+
+      len = (gsize) MAX (read (STDIN_FILENO, buf, sizeof buf - 1), 0);
+      contents = g_strndup (buf, len);
+      explicit_bzero (buf, sizeof buf);
+    }
+  else if (!g_file_get_contents (path, &contents, &len, error))
+    return NULL;
+
+  len = strcspn (contents, "\r\n");
+  secret = gcry_malloc_secure (len + 1);
+  memcpy (secret, contents, len);
+  secret[len] = '\0';
+  explicit_bzero (contents, strlen (contents));
+
+  return secret;
+}
+
+static char *
+default_name (void)
+{
+  const char *real = g_get_real_name ();
+
+  if (real != NULL && *real != '\0' && !g_str_equal (real, "Unknown"))
+    return g_strdup (real);
+
+  return g_strdup (g_get_host_name ());
+}
+
+/*
+ * kf_cli_setup_client:
+ *
+ * Creates @app's KfClient from its options: server address, display name,
+ * expected fingerprint and passphrase.
+ *
+ * Returns: %FALSE with @error set for a bad --server, --fingerprint or an
+ * unreadable --passphrase-file.
+ */
+gboolean
+kf_cli_setup_client (KfCliApp  *app,
+                     GError   **error)
+{
+  g_autoptr(KfKnownServers) known = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *name = NULL;
+
+  if (!kf_cli_parse_server (app->server ? app->server : "localhost",
+                            &app->host, &app->port, error))
+    return FALSE;
+
+  name = app->name ? g_strdup (app->name) : default_name ();
+  known = kf_known_servers_new (NULL);
+  if (!kf_known_servers_load (known, &local_error))
+    kf_cli_error (_("ignoring the known-servers file: %s"), local_error->message);
+
+  app->client = kf_client_new (app->host, app->port, name, known);
+
+  if (app->fingerprint != NULL)
+    {
+      g_autofree char *fp = kf_fingerprint_normalize (app->fingerprint, error);
+
+      if (fp == NULL)
+        return FALSE;
+      kf_client_set_expected_fingerprint (app->client, fp);
+    }
+
+  if (app->passphrase_file != NULL)
+    {
+      app->passphrase = read_passphrase_file (app->passphrase_file, error);
+      if (app->passphrase == NULL)
+        return FALSE;
+      kf_client_set_passphrase (app->client, app->passphrase);
+    }
+
+  return TRUE;
+}
+
+typedef struct
+{
+  KfCliApp           *app;
+  KfCliConnectedFunc  func;
+} ConnectData;
+
+static void start_connect (ConnectData *data);
+
+static void
+fail (ConnectData *data,
+      const char  *message)
+{
+  kf_cli_error ("%s", message);
+  kf_cli_json_event ("error", "message", message, NULL);
+  kf_cli_app_quit (data->app, KF_CLI_EXIT_CONNECTION);
+  g_free (data);
+}
+
+static void
+on_trust_answer (const char *answer,
+                 gpointer    user_data)
+{
+  ConnectData *data = user_data;
+  g_autoptr(GError) error = NULL;
+  const char *fp = kf_client_get_fingerprint (data->app->client);
+
+  if (!kf_cli_input_is_yes (answer))
+    {
+      fail (data, _("Not connected: the key manager was not trusted."));
+      return;
+    }
+  if (!kf_client_trust_fingerprint (data->app->client, fp, &error))
+    {
+      fail (data, error->message);
+      return;
+    }
+  start_connect (data);
+}
+
+static void
+ask_trust (ConnectData *data)
+{
+  KfCliApp *app = data->app;
+  g_autofree char *pretty = kf_fingerprint_format_pretty (kf_client_get_fingerprint (app->client));
+  g_autofree char *message = NULL;
+
+  if (app->accept_new_server)
+    {
+      on_trust_answer ("y", data);
+      return;
+    }
+  if (!app->stdin_is_tty)
+    {
+      message = g_strdup_printf (_("The key manager at %s is not known yet. Its fingerprint is "
+                                   "%s. Compare it with what keyferry-server printed, then run "
+                                   "again with --fingerprint %s (or --accept-new-server)."),
+                                 app->server ? app->server : "localhost", pretty,
+                                 kf_client_get_fingerprint (app->client));
+      fail (data, message);
+      return;
+    }
+
+  kf_cli_print (_("The key manager at %s is not known yet. Its SHA-256 fingerprint is:"),
+                app->server ? app->server : "localhost");
+  kf_cli_print ("  %s", pretty);
+  kf_cli_print ("%s", _("Compare it with the fingerprint keyferry-server printed when it started."));
+  kf_cli_prompt (_("Trust this key manager? [y/N] "));
+  kf_cli_input_read_line (on_trust_answer, data);
+}
+
+static gboolean
+ask_passphrase (ConnectData *data)
+{
+  KfCliApp *app = data->app;
+
+  if (!app->stdin_is_tty)
+    return FALSE;
+  if (app->passphrase != NULL)
+    {
+      explicit_bzero (app->passphrase, strlen (app->passphrase));
+      gcry_free (app->passphrase);
+    }
+  app->passphrase = kf_cli_input_read_secret (_("Passphrase for the key manager: "));
+  if (app->passphrase == NULL)
+    return FALSE;
+  kf_client_set_passphrase (app->client, app->passphrase);
+  start_connect (data);
+  return TRUE;
+}
+
+static void
+report_connected (KfCliApp *app)
+{
+  g_autofree char *id = g_strdup_printf ("#%u", kf_client_get_client_id (app->client));
+
+  kf_cli_json_event ("connected",
+                     "client_id", id,
+                     "name", kf_client_get_name (app->client),
+                     "fingerprint", kf_client_get_fingerprint (app->client),
+                     NULL);
+  kf_cli_print (_("Connected to the key manager at %s as #%u (%s)."),
+                app->server ? app->server : "localhost",
+                kf_client_get_client_id (app->client), kf_client_get_name (app->client));
+}
+
+static void
+on_connected (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  ConnectData *data = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (kf_client_connect_finish (KF_CLIENT (source), result, &error))
+    {
+      report_connected (data->app);
+      data->func (data->app);
+      g_free (data);
+      return;
+    }
+
+  if (g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_UNKNOWN_SERVER))
+    ask_trust (data);
+  else if (g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_AUTH_REQUIRED)
+           && ask_passphrase (data))
+    return;
+  else if (g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_AUTH_REQUIRED))
+    fail (data, _("The key manager asks for a passphrase: give it with --passphrase-file FILE "
+                  "(or - to read it from standard input)."));
+  else
+    fail (data, error->message);
+}
+
+static void
+start_connect (ConnectData *data)
+{
+  kf_client_connect_async (data->app->client, data->app->cancellable, on_connected, data);
+}
+
+/*
+ * kf_cli_connect:
+ *
+ * Connects @app's client (step 1), asking for trust or a passphrase where
+ * a person is there to answer, then calls @func.  On failure prints one
+ * line and quits @app's loop with %KF_CLI_EXIT_CONNECTION.
+ */
+void
+kf_cli_connect (KfCliApp           *app,
+                KfCliConnectedFunc  func)
+{
+  ConnectData *data = g_new0 (ConnectData, 1);
+
+  data->app = app;
+  data->func = func;
+  kf_cli_status (_("Connecting to the key manager at %s…"), app->server ? app->server : "localhost");
+  start_connect (data);
+}

@@ -1,0 +1,239 @@
+/* kf-cli-describe.c: offers, progress, peers and outcomes in words
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * What keyferry-cli tells people about a transfer, and the matching JSON
+ * events and exit statuses for scripts, in one place so that the prompt
+ * and the scripted commands say the same things the same way.
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "kf-cli-describe.h"
+#include "kf-cli-exit.h"
+#include "kf-cli-output.h"
+#include "kf-transfer-error.h"
+
+static const char *
+mode_label (KfCipherMode mode)
+{
+  return mode == KF_CIPHER_MODE_CBC ? "CBC" : "CFB";
+}
+
+static char *
+number (guint64 value)
+{
+  return g_strdup_printf ("#%" G_GUINT64_FORMAT, value);
+}
+
+/*
+ * kf_cli_describe_offer:
+ *
+ * Returns: the offer as the receiver reads it at step 9 (also emitted as
+ * a JSON "offer" event).
+ */
+char *
+kf_cli_describe_offer (KfOffer *offer)
+{
+  g_autofree char *plain = g_format_size_full (kf_offer_get_plain_size (offer),
+                                               G_FORMAT_SIZE_LONG_FORMAT);
+  g_autofree char *encrypted = g_format_size_full (kf_offer_get_encrypted_size (offer),
+                                                   G_FORMAT_SIZE_LONG_FORMAT);
+  g_autofree char *plain_n = number (kf_offer_get_plain_size (offer));
+  g_autofree char *encrypted_n = number (kf_offer_get_encrypted_size (offer));
+  g_autofree char *sender_id = number (kf_offer_get_sender_id (offer));
+
+  kf_cli_json_event ("offer",
+                     "sender_id", sender_id,
+                     "sender_name", kf_offer_get_sender_name (offer),
+                     "file_name", kf_offer_get_file_name (offer),
+                     "plain_size", plain_n,
+                     "encrypted_size", encrypted_n,
+                     "mode", kf_cipher_mode_to_string (kf_offer_get_mode (offer)),
+                     NULL);
+
+  /* Translators: sender name, sender id, file name, plain size, encrypted
+   * size, mode (CBC or CFB) */
+  return g_strdup_printf (_("%s (#%u) wants to send you “%s”: %s, %s encrypted, %s."),
+                          kf_offer_get_sender_name (offer), kf_offer_get_sender_id (offer),
+                          kf_offer_get_file_name (offer), plain, encrypted,
+                          mode_label (kf_offer_get_mode (offer)));
+}
+
+/*
+ * kf_cli_describe_progress:
+ *
+ * Returns: "Sending: 45% (540.0 kB of 1.2 MB), 30.0 MB/s, 2 s left".
+ */
+char *
+kf_cli_describe_progress (gboolean sending,
+                          guint64  done,
+                          guint64  total,
+                          gdouble  bytes_per_second)
+{
+  g_autofree char *done_text = g_format_size (done);
+  g_autofree char *total_text = g_format_size (total);
+  g_autofree char *rate_text = g_format_size ((guint64) bytes_per_second);
+  guint percent = total > 0 ? (guint) (done * 100 / total) : 100;
+  guint64 left = bytes_per_second > 0 ? (guint64) ((total - MIN (done, total)) / bytes_per_second) : 0;
+
+  return g_strdup_printf (sending
+                          /* Translators: percent, bytes done, bytes in all, rate, seconds left */
+                          ? _("Sending: %u%% (%s of %s), %s/s, %" G_GUINT64_FORMAT " s left")
+                          : _("Receiving: %u%% (%s of %s), %s/s, %" G_GUINT64_FORMAT " s left"),
+                          percent, done_text, total_text, rate_text, left);
+}
+
+static void
+report_counts (KfOutcome *outcome)
+{
+  guint64 sent = kf_outcome_get_sender_blocks (outcome);
+  guint64 received = kf_outcome_get_receiver_blocks (outcome);
+
+  kf_cli_print (_("Blocks encrypted by the sender: %" G_GUINT64_FORMAT
+                  "; blocks decrypted by the receiver: %" G_GUINT64_FORMAT "."),
+                sent, received);
+}
+
+/*
+ * kf_cli_report_outcome:
+ *
+ * Prints how a session ended: the file, both block counts and the key
+ * manager's verdict (steps 10–11), or what went wrong; and the JSON
+ * "result" event.
+ */
+void
+kf_cli_report_outcome (KfOutcome *outcome)
+{
+  KfOutcomeStatus status = kf_outcome_get_status (outcome);
+  GFile *file = kf_outcome_get_file (outcome);
+  g_autofree char *path = file ? g_file_get_path (file) : NULL;
+  g_autofree char *sent = number (kf_outcome_get_sender_blocks (outcome));
+  g_autofree char *received = number (kf_outcome_get_receiver_blocks (outcome));
+  g_autofree char *local = number (kf_outcome_get_local_blocks (outcome));
+  g_autofree char *bytes = number (kf_outcome_get_bytes (outcome));
+
+  kf_cli_progress_done ();
+  kf_cli_json_event ("result",
+                     "status", kf_outcome_status_to_string (status),
+                     "role", kf_outcome_get_is_sender (outcome) ? "sender" : "receiver",
+                     "sender_blocks", sent,
+                     "receiver_blocks", received,
+                     "local_blocks", local,
+                     "bytes", bytes,
+                     "file", path,
+                     "message", kf_outcome_get_message (outcome),
+                     NULL);
+
+  switch (status)
+    {
+    case KF_OUTCOME_CONFIRMED:
+      kf_cli_print (kf_outcome_get_is_sender (outcome) ? _("Sent %s.") : _("Saved %s."),
+                    path ? path : "");
+      report_counts (outcome);
+      kf_cli_print ("%s", _("The key manager confirmed the block counts."));
+      break;
+    case KF_OUTCOME_MISMATCH:
+    case KF_OUTCOME_DIGEST_MISMATCH:
+      report_counts (outcome);
+      kf_cli_print ("%s", kf_outcome_get_message (outcome));
+      break;
+    case KF_OUTCOME_DECLINED:
+    case KF_OUTCOME_CANCELLED:
+    case KF_OUTCOME_FAILED:
+    default:
+      kf_cli_print ("%s", kf_outcome_get_message (outcome));
+      break;
+    }
+}
+
+/*
+ * kf_cli_exit_for_error:
+ *
+ * Returns: the exit status scripts see for a failed transfer: verification
+ * failures (tampering, truncation, replay) apart from other failures.
+ */
+int
+kf_cli_exit_for_error (const GError *error)
+{
+  if (error == NULL)
+    return KF_CLI_EXIT_FAILED;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+      || g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_CANCELLED))
+    return KF_CLI_EXIT_CANCELLED;
+  if (g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_DECLINED))
+    return KF_CLI_EXIT_DECLINED;
+  if (g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_BAD_MAC)
+      || g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TRUNCATED)
+      || g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_ORDER)
+      || g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PROTOCOL)
+      || g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_HANDSHAKE))
+    return KF_CLI_EXIT_VERIFY;
+  if (error->domain == KF_CLIENT_ERROR)
+    return KF_CLI_EXIT_CONNECTION;
+
+  return KF_CLI_EXIT_FAILED;
+}
+
+/*
+ * kf_cli_exit_for_outcome:
+ *
+ * Returns: 0 only when the key manager confirmed the counts.
+ */
+int
+kf_cli_exit_for_outcome (KfOutcome *outcome)
+{
+  switch (kf_outcome_get_status (outcome))
+    {
+    case KF_OUTCOME_CONFIRMED:
+      return KF_CLI_EXIT_OK;
+    case KF_OUTCOME_MISMATCH:
+    case KF_OUTCOME_DIGEST_MISMATCH:
+      return KF_CLI_EXIT_MISMATCH;
+    case KF_OUTCOME_DECLINED:
+      return KF_CLI_EXIT_DECLINED;
+    case KF_OUTCOME_CANCELLED:
+      return KF_CLI_EXIT_CANCELLED;
+    case KF_OUTCOME_FAILED:
+    default:
+      return kf_cli_exit_for_error (kf_outcome_get_error (outcome));
+    }
+}
+
+/*
+ * kf_cli_report_peers:
+ *
+ * Prints the waiting peers (step 5), or says clearly that there are none.
+ */
+void
+kf_cli_report_peers (GPtrArray *peers)
+{
+  g_autoptr(GString) json = g_string_new ("#[");
+
+  for (guint i = 0; i < peers->len; i++)
+    {
+      KfPeer *peer = g_ptr_array_index (peers, i);
+      g_autofree char *name = kf_cli_json_quote (kf_peer_get_name (peer));
+
+      g_string_append_printf (json, "%s{\"id\":%u,\"name\":%s}", i ? "," : "",
+                              kf_peer_get_id (peer), name);
+    }
+  g_string_append_c (json, ']');
+  kf_cli_json_event ("peers", "peers", json->str, NULL);
+
+  if (peers->len == 0)
+    {
+      kf_cli_print ("%s", _("No one is waiting. Ask the receiver to type “wait” first."));
+      return;
+    }
+
+  kf_cli_print ("%s", _("Waiting peers:"));
+  for (guint i = 0; i < peers->len; i++)
+    {
+      KfPeer *peer = g_ptr_array_index (peers, i);
+
+      kf_cli_print ("  #%-6u %s", kf_peer_get_id (peer), kf_peer_get_name (peer));
+    }
+}

@@ -1,0 +1,17 @@
+#pragma once
+
+#include "kf-client.h"
+
+G_BEGIN_DECLS
+
+char *kf_cli_describe_offer    (KfOffer   *offer);
+char *kf_cli_describe_progress (gboolean   sending,
+                                guint64    done,
+                                guint64    total,
+                                gdouble    bytes_per_second);
+void  kf_cli_report_outcome    (KfOutcome *outcome);
+int   kf_cli_exit_for_outcome  (KfOutcome *outcome);
+int   kf_cli_exit_for_error    (const GError *error);
+void  kf_cli_report_peers      (GPtrArray *peers);
+
+G_END_DECLS

@@ -1,0 +1,10 @@
+#pragma once
+
+#include "kf-cli-app.h"
+
+G_BEGIN_DECLS
+
+void kf_cli_interactive_start (KfCliApp *app);
+void kf_cli_interactive_interrupt (KfCliApp *app);
+
+G_END_DECLS

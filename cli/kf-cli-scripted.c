@@ -1,0 +1,246 @@
+/* kf-cli-scripted.c: `keyferry-cli wait` and `keyferry-cli send`, for scripts
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One transfer, then goodbye to the key manager and an exit status that
+ * says how it went (kf-cli-exit.h): 0 only when the file arrived and the
+ * key manager confirmed both block counts.
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "kf-cli-describe.h"
+#include "kf-cli-exit.h"
+#include "kf-cli-output.h"
+#include "kf-cli-receive.h"
+#include "kf-cli-scripted.h"
+
+static void
+on_ended (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  KfCliApp *app = user_data;
+
+  kf_client_end_finish (KF_CLIENT (source), result, NULL);
+  kf_cli_app_quit (app, app->exit_status);
+}
+
+static void
+end_with (KfCliApp *app,
+          int       exit_status)
+{
+  app->exit_status = exit_status;
+  kf_client_end_async (app->client, NULL, on_ended, app);
+}
+
+static void
+on_progress (KfClient *client,
+             guint64   done,
+             guint64   total,
+             gdouble   rate,
+             KfCliApp *app)
+{
+  g_autofree char *text = NULL;
+
+  text = kf_cli_describe_progress (kf_client_get_role (client) == KF_CLIENT_ROLE_SENDER,
+                                   done, total, rate);
+  kf_cli_progress (text);
+}
+
+static void
+on_finished (KfClient  *client,
+             KfOutcome *outcome,
+             KfCliApp  *app)
+{
+  kf_cli_report_outcome (outcome);
+  end_with (app, kf_cli_exit_for_outcome (outcome));
+}
+
+static void
+on_offer (KfClient *client,
+          KfOffer  *offer,
+          KfCliApp *app)
+{
+  if (app->accept)
+    kf_cli_receive_auto (app, offer, app->output_dir);
+  else
+    kf_cli_receive_ask (app, offer, app->output_dir, NULL);
+}
+
+static void
+connect_signals (KfCliApp *app)
+{
+  g_signal_connect (app->client, "progress", G_CALLBACK (on_progress), app);
+  g_signal_connect (app->client, "finished", G_CALLBACK (on_finished), app);
+  g_signal_connect (app->client, "offer", G_CALLBACK (on_offer), app);
+}
+
+static void
+on_waiting (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  KfCliApp *app = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!kf_client_wait_finish (KF_CLIENT (source), result, &error))
+    {
+      kf_cli_error ("%s", error->message);
+      end_with (app, KF_CLI_EXIT_CONNECTION);
+      return;
+    }
+  kf_cli_json_event ("waiting", NULL);
+  kf_cli_status ("%s", _("Waiting for a sender…"));
+}
+
+/*
+ * kf_cli_scripted_wait:
+ *
+ * Waits for one offer on @app's connected client, accepts it (--accept) or
+ * asks, saves it in --output (default: the current folder) and quits.
+ */
+void
+kf_cli_scripted_wait (KfCliApp *app)
+{
+  connect_signals (app);
+  kf_client_wait_async (app->client, app->cancellable, on_waiting, app);
+}
+
+static void
+on_sent (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(KfOutcome) outcome = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* ::finished reports the outcome and ends the run. */
+  outcome = kf_client_send_file_finish (KF_CLIENT (source), result, &error);
+}
+
+static void
+on_conn (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  KfCliApp *app = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!kf_client_conn_finish (KF_CLIENT (source), result, &error))
+    {
+      if (!app->session_started)
+        {
+          kf_cli_error ("%s", error->message);
+          end_with (app, kf_cli_exit_for_error (error));
+        }
+      return;
+    }
+  kf_client_send_file_async (app->client, app->file, app->cancellable, on_sent, app);
+}
+
+static void
+on_session_started (KfClient     *client,
+                    KfClientRole  role,
+                    guint         peer_id,
+                    const char   *peer_name,
+                    KfCipherMode  mode,
+                    KfCliApp     *app)
+{
+  app->session_started = TRUE;
+  kf_cli_status (_("Paired with %s (#%u); sending…"), peer_name, peer_id);
+}
+
+/* Finds --to among the waiting peers: an id, or a unique name. */
+static gboolean
+resolve_peer (KfCliApp   *app,
+              GPtrArray  *peers,
+              guint      *peer_id)
+{
+  guint64 id;
+  guint matches = 0;
+
+  if (g_ascii_string_to_unsigned (app->to, 10, 1, G_MAXUINT, &id, NULL))
+    {
+      *peer_id = (guint) id;
+      return TRUE;
+    }
+  for (guint i = 0; i < peers->len; i++)
+    if (g_str_equal (kf_peer_get_name (g_ptr_array_index (peers, i)), app->to))
+      {
+        *peer_id = kf_peer_get_id (g_ptr_array_index (peers, i));
+        matches++;
+      }
+
+  if (matches == 1)
+    return TRUE;
+  kf_cli_error (matches == 0
+                ? _("no waiting peer is called “%s”")
+                : _("several waiting peers are called “%s”: give the id instead"),
+                app->to);
+  kf_cli_report_peers (peers);
+  return FALSE;
+}
+
+static void
+on_peers (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  KfCliApp *app = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) peers = NULL;
+  KfCipherMode mode = KF_CIPHER_MODE_CBC;
+  guint peer_id = 0;
+
+  peers = kf_client_list_peers_finish (KF_CLIENT (source), result, &error);
+  if (peers == NULL)
+    {
+      kf_cli_error ("%s", error->message);
+      end_with (app, KF_CLI_EXIT_CONNECTION);
+      return;
+    }
+  if (!resolve_peer (app, peers, &peer_id))
+    {
+      end_with (app, KF_CLI_EXIT_FAILED);
+      return;
+    }
+  kf_cipher_mode_from_string (app->mode, &mode);
+  app->session_started = FALSE;
+  kf_client_conn_async (app->client, peer_id, mode, app->cancellable, on_conn, app);
+}
+
+/*
+ * kf_cli_scripted_send:
+ *
+ * Sends app->file to --to in --mode on @app's connected client, then quits.
+ */
+void
+kf_cli_scripted_send (KfCliApp *app)
+{
+  connect_signals (app);
+  g_signal_connect (app->client, "session-started", G_CALLBACK (on_session_started), app);
+  kf_client_list_peers_async (app->client, app->cancellable, on_peers, app);
+}
+
+/*
+ * kf_cli_scripted_interrupt:
+ *
+ * Ctrl-C: cancels the transfer (the peer and the key manager are told; the
+ * exit status is then "cancelled"), or stops waiting and leaves.
+ */
+void
+kf_cli_scripted_interrupt (KfCliApp *app)
+{
+  KfClientState state = kf_client_get_state (app->client);
+
+  kf_cli_progress_done ();
+  if (state >= KF_CLIENT_STATE_CONFIRMING)
+    kf_client_cancel (app->client);
+  else if (state == KF_CLIENT_STATE_IDLE || state == KF_CLIENT_STATE_WAITING)
+    end_with (app, KF_CLI_EXIT_CANCELLED);
+  else
+    kf_cli_app_quit (app, KF_CLI_EXIT_CANCELLED);
+}

@@ -1,0 +1,11 @@
+#pragma once
+
+#include "kf-cli-app.h"
+
+G_BEGIN_DECLS
+
+void kf_cli_scripted_wait      (KfCliApp *app);
+void kf_cli_scripted_send      (KfCliApp *app);
+void kf_cli_scripted_interrupt (KfCliApp *app);
+
+G_END_DECLS
