@@ -23,6 +23,13 @@ struct _KfConnectPage
 
 G_DEFINE_FINAL_TYPE (KfConnectPage, kf_connect_page, ADW_TYPE_BIN)
 
+/* Enter in any field connects, as the Connect button does. */
+static void
+on_entry_activated (KfConnectPage *self)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.connect", NULL);
+}
+
 static void
 kf_connect_page_class_init (KfConnectPageClass *klass)
 {
@@ -35,6 +42,7 @@ kf_connect_page_class_init (KfConnectPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KfConnectPage, name_row);
   gtk_widget_class_bind_template_child (widget_class, KfConnectPage, connect_button);
   gtk_widget_class_bind_template_child (widget_class, KfConnectPage, spinner);
+  gtk_widget_class_bind_template_callback (widget_class, on_entry_activated);
 }
 
 static void

@@ -9,6 +9,8 @@
 #include <locale.h>
 #include <glib/gi18n.h>
 
+#include <adwaita.h>
+
 #include "kf-gui-test-util.h"
 
 /*
@@ -110,6 +112,30 @@ kf_gui_test_find_child (GtkWidget *root,
         g_queue_push_head (queue, child);
     }
   return NULL;
+}
+
+/*
+ * kf_gui_test_respond:
+ *
+ * Clicks the button of @dialog that gives @response, as a person would
+ * (adw_message_dialog_response() alone does not close the dialog).
+ */
+void
+kf_gui_test_respond (GtkWidget  *dialog,
+                     const char *response)
+{
+  const char *label = adw_message_dialog_get_response_label (ADW_MESSAGE_DIALOG (dialog),
+                                                             response);
+  GtkWidget *button;
+
+  for (guint i = 0; (button = kf_gui_test_find_child (dialog, GTK_TYPE_BUTTON, i)) != NULL; i++)
+    if (g_strcmp0 (gtk_button_get_label (GTK_BUTTON (button)), label) == 0)
+      {
+        g_assert_true (gtk_widget_is_sensitive (button));
+        g_signal_emit_by_name (button, "clicked");
+        return;
+      }
+  g_error ("no button for the response %s (%s)", response, label);
 }
 
 /*

@@ -15,6 +15,8 @@ GtkWidget *kf_gui_test_find_window   (GType            type);
 GtkWidget *kf_gui_test_find_child    (GtkWidget       *root,
                                       GType            type,
                                       guint            index);
+void       kf_gui_test_respond       (GtkWidget       *dialog,
+                                      const char      *response);
 gboolean   kf_gui_test_drop_file     (GtkWidget       *widget,
                                       GFile           *file);
 void       kf_gui_test_own_notifications (GPtrArray *summaries);

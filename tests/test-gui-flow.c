@@ -14,12 +14,14 @@
 
 #include "kf-application.h"
 #include "kf-client.h"
+#include "kf-connect-page.h"
 #include "kf-gcrypt.h"
 #include "kf-gui-test-util.h"
 #include "kf-gui-util.h"
 #include "kf-identity-warning.h"
 #include "kf-main-page.h"
 #include "kf-offer-dialog.h"
+#include "kf-passphrase-dialog.h"
 #include "kf-peer-row.h"
 #include "kf-result-page.h"
 #include "kf-server.h"
@@ -189,7 +191,11 @@ fixture_set_up (Fixture       *fx,
   kf_server_config_init (&config);
   state_dir = g_build_filename (fx->tmpdir, "state", NULL);
   config.state_dir = g_strdup (state_dir);
-  fx->server = kf_server_new (&config, NULL, &error);
+  config.kdf_iterations = 1;
+  config.kdf_memory_kib = 8 * 1024;
+  config.auth_penalty_ms = 10;
+  config.auth_penalty_max_ms = 20;
+  fx->server = kf_server_new (&config, data, &error);
   kf_server_config_clear (&config);
   g_assert_no_error (error);
   g_assert_true (kf_server_listen (fx->server, "127.0.0.1", 0, &error));
@@ -367,13 +373,62 @@ test_trust_and_connect (Fixture       *fx,
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (label)), ==, grouped);
   g_assert_null (kf_known_servers_lookup (known, "127.0.0.1", fx->port));
 
-  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "trust");
+  kf_gui_test_respond (dialog, "trust");
   wait_for_page (fx->window, "main");
 
   client = kf_window_get_client (fx->window);
   g_assert_cmpuint (kf_client_get_client_id (client), >, 0);
   g_assert_nonnull (strstr (kf_window_get_status (fx->window), "Connected as #"));
   g_assert_cmpstr (kf_known_servers_lookup (known, "127.0.0.1", fx->port), ==, fx->fingerprint);
+}
+
+/* First launch: the connect page, filled by hand and sent with Enter;
+ * the choice is remembered; Disconnect goes back to the page. */
+static void
+test_connect_page (Fixture       *fx,
+                   gconstpointer  data)
+{
+  g_autofree char *port = g_strdup_printf ("%u", fx->port);
+  g_autofree char *saved_host = NULL;
+  GSettings *settings = kf_application_get_settings (fx->app);
+  GtkWidget *page, *host_row, *port_row, *name_row, *dialog;
+  guint16 saved_port = 0;
+
+  g_settings_reset (settings, "server-host");
+  kf_application_set_overrides (fx->app, NULL, 0, NULL, NULL);
+  fx->window = kf_window_new (fx->app);
+  gtk_window_present (GTK_WINDOW (fx->window));
+  kf_window_start (fx->window);
+  g_assert_cmpstr (kf_window_get_page_name (fx->window), ==, "connect");
+
+  page = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_CONNECT_PAGE, 0);
+  host_row = kf_gui_test_find_child (page, ADW_TYPE_ENTRY_ROW, 0);
+  port_row = kf_gui_test_find_child (page, ADW_TYPE_ENTRY_ROW, 1);
+  name_row = kf_gui_test_find_child (page, ADW_TYPE_ENTRY_ROW, 2);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (name_row)), !=, "");
+
+  gtk_editable_set_text (GTK_EDITABLE (host_row), "127.0.0.1");
+  gtk_editable_set_text (GTK_EDITABLE (port_row), port);
+  gtk_editable_set_text (GTK_EDITABLE (name_row), "Elena");
+  g_signal_emit_by_name (host_row, "entry-activated");
+
+  dialog = wait_for_window (KF_TYPE_TRUST_DIALOG);
+  kf_gui_test_respond (dialog, "trust");
+  wait_for_page (fx->window, "main");
+  g_assert_cmpstr (kf_client_get_name (kf_window_get_client (fx->window)), ==, "Elena");
+
+  saved_host = g_settings_get_string (settings, "server-host");
+  g_settings_get (settings, "server-port", "q", &saved_port);
+  g_assert_cmpstr (saved_host, ==, "127.0.0.1");
+  g_assert_cmpuint (saved_port, ==, fx->port);
+
+  g_action_group_activate_action (G_ACTION_GROUP (fx->app), "disconnect", NULL);
+  wait_for_page (fx->window, "connect");
+  g_assert_cmpstr (kf_window_get_status (fx->window), ==, "Not connected");
+
+  g_settings_reset (settings, "server-host");
+  g_settings_reset (settings, "server-port");
+  g_settings_reset (settings, "name");
 }
 
 static void
@@ -384,7 +439,7 @@ test_trust_cancelled (Fixture       *fx,
 
   start_window (fx, FALSE);
   dialog = wait_for_window (KF_TYPE_TRUST_DIALOG);
-  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  kf_gui_test_respond (dialog, "cancel");
   kf_gui_test_settle (200);
 
   g_assert_cmpstr (kf_window_get_page_name (fx->window), ==, "connect");
@@ -410,7 +465,7 @@ test_changed_fingerprint_blocks (Fixture       *fx,
   /* Nothing in the warning connects; closing it leaves us disconnected. */
   g_assert_false (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (warning), "trust"));
   g_assert_null (kf_gui_test_find_window (KF_TYPE_TRUST_DIALOG));
-  adw_message_dialog_response (ADW_MESSAGE_DIALOG (warning), "close");
+  kf_gui_test_respond (warning, "close");
   kf_gui_test_settle (200);
   g_assert_cmpstr (kf_window_get_page_name (fx->window), ==, "connect");
   g_assert_cmpint (kf_client_get_state (kf_window_get_client (fx->window)), ==,
@@ -616,7 +671,7 @@ test_receive_accept (Fixture       *fx,
   g_assert_nonnull (strstr (row_subtitle (dialog, 2), "1000003 bytes"));
   g_assert_nonnull (strstr (row_subtitle (dialog, 3), "1000003 bytes"));
   g_assert_cmpstr (row_subtitle (dialog, 4), ==, "AES-256-CFB");
-  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "accept");
+  kf_gui_test_respond (dialog, "accept");
 
   /* The save dialog opens in the download folder with the offered name. */
   chooser = wait_for_window (GTK_TYPE_FILE_CHOOSER_DIALOG);
@@ -666,12 +721,12 @@ run_refusal (Fixture  *fx,
     {
       GtkWidget *chooser;
 
-      adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "accept");
+      kf_gui_test_respond (dialog, "accept");
       chooser = wait_for_window (GTK_TYPE_FILE_CHOOSER_DIALOG);
       gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_CANCEL);
     }
   else
-    adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "decline");
+    kf_gui_test_respond (dialog, "decline");
 
   wait_for_page (fx->window, "result");
   status = kf_gui_test_find_child (GTK_WIDGET (fx->window), ADW_TYPE_STATUS_PAGE, 0);
@@ -767,6 +822,37 @@ test_cancel_transfer (Fixture       *fx,
   g_object_unref (receiver.destination);
   g_clear_object (&receiver.offer);
   g_clear_object (&receiver.outcome);
+}
+
+static gboolean
+widget_hidden (gpointer data)
+{
+  return !gtk_widget_get_visible (data);
+}
+
+/* Types @passphrase into the passphrase dialog and answers Connect. */
+static void
+answer_passphrase (const char *passphrase)
+{
+  g_autoptr(GtkWidget) dialog = g_object_ref (wait_for_window (KF_TYPE_PASSPHRASE_DIALOG));
+  GtkWidget *entry = kf_gui_test_find_child (dialog, GTK_TYPE_PASSWORD_ENTRY, 0);
+
+  g_assert_nonnull (entry);
+  gtk_editable_set_text (GTK_EDITABLE (entry), passphrase);
+  kf_gui_test_respond (dialog, "connect");
+  g_assert_true (kf_gui_test_wait_for (widget_hidden, dialog, TIMEOUT_MS));
+}
+
+/* A key manager with an admission passphrase: asked, refused, asked again. */
+static void
+test_passphrase_asked (Fixture       *fx,
+                       gconstpointer  data)
+{
+  start_window (fx, TRUE);
+  answer_passphrase ("not the passphrase");
+  answer_passphrase (data);
+  wait_for_page (fx->window, "main");
+  g_assert_cmpuint (kf_client_get_client_id (kf_window_get_client (fx->window)), >, 0);
 }
 
 /* Renders @widget in the light and the dark style, named by state and language. */
@@ -874,7 +960,7 @@ test_screenshots (Fixture       *fx,
   start_window (fx, FALSE);
   dialog = wait_for_window (KF_TYPE_TRUST_DIALOG);
   shoot (dialog, "trust");
-  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "trust");
+  kf_gui_test_respond (dialog, "trust");
   wait_for_page (fx->window, "main");
   shoot (GTK_WIDGET (fx->window), "home");
 
@@ -908,7 +994,7 @@ test_screenshots (Fixture       *fx,
   offer_to_window (fx, mihai, report, &send_wait);
   dialog = wait_for_window (KF_TYPE_OFFER_DIALOG);
   shoot (dialog, "offer");
-  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "accept");
+  kf_gui_test_respond (dialog, "accept");
   chooser = wait_for_window (GTK_TYPE_FILE_CHOOSER_DIALOG);
   g_assert_true (kf_gui_test_wait_for (chooser_has_folder, chooser, TIMEOUT_MS));
   gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
@@ -957,6 +1043,8 @@ main (int    argc,
 
   g_test_add ("/gui/flow/trust-and-connect", Fixture, NULL,
               fixture_set_up, test_trust_and_connect, fixture_tear_down);
+  g_test_add ("/gui/flow/connect-page-remembers-and-disconnects", Fixture, NULL,
+              fixture_set_up, test_connect_page, fixture_tear_down);
   g_test_add ("/gui/flow/trust-cancelled", Fixture, NULL,
               fixture_set_up, test_trust_cancelled, fixture_tear_down);
   g_test_add ("/gui/flow/changed-fingerprint-blocks", Fixture, NULL,
@@ -975,6 +1063,8 @@ main (int    argc,
   g_test_add ("/gui/flow/cancel-transfer", Fixture, NULL,
               fixture_set_up, test_cancel_transfer, fixture_tear_down);
 
+  g_test_add ("/gui/flow/passphrase-asked-each-time", Fixture, "correct horse battery",
+              fixture_set_up, test_passphrase_asked, fixture_tear_down);
   g_test_add ("/gui/screenshots/main-states", Fixture, NULL,
               fixture_set_up, test_screenshots, fixture_tear_down);
 
