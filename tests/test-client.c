@@ -967,6 +967,46 @@ test_reconnect (Fixture       *f,
   g_signal_handlers_disconnect_by_data (f->a, &ea);
 }
 
+static void
+on_disconnected_keep (KfClient     *client,
+                      const GError *error,
+                      GError      **last)
+{
+  g_clear_error (last);
+  *last = g_error_copy (error);
+}
+
+/* The key manager comes back on the same port with another certificate:
+ * the reconnecting client refuses it, stops trying and says why. */
+static void
+test_reconnect_refuses_changed_server (Fixture       *f,
+                                       gconstpointer  data)
+{
+  g_autofree char *other_state = g_build_filename (f->dir, "reinstalled", NULL);
+  g_autoptr(GError) last = NULL;
+  g_autoptr(GError) error = NULL;
+
+  f->a = kf_client_new ("127.0.0.1", f->port, "Ana", f->known);
+  g_assert_true (kf_known_servers_add (f->known, "127.0.0.1", f->port,
+                                       kf_server_get_fingerprint (f->server), &error));
+  error = try_connect (f->a);
+  g_assert_no_error (error);
+  g_signal_connect (f->a, "disconnected", G_CALLBACK (on_disconnected_keep), &last);
+
+  stop_server (g_steal_pointer (&f->server));
+  await_state (f->a, KF_CLIENT_STATE_RECONNECTING, "Ana to notice");
+  g_assert_error (last, KF_CLIENT_ERROR, KF_CLIENT_ERROR_DISCONNECTED);
+
+  f->server = start_server (other_state, f->port);
+  await_state (f->a, KF_CLIENT_STATE_DISCONNECTED, "Ana to refuse the new certificate");
+  g_assert_error (last, KF_CLIENT_ERROR, KF_CLIENT_ERROR_SERVER_CHANGED);
+  g_assert_cmpstr (kf_client_get_fingerprint (f->a), ==, kf_server_get_fingerprint (f->server));
+  g_assert_cmpstr (kf_client_get_last_error (f->a), ==, last->message);
+  settle (1500);
+  g_assert_cmpint (kf_client_get_state (f->a), ==, KF_CLIENT_STATE_DISCONNECTED);
+  g_signal_handlers_disconnect_by_data (f->a, &last);
+}
+
 /* The key manager goes away mid-session: both sides fail the session,
  * say so, and start reconnecting; `end` then stops that. */
 static void
@@ -1031,6 +1071,7 @@ main (int    argc,
        test_cancel_mid_transfer);
   ADD ("/client/reconnect", NULL, test_reconnect);
   ADD ("/client/server-gone-mid-session", NULL, test_server_gone_mid_session);
+  ADD ("/client/reconnect/refuses-changed-server", NULL, test_reconnect_refuses_changed_server);
 
 #undef ADD
 
