@@ -13,6 +13,7 @@
 #include "kf-gcrypt.h"
 #include "kf-peer-listener.h"
 #include "kf-transfer.h"
+#include "kf-test-proxy.h"
 
 typedef struct
 {
@@ -21,6 +22,7 @@ typedef struct
   KfSessionKeys    *keys;
   KfPeerLink       *sender;
   KfPeerLink       *receiver;
+  KfTestProxy      *proxy;
 
   KfTransferOffer  *offer;
   KfTransferResult *sent;
@@ -45,6 +47,13 @@ typedef struct
   KfCipherMode mode;
   gsize        size;
 } Case;
+
+typedef struct
+{
+  KfTestProxyDamage damage;
+  gint              expected;  /* the receiver's KF_TRANSFER_ERROR code */
+  gint              told;      /* the sender's: CANCELLED when the receiver said why */
+} Tamper;
 
 static void
 iterate_until (gboolean *flag)
@@ -77,11 +86,15 @@ connected_cb (GObject      *source,
   g_assert_no_error (error);
 }
 
-/* Pairs two links on loopback for a fresh session in @mode. */
+/* Pairs two links on loopback for a fresh session in @mode, through a
+ * tampering proxy when @tamper is given. */
 static void
 make_links (Fixture      *f,
-            KfCipherMode  mode)
+            KfCipherMode  mode,
+            const Tamper *tamper)
 {
+  guint16 port;
+
   g_autoptr(KfPeerListener) listener = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -92,15 +105,22 @@ make_links (Fixture      *f,
   listener = kf_peer_listener_new (f->keys, &error);
   g_assert_no_error (error);
   kf_peer_listener_accept_async (listener, 5000, NULL, accepted_cb, f);
-  kf_peer_link_connect_async (f->keys, "127.0.0.1", kf_peer_listener_get_port (listener),
-                              5000, NULL, connected_cb, f);
+  port = kf_peer_listener_get_port (listener);
+  if (tamper != NULL)
+    {
+      /* Record 3 is the third data record: well inside the file. */
+      f->proxy = kf_test_proxy_new (port, tamper->damage, 3);
+      port = kf_test_proxy_get_port (f->proxy);
+    }
+  kf_peer_link_connect_async (f->keys, "127.0.0.1", port, 5000, NULL, connected_cb, f);
   while (f->sender == NULL || f->receiver == NULL)
     g_main_context_iteration (NULL, TRUE);
 }
 
 static void
 fixture_set_up_mode (Fixture      *f,
-                     KfCipherMode  mode)
+                     KfCipherMode  mode,
+                     const Tamper *tamper)
 {
   g_autoptr(GError) error = NULL;
 
@@ -110,14 +130,21 @@ fixture_set_up_mode (Fixture      *f,
   g_assert_cmpint (g_mkdir (f->out_dir, 0700), ==, 0);
   f->send_cancel = g_cancellable_new ();
   f->receive_cancel = g_cancellable_new ();
-  make_links (f, mode);
+  make_links (f, mode, tamper);
 }
 
 static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  fixture_set_up_mode (f, KF_CIPHER_MODE_CBC);
+  fixture_set_up_mode (f, KF_CIPHER_MODE_CBC, NULL);
+}
+
+static void
+fixture_set_up_tamper (Fixture       *f,
+                       gconstpointer  data)
+{
+  fixture_set_up_mode (f, KF_CIPHER_MODE_CBC, data);
 }
 
 static void
@@ -126,7 +153,7 @@ fixture_set_up_case (Fixture       *f,
 {
   const Case *c = data;
 
-  fixture_set_up_mode (f, c->mode);
+  fixture_set_up_mode (f, c->mode, NULL);
 }
 
 static void
@@ -170,6 +197,7 @@ fixture_tear_down (Fixture       *f,
 {
   drain_and_finalize (f->sender);
   drain_and_finalize (f->receiver);
+  g_clear_pointer (&f->proxy, kf_test_proxy_free);
   g_clear_pointer (&f->offer, kf_transfer_offer_free);
   g_clear_pointer (&f->sent, kf_transfer_result_free);
   g_clear_pointer (&f->received, kf_transfer_result_free);
@@ -519,6 +547,29 @@ test_no_space (Fixture       *f,
   g_assert_cmpuint (header.type, ==, KF_RECORD_DECLINE);
 }
 
+/* A man in the middle flips a bit, reorders, duplicates or cuts the
+ * records: the receiver names what happened, saves nothing, and the
+ * sender fails too. */
+static void
+test_tampered (Fixture       *f,
+               gconstpointer  data)
+{
+  const Tamper *tamper = data;
+  g_autoptr(GFile) source = make_source (f, "target.bin", 2 * 1024 * 1024);
+  g_autoptr(GFile) destination = out_file (f, "target.bin");
+
+  start_send (f, source);
+  g_assert_no_error (f->offer_error);
+  receive_into (f, destination, FALSE);
+  iterate_until (&f->send_done);
+
+  g_assert_error (f->receive_error, KF_TRANSFER_ERROR, tamper->expected);
+  g_assert_null (f->received);
+  g_assert_error (f->send_error, KF_TRANSFER_ERROR, tamper->told);
+  g_assert_null (f->sent);
+  g_assert_cmpuint (count_entries (f->out_dir), ==, 0);
+}
+
 static void
 test_sanitize (void)
 {
@@ -583,8 +634,27 @@ main (int    argc,
     { "../x", "x" }, { "/etc/passwd", "passwd" }, { "line\nbreak", "line_break" }, { "..", NULL },
   };
 
+  static const Tamper tampers[] = {
+    { KF_TEST_PROXY_FLIP, KF_TRANSFER_ERROR_BAD_MAC, KF_TRANSFER_ERROR_CANCELLED },
+    { KF_TEST_PROXY_SWAP, KF_TRANSFER_ERROR_ORDER, KF_TRANSFER_ERROR_CANCELLED },
+    { KF_TEST_PROXY_DUPLICATE, KF_TRANSFER_ERROR_ORDER, KF_TRANSFER_ERROR_CANCELLED },
+    { KF_TEST_PROXY_CUT_BOUNDARY, KF_TRANSFER_ERROR_PEER_GONE, KF_TRANSFER_ERROR_PEER_GONE },
+    { KF_TEST_PROXY_CUT_MIDDLE, KF_TRANSFER_ERROR_TRUNCATED, KF_TRANSFER_ERROR_CANCELLED },
+  };
+  static const char *tamper_names[] = {
+    "bit-flip", "reordered", "duplicated", "cut-at-boundary", "cut-mid-record",
+  };
+
   kf_gcrypt_init ();
   g_test_init (&argc, &argv, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (tampers); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/transfer/tampered/%s", tamper_names[i]);
+
+      g_test_add (path, Fixture, &tampers[i], fixture_set_up_tamper, test_tampered,
+                  fixture_tear_down);
+    }
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
