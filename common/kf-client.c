@@ -27,7 +27,6 @@
 
 #include "kf-client-private.h"
 #include "kf-enums.h"
-#include "kf-fingerprint.h"
 
 G_DEFINE_QUARK (kf-client-error-quark, kf_client_error)
 

@@ -31,7 +31,6 @@
 #include "kf-km-connection-private.h"
 #include "kf-line-reader.h"
 
-
 typedef struct
 {
   GTask     *task;
