@@ -12,6 +12,8 @@
 #include "config.h"
 
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <gcrypt.h>
 #include <glib/gi18n-lib.h>
 
@@ -64,6 +66,27 @@ kf_peer_link_init (KfPeerLink *self)
 {
 }
 
+/* A peer whose machine vanished (no FIN, no RST) is noticed within about
+ * a minute: keepalive probes after 30 s of silence, and unacknowledged
+ * data given up after 60 s.  Idle peers answer probes from their kernel,
+ * so a user taking their time to accept an offer is not cut off.  Whole
+ * records are written at once, so Nagle's algorithm only delays them. */
+static void
+tune_socket (GIOStream *stream)
+{
+  GSocket *socket;
+
+  if (!G_IS_SOCKET_CONNECTION (stream))
+    return;
+  socket = g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream));
+  g_socket_set_keepalive (socket, TRUE);
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_KEEPIDLE, 30, NULL);
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_KEEPINTVL, 10, NULL);
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_KEEPCNT, 3, NULL);
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_USER_TIMEOUT, 60000, NULL);
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+}
+
 /*
  * kf_peer_link_new:
  * @stream: a connection on which the handshake just succeeded
@@ -91,6 +114,7 @@ kf_peer_link_new (GIOStream            *stream,
 
   self->stream = g_object_ref (stream);
   self->role = role;
+  tune_socket (stream);
   self->keys = kf_session_keys_copy (keys);
   self->link_keys = kf_peer_handshake_derive (keys, nonce_s, nonce_r);
   if (self->keys == NULL || self->link_keys == NULL)
