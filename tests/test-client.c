@@ -927,6 +927,60 @@ test_cancel_mid_transfer (Fixture       *f,
 }
 
 static void
+cancel_on_session_started (KfClient     *client,
+                           KfClientRole  role,
+                           guint         peer_id,
+                           const char   *peer_name,
+                           KfCipherMode  mode,
+                           gpointer      user_data)
+{
+  kf_client_cancel (client);
+}
+
+/* Cancelling before the link is up, with kf_client_cancel() during key
+ * confirmation or with conn's own cancellable: conn fails as cancelled,
+ * both sides end cancelled, and both can go again. */
+static void
+test_cancel_before_link (Fixture       *f,
+                         gconstpointer  data)
+{
+  gboolean use_cancellable = GPOINTER_TO_INT (data);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  Events s = { 0 };
+  Events r = { 0 };
+
+  f->a = connected_client (f, "Ana");
+  f->b = connected_client (f, "Bob");
+  events_connect (&s, f->a);
+  events_connect (&r, f->b);
+  if (!use_cancellable)
+    g_signal_connect (f->a, "session-started", G_CALLBACK (cancel_on_session_started), NULL);
+
+  wait_for_sender (f->b);
+  kf_client_conn_async (f->a, kf_client_get_client_id (f->b), KF_CIPHER_MODE_CBC, cancellable,
+                        store_result, &result);
+  if (use_cancellable)
+    g_cancellable_cancel (cancellable);
+  await_pointer ((gpointer *) &result, "conn");
+  g_assert_false (kf_client_conn_finish (f->a, result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  await_pointer ((gpointer *) &s.outcome, "the sender's outcome");
+  await_pointer ((gpointer *) &r.outcome, "the receiver's outcome");
+  g_assert_cmpint (kf_outcome_get_status (s.outcome), ==, KF_OUTCOME_CANCELLED);
+  g_assert_true (kf_outcome_get_is_local (s.outcome));
+  g_assert_cmpint (kf_outcome_get_status (r.outcome), ==, KF_OUTCOME_CANCELLED);
+  g_assert_false (kf_outcome_get_is_local (r.outcome));
+  g_assert_null (r.offer);
+
+  g_signal_handlers_disconnect_by_func (f->a, cancel_on_session_started, NULL);
+  events_clear (&s, f->a);
+  events_clear (&r, f->b);
+  assert_usable_again (f);
+}
+
+static void
 on_disconnected (KfClient     *client,
                  const GError *error,
                  Events       *events)
@@ -1066,6 +1120,8 @@ main (int    argc,
   ADD ("/client/decline", NULL, test_decline);
   ADD ("/client/cancel/by-sender", NULL, test_cancel_by_sender);
   ADD ("/client/cancel/by-receiver", NULL, test_cancel_by_receiver);
+  ADD ("/client/cancel/while-confirming", GINT_TO_POINTER (FALSE), test_cancel_before_link);
+  ADD ("/client/cancel/conn-cancellable", GINT_TO_POINTER (TRUE), test_cancel_before_link);
   ADD ("/client/cancel/mid-transfer/by-sender", GINT_TO_POINTER (TRUE), test_cancel_mid_transfer);
   ADD ("/client/cancel/mid-transfer/by-receiver", GINT_TO_POINTER (FALSE),
        test_cancel_mid_transfer);
