@@ -491,28 +491,63 @@ kf_job_pop (KfJobState  *state,
   return NULL;
 }
 
+/* The reason a CANCEL carries for @why.  Messages about local files name
+ * local paths, which are none of the peer's business: those get a fixed
+ * wording.  The wire text is English; the peer shows it inside its own
+ * translated sentence. */
+static const char *
+cancel_reason (const GError *why)
+{
+  if (g_error_matches (why, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return "cancelled by the user";
+  if (why->domain != KF_TRANSFER_ERROR)
+    return "the transfer failed";
+
+  switch ((KfTransferError) why->code)
+    {
+    case KF_TRANSFER_ERROR_IO:
+      return "a local file could not be read or written";
+    case KF_TRANSFER_ERROR_NO_SPACE:
+      return "not enough free disk space";
+    case KF_TRANSFER_ERROR_EXISTS:
+      return "the file already exists";
+    case KF_TRANSFER_ERROR_BAD_MAC:
+    case KF_TRANSFER_ERROR_TRUNCATED:
+    case KF_TRANSFER_ERROR_ORDER:
+    case KF_TRANSFER_ERROR_NAME:
+    case KF_TRANSFER_ERROR_PROTOCOL:
+    case KF_TRANSFER_ERROR_HANDSHAKE:
+    case KF_TRANSFER_ERROR_TIMEOUT:
+    case KF_TRANSFER_ERROR_DECLINED:
+    case KF_TRANSFER_ERROR_CANCELLED:
+    case KF_TRANSFER_ERROR_PEER_GONE:
+    default:
+      return why->message;
+    }
+}
+
 /*
  * kf_transfer_tell_cancel:
  * @why: the error that ends the transfer on this side
  *
- * Sends the peer a CANCEL record carrying @why's message, unless @why
- * came from the peer itself (its cancel, decline, or a lost connection).
- * Best effort: a failure to send is ignored.
+ * Sends the peer a CANCEL record saying why (see cancel_reason()), unless
+ * @why came from the peer itself (its cancel, decline, or a lost
+ * connection).  Best effort: a failure to send is ignored.
  */
 void
 kf_transfer_tell_cancel (KfPeerLink   *link,
                          const GError *why)
 {
-  const char *reason = why->message;
-  gsize len = strlen (reason);
+  const char *reason;
+  gsize len;
 
   if (g_error_matches (why, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_CANCELLED)
       || g_error_matches (why, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PEER_GONE)
       || g_error_matches (why, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_DECLINED))
     return;
 
-  if (g_error_matches (why, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    reason = "cancelled by the user", len = strlen (reason);
+  reason = cancel_reason (why);
+  len = strlen (reason);
   while (len > 512)
     len = g_utf8_find_prev_char (reason, reason + len) - reason;
   kf_peer_link_send_copy (link, KF_RECORD_CANCEL, 0, (const guint8 *) reason, len, NULL, NULL);

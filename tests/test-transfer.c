@@ -463,6 +463,24 @@ test_existing_kept (Fixture       *f,
   g_assert_cmpuint (count_entries (f->out_dir), ==, 1);
 }
 
+/* A sender that cannot read its file tells the receiver, without naming
+ * its local path. */
+static void
+test_unreadable_source (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "missing.bin", NULL);
+  g_autoptr(GFile) source = g_file_new_for_path (path);
+
+  start_send (f, source);
+  iterate_until (&f->send_done);
+  g_assert_error (f->send_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_IO);
+  g_assert_nonnull (strstr (f->send_error->message, "missing.bin"));
+  g_assert_error (f->offer_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_CANCELLED);
+  g_assert_null (strstr (f->offer_error->message, f->dir));
+  g_assert_nonnull (strstr (f->offer_error->message, "could not be read"));
+}
+
 /* Sends an offer by hand, as a hostile sender could. */
 static void
 send_raw_offer (KfPeerLink *link,
@@ -681,6 +699,7 @@ main (int    argc,
   ADD ("/transfer/existing-file-kept", test_existing_kept, NULL);
   ADD ("/transfer/newline-in-name", test_newline_file, NULL);
   ADD ("/transfer/no-space", test_no_space, NULL);
+  ADD ("/transfer/unreadable-file-named-without-path", test_unreadable_source, NULL);
 #undef ADD
   g_test_add_func ("/transfer/sanitize-names", test_sanitize);
   g_test_add_func ("/transfer/offer-parser", test_offer_parse);
