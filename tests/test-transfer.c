@@ -38,6 +38,8 @@ typedef struct
   GCancellable     *receive_cancel;
   guint64           last_done;
   guint64           last_total;
+  guint64           sent_done;
+  gboolean          sent_progress_freed;
   guint64           cancel_after;   /* receiver's progress: act after this many bytes */
   enum { ACT_NONE, ACT_CANCEL_SENDER, ACT_CANCEL_RECEIVER, ACT_KILL_SENDER } act;
 } Fixture;
@@ -289,10 +291,34 @@ receive_progress_cb (guint64  done,
 
 /* Starts sending @file and waits for the receiver to see the offer. */
 static void
+send_progress_cb (guint64  done,
+                  guint64  total,
+                  double   rate,
+                  gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  g_assert_false (f->sent_progress_freed);
+  g_assert_cmpuint (done, >=, f->sent_done);
+  g_assert_cmpuint (done, <=, total);
+  g_assert_cmpfloat (rate, >=, 0);
+  f->sent_done = done;
+}
+
+static void
+send_progress_free (gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  f->sent_progress_freed = TRUE;
+}
+
+static void
 start_send (Fixture *f,
             GFile   *file)
 {
-  kf_transfer_send_async (f->sender, file, NULL, NULL, NULL, f->send_cancel, sent_cb, f);
+  kf_transfer_send_async (f->sender, file, send_progress_cb, f, send_progress_free,
+                          f->send_cancel, sent_cb, f);
   kf_transfer_receive_offer_async (f->receiver, NULL, offer_cb, f);
   iterate_until (&f->offer_done);
 }
@@ -366,6 +392,10 @@ test_round_trip (Fixture       *f,
   g_assert_cmpstr (f->received->path, ==, g_file_peek_path (destination));
   g_assert_cmpuint (f->last_done, ==, c->size);
   g_assert_cmpuint (f->last_total, ==, c->size);
+  /* The sender's last report says all, then its progress data is let go,
+   * on this thread. */
+  iterate_until (&f->sent_progress_freed);
+  g_assert_cmpuint (f->sent_done, ==, c->size);
   g_assert_cmpuint (count_entries (f->out_dir), ==, 1);
 }
 
