@@ -317,6 +317,13 @@ on_greeting_line (GObject      *source,
   g_autoptr(KfProtocolMessage) msg = NULL;
 
   line = kf_line_reader_read_line_finish (KF_LINE_READER (source), result, NULL, &error);
+  if (line == NULL && error != NULL && error->domain == KF_PROTOCOL_ERROR)
+    {
+      fail (task, g_error_new (KF_CLIENT_ERROR, KF_CLIENT_ERROR_PROTOCOL,
+                               _("The server sent a line this client does not accept: %s"),
+                               error->message));
+      return;
+    }
   if (line == NULL)
     {
       if (error == NULL || !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))

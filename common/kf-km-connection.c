@@ -588,7 +588,8 @@ kf_km_connection_request_finish (KfKmConnection  *self,
  * kf_km_connection_close:
  *
  * Closes the connection without emitting ::closed; pending requests fail
- * with %KF_CLIENT_ERROR_DISCONNECTED.
+ * with %KF_CLIENT_ERROR_DISCONNECTED.  The owner must call this to end an
+ * open connection: its read loop holds a reference until the stream ends.
  */
 void
 kf_km_connection_close (KfKmConnection *self)
