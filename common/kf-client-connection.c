@@ -385,7 +385,8 @@ kf_client_end_async (KfClient            *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, kf_client_end_async);
   g_clear_handle_id (&self->reconnect_id, g_source_remove);
-  if (self->km == NULL || self->state == KF_CLIENT_STATE_CONNECTING)
+  if (self->km == NULL || self->state == KF_CLIENT_STATE_CONNECTING
+      || self->state == KF_CLIENT_STATE_RECONNECTING)
     {
       kf_client_drop_connection (self);
       kf_client_set_state (self, KF_CLIENT_STATE_DISCONNECTED);
