@@ -338,15 +338,17 @@ kf_peer_link_abort (KfPeerLink *self)
 /*
  * kf_peer_link_close:
  *
- * Closes the connection (blocking, but brief).  Call it when no other
- * thread uses the link any more.
+ * Ends the connection from any thread, even while a transfer still uses
+ * the link: it is shut down at once (see kf_peer_link_abort()), and the
+ * socket itself is closed when the last reference goes, so no worker
+ * thread is ever left polling a closed, possibly reused, descriptor.
  */
 void
 kf_peer_link_close (KfPeerLink *self)
 {
   g_return_if_fail (KF_IS_PEER_LINK (self));
 
-  g_io_stream_close (self->stream, NULL, NULL);
+  kf_peer_link_abort (self);
 }
 
 /* The sender's side of the handshake, step by step on the caller's
