@@ -6,9 +6,15 @@
  * a temporary file beside the destination.  Three threads: the network
  * thread (the GTask's) reads records, which kf_record_open() authenticates
  * before anything is decrypted, and decrypts them; each plaintext buffer
- * then goes at once to the hash thread (SHA-256) and the disk thread.  Only after the final record verified, the
- * sizes match and the CBC padding checked out is the temporary file
- * renamed to the destination; on any failure it is deleted.
+ * then goes at once to the hash thread (SHA-256) and the disk thread.
+ * Only after the final record verified, the sizes match and the CBC
+ * padding checked out is the temporary file given the destination's name;
+ * on any failure it is deleted.
+ *
+ * Where the file system allows it the temporary file is anonymous
+ * (O_TMPFILE) and linked into place at the end, so not even a receiver
+ * killed with SIGKILL leaves a partial file behind; elsewhere it is a
+ * hidden ".keyferry-XXXXXXXX.part" beside the destination, renamed.
  */
 
 #include "config.h"
@@ -19,6 +25,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 #include <glib/gi18n-lib.h>
+#include <gio/gunixoutputstream.h>
 
 #include "kf-transfer-private.h"
 
@@ -32,7 +39,8 @@ typedef struct
   gboolean          overwrite;
   KfProgress       *progress;
   char             *path;
-  char             *temp_path;
+  char             *temp_path;      /* NULL for an anonymous temporary file */
+  int               anon_fd;        /* the anonymous file's descriptor, or -1 */
   GOutputStream    *out;
   KfCipher         *cipher;
   KfJobState        state;
@@ -90,13 +98,30 @@ exists_error (GError     **error,
   return FALSE;
 }
 
-/* Creates the temporary file, private and exclusive, beside @job->path. */
+/* The name to show for the file being written. */
+static const char *
+temp_display_path (ReceiveJob *job)
+{
+  return job->temp_path != NULL ? job->temp_path : job->path;
+}
+
+/* Creates the temporary file, private and exclusive, beside @job->path:
+ * anonymous where the file system supports O_TMPFILE, named otherwise. */
 static gboolean
 create_temp (ReceiveJob    *job,
              GCancellable  *cancellable,
              GError       **error)
 {
   g_autofree char *folder = g_path_get_dirname (job->path);
+  int fd;
+
+  fd = open (folder, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd >= 0)
+    {
+      job->anon_fd = fd;
+      job->out = g_unix_output_stream_new (fd, TRUE);
+      return TRUE;
+    }
 
   for (guint attempt = 0; attempt < 8; attempt++)
     {
@@ -175,7 +200,7 @@ disk_main (gpointer data)
                                       job->state.stop, &error))
         {
           if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            kf_job_fail (&job->state, write_error (job->temp_path, error));
+            kf_job_fail (&job->state, write_error (temp_display_path (job), error));
           return NULL;
         }
       job->written += buf->len;
@@ -290,6 +315,40 @@ receive_records (ReceiveJob    *job,
   return TRUE;
 }
 
+/* Gives the anonymous temporary file a name: @job->path itself (linkat
+ * never replaces), or, to replace, a fresh hidden name then renamed over.
+ * Returns 0 or -1 with errno set. */
+static int
+link_anonymous (ReceiveJob *job)
+{
+  g_autofree char *proc = g_strdup_printf ("/proc/self/fd/%d", job->anon_fd);
+  g_autofree char *folder = NULL;
+
+  if (!job->overwrite)
+    return linkat (AT_FDCWD, proc, AT_FDCWD, job->path, AT_SYMLINK_FOLLOW);
+
+  folder = g_path_get_dirname (job->path);
+  for (guint attempt = 0; attempt < 8; attempt++)
+    {
+      g_autofree char *name = g_strdup_printf (".keyferry-%08x.part", g_random_int ());
+      g_autofree char *temp = g_build_filename (folder, name, NULL);
+
+      if (linkat (AT_FDCWD, proc, AT_FDCWD, temp, AT_SYMLINK_FOLLOW) != 0)
+        {
+          if (errno == EEXIST)
+            continue;
+          return -1;
+        }
+      if (rename (temp, job->path) == 0)
+        return 0;
+      g_unlink (temp);
+      return -1;
+    }
+
+  errno = EEXIST;
+  return -1;
+}
+
 /* Moves the complete temporary file to its final name, never replacing
  * an existing file unless told to. */
 static gboolean
@@ -298,6 +357,27 @@ commit (ReceiveJob  *job,
 {
   g_autoptr(GError) local_error = NULL;
   int rc;
+
+  if (job->anon_fd >= 0)
+    {
+      rc = link_anonymous (job);
+      if (rc != 0 && errno == EEXIST)
+        return exists_error (error, job->path);
+      if (rc != 0)
+        {
+          g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_IO,
+                       _("Could not move the received file into place: %s"),
+                       g_strerror (errno));
+          return FALSE;
+        }
+      if (!g_output_stream_close (job->out, NULL, &local_error))
+        {
+          g_unlink (job->path);
+          *error = write_error (job->path, local_error);
+          return FALSE;
+        }
+      return TRUE;
+    }
 
   if (!g_output_stream_close (job->out, NULL, &local_error))
     {
@@ -457,6 +537,7 @@ kf_transfer_receive_async (KfPeerLink             *link,
   g_return_if_fail (offer != NULL && G_IS_FILE (destination));
 
   job = g_new0 (ReceiveJob, 1);
+  job->anon_fd = -1;
   job->link = g_object_ref (link);
   job->offer = kf_transfer_offer_copy (offer);
   job->destination = g_object_ref (destination);
