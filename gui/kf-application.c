@@ -311,6 +311,27 @@ kf_application_set_overrides (KfApplication *self,
 }
 
 /*
+ * kf_application_notify:
+ *
+ * Sends a desktop notification @id (a newer one with the same id
+ * replaces it) saying @title and @body.
+ */
+void
+kf_application_notify (KfApplication *self,
+                       const char    *id,
+                       const char    *title,
+                       const char    *body)
+{
+  g_autoptr(GNotification) notification = NULL;
+
+  g_return_if_fail (KF_IS_APPLICATION (self));
+
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, body);
+  g_application_send_notification (G_APPLICATION (self), id, notification);
+}
+
+/*
  * kf_application_get_server:
  *
  * Returns the key manager to use (overrides first, then the settings)

@@ -19,6 +19,10 @@ gboolean        kf_application_get_server        (KfApplication  *self,
                                                   guint16        *port,
                                                   char          **name,
                                                   char          **fingerprint);
+void            kf_application_notify            (KfApplication  *self,
+                                                  const char     *id,
+                                                  const char     *title,
+                                                  const char     *body);
 void            kf_application_set_overrides     (KfApplication  *self,
                                                   const char     *host,
                                                   guint16         port,

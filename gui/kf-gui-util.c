@@ -290,3 +290,38 @@ kf_gui_download_folder (GSettings *settings)
   fallback = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
   return g_file_new_for_path (fallback != NULL ? fallback : g_get_home_dir ());
 }
+
+/*
+ * kf_gui_format_status:
+ *
+ * Returns the connection status for the header bar: "Connected as #3
+ * to host", "Connecting to host…", "Not connected: reason"…
+ */
+char *
+kf_gui_format_status (KfClientState  state,
+                      guint          client_id,
+                      const char    *host,
+                      const char    *failure)
+{
+  switch (state)
+    {
+    case KF_CLIENT_STATE_DISCONNECTED:
+      return failure != NULL ? g_strdup_printf (_("Not connected: %s"), failure)
+                             : g_strdup (_("Not connected"));
+    case KF_CLIENT_STATE_CONNECTING:
+      return g_strdup_printf (_("Connecting to %s…"), host);
+    case KF_CLIENT_STATE_RECONNECTING:
+      return g_strdup_printf (_("Connection lost, reconnecting to %s…"), host);
+    case KF_CLIENT_STATE_WAITING:
+      return g_strdup_printf (_("Connected as #%u to %s, waiting"), client_id, host);
+    case KF_CLIENT_STATE_IDLE:
+    case KF_CLIENT_STATE_CONFIRMING:
+    case KF_CLIENT_STATE_LINKING:
+    case KF_CLIENT_STATE_READY_TO_SEND:
+    case KF_CLIENT_STATE_OFFERED:
+    case KF_CLIENT_STATE_TRANSFERRING:
+    case KF_CLIENT_STATE_REPORTING:
+    default:
+      return g_strdup_printf (_("Connected as #%u to %s"), client_id, host);
+    }
+}

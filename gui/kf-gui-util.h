@@ -3,6 +3,7 @@
 #include <gio/gio.h>
 
 #include "kf-cipher.h"
+#include "kf-client.h"
 
 G_BEGIN_DECLS
 
@@ -12,6 +13,8 @@ typedef enum
 {
   KF_GUI_ERROR_INVALID_ADDRESS,
   KF_GUI_ERROR_INVALID_NAME,
+  KF_GUI_ERROR_NOT_TRUSTED,
+  KF_GUI_ERROR_NO_PASSPHRASE,
 } KfGuiError;
 
 GQuark      kf_gui_error_quark          (void);
@@ -31,5 +34,9 @@ char       *kf_gui_format_rate          (guint64        done,
                                          double         bytes_per_second);
 char       *kf_gui_format_fingerprint   (const char    *fingerprint);
 GFile      *kf_gui_download_folder      (GSettings     *settings);
+char       *kf_gui_format_status        (KfClientState  state,
+                                         guint          client_id,
+                                         const char    *host,
+                                         const char    *failure);
 
 G_END_DECLS

@@ -25,6 +25,7 @@ struct _KfMainPage
   guint           wanted_peer_id;
   GFile          *file;
   GCancellable   *info_cancellable;
+  GtkFileChooserNative *chooser;
 };
 
 enum {
@@ -139,6 +140,9 @@ kf_main_page_dispose (GObject *object)
   g_cancellable_cancel (self->info_cancellable);
   g_clear_object (&self->info_cancellable);
   g_clear_object (&self->file);
+  if (self->chooser != NULL)
+    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
+  g_clear_object (&self->chooser);
   if (self->peers != NULL)
     g_signal_handlers_disconnect_by_data (self->peers, self);
   g_clear_object (&self->peers);
@@ -175,12 +179,44 @@ kf_main_page_class_init (KfMainPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_mode_toggled);
 }
 
+/*
+ * on_page_drop:
+ *
+ * A file dropped anywhere on the page (not on a peer's row) becomes the
+ * file to send; from the home view it opens the Send view.
+ */
+static gboolean
+on_page_drop (GtkDropTarget *target,
+              const GValue  *value,
+              double         x,
+              double         y,
+              KfMainPage    *self)
+{
+  GSList *files;
+
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+  files = g_value_get_boxed (value);
+  if (files == NULL)
+    return FALSE;
+
+  kf_main_page_set_file (self, files->data);
+  if (kf_main_page_get_view (self) == KF_MAIN_VIEW_HOME)
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.send", NULL);
+  return TRUE;
+}
+
 static void
 kf_main_page_init (KfMainPage *self)
 {
+  GtkDropTarget *target;
   GtkWidget *placeholder;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect (target, "drop", G_CALLBACK (on_page_drop), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (target));
 
   placeholder = gtk_label_new (_("No one is waiting. Ask the other person to press Wait; "
                                  "they will appear here."));
@@ -352,4 +388,39 @@ kf_main_page_reset_send (KfMainPage *self)
   self->wanted_peer_id = 0;
   gtk_list_box_unselect_all (self->peer_list);
   kf_main_page_set_file (self, NULL);
+}
+
+static void
+on_chooser_response (GtkNativeDialog *chooser,
+                     int              response,
+                     KfMainPage      *self)
+{
+  g_autoptr(GFile) file = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  g_clear_object (&self->chooser);
+  if (file != NULL)
+    kf_main_page_set_file (self, file);
+}
+
+/* Asks for the file to send with the desktop's file chooser (not blocking). */
+void
+kf_main_page_choose_file (KfMainPage *self)
+{
+  GtkRoot *root;
+
+  g_return_if_fail (KF_IS_MAIN_PAGE (self));
+
+  if (self->chooser != NULL)
+    return;
+
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  self->chooser = gtk_file_chooser_native_new (_("Choose a File to Send"),
+                                               GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                               GTK_FILE_CHOOSER_ACTION_OPEN,
+                                               _("_Choose"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
+  g_signal_connect (self->chooser, "response", G_CALLBACK (on_chooser_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
 }

@@ -34,5 +34,6 @@ gboolean    kf_main_page_get_choice  (KfMainPage    *self,
                                       KfCipherMode  *mode,
                                       GFile        **file);
 void        kf_main_page_reset_send  (KfMainPage    *self);
+void        kf_main_page_choose_file (KfMainPage    *self);
 
 G_END_DECLS

@@ -7,16 +7,13 @@
 
 #include <glib/gi18n.h>
 
+#include "kf-connect-flow.h"
 #include "kf-connect-page.h"
 #include "kf-gui-util.h"
-#include "kf-identity-warning.h"
 #include "kf-main-page.h"
-#include "kf-offer-dialog.h"
-#include "kf-passphrase-dialog.h"
+#include "kf-offer-flow.h"
 #include "kf-result-page.h"
-#include "kf-secret.h"
 #include "kf-transfer-page.h"
-#include "kf-trust-dialog.h"
 #include "kf-window.h"
 
 struct _KfWindow
@@ -33,18 +30,12 @@ struct _KfWindow
 
   KfClient             *client;
   GCancellable         *cancellable;
-  GtkFileChooserNative *open_chooser;
-  GtkFileChooserNative *save_chooser;
-  GtkWidget            *offer_dialog;
-  char                 *passphrase;
+  GCancellable         *offer_cancellable;
   char                 *failure;
-  gboolean              passphrase_asked;
   gboolean              in_session;
 };
 
 G_DEFINE_FINAL_TYPE (KfWindow, kf_window, ADW_TYPE_APPLICATION_WINDOW)
-
-static void connect_client (KfWindow *self);
 
 static GSettings *
 get_settings (KfWindow *self)
@@ -76,15 +67,10 @@ notify_user (KfWindow   *self,
              const char *title,
              const char *body)
 {
-  g_autoptr(GNotification) notification = NULL;
-  GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
 
-  if (gtk_window_is_active (GTK_WINDOW (self)) || app == NULL)
-    return;
-
-  notification = g_notification_new (title);
-  g_notification_set_body (notification, body);
-  g_application_send_notification (app, id, notification);
+  if (!gtk_window_is_active (GTK_WINDOW (self)) && app != NULL)
+    kf_application_notify (KF_APPLICATION (app), id, title, body);
 }
 
 static void
@@ -133,37 +119,13 @@ static void
 update_status (KfWindow *self)
 {
   g_autofree char *text = NULL;
-  const char *host = self->client != NULL ? kf_client_get_host (self->client) : NULL;
-  guint id = self->client != NULL ? kf_client_get_client_id (self->client) : 0;
 
-  switch (self->client != NULL ? kf_client_get_state (self->client)
-                               : KF_CLIENT_STATE_DISCONNECTED)
-    {
-    case KF_CLIENT_STATE_DISCONNECTED:
-      text = self->failure != NULL ? g_strdup_printf (_("Not connected: %s"), self->failure)
-                                   : g_strdup (_("Not connected"));
-      break;
-    case KF_CLIENT_STATE_CONNECTING:
-      text = g_strdup_printf (_("Connecting to %s…"), host);
-      break;
-    case KF_CLIENT_STATE_RECONNECTING:
-      text = g_strdup_printf (_("Connection lost, reconnecting to %s…"), host);
-      break;
-    case KF_CLIENT_STATE_WAITING:
-      text = g_strdup_printf (_("Connected as #%u to %s, waiting"), id, host);
-      break;
-    case KF_CLIENT_STATE_IDLE:
-    case KF_CLIENT_STATE_CONFIRMING:
-    case KF_CLIENT_STATE_LINKING:
-    case KF_CLIENT_STATE_READY_TO_SEND:
-    case KF_CLIENT_STATE_OFFERED:
-    case KF_CLIENT_STATE_TRANSFERRING:
-    case KF_CLIENT_STATE_REPORTING:
-    default:
-      text = g_strdup_printf (_("Connected as #%u to %s"), id, host);
-      break;
-    }
-
+  if (self->client == NULL)
+    text = kf_gui_format_status (KF_CLIENT_STATE_DISCONNECTED, 0, NULL, self->failure);
+  else
+    text = kf_gui_format_status (kf_client_get_state (self->client),
+                                 kf_client_get_client_id (self->client),
+                                 kf_client_get_host (self->client), self->failure);
   adw_window_title_set_subtitle (self->window_title, text);
   update_actions (self);
 }
@@ -191,104 +153,12 @@ show_connect_page (KfWindow *self)
   update_status (self);
 }
 
+/* Closes the offer dialog or the save dialog, if one is open. */
 static void
 close_offer (KfWindow *self)
 {
-  if (self->offer_dialog != NULL)
-    gtk_window_destroy (GTK_WINDOW (self->offer_dialog));
-  g_clear_weak_pointer (&self->offer_dialog);
-  if (self->save_chooser != NULL)
-    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->save_chooser));
-  g_clear_object (&self->save_chooser);
-}
-
-/* ------------------------------------------------------------------ */
-/* Connecting, trusting, admission                                      */
-
-static void
-on_trust_response (AdwMessageDialog *dialog,
-                   const char       *response,
-                   KfWindow         *self)
-{
-  g_autoptr(GError) error = NULL;
-  const char *fingerprint = kf_trust_dialog_get_fingerprint (KF_TRUST_DIALOG (dialog));
-
-  if (g_strcmp0 (response, "trust") != 0 || self->client == NULL)
-    {
-      set_failure (self, _("the key manager was not trusted"));
-      show_connect_page (self);
-      return;
-    }
-
-  if (!kf_client_trust_fingerprint (self->client, fingerprint, &error))
-    {
-      set_failure (self, error->message);
-      show_toast (self, error->message);
-      show_connect_page (self);
-      return;
-    }
-
-  connect_client (self);
-}
-
-static void
-on_passphrase_response (AdwMessageDialog *dialog,
-                        const char       *response,
-                        KfWindow         *self)
-{
-  if (g_strcmp0 (response, "connect") != 0 || self->client == NULL)
-    {
-      set_failure (self, _("no passphrase given"));
-      show_connect_page (self);
-      return;
-    }
-
-  kf_secret_free (self->passphrase);
-  self->passphrase = kf_passphrase_dialog_dup_passphrase (KF_PASSPHRASE_DIALOG (dialog));
-  self->passphrase_asked = TRUE;
-  kf_client_set_passphrase (self->client, self->passphrase);
-  connect_client (self);
-}
-
-/* Shows the dialog a failed connection calls for, or the failure itself. */
-static void
-handle_connect_error (KfWindow *self,
-                      GError   *error)
-{
-  const char *host = kf_client_get_host (self->client);
-  guint16 port = kf_client_get_port (self->client);
-  const char *presented = kf_client_get_fingerprint (self->client);
-  GtkWidget *dialog;
-
-  if (g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_UNKNOWN_SERVER) && presented)
-    {
-      dialog = kf_trust_dialog_new (GTK_WINDOW (self), host, port, presented);
-      g_signal_connect_object (dialog, "response", G_CALLBACK (on_trust_response), self, 0);
-      gtk_window_present (GTK_WINDOW (dialog));
-      return;
-    }
-
-  set_failure (self, error->message);
-  show_connect_page (self);
-
-  if (g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_SERVER_CHANGED))
-    {
-      const char *trusted = kf_known_servers_lookup (get_known_servers (self), host, port);
-
-      dialog = kf_identity_warning_new (GTK_WINDOW (self), host, port, trusted, presented);
-      gtk_window_present (GTK_WINDOW (dialog));
-    }
-  else if (g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_AUTH_REQUIRED)
-           || g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_AUTH_FAILED))
-    {
-      dialog = kf_passphrase_dialog_new (GTK_WINDOW (self), host,
-                                         error->code == KF_CLIENT_ERROR_AUTH_FAILED);
-      g_signal_connect_object (dialog, "response", G_CALLBACK (on_passphrase_response),
-                               self, 0);
-      gtk_window_present (GTK_WINDOW (dialog));
-    }
-  else
-    show_toast (self, error->message);
+  g_cancellable_cancel (self->offer_cancellable);
+  g_clear_object (&self->offer_cancellable);
 }
 
 static void
@@ -299,18 +169,18 @@ on_connected (GObject      *source,
   g_autoptr(KfWindow) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!kf_client_connect_finish (KF_CLIENT (source), result, &error))
+  if (!kf_connect_flow_run_finish (result, &error))
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-          && self->client == KF_CLIENT (source))
-        handle_connect_error (self, error);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      set_failure (self, error->message);
+      show_connect_page (self);
+      if (error->domain != KF_GUI_ERROR
+          && !g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_SERVER_CHANGED))
+        show_toast (self, error->message);
       return;
     }
 
-  if (self->passphrase_asked && kf_secret_is_available ())
-    kf_secret_store_async (kf_client_get_host (self->client),
-                           kf_client_get_port (self->client), self->passphrase,
-                           NULL, NULL, NULL);
   g_clear_pointer (&self->failure, g_free);
   kf_connect_page_set_busy (self->connect_page, FALSE);
   kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_HOME);
@@ -318,47 +188,19 @@ on_connected (GObject      *source,
   update_status (self);
 }
 
-static void
-connect_client (KfWindow *self)
-{
-  kf_connect_page_set_busy (self->connect_page, TRUE);
-  kf_client_connect_async (self->client, self->cancellable, on_connected, g_object_ref (self));
-  update_status (self);
-}
-
-static void
-on_passphrase_found (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  g_autoptr(KfWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  char *passphrase = kf_secret_lookup_finish (result, &error);
-
-  if (error != NULL)
-    g_debug ("No passphrase from the keyring: %s", error->message);
-  if (self->client == NULL)
-    {
-      kf_secret_free (passphrase);
-      return;
-    }
-  if (passphrase != NULL)
-    {
-      kf_secret_free (self->passphrase);
-      self->passphrase = passphrase;
-      kf_client_set_passphrase (self->client, passphrase);
-    }
-  connect_client (self);
-}
-
-/* ------------------------------------------------------------------ */
-/* Client events                                                        */
-
+/* The waiting view follows the client (it also resumes after a reconnection). */
 static void
 on_state_changed (KfWindow *self)
 {
+  KfClientState state = kf_client_get_state (self->client);
+  KfMainView view = kf_main_page_get_view (self->main_page);
+
   if (is_connected (self))
     g_clear_pointer (&self->failure, g_free);
+  if (state == KF_CLIENT_STATE_WAITING)
+    kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_WAITING);
+  else if (state == KF_CLIENT_STATE_IDLE && view == KF_MAIN_VIEW_WAITING)
+    kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_HOME);
   update_status (self);
 }
 
@@ -396,62 +238,32 @@ on_session_started (KfClient     *client,
 }
 
 static void
-on_save_response (GtkNativeDialog *dialog,
-                  int              response,
-                  KfWindow        *self)
+on_offer_answered (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
 {
-  g_autoptr(GFile) file = NULL;
+  g_autoptr(KfWindow) self = user_data;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) destination = kf_offer_flow_run_finish (result, &error);
+  KfOffer *offer;
 
-  if (response == GTK_RESPONSE_ACCEPT)
-    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-  g_clear_object (&self->save_chooser);
-
-  if (self->client == NULL)
+  if (error != NULL || self->client == NULL)
     return;
-  if (file == NULL)
+  if (destination == NULL)
     {
       kf_client_decline_offer (self->client);
       return;
     }
 
-  if (!kf_client_accept_offer (self->client, file, TRUE, &error))
+  if (!kf_client_accept_offer (self->client, destination, TRUE, &error))
     {
       show_toast (self, error->message);
       kf_client_decline_offer (self->client);
       return;
     }
-  kf_transfer_page_set_step (self->transfer_page, _("Receiving the encrypted file…"));
-}
 
-/* Accept: ask where to save, in the download folder under the offered name. */
-static void
-ask_destination (KfWindow *self,
-                 KfOffer  *offer)
-{
-  g_autoptr(GFile) folder = kf_gui_download_folder (get_settings (self));
-
-  self->save_chooser = gtk_file_chooser_native_new (_("Save Incoming File"), GTK_WINDOW (self),
-                                                    GTK_FILE_CHOOSER_ACTION_SAVE,
-                                                    _("_Save"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->save_chooser), TRUE);
-  gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (self->save_chooser), folder, NULL);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->save_chooser),
-                                     kf_offer_get_file_name (offer));
-  g_signal_connect (self->save_chooser, "response", G_CALLBACK (on_save_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->save_chooser));
-}
-
-static void
-on_offer_response (AdwMessageDialog *dialog,
-                   const char       *response,
-                   KfWindow         *self)
-{
-  KfOffer *offer = kf_offer_dialog_get_offer (KF_OFFER_DIALOG (dialog));
-
-  if (self->client == NULL)
-    return;
-  if (g_strcmp0 (response, "accept") == 0)
+  offer = kf_client_get_offer (self->client);
+  if (offer != NULL)
     {
       g_autofree char *title = g_strdup_printf (_("Receiving “%s” from %s (#%u)"),
                                                 kf_offer_get_file_name (offer),
@@ -459,26 +271,23 @@ on_offer_response (AdwMessageDialog *dialog,
                                                 kf_offer_get_sender_id (offer));
 
       kf_transfer_page_begin (self->transfer_page, FALSE, title,
-                              _("Choose where to save the file"));
-      ask_destination (self, offer);
+                              _("Receiving the encrypted file…"));
     }
-  else
-    kf_client_decline_offer (self->client);
 }
 
+/* Step 9 for the receiver: Accept or Decline, then where to save. */
 static void
 on_offer (KfClient *client,
           KfOffer  *offer,
           KfWindow *self)
 {
+  g_autoptr(GFile) folder = kf_gui_download_folder (get_settings (self));
   g_autofree char *body = NULL;
 
   close_offer (self);
-  self->offer_dialog = kf_offer_dialog_new (GTK_WINDOW (self), offer);
-  g_object_add_weak_pointer (G_OBJECT (self->offer_dialog), (gpointer *) &self->offer_dialog);
-  g_signal_connect_object (self->offer_dialog, "response", G_CALLBACK (on_offer_response),
-                           self, 0);
-  gtk_window_present (GTK_WINDOW (self->offer_dialog));
+  self->offer_cancellable = g_cancellable_new ();
+  kf_offer_flow_run_async (offer, GTK_WINDOW (self), folder, self->offer_cancellable,
+                           on_offer_answered, g_object_ref (self));
 
   body = g_strdup_printf (_("%s wants to send you “%s”"), kf_offer_get_sender_name (offer),
                           kf_offer_get_file_name (offer));
@@ -555,8 +364,6 @@ drop_client (KfWindow *self)
     g_signal_handlers_disconnect_by_data (self->client, self);
   g_clear_object (&self->client);
   self->in_session = FALSE;
-  self->passphrase_asked = FALSE;
-  kf_secret_free (g_steal_pointer (&self->passphrase));
   kf_main_page_set_peers (self->main_page, NULL);
 }
 
@@ -597,13 +404,10 @@ kf_window_connect_to (KfWindow   *self,
   g_signal_connect_object (self->client, "disconnected", G_CALLBACK (on_disconnected), self, 0);
 
   kf_connect_page_set_busy (self->connect_page, TRUE);
-  kf_secret_lookup_async (host, kf_client_get_port (self->client), self->cancellable,
-                          on_passphrase_found, g_object_ref (self));
+  kf_connect_flow_run_async (self->client, GTK_WINDOW (self), get_known_servers (self),
+                             self->cancellable, on_connected, g_object_ref (self));
   update_status (self);
 }
-
-/* ------------------------------------------------------------------ */
-/* Actions                                                              */
 
 /* win.connect: connect with what the connect page says, and remember it. */
 static void
@@ -630,6 +434,15 @@ connect_activated (GtkWidget  *widget,
   kf_window_connect_to (self, host, port, name, NULL);
 }
 
+/* A command's reply: only a failure needs saying. */
+static void
+report_failure (KfWindow *self,
+                GError   *error)
+{
+  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    show_toast (self, error->message);
+}
+
 static void
 on_wait_done (GObject      *source,
               GAsyncResult *result,
@@ -639,12 +452,7 @@ on_wait_done (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (!kf_client_wait_finish (KF_CLIENT (source), result, &error))
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        show_toast (self, error->message);
-      return;
-    }
-  kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_WAITING);
+    report_failure (self, error);
 }
 
 static void
@@ -667,12 +475,7 @@ on_stop_waiting_done (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (!kf_client_stop_waiting_finish (KF_CLIENT (source), result, &error))
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        show_toast (self, error->message);
-      return;
-    }
-  kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_HOME);
+    report_failure (self, error);
 }
 
 static void
@@ -696,8 +499,8 @@ on_peers_listed (GObject      *source,
   g_autoptr(GPtrArray) peers = NULL;
 
   peers = kf_client_list_peers_finish (KF_CLIENT (source), result, &error);
-  if (peers == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    show_toast (self, error->message);
+  if (peers == NULL)
+    report_failure (self, error);
 }
 
 /* win.send: the live list of waiting peers. */
@@ -739,38 +542,13 @@ back_to_start_activated (GtkWidget  *widget,
   show_page (self, is_connected (self) ? "main" : "connect");
 }
 
-static void
-on_open_response (GtkNativeDialog *dialog,
-                  int              response,
-                  KfWindow        *self)
-{
-  g_autoptr(GFile) file = NULL;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-  g_clear_object (&self->open_chooser);
-  if (file != NULL)
-    kf_main_page_set_file (self->main_page, file);
-}
-
 /* win.choose-file: the desktop's file chooser for the file to send. */
 static void
 choose_file_activated (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *parameter)
 {
-  KfWindow *self = KF_WINDOW (widget);
-
-  if (self->open_chooser != NULL)
-    return;
-
-  self->open_chooser = gtk_file_chooser_native_new (_("Choose a File to Send"),
-                                                    GTK_WINDOW (self),
-                                                    GTK_FILE_CHOOSER_ACTION_OPEN,
-                                                    _("_Choose"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->open_chooser), TRUE);
-  g_signal_connect (self->open_chooser, "response", G_CALLBACK (on_open_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->open_chooser));
+  kf_main_page_choose_file (KF_WINDOW (widget)->main_page);
 }
 
 static void
@@ -891,32 +669,6 @@ on_choice_changed (KfWindow *self)
   update_actions (self);
 }
 
-/* A file dropped anywhere on the window: it becomes the file to send. */
-static gboolean
-on_window_drop (GtkDropTarget *target,
-                const GValue  *value,
-                double         x,
-                double         y,
-                KfWindow      *self)
-{
-  GSList *files;
-
-  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
-    return FALSE;
-  files = g_value_get_boxed (value);
-  if (files == NULL)
-    return FALSE;
-
-  kf_main_page_set_file (self->main_page, files->data);
-  if (is_connected (self) && kf_main_page_get_view (self->main_page) == KF_MAIN_VIEW_HOME
-      && !self->in_session)
-    gtk_widget_activate_action (GTK_WIDGET (self), "win.send", NULL);
-  return TRUE;
-}
-
-/* ------------------------------------------------------------------ */
-/* GObject                                                              */
-
 static gboolean
 kf_window_close_request (GtkWindow *window)
 {
@@ -938,9 +690,6 @@ kf_window_dispose (GObject *object)
   KfWindow *self = KF_WINDOW (object);
 
   close_offer (self);
-  if (self->open_chooser != NULL)
-    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->open_chooser));
-  g_clear_object (&self->open_chooser);
   drop_client (self);
   g_clear_pointer (&self->failure, g_free);
 
@@ -998,13 +747,7 @@ kf_window_class_init (KfWindowClass *klass)
 static void
 kf_window_init (KfWindow *self)
 {
-  GtkDropTarget *target;
-
   gtk_widget_init_template (GTK_WIDGET (self));
-
-  target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
-  g_signal_connect (target, "drop", G_CALLBACK (on_window_drop), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (target));
 }
 
 /* Returns a new window of @application, sized as it was last time. */

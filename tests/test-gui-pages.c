@@ -193,6 +193,16 @@ test_main_page_drop_on_row (void)
   g_assert_cmpint (mode, ==, KF_CIPHER_MODE_CFB);
   g_assert_true (g_file_equal (chosen, file));
 
+  /* A drop anywhere else on the page only chooses the file. */
+  {
+    g_autoptr(GFile) other = g_file_new_for_path ("/tmp/other.txt");
+
+    g_assert_true (kf_gui_test_drop_file (GTK_WIDGET (page), other));
+    g_assert_true (g_file_equal (kf_main_page_get_file (page), other));
+    g_assert_true (kf_main_page_get_choice (page, &peer_id, NULL, NULL, NULL));
+    g_assert_cmpuint (peer_id, ==, 7);
+  }
+
   kf_main_page_reset_send (page);
   g_assert_false (kf_main_page_get_choice (page, NULL, NULL, NULL, NULL));
   g_assert_null (kf_main_page_get_file (page));

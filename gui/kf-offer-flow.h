@@ -1,0 +1,18 @@
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "kf-offer.h"
+
+G_BEGIN_DECLS
+
+void   kf_offer_flow_run_async  (KfOffer              *offer,
+                                 GtkWindow            *parent,
+                                 GFile                *folder,
+                                 GCancellable         *cancellable,
+                                 GAsyncReadyCallback   callback,
+                                 gpointer              user_data);
+GFile *kf_offer_flow_run_finish (GAsyncResult         *result,
+                                 GError              **error);
+
+G_END_DECLS
