@@ -23,6 +23,7 @@
 #include "kf-offer-dialog.h"
 #include "kf-passphrase-dialog.h"
 #include "kf-peer-row.h"
+#include "kf-preferences-window.h"
 #include "kf-result-page.h"
 #include "kf-server.h"
 #include "kf-trust-dialog.h"
@@ -855,6 +856,61 @@ test_passphrase_asked (Fixture       *fx,
   g_assert_cmpuint (kf_client_get_client_id (kf_window_get_client (fx->window)), >, 0);
 }
 
+static gboolean
+has_accel (const char *action,
+           const char *accel)
+{
+  g_auto(GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (the_app),
+                                                                action);
+
+  return g_strv_contains ((const char * const *) accels, accel);
+}
+
+/* Shortcuts, the help overlay, About and Preferences, all reachable. */
+static void
+test_shortcuts_and_windows (Fixture       *fx,
+                            gconstpointer  data)
+{
+  GSettings *settings = kf_application_get_settings (fx->app);
+  KfKnownServers *known = kf_application_get_known_servers (fx->app);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *host = NULL;
+  GtkWidget *about, *prefs, *row;
+  guint16 port = 0;
+
+  g_assert_true (has_accel ("app.quit", "<Control>q"));
+  g_assert_true (has_accel ("win.choose-file", "<Control>o"));
+  g_assert_true (has_accel ("win.show-help-overlay", "F1"));
+
+  start_connected_window (fx);
+  g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (fx->window)));
+
+  g_action_group_activate_action (G_ACTION_GROUP (fx->app), "about", NULL);
+  about = wait_for_window (ADW_TYPE_ABOUT_WINDOW);
+  g_assert_cmpstr (adw_about_window_get_application_name (ADW_ABOUT_WINDOW (about)), ==,
+                   "Keyferry");
+  gtk_window_destroy (GTK_WINDOW (about));
+
+  /* Preferences write the settings; Forget empties the trusted servers. */
+  g_assert_nonnull (kf_known_servers_lookup (known, "127.0.0.1", fx->port));
+  g_action_group_activate_action (G_ACTION_GROUP (fx->app), "preferences", NULL);
+  prefs = wait_for_window (KF_TYPE_PREFERENCES_WINDOW);
+  row = kf_gui_test_find_child (prefs, ADW_TYPE_ENTRY_ROW, 0);
+  gtk_editable_set_text (GTK_EDITABLE (row), "km.example.lan");
+  row = kf_gui_test_find_child (prefs, ADW_TYPE_ENTRY_ROW, 1);
+  gtk_editable_set_text (GTK_EDITABLE (row), "7800");
+  host = g_settings_get_string (settings, "server-host");
+  g_settings_get (settings, "server-port", "q", &port);
+  g_assert_cmpstr (host, ==, "km.example.lan");
+  g_assert_cmpuint (port, ==, 7800);
+  click (prefs, "prefs.forget-servers");
+  g_assert_null (kf_known_servers_lookup (known, "127.0.0.1", fx->port));
+  gtk_window_destroy (GTK_WINDOW (prefs));
+
+  g_settings_reset (settings, "server-host");
+  g_settings_reset (settings, "server-port");
+}
+
 /* Renders @widget in the light and the dark style, named by state and language. */
 static void
 shoot (GtkWidget  *widget,
@@ -1065,6 +1121,8 @@ main (int    argc,
 
   g_test_add ("/gui/flow/passphrase-asked-each-time", Fixture, "correct horse battery",
               fixture_set_up, test_passphrase_asked, fixture_tear_down);
+  g_test_add ("/gui/app/shortcuts-about-preferences", Fixture, NULL,
+              fixture_set_up, test_shortcuts_and_windows, fixture_tear_down);
   g_test_add ("/gui/screenshots/main-states", Fixture, NULL,
               fixture_set_up, test_screenshots, fixture_tear_down);
 
