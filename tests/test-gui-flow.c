@@ -1007,11 +1007,20 @@ test_screenshots (Fixture       *fx,
   g_autoptr(KfOutcome) outcome = NULL;
   GSettings *settings = kf_application_get_settings (fx->app);
   AsyncWait send_wait = { NULL };
-  GtkWidget *dialog, *chooser, *row, *check, *warning;
+  GtkWidget *dialog, *chooser, *row, *check, *warning, *prefs;
   KfClient *ana, *mihai;
 
   g_assert_cmpint (g_mkdir (downloads, 0700), ==, 0);
   g_settings_set_string (settings, "download-folder", downloads);
+
+  /* First launch: the connect page. */
+  kf_application_set_overrides (fx->app, NULL, 0, "Elena Marin", NULL);
+  fx->window = kf_window_new (fx->app);
+  gtk_window_present (GTK_WINDOW (fx->window));
+  kf_window_start (fx->window);
+  g_assert_cmpstr (kf_window_get_page_name (fx->window), ==, "connect");
+  shoot (GTK_WIDGET (fx->window), "connect");
+  gtk_window_destroy (GTK_WINDOW (fx->window));
 
   start_window (fx, FALSE);
   dialog = wait_for_window (KF_TYPE_TRUST_DIALOG);
@@ -1067,6 +1076,11 @@ test_screenshots (Fixture       *fx,
   gtk_window_present (GTK_WINDOW (warning));
   shoot (warning, "changed-identity");
   gtk_window_destroy (GTK_WINDOW (warning));
+
+  g_action_group_activate_action (G_ACTION_GROUP (fx->app), "preferences", NULL);
+  prefs = wait_for_window (KF_TYPE_PREFERENCES_WINDOW);
+  shoot (prefs, "preferences");
+  gtk_window_destroy (GTK_WINDOW (prefs));
 
   g_settings_reset (settings, "download-folder");
   g_object_unref (receiver.destination);
