@@ -212,6 +212,12 @@ fixture_set_up (Fixture       *fx,
   g_assert_true (kf_known_servers_clear (kf_application_get_known_servers (fx->app), &error));
 }
 
+static gboolean
+is_null (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
 static void
 fixture_tear_down (Fixture       *fx,
                    gconstpointer  data)
@@ -220,7 +226,12 @@ fixture_tear_down (Fixture       *fx,
   AsyncWait wait = { NULL };
 
   if (fx->window != NULL)
-    gtk_window_destroy (GTK_WINDOW (fx->window));
+    {
+      /* The window and its client go away with nothing left running. */
+      g_object_add_weak_pointer (G_OBJECT (fx->window), (gpointer *) &fx->window);
+      gtk_window_destroy (GTK_WINDOW (fx->window));
+      g_assert_true (kf_gui_test_wait_for (is_null, &fx->window, TIMEOUT_MS));
+    }
   g_ptr_array_unref (fx->peers);
   kf_gui_test_settle (100);
 
