@@ -86,6 +86,31 @@ kf_cli_describe_progress (gboolean sending,
                           percent, done_text, total_text, rate_text, left);
 }
 
+/*
+ * kf_cli_report_progress:
+ *
+ * Shows a transfer's progress: a line rewritten in place on a terminal,
+ * and a JSON "progress" event (at most about ten a second, as the client
+ * reports them).
+ */
+void
+kf_cli_report_progress (KfClient *client,
+                        guint64   done,
+                        guint64   total,
+                        gdouble   bytes_per_second)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *done_n = number (done);
+  g_autofree char *total_n = number (total);
+  g_autofree char *rate_n = number ((guint64) bytes_per_second);
+
+  kf_cli_json_event ("progress", "done", done_n, "total", total_n,
+                     "bytes_per_second", rate_n, NULL);
+  text = kf_cli_describe_progress (kf_client_get_role (client) == KF_CLIENT_ROLE_SENDER,
+                                   done, total, bytes_per_second);
+  kf_cli_progress (text);
+}
+
 static void
 report_counts (KfOutcome *outcome)
 {

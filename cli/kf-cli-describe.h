@@ -9,6 +9,10 @@ char *kf_cli_describe_progress (gboolean   sending,
                                 guint64    done,
                                 guint64    total,
                                 gdouble    bytes_per_second);
+void  kf_cli_report_progress   (KfClient  *client,
+                                guint64    done,
+                                guint64    total,
+                                gdouble    bytes_per_second);
 void  kf_cli_report_outcome    (KfOutcome *outcome);
 int   kf_cli_exit_for_outcome  (KfOutcome *outcome);
 int   kf_cli_exit_for_error    (const GError *error);

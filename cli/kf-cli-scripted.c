@@ -37,20 +37,6 @@ end_with (KfCliApp *app,
 }
 
 static void
-on_progress (KfClient *client,
-             guint64   done,
-             guint64   total,
-             gdouble   rate,
-             KfCliApp *app)
-{
-  g_autofree char *text = NULL;
-
-  text = kf_cli_describe_progress (kf_client_get_role (client) == KF_CLIENT_ROLE_SENDER,
-                                   done, total, rate);
-  kf_cli_progress (text);
-}
-
-static void
 on_finished (KfClient  *client,
              KfOutcome *outcome,
              KfCliApp  *app)
@@ -73,7 +59,7 @@ on_offer (KfClient *client,
 static void
 connect_signals (KfCliApp *app)
 {
-  g_signal_connect (app->client, "progress", G_CALLBACK (on_progress), app);
+  g_signal_connect (app->client, "progress", G_CALLBACK (kf_cli_report_progress), NULL);
   g_signal_connect (app->client, "finished", G_CALLBACK (on_finished), app);
   g_signal_connect (app->client, "offer", G_CALLBACK (on_offer), app);
 }
