@@ -7,7 +7,7 @@
 
 G_BEGIN_DECLS
 
-/* The peer link's handshake messages (docs/PROTOCOL-PEER.md, "Handshake"),
+/* The peer link's handshake messages (docs/PROTOCOL.md part 2, "Handshake"),
  * as pure functions on byte buffers:
  *
  *   S→R  HELLO     "KFPL" | 1 | 1 | nonce_s (32)                  38 bytes

@@ -8,7 +8,7 @@
  * and in constant time, before the caller may look at the payload; the
  * sequence number is checked right after, so reordering, duplication and
  * replay are caught before anything is decrypted.  Why Poly1305-AES rather
- * than HMAC: docs/PROTOCOL-PEER.md, "Choice of MAC".
+ * than HMAC: docs/PROTOCOL.md part 2, "Choice of MAC".
  */
 
 #include "config.h"
@@ -34,7 +34,7 @@ struct _KfRecordKey
  * @context: bytes binding the sub-key to a connection (may be %NULL)
  *
  * Writes HMAC-SHA256(@secret, @label || @context) into @out: the sub-key
- * derivation of docs/PROTOCOL-PEER.md (libgcrypt 1.10 has no HKDF; one
+ * derivation of docs/PROTOCOL.md part 2 (libgcrypt 1.10 has no HKDF; one
  * HMAC block of a uniformly random 32-byte secret is a PRF output, which is
  * all HKDF-Expand would give here).  Cannot fail once libgcrypt is ready.
  */

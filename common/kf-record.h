@@ -6,7 +6,7 @@
 
 G_BEGIN_DECLS
 
-/* The peer link's record layer (docs/PROTOCOL-PEER.md, "Records"):
+/* The peer link's record layer (docs/PROTOCOL.md part 2, "Records"):
  *
  *   header (16) | payload (length) | tag (16)
  *
