@@ -13,18 +13,18 @@
 
 struct _KfMainPage
 {
-  AdwBin          parent_instance;
+  AdwBin                parent_instance;
 
-  GtkStack       *view_stack;
-  GtkListBox     *peer_list;
-  GtkCheckButton *cbc_check;
-  GtkCheckButton *cfb_check;
-  AdwActionRow   *file_row;
+  GtkStack             *view_stack;
+  GtkListBox           *peer_list;
+  GtkCheckButton       *cbc_check;
+  GtkCheckButton       *cfb_check;
+  AdwActionRow         *file_row;
 
-  GListModel     *peers;
-  guint           wanted_peer_id;
-  GFile          *file;
-  GCancellable   *info_cancellable;
+  GListModel           *peers;
+  guint                 wanted_peer_id;
+  GFile                *file;
+  GCancellable         *info_cancellable;
   GtkFileChooserNative *chooser;
 };
 

@@ -86,6 +86,12 @@ typedef struct
 } PageWait;
 
 static gboolean
+widget_hidden (gpointer data)
+{
+  return !gtk_widget_get_visible (data);
+}
+
+static gboolean
 page_is (gpointer data)
 {
   PageWait *wait = data;
@@ -768,6 +774,37 @@ test_save_cancel_declines (Fixture       *fx,
   run_refusal (fx, TRUE);
 }
 
+/* The sender gives up while the offer is shown: the dialog goes away and
+ * the receiver is told who cancelled. */
+static void
+test_sender_cancels_offer (Fixture       *fx,
+                           gconstpointer  data)
+{
+  g_autoptr(GFile) file = make_file (fx, "draft.odt", 5000);
+  g_autoptr(KfOutcome) outcome = NULL;
+  g_autoptr(GtkWidget) dialog = NULL;
+  AsyncWait send_wait = { NULL };
+  GtkWidget *status;
+  KfClient *ion;
+
+  start_connected_window (fx);
+  ion = connect_peer (fx, "Ion");
+  offer_to_window (fx, ion, file, &send_wait);
+  dialog = g_object_ref (wait_for_window (KF_TYPE_OFFER_DIALOG));
+
+  kf_client_cancel (ion);
+  wait_for_page (fx->window, "result");
+  g_assert_true (kf_gui_test_wait_for (widget_hidden, dialog, TIMEOUT_MS));
+  status = kf_gui_test_find_child (kf_gui_test_find_child (GTK_WIDGET (fx->window),
+                                                           KF_TYPE_RESULT_PAGE, 0),
+                                   ADW_TYPE_STATUS_PAGE, 0);
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==,
+                   "Transfer Cancelled");
+  g_assert_cmpstr (adw_status_page_get_description (ADW_STATUS_PAGE (status)), ==,
+                   "The other person cancelled the transfer. Nothing was saved.");
+  outcome = finish_sending (ion, &send_wait);
+}
+
 static void
 on_progress_cancel (KfClient *client,
                     guint64   done,
@@ -834,12 +871,6 @@ test_cancel_transfer (Fixture       *fx,
   g_object_unref (receiver.destination);
   g_clear_object (&receiver.offer);
   g_clear_object (&receiver.outcome);
-}
-
-static gboolean
-widget_hidden (gpointer data)
-{
-  return !gtk_widget_get_visible (data);
 }
 
 /* Types @passphrase into the passphrase dialog and answers Connect. */
@@ -1141,6 +1172,8 @@ main (int    argc,
               fixture_set_up, test_receive_decline, fixture_tear_down);
   g_test_add ("/gui/flow/save-dialog-cancel-declines", Fixture, NULL,
               fixture_set_up, test_save_cancel_declines, fixture_tear_down);
+  g_test_add ("/gui/flow/sender-cancels-during-offer", Fixture, NULL,
+              fixture_set_up, test_sender_cancels_offer, fixture_tear_down);
   g_test_add ("/gui/flow/cancel-transfer", Fixture, NULL,
               fixture_set_up, test_cancel_transfer, fixture_tear_down);
 
