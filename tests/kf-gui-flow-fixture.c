@@ -1,0 +1,448 @@
+/* kf-gui-flow-fixture.c: what the GUI flow tests share: a key manager on
+ * loopback, the app registered once, peers as second clients, waits
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "kf-gcrypt.h"
+#include "kf-gui-flow-fixture.h"
+#include "kf-gui-test-util.h"
+#include "kf-peer-row.h"
+
+KfApplication *flow_app;
+GPtrArray *flow_notifications;
+
+
+/* ------------------------------------------------------------------ */
+/* Waiting for things                                                   */
+
+
+void
+flow_on_async_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  AsyncWait *wait = user_data;
+
+  wait->result = g_object_ref (result);
+}
+
+static gboolean
+async_done (gpointer data)
+{
+  return ((AsyncWait *) data)->result != NULL;
+}
+
+GAsyncResult *
+flow_wait_async (AsyncWait *wait)
+{
+  g_assert_true (kf_gui_test_wait_for (async_done, wait, TIMEOUT_MS));
+  return wait->result;
+}
+
+typedef struct
+{
+  KfWindow   *window;
+  const char *page;
+} PageWait;
+
+gboolean
+flow_widget_hidden (gpointer data)
+{
+  return !gtk_widget_get_visible (data);
+}
+
+static gboolean
+page_is (gpointer data)
+{
+  PageWait *wait = data;
+
+  return g_strcmp0 (kf_window_get_page_name (wait->window), wait->page) == 0;
+}
+
+void
+flow_wait_for_page (KfWindow   *window,
+               const char *page)
+{
+  PageWait wait = { window, page };
+
+  if (!kf_gui_test_wait_for (page_is, &wait, TIMEOUT_MS))
+    g_error ("page %s never shown (still %s, status “%s”)", page,
+             kf_window_get_page_name (window), kf_window_get_status (window));
+}
+
+static gboolean
+window_of_type_shown (gpointer data)
+{
+  return kf_gui_test_find_window (GPOINTER_TO_SIZE (data)) != NULL;
+}
+
+GtkWidget *
+flow_wait_for_window (GType type)
+{
+  g_assert_true (kf_gui_test_wait_for (window_of_type_shown, GSIZE_TO_POINTER (type),
+                                       TIMEOUT_MS));
+  return kf_gui_test_find_window (type);
+}
+
+typedef struct
+{
+  KfWindow *window;
+  guint     rows;
+} RowsWait;
+
+guint
+flow_count_peer_rows (KfWindow *window)
+{
+  guint n = 0;
+
+  while (kf_gui_test_find_child (GTK_WIDGET (window), KF_TYPE_PEER_ROW, n) != NULL)
+    n++;
+  return n;
+}
+
+static gboolean
+rows_are (gpointer data)
+{
+  RowsWait *wait = data;
+
+  return flow_count_peer_rows (wait->window) == wait->rows;
+}
+
+void
+flow_wait_for_rows (KfWindow *window,
+               guint     rows)
+{
+  RowsWait wait = { window, rows };
+
+  g_assert_true (kf_gui_test_wait_for (rows_are, &wait, TIMEOUT_MS));
+}
+
+typedef struct
+{
+  KfClient      *client;
+  KfClientState  state;
+} StateWait;
+
+static gboolean
+state_is (gpointer data)
+{
+  StateWait *wait = data;
+
+  return kf_client_get_state (wait->client) == wait->state;
+}
+
+void
+flow_wait_for_state (KfClient      *client,
+                KfClientState  state)
+{
+  StateWait wait = { client, state };
+
+  g_assert_true (kf_gui_test_wait_for (state_is, &wait, TIMEOUT_MS));
+}
+
+/* ------------------------------------------------------------------ */
+/* Fixture                                                              */
+
+void
+flow_fixture_set_up (Fixture       *fx,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *state_dir = NULL;
+  g_autofree char *peer_known = NULL;
+  KfServerConfig config;
+
+  fx->tmpdir = g_dir_make_tmp ("kf-gui-flow-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  kf_server_config_init (&config);
+  state_dir = g_build_filename (fx->tmpdir, "state", NULL);
+  config.state_dir = g_strdup (state_dir);
+  config.kdf_iterations = 1;
+  config.kdf_memory_kib = 8 * 1024;
+  config.auth_penalty_ms = 10;
+  config.auth_penalty_max_ms = 20;
+  fx->server = kf_server_new (&config, data, &error);
+  kf_server_config_clear (&config);
+  g_assert_no_error (error);
+  g_assert_true (kf_server_listen (fx->server, "127.0.0.1", 0, &error));
+  g_assert_no_error (error);
+  fx->port = kf_server_get_port (fx->server);
+  fx->fingerprint = g_strdup (kf_server_get_fingerprint (fx->server));
+
+  peer_known = g_build_filename (fx->tmpdir, "peer-known-servers", NULL);
+  fx->peer_known = kf_known_servers_new (peer_known);
+  fx->peers = g_ptr_array_new_with_free_func (g_object_unref);
+
+  fx->app = g_object_ref (flow_app);
+  g_assert_true (kf_known_servers_clear (kf_application_get_known_servers (fx->app), &error));
+}
+
+static gboolean
+is_null (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+void
+flow_fixture_tear_down (Fixture       *fx,
+                   gconstpointer  data)
+{
+  g_autoptr(GDir) dir = NULL;
+  AsyncWait wait = { NULL };
+
+  if (fx->window != NULL)
+    {
+      /* The window and its client go away with nothing left running. */
+      g_object_add_weak_pointer (G_OBJECT (fx->window), (gpointer *) &fx->window);
+      gtk_window_destroy (GTK_WINDOW (fx->window));
+      g_assert_true (kf_gui_test_wait_for (is_null, &fx->window, TIMEOUT_MS));
+    }
+  g_ptr_array_unref (fx->peers);
+  kf_gui_test_settle (100);
+
+  kf_server_shutdown_async (fx->server, "test over", NULL, flow_on_async_done, &wait);
+  g_assert_true (kf_server_shutdown_finish (fx->server, flow_wait_async (&wait), NULL));
+  g_clear_object (&wait.result);
+  g_clear_object (&fx->server);
+  g_clear_object (&fx->peer_known);
+  g_clear_object (&fx->app);
+  g_free (fx->fingerprint);
+
+  {
+    g_autofree char *command = g_strdup_printf ("rm -rf '%s'", fx->tmpdir);
+    g_assert_cmpint (system (command), ==, 0);
+  }
+  g_free (fx->tmpdir);
+}
+
+/* Opens the app's window on the test key manager (pre-trusted or not). */
+void
+flow_start_window (Fixture  *fx,
+              gboolean  pretrust)
+{
+  kf_application_set_overrides (fx->app, "127.0.0.1", fx->port, "Gui",
+                                pretrust ? fx->fingerprint : NULL);
+  fx->window = kf_window_new (fx->app);
+  gtk_window_present (GTK_WINDOW (fx->window));
+  kf_window_start (fx->window);
+}
+
+void
+flow_start_connected_window (Fixture *fx)
+{
+  flow_start_window (fx, TRUE);
+  flow_wait_for_page (fx->window, "main");
+  g_assert_cmpint (kf_client_get_state (kf_window_get_client (fx->window)), ==,
+                   KF_CLIENT_STATE_IDLE);
+}
+
+/* A second client, named @name, connected and pre-trusting the key manager. */
+KfClient *
+flow_connect_peer (Fixture    *fx,
+              const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  AsyncWait wait = { NULL };
+  KfClient *peer = kf_client_new ("127.0.0.1", fx->port, name, fx->peer_known);
+
+  kf_client_set_expected_fingerprint (peer, fx->fingerprint);
+  kf_client_connect_async (peer, NULL, flow_on_async_done, &wait);
+  g_assert_true (kf_client_connect_finish (peer, flow_wait_async (&wait), &error));
+  g_assert_no_error (error);
+  g_clear_object (&wait.result);
+  g_ptr_array_add (fx->peers, peer);
+  return peer;
+}
+
+void
+flow_peer_wait (KfClient *peer)
+{
+  g_autoptr(GError) error = NULL;
+  AsyncWait wait = { NULL };
+
+  kf_client_wait_async (peer, NULL, flow_on_async_done, &wait);
+  g_assert_true (kf_client_wait_finish (peer, flow_wait_async (&wait), &error));
+  g_assert_no_error (error);
+  g_clear_object (&wait.result);
+}
+
+/* Writes @size bytes of a fixed pattern to @name in the fixture's folder. */
+GFile *
+flow_make_file (Fixture    *fx,
+           const char *name,
+           gsize       size)
+{
+  g_autofree char *path = g_build_filename (fx->tmpdir, name, NULL);
+  g_autofree guint8 *data = g_malloc (size);
+  g_autoptr(GError) error = NULL;
+
+  for (gsize i = 0; i < size; i++)
+    data[i] = (guint8) (i * 31 + i / 251);
+  g_assert_true (g_file_set_contents (path, (const char *) data, size, &error));
+  g_assert_no_error (error);
+  return g_file_new_for_path (path);
+}
+
+void
+flow_assert_same_contents (GFile *a,
+                      GFile *b)
+{
+  g_autofree char *data_a = NULL;
+  g_autofree char *data_b = NULL;
+  gsize len_a = 0, len_b = 0;
+
+  g_assert_true (g_file_load_contents (a, NULL, &data_a, &len_a, NULL, NULL));
+  g_assert_true (g_file_load_contents (b, NULL, &data_b, &len_b, NULL, NULL));
+  g_assert_cmpmem (data_a, len_a, data_b, len_b);
+}
+
+/* Returns the button of the window that runs @action_name. */
+GtkWidget *
+flow_find_action_button (GtkWidget  *root,
+                    const char *action_name)
+{
+  GtkWidget *button;
+
+  for (guint i = 0; (button = kf_gui_test_find_child (root, GTK_TYPE_BUTTON, i)) != NULL; i++)
+    if (g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (button)), action_name) == 0
+        && gtk_widget_is_drawable (button))
+      return button;
+  return NULL;
+}
+
+void
+flow_click (GtkWidget  *root,
+       const char *action_name)
+{
+  GtkWidget *button = flow_find_action_button (root, action_name);
+
+  if (button == NULL || !gtk_widget_is_sensitive (button))
+    g_error ("cannot flow_click %s: %s", action_name, button == NULL ? "no button" : "disabled");
+  g_signal_emit_by_name (button, "clicked");
+}
+
+const char *
+flow_row_subtitle (GtkWidget *root,
+              guint      index)
+{
+  GtkWidget *row = kf_gui_test_find_child (root, ADW_TYPE_ACTION_ROW, index);
+
+  g_assert_nonnull (row);
+  return adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
+}
+
+
+void
+flow_on_peer_offer (KfClient     *peer,
+               KfOffer      *offer,
+               PeerReceiver *receiver)
+{
+  g_autoptr(GError) error = NULL;
+
+  receiver->offer = g_object_ref (offer);
+  g_assert_true (kf_client_accept_offer (peer, receiver->destination, FALSE, &error));
+  g_assert_no_error (error);
+}
+
+void
+flow_on_peer_finished (KfClient     *peer,
+                  KfOutcome    *outcome,
+                  PeerReceiver *receiver)
+{
+  g_set_object (&receiver->outcome, outcome);
+}
+
+gboolean
+flow_receiver_finished (gpointer data)
+{
+  return ((PeerReceiver *) data)->outcome != NULL;
+}
+
+/* The GUI waits; the peer @sender connects to it and offers @file. */
+void
+flow_offer_to_window (Fixture   *fx,
+                 KfClient  *sender,
+                 GFile     *file,
+                 AsyncWait *send_wait)
+{
+  g_autoptr(GError) error = NULL;
+  KfClient *client = kf_window_get_client (fx->window);
+  AsyncWait conn_wait = { NULL };
+
+  flow_click (GTK_WIDGET (fx->window), "app.wait");
+  flow_wait_for_state (client, KF_CLIENT_STATE_WAITING);
+
+  kf_client_conn_async (sender, kf_client_get_client_id (client), KF_CIPHER_MODE_CFB, NULL,
+                        flow_on_async_done, &conn_wait);
+  g_assert_true (kf_client_conn_finish (sender, flow_wait_async (&conn_wait), &error));
+  g_assert_no_error (error);
+  g_clear_object (&conn_wait.result);
+  kf_client_send_file_async (sender, file, NULL, flow_on_async_done, send_wait);
+}
+
+KfOutcome *
+flow_finish_sending (KfClient  *sender,
+                AsyncWait *send_wait)
+{
+  KfOutcome *outcome;
+
+  outcome = kf_client_send_file_finish (sender, flow_wait_async (send_wait), NULL);
+  g_clear_object (&send_wait->result);
+  return outcome;
+}
+
+gboolean
+flow_chooser_has_folder (gpointer data)
+{
+  g_autoptr(GFile) folder = gtk_file_chooser_get_current_folder (data);
+
+  return folder != NULL;
+}
+
+/*
+ * flow_init:
+ *
+ * Private home folders, libgcrypt, the build's catalogues, GTK, a
+ * notification server on the session bus and the registered app.
+ */
+void
+flow_init (int    *argc,
+           char ***argv)
+{
+  g_autofree char *home = g_dir_make_tmp ("kf-gui-home-XXXXXX", NULL);
+  g_autofree char *data_home = g_build_filename (home, "data", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+  g_setenv ("XDG_CONFIG_HOME", home, TRUE);
+  g_setenv ("HOME", home, TRUE);
+  kf_gcrypt_init ();
+  kf_gui_test_init_i18n ();
+  gtk_test_init (argc, argv, NULL);
+
+  flow_notifications = g_ptr_array_new_with_free_func (g_free);
+  kf_gui_test_own_notifications (flow_notifications);
+
+  flow_app = kf_application_new ();
+  g_application_set_flags (G_APPLICATION (flow_app),
+                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
+  if (!g_application_register (G_APPLICATION (flow_app), NULL, &error))
+    g_error ("Could not register the application: %s", error->message);
+}
+
+/* Runs the tests, then drops the app. */
+int
+flow_run (void)
+{
+  int status = g_test_run ();
+
+  g_clear_object (&flow_app);
+  g_ptr_array_unref (flow_notifications);
+  return status;
+}

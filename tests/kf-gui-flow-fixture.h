@@ -1,0 +1,99 @@
+#pragma once
+
+/* kf-gui-flow-fixture.h: a key manager on loopback, the app registered once
+ * per program, peers as second clients, and waits on what a person sees. */
+
+#include <adwaita.h>
+
+#include "kf-application.h"
+#include "kf-client.h"
+#include "kf-server.h"
+#include "kf-window.h"
+
+G_BEGIN_DECLS
+
+#define TIMEOUT_MS 20000
+
+typedef struct
+{
+  char           *tmpdir;
+  KfServer       *server;
+  guint16         port;
+  char           *fingerprint;
+  KfApplication  *app;
+  KfWindow       *window;
+  KfKnownServers *peer_known;
+  GPtrArray      *peers;
+} Fixture;
+
+typedef struct
+{
+  GAsyncResult *result;
+} AsyncWait;
+
+typedef struct
+{
+  GFile    *destination;
+  KfOffer  *offer;
+  KfOutcome *outcome;
+} PeerReceiver;
+
+/* One application for the whole program (it stays registered on the bus);
+ * each test opens its own window on its own key manager. */
+extern KfApplication *flow_app;
+extern GPtrArray     *flow_notifications;
+
+void       flow_init (int    *argc,
+                      char ***argv);
+int        flow_run  (void);
+
+void           flow_on_async_done          (GObject      *source,
+                                            GAsyncResult *result,
+                                            gpointer      user_data);
+GAsyncResult  *flow_wait_async             (AsyncWait *wait);
+gboolean       flow_widget_hidden          (gpointer data);
+void           flow_wait_for_page          (KfWindow   *window,
+                                            const char *page);
+GtkWidget     *flow_wait_for_window        (GType type);
+guint          flow_count_peer_rows        (KfWindow *window);
+void           flow_wait_for_rows          (KfWindow *window,
+                                            guint     rows);
+void           flow_wait_for_state         (KfClient      *client,
+                                            KfClientState  state);
+void           flow_fixture_set_up         (Fixture       *fx,
+                                            gconstpointer  data);
+void           flow_fixture_tear_down      (Fixture       *fx,
+                                            gconstpointer  data);
+void           flow_start_window           (Fixture  *fx,
+                                            gboolean  pretrust);
+void           flow_start_connected_window (Fixture *fx);
+KfClient      *flow_connect_peer           (Fixture    *fx,
+                                            const char *name);
+void           flow_peer_wait              (KfClient *peer);
+GFile         *flow_make_file              (Fixture    *fx,
+                                            const char *name,
+                                            gsize       size);
+void           flow_assert_same_contents   (GFile *a,
+                                            GFile *b);
+GtkWidget     *flow_find_action_button     (GtkWidget  *root,
+                                            const char *action_name);
+void           flow_click                  (GtkWidget  *root,
+                                            const char *action_name);
+const char    *flow_row_subtitle           (GtkWidget *root,
+                                            guint      index);
+void           flow_on_peer_offer          (KfClient     *peer,
+                                            KfOffer      *offer,
+                                            PeerReceiver *receiver);
+void           flow_on_peer_finished       (KfClient     *peer,
+                                            KfOutcome    *outcome,
+                                            PeerReceiver *receiver);
+gboolean       flow_receiver_finished      (gpointer data);
+void           flow_offer_to_window        (Fixture   *fx,
+                                            KfClient  *sender,
+                                            GFile     *file,
+                                            AsyncWait *send_wait);
+KfOutcome     *flow_finish_sending         (KfClient  *sender,
+                                            AsyncWait *send_wait);
+gboolean       flow_chooser_has_folder     (gpointer data);
+
+G_END_DECLS

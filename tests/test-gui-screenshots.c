@@ -1,0 +1,213 @@
+/* test-gui-screenshots.c: the app's main states rendered to PNG, light and dark,
+ * in the language of the run (LANGUAGE=ro for Romanian)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "kf-connect-page.h"
+#include "kf-gui-flow-fixture.h"
+#include "kf-gui-test-util.h"
+#include "kf-gui-util.h"
+#include "kf-identity-warning.h"
+#include "kf-main-page.h"
+#include "kf-offer-dialog.h"
+#include "kf-passphrase-dialog.h"
+#include "kf-peer-row.h"
+#include "kf-preferences-window.h"
+#include "kf-result-page.h"
+#include "kf-trust-dialog.h"
+
+/* Renders @widget in the light and the dark style, named by state and language. */
+static void
+shoot (GtkWidget  *widget,
+       const char *state)
+{
+  const char *language = g_getenv ("LANGUAGE");
+  const char *lang = language != NULL && g_str_has_prefix (language, "ro") ? "ro" : "en";
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  static const struct { AdwColorScheme scheme; const char *name; } styles[] = {
+    { ADW_COLOR_SCHEME_FORCE_LIGHT, "light" },
+    { ADW_COLOR_SCHEME_FORCE_DARK, "dark" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (styles); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s-%s-%s", state, styles[i].name, lang);
+
+      adw_style_manager_set_color_scheme (style, styles[i].scheme);
+      kf_gui_test_settle (300);
+      g_assert_cmpint (adw_style_manager_get_dark (style), ==,
+                       styles[i].scheme == ADW_COLOR_SCHEME_FORCE_DARK);
+      kf_gui_test_screenshot (widget, name);
+    }
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
+}
+
+typedef struct
+{
+  double fraction;
+} ProgressSeen;
+
+static void
+on_progress_seen (KfClient     *client,
+                  guint64       done,
+                  guint64       total,
+                  double        rate,
+                  ProgressSeen *seen)
+{
+  if (total > 0)
+    seen->fraction = (double) done / total;
+}
+
+static gboolean
+progress_started (gpointer data)
+{
+  return ((ProgressSeen *) data)->fraction > 0.02;
+}
+
+/* Sends a large sparse file to @receiver and renders the transfer page
+ * while it runs; then cancels it. */
+static void
+shoot_transfer (Fixture      *fx,
+                PeerReceiver *receiver)
+{
+  g_autofree char *path = g_build_filename (fx->tmpdir, "holiday-video.mkv", NULL);
+  g_autoptr(GFile) video = g_file_new_for_path (path);
+  ProgressSeen seen = { 0.0 };
+  gulong id;
+  int fd;
+
+  fd = g_open (path, O_CREAT | O_WRONLY, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, (goffset) 8 * 1024 * 1024 * 1024), ==, 0);
+  g_close (fd, NULL);
+
+  kf_main_page_set_file (KF_MAIN_PAGE (kf_gui_test_find_child (GTK_WIDGET (fx->window),
+                                                               KF_TYPE_MAIN_PAGE, 0)),
+                         video);
+  id = g_signal_connect (kf_window_get_client (fx->window), "progress",
+                         G_CALLBACK (on_progress_seen), &seen);
+  flow_click (GTK_WIDGET (fx->window), "win.conn");
+  g_assert_true (kf_gui_test_wait_for (progress_started, &seen, TIMEOUT_MS));
+  g_assert_cmpstr (kf_window_get_page_name (fx->window), ==, "transfer");
+  shoot (GTK_WIDGET (fx->window), "transfer");
+  g_signal_handler_disconnect (kf_window_get_client (fx->window), id);
+
+  flow_click (GTK_WIDGET (fx->window), "win.cancel");
+  flow_wait_for_page (fx->window, "result");
+  g_assert_true (kf_gui_test_wait_for (flow_receiver_finished, receiver, TIMEOUT_MS));
+  g_clear_object (&receiver->outcome);
+  g_clear_object (&receiver->offer);
+  g_assert_true (g_file_delete (receiver->destination, NULL, NULL) || TRUE);
+}
+
+/* The main states of the app, light and dark, for docs/screenshots. */
+static void
+test_screenshots (Fixture       *fx,
+                  gconstpointer  data)
+{
+  g_autoptr(GFile) report = flow_make_file (fx, "quarterly-report.pdf", 2 * 1024 * 1024 + 77);
+  g_autofree char *dest_path = g_build_filename (fx->tmpdir, "video-received.mkv", NULL);
+  g_autofree char *downloads = g_build_filename (fx->tmpdir, "downloads", NULL);
+  PeerReceiver receiver = { g_file_new_for_path (dest_path), NULL, NULL };
+  g_autoptr(KfOutcome) outcome = NULL;
+  GSettings *settings = kf_application_get_settings (fx->app);
+  AsyncWait send_wait = { NULL };
+  GtkWidget *dialog, *chooser, *row, *check, *warning, *prefs;
+  KfClient *ana, *mihai;
+
+  g_assert_cmpint (g_mkdir (downloads, 0700), ==, 0);
+  g_settings_set_string (settings, "download-folder", downloads);
+
+  /* First launch: the connect page. */
+  kf_application_set_overrides (fx->app, NULL, 0, "Elena Marin", NULL);
+  fx->window = kf_window_new (fx->app);
+  gtk_window_present (GTK_WINDOW (fx->window));
+  kf_window_start (fx->window);
+  g_assert_cmpstr (kf_window_get_page_name (fx->window), ==, "connect");
+  shoot (GTK_WIDGET (fx->window), "connect");
+  gtk_window_destroy (GTK_WINDOW (fx->window));
+
+  flow_start_window (fx, FALSE);
+  dialog = flow_wait_for_window (KF_TYPE_TRUST_DIALOG);
+  shoot (dialog, "trust");
+  kf_gui_test_respond (dialog, "trust");
+  flow_wait_for_page (fx->window, "main");
+  shoot (GTK_WIDGET (fx->window), "home");
+
+  ana = flow_connect_peer (fx, "Ana Popescu");
+  mihai = flow_connect_peer (fx, "Mihai Ionescu");
+  g_signal_connect (ana, "offer", G_CALLBACK (flow_on_peer_offer), &receiver);
+  g_signal_connect (ana, "finished", G_CALLBACK (flow_on_peer_finished), &receiver);
+  flow_peer_wait (ana);
+  flow_peer_wait (mihai);
+  flow_click (GTK_WIDGET (fx->window), "app.send");
+  flow_wait_for_rows (fx->window, 2);
+  row = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_PEER_ROW, 0);
+  g_assert_true (kf_gui_test_drop_file (row, report));
+  check = kf_gui_test_find_child (GTK_WIDGET (fx->window), GTK_TYPE_CHECK_BUTTON, 0);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (check), TRUE);
+  shoot (GTK_WIDGET (fx->window), "send");
+
+  shoot_transfer (fx, &receiver);
+  flow_click (GTK_WIDGET (fx->window), "win.back-to-start");
+  flow_wait_for_page (fx->window, "main");
+
+  {
+    g_autoptr(GError) error = NULL;
+    AsyncWait stop = { NULL };
+
+    kf_client_stop_waiting_async (mihai, NULL, flow_on_async_done, &stop);
+    g_assert_true (kf_client_stop_waiting_finish (mihai, flow_wait_async (&stop), &error));
+    g_assert_no_error (error);
+    g_clear_object (&stop.result);
+  }
+  flow_offer_to_window (fx, mihai, report, &send_wait);
+  dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
+  shoot (dialog, "offer");
+  kf_gui_test_respond (dialog, "accept");
+  chooser = flow_wait_for_window (GTK_TYPE_FILE_CHOOSER_DIALOG);
+  g_assert_true (kf_gui_test_wait_for (flow_chooser_has_folder, chooser, TIMEOUT_MS));
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  flow_wait_for_page (fx->window, "result");
+  outcome = flow_finish_sending (mihai, &send_wait);
+  g_assert_nonnull (outcome);
+  g_assert_cmpint (kf_outcome_get_status (outcome), ==, KF_OUTCOME_CONFIRMED);
+  shoot (GTK_WIDGET (fx->window), "result");
+
+  warning = kf_identity_warning_new (GTK_WINDOW (fx->window), "127.0.0.1", fx->port,
+                                     "00112233445566778899aabbccddeeff"
+                                     "00112233445566778899aabbccddeeff",
+                                     fx->fingerprint);
+  gtk_window_present (GTK_WINDOW (warning));
+  shoot (warning, "changed-identity");
+  gtk_window_destroy (GTK_WINDOW (warning));
+
+  g_action_group_activate_action (G_ACTION_GROUP (fx->app), "preferences", NULL);
+  prefs = flow_wait_for_window (KF_TYPE_PREFERENCES_WINDOW);
+  shoot (prefs, "preferences");
+  gtk_window_destroy (GTK_WINDOW (prefs));
+
+  g_settings_reset (settings, "download-folder");
+  g_object_unref (receiver.destination);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  flow_init (&argc, &argv);
+
+  g_test_add ("/gui/screenshots/main-states", Fixture, NULL,
+              flow_fixture_set_up, test_screenshots, flow_fixture_tear_down);
+
+  return flow_run ();
+}
