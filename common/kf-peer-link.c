@@ -198,6 +198,7 @@ write_record (KfPeerLink    *self,
               const guint8  *buf,
               gsize          len,
               GCancellable  *cancellable,
+              gboolean      *nothing_sent,
               GError       **error)
 {
   GOutputStream *out = g_io_stream_get_output_stream (self->stream);
@@ -206,6 +207,7 @@ write_record (KfPeerLink    *self,
 
   if (g_output_stream_write_all (out, buf, len, &written, cancellable, &local_error))
     return TRUE;
+  *nothing_sent = written == 0;
 
   if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && written > 0
       && g_output_stream_write_all (out, buf + written, len - written, NULL, NULL, NULL))
@@ -244,6 +246,8 @@ kf_peer_link_send (KfPeerLink    *self,
                    GCancellable  *cancellable,
                    GError       **error)
 {
+  gboolean nothing_sent = FALSE;
+
   g_return_val_if_fail (KF_IS_PEER_LINK (self), FALSE);
   g_return_val_if_fail (payload_len <= KF_RECORD_MAX_PAYLOAD, FALSE);
 
@@ -251,11 +255,20 @@ kf_peer_link_send (KfPeerLink    *self,
     return FALSE;
   if (!kf_record_seal (self->send_key, type, flags, self->send_seq, record, payload_len, error))
     return FALSE;
+
+  if (!write_record (self, record, KF_RECORD_HEADER_SIZE + payload_len + KF_RECORD_TAG_SIZE,
+                     cancellable, &nothing_sent, error))
+    {
+      /* Cancelled before a byte went out, the record was never sent: its
+       * number stays the next one, or a CANCEL record sent after it would
+       * leave a gap the receiver reports as reordering. */
+      if (!nothing_sent)
+        self->send_seq++;
+      return FALSE;
+    }
   self->send_seq++;
 
-  return write_record (self, record,
-                       KF_RECORD_HEADER_SIZE + payload_len + KF_RECORD_TAG_SIZE,
-                       cancellable, error);
+  return TRUE;
 }
 
 /*
