@@ -58,7 +58,8 @@ auth_done (GObject      *source,
       g_message ("Admission refused to %s: %s", kf_server_client_get_address (client),
                  error->message);
       kf_server_client_send_error (client, KF_PROTOCOL_ERROR_AUTH_FAILED,
-                                   error->code == KF_PROTOCOL_ERROR_FULL
+                                   g_error_matches (error, KF_PROTOCOL_ERROR,
+                                                    KF_PROTOCOL_ERROR_FULL)
                                    ? error->message : _("Wrong passphrase"));
     }
   auth_check_free (check);
