@@ -64,14 +64,26 @@ server_path (void)
 static void
 server_start (Server     *s,
               const char *state_dir,
-              const char *audit)
+              const char *audit,
+              const char *passphrase_file)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   char *line;
 
-  s->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_PIPE, &error, server_path (),
-                                 "--listen", "127.0.0.1", "--port", "0", "--state-dir", state_dir,
-                                 "--audit-log", audit, NULL);
+  g_ptr_array_add (argv, (char *) server_path ());
+  for (const char * const *a = (const char *[]) { "--listen", "127.0.0.1", "--port", "0",
+                                                  "--state-dir", state_dir, "--audit-log", audit,
+                                                  NULL }; *a; a++)
+    g_ptr_array_add (argv, (char *) *a);
+  if (passphrase_file != NULL)
+    {
+      g_ptr_array_add (argv, "--passphrase-file");
+      g_ptr_array_add (argv, (char *) passphrase_file);
+    }
+  g_ptr_array_add (argv, NULL);
+  s->process = g_subprocess_newv ((const char * const *) argv->pdata,
+                                  G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
   g_assert_no_error (error);
   s->stderr_reader = kf_line_reader_new (g_subprocess_get_stderr_pipe (s->process), 4096);
 
@@ -93,15 +105,16 @@ server_start (Server     *s,
   g_assert_cmpuint (s->port, !=, 0);
 }
 
-/* SIGTERM: the client is told, the process exits 0. */
+/* SIGTERM or SIGINT: the client is told, the process exits 0. */
 static void
 server_stop (Server         *s,
-             KfTestKmClient *client)
+             KfTestKmClient *client,
+             int             signum)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KfProtocolMessage) shutdown = NULL;
 
-  g_subprocess_send_signal (s->process, SIGTERM);
+  g_subprocess_send_signal (s->process, signum);
   shutdown = kf_test_km_client_expect (client, KF_MSG_EV_SHUTDOWN);
   kf_test_km_client_expect_eof (client);
   g_subprocess_wait_check (s->process, NULL, &error);
@@ -183,14 +196,14 @@ test_restart_keeps_fingerprint (void)
     {
       g_autoptr(KfTestKmClient) watcher = NULL;
 
-      server_start (&s, state, audit);
+      server_start (&s, state, audit, NULL);
       if (run == 0)
         first = g_strdup (s.fingerprint);
       else
         g_assert_cmpstr (s.fingerprint, ==, first);
       pair_through (&s);
       watcher = kf_test_km_client_join (s.port, first, "carol", NULL);
-      server_stop (&s, watcher);
+      server_stop (&s, watcher, run == 0 ? SIGTERM : SIGINT);
     }
 
   g_assert_cmpint (g_stat (key, &st), ==, 0);
@@ -203,6 +216,47 @@ test_restart_keeps_fingerprint (void)
   g_remove (key);
   g_remove (crt);
   g_remove (audit);
+  g_rmdir (state);
+  g_rmdir (dir);
+}
+
+/* --passphrase-file: the first line of the file is the passphrase. */
+static void
+test_passphrase_file (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("kf-server-binary-XXXXXX", &error);
+  g_autofree char *state = g_build_filename (dir, "state", NULL);
+  g_autofree char *audit = g_build_filename (dir, "audit.log", NULL);
+  g_autofree char *secret = g_build_filename (dir, "passphrase", NULL);
+  g_autoptr(KfTestKmClient) wrong = NULL;
+  g_autoptr(KfTestKmClient) right = NULL;
+  g_autoptr(KfProtocolMessage) greeting = NULL;
+  Server s = { 0 };
+
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (secret, "open sesame\nignored\n", -1, &error));
+  server_start (&s, state, audit, secret);
+
+  wrong = kf_test_km_client_connect (s.port, s.fingerprint, &error);
+  g_assert_no_error (error);
+  greeting = kf_test_km_client_expect (wrong, KF_MSG_GREETING);
+  g_assert_true (greeting->auth_required);
+  kf_test_km_client_send (wrong, "auth open%20sesame%0A", NULL);
+  kf_test_km_client_expect_err (wrong, KF_PROTOCOL_ERROR_AUTH_FAILED);
+  kf_test_km_client_expect_eof (wrong);
+
+  right = kf_test_km_client_join (s.port, s.fingerprint, "alice", "open sesame");
+  server_stop (&s, right, SIGTERM);
+
+  for (const char * const *name = (const char *[]) { "server.key", "server.crt", NULL }; *name; name++)
+    {
+      g_autofree char *path = g_build_filename (state, *name, NULL);
+
+      g_remove (path);
+    }
+  g_remove (audit);
+  g_remove (secret);
   g_rmdir (state);
   g_rmdir (dir);
 }
@@ -248,6 +302,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/server-binary/restart-keeps-fingerprint", test_restart_keeps_fingerprint);
+  g_test_add_func ("/server-binary/passphrase-file", test_passphrase_file);
   g_test_add_func ("/server-binary/bad-options-exit-2", test_bad_options);
 
   return g_test_run ();
