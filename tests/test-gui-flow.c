@@ -475,6 +475,12 @@ test_passphrase_asked (Fixture       *fx,
 }
 
 static gboolean
+has_notification (gpointer title)
+{
+  return g_ptr_array_find_with_equal_func (flow_notifications, title, g_str_equal, NULL);
+}
+
+static gboolean
 has_accel (const char *action,
            const char *accel)
 {
@@ -501,6 +507,11 @@ test_shortcuts_and_windows (Fixture       *fx,
   g_assert_true (has_accel ("win.show-help-overlay", "F1"));
 
   flow_start_connected_window (fx);
+
+  /* Notifications reach the desktop's notification server. */
+  kf_application_notify (fx->app, "offer", "Incoming File", "Ana wants to send you a file");
+  g_assert_true (kf_gui_test_wait_for (has_notification, (gpointer) "Incoming File",
+                                       TIMEOUT_MS));
   g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (fx->window)));
 
   g_action_group_activate_action (G_ACTION_GROUP (fx->app), "about", NULL);
