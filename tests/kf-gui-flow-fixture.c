@@ -23,8 +23,8 @@ GPtrArray *flow_notifications;
 
 void
 flow_on_async_done (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
   AsyncWait *wait = user_data;
 
@@ -66,7 +66,7 @@ page_is (gpointer data)
 
 void
 flow_wait_for_page (KfWindow   *window,
-               const char *page)
+                    const char *page)
 {
   PageWait wait = { window, page };
 
@@ -115,7 +115,7 @@ rows_are (gpointer data)
 
 void
 flow_wait_for_rows (KfWindow *window,
-               guint     rows)
+                    guint     rows)
 {
   RowsWait wait = { window, rows };
 
@@ -138,7 +138,7 @@ state_is (gpointer data)
 
 void
 flow_wait_for_state (KfClient      *client,
-                KfClientState  state)
+                     KfClientState  state)
 {
   StateWait wait = { client, state };
 
@@ -150,7 +150,7 @@ flow_wait_for_state (KfClient      *client,
 
 void
 flow_fixture_set_up (Fixture       *fx,
-                gconstpointer  data)
+                     gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *state_dir = NULL;
@@ -191,7 +191,7 @@ is_null (gpointer data)
 
 void
 flow_fixture_tear_down (Fixture       *fx,
-                   gconstpointer  data)
+                        gconstpointer  data)
 {
   g_autoptr(GDir) dir = NULL;
   AsyncWait wait = { NULL };
@@ -224,7 +224,7 @@ flow_fixture_tear_down (Fixture       *fx,
 /* Opens the app's window on the test key manager (pre-trusted or not). */
 void
 flow_start_window (Fixture  *fx,
-              gboolean  pretrust)
+                   gboolean  pretrust)
 {
   kf_application_set_overrides (fx->app, "127.0.0.1", fx->port, "Gui",
                                 pretrust ? fx->fingerprint : NULL);
@@ -245,7 +245,7 @@ flow_start_connected_window (Fixture *fx)
 /* A second client, named @name, connected and pre-trusting the key manager. */
 KfClient *
 flow_connect_peer (Fixture    *fx,
-              const char *name)
+                   const char *name)
 {
   g_autoptr(GError) error = NULL;
   AsyncWait wait = { NULL };
@@ -275,8 +275,8 @@ flow_peer_wait (KfClient *peer)
 /* Writes @size bytes of a fixed pattern to @name in the fixture's folder. */
 GFile *
 flow_make_file (Fixture    *fx,
-           const char *name,
-           gsize       size)
+                const char *name,
+                gsize       size)
 {
   g_autofree char *path = g_build_filename (fx->tmpdir, name, NULL);
   g_autofree guint8 *data = g_malloc (size);
@@ -291,7 +291,7 @@ flow_make_file (Fixture    *fx,
 
 void
 flow_assert_same_contents (GFile *a,
-                      GFile *b)
+                           GFile *b)
 {
   g_autofree char *data_a = NULL;
   g_autofree char *data_b = NULL;
@@ -305,7 +305,7 @@ flow_assert_same_contents (GFile *a,
 /* Returns the button of the window that runs @action_name. */
 GtkWidget *
 flow_find_action_button (GtkWidget  *root,
-                    const char *action_name)
+                         const char *action_name)
 {
   GtkWidget *button;
 
@@ -318,7 +318,7 @@ flow_find_action_button (GtkWidget  *root,
 
 void
 flow_click (GtkWidget  *root,
-       const char *action_name)
+            const char *action_name)
 {
   GtkWidget *button = flow_find_action_button (root, action_name);
 
@@ -329,7 +329,7 @@ flow_click (GtkWidget  *root,
 
 const char *
 flow_row_subtitle (GtkWidget *root,
-              guint      index)
+                   guint      index)
 {
   GtkWidget *row = kf_gui_test_find_child (root, ADW_TYPE_ACTION_ROW, index);
 
@@ -340,8 +340,8 @@ flow_row_subtitle (GtkWidget *root,
 
 void
 flow_on_peer_offer (KfClient     *peer,
-               KfOffer      *offer,
-               PeerReceiver *receiver)
+                    KfOffer      *offer,
+                    PeerReceiver *receiver)
 {
   g_autoptr(GError) error = NULL;
 
@@ -352,8 +352,8 @@ flow_on_peer_offer (KfClient     *peer,
 
 void
 flow_on_peer_finished (KfClient     *peer,
-                  KfOutcome    *outcome,
-                  PeerReceiver *receiver)
+                       KfOutcome    *outcome,
+                       PeerReceiver *receiver)
 {
   g_set_object (&receiver->outcome, outcome);
 }
@@ -367,15 +367,16 @@ flow_receiver_finished (gpointer data)
 /* The GUI waits; the peer @sender connects to it and offers @file. */
 void
 flow_offer_to_window (Fixture   *fx,
-                 KfClient  *sender,
-                 GFile     *file,
-                 AsyncWait *send_wait)
+                      KfClient  *sender,
+                      GFile     *file,
+                      AsyncWait *send_wait)
 {
   g_autoptr(GError) error = NULL;
   KfClient *client = kf_window_get_client (fx->window);
   AsyncWait conn_wait = { NULL };
 
-  flow_click (GTK_WIDGET (fx->window), "app.wait");
+  if (kf_client_get_state (client) != KF_CLIENT_STATE_WAITING)
+    flow_click (GTK_WIDGET (fx->window), "app.wait");
   flow_wait_for_state (client, KF_CLIENT_STATE_WAITING);
 
   kf_client_conn_async (sender, kf_client_get_client_id (client), KF_CIPHER_MODE_CFB, NULL,
@@ -388,7 +389,7 @@ flow_offer_to_window (Fixture   *fx,
 
 KfOutcome *
 flow_finish_sending (KfClient  *sender,
-                AsyncWait *send_wait)
+                     AsyncWait *send_wait)
 {
   KfOutcome *outcome;
 

@@ -195,10 +195,10 @@ test_send_to_peer (Fixture       *fx,
 
   /* Connect stays disabled until peer, mode and file are chosen. */
   g_assert_false (gtk_widget_is_sensitive (flow_find_action_button (GTK_WIDGET (fx->window),
-                                                               "win.conn")));
+                                                                    "win.conn")));
   g_assert_true (kf_gui_test_drop_file (row, file));
   g_assert_false (gtk_widget_is_sensitive (flow_find_action_button (GTK_WIDGET (fx->window),
-                                                               "win.conn")));
+                                                                    "win.conn")));
   check = kf_gui_test_find_child (GTK_WIDGET (fx->window), GTK_TYPE_CHECK_BUTTON, 0);
   gtk_check_button_set_active (GTK_CHECK_BUTTON (check), TRUE);
   flow_click (GTK_WIDGET (fx->window), "win.conn");

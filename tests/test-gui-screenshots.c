@@ -170,6 +170,9 @@ test_screenshots (Fixture       *fx,
     g_assert_no_error (error);
     g_clear_object (&stop.result);
   }
+  flow_click (GTK_WIDGET (fx->window), "app.wait");
+  flow_wait_for_state (kf_window_get_client (fx->window), KF_CLIENT_STATE_WAITING);
+  shoot (GTK_WIDGET (fx->window), "waiting");
   flow_offer_to_window (fx, mihai, report, &send_wait);
   dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
   shoot (dialog, "offer");
