@@ -11,6 +11,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -369,11 +370,11 @@ run_job (CryptJob *job)
     }
 
   kf_cli_status (job->direction == KF_CIPHER_ENCRYPT
-                 ? g_dngettext (GETTEXT_PACKAGE, "%" G_GUINT64_FORMAT " block encrypted",
-                                "%" G_GUINT64_FORMAT " blocks encrypted",
+                 ? g_dngettext (GETTEXT_PACKAGE, "%" PRIu64 " block encrypted",
+                                "%" PRIu64 " blocks encrypted",
                                 kf_cipher_get_blocks (cipher))
-                 : g_dngettext (GETTEXT_PACKAGE, "%" G_GUINT64_FORMAT " block decrypted",
-                                "%" G_GUINT64_FORMAT " blocks decrypted",
+                 : g_dngettext (GETTEXT_PACKAGE, "%" PRIu64 " block decrypted",
+                                "%" PRIu64 " blocks decrypted",
                                 kf_cipher_get_blocks (cipher)),
                  kf_cipher_get_blocks (cipher));
   return KF_CLI_EXIT_OK;

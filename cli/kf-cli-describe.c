@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <glib/gi18n.h>
 
 #include "kf-cli-describe.h"
@@ -81,8 +82,8 @@ kf_cli_describe_progress (gboolean sending,
 
   return g_strdup_printf (sending
                           /* Translators: percent, bytes done, bytes in all, rate, seconds left */
-                          ? _("Sending: %u%% (%s of %s), %s/s, %" G_GUINT64_FORMAT " s left")
-                          : _("Receiving: %u%% (%s of %s), %s/s, %" G_GUINT64_FORMAT " s left"),
+                          ? _("Sending: %u%% (%s of %s), %s/s, %" PRIu64 " s left")
+                          : _("Receiving: %u%% (%s of %s), %s/s, %" PRIu64 " s left"),
                           percent, done_text, total_text, rate_text, left);
 }
 
@@ -117,8 +118,8 @@ report_counts (KfOutcome *outcome)
   guint64 sent = kf_outcome_get_sender_blocks (outcome);
   guint64 received = kf_outcome_get_receiver_blocks (outcome);
 
-  kf_cli_print (_("Blocks encrypted by the sender: %" G_GUINT64_FORMAT
-                  "; blocks decrypted by the receiver: %" G_GUINT64_FORMAT "."),
+  kf_cli_print (_("Blocks encrypted by the sender: %" PRIu64
+                  "; blocks decrypted by the receiver: %" PRIu64 "."),
                 sent, received);
 }
 

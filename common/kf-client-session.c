@@ -25,6 +25,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
@@ -604,13 +605,13 @@ on_result (KfClient                *self,
     {
       status = KF_OUTCOME_CONFIRMED;
       message = g_strdup_printf (_("The key manager confirmed the transfer: both sides counted "
-                                   "%" G_GUINT64_FORMAT " blocks"), msg->sender_blocks);
+                                   "%" PRIu64 " blocks"), msg->sender_blocks);
     }
   else if (msg->verdict == KF_VERDICT_MISMATCH)
     {
       status = KF_OUTCOME_MISMATCH;
       message = g_strdup_printf (_("The transfer is not confirmed: the block counts differ "
-                                   "(sender %" G_GUINT64_FORMAT ", receiver %" G_GUINT64_FORMAT ")"),
+                                   "(sender %" PRIu64 ", receiver %" PRIu64 ")"),
                                  msg->sender_blocks, msg->receiver_blocks);
     }
   else

@@ -15,6 +15,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
@@ -221,7 +222,7 @@ try_complete (KfLineReader *self,
   if (self->filled - self->start >= self->max_line_len)
     {
       fail (self, task, g_error_new (KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_LINE_TOO_LONG,
-                                     _("Line longer than %" G_GSIZE_FORMAT " bytes"),
+                                     _("Line longer than %zu bytes"),
                                      self->max_line_len));
       return;
     }

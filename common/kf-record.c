@@ -13,6 +13,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <string.h>
 #include <gcrypt.h>
 #include <glib/gi18n-lib.h>
@@ -336,7 +337,7 @@ kf_record_open (KfRecordKey     *key,
   if (header->seq != expected_seq)
     {
       g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_ORDER,
-                   _("Record %" G_GUINT64_FORMAT " arrived where record %" G_GUINT64_FORMAT " was expected: records were reordered, duplicated or replayed. Nothing was saved; try again."),
+                   _("Record %" PRIu64 " arrived where record %" PRIu64 " was expected: records were reordered, duplicated or replayed. Nothing was saved; try again."),
                    header->seq, expected_seq);
       return FALSE;
     }

@@ -19,6 +19,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <errno.h>
 #include <stdio.h>
 #include <fcntl.h>
@@ -237,7 +238,7 @@ check_data (ReceiveJob            *job,
   if ((header->flags & KF_RECORD_FLAG_FINAL) && *cipher_bytes != expected)
     {
       g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TRUNCATED,
-                   _("The sender ended the file after %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes. Nothing was saved."),
+                   _("The sender ended the file after %" PRIu64 " of %" PRIu64 " bytes. Nothing was saved."),
                    *cipher_bytes, expected);
       return FALSE;
     }
@@ -453,7 +454,7 @@ receive_file (ReceiveJob    *job,
   if (ok && job->written != job->offer->plain_size)
     {
       g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PROTOCOL,
-                   _("The file decrypted to %" G_GUINT64_FORMAT " bytes, not the %" G_GUINT64_FORMAT " the sender announced. Nothing was saved."),
+                   _("The file decrypted to %" PRIu64 " bytes, not the %" PRIu64 " the sender announced. Nothing was saved."),
                    job->written, job->offer->plain_size);
       ok = FALSE;
     }
