@@ -498,7 +498,12 @@ on_connected (GObject      *source,
       return;
     }
 
-  tls = g_tls_client_connection_new (G_IO_STREAM (connection), NULL, &error);
+  /* No CA database at construction: set afterwards, the GnuTLS backend
+   * would first parse the whole system CA bundle for nothing (megabytes
+   * and milliseconds).  Without one, accept-certificate always fires and
+   * the pin is checked there. */
+  tls = g_initable_new (g_tls_backend_get_client_connection_type (g_tls_backend_get_default ()),
+                        NULL, &error, "base-io-stream", connection, "database", NULL, NULL);
   if (tls == NULL)
     {
       fail (task, g_error_new (KF_CLIENT_ERROR, KF_CLIENT_ERROR_CONNECT,
@@ -508,7 +513,6 @@ on_connected (GObject      *source,
     }
 
   data->stream = tls;
-  g_tls_connection_set_database (G_TLS_CONNECTION (tls), NULL);
   g_signal_connect_object (tls, "accept-certificate", G_CALLBACK (on_accept_certificate),
                            task, 0);
   g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
