@@ -13,13 +13,13 @@
 #include <string.h>
 #include <unistd.h>
 #include <glib/gi18n.h>
-#include <gcrypt.h>
 
 #include "kf-cli-connect.h"
 #include "kf-cli-exit.h"
 #include "kf-cli-input.h"
 #include "kf-cli-output.h"
 #include "kf-fingerprint.h"
+#include "kf-secure.h"
 
 #define PASSPHRASE_FILE_MAX 4096
 
@@ -94,9 +94,7 @@ read_passphrase_file (const char  *path,
     return NULL;
 
   len = strcspn (contents, "\r\n");
-  secret = gcry_malloc_secure (len + 1);
-  memcpy (secret, contents, len);
-  secret[len] = '\0';
+  secret = kf_secure_strndup (contents, len);
   explicit_bzero (contents, strlen (contents));
 
   return secret;
@@ -238,11 +236,7 @@ ask_passphrase (ConnectData *data)
 
   if (!app->stdin_is_tty)
     return FALSE;
-  if (app->passphrase != NULL)
-    {
-      explicit_bzero (app->passphrase, strlen (app->passphrase));
-      gcry_free (app->passphrase);
-    }
+  kf_secure_strfree (app->passphrase);
   app->passphrase = kf_cli_input_read_secret (_("Passphrase for the key manager: "));
   if (app->passphrase == NULL)
     return FALSE;

@@ -11,16 +11,17 @@
 
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
 #include <gio/gio.h>
 #include <gio/gunixinputstream.h>
 #include <glib/gi18n.h>
-#include <gcrypt.h>
 
 #include "kf-cli-input.h"
 #include "kf-cli-output.h"
+#include "kf-secure.h"
 
 static GDataInputStream *input;
 static gboolean reading;
@@ -112,7 +113,7 @@ kf_cli_input_is_reading (void)
  * Asks for a secret on the terminal with echo off, blocking: used only
  * before the client connects, when nothing else runs.
  *
- * Returns: the secret in secure memory (free with gcry_free), or NULL at
+ * Returns: the secret in secure memory (free with kf_secure_strfree()), or NULL at
  * end of input or when standard input is not a terminal.
  */
 char *
@@ -136,9 +137,7 @@ kf_cli_input_read_secret (const char *prompt)
   kf_cli_prompt ("\n");
 
   len = strcspn (buf, "\r\n");
-  secret = gcry_malloc_secure (len + 1);
-  memcpy (secret, buf, len);
-  secret[len] = '\0';
+  secret = kf_secure_strndup (buf, len);
   explicit_bzero (buf, sizeof buf);
 
   return secret;

@@ -15,7 +15,6 @@
 #include <unistd.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
-#include <gcrypt.h>
 
 #include "kf-cli-app.h"
 #include "kf-cli-connect.h"
@@ -25,6 +24,7 @@
 #include "kf-cli-output.h"
 #include "kf-cli-scripted.h"
 #include "kf-gcrypt.h"
+#include "kf-secure.h"
 
 typedef enum
 {
@@ -177,11 +177,7 @@ app_clear (KfCliApp *app)
   g_clear_object (&app->cancellable);
   g_clear_object (&app->file);
   g_clear_pointer (&app->loop, g_main_loop_unref);
-  if (app->passphrase != NULL)
-    {
-      explicit_bzero (app->passphrase, strlen (app->passphrase));
-      gcry_free (app->passphrase);
-    }
+  kf_secure_strfree (app->passphrase);
   g_free (app->server);
   g_free (app->host);
   g_free (app->name);

@@ -23,10 +23,10 @@
 
 #include <string.h>
 #include <glib/gi18n-lib.h>
-#include <gcrypt.h>
 
 #include "kf-client-private.h"
 #include "kf-enums.h"
+#include "kf-secure.h"
 
 G_DEFINE_QUARK (kf-client-error-quark, kf_client_error)
 
@@ -140,22 +140,10 @@ void
 kf_client_set_passphrase (KfClient   *self,
                           const char *passphrase)
 {
-  gsize len;
-
   g_return_if_fail (KF_IS_CLIENT (self));
 
-  if (self->passphrase != NULL)
-    {
-      explicit_bzero (self->passphrase, strlen (self->passphrase));
-      g_clear_pointer (&self->passphrase, gcry_free);
-    }
-  if (passphrase == NULL)
-    return;
-
-  len = strlen (passphrase);
-  self->passphrase = gcry_malloc_secure (len + 1);
-  if (self->passphrase != NULL)
-    memcpy (self->passphrase, passphrase, len + 1);
+  g_clear_pointer (&self->passphrase, kf_secure_strfree);
+  self->passphrase = kf_secure_strdup (passphrase);
 }
 
 KfClientState

@@ -23,6 +23,7 @@
 #include "kf-client.h"
 #include "kf-fingerprint.h"
 #include "kf-km-connection-private.h"
+#include "kf-secure.h"
 
 #define OPEN_DEADLINE_SECONDS 15
 
@@ -58,31 +59,6 @@ struct _OpenData
 };
 
 static void
-secure_strfree (char *text)
-{
-  if (text == NULL)
-    return;
-  explicit_bzero (text, strlen (text));
-  gcry_free (text);
-}
-
-static char *
-secure_strdup (const char *text)
-{
-  gsize len;
-  char *copy;
-
-  if (text == NULL)
-    return NULL;
-  len = strlen (text);
-  copy = gcry_malloc_secure (len + 1);
-  if (copy != NULL)
-    memcpy (copy, text, len + 1);
-
-  return copy;
-}
-
-static void
 open_data_free (OpenData *data)
 {
   g_clear_handle_id (&data->deadline_id, g_source_remove);
@@ -98,7 +74,7 @@ open_data_free (OpenData *data)
   g_free (data->expected);
   g_free (data->pinned);
   g_free (data->name);
-  secure_strfree (data->passphrase);
+  kf_secure_strfree (data->passphrase);
   g_free (data);
 }
 
@@ -556,7 +532,7 @@ kf_km_connection_open_async (KfKmConnection      *self,
   data = g_new0 (OpenData, 1);
   g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
   data->known_servers = g_object_ref (known_servers);
-  data->passphrase = secure_strdup (passphrase);
+  data->passphrase = kf_secure_strdup (passphrase);
   data->name = g_strdup (name);
   data->cancellable = g_object_ref (kf_km_connection_get_cancellable (self));
 

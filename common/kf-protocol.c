@@ -19,6 +19,7 @@
 
 #include "kf-hex.h"
 #include "kf-protocol.h"
+#include "kf-secure.h"
 #include "kf-protocol-private.h"
 
 G_DEFINE_QUARK (kf-protocol-error-quark, kf_protocol_error)
@@ -481,32 +482,6 @@ kf_protocol_is_session_id (const char *word)
   return len >= 1 && len <= KF_SESSION_ID_MAX;
 }
 
-/* Copies @text into secure memory (it may be a passphrase); %NULL stays. */
-static char *
-secure_strdup (const char *text)
-{
-  gsize len;
-  char *copy;
-
-  if (text == NULL)
-    return NULL;
-  len = strlen (text);
-  copy = gcry_malloc_secure (len + 1);
-  if (copy != NULL)
-    memcpy (copy, text, len + 1);
-
-  return copy;
-}
-
-static void
-secure_strfree (char *text)
-{
-  if (text == NULL)
-    return;
-  explicit_bzero (text, strlen (text));
-  gcry_free (text);
-}
-
 /*
  * kf_protocol_message_new:
  *
@@ -537,7 +512,7 @@ kf_protocol_message_free (KfProtocolMessage *msg)
 
   g_free (msg->name);
   g_free (msg->address);
-  secure_strfree (msg->text);
+  kf_secure_strfree (msg->text);
   explicit_bzero (msg, sizeof *msg);
   gcry_free (msg);
 }
@@ -567,8 +542,8 @@ kf_protocol_message_set_text (KfProtocolMessage *msg,
 {
   g_return_val_if_fail (msg != NULL, FALSE);
 
-  secure_strfree (msg->text);
-  msg->text = secure_strdup (text);
+  kf_secure_strfree (msg->text);
+  msg->text = kf_secure_strdup (text);
   return text == NULL || msg->text != NULL;
 }
 
