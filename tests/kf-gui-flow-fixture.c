@@ -162,6 +162,7 @@ flow_fixture_set_up (Fixture       *fx,
 
   kf_server_config_init (&config);
   state_dir = g_build_filename (fx->tmpdir, "state", NULL);
+  g_free (config.state_dir);
   config.state_dir = g_strdup (state_dir);
   config.kdf_iterations = 1;
   config.kdf_memory_kib = 8 * 1024;

@@ -302,6 +302,7 @@ run_refusal (Fixture  *fx,
 {
   g_autoptr(GFile) file = flow_make_file (fx, "notes.txt", 4000);
   g_autoptr(KfOutcome) outcome = NULL;
+  g_autofree char *part = NULL;
   AsyncWait send_wait = { NULL };
   GtkWidget *dialog, *status;
   KfClient *ion;
@@ -332,8 +333,8 @@ run_refusal (Fixture  *fx,
   outcome = flow_finish_sending (ion, &send_wait);
   if (outcome != NULL)
     g_assert_cmpint (kf_outcome_get_status (outcome), ==, KF_OUTCOME_DECLINED);
-  g_assert_false (g_file_test (g_build_filename (fx->tmpdir, "notes.txt.part", NULL),
-                               G_FILE_TEST_EXISTS));
+  part = g_build_filename (fx->tmpdir, "notes.txt.part", NULL);
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
 }
 
 static void
