@@ -162,6 +162,8 @@ kf_server_new (const KfServerConfig  *config,
   return g_steal_pointer (&self);
 }
 
+#define KF_SERVER_LISTEN_BACKLOG 1024
+
 /*
  * kf_server_listen:
  * @address: (nullable): an IP address to listen on, or %NULL for all
@@ -179,6 +181,11 @@ kf_server_listen (KfServer    *self,
   GSocketListener *listener = G_SOCKET_LISTENER (self);
 
   g_return_val_if_fail (KF_IS_SERVER (self), FALSE);
+
+  /* GSocketListener's default backlog of 10 overflows when hundreds of
+   * clients connect at once; dropped SYNs are retried after 1, 3, 7 s...
+   * The kernel caps it at net.core.somaxconn. */
+  g_socket_listener_set_backlog (listener, KF_SERVER_LISTEN_BACKLOG);
 
   if (address == NULL)
     {
