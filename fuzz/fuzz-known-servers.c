@@ -14,6 +14,7 @@
 
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <glib/gstdio.h>
 
@@ -23,20 +24,31 @@
 #define FP "SHA256:" \
   "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
+static char *store_dir;
+static char *store_file;
+
+/* Removes the temporary directory at exit (the store leaves no other
+ * file: it writes atomically, by rename). */
+static void
+remove_store (void)
+{
+  g_unlink (store_file);
+  g_rmdir (store_dir);
+}
+
 static const char *
 store_path (void)
 {
-  static char *path;
-
-  if (path == NULL)
+  if (store_file == NULL)
     {
       g_autoptr(GError) error = NULL;
-      g_autofree char *dir = g_dir_make_tmp ("kf-fuzz-known-XXXXXX", &error);
 
+      store_dir = g_dir_make_tmp ("kf-fuzz-known-XXXXXX", &error);
       g_assert_no_error (error);
-      path = g_build_filename (dir, "known-servers", NULL);
+      store_file = g_build_filename (store_dir, "known-servers", NULL);
+      atexit (remove_store);
     }
-  return path;
+  return store_file;
 }
 
 static char *

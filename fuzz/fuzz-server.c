@@ -22,6 +22,7 @@
 
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "kf-fuzz.h"
@@ -32,13 +33,23 @@
 #define N_CLIENTS  3
 #define MAX_LINES  48
 
+static KfTestServer *running;
+
+/* Stops the key manager at exit, which removes its state directory. */
+static void
+stop_server (void)
+{
+  kf_test_server_stop (running);
+}
+
 static KfTestServer *
 server (void)
 {
-  static KfTestServer *running;
-
   if (running == NULL)
-    running = kf_test_server_start (NULL, NULL);
+    {
+      running = kf_test_server_start (NULL, NULL);
+      atexit (stop_server);
+    }
   return running;
 }
 
