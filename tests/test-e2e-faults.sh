@@ -93,6 +93,32 @@ fault "sender presses Ctrl-C" sender INT 4 4
 fault "sender killed" sender KILL any 1
 fault "receiver killed" receiver KILL any 1
 
+# The disk fills up while receiving (RLIMIT_FSIZE of 4 MiB; SIGXFSZ
+# ignored so that write() fails with EFBIG as on a full disk): a clear
+# error on the receiver, the sender told, nothing left behind.
+head -c $((20 * 1024 * 1024)) /dev/urandom > "$work/medium.bin"
+rm -rf "$work/out"; mkdir -p "$work/out"
+(trap '' XFSZ; ulimit -f 4096
+ exec timeout 60 "$cli" "${common[@]}" --name fred --json wait --accept --output "$work/out") \
+  > "$work/recv.json" 2> "$work/recv.err" &
+recv_pid=$!
+for _ in $(seq 100); do
+  grep -q '"event":"waiting"' "$work/recv.json" 2>/dev/null && break
+  sleep 0.05
+done
+timeout 60 "$cli" "${common[@]}" --name sender send --to fred --mode cbc "$work/medium.bin" \
+  > "$work/send.err" 2>&1
+send_status=$?
+wait "$recv_pid"
+recv_status=$?
+if [ $recv_status -eq 1 ] && grep -q "File too large" "$work/recv.err" \
+   && [ $send_status -ne 0 ] && grep -q "fred stopped the transfer" "$work/send.err" && nothing_left; then
+  ok "the disk fills up: the receiver says so, the sender is told, nothing is left"
+else
+  not_ok "the disk fills up: the receiver says so, the sender is told, nothing is left" \
+    "send $send_status recv $recv_status: $(cat "$work/send.err" "$work/recv.err"; ls -A "$work/out")"
+fi
+
 # A decline: the receiver answers n on standard input.
 head -c 5000 /dev/urandom > "$work/small.bin"
 rm -rf "$work/out"; mkdir -p "$work/out"
