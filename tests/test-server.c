@@ -136,6 +136,68 @@ test_racing_senders (Fixture       *f,
   normal_pairing (f);
 }
 
+/* Many senders race for one receiver, round after round (issue 7): all
+ * the conn requests are on the wire before any reply is read, exactly one
+ * wins each round, the others get no-such-peer, and the winner's cancel
+ * frees the receiver to wait again. */
+static void
+test_racing_senders_many (Fixture       *f,
+                          gconstpointer  data)
+{
+  guint n_senders = GPOINTER_TO_UINT (data);
+  guint rounds = 300;
+  g_autoptr(KfTestKmClient) receiver = join (f, "bob");
+  g_autoptr(GPtrArray) senders = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_test_km_client_free);
+  guint64 id = kf_test_km_client_get_id (receiver);
+
+  for (guint i = 0; i < n_senders; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("sender-%u", i);
+
+      g_ptr_array_add (senders, join (f, name));
+    }
+
+  for (guint round = 0; round < rounds; round++)
+    {
+      KfTestKmClient *winner = NULL;
+      guint wins = 0;
+
+      kf_test_km_client_command (receiver, "wait", KF_MSG_WAIT);
+      for (guint i = 0; i < n_senders; i++)
+        kf_test_km_client_sendf (g_ptr_array_index (senders, (i + round) % n_senders),
+                                 "conn %" G_GUINT64_FORMAT " %s", id, round % 2 ? "cbc" : "cfb");
+      for (guint i = 0; i < n_senders; i++)
+        {
+          KfTestKmClient *sender = g_ptr_array_index (senders, (i + round) % n_senders);
+          g_autoptr(KfProtocolMessage) reply = kf_test_km_client_read_message (sender);
+
+          if (reply->type == KF_MSG_OK)
+            {
+              g_autoptr(KfProtocolMessage) key = kf_test_km_client_expect (sender, KF_MSG_EV_KEY);
+
+              g_assert_cmpuint (key->id, ==, id);
+              winner = sender;
+              wins++;
+            }
+          else
+            g_assert_cmpint (reply->error_code, ==, KF_PROTOCOL_ERROR_NO_SUCH_PEER);
+        }
+      g_assert_cmpuint (wins, ==, 1);
+
+      {
+        g_autoptr(KfProtocolMessage) rkey = kf_test_km_client_expect (receiver, KF_MSG_EV_KEY);
+        g_autoptr(KfProtocolMessage) cancelled = NULL;
+
+        g_assert_cmpuint (rkey->id, ==, kf_test_km_client_get_id (winner));
+        kf_test_km_client_command (winner, "cancel", KF_MSG_CANCEL);
+        cancelled = kf_test_km_client_expect (receiver, KF_MSG_EV_CANCELLED);
+        g_assert_cmpint (cancelled->cancel_reason, ==, KF_CANCEL_PEER);
+      }
+    }
+
+  normal_pairing (f);
+}
+
 /* Brings a pair to @stage: 0 keys sent, 1 the sender confirmed, 2 both
  * confirmed (ev listen), 3 port given (ev connect), 4 one report in. */
 static void
@@ -326,6 +388,12 @@ main (int   argc,
   g_test_add ("/server/pairing/match", Fixture, NULL, setup, test_pairing_match, teardown);
   g_test_add ("/server/pairing/mismatch", Fixture, NULL, setup, test_pairing_mismatch, teardown);
   g_test_add ("/server/pairing/racing-senders", Fixture, NULL, setup, test_racing_senders, teardown);
+  g_test_add ("/server/pairing/racing-senders/2-senders-300-rounds", Fixture, GUINT_TO_POINTER (2), setup,
+              test_racing_senders_many, teardown);
+  g_test_add ("/server/pairing/racing-senders/10-senders-300-rounds", Fixture, GUINT_TO_POINTER (10), setup,
+              test_racing_senders_many, teardown);
+  g_test_add ("/server/pairing/racing-senders/50-senders-300-rounds", Fixture, GUINT_TO_POINTER (50), setup,
+              test_racing_senders_many, teardown);
   g_test_add ("/server/pairing/peer-vanishes-at-every-step", Fixture, NULL, setup,
               test_peer_vanishes, teardown);
   g_test_add ("/server/pairing/cancel-by-peer", Fixture, NULL, setup, test_cancel_by_peer,
