@@ -22,17 +22,38 @@
 #include "kf-client-private.h"
 #include "kf-transfer-error.h"
 
-/* At most this many characters of an error message go to the other side
- * as a `cancel` reason (at most 240 bytes: the protocol allows 256). */
-#define REASON_MAX_CHARS 60
-
-/* The reason for `cancel <reason>` after a transfer error: a stable word
- * the other side understands, or this side's message for a local fault. */
-static char *
+/* The reason for `cancel <reason>` after a local fault: a fixed English
+ * phrase the other side shows inside its own sentence.  Never this side's
+ * message, which names local paths and would be cut mid-word. */
+static const char *
 failure_reason (const GError *error)
 {
-  return g_utf8_substring (error->message, 0,
-                           MIN (g_utf8_strlen (error->message, -1), REASON_MAX_CHARS));
+  if (error->domain != KF_TRANSFER_ERROR)
+    return "the transfer failed";
+
+  switch ((KfTransferError) error->code)
+    {
+    case KF_TRANSFER_ERROR_NO_SPACE:
+      return "not enough free disk space";
+    case KF_TRANSFER_ERROR_IO:
+      return "a local file could not be read or written";
+    case KF_TRANSFER_ERROR_EXISTS:
+      return "the file already exists";
+    case KF_TRANSFER_ERROR_NAME:
+      return "the file name cannot be used";
+    case KF_TRANSFER_ERROR_PROTOCOL:
+      return "the peer sent something unexpected";
+    case KF_TRANSFER_ERROR_DECLINED:
+    case KF_TRANSFER_ERROR_CANCELLED:
+    case KF_TRANSFER_ERROR_PEER_GONE:
+    case KF_TRANSFER_ERROR_BAD_MAC:
+    case KF_TRANSFER_ERROR_TRUNCATED:
+    case KF_TRANSFER_ERROR_ORDER:
+    case KF_TRANSFER_ERROR_HANDSHAKE:
+    case KF_TRANSFER_ERROR_TIMEOUT:
+    default:
+      return "the transfer failed";
+    }
 }
 
 static const char *
@@ -79,7 +100,7 @@ kf_client_transfer_failed (KfClient *self,
                            GError   *error)
 {
   KfOutcomeStatus status = KF_OUTCOME_FAILED;
-  g_autofree char *reason = NULL;
+  const char *reason;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
@@ -91,8 +112,7 @@ kf_client_transfer_failed (KfClient *self,
   else if (g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_CANCELLED))
     status = KF_OUTCOME_CANCELLED;
 
-  reason = failure_word (error) != NULL ? g_strdup (failure_word (error))
-                                         : failure_reason (error);
+  reason = failure_word (error) != NULL ? failure_word (error) : failure_reason (error);
   kf_client_session_fail (self, status, FALSE, reason, error);
 }
 
