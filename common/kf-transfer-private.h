@@ -68,6 +68,7 @@ typedef struct
 } KfHashStage;
 
 gpointer    kf_hash_stage_main       (gpointer                data);
+void        kf_hash_stage_clear      (KfHashStage            *stage);
 
 void        kf_transfer_tell_cancel  (KfPeerLink             *link,
                                       const GError           *why);

@@ -63,9 +63,7 @@ receive_job_free (ReceiveJob *job)
   g_clear_pointer (&job->cipher, kf_cipher_free);
   g_clear_pointer (&job->path, g_free);
   g_clear_pointer (&job->temp_path, g_free);
-  if (job->hash.md != NULL)
-    gcry_md_close (job->hash.md);
-  g_clear_pointer (&job->hash.queue, g_async_queue_unref);
+  kf_hash_stage_clear (&job->hash);
   g_clear_pointer (&job->buffers, g_ptr_array_unref);
   g_clear_pointer (&job->free_bufs, g_async_queue_unref);
   g_clear_pointer (&job->full_bufs, g_async_queue_unref);

@@ -55,9 +55,7 @@ send_job_free (SendJob *job)
   g_clear_pointer (&job->progress, kf_progress_free);
   g_clear_pointer (&job->cipher, kf_cipher_free);
   g_clear_pointer (&job->name, g_free);
-  if (job->hash.md != NULL)
-    gcry_md_close (job->hash.md);
-  g_clear_pointer (&job->hash.queue, g_async_queue_unref);
+  kf_hash_stage_clear (&job->hash);
   g_clear_pointer (&job->buffers, g_ptr_array_unref);
   g_clear_pointer (&job->free_plain, g_async_queue_unref);
   g_clear_pointer (&job->full_plain, g_async_queue_unref);

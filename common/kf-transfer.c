@@ -414,6 +414,19 @@ kf_hash_stage_main (gpointer data)
   return NULL;
 }
 
+/*
+ * kf_hash_stage_clear:
+ *
+ * Closes the stage's digest and drops its queue; the stage's thread must
+ * have ended.
+ */
+void
+kf_hash_stage_clear (KfHashStage *stage)
+{
+  g_clear_pointer (&stage->md, gcry_md_close);
+  g_clear_pointer (&stage->queue, g_async_queue_unref);
+}
+
 void
 kf_job_state_init (KfJobState *state)
 {
