@@ -20,6 +20,7 @@
 #include "kf-hex.h"
 #include "kf-line-reader.h"
 #include "kf-test-km-client.h"
+#include "kf-test-util.h"
 
 struct _KfTestKmClient
 {
@@ -194,14 +195,6 @@ kf_test_km_client_sendf (KfTestKmClient *self,
   g_assert_no_error (error);
 }
 
-static void
-store_result (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 static gboolean
 cancel_read (gpointer user_data)
 {
@@ -230,7 +223,7 @@ kf_test_km_client_read_line (KfTestKmClient  *self,
 
   g_source_set_callback (timer, cancel_read, cancellable, NULL);
   g_source_attach (timer, context);
-  kf_line_reader_read_line_async (self->reader, cancellable, store_result, &result);
+  kf_line_reader_read_line_async (self->reader, cancellable, kf_test_store_result, &result);
   while (result == NULL)
     g_main_context_iteration (context, TRUE);
   g_source_destroy (timer);

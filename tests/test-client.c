@@ -18,6 +18,7 @@
 #include "kf-gcrypt.h"
 #include "kf-server.h"
 #include "kf-transfer-error.h"
+#include "kf-test-util.h"
 
 #define WAIT_SECONDS 30
 
@@ -47,29 +48,6 @@ typedef struct
 } Events;
 
 static gboolean
-wake_up (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Runs the main loop until *@ptr is non-NULL, failing after WAIT_SECONDS. */
-static void
-await_pointer (gpointer   *ptr,
-               const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
-  guint tick = g_timeout_add (50, wake_up, NULL);
-
-  while (*ptr == NULL)
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("Timed out waiting for %s", what);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (tick);
-}
-
-static gboolean
 state_is (KfClient      *client,
           KfClientState  state)
 {
@@ -82,7 +60,7 @@ await_state (KfClient      *client,
              const char    *what)
 {
   gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
-  guint tick = g_timeout_add (50, wake_up, NULL);
+  guint tick = g_timeout_add (50, kf_test_wake_up, NULL);
 
   while (!state_is (client, state))
     {
@@ -98,19 +76,11 @@ static void
 settle (guint ms)
 {
   gint64 until = g_get_monotonic_time () + ms * 1000;
-  guint tick = g_timeout_add (10, wake_up, NULL);
+  guint tick = g_timeout_add (10, kf_test_wake_up, NULL);
 
   while (g_get_monotonic_time () < until)
     g_main_context_iteration (NULL, TRUE);
   g_source_remove (tick);
-}
-
-static void
-store_result (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
 static void end_client (KfClient *client);
@@ -189,8 +159,8 @@ stop_server (KfServer *server)
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  kf_server_shutdown_async (server, "test over", NULL, store_result, &result);
-  await_pointer ((gpointer *) &result, "the server to shut down");
+  kf_server_shutdown_async (server, "test over", NULL, kf_test_store_result, &result);
+  kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "the server to shut down");
   g_assert_true (kf_server_shutdown_finish (server, result, NULL));
   g_socket_service_stop (G_SOCKET_SERVICE (server));
   g_socket_listener_close (G_SOCKET_LISTENER (server));
@@ -222,8 +192,8 @@ try_connect (KfClient *client)
   g_autoptr(GAsyncResult) result = NULL;
   GError *error = NULL;
 
-  kf_client_connect_async (client, NULL, store_result, &result);
-  await_pointer ((gpointer *) &result, "connect");
+  kf_client_connect_async (client, NULL, kf_test_store_result, &result);
+  kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "connect");
   kf_client_connect_finish (client, result, &error);
 
   return error;
@@ -361,8 +331,8 @@ list_peers (KfClient *client)
   g_autoptr(GError) error = NULL;
   GPtrArray *peers;
 
-  kf_client_list_peers_async (client, NULL, store_result, &result);
-  await_pointer ((gpointer *) &result, "the peer list");
+  kf_client_list_peers_async (client, NULL, kf_test_store_result, &result);
+  kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "the peer list");
   peers = kf_client_list_peers_finish (client, result, &error);
   g_assert_no_error (error);
 
@@ -375,8 +345,8 @@ wait_for_sender (KfClient *client)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  kf_client_wait_async (client, NULL, store_result, &result);
-  await_pointer ((gpointer *) &result, "wait");
+  kf_client_wait_async (client, NULL, kf_test_store_result, &result);
+  kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "wait");
   g_assert_true (kf_client_wait_finish (client, result, &error));
   g_assert_no_error (error);
   g_assert_cmpint (kf_client_get_state (client), ==, KF_CLIENT_STATE_WAITING);
@@ -388,8 +358,8 @@ stop_waiting (KfClient *client)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  kf_client_stop_waiting_async (client, NULL, store_result, &result);
-  await_pointer ((gpointer *) &result, "stop waiting");
+  kf_client_stop_waiting_async (client, NULL, kf_test_store_result, &result);
+  kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "stop waiting");
   g_assert_true (kf_client_stop_waiting_finish (client, result, &error));
   g_assert_no_error (error);
   g_assert_cmpint (kf_client_get_state (client), ==, KF_CLIENT_STATE_IDLE);
@@ -416,7 +386,7 @@ await_model (GListModel *model,
              gboolean    present)
 {
   gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
-  guint tick = g_timeout_add (50, wake_up, NULL);
+  guint tick = g_timeout_add (50, kf_test_wake_up, NULL);
 
   while (model_has (model, id) != present)
     {
@@ -597,8 +567,8 @@ pair (KfClient     *sender,
 
   wait_for_sender (receiver);
   kf_client_conn_async (sender, kf_client_get_client_id (receiver), mode, NULL,
-                        store_result, &result);
-  await_pointer ((gpointer *) &result, "conn");
+                        kf_test_store_result, &result);
+  kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "conn");
   g_assert_true (kf_client_conn_finish (sender, result, &error));
   g_assert_no_error (error);
   g_assert_cmpint (kf_client_get_state (sender), ==, KF_CLIENT_STATE_READY_TO_SEND);
@@ -633,11 +603,11 @@ transfer_and_check (Fixture      *f,
   events_connect (&r, receiver);
 
   pair (sender, receiver, mode);
-  kf_client_send_file_async (sender, file, NULL, store_result, &result);
-  await_pointer ((gpointer *) &result, "the sender's verdict");
+  kf_client_send_file_async (sender, file, NULL, kf_test_store_result, &result);
+  kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "the sender's verdict");
   outcome = kf_client_send_file_finish (sender, result, &error);
   g_assert_no_error (error);
-  await_pointer ((gpointer *) &r.outcome, "the receiver's verdict");
+  kf_test_await_pointer ((gpointer *) &r.outcome, WAIT_SECONDS, "the receiver's verdict");
 
   g_assert_cmpstr (kf_offer_get_file_name (r.offer), ==, name);
   g_assert_cmpuint (kf_offer_get_plain_size (r.offer), ==, size);
@@ -684,8 +654,8 @@ end_client (KfClient *client)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  kf_client_end_async (client, NULL, store_result, &result);
-  await_pointer ((gpointer *) &result, "end");
+  kf_client_end_async (client, NULL, kf_test_store_result, &result);
+  kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "end");
   g_assert_true (kf_client_end_finish (client, result, &error));
   g_assert_no_error (error);
   g_assert_cmpint (kf_client_get_state (client), ==, KF_CLIENT_STATE_DISCONNECTED);
@@ -724,13 +694,13 @@ send_expecting_failure (Fixture *f,
   events_connect (s, f->a);
   events_connect (r, f->b);
   pair (f->a, f->b, KF_CIPHER_MODE_CFB);
-  kf_client_send_file_async (f->a, file, NULL, store_result, &result);
-  await_pointer ((gpointer *) &result, "the sender's end");
+  kf_client_send_file_async (f->a, file, NULL, kf_test_store_result, &result);
+  kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "the sender's end");
   outcome = kf_client_send_file_finish (f->a, result, &error);
   g_assert_null (outcome);
   g_assert_nonnull (error);
-  await_pointer ((gpointer *) &s->outcome, "the sender's outcome");
-  await_pointer ((gpointer *) &r->outcome, "the receiver's outcome");
+  kf_test_await_pointer ((gpointer *) &s->outcome, WAIT_SECONDS, "the sender's outcome");
+  kf_test_await_pointer ((gpointer *) &r->outcome, WAIT_SECONDS, "the receiver's outcome");
   g_assert_nonnull (r->offer);
   g_assert_cmpint (kf_client_get_state (f->a), ==, KF_CLIENT_STATE_IDLE);
   g_assert_cmpint (kf_client_get_state (f->b), ==, KF_CLIENT_STATE_IDLE);
@@ -834,8 +804,8 @@ test_conn_errors (Fixture       *f,
 
   /* Bob is not waiting: no such peer, and both stay idle. */
   kf_client_conn_async (f->a, kf_client_get_client_id (f->b), KF_CIPHER_MODE_CBC, NULL,
-                        store_result, &result);
-  await_pointer ((gpointer *) &result, "conn");
+                        kf_test_store_result, &result);
+  kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "conn");
   g_assert_false (kf_client_conn_finish (f->a, result, &error));
   g_assert_error (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_NO_SUCH_PEER);
   g_assert_cmpint (kf_client_get_state (f->a), ==, KF_CLIENT_STATE_IDLE);
@@ -847,8 +817,8 @@ test_conn_errors (Fixture       *f,
   g_assert_error (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_BAD_STATE);
   g_clear_error (&error);
   wait_for_sender (f->b);
-  kf_client_wait_async (f->b, NULL, store_result, &result);
-  await_pointer ((gpointer *) &result, "a second wait");
+  kf_client_wait_async (f->b, NULL, kf_test_store_result, &result);
+  kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "a second wait");
   g_assert_false (kf_client_wait_finish (f->b, result, &error));
   g_assert_error (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_BAD_STATE);
 }
@@ -902,12 +872,12 @@ test_cancel_mid_transfer (Fixture       *f,
   events_connect (&r, f->b);
 
   pair (f->a, f->b, KF_CIPHER_MODE_CBC);
-  kf_client_send_file_async (f->a, file, NULL, store_result, &result);
-  await_pointer ((gpointer *) &result, "the sender's end");
+  kf_client_send_file_async (f->a, file, NULL, kf_test_store_result, &result);
+  kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "the sender's end");
   outcome = kf_client_send_file_finish (f->a, result, &error);
   g_assert_null (outcome);
-  await_pointer ((gpointer *) &s.outcome, "the sender's outcome");
-  await_pointer ((gpointer *) &r.outcome, "the receiver's outcome");
+  kf_test_await_pointer ((gpointer *) &s.outcome, WAIT_SECONDS, "the sender's outcome");
+  kf_test_await_pointer ((gpointer *) &r.outcome, WAIT_SECONDS, "the receiver's outcome");
 
   canceller = by_sender ? s.outcome : r.outcome;
   other = by_sender ? r.outcome : s.outcome;
@@ -960,14 +930,14 @@ test_cancel_before_link (Fixture       *f,
 
   wait_for_sender (f->b);
   kf_client_conn_async (f->a, kf_client_get_client_id (f->b), KF_CIPHER_MODE_CBC, cancellable,
-                        store_result, &result);
+                        kf_test_store_result, &result);
   if (use_cancellable)
     g_cancellable_cancel (cancellable);
-  await_pointer ((gpointer *) &result, "conn");
+  kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "conn");
   g_assert_false (kf_client_conn_finish (f->a, result, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  await_pointer ((gpointer *) &s.outcome, "the sender's outcome");
-  await_pointer ((gpointer *) &r.outcome, "the receiver's outcome");
+  kf_test_await_pointer ((gpointer *) &s.outcome, WAIT_SECONDS, "the sender's outcome");
+  kf_test_await_pointer ((gpointer *) &r.outcome, WAIT_SECONDS, "the receiver's outcome");
   g_assert_cmpint (kf_outcome_get_status (s.outcome), ==, KF_OUTCOME_CANCELLED);
   g_assert_true (kf_outcome_get_is_local (s.outcome));
   g_assert_cmpint (kf_outcome_get_status (r.outcome), ==, KF_OUTCOME_CANCELLED);
@@ -1079,8 +1049,8 @@ test_server_gone_mid_session (Fixture       *f,
   pair (f->a, f->b, KF_CIPHER_MODE_CFB);
 
   stop_server (g_steal_pointer (&f->server));
-  await_pointer ((gpointer *) &s.outcome, "the sender's outcome");
-  await_pointer ((gpointer *) &r.outcome, "the receiver's outcome");
+  kf_test_await_pointer ((gpointer *) &s.outcome, WAIT_SECONDS, "the sender's outcome");
+  kf_test_await_pointer ((gpointer *) &r.outcome, WAIT_SECONDS, "the receiver's outcome");
   await_state (f->a, KF_CLIENT_STATE_RECONNECTING, "Ana to reconnect");
   await_state (f->b, KF_CLIENT_STATE_RECONNECTING, "Bob to reconnect");
   for (guint i = 0; i < 2; i++)

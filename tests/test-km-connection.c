@@ -18,6 +18,7 @@
 #include "kf-gcrypt.h"
 #include "kf-km-connection.h"
 #include "kf-server-cert.h"
+#include "kf-test-util.h"
 
 #define WAIT_SECONDS 20
 
@@ -37,36 +38,6 @@ typedef struct
   GError           *closed;
   guint             events;
 } Fixture;
-
-static gboolean
-wake_up (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-await_pointer (gpointer   *ptr,
-               const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
-  guint tick = g_timeout_add (50, wake_up, NULL);
-
-  while (*ptr == NULL)
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("Timed out waiting for %s", what);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (tick);
-}
-
-static void
-store_result (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
 
 static void
 server_write (Fixture    *f,
@@ -249,8 +220,8 @@ open_km (Fixture         *f,
   g_signal_connect (km, "event", G_CALLBACK (on_event), f);
   g_set_object (&f->km, km);
   kf_km_connection_open_async (km, f->known, f->fingerprint, NULL, "Ana", NULL,
-                               store_result, &result);
-  await_pointer ((gpointer *) &result, "the greeting");
+                               kf_test_store_result, &result);
+  kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "the greeting");
   if (kf_km_connection_open_finish (km, result, &error))
     *out = g_steal_pointer (&km);
 
@@ -266,8 +237,8 @@ request (KfKmConnection  *km,
   g_autoptr(KfProtocolMessage) msg = kf_protocol_message_new (type);
   g_autoptr(GAsyncResult) result = NULL;
 
-  kf_km_connection_request_async (km, msg, NULL, store_result, &result);
-  await_pointer ((gpointer *) &result, "a reply");
+  kf_km_connection_request_async (km, msg, NULL, kf_test_store_result, &result);
+  kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "a reply");
 
   return kf_km_connection_request_finish (km, result, data, error);
 }
@@ -372,7 +343,7 @@ test_unrequested_reply (Fixture       *f,
   g_test_expect_message ("Keyferry-Common", G_LOG_LEVEL_WARNING, "*protocol violation*");
   error = open_km (f, &km);
   g_assert_no_error (error);
-  await_pointer ((gpointer *) &f->closed, "the connection to break");
+  kf_test_await_pointer ((gpointer *) &f->closed, WAIT_SECONDS, "the connection to break");
   g_test_assert_expected_messages ();
   g_assert_error (f->closed, KF_CLIENT_ERROR, KF_CLIENT_ERROR_PROTOCOL);
   g_assert_false (kf_km_connection_is_open (km));

@@ -11,6 +11,7 @@
 #include "kf-gcrypt.h"
 #include "kf-line-reader.h"
 #include "kf-protocol.h"
+#include "kf-test-util.h"
 
 /* A stream that hands out @data (repeated forever when @endless) at most
  * @chunk bytes per read, and counts what it handed out. */
@@ -85,14 +86,6 @@ test_stream_new (const char *data,
   return self;
 }
 
-static void
-store_result (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 /* Reads one line, iterating the main context until it is there. */
 static char *
 read_line (KfLineReader  *reader,
@@ -101,7 +94,7 @@ read_line (KfLineReader  *reader,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  kf_line_reader_read_line_async (reader, NULL, store_result, &result);
+  kf_line_reader_read_line_async (reader, NULL, kf_test_store_result, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
 
@@ -240,8 +233,8 @@ test_one_read_at_a_time (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *line = NULL;
 
-  kf_line_reader_read_line_async (reader, NULL, store_result, &first);
-  kf_line_reader_read_line_async (reader, NULL, store_result, &second);
+  kf_line_reader_read_line_async (reader, NULL, kf_test_store_result, &first);
+  kf_line_reader_read_line_async (reader, NULL, kf_test_store_result, &second);
   while (first == NULL || second == NULL)
     g_main_context_iteration (NULL, TRUE);
 
@@ -263,7 +256,7 @@ test_cancelled (void)
   g_autoptr(GError) error = NULL;
 
   g_cancellable_cancel (cancellable);
-  kf_line_reader_read_line_async (reader, cancellable, store_result, &result);
+  kf_line_reader_read_line_async (reader, cancellable, kf_test_store_result, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_assert_null (kf_line_reader_read_line_finish (reader, result, NULL, &error));

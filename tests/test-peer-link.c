@@ -10,6 +10,7 @@
 
 #include "kf-gcrypt.h"
 #include "kf-peer-listener.h"
+#include "kf-test-util.h"
 
 typedef struct
 {
@@ -47,22 +48,6 @@ fixture_set_up (Fixture       *f,
   g_assert_cmpuint (kf_peer_listener_get_port (f->listener), >, 0);
 }
 
-/* Drops @object once the cancelled operations that hold it have been
- * dispatched, and checks that it is then gone (no leak).  Bounded. */
-static void
-drain_and_finalize (gpointer object)
-{
-  gpointer weak = object;
-  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-
-  g_object_add_weak_pointer (object, &weak);
-  g_object_unref (object);
-  while (weak != NULL && g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
-  g_assert_null (weak);
-}
-
 static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
@@ -71,7 +56,7 @@ fixture_tear_down (Fixture       *f,
   g_clear_object (&f->connected);
   g_clear_error (&f->accept_error);
   g_clear_error (&f->connect_error);
-  drain_and_finalize (f->listener);
+  kf_test_drain_and_finalize (f->listener);
   kf_session_keys_free (f->keys);
 }
 
@@ -96,13 +81,6 @@ connected_cb (GObject      *source,
 
   f->connected = kf_peer_link_connect_finish (result, &f->connect_error);
   f->connect_done = TRUE;
-}
-
-static void
-iterate_until (gboolean *flag)
-{
-  while (!*flag)
-    g_main_context_iteration (NULL, TRUE);
 }
 
 /* Sends one record each way over the two ends. */
@@ -138,8 +116,8 @@ test_handshake (Fixture       *f,
 
   kf_peer_listener_accept_async (f->listener, 5000, NULL, accepted_cb, f);
   kf_peer_link_connect_async (f->keys, host, port, 5000, NULL, connected_cb, f);
-  iterate_until (&f->accept_done);
-  iterate_until (&f->connect_done);
+  kf_test_iterate_until (&f->accept_done);
+  kf_test_iterate_until (&f->connect_done);
 
   g_assert_no_error (f->accept_error);
   g_assert_no_error (f->connect_error);
@@ -219,8 +197,8 @@ test_impostor_dropped (Fixture       *f,
   g_assert_false (f->accept_done);
 
   kf_peer_link_connect_async (f->keys, "127.0.0.1", port, 5000, NULL, connected_cb, f);
-  iterate_until (&f->accept_done);
-  iterate_until (&f->connect_done);
+  kf_test_iterate_until (&f->accept_done);
+  kf_test_iterate_until (&f->connect_done);
   g_assert_no_error (f->accept_error);
   g_assert_no_error (f->connect_error);
   exchange_records (f->connected, f->accepted);
@@ -243,13 +221,13 @@ test_wrong_key (Fixture       *f,
       f->connect_done = FALSE;
       kf_peer_link_connect_async (cases[i], "127.0.0.1", kf_peer_listener_get_port (f->listener),
                                   5000, NULL, connected_cb, f);
-      iterate_until (&f->connect_done);
+      kf_test_iterate_until (&f->connect_done);
       g_assert_null (f->connected);
       g_assert_error (f->connect_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_HANDSHAKE);
       g_clear_error (&f->connect_error);
     }
 
-  iterate_until (&f->accept_done);
+  kf_test_iterate_until (&f->accept_done);
   g_assert_null (f->accepted);
   g_assert_error (f->accept_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TIMEOUT);
 }
@@ -287,7 +265,7 @@ test_cancel (Fixture       *f,
 
   kf_peer_listener_accept_async (f->listener, 5000, cancellable, accepted_cb, f);
   g_cancellable_cancel (cancellable);
-  iterate_until (&f->accept_done);
+  kf_test_iterate_until (&f->accept_done);
   g_assert_error (f->accept_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 

@@ -18,6 +18,7 @@
 #include "kf-gcrypt.h"
 #include "kf-line-reader.h"
 #include "kf-test-km-client.h"
+#include "kf-test-util.h"
 
 typedef struct
 {
@@ -27,14 +28,6 @@ typedef struct
   guint16       port;
 } Server;
 
-static void
-store_result (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 /* Reads one line of the server's stderr; %NULL at its end. */
 static char *
 read_stderr_line (Server *s)
@@ -43,7 +36,7 @@ read_stderr_line (Server *s)
   g_autoptr(GError) error = NULL;
   char *line;
 
-  kf_line_reader_read_line_async (s->stderr_reader, NULL, store_result, &result);
+  kf_line_reader_read_line_async (s->stderr_reader, NULL, kf_test_store_result, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
   line = kf_line_reader_read_line_finish (s->stderr_reader, result, NULL, &error);

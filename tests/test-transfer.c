@@ -14,6 +14,7 @@
 #include "kf-peer-listener.h"
 #include "kf-transfer.h"
 #include "kf-test-proxy.h"
+#include "kf-test-util.h"
 
 typedef struct
 {
@@ -56,13 +57,6 @@ typedef struct
   gint              expected;  /* the receiver's KF_TRANSFER_ERROR code */
   gint              told;      /* the sender's: CANCELLED when the receiver said why */
 } Tamper;
-
-static void
-iterate_until (gboolean *flag)
-{
-  while (!*flag)
-    g_main_context_iteration (NULL, TRUE);
-}
 
 static void
 accepted_cb (GObject      *source,
@@ -176,29 +170,12 @@ remove_tree (const char *path)
   g_rmdir (path);
 }
 
-/* Drops @object once the finished tasks that hold it are gone (a worker
- * thread may drop its reference just after the callback ran), and
- * checks that it is then finalized.  Bounded. */
-static void
-drain_and_finalize (gpointer object)
-{
-  gpointer weak = object;
-  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-
-  g_object_add_weak_pointer (object, &weak);
-  g_object_unref (object);
-  while (weak != NULL && g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
-  g_assert_null (weak);
-}
-
 static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  drain_and_finalize (f->sender);
-  drain_and_finalize (f->receiver);
+  kf_test_drain_and_finalize (f->sender);
+  kf_test_drain_and_finalize (f->receiver);
   g_clear_pointer (&f->proxy, kf_test_proxy_free);
   g_clear_pointer (&f->offer, kf_transfer_offer_free);
   g_clear_pointer (&f->sent, kf_transfer_result_free);
@@ -320,7 +297,7 @@ start_send (Fixture *f,
   kf_transfer_send_async (f->sender, file, send_progress_cb, f, send_progress_free,
                           f->send_cancel, sent_cb, f);
   kf_transfer_receive_offer_async (f->receiver, NULL, offer_cb, f);
-  iterate_until (&f->offer_done);
+  kf_test_iterate_until (&f->offer_done);
 }
 
 static GFile *
@@ -340,7 +317,7 @@ receive_into (Fixture  *f,
   f->receive_done = FALSE;
   kf_transfer_receive_async (f->receiver, f->offer, destination, overwrite,
                              receive_progress_cb, f, NULL, f->receive_cancel, received_cb, f);
-  iterate_until (&f->receive_done);
+  kf_test_iterate_until (&f->receive_done);
 }
 
 static guint
@@ -374,7 +351,7 @@ test_round_trip (Fixture       *f,
   g_assert_cmpuint (f->offer->plain_size, ==, c->size);
   g_assert_cmpuint (f->offer->encrypted_size, ==, kf_cipher_encrypted_size (c->mode, c->size));
   receive_into (f, destination, FALSE);
-  iterate_until (&f->send_done);
+  kf_test_iterate_until (&f->send_done);
   g_assert_no_error (f->send_error);
   g_assert_no_error (f->receive_error);
 
@@ -394,7 +371,7 @@ test_round_trip (Fixture       *f,
   g_assert_cmpuint (f->last_total, ==, c->size);
   /* The sender's last report says all, then its progress data is let go,
    * on this thread. */
-  iterate_until (&f->sent_progress_freed);
+  kf_test_iterate_until (&f->sent_progress_freed);
   g_assert_cmpuint (f->sent_done, ==, c->size);
   g_assert_cmpuint (count_entries (f->out_dir), ==, 1);
 }
@@ -422,8 +399,8 @@ test_decline (Fixture       *f,
   start_send (f, source);
   g_assert_no_error (f->offer_error);
   kf_transfer_decline_async (f->receiver, NULL, declined_cb, &declined);
-  iterate_until (&declined);
-  iterate_until (&f->send_done);
+  kf_test_iterate_until (&declined);
+  kf_test_iterate_until (&f->send_done);
   g_assert_error (f->send_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_DECLINED);
   g_assert_null (f->sent);
   g_assert_cmpuint (count_entries (f->out_dir), ==, 0);
@@ -445,7 +422,7 @@ test_interrupted (Fixture       *f,
   start_send (f, source);
   g_assert_no_error (f->offer_error);
   receive_into (f, destination, FALSE);
-  iterate_until (&f->send_done);
+  kf_test_iterate_until (&f->send_done);
 
   if (g_str_equal (how, "sender"))
     {
@@ -487,7 +464,7 @@ test_existing_kept (Fixture       *f,
   /* The sender still waits: the user allows replacing it. */
   g_clear_error (&f->receive_error);
   receive_into (f, destination, TRUE);
-  iterate_until (&f->send_done);
+  kf_test_iterate_until (&f->send_done);
   g_assert_no_error (f->receive_error);
   g_assert_no_error (f->send_error);
   g_assert_cmpuint (count_entries (f->out_dir), ==, 1);
@@ -503,7 +480,7 @@ test_unreadable_source (Fixture       *f,
   g_autoptr(GFile) source = g_file_new_for_path (path);
 
   start_send (f, source);
-  iterate_until (&f->send_done);
+  kf_test_iterate_until (&f->send_done);
   g_assert_error (f->send_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_IO);
   g_assert_nonnull (strstr (f->send_error->message, "missing.bin"));
   g_assert_error (f->offer_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_CANCELLED);
@@ -542,7 +519,7 @@ test_hostile_name (Fixture       *f,
 
   send_raw_offer (f->sender, pair[0], 10);
   kf_transfer_receive_offer_async (f->receiver, NULL, offer_cb, f);
-  iterate_until (&f->offer_done);
+  kf_test_iterate_until (&f->offer_done);
   if (pair[1] == NULL)
     {
       g_assert_error (f->offer_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_NAME);
@@ -565,7 +542,7 @@ test_newline_file (Fixture       *f,
   g_assert_cmpstr (f->offer->name, ==, "two_lines.txt");
   destination = out_file (f, f->offer->name);
   receive_into (f, destination, FALSE);
-  iterate_until (&f->send_done);
+  kf_test_iterate_until (&f->send_done);
   g_assert_no_error (f->receive_error);
   g_assert_true (g_file_test (g_file_peek_path (destination), G_FILE_TEST_IS_REGULAR));
 }
@@ -583,14 +560,14 @@ test_no_space (Fixture       *f,
 
   send_raw_offer (f->sender, "huge.bin", G_GUINT64_CONSTANT (1) << 59);
   kf_transfer_receive_offer_async (f->receiver, NULL, offer_cb, f);
-  iterate_until (&f->offer_done);
+  kf_test_iterate_until (&f->offer_done);
   g_assert_no_error (f->offer_error);
   receive_into (f, destination, FALSE);
   g_assert_error (f->receive_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_NO_SPACE);
   g_assert_cmpuint (count_entries (f->out_dir), ==, 0);
 
   kf_transfer_decline_async (f->receiver, NULL, declined_cb, &declined);
-  iterate_until (&declined);
+  kf_test_iterate_until (&declined);
   g_assert_nonnull (kf_peer_link_receive (f->sender, &header, NULL, &error));
   g_assert_cmpuint (header.type, ==, KF_RECORD_DECLINE);
 }
@@ -609,7 +586,7 @@ test_tampered (Fixture       *f,
   start_send (f, source);
   g_assert_no_error (f->offer_error);
   receive_into (f, destination, FALSE);
-  iterate_until (&f->send_done);
+  kf_test_iterate_until (&f->send_done);
 
   g_assert_error (f->receive_error, KF_TRANSFER_ERROR, tamper->expected);
   g_assert_null (f->received);

@@ -1,0 +1,71 @@
+/* kf-test-util.c: main-loop helpers the tests share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "kf-test-util.h"
+
+/* kf_test_store_result: a GAsyncReadyCallback that keeps a reference to
+ * the result in the GAsyncResult * that @user_data points to. */
+void
+kf_test_store_result (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* kf_test_wake_up: a timeout callback that only wakes the main loop, so
+ * that a loop waiting for a condition rechecks its deadline. */
+gboolean
+kf_test_wake_up (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* kf_test_await_pointer: runs the default main context until *@ptr is
+ * non-NULL; aborts the test after @seconds, naming @what it waited for. */
+void
+kf_test_await_pointer (gpointer   *ptr,
+                       guint       seconds,
+                       const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
+  guint tick = g_timeout_add (50, kf_test_wake_up, NULL);
+
+  while (*ptr == NULL)
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for %s", what);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (tick);
+}
+
+/* kf_test_iterate_until: runs the default main context until *@flag. */
+void
+kf_test_iterate_until (gboolean *flag)
+{
+  while (!*flag)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* kf_test_drain_and_finalize: drops @object once the operations that
+ * still hold it have been dispatched (a worker thread may drop its
+ * reference just after its callback ran), and checks that it is then
+ * finalized.  Bounded to 5 seconds. */
+void
+kf_test_drain_and_finalize (gpointer object)
+{
+  gpointer weak = object;
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  g_object_add_weak_pointer (object, &weak);
+  g_object_unref (object);
+  while (weak != NULL && g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+  g_assert_null (weak);
+}
