@@ -2,10 +2,14 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The operator's passphrase is hashed once at start with Argon2id and a
- * random salt (PBKDF2-SHA256 when libgcrypt runs in FIPS mode); only the
- * 32-byte tag is kept, in secure memory.  A client's passphrase is hashed
- * the same way in a worker thread and the tags compared in constant time.
+ * The operator either gives a stored Argon2id hash (a PHC string from
+ * `keyferry-server --hash-passphrase`, kf-passphrase-hash.c), or the
+ * passphrase itself, which is hashed once at start with Argon2id and a
+ * random salt (PBKDF2-SHA256 when libgcrypt runs in FIPS mode).  Only the
+ * salt, the parameters and the tag are kept, the tag in secure memory.  A
+ * client's passphrase is hashed the same way in a worker thread and the
+ * tags compared in constant time, over the stored tag's full length.
+ * Argon2id is not used in FIPS mode, so a stored hash is refused there.
  *
  * Argon2id costs a quarter of a second and 64 MiB by design, so at most
  * kdf_max_concurrent checks run at once and at most kdf_max_queued wait;
@@ -21,7 +25,9 @@
 #include <glib/gi18n.h>
 #include <gcrypt.h>
 
+#include "kf-passphrase-hash.h"
 #include "kf-protocol.h"
+#include "kf-secure.h"
 #include "kf-server-admission.h"
 
 #define TAG_SIZE          32
@@ -38,28 +44,25 @@ typedef struct
 
 struct _KfServerAdmission
 {
-  GObject     parent_instance;
+  GObject           parent_instance;
 
-  gboolean    required;
-  guint8      salt[SALT_SIZE];
-  guint8     *tag;            /* TAG_SIZE bytes of secure memory */
-  guint       kdf_t;
-  guint       kdf_m;
-  guint       kdf_p;
-  guint       max_concurrent;
-  guint       max_queued;
-  guint       penalty_ms;
-  guint       penalty_max_ms;
-  guint       running;
-  GQueue      queued;         /* GTask, waiting for a free slot */
-  GHashTable *penalties;      /* address → Penalty */
+  gboolean          required;
+  KfPassphraseHash *hash;           /* Argon2id: stored, or made at start */
+  guint8            salt[SALT_SIZE];
+  guint8           *tag;            /* PBKDF2 (FIPS mode): TAG_SIZE bytes of secure memory */
+  guint             max_concurrent;
+  guint             max_queued;
+  guint             penalty_ms;
+  guint             penalty_max_ms;
+  guint             running;
+  GQueue            queued;         /* GTask, waiting for a free slot */
+  GHashTable       *penalties;      /* address → Penalty */
 };
 
 typedef struct
 {
   char   *passphrase;         /* secure memory */
   char   *address;
-  guint8 *tag;                /* TAG_SIZE bytes of secure memory */
 } Check;
 
 G_DEFINE_FINAL_TYPE (KfServerAdmission, kf_server_admission, G_TYPE_OBJECT)
@@ -67,16 +70,7 @@ G_DEFINE_FINAL_TYPE (KfServerAdmission, kf_server_admission, G_TYPE_OBJECT)
 static void
 check_free (Check *check)
 {
-  if (check->passphrase != NULL)
-    {
-      explicit_bzero (check->passphrase, strlen (check->passphrase));
-      gcry_free (check->passphrase);
-    }
-  if (check->tag != NULL)
-    {
-      explicit_bzero (check->tag, TAG_SIZE);
-      gcry_free (check->tag);
-    }
+  kf_secure_strfree (check->passphrase);
   g_free (check->address);
   g_free (check);
 }
@@ -92,6 +86,7 @@ kf_server_admission_finalize (GObject *object)
       explicit_bzero (self->tag, TAG_SIZE);
       gcry_free (self->tag);
     }
+  g_clear_pointer (&self->hash, kf_passphrase_hash_free);
   g_hash_table_unref (self->penalties);
 
   G_OBJECT_CLASS (kf_server_admission_parent_class)->finalize (object);
@@ -110,32 +105,18 @@ kf_server_admission_init (KfServerAdmission *self)
   self->penalties = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
-/* Hashes @passphrase into @out (TAG_SIZE bytes).  Runs in any thread. */
+/* FIPS mode: hashes @passphrase with PBKDF2-SHA256 into @out (TAG_SIZE
+ * bytes).  Runs in any thread. */
 static gboolean
-derive (const KfServerAdmission  *self,
-        const char               *passphrase,
-        guint8                   *out,
-        GError                  **error)
+derive_pbkdf2 (const KfServerAdmission  *self,
+               const char               *passphrase,
+               guint8                   *out,
+               GError                  **error)
 {
-  const unsigned long params[4] = { TAG_SIZE, self->kdf_t, self->kdf_m, self->kdf_p };
-  gsize len = strlen (passphrase);
-  gcry_kdf_hd_t hd = NULL;
   gcry_error_t err;
 
-  if (gcry_fips_mode_active ())
-    err = gcry_kdf_derive (passphrase, len, GCRY_KDF_PBKDF2, GCRY_MD_SHA256, self->salt,
-                           SALT_SIZE, PBKDF2_ITERATIONS, TAG_SIZE, out);
-  else
-    {
-      err = gcry_kdf_open (&hd, GCRY_KDF_ARGON2, GCRY_KDF_ARGON2ID, params, 4, passphrase, len,
-                           self->salt, SALT_SIZE, NULL, 0, NULL, 0);
-      if (err == 0)
-        err = gcry_kdf_compute (hd, NULL);
-      if (err == 0)
-        err = gcry_kdf_final (hd, TAG_SIZE, out);
-      if (hd != NULL)
-        gcry_kdf_close (hd);
-    }
+  err = gcry_kdf_derive (passphrase, strlen (passphrase), GCRY_KDF_PBKDF2, GCRY_MD_SHA256,
+                         self->salt, SALT_SIZE, PBKDF2_ITERATIONS, TAG_SIZE, out);
   if (err != 0)
     {
       g_set_error (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_INTERNAL,
@@ -145,12 +126,88 @@ derive (const KfServerAdmission  *self,
   return TRUE;
 }
 
+/* Checks @passphrase against the PBKDF2 tag; sets *@matches. */
+static gboolean
+verify_pbkdf2 (const KfServerAdmission  *self,
+               const char               *passphrase,
+               gboolean                 *matches,
+               GError                  **error)
+{
+  guint8 *tag = gcry_calloc_secure (1, TAG_SIZE);
+  guint diff = 0;
+  gboolean ok;
+
+  if (tag == NULL)
+    {
+      g_set_error_literal (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_INTERNAL,
+                           _("Out of secure memory"));
+      return FALSE;
+    }
+  ok = derive_pbkdf2 (self, passphrase, tag, error);
+  for (gsize i = 0; ok && i < TAG_SIZE; i++)
+    diff |= tag[i] ^ self->tag[i];
+  *matches = ok && diff == 0;
+  explicit_bzero (tag, TAG_SIZE);
+  gcry_free (tag);
+  return ok;
+}
+
+/* Sets up @self->hash from the stored PHC string @text. */
+static gboolean
+use_stored_hash (KfServerAdmission  *self,
+                 const char         *text,
+                 GError            **error)
+{
+  if (gcry_fips_mode_active ())
+    {
+      g_set_error_literal (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_INTERNAL,
+                           _("libgcrypt runs in FIPS mode, where the key manager does not use "
+                             "Argon2id: give the passphrase itself instead of a stored hash"));
+      return FALSE;
+    }
+  self->hash = kf_passphrase_hash_parse (text, strlen (text), error);
+  if (self->hash == NULL)
+    return FALSE;
+  g_message ("Admission by a stored Argon2id hash (m=%u KiB, t=%u, p=%u)",
+             kf_passphrase_hash_get_memory_kib (self->hash),
+             kf_passphrase_hash_get_passes (self->hash),
+             kf_passphrase_hash_get_lanes (self->hash));
+  return TRUE;
+}
+
+/* Hashes the operator's @passphrase: Argon2id, or PBKDF2 in FIPS mode. */
+static gboolean
+hash_passphrase (KfServerAdmission     *self,
+                 const char            *passphrase,
+                 const KfServerConfig  *config,
+                 GError               **error)
+{
+  if (!gcry_fips_mode_active ())
+    {
+      self->hash = kf_passphrase_hash_new (passphrase, config->kdf_iterations,
+                                           config->kdf_memory_kib, config->kdf_parallelism,
+                                           error);
+      return self->hash != NULL;
+    }
+  gcry_randomize (self->salt, SALT_SIZE, GCRY_STRONG_RANDOM);
+  self->tag = gcry_calloc_secure (1, TAG_SIZE);
+  if (self->tag == NULL)
+    {
+      g_set_error_literal (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_INTERNAL,
+                           _("Out of secure memory for the passphrase hash"));
+      return FALSE;
+    }
+  return derive_pbkdf2 (self, passphrase, self->tag, error);
+}
+
 /*
  * kf_server_admission_new:
- * @passphrase: (nullable): the admission passphrase, or %NULL for none
+ * @passphrase: (nullable): the admission passphrase, or %NULL for none;
+ *   when @config->passphrase_is_hash, a stored Argon2id PHC string instead
  *
  * Returns: (transfer full): the admission check, or %NULL with @error when
- * secure memory is exhausted or hashing fails.  @passphrase is not kept.
+ * the stored hash is malformed (or unusable in FIPS mode), secure memory
+ * is exhausted or hashing fails.  @passphrase is not kept.
  */
 KfServerAdmission *
 kf_server_admission_new (const char            *passphrase,
@@ -159,9 +216,6 @@ kf_server_admission_new (const char            *passphrase,
 {
   g_autoptr(KfServerAdmission) self = g_object_new (KF_TYPE_SERVER_ADMISSION, NULL);
 
-  self->kdf_t = config->kdf_iterations;
-  self->kdf_m = config->kdf_memory_kib;
-  self->kdf_p = config->kdf_parallelism;
   self->max_concurrent = MAX (config->kdf_max_concurrent, 1);
   self->max_queued = config->kdf_max_queued;
   self->penalty_ms = config->auth_penalty_ms;
@@ -170,15 +224,8 @@ kf_server_admission_new (const char            *passphrase,
     return g_steal_pointer (&self);
 
   self->required = TRUE;
-  gcry_randomize (self->salt, SALT_SIZE, GCRY_STRONG_RANDOM);
-  self->tag = gcry_calloc_secure (1, TAG_SIZE);
-  if (self->tag == NULL)
-    {
-      g_set_error_literal (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_INTERNAL,
-                           _("Out of secure memory for the passphrase hash"));
-      return NULL;
-    }
-  if (!derive (self, passphrase, self->tag, error))
+  if (config->passphrase_is_hash ? !use_stored_hash (self, passphrase, error)
+                                 : !hash_passphrase (self, passphrase, config, error))
     return NULL;
 
   return g_steal_pointer (&self);
@@ -206,16 +253,17 @@ hash_in_thread (GTask        *task,
   KfServerAdmission *self = source;
   Check *check = task_data;
   GError *error = NULL;
-  guint diff = 0;
+  gboolean matches = FALSE;
+  gboolean ok;
 
-  if (!derive (self, check->passphrase, check->tag, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  for (gsize i = 0; i < TAG_SIZE; i++)
-    diff |= check->tag[i] ^ self->tag[i];
-  g_task_return_boolean (task, diff == 0);
+  if (self->hash != NULL)
+    ok = kf_passphrase_hash_verify (self->hash, check->passphrase, &matches, &error);
+  else
+    ok = verify_pbkdf2 (self, check->passphrase, &matches, &error);
+  if (!ok)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, matches);
 }
 
 static void start_next (KfServerAdmission *self);
@@ -377,16 +425,14 @@ kf_server_admission_check_async (KfServerAdmission   *self,
 
   check = g_new0 (Check, 1);
   check->address = g_strdup (address);
-  check->passphrase = gcry_malloc_secure (strlen (passphrase) + 1);
-  check->tag = gcry_calloc_secure (1, TAG_SIZE);
+  check->passphrase = kf_secure_strdup (passphrase);
   g_task_set_task_data (task, check, (GDestroyNotify) check_free);
-  if (check->passphrase == NULL || check->tag == NULL)
+  if (check->passphrase == NULL)
     {
       g_task_return_new_error (task, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_INTERNAL,
                                _("Out of secure memory"));
       return;
     }
-  strcpy (check->passphrase, passphrase);
 
   delay = penalty_delay (self, address);
   if (delay == 0)

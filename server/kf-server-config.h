@@ -18,6 +18,8 @@ typedef struct
   guint  confirm_timeout_ms;       /* conn → ev connect, absolute */
   guint  close_timeout_ms;         /* flushing a closing connection */
   gsize  write_queue_max;          /* bytes queued for one slow reader */
+  gboolean passphrase_is_hash;     /* kf_server_new()'s passphrase is a stored Argon2id
+                                    * PHC string (kf-passphrase-hash.h), not the passphrase */
   guint  kdf_iterations;           /* Argon2id t */
   guint  kdf_memory_kib;           /* Argon2id m */
   guint  kdf_parallelism;          /* Argon2id p */
