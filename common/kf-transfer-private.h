@@ -32,13 +32,10 @@ typedef struct
   gsize     len;
   guint64   plain;   /* plaintext bytes it stands for */
   gboolean  last;
-  gint      users;   /* stages still using it when fanned out */
 } KfChunk;
 
 KfChunk    *kf_chunk_new             (gsize                   size);
 void        kf_chunk_free            (KfChunk                *chunk);
-void        kf_chunk_release         (KfChunk                *chunk,
-                                      GAsyncQueue            *free_queue);
 
 /* The first error of a job with several threads, and the cancellable that
  * tells every thread to stop. */
@@ -57,18 +54,11 @@ GError     *kf_job_steal_error       (KfJobState             *state);
 gpointer    kf_job_pop               (KfJobState             *state,
                                       GAsyncQueue            *queue);
 
-/* A thread that hashes fanned-out chunks in order (SHA-256 runs beside
- * the cipher, not in series with it). */
-typedef struct
-{
-  KfJobState   *state;
-  GAsyncQueue  *queue;
-  GAsyncQueue  *free_queue;
-  gcry_md_hd_t  md;
-} KfHashStage;
-
-gpointer    kf_hash_stage_main       (gpointer                data);
-void        kf_hash_stage_clear      (KfHashStage            *stage);
+/* The transfer's transcript digest: SHA-256 over the tags of its data
+ * records, in order (docs/PROTOCOL.md, part 2, section 9). */
+gcry_md_hd_t kf_transcript_new       (void);
+void        kf_transcript_add        (gcry_md_hd_t            transcript,
+                                      const guint8           *tag);
 
 void        kf_transfer_tell_cancel  (KfPeerLink             *link,
                                       const GError           *why);

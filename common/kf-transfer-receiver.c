@@ -3,10 +3,10 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The receiver reads the offer, lets its caller decide, then accepts into
- * a temporary file beside the destination.  Three threads: the network
+ * a temporary file beside the destination.  Two threads: the network
  * thread (the GTask's) reads records, which kf_record_open() authenticates
- * before anything is decrypted, and decrypts them; each plaintext buffer
- * then goes at once to the hash thread (SHA-256) and the disk thread.
+ * before anything is decrypted, adds each tag to the transcript digest
+ * and decrypts them; each plaintext buffer then goes to the disk thread.
  * Only after the final record verified, the sizes match and the CBC
  * padding checked out is the temporary file given the destination's name;
  * on any failure it is deleted.
@@ -45,7 +45,7 @@ typedef struct
   GOutputStream    *out;
   KfCipher         *cipher;
   KfJobState        state;
-  KfHashStage       hash;
+  gcry_md_hd_t      transcript;
   GPtrArray        *buffers;
   GAsyncQueue      *free_bufs;
   GAsyncQueue      *full_bufs;
@@ -63,7 +63,7 @@ receive_job_free (ReceiveJob *job)
   g_clear_pointer (&job->cipher, kf_cipher_free);
   g_clear_pointer (&job->path, g_free);
   g_clear_pointer (&job->temp_path, g_free);
-  kf_hash_stage_clear (&job->hash);
+  g_clear_pointer (&job->transcript, gcry_md_close);
   g_clear_pointer (&job->buffers, g_ptr_array_unref);
   g_clear_pointer (&job->free_bufs, g_async_queue_unref);
   g_clear_pointer (&job->full_bufs, g_async_queue_unref);
@@ -150,7 +150,7 @@ create_temp (ReceiveJob    *job,
 }
 
 /* Checks the destination (local, absent unless overwriting, room enough)
- * and prepares the temporary file, cipher and digest. */
+ * and prepares the temporary file, cipher and transcript digest. */
 static gboolean
 prepare (ReceiveJob    *job,
          GCancellable  *cancellable,
@@ -176,8 +176,7 @@ prepare (ReceiveJob    *job,
                                keys->iv, sizeof keys->iv, error);
   if (job->cipher == NULL)
     return FALSE;
-  if (gcry_md_open (&job->hash.md, GCRY_MD_SHA256, 0) != 0)
-    g_error ("libgcrypt cannot open SHA-256");
+  job->transcript = kf_transcript_new ();
   return TRUE;
 }
 
@@ -204,7 +203,7 @@ disk_main (gpointer data)
         }
       job->written += buf->len;
       last = buf->last;
-      kf_chunk_release (buf, job->free_bufs);
+      g_async_queue_push (job->free_bufs, buf);
       kf_progress_update (job->progress, job->written, last);
     }
   while (!last);
@@ -298,6 +297,7 @@ receive_records (ReceiveJob    *job,
       if (!check_data (job, &header, &cipher_bytes, error))
         return FALSE;
       final = (header.flags & KF_RECORD_FLAG_FINAL) != 0;
+      kf_transcript_add (job->transcript, payload + header.length);
       buf = kf_job_pop (&job->state, job->free_bufs);
       if (buf == NULL)
         return FALSE;
@@ -306,8 +306,6 @@ receive_records (ReceiveJob    *job,
           g_async_queue_push (job->free_bufs, buf);
           return FALSE;
         }
-      buf->users = 2;
-      g_async_queue_push (job->hash.queue, buf);
       g_async_queue_push (job->full_bufs, buf);
     }
 
@@ -419,7 +417,6 @@ receive_file (ReceiveJob    *job,
               GError       **error)
 {
   GError *local_error = NULL;
-  GThread *hash;
   GThread *disk;
   gboolean ok;
 
@@ -430,9 +427,6 @@ receive_file (ReceiveJob    *job,
   job->buffers = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_chunk_free);
   job->free_bufs = g_async_queue_new ();
   job->full_bufs = g_async_queue_new ();
-  job->hash.queue = g_async_queue_new ();
-  job->hash.free_queue = job->free_bufs;
-  job->hash.state = &job->state;
   for (guint i = 0; i < KF_TRANSFER_QUEUE_DEPTH; i++)
     {
       KfChunk *buf = kf_chunk_new (PLAIN_BUF_SIZE);
@@ -441,11 +435,9 @@ receive_file (ReceiveJob    *job,
       g_async_queue_push (job->free_bufs, buf);
     }
 
-  hash = g_thread_new ("kf-receive-hash", kf_hash_stage_main, &job->hash);
   disk = g_thread_new ("kf-receive-disk", disk_main, job);
   if (!receive_records (job, cancellable, &local_error) && local_error != NULL)
     kf_job_fail (&job->state, local_error);
-  g_thread_join (hash);
   g_thread_join (disk);
   *error = kf_job_steal_error (&job->state);
   ok = *error == NULL;
@@ -491,7 +483,7 @@ receive_thread (GTask        *task,
   result = g_new0 (KfTransferResult, 1);
   result->blocks = kf_cipher_get_blocks (job->cipher);
   result->plain_bytes = job->written;
-  kf_transfer_digest_hex (job->hash.md, result->digest);
+  kf_transfer_digest_hex (job->transcript, result->digest);
   result->path = g_steal_pointer (&job->path);
   g_task_return_pointer (task, result, (GDestroyNotify) kf_transfer_result_free);
 }
@@ -546,6 +538,8 @@ kf_transfer_receive_async (KfPeerLink             *link,
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, kf_transfer_receive_async);
+  /* A cancel that comes after the file was saved must not hide it. */
+  g_task_set_check_cancellable (task, FALSE);
   g_task_set_task_data (task, job, (GDestroyNotify) receive_job_free);
   g_task_run_in_thread (task, receive_thread);
 }
@@ -557,7 +551,9 @@ kf_transfer_receive_async (KfPeerLink             *link,
  * SHA-256 and size and the final path, or %NULL with a %KF_TRANSFER_ERROR
  * (EXISTS, NO_SPACE, IO, CANCELLED by the peer, PEER_GONE, BAD_MAC,
  * TRUNCATED, ORDER, PROTOCOL) or G_IO_ERROR_CANCELLED; then no file is
- * left under the destination's name, nor a temporary one.
+ * left under the destination's name, nor a temporary one.  A cancel that
+ * comes once the whole file is saved does not undo it: the result is
+ * returned, so the caller always knows whether the file is there.
  */
 KfTransferResult *
 kf_transfer_receive_finish (GAsyncResult  *result,

@@ -6,10 +6,10 @@
  * the file as one AES-256 chain cut into data records.  Four threads keep
  * the serial encryption busy and everything else out of its way:
  *
- *   reader   file → plain chunks, each to both:
- *   hash       SHA-256 of the plaintext
- *   crypto     plain chunks → KfCipher → ciphertext records
- *   writer   (the GTask thread) Poly1305-AES + socket write
+ *   reader   file → plain chunks
+ *   crypto   plain chunks → KfCipher → ciphertext records
+ *   writer   (the GTask thread) Poly1305-AES, socket write, and each
+ *            record's tag into the transcript digest
  *   control  reads the receiver's one record: DONE, or CANCEL mid-way
  *
  * A fixed set of buffers (KF_TRANSFER_QUEUE_DEPTH per stage, owned by the
@@ -37,7 +37,7 @@ typedef struct
   guint64           size;
   KfCipher         *cipher;
   KfJobState        state;
-  KfHashStage       hash;
+  gcry_md_hd_t      transcript;
   GPtrArray        *buffers;
   GAsyncQueue      *free_plain;
   GAsyncQueue      *full_plain;
@@ -55,7 +55,7 @@ send_job_free (SendJob *job)
   g_clear_pointer (&job->progress, kf_progress_free);
   g_clear_pointer (&job->cipher, kf_cipher_free);
   g_clear_pointer (&job->name, g_free);
-  kf_hash_stage_clear (&job->hash);
+  g_clear_pointer (&job->transcript, gcry_md_close);
   g_clear_pointer (&job->buffers, g_ptr_array_unref);
   g_clear_pointer (&job->free_plain, g_async_queue_unref);
   g_clear_pointer (&job->full_plain, g_async_queue_unref);
@@ -76,7 +76,7 @@ io_error (GFile        *file,
 }
 
 /* Opens the file, learns its size and name, and sets up the cipher and
- * the digest. */
+ * the transcript digest. */
 static gboolean
 open_source (SendJob       *job,
              GCancellable  *cancellable,
@@ -113,8 +113,7 @@ open_source (SendJob       *job,
                                keys->iv, sizeof keys->iv, error);
   if (job->cipher == NULL)
     return FALSE;
-  if (gcry_md_open (&job->hash.md, GCRY_MD_SHA256, 0) != 0)
-    g_error ("libgcrypt cannot open SHA-256");
+  job->transcript = kf_transcript_new ();
   return TRUE;
 }
 
@@ -179,8 +178,8 @@ await_answer (SendJob       *job,
     }
 }
 
-/* Reader thread: exactly the announced size, in chunks, to the hash and
- * crypto stages at once. */
+/* Reader thread: exactly the announced size, in chunks, to the crypto
+ * stage. */
 static gpointer
 reader_main (gpointer data)
 {
@@ -216,8 +215,6 @@ reader_main (gpointer data)
       chunk->len = got;
       chunk->plain = got;
       chunk->last = last = remaining == 0;
-      chunk->users = 2;
-      g_async_queue_push (job->hash.queue, chunk);
       g_async_queue_push (job->full_plain, chunk);
     }
   while (!last);
@@ -270,7 +267,7 @@ crypto_main (gpointer data)
           return NULL;
         }
       last = chunk->last;
-      kf_chunk_release (chunk, job->free_plain);
+      g_async_queue_push (job->free_plain, chunk);
       g_async_queue_push (job->full_records, record);
     }
 
@@ -312,9 +309,6 @@ fill_queues (SendJob *job)
   job->full_plain = g_async_queue_new ();
   job->free_records = g_async_queue_new ();
   job->full_records = g_async_queue_new ();
-  job->hash.queue = g_async_queue_new ();
-  job->hash.free_queue = job->free_plain;
-  job->hash.state = &job->state;
   for (guint i = 0; i < KF_TRANSFER_QUEUE_DEPTH; i++)
     {
       KfChunk *plain = kf_chunk_new (KF_TRANSFER_CHUNK_SIZE);
@@ -350,6 +344,7 @@ write_records (SendJob      *job,
           kf_job_fail (&job->state, error);
           return FALSE;
         }
+      kf_transcript_add (job->transcript, record->data + KF_RECORD_HEADER_SIZE + record->len);
       done += record->plain;
       g_async_queue_push (job->free_records, record);
       kf_progress_update (job->progress, done, last);
@@ -395,19 +390,16 @@ stream_file (SendJob       *job,
 {
   GThread *control = g_thread_new ("kf-send-control", control_main, job);
   GThread *reader;
-  GThread *hash;
   GThread *crypto;
   gboolean sent;
 
   fill_queues (job);
   reader = g_thread_new ("kf-send-read", reader_main, job);
-  hash = g_thread_new ("kf-send-hash", kf_hash_stage_main, &job->hash);
   crypto = g_thread_new ("kf-send-crypt", crypto_main, job);
   sent = write_records (job, cancellable);
   if (!sent)
     g_cancellable_cancel (job->state.stop);
   g_thread_join (reader);
-  g_thread_join (hash);
   g_thread_join (crypto);
 
   if (!sent)
@@ -450,7 +442,7 @@ send_thread (GTask        *task,
   result = g_new0 (KfTransferResult, 1);
   result->blocks = kf_cipher_get_blocks (job->cipher);
   result->plain_bytes = job->size;
-  kf_transfer_digest_hex (job->hash.md, result->digest);
+  kf_transfer_digest_hex (job->transcript, result->digest);
   result->path = g_file_get_parse_name (job->file);
   g_task_return_pointer (task, result, (GDestroyNotify) kf_transfer_result_free);
 }
@@ -502,8 +494,8 @@ kf_transfer_send_async (KfPeerLink             *link,
 /*
  * kf_transfer_send_finish:
  *
- * Returns: (transfer full): this side's block count, the plaintext's
- * SHA-256 and size, or %NULL with a %KF_TRANSFER_ERROR (DECLINED,
+ * Returns: (transfer full): this side's block count, transcript digest
+ * and plaintext size, or %NULL with a %KF_TRANSFER_ERROR (DECLINED,
  * CANCELLED by the peer, PEER_GONE, IO, NAME, PROTOCOL...) or
  * G_IO_ERROR_CANCELLED when the caller cancelled.
  */

@@ -29,7 +29,7 @@ typedef struct
 {
   guint64  blocks;       /* AES blocks the cipher processed on this side */
   guint64  plain_bytes;
-  char     digest[65];   /* SHA-256 of the plaintext, 64 lower-case hex digits */
+  char     digest[65];   /* transcript digest (SHA-256 of the data records' tags), 64 hex digits */
   char    *path;         /* the file sent, or where the received file now is */
 } KfTransferResult;
 
