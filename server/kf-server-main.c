@@ -11,20 +11,30 @@
  *
  * and runs until SIGTERM or SIGINT, when every client is told
  * `ev shutdown` before the connections close.
+ *
+ * `--hash-passphrase` instead reads a passphrase (from the terminal, twice
+ * and without echo, or the first line of standard input when it is not a
+ * terminal) and prints its Argon2id hash as one PHC line on standard
+ * output, for `--passphrase-hash-file`.
  */
 
 #include "config.h"
 
+#include <errno.h>
 #include <locale.h>
 #include <signal.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 #include <gcrypt.h>
 
 #include "kf-fingerprint.h"
 #include "kf-gcrypt.h"
+#include "kf-passphrase-hash.h"
 #include "kf-protocol.h"
+#include "kf-secure.h"
 #include "kf-server.h"
 
 #define EXIT_USAGE 2
@@ -35,6 +45,7 @@ typedef struct
   char     *port;
   char     *state_dir;
   char     *passphrase_file;
+  char     *passphrase_hash_file;
   char     *max_clients;
   char     *max_pending;
   char     *max_pending_per_address;
@@ -44,6 +55,7 @@ typedef struct
   char     *audit_log;
   gboolean  verbose;
   gboolean  print_fingerprint;
+  gboolean  hash_passphrase;
   gboolean  version;
 } Options;
 
@@ -61,6 +73,7 @@ options_clear (Options *o)
   g_free (o->port);
   g_free (o->state_dir);
   g_free (o->passphrase_file);
+  g_free (o->passphrase_hash_file);
   g_free (o->max_clients);
   g_free (o->max_pending);
   g_free (o->max_pending_per_address);
@@ -122,6 +135,12 @@ apply_options (const Options   *o,
       || !parse_number ("--idle-timeout", o->idle_timeout, 0, 7 * 86400, &idle_s, error)
       || !parse_number ("--confirm-timeout", o->confirm_timeout, 1, 3600, &confirm_s, error))
     return FALSE;
+  if (o->passphrase_file != NULL && o->passphrase_hash_file != NULL)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _("give either --passphrase-file or --passphrase-hash-file, not both"));
+      return FALSE;
+    }
   if (o->listen != NULL && !g_hostname_is_ip_address (o->listen))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -173,6 +192,183 @@ read_passphrase (const char  *path,
   return secure;
 }
 
+/* Reads what admission needs into *@secret (secure memory): the
+ * passphrase (--passphrase-file), or the stored hash's PHC string
+ * (--passphrase-hash-file, which sets @config->passphrase_is_hash), or
+ * %NULL when neither is given.  A hash file others may read is accepted
+ * with a warning on stderr; a malformed one, or one others may write, is
+ * an error. */
+static gboolean
+read_admission (const Options   *o,
+                KfServerConfig  *config,
+                char           **secret,
+                GError         **error)
+{
+  g_autoptr(KfPassphraseHash) hash = NULL;
+  g_autofree char *warning = NULL;
+
+  *secret = NULL;
+  if (o->passphrase_file != NULL)
+    return (*secret = read_passphrase (o->passphrase_file, error)) != NULL;
+  if (o->passphrase_hash_file == NULL)
+    return TRUE;
+  hash = kf_passphrase_hash_load (o->passphrase_hash_file, &warning, error);
+  if (hash == NULL)
+    return FALSE;
+  if (warning != NULL)
+    g_printerr ("keyferry-server: %s: %s\n", _("warning"), warning);
+  *secret = kf_passphrase_hash_to_string (hash);
+  if (*secret == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, _("Out of secure memory"));
+      return FALSE;
+    }
+  config->passphrase_is_hash = TRUE;
+  return TRUE;
+}
+
+/* Reads one line from standard input into secure memory, without its line
+ * break (nor anything from a CR on, as --passphrase-file does), one byte at
+ * a time so that no copy lands in a stdio buffer.  Returns %NULL with
+ * @error at the end of input, or when the line is empty, longer than a
+ * passphrase may be, or holds a NUL byte. */
+static char *
+read_secret_line (GError **error)
+{
+  char *line = gcry_calloc_secure (1, KF_PROTOCOL_MAX_PASSPHRASE + 2);
+  gsize len = 0;
+
+  if (line == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, _("Out of secure memory"));
+      return NULL;
+    }
+  while (len <= KF_PROTOCOL_MAX_PASSPHRASE)
+    {
+      gssize n = read (STDIN_FILENO, line + len, 1);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0 || line[len] == '\n')
+        break;
+      len++;
+    }
+  line[len] = '\0';
+  if (len <= KF_PROTOCOL_MAX_PASSPHRASE && memchr (line, '\0', len) == NULL)
+    line[strcspn (line, "\r")] = '\0';
+  else
+    line[0] = '\0';
+  if (line[0] == '\0')
+    {
+      explicit_bzero (line, KF_PROTOCOL_MAX_PASSPHRASE + 2);
+      gcry_free (line);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("The passphrase must be one line of 1 to %d bytes, without NUL"),
+                   KF_PROTOCOL_MAX_PASSPHRASE);
+      return NULL;
+    }
+  return line;
+}
+
+/* Asks for a secret on the terminal (standard input) with echo off. */
+static char *
+prompt_secret (const char  *prompt,
+               GError     **error)
+{
+  struct termios saved, quiet;
+  gboolean restore;
+  char *secret;
+
+  restore = tcgetattr (STDIN_FILENO, &saved) == 0;
+  if (restore)
+    {
+      quiet = saved;
+      quiet.c_lflag &= ~(tcflag_t) ECHO;
+      tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+  /* After the flush, so that nothing typed after the prompt is lost. */
+  g_printerr ("%s", prompt);
+  secret = read_secret_line (error);
+  if (restore)
+    tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved);
+  g_printerr ("\n");
+  return secret;
+}
+
+/* The new passphrase: asked twice on a terminal, else standard input's
+ * first line.  Returns %NULL with @error. */
+static char *
+read_new_passphrase (GError **error)
+{
+  char *passphrase, *again;
+  gboolean same;
+
+  if (!isatty (STDIN_FILENO))
+    return read_secret_line (error);
+  passphrase = prompt_secret (_("New admission passphrase: "), error);
+  if (passphrase == NULL)
+    return NULL;
+  again = prompt_secret (_("The same passphrase again: "), error);
+  same = again != NULL && strcmp (passphrase, again) == 0;
+  if (again != NULL && !same)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                         _("The two passphrases differ; nothing was hashed"));
+  kf_secure_strfree (again);
+  if (!same)
+    g_clear_pointer (&passphrase, kf_secure_strfree);
+  return passphrase;
+}
+
+/* Writes all of @text and a line break to standard output. */
+static gboolean
+write_line (const char *text)
+{
+  gsize len = strlen (text);
+
+  for (gsize done = 0; done < len;)
+    {
+      gssize n = write (STDOUT_FILENO, text + done, len - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return FALSE;
+      done += (gsize) n;
+    }
+  return write (STDOUT_FILENO, "\n", 1) == 1;
+}
+
+/* --hash-passphrase: prints the new passphrase's PHC line on stdout. */
+static int
+hash_passphrase (const KfServerConfig *config)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KfPassphraseHash) hash = NULL;
+  char *passphrase = NULL;
+  char *line = NULL;
+
+  if (gcry_fips_mode_active ())
+    g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                         _("libgcrypt runs in FIPS mode, where the key manager does not use "
+                           "Argon2id: use --passphrase-file instead"));
+  else if ((passphrase = read_new_passphrase (&error)) != NULL)
+    hash = kf_passphrase_hash_new (passphrase, config->kdf_iterations, config->kdf_memory_kib,
+                                   config->kdf_parallelism, &error);
+  kf_secure_strfree (passphrase);
+  if (hash != NULL && (line = kf_passphrase_hash_to_string (hash)) == NULL)
+    g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, _("Out of secure memory"));
+  if (line != NULL && !write_line (line))
+    g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (errno),
+                 _("Cannot write the hash to standard output: %s"), g_strerror (errno));
+  kf_secure_strfree (line);
+  if (error != NULL)
+    {
+      g_printerr ("keyferry-server: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  return EXIT_SUCCESS;
+}
+
 static void
 shutdown_cb (GObject      *source,
              GAsyncResult *result,
@@ -207,21 +403,17 @@ serve (const Options  *o,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KfServer) server = NULL;
-  char *passphrase = NULL;
+  char *secret = NULL;
   Run run = { 0 };
   guint sigterm, sigint;
 
-  if (o->passphrase_file != NULL && (passphrase = read_passphrase (o->passphrase_file, &error)) == NULL)
+  if (!read_admission (o, config, &secret, &error))
     {
       g_printerr ("keyferry-server: %s\n", error->message);
       return EXIT_USAGE;
     }
-  server = kf_server_new (config, passphrase, &error);
-  if (passphrase != NULL)
-    {
-      explicit_bzero (passphrase, strlen (passphrase));
-      gcry_free (passphrase);
-    }
+  server = kf_server_new (config, secret, &error);
+  kf_secure_strfree (secret);
   if (server == NULL || !kf_server_listen (server, o->listen, (guint16) port, &error))
     {
       g_printerr ("keyferry-server: %s\n", error->message);
@@ -270,6 +462,7 @@ main (int   argc,
     { "port", 'p', 0, G_OPTION_ARG_STRING, &o.port, N_("TCP port (default 7745; 0 picks a free one)"), N_("N") },
     { "state-dir", 's', 0, G_OPTION_ARG_FILENAME, &o.state_dir, N_("Where the TLS certificate and key live (default $STATE_DIRECTORY or ~/.local/state/keyferry-server)"), N_("DIR") },
     { "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &o.passphrase_file, N_("Require the passphrase on this file's first line from every client"), N_("F") },
+    { "passphrase-hash-file", 0, 0, G_OPTION_ARG_FILENAME, &o.passphrase_hash_file, N_("Require the passphrase whose Argon2id hash (a line from --hash-passphrase) is in this file"), N_("F") },
     { "max-clients", 0, 0, G_OPTION_ARG_STRING, &o.max_clients, N_("Most connections at once (default 1000)"), N_("N") },
     { "max-pending", 0, 0, G_OPTION_ARG_STRING, &o.max_pending, N_("Most connections still in their handshake and greeting (default 64)"), N_("N") },
     { "max-pending-per-address", 0, 0, G_OPTION_ARG_STRING, &o.max_pending_per_address, N_("The same, per source address (default 8)"), N_("N") },
@@ -279,6 +472,7 @@ main (int   argc,
     { "audit-log", 0, 0, G_OPTION_ARG_FILENAME, &o.audit_log, N_("Append one line per session outcome to this file"), N_("F") },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose, N_("Log debug messages too"), NULL },
     { "print-fingerprint", 0, 0, G_OPTION_ARG_NONE, &o.print_fingerprint, N_("Print the certificate's SHA-256 fingerprint and exit"), NULL },
+    { "hash-passphrase", 0, 0, G_OPTION_ARG_NONE, &o.hash_passphrase, N_("Read a passphrase (twice from a terminal, else standard input's first line), print its Argon2id hash for --passphrase-hash-file and exit"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &o.version, N_("Print the version and exit"), NULL },
     { NULL }
   };
@@ -299,7 +493,9 @@ main (int   argc,
     "  keyferry-server: fingerprint <64 hex digits>\n"
     "  keyferry-server: listening on <address or *> port <n>\n"
     "Clients pin that fingerprint.  SIGTERM or SIGINT tells every client and stops.\n"
-    "Exit status: 0 after a clean stop, 1 when the server cannot start, 2 for bad options.\n"
+    "Exit status: 0 after a clean stop, 1 when the server cannot start, 2 for bad options\n"
+    "or an unusable passphrase or passphrase hash file; --hash-passphrase exits 1 when it\n"
+    "cannot read or hash a passphrase.\n"
     "The protocol is specified in docs/PROTOCOL.md."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -317,7 +513,10 @@ main (int   argc,
     {
       if (o.verbose)
         g_log_set_debug_enabled (TRUE);
-      status = o.print_fingerprint ? print_fingerprint (&config) : serve (&o, &config, port);
+      if (o.hash_passphrase)
+        status = hash_passphrase (&config);
+      else
+        status = o.print_fingerprint ? print_fingerprint (&config) : serve (&o, &config, port);
     }
   options_clear (&o);
   return status;
