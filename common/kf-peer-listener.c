@@ -7,8 +7,12 @@
  * a few at a time.  The first connection whose sender proves the session
  * key becomes the KfPeerLink; every other one is closed.  One absolute
  * deadline covers the whole wait, so a connection that trickles bytes
- * cannot hold the receiver.  Everything runs on the main context of the
- * thread that called kf_peer_listener_accept_async().
+ * cannot hold the receiver.  When all handshake slots are taken, a new
+ * connection takes the slot of the oldest one: the real sender answers at
+ * once, so connections that hold a slot and say nothing (slowloris,
+ * half-open) can only keep it from the sender by replacing each other
+ * faster than it completes a round trip.  Everything runs on the main
+ * context of the thread that called kf_peer_listener_accept_async().
  */
 
 #include "config.h"
@@ -34,7 +38,7 @@ struct _KfPeerListener
   GSource         *deadline;
   gboolean         timed_out;
   guint            timeout_ms;
-  guint            n_pending;
+  GQueue           pending;          /* Handshake, oldest first */
 };
 
 G_DEFINE_FINAL_TYPE (KfPeerListener, kf_peer_listener, G_TYPE_OBJECT)
@@ -44,15 +48,32 @@ typedef struct
 {
   KfPeerListener    *self;
   GSocketConnection *conn;
+  GCancellable      *cancellable;    /* stops this handshake alone */
+  GList              link;           /* in self->pending while it holds a slot */
   guint8             nonce_s[KF_PEER_NONCE_SIZE];
   guint8             nonce_r[KF_PEER_NONCE_SIZE];
   guint8             buf[KF_PEER_CHALLENGE_SIZE];
 } Handshake;
 
+/* Takes @hs's slot away and stops its pending read or write; its
+ * callback then drops it. */
+static void
+handshake_evict (Handshake *hs)
+{
+  if (hs->link.data == NULL)
+    return;
+
+  g_queue_unlink (&hs->self->pending, &hs->link);
+  hs->link.data = NULL;
+  g_cancellable_cancel (hs->cancellable);
+}
+
 static void
 stop_waiting (KfPeerListener *self)
 {
   g_cancellable_cancel (self->internal);
+  while (self->pending.head != NULL)
+    handshake_evict (self->pending.head->data);
   if (self->user_handler != 0)
     g_cancellable_disconnect (self->user, self->user_handler);
   self->user_handler = 0;
@@ -176,7 +197,9 @@ complete (KfPeerListener *self,
 static void
 handshake_free (Handshake *hs)
 {
-  hs->self->n_pending--;
+  if (hs->link.data != NULL)
+    g_queue_unlink (&hs->self->pending, &hs->link);
+  g_object_unref (hs->cancellable);
   g_object_unref (hs->conn);
   g_object_unref (hs->self);
   explicit_bzero (hs, sizeof *hs);
@@ -188,7 +211,7 @@ handshake_drop (Handshake    *hs,
                 const GError *error)
 {
   g_debug ("peer connection dropped: %s",
-           error != NULL ? error->message : "too many pending, or the sender already won");
+           error != NULL ? error->message : "the sender already won");
   g_io_stream_close (G_IO_STREAM (hs->conn), NULL, NULL);
   handshake_free (hs);
 }
@@ -246,7 +269,7 @@ challenge_written_cb (GObject      *source,
 
   g_input_stream_read_all_async (g_io_stream_get_input_stream (G_IO_STREAM (hs->conn)),
                                  hs->buf, KF_PEER_RESPONSE_SIZE, G_PRIORITY_DEFAULT,
-                                 hs->self->internal, response_read_cb, hs);
+                                 hs->cancellable, response_read_cb, hs);
 }
 
 static void
@@ -271,7 +294,7 @@ hello_read_cb (GObject      *source,
   kf_peer_handshake_encode_challenge (hs->nonce_r, proof, hs->buf);
   g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (hs->conn)),
                                    hs->buf, KF_PEER_CHALLENGE_SIZE, G_PRIORITY_DEFAULT,
-                                   hs->self->internal, challenge_written_cb, hs);
+                                   hs->cancellable, challenge_written_cb, hs);
 }
 
 static void
@@ -282,16 +305,19 @@ handshake_start (KfPeerListener    *self,
 
   hs->self = g_object_ref (self);
   hs->conn = conn;
-  self->n_pending++;
-  if (self->n_pending > KF_PEER_LISTENER_MAX_PENDING)
+  hs->cancellable = g_cancellable_new ();
+  if (self->pending.length >= KF_PEER_LISTENER_MAX_PENDING)
     {
-      handshake_drop (hs, NULL);
-      return;
+      g_debug ("peer connection replaced by a newer one: all %u handshake slots were taken",
+               KF_PEER_LISTENER_MAX_PENDING);
+      handshake_evict (self->pending.head->data);
     }
+  hs->link.data = hs;
+  g_queue_push_tail_link (&self->pending, &hs->link);
 
   g_input_stream_read_all_async (g_io_stream_get_input_stream (G_IO_STREAM (conn)),
                                  hs->buf, KF_PEER_HELLO_SIZE, G_PRIORITY_DEFAULT,
-                                 self->internal, hello_read_cb, hs);
+                                 hs->cancellable, hello_read_cb, hs);
 }
 
 static void accept_next (KfPeerListener *self);

@@ -10,8 +10,8 @@ G_BEGIN_DECLS
 #define KF_TYPE_PEER_LISTENER (kf_peer_listener_get_type ())
 G_DECLARE_FINAL_TYPE (KfPeerListener, kf_peer_listener, KF, PEER_LISTENER, GObject)
 
-/* At most this many connections may be mid-handshake at once; more are
- * closed at once. */
+/* At most this many connections may be mid-handshake at once; a new one
+ * beyond that replaces the oldest. */
 #define KF_PEER_LISTENER_MAX_PENDING 8
 
 KfPeerListener *kf_peer_listener_new           (const KfSessionKeys  *keys,
