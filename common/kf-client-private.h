@@ -32,6 +32,10 @@ typedef struct
   KfPeerListener   *listener;
   KfPeerLink       *link;
   gboolean          link_busy;       /* a transfer call is using the link */
+  gboolean          receiving;       /* receiver: the engine is saving the file */
+  gboolean          delivered;       /* the file is complete at the receiver
+                                      * (saved there; the sender had DONE) */
+  gboolean          cancel_pending;  /* our `cancel` awaits its answer */
   KfTransferOffer  *transfer_offer;
   KfOffer          *offer;
   gboolean          answered;        /* accept or decline was given */
@@ -144,7 +148,11 @@ void             kf_client_session_fail         (KfClient                *self,
                                                  GError                  *error);
 void             kf_client_session_lost         (KfClient                *self,
                                                  const GError            *error);
+void             kf_client_session_record_result (KfClient                *self,
+                                                 const KfTransferResult  *result);
 void             kf_client_session_report       (KfClient                *self,
+                                                 const KfTransferResult  *result);
+void             kf_client_session_engine_done  (KfClient                *self,
                                                  const KfTransferResult  *result);
 void             kf_client_session_watch_task   (KfClient                *self,
                                                  GCancellable            *cancellable);

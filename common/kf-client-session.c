@@ -13,6 +13,13 @@
  *   session ends when that is answered, so the next command never meets a
  *   key manager still in the old session.
  *
+ * Either way a receiver whose engine is saving the file waits for it to
+ * stop, so that the outcome says truly whether the file is there: when the
+ * whole file had arrived and passed every check of the peer link before the
+ * end, it stays saved, and the outcome names it and says that only the key
+ * manager's confirmation is missing (the sender's outcome says the same
+ * once the receiver's DONE came in).
+ *
  * In between: key confirmation (the challenge encrypted under the session
  * key with confirm_iv in the session's mode), then the receiver opens the
  * peer listener and sends `port`, the sender connects to the address the
@@ -210,11 +217,27 @@ new_outcome (KfClientSession *session,
                        "local-blocks", session->local_blocks,
                        "bytes", session->bytes,
                        "message", message,
-                       "file", completed || session->role == KF_CLIENT_ROLE_SENDER
+                       "file", completed || session->delivered
+                               || session->role == KF_CLIENT_ROLE_SENDER
                                ? session->file : NULL,
                        "mode", session->mode,
                        "error", error,
                        NULL);
+}
+
+/* What an outcome without a verdict adds when the file had arrived. */
+static char *
+delivered_note (KfClientSession *session)
+{
+  if (session->role == KF_CLIENT_ROLE_RECEIVER)
+    return g_strdup_printf (_("The whole file had arrived and passed every check of the peer "
+                              "link, and it is saved as %s; only the key manager’s "
+                              "confirmation of the block counts is missing."),
+                            session->file != NULL ? g_file_peek_path (session->file) : "");
+
+  return g_strdup_printf (_("%s had received the whole file and checked it; only the key "
+                            "manager’s confirmation of the block counts is missing."),
+                          peer_label (session));
 }
 
 /* Ends the session now with what was recorded when it started ending. */
@@ -223,10 +246,53 @@ finish_recorded (KfClient *self)
 {
   KfClientSession *session = self->session;
   g_autoptr(KfOutcome) outcome = NULL;
+  g_autofree char *message = NULL;
 
+  if (session->delivered)
+    {
+      g_autofree char *note = delivered_note (session);
+
+      message = g_strdup_printf ("%s%s %s", session->end_message,
+                                 g_str_has_suffix (session->end_message, ".") ? "" : ".", note);
+    }
   outcome = new_outcome (session, session->end_status, session->end_local,
-                         session->end_message, session->end_error, 0, 0);
+                         message != NULL ? message : session->end_message,
+                         session->end_error, 0, 0);
   finish (self, outcome, g_steal_pointer (&session->end_error));
+}
+
+/* Ends an ending session once nothing it waits for is left: the answer to
+ * its `cancel`, and a receiving engine. */
+static void
+finish_when_ready (KfClient *self)
+{
+  KfClientSession *session = self->session;
+
+  if (session->cancel_pending || session->receiving)
+    return;
+
+  finish_recorded (self);
+}
+
+/*
+ * kf_client_session_engine_done:
+ * @result: (nullable): what the engine achieved, when it did
+ *
+ * The transfer engine of a session that is ending returned: a receiver
+ * that saved the whole file records it, and the session ends when it was
+ * only waiting for that.
+ */
+void
+kf_client_session_engine_done (KfClient               *self,
+                               const KfTransferResult *result)
+{
+  KfClientSession *session = self->session;
+
+  g_assert (session != NULL && session->ending);
+  if (result != NULL)
+    kf_client_session_record_result (self, result);
+  session->receiving = FALSE;
+  finish_when_ready (self);
 }
 
 static void
@@ -243,7 +309,10 @@ on_cancel_reply (GObject      *source,
    * already ended the session from the other side. */
   reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, NULL, &error);
   if (self->session != NULL && self->session->serial == call->serial)
-    finish_recorded (self);
+    {
+      self->session->cancel_pending = FALSE;
+      finish_when_ready (self);
+    }
 }
 
 /*
@@ -255,8 +324,8 @@ on_cancel_reply (GObject      *source,
  *
  * Ends the current session early, once: stops the link and transfer work,
  * tells the key manager when @reason is given, and emits ::finished when
- * that is answered.  Does nothing without a session or when it is already
- * ending.
+ * that is answered and a receiving engine has stopped.  Does nothing
+ * without a session or when it is already ending.
  */
 void
 kf_client_session_fail (KfClient        *self,
@@ -288,10 +357,11 @@ kf_client_session_fail (KfClient        *self,
     {
       if (session->link != NULL && !session->link_busy)
         kf_peer_link_abort (session->link);
-      finish_recorded (self);
+      finish_when_ready (self);
       return;
     }
 
+  session->cancel_pending = TRUE;
   cancel = kf_protocol_message_new (KF_MSG_CANCEL);
   if (!kf_protocol_message_set_text (cancel, reason))
     kf_protocol_message_set_text (cancel, "failed");
@@ -312,13 +382,27 @@ kf_client_session_lost (KfClient     *self,
     return;
   if (self->session->ending)
     {
-      finish_recorded (self);
+      /* Our `cancel` will not be answered now. */
+      self->session->cancel_pending = FALSE;
+      finish_when_ready (self);
       return;
     }
 
   kf_client_session_fail (self, KF_OUTCOME_FAILED, FALSE, NULL,
                           g_error_new (KF_CLIENT_ERROR, KF_CLIENT_ERROR_DISCONNECTED,
-                                       _("The transfer failed: %s"), error->message));
+                                       self->session->delivered
+                                       ? _("The key manager went away before its verdict (%s)")
+                                       : _("The transfer stopped: the key manager went "
+                                           "away (%s)"), error->message));
+}
+
+/* Whether a request of the session failed because the key manager went
+ * away.  Then nothing is done with it: the connection's ::closed follows
+ * at once, and kf_client_session_lost() ends the session, saying so. */
+static gboolean
+key_manager_gone (const GError *error)
+{
+  return g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_DISCONNECTED);
 }
 
 /*
@@ -356,7 +440,7 @@ on_confirm_reply (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, NULL, &error);
-  if (reply != NULL || kf_session_call_get (call) == NULL)
+  if (reply != NULL || kf_session_call_get (call) == NULL || key_manager_gone (error))
     return;
 
   /* A refused confirmation cancels the session at the key manager too. */
@@ -507,7 +591,7 @@ on_port_reply (GObject      *source,
   GError *error = NULL;
 
   reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, NULL, &error);
-  if (reply != NULL || kf_session_call_get (call) == NULL)
+  if (reply != NULL || kf_session_call_get (call) == NULL || key_manager_gone (error))
     {
       g_clear_error (&error);
       return;
@@ -738,13 +822,35 @@ on_report_reply (GObject      *source,
   GError *error = NULL;
 
   reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, NULL, &error);
-  if (reply != NULL || kf_session_call_get (call) == NULL)
+  if (reply != NULL || kf_session_call_get (call) == NULL || key_manager_gone (error))
     {
       g_clear_error (&error);
       return;
     }
 
   kf_client_session_fail (call->self, KF_OUTCOME_FAILED, FALSE, "failed", error);
+}
+
+/*
+ * kf_client_session_record_result:
+ *
+ * The engine finished: the receiver saved the whole file, the sender got
+ * its DONE.  Records the counts and the saved file.
+ */
+void
+kf_client_session_record_result (KfClient               *self,
+                                 const KfTransferResult *result)
+{
+  KfClientSession *session = self->session;
+
+  session->delivered = TRUE;
+  session->local_blocks = result->blocks;
+  session->bytes = result->plain_bytes;
+  if (session->role == KF_CLIENT_ROLE_RECEIVER && result->path != NULL)
+    {
+      g_clear_object (&session->file);
+      session->file = g_file_new_for_path (result->path);
+    }
 }
 
 /*
@@ -757,17 +863,9 @@ void
 kf_client_session_report (KfClient               *self,
                           const KfTransferResult *result)
 {
-  KfClientSession *session = self->session;
   g_autoptr(KfProtocolMessage) report = kf_protocol_message_new (KF_MSG_REPORT);
 
-  session->local_blocks = result->blocks;
-  session->bytes = result->plain_bytes;
-  if (session->role == KF_CLIENT_ROLE_RECEIVER && result->path != NULL)
-    {
-      g_clear_object (&session->file);
-      session->file = g_file_new_for_path (result->path);
-    }
-
+  kf_client_session_record_result (self, result);
   report->blocks = result->blocks;
   g_strlcpy (report->digest, result->digest, sizeof report->digest);
   kf_client_set_state (self, KF_CLIENT_STATE_REPORTING);

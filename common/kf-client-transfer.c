@@ -128,21 +128,30 @@ on_progress (guint64  done,
     kf_client_emit_progress (call->self, done, total, bytes_per_second);
 }
 
-/* The engine finished sending or receiving: report, or fail the session. */
+/* The engine finished sending or receiving: report, or fail the session.
+ * When the session is already ending, what the engine achieved goes into
+ * its outcome. */
 static void
 transfer_done (KfSessionCall    *call,
                KfTransferResult *result,
                GError           *error)
 {
-  KfClientSession *session = kf_session_call_get (call);
+  KfClientSession *session = call->self->session;
 
-  if (session == NULL)
+  if (session == NULL || session->serial != call->serial)
     {
       g_clear_error (&error);
       return;
     }
 
   session->link_busy = FALSE;
+  if (session->ending)
+    {
+      g_clear_error (&error);
+      kf_client_session_engine_done (call->self, result);
+      return;
+    }
+  session->receiving = FALSE;
   if (result == NULL)
     {
       kf_client_transfer_failed (call->self, error);
@@ -259,6 +268,7 @@ kf_client_accept_offer (KfClient  *self,
 
   session->answered = TRUE;
   session->link_busy = TRUE;
+  session->receiving = TRUE;
   kf_client_set_state (self, KF_CLIENT_STATE_TRANSFERRING);
   kf_transfer_receive_async (session->link, session->transfer_offer, destination, overwrite,
                              on_progress, kf_session_call_new (self),
