@@ -36,6 +36,7 @@ typedef struct
   gboolean      stdin_is_tty;
   guint         sigint_count;
   gboolean      session_started;   /* since the last conn: ::finished will follow */
+  gboolean      reconnecting;      /* the key manager went away; the client retries */
 } KfCliApp;
 
 void kf_cli_app_quit (KfCliApp *app,
