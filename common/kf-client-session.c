@@ -857,7 +857,7 @@ kf_client_session_record_result (KfClient               *self,
  * kf_client_session_report:
  *
  * Step 10: the transfer is over on this side; reports the block count and
- * the plaintext digest, then waits for the verdict.
+ * the transcript digest, then waits for the verdict.
  */
 void
 kf_client_session_report (KfClient               *self,
