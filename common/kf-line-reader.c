@@ -1,4 +1,4 @@
-/* kf-line-reader.c: a bounded, asynchronous LF line reader
+/* kf-line-reader.c: a bounded LF line reader, asynchronous or non-blocking
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -11,6 +11,12 @@
  * trusted, so every later read fails the same way.
  *
  * Consumed bytes are wiped from the buffer, since lines may carry secrets.
+ *
+ * Lines are read either with a GTask per line (read_line_async), or, over
+ * a pollable stream, with kf_line_reader_read_line_nonblocking() by a
+ * caller that polls the stream's descriptor itself (the key manager, whose
+ * idle clients must not each keep a pending read).  Both go through the
+ * same checks.
  */
 
 #include "config.h"
@@ -104,14 +110,22 @@ kf_line_reader_get_stream (KfLineReader *self)
   return self->stream;
 }
 
-/* Fails @task with a sticky error: the stream is out of step for good. */
+/* Remembers @error as sticky: the stream is out of step for good. */
+static void
+set_failure (KfLineReader *self,
+             GError       *error)
+{
+  g_clear_error (&self->failure);
+  self->failure = g_error_copy (error);
+}
+
+/* Fails @task with a sticky error. */
 static void
 fail (KfLineReader *self,
       GTask        *task,
       GError       *error)
 {
-  g_clear_error (&self->failure);
-  self->failure = g_error_copy (error);
+  set_failure (self, error);
   self->busy = FALSE;
   g_task_return_error (task, error);
 }
@@ -137,31 +151,75 @@ check_line (const char  *line,
   return TRUE;
 }
 
-/* Hands the complete line ending at @lf to @task and wipes it from the
- * buffer. */
-static void
-return_line (KfLineReader *self,
-             GTask        *task,
-             guint8       *lf)
+/* What the buffer gives without reading more. */
+typedef enum
 {
-  const char *line = (const char *) self->buf + self->start;
-  gsize len = (gsize) (lf - (self->buf + self->start));
-  GError *error = NULL;
-  char *copy;
+  STEP_LINE,       /* a complete line */
+  STEP_END,        /* a clean end of stream */
+  STEP_FAILED,     /* a sticky error */
+  STEP_NEED_DATA,  /* nothing yet: read into buf + filled */
+} Step;
 
-  if (!check_line (line, len, &error))
+/* Moves the unread bytes to the front of the buffer and wipes the rest. */
+static void
+compact (KfLineReader *self)
+{
+  gsize pending = self->filled - self->start;
+
+  if (self->start == 0)
+    return;
+  memmove (self->buf, self->buf + self->start, pending);
+  explicit_bzero (self->buf + pending, self->max_line_len - pending);
+  self->start = 0;
+  self->filled = pending;
+}
+
+/* Takes the next complete line out of the buffer (wiping it there), or
+ * says why there is none.  On STEP_NEED_DATA the buffer has room. */
+static Step
+take_line (KfLineReader  *self,
+           char         **line,
+           gsize         *length,
+           GError       **error)
+{
+  const char *start = (const char *) self->buf + self->start;
+  guint8 *lf = memchr (start, '\n', self->filled - self->start);
+  GError *local = NULL;
+
+  if (lf != NULL)
     {
-      fail (self, task, error);
-      return;
+      gsize len = (gsize) ((const char *) lf - start);
+
+      if (!check_line (start, len, &local))
+        {
+          set_failure (self, local);
+          g_propagate_error (error, local);
+          return STEP_FAILED;
+        }
+      *line = g_strndup (start, len);
+      *length = len;
+      explicit_bzero (self->buf + self->start, len + 1);
+      self->start += len + 1;
+      if (self->start == self->filled)
+        self->start = self->filled = 0;
+      return STEP_LINE;
     }
-  copy = g_strndup (line, len);
-  explicit_bzero (self->buf + self->start, len + 1);
-  self->start += len + 1;
-  if (self->start == self->filled)
-    self->start = self->filled = 0;
-  self->busy = FALSE;
-  g_task_set_task_data (task, GSIZE_TO_POINTER (len), NULL);
-  g_task_return_pointer (task, copy, g_free);
+  if (self->filled - self->start >= self->max_line_len)
+    local = g_error_new (KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_LINE_TOO_LONG,
+                         _("Line longer than %zu bytes"), self->max_line_len);
+  else if (self->eof && self->filled == self->start)
+    return STEP_END;
+  else if (self->eof)
+    local = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
+                                 _("The connection closed in the middle of a line"));
+  if (local != NULL)
+    {
+      set_failure (self, local);
+      g_propagate_error (error, local);
+      return STEP_FAILED;
+    }
+  compact (self);
+  return STEP_NEED_DATA;
 }
 
 static void
@@ -192,54 +250,36 @@ read_cb (GObject      *source,
   try_complete (self, task);
 }
 
-/* Moves the unread bytes to the front of the buffer and wipes the rest. */
-static void
-compact (KfLineReader *self)
-{
-  gsize pending = self->filled - self->start;
-
-  if (self->start == 0)
-    return;
-  memmove (self->buf, self->buf + self->start, pending);
-  explicit_bzero (self->buf + pending, self->max_line_len - pending);
-  self->start = 0;
-  self->filled = pending;
-}
-
 /* Returns the next line to @task if the buffer holds one, a clean EOF or
  * an error if that is all there is, or reads more. */
 static void
 try_complete (KfLineReader *self,
               GTask        *task)
 {
-  guint8 *lf = memchr (self->buf + self->start, '\n', self->filled - self->start);
+  GError *error = NULL;
+  char *line = NULL;
+  gsize len = 0;
 
-  if (lf != NULL)
+  switch (take_line (self, &line, &len, &error))
     {
-      return_line (self, task, lf);
+    case STEP_LINE:
+      self->busy = FALSE;
+      g_task_set_task_data (task, GSIZE_TO_POINTER (len), NULL);
+      g_task_return_pointer (task, line, g_free);
       return;
-    }
-  if (self->filled - self->start >= self->max_line_len)
-    {
-      fail (self, task, g_error_new (KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_LINE_TOO_LONG,
-                                     _("Line longer than %zu bytes"),
-                                     self->max_line_len));
-      return;
-    }
-  if (self->eof && self->filled == self->start)
-    {
+    case STEP_END:
       self->busy = FALSE;
       g_task_return_pointer (task, NULL, NULL);
       return;
-    }
-  if (self->eof)
-    {
-      fail (self, task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
-                                             _("The connection closed in the middle of a line")));
+    case STEP_FAILED:
+      self->busy = FALSE;
+      g_task_return_error (task, error);
       return;
+    case STEP_NEED_DATA:
+    default:
+      break;
     }
 
-  compact (self);
   g_input_stream_read_async (self->stream, self->buf + self->filled,
                              self->max_line_len - self->filled, G_PRIORITY_DEFAULT,
                              g_task_get_cancellable (task), read_cb, g_object_ref (task));
@@ -281,6 +321,84 @@ kf_line_reader_read_line_async (KfLineReader        *self,
 
   self->busy = TRUE;
   try_complete (self, task);
+}
+
+/*
+ * kf_line_reader_read_line_nonblocking:
+ * @length: (out) (optional): the line's length in bytes
+ *
+ * Returns the next line without waiting: from the buffer when it holds
+ * one, else from what the stream (which must be a #GPollableInputStream)
+ * has ready now.  It reads until a line is complete or the stream would
+ * block, so nothing is left behind in a lower layer; a TLS stream may hold
+ * decrypted bytes that poll() on its socket does not show, so call this
+ * again until it says %G_IO_ERROR_WOULD_BLOCK before waiting for the
+ * socket.  Not while an asynchronous read is pending
+ * (%G_IO_ERROR_PENDING).
+ *
+ * Returns: (transfer full): as kf_line_reader_read_line_finish(), and also
+ * %NULL with %G_IO_ERROR_WOULD_BLOCK when no complete line is there yet;
+ * that one is not sticky.
+ */
+char *
+kf_line_reader_read_line_nonblocking (KfLineReader  *self,
+                                      gsize         *length,
+                                      GError       **error)
+{
+  GPollableInputStream *stream;
+  char *line = NULL;
+  gsize len = 0;
+
+  g_return_val_if_fail (KF_IS_LINE_READER (self), NULL);
+  g_return_val_if_fail (G_IS_POLLABLE_INPUT_STREAM (self->stream), NULL);
+
+  if (length != NULL)
+    *length = 0;
+  if (self->busy)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PENDING,
+                           _("A line is already being read"));
+      return NULL;
+    }
+  if (self->failure != NULL)
+    {
+      g_propagate_error (error, g_error_copy (self->failure));
+      return NULL;
+    }
+
+  stream = G_POLLABLE_INPUT_STREAM (self->stream);
+  while (TRUE)
+    {
+      GError *local = NULL;
+      gssize n;
+
+      switch (take_line (self, &line, &len, error))
+        {
+        case STEP_LINE:
+          if (length != NULL)
+            *length = len;
+          return line;
+        case STEP_END:
+        case STEP_FAILED:
+          return NULL;
+        case STEP_NEED_DATA:
+        default:
+          break;
+        }
+      n = g_pollable_input_stream_read_nonblocking (stream, self->buf + self->filled,
+                                                    self->max_line_len - self->filled,
+                                                    NULL, &local);
+      if (n < 0)
+        {
+          if (!g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            set_failure (self, local);
+          g_propagate_error (error, local);
+          return NULL;
+        }
+      if (n == 0)
+        self->eof = TRUE;
+      self->filled += (gsize) n;
+    }
 }
 
 /*

@@ -7,6 +7,9 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <gio/gunixinputstream.h>
 
 #include "kf-gcrypt.h"
 #include "kf-line-reader.h"
@@ -269,6 +272,135 @@ test_cancelled (void)
   g_assert_finalize_object (g_steal_pointer (&reader));
 }
 
+/* A reader over one end of a socket pair, for the non-blocking reads;
+ * the test writes into *@writer. */
+static KfLineReader *
+socket_reader (int   *writer,
+               gsize  max)
+{
+  g_autoptr(GInputStream) stream = NULL;
+  int ends[2];
+
+  g_assert_no_errno (socketpair (AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, ends));
+  stream = g_unix_input_stream_new (ends[0], TRUE);
+  *writer = ends[1];
+  return kf_line_reader_new (stream, max);
+}
+
+static void
+put (int         writer,
+     const char *data,
+     gsize       len)
+{
+  g_assert_cmpint (write (writer, data, len), ==, (gssize) len);
+}
+
+static void
+expect_nonblocking (KfLineReader *reader,
+                    const char   *expected)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  gsize len = 99;
+
+  line = kf_line_reader_read_line_nonblocking (reader, &len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (line, ==, expected);
+  g_assert_cmpuint (len, ==, strlen (expected));
+}
+
+static void
+expect_nonblocking_error (KfLineReader *reader,
+                          GQuark        domain,
+                          gint          code)
+{
+  g_autoptr(GError) error = NULL;
+  gsize len = 99;
+
+  g_assert_null (kf_line_reader_read_line_nonblocking (reader, &len, &error));
+  g_assert_error (error, domain, code);
+  g_assert_cmpuint (len, ==, 0);
+}
+
+static void
+test_nonblocking_lines (void)
+{
+  int writer;
+  g_autoptr(KfLineReader) reader = socket_reader (&writer, 16);
+  g_autoptr(GError) error = NULL;
+
+  expect_nonblocking_error (reader, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+  put (writer, "hel", 3);
+  expect_nonblocking_error (reader, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+  put (writer, "lo\nwor", 6);
+  expect_nonblocking (reader, "hello");
+  expect_nonblocking_error (reader, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+  put (writer, "ld\n\nx\ny\nz", 9);
+  expect_nonblocking (reader, "world");
+  expect_nonblocking (reader, "");
+  expect_nonblocking (reader, "x");
+  expect_nonblocking (reader, "y");
+  expect_nonblocking_error (reader, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+  /* The longest line fits (15 bytes and its LF). */
+  put (writer, "zzzzzzzzzzzzzz\n", 15);
+  expect_nonblocking (reader, "zzzzzzzzzzzzzzz");
+  close (writer);
+  g_assert_null (kf_line_reader_read_line_nonblocking (reader, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_nonblocking_refusals (void)
+{
+  const struct { const char *data; gsize len; gboolean close; GQuark domain; int code; } cases[] = {
+    { "ok\n0123456789abcdef", 19, FALSE, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_LINE_TOO_LONG },
+    { "ok\nbad\r\n", 8, FALSE, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_BAD_LINE },
+    { "ok\nnul\0in\n", 10, FALSE, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_BAD_LINE },
+    { "ok\nhalf \xc3\n", 10, FALSE, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_BAD_UTF8 },
+    { "ok\npartial", 10, TRUE, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      int writer;
+      g_autoptr(KfLineReader) reader = socket_reader (&writer, 16);
+
+      put (writer, cases[i].data, cases[i].len);
+      if (cases[i].close)
+        close (writer);
+      expect_nonblocking (reader, "ok");
+      expect_nonblocking_error (reader, cases[i].domain, cases[i].code);
+      /* Sticky, whatever comes next. */
+      if (!cases[i].close)
+        {
+          put (writer, "\nping\n", 6);
+          close (writer);
+        }
+      expect_nonblocking_error (reader, cases[i].domain, cases[i].code);
+    }
+}
+
+static void
+test_nonblocking_not_while_pending (void)
+{
+  int writer;
+  g_autoptr(KfLineReader) reader = socket_reader (&writer, 16);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  kf_line_reader_read_line_async (reader, cancellable, kf_test_store_result, &result);
+  expect_nonblocking_error (reader, G_IO_ERROR, G_IO_ERROR_PENDING);
+  g_cancellable_cancel (cancellable);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_null (kf_line_reader_read_line_finish (reader, result, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  put (writer, "a\n", 2);
+  expect_nonblocking (reader, "a");
+  close (writer);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -283,6 +415,10 @@ main (int   argc,
   g_test_add_func ("/line-reader/cr-nul-and-bad-utf8-refused", test_bad_bytes);
   g_test_add_func ("/line-reader/one-read-at-a-time", test_one_read_at_a_time);
   g_test_add_func ("/line-reader/cancelled-read", test_cancelled);
+  g_test_add_func ("/line-reader/nonblocking/lines-as-they-come", test_nonblocking_lines);
+  g_test_add_func ("/line-reader/nonblocking/refusals-are-sticky", test_nonblocking_refusals);
+  g_test_add_func ("/line-reader/nonblocking/not-while-a-read-is-pending",
+                   test_nonblocking_not_while_pending);
 
   return g_test_run ();
 }
