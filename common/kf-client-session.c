@@ -764,8 +764,17 @@ on_cancelled (KfClient                *self,
   if (session->ending)
     {
       /* Both sides saw the end; the other side's account of a failure we
-       * only noticed (a link gone) is the better one to show. */
-      if (!session->end_local && msg->cancel_reason == KF_CANCEL_PEER)
+       * only noticed (a link gone) is the better one to show.  So is the
+       * key manager's word that the peer left, when all we saw was its
+       * connection ending, cleanly or in the middle of a record: a peer
+       * killed while it wrote, not a tampered stream. */
+      if (!session->end_local
+          && (msg->cancel_reason == KF_CANCEL_PEER
+              || (msg->cancel_reason == KF_CANCEL_PEER_LEFT
+                  && (g_error_matches (session->end_error, KF_TRANSFER_ERROR,
+                                       KF_TRANSFER_ERROR_PEER_GONE)
+                      || g_error_matches (session->end_error, KF_TRANSFER_ERROR,
+                                          KF_TRANSFER_ERROR_TRUNCATED)))))
         {
           session->end_status = status;
           g_free (session->end_message);

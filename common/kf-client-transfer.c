@@ -87,6 +87,16 @@ failure_word (const GError *error)
     }
 }
 
+/* A fault of this side's own files (the disk, the file to send), not of
+ * the link or the peer: the other side's echo of it never replaces it. */
+static gboolean
+is_local_fault (const GError *error)
+{
+  return g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_NO_SPACE)
+         || g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_IO)
+         || g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_EXISTS);
+}
+
 /*
  * kf_client_transfer_failed:
  * @error: (transfer full): what the link or the engine failed with
@@ -113,7 +123,7 @@ kf_client_transfer_failed (KfClient *self,
     status = KF_OUTCOME_CANCELLED;
 
   reason = failure_word (error) != NULL ? failure_word (error) : failure_reason (error);
-  kf_client_session_fail (self, status, FALSE, reason, error);
+  kf_client_session_fail (self, status, is_local_fault (error), reason, error);
 }
 
 static void
