@@ -136,6 +136,7 @@ class Cli:
         self.err_path = os.path.join(env.work, f'{name}-{len(env.clis)}.err')
         self.events = []
         self.id = None
+        self.connected = False
         self.cond = threading.Condition()
         self.err_file = open(self.err_path, 'w')
         argv = [CLI, '--server', f'127.0.0.1:{server.port}', '--fingerprint', server.fp,
@@ -156,6 +157,9 @@ class Cli:
             event['t'] = time.monotonic()
             if event.get('event') in ('connected', 'reconnected'):
                 self.id = event.get('client_id')
+                self.connected = True
+            elif event.get('event') == 'disconnected':
+                self.connected = False
             with self.cond:
                 self.events.append(event)
                 self.cond.notify_all()
@@ -183,6 +187,19 @@ class Cli:
                 if left <= 0:
                     return None
                 self.cond.wait(left)
+
+    def wait_connected(self, timeout=20):
+        """Whether the client is (back) in touch with the key manager
+        within @timeout seconds, by its last (re)connected or
+        disconnected event."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while not self.connected:
+                left = deadline - time.monotonic()
+                if left <= 0 or (self.events and self.events[-1]['event'] == 'eof'):
+                    return False
+                self.cond.wait(left)
+            return True
 
     def count(self):
         with self.cond:

@@ -187,6 +187,9 @@ def during_transfer(env, server, sig, ana, bob, big):
     """Bob sends Ana a big file; on Ana's first progress the key manager
     goes: both stop, Ana keeps nothing, both reconnect and pair again."""
     label = f'{signame(sig)} during a transfer'
+    if not (ana.wait_connected() and bob.wait_connected()):
+        tap.check(False, f'{label}: both clients are connected', f'{ana.err()}\n{bob.err()}')
+        return
     mark_a, mark_b = ana.count(), bob.count()
     ana.send('wait')
     ana.wait_event('waiting', 10, start=mark_a)
@@ -250,6 +253,9 @@ def after_the_bytes(env, server, sig, ana, bob, source):
     and only then does it die.  No verdict can come: both say so, and the
     whole, verified file stays saved."""
     label = f'{signame(sig)} after the bytes, before the verdict'
+    if not (ana.wait_connected() and bob.wait_connected()):
+        tap.check(False, f'{label}: both clients are connected', f'{ana.err()}\n{bob.err()}')
+        return
     mark_a, mark_b = ana.count(), bob.count()
     ana.send('wait')
     ana.wait_event('waiting', 10, start=mark_a)

@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kf_e2e import Env, Tap, sha256_file, wait_until  # noqa: E402
 
 tap = Tap()
-DEADLINE = 4          # the key manager's --handshake-timeout, seconds
+DEADLINE = 8          # the key manager's --handshake-timeout, seconds
 SOURCES = ['127.0.0.2', '127.0.0.3', '127.0.0.4']
 
 
@@ -103,18 +103,18 @@ def attack(port):
     (those that finished TLS last) and those beyond an address's slots."""
     plain, sessions, refused = [], [], []
     for source in SOURCES:
-        plain += [Attacker(tcp(port, source)) for _ in range(2)]
-        for _ in range(2):
+        plain += [Attacker(tcp(port, source)) for _ in range(3)]
+        for _ in range(3):
             sock = tcp(port, source)
             sock.send(b'\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03')  # a ClientHello, cut
             plain.append(Attacker(sock))
-        sessions += [Attacker(tls(port, source)) for _ in range(2)]
-        sessions += [Attacker(tls(port, source), trickle=True) for _ in range(2)]
+        sessions.append(Attacker(tls(port, source)))
+        sessions.append(Attacker(tls(port, source), trickle=True))
         time.sleep(0.1)
         refused += [Attacker(tcp(port, source)) for _ in range(2)]
     # On the legitimate clients' own address, half its slots.
     plain += [Attacker(tcp(port, '127.0.0.1')) for _ in range(2)]
-    sessions += [Attacker(tls(port, '127.0.0.1')) for _ in range(2)]
+    sessions += [Attacker(tls(port, '127.0.0.1')), Attacker(tls(port, '127.0.0.1'), trickle=True)]
     return plain + sessions, refused
 
 
