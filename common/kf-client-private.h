@@ -154,6 +154,10 @@ void             kf_client_session_report       (KfClient                *self,
                                                  const KfTransferResult  *result);
 void             kf_client_session_engine_done  (KfClient                *self,
                                                  const KfTransferResult  *result);
+void             kf_client_session_restate      (KfClient                *self,
+                                                 KfOutcomeStatus          status,
+                                                 gboolean                 is_local,
+                                                 GError                  *error);
 void             kf_client_session_watch_task   (KfClient                *self,
                                                  GCancellable            *cancellable);
 void             kf_client_conn_failed          (KfClient                *self,

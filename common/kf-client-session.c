@@ -275,6 +275,31 @@ finish_when_ready (KfClient *self)
 }
 
 /*
+ * kf_client_session_restate:
+ * @error: (transfer full): what the pending calls fail with; its message
+ *   is the outcome's message
+ *
+ * Changes how an ending session will be reported, when a better account
+ * of its end came in after it began ending.
+ */
+void
+kf_client_session_restate (KfClient        *self,
+                           KfOutcomeStatus  status,
+                           gboolean         is_local,
+                           GError          *error)
+{
+  KfClientSession *session = self->session;
+
+  g_assert (session != NULL && session->ending);
+  session->end_status = status;
+  session->end_local = is_local;
+  g_free (session->end_message);
+  session->end_message = g_strdup (error->message);
+  g_clear_error (&session->end_error);
+  session->end_error = error;
+}
+
+/*
  * kf_client_session_engine_done:
  * @result: (nullable): what the engine achieved, when it did
  *
@@ -775,13 +800,7 @@ on_cancelled (KfClient                *self,
                                        KF_TRANSFER_ERROR_PEER_GONE)
                       || g_error_matches (session->end_error, KF_TRANSFER_ERROR,
                                           KF_TRANSFER_ERROR_TRUNCATED)))))
-        {
-          session->end_status = status;
-          g_free (session->end_message);
-          session->end_message = g_strdup (error->message);
-          g_clear_error (&session->end_error);
-          session->end_error = g_steal_pointer (&error);
-        }
+        kf_client_session_restate (self, status, FALSE, g_steal_pointer (&error));
       g_clear_error (&error);
       return;
     }

@@ -157,6 +157,11 @@ transfer_done (KfSessionCall    *call,
   session->link_busy = FALSE;
   if (session->ending)
     {
+      /* This side's own fault (a full disk) explains the end better than
+       * the peer's echo of the CANCEL it caused, which may come first. */
+      if (error != NULL && is_local_fault (error) && !session->end_local)
+        kf_client_session_restate (call->self, KF_OUTCOME_FAILED, TRUE,
+                                   g_steal_pointer (&error));
       g_clear_error (&error);
       kf_client_session_engine_done (call->self, result);
       return;
