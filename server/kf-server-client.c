@@ -3,12 +3,20 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * A KfServerClient owns its TLS connection and does all of its I/O
- * asynchronously on the server's main context: the handshake, a bounded
+ * without blocking on the server's main context: the handshake, a bounded
  * line reader, and a write queue.  It parses every line it reads; lines
  * that do not parse are answered with `err` here, lines that do are handed
  * to the server through the "message" signal.  What a message means is the
  * server's business (kf-server-commands.c); this object only knows how to
  * talk, when to give up, and how to close.
+ *
+ * An idle client costs the main loop nothing: instead of a pending read
+ * (a GSource each) its socket waits in the server's epoll set
+ * (KfServerPoller), and its deadlines wait in the server's one deadline
+ * queue (KfServerTimers).  When the socket is readable it reads what the
+ * TLS layer has, a bounded number of lines per turn so that one chatty
+ * client cannot hold the loop.  Only what is under way has a source of
+ * its own: a handshake, a write that would block, a close.
  *
  * Nothing a client does can block the server or grow its memory without
  * bound: the reader holds one line, the write queue is capped (a client
@@ -29,15 +37,22 @@
 
 /* Lines queued for a client go out in one writev of up to this many. */
 #define WRITE_BATCH 64
+/* Lines taken from one client per turn of the poller, before the others
+ * get theirs. */
+#define READ_BUDGET 16
 
 struct _KfServerClient
 {
   GObject            parent_instance;
 
   GIOStream         *stream;
+  int                fd;              /* the socket, for the poller */
   KfLineReader      *reader;
+  KfServerPoller    *poller;
+  KfServerWatch     *watch;           /* while reading */
+  KfServerTimers    *timers;
   GCancellable      *cancellable;     /* handshake, writes, closing */
-  GCancellable      *read_cancellable; /* reads and work for this client */
+  GCancellable      *work_cancellable; /* work done for this client */
   char              *address;
   guint64            id;
   char              *name;
@@ -46,7 +61,6 @@ struct _KfServerClient
   gboolean           watching;
   KfServerSession   *session;
 
-  gboolean           reading;
   gboolean           held;
   gboolean           closing;
   gboolean           close_when_flushed;
@@ -58,8 +72,10 @@ struct _KfServerClient
   guint              n_writing;             /* lines in the pending write */
   gsize              write_queue_max;
 
-  GSource           *deadline;
-  GSource           *idle;
+  KfServerTimer     *deadline;        /* handshake + greeting, or closing */
+  KfServerTimer     *idle;
+  gint64             idle_deadline;   /* the idle timer fires at or before this */
+  gint64             idle_armed_at;
   guint              idle_timeout_ms;
   guint              close_timeout_ms;
 };
@@ -78,14 +94,12 @@ G_DEFINE_FINAL_TYPE (KfServerClient, kf_server_client, G_TYPE_OBJECT)
 static void read_next (KfServerClient *self);
 static void write_next (KfServerClient *self);
 
+/* Takes the socket out of the poller. */
 static void
-clear_source (GSource **source)
+stop_reading (KfServerClient *self)
 {
-  if (*source != NULL)
-    {
-      g_source_destroy (*source);
-      g_clear_pointer (source, g_source_unref);
-    }
+  if (self->watch != NULL)
+    kf_server_poller_remove (self->poller, g_steal_pointer (&self->watch));
 }
 
 static void
@@ -94,9 +108,13 @@ kf_server_client_dispose (GObject *object)
   KfServerClient *self = KF_SERVER_CLIENT (object);
 
   g_cancellable_cancel (self->cancellable);
-  g_cancellable_cancel (self->read_cancellable);
-  clear_source (&self->deadline);
-  clear_source (&self->idle);
+  g_cancellable_cancel (self->work_cancellable);
+  stop_reading (self);
+  if (self->timers != NULL)
+    {
+      kf_server_timers_clear (self->timers, &self->deadline);
+      kf_server_timers_clear (self->timers, &self->idle);
+    }
   g_clear_object (&self->session);
 
   G_OBJECT_CLASS (kf_server_client_parent_class)->dispose (object);
@@ -111,7 +129,9 @@ kf_server_client_finalize (GObject *object)
   g_clear_object (&self->reader);
   g_clear_object (&self->stream);
   g_clear_object (&self->cancellable);
-  g_clear_object (&self->read_cancellable);
+  g_clear_object (&self->work_cancellable);
+  g_clear_object (&self->poller);
+  g_clear_object (&self->timers);
   g_free (self->address);
   g_free (self->name);
 
@@ -144,7 +164,8 @@ static void
 kf_server_client_init (KfServerClient *self)
 {
   self->cancellable = g_cancellable_new ();
-  self->read_cancellable = g_cancellable_new ();
+  self->work_cancellable = g_cancellable_new ();
+  self->fd = -1;
   g_queue_init (&self->queue);
 }
 
@@ -174,24 +195,12 @@ remote_address (GSocketConnection *connection)
   return g_inet_address_to_string (inet);
 }
 
-static GSource *
-add_timeout (guint        ms,
-             GSourceFunc  func,
-             gpointer     self)
-{
-  GSource *source = g_timeout_source_new (ms);
-
-  g_source_set_callback (source, func, self, NULL);
-  g_source_attach (source, g_main_context_get_thread_default ());
-  return source;
-}
-
-static gboolean
+static void
 deadline_cb (gpointer user_data)
 {
   KfServerClient *self = user_data;
 
-  g_clear_pointer (&self->deadline, g_source_unref);
+  self->deadline = NULL;
   g_message ("Client from %s did not finish the handshake and greeting in time",
              self->address);
   if (self->phase == KF_CLIENT_HANDSHAKE)
@@ -199,13 +208,14 @@ deadline_cb (gpointer user_data)
   else
     kf_server_client_send_error (self, KF_PROTOCOL_ERROR_TIMEOUT,
                                  _("The greeting took too long"));
-  return G_SOURCE_REMOVE;
 }
 
 /*
  * kf_server_client_new:
  * @connection: the accepted TCP connection
  * @certificate: the server's certificate, with its key
+ * @poller: where the socket waits for lines
+ * @timers: where the deadlines wait
  *
  * Wraps @connection in TLS and arms the absolute handshake deadline.
  * Returns: (transfer full): the client, or %NULL with @error when TLS is
@@ -215,6 +225,8 @@ KfServerClient *
 kf_server_client_new (GSocketConnection     *connection,
                       GTlsCertificate       *certificate,
                       const KfServerConfig  *config,
+                      KfServerPoller        *poller,
+                      KfServerTimers        *timers,
                       GError               **error)
 {
   g_autoptr(KfServerClient) self = g_object_new (KF_TYPE_SERVER_CLIENT, NULL);
@@ -236,12 +248,15 @@ kf_server_client_new (GSocketConnection     *connection,
    * this, Nagle's algorithm holds the second until the first is acked. */
   g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   self->stream = tls;
+  self->fd = g_socket_get_fd (socket);
+  self->poller = g_object_ref (poller);
+  self->timers = g_object_ref (timers);
   self->address = remote_address (connection);
   self->write_queue_max = config->write_queue_max;
   self->idle_timeout_ms = config->idle_timeout_ms;
   self->close_timeout_ms = config->close_timeout_ms;
   self->reader = kf_line_reader_new (g_io_stream_get_input_stream (tls), KF_PROTOCOL_MAX_LINE);
-  self->deadline = add_timeout (config->handshake_timeout_ms, deadline_cb, self);
+  self->deadline = kf_server_timers_add (timers, config->handshake_timeout_ms, deadline_cb, self);
 
   return g_steal_pointer (&self);
 }
@@ -290,26 +305,53 @@ kf_server_client_start (KfServerClient *self)
                                     self->cancellable, handshake_cb, g_object_ref (self));
 }
 
-static gboolean
+static void idle_cb (gpointer user_data);
+
+/* Arms the idle timer for self->idle_deadline unless it already fires
+ * at or before then. */
+static void
+arm_idle_timer (KfServerClient *self)
+{
+  if (self->idle != NULL && self->idle_armed_at <= self->idle_deadline)
+    return;
+  kf_server_timers_clear (self->timers, &self->idle);
+  self->idle = kf_server_timers_add_at (self->timers, self->idle_deadline, idle_cb, self);
+  self->idle_armed_at = self->idle_deadline;
+}
+
+/* The idle timer is not moved on every line (that would be a reinsertion
+ * in the deadline queue per line): each line only pushes idle_deadline
+ * on, and a timer that fires before it is simply armed again for the
+ * rest. */
+static void
 idle_cb (gpointer user_data)
 {
   KfServerClient *self = user_data;
 
-  g_clear_pointer (&self->idle, g_source_unref);
+  self->idle = NULL;
+  if (kf_server_timers_get_time (self->timers) < self->idle_deadline)
+    {
+      arm_idle_timer (self);
+      return;
+    }
   g_message ("Client %" G_GUINT64_FORMAT " (%s) was silent for too long", self->id,
              self->address);
   kf_server_client_send_error (self, KF_PROTOCOL_ERROR_TIMEOUT,
                                _("No line for too long; send ping to keep the connection"));
-  return G_SOURCE_REMOVE;
 }
 
 static void
 restart_idle_timer (KfServerClient *self)
 {
-  clear_source (&self->idle);
   if (self->idle_timeout_ms > 0 && !self->closing
       && (self->phase == KF_CLIENT_IDLE || self->phase == KF_CLIENT_WAITING))
-    self->idle = add_timeout (self->idle_timeout_ms, idle_cb, self);
+    {
+      self->idle_deadline = kf_server_timers_get_time (self->timers)
+                            + (gint64) self->idle_timeout_ms * G_TIME_SPAN_MILLISECOND;
+      arm_idle_timer (self);
+    }
+  else
+    kf_server_timers_clear (self->timers, &self->idle);
 }
 
 /*
@@ -347,46 +389,74 @@ handle_line (KfServerClient *self,
   g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, msg);
 }
 
+/* The line reader gave up on the stream: a bad line is answered (and is
+ * fatal), anything else (the end, a TLS error) closes the connection. */
 static void
-read_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
+read_failed (KfServerClient *self,
+             GError         *error)
 {
-  g_autoptr(KfServerClient) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *line = NULL;
-  gsize len = 0;
-
-  self->reading = FALSE;
-  line = kf_line_reader_read_line_finish (self->reader, result, &len, &error);
-  if (self->closing)
-    return;
+  stop_reading (self);
   if (error != NULL && error->domain == KF_PROTOCOL_ERROR)
     {
       g_message ("Client %s sent a bad line: %s", self->address, error->message);
       kf_server_client_send_error (self, error->code, error->message);
       return;
     }
-  if (line == NULL)
-    {
-      if (error != NULL)
-        g_debug ("Client %s: %s", self->address, error->message);
-      kf_server_client_close (self, FALSE);
-      return;
-    }
-  handle_line (self, line);
-  explicit_bzero (line, len);
-  read_next (self);
+  if (error != NULL)
+    g_debug ("Client %s: %s", self->address, error->message);
+  kf_server_client_close (self, FALSE);
 }
 
+/* The poller's callback: the socket is readable, or lines are waiting in
+ * the reader or the TLS layer.  Takes up to READ_BUDGET lines; returns
+ * %TRUE when there may be more. */
+static gboolean
+readable_cb (gpointer user_data)
+{
+  KfServerClient *self = user_data;
+  g_autoptr(KfServerClient) hold = g_object_ref (self);
+
+  for (guint n = 0; n < READ_BUDGET; n++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *line = NULL;
+      gsize len = 0;
+
+      if (self->closing || self->held)
+        return FALSE;
+      line = kf_line_reader_read_line_nonblocking (self->reader, &len, &error);
+      if (line == NULL)
+        {
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            read_failed (self, error);
+          return FALSE;
+        }
+      handle_line (self, line);
+      explicit_bzero (line, len);
+    }
+  return !self->closing && !self->held;
+}
+
+/* Puts the socket in the poller (again) and looks at what is already
+ * buffered on the next turn. */
 static void
 read_next (KfServerClient *self)
 {
-  if (self->reading || self->held || self->closing)
+  g_autoptr(GError) error = NULL;
+
+  if (self->held || self->closing)
     return;
-  self->reading = TRUE;
-  kf_line_reader_read_line_async (self->reader, self->read_cancellable, read_cb,
-                                  g_object_ref (self));
+  if (self->watch == NULL)
+    self->watch = kf_server_poller_add (self->poller, self->fd, readable_cb, self, &error);
+  else
+    kf_server_poller_set_active (self->poller, self->watch, TRUE, &error);
+  if (error != NULL)
+    {
+      g_warning ("Cannot read from %s: %s", self->address, error->message);
+      kf_server_client_close (self, FALSE);
+      return;
+    }
+  kf_server_poller_schedule (self->poller, self->watch);
 }
 
 /*
@@ -408,6 +478,9 @@ kf_server_client_hold_reading (KfServerClient *self)
 {
   g_return_if_fail (KF_IS_SERVER_CLIENT (self));
   self->held = TRUE;
+  if (self->watch != NULL
+      && !kf_server_poller_set_active (self->poller, self->watch, FALSE, NULL))
+    g_warn_if_reached ();
 }
 
 void
@@ -426,18 +499,17 @@ close_cb (GObject      *source,
   g_autoptr(KfServerClient) self = user_data;
 
   g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
-  clear_source (&self->deadline);
+  kf_server_timers_clear (self->timers, &self->deadline);
   g_debug ("Connection from %s closed", self->address);
 }
 
-static gboolean
+static void
 close_timeout_cb (gpointer user_data)
 {
   KfServerClient *self = user_data;
 
-  g_clear_pointer (&self->deadline, g_source_unref);
+  self->deadline = NULL;
   g_cancellable_cancel (self->cancellable);
-  return G_SOURCE_REMOVE;
 }
 
 /* Closes the stream for real; bounded by the close timer. */
@@ -469,10 +541,12 @@ kf_server_client_close (KfServerClient *self,
   hold = g_object_ref (self);
   self->closing = TRUE;
   self->phase = KF_CLIENT_CLOSED;
-  clear_source (&self->idle);
-  clear_source (&self->deadline);
-  self->deadline = add_timeout (self->close_timeout_ms, close_timeout_cb, self);
-  g_cancellable_cancel (self->read_cancellable);
+  stop_reading (self);
+  kf_server_timers_clear (self->timers, &self->idle);
+  kf_server_timers_clear (self->timers, &self->deadline);
+  self->deadline = kf_server_timers_add (self->timers, self->close_timeout_ms, close_timeout_cb,
+                                         self);
+  g_cancellable_cancel (self->work_cancellable);
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
 
   if (flush && (self->writing || !g_queue_is_empty (&self->queue)))
@@ -629,7 +703,7 @@ kf_server_client_clear_deadline (KfServerClient *self)
 
   if (self->closing)
     return;
-  clear_source (&self->deadline);
+  kf_server_timers_clear (self->timers, &self->deadline);
   restart_idle_timer (self);
 }
 
@@ -645,7 +719,7 @@ GCancellable *
 kf_server_client_get_cancellable (KfServerClient *self)
 {
   g_return_val_if_fail (KF_IS_SERVER_CLIENT (self), NULL);
-  return self->read_cancellable;
+  return self->work_cancellable;
 }
 
 guint64
@@ -699,7 +773,7 @@ kf_server_client_set_phase (KfServerClient *self,
     return;
   self->phase = phase;
   if (phase == KF_CLIENT_SESSION)
-    clear_source (&self->idle);
+    kf_server_timers_clear (self->timers, &self->idle);
   else
     restart_idle_timer (self);
 }

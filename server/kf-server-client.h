@@ -4,7 +4,9 @@
 
 #include "kf-protocol.h"
 #include "kf-server-config.h"
+#include "kf-server-poller.h"
 #include "kf-server-session.h"
+#include "kf-server-timers.h"
 
 G_BEGIN_DECLS
 
@@ -27,6 +29,8 @@ G_DECLARE_FINAL_TYPE (KfServerClient, kf_server_client, KF, SERVER_CLIENT, GObje
 KfServerClient  *kf_server_client_new             (GSocketConnection     *connection,
                                                    GTlsCertificate       *certificate,
                                                    const KfServerConfig  *config,
+                                                   KfServerPoller        *poller,
+                                                   KfServerTimers        *timers,
                                                    GError               **error);
 void             kf_server_client_start           (KfServerClient        *self);
 void             kf_server_client_start_reading   (KfServerClient        *self);

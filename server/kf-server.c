@@ -9,7 +9,11 @@
  * keys.  What each command does is in kf-server-commands.c.
  *
  * Everything runs on the main context that was thread-default when the
- * server was created and started listening; nothing blocks it.
+ * server was created and started listening; nothing blocks it.  The
+ * clients' sockets wait in one epoll set (KfServerPoller) and their
+ * deadlines in one queue (KfServerTimers), so that an iteration of that
+ * main context costs what the active clients need, however many idle ones
+ * are connected.
  */
 
 #include "config.h"
@@ -30,6 +34,8 @@ struct _KfServer
   KfServerRegistry  *registry;
   KfServerAdmission *admission;
   KfServerAudit     *audit;
+  KfServerPoller    *poller;
+  KfServerTimers    *timers;
   guint16            port;
   guint64            next_id;
 
@@ -77,6 +83,8 @@ kf_server_dispose (GObject *object)
   if (self->shutdown_timer != NULL)
     g_source_destroy (self->shutdown_timer);
   g_clear_pointer (&self->shutdown_timer, g_source_unref);
+  g_clear_object (&self->timers);
+  g_clear_object (&self->poller);
   g_clear_pointer (&self->connections, g_hash_table_unref);
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_object (&self->registry);
@@ -157,6 +165,10 @@ kf_server_new (const KfServerConfig  *config,
   self->audit = kf_server_audit_open (self->config.audit_log, error);
   if (self->audit == NULL)
     return NULL;
+  self->poller = kf_server_poller_new (g_main_context_get_thread_default (), error);
+  if (self->poller == NULL)
+    return NULL;
+  self->timers = kf_server_timers_new (g_main_context_get_thread_default ());
   self->registry = kf_server_registry_new ();
 
   return g_steal_pointer (&self);
@@ -523,7 +535,8 @@ kf_server_incoming (GSocketService    *service,
 
   if (self->shutting_down)
     return TRUE;
-  client = kf_server_client_new (connection, self->certificate, &self->config, &error);
+  client = kf_server_client_new (connection, self->certificate, &self->config, self->poller,
+                                 self->timers, &error);
   if (client == NULL)
     {
       g_warning ("Cannot set up TLS for a new connection: %s", error->message);

@@ -166,6 +166,25 @@ test_passphrase (Fixture       *f,
   /* After the failures (and their penalty) the right passphrase works. */
   ok = kf_test_km_client_join (f->port, f->fp, "alice", "sesame");
   kf_test_km_client_command (ok, "ping", KF_MSG_PING);
+
+  /* Lines sent right behind `auth` wait while the passphrase is checked
+   * (reading is held), and are read once it is admitted. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(KfTestKmClient) eager = kf_test_km_client_connect (f->port, f->fp, &error);
+    g_autoptr(KfProtocolMessage) greeting = NULL;
+    g_autoptr(KfProtocolMessage) welcome = NULL;
+    const char *lines = "auth sesame\nhello 1 eager\nping\n";
+
+    g_assert_no_error (error);
+    greeting = kf_test_km_client_expect (eager, KF_MSG_GREETING);
+    kf_test_km_client_send_raw (eager, lines, strlen (lines), &error);
+    g_assert_no_error (error);
+    kf_test_km_client_expect_ok (eager, KF_MSG_AUTH);
+    welcome = kf_test_km_client_expect (eager, KF_MSG_WELCOME);
+    g_assert_cmpstr (welcome->name, ==, "eager");
+    kf_test_km_client_expect_ok (eager, KF_MSG_PING);
+  }
   {
     Pair p = { 0 };
 

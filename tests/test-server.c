@@ -378,6 +378,45 @@ test_bad_lines (Fixture       *f,
   normal_pairing (f);
 }
 
+/* Lines sent back to back in one write, more than the server's line
+ * buffer holds (the rest waits in the TLS layer, where polling the socket
+ * does not see it), are all answered in order; other clients are served
+ * meanwhile. */
+static void
+test_pipelined_lines (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(KfTestKmClient) other = join (f, "other");
+  g_autoptr(KfTestKmClient) eager = NULL;
+  g_autoptr(KfProtocolMessage) greeting = NULL;
+  g_autoptr(KfProtocolMessage) welcome = NULL;
+  g_autoptr(GString) burst = g_string_new ("hello 1 eager\n");
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 500; i++)
+    g_string_append (burst, "ping\nwait\ncancel\n");
+  g_assert_cmpuint (burst->len, >, 2 * KF_PROTOCOL_MAX_LINE);
+
+  eager = kf_test_km_client_connect (f->port, f->fp, &error);
+  g_assert_no_error (error);
+  greeting = kf_test_km_client_expect (eager, KF_MSG_GREETING);
+  kf_test_km_client_send_raw (eager, burst->str, burst->len, &error);
+  g_assert_no_error (error);
+  kf_test_km_client_command (other, "ping", KF_MSG_PING);
+  welcome = kf_test_km_client_expect (eager, KF_MSG_WELCOME);
+  g_assert_cmpstr (welcome->name, ==, "eager");
+  for (guint i = 0; i < 500; i++)
+    {
+      kf_test_km_client_expect_ok (eager, KF_MSG_PING);
+      kf_test_km_client_expect_ok (eager, KF_MSG_WAIT);
+      kf_test_km_client_expect_ok (eager, KF_MSG_CANCEL);
+    }
+  kf_test_km_client_expect_silence (eager, 100);
+  kf_test_km_client_command (other, "ping", KF_MSG_PING);
+
+  normal_pairing (f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -403,6 +442,8 @@ main (int   argc,
   g_test_add ("/server/confirm/timeout-cancels", Fixture, NULL, NULL,
               test_confirmation_timeout, teardown);
   g_test_add ("/server/lines/bad-lines-refused", Fixture, NULL, setup, test_bad_lines, teardown);
+  g_test_add ("/server/lines/pipelined-lines-answered-in-order", Fixture, NULL, setup,
+              test_pipelined_lines, teardown);
 
   return g_test_run ();
 }
