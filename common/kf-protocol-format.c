@@ -296,6 +296,15 @@ secure_buf_free (gpointer data)
   gcry_free (data);
 }
 
+/* Frees a line of kf_protocol_message_to_bytes(): NUL-terminated, and
+ * never holding a NUL itself. */
+static void
+secure_line_free (gpointer data)
+{
+  explicit_bzero (data, strlen (data));
+  gcry_free (data);
+}
+
 /* Formats @msg into a fresh secure buffer; returns it with its length, or
  * %NULL with %KF_PROTOCOL_ERROR_BAD_ARGS or _LINE_TOO_LONG. */
 static char *
@@ -334,27 +343,56 @@ format_line (const KfProtocolMessage  *msg,
   return line.buf;
 }
 
+/* Lines that carry key material or a passphrase: the only ones that need
+ * libgcrypt's secure memory, whose pools are small, never shrink, and get
+ * slower to allocate from with every block alive in them. */
+static gboolean
+carries_secret (KfMsgType type)
+{
+  return type == KF_MSG_AUTH || type == KF_MSG_CONFIRM || type == KF_MSG_EV_KEY;
+}
+
 /*
  * kf_protocol_message_to_bytes:
  *
- * Returns: (transfer full): the line for @msg with its LF, ready to write,
- * in secure memory that is wiped when the bytes are freed; or %NULL with
- * %KF_PROTOCOL_ERROR_BAD_ARGS (a field the parser would refuse) or
- * %KF_PROTOCOL_ERROR_LINE_TOO_LONG.  Free texts are cut to
- * KF_PROTOCOL_MAX_TEXT bytes rather than refused.
+ * Returns: (transfer full): the line for @msg with its LF, ready to write;
+ * for `auth`, `confirm` and `ev key` in secure memory of the line's own
+ * size that is wiped when the bytes are freed; or %NULL with
+ * %KF_PROTOCOL_ERROR_BAD_ARGS (a field the parser would refuse),
+ * %KF_PROTOCOL_ERROR_LINE_TOO_LONG or, when secure memory is exhausted,
+ * %KF_PROTOCOL_ERROR_INTERNAL.  Free texts are cut to KF_PROTOCOL_MAX_TEXT
+ * bytes rather than refused.
+ *
+ * The line is formatted in a secure scratch buffer of the longest line's
+ * size and copied out: a key manager may queue thousands of short lines
+ * for a client that reads slowly, and none may keep 4 KiB of secure memory.
  */
 GBytes *
 kf_protocol_message_to_bytes (const KfProtocolMessage  *msg,
                               GError                  **error)
 {
   gsize len = 0;
-  char *buf = format_line (msg, &len, error);
+  char *scratch = format_line (msg, &len, error);
+  GBytes *bytes = NULL;
+  char *buf;
 
-  if (buf == NULL)
+  if (scratch == NULL)
     return NULL;
-  buf[len++] = '\n';
+  scratch[len++] = '\n';
+  if (!carries_secret (msg->type))
+    bytes = g_bytes_new (scratch, len);
+  else if ((buf = gcry_malloc_secure (len + 1)) != NULL)
+    {
+      memcpy (buf, scratch, len);
+      buf[len] = '\0';
+      bytes = g_bytes_new_with_free_func (buf, len, secure_line_free, buf);
+    }
+  else
+    g_set_error_literal (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_INTERNAL,
+                         _("Cannot format this message"));
+  secure_buf_free (scratch);
 
-  return g_bytes_new_with_free_func (buf, len, secure_buf_free, buf);
+  return bytes;
 }
 
 /*
