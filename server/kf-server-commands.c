@@ -217,21 +217,13 @@ handle_unwatch (KfServer          *self,
   kf_server_client_send_ok (client, KF_MSG_UNWATCH);
 }
 
-typedef struct
+static void
+session_expired (KfServerSession *session,
+                 gpointer         user_data)
 {
-  KfServer        *server;
-  KfServerSession *session;
-} Expiry;
-
-static gboolean
-session_expired (gpointer user_data)
-{
-  Expiry *expiry = user_data;
-
-  kf_server_end_session (expiry->server, expiry->session, KF_CANCEL_TIMEOUT,
+  kf_server_end_session (user_data, session, KF_CANCEL_TIMEOUT,
                          _("The key confirmation or the receiver's port did not arrive in time"),
                          NULL);
-  return G_SOURCE_REMOVE;
 }
 
 /* Sends each peer its `ev key`. */
@@ -261,7 +253,6 @@ handle_conn (KfServer          *self,
   g_autoptr(KfProtocolMessage) ok = kf_protocol_message_new_ok (KF_MSG_CONN);
   g_autoptr(GError) error = NULL;
   KfServerClient *receiver;
-  Expiry *expiry;
 
   if (kf_server_client_get_phase (client) != KF_CLIENT_IDLE)
     {
@@ -296,10 +287,9 @@ handle_conn (KfServer          *self,
   kf_server_client_set_session (receiver, session);
   kf_server_client_set_phase (client, KF_CLIENT_SESSION);
   kf_server_client_set_phase (receiver, KF_CLIENT_SESSION);
-  expiry = g_new (Expiry, 1);
-  *expiry = (Expiry) { self, session };
-  kf_server_session_arm_timeout (session, kf_server_get_config (self)->confirm_timeout_ms,
-                                 session_expired, expiry, g_free);
+  kf_server_session_arm_timeout (session, kf_server_get_timers (self),
+                                 kf_server_get_config (self)->confirm_timeout_ms,
+                                 session_expired, self);
 
   g_strlcpy (ok->session_id, kf_server_session_get_id (session), sizeof ok->session_id);
   kf_server_client_send (client, ok);

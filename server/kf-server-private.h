@@ -12,6 +12,7 @@ G_BEGIN_DECLS
 KfServerRegistry     *kf_server_get_registry     (KfServer          *self);
 KfServerAdmission    *kf_server_get_admission    (KfServer          *self);
 const KfServerConfig *kf_server_get_config       (KfServer          *self);
+KfServerTimers       *kf_server_get_timers       (KfServer          *self);
 void                  kf_server_welcome          (KfServer          *self,
                                                   KfServerClient    *client,
                                                   const char        *name);

@@ -40,7 +40,10 @@ struct _KfServerSession
   gboolean       reported[2];
   guint64        blocks[2];
   char           digest[2][KF_PROTOCOL_DIGEST_HEX_LEN + 1];
-  GSource       *timeout;
+  KfServerTimers *timers;        /* while a timeout is armed */
+  KfServerTimer  *timeout;
+  KfServerSessionExpired expired;
+  gpointer       expired_data;
 };
 
 G_DEFINE_FINAL_TYPE (KfServerSession, kf_server_session, G_TYPE_OBJECT)
@@ -318,26 +321,39 @@ kf_server_session_verdict (KfServerSession *self)
   return KF_VERDICT_OK;
 }
 
+static void
+timeout_fired (gpointer user_data)
+{
+  KfServerSession *self = user_data;
+  g_autoptr(KfServerSession) hold = g_object_ref (self);
+
+  self->timeout = NULL;
+  g_clear_object (&self->timers);
+  self->expired (self, self->expired_data);
+}
+
 /*
  * kf_server_session_arm_timeout:
+ * @timers: the server's deadline queue
  *
- * Calls @callback once after @timeout_ms on the thread-default main
- * context, unless the timeout is disarmed or the session wiped first.
- * Replaces an armed timeout.
+ * Calls @expired once after @timeout_ms, unless the timeout is disarmed
+ * or the session wiped first.  Replaces an armed timeout.
  */
 void
-kf_server_session_arm_timeout (KfServerSession *self,
-                               guint            timeout_ms,
-                               GSourceFunc      callback,
-                               gpointer         user_data,
-                               GDestroyNotify   notify)
+kf_server_session_arm_timeout (KfServerSession        *self,
+                               KfServerTimers         *timers,
+                               guint                   timeout_ms,
+                               KfServerSessionExpired  expired,
+                               gpointer                user_data)
 {
   g_return_if_fail (KF_IS_SERVER_SESSION (self));
+  g_return_if_fail (KF_IS_SERVER_TIMERS (timers));
 
   kf_server_session_disarm_timeout (self);
-  self->timeout = g_timeout_source_new (timeout_ms);
-  g_source_set_callback (self->timeout, callback, user_data, notify);
-  g_source_attach (self->timeout, g_main_context_get_thread_default ());
+  self->timers = g_object_ref (timers);
+  self->expired = expired;
+  self->expired_data = user_data;
+  self->timeout = kf_server_timers_add (timers, timeout_ms, timeout_fired, self);
 }
 
 void
@@ -346,10 +362,8 @@ kf_server_session_disarm_timeout (KfServerSession *self)
   g_return_if_fail (KF_IS_SERVER_SESSION (self));
 
   if (self->timeout != NULL)
-    {
-      g_source_destroy (self->timeout);
-      g_clear_pointer (&self->timeout, g_source_unref);
-    }
+    kf_server_timers_remove (self->timers, g_steal_pointer (&self->timeout));
+  g_clear_object (&self->timers);
 }
 
 /*

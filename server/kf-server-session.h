@@ -3,6 +3,7 @@
 #include <glib-object.h>
 
 #include "kf-protocol.h"
+#include "kf-server-timers.h"
 
 G_BEGIN_DECLS
 
@@ -19,6 +20,10 @@ typedef enum
 #define KF_TYPE_SERVER_SESSION (kf_server_session_get_type ())
 
 G_DECLARE_FINAL_TYPE (KfServerSession, kf_server_session, KF, SERVER_SESSION, GObject)
+
+/* A session's confirmation or port did not arrive in time. */
+typedef void (*KfServerSessionExpired) (KfServerSession *session,
+                                        gpointer         user_data);
 
 KfServerSession   *kf_server_session_new             (KfCipherMode        mode,
                                                       GError            **error);
@@ -51,10 +56,10 @@ void               kf_server_session_set_peer        (KfServerSession    *self,
 gpointer           kf_server_session_get_peer        (KfServerSession    *self,
                                                       KfRole              role);
 void               kf_server_session_arm_timeout     (KfServerSession    *self,
+                                                      KfServerTimers     *timers,
                                                       guint               timeout_ms,
-                                                      GSourceFunc         callback,
-                                                      gpointer            user_data,
-                                                      GDestroyNotify      notify);
+                                                      KfServerSessionExpired expired,
+                                                      gpointer            user_data);
 void               kf_server_session_disarm_timeout  (KfServerSession    *self);
 void               kf_server_session_wipe            (KfServerSession    *self);
 

@@ -303,6 +303,12 @@ kf_server_get_config (KfServer *self)
   return &self->config;
 }
 
+KfServerTimers *
+kf_server_get_timers (KfServer *self)
+{
+  return self->timers;
+}
+
 static void
 pending_remove (KfServer       *self,
                 KfServerClient *client)
