@@ -228,6 +228,26 @@ def during_transfer(env, server, sig, ana, bob, big):
     pair_again(env, server, ana, bob, label)
 
 
+def scripted_transfer(env, server, big):
+    """`keyferry-cli wait` and `send` lose the key manager mid-transfer:
+    both exit 7 (unreachable) saying why, and nothing is saved."""
+    label = 'kill -9 during a scripted transfer'
+    out = env.folder('scripted')
+    receiver = env.cli(server, 'rex', ['wait', '--accept', '--output', out])
+    receiver.wait_event('waiting', 20)
+    sender = env.cli(server, 'sam', ['send', '--to', 'rex', '--mode', 'cfb', big])
+    if not receiver.wait_event('progress', 30):
+        tap.check(False, f'{label}: the transfer got under way', f'{sender.err()}\n{receiver.err()}')
+        return
+    server.stop(signal.SIGKILL)
+    s, r = sender.wait(10), receiver.wait(10)
+    tap.check(s == 7 and r == 7 and GONE in sender.err() and GONE in receiver.err()
+              and os.listdir(out) == [],
+              f'{label}: both exit 7 saying the key manager went away; nothing is saved',
+              f'sender {s}: {sender.err()}\nreceiver {r}: {receiver.err()}\n{os.listdir(out)}')
+    server.start()
+
+
 def unread_at_key_manager(port):
     """How many established connections to @port hold bytes that the key
     manager has not read yet (from /proc/net/tcp)."""
@@ -299,6 +319,7 @@ def main():
         bob = during_confirmation(env, server, signal.SIGKILL, 'bob')
         for sig in (signal.SIGTERM, signal.SIGKILL):
             during_transfer(env, server, sig, ana, bob, big)
+        scripted_transfer(env, server, big)
         # Only kill -9 here: a key manager told to stop that still holds
         # both reports may well give its verdict on the way out.
         after_the_bytes(env, server, signal.SIGKILL, ana, bob, medium)
