@@ -151,6 +151,34 @@ check_line (const char  *line,
   return TRUE;
 }
 
+/*
+ * kf_line_reader_check_line:
+ * @line: a line's bytes, without its LF (it may hold NULs)
+ * @max_line_len: the longest line accepted, its LF included
+ *
+ * Applies a reader's rules to a line that arrived some other way (a
+ * test or a fuzzer feeding lines straight in).
+ *
+ * Returns: %TRUE when a reader would hand out @line; otherwise %FALSE with
+ * the error the reader would give.
+ */
+gboolean
+kf_line_reader_check_line (const char  *line,
+                           gsize        len,
+                           gsize        max_line_len,
+                           GError     **error)
+{
+  g_return_val_if_fail (line != NULL || len == 0, FALSE);
+
+  if (len >= max_line_len)
+    {
+      g_set_error (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_LINE_TOO_LONG,
+                   _("Line longer than %zu bytes"), max_line_len);
+      return FALSE;
+    }
+  return check_line (line != NULL ? line : "", len, error);
+}
+
 /* What the buffer gives without reading more. */
 typedef enum
 {

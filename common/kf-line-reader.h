@@ -22,5 +22,9 @@ char         *kf_line_reader_read_line_finish      (KfLineReader         *self,
 char         *kf_line_reader_read_line_nonblocking (KfLineReader         *self,
                                                     gsize                *length,
                                                     GError              **error);
+gboolean      kf_line_reader_check_line            (const char           *line,
+                                                    gsize                 len,
+                                                    gsize                 max_line_len,
+                                                    GError              **error);
 
 G_END_DECLS

@@ -18,6 +18,12 @@
  * client cannot hold the loop.  Only what is under way has a source of
  * its own: a handshake, a write that would block, a close.
  *
+ * A detached client (kf_server_client_new_detached()) has no socket at
+ * all: it is handed its lines one by one and gives what it sends to a
+ * callback, so that tests and the fuzzer can run the server's state
+ * machine with no I/O; it is greeted, read, held and closed through the
+ * same code otherwise.
+ *
  * Nothing a client does can block the server or grow its memory without
  * bound: the reader holds one line, the write queue is capped (a client
  * that does not read its replies is dropped), the handshake and greeting
@@ -33,6 +39,7 @@
 #include <glib/gi18n.h>
 
 #include "kf-line-reader.h"
+#include "kf-secure.h"
 #include "kf-server-client.h"
 
 /* Lines queued for a client go out in one writev of up to this many. */
@@ -53,6 +60,10 @@ struct _KfServerClient
   KfServerTimers    *timers;
   GCancellable      *cancellable;     /* handshake, writes, closing */
   GCancellable      *work_cancellable; /* work done for this client */
+  KfServerClientSink sink;            /* detached: where lines go */
+  gpointer           sink_data;
+  GQueue             unread;          /* detached: lines taken while held (secure) */
+  gboolean           reading;         /* detached: reading started */
   char              *address;
   guint64            id;
   char              *name;
@@ -126,6 +137,7 @@ kf_server_client_finalize (GObject *object)
   KfServerClient *self = KF_SERVER_CLIENT (object);
 
   g_queue_clear_full (&self->queue, (GDestroyNotify) g_bytes_unref);
+  g_queue_clear_full (&self->unread, (GDestroyNotify) kf_secure_strfree);
   g_clear_object (&self->reader);
   g_clear_object (&self->stream);
   g_clear_object (&self->cancellable);
@@ -167,6 +179,7 @@ kf_server_client_init (KfServerClient *self)
   self->work_cancellable = g_cancellable_new ();
   self->fd = -1;
   g_queue_init (&self->queue);
+  g_queue_init (&self->unread);
 }
 
 /* The peer's IP address as text; IPv4 clients of a dual-stack socket show
@@ -261,6 +274,45 @@ kf_server_client_new (GSocketConnection     *connection,
   return g_steal_pointer (&self);
 }
 
+/*
+ * kf_server_client_new_detached:
+ * @address: stands for the peer's address (admission limits, logs)
+ * @timers: where the deadlines wait
+ * @sink: gets every line the server sends this client, LF included
+ *
+ * A client without a connection, for tests and fuzzing: lines come in
+ * through kf_server_client_receive_line() and go out to @sink at once;
+ * kf_server_client_start() greets it without a handshake, and closing
+ * it only says so.  Deadlines, the idle timer, holding and the state
+ * machine work as for a connection.
+ *
+ * Returns: (transfer full): the client.
+ */
+KfServerClient *
+kf_server_client_new_detached (const char            *address,
+                               const KfServerConfig  *config,
+                               KfServerTimers        *timers,
+                               KfServerClientSink     sink,
+                               gpointer               user_data)
+{
+  KfServerClient *self;
+
+  g_return_val_if_fail (address != NULL && config != NULL, NULL);
+  g_return_val_if_fail (KF_IS_SERVER_TIMERS (timers) && sink != NULL, NULL);
+
+  self = g_object_new (KF_TYPE_SERVER_CLIENT, NULL);
+  self->address = g_strdup (address);
+  self->timers = g_object_ref (timers);
+  self->sink = sink;
+  self->sink_data = user_data;
+  self->write_queue_max = config->write_queue_max;
+  self->idle_timeout_ms = config->idle_timeout_ms;
+  self->close_timeout_ms = config->close_timeout_ms;
+  self->deadline = kf_server_timers_add (timers, config->handshake_timeout_ms, deadline_cb, self);
+
+  return self;
+}
+
 static void
 handshake_cb (GObject      *source,
               GAsyncResult *result,
@@ -300,6 +352,12 @@ kf_server_client_start (KfServerClient *self)
 {
   g_return_if_fail (KF_IS_SERVER_CLIENT (self));
 
+  if (self->sink != NULL)
+    {
+      self->phase = KF_CLIENT_GREETING;
+      g_signal_emit (self, signals[SIGNAL_READY], 0);
+      return;
+    }
   self->phase = KF_CLIENT_HANDSHAKE;
   g_tls_connection_handshake_async (G_TLS_CONNECTION (self->stream), G_PRIORITY_DEFAULT,
                                     self->cancellable, handshake_cb, g_object_ref (self));
@@ -437,8 +495,25 @@ readable_cb (gpointer user_data)
   return !self->closing && !self->held;
 }
 
+/* Detached: handles the lines that came while reading was held. */
+static void
+take_unread (KfServerClient *self)
+{
+  g_autoptr(KfServerClient) hold = g_object_ref (self);
+
+  self->reading = TRUE;
+  while (!self->held && !self->closing && !g_queue_is_empty (&self->unread))
+    {
+      char *line = g_queue_pop_head (&self->unread);
+
+      handle_line (self, line);
+      kf_secure_strfree (line);
+    }
+}
+
 /* Puts the socket in the poller (again) and looks at what is already
- * buffered on the next turn. */
+ * buffered on the next turn; a detached client takes the lines it
+ * holds now. */
 static void
 read_next (KfServerClient *self)
 {
@@ -446,6 +521,11 @@ read_next (KfServerClient *self)
 
   if (self->held || self->closing)
     return;
+  if (self->sink != NULL)
+    {
+      take_unread (self);
+      return;
+    }
   if (self->watch == NULL)
     self->watch = kf_server_poller_add (self->poller, self->fd, readable_cb, self, &error);
   else
@@ -489,6 +569,60 @@ kf_server_client_resume_reading (KfServerClient *self)
   g_return_if_fail (KF_IS_SERVER_CLIENT (self));
   self->held = FALSE;
   read_next (self);
+}
+
+/*
+ * kf_server_client_receive_line:
+ * @line: the line's bytes without its LF (any bytes: they are checked as
+ *   a connection's line reader checks them)
+ *
+ * Detached clients only: @line arrives as if read from a connection.  A
+ * line that breaks the reader's rules is answered and closes the client;
+ * one that arrives while reading is held (or not started) waits its turn.
+ * Ignored once the client is closing.
+ */
+void
+kf_server_client_receive_line (KfServerClient *self,
+                               const char     *line,
+                               gsize           len)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KfServerClient) hold = NULL;
+  char *copy;
+
+  g_return_if_fail (KF_IS_SERVER_CLIENT (self));
+  g_return_if_fail (self->sink != NULL);
+
+  if (self->closing)
+    return;
+  if (!kf_line_reader_check_line (line, len, KF_PROTOCOL_MAX_LINE, &error))
+    {
+      read_failed (self, error);
+      return;
+    }
+  copy = kf_secure_strndup (line, len);
+  if (copy == NULL)
+    {
+      kf_server_client_send_error (self, KF_PROTOCOL_ERROR_INTERNAL, _("Out of secure memory"));
+      kf_server_client_close (self, TRUE);
+      return;
+    }
+  if (self->held || !self->reading)
+    {
+      g_queue_push_tail (&self->unread, copy);
+      return;
+    }
+  hold = g_object_ref (self);
+  handle_line (self, copy);
+  kf_secure_strfree (copy);
+}
+
+/* Whether reading is held (a passphrase check is running). */
+gboolean
+kf_server_client_get_reading_held (KfServerClient *self)
+{
+  g_return_val_if_fail (KF_IS_SERVER_CLIENT (self), FALSE);
+  return self->held;
 }
 
 static void
@@ -544,11 +678,15 @@ kf_server_client_close (KfServerClient *self,
   stop_reading (self);
   kf_server_timers_clear (self->timers, &self->idle);
   kf_server_timers_clear (self->timers, &self->deadline);
-  self->deadline = kf_server_timers_add (self->timers, self->close_timeout_ms, close_timeout_cb,
-                                         self);
+  g_queue_clear_full (&self->unread, (GDestroyNotify) kf_secure_strfree);
+  if (self->sink == NULL)
+    self->deadline = kf_server_timers_add (self->timers, self->close_timeout_ms,
+                                           close_timeout_cb, self);
   g_cancellable_cancel (self->work_cancellable);
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
 
+  if (self->sink != NULL)
+    return;
   if (flush && (self->writing || !g_queue_is_empty (&self->queue)))
     {
       self->close_when_flushed = TRUE;
@@ -643,6 +781,13 @@ kf_server_client_send (KfServerClient          *self,
     {
       g_warning ("Cannot format a %s line: %s", kf_protocol_msg_type_to_verb (msg->type),
                  error->message);
+      return;
+    }
+  if (self->sink != NULL)
+    {
+      self->sink (self, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                  self->sink_data);
+      g_bytes_unref (bytes);
       return;
     }
   if (self->queued_bytes + g_bytes_get_size (bytes) > self->write_queue_max)

@@ -26,12 +26,27 @@ typedef enum
 
 G_DECLARE_FINAL_TYPE (KfServerClient, kf_server_client, KF, SERVER_CLIENT, GObject)
 
+/* Gets each line a detached client is sent, its LF included. */
+typedef void (*KfServerClientSink) (KfServerClient *client,
+                                    const char     *line,
+                                    gsize           len,
+                                    gpointer        user_data);
+
 KfServerClient  *kf_server_client_new             (GSocketConnection     *connection,
                                                    GTlsCertificate       *certificate,
                                                    const KfServerConfig  *config,
                                                    KfServerPoller        *poller,
                                                    KfServerTimers        *timers,
                                                    GError               **error);
+KfServerClient  *kf_server_client_new_detached    (const char            *address,
+                                                   const KfServerConfig  *config,
+                                                   KfServerTimers        *timers,
+                                                   KfServerClientSink     sink,
+                                                   gpointer               user_data);
+void             kf_server_client_receive_line    (KfServerClient        *self,
+                                                   const char            *line,
+                                                   gsize                  len);
+gboolean         kf_server_client_get_reading_held (KfServerClient       *self);
 void             kf_server_client_start           (KfServerClient        *self);
 void             kf_server_client_start_reading   (KfServerClient        *self);
 void             kf_server_client_hold_reading    (KfServerClient        *self);

@@ -627,6 +627,41 @@ admit_connection (KfServer   *self,
   return TRUE;
 }
 
+/*
+ * kf_server_add_client:
+ * @client: a new connection, or a detached client
+ *
+ * Applies the limits on connections that are not greeted yet, takes
+ * @client on (a reference) and starts it: its TLS handshake, or for a
+ * detached client its greeting at once.
+ *
+ * Returns: %FALSE when the server is shutting down or the limits refuse
+ * @client (it is then left alone).
+ */
+gboolean
+kf_server_add_client (KfServer       *self,
+                      KfServerClient *client)
+{
+  g_return_val_if_fail (KF_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (KF_IS_SERVER_CLIENT (client), FALSE);
+
+  if (self->shutting_down || !admit_connection (self, kf_server_client_get_address (client)))
+    return FALSE;
+
+  g_hash_table_add (self->pending, client);
+  g_hash_table_add (self->connections, g_object_ref (client));
+  g_hash_table_add (self->alive, client);
+  self->peak_alive = MAX (self->peak_alive, g_hash_table_size (self->alive));
+  g_object_weak_ref (G_OBJECT (client), client_finalized, self);
+  g_signal_connect (client, "ready", G_CALLBACK (client_ready), self);
+  g_signal_connect (client, "message", G_CALLBACK (client_message), self);
+  g_signal_connect (client, "closed", G_CALLBACK (client_closed), self);
+  g_debug ("Connection from %s", kf_server_client_get_address (client));
+  kf_server_client_start (client);
+
+  return TRUE;
+}
+
 static gboolean
 kf_server_incoming (GSocketService    *service,
                     GSocketConnection *connection,
@@ -645,19 +680,7 @@ kf_server_incoming (GSocketService    *service,
       g_warning ("Cannot set up TLS for a new connection: %s", error->message);
       return TRUE;
     }
-  if (!admit_connection (self, kf_server_client_get_address (client)))
-    return TRUE;
-
-  g_hash_table_add (self->pending, client);
-  g_hash_table_add (self->connections, g_object_ref (client));
-  g_hash_table_add (self->alive, client);
-  self->peak_alive = MAX (self->peak_alive, g_hash_table_size (self->alive));
-  g_object_weak_ref (G_OBJECT (client), client_finalized, self);
-  g_signal_connect (client, "ready", G_CALLBACK (client_ready), self);
-  g_signal_connect (client, "message", G_CALLBACK (client_message), self);
-  g_signal_connect (client, "closed", G_CALLBACK (client_closed), self);
-  g_debug ("Connection from %s", kf_server_client_get_address (client));
-  kf_server_client_start (client);
+  kf_server_add_client (self, client);
 
   return TRUE;
 }
@@ -742,4 +765,104 @@ kf_server_shutdown_finish (KfServer      *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Checks one client's own state against the registry; see below. */
+static gboolean
+check_client (KfServer        *self,
+              KfServerClient  *client,
+              GError         **error)
+{
+  guint64 id = kf_server_client_get_id (client);
+  KfClientPhase phase = kf_server_client_get_phase (client);
+  KfServerSession *session = kf_server_client_get_session (client);
+  gboolean waiting = kf_server_registry_is_waiting (self->registry, client);
+  const char *why = NULL;
+
+  if (phase == KF_CLIENT_CLOSED)
+    why = "a closed client is still a connection";
+  else if ((id != 0) != (phase >= KF_CLIENT_IDLE))
+    why = "only greeted clients have an id";
+  else if (id != 0 && kf_server_registry_lookup (self->registry, id) != client)
+    why = "a greeted client is not registered under its id";
+  else if (id == 0 && !g_hash_table_contains (self->pending, client))
+    why = "a client in its greeting is not counted as pending";
+  else if (waiting != (phase == KF_CLIENT_WAITING))
+    why = "the waiting list and the waiting clients differ";
+  else if ((session != NULL) != (phase == KF_CLIENT_SESSION))
+    why = "only clients in a session have one";
+  else if (kf_server_client_get_watching (client) && phase != KF_CLIENT_IDLE)
+    why = "a watcher is not idle";
+  if (why == NULL && session != NULL)
+    {
+      KfServerClient *sender = kf_server_session_get_peer (session, KF_ROLE_SENDER);
+      KfServerClient *receiver = kf_server_session_get_peer (session, KF_ROLE_RECEIVER);
+      KfServerClient *other = sender == client ? receiver : sender;
+
+      if (sender == NULL || receiver == NULL || sender == receiver
+          || (sender != client && receiver != client))
+        why = "a session does not hold its client as exactly one of two peers";
+      else if (kf_server_client_get_session (other) != session
+               || !g_hash_table_contains (self->connections, other))
+        why = "a session's other peer is elsewhere";
+    }
+  if (why == NULL)
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "client %" G_GUINT64_FORMAT " (%s): %s",
+               id, kf_server_client_get_address (client), why);
+  return FALSE;
+}
+
+/*
+ * kf_server_check_consistency:
+ *
+ * For tests and the fuzzer: checks that every connection, the registry
+ * and the sessions agree.  A greeted client is registered under its id
+ * and the others are pending; a client is waiting exactly when it is on
+ * the waiting list, which holds each at most once and only connections;
+ * a client has a session exactly when it is in one, and that session
+ * holds it and one other connection that points back to it, so no client
+ * is in two sessions; watchers are idle; and the registry holds no one
+ * else.
+ *
+ * Returns: %FALSE with @error naming the first broken rule.
+ */
+gboolean
+kf_server_check_consistency (KfServer  *self,
+                             GError   **error)
+{
+  g_autoptr(GPtrArray) waiting = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+  GHashTableIter iter;
+  gpointer client;
+  guint greeted = 0;
+
+  g_return_val_if_fail (KF_IS_SERVER (self), FALSE);
+
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, &client, NULL))
+    {
+      if (!check_client (self, client, error))
+        return FALSE;
+      greeted += kf_server_client_get_id (client) != 0;
+    }
+  waiting = kf_server_registry_list_waiting (self->registry, NULL, G_MAXUINT);
+  for (guint i = 0; i < waiting->len; i++)
+    {
+      client = g_ptr_array_index (waiting, i);
+      if (!g_hash_table_add (seen, client) || !g_hash_table_contains (self->connections, client))
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                               "the waiting list holds a client twice, or a gone one");
+          return FALSE;
+        }
+    }
+  if (kf_server_registry_get_size (self->registry) != greeted)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "the registry holds %u clients, the connections %u greeted ones",
+                   kf_server_registry_get_size (self->registry), greeted);
+      return FALSE;
+    }
+  return TRUE;
 }
