@@ -727,7 +727,7 @@ on_result (KfClient                *self,
     {
       status = KF_OUTCOME_DIGEST_MISMATCH;
       message = g_strdup (_("The transfer is not confirmed: the block counts match but the "
-                            "file digests differ"));
+                            "transfer digests differ"));
     }
 
   outcome = new_outcome (session, status, FALSE, message, NULL,

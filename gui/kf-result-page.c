@@ -114,6 +114,9 @@ describe_failure (KfOutcome   *outcome,
   const char *message = kf_outcome_get_message (outcome);
   gboolean local = kf_outcome_get_is_local (outcome);
   gboolean sender = kf_outcome_get_is_sender (outcome);
+  /* A receiver's file is saved once every record verified, before the
+   * verdict: a cancel or failure after that leaves it in place. */
+  gboolean saved = !sender && kf_outcome_get_file (outcome) != NULL;
 
   switch (kf_outcome_get_status (outcome))
     {
@@ -124,9 +127,14 @@ describe_failure (KfOutcome   *outcome,
       return;
     case KF_OUTCOME_CANCELLED:
       *title = _("Transfer Cancelled");
-      *description = g_strdup (local ? _("You cancelled the transfer. Nothing was saved.")
-                                     : _("The other person cancelled the transfer. "
-                                         "Nothing was saved."));
+      if (saved)
+        *description = g_strdup (_("The transfer was cancelled after the whole file had "
+                                   "arrived and been saved, so the key manager did not "
+                                   "confirm it."));
+      else
+        *description = g_strdup (local ? _("You cancelled the transfer. Nothing was saved.")
+                                       : _("The other person cancelled the transfer. "
+                                           "Nothing was saved."));
       return;
     case KF_OUTCOME_CONFIRMED:
     case KF_OUTCOME_MISMATCH:
@@ -197,8 +205,12 @@ kf_result_page_set_outcome (KfResultPage *self,
       icon = "dialog-warning-symbolic";
       title = status == KF_OUTCOME_MISMATCH ? _("Block Counts Do Not Match")
                                             : _("File Damaged in Transit");
-      description = g_strdup (_("The transfer failed: the received file was not kept. "
-                                "Try sending it again."));
+      description = g_strdup (kf_outcome_get_is_sender (outcome)
+                              ? _("The key manager could not confirm the transfer. "
+                                  "Send the file again.")
+                              : _("The key manager could not confirm the transfer. The file "
+                                  "was saved, but do not trust it: delete it and ask for it "
+                                  "again."));
     }
   else
     {

@@ -260,6 +260,19 @@ test_result_page (void)
                                                 "status", KF_OUTCOME_DECLINED,
                                                 "is-sender", TRUE,
                                                 NULL);
+  /* A receiver's file is saved before the verdict: it stays on disk. */
+  g_autoptr(KfOutcome) kept_mismatch = g_object_new (KF_TYPE_OUTCOME,
+                                                     "status", KF_OUTCOME_MISMATCH,
+                                                     "is-sender", FALSE,
+                                                     "sender-blocks", (guint64) 63,
+                                                     "receiver-blocks", (guint64) 62,
+                                                     "file", file,
+                                                     NULL);
+  g_autoptr(KfOutcome) cancelled_after_save = g_object_new (KF_TYPE_OUTCOME,
+                                                            "status", KF_OUTCOME_CANCELLED,
+                                                            "is-sender", FALSE,
+                                                            "file", file,
+                                                            NULL);
   KfResultPage *page = g_object_new (KF_TYPE_RESULT_PAGE, NULL);
   GtkWidget *window = show_in_window (GTK_WIDGET (page));
   GtkWidget *status = kf_gui_test_find_child (GTK_WIDGET (page), ADW_TYPE_STATUS_PAGE, 0);
@@ -278,6 +291,20 @@ test_result_page (void)
                    "Block Counts Do Not Match");
   g_assert_cmpstr (row_subtitle (GTK_WIDGET (page), 1), ==, "62");
   g_assert_cmpstr (row_subtitle (GTK_WIDGET (page), 2), ==, "The block counts do not match");
+  g_assert_cmpstr (adw_status_page_get_description (ADW_STATUS_PAGE (status)), ==,
+                   "The key manager could not confirm the transfer. Send the file again.");
+
+  kf_result_page_set_outcome (page, kept_mismatch);
+  g_assert_cmpstr (adw_status_page_get_description (ADW_STATUS_PAGE (status)), ==,
+                   "The key manager could not confirm the transfer. The file was saved, but "
+                   "do not trust it: delete it and ask for it again.");
+
+  kf_result_page_set_outcome (page, cancelled_after_save);
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==,
+                   "Transfer Cancelled");
+  g_assert_cmpstr (adw_status_page_get_description (ADW_STATUS_PAGE (status)), ==,
+                   "The transfer was cancelled after the whole file had arrived and been "
+                   "saved, so the key manager did not confirm it.");
 
   kf_result_page_set_outcome (page, declined);
   g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==, "File Declined");
