@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
+
 #include "kf-test-util.h"
 
 /* kf_test_store_result: a GAsyncReadyCallback that keeps a reference to
@@ -68,4 +70,26 @@ kf_test_drain_and_finalize (gpointer object)
     if (!g_main_context_iteration (NULL, FALSE))
       g_usleep (1000);
   g_assert_null (weak);
+}
+
+/* kf_test_remove_tree: deletes @path, a file or a folder with everything
+ * below it (a test's temporary directory).  Errors are ignored. */
+void
+kf_test_remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    {
+      g_remove (path);
+      return;
+    }
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      kf_test_remove_tree (child);
+    }
+  g_rmdir (path);
 }

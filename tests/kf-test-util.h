@@ -15,4 +15,7 @@ void     kf_test_await_pointer      (gpointer      *ptr,
 void     kf_test_iterate_until      (gboolean      *flag);
 void     kf_test_drain_and_finalize (gpointer       object);
 
+/* Files. */
+void     kf_test_remove_tree        (const char    *path);
+
 G_END_DECLS

@@ -146,25 +146,6 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir == NULL)
-    {
-      g_remove (path);
-      return;
-    }
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      remove_tree (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
@@ -186,7 +167,7 @@ fixture_teardown (Fixture       *f,
   g_clear_object (&f->known);
   g_clear_error (&f->closed);
   g_free (f->fingerprint);
-  remove_tree (f->dir);
+  kf_test_remove_tree (f->dir);
   g_free (f->dir);
 }
 

@@ -153,24 +153,6 @@ fixture_set_up_case (Fixture       *f,
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
@@ -186,7 +168,7 @@ fixture_tear_down (Fixture       *f,
   g_clear_object (&f->send_cancel);
   g_clear_object (&f->receive_cancel);
   kf_session_keys_free (f->keys);
-  remove_tree (f->dir);
+  kf_test_remove_tree (f->dir);
   g_free (f->dir);
   g_free (f->out_dir);
 }
