@@ -256,6 +256,24 @@ kf_progress_set_total (KfProgress *self,
   self->total = total;
 }
 
+/* Queues @func on @context.  Never g_main_context_invoke(): when no thread
+ * is iterating the context, it runs the callback at once on the calling
+ * worker thread, where the caller's data may already be gone. */
+static void
+post_to_context (GMainContext   *context,
+                 GSourceFunc     func,
+                 gpointer        data,
+                 GDestroyNotify  destroy)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, destroy);
+  g_source_set_static_name (source, "[keyferry] transfer progress");
+  g_source_attach (source, context);
+  g_source_unref (source);
+}
+
 static gboolean
 notify_cb (gpointer user_data)
 {
@@ -275,7 +293,7 @@ progress_unref (KfProgress *self)
 
   if (self->notify != NULL)
     {
-      g_main_context_invoke (self->context, notify_cb, self);
+      post_to_context (self->context, notify_cb, self, NULL);
       return;
     }
   g_main_context_unref (self->context);
@@ -327,8 +345,7 @@ kf_progress_update (KfProgress *self,
   item->progress = self;
   item->done = done;
   item->rate = seconds > 0 ? (double) done / seconds : 0;
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, progress_item_cb,
-                              item, progress_item_free);
+  post_to_context (self->context, progress_item_cb, item, progress_item_free);
 }
 
 /*

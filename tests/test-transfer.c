@@ -41,6 +41,7 @@ typedef struct
   guint64           last_total;
   guint64           sent_done;
   gboolean          sent_progress_freed;
+  gboolean          send_started;
   guint64           cancel_after;   /* receiver's progress: act after this many bytes */
   enum { ACT_NONE, ACT_CANCEL_SENDER, ACT_CANCEL_RECEIVER, ACT_KILL_SENDER } act;
 } Fixture;
@@ -158,6 +159,10 @@ fixture_tear_down (Fixture       *f,
 {
   kf_test_drain_and_finalize (f->sender);
   kf_test_drain_and_finalize (f->receiver);
+  /* The send job lets its progress data go on this thread, after the
+   * link: wait for it, or it would outlive the fixture. */
+  if (f->send_started)
+    kf_test_iterate_until (&f->sent_progress_freed);
   g_clear_pointer (&f->proxy, kf_test_proxy_free);
   g_clear_pointer (&f->offer, kf_transfer_offer_free);
   g_clear_pointer (&f->sent, kf_transfer_result_free);
@@ -276,6 +281,7 @@ static void
 start_send (Fixture *f,
             GFile   *file)
 {
+  f->send_started = TRUE;
   kf_transfer_send_async (f->sender, file, send_progress_cb, f, send_progress_free,
                           f->send_cancel, sent_cb, f);
   kf_transfer_receive_offer_async (f->receiver, NULL, offer_cb, f);
