@@ -51,17 +51,27 @@ def reconnected(cli, since, timeout=15):
     return cli.wait_event('reconnected', timeout, start=since)
 
 
+def offer_to(ana, bob, path, mode):
+    """Ana waits and Bob sends her @path in @mode, up to her seeing the
+    offer.  Returns (mark_a, mark_b, waiting, offered): the event marks
+    from before it all, and whether she waited and saw the offer."""
+    mark_a, mark_b = ana.count(), bob.count()
+    ana.send('wait')
+    waiting = ana.wait_event('waiting', 10, start=mark_a)
+    bob.send(f'conn {ana.id} {mode}')
+    bob.send(path)
+    offered = ana.wait_event('offer', 15, start=mark_a) if waiting else None
+    return mark_a, mark_b, waiting, offered
+
+
 def pair_again(env, server, ana, bob, label):
     """Ana waits, Bob sends her a small file: confirmed on both sides."""
     payload = env.random('again.bin', 50_000)
-    mark_a, mark_b = ana.count(), bob.count()
-    ana.send('wait')
-    if not ana.wait_event('waiting', 10, start=mark_a):
+    mark_a, mark_b, waiting, offered = offer_to(ana, bob, payload, 'cfb')
+    if not waiting:
         tap.check(False, f'{label}: they pair and transfer again', ana.err())
         return
-    bob.send(f'conn {ana.id} cfb')
-    bob.send(payload)
-    if ana.wait_event('offer', 15, start=mark_a):
+    if offered:
         ana.send('y')
         ana.send('')
     ra = ana.wait_event('result', 20, start=mark_a) or {}
@@ -190,12 +200,8 @@ def during_transfer(env, server, sig, ana, bob, big):
     if not (ana.wait_connected() and bob.wait_connected()):
         tap.check(False, f'{label}: both clients are connected', f'{ana.err()}\n{bob.err()}')
         return
-    mark_a, mark_b = ana.count(), bob.count()
-    ana.send('wait')
-    ana.wait_event('waiting', 10, start=mark_a)
-    bob.send(f'conn {ana.id} cbc')
-    bob.send(big)
-    if ana.wait_event('offer', 15, start=mark_a):
+    mark_a, mark_b, _, offered = offer_to(ana, bob, big, 'cbc')
+    if offered:
         ana.send('y')
         ana.send('')
     if not ana.wait_event('progress', 20, start=mark_a):
@@ -276,12 +282,8 @@ def after_the_bytes(env, server, sig, ana, bob, source):
     if not (ana.wait_connected() and bob.wait_connected()):
         tap.check(False, f'{label}: both clients are connected', f'{ana.err()}\n{bob.err()}')
         return
-    mark_a, mark_b = ana.count(), bob.count()
-    ana.send('wait')
-    ana.wait_event('waiting', 10, start=mark_a)
-    bob.send(f'conn {ana.id} cbc')
-    bob.send(source)
-    if ana.wait_event('offer', 15, start=mark_a):
+    mark_a, mark_b, _, offered = offer_to(ana, bob, source, 'cbc')
+    if offered:
         server.proc.send_signal(signal.SIGSTOP)
         ana.send('y')
         ana.send('')
