@@ -5,7 +5,11 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <gcrypt.h>
+#include <glib/gi18n.h>
 
 #include "kf-gcrypt.h"
 
@@ -56,4 +60,31 @@ gboolean
 kf_gcrypt_is_ready (void)
 {
   return gcry_control (GCRYCTL_INITIALIZATION_FINISHED_P) != 0;
+}
+
+/*
+ * kf_process_harden:
+ *
+ * Keeps key material out of core dumps: sets the core-file limit to zero
+ * (soft and hard, so nothing in the process can raise it again) and marks
+ * the process not dumpable, which also stops other processes of the same
+ * user from attaching to it with ptrace or reading its memory.  Call it
+ * at the top of main(), before any secret is read; the key manager and
+ * both clients do.  Returns %FALSE with @error when either call fails;
+ * callers should say so and go on, since the process still works.
+ */
+gboolean
+kf_process_harden (GError **error)
+{
+  const struct rlimit none = { 0, 0 };
+  int saved;
+
+  if (setrlimit (RLIMIT_CORE, &none) != 0 || prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+    {
+      saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Cannot disable core dumps, so secrets could end up in one: %s"), g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
 }

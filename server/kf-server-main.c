@@ -21,11 +21,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <signal.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 #include <gcrypt.h>
@@ -38,6 +41,9 @@
 #include "kf-server.h"
 
 #define EXIT_USAGE 2
+
+/* Only the first line counts; more than this is not read. */
+#define PASSPHRASE_FILE_MAX (KF_PROTOCOL_MAX_PASSPHRASE + 2)
 
 typedef struct
 {
@@ -159,22 +165,58 @@ apply_options (const Options   *o,
   return TRUE;
 }
 
+/* Opens the passphrase file, refusing one that is not a regular file or
+ * that other users may read or change.  Returns the descriptor, or -1 with
+ * a one-line @error that says what to do. */
+static int
+open_passphrase_file (const char  *path,
+                      GError     **error)
+{
+  struct stat st;
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY, 0);
+  int saved = errno;
+
+  if (fd < 0)
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                 _("Cannot open the passphrase file %s: %s"), path, g_strerror (saved));
+  else if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                 _("The passphrase file %s is not a regular file"), path);
+  else if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_PERM,
+                 _("The passphrase file %s may be read or changed by other users (mode %04o); "
+                   "chmod go= it"), path, (guint) (st.st_mode & 07777));
+  else
+    return fd;
+  if (fd >= 0)
+    close (fd);
+  return -1;
+}
+
 /* Reads the passphrase file into secure memory, without its final line
  * break.  Returns %NULL with @error when it cannot be read or is empty. */
 static char *
 read_passphrase (const char  *path,
                  GError     **error)
 {
-  g_autofree char *contents = NULL;
-  gsize len = 0;
   char *secure;
+  gsize len = 0;
+  int fd;
 
-  if (!g_file_get_contents (path, &contents, &len, error))
+  if ((fd = open_passphrase_file (path, error)) < 0)
     return NULL;
-  secure = gcry_calloc_secure (1, len + 1);
-  if (secure != NULL)
-    memcpy (secure, contents, len);
-  explicit_bzero (contents, len);
+  secure = gcry_calloc_secure (1, PASSPHRASE_FILE_MAX + 1);
+  while (secure != NULL && len < PASSPHRASE_FILE_MAX)
+    {
+      gssize n = read (fd, secure + len, PASSPHRASE_FILE_MAX - len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      len += (gsize) n;
+    }
+  close (fd);
   if (secure == NULL)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, _("Out of secure memory"));
@@ -483,6 +525,9 @@ main (int   argc,
 
   setlocale (LC_ALL, "");
   kf_gcrypt_init ();
+  if (!kf_process_harden (&error))
+    g_printerr ("keyferry-server: %s: %s\n", _("warning"), error->message);
+  g_clear_error (&error);
   kf_server_config_init (&config);
 
   context = g_option_context_new (NULL);
