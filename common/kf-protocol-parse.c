@@ -167,10 +167,25 @@ parse_hello (KfProtocolMessage *msg, char **args, guint n, GError **error)
   return parse_version (msg, args[0], error) && take_name (msg, args[1], error);
 }
 
+/* `cancel`'s reason: any length a line can carry, cut to
+ * KF_PROTOCOL_MAX_TEXT bytes at a character boundary (Part 1 §3), so that
+ * a peer passing on a long transfer CANCEL reason is not refused. */
 static gboolean
-parse_optional_text (KfProtocolMessage *msg, char **args, guint n, GError **error)
+parse_cancel_reason (KfProtocolMessage *msg, char **args, guint n, GError **error)
 {
-  return n == 0 || take_text (msg, args[0], KF_PROTOCOL_MAX_TEXT, error);
+  gsize len;
+  char *end;
+
+  if (n == 0)
+    return TRUE;
+  if (!take_text (msg, args[0], KF_PROTOCOL_MAX_LINE, error))
+    return FALSE;
+  len = strlen (msg->text);
+  if (len <= KF_PROTOCOL_MAX_TEXT)
+    return TRUE;
+  end = g_utf8_find_prev_char (msg->text, msg->text + KF_PROTOCOL_MAX_TEXT + 1);
+  explicit_bzero (end, len - (gsize) (end - msg->text));
+  return TRUE;
 }
 
 static gboolean
@@ -217,7 +232,7 @@ static const Grammar client_grammar[] = {
   { "auth", KF_MSG_AUTH, 1, 1, parse_auth },
   { "hello", KF_MSG_HELLO, 2, 2, parse_hello },
   { "wait", KF_MSG_WAIT, 0, 0, NULL },
-  { "cancel", KF_MSG_CANCEL, 0, 1, parse_optional_text },
+  { "cancel", KF_MSG_CANCEL, 0, 1, parse_cancel_reason },
   { "send", KF_MSG_SEND, 0, 0, NULL },
   { "conn", KF_MSG_CONN, 2, 2, parse_conn },
   { "ping", KF_MSG_PING, 0, 0, NULL },
