@@ -117,7 +117,9 @@ typedef enum
  * - count: OK after SEND and WATCH.
  * - mode: CONN, EV_KEY.  role: EV_KEY.
  * - keys (key, iv, auth_key): EV_KEY; challenge, confirm_iv: EV_KEY.
- * - confirm, confirm_len: CONFIRM.
+ * - confirm, confirm_len: CONFIRM.  A parsed confirmation longer than
+ *   KF_PROTOCOL_CONFIRM_MAX keeps its length in confirm_len and no bytes
+ *   (confirm is zero): it can only be wrong.
  * - port: PORT, EV_CONNECT.  address: EV_CONNECT.
  * - blocks, digest ("" when not known): REPORT.
  * - verdict, sender_blocks, receiver_blocks: EV_RESULT.

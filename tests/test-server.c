@@ -317,6 +317,20 @@ test_wrong_confirmation (Fixture       *f,
   expect_cancelled (p.receiver, p.sid, KF_CANCEL_BAD_CONFIRM);
   pair_clear (&p);
 
+  /* 49 bytes or more is a wrong length like any other (Part 1 §5). */
+  for (guint len = 49; len <= 1000; len += 951)
+    {
+      g_autofree char *long_hex = g_strnfill (len * 2, 'a');
+
+      pair_start (f, &p, "cbc");
+      kf_test_km_client_confirm (p.receiver, p.rkey);
+      kf_test_km_client_sendf (p.sender, "confirm %s", long_hex);
+      kf_test_km_client_expect_err (p.sender, KF_PROTOCOL_ERROR_BAD_CONFIRM);
+      expect_cancelled (p.sender, p.sid, KF_CANCEL_BAD_CONFIRM);
+      expect_cancelled (p.receiver, p.sid, KF_CANCEL_BAD_CONFIRM);
+      pair_clear (&p);
+    }
+
   normal_pairing (f);
 }
 
