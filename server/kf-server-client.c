@@ -41,6 +41,7 @@
 #include "kf-line-reader.h"
 #include "kf-secure.h"
 #include "kf-server-client.h"
+#include "kf-tls.h"
 
 /* Lines queued for a client go out in one writev of up to this many. */
 #define WRITE_BATCH 64
@@ -331,9 +332,9 @@ handshake_cb (GObject      *source,
     }
   if (self->closing)
     return;
-  if (g_tls_connection_get_protocol_version (tls) < G_TLS_PROTOCOL_VERSION_TLS_1_2)
+  if (!kf_tls_check_connection (tls, &error))
     {
-      g_message ("Client %s negotiated a TLS version older than 1.2; closing", self->address);
+      g_message ("TLS with %s refused: %s", self->address, error->message);
       kf_server_client_close (self, FALSE);
       return;
     }

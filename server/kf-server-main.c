@@ -39,6 +39,7 @@
 #include "kf-protocol.h"
 #include "kf-secure.h"
 #include "kf-server.h"
+#include "kf-tls.h"
 
 #define EXIT_USAGE 2
 
@@ -525,6 +526,7 @@ main (int   argc,
 
   setlocale (LC_ALL, "");
   kf_gcrypt_init ();
+  kf_tls_init ();
   if (!kf_process_harden (&error))
     g_printerr ("keyferry-server: %s: %s\n", _("warning"), error->message);
   g_clear_error (&error);

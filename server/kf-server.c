@@ -30,6 +30,7 @@
 #include "kf-fingerprint.h"
 #include "kf-server-cert.h"
 #include "kf-server-private.h"
+#include "kf-tls.h"
 
 struct _KfServer
 {
@@ -175,6 +176,7 @@ kf_server_new (const KfServerConfig  *config,
 
   g_return_val_if_fail (config != NULL && config->state_dir != NULL, NULL);
 
+  kf_tls_init ();
   self->config = *config;
   self->config.state_dir = g_strdup (config->state_dir);
   self->config.audit_log = g_strdup (config->audit_log);
