@@ -35,6 +35,10 @@ kf_server_config_init (KfServerConfig *config)
     .kdf_max_queued = 32,
     .auth_penalty_ms = 1000,
     .auth_penalty_max_ms = 60000,
+    .auth_global_burst = 10,
+    .auth_global_penalty_ms = 1000,
+    .auth_global_penalty_max_ms = 8000,
+    .auth_global_forget_ms = 5000,
   };
 
   /* systemd may list several directories separated by colons. */

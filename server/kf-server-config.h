@@ -27,6 +27,10 @@ typedef struct
   guint  kdf_max_queued;           /* passphrase checks waiting their turn */
   guint  auth_penalty_ms;          /* first delay after a failure, doubling */
   guint  auth_penalty_max_ms;
+  guint  auth_global_burst;        /* checks at once or failures before the global gate */
+  guint  auth_global_penalty_ms;   /* then one check per this long, doubling… */
+  guint  auth_global_penalty_max_ms; /* …up to this */
+  guint  auth_global_forget_ms;    /* one failure forgotten per this long */
 } KfServerConfig;
 
 #define KF_SERVER_DEFAULT_MAX_CLIENTS              1000
