@@ -40,8 +40,9 @@ typedef struct
 #define KF_SERVER_DEFAULT_IDLE_TIMEOUT_MS          (15 * 60 * 1000)
 #define KF_SERVER_DEFAULT_CONFIRM_TIMEOUT_MS       30000
 
-void kf_server_config_init  (KfServerConfig *config);
-void kf_server_config_clear (KfServerConfig *config);
+void  kf_server_config_init             (KfServerConfig *config);
+void  kf_server_config_clear            (KfServerConfig *config);
+char *kf_server_config_fit_descriptors  (KfServerConfig *config);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (KfServerConfig, kf_server_config_clear)
 

@@ -446,10 +446,14 @@ serve (const Options  *o,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KfServer) server = NULL;
+  g_autofree char *warning = NULL;
   char *secret = NULL;
   Run run = { 0 };
   guint sigterm, sigint;
 
+  warning = kf_server_config_fit_descriptors (config);
+  if (warning != NULL)
+    g_printerr ("keyferry-server: %s: %s\n", _("warning"), warning);
   if (!read_admission (o, config, &secret, &error))
     {
       g_printerr ("keyferry-server: %s\n", error->message);
@@ -506,7 +510,7 @@ main (int   argc,
     { "state-dir", 's', 0, G_OPTION_ARG_FILENAME, &o.state_dir, N_("Where the TLS certificate and key live (default $STATE_DIRECTORY or ~/.local/state/keyferry-server)"), N_("DIR") },
     { "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &o.passphrase_file, N_("Require the passphrase on this file's first line from every client"), N_("F") },
     { "passphrase-hash-file", 0, 0, G_OPTION_ARG_FILENAME, &o.passphrase_hash_file, N_("Require the passphrase whose Argon2id hash (a line from --hash-passphrase) is in this file"), N_("F") },
-    { "max-clients", 0, 0, G_OPTION_ARG_STRING, &o.max_clients, N_("Most connections at once (default 1000)"), N_("N") },
+    { "max-clients", 0, 0, G_OPTION_ARG_STRING, &o.max_clients, N_("Most connections at once (default 1000; fewer, with a warning, when the open-file limit is too low)"), N_("N") },
     { "max-pending", 0, 0, G_OPTION_ARG_STRING, &o.max_pending, N_("Most connections still in their handshake and greeting (default 64)"), N_("N") },
     { "max-pending-per-address", 0, 0, G_OPTION_ARG_STRING, &o.max_pending_per_address, N_("The same, per source address (default 8)"), N_("N") },
     { "handshake-timeout", 0, 0, G_OPTION_ARG_STRING, &o.handshake_timeout, N_("Seconds from connecting to the end of the greeting (default 10)"), N_("S") },

@@ -15,6 +15,15 @@
  * main context costs what the active clients need, however many idle ones
  * are connected.
  *
+ * Connections are accepted by our own loop on the listener rather than by
+ * GSocketService's, because GSocketService answers a failed accept() by
+ * trying again at once: out of descriptors (EMFILE, ENFILE) that spins
+ * and warns for as long as the condition lasts.  Here a failed accept()
+ * backs off (50 ms, doubling to 1 s) and the loop resumes by itself once
+ * descriptors are free again; the clients already connected are served
+ * all along.  kf_server_config_fit_descriptors() keeps the limits within
+ * the descriptors the process really has.
+ *
  * When many clients have left, glibc keeps the freed heap for reuse; the
  * server hands it back with malloc_trim() once the number of clients has
  * fallen to half of its peak since the last time.
@@ -60,7 +69,13 @@ struct _KfServer
   gint64             trim_started;
   gboolean           trimming;       /* malloc_trim() runs in a worker */
   gint64             last_departure; /* when a client object was last freed */
+  GCancellable      *accept_cancellable;
+  GSource           *accept_retry;   /* waiting out a failed accept() */
+  guint              accept_backoff_ms;
 };
+
+#define ACCEPT_BACKOFF_MIN_MS 50
+#define ACCEPT_BACKOFF_MAX_MS 1000
 
 /* Memory is handed back when the clients alive have fallen to half of a
  * peak of at least this many, once no client has gone for a moment (a
@@ -74,6 +89,7 @@ G_DEFINE_FINAL_TYPE (KfServer, kf_server, G_TYPE_SOCKET_SERVICE)
 
 static void client_finalized (gpointer  data,
                               GObject  *where_the_object_was);
+static void stop_accepting   (KfServer *self);
 
 static void
 kf_server_dispose (GObject *object)
@@ -102,6 +118,7 @@ kf_server_dispose (GObject *object)
           kf_server_client_close (client, FALSE);
         }
     }
+  stop_accepting (self);
   if (self->shutdown_timer != NULL)
     g_source_destroy (self->shutdown_timer);
   g_clear_pointer (&self->shutdown_timer, g_source_unref);
@@ -132,10 +149,6 @@ kf_server_finalize (GObject *object)
   G_OBJECT_CLASS (kf_server_parent_class)->finalize (object);
 }
 
-static gboolean kf_server_incoming (GSocketService    *service,
-                                    GSocketConnection *connection,
-                                    GObject           *source_object);
-
 static void
 kf_server_class_init (KfServerClass *klass)
 {
@@ -143,7 +156,6 @@ kf_server_class_init (KfServerClass *klass)
 
   object_class->dispose = kf_server_dispose;
   object_class->finalize = kf_server_finalize;
-  G_SOCKET_SERVICE_CLASS (klass)->incoming = kf_server_incoming;
 }
 
 static void
@@ -201,6 +213,8 @@ kf_server_new (const KfServerConfig  *config,
 
 #define KF_SERVER_LISTEN_BACKLOG 1024
 
+static void accept_next (KfServer *self);
+
 /*
  * kf_server_listen:
  * @address: (nullable): an IP address to listen on, or %NULL for all
@@ -253,7 +267,8 @@ kf_server_listen (KfServer    *self,
     return FALSE;
 
   self->port = port;
-  g_socket_service_start (G_SOCKET_SERVICE (self));
+  self->accept_cancellable = g_cancellable_new ();
+  accept_next (self);
   return TRUE;
 }
 
@@ -664,27 +679,91 @@ kf_server_add_client (KfServer       *self,
   return TRUE;
 }
 
-static gboolean
-kf_server_incoming (GSocketService    *service,
-                    GSocketConnection *connection,
-                    GObject           *source_object)
+static void
+incoming (KfServer          *self,
+          GSocketConnection *connection)
 {
-  KfServer *self = KF_SERVER (service);
   g_autoptr(KfServerClient) client = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (self->shutting_down)
-    return TRUE;
   client = kf_server_client_new (connection, self->certificate, &self->config, self->poller,
                                  self->timers, &error);
   if (client == NULL)
     {
       g_warning ("Cannot set up TLS for a new connection: %s", error->message);
-      return TRUE;
+      return;
     }
   kf_server_add_client (self, client);
+}
 
-  return TRUE;
+static gboolean
+accept_retry_cb (gpointer user_data)
+{
+  KfServer *self = user_data;
+
+  g_clear_pointer (&self->accept_retry, g_source_unref);
+  accept_next (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* accept() failed (out of descriptors, most likely): says so once, then
+ * tries again after a pause that doubles while it keeps failing. */
+static void
+accept_back_off (KfServer     *self,
+                 const GError *error)
+{
+  if (self->accept_backoff_ms == 0)
+    g_message ("Cannot accept connections for now (%s); trying again shortly", error->message);
+  self->accept_backoff_ms = CLAMP (self->accept_backoff_ms * 2, ACCEPT_BACKOFF_MIN_MS,
+                                   ACCEPT_BACKOFF_MAX_MS);
+  self->accept_retry = g_timeout_source_new (self->accept_backoff_ms);
+  g_source_set_callback (self->accept_retry, accept_retry_cb, self, NULL);
+  g_source_attach (self->accept_retry, g_main_context_get_thread_default ());
+}
+
+static void
+accept_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  KfServer *self = KF_SERVER (source);
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+
+  connection = g_socket_listener_accept_finish (G_SOCKET_LISTENER (source), result, NULL, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->shutting_down
+      || self->accept_cancellable == NULL)
+    return;
+  if (connection == NULL)
+    {
+      accept_back_off (self, error);
+      return;
+    }
+  if (self->accept_backoff_ms != 0)
+    g_message ("Accepting connections again");
+  self->accept_backoff_ms = 0;
+  incoming (self, connection);
+  accept_next (self);
+}
+
+/* Waits for the next connection. */
+static void
+accept_next (KfServer *self)
+{
+  g_socket_listener_accept_async (G_SOCKET_LISTENER (self), self->accept_cancellable,
+                                  accept_cb, NULL);
+}
+
+/* Stops the accept loop (a pending accept completes as cancelled). */
+static void
+stop_accepting (KfServer *self)
+{
+  if (self->accept_retry != NULL)
+    g_source_destroy (self->accept_retry);
+  g_clear_pointer (&self->accept_retry, g_source_unref);
+  if (self->accept_cancellable != NULL)
+    g_cancellable_cancel (self->accept_cancellable);
+  g_clear_object (&self->accept_cancellable);
 }
 
 static gboolean
@@ -730,7 +809,7 @@ kf_server_shutdown_async (KfServer            *self,
       return;
     }
   self->shutting_down = TRUE;
-  g_socket_service_stop (G_SOCKET_SERVICE (self));
+  stop_accepting (self);
   g_socket_listener_close (G_SOCKET_LISTENER (self));
   g_message ("Shutting down: %s", reason != NULL ? reason : "no reason given");
 
