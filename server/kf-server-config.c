@@ -24,6 +24,7 @@ kf_server_config_init (KfServerConfig *config)
 
   *config = (KfServerConfig) {
     .max_clients = KF_SERVER_DEFAULT_MAX_CLIENTS,
+    .max_clients_per_address = KF_SERVER_DEFAULT_MAX_CLIENTS_PER_ADDRESS,
     .max_pending = KF_SERVER_DEFAULT_MAX_PENDING,
     .max_pending_per_address = KF_SERVER_DEFAULT_MAX_PENDING_PER_ADDRESS,
     .handshake_timeout_ms = KF_SERVER_DEFAULT_HANDSHAKE_TIMEOUT_MS,

@@ -11,6 +11,7 @@ typedef struct
   char  *state_dir;                /* certificate and key live here */
   char  *audit_log;                /* NULL: audit lines go to the log */
   guint  max_clients;              /* connections of any kind */
+  guint  max_clients_per_address;  /* greeted clients per source address */
   guint  max_pending;              /* not yet greeted, in total */
   guint  max_pending_per_address;  /* not yet greeted, per source address */
   guint  handshake_timeout_ms;     /* accept → welcome, absolute */
@@ -34,6 +35,7 @@ typedef struct
 } KfServerConfig;
 
 #define KF_SERVER_DEFAULT_MAX_CLIENTS              1000
+#define KF_SERVER_DEFAULT_MAX_CLIENTS_PER_ADDRESS  32
 #define KF_SERVER_DEFAULT_MAX_PENDING              64
 #define KF_SERVER_DEFAULT_MAX_PENDING_PER_ADDRESS  8
 #define KF_SERVER_DEFAULT_HANDSHAKE_TIMEOUT_MS     10000

@@ -54,6 +54,7 @@ typedef struct
   char     *passphrase_file;
   char     *passphrase_hash_file;
   char     *max_clients;
+  char     *max_clients_per_address;
   char     *max_pending;
   char     *max_pending_per_address;
   char     *handshake_timeout;
@@ -82,6 +83,7 @@ options_clear (Options *o)
   g_free (o->passphrase_file);
   g_free (o->passphrase_hash_file);
   g_free (o->max_clients);
+  g_free (o->max_clients_per_address);
   g_free (o->max_pending);
   g_free (o->max_pending_per_address);
   g_free (o->handshake_timeout);
@@ -135,6 +137,8 @@ apply_options (const Options   *o,
 
   if (!parse_number ("--port", o->port, 0, 65535, port, error)
       || !parse_number ("--max-clients", o->max_clients, 1, 1000000, &config->max_clients, error)
+      || !parse_number ("--max-clients-per-address", o->max_clients_per_address, 1, 1000000,
+                        &config->max_clients_per_address, error)
       || !parse_number ("--max-pending", o->max_pending, 1, 100000, &config->max_pending, error)
       || !parse_number ("--max-pending-per-address", o->max_pending_per_address, 1, 100000,
                         &config->max_pending_per_address, error)
@@ -511,6 +515,7 @@ main (int   argc,
     { "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &o.passphrase_file, N_("Require the passphrase on this file's first line from every client"), N_("F") },
     { "passphrase-hash-file", 0, 0, G_OPTION_ARG_FILENAME, &o.passphrase_hash_file, N_("Require the passphrase whose Argon2id hash (a line from --hash-passphrase) is in this file"), N_("F") },
     { "max-clients", 0, 0, G_OPTION_ARG_STRING, &o.max_clients, N_("Most connections at once (default 1000; fewer, with a warning, when the open-file limit is too low)"), N_("N") },
+    { "max-clients-per-address", 0, 0, G_OPTION_ARG_STRING, &o.max_clients_per_address, N_("Most greeted clients from one source address (default 32)"), N_("N") },
     { "max-pending", 0, 0, G_OPTION_ARG_STRING, &o.max_pending, N_("Most connections still in their handshake and greeting (default 64)"), N_("N") },
     { "max-pending-per-address", 0, 0, G_OPTION_ARG_STRING, &o.max_pending_per_address, N_("The same, per source address (default 8)"), N_("N") },
     { "handshake-timeout", 0, 0, G_OPTION_ARG_STRING, &o.handshake_timeout, N_("Seconds from connecting to the end of the greeting (default 10)"), N_("S") },

@@ -59,6 +59,7 @@ struct _KfServer
   GHashTable        *connections;    /* every live KfServerClient (owned) */
   GHashTable        *pending;        /* set: not greeted yet (borrowed) */
   GHashTable        *pending_by_address;  /* address → count */
+  GHashTable        *greeted_by_address;  /* address → count */
   gboolean           shutting_down;
   GTask             *shutdown_task;
   GSource           *shutdown_timer;
@@ -141,6 +142,7 @@ kf_server_finalize (GObject *object)
   KfServer *self = KF_SERVER (object);
 
   g_clear_pointer (&self->pending_by_address, g_hash_table_unref);
+  g_clear_pointer (&self->greeted_by_address, g_hash_table_unref);
   g_clear_pointer (&self->alive, g_hash_table_unref);
   g_clear_pointer (&self->audit, kf_server_audit_free);
   g_free (self->fingerprint);
@@ -166,6 +168,7 @@ kf_server_init (KfServer *self)
   self->pending = g_hash_table_new (NULL, NULL);
   self->alive = g_hash_table_new (NULL, NULL);
   self->pending_by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->greeted_by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 /*
@@ -343,11 +346,27 @@ pending_remove (KfServer       *self,
                          GUINT_TO_POINTER (count - 1));
 }
 
+/* Adds @delta to @address's count in @table, forgetting it at zero. */
+static void
+count_address (GHashTable *table,
+               const char *address,
+               int         delta)
+{
+  guint count = GPOINTER_TO_UINT (g_hash_table_lookup (table, address)) + (guint) delta;
+
+  if (count == 0)
+    g_hash_table_remove (table, address);
+  else
+    g_hash_table_insert (table, g_strdup (address), GUINT_TO_POINTER (count));
+}
+
 /*
  * kf_server_welcome:
  *
  * The greeting is complete: @client gets its id, is registered, and is
- * told `welcome <id> <name>`.
+ * told `welcome <id> <name>`; or, when its address already has
+ * max_clients_per_address greeted clients, `err full` (fatal), so that
+ * one host cannot take every client slot.
  */
 void
 kf_server_welcome (KfServer       *self,
@@ -355,7 +374,19 @@ kf_server_welcome (KfServer       *self,
                    const char     *name)
 {
   g_autoptr(KfProtocolMessage) msg = kf_protocol_message_new (KF_MSG_WELCOME);
+  const char *address = kf_server_client_get_address (client);
 
+  if (GPOINTER_TO_UINT (g_hash_table_lookup (self->greeted_by_address, address))
+      >= self->config.max_clients_per_address)
+    {
+      g_message ("Refusing %s: it already has %u clients", address,
+                 self->config.max_clients_per_address);
+      kf_server_client_send_error (client, KF_PROTOCOL_ERROR_FULL,
+                                   _("Too many clients are connected from your address; "
+                                     "close one and try again"));
+      return;
+    }
+  count_address (self->greeted_by_address, address, 1);
   pending_remove (self, client);
   kf_server_client_set_id (client, self->next_id++);
   kf_server_client_set_name (client, name);
@@ -515,6 +546,7 @@ client_closed (KfServerClient *client,
   if (kf_server_client_get_id (client) != 0)
     {
       kf_server_registry_remove (self->registry, client);
+      count_address (self->greeted_by_address, kf_server_client_get_address (client), -1);
       g_message ("Client %" G_GUINT64_FORMAT " left", kf_server_client_get_id (client));
     }
   g_signal_handlers_disconnect_by_data (client, self);

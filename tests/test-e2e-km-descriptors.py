@@ -70,7 +70,7 @@ def main():
     env = Env()
     held, extra, flood = [], [], []
     try:
-        server = env.server()
+        server = env.server(['--max-clients-per-address', '1000'])
         server.preexec = limit(200, 200)
         server.start()
         log = server.log()
