@@ -652,13 +652,62 @@ client_finalized (gpointer  data,
   consider_trim (self);
 }
 
-/* Applies the limits on connections that are not greeted yet. */
+/* The pending connection that has waited longest without sending its
+ * TLS ClientHello; %NULL if none. */
+static KfServerClient *
+oldest_before_hello (KfServer *self)
+{
+  KfServerClient *oldest = NULL;
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->pending);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      KfServerClient *client = key;
+
+      if (kf_server_client_is_before_hello (client)
+          && (oldest == NULL || kf_server_client_get_accepted_at (client)
+                                < kf_server_client_get_accepted_at (oldest)))
+        oldest = client;
+    }
+  return oldest;
+}
+
+/* Closes the oldest connection that has sent no ClientHello yet, to make
+ * room for one from @for_address; %FALSE if there is none. */
+static gboolean
+evict_silent (KfServer   *self,
+              const char *for_address)
+{
+  KfServerClient *oldest = oldest_before_hello (self);
+
+  if (oldest == NULL)
+    return FALSE;
+  g_debug ("Closing a connection from %s that sent nothing for %" G_GINT64_FORMAT
+           " ms, to make room for one from %s", kf_server_client_get_address (oldest),
+           (g_get_monotonic_time () - kf_server_client_get_accepted_at (oldest)) / 1000,
+           for_address);
+  kf_server_client_close (oldest, FALSE);
+  return TRUE;
+}
+
+/* Applies the limits on connections that are not greeted yet.  When all
+ * the slots are taken (but not all of @address's), the oldest connection
+ * that has not even sent its ClientHello gives its slot up: a real client
+ * sends it at once, so silent and trickling connections from many
+ * addresses can only keep one out by replacing each other faster than it
+ * completes a round trip.  Only when every slot holds a connection
+ * further on is the new one refused. */
 static gboolean
 admit_connection (KfServer   *self,
                   const char *address)
 {
   guint per_address = GPOINTER_TO_UINT (g_hash_table_lookup (self->pending_by_address, address));
 
+  if (g_hash_table_size (self->pending) >= self->config.max_pending
+      && per_address < self->config.max_pending_per_address)
+    evict_silent (self, address);
   if (g_hash_table_size (self->pending) >= self->config.max_pending)
     {
       g_message ("Dropping a connection from %s: %u connections are already in their greeting",
