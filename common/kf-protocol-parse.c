@@ -188,6 +188,13 @@ parse_cancel_reason (KfProtocolMessage *msg, char **args, guint n, GError **erro
   return TRUE;
 }
 
+/* `send` and `watch`: the optional id to list the peers after. */
+static gboolean
+parse_after (KfProtocolMessage *msg, char **args, guint n, GError **error)
+{
+  return n == 0 || take_id (args[0], &msg->id, error);
+}
+
 static gboolean
 parse_conn (KfProtocolMessage *msg, char **args, guint n, GError **error)
 {
@@ -240,14 +247,14 @@ static const Grammar client_grammar[] = {
   { "hello", KF_MSG_HELLO, 2, 2, parse_hello },
   { "wait", KF_MSG_WAIT, 0, 0, NULL },
   { "cancel", KF_MSG_CANCEL, 0, 1, parse_cancel_reason },
-  { "send", KF_MSG_SEND, 0, 0, NULL },
+  { "send", KF_MSG_SEND, 0, 1, parse_after },
   { "conn", KF_MSG_CONN, 2, 2, parse_conn },
   { "ping", KF_MSG_PING, 0, 0, NULL },
   { "end", KF_MSG_END, 0, 0, NULL },
   { "confirm", KF_MSG_CONFIRM, 1, 1, parse_confirm },
   { "port", KF_MSG_PORT, 1, 1, parse_port },
   { "report", KF_MSG_REPORT, 2, 2, parse_report },
-  { "watch", KF_MSG_WATCH, 0, 0, NULL },
+  { "watch", KF_MSG_WATCH, 0, 1, parse_after },
   { "unwatch", KF_MSG_UNWATCH, 0, 0, NULL },
 };
 
@@ -290,9 +297,12 @@ parse_ok (KfProtocolMessage *msg, char **args, guint n, GError **error)
     }
   if (g->type == KF_MSG_SEND || g->type == KF_MSG_WATCH)
     {
-      if (n != 2 || !kf_protocol_parse_uint (args[1], KF_PROTOCOL_MAX_PEERS, &count))
+      if (n < 2 || n > 3 || !kf_protocol_parse_uint (args[1], KF_PROTOCOL_MAX_PEERS, &count))
         return bad_args (error, "reply: expected a peer count");
+      if (n == 3 && !g_str_equal (args[2], "more"))
+        return bad_args (error, "reply: expected “more” or nothing after the peer count");
       msg->count = (guint) count;
+      msg->more = n == 3;
       return TRUE;
     }
   return n == 1 || bad_args (error, "reply: unexpected argument");
@@ -308,7 +318,7 @@ parse_err (KfProtocolMessage *msg, char **args, guint n, GError **error)
 static const Grammar server_grammar[] = {
   { "keyferry", KF_MSG_GREETING, 2, 2, parse_greeting },
   { "welcome", KF_MSG_WELCOME, 2, 2, parse_id_name },
-  { "ok", KF_MSG_OK, 1, 2, parse_ok },
+  { "ok", KF_MSG_OK, 1, 3, parse_ok },
   { "err", KF_MSG_ERR, 1, 2, parse_err },
   { "peer", KF_MSG_PEER, 2, 2, parse_id_name },
 };
