@@ -10,6 +10,11 @@ It must not abort (GLib aborts when it cannot create a wakeup pipe), the
 held clients must still be answered during and after the flood, and once
 the flood is gone a new client is greeted again.
 
+Then its soft limit is lowered under it while it runs (prlimit), so that
+accept() itself fails with EMFILE: it must back off (not spin, not
+abort), keep serving its clients, and accept again once the limit is
+back up.
+
 A second start with a soft limit of 200 under a hard one of 4096: the
 key manager raises its soft limit and serves the defaults.
 """
@@ -123,6 +128,35 @@ def main():
         tap.check(answered == len(held) and server.proc.poll() is None,
                   'the greeted clients are still served after the flood',
                   f'{answered} of {len(held)}')
+        # accept() out of descriptors: lower the running server's soft
+        # limit to its lowest free descriptor number, then knock.
+        time.sleep(0.5)
+        used = {int(fd) for fd in os.listdir(f'/proc/{server.proc.pid}/fd')}
+        lowest_free = min(set(range(len(used) + 1)) - used)
+        resource.prlimit(server.proc.pid, resource.RLIMIT_NOFILE, (lowest_free, 200))
+        knocks = []
+        for i in range(5):
+            try:
+                knocks.append(socket.create_connection(('127.0.0.1', server.port), timeout=5))
+            except OSError:
+                pass
+        backed_off = wait_until(lambda: 'Cannot accept connections for now' in server.log(), 10)
+        time.sleep(1)
+        answered = ping_all(held)
+        tap.check(backed_off and server.proc.poll() is None and answered == len(held),
+                  'when accept() fails for want of descriptors it backs off and keeps serving',
+                  f'{answered} of {len(held)}\n' + server.log()[-3000:])
+        for s in knocks:
+            s.close()
+        resource.prlimit(server.proc.pid, resource.RLIMIT_NOFILE, (200, 200))
+        for c in held[:5]:
+            c.close()
+        held = held[5:]
+        again = wait_until(lambda: try_join(server, 'again'), 20, 0.5)
+        tap.check(again is not None and 'Accepting connections again' in server.log(),
+                  'with descriptors back it accepts again by itself', server.log()[-3000:])
+        if again is not None:
+            again.close()
         for c in held:
             c.close()
         held = []
