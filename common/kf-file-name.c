@@ -13,18 +13,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "kf-file-name.h"
-
-/* Characters that must not reach a file name: C0 and C1 controls (a
- * newline would break every line-based listing), and the bidirectional
- * overrides that can make "txt.exe" read as "exe.txt". */
-static gboolean
-is_unwanted (gunichar c)
-{
-  return g_unichar_iscntrl (c)
-         || (c >= 0x200e && c <= 0x200f)
-         || (c >= 0x202a && c <= 0x202e)
-         || (c >= 0x2066 && c <= 0x2069);
-}
+#include "kf-untrusted.h"
 
 /* Returns the part of @name after its last '/' or '\\'. */
 static const char *
@@ -53,7 +42,8 @@ name_error (GError     **error,
  *   NUL-terminated necessarily
  *
  * Keeps the last path component of @raw ("../x" → "x", "/etc/passwd" →
- * "passwd") and replaces control and bidirectional-override characters
+ * "passwd") and replaces the characters kf_untrusted_is_unwanted() rejects
+ * (controls, bidirectional and zero-width characters, line separators)
  * with "_" ("a\nb" → "a_b").  A pure function of its input.
  *
  * Returns: (transfer full): the safe name, or %NULL with
@@ -85,7 +75,9 @@ kf_file_name_sanitize (const char  *raw,
     {
       gunichar c = g_utf8_get_char (p);
 
-      if (is_unwanted (c))
+      /* A newline would break every line-based listing, a bidirectional
+       * override make "txt.exe" read as "exe.txt". */
+      if (kf_untrusted_is_unwanted (c))
         g_string_append_c (out, '_');
       else
         g_string_append_unichar (out, c);

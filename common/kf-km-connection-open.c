@@ -321,6 +321,7 @@ on_greeting_line (GObject      *source,
                                _("The server's greeting is not understood: %s"), error->message));
       return;
     }
+  _kf_km_connection_clean_message (msg);
   if (msg->type == KF_MSG_ERR)
     {
       fail (task, kf_km_connection_error_from_reply (msg));

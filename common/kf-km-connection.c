@@ -30,6 +30,7 @@
 #include "kf-km-connection.h"
 #include "kf-km-connection-private.h"
 #include "kf-line-reader.h"
+#include "kf-untrusted.h"
 
 typedef struct
 {
@@ -410,7 +411,26 @@ dispatch (KfKmConnection    *self,
   fail_protocol (self, head == NULL ? "a reply to no request" : "an unexpected line");
 }
 
-/* One line arrived (or the stream ended): parse, dispatch, read on. */
+/*
+ * _kf_km_connection_clean_message:
+ *
+ * Cleans the texts of a line from the key manager (names, reasons, error
+ * texts: other people wrote them) with kf_untrusted_clean(), before
+ * anything shows or logs them.
+ */
+void
+_kf_km_connection_clean_message (KfProtocolMessage *msg)
+{
+  g_autofree char *name = kf_untrusted_clean (msg->name, -1);
+  g_autofree char *text = kf_untrusted_clean (msg->text, -1);
+
+  if (msg->name != NULL)
+    kf_protocol_message_set_name (msg, name);
+  if (msg->text != NULL && !kf_protocol_message_set_text (msg, text))
+    kf_protocol_message_set_text (msg, NULL);
+}
+
+/* One line arrived (or the stream ended): parse, clean, dispatch, read on. */
 static void
 on_line_read (GObject      *source,
               GAsyncResult *result,
@@ -445,6 +465,7 @@ on_line_read (GObject      *source,
       return;
     }
 
+  _kf_km_connection_clean_message (msg);
   dispatch (self, msg);
   if (!self->closed)
     read_next_line (self);

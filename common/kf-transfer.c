@@ -15,6 +15,7 @@
 
 #include "kf-file-name.h"
 #include "kf-transfer-private.h"
+#include "kf-untrusted.h"
 
 #define OFFER_HEADER_SIZE 10
 
@@ -566,29 +567,22 @@ kf_transfer_tell_cancel (KfPeerLink   *link,
  * kf_transfer_peer_cancelled:
  * @reason: the peer's CANCEL payload, untrusted text
  *
- * Returns: (transfer full): %KF_TRANSFER_ERROR_CANCELLED quoting a cleaned
- * up @reason (valid UTF-8, no control characters, at most 200 characters).
+ * Returns: (transfer full): %KF_TRANSFER_ERROR_CANCELLED quoting @reason
+ * cleaned by kf_untrusted_clean() and cut at 200 characters.
  */
 GError *
 kf_transfer_peer_cancelled (const guint8 *reason,
                             gsize         len)
 {
-  g_autofree char *valid = g_utf8_make_valid ((const char *) reason, (gssize) len);
-  g_autoptr(GString) clean = g_string_new (NULL);
-  guint n = 0;
+  g_autofree char *clean = kf_untrusted_clean ((const char *) reason, (gssize) len);
 
-  for (const char *p = valid; *p != '\0' && n < 200; p = g_utf8_next_char (p), n++)
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      g_string_append_unichar (clean, g_unichar_iscntrl (c) ? ' ' : c);
-    }
-
-  if (clean->len == 0)
+  if (g_utf8_strlen (clean, -1) > 200)
+    *g_utf8_offset_to_pointer (clean, 200) = '\0';
+  if (clean[0] == '\0')
     return g_error_new_literal (KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_CANCELLED,
                                 _("The transfer was cancelled by the peer."));
   return g_error_new (KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_CANCELLED,
-                      _("The transfer was cancelled by the peer: %s"), clean->str);
+                      _("The transfer was cancelled by the peer: %s"), clean);
 }
 
 /*
