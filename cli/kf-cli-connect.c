@@ -248,13 +248,12 @@ ask_passphrase (ConnectData *data)
 static void
 report_connected (KfCliApp *app)
 {
-  g_autofree char *id = g_strdup_printf ("#%u", kf_client_get_client_id (app->client));
+  KfCliJson *json = kf_cli_json_begin ("connected");
 
-  kf_cli_json_event ("connected",
-                     "client_id", id,
-                     "name", kf_client_get_name (app->client),
-                     "fingerprint", kf_client_get_fingerprint (app->client),
-                     NULL);
+  kf_cli_json_uint (json, "client_id", kf_client_get_client_id (app->client));
+  kf_cli_json_string (json, "name", kf_client_get_name (app->client));
+  kf_cli_json_string (json, "fingerprint", kf_client_get_fingerprint (app->client));
+  kf_cli_json_end (json);
   kf_cli_print (_("Connected to the key manager at %s as #%u (%s)."),
                 app->server ? app->server : "localhost",
                 kf_client_get_client_id (app->client), kf_client_get_name (app->client));

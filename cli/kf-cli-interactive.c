@@ -271,12 +271,14 @@ on_session_started (KfClient     *client,
                     KfCipherMode  mode,
                     KfCliApp     *app)
 {
-  g_autofree char *id = g_strdup_printf ("#%u", peer_id);
+  KfCliJson *json = kf_cli_json_begin ("session");
 
   app->session_started = TRUE;
-  kf_cli_json_event ("session", "role", role == KF_CLIENT_ROLE_SENDER ? "sender" : "receiver",
-                     "peer_id", id, "peer_name", peer_name,
-                     "mode", kf_cipher_mode_to_string (mode), NULL);
+  kf_cli_json_string (json, "role", role == KF_CLIENT_ROLE_SENDER ? "sender" : "receiver");
+  kf_cli_json_uint (json, "peer_id", peer_id);
+  kf_cli_json_string (json, "peer_name", peer_name);
+  kf_cli_json_string (json, "mode", kf_cipher_mode_to_string (mode));
+  kf_cli_json_end (json);
   kf_cli_print (role == KF_CLIENT_ROLE_SENDER
                 /* Translators: peer name, peer id, mode */
                 ? _("Paired with %s (#%u) in %s mode: key material received, confirming it…")
@@ -315,10 +317,12 @@ on_disconnected (KfClient     *client,
                  KfCliApp     *app)
 {
   const char *message = error ? error->message : _("connection closed");
+  KfCliJson *json = kf_cli_json_begin ("disconnected");
 
   app->reconnecting = kf_client_get_state (client) == KF_CLIENT_STATE_RECONNECTING;
-  kf_cli_json_event ("disconnected", "message", message,
-                     "reconnecting", app->reconnecting ? "#true" : "#false", NULL);
+  kf_cli_json_string (json, "message", message);
+  kf_cli_json_bool (json, "reconnecting", app->reconnecting);
+  kf_cli_json_end (json);
   if (app->reconnecting)
     kf_cli_error (_("lost the key manager: %s; trying to reconnect…"), message);
   else
@@ -332,17 +336,16 @@ on_state (KfClient   *client,
           GParamSpec *pspec,
           KfCliApp   *app)
 {
-  g_autofree char *id = NULL;
+  KfCliJson *json;
 
   if (!app->reconnecting || kf_client_get_state (client) != KF_CLIENT_STATE_IDLE)
     return;
 
   app->reconnecting = FALSE;
-  id = g_strdup_printf ("#%u", kf_client_get_client_id (client));
-  kf_cli_json_event ("reconnected",
-                     "client_id", id,
-                     "fingerprint", kf_client_get_fingerprint (client),
-                     NULL);
+  json = kf_cli_json_begin ("reconnected");
+  kf_cli_json_uint (json, "client_id", kf_client_get_client_id (client));
+  kf_cli_json_string (json, "fingerprint", kf_client_get_fingerprint (client));
+  kf_cli_json_end (json);
   kf_cli_print (_("Reconnected to the key manager as #%u (%s)."),
                 kf_client_get_client_id (client), kf_client_get_name (client));
 }
