@@ -24,6 +24,7 @@
 #include "kf-fingerprint.h"
 #include "kf-km-connection-private.h"
 #include "kf-secure.h"
+#include "kf-untrusted.h"
 
 #define OPEN_DEADLINE_SECONDS 15
 
@@ -542,6 +543,13 @@ kf_km_connection_open_async (KfKmConnection      *self,
     {
       g_task_return_new_error (task, KF_CLIENT_ERROR, KF_CLIENT_ERROR_CONNECT,
                                "%s", error->message);
+      return;
+    }
+  if (kf_protocol_validate_name (name, NULL) && !kf_untrusted_is_clean (name))
+    {
+      g_task_return_new_error (task, KF_CLIENT_ERROR, KF_CLIENT_ERROR_CONNECT,
+                               _("A display name must not contain bidirectional, zero-width or "
+                                 "line separator characters. Choose another name."));
       return;
     }
   if (!kf_protocol_validate_name (name, &error)

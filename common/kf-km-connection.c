@@ -241,6 +241,10 @@ kf_km_connection_error_from_reply (const KfProtocolMessage *msg)
     case KF_PROTOCOL_ERROR_NO_SUCH_PEER:
       return g_error_new (KF_CLIENT_ERROR, KF_CLIENT_ERROR_NO_SUCH_PEER,
                           _("That peer is no longer waiting: %s"), text);
+    case KF_PROTOCOL_ERROR_BAD_NAME:
+      return g_error_new (KF_CLIENT_ERROR, KF_CLIENT_ERROR_REFUSED,
+                          _("The key manager refused this display name: %s. "
+                            "Choose another one with --name."), text);
     case KF_PROTOCOL_ERROR_VERSION:
     case KF_PROTOCOL_ERROR_BAD_LINE:
     case KF_PROTOCOL_ERROR_UNKNOWN_COMMAND:
