@@ -80,7 +80,11 @@ build_context (KfCliApp *app)
       "  send --to PEER --mode cbc|cfb FILE  send one file, then quit\n"
       "  encrypt|decrypt --help              the openssl-compatible AES-256 utility"));
   g_option_context_set_description (context,
-    _("Exit status: 0 transfer confirmed by the key manager, 1 failure, 2 usage, 3 declined,\n"
+    _("Received files go into the folder given with --output, by default the current one,\n"
+      "under the sender's file name made safe: only its last part is kept, control and\n"
+      "invisible characters become _, and a name starting with a dot gets a _ before it\n"
+      "(.bashrc is saved as _.bashrc), so nothing arrives hidden.\n\n"
+      "Exit status: 0 transfer confirmed by the key manager, 1 failure, 2 usage, 3 declined,\n"
       "4 cancelled, 5 verification failed, 6 block counts mismatch, 7 key manager unreachable,\n"
       "untrusted or refused."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);

@@ -44,7 +44,9 @@ name_error (GError     **error,
  * Keeps the last path component of @raw ("../x" → "x", "/etc/passwd" →
  * "passwd") and replaces the characters kf_untrusted_is_unwanted() rejects
  * (controls, bidirectional and zero-width characters, line separators)
- * with "_" ("a\nb" → "a_b").  A pure function of its input.
+ * with "_" ("a\nb" → "a_b"), and puts "_" before a name that starts with
+ * a dot, so that a sender cannot plant a hidden file (".bash_profile" →
+ * "_.bash_profile").  A pure function of its input.
  *
  * Returns: (transfer full): the safe name, or %NULL with
  * %KF_TRANSFER_ERROR_NAME when @raw is not valid UTF-8 or holds a NUL, or
@@ -70,7 +72,7 @@ kf_file_name_sanitize (const char  *raw,
   if (*base == '\0' || strcmp (base, ".") == 0 || strcmp (base, "..") == 0)
     return name_error (error, _("it names no file"));
 
-  out = g_string_new (NULL);
+  out = g_string_new (base[0] == '.' ? "_" : NULL);
   for (const char *p = base; *p != '\0'; p = g_utf8_next_char (p))
     {
       gunichar c = g_utf8_get_char (p);
