@@ -31,7 +31,8 @@ name_error (GError     **error,
             const char  *why)
 {
   g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_NAME,
-               _("The sender's file name cannot be used (%s). Choose a name to save it under."),
+               _("The sender's file name cannot be used (%s), so the offer was declined. "
+                 "Ask the sender to rename the file and send it again."),
                why);
   return NULL;
 }

@@ -205,6 +205,30 @@ def hostile_file(env, server):
     check_clean_output(receiver, f'{label}, receiver')
 
 
+def unusable_name(env, server):
+    """A name that cannot be used once made safe (a dot and 254 letters:
+    256 bytes with the "_" before it) is declined, not dropped."""
+    label = 'an unusable file name'
+    src = os.path.join(env.work, '.' + 'a' * 254)
+    with open(src, 'wb') as f:
+        f.write(b'x' * 1000)
+    out = env.folder('unusable')
+    receiver = RawCli(env, server, 'urx', ['wait', '--accept', '--output', out])
+    if not receiver.wait_event('waiting', 20):
+        tap.check(False, f'{label}: the receiver waits', receiver.err())
+        return
+    sender = RawCli(env, server, 'utx', ['send', '--to', 'urx', '--mode', 'cbc', src])
+    s, r = sender.wait(30), receiver.wait(30)
+    sent, got = sender.last('result'), receiver.last('result')
+    tap.check(s == 3 and sent is not None and sent['status'] == 'declined',
+              f'{label}: the sender hears "declined" (exit 3)',
+              f'exit {s}, {sent!r}\n{sender.err()}')
+    tap.check(r == 1 and got is not None and 'declined' in got['message']
+              and os.listdir(out) == [],
+              f'{label}: the receiver declines, saves nothing and exits 1',
+              f'exit {r}, {got!r}\n{receiver.err()}')
+
+
 def main():
     env = Env()
     try:
@@ -214,6 +238,7 @@ def main():
             hostile_sender(env, server, name, n)
         hostile_waiters(env, server)
         hostile_file(env, server)
+        unusable_name(env, server)
     finally:
         env.cleanup()
     return tap.finish()

@@ -651,8 +651,12 @@ main (int    argc,
 {
   static const gsize sizes[] = { 0, 1, 15, 16, 17, 4096, 1024 * 1024 + 1, 3 * 1024 * 1024 + 5 };
   static Case cases[2 * G_N_ELEMENTS (sizes)];
+#define A16 "aaaaaaaaaaaaaaaa"
+#define A256 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16
+#define DOT_A254 "." A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 "aaaaaaaaaaaaaa"
   static const char *names[][2] = {
     { "../x", "x" }, { "/etc/passwd", "passwd" }, { "line\nbreak", "line_break" }, { "..", NULL },
+    { "/", NULL }, { A256, NULL }, { DOT_A254, NULL },
   };
 
   static const Tamper tampers[] = {
