@@ -16,6 +16,7 @@ typedef struct
   char         *name;
   char         *fingerprint;
   gboolean      accept_new_server;
+  gboolean      forget_server;
   char         *passphrase_file;
   gboolean      json;
   gboolean      accept;

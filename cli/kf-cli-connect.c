@@ -159,6 +159,55 @@ kf_cli_setup_client (KfCliApp  *app,
   return TRUE;
 }
 
+/*
+ * kf_cli_forget_server:
+ *
+ * --forget-server: removes the pinned fingerprint of the --server key
+ * manager, the one deliberate way to trust a changed certificate.
+ *
+ * Returns: the exit status: 0, 2 for a bad --server, 1 when the
+ * known-servers file cannot be written.
+ */
+int
+kf_cli_forget_server (KfCliApp *app)
+{
+  g_autoptr(KfKnownServers) known = kf_known_servers_new (NULL);
+  g_autoptr(GError) error = NULL;
+  const char *pinned;
+
+  if (!kf_cli_parse_server (app->server ? app->server : "localhost",
+                            &app->host, &app->port, &error))
+    {
+      kf_cli_error ("%s", error->message);
+      return KF_CLI_EXIT_USAGE;
+    }
+  if (app->port == 0)
+    app->port = KF_CLIENT_DEFAULT_PORT;
+
+  if (!kf_known_servers_load (known, &error))
+    {
+      kf_cli_error (_("cannot read the known-servers file: %s"), error->message);
+      return KF_CLI_EXIT_FAILED;
+    }
+  pinned = kf_known_servers_lookup (known, app->host, app->port);
+  if (pinned == NULL)
+    {
+      kf_cli_print (_("No fingerprint is pinned for the key manager at %s port %u."),
+                    app->host, app->port);
+      return KF_CLI_EXIT_OK;
+    }
+  if (!kf_known_servers_remove (known, app->host, app->port, &error))
+    {
+      kf_cli_error (_("cannot forget the key manager: %s"), error->message);
+      return KF_CLI_EXIT_FAILED;
+    }
+
+  kf_cli_print (_("Forgot the pinned fingerprint of the key manager at %s port %u. Connect with "
+                  "--fingerprint and its new fingerprint, checked with its administrator."),
+                app->host, app->port);
+  return KF_CLI_EXIT_OK;
+}
+
 typedef struct
 {
   KfCliApp           *app;

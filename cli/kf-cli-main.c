@@ -55,6 +55,8 @@ build_context (KfCliApp *app)
       N_("Trust the key manager with this SHA-256 fingerprint"), N_("SHA256") },
     { "accept-new-server", 0, 0, G_OPTION_ARG_NONE, &app->accept_new_server,
       N_("Trust a key manager seen for the first time without asking"), NULL },
+    { "forget-server", 0, 0, G_OPTION_ARG_NONE, &app->forget_server,
+      N_("Remove the pinned fingerprint of the --server key manager, then quit"), NULL },
     { "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &app->passphrase_file,
       N_("Read the admission passphrase from FILE (- for standard input)"), N_("FILE") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &app->json,
@@ -124,6 +126,10 @@ parse_command (KfCliApp   *app,
         return (g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                              _("“%s” is not a readable file"), argv[2]), FALSE);
     }
+  if (app->forget_server && (command != COMMAND_INTERACTIVE || app->fingerprint != NULL))
+    return (g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                                 _("--forget-server takes only --server: forget the old pin, "
+                                   "then connect with --fingerprint")), FALSE);
   if (command != COMMAND_WAIT && (app->accept || app->output_dir || app->overwrite))
     return (g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                                  _("--accept, --overwrite and --output go with wait")), FALSE);
@@ -229,6 +235,12 @@ run_client (int    argc,
     }
 
   kf_cli_set_json (app.json);
+  if (app.forget_server)
+    {
+      status = kf_cli_forget_server (&app);
+      app_clear (&app);
+      return status;
+    }
   app.stdin_is_tty = isatty (STDIN_FILENO);
   app.loop = g_main_loop_new (NULL, FALSE);
   app.cancellable = g_cancellable_new ();
