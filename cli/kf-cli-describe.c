@@ -152,6 +152,9 @@ kf_cli_report_outcome (KfOutcome *outcome)
     case KF_OUTCOME_DIGEST_MISMATCH:
       report_counts (outcome);
       kf_cli_print ("%s", kf_outcome_get_message (outcome));
+      if (path != NULL && !kf_outcome_get_is_sender (outcome))
+        kf_cli_print (_("The file was kept as %s: it passed every check of the peer link, but "
+                        "trust it only if you know why the counts differ, or delete it."), path);
       break;
     case KF_OUTCOME_DECLINED:
     case KF_OUTCOME_CANCELLED:

@@ -87,8 +87,10 @@ build_context (KfCliApp *app)
       "invisible characters become _, and a name starting with a dot gets a _ before it\n"
       "(.bashrc is saved as _.bashrc), so nothing arrives hidden.\n\n"
       "Exit status: 0 transfer confirmed by the key manager, 1 failure, 2 usage, 3 declined,\n"
-      "4 cancelled, 5 verification failed, 6 block counts mismatch, 7 key manager unreachable,\n"
-      "untrusted or refused."));
+      "4 cancelled, 5 verification failed, 6 block counts or digests differ (mismatch or\n"
+      "digest-mismatch), 7 key manager unreachable, untrusted, changed, refused or gone,\n"
+      "8 send: the peer is not waiting (no such id or name, it left or another sender\n"
+      "chose it)."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 
   return context;

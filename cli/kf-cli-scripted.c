@@ -190,7 +190,7 @@ on_peers (GObject      *source,
     }
   if (!resolve_peer (app, peers, &peer_id))
     {
-      end_with (app, KF_CLI_EXIT_FAILED);
+      end_with (app, KF_CLI_EXIT_NO_PEER);
       return;
     }
   kf_cipher_mode_from_string (app->mode, &mode);
