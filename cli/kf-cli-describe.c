@@ -187,6 +187,10 @@ kf_cli_exit_for_error (const GError *error)
       || g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PROTOCOL)
       || g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_HANDSHAKE))
     return KF_CLI_EXIT_VERIFY;
+  if (g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_NO_SUCH_PEER))
+    return KF_CLI_EXIT_NO_PEER;
+  if (g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_BAD_STATE))
+    return KF_CLI_EXIT_FAILED;
   if (error->domain == KF_CLIENT_ERROR)
     return KF_CLI_EXIT_CONNECTION;
 

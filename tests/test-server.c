@@ -252,6 +252,9 @@ test_cancel_by_peer (Fixture       *f,
   ev = kf_test_km_client_expect (p.sender, KF_MSG_EV_CANCELLED);
   g_assert_cmpint (ev->cancel_reason, ==, KF_CANCEL_PEER);
   g_assert_cmpstr (ev->text, ==, "declined by user");
+  /* The later of two cancels finds the session over (PROTOCOL.md §5). */
+  kf_test_km_client_sendf (p.sender, "cancel declined");
+  kf_test_km_client_expect_err (p.sender, KF_PROTOCOL_ERROR_BAD_STATE);
   kf_test_km_client_sendf (p.sender, "report 3 -");
   kf_test_km_client_expect_err (p.sender, KF_PROTOCOL_ERROR_BAD_STATE);
   kf_test_km_client_command (p.sender, "wait", KF_MSG_WAIT);
