@@ -311,7 +311,7 @@ on_greeting_line (GObject      *source,
   g_autoptr(GTask) task = user_data;
   OpenData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autofree char *line = NULL;
+  g_autoptr(KfSecureString) line = NULL;
   g_autoptr(KfProtocolMessage) msg = NULL;
 
   line = kf_line_reader_read_line_finish (KF_LINE_READER (source), result, NULL, &error);

@@ -30,6 +30,7 @@
 #include "kf-km-connection.h"
 #include "kf-km-connection-private.h"
 #include "kf-line-reader.h"
+#include "kf-secure.h"
 #include "kf-untrusted.h"
 
 typedef struct
@@ -442,7 +443,7 @@ on_line_read (GObject      *source,
 {
   g_autoptr(KfKmConnection) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *line = NULL;
+  g_autoptr(KfSecureString) line = NULL;   /* `ev key` carries the session keys */
   KfProtocolMessage *msg;
 
   line = kf_line_reader_read_line_finish (KF_LINE_READER (source), result, NULL, &error);
