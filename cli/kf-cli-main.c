@@ -275,6 +275,7 @@ main (int    argc,
   textdomain (GETTEXT_PACKAGE);
   g_set_prgname ("keyferry-cli");
   g_log_set_writer_func (log_writer, NULL, NULL);
+  kf_process_harden ();
   kf_gcrypt_init ();
 
   if (argc >= 2 && (g_str_equal (argv[1], "encrypt") || g_str_equal (argv[1], "decrypt")))

@@ -6,8 +6,11 @@
 - with pin A stored for a key manager, --fingerprint B is refused (exit 7)
   even when the server presents B, the pin stays A, and the message names
   --forget-server; after --forget-server, --fingerprint B connects and B
-  is pinned.
+  is pinned;
+- a running keyferry-cli, which holds session keys, cannot leave a core
+  file (its RLIMIT_CORE is 0 even when its parent allowed cores).
 """
+import resource
 import os
 import subprocess
 import sys
@@ -83,12 +86,24 @@ def changed_pin(env, first):
               f'{line} {err}')
 
 
+def no_core(env, server):
+    resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    cli = env.cli(server, 'cores', ['wait'])
+    waiting = cli.wait_event('waiting', 20)
+    with open(f'/proc/{cli.proc.pid}/limits') as f:
+        line = [x for x in f if x.startswith('Max core file size')]
+    cli.kill()
+    tap.check(waiting and line and line[0].split()[4:6] == ['0', '0'],
+              'a running keyferry-cli has core dumps disabled', repr(line))
+
+
 def main():
     env = Env()
     try:
         server = env.server()
         server.start()
         not_waiting(env, server)
+        no_core(env, server)
         changed_pin(env, server)
     finally:
         env.cleanup()
