@@ -564,6 +564,42 @@ test_no_space (Fixture       *f,
   g_assert_cmpuint (header.type, ==, KF_RECORD_DECLINE);
 }
 
+/* An offer that would fit but leave less than the safety margin free is
+ * refused like one that does not fit. */
+static void
+test_space_margin (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GFile) folder = g_file_new_for_path (f->out_dir);
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 free_bytes;
+  guint64 margin;
+
+  info = g_file_query_filesystem_info (folder, G_FILE_ATTRIBUTE_FILESYSTEM_FREE ","
+                                       G_FILE_ATTRIBUTE_FILESYSTEM_SIZE, NULL, &error);
+  g_assert_no_error (error);
+  free_bytes = g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE);
+  margin = kf_transfer_space_margin (g_file_info_get_attribute_uint64 (info,
+                                                                      G_FILE_ATTRIBUTE_FILESYSTEM_SIZE));
+  g_assert_cmpuint (margin, >, 0);
+  g_assert_cmpuint (margin, <=, KF_TRANSFER_SPACE_MARGIN);
+  if (free_bytes < 2 * margin)
+    {
+      g_test_skip ("too little free space to tell the margin apart");
+      return;
+    }
+
+  /* Other processes write meanwhile: stay a quarter margin away from
+   * both edges. */
+  g_assert_true (kf_transfer_check_space (folder, free_bytes - 2 * margin, NULL));
+  g_assert_false (kf_transfer_check_space (folder, free_bytes - margin / 4, &error));
+  g_assert_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_NO_SPACE);
+  g_assert_cmpuint (kf_transfer_space_margin (G_GUINT64_CONSTANT (1) << 40), ==,
+                    KF_TRANSFER_SPACE_MARGIN);
+  g_assert_cmpuint (kf_transfer_space_margin (100 * 1024 * 1024), ==, 5 * 1024 * 1024);
+}
+
 /* A man in the middle flips a bit, reorders, duplicates or cuts the
  * records: the receiver names what happened, saves nothing, and the
  * sender fails too. */
@@ -706,6 +742,7 @@ main (int    argc,
   ADD ("/transfer/existing-file-kept", test_existing_kept, NULL);
   ADD ("/transfer/newline-in-name", test_newline_file, NULL);
   ADD ("/transfer/no-space", test_no_space, NULL);
+  ADD ("/transfer/space-margin", test_space_margin, NULL);
   ADD ("/transfer/unreadable-file-named-without-path", test_unreadable_source, NULL);
 #undef ADD
   g_test_add_func ("/transfer/sanitize-names", test_sanitize);
