@@ -17,6 +17,7 @@ typedef struct
   char         *fingerprint;
   gboolean      accept_new_server;
   gboolean      forget_server;
+  int           idle_timeout;      /* -1: the default */
   char         *passphrase_file;
   gboolean      json;
   gboolean      accept;

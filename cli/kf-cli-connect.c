@@ -138,6 +138,8 @@ kf_cli_setup_client (KfCliApp  *app,
     kf_cli_error (_("ignoring the known-servers file: %s"), local_error->message);
 
   app->client = kf_client_new (app->host, app->port, name, known);
+  if (app->idle_timeout >= 0)
+    kf_client_set_idle_timeout (app->client, (guint) app->idle_timeout);
 
   if (app->fingerprint != NULL)
     {

@@ -65,6 +65,9 @@ build_context (KfCliApp *app)
       N_("wait: accept the offer without asking"), NULL },
     { "overwrite", 0, 0, G_OPTION_ARG_NONE, &app->overwrite,
       N_("wait: replace an existing file of the same name"), NULL },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &app->idle_timeout,
+      N_("Stop a transfer when the peer sends or takes nothing for SECONDS "
+         "(default: 60; 0: never)"), N_("SECONDS") },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &app->output_dir,
       N_("wait: save into DIR (default: the current folder)"), N_("DIR") },
     { "to", 't', 0, G_OPTION_ARG_STRING, &app->to,
@@ -128,6 +131,9 @@ parse_command (KfCliApp   *app,
         return (g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                              _("“%s” is not a readable file"), argv[2]), FALSE);
     }
+  if (app->idle_timeout < -1 || app->idle_timeout > 24 * 3600)
+    return (g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                                 _("--idle-timeout takes 0 to 86400 seconds")), FALSE);
   if (app->forget_server && (command != COMMAND_INTERACTIVE || app->fingerprint != NULL))
     return (g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                                  _("--forget-server takes only --server: forget the old pin, "
@@ -223,7 +229,7 @@ run_client (int    argc,
 {
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
-  KfCliApp app = { 0 };
+  KfCliApp app = { .idle_timeout = -1 };
   int status;
 
   context = build_context (&app);
