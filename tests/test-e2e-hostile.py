@@ -16,6 +16,7 @@ stdout or stderr raw; the texts people read are the cleaned ones.
 """
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -229,6 +230,39 @@ def unusable_name(env, server):
               f'exit {r}, {got!r}\n{receiver.err()}')
 
 
+def stalled(env, server, victim):
+    """A peer that stops in the middle of a transfer (SIGSTOP: its kernel
+    still keeps the connection open) holds the other side no longer than
+    its idle limit: the other side fails (exit 1) saying so, and the
+    receiver keeps nothing."""
+    label = f'a stalled {victim}'
+    src = env.sparse(f'stall-{victim}.bin', 2 * 1024 * 1024 * 1024)
+    out = env.folder(f'stall-{victim}')
+    receiver = RawCli(env, server, f'srx{victim}', ['--idle-timeout', '2', 'wait', '--accept',
+                                                     '--output', out])
+    if not receiver.wait_event('waiting', 20):
+        tap.check(False, f'{label}: the receiver waits', receiver.err())
+        return
+    sender = RawCli(env, server, f'stx{victim}', ['--idle-timeout', '2', 'send', '--to',
+                                                  f'srx{victim}', '--mode', 'cfb', src])
+    moving = receiver.wait_event('progress', 30)
+    stopped, other = (sender, receiver) if victim == 'sender' else (receiver, sender)
+    stopped.signal(signal.SIGSTOP)
+    start = time.monotonic()
+    code = other.wait(60)
+    took = time.monotonic() - start
+    stopped.signal(signal.SIGCONT)
+    stopped.kill()
+    result = other.last('result')
+    tap.check(moving is not None and code == 1 and result is not None
+              and '2 seconds' in result['message'],
+              f'{label}: the other side gives up after its idle limit (exit 1)',
+              f'exit {code} after {took:.1f} s: {result!r}\n{other.err()}')
+    tap.note(f'{label}: the other side gave up {took:.1f} s after the stall (idle limit 2 s)')
+    tap.check(victim == 'receiver' or os.listdir(out) == [],
+              f'{label}: nothing is left in the receiver\'s folder', repr(os.listdir(out)))
+
+
 def main():
     env = Env()
     try:
@@ -239,6 +273,8 @@ def main():
         hostile_waiters(env, server)
         hostile_file(env, server)
         unusable_name(env, server)
+        stalled(env, server, 'sender')
+        stalled(env, server, 'receiver')
     finally:
         env.cleanup()
     return tap.finish()
