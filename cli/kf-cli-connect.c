@@ -362,3 +362,58 @@ kf_cli_connect (KfCliApp           *app,
   kf_cli_status (_("Connecting to the key manager at %s…"), app->server ? app->server : "localhost");
   start_connect (data);
 }
+
+/* The key manager went away: say so, and whether the client tries again
+ * (it does, with a growing pause, unless a person must decide). */
+static void
+on_disconnected (KfClient     *client,
+                 const GError *error,
+                 KfCliApp     *app)
+{
+  const char *message = error ? error->message : _("connection closed");
+  KfCliJson *json = kf_cli_json_begin ("disconnected");
+
+  app->reconnecting = kf_client_get_state (client) == KF_CLIENT_STATE_RECONNECTING;
+  kf_cli_json_string (json, "message", message);
+  kf_cli_json_bool (json, "reconnecting", app->reconnecting);
+  kf_cli_json_end (json);
+  if (app->reconnecting)
+    kf_cli_error (_("lost the key manager: %s; trying to reconnect…"), message);
+  else
+    kf_cli_error (_("lost the key manager: %s"), message);
+}
+
+/* Back in touch after a reconnection: the pin matched again, and the key
+ * manager gave a new client id, which senders must use from now on. */
+static void
+on_state (KfClient   *client,
+          GParamSpec *pspec,
+          KfCliApp   *app)
+{
+  KfCliJson *json;
+
+  if (!app->reconnecting || kf_client_get_state (client) != KF_CLIENT_STATE_IDLE)
+    return;
+
+  app->reconnecting = FALSE;
+  json = kf_cli_json_begin ("reconnected");
+  kf_cli_json_uint (json, "client_id", kf_client_get_client_id (client));
+  kf_cli_json_string (json, "fingerprint", kf_client_get_fingerprint (client));
+  kf_cli_json_end (json);
+  kf_cli_print (_("Reconnected to the key manager as #%u (%s)."),
+                kf_client_get_client_id (client), kf_client_get_name (client));
+}
+
+/*
+ * kf_cli_follow_reconnects:
+ *
+ * Says when the key manager goes away and when the client is back (with
+ * its new client id), on stderr and as JSON "disconnected" and
+ * "reconnected" events: at the prompt and in scripted commands alike.
+ */
+void
+kf_cli_follow_reconnects (KfCliApp *app)
+{
+  g_signal_connect (app->client, "disconnected", G_CALLBACK (on_disconnected), app);
+  g_signal_connect (app->client, "notify::state", G_CALLBACK (on_state), app);
+}

@@ -16,6 +16,7 @@
 
 #include <glib/gi18n.h>
 
+#include "kf-cli-connect.h"
 #include "kf-cli-describe.h"
 #include "kf-cli-exit.h"
 #include "kf-cli-input.h"
@@ -309,47 +310,6 @@ on_offer (KfClient *client,
   kf_cli_receive_ask (app, offer, NULL, on_offer_done);
 }
 
-/* The key manager went away: say so, and whether the client tries again
- * (it does, with a growing pause, unless a person must decide). */
-static void
-on_disconnected (KfClient     *client,
-                 const GError *error,
-                 KfCliApp     *app)
-{
-  const char *message = error ? error->message : _("connection closed");
-  KfCliJson *json = kf_cli_json_begin ("disconnected");
-
-  app->reconnecting = kf_client_get_state (client) == KF_CLIENT_STATE_RECONNECTING;
-  kf_cli_json_string (json, "message", message);
-  kf_cli_json_bool (json, "reconnecting", app->reconnecting);
-  kf_cli_json_end (json);
-  if (app->reconnecting)
-    kf_cli_error (_("lost the key manager: %s; trying to reconnect…"), message);
-  else
-    kf_cli_error (_("lost the key manager: %s"), message);
-}
-
-/* Back in touch after a reconnection: the pin matched again, and the key
- * manager gave a new client id, which senders must use from now on. */
-static void
-on_state (KfClient   *client,
-          GParamSpec *pspec,
-          KfCliApp   *app)
-{
-  KfCliJson *json;
-
-  if (!app->reconnecting || kf_client_get_state (client) != KF_CLIENT_STATE_IDLE)
-    return;
-
-  app->reconnecting = FALSE;
-  json = kf_cli_json_begin ("reconnected");
-  kf_cli_json_uint (json, "client_id", kf_client_get_client_id (client));
-  kf_cli_json_string (json, "fingerprint", kf_client_get_fingerprint (client));
-  kf_cli_json_end (json);
-  kf_cli_print (_("Reconnected to the key manager as #%u (%s)."),
-                kf_client_get_client_id (client), kf_client_get_name (client));
-}
-
 /*
  * kf_cli_interactive_start:
  *
@@ -363,8 +323,7 @@ kf_cli_interactive_start (KfCliApp *app)
   g_signal_connect (app->client, "offer", G_CALLBACK (on_offer), app);
   g_signal_connect (app->client, "progress", G_CALLBACK (kf_cli_report_progress), NULL);
   g_signal_connect (app->client, "finished", G_CALLBACK (on_finished), app);
-  g_signal_connect (app->client, "disconnected", G_CALLBACK (on_disconnected), app);
-  g_signal_connect (app->client, "notify::state", G_CALLBACK (on_state), app);
+  kf_cli_follow_reconnects (app);
 
   kf_cli_print ("%s", _("Type “wait” to receive a file, “send” to see who is waiting, "
                         "“help” for all commands."));

@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "kf-cli-connect.h"
 #include "kf-cli-describe.h"
 #include "kf-cli-exit.h"
 #include "kf-cli-output.h"
@@ -62,6 +63,7 @@ connect_signals (KfCliApp *app)
   g_signal_connect (app->client, "progress", G_CALLBACK (kf_cli_report_progress), NULL);
   g_signal_connect (app->client, "finished", G_CALLBACK (on_finished), app);
   g_signal_connect (app->client, "offer", G_CALLBACK (on_offer), app);
+  kf_cli_follow_reconnects (app);
 }
 
 static void

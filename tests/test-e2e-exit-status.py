@@ -7,6 +7,9 @@
   even when the server presents B, the pin stays A, and the message names
   --forget-server; after --forget-server, --fingerprint B connects and B
   is pinned;
+- a scripted `wait` whose key manager restarts says that it lost it and
+  that it reconnected, with its new client id (stderr and --json), and
+  waits again;
 - a running keyferry-cli, which holds session keys, cannot leave a core
   file (its RLIMIT_CORE is 0 even when its parent allowed cores).
 """
@@ -97,6 +100,33 @@ def no_core(env, server):
               'a running keyferry-cli has core dumps disabled', repr(line))
 
 
+def restart_under_wait(env, server):
+    cli = env.cli(server, 'patient', ['wait'])
+    first = cli.wait_event('connected', 20)
+    cli.wait_event('waiting', 20)
+    server.stop()
+    lost = cli.wait_event('disconnected', 20)
+    server.start()
+    back = cli.wait_event('reconnected', 30)
+    err = cli.err()
+    tap.check(lost is not None and lost['reconnecting'] is True
+              and 'lost the key manager' in err,
+              'scripted wait: the restart is announced (stderr and --json)', err)
+    tap.check(back is not None and first is not None and back['client_id'] != first['client_id']
+              and f"#{back['client_id']}" in cli.err(),
+              'scripted wait: the reconnection is announced with the new client id', cli.err())
+    km = kf_e2e.KmClient(server.port, server.fp)
+    try:
+        km.join('looker')
+        km.send('send')
+        peers = km.expect('ok send')
+    finally:
+        km.close()
+    tap.check(peers[2] == '1', 'scripted wait: it waits again after the reconnection',
+              repr(peers))
+    cli.kill()
+
+
 def main():
     env = Env()
     try:
@@ -104,6 +134,7 @@ def main():
         server.start()
         not_waiting(env, server)
         no_core(env, server)
+        restart_under_wait(env, server)
         changed_pin(env, server)
     finally:
         env.cleanup()
