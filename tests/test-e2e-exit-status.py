@@ -108,12 +108,15 @@ def restart_under_wait(env, server):
     lost = cli.wait_event('disconnected', 20)
     server.start()
     back = cli.wait_event('reconnected', 30)
+    # The JSON event comes first, the line for people right after it.
+    said = back is not None and kf_e2e.wait_until(
+        lambda: f"#{back['client_id']}" in cli.err().split('lost the key manager')[-1], 10)
     err = cli.err()
     tap.check(lost is not None and lost['reconnecting'] is True
               and 'lost the key manager' in err,
               'scripted wait: the restart is announced (stderr and --json)', err)
     tap.check(back is not None and first is not None and back['client_id'] != first['client_id']
-              and f"#{back['client_id']}" in cli.err(),
+              and said,
               'scripted wait: the reconnection is announced with the new client id', cli.err())
     km = kf_e2e.KmClient(server.port, server.fp)
     try:
