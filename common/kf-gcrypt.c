@@ -9,7 +9,6 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <gcrypt.h>
-#include <glib/gi18n.h>
 
 #include "kf-gcrypt.h"
 
@@ -65,26 +64,32 @@ kf_gcrypt_is_ready (void)
 /*
  * kf_process_harden:
  *
- * Keeps key material out of core dumps: sets the core-file limit to zero
- * (soft and hard, so nothing in the process can raise it again) and marks
- * the process not dumpable, which also stops other processes of the same
- * user from attaching to it with ptrace or reading its memory.  Call it
- * at the top of main(), before any secret is read; the key manager and
- * both clients do.  Returns %FALSE with @error when either call fails;
- * callers should say so and go on, since the process still works.
+ * Keeps this process's memory, where session keys and passphrases live,
+ * out of core dumps and away from other processes of the same user: no
+ * core file (RLIMIT_CORE 0) and not dumpable (PR_SET_DUMPABLE 0, which
+ * also bars ptrace attachment and /proc/PID/mem reading by unprivileged
+ * processes of the same user).  Call it at the top of main(), before any
+ * key material exists.
+ *
+ * Returns: %FALSE (after a g_warning()) when one of them could not be set;
+ * the caller may go on, less protected.
  */
 gboolean
-kf_process_harden (GError **error)
+kf_process_harden (void)
 {
   const struct rlimit none = { 0, 0 };
-  int saved;
+  gboolean ok = TRUE;
 
-  if (setrlimit (RLIMIT_CORE, &none) != 0 || prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+  if (setrlimit (RLIMIT_CORE, &none) != 0)
     {
-      saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   _("Cannot disable core dumps, so secrets could end up in one: %s"), g_strerror (saved));
-      return FALSE;
+      g_warning ("Could not disable core dumps: %s", g_strerror (errno));
+      ok = FALSE;
     }
-  return TRUE;
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+    {
+      g_warning ("Could not make the process non-dumpable: %s", g_strerror (errno));
+      ok = FALSE;
+    }
+
+  return ok;
 }

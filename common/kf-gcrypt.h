@@ -1,11 +1,11 @@
 #pragma once
 
-#include <gio/gio.h>
+#include <glib.h>
 
 G_BEGIN_DECLS
 
 void     kf_gcrypt_init       (void);
 gboolean kf_gcrypt_is_ready   (void);
-gboolean kf_process_harden    (GError **error);
+gboolean kf_process_harden    (void);
 
 G_END_DECLS

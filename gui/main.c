@@ -18,6 +18,7 @@ main (int    argc,
 {
   g_autoptr(KfApplication) app = NULL;
 
+  kf_process_harden ();
   kf_gcrypt_init ();
   kf_tls_init ();
   setlocale (LC_ALL, "");

@@ -536,9 +536,7 @@ main (int   argc,
   setlocale (LC_ALL, "");
   kf_gcrypt_init ();
   kf_tls_init ();
-  if (!kf_process_harden (&error))
-    g_printerr ("keyferry-server: %s: %s\n", _("warning"), error->message);
-  g_clear_error (&error);
+  kf_process_harden ();
   kf_server_config_init (&config);
 
   context = g_option_context_new (NULL);
