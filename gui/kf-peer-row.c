@@ -13,6 +13,8 @@ struct _KfPeerRow
 {
   AdwActionRow parent_instance;
 
+  GtkWidget   *chosen_image;
+
   guint        peer_id;
   char        *peer_name;
 };
@@ -168,6 +170,7 @@ kf_peer_row_class_init (KfPeerRowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/keyferry/Keyferry/kf-peer-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, KfPeerRow, chosen_image);
 }
 
 static void
@@ -207,4 +210,23 @@ kf_peer_row_get_peer_name (KfPeerRow *self)
 {
   g_return_val_if_fail (KF_IS_PEER_ROW (self), NULL);
   return self->peer_name;
+}
+
+/* Marks this row as the one the file goes to (a check mark, and the
+ * selected state for screen readers). */
+void
+kf_peer_row_set_chosen (KfPeerRow *self,
+                        gboolean   chosen)
+{
+  g_return_if_fail (KF_IS_PEER_ROW (self));
+
+  gtk_widget_set_visible (self->chosen_image, chosen);
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_STATE_SELECTED, chosen, -1);
+}
+
+gboolean
+kf_peer_row_get_chosen (KfPeerRow *self)
+{
+  g_return_val_if_fail (KF_IS_PEER_ROW (self), FALSE);
+  return gtk_widget_get_visible (self->chosen_image);
 }

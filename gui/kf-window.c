@@ -16,6 +16,14 @@
 #include "kf-transfer-page.h"
 #include "kf-window.h"
 
+/* What the window shows beyond what the client's state says. */
+typedef enum
+{
+  KF_WINDOW_HOLD_NONE,
+  KF_WINDOW_HOLD_CONN,    /* the sender asked for a session; the key manager has not answered */
+  KF_WINDOW_HOLD_RESULT,  /* a session ended: its result stays until Back to Start */
+} KfWindowHold;
+
 struct _KfWindow
 {
   AdwApplicationWindow  parent_instance;
@@ -29,10 +37,11 @@ struct _KfWindow
   KfResultPage         *result_page;
 
   KfClient             *client;
+  GSignalGroup         *client_signals;
   GCancellable         *cancellable;
   GCancellable         *offer_cancellable;
   char                 *failure;
-  gboolean              in_session;
+  KfWindowHold          hold;
 };
 
 G_DEFINE_FINAL_TYPE (KfWindow, kf_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -81,53 +90,17 @@ set_failure (KfWindow   *self,
   self->failure = g_strdup (message);
 }
 
+static KfClientState
+get_state (KfWindow *self)
+{
+  return self->client != NULL ? kf_client_get_state (self->client)
+                              : KF_CLIENT_STATE_DISCONNECTED;
+}
+
 static gboolean
-is_connected (KfWindow *self)
+in_session (KfClientState state)
 {
-  KfClientState state;
-
-  if (self->client == NULL)
-    return FALSE;
-  state = kf_client_get_state (self->client);
-  return state != KF_CLIENT_STATE_DISCONNECTED && state != KF_CLIENT_STATE_CONNECTING
-         && state != KF_CLIENT_STATE_RECONNECTING;
-}
-
-/* Enables each action only where it makes sense in the current state. */
-static void
-update_actions (KfWindow *self)
-{
-  KfClientState state = self->client != NULL ? kf_client_get_state (self->client)
-                                             : KF_CLIENT_STATE_DISCONNECTED;
-  gboolean idle = state == KF_CLIENT_STATE_IDLE && !self->in_session;
-  gboolean chosen = kf_main_page_get_choice (self->main_page, NULL, NULL, NULL, NULL);
-
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.connect",
-                                 state == KF_CLIENT_STATE_DISCONNECTED);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.wait", idle);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send", idle);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop-waiting",
-                                 state == KF_CLIENT_STATE_WAITING);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.conn", idle && chosen);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel", self->in_session);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.disconnect",
-                                 is_connected (self) || state == KF_CLIENT_STATE_RECONNECTING);
-}
-
-/* Says in the header bar how the connection stands; always visible. */
-static void
-update_status (KfWindow *self)
-{
-  g_autofree char *text = NULL;
-
-  if (self->client == NULL)
-    text = kf_gui_format_status (KF_CLIENT_STATE_DISCONNECTED, 0, NULL, self->failure);
-  else
-    text = kf_gui_format_status (kf_client_get_state (self->client),
-                                 kf_client_get_client_id (self->client),
-                                 kf_client_get_host (self->client), self->failure);
-  adw_window_title_set_subtitle (self->window_title, text);
-  update_actions (self);
+  return state >= KF_CLIENT_STATE_CONFIRMING;
 }
 
 static void
@@ -137,20 +110,88 @@ show_page (KfWindow   *self,
   gtk_stack_set_visible_child_name (self->page_stack, name);
 }
 
-static gboolean
-page_is (KfWindow   *self,
-         const char *name)
+/* The page that shows @state, given what the window holds. */
+static const char *
+page_for_state (KfWindow      *self,
+                KfClientState  state)
 {
-  return g_strcmp0 (gtk_stack_get_visible_child_name (self->page_stack), name) == 0;
+  if (self->hold == KF_WINDOW_HOLD_RESULT)
+    return "result";
+  if (self->hold == KF_WINDOW_HOLD_CONN || in_session (state))
+    return "transfer";
+  switch (state)
+    {
+    case KF_CLIENT_STATE_DISCONNECTED:
+    case KF_CLIENT_STATE_CONNECTING:
+      return "connect";
+    case KF_CLIENT_STATE_RECONNECTING:
+    case KF_CLIENT_STATE_IDLE:
+    case KF_CLIENT_STATE_WAITING:
+    case KF_CLIENT_STATE_CONFIRMING:
+    case KF_CLIENT_STATE_LINKING:
+    case KF_CLIENT_STATE_READY_TO_SEND:
+    case KF_CLIENT_STATE_OFFERED:
+    case KF_CLIENT_STATE_TRANSFERRING:
+    case KF_CLIENT_STATE_REPORTING:
+    default:
+      return "main";
+    }
 }
 
-/* Back to the connect page, filled with what the client was using. */
+/* Enables each action only where it can work in @state. */
 static void
-show_connect_page (KfWindow *self)
+update_actions (KfWindow      *self,
+                KfClientState  state)
 {
-  kf_connect_page_set_busy (self->connect_page, FALSE);
-  show_page (self, "connect");
-  update_status (self);
+  gboolean idle = state == KF_CLIENT_STATE_IDLE && self->hold == KF_WINDOW_HOLD_NONE;
+  gboolean sending = kf_main_page_get_view (self->main_page) == KF_MAIN_VIEW_SEND;
+  gboolean chosen = kf_main_page_get_choice (self->main_page, NULL, NULL, NULL, NULL);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.connect",
+                                 state == KF_CLIENT_STATE_DISCONNECTED);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.wait", idle);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send", idle);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop-waiting",
+                                 state == KF_CLIENT_STATE_WAITING
+                                 && self->hold == KF_WINDOW_HOLD_NONE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.conn", idle && sending && chosen);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel",
+                                 in_session (state) || self->hold == KF_WINDOW_HOLD_CONN);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back-to-start",
+                                 self->hold == KF_WINDOW_HOLD_RESULT);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.disconnect",
+                                 state != KF_CLIENT_STATE_DISCONNECTED);
+}
+
+/*
+ * follow_client:
+ *
+ * The one place that maps the client's state to what the window shows:
+ * the header's status, the page, the main page's view and the enabled
+ * actions.  Every handler changes the client or the hold, then calls it.
+ */
+static void
+follow_client (KfWindow *self)
+{
+  KfClientState state = get_state (self);
+  g_autofree char *text = NULL;
+
+  if (self->client == NULL)
+    text = kf_gui_format_status (KF_CLIENT_STATE_DISCONNECTED, 0, NULL, self->failure);
+  else
+    text = kf_gui_format_status (state, kf_client_get_client_id (self->client),
+                                 kf_client_get_host (self->client), self->failure);
+  adw_window_title_set_subtitle (self->window_title, text);
+
+  kf_main_page_set_online (self->main_page, state != KF_CLIENT_STATE_RECONNECTING);
+  if (state == KF_CLIENT_STATE_WAITING)
+    kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_WAITING);
+  else if (kf_main_page_get_view (self->main_page) == KF_MAIN_VIEW_WAITING
+           && state != KF_CLIENT_STATE_RECONNECTING)
+    kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_HOME);
+
+  show_page (self, page_for_state (self, state));
+  update_actions (self, state);
 }
 
 /* Closes the offer dialog or the save dialog, if one is open. */
@@ -174,7 +215,8 @@ on_connected (GObject      *source,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
       set_failure (self, error->message);
-      show_connect_page (self);
+      kf_connect_page_set_busy (self->connect_page, FALSE);
+      follow_client (self);
       if (error->domain != KF_GUI_ERROR
           && !g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_SERVER_CHANGED))
         show_toast (self, error->message);
@@ -184,24 +226,17 @@ on_connected (GObject      *source,
   g_clear_pointer (&self->failure, g_free);
   kf_connect_page_set_busy (self->connect_page, FALSE);
   kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_HOME);
-  show_page (self, "main");
-  update_status (self);
+  follow_client (self);
 }
 
-/* The waiting view follows the client (it also resumes after a reconnection). */
 static void
 on_state_changed (KfWindow *self)
 {
-  KfClientState state = kf_client_get_state (self->client);
-  KfMainView view = kf_main_page_get_view (self->main_page);
+  KfClientState state = get_state (self);
 
-  if (is_connected (self))
+  if (state >= KF_CLIENT_STATE_IDLE)
     g_clear_pointer (&self->failure, g_free);
-  if (state == KF_CLIENT_STATE_WAITING)
-    kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_WAITING);
-  else if (state == KF_CLIENT_STATE_IDLE && view == KF_MAIN_VIEW_WAITING)
-    kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_HOME);
-  update_status (self);
+  follow_client (self);
 }
 
 /*
@@ -221,8 +256,7 @@ on_session_started (KfClient     *client,
 {
   g_autofree char *title = NULL;
 
-  self->in_session = TRUE;
-  if (role == KF_CLIENT_ROLE_SENDER && page_is (self, "transfer"))
+  if (role == KF_CLIENT_ROLE_SENDER && self->hold == KF_WINDOW_HOLD_CONN)
     kf_transfer_page_set_step (self->transfer_page,
                                _("Confirming the key with the key manager…"));
   else
@@ -233,8 +267,7 @@ on_session_started (KfClient     *client,
       kf_transfer_page_begin (self->transfer_page, role == KF_CLIENT_ROLE_SENDER, title,
                               _("Confirming the key with the key manager…"));
     }
-  show_page (self, "transfer");
-  update_actions (self);
+  follow_client (self);
 }
 
 static void
@@ -309,11 +342,10 @@ show_outcome (KfWindow  *self,
               KfOutcome *outcome)
 {
   close_offer (self);
-  self->in_session = FALSE;
+  self->hold = KF_WINDOW_HOLD_RESULT;
   kf_result_page_set_outcome (self->result_page, outcome);
   kf_main_page_reset_send (self->main_page);
-  show_page (self, "result");
-  update_actions (self);
+  follow_client (self);
 }
 
 static void
@@ -344,14 +376,9 @@ on_disconnected (KfClient     *client,
   close_offer (self);
   show_toast (self, self->failure);
 
-  if (kf_client_get_state (client) == KF_CLIENT_STATE_RECONNECTING)
-    {
-      update_status (self);
-      return;
-    }
-
-  self->in_session = FALSE;
-  show_connect_page (self);
+  if (kf_client_get_state (client) != KF_CLIENT_STATE_RECONNECTING)
+    self->hold = KF_WINDOW_HOLD_NONE;
+  follow_client (self);
 }
 
 /* Drops the current client, cancelling whatever it was doing. */
@@ -360,10 +387,10 @@ drop_client (KfWindow *self)
 {
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  if (self->client != NULL)
-    g_signal_handlers_disconnect_by_data (self->client, self);
+  if (self->client_signals != NULL)
+    g_signal_group_set_target (self->client_signals, NULL);
   g_clear_object (&self->client);
-  self->in_session = FALSE;
+  self->hold = KF_WINDOW_HOLD_NONE;
   kf_main_page_set_peers (self->main_page, NULL);
 }
 
@@ -392,21 +419,12 @@ kf_window_connect_to (KfWindow   *self,
   if (fingerprint != NULL)
     kf_client_set_expected_fingerprint (self->client, fingerprint);
 
-  g_signal_connect_object (self->client, "notify::state", G_CALLBACK (on_state_changed), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->client, "notify::client-id", G_CALLBACK (on_state_changed),
-                           self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->client, "session-started", G_CALLBACK (on_session_started),
-                           self, 0);
-  g_signal_connect_object (self->client, "offer", G_CALLBACK (on_offer), self, 0);
-  g_signal_connect_object (self->client, "progress", G_CALLBACK (on_progress), self, 0);
-  g_signal_connect_object (self->client, "finished", G_CALLBACK (on_finished), self, 0);
-  g_signal_connect_object (self->client, "disconnected", G_CALLBACK (on_disconnected), self, 0);
+  g_signal_group_set_target (self->client_signals, self->client);
 
-  kf_connect_page_set_busy (self->connect_page, TRUE);
   kf_connect_flow_run_async (self->client, GTK_WINDOW (self), get_known_servers (self),
                              self->cancellable, on_connected, g_object_ref (self));
-  update_status (self);
+  follow_client (self);
+  kf_connect_page_set_busy (self->connect_page, TRUE);
 }
 
 /* win.connect: connect with what the connect page says, and remember it. */
@@ -513,7 +531,7 @@ send_activated (GtkWidget  *widget,
 
   kf_main_page_set_peers (self->main_page, kf_client_get_peers (self->client));
   kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_SEND);
-  show_page (self, "main");
+  follow_client (self);
   kf_client_set_watching (self->client, TRUE);
   kf_client_list_peers_async (self->client, self->cancellable, on_peers_listed,
                               g_object_ref (self));
@@ -529,6 +547,7 @@ back_activated (GtkWidget  *widget,
   if (self->client != NULL)
     kf_client_set_watching (self->client, FALSE);
   kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_HOME);
+  follow_client (self);
 }
 
 static void
@@ -538,8 +557,9 @@ back_to_start_activated (GtkWidget  *widget,
 {
   KfWindow *self = KF_WINDOW (widget);
 
+  self->hold = KF_WINDOW_HOLD_NONE;
   kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_HOME);
-  show_page (self, is_connected (self) ? "main" : "connect");
+  follow_client (self);
 }
 
 /* win.choose-file: the desktop's file chooser for the file to send. */
@@ -576,14 +596,14 @@ on_conn_done (GObject      *source,
 
   if (!kf_client_conn_finish (KF_CLIENT (source), result, &error))
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || !self->in_session)
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+          || self->hold != KF_WINDOW_HOLD_CONN)
         return;
-      self->in_session = FALSE;
+      self->hold = KF_WINDOW_HOLD_NONE;
       show_toast (self, error->message);
       kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_SEND);
-      show_page (self, "main");
       kf_client_set_watching (self->client, TRUE);
-      update_actions (self);
+      follow_client (self);
       return;
     }
 
@@ -612,9 +632,8 @@ conn_activated (GtkWidget  *widget,
   title = g_strdup_printf (_("Sending “%s” to %s (#%u)"), basename, peer_name, peer_id);
   kf_transfer_page_begin (self->transfer_page, TRUE, title,
                           _("Asking the key manager for a session key…"));
-  show_page (self, "transfer");
-  self->in_session = TRUE;
-  update_actions (self);
+  self->hold = KF_WINDOW_HOLD_CONN;
+  follow_client (self);
 
   kf_client_set_watching (self->client, FALSE);
   kf_client_conn_async (self->client, peer_id, mode, self->cancellable, on_conn_done,
@@ -656,17 +675,18 @@ disconnect_activated (GtkWidget  *widget,
   close_offer (self);
   if (self->client != NULL)
     {
-      g_signal_handlers_disconnect_by_data (self->client, self);
+      g_signal_group_set_target (self->client_signals, NULL);
       kf_client_end_async (self->client, NULL, on_end_done, g_object_ref (self));
     }
   drop_client (self);
-  show_connect_page (self);
+  kf_connect_page_set_busy (self->connect_page, FALSE);
+  follow_client (self);
 }
 
 static void
 on_choice_changed (KfWindow *self)
 {
-  update_actions (self);
+  update_actions (self, get_state (self));
 }
 
 static gboolean
@@ -691,6 +711,7 @@ kf_window_dispose (GObject *object)
 
   close_offer (self);
   drop_client (self);
+  g_clear_object (&self->client_signals);
   g_clear_pointer (&self->failure, g_free);
 
   G_OBJECT_CLASS (kf_window_parent_class)->dispose (object);
@@ -748,6 +769,21 @@ static void
 kf_window_init (KfWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->client_signals = g_signal_group_new (KF_TYPE_CLIENT);
+  g_signal_group_connect_object (self->client_signals, "notify::state",
+                                 G_CALLBACK (on_state_changed), self, G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->client_signals, "notify::client-id",
+                                 G_CALLBACK (on_state_changed), self, G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->client_signals, "session-started",
+                                 G_CALLBACK (on_session_started), self, 0);
+  g_signal_group_connect_object (self->client_signals, "offer", G_CALLBACK (on_offer), self, 0);
+  g_signal_group_connect_object (self->client_signals, "progress", G_CALLBACK (on_progress),
+                                 self, 0);
+  g_signal_group_connect_object (self->client_signals, "finished", G_CALLBACK (on_finished),
+                                 self, 0);
+  g_signal_group_connect_object (self->client_signals, "disconnected",
+                                 G_CALLBACK (on_disconnected), self, 0);
 }
 
 /* Returns a new window of @application, sized as it was last time. */
@@ -763,7 +799,7 @@ kf_window_new (KfApplication *application)
                                g_settings_get_int (settings, "window-height"));
   if (g_settings_get_boolean (settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
-  update_status (self);
+  follow_client (self);
   return self;
 }
 
@@ -791,7 +827,8 @@ kf_window_start (KfWindow *self)
     }
 
   kf_connect_page_set_values (self->connect_page, host, port, name);
-  show_connect_page (self);
+  kf_connect_page_set_busy (self->connect_page, FALSE);
+  follow_client (self);
 }
 
 KfClient *

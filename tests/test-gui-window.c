@@ -1,0 +1,308 @@
+/* test-gui-window.c: the window as a person meets it, against a real key
+ * manager: the chosen peer never changes under them, reconnections, narrow
+ * and large windows, actions that are off when they cannot work
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "kf-gui-flow-fixture.h"
+#include "kf-gui-test-util.h"
+#include "kf-main-page.h"
+#include "kf-offer-dialog.h"
+#include "kf-peer-row.h"
+
+/* Returns the widget under @root built from the template id @id, or NULL. */
+static GtkWidget *
+find_by_id (GtkWidget  *root,
+            const char *id)
+{
+  GtkWidget *widget;
+
+  for (guint i = 0; (widget = kf_gui_test_find_child (root, GTK_TYPE_WIDGET, i)) != NULL; i++)
+    if (g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (widget)), id) == 0)
+      return widget;
+  return NULL;
+}
+
+static GtkWidget *
+window_child (Fixture    *fx,
+              const char *id)
+{
+  GtkWidget *widget = find_by_id (GTK_WIDGET (fx->window), id);
+
+  g_assert_nonnull (widget);
+  return widget;
+}
+
+static KfMainPage *
+main_page (Fixture *fx)
+{
+  return KF_MAIN_PAGE (kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_MAIN_PAGE, 0));
+}
+
+static GtkWidget *
+peer_row_named (Fixture    *fx,
+                const char *name)
+{
+  GtkWidget *row;
+
+  for (guint i = 0; (row = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_PEER_ROW,
+                                                   i)) != NULL; i++)
+    if (g_strcmp0 (kf_peer_row_get_peer_name (KF_PEER_ROW (row)), name) == 0)
+      return row;
+  return NULL;
+}
+
+/* Opens the Send view with @names waiting (their clients in fx->peers). */
+static void
+open_send_view (Fixture            *fx,
+                const char * const *names)
+{
+  guint n = 0;
+
+  for (; names[n] != NULL; n++)
+    flow_peer_wait (flow_connect_peer (fx, names[n]));
+  gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.send", NULL);
+  flow_wait_for_rows (fx->window, n);
+}
+
+/* Item 1: the chosen peer leaves while their row has focus; nothing else
+ * becomes chosen, Send is off and the page says who left. */
+static void
+test_chosen_peer_leaves (Fixture       *fx,
+                         gconstpointer  data)
+{
+  static const char * const names[] = { "Ana", "Bogdan", "Cezar", NULL };
+  g_autoptr(GFile) file = flow_make_file (fx, "plan.txt", 1000);
+  GtkWidget *row, *conn, *notice;
+  KfClient *bogdan;
+
+  flow_start_connected_window (fx);
+  open_send_view (fx, names);
+  bogdan = fx->peers->pdata[1];
+
+  row = peer_row_named (fx, "Bogdan");
+  gtk_widget_grab_focus (row);
+  g_signal_emit_by_name (row, "activate");
+  kf_main_page_set_file (main_page (fx), file);
+  kf_main_page_set_mode (main_page (fx), KF_CIPHER_MODE_CBC);
+  conn = flow_find_action_button (GTK_WIDGET (fx->window), "win.conn");
+  g_assert_true (gtk_widget_is_sensitive (conn));
+
+  g_ptr_array_remove (fx->peers, bogdan);
+  flow_wait_for_rows (fx->window, 2);
+  kf_gui_test_settle (300);
+
+  g_assert_false (kf_main_page_get_choice (main_page (fx), NULL, NULL, NULL, NULL));
+  g_assert_false (gtk_widget_is_sensitive (conn));
+  for (guint i = 0; (row = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_PEER_ROW,
+                                                   i)) != NULL; i++)
+    g_assert_false (kf_peer_row_get_chosen (KF_PEER_ROW (row)));
+  notice = window_child (fx, "left_label");
+  g_assert_true (gtk_widget_is_drawable (notice));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (notice)), "Bogdan"));
+}
+
+/* The receiver declines an offer: the result page, with the key manager up. */
+static void
+show_declined_result (Fixture *fx)
+{
+  g_autoptr(GFile) file = flow_make_file (fx, "notes.txt", 4000);
+  g_autoptr(KfOutcome) outcome = NULL;
+  AsyncWait send_wait = { NULL };
+  GtkWidget *dialog;
+  KfClient *ion;
+
+  ion = flow_connect_peer (fx, "Ion");
+  flow_offer_to_window (fx, ion, file, &send_wait);
+  dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
+  kf_gui_test_respond (dialog, "decline");
+  flow_wait_for_page (fx->window, "result");
+  outcome = flow_finish_sending (ion, &send_wait);
+}
+
+/* Item 2: Back to Start pressed while reconnecting; once reconnected the
+ * window offers Wait and Send again. */
+static void
+test_back_to_start_while_reconnecting (Fixture       *fx,
+                                       gconstpointer  data)
+{
+  KfClient *client;
+
+  flow_start_connected_window (fx);
+  client = kf_window_get_client (fx->window);
+  show_declined_result (fx);
+
+  flow_stop_server (fx);
+  flow_wait_for_state (client, KF_CLIENT_STATE_RECONNECTING);
+  flow_click (GTK_WIDGET (fx->window), "win.back-to-start");
+  kf_gui_test_settle (100);
+  g_assert_cmpstr (kf_window_get_page_name (fx->window), !=, "connect");
+
+  flow_restart_server (fx);
+  flow_wait_for_state (client, KF_CLIENT_STATE_IDLE);
+  kf_gui_test_settle (200);
+  g_assert_cmpstr (kf_window_get_page_name (fx->window), ==, "main");
+  g_assert_true (gtk_widget_is_drawable (window_child (fx, "wait_button")));
+  g_assert_true (gtk_widget_is_sensitive (window_child (fx, "wait_button")));
+  g_assert_true (gtk_widget_is_sensitive (window_child (fx, "send_button")));
+}
+
+/* Item 4: while reconnecting, Wait and Send are off, and the waiting page
+ * does not claim that others can see you. */
+static void
+test_reconnecting_disables_actions (Fixture       *fx,
+                                    gconstpointer  data)
+{
+  g_autofree char *listed = NULL;
+  KfClient *client;
+  GtkWidget *waiting;
+
+  flow_start_connected_window (fx);
+  client = kf_window_get_client (fx->window);
+
+  flow_stop_server (fx);
+  flow_wait_for_state (client, KF_CLIENT_STATE_RECONNECTING);
+  kf_gui_test_settle (100);
+  g_assert_false (gtk_widget_is_sensitive (window_child (fx, "wait_button")));
+  g_assert_false (gtk_widget_is_sensitive (window_child (fx, "send_button")));
+
+  flow_restart_server (fx);
+  flow_wait_for_state (client, KF_CLIENT_STATE_IDLE);
+  kf_gui_test_settle (100);
+  g_assert_true (gtk_widget_is_sensitive (window_child (fx, "wait_button")));
+  gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.wait", NULL);
+  flow_wait_for_state (client, KF_CLIENT_STATE_WAITING);
+  kf_gui_test_settle (100);
+  waiting = window_child (fx, "waiting_status");
+  listed = g_strdup (adw_status_page_get_description (ADW_STATUS_PAGE (waiting)));
+  g_assert_true (gtk_widget_is_sensitive (window_child (fx, "stop_waiting_button")));
+
+  flow_stop_server (fx);
+  flow_wait_for_state (client, KF_CLIENT_STATE_RECONNECTING);
+  kf_gui_test_settle (100);
+  g_assert_cmpstr (adw_status_page_get_description (ADW_STATUS_PAGE (waiting)), !=, listed);
+  g_assert_false (gtk_widget_is_sensitive (window_child (fx, "stop_waiting_button")));
+
+  flow_restart_server (fx);
+  flow_wait_for_state (client, KF_CLIENT_STATE_WAITING);
+  kf_gui_test_settle (100);
+  g_assert_cmpstr (adw_status_page_get_description (ADW_STATUS_PAGE (waiting)), ==, listed);
+}
+
+/* The window fits 360×640, GNOME's narrowest phone size, whatever it shows. */
+static void
+assert_fits_phone (Fixture    *fx,
+                   const char *what)
+{
+  int min_width = 0, min_height = 0;
+
+  gtk_widget_measure (GTK_WIDGET (fx->window), GTK_ORIENTATION_HORIZONTAL, -1,
+                      &min_width, NULL, NULL, NULL);
+  gtk_widget_measure (GTK_WIDGET (fx->window), GTK_ORIENTATION_VERTICAL, 360,
+                      &min_height, NULL, NULL, NULL);
+  g_test_message ("%s: at least %d × %d px", what, min_width, min_height);
+  g_assert_cmpint (min_width, <=, 360);
+  g_assert_cmpint (min_height, <=, 640);
+}
+
+/* Item 3: every page works at 360×640 (the run in Romanian checks it too). */
+static void
+test_narrow (Fixture       *fx,
+             gconstpointer  data)
+{
+  static const char * const names[] = { "Alexandra-Ecaterina Constantinescu-Dumitrescu", NULL };
+  g_autoptr(GFile) file = flow_make_file (fx, "raport-trimestrial-final-semnat.pdf", 5000);
+  g_autofree char *downloads = g_build_filename (fx->tmpdir, "downloads", NULL);
+  GSettings *settings = kf_application_get_settings (fx->app);
+  g_autoptr(KfOutcome) outcome = NULL;
+  AsyncWait send_wait = { NULL };
+  GtkWidget *dialog, *chooser;
+  KfClient *ion;
+
+  g_assert_cmpint (g_mkdir (downloads, 0700), ==, 0);
+  g_settings_set_string (settings, "download-folder", downloads);
+  flow_start_connected_window (fx);
+  assert_fits_phone (fx, "home");
+
+  open_send_view (fx, names);
+  kf_main_page_set_file (main_page (fx), file);
+  assert_fits_phone (fx, "send");
+  flow_click (GTK_WIDGET (fx->window), "win.back");
+
+  ion = flow_connect_peer (fx, "Ion");
+  flow_offer_to_window (fx, ion, file, &send_wait);
+  assert_fits_phone (fx, "waiting");
+  dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
+  kf_gui_test_respond (dialog, "accept");
+  chooser = flow_wait_for_window (GTK_TYPE_FILE_CHOOSER_DIALOG);
+  g_assert_true (kf_gui_test_wait_for (flow_chooser_has_folder, chooser, TIMEOUT_MS));
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  flow_wait_for_page (fx->window, "result");
+  outcome = flow_finish_sending (ion, &send_wait);
+  assert_fits_phone (fx, "result");
+  g_settings_reset (settings, "download-folder");
+}
+
+/* Item 3: 50 waiting peers in a 1280×900 window: Send stays on screen and
+ * the search narrows the list. */
+static void
+test_many_peers (Fixture       *fx,
+                 gconstpointer  data)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  graphene_rect_t bounds;
+  GtkWidget *conn, *search;
+
+  for (guint i = 1; i <= 50; i++)
+    g_ptr_array_add (names, g_strdup_printf ("Peer %02u", i));
+  g_ptr_array_add (names, NULL);
+
+  flow_start_window (fx, TRUE);
+  gtk_window_set_default_size (GTK_WINDOW (fx->window), 1280, 900);
+  flow_wait_for_page (fx->window, "main");
+  open_send_view (fx, (const char * const *) names->pdata);
+  kf_gui_test_settle (300);
+
+  conn = flow_find_action_button (GTK_WIDGET (fx->window), "win.conn");
+  g_assert_nonnull (conn);
+  g_assert_true (gtk_widget_compute_bounds (conn, GTK_WIDGET (fx->window), &bounds));
+  g_test_message ("Send at y = %.0f..%.0f in a window %d px high", bounds.origin.y,
+                  bounds.origin.y + bounds.size.height, gtk_widget_get_height (GTK_WIDGET (fx->window)));
+  g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=,
+                     gtk_widget_get_height (GTK_WIDGET (fx->window)));
+
+  search = kf_gui_test_find_child (GTK_WIDGET (fx->window), GTK_TYPE_SEARCH_ENTRY, 0);
+  g_assert_nonnull (search);
+  gtk_editable_set_text (GTK_EDITABLE (search), "peer 42");
+  flow_wait_for_rows (fx->window, 1);
+  g_assert_nonnull (peer_row_named (fx, "Peer 42"));
+  gtk_editable_set_text (GTK_EDITABLE (search), "");
+  flow_wait_for_rows (fx->window, 50);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  flow_init (&argc, &argv);
+
+  g_test_add ("/gui/window/chosen-peer-leaves", Fixture, NULL,
+              flow_fixture_set_up, test_chosen_peer_leaves, flow_fixture_tear_down);
+  g_test_add ("/gui/window/back-to-start-while-reconnecting", Fixture, NULL,
+              flow_fixture_set_up, test_back_to_start_while_reconnecting, flow_fixture_tear_down);
+  g_test_add ("/gui/window/reconnecting-disables-actions", Fixture, NULL,
+              flow_fixture_set_up, test_reconnecting_disables_actions, flow_fixture_tear_down);
+  g_test_add ("/gui/window/fits-360x640", Fixture, NULL,
+              flow_fixture_set_up, test_narrow, flow_fixture_tear_down);
+  g_test_add ("/gui/window/fifty-peers-1280x900", Fixture, NULL,
+              flow_fixture_set_up, test_many_peers, flow_fixture_tear_down);
+
+  return flow_run ();
+}
