@@ -144,6 +144,7 @@ kf_application_startup (GApplication *application)
   static const char *help_accels[] = { "F1", "<Control>question", NULL };
 
   G_APPLICATION_CLASS (kf_application_parent_class)->startup (application);
+  kf_gui_install_a11y_fixes ();
 
   self->settings = g_settings_new (KF_APPLICATION_ID);
   self->known_servers = kf_known_servers_new (NULL);

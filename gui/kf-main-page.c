@@ -52,6 +52,38 @@ emit_changed (KfMainPage *self)
   g_signal_emit (self, signals[CHANGED], 0);
 }
 
+/* How many of @peers are called @name. */
+static guint
+count_named (GListModel *peers,
+             const char *name)
+{
+  guint n = peers != NULL ? g_list_model_get_n_items (peers) : 0;
+  guint count = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (peers, i);
+      g_autofree char *other = NULL;
+
+      g_object_get (item, "name", &other, NULL);
+      count += g_strcmp0 (other, name) == 0;
+    }
+  return count;
+}
+
+/* Numbers are shown only where two waiting people share a name. */
+static void
+show_ids (KfMainPage *self)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->peer_list));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (KF_IS_PEER_ROW (child))
+      kf_peer_row_set_show_id (KF_PEER_ROW (child),
+                               count_named (self->peers,
+                                            kf_peer_row_get_peer_name (KF_PEER_ROW (child))) > 1);
+}
+
 /* Shows the check mark on the chosen peer's row only. */
 static void
 show_chosen (KfMainPage *self)
@@ -120,6 +152,7 @@ create_peer_row (gpointer item,
   g_object_get (item, "id", &id, "name", &name, NULL);
   row = kf_peer_row_new (id, name != NULL ? name : "");
   kf_peer_row_set_chosen (KF_PEER_ROW (row), id != 0 && id == self->wanted_peer_id);
+  kf_peer_row_set_show_id (KF_PEER_ROW (row), count_named (self->peers, name) > 1);
   g_signal_connect_object (row, "file-dropped", G_CALLBACK (on_row_file_dropped), self, 0);
   return row;
 }
@@ -166,6 +199,7 @@ on_peers_changed (GListModel *peers,
 {
   g_autofree char *text = NULL;
 
+  show_ids (self);
   if (self->wanted_peer_id == 0 || peers_contain (peers, self->wanted_peer_id))
     return;
 
@@ -333,6 +367,7 @@ kf_main_page_init (KfMainPage *self)
   GtkWidget *placeholder;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  kf_gui_stack_hide_unseen (self->view_stack);
 
   self->filter = gtk_custom_filter_new (peer_matches, self, NULL);
   self->shown_peers = gtk_filter_list_model_new (NULL, g_object_ref (GTK_FILTER (self->filter)));

@@ -70,18 +70,11 @@ static void
 kf_peer_row_constructed (GObject *object)
 {
   KfPeerRow *self = KF_PEER_ROW (object);
-  g_autofree char *id_text = g_strdup_printf ("#%u", self->peer_id);
-  g_autofree char *a11y = NULL;
 
   G_OBJECT_CLASS (kf_peer_row_parent_class)->constructed (object);
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), self->peer_name);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (self), id_text);
-
-  /* Translators: accessible name of a peer row: "Ana, number 4" */
-  a11y = g_strdup_printf (_("%s, number %u"), self->peer_name, self->peer_id);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, a11y,
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
                                   _("Select to send to this person, or drop a file here"),
                                   -1);
@@ -229,4 +222,22 @@ kf_peer_row_get_chosen (KfPeerRow *self)
 {
   g_return_val_if_fail (KF_IS_PEER_ROW (self), FALSE);
   return gtk_widget_get_visible (self->chosen_image);
+}
+
+/*
+ * kf_peer_row_set_show_id:
+ *
+ * Shows the peer's number under the name: only needed, and only done,
+ * where two waiting people share a name.
+ */
+void
+kf_peer_row_set_show_id (KfPeerRow *self,
+                         gboolean   show_id)
+{
+  g_autofree char *id_text = NULL;
+
+  g_return_if_fail (KF_IS_PEER_ROW (self));
+
+  id_text = show_id ? g_strdup_printf ("#%u", self->peer_id) : NULL;
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self), id_text != NULL ? id_text : "");
 }

@@ -769,6 +769,7 @@ static void
 kf_window_init (KfWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  kf_gui_stack_hide_unseen (self->page_stack);
 
   self->client_signals = g_signal_group_new (KF_TYPE_CLIENT);
   g_signal_group_connect_object (self->client_signals, "notify::state",

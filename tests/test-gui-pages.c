@@ -125,6 +125,7 @@ test_main_page_live_list (void)
   g_autoptr(GListStore) peers = g_list_store_new (KF_TYPE_PEER);
   g_autoptr(KfPeer) ana = kf_peer_new (4, "Ana");
   g_autoptr(KfPeer) ion = kf_peer_new (7, "Ion");
+  g_autoptr(KfPeer) other_ion = kf_peer_new (9, "Ion");
   KfMainPage *page = g_object_new (KF_TYPE_MAIN_PAGE, NULL);
   GtkWidget *window = show_in_window (GTK_WIDGET (page));
   GtkWidget *row;
@@ -138,7 +139,15 @@ test_main_page_live_list (void)
   g_assert_cmpuint (count_peer_rows (page), ==, 2);
   row = kf_gui_test_find_child (GTK_WIDGET (page), KF_TYPE_PEER_ROW, 1);
   g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "Ion");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, "");
+
+  /* Numbers appear only where two people share a name. */
+  g_list_store_append (peers, other_ion);
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, "#7");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (
+                     kf_gui_test_find_child (GTK_WIDGET (page), KF_TYPE_PEER_ROW, 2))), ==, "#9");
+  g_list_store_remove (peers, 2);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, "");
 
   g_assert_true (kf_main_page_select_peer (page, 7));
   g_list_store_remove (peers, 1);
