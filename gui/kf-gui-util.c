@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <math.h>
+
 #include <string.h>
 #include <glib/gi18n.h>
 
@@ -238,7 +240,8 @@ kf_gui_format_rate (guint64 done,
     return g_strdup (_("Measuring speed…"));
 
   rate = g_format_size ((guint64) bytes_per_second);
-  left = format_duration ((guint64) ((total > done ? total - done : 0) / bytes_per_second));
+  /* Rounded up: "about 0 seconds left" while bytes remain says nothing. */
+  left = format_duration ((guint64) ceil ((total > done ? total - done : 0) / bytes_per_second));
 
   /* Translators: "8.1 MB/s · about 3 seconds left" */
   return g_strdup_printf (_("%s/s · %s"), rate, left);
