@@ -42,6 +42,7 @@ struct _KfWindow
   GCancellable         *offer_cancellable;
   char                 *failure;
   KfWindowHold          hold;
+  gboolean              closing;
 };
 
 G_DEFINE_FINAL_TYPE (KfWindow, kf_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -690,11 +691,62 @@ on_choice_changed (KfWindow *self)
 }
 
 static gboolean
+close_now (gpointer user_data)
+{
+  KfWindow *self = user_data;
+
+  self->closing = TRUE;
+  gtk_window_close (GTK_WINDOW (self));
+  return G_SOURCE_REMOVE;
+}
+
+/* Stop and Close: cancels the transfer (the other side is told), then
+ * closes once the dialog is gone. */
+static void
+on_close_answered (AdwMessageDialog *dialog,
+                   const char       *response,
+                   KfWindow         *self)
+{
+  if (g_strcmp0 (response, "close") != 0)
+    return;
+  cancel_activated (GTK_WIDGET (self), "win.cancel", NULL);
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, close_now, g_object_ref (self), g_object_unref);
+}
+
+/* A transfer is under way: asks before closing the window cancels it. */
+static void
+ask_before_closing (KfWindow *self)
+{
+  AdwMessageDialog *dialog;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                       _("Stop the Transfer?"),
+                                                       _("Closing Keyferry cancels the file "
+                                                         "transfer under way. The other person "
+                                                         "is told, and nothing is saved.")));
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Keep Transferring"),
+                                    "close", _("_Stop and Close"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "close", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_close_answered), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static gboolean
 kf_window_close_request (GtkWindow *window)
 {
   KfWindow *self = KF_WINDOW (window);
   GSettings *settings = get_settings (self);
   int width, height;
+
+  if (!self->closing && (in_session (get_state (self)) || self->hold == KF_WINDOW_HOLD_CONN))
+    {
+      ask_before_closing (self);
+      return TRUE;
+    }
 
   gtk_window_get_default_size (window, &width, &height);
   g_settings_set_int (settings, "window-width", width);

@@ -10,6 +10,8 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "kf-gui-flow-fixture.h"
 #include "kf-gui-test-util.h"
@@ -287,6 +289,103 @@ test_many_peers (Fixture       *fx,
   flow_wait_for_rows (fx->window, 50);
 }
 
+typedef struct
+{
+  double fraction;
+} ProgressSeen;
+
+static void
+on_progress_seen (KfClient     *client,
+                  guint64       done,
+                  guint64       total,
+                  double        rate,
+                  ProgressSeen *seen)
+{
+  if (total > 0)
+    seen->fraction = (double) done / total;
+}
+
+static gboolean
+progress_started (gpointer data)
+{
+  return ((ProgressSeen *) data)->fraction > 0.01;
+}
+
+static gboolean
+is_null (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+/* Starts sending a large sparse file to a peer called Ion, who accepts. */
+static void
+start_long_transfer (Fixture      *fx,
+                     PeerReceiver *receiver)
+{
+  static const char * const names[] = { "Ion", NULL };
+  g_autofree char *path = g_build_filename (fx->tmpdir, "big.iso", NULL);
+  g_autoptr(GFile) big = g_file_new_for_path (path);
+  ProgressSeen seen = { 0.0 };
+  KfClient *ion;
+  gulong id;
+  int fd;
+
+  fd = g_open (path, O_CREAT | O_WRONLY, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, (goffset) 8 * 1024 * 1024 * 1024), ==, 0);
+  g_close (fd, NULL);
+
+  flow_start_connected_window (fx);
+  open_send_view (fx, names);
+  ion = fx->peers->pdata[0];
+  g_signal_connect (ion, "offer", G_CALLBACK (flow_on_peer_offer), receiver);
+  g_signal_connect (ion, "finished", G_CALLBACK (flow_on_peer_finished), receiver);
+  g_assert_true (kf_gui_test_drop_file (peer_row_named (fx, "Ion"), big));
+  kf_main_page_set_mode (main_page (fx), KF_CIPHER_MODE_CFB);
+  id = g_signal_connect (kf_window_get_client (fx->window), "progress",
+                         G_CALLBACK (on_progress_seen), &seen);
+  flow_click (GTK_WIDGET (fx->window), "win.conn");
+  g_assert_true (kf_gui_test_wait_for (progress_started, &seen, TIMEOUT_MS));
+  g_signal_handler_disconnect (kf_window_get_client (fx->window), id);
+}
+
+/* Item 8: closing the window mid-transfer asks first; keeping it keeps the
+ * transfer, stopping it tells the other side. */
+static void
+test_close_mid_transfer (Fixture       *fx,
+                         gconstpointer  data)
+{
+  g_autofree char *dest_path = g_build_filename (fx->tmpdir, "big-received.iso", NULL);
+  PeerReceiver receiver = { g_file_new_for_path (dest_path), NULL, NULL };
+  g_autoptr(GtkWidget) dialog = NULL;
+  KfClient *client;
+
+  start_long_transfer (fx, &receiver);
+  client = kf_window_get_client (fx->window);
+  g_object_add_weak_pointer (G_OBJECT (fx->window), (gpointer *) &fx->window);
+
+  gtk_window_close (GTK_WINDOW (fx->window));
+  dialog = g_object_ref (flow_wait_for_window (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_nonnull (fx->window);
+  kf_gui_test_respond (dialog, "cancel");
+  kf_gui_test_settle (200);
+  g_assert_nonnull (fx->window);
+  g_assert_cmpstr (kf_window_get_page_name (fx->window), ==, "transfer");
+  g_assert_cmpint (kf_client_get_state (client), ==, KF_CLIENT_STATE_TRANSFERRING);
+  g_clear_object (&dialog);
+
+  gtk_window_close (GTK_WINDOW (fx->window));
+  kf_gui_test_respond (flow_wait_for_window (ADW_TYPE_MESSAGE_DIALOG), "close");
+  g_assert_true (kf_gui_test_wait_for (is_null, &fx->window, TIMEOUT_MS));
+  g_assert_true (kf_gui_test_wait_for (flow_receiver_finished, &receiver, TIMEOUT_MS));
+  g_assert_cmpint (kf_outcome_get_status (receiver.outcome), ==, KF_OUTCOME_CANCELLED);
+  g_assert_false (g_file_query_exists (receiver.destination, NULL));
+
+  g_object_unref (receiver.destination);
+  g_clear_object (&receiver.offer);
+  g_clear_object (&receiver.outcome);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -303,6 +402,9 @@ main (int    argc,
               flow_fixture_set_up, test_narrow, flow_fixture_tear_down);
   g_test_add ("/gui/window/fifty-peers-1280x900", Fixture, NULL,
               flow_fixture_set_up, test_many_peers, flow_fixture_tear_down);
+
+  g_test_add ("/gui/window/close-mid-transfer-asks", Fixture, NULL,
+              flow_fixture_set_up, test_close_mid_transfer, flow_fixture_tear_down);
 
   return flow_run ();
 }
