@@ -37,6 +37,7 @@ struct _KfMainPage
 
 enum {
   CHANGED,
+  SEND_REQUESTED,
   N_SIGNALS
 };
 
@@ -317,6 +318,16 @@ kf_main_page_class_init (KfMainPageClass *klass)
     g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
+  /**
+   * KfMainPage::send-requested:
+   *
+   * A file was dropped or chosen on the home view: the person wants to
+   * send it, and the window decides whether the Send view can open.
+   */
+  signals[SEND_REQUESTED] =
+    g_signal_new ("send-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
   g_type_ensure (KF_TYPE_PEER_ROW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/keyferry/Keyferry/kf-main-page.ui");
@@ -356,7 +367,7 @@ on_page_drop (GtkDropTarget *target,
 
   kf_main_page_set_file (self, files->data);
   if (kf_main_page_get_view (self) == KF_MAIN_VIEW_HOME)
-    gtk_widget_activate_action (GTK_WIDGET (self), "win.send", NULL);
+    g_signal_emit (self, signals[SEND_REQUESTED], 0);
   return TRUE;
 }
 
@@ -561,8 +572,11 @@ on_chooser_response (GtkNativeDialog *chooser,
   if (response == GTK_RESPONSE_ACCEPT)
     file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
   g_clear_object (&self->chooser);
-  if (file != NULL)
-    kf_main_page_set_file (self, file);
+  if (file == NULL)
+    return;
+  kf_main_page_set_file (self, file);
+  if (kf_main_page_get_view (self) == KF_MAIN_VIEW_HOME)
+    g_signal_emit (self, signals[SEND_REQUESTED], 0);
 }
 
 /* Asks for the file to send with the desktop's file chooser (not blocking). */

@@ -19,6 +19,7 @@ struct _KfResultPage
   AdwActionRow  *receiver_row;
   AdwActionRow  *verdict_row;
   GtkWidget     *open_box;
+  GtkWidget     *back_button;
 
   KfOutcome     *outcome;
 };
@@ -72,6 +73,13 @@ kf_result_page_dispose (GObject *object)
   G_OBJECT_CLASS (kf_result_page_parent_class)->dispose (object);
 }
 
+/* Focus goes to Back to Start, the page's suggested action. */
+static gboolean
+kf_result_page_grab_focus (GtkWidget *widget)
+{
+  return gtk_widget_grab_focus (KF_RESULT_PAGE (widget)->back_button);
+}
+
 static void
 kf_result_page_class_init (KfResultPageClass *klass)
 {
@@ -88,6 +96,8 @@ kf_result_page_class_init (KfResultPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KfResultPage, receiver_row);
   gtk_widget_class_bind_template_child (widget_class, KfResultPage, verdict_row);
   gtk_widget_class_bind_template_child (widget_class, KfResultPage, open_box);
+  gtk_widget_class_bind_template_child (widget_class, KfResultPage, back_button);
+  widget_class->grab_focus = kf_result_page_grab_focus;
 
   gtk_widget_class_install_action (widget_class, "result.open-file", NULL, open_file_activated);
   gtk_widget_class_install_action (widget_class, "result.open-folder", NULL,

@@ -23,6 +23,7 @@ struct _KfTransferPage
   GtkProgressBar *progress_bar;
   GtkLabel       *bytes_label;
   GtkLabel       *rate_label;
+  GtkWidget      *cancel_button;
 
   KfRateWindow   *rate;
   guint           tick_id;
@@ -86,6 +87,13 @@ kf_transfer_page_dispose (GObject *object)
   G_OBJECT_CLASS (kf_transfer_page_parent_class)->dispose (object);
 }
 
+/* Focus goes to Cancel, the only thing to do while a transfer runs. */
+static gboolean
+kf_transfer_page_grab_focus (GtkWidget *widget)
+{
+  return gtk_widget_grab_focus (KF_TRANSFER_PAGE (widget)->cancel_button);
+}
+
 static void
 kf_transfer_page_class_init (KfTransferPageClass *klass)
 {
@@ -100,6 +108,8 @@ kf_transfer_page_class_init (KfTransferPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KfTransferPage, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, KfTransferPage, bytes_label);
   gtk_widget_class_bind_template_child (widget_class, KfTransferPage, rate_label);
+  gtk_widget_class_bind_template_child (widget_class, KfTransferPage, cancel_button);
+  widget_class->grab_focus = kf_transfer_page_grab_focus;
 }
 
 static void

@@ -104,11 +104,17 @@ in_session (KfClientState state)
   return state >= KF_CLIENT_STATE_CONFIRMING;
 }
 
+/* Shows the page @name; a page that comes into view takes the focus, so
+ * that the keyboard starts on its action (Cancel, Back to Start). */
 static void
 show_page (KfWindow   *self,
            const char *name)
 {
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->page_stack), name) == 0)
+    return;
   gtk_stack_set_visible_child_name (self->page_stack, name);
+  if (g_strcmp0 (name, "transfer") == 0 || g_strcmp0 (name, "result") == 0)
+    gtk_widget_grab_focus (gtk_stack_get_visible_child (self->page_stack));
 }
 
 /* The page that shows @state, given what the window holds. */
@@ -191,8 +197,8 @@ follow_client (KfWindow *self)
            && state != KF_CLIENT_STATE_RECONNECTING)
     kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_HOME);
 
-  show_page (self, page_for_state (self, state));
   update_actions (self, state);
+  show_page (self, page_for_state (self, state));
 }
 
 /* Closes the offer dialog or the save dialog, if one is open. */
@@ -684,6 +690,14 @@ disconnect_activated (GtkWidget  *widget,
   follow_client (self);
 }
 
+/* The main page has a file to send (dropped, or chosen with Ctrl+O on the
+ * home view): the Send view shows it, when sending is possible. */
+static void
+on_send_requested (KfWindow *self)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.send", NULL);
+}
+
 static void
 on_choice_changed (KfWindow *self)
 {
@@ -813,6 +827,7 @@ kf_window_class_init (KfWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KfWindow, transfer_page);
   gtk_widget_class_bind_template_child (widget_class, KfWindow, result_page);
   gtk_widget_class_bind_template_callback (widget_class, on_choice_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_send_requested);
 
   install_actions (widget_class);
 }

@@ -289,6 +289,72 @@ test_many_peers (Fixture       *fx,
   flow_wait_for_rows (fx->window, 50);
 }
 
+/* The keyboard focus of @window is on the button that runs @action. */
+static void
+assert_focus_on_action (GtkWindow  *window,
+                        const char *action)
+{
+  GtkWidget *focus = gtk_window_get_focus (window);
+
+  g_test_message ("focus on %s", focus != NULL ? G_OBJECT_TYPE_NAME (focus) : "nothing");
+  g_assert_true (GTK_IS_BUTTON (focus));
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (focus)), ==, action);
+}
+
+static gboolean
+chooser_has_file (gpointer data)
+{
+  g_autoptr(GFile) file = gtk_file_chooser_get_file (data);
+
+  return file != NULL;
+}
+
+static gboolean
+page_has_file (gpointer data)
+{
+  return kf_main_page_get_file (data) != NULL;
+}
+
+/* Item 9: each page and dialog starts the keyboard on its action; Ctrl+O
+ * on the home view opens the Send view with the chosen file. */
+static void
+test_focus (Fixture       *fx,
+            gconstpointer  data)
+{
+  g_autoptr(GFile) file = flow_make_file (fx, "notes.txt", 4000);
+  g_autoptr(KfOutcome) outcome = NULL;
+  AsyncWait send_wait = { NULL };
+  GtkWidget *dialog, *focus, *chooser;
+  KfClient *ion;
+
+  flow_start_connected_window (fx);
+  ion = flow_connect_peer (fx, "Ion");
+  flow_offer_to_window (fx, ion, file, &send_wait);
+  dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
+  kf_gui_test_settle (200);
+  focus = gtk_window_get_focus (GTK_WINDOW (dialog));
+  g_test_message ("offer: focus on %s", focus != NULL ? G_OBJECT_TYPE_NAME (focus) : "nothing");
+  g_assert_true (GTK_IS_BUTTON (focus));
+  kf_gui_test_respond (dialog, "decline");
+  flow_wait_for_page (fx->window, "result");
+  outcome = flow_finish_sending (ion, &send_wait);
+  kf_gui_test_settle (200);
+  assert_focus_on_action (GTK_WINDOW (fx->window), "win.back-to-start");
+
+  flow_click (GTK_WIDGET (fx->window), "win.back-to-start");
+  flow_wait_for_page (fx->window, "main");
+  g_assert_cmpint (kf_main_page_get_view (main_page (fx)), ==, KF_MAIN_VIEW_HOME);
+  gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.choose-file", NULL);
+  chooser = flow_wait_for_window (GTK_TYPE_FILE_CHOOSER_DIALOG);
+  g_assert_true (gtk_file_chooser_set_file (GTK_FILE_CHOOSER (chooser), file, NULL));
+  g_assert_true (kf_gui_test_wait_for (chooser_has_file, chooser, TIMEOUT_MS));
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  g_assert_true (kf_gui_test_wait_for (page_has_file, main_page (fx), TIMEOUT_MS));
+  kf_gui_test_settle (200);
+  g_assert_cmpint (kf_main_page_get_view (main_page (fx)), ==, KF_MAIN_VIEW_SEND);
+  g_assert_true (g_file_equal (kf_main_page_get_file (main_page (fx)), file));
+}
+
 typedef struct
 {
   double fraction;
@@ -362,6 +428,7 @@ test_close_mid_transfer (Fixture       *fx,
 
   start_long_transfer (fx, &receiver);
   client = kf_window_get_client (fx->window);
+  assert_focus_on_action (GTK_WINDOW (fx->window), "win.cancel");
   g_object_add_weak_pointer (G_OBJECT (fx->window), (gpointer *) &fx->window);
 
   gtk_window_close (GTK_WINDOW (fx->window));
@@ -405,6 +472,9 @@ main (int    argc,
 
   g_test_add ("/gui/window/close-mid-transfer-asks", Fixture, NULL,
               flow_fixture_set_up, test_close_mid_transfer, flow_fixture_tear_down);
+
+  g_test_add ("/gui/window/focus-starts-on-the-action", Fixture, NULL,
+              flow_fixture_set_up, test_focus, flow_fixture_tear_down);
 
   return flow_run ();
 }
