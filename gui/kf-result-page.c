@@ -158,6 +158,26 @@ describe_failure (KfOutcome   *outcome,
     }
 }
 
+/* Says which file arrived, and for the receiver in which folder it is. */
+static char *
+describe_confirmed (KfOutcome *outcome)
+{
+  GFile *file = kf_outcome_get_file (outcome);
+  g_autoptr(GFile) parent = file != NULL ? g_file_get_parent (file) : NULL;
+  g_autofree char *name = file != NULL ? g_file_get_basename (file) : NULL;
+  g_autofree char *folder = parent != NULL ? g_file_get_basename (parent) : NULL;
+
+  if (name == NULL)
+    return g_strdup (_("The key manager confirmed the block counts: "
+                       "the file arrived complete."));
+  if (kf_outcome_get_is_sender (outcome) || folder == NULL)
+    return g_strdup_printf (_("“%s” arrived complete: the key manager confirmed the block "
+                              "counts."), name);
+  /* Translators: the file's name, then its folder's */
+  return g_strdup_printf (_("“%s” is in the folder “%s”. The key manager confirmed the block "
+                            "counts: the file arrived complete."), name, folder);
+}
+
 /* Fills the block-count rows and the verdict row from a key manager's verdict. */
 static void
 show_counts (KfResultPage *self,
@@ -207,8 +227,7 @@ kf_result_page_set_outcome (KfResultPage *self,
     {
       icon = "emblem-ok-symbolic";
       title = kf_outcome_get_is_sender (outcome) ? _("File Sent") : _("File Received");
-      description = g_strdup (_("The key manager confirmed the block counts: "
-                                "the file arrived complete."));
+      description = describe_confirmed (outcome);
     }
   else if (verdict)
     {

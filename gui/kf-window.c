@@ -12,6 +12,7 @@
 #include "kf-gui-util.h"
 #include "kf-main-page.h"
 #include "kf-offer-flow.h"
+#include "kf-peer.h"
 #include "kf-result-page.h"
 #include "kf-transfer-page.h"
 #include "kf-window.h"
@@ -247,6 +248,30 @@ on_state_changed (KfWindow *self)
 }
 
 /*
+ * name_peer:
+ *
+ * Returns how to call peer @peer_id named @name: the name alone, with the
+ * number only when another waiting person has the same name.
+ */
+static char *
+name_peer (KfWindow   *self,
+           guint       peer_id,
+           const char *name)
+{
+  GListModel *peers = self->client != NULL ? kf_client_get_peers (self->client) : NULL;
+  guint n = peers != NULL ? g_list_model_get_n_items (peers) : 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(KfPeer) peer = g_list_model_get_item (peers, i);
+
+      if (kf_peer_get_id (peer) != peer_id && g_strcmp0 (kf_peer_get_name (peer), name) == 0)
+        return g_strdup_printf ("%s (#%u)", name, peer_id);
+    }
+  return g_strdup (name);
+}
+
+/*
  * on_session_started:
  *
  * Step 7 on either side: the transfer page follows the session.  The
@@ -262,15 +287,16 @@ on_session_started (KfClient     *client,
                     KfWindow     *self)
 {
   g_autofree char *title = NULL;
+  g_autofree char *who = name_peer (self, peer_id, peer_name);
 
   if (role == KF_CLIENT_ROLE_SENDER && self->hold == KF_WINDOW_HOLD_CONN)
     kf_transfer_page_set_step (self->transfer_page,
                                _("Confirming the key with the key manager…"));
   else
     {
-      title = g_strdup_printf (role == KF_CLIENT_ROLE_SENDER ? _("Sending to %s (#%u)")
-                                                             : _("Receiving from %s (#%u)"),
-                               peer_name, peer_id);
+      title = g_strdup_printf (role == KF_CLIENT_ROLE_SENDER ? _("Sending to %s")
+                                                             : _("Receiving from %s"),
+                               who);
       kf_transfer_page_begin (self->transfer_page, role == KF_CLIENT_ROLE_SENDER, title,
                               _("Confirming the key with the key manager…"));
     }
@@ -305,10 +331,10 @@ on_offer_answered (GObject      *source,
   offer = kf_client_get_offer (self->client);
   if (offer != NULL)
     {
-      g_autofree char *title = g_strdup_printf (_("Receiving “%s” from %s (#%u)"),
-                                                kf_offer_get_file_name (offer),
-                                                kf_offer_get_sender_name (offer),
-                                                kf_offer_get_sender_id (offer));
+      g_autofree char *who = name_peer (self, kf_offer_get_sender_id (offer),
+                                        kf_offer_get_sender_name (offer));
+      g_autofree char *title = g_strdup_printf (_("Receiving “%s” from %s"),
+                                                kf_offer_get_file_name (offer), who);
 
       kf_transfer_page_begin (self->transfer_page, FALSE, title,
                               _("Receiving the encrypted file…"));
@@ -355,16 +381,41 @@ show_outcome (KfWindow  *self,
   follow_client (self);
 }
 
+/* The notification's title for @outcome, or NULL when the person did it
+ * (declined or cancelled) and needs no news of it. */
+static const char *
+outcome_news (KfOutcome *outcome)
+{
+  gboolean local = kf_outcome_get_is_local (outcome);
+
+  switch (kf_outcome_get_status (outcome))
+    {
+    case KF_OUTCOME_CONFIRMED:
+      return _("Transfer Confirmed");
+    case KF_OUTCOME_DECLINED:
+      return kf_outcome_get_is_sender (outcome) ? _("File Declined") : NULL;
+    case KF_OUTCOME_CANCELLED:
+      return local ? NULL : _("Transfer Cancelled");
+    case KF_OUTCOME_MISMATCH:
+    case KF_OUTCOME_DIGEST_MISMATCH:
+    case KF_OUTCOME_FAILED:
+    default:
+      return _("Transfer Failed");
+    }
+}
+
 static void
 on_finished (KfClient  *client,
              KfOutcome *outcome,
              KfWindow  *self)
 {
+  const char *news = outcome_news (outcome);
+
   show_outcome (self, outcome);
-  notify_user (self, "finished",
-               kf_outcome_get_status (outcome) == KF_OUTCOME_CONFIRMED
-               ? _("Transfer Confirmed") : _("Transfer Failed"),
-               kf_outcome_get_message (outcome) != NULL ? kf_outcome_get_message (outcome) : "");
+  if (news != NULL)
+    notify_user (self, "finished", news,
+                 kf_outcome_get_message (outcome) != NULL ? kf_outcome_get_message (outcome)
+                                                          : "");
 }
 
 /*
@@ -629,6 +680,7 @@ conn_activated (GtkWidget  *widget,
   g_autofree char *peer_name = NULL;
   g_autofree char *title = NULL;
   g_autofree char *basename = NULL;
+  g_autofree char *who = NULL;
   KfCipherMode mode;
   guint peer_id;
 
@@ -636,7 +688,8 @@ conn_activated (GtkWidget  *widget,
     return;
 
   basename = g_file_get_basename (file);
-  title = g_strdup_printf (_("Sending “%s” to %s (#%u)"), basename, peer_name, peer_id);
+  who = name_peer (self, peer_id, peer_name);
+  title = g_strdup_printf (_("Sending “%s” to %s"), basename, who);
   kf_transfer_page_begin (self->transfer_page, TRUE, title,
                           _("Asking the key manager for a session key…"));
   self->hold = KF_WINDOW_HOLD_CONN;

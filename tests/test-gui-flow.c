@@ -291,6 +291,14 @@ test_receive_accept (Fixture       *fx,
     g_assert_cmpstr (flow_row_subtitle (result, 1), ==, blocks);
     g_assert_cmpstr (blocks, ==, "62501");
   }
+  {
+    GtkWidget *status = kf_gui_test_find_child (result, ADW_TYPE_STATUS_PAGE, 0);
+    const char *said = adw_status_page_get_description (ADW_STATUS_PAGE (status));
+
+    /* The page names the file and its folder (issue 12, item 10). */
+    g_assert_nonnull (strstr (said, "“photo-saved.jpg”"));
+    g_assert_nonnull (strstr (said, "“downloads”"));
+  }
   g_assert_nonnull (flow_find_action_button (result, "result.open-file"));
   g_assert_nonnull (flow_find_action_button (result, "result.open-folder"));
   g_settings_reset (settings, "download-folder");

@@ -18,6 +18,7 @@
 #include "kf-main-page.h"
 #include "kf-offer-dialog.h"
 #include "kf-peer-row.h"
+#include "kf-transfer-page.h"
 
 /* Returns the widget under @root built from the template id @id, or NULL. */
 static GtkWidget *
@@ -429,6 +430,15 @@ test_close_mid_transfer (Fixture       *fx,
   start_long_transfer (fx, &receiver);
   client = kf_window_get_client (fx->window);
   assert_focus_on_action (GTK_WINDOW (fx->window), "win.cancel");
+  /* Only one Ion waits: no number in the title (item 10). */
+  {
+    GtkWidget *page = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_TRANSFER_PAGE, 0);
+    GtkWidget *status = kf_gui_test_find_child (page, ADW_TYPE_STATUS_PAGE, 0);
+    const char *title = adw_status_page_get_title (ADW_STATUS_PAGE (status));
+
+    g_assert_nonnull (strstr (title, "Ion"));
+    g_assert_null (strstr (title, "#"));
+  }
   g_object_add_weak_pointer (G_OBJECT (fx->window), (gpointer *) &fx->window);
 
   gtk_window_close (GTK_WINDOW (fx->window));
