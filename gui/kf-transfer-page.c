@@ -63,8 +63,10 @@ update_rate (KfTransferPage *self)
     {
       text = kf_gui_format_rate (self->done, self->total,
                                  kf_rate_window_get_rate (self->rate, now));
-      adw_status_page_set_description (self->status_page,
-                                       _("Transferring the encrypted file"));
+      /* Before the first byte the step (the receiver deciding…) stands. */
+      if (self->done > 0)
+        adw_status_page_set_description (self->status_page,
+                                         _("Transferring the encrypted file"));
     }
   gtk_label_set_text (self->rate_label, text);
 }

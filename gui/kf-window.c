@@ -172,6 +172,72 @@ update_actions (KfWindow      *self,
 }
 
 /*
+ * name_peer:
+ *
+ * Returns how to call peer @peer_id named @name: the name alone, with the
+ * number only when another waiting person has the same name.
+ */
+static char *
+name_peer (KfWindow   *self,
+           guint       peer_id,
+           const char *name)
+{
+  GListModel *peers = self->client != NULL ? kf_client_get_peers (self->client) : NULL;
+  guint n = peers != NULL ? g_list_model_get_n_items (peers) : 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(KfPeer) peer = g_list_model_get_item (peers, i);
+
+      if (kf_peer_get_id (peer) != peer_id && g_strcmp0 (kf_peer_get_name (peer), name) == 0)
+        return g_strdup_printf ("%s (#%u)", name, peer_id);
+    }
+  return g_strdup (name);
+}
+
+/* Says on the transfer page which step of the session the client is in;
+ * progress, once bytes move, says the rest. */
+static void
+show_step (KfWindow      *self,
+           KfClientState  state)
+{
+  gboolean sender = kf_client_get_role (self->client) == KF_CLIENT_ROLE_SENDER;
+  g_autofree char *who = name_peer (self, kf_client_get_peer_id (self->client),
+                                    kf_client_get_peer_name (self->client));
+  g_autofree char *step = NULL;
+
+  switch (state)
+    {
+    case KF_CLIENT_STATE_CONFIRMING:
+      step = g_strdup (_("Confirming the key with the key manager…"));
+      break;
+    case KF_CLIENT_STATE_LINKING:
+      step = g_strdup_printf (sender ? _("Connecting to %s…") : _("Waiting for %s to connect…"),
+                              who);
+      break;
+    case KF_CLIENT_STATE_READY_TO_SEND:
+    case KF_CLIENT_STATE_TRANSFERRING:
+      /* The sender has offered the file: the receiver is deciding. */
+      if (sender)
+        step = g_strdup_printf (_("Waiting for %s to accept the file…"), who);
+      break;
+    case KF_CLIENT_STATE_REPORTING:
+      step = g_strdup (_("Waiting for the key manager to compare the block counts…"));
+      break;
+    case KF_CLIENT_STATE_DISCONNECTED:
+    case KF_CLIENT_STATE_CONNECTING:
+    case KF_CLIENT_STATE_RECONNECTING:
+    case KF_CLIENT_STATE_IDLE:
+    case KF_CLIENT_STATE_WAITING:
+    case KF_CLIENT_STATE_OFFERED:
+    default:
+      break;
+    }
+  if (step != NULL)
+    kf_transfer_page_set_step (self->transfer_page, step);
+}
+
+/*
  * follow_client:
  *
  * The one place that maps the client's state to what the window shows:
@@ -199,6 +265,8 @@ follow_client (KfWindow *self)
     kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_HOME);
 
   update_actions (self, state);
+  if (in_session (state))
+    show_step (self, state);
   show_page (self, page_for_state (self, state));
 }
 
@@ -245,30 +313,6 @@ on_state_changed (KfWindow *self)
   if (state >= KF_CLIENT_STATE_IDLE)
     g_clear_pointer (&self->failure, g_free);
   follow_client (self);
-}
-
-/*
- * name_peer:
- *
- * Returns how to call peer @peer_id named @name: the name alone, with the
- * number only when another waiting person has the same name.
- */
-static char *
-name_peer (KfWindow   *self,
-           guint       peer_id,
-           const char *name)
-{
-  GListModel *peers = self->client != NULL ? kf_client_get_peers (self->client) : NULL;
-  guint n = peers != NULL ? g_list_model_get_n_items (peers) : 0;
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(KfPeer) peer = g_list_model_get_item (peers, i);
-
-      if (kf_peer_get_id (peer) != peer_id && g_strcmp0 (kf_peer_get_name (peer), name) == 0)
-        return g_strdup_printf ("%s (#%u)", name, peer_id);
-    }
-  return g_strdup (name);
 }
 
 /*

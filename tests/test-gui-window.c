@@ -463,6 +463,50 @@ test_close_mid_transfer (Fixture       *fx,
   g_clear_object (&receiver.outcome);
 }
 
+static void
+on_offer_hold (KfClient  *peer,
+               KfOffer   *offer,
+               KfOffer  **held)
+{
+  *held = g_object_ref (offer);
+}
+
+static gboolean
+is_set (gpointer data)
+{
+  return *(gpointer *) data != NULL;
+}
+
+/* Item 6: while the receiver decides, the sender's page says so. */
+static void
+test_receiver_deciding (Fixture       *fx,
+                        gconstpointer  data)
+{
+  static const char * const names[] = { "Ion", NULL };
+  g_autoptr(GFile) file = flow_make_file (fx, "plan.txt", 100000);
+  g_autoptr(KfOffer) offer = NULL;
+  GtkWidget *page, *status;
+  KfClient *ion;
+
+  flow_start_connected_window (fx);
+  open_send_view (fx, names);
+  ion = fx->peers->pdata[0];
+  g_signal_connect (ion, "offer", G_CALLBACK (on_offer_hold), &offer);
+  g_assert_true (kf_gui_test_drop_file (peer_row_named (fx, "Ion"), file));
+  kf_main_page_set_mode (main_page (fx), KF_CIPHER_MODE_CBC);
+  flow_click (GTK_WIDGET (fx->window), "win.conn");
+  g_assert_true (kf_gui_test_wait_for (is_set, &offer, TIMEOUT_MS));
+  kf_gui_test_settle (300);
+
+  page = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_TRANSFER_PAGE, 0);
+  status = kf_gui_test_find_child (page, ADW_TYPE_STATUS_PAGE, 0);
+  g_test_message ("while Ion decides: %s", adw_status_page_get_description (ADW_STATUS_PAGE (status)));
+  g_assert_nonnull (strstr (adw_status_page_get_description (ADW_STATUS_PAGE (status)), "Ion"));
+
+  kf_client_decline_offer (ion);
+  flow_wait_for_page (fx->window, "result");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -485,6 +529,9 @@ main (int    argc,
 
   g_test_add ("/gui/window/focus-starts-on-the-action", Fixture, NULL,
               flow_fixture_set_up, test_focus, flow_fixture_tear_down);
+
+  g_test_add ("/gui/window/sender-sees-receiver-deciding", Fixture, NULL,
+              flow_fixture_set_up, test_receiver_deciding, flow_fixture_tear_down);
 
   return flow_run ();
 }
