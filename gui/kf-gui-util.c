@@ -12,6 +12,7 @@
 
 #include <adwaita.h>
 
+#include "kf-fingerprint.h"
 #include "kf-gui-util.h"
 
 #define KF_GUI_NAME_MAX_CHARS 64
@@ -250,31 +251,25 @@ kf_gui_format_rate (guint64 done,
 /*
  * kf_gui_format_fingerprint:
  *
- * Returns the fingerprint in upper-case groups of four hex digits, four
- * groups a line, so that people can compare it piece by piece.
+ * Returns the fingerprint in the form the key manager and the CLI print
+ * (kf_fingerprint_format_pretty(): upper-case groups of four hex digits),
+ * four groups a line, so that people can compare it piece by piece.
  */
 char *
 kf_gui_format_fingerprint (const char *fingerprint)
 {
-  GString *out;
-  gsize n = 0;
+  g_autofree char *canonical = NULL;
+  char *pretty;
+  guint groups = 0;
 
   g_return_val_if_fail (fingerprint != NULL, NULL);
 
-  out = g_string_new (NULL);
-  for (const char *p = fingerprint; *p != '\0'; p++)
-    {
-      if (!g_ascii_isxdigit (*p))
-        continue;
-      if (n > 0 && n % 16 == 0)
-        g_string_append_c (out, '\n');
-      else if (n > 0 && n % 4 == 0)
-        g_string_append_c (out, ' ');
-      g_string_append_c (out, g_ascii_toupper (*p));
-      n++;
-    }
-
-  return g_string_free (out, FALSE);
+  canonical = kf_fingerprint_normalize (fingerprint, NULL);
+  pretty = kf_fingerprint_format_pretty (canonical != NULL ? canonical : fingerprint);
+  for (char *p = pretty; *p != '\0'; p++)
+    if (*p == ' ' && ++groups % 4 == 0)
+      *p = '\n';
+  return pretty;
 }
 
 /*
