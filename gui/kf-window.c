@@ -30,6 +30,7 @@ struct _KfWindow
   AdwApplicationWindow  parent_instance;
 
   AdwWindowTitle       *window_title;
+  GtkWidget            *back_button;
   AdwToastOverlay      *toast_overlay;
   GtkStack             *page_stack;
   KfConnectPage        *connect_page;
@@ -40,6 +41,7 @@ struct _KfWindow
   KfClient             *client;
   GSignalGroup         *client_signals;
   GCancellable         *cancellable;
+  GCancellable         *connecting;   /* while the connect flow runs */
   GCancellable         *offer_cancellable;
   char                 *failure;
   KfWindowHold          hold;
@@ -153,6 +155,10 @@ update_actions (KfWindow      *self,
 {
   gboolean idle = state == KF_CLIENT_STATE_IDLE && self->hold == KF_WINDOW_HOLD_NONE;
   gboolean sending = kf_main_page_get_view (self->main_page) == KF_MAIN_VIEW_SEND;
+  gboolean can_go_back = self->hold == KF_WINDOW_HOLD_RESULT
+                         || (sending && self->hold == KF_WINDOW_HOLD_NONE
+                             && !in_session (state) && self->connecting == NULL
+                             && state >= KF_CLIENT_STATE_RECONNECTING);
   gboolean chosen = kf_main_page_get_choice (self->main_page, NULL, NULL, NULL, NULL);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.connect",
@@ -164,7 +170,10 @@ update_actions (KfWindow      *self,
                                  && self->hold == KF_WINDOW_HOLD_NONE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.conn", idle && sending && chosen);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel",
-                                 in_session (state) || self->hold == KF_WINDOW_HOLD_CONN);
+                                 in_session (state) || self->hold == KF_WINDOW_HOLD_CONN
+                                 || self->connecting != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.go-back", can_go_back);
+  gtk_widget_set_visible (self->back_button, can_go_back);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back-to-start",
                                  self->hold == KF_WINDOW_HOLD_RESULT);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.disconnect",
@@ -290,6 +299,7 @@ on_connected (GObject      *source,
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
+      g_clear_object (&self->connecting);
       set_failure (self, error->message);
       kf_connect_page_set_busy (self->connect_page, FALSE);
       follow_client (self);
@@ -299,6 +309,7 @@ on_connected (GObject      *source,
       return;
     }
 
+  g_clear_object (&self->connecting);
   g_clear_pointer (&self->failure, g_free);
   kf_connect_page_set_busy (self->connect_page, FALSE);
   kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_HOME);
@@ -489,6 +500,8 @@ drop_client (KfWindow *self)
 {
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_cancellable_cancel (self->connecting);
+  g_clear_object (&self->connecting);
   if (self->client_signals != NULL)
     g_signal_group_set_target (self->client_signals, NULL);
   g_clear_object (&self->client);
@@ -523,8 +536,9 @@ kf_window_connect_to (KfWindow   *self,
 
   g_signal_group_set_target (self->client_signals, self->client);
 
+  self->connecting = g_cancellable_new ();
   kf_connect_flow_run_async (self->client, GTK_WINDOW (self), get_known_servers (self),
-                             self->cancellable, on_connected, g_object_ref (self));
+                             self->connecting, on_connected, g_object_ref (self));
   follow_client (self);
   kf_connect_page_set_busy (self->connect_page, TRUE);
 }
@@ -752,8 +766,31 @@ cancel_activated (GtkWidget  *widget,
   KfWindow *self = KF_WINDOW (widget);
 
   close_offer (self);
+  if (self->connecting != NULL)
+    {
+      /* A connection attempt: stop it, and stay on the connect page. */
+      drop_client (self);
+      kf_connect_page_set_busy (self->connect_page, FALSE);
+      follow_client (self);
+      return;
+    }
   if (self->client != NULL)
     kf_client_cancel (self->client);
+}
+
+/* win.go-back (the header's back button, Escape): the result page goes
+ * back to the start, the Send view to Wait or Send. */
+static void
+go_back_activated (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  KfWindow *self = KF_WINDOW (widget);
+
+  if (self->hold == KF_WINDOW_HOLD_RESULT)
+    back_to_start_activated (widget, "win.back-to-start", NULL);
+  else
+    back_activated (widget, "win.back", NULL);
 }
 
 static void
@@ -895,6 +932,7 @@ install_actions (GtkWidgetClass *widget_class)
                                    choose_file_activated);
   gtk_widget_class_install_action (widget_class, "win.conn", NULL, conn_activated);
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_activated);
+  gtk_widget_class_install_action (widget_class, "win.go-back", NULL, go_back_activated);
   gtk_widget_class_install_action (widget_class, "win.disconnect", NULL,
                                    disconnect_activated);
 }
@@ -917,6 +955,7 @@ kf_window_class_init (KfWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/keyferry/Keyferry/kf-window.ui");
   gtk_widget_class_bind_template_child (widget_class, KfWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, KfWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, KfWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, KfWindow, page_stack);
   gtk_widget_class_bind_template_child (widget_class, KfWindow, connect_page);

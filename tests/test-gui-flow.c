@@ -513,7 +513,7 @@ test_shortcuts_and_windows (Fixture       *fx,
 
   g_assert_true (has_accel ("app.quit", "<Control>q"));
   g_assert_true (has_accel ("win.choose-file", "<Control>o"));
-  g_assert_true (has_accel ("win.show-help-overlay", "F1"));
+  g_assert_true (has_accel ("win.show-help-overlay", "<Control>question"));
 
   flow_start_connected_window (fx);
 

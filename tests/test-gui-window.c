@@ -62,6 +62,16 @@ peer_row_named (Fixture    *fx,
   return NULL;
 }
 
+static gboolean
+has_accel (const char *action,
+           const char *accel)
+{
+  g_auto(GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (flow_app),
+                                                                action);
+
+  return g_strv_contains ((const char * const *) accels, accel);
+}
+
 /* Opens the Send view with @names waiting (their clients in fx->peers). */
 static void
 open_send_view (Fixture            *fx,
@@ -507,6 +517,80 @@ test_receiver_deciding (Fixture       *fx,
   flow_wait_for_page (fx->window, "result");
 }
 
+static gboolean
+on_silent_incoming (GSocketService    *service,
+                    GSocketConnection *connection,
+                    GObject           *source,
+                    GPtrArray         *held)
+{
+  g_ptr_array_add (held, g_object_ref (connection));
+  return TRUE;
+}
+
+/* Item 13: a connection attempt to a key manager that never answers can
+ * be cancelled at once from the connect page. */
+static void
+test_cancel_connecting (Fixture       *fx,
+                        gconstpointer  data)
+{
+  g_autoptr(GSocketService) silent = g_socket_service_new ();
+  g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *cancel;
+
+  g_assert_true (g_socket_listener_add_address (G_SOCKET_LISTENER (silent), address,
+                                                G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                                NULL, &bound, &error));
+  g_assert_no_error (error);
+  g_signal_connect (silent, "incoming", G_CALLBACK (on_silent_incoming), held);
+
+  kf_application_set_overrides (fx->app, "127.0.0.1",
+                                g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)),
+                                "Gui", fx->fingerprint);
+  fx->window = kf_window_new (fx->app);
+  gtk_window_present (GTK_WINDOW (fx->window));
+  kf_window_start (fx->window);
+  kf_gui_test_settle (300);
+  g_assert_cmpstr (kf_window_get_page_name (fx->window), ==, "connect");
+
+  cancel = flow_find_action_button (GTK_WIDGET (fx->window), "win.cancel");
+  g_assert_nonnull (cancel);
+  g_assert_true (gtk_widget_is_sensitive (cancel));
+  g_signal_emit_by_name (cancel, "clicked");
+  kf_gui_test_settle (100);
+  g_assert_null (kf_window_get_client (fx->window));
+  g_assert_cmpstr (kf_window_get_page_name (fx->window), ==, "connect");
+  g_assert_true (gtk_widget_is_sensitive (flow_find_action_button (GTK_WIDGET (fx->window),
+                                                                   "win.connect")));
+  g_socket_service_stop (silent);
+}
+
+/* Item 13: the header's back button and Escape leave the Send view. */
+static void
+test_back_and_escape (Fixture       *fx,
+                      gconstpointer  data)
+{
+  static const char * const names[] = { "Ion", NULL };
+  GtkWidget *back;
+
+  flow_start_connected_window (fx);
+  back = window_child (fx, "back_button");
+  g_assert_false (gtk_widget_get_visible (back));
+  open_send_view (fx, names);
+  kf_gui_test_settle (100);
+  g_assert_true (gtk_widget_get_visible (back));
+  g_assert_true (has_accel ("win.go-back", "Escape"));
+  g_signal_emit_by_name (back, "clicked");
+  g_assert_cmpint (kf_main_page_get_view (main_page (fx)), ==, KF_MAIN_VIEW_HOME);
+  g_assert_false (gtk_widget_get_visible (back));
+  g_assert_false (has_accel ("win.show-help-overlay", "F1"));
+  g_assert_true (has_accel ("win.wait", "<Control>r"));
+  g_assert_true (has_accel ("win.cancel", "<Control>period"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -532,6 +616,11 @@ main (int    argc,
 
   g_test_add ("/gui/window/sender-sees-receiver-deciding", Fixture, NULL,
               flow_fixture_set_up, test_receiver_deciding, flow_fixture_tear_down);
+
+  g_test_add ("/gui/window/cancel-connecting", Fixture, NULL,
+              flow_fixture_set_up, test_cancel_connecting, flow_fixture_tear_down);
+  g_test_add ("/gui/window/back-button-and-escape", Fixture, NULL,
+              flow_fixture_set_up, test_back_and_escape, flow_fixture_tear_down);
 
   return flow_run ();
 }
