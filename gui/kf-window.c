@@ -10,6 +10,7 @@
 #include "kf-connect-flow.h"
 #include "kf-connect-page.h"
 #include "kf-gui-util.h"
+#include "kf-identity-warning.h"
 #include "kf-main-page.h"
 #include "kf-offer-flow.h"
 #include "kf-peer.h"
@@ -259,12 +260,16 @@ follow_client (KfWindow *self)
   KfClientState state = get_state (self);
   g_autofree char *text = NULL;
 
+  /* The header says how things stand in a few words; why a connection
+   * failed is on the connect page, in full. */
   if (self->client == NULL)
-    text = kf_gui_format_status (KF_CLIENT_STATE_DISCONNECTED, 0, NULL, self->failure);
+    text = kf_gui_format_status (KF_CLIENT_STATE_DISCONNECTED, 0, NULL, NULL);
   else
     text = kf_gui_format_status (state, kf_client_get_client_id (self->client),
-                                 kf_client_get_host (self->client), self->failure);
+                                 kf_client_get_host (self->client), NULL);
   adw_window_title_set_subtitle (self->window_title, text);
+  kf_connect_page_set_error (self->connect_page,
+                             state == KF_CLIENT_STATE_DISCONNECTED ? self->failure : NULL);
 
   kf_main_page_set_online (self->main_page, state != KF_CLIENT_STATE_RECONNECTING);
   if (state == KF_CLIENT_STATE_WAITING)
@@ -303,9 +308,6 @@ on_connected (GObject      *source,
       set_failure (self, error->message);
       kf_connect_page_set_busy (self->connect_page, FALSE);
       follow_client (self);
-      if (error->domain != KF_GUI_ERROR
-          && !g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_SERVER_CHANGED))
-        show_toast (self, error->message);
       return;
     }
 
@@ -473,6 +475,20 @@ on_finished (KfClient  *client,
                                                           : "");
 }
 
+static void
+warn_identity_changed (KfWindow *self,
+                       KfClient *client)
+{
+  const char *host = kf_client_get_host (client);
+  guint16 port = kf_client_get_port (client);
+  GtkWidget *dialog;
+
+  dialog = kf_identity_warning_new (GTK_WINDOW (self), host, port,
+                                    kf_known_servers_lookup (get_known_servers (self), host, port),
+                                    kf_client_get_fingerprint (client));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 /*
  * on_disconnected:
  *
@@ -487,11 +503,14 @@ on_disconnected (KfClient     *client,
 {
   set_failure (self, error != NULL ? error->message : _("the key manager went away"));
   close_offer (self);
-  show_toast (self, self->failure);
 
   if (kf_client_get_state (client) != KF_CLIENT_STATE_RECONNECTING)
     self->hold = KF_WINDOW_HOLD_NONE;
   follow_client (self);
+
+  /* A reconnection met another certificate: the warning comes at once. */
+  if (g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_SERVER_CHANGED))
+    warn_identity_changed (self, client);
 }
 
 /* Drops the current client, cancelling whatever it was doing. */

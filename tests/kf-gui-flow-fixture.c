@@ -152,11 +152,12 @@ flow_wait_for_state (KfClient      *client,
  * folder, so that a restart keeps its identity. */
 static void
 start_server (Fixture    *fx,
+              const char *state,
               const char *passphrase,
               guint16     port)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *state_dir = g_build_filename (fx->tmpdir, "state", NULL);
+  g_autofree char *state_dir = g_build_filename (fx->tmpdir, state, NULL);
   KfServerConfig config;
 
   kf_server_config_init (&config);
@@ -184,7 +185,7 @@ flow_fixture_set_up (Fixture       *fx,
   fx->tmpdir = g_dir_make_tmp ("kf-gui-flow-XXXXXX", &error);
   g_assert_no_error (error);
 
-  start_server (fx, data, 0);
+  start_server (fx, "state", data, 0);
   fx->fingerprint = g_strdup (kf_server_get_fingerprint (fx->server));
 
   peer_known = g_build_filename (fx->tmpdir, "peer-known-servers", NULL);
@@ -211,8 +212,17 @@ flow_stop_server (Fixture *fx)
 void
 flow_restart_server (Fixture *fx)
 {
-  start_server (fx, NULL, fx->port);
+  start_server (fx, "state", NULL, fx->port);
   g_assert_cmpstr (kf_server_get_fingerprint (fx->server), ==, fx->fingerprint);
+}
+
+/* Starts another key manager on the same port: same address, another
+ * certificate, as an impostor (or a reinstalled one) would have. */
+void
+flow_restart_server_as_other (Fixture *fx)
+{
+  start_server (fx, "other-state", NULL, fx->port);
+  g_assert_cmpstr (kf_server_get_fingerprint (fx->server), !=, fx->fingerprint);
 }
 
 static gboolean

@@ -66,6 +66,7 @@ void           flow_fixture_tear_down      (Fixture       *fx,
                                             gconstpointer  data);
 void           flow_stop_server            (Fixture *fx);
 void           flow_restart_server         (Fixture *fx);
+void           flow_restart_server_as_other (Fixture *fx);
 void           flow_start_window           (Fixture  *fx,
                                             gboolean  pretrust);
 void           flow_start_connected_window (Fixture *fx);

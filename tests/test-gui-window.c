@@ -15,6 +15,7 @@
 
 #include "kf-gui-flow-fixture.h"
 #include "kf-gui-test-util.h"
+#include "kf-identity-warning.h"
 #include "kf-main-page.h"
 #include "kf-offer-dialog.h"
 #include "kf-peer-row.h"
@@ -591,6 +592,34 @@ test_back_and_escape (Fixture       *fx,
   g_assert_true (has_accel ("win.cancel", "<Control>period"));
 }
 
+/* Item 7: a reconnection that meets another certificate warns at once,
+ * and the connect page says why, in full; the header stays short. */
+static void
+test_identity_changed_on_reconnect (Fixture       *fx,
+                                    gconstpointer  data)
+{
+  KfClient *client;
+  GtkWidget *warning, *error_label;
+
+  flow_start_connected_window (fx);
+  client = kf_window_get_client (fx->window);
+  flow_stop_server (fx);
+  flow_wait_for_state (client, KF_CLIENT_STATE_RECONNECTING);
+  flow_restart_server_as_other (fx);
+
+  warning = flow_wait_for_window (KF_TYPE_IDENTITY_WARNING);
+  g_assert_nonnull (warning);
+  flow_wait_for_page (fx->window, "connect");
+  error_label = window_child (fx, "error_label");
+  g_assert_true (gtk_widget_is_drawable (error_label));
+  g_assert_true (gtk_label_get_wrap (GTK_LABEL (error_label)));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (error_label)), ==,
+                   kf_client_get_last_error (client));
+  g_test_message ("header: %s", kf_window_get_status (fx->window));
+  g_assert_null (strstr (kf_window_get_status (fx->window), kf_client_get_last_error (client)));
+  kf_gui_test_respond (warning, "close");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -621,6 +650,9 @@ main (int    argc,
               flow_fixture_set_up, test_cancel_connecting, flow_fixture_tear_down);
   g_test_add ("/gui/window/back-button-and-escape", Fixture, NULL,
               flow_fixture_set_up, test_back_and_escape, flow_fixture_tear_down);
+
+  g_test_add ("/gui/window/identity-changed-on-reconnect", Fixture, NULL,
+              flow_fixture_set_up, test_identity_changed_on_reconnect, flow_fixture_tear_down);
 
   return flow_run ();
 }
