@@ -46,6 +46,7 @@ update_rate (KfTransferPage *self)
   gint64 now = g_get_monotonic_time ();
   gint64 idle = kf_rate_window_get_idle_us (self->rate, now);
   g_autofree char *text = NULL;
+  g_autofree char *description = NULL;
 
   if (self->done < self->total && idle >= STALL_US)
     {
@@ -69,6 +70,10 @@ update_rate (KfTransferPage *self)
                                          _("Transferring the encrypted file"));
     }
   gtk_label_set_text (self->rate_label, text);
+  /* A screen reader on the bar hears the numbers shown beside it. */
+  description = g_strdup_printf ("%s. %s", gtk_label_get_text (self->bytes_label), text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->progress_bar),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description, -1);
 }
 
 static gboolean

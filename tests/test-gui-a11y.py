@@ -10,7 +10,8 @@ that every control a person can reach has one meaningful name:
 - the name carries no mnemonic marker ("_Wait") and does not say the same
   words twice ("Wait Wait", "CBC CBC", "olga, number 9 olga");
 - a row says everything it shows: every label inside it is in its name or
-  its description (an info row that exposes "Size" but not "2.1 MB" fails).
+  its description (an info row that exposes "Size" but not "2.1 MB" fails);
+- a progress bar says, in its description, the numbers shown beside it.
 
 Runs under run-gui-test.sh (a session bus and Xvfb), which lets the
 session bus start the accessibility bus (at-spi2-core).  Needs python3-gi
@@ -143,6 +144,8 @@ def check_control(node, kind):
         problems.append(f"{kind} “{name}” shows a mnemonic marker")
     if says_twice(name):
         problems.append(f"{kind} “{name}” says the same words twice")
+    if kind == "progress bar" and not description:
+        problems.append(f"progress bar “{name}” does not say how far the transfer is")
     if kind == "row":
         said = (name + " " + description).lower()
         for text in label_texts(node):
