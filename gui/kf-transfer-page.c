@@ -151,6 +151,9 @@ kf_transfer_page_begin (KfTransferPage *self,
   g_clear_handle_id (&self->tick_id, g_source_remove);
   kf_rate_window_reset (self->rate);
   self->done = self->total = 0;
+  /* Until bytes move, the bar says which step the session is in. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->progress_bar),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description, -1);
 }
 
 /* Says which step of the session is under way, below the title. */
@@ -161,6 +164,9 @@ kf_transfer_page_set_step (KfTransferPage *self,
   g_return_if_fail (KF_IS_TRANSFER_PAGE (self));
 
   adw_status_page_set_description (self->status_page, step);
+  if (self->done == 0)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->progress_bar),
+                                    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, step, -1);
 }
 
 /*
