@@ -16,43 +16,12 @@
 #include "kf-peer.h"
 #include "kf-result-page.h"
 #include "kf-transfer-page.h"
-#include "kf-window.h"
-
-/* What the window shows beyond what the client's state says. */
-typedef enum
-{
-  KF_WINDOW_HOLD_NONE,
-  KF_WINDOW_HOLD_CONN,    /* the sender asked for a session; the key manager has not answered */
-  KF_WINDOW_HOLD_RESULT,  /* a session ended: its result stays until Back to Start */
-} KfWindowHold;
-
-struct _KfWindow
-{
-  AdwApplicationWindow  parent_instance;
-
-  AdwWindowTitle       *window_title;
-  GtkWidget            *back_button;
-  AdwToastOverlay      *toast_overlay;
-  GtkStack             *page_stack;
-  KfConnectPage        *connect_page;
-  KfMainPage           *main_page;
-  KfTransferPage       *transfer_page;
-  KfResultPage         *result_page;
-
-  KfClient             *client;
-  GSignalGroup         *client_signals;
-  GCancellable         *cancellable;
-  GCancellable         *connecting;   /* while the connect flow runs */
-  GCancellable         *offer_cancellable;
-  char                 *failure;
-  KfWindowHold          hold;
-  gboolean              closing;
-};
+#include "kf-window-private.h"
 
 G_DEFINE_FINAL_TYPE (KfWindow, kf_window, ADW_TYPE_APPLICATION_WINDOW)
 
-static GSettings *
-get_settings (KfWindow *self)
+GSettings *
+_kf_window_get_settings (KfWindow *self)
 {
   GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
 
@@ -67,8 +36,8 @@ get_known_servers (KfWindow *self)
   return kf_application_get_known_servers (KF_APPLICATION (app));
 }
 
-static void
-show_toast (KfWindow   *self,
+void
+_kf_window_show_toast (KfWindow   *self,
             const char *text)
 {
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
@@ -187,8 +156,8 @@ update_actions (KfWindow      *self,
  * Returns how to call peer @peer_id named @name: the name alone, with the
  * number only when another waiting person has the same name.
  */
-static char *
-name_peer (KfWindow   *self,
+char *
+_kf_window_name_peer (KfWindow   *self,
            guint       peer_id,
            const char *name)
 {
@@ -212,7 +181,7 @@ show_step (KfWindow      *self,
            KfClientState  state)
 {
   gboolean sender = kf_client_get_role (self->client) == KF_CLIENT_ROLE_SENDER;
-  g_autofree char *who = name_peer (self, kf_client_get_peer_id (self->client),
+  g_autofree char *who = _kf_window_name_peer (self, kf_client_get_peer_id (self->client),
                                     kf_client_get_peer_name (self->client));
   g_autofree char *step = NULL;
 
@@ -254,8 +223,8 @@ show_step (KfWindow      *self,
  * the header's status, the page, the main page's view and the enabled
  * actions.  Every handler changes the client or the hold, then calls it.
  */
-static void
-follow_client (KfWindow *self)
+void
+_kf_window_follow_client (KfWindow *self)
 {
   KfClientState state = get_state (self);
   g_autofree char *text = NULL;
@@ -285,8 +254,8 @@ follow_client (KfWindow *self)
 }
 
 /* Closes the offer dialog or the save dialog, if one is open. */
-static void
-close_offer (KfWindow *self)
+void
+_kf_window_close_offer (KfWindow *self)
 {
   g_cancellable_cancel (self->offer_cancellable);
   g_clear_object (&self->offer_cancellable);
@@ -307,7 +276,7 @@ on_connected (GObject      *source,
       g_clear_object (&self->connecting);
       set_failure (self, error->message);
       kf_connect_page_set_busy (self->connect_page, FALSE);
-      follow_client (self);
+      _kf_window_follow_client (self);
       return;
     }
 
@@ -315,7 +284,7 @@ on_connected (GObject      *source,
   g_clear_pointer (&self->failure, g_free);
   kf_connect_page_set_busy (self->connect_page, FALSE);
   kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_HOME);
-  follow_client (self);
+  _kf_window_follow_client (self);
 }
 
 static void
@@ -325,7 +294,7 @@ on_state_changed (KfWindow *self)
 
   if (state >= KF_CLIENT_STATE_IDLE)
     g_clear_pointer (&self->failure, g_free);
-  follow_client (self);
+  _kf_window_follow_client (self);
 }
 
 /*
@@ -344,7 +313,7 @@ on_session_started (KfClient     *client,
                     KfWindow     *self)
 {
   g_autofree char *title = NULL;
-  g_autofree char *who = name_peer (self, peer_id, peer_name);
+  g_autofree char *who = _kf_window_name_peer (self, peer_id, peer_name);
 
   if (role == KF_CLIENT_ROLE_SENDER && self->hold == KF_WINDOW_HOLD_CONN)
     kf_transfer_page_set_step (self->transfer_page,
@@ -357,7 +326,7 @@ on_session_started (KfClient     *client,
       kf_transfer_page_begin (self->transfer_page, role == KF_CLIENT_ROLE_SENDER, title,
                               _("Confirming the key with the key manager…"));
     }
-  follow_client (self);
+  _kf_window_follow_client (self);
 }
 
 static void
@@ -380,7 +349,7 @@ on_offer_answered (GObject      *source,
 
   if (!kf_client_accept_offer (self->client, destination, TRUE, &error))
     {
-      show_toast (self, error->message);
+      _kf_window_show_toast (self, error->message);
       kf_client_decline_offer (self->client);
       return;
     }
@@ -388,7 +357,7 @@ on_offer_answered (GObject      *source,
   offer = kf_client_get_offer (self->client);
   if (offer != NULL)
     {
-      g_autofree char *who = name_peer (self, kf_offer_get_sender_id (offer),
+      g_autofree char *who = _kf_window_name_peer (self, kf_offer_get_sender_id (offer),
                                         kf_offer_get_sender_name (offer));
       g_autofree char *title = g_strdup_printf (_("Receiving “%s” from %s"),
                                                 kf_offer_get_file_name (offer), who);
@@ -404,10 +373,10 @@ on_offer (KfClient *client,
           KfOffer  *offer,
           KfWindow *self)
 {
-  g_autoptr(GFile) folder = kf_gui_download_folder (get_settings (self));
+  g_autoptr(GFile) folder = kf_gui_download_folder (_kf_window_get_settings (self));
   g_autofree char *body = NULL;
 
-  close_offer (self);
+  _kf_window_close_offer (self);
   self->offer_cancellable = g_cancellable_new ();
   kf_offer_flow_run_async (offer, GTK_WINDOW (self), folder, self->offer_cancellable,
                            on_offer_answered, g_object_ref (self));
@@ -431,11 +400,11 @@ static void
 show_outcome (KfWindow  *self,
               KfOutcome *outcome)
 {
-  close_offer (self);
+  _kf_window_close_offer (self);
   self->hold = KF_WINDOW_HOLD_RESULT;
   kf_result_page_set_outcome (self->result_page, outcome);
   kf_main_page_reset_send (self->main_page);
-  follow_client (self);
+  _kf_window_follow_client (self);
 }
 
 /* The notification's title for @outcome, or NULL when the person did it
@@ -502,11 +471,11 @@ on_disconnected (KfClient     *client,
                  KfWindow     *self)
 {
   set_failure (self, error != NULL ? error->message : _("the key manager went away"));
-  close_offer (self);
+  _kf_window_close_offer (self);
 
   if (kf_client_get_state (client) != KF_CLIENT_STATE_RECONNECTING)
     self->hold = KF_WINDOW_HOLD_NONE;
-  follow_client (self);
+  _kf_window_follow_client (self);
 
   /* A reconnection met another certificate: the warning comes at once. */
   if (g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_SERVER_CHANGED))
@@ -514,8 +483,8 @@ on_disconnected (KfClient     *client,
 }
 
 /* Drops the current client, cancelling whatever it was doing. */
-static void
-drop_client (KfWindow *self)
+void
+_kf_window_drop_client (KfWindow *self)
 {
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -544,7 +513,7 @@ kf_window_connect_to (KfWindow   *self,
 {
   g_return_if_fail (KF_IS_WINDOW (self));
 
-  drop_client (self);
+  _kf_window_drop_client (self);
   g_clear_pointer (&self->failure, g_free);
   kf_connect_page_set_values (self->connect_page, host, port, name);
 
@@ -558,289 +527,8 @@ kf_window_connect_to (KfWindow   *self,
   self->connecting = g_cancellable_new ();
   kf_connect_flow_run_async (self->client, GTK_WINDOW (self), get_known_servers (self),
                              self->connecting, on_connected, g_object_ref (self));
-  follow_client (self);
+  _kf_window_follow_client (self);
   kf_connect_page_set_busy (self->connect_page, TRUE);
-}
-
-/* win.connect: connect with what the connect page says, and remember it. */
-static void
-connect_activated (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *parameter)
-{
-  KfWindow *self = KF_WINDOW (widget);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *host = NULL;
-  g_autofree char *name = NULL;
-  GSettings *settings = get_settings (self);
-  guint16 port = 0;
-
-  if (!kf_connect_page_get_values (self->connect_page, &host, &port, &name, &error))
-    {
-      show_toast (self, error->message);
-      return;
-    }
-
-  g_settings_set_string (settings, "server-host", host);
-  g_settings_set (settings, "server-port", "q", port);
-  g_settings_set_string (settings, "name", name);
-  kf_window_connect_to (self, host, port, name, NULL);
-}
-
-/* A command's reply: only a failure needs saying. */
-static void
-report_failure (KfWindow *self,
-                GError   *error)
-{
-  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    show_toast (self, error->message);
-}
-
-static void
-on_wait_done (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(KfWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!kf_client_wait_finish (KF_CLIENT (source), result, &error))
-    report_failure (self, error);
-}
-
-static void
-wait_activated (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
-{
-  KfWindow *self = KF_WINDOW (widget);
-
-  kf_client_set_watching (self->client, FALSE);
-  kf_client_wait_async (self->client, self->cancellable, on_wait_done, g_object_ref (self));
-}
-
-static void
-on_stop_waiting_done (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  g_autoptr(KfWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!kf_client_stop_waiting_finish (KF_CLIENT (source), result, &error))
-    report_failure (self, error);
-}
-
-static void
-stop_waiting_activated (GtkWidget  *widget,
-                        const char *action_name,
-                        GVariant   *parameter)
-{
-  KfWindow *self = KF_WINDOW (widget);
-
-  kf_client_stop_waiting_async (self->client, self->cancellable, on_stop_waiting_done,
-                                g_object_ref (self));
-}
-
-static void
-on_peers_listed (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(KfWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) peers = NULL;
-
-  peers = kf_client_list_peers_finish (KF_CLIENT (source), result, &error);
-  if (peers == NULL)
-    report_failure (self, error);
-}
-
-/* win.send: the live list of waiting peers. */
-static void
-send_activated (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
-{
-  KfWindow *self = KF_WINDOW (widget);
-
-  kf_main_page_set_peers (self->main_page, kf_client_get_peers (self->client));
-  kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_SEND);
-  follow_client (self);
-  kf_client_set_watching (self->client, TRUE);
-  kf_client_list_peers_async (self->client, self->cancellable, on_peers_listed,
-                              g_object_ref (self));
-}
-
-static void
-back_activated (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
-{
-  KfWindow *self = KF_WINDOW (widget);
-
-  if (self->client != NULL)
-    kf_client_set_watching (self->client, FALSE);
-  kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_HOME);
-  follow_client (self);
-}
-
-static void
-back_to_start_activated (GtkWidget  *widget,
-                         const char *action_name,
-                         GVariant   *parameter)
-{
-  KfWindow *self = KF_WINDOW (widget);
-
-  self->hold = KF_WINDOW_HOLD_NONE;
-  kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_HOME);
-  follow_client (self);
-}
-
-/* win.choose-file: the desktop's file chooser for the file to send. */
-static void
-choose_file_activated (GtkWidget  *widget,
-                       const char *action_name,
-                       GVariant   *parameter)
-{
-  kf_main_page_choose_file (KF_WINDOW (widget)->main_page);
-}
-
-static void
-on_file_sent (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(KfWindow) self = user_data;
-  g_autoptr(KfOutcome) outcome = NULL;
-  g_autoptr(GError) error = NULL;
-
-  outcome = kf_client_send_file_finish (KF_CLIENT (source), result, &error);
-  if (outcome == NULL && error != NULL)
-    g_debug ("Sending ended: %s", error->message);
-}
-
-static void
-on_conn_done (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(KfWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  GFile *file = kf_main_page_get_file (self->main_page);
-
-  if (!kf_client_conn_finish (KF_CLIENT (source), result, &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-          || self->hold != KF_WINDOW_HOLD_CONN)
-        return;
-      self->hold = KF_WINDOW_HOLD_NONE;
-      show_toast (self, error->message);
-      kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_SEND);
-      kf_client_set_watching (self->client, TRUE);
-      follow_client (self);
-      return;
-    }
-
-  kf_client_send_file_async (self->client, file, self->cancellable, on_file_sent,
-                             g_object_ref (self));
-}
-
-/* win.conn: pair with the chosen peer in the chosen mode, then send the file. */
-static void
-conn_activated (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
-{
-  KfWindow *self = KF_WINDOW (widget);
-  g_autoptr(GFile) file = NULL;
-  g_autofree char *peer_name = NULL;
-  g_autofree char *title = NULL;
-  g_autofree char *basename = NULL;
-  g_autofree char *who = NULL;
-  KfCipherMode mode;
-  guint peer_id;
-
-  if (!kf_main_page_get_choice (self->main_page, &peer_id, &peer_name, &mode, &file))
-    return;
-
-  basename = g_file_get_basename (file);
-  who = name_peer (self, peer_id, peer_name);
-  title = g_strdup_printf (_("Sending “%s” to %s"), basename, who);
-  kf_transfer_page_begin (self->transfer_page, TRUE, title,
-                          _("Asking the key manager for a session key…"));
-  self->hold = KF_WINDOW_HOLD_CONN;
-  follow_client (self);
-
-  kf_client_set_watching (self->client, FALSE);
-  kf_client_conn_async (self->client, peer_id, mode, self->cancellable, on_conn_done,
-                        g_object_ref (self));
-}
-
-static void
-cancel_activated (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
-{
-  KfWindow *self = KF_WINDOW (widget);
-
-  close_offer (self);
-  if (self->connecting != NULL)
-    {
-      /* A connection attempt: stop it, and stay on the connect page. */
-      drop_client (self);
-      kf_connect_page_set_busy (self->connect_page, FALSE);
-      follow_client (self);
-      return;
-    }
-  if (self->client != NULL)
-    kf_client_cancel (self->client);
-}
-
-/* win.go-back (the header's back button, Escape): the result page goes
- * back to the start, the Send view to Wait or Send. */
-static void
-go_back_activated (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *parameter)
-{
-  KfWindow *self = KF_WINDOW (widget);
-
-  if (self->hold == KF_WINDOW_HOLD_RESULT)
-    back_to_start_activated (widget, "win.back-to-start", NULL);
-  else
-    back_activated (widget, "win.back", NULL);
-}
-
-static void
-on_end_done (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr(KfWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!kf_client_end_finish (KF_CLIENT (source), result, &error))
-    g_debug ("Leaving the key manager: %s", error->message);
-}
-
-/* win.disconnect: says `end` to the key manager and goes back to the connect page. */
-static void
-disconnect_activated (GtkWidget  *widget,
-                      const char *action_name,
-                      GVariant   *parameter)
-{
-  KfWindow *self = KF_WINDOW (widget);
-
-  close_offer (self);
-  if (self->client != NULL)
-    {
-      g_signal_group_set_target (self->client_signals, NULL);
-      kf_client_end_async (self->client, NULL, on_end_done, g_object_ref (self));
-    }
-  drop_client (self);
-  kf_connect_page_set_busy (self->connect_page, FALSE);
-  follow_client (self);
 }
 
 /* The main page has a file to send (dropped, or chosen with Ctrl+O on the
@@ -876,7 +564,7 @@ on_close_answered (AdwMessageDialog *dialog,
 {
   if (g_strcmp0 (response, "close") != 0)
     return;
-  cancel_activated (GTK_WIDGET (self), "win.cancel", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.cancel", NULL);
   g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, close_now, g_object_ref (self), g_object_unref);
 }
 
@@ -906,7 +594,7 @@ static gboolean
 kf_window_close_request (GtkWindow *window)
 {
   KfWindow *self = KF_WINDOW (window);
-  GSettings *settings = get_settings (self);
+  GSettings *settings = _kf_window_get_settings (self);
   int width, height;
 
   if (!self->closing && (in_session (get_state (self)) || self->hold == KF_WINDOW_HOLD_CONN))
@@ -928,32 +616,12 @@ kf_window_dispose (GObject *object)
 {
   KfWindow *self = KF_WINDOW (object);
 
-  close_offer (self);
-  drop_client (self);
+  _kf_window_close_offer (self);
+  _kf_window_drop_client (self);
   g_clear_object (&self->client_signals);
   g_clear_pointer (&self->failure, g_free);
 
   G_OBJECT_CLASS (kf_window_parent_class)->dispose (object);
-}
-
-static void
-install_actions (GtkWidgetClass *widget_class)
-{
-  gtk_widget_class_install_action (widget_class, "win.connect", NULL, connect_activated);
-  gtk_widget_class_install_action (widget_class, "win.wait", NULL, wait_activated);
-  gtk_widget_class_install_action (widget_class, "win.stop-waiting", NULL,
-                                   stop_waiting_activated);
-  gtk_widget_class_install_action (widget_class, "win.send", NULL, send_activated);
-  gtk_widget_class_install_action (widget_class, "win.back", NULL, back_activated);
-  gtk_widget_class_install_action (widget_class, "win.back-to-start", NULL,
-                                   back_to_start_activated);
-  gtk_widget_class_install_action (widget_class, "win.choose-file", NULL,
-                                   choose_file_activated);
-  gtk_widget_class_install_action (widget_class, "win.conn", NULL, conn_activated);
-  gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_activated);
-  gtk_widget_class_install_action (widget_class, "win.go-back", NULL, go_back_activated);
-  gtk_widget_class_install_action (widget_class, "win.disconnect", NULL,
-                                   disconnect_activated);
 }
 
 static void
@@ -984,7 +652,7 @@ kf_window_class_init (KfWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_choice_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_send_requested);
 
-  install_actions (widget_class);
+  _kf_window_install_actions (widget_class);
 }
 
 static void
@@ -1022,7 +690,7 @@ kf_window_new (KfApplication *application)
                                g_settings_get_int (settings, "window-height"));
   if (g_settings_get_boolean (settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
-  follow_client (self);
+  _kf_window_follow_client (self);
   return self;
 }
 
@@ -1051,7 +719,7 @@ kf_window_start (KfWindow *self)
 
   kf_connect_page_set_values (self->connect_page, host, port, name);
   kf_connect_page_set_busy (self->connect_page, FALSE);
-  follow_client (self);
+  _kf_window_follow_client (self);
 }
 
 KfClient *
