@@ -6,7 +6,7 @@
  * starts a KfServer on the default main context, prints the two stable
  * start-up lines scripts look for:
  *
- *   keyferry-server: fingerprint <64 hex digits>
+ *   keyferry-server: fingerprint <16 groups of 4 hex digits>
  *   keyferry-server: listening on <address or *> port <n>
  *
  * and runs until SIGTERM or SIGINT, when every client is told
@@ -451,6 +451,7 @@ serve (const Options  *o,
   g_autoptr(GError) error = NULL;
   g_autoptr(KfServer) server = NULL;
   g_autofree char *warning = NULL;
+  g_autofree char *pretty = NULL;
   char *secret = NULL;
   Run run = { 0 };
   guint sigterm, sigint;
@@ -470,7 +471,8 @@ serve (const Options  *o,
       g_printerr ("keyferry-server: %s\n", error->message);
       return EXIT_FAILURE;
     }
-  g_printerr ("keyferry-server: fingerprint %s\n", kf_server_get_fingerprint (server));
+  pretty = kf_fingerprint_format_pretty (kf_server_get_fingerprint (server));
+  g_printerr ("keyferry-server: fingerprint %s\n", pretty);
   g_printerr ("keyferry-server: listening on %s port %u\n", o->listen ? o->listen : "*",
               kf_server_get_port (server));
 
@@ -492,13 +494,15 @@ print_fingerprint (const KfServerConfig *config)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KfServer) server = kf_server_new (config, NULL, &error);
+  g_autofree char *pretty = NULL;
 
   if (server == NULL)
     {
       g_printerr ("keyferry-server: %s\n", error->message);
       return EXIT_FAILURE;
     }
-  g_print ("%s\n", kf_server_get_fingerprint (server));
+  pretty = kf_fingerprint_format_pretty (kf_server_get_fingerprint (server));
+  g_print ("%s\n", pretty);
   return EXIT_SUCCESS;
 }
 
@@ -544,7 +548,7 @@ main (int   argc,
                                            "and hands both a fresh AES key over TLS."));
   g_option_context_set_description (context, _(
     "At start it prints, on standard error, two lines for scripts:\n"
-    "  keyferry-server: fingerprint <64 hex digits>\n"
+    "  keyferry-server: fingerprint <16 groups of 4 hex digits>\n"
     "  keyferry-server: listening on <address or *> port <n>\n"
     "Clients pin that fingerprint.  SIGTERM or SIGINT tells every client and stops.\n"
     "Exit status: 0 after a clean stop, 1 when the server cannot start, 2 for bad options\n"
