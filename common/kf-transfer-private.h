@@ -54,6 +54,27 @@ GError     *kf_job_steal_error       (KfJobState             *state);
 gpointer    kf_job_pop               (KfJobState             *state,
                                       GAsyncQueue            *queue);
 
+/* What a sender's and a receiver's job share (kf-transfer-job.c). */
+typedef struct
+{
+  KfPeerLink   *link;
+  KfProgress   *progress;
+  KfCipher     *cipher;      /* the file's, under the session keys */
+  gcry_md_hd_t  transcript;
+  KfJobState    state;
+  GPtrArray    *buffers;     /* every KfChunk of the job's queues */
+} KfTransferJob;
+
+void         _kf_transfer_job_init         (KfTransferJob      *job,
+                                            KfPeerLink         *link,
+                                            KfProgress         *progress);
+void         _kf_transfer_job_clear        (KfTransferJob      *job);
+gboolean     _kf_transfer_job_start_cipher (KfTransferJob      *job,
+                                            KfCipherDirection   direction,
+                                            GError            **error);
+GAsyncQueue *_kf_transfer_job_new_queue    (KfTransferJob      *job,
+                                            gsize               size);
+
 /* The transfer's transcript digest: SHA-256 over the tags of its data
  * records, in order (docs/PROTOCOL.md, part 2, section 9). */
 gcry_md_hd_t kf_transcript_new       (void);

@@ -34,19 +34,14 @@
 
 typedef struct
 {
-  KfPeerLink       *link;
+  KfTransferJob     base;
   KfTransferOffer  *offer;
   GFile            *destination;
   gboolean          overwrite;
-  KfProgress       *progress;
   char             *path;
   char             *temp_path;      /* NULL for an anonymous temporary file */
   int               anon_fd;        /* the anonymous file's descriptor, or -1 */
   GOutputStream    *out;
-  KfCipher         *cipher;
-  KfJobState        state;
-  gcry_md_hd_t      transcript;
-  GPtrArray        *buffers;
   GAsyncQueue      *free_bufs;
   GAsyncQueue      *full_bufs;
   guint64           written;
@@ -55,19 +50,14 @@ typedef struct
 static void
 receive_job_free (ReceiveJob *job)
 {
-  g_clear_object (&job->link);
   g_clear_object (&job->destination);
   g_clear_object (&job->out);
   g_clear_pointer (&job->offer, kf_transfer_offer_free);
-  g_clear_pointer (&job->progress, kf_progress_free);
-  g_clear_pointer (&job->cipher, kf_cipher_free);
   g_clear_pointer (&job->path, g_free);
   g_clear_pointer (&job->temp_path, g_free);
-  g_clear_pointer (&job->transcript, gcry_md_close);
-  g_clear_pointer (&job->buffers, g_ptr_array_unref);
   g_clear_pointer (&job->free_bufs, g_async_queue_unref);
   g_clear_pointer (&job->full_bufs, g_async_queue_unref);
-  kf_job_state_clear (&job->state);
+  _kf_transfer_job_clear (&job->base);
   g_free (job);
 }
 
@@ -156,7 +146,6 @@ prepare (ReceiveJob    *job,
          GCancellable  *cancellable,
          GError       **error)
 {
-  const KfSessionKeys *keys = kf_peer_link_get_keys (job->link);
   g_autoptr(GFile) folder = g_file_get_parent (job->destination);
 
   job->path = g_file_get_path (job->destination);
@@ -172,12 +161,7 @@ prepare (ReceiveJob    *job,
       || !create_temp (job, cancellable, error))
     return FALSE;
 
-  job->cipher = kf_cipher_new (keys->mode, KF_CIPHER_DECRYPT, keys->key, sizeof keys->key,
-                               keys->iv, sizeof keys->iv, error);
-  if (job->cipher == NULL)
-    return FALSE;
-  job->transcript = kf_transcript_new ();
-  return TRUE;
+  return _kf_transfer_job_start_cipher (&job->base, KF_CIPHER_DECRYPT, error);
 }
 
 /* Disk thread: writes the plaintext, reports progress. */
@@ -189,22 +173,22 @@ disk_main (gpointer data)
 
   do
     {
-      KfChunk *buf = kf_job_pop (&job->state, job->full_bufs);
+      KfChunk *buf = kf_job_pop (&job->base.state, job->full_bufs);
       g_autoptr(GError) error = NULL;
 
       if (buf == NULL)
         return NULL;
       if (!g_output_stream_write_all (job->out, buf->data, buf->len, NULL,
-                                      job->state.stop, &error))
+                                      job->base.state.stop, &error))
         {
           if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            kf_job_fail (&job->state, write_error (temp_display_path (job), error));
+            kf_job_fail (&job->base.state, write_error (temp_display_path (job), error));
           return NULL;
         }
       job->written += buf->len;
       last = buf->last;
       g_async_queue_push (job->free_bufs, buf);
-      kf_progress_update (job->progress, job->written, last);
+      kf_progress_update (job->base.progress, job->written, last);
     }
   while (!last);
 
@@ -257,8 +241,8 @@ decrypt_record (ReceiveJob    *job,
   gsize n = 0;
   gsize tail = 0;
 
-  if (!kf_cipher_update (job->cipher, payload, len, buf->data, PLAIN_BUF_SIZE, &n, &local_error)
-      || (final && !kf_cipher_finish (job->cipher, buf->data + n, PLAIN_BUF_SIZE - n,
+  if (!kf_cipher_update (job->base.cipher, payload, len, buf->data, PLAIN_BUF_SIZE, &n, &local_error)
+      || (final && !kf_cipher_finish (job->base.cipher, buf->data + n, PLAIN_BUF_SIZE - n,
                                       &tail, &local_error)))
     {
       g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PROTOCOL,
@@ -284,7 +268,7 @@ receive_records (ReceiveJob    *job,
   while (!final)
     {
       KfRecordHeader header;
-      const guint8 *payload = kf_peer_link_receive (job->link, &header, cancellable, error);
+      const guint8 *payload = kf_peer_link_receive (job->base.link, &header, cancellable, error);
       KfChunk *buf;
 
       if (payload == NULL)
@@ -297,8 +281,8 @@ receive_records (ReceiveJob    *job,
       if (!check_data (job, &header, &cipher_bytes, error))
         return FALSE;
       final = (header.flags & KF_RECORD_FLAG_FINAL) != 0;
-      kf_transcript_add (job->transcript, payload + header.length);
-      buf = kf_job_pop (&job->state, job->free_bufs);
+      kf_transcript_add (job->base.transcript, payload + header.length);
+      buf = kf_job_pop (&job->base.state, job->free_bufs);
       if (buf == NULL)
         return FALSE;
       if (!decrypt_record (job, payload, header.length, final, buf, error))
@@ -420,27 +404,18 @@ receive_file (ReceiveJob    *job,
   GThread *disk;
   gboolean ok;
 
-  if (!kf_peer_link_send_copy (job->link, KF_RECORD_ACCEPT, 0, NULL, 0, cancellable, error))
+  if (!kf_peer_link_send_copy (job->base.link, KF_RECORD_ACCEPT, 0, NULL, 0, cancellable, error))
     return FALSE;
-  kf_peer_link_arm_idle_timeout (job->link);
+  kf_peer_link_arm_idle_timeout (job->base.link);
 
-  /* The queues only borrow the buffers, so an abort leaks nothing. */
-  job->buffers = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_chunk_free);
-  job->free_bufs = g_async_queue_new ();
+  job->free_bufs = _kf_transfer_job_new_queue (&job->base, PLAIN_BUF_SIZE);
   job->full_bufs = g_async_queue_new ();
-  for (guint i = 0; i < KF_TRANSFER_QUEUE_DEPTH; i++)
-    {
-      KfChunk *buf = kf_chunk_new (PLAIN_BUF_SIZE);
-
-      g_ptr_array_add (job->buffers, buf);
-      g_async_queue_push (job->free_bufs, buf);
-    }
 
   disk = g_thread_new ("kf-receive-disk", disk_main, job);
   if (!receive_records (job, cancellable, &local_error) && local_error != NULL)
-    kf_job_fail (&job->state, local_error);
+    kf_job_fail (&job->base.state, local_error);
   g_thread_join (disk);
-  *error = kf_job_steal_error (&job->state);
+  *error = kf_job_steal_error (&job->base.state);
   ok = *error == NULL;
   if (ok && job->written != job->offer->plain_size)
     {
@@ -474,17 +449,17 @@ receive_thread (GTask        *task,
   if (!receive_file (job, cancellable, &error) || !commit (job, &error))
     {
       discard (job);
-      kf_transfer_tell_cancel (job->link, error);
-      kf_peer_link_abort (job->link);
+      kf_transfer_tell_cancel (job->base.link, error);
+      kf_peer_link_abort (job->base.link);
       g_task_return_error (task, error);
       return;
     }
 
-  kf_peer_link_send_copy (job->link, KF_RECORD_DONE, 0, NULL, 0, NULL, NULL);
+  kf_peer_link_send_copy (job->base.link, KF_RECORD_DONE, 0, NULL, 0, NULL, NULL);
   result = g_new0 (KfTransferResult, 1);
-  result->blocks = kf_cipher_get_blocks (job->cipher);
+  result->blocks = kf_cipher_get_blocks (job->base.cipher);
   result->plain_bytes = job->written;
-  kf_transfer_digest_hex (job->transcript, result->digest);
+  kf_transfer_digest_hex (job->base.transcript, result->digest);
   result->path = g_steal_pointer (&job->path);
   g_task_return_pointer (task, result, (GDestroyNotify) kf_transfer_result_free);
 }
@@ -529,13 +504,13 @@ kf_transfer_receive_async (KfPeerLink             *link,
   g_return_if_fail (offer != NULL && G_IS_FILE (destination));
 
   job = g_new0 (ReceiveJob, 1);
+  _kf_transfer_job_init (&job->base, link,
+                         kf_progress_new (progress, progress_data, progress_notify,
+                                          offer->plain_size));
   job->anon_fd = -1;
-  job->link = g_object_ref (link);
   job->offer = kf_transfer_offer_copy (offer);
   job->destination = g_object_ref (destination);
   job->overwrite = overwrite;
-  job->progress = kf_progress_new (progress, progress_data, progress_notify, offer->plain_size);
-  kf_job_state_init (&job->state);
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, kf_transfer_receive_async);
