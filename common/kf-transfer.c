@@ -1,11 +1,12 @@
-/* kf-transfer.c: offers, results and what sender and receiver share
+/* kf-transfer.c: results and what sender and receiver share
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The engine itself is in kf-transfer-sender.c and kf-transfer-receiver.c;
- * this file holds the offer record's format (a pure parser, for fuzzing),
- * the boxed result types and the small pieces both pipelines use; the
- * progress relay is kf-transfer-progress.c.
+ * the offer is kf-transfer-offer.c, what both jobs share
+ * kf-transfer-job.c, the progress relay kf-transfer-progress.c.  This file
+ * holds the boxed result type, the free-space check and the cancel and
+ * error helpers both pipelines use.
  */
 
 #include "config.h"
@@ -13,124 +14,11 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
-#include "kf-file-name.h"
 #include "kf-transfer-private.h"
 #include "kf-untrusted.h"
 
-#define OFFER_HEADER_SIZE 10
-
-G_DEFINE_BOXED_TYPE (KfTransferOffer, kf_transfer_offer,
-                     kf_transfer_offer_copy, kf_transfer_offer_free)
 G_DEFINE_BOXED_TYPE (KfTransferResult, kf_transfer_result,
                      kf_transfer_result_copy, kf_transfer_result_free)
-
-/*
- * kf_transfer_offer_copy:
- *
- * Returns: (transfer full): a deep copy of @offer.
- */
-KfTransferOffer *
-kf_transfer_offer_copy (const KfTransferOffer *offer)
-{
-  KfTransferOffer *copy;
-
-  g_return_val_if_fail (offer != NULL, NULL);
-
-  copy = g_memdup2 (offer, sizeof *offer);
-  copy->name = g_strdup (offer->name);
-  return copy;
-}
-
-/*
- * kf_transfer_offer_free:
- *
- * Frees @offer.  %NULL is allowed.
- */
-void
-kf_transfer_offer_free (KfTransferOffer *offer)
-{
-  if (offer == NULL)
-    return;
-
-  g_free (offer->name);
-  g_free (offer);
-}
-
-/*
- * kf_transfer_offer_encode:
- * @name: the file's name (UTF-8, 1 to %KF_TRANSFER_MAX_NAME bytes)
- * @len: (out): the length of the returned buffer
- *
- * Returns: (transfer full): the offer plaintext: plain size (8 bytes, big
- * endian), name length (2 bytes, big endian), name.  The caller encrypts it.
- */
-guint8 *
-kf_transfer_offer_encode (const char *name,
-                          guint64     plain_size,
-                          gsize      *len)
-{
-  gsize name_len = strlen (name);
-  guint64 size_be = GUINT64_TO_BE (plain_size);
-  guint16 name_len_be = GUINT16_TO_BE ((guint16) name_len);
-  guint8 *buf;
-
-  g_return_val_if_fail (name_len > 0 && name_len <= KF_TRANSFER_MAX_NAME, NULL);
-
-  *len = OFFER_HEADER_SIZE + name_len;
-  buf = g_malloc (*len);
-  memcpy (buf, &size_be, 8);
-  memcpy (buf + 8, &name_len_be, 2);
-  memcpy (buf + OFFER_HEADER_SIZE, name, name_len);
-  return buf;
-}
-
-/*
- * kf_transfer_offer_parse:
- * @buf: the decrypted offer, @len bytes
- * @mode: the session's mode, for the encrypted size
- *
- * Parses and checks an offer and sanitises its name with
- * kf_file_name_sanitize().  A pure function of its input.
- *
- * Returns: (transfer full): the offer, or %NULL with
- * %KF_TRANSFER_ERROR_PROTOCOL (malformed, or a size above
- * %KF_TRANSFER_MAX_SIZE) or %KF_TRANSFER_ERROR_NAME (no usable name).
- */
-KfTransferOffer *
-kf_transfer_offer_parse (const guint8  *buf,
-                         gsize          len,
-                         KfCipherMode   mode,
-                         GError       **error)
-{
-  g_autoptr(KfTransferOffer) offer = g_new0 (KfTransferOffer, 1);
-  guint64 size_be;
-  guint16 name_len_be;
-  gsize name_len;
-
-  g_return_val_if_fail (buf != NULL || len == 0, NULL);
-
-  if (len < OFFER_HEADER_SIZE)
-    goto malformed;
-  memcpy (&size_be, buf, 8);
-  memcpy (&name_len_be, buf + 8, 2);
-  name_len = GUINT16_FROM_BE (name_len_be);
-  offer->plain_size = GUINT64_FROM_BE (size_be);
-  if (name_len == 0 || name_len > KF_TRANSFER_MAX_NAME || len != OFFER_HEADER_SIZE + name_len
-      || offer->plain_size > KF_TRANSFER_MAX_SIZE)
-    goto malformed;
-
-  offer->name = kf_file_name_sanitize ((const char *) buf + OFFER_HEADER_SIZE, name_len, error);
-  if (offer->name == NULL)
-    return NULL;
-  offer->mode = mode;
-  offer->encrypted_size = kf_cipher_encrypted_size (mode, offer->plain_size);
-  return g_steal_pointer (&offer);
-
-malformed:
-  g_set_error_literal (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PROTOCOL,
-                       _("The sender's offer is malformed. It may run an incompatible version of Keyferry."));
-  return NULL;
-}
 
 /*
  * kf_transfer_result_copy:
