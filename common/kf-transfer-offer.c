@@ -193,6 +193,22 @@ receive_offer_thread (GTask        *task,
   g_task_return_error (task, error);
 }
 
+/* Runs @thread_func on a worker thread with @link as the task data. */
+static void
+run_on_link (KfPeerLink          *link,
+             gpointer             source_tag,
+             GTaskThreadFunc      thread_func,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, g_object_ref (link), g_object_unref);
+  g_task_run_in_thread (task, thread_func);
+}
+
 /*
  * kf_transfer_receive_offer_async:
  * @link: a receiver's link, fresh from kf_peer_listener_accept_finish()
@@ -207,15 +223,11 @@ kf_transfer_receive_offer_async (KfPeerLink          *link,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-
   g_return_if_fail (KF_IS_PEER_LINK (link));
   g_return_if_fail (kf_peer_link_get_role (link) == KF_PEER_ROLE_RECEIVER);
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kf_transfer_receive_offer_async);
-  g_task_set_task_data (task, g_object_ref (link), g_object_unref);
-  g_task_run_in_thread (task, receive_offer_thread);
+  run_on_link (link, kf_transfer_receive_offer_async, receive_offer_thread,
+               cancellable, callback, user_data);
 }
 
 /*
@@ -266,15 +278,11 @@ kf_transfer_decline_async (KfPeerLink          *link,
                            GAsyncReadyCallback  callback,
                            gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-
   g_return_if_fail (KF_IS_PEER_LINK (link));
   g_return_if_fail (kf_peer_link_get_role (link) == KF_PEER_ROLE_RECEIVER);
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kf_transfer_decline_async);
-  g_task_set_task_data (task, g_object_ref (link), g_object_unref);
-  g_task_run_in_thread (task, decline_thread);
+  run_on_link (link, kf_transfer_decline_async, decline_thread,
+               cancellable, callback, user_data);
 }
 
 /*
