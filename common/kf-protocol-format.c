@@ -107,7 +107,7 @@ line_text (Line       *line,
       line->invalid = TRUE;
       return;
     }
-  kf_protocol_escape_into (text, len, escaped);
+  _kf_protocol_escape_into (text, len, escaped);
   line_word (line, escaped);
   explicit_bzero (escaped, size);
   gcry_free (escaped);

@@ -42,7 +42,7 @@ take_text (KfProtocolMessage  *msg,
 
   if (text == NULL)
     return bad_args (error, "text (out of secure memory)");
-  ok = kf_protocol_unescape_into (word, text, error)
+  ok = _kf_protocol_unescape_into (word, text, error)
        && kf_protocol_message_set_text (msg, text);
   explicit_bzero (text, size);
   gcry_free (text);
@@ -377,7 +377,7 @@ parse_line (const char       *line,
       return NULL;
     }
   memcpy (buf, line, len + 1);
-  if (kf_protocol_split_in_place (buf, words, G_N_ELEMENTS (words), &n, error))
+  if (_kf_protocol_split_in_place (buf, words, G_N_ELEMENTS (words), &n, error))
     msg = parse_words (words, n, direction, error);
   explicit_bzero (buf, len);
   gcry_free (buf);

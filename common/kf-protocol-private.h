@@ -77,21 +77,21 @@ guint             _kf_protocol_args_count     (const KfArgSpec  *args,
                                                guint             max,
                                                guint            *n_required);
 guint64           _kf_protocol_arg_get_uint   (const KfProtocolMessage *msg,
-                                               const KfArgSpec  *arg);
-void              _kf_protocol_arg_set_uint   (KfProtocolMessage *msg,
-                                               const KfArgSpec  *arg,
-                                               guint64           value);
+                                               const KfArgSpec         *arg);
+void              _kf_protocol_arg_set_uint   (KfProtocolMessage       *msg,
+                                               const KfArgSpec         *arg,
+                                               guint64                  value);
 
-gsize    kf_protocol_escape_into    (const char  *text,
-                                     gsize        len,
-                                     char        *out);
-gboolean kf_protocol_unescape_into  (const char  *word,
-                                     char        *out,
-                                     GError     **error);
-gboolean kf_protocol_split_in_place (char        *buf,
-                                     char       **words,
-                                     guint        max_words,
-                                     guint       *n_words,
-                                     GError     **error);
+gsize             _kf_protocol_escape_into    (const char  *text,
+                                               gsize        len,
+                                               char        *out);
+gboolean          _kf_protocol_unescape_into  (const char  *word,
+                                               char        *out,
+                                               GError     **error);
+gboolean          _kf_protocol_split_in_place (char        *buf,
+                                               char       **words,
+                                               guint        max_words,
+                                               guint       *n_words,
+                                               GError     **error);
 
 G_END_DECLS

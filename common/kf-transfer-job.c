@@ -26,7 +26,7 @@ _kf_transfer_job_init (KfTransferJob *job,
 {
   job->link = g_object_ref (link);
   job->progress = progress;
-  kf_job_state_init (&job->state);
+  _kf_job_state_init (&job->state);
 }
 
 /*
@@ -39,11 +39,11 @@ void
 _kf_transfer_job_clear (KfTransferJob *job)
 {
   g_clear_object (&job->link);
-  g_clear_pointer (&job->progress, kf_progress_free);
+  g_clear_pointer (&job->progress, _kf_progress_free);
   g_clear_pointer (&job->cipher, kf_cipher_free);
   g_clear_pointer (&job->transcript, gcry_md_close);
   g_clear_pointer (&job->buffers, g_ptr_array_unref);
-  kf_job_state_clear (&job->state);
+  _kf_job_state_clear (&job->state);
 }
 
 /*
@@ -64,7 +64,7 @@ _kf_transfer_job_start_cipher (KfTransferJob      *job,
                                keys->iv, sizeof keys->iv, error);
   if (job->cipher == NULL)
     return FALSE;
-  job->transcript = kf_transcript_new ();
+  job->transcript = _kf_transcript_new ();
   return TRUE;
 }
 
@@ -82,10 +82,10 @@ _kf_transfer_job_new_queue (KfTransferJob *job,
   GAsyncQueue *queue = g_async_queue_new ();
 
   if (job->buffers == NULL)
-    job->buffers = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_chunk_free);
+    job->buffers = g_ptr_array_new_with_free_func ((GDestroyNotify) _kf_chunk_free);
   for (guint i = 0; i < KF_TRANSFER_QUEUE_DEPTH; i++)
     {
-      KfChunk *chunk = kf_chunk_new (size);
+      KfChunk *chunk = _kf_chunk_new (size);
 
       g_ptr_array_add (job->buffers, chunk);
       g_async_queue_push (queue, chunk);
@@ -94,12 +94,12 @@ _kf_transfer_job_new_queue (KfTransferJob *job,
 }
 
 /*
- * kf_chunk_new:
+ * _kf_chunk_new:
  *
  * Returns: (transfer full): a pipeline buffer of @size bytes.
  */
 KfChunk *
-kf_chunk_new (gsize size)
+_kf_chunk_new (gsize size)
 {
   KfChunk *chunk = g_new0 (KfChunk, 1);
 
@@ -108,12 +108,12 @@ kf_chunk_new (gsize size)
 }
 
 /*
- * kf_chunk_free:
+ * _kf_chunk_free:
  *
  * Frees @chunk.  %NULL is allowed.
  */
 void
-kf_chunk_free (KfChunk *chunk)
+_kf_chunk_free (KfChunk *chunk)
 {
   if (chunk == NULL)
     return;
@@ -123,13 +123,13 @@ kf_chunk_free (KfChunk *chunk)
 }
 
 /*
- * kf_transcript_new:
+ * _kf_transcript_new:
  *
  * Returns: a SHA-256 context for the tags of one transfer's data records,
  * to close with gcry_md_close().
  */
 gcry_md_hd_t
-kf_transcript_new (void)
+_kf_transcript_new (void)
 {
   gcry_md_hd_t transcript = NULL;
 
@@ -139,7 +139,7 @@ kf_transcript_new (void)
 }
 
 /*
- * kf_transcript_add:
+ * _kf_transcript_add:
  * @tag: the %KF_RECORD_TAG_SIZE-byte tag of the next data record, as
  *   sealed (sender) or as verified (receiver)
  *
@@ -148,14 +148,14 @@ kf_transcript_new (void)
  * record instead of a pass over the whole file.
  */
 void
-kf_transcript_add (gcry_md_hd_t  transcript,
-                   const guint8 *tag)
+_kf_transcript_add (gcry_md_hd_t  transcript,
+                    const guint8 *tag)
 {
   gcry_md_write (transcript, tag, KF_RECORD_TAG_SIZE);
 }
 
 void
-kf_job_state_init (KfJobState *state)
+_kf_job_state_init (KfJobState *state)
 {
   g_mutex_init (&state->lock);
   state->error = NULL;
@@ -163,7 +163,7 @@ kf_job_state_init (KfJobState *state)
 }
 
 void
-kf_job_state_clear (KfJobState *state)
+_kf_job_state_clear (KfJobState *state)
 {
   g_mutex_clear (&state->lock);
   g_clear_error (&state->error);
@@ -171,15 +171,15 @@ kf_job_state_clear (KfJobState *state)
 }
 
 /*
- * kf_job_fail:
+ * _kf_job_fail:
  *
  * Records @error (taking it) unless an earlier one is recorded (a cancel
  * from the peer replaces a lost connection), and tells every thread of the
  * job to stop.  Thread-safe.
  */
 void
-kf_job_fail (KfJobState *state,
-             GError     *error)
+_kf_job_fail (KfJobState *state,
+              GError     *error)
 {
   g_mutex_lock (&state->lock);
   /* The peer's cancel explains a lost connection that was noticed first. */
@@ -196,12 +196,12 @@ kf_job_fail (KfJobState *state,
 }
 
 /*
- * kf_job_steal_error:
+ * _kf_job_steal_error:
  *
  * Returns: (transfer full) (nullable): the first recorded error.
  */
 GError *
-kf_job_steal_error (KfJobState *state)
+_kf_job_steal_error (KfJobState *state)
 {
   GError *error;
 
@@ -212,13 +212,13 @@ kf_job_steal_error (KfJobState *state)
 }
 
 /*
- * kf_job_pop:
+ * _kf_job_pop:
  *
  * Returns: the next item of @queue, or %NULL once the job is told to stop.
  */
 gpointer
-kf_job_pop (KfJobState  *state,
-            GAsyncQueue *queue)
+_kf_job_pop (KfJobState  *state,
+             GAsyncQueue *queue)
 {
   while (!g_cancellable_is_cancelled (state->stop))
     {

@@ -176,9 +176,9 @@ receive_offer_thread (GTask        *task,
   if (payload != NULL && header.type == KF_RECORD_OFFER)
     offer = open_offer (link, payload, header.length, &error);
   else if (payload != NULL && header.type == KF_RECORD_CANCEL)
-    error = kf_transfer_peer_cancelled (payload, header.length);
+    error = _kf_transfer_peer_cancelled (payload, header.length);
   else if (payload != NULL)
-    error = kf_transfer_unexpected (header.type);
+    error = _kf_transfer_unexpected (header.type);
 
   if (offer != NULL)
     {
@@ -187,7 +187,7 @@ receive_offer_thread (GTask        *task,
     }
   if (!g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_NAME))
     {
-      kf_transfer_tell_cancel (link, error);
+      _kf_transfer_tell_cancel (link, error);
       kf_peer_link_abort (link);
     }
   g_task_return_error (task, error);

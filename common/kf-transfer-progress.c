@@ -32,16 +32,16 @@ typedef struct
 } ProgressItem;
 
 /*
- * kf_progress_new:
+ * _kf_progress_new:
  *
  * Returns: (transfer full): a relay that calls @func on the thread-default
  * main context of the caller, whatever thread reports progress.
  */
 KfProgress *
-kf_progress_new (KfTransferProgressFunc func,
-                 gpointer               data,
-                 GDestroyNotify         notify,
-                 guint64                total)
+_kf_progress_new (KfTransferProgressFunc func,
+                  gpointer               data,
+                  GDestroyNotify         notify,
+                  guint64                total)
 {
   KfProgress *self = g_new0 (KfProgress, 1);
 
@@ -56,13 +56,13 @@ kf_progress_new (KfTransferProgressFunc func,
 }
 
 /*
- * kf_progress_set_total:
+ * _kf_progress_set_total:
  *
  * Sets the total that reports carry, once the worker knows it.
  */
 void
-kf_progress_set_total (KfProgress *self,
-                       guint64     total)
+_kf_progress_set_total (KfProgress *self,
+                        guint64     total)
 {
   self->total = total;
 }
@@ -131,16 +131,16 @@ progress_item_free (gpointer user_data)
 }
 
 /*
- * kf_progress_update:
+ * _kf_progress_update:
  * @force: report even when the last report is under 100 ms old
  *
  * Posts @done to the caller's main context, at most ten times a second
  * unless @force.  Called from one worker thread at a time.
  */
 void
-kf_progress_update (KfProgress *self,
-                    guint64     done,
-                    gboolean    force)
+_kf_progress_update (KfProgress *self,
+                     guint64     done,
+                     gboolean    force)
 {
   gint64 now = g_get_monotonic_time ();
   ProgressItem *item;
@@ -160,14 +160,14 @@ kf_progress_update (KfProgress *self,
 }
 
 /*
- * kf_progress_free:
+ * _kf_progress_free:
  *
  * Drops the worker's hold on the relay; the caller's notify runs on its
  * main context once every posted report has been delivered.  %NULL is
  * allowed.
  */
 void
-kf_progress_free (KfProgress *self)
+_kf_progress_free (KfProgress *self)
 {
   if (self != NULL)
     progress_unref (self);

@@ -173,7 +173,7 @@ disk_main (gpointer data)
 
   do
     {
-      KfChunk *buf = kf_job_pop (&job->base.state, job->full_bufs);
+      KfChunk *buf = _kf_job_pop (&job->base.state, job->full_bufs);
       g_autoptr(GError) error = NULL;
 
       if (buf == NULL)
@@ -182,13 +182,13 @@ disk_main (gpointer data)
                                       job->base.state.stop, &error))
         {
           if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            kf_job_fail (&job->base.state, write_error (temp_display_path (job), error));
+            _kf_job_fail (&job->base.state, write_error (temp_display_path (job), error));
           return NULL;
         }
       job->written += buf->len;
       last = buf->last;
       g_async_queue_push (job->free_bufs, buf);
-      kf_progress_update (job->base.progress, job->written, last);
+      _kf_progress_update (job->base.progress, job->written, last);
     }
   while (!last);
 
@@ -206,7 +206,7 @@ check_data (ReceiveJob            *job,
 
   if (header->type != KF_RECORD_DATA)
     {
-      g_propagate_error (error, kf_transfer_unexpected (header->type));
+      g_propagate_error (error, _kf_transfer_unexpected (header->type));
       return FALSE;
     }
   *cipher_bytes += header->length;
@@ -275,14 +275,14 @@ receive_records (ReceiveJob    *job,
         return FALSE;
       if (header.type == KF_RECORD_CANCEL)
         {
-          g_propagate_error (error, kf_transfer_peer_cancelled (payload, header.length));
+          g_propagate_error (error, _kf_transfer_peer_cancelled (payload, header.length));
           return FALSE;
         }
       if (!check_data (job, &header, &cipher_bytes, error))
         return FALSE;
       final = (header.flags & KF_RECORD_FLAG_FINAL) != 0;
-      kf_transcript_add (job->base.transcript, payload + header.length);
-      buf = kf_job_pop (&job->base.state, job->free_bufs);
+      _kf_transcript_add (job->base.transcript, payload + header.length);
+      buf = _kf_job_pop (&job->base.state, job->free_bufs);
       if (buf == NULL)
         return FALSE;
       if (!decrypt_record (job, payload, header.length, final, buf, error))
@@ -413,9 +413,9 @@ receive_file (ReceiveJob    *job,
 
   disk = g_thread_new ("kf-receive-disk", disk_main, job);
   if (!receive_records (job, cancellable, &local_error) && local_error != NULL)
-    kf_job_fail (&job->base.state, local_error);
+    _kf_job_fail (&job->base.state, local_error);
   g_thread_join (disk);
-  *error = kf_job_steal_error (&job->base.state);
+  *error = _kf_job_steal_error (&job->base.state);
   ok = *error == NULL;
   if (ok && job->written != job->offer->plain_size)
     {
@@ -449,7 +449,7 @@ receive_thread (GTask        *task,
   if (!receive_file (job, cancellable, &error) || !commit (job, &error))
     {
       discard (job);
-      kf_transfer_tell_cancel (job->base.link, error);
+      _kf_transfer_tell_cancel (job->base.link, error);
       kf_peer_link_abort (job->base.link);
       g_task_return_error (task, error);
       return;
@@ -459,7 +459,7 @@ receive_thread (GTask        *task,
   result = g_new0 (KfTransferResult, 1);
   result->blocks = kf_cipher_get_blocks (job->base.cipher);
   result->plain_bytes = job->written;
-  kf_transfer_digest_hex (job->base.transcript, result->digest);
+  _kf_transfer_digest_hex (job->base.transcript, result->digest);
   result->path = g_steal_pointer (&job->path);
   g_task_return_pointer (task, result, (GDestroyNotify) kf_transfer_result_free);
 }
@@ -505,8 +505,8 @@ kf_transfer_receive_async (KfPeerLink             *link,
 
   job = g_new0 (ReceiveJob, 1);
   _kf_transfer_job_init (&job->base, link,
-                         kf_progress_new (progress, progress_data, progress_notify,
-                                          offer->plain_size));
+                         _kf_progress_new (progress, progress_data, progress_notify,
+                                           offer->plain_size));
   job->anon_fd = -1;
   job->offer = kf_transfer_offer_copy (offer);
   job->destination = g_object_ref (destination);

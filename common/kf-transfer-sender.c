@@ -89,7 +89,7 @@ open_source (SendJob       *job,
   job->size = (guint64) g_file_info_get_size (info);
   basename = g_file_get_basename (job->file);
   job->name = g_filename_display_name (basename);
-  kf_progress_set_total (job->base.progress, job->size);
+  _kf_progress_set_total (job->base.progress, job->size);
   if (strlen (job->name) > KF_TRANSFER_MAX_NAME)
     {
       g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_NAME,
@@ -155,10 +155,10 @@ await_answer (SendJob       *job,
                            _("The receiver declined the file."));
       return FALSE;
     case KF_RECORD_CANCEL:
-      g_propagate_error (error, kf_transfer_peer_cancelled (payload, header.length));
+      g_propagate_error (error, _kf_transfer_peer_cancelled (payload, header.length));
       return FALSE;
     default:
-      g_propagate_error (error, kf_transfer_unexpected (header.type));
+      g_propagate_error (error, _kf_transfer_unexpected (header.type));
       return FALSE;
     }
 }
@@ -174,7 +174,7 @@ reader_main (gpointer data)
 
   do
     {
-      KfChunk *chunk = kf_job_pop (&job->base.state, job->free_plain);
+      KfChunk *chunk = _kf_job_pop (&job->base.state, job->free_plain);
       gsize want = (gsize) MIN (remaining, KF_TRANSFER_CHUNK_SIZE);
       g_autoptr(GError) error = NULL;
       gsize got = 0;
@@ -185,14 +185,14 @@ reader_main (gpointer data)
         {
           g_async_queue_push (job->free_plain, chunk);
           if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            kf_job_fail (&job->base.state, io_error (job->file, error));
+            _kf_job_fail (&job->base.state, io_error (job->file, error));
           return NULL;
         }
       if (got < want)
         {
           g_async_queue_push (job->free_plain, chunk);
-          kf_job_fail (&job->base.state,
-                       g_error_new_literal (KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_IO,
+          _kf_job_fail (&job->base.state,
+                        g_error_new_literal (KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_IO,
                                             _("The file became shorter while it was being sent. Send it again once nothing changes it.")));
           return NULL;
         }
@@ -240,15 +240,15 @@ crypto_main (gpointer data)
 
   while (!last)
     {
-      KfChunk *chunk = kf_job_pop (&job->base.state, job->full_plain);
-      KfChunk *record = chunk != NULL ? kf_job_pop (&job->base.state, job->free_records) : NULL;
+      KfChunk *chunk = _kf_job_pop (&job->base.state, job->full_plain);
+      KfChunk *record = chunk != NULL ? _kf_job_pop (&job->base.state, job->free_records) : NULL;
       GError *error = NULL;
 
       if (record == NULL)
         return NULL;
       if (!encrypt_chunk (job, chunk, record, &error))
         {
-          kf_job_fail (&job->base.state, error);
+          _kf_job_fail (&job->base.state, error);
           return NULL;
         }
       last = chunk->last;
@@ -271,13 +271,13 @@ control_main (gpointer data)
 
   payload = kf_peer_link_receive (job->base.link, &header, NULL, &error);
   if (payload == NULL)
-    kf_job_fail (&job->base.state, error);
+    _kf_job_fail (&job->base.state, error);
   else if (header.type == KF_RECORD_DONE)
     job->done = TRUE;
   else if (header.type == KF_RECORD_CANCEL)
-    kf_job_fail (&job->base.state, kf_transfer_peer_cancelled (payload, header.length));
+    _kf_job_fail (&job->base.state, _kf_transfer_peer_cancelled (payload, header.length));
   else
-    kf_job_fail (&job->base.state, kf_transfer_unexpected (header.type));
+    _kf_job_fail (&job->base.state, _kf_transfer_unexpected (header.type));
 
   if (!job->done)
     kf_peer_link_abort (job->base.link);
@@ -305,7 +305,7 @@ write_records (SendJob      *job,
 
   while (!last)
     {
-      KfChunk *record = kf_job_pop (&job->base.state, job->full_records);
+      KfChunk *record = _kf_job_pop (&job->base.state, job->full_records);
       GError *error = NULL;
 
       if (record == NULL)
@@ -314,13 +314,13 @@ write_records (SendJob      *job,
       if (!kf_peer_link_send (job->base.link, KF_RECORD_DATA, last ? KF_RECORD_FLAG_FINAL : 0,
                               record->data, record->len, cancellable, &error))
         {
-          kf_job_fail (&job->base.state, error);
+          _kf_job_fail (&job->base.state, error);
           return FALSE;
         }
-      kf_transcript_add (job->base.transcript, record->data + KF_RECORD_HEADER_SIZE + record->len);
+      _kf_transcript_add (job->base.transcript, record->data + KF_RECORD_HEADER_SIZE + record->len);
       done += record->plain;
       g_async_queue_push (job->free_records, record);
-      kf_progress_update (job->base.progress, done, last);
+      _kf_progress_update (job->base.progress, done, last);
     }
 
   return TRUE;
@@ -335,17 +335,17 @@ static GError *
 stop_control (SendJob *job,
               GThread *control)
 {
-  GError *why = kf_job_steal_error (&job->base.state);
+  GError *why = _kf_job_steal_error (&job->base.state);
   gboolean link_broke = g_error_matches (why, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PEER_GONE);
   GError *later;
 
   if (!link_broke)
     {
-      kf_transfer_tell_cancel (job->base.link, why);
+      _kf_transfer_tell_cancel (job->base.link, why);
       kf_peer_link_abort (job->base.link);
     }
   g_thread_join (control);
-  later = kf_job_steal_error (&job->base.state);
+  later = _kf_job_steal_error (&job->base.state);
   if (link_broke && g_error_matches (later, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_CANCELLED))
     {
       g_error_free (why);
@@ -382,7 +382,7 @@ stream_file (SendJob       *job,
     }
 
   g_thread_join (control);
-  *error = kf_job_steal_error (&job->base.state);
+  *error = _kf_job_steal_error (&job->base.state);
   return *error == NULL && job->done;
 }
 
@@ -400,7 +400,7 @@ send_thread (GTask        *task,
       || !send_offer (job, cancellable, &error)
       || !await_answer (job, cancellable, &error))
     {
-      kf_transfer_tell_cancel (job->base.link, error);
+      _kf_transfer_tell_cancel (job->base.link, error);
       kf_peer_link_abort (job->base.link);
       g_task_return_error (task, error);
       return;
@@ -415,7 +415,7 @@ send_thread (GTask        *task,
   result = g_new0 (KfTransferResult, 1);
   result->blocks = kf_cipher_get_blocks (job->base.cipher);
   result->plain_bytes = job->size;
-  kf_transfer_digest_hex (job->base.transcript, result->digest);
+  _kf_transfer_digest_hex (job->base.transcript, result->digest);
   result->path = g_file_get_parse_name (job->file);
   g_task_return_pointer (task, result, (GDestroyNotify) kf_transfer_result_free);
 }
@@ -453,7 +453,7 @@ kf_transfer_send_async (KfPeerLink             *link,
 
   job = g_new0 (SendJob, 1);
   _kf_transfer_job_init (&job->base, link,
-                         kf_progress_new (progress, progress_data, progress_notify, 0));
+                         _kf_progress_new (progress, progress_data, progress_notify, 0));
   job->file = g_object_ref (file);
 
   task = g_task_new (NULL, cancellable, callback, user_data);

@@ -150,7 +150,7 @@ cancel_reason (const GError *why)
 }
 
 /*
- * kf_transfer_tell_cancel:
+ * _kf_transfer_tell_cancel:
  * @why: the error that ends the transfer on this side
  *
  * Sends the peer a CANCEL record saying why (see cancel_reason()), unless
@@ -158,8 +158,8 @@ cancel_reason (const GError *why)
  * connection).  Best effort: a failure to send is ignored.
  */
 void
-kf_transfer_tell_cancel (KfPeerLink   *link,
-                         const GError *why)
+_kf_transfer_tell_cancel (KfPeerLink   *link,
+                          const GError *why)
 {
   const char *reason;
   gsize len;
@@ -177,15 +177,15 @@ kf_transfer_tell_cancel (KfPeerLink   *link,
 }
 
 /*
- * kf_transfer_peer_cancelled:
+ * _kf_transfer_peer_cancelled:
  * @reason: the peer's CANCEL payload, untrusted text
  *
  * Returns: (transfer full): %KF_TRANSFER_ERROR_CANCELLED quoting @reason
  * cleaned by kf_untrusted_clean() and cut at 200 characters.
  */
 GError *
-kf_transfer_peer_cancelled (const guint8 *reason,
-                            gsize         len)
+_kf_transfer_peer_cancelled (const guint8 *reason,
+                             gsize         len)
 {
   g_autofree char *clean = kf_untrusted_clean ((const char *) reason, (gssize) len);
 
@@ -199,13 +199,13 @@ kf_transfer_peer_cancelled (const guint8 *reason,
 }
 
 /*
- * kf_transfer_unexpected:
+ * _kf_transfer_unexpected:
  *
  * Returns: (transfer full): %KF_TRANSFER_ERROR_PROTOCOL for an authentic
  * record of @type that has no business at this point.
  */
 GError *
-kf_transfer_unexpected (guint8 type)
+_kf_transfer_unexpected (guint8 type)
 {
   return g_error_new (KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PROTOCOL,
                       _("The peer sent record type %u out of turn. It may run an incompatible version of Keyferry."),
@@ -213,13 +213,13 @@ kf_transfer_unexpected (guint8 type)
 }
 
 /*
- * kf_transfer_digest_hex:
+ * _kf_transfer_digest_hex:
  *
  * Writes the SHA-256 of @md as 64 lower-case hex digits and a NUL.
  */
 void
-kf_transfer_digest_hex (gcry_md_hd_t md,
-                        char         out[65])
+_kf_transfer_digest_hex (gcry_md_hd_t md,
+                         char         out[65])
 {
   const guint8 *digest = gcry_md_read (md, GCRY_MD_SHA256);
 
