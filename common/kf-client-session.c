@@ -671,6 +671,9 @@ on_link_connected (GObject      *source,
     }
   if (link == NULL)
     {
+      /* The link's message names the address; say whose it is. */
+      if (error->domain == KF_TRANSFER_ERROR)
+        g_prefix_error (&error, _("%s: "), peer_label (session));
       kf_client_transfer_failed (call->self, error);
       return;
     }
