@@ -30,12 +30,15 @@
 #include <glib-unix.h>
 #include <gcrypt.h>
 
+#include "kf-discovery.h"
 #include "kf-fingerprint.h"
 #include "kf-gcrypt.h"
 #include "kf-passphrase-hash.h"
 #include "kf-protocol.h"
 #include "kf-secure.h"
 #include "kf-server.h"
+#include "kf-server-announce.h"
+#include "kf-server-link.h"
 
 #define EXIT_USAGE 2
 
@@ -53,6 +56,9 @@ typedef struct
   char     *idle_timeout;
   char     *confirm_timeout;
   char     *audit_log;
+  char     *site_name;
+  gboolean  no_announce;
+  gboolean  print_link;
   gboolean  verbose;
   gboolean  print_fingerprint;
   gboolean  hash_passphrase;
@@ -81,6 +87,7 @@ options_clear (Options *o)
   g_free (o->idle_timeout);
   g_free (o->confirm_timeout);
   g_free (o->audit_log);
+  g_free (o->site_name);
 }
 
 static int
@@ -145,6 +152,13 @@ apply_options (const Options   *o,
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    _("--listen needs an IP address, not “%s”"), o->listen);
+      return FALSE;
+    }
+  if (o->site_name != NULL && !kf_discovery_site_name_is_valid (o->site_name))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--site-name needs 1 to %d bytes of text without control, bidirectional or invisible characters"),
+                   KF_DISCOVERY_MAX_NAME);
       return FALSE;
     }
   config->handshake_timeout_ms = handshake_s * 1000;
@@ -403,6 +417,7 @@ serve (const Options  *o,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KfServer) server = NULL;
+  g_autoptr(KfServerAnnounce) announce = NULL;
   char *secret = NULL;
   Run run = { 0 };
   guint sigterm, sigint;
@@ -422,6 +437,11 @@ serve (const Options  *o,
   g_printerr ("keyferry-server: fingerprint %s\n", kf_server_get_fingerprint (server));
   g_printerr ("keyferry-server: listening on %s port %u\n", o->listen ? o->listen : "*",
               kf_server_get_port (server));
+  kf_server_link_print (o->listen, kf_server_get_port (server),
+                        kf_server_get_fingerprint (server), stderr);
+  if (!o->no_announce)
+    announce = kf_server_announce_new_for (o->listen, o->site_name, kf_server_get_port (server),
+                                           kf_server_get_fingerprint (server));
 
   run.loop = g_main_loop_new (NULL, FALSE);
   run.server = server;
@@ -451,6 +471,24 @@ print_fingerprint (const KfServerConfig *config)
   return EXIT_SUCCESS;
 }
 
+static int
+print_link (const Options        *o,
+            const KfServerConfig *config,
+            guint                 port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KfServer) server = kf_server_new (config, NULL, &error);
+
+  if (server == NULL)
+    {
+      g_printerr ("keyferry-server: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  kf_server_link_print (o->listen, port != 0 ? port : KF_PROTOCOL_DEFAULT_PORT,
+                        kf_server_get_fingerprint (server), stdout);
+  return EXIT_SUCCESS;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -470,6 +508,9 @@ main (int   argc,
     { "idle-timeout", 0, 0, G_OPTION_ARG_STRING, &o.idle_timeout, N_("Seconds an idle or waiting client may stay silent, 0 for ever (default 900)"), N_("S") },
     { "confirm-timeout", 0, 0, G_OPTION_ARG_STRING, &o.confirm_timeout, N_("Seconds from conn until both confirmed and the receiver sent its port (default 30)"), N_("S") },
     { "audit-log", 0, 0, G_OPTION_ARG_FILENAME, &o.audit_log, N_("Append one line per session outcome to this file"), N_("F") },
+    { "site-name", 0, 0, G_OPTION_ARG_STRING, &o.site_name, N_("The name people see when their app or keyferry-cli finds this key manager on the network (default: Keyferry on HOST)"), N_("NAME") },
+    { "no-announce", 0, 0, G_OPTION_ARG_NONE, &o.no_announce, N_("Do not announce the key manager on the network (DNS-SD through Avahi)"), NULL },
+    { "print-link", 0, 0, G_OPTION_ARG_NONE, &o.print_link, N_("Print the join link (keyferry://HOST:PORT/?fp=…, and a QR code on a terminal) and exit"), NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose, N_("Log debug messages too"), NULL },
     { "print-fingerprint", 0, 0, G_OPTION_ARG_NONE, &o.print_fingerprint, N_("Print the certificate's SHA-256 fingerprint and exit"), NULL },
     { "hash-passphrase", 0, 0, G_OPTION_ARG_NONE, &o.hash_passphrase, N_("Read a passphrase (twice from a terminal, else standard input's first line), print its Argon2id hash for --passphrase-hash-file and exit"), NULL },
@@ -492,7 +533,11 @@ main (int   argc,
     "At start it prints, on standard error, two lines for scripts:\n"
     "  keyferry-server: fingerprint <64 hex digits>\n"
     "  keyferry-server: listening on <address or *> port <n>\n"
-    "Clients pin that fingerprint.  SIGTERM or SIGINT tells every client and stops.\n"
+    "then the join link (keyferry-server: link keyferry://…) and, on a terminal, its QR code.\n"
+    "Clients pin that fingerprint; opening the link pins it in one step.\n"
+    "The key manager announces itself on the network through Avahi (_keyferry._tcp)\n"
+    "unless --no-announce is given; without Avahi it says so once and runs all the same.\n"
+    "SIGTERM or SIGINT tells every client and stops.\n"
     "Exit status: 0 after a clean stop, 1 when the server cannot start, 2 for bad options\n"
     "or an unusable passphrase or passphrase hash file; --hash-passphrase exits 1 when it\n"
     "cannot read or hash a passphrase.\n"
@@ -515,6 +560,8 @@ main (int   argc,
         g_log_set_debug_enabled (TRUE);
       if (o.hash_passphrase)
         status = hash_passphrase (&config);
+      else if (o.print_link)
+        status = print_link (&o, &config, port);
       else
         status = o.print_fingerprint ? print_fingerprint (&config) : serve (&o, &config, port);
     }
