@@ -19,6 +19,8 @@
 #include "kf-cli-input.h"
 #include "kf-cli-output.h"
 #include "kf-fingerprint.h"
+#include "kf-cli-servers.h"
+#include "kf-join-link.h"
 #include "kf-secure.h"
 
 #define PASSPHRASE_FILE_MAX 4096
@@ -128,8 +130,13 @@ kf_cli_setup_client (KfCliApp  *app,
   g_autoptr(GError) local_error = NULL;
   g_autofree char *name = NULL;
 
-  if (!kf_cli_parse_server (app->server ? app->server : "localhost",
-                            &app->host, &app->port, error))
+  if (kf_join_link_is_link (app->server))
+    {
+      if (!kf_cli_take_join_link (app, error))
+        return FALSE;
+    }
+  else if (!kf_cli_parse_server (app->server ? app->server : "localhost",
+                                 &app->host, &app->port, error))
     return FALSE;
 
   name = app->name ? g_strdup (app->name) : default_name ();

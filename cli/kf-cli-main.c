@@ -5,6 +5,7 @@
  *   keyferry-cli [OPTIONS]                     the interactive prompt
  *   keyferry-cli [OPTIONS] wait [--accept] [--output DIR]
  *   keyferry-cli [OPTIONS] send --to PEER --mode cbc|cfb FILE
+ *   keyferry-cli [--json] servers              the key managers on the network
  *   keyferry-cli encrypt|decrypt …             the openssl-compatible utility
  */
 
@@ -23,6 +24,7 @@
 #include "kf-cli-interactive.h"
 #include "kf-cli-output.h"
 #include "kf-cli-scripted.h"
+#include "kf-cli-servers.h"
 #include "kf-gcrypt.h"
 #include "kf-secure.h"
 
@@ -31,6 +33,7 @@ typedef enum
   COMMAND_INTERACTIVE,
   COMMAND_WAIT,
   COMMAND_SEND,
+  COMMAND_SERVERS,
 } Command;
 
 static Command command;
@@ -48,7 +51,8 @@ build_context (KfCliApp *app)
 {
   GOptionEntry entries[] = {
     { "server", 's', 0, G_OPTION_ARG_STRING, &app->server,
-      N_("The key manager, HOST[:PORT] (default: localhost:7745)"), N_("HOST[:PORT]") },
+      N_("The key manager, HOST[:PORT] or a join link keyferry://HOST:PORT/?fp=… (default: the "
+         "only one trusted or on the network, else localhost:7745)"), N_("HOST[:PORT]") },
     { "name", 'n', 0, G_OPTION_ARG_STRING, &app->name,
       N_("The name others see (default: your real name or the host name)"), N_("NAME") },
     { "fingerprint", 0, 0, G_OPTION_ARG_STRING, &app->fingerprint,
@@ -78,6 +82,7 @@ build_context (KfCliApp *app)
     _("Without a command: the interactive prompt (wait, send, conn <peer_id> <cbc|cfb>, end).\n"
       "  wait [--accept] [--output DIR]      receive one file, then quit\n"
       "  send --to PEER --mode cbc|cfb FILE  send one file, then quit\n"
+      "  servers                             list the key managers on the network\n"
       "  encrypt|decrypt --help              the openssl-compatible AES-256 utility"));
   g_option_context_set_description (context,
     _("Exit status: 0 transfer confirmed by the key manager, 1 failure, 2 usage, 3 declined,\n"
@@ -102,6 +107,8 @@ parse_command (KfCliApp   *app,
     command = COMMAND_WAIT;
   else if (argc >= 2 && g_str_equal (argv[1], "send"))
     command = COMMAND_SEND;
+  else if (argc == 2 && g_str_equal (argv[1], "servers"))
+    command = COMMAND_SERVERS;
   else if (argc >= 2)
     return (g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                          _("unknown command “%s”"), argv[1]), FALSE);
@@ -164,6 +171,7 @@ on_connected (KfCliApp *app)
       kf_cli_scripted_send (app);
       break;
     case COMMAND_INTERACTIVE:
+    case COMMAND_SERVERS:   /* never connects */
     default:
       kf_cli_interactive_start (app);
       break;
@@ -228,7 +236,14 @@ run_client (int    argc,
   app.stdin_is_tty = isatty (STDIN_FILENO);
   app.loop = g_main_loop_new (NULL, FALSE);
   app.cancellable = g_cancellable_new ();
-  if (!kf_cli_setup_client (&app, &error))
+  if (command == COMMAND_SERVERS)
+    {
+      status = kf_cli_servers_main (&app);
+      app_clear (&app);
+      return status;
+    }
+  if ((app.server == NULL && !kf_cli_choose_server (&app, &error))
+      || !kf_cli_setup_client (&app, &error))
     {
       kf_cli_error ("%s", error->message);
       app_clear (&app);
