@@ -104,7 +104,9 @@ class Host:
         self.addr = f'{SUBNET_PREFIX}{index}'
         self.dir = os.path.join(lan.work, name)
         os.makedirs(self.dir)
-        self.env = dict(os.environ)
+        # Until start_bus(): a bus address where no bus is, so that nothing
+        # here ever reaches the machine's own system bus.
+        self.env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=f'unix:path={self.dir}/no-bus')
         self.bus = None
 
     def argv(self, argv):
