@@ -6,6 +6,10 @@ a real binary in its own network namespace, 198.18.0.0/15 addresses.
 
 - A file goes from the sender's host to the receiver's host: the receiver
   keeps the same bytes, the key manager confirms the block counts.
+- The same over links shaped with netem: 1 Gbit/s with 1 ms of delay, and
+  1 % loss (both directions): the file arrives whole.  Where the kernel
+  has no netem, the rate is shaped with tbf and the loss made with
+  iptables, and the delay is left out (said in a TAP note).
 - The receiver's host drops incoming TCP connections (a desktop firewall
   that silently drops SYNs): the sender fails within a few seconds (not
   the 30-second handshake deadline, not a hang) with a message that names
@@ -126,6 +130,22 @@ def main():
                   'the receiver on its own host keeps the same bytes')
         tap.check('"confirmed"' in text_of(sender, 'out') or 'confirm' in text_of(sender, 'out'),
                   'the key manager confirmed the block counts', text_of(sender, 'out'))
+
+        for label, shaping in (('1 Gbit/s with 1 ms of delay', dict(rate='1gbit', delay='1ms')),
+                               ('1 % loss', dict(loss='1%'))):
+            carol = lan.host(f'c{len(lan.hosts)}')
+            dave = lan.host(f'd{len(lan.hosts)}')
+            missing = carol.shape(**shaping) + dave.shape(**shaping)
+            if missing:
+                tap.note(f'{label}: not applied: {missing[0]}')
+            receiver, sender, path, out_dir, took = transfer(lan, km, fp, carol, dave,
+                                                             'shaped' + carol.name)
+            got = os.path.join(out_dir, os.path.basename(path))
+            tap.note(f'{label}: 3 MiB in {took:.2f} s')
+            tap.check(sender.returncode == 0 and receiver.returncode == 0
+                      and os.path.exists(got) and sha256_file(got) == sha256_file(path),
+                      f'a transfer over a link shaped to {label} arrives whole',
+                      text_of(sender, 'err') + text_of(receiver, 'err'))
 
         ana.drop_inbound_tcp()
         receiver, sender, path, out_dir, took = transfer(lan, km, fp, ana, bob, 'walled')
