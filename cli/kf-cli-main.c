@@ -69,6 +69,9 @@ build_context (KfCliApp *app)
       N_("wait: replace an existing file of the same name"), NULL },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &app->output_dir,
       N_("wait: save into DIR (default: the current folder)"), N_("DIR") },
+    { "peer-ports", 0, 0, G_OPTION_ARG_STRING, &app->peer_ports,
+      N_("Receive files on the first free port of FIRST-LAST (default: an ephemeral port), "
+         "so that a firewall can let exactly those in"), N_("FIRST[-LAST]") },
     { "to", 't', 0, G_OPTION_ARG_STRING, &app->to,
       N_("send: the waiting peer, by id or name"), N_("PEER") },
     { "mode", 'm', 0, G_OPTION_ARG_STRING, &app->mode,
@@ -194,6 +197,7 @@ app_clear (KfCliApp *app)
   g_free (app->output_dir);
   g_free (app->to);
   g_free (app->mode);
+  g_free (app->peer_ports);
 }
 
 /* Library messages (connected, reconnecting…) are for logs, not for the

@@ -637,7 +637,8 @@ on_listen (KfClient *self)
     return;
 
   kf_client_set_state (self, KF_CLIENT_STATE_LINKING);
-  session->listener = kf_peer_listener_new (session->keys, &error);
+  session->listener = kf_peer_listener_new_in_range (session->keys, self->peer_port_first,
+                                                     self->peer_port_last, &error);
   if (session->listener == NULL)
     {
       kf_client_session_fail (self, KF_OUTCOME_FAILED, TRUE, "failed", error);

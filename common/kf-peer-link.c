@@ -465,8 +465,8 @@ connect_fail (GTask  *task,
       g_set_error (&error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TIMEOUT,
                    _("Could not reach the receiver at %s: no answer within %u seconds. "
                      "Its firewall must allow incoming TCP connections from this computer "
-                     "to the port it opens for each transfer (one of its ephemeral ports, "
-                     "here %s)."),
+                     "to the port it opens for each transfer (here %s: an ephemeral port, "
+                     "or one of the range it was given with keyferry-cli --peer-ports)."),
                    data->where, KF_PEER_LINK_CONNECT_TIMEOUT_MS / 1000,
                    strrchr (data->where, ':') + 1);
     }

@@ -15,6 +15,8 @@ a real binary in its own network namespace, 198.18.0.0/15 addresses.
   the 30-second handshake deadline, not a hang) with a message that names
   the receiver and its address and says that its firewall must let the
   connection in; both clients exit with a failure status.
+- Behind the same firewall opened for two ports, a receiver told to use
+  them (--peer-ports 7800-7801) gets the file.
 
 Skipped (TAP SKIP with the reason) only where network namespaces cannot be
 made, e.g. without root.
@@ -83,12 +85,13 @@ def waiting(receiver):
     return 'waiting' in text_of(receiver, 'out') + text_of(receiver, 'err')
 
 
-def transfer(lan, km, fp, receiver_host, sender_host, name):
+def transfer(lan, km, fp, receiver_host, sender_host, name, receiver_args=()):
     """Receiver waits, sender sends @name's file; returns the two procs,
     the file's path and the time the sender took."""
     out_dir = os.path.join(receiver_host.dir, 'in-' + name)
     os.makedirs(out_dir)
-    receiver = cli(receiver_host, km, fp, name, ['--json', 'wait', '--accept', '--output', out_dir])
+    receiver = cli(receiver_host, km, fp, name, ['--json'] + list(receiver_args)
+                   + ['wait', '--accept', '--output', out_dir])
     if not wait_until(lambda: waiting(receiver), 20, 0.05):
         raise RuntimeError('the receiver is not waiting: ' + text_of(receiver, 'err'))
     path = os.path.join(sender_host.dir, name + '.bin')
@@ -160,6 +163,18 @@ def main():
                   'the message says the receiver’s firewall must let the connection in', err)
         tap.check(receiver.returncode not in (0, None) and not os.listdir(out_dir),
                   'the receiver fails too and keeps nothing', text_of(receiver, 'err'))
+
+        # The same firewall letting in only the ports the receiver is told
+        # to use: the transfer goes through.
+        erin = lan.host('erin')
+        erin.drop_inbound_tcp(except_ports=(7800, 7801))
+        receiver, sender, path, out_dir, took = transfer(lan, km, fp, erin, bob, 'erin',
+                                                         ['--peer-ports', '7800-7801'])
+        got = os.path.join(out_dir, os.path.basename(path))
+        tap.check(sender.returncode == 0 and receiver.returncode == 0
+                  and os.path.exists(got) and sha256_file(got) == sha256_file(path),
+                  'a receiver given --peer-ports 7800-7801 behind a firewall that lets only '
+                  'those in gets the file', text_of(sender, 'err') + text_of(receiver, 'err'))
     finally:
         lan.close()
     return tap.finish()
