@@ -98,6 +98,12 @@ test_link_round_trip (void)
   assert_link (v4, "198.18.0.10", 7745);
   assert_link (v6, "fd00::1", 7746);
   g_assert_true (kf_join_link_is_link (v4));
+  {
+    g_autofree char *zoned = kf_join_link_format ("fe80::1%eth0", 7745, FP);
+
+    g_assert_cmpstr (zoned, ==, "keyferry://[fe80::1%25eth0]:7745/?fp=" FP);
+    assert_link (zoned, "fe80::1%eth0", 7745);
+  }
   g_assert_true (kf_join_link_is_link ("KeyFerry://x"));
   g_assert_false (kf_join_link_is_link ("198.18.0.10:7745"));
   g_assert_false (kf_join_link_is_link (NULL));
