@@ -122,8 +122,10 @@ print_server (KfKnownServers     *known,
     return;
   kf_cli_print ("%s  %s  (%s)", site != NULL ? site : kf_discovered_server_get_name (server),
                 target, kf_discovered_server_get_host (server));
-  kf_cli_print (_("    announced fingerprint SHA256:%s — %s"),
-                pretty != NULL ? pretty : _("none"), trust_words (trust));
+  if (pretty != NULL)
+    kf_cli_print (_("    announced fingerprint SHA256:%s — %s"), pretty, trust_words (trust));
+  else
+    kf_cli_print (_("    no fingerprint announced — %s"), trust_words (trust));
 }
 
 /*
