@@ -80,7 +80,7 @@ build_context (KfCliApp *app)
   };
   GOptionContext *context;
 
-  context = g_option_context_new (_("[wait | send FILE | encrypt | decrypt] — Keyferry in a terminal"));
+  context = g_option_context_new (_("[wait | send FILE | servers | encrypt | decrypt] — Keyferry in a terminal"));
   g_option_context_set_summary (context,
     _("Without a command: the interactive prompt (wait, send, conn <peer_id> <cbc|cfb>, end).\n"
       "  wait [--accept] [--output DIR]      receive one file, then quit\n"
