@@ -53,7 +53,7 @@ class KeyManager:
 
     def stop(self):
         self.proc.terminate()
-        self.proc.wait(timeout=15)
+        return self.proc.wait(timeout=15)
 
 
 def client_env(host):
@@ -161,8 +161,15 @@ def main():
         status, out, err = cli(bob, ['wait'])
         tap.check(status == 2 and '2 key managers' in err and 'Lab 4' in err,
                   'without --server, with two on the network, the client says so', err)
-        hidden.stop()
-        other.stop()
+        status = other.stop()
+        tap.check(status == 0 and hidden.stop() == 0,
+                  'key managers stop cleanly on SIGTERM, announced or not', other.log())
+        for _ in range(10):
+            status, found, err = servers(bob)
+            names = sorted(s.get('site') or '' for s in found)
+            if names == ['Lab 3']:
+                break
+        tap.check(names == ['Lab 3'], 'a stopped key manager leaves the list', found)
 
         lone = lan.host('lone')
         alone = KeyManager(lone, '--site-name', 'Lab 5')
