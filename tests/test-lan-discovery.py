@@ -12,6 +12,9 @@ real avahi-daemon.  TAP.
 - A join link (keyferry://HOST:PORT/?fp=…) connects and trusts in one step;
   afterwards --server may be left out (the only trusted one); a link whose
   fingerprint is wrong fails hard and names both fingerprints.
+- The key manager restarted with a new certificate: `servers` marks it
+  "changed", connecting is the hard failure, a join link with the new
+  fingerprint trusts it again.
 - A second key manager: `servers` lists both and a client without
   --server says there are several; --no-announce keeps one off the list.
 - A key manager on a host without Avahi (no bus): one log line, and it
@@ -146,6 +149,25 @@ def main():
         event, err = connects(ana, [])
         tap.check(event is not None and event.get('fingerprint') == server.fp,
                   'then --server may be left out: the only trusted key manager', err)
+
+        # The key manager comes back with another certificate (a new state
+        # directory): it announces the new fingerprint, but the pin holds.
+        server.stop()
+        server = KeyManager(km, '--site-name', 'Lab 3', '--state-dir', os.path.join(km.dir, 'new'))
+        found = []
+        for _ in range(10):
+            status, found, err = servers(ana)
+            if found and found[0].get('fingerprint') == server.fp:
+                break
+        tap.check(len(found) == 1 and found[0].get('trust') == 'changed',
+                  'servers marks a key manager whose announced fingerprint differs from the pin',
+                  found)
+        status, out, err = cli(ana, ['--name', 'ana', 'wait'])
+        tap.check(status == 7 and 'DANGER' in err and server.fp[:8].upper() in err.replace(':', ''),
+                  'and connecting to it is still the hard failure, announcement or not', err)
+        event, err = connects(ana, ['--server', f'keyferry://{km.addr}:7745/?fp={server.fp}'])
+        tap.check(event is not None and event.get('fingerprint') == server.fp,
+                  'a join link with the new fingerprint from the administrator trusts it again', err)
 
         bob = lan.host('bob', avahi=True)
         hidden = KeyManager(bob, '--no-announce')
