@@ -112,6 +112,13 @@ def main():
         tap.check(f'keyferry-server: link keyferry://{km.addr}:7745/?fp={server.fp}'
                   in server.log(), 'the start-up lines give the join link', server.log())
 
+        printed = km.run([SERVER, '--state-dir', os.path.join(km.dir, 'state'), '--print-link'],
+                         check=False)
+        tap.check(printed.returncode == 0
+                  and printed.stdout == f'keyferry://{km.addr}:7745/?fp={server.fp}\n',
+                  '--print-link prints the link alone, with the host\'s LAN address',
+                  printed.stdout + printed.stderr)
+
         status, found = None, []
         for _ in range(10):
             status, found, err = servers(ana)
