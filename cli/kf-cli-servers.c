@@ -89,16 +89,6 @@ trust_words (const char *trust)
   return _("not trusted yet: you will be asked on first contact");
 }
 
-/* A JSON string value for kf_cli_json_event(): quoted here, so that a
- * name from the network that starts with "#" stays a string. */
-static char *
-json_string (const char *text)
-{
-  g_autofree char *quoted = kf_cli_json_quote (text);
-
-  return g_strconcat ("#", quoted, NULL);
-}
-
 static void
 print_server (KfKnownServers     *known,
               KfDiscoveredServer *server)
@@ -108,16 +98,17 @@ print_server (KfKnownServers     *known,
   const char *trust = trust_of (known, server);
   g_autofree char *target = kf_discovered_server_dup_target (server);
   g_autofree char *pretty = fp != NULL ? kf_fingerprint_format_pretty (fp) : NULL;
-  g_autofree char *j_name = json_string (kf_discovered_server_get_name (server));
-  g_autofree char *j_site = site != NULL ? json_string (site) : NULL;
-  g_autofree char *j_host = json_string (kf_discovered_server_get_host (server));
-  g_autofree char *j_address = json_string (kf_discovered_server_get_address (server));
-  g_autofree char *j_port = g_strdup_printf ("#%u", kf_discovered_server_get_port (server));
-  g_autofree char *j_version = g_strdup_printf ("#%u", kf_discovered_server_get_version (server));
+  KfCliJson *json = kf_cli_json_begin ("server");
 
-  kf_cli_json_event ("server", "name", j_name, "site", j_site, "host", j_host,
-                     "address", j_address, "port", j_port, "fingerprint", fp,
-                     "version", j_version, "trust", trust, NULL);
+  kf_cli_json_string (json, "name", kf_discovered_server_get_name (server));
+  kf_cli_json_string (json, "site", site);
+  kf_cli_json_string (json, "host", kf_discovered_server_get_host (server));
+  kf_cli_json_string (json, "address", kf_discovered_server_get_address (server));
+  kf_cli_json_uint (json, "port", kf_discovered_server_get_port (server));
+  kf_cli_json_string (json, "fingerprint", fp);
+  kf_cli_json_uint (json, "version", kf_discovered_server_get_version (server));
+  kf_cli_json_string (json, "trust", trust);
+  kf_cli_json_end (json);
   if (kf_cli_get_json ())
     return;
   kf_cli_print ("%s  %s  (%s)", site != NULL ? site : kf_discovered_server_get_name (server),
@@ -142,7 +133,7 @@ kf_cli_servers_main (KfCliApp *app)
   g_autoptr(KfDiscovery) discovery = discover (&error);
   g_autoptr(KfKnownServers) known = kf_known_servers_new (NULL);
   GListModel *servers;
-  g_autofree char *count = NULL;
+  KfCliJson *json;
 
   if (discovery == NULL)
     {
@@ -158,8 +149,9 @@ kf_cli_servers_main (KfCliApp *app)
 
       print_server (known, server);
     }
-  count = g_strdup_printf ("#%u", g_list_model_get_n_items (servers));
-  kf_cli_json_event ("servers-done", "count", count, NULL);
+  json = kf_cli_json_begin ("servers-done");
+  kf_cli_json_uint (json, "count", g_list_model_get_n_items (servers));
+  kf_cli_json_end (json);
   if (g_list_model_get_n_items (servers) == 0 && !kf_cli_get_json ())
     kf_cli_print ("%s", _("No key manager announces itself on this network. Ask its "
                           "administrator for its address or a join link."));

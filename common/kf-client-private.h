@@ -61,6 +61,7 @@ struct _KfClient
   char             *passphrase;      /* secure memory */
   guint16           peer_port_first; /* 0: an ephemeral port */
   guint16           peer_port_last;
+  guint             idle_timeout;    /* seconds a transfer may wait for the peer */
 
   KfClientState     state;
   guint             client_id;

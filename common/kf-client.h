@@ -71,6 +71,8 @@ void            kf_client_set_passphrase           (KfClient             *self,
 void            kf_client_set_peer_ports           (KfClient             *self,
                                                     guint16               first,
                                                     guint16               last);
+void            kf_client_set_idle_timeout         (KfClient             *self,
+                                                    guint                 seconds);
 
 KfClientState   kf_client_get_state                (KfClient             *self);
 guint           kf_client_get_client_id            (KfClient             *self);

@@ -27,6 +27,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "kf-discovery.h"
+#include "kf-untrusted.h"
 
 /* Most services kept at once: a hostile LAN cannot make us grow for ever. */
 #define MAX_SERVICES 256
@@ -63,67 +64,41 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
-static gboolean
-is_unwanted (gunichar c)
-{
-  return g_unichar_iscntrl (c)
-         || (c >= 0x200b && c <= 0x200f)
-         || (c >= 0x202a && c <= 0x202e)
-         || (c >= 0x2060 && c <= 0x2069)
-         || c == 0xfeff;
-}
-
 /*
  * kf_discovery_clean_text:
  * @text: a string from the network, any bytes
  * @max_bytes: the most bytes to keep (cut on a character boundary)
  *
- * Returns: (transfer full): @text as valid UTF-8 with control,
- * bidirectional and zero-width characters replaced by "_": safe to show
- * and to log.  A pure function of its input.
+ * Returns: (transfer full): @text cleaned by kf_untrusted_clean() (safe
+ * to show and to log) and cut to @max_bytes.  A pure function.
  */
 char *
 kf_discovery_clean_text (const char *text,
                          gsize       max_bytes)
 {
-  g_autofree char *valid = g_utf8_make_valid (text, -1);
-  GString *out = g_string_new (NULL);
+  g_autofree char *clean = kf_untrusted_clean (text, -1);
+  const char *end = clean;
 
-  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-      char buf[6];
-      gsize len = is_unwanted (c) ? 1 : (gsize) g_unichar_to_utf8 (c, buf);
-
-      if (out->len + len > max_bytes)
-        break;
-      if (is_unwanted (c))
-        g_string_append_c (out, '_');
-      else
-        g_string_append_len (out, buf, (gssize) len);
-    }
-  return g_string_free (out, FALSE);
+  while (*end != '\0' && (gsize) (g_utf8_next_char (end) - clean) <= max_bytes)
+    end = g_utf8_next_char (end);
+  return g_strndup (clean, (gsize) (end - clean));
 }
 
 /*
  * kf_discovery_site_name_is_valid:
  *
  * Returns: whether @site_name can be announced: 1 to 63 bytes of UTF-8
- * (a DNS label) that kf_discovery_clean_text() leaves as they are.
+ * (a DNS label) that kf_untrusted_is_clean() accepts.
  */
 gboolean
 kf_discovery_site_name_is_valid (const char *site_name)
 {
-  g_autofree char *clean = NULL;
   gsize len;
 
-  if (site_name == NULL || !g_utf8_validate (site_name, -1, NULL))
+  if (site_name == NULL || !kf_untrusted_is_clean (site_name))
     return FALSE;
   len = strlen (site_name);
-  if (len == 0 || len > KF_DISCOVERY_MAX_NAME)
-    return FALSE;
-  clean = kf_discovery_clean_text (site_name, KF_DISCOVERY_MAX_NAME);
-  return strcmp (clean, site_name) == 0;
+  return len > 0 && len <= KF_DISCOVERY_MAX_NAME;
 }
 
 static void

@@ -140,11 +140,12 @@ test_hostile_announcement (void)
   g_autofree char *target = kf_discovered_server_dup_target (server);
   const char *site = kf_discovered_server_get_site (server);
 
-  g_assert_cmpstr (kf_discovered_server_get_name (server), ==, "a_b_x");
-  g_assert_cmpstr (kf_discovered_server_get_host (server), ==, "h_.local");
+  g_assert_cmpstr (kf_discovered_server_get_name (server), ==, "a b\xef\xbf\xbdx");
+  g_assert_cmpstr (kf_discovered_server_get_host (server), ==, "h\xef\xbf\xbd.local");
   g_assert_null (kf_discovered_server_get_fingerprint (server));
   g_assert_cmpuint (kf_discovered_server_get_version (server), ==, 0);
-  g_assert_true (g_str_has_prefix (site, "_[31mred_cba_z\xef\xbf\xbd" "aaa"));
+  g_assert_true (g_str_has_prefix (site, "\xef\xbf\xbd[31mred\xef\xbf\xbd" "cba"
+                                         "\xef\xbf\xbd" "z\xef\xbf\xbd" "aaa"));
   g_assert_cmpuint (strlen (site), <=, KF_DISCOVERY_MAX_NAME);
   g_assert_true (g_utf8_validate (site, -1, NULL));
   g_assert_cmpstr (target, ==, "[fd00::1]:7745");

@@ -14,7 +14,7 @@ real avahi-daemon.  TAP.
   fingerprint is wrong fails hard and names both fingerprints.
 - The key manager restarted with a new certificate: `servers` marks it
   "changed", connecting is the hard failure, a join link with the new
-  fingerprint trusts it again.
+  fingerprint is refused too until the old pin is forgotten, then trusts it.
 - A second key manager: `servers` lists both and a client without
   --server says there are several; --no-announce keeps one off the list.
 - A key manager on a host without Avahi (no bus): one log line, and it
@@ -172,9 +172,14 @@ def main():
         status, out, err = cli(ana, ['--name', 'ana', 'wait'])
         tap.check(status == 7 and 'DANGER' in err and server.fp[:8].upper() in err.replace(':', ''),
                   'and connecting to it is still the hard failure, announcement or not', err)
+        status, out, err = cli(ana, ['--server', f'keyferry://{km.addr}:7745/?fp={server.fp}',
+                                     'wait'])
+        tap.check(status == 7 and 'forget-server' in err,
+                  'a join link does not replace the old pin silently either', err)
+        cli(ana, ['--server', f'{km.addr}:7745', '--forget-server'])
         event, err = connects(ana, ['--server', f'keyferry://{km.addr}:7745/?fp={server.fp}'])
         tap.check(event is not None and event.get('fingerprint') == server.fp,
-                  'a join link with the new fingerprint from the administrator trusts it again', err)
+                  'after --forget-server the administrator\'s new join link trusts it', err)
 
         bob = lan.host('bob', avahi=True)
         hidden = KeyManager(bob, '--no-announce')
