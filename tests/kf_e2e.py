@@ -77,6 +77,7 @@ class Server:
         self.audit = os.path.join(work, 'audit.log')
         self.log_path = os.path.join(work, 'server.log')
         self.extra = list(extra)
+        self.preexec = None     # run in the child before exec (set limits)
         self.proc = None
         self.port = 0
         self.starts = 0
@@ -93,7 +94,7 @@ class Server:
         offset = log.tell()
         self.proc = subprocess.Popen([SERVER, '--listen', '127.0.0.1', '--port', str(self.port),
                                       '--state-dir', self.state, '--audit-log', self.audit]
-                                     + self.extra, stderr=log)
+                                     + self.extra, stderr=log, preexec_fn=self.preexec)
         log.close()
 
         def listening():
