@@ -88,7 +88,7 @@ class Keyferry:
         with open(log_path, 'w') as log_file:
             km.popen([SERVER, '--listen', km.addr, '--port', '7745', '--no-announce',
                       '--state-dir', os.path.join(work, 'km')], stderr=log_file)
-        text = wait_for(lambda: re.search(r'fingerprint ([0-9a-f]{64})[\s\S]*listening',
+        text = wait_for(lambda: re.search(r'link keyferry://\S*[?&]fp=([0-9a-f]{64})',
                                           open(log_path).read()), 20)
         if not text:
             raise RuntimeError('keyferry-server did not start')

@@ -114,7 +114,7 @@ print_server (KfKnownServers     *known,
   kf_cli_print ("%s  %s  (%s)", site != NULL ? site : kf_discovered_server_get_name (server),
                 target, kf_discovered_server_get_host (server));
   if (pretty != NULL)
-    kf_cli_print (_("    announced fingerprint SHA256:%s — %s"), pretty, trust_words (trust));
+    kf_cli_print (_("    announced fingerprint %s — %s"), pretty, trust_words (trust));
   else
     kf_cli_print (_("    no fingerprint announced — %s"), trust_words (trust));
 }

@@ -6,7 +6,7 @@
  * starts a KfServer on the default main context, prints the two stable
  * start-up lines scripts look for:
  *
- *   keyferry-server: fingerprint <64 hex digits>
+ *   keyferry-server: fingerprint <16 groups of 4 hex digits>
  *   keyferry-server: listening on <address or *> port <n>
  *
  * and runs until SIGTERM or SIGINT, when every client is told
@@ -466,6 +466,7 @@ serve (const Options  *o,
   g_autoptr(KfServer) server = NULL;
   g_autoptr(KfServerAnnounce) announce = NULL;
   g_autofree char *warning = NULL;
+  g_autofree char *pretty = NULL;
   char *secret = NULL;
   Run run = { 0 };
   guint sigterm, sigint;
@@ -485,7 +486,8 @@ serve (const Options  *o,
       g_printerr ("keyferry-server: %s\n", error->message);
       return EXIT_FAILURE;
     }
-  g_printerr ("keyferry-server: fingerprint %s\n", kf_server_get_fingerprint (server));
+  pretty = kf_fingerprint_format_pretty (kf_server_get_fingerprint (server));
+  g_printerr ("keyferry-server: fingerprint %s\n", pretty);
   g_printerr ("keyferry-server: listening on %s port %u\n", o->listen ? o->listen : "*",
               kf_server_get_port (server));
   kf_server_link_print (o->listen, kf_server_get_port (server),
@@ -512,13 +514,15 @@ print_fingerprint (const KfServerConfig *config)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KfServer) server = kf_server_new (config, NULL, &error);
+  g_autofree char *pretty = NULL;
 
   if (server == NULL)
     {
       g_printerr ("keyferry-server: %s\n", error->message);
       return EXIT_FAILURE;
     }
-  g_print ("%s\n", kf_server_get_fingerprint (server));
+  pretty = kf_fingerprint_format_pretty (kf_server_get_fingerprint (server));
+  g_print ("%s\n", pretty);
   return EXIT_SUCCESS;
 }
 
@@ -585,7 +589,7 @@ main (int   argc,
                                            "and hands both a fresh AES key over TLS."));
   g_option_context_set_description (context, _(
     "At start it prints, on standard error, two lines for scripts:\n"
-    "  keyferry-server: fingerprint <64 hex digits>\n"
+    "  keyferry-server: fingerprint <16 groups of 4 hex digits>\n"
     "  keyferry-server: listening on <address or *> port <n>\n"
     "then the join link (keyferry-server: link keyferry://…) and, on a terminal, its QR code.\n"
     "Clients pin that fingerprint; opening the link pins it in one step.\n"

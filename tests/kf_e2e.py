@@ -83,7 +83,9 @@ class Server:
         self.starts = 0
         out = subprocess.run([SERVER, '--state-dir', self.state, '--print-fingerprint'],
                              capture_output=True, text=True, timeout=30).stdout
-        self.fp = re.search(r'[0-9a-fA-F:]{64,}', out).group(0)
+        # Printed as 16 groups of four for people; kept as the 64 hex digits.
+        printed = re.search(r'(?:[0-9A-F]{4} ){15}[0-9A-F]{4}|[0-9a-fA-F:]{64,}', out).group(0)
+        self.fp = re.sub(r'[:\s]', '', printed).lower()
 
     def start(self):
         """Starts it, on the port it had before if it ran already."""
@@ -298,7 +300,7 @@ class KmClient:
         self.sock = ctx.wrap_socket(raw)
         der = self.sock.getpeercert(binary_form=True)
         self.fingerprint = hashlib.sha256(der).hexdigest()
-        if self.fingerprint != fp.replace(':', '').lower():
+        if self.fingerprint != re.sub(r'[:\s]', '', fp).lower():
             self.sock.close()
             raise AssertionError(f'certificate {self.fingerprint} does not match the pin {fp}')
         self.buf = b''

@@ -47,8 +47,9 @@ def start_server(km):
     def started():
         with open(log_path) as f:
             text = f.read()
-        m = re.search(r'fingerprint ([0-9a-f]{64})', text)
-        return m and 'listening on' in text and m.group(1)
+        # The join link carries the fingerprint as 64 hex digits.
+        m = re.search(r'link keyferry://\S*[?&]fp=([0-9a-f]{64})', text)
+        return m and m.group(1)
     fp = wait_until(started, 20, 0.05)
     if not fp:
         with open(log_path) as f:

@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
+#include "kf-fingerprint.h"
 #include "kf-gcrypt.h"
 #include "kf-line-reader.h"
 #include "kf-secure.h"
@@ -94,7 +95,8 @@ server_start (Server            *s,
       g_test_message ("server: %s", line);
       g_string_append_printf (s->early, "%s\n", line);
       if (g_str_has_prefix (line, "keyferry-server: fingerprint "))
-        s->fingerprint = g_strdup (line + strlen ("keyferry-server: fingerprint "));
+        s->fingerprint = kf_fingerprint_normalize (line + strlen ("keyferry-server: fingerprint "),
+                                                   NULL);
       else if (g_str_has_prefix (line, "keyferry-server: listening on 127.0.0.1 port ")
                && g_ascii_string_to_unsigned (line + strlen ("keyferry-server: listening on 127.0.0.1 port "),
                                               10, 1, 65535, &port, NULL))
@@ -168,6 +170,8 @@ print_fingerprint (const char *state_dir)
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) p = NULL;
   g_autofree char *out = NULL;
+  g_autofree char *canonical = NULL;
+  g_autofree char *pretty = NULL;
 
   p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, server_path (),
                         "--print-fingerprint", "--state-dir", state_dir, NULL);
@@ -176,7 +180,14 @@ print_fingerprint (const char *state_dir)
   g_assert_no_error (error);
   g_assert_true (g_subprocess_get_if_exited (p));
   g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 0);
-  return g_strstrip (g_strdup (out));
+  g_strstrip (out);
+  /* The one form people see: 16 upper-case groups of four hex digits. */
+  canonical = kf_fingerprint_normalize (out, &error);
+  g_assert_no_error (error);
+  pretty = kf_fingerprint_format_pretty (canonical);
+  g_assert_cmpstr (out, ==, pretty);
+  g_assert_true (g_regex_match_simple ("^([0-9A-F]{4} ){15}[0-9A-F]{4}$", out, 0, 0));
+  return g_steal_pointer (&canonical);
 }
 
 static void
