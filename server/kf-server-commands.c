@@ -13,6 +13,7 @@
 
 #include <glib/gi18n.h>
 
+#include "kf-server-log.h"
 #include "kf-server-private.h"
 
 static void
@@ -55,8 +56,8 @@ auth_done (GObject      *source,
     }
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      g_message ("Admission refused to %s: %s", kf_server_client_get_address (client),
-                 error->message);
+      kf_server_log (KF_LOG_AUTH_FAILED, client, NULL, "Admission refused to %s: %s",
+                     kf_server_client_get_address (client), error->message);
       kf_server_client_send_error (client, KF_PROTOCOL_ERROR_AUTH_FAILED,
                                    g_error_matches (error, KF_PROTOCOL_ERROR,
                                                     KF_PROTOCOL_ERROR_FULL)
@@ -294,9 +295,10 @@ handle_conn (KfServer          *self,
   g_strlcpy (ok->session_id, kf_server_session_get_id (session), sizeof ok->session_id);
   kf_server_client_send (client, ok);
   send_keys (session);
-  g_message ("Session %s: client %" G_GUINT64_FORMAT " sends to client %" G_GUINT64_FORMAT
-             " in %s", ok->session_id, kf_server_client_get_id (client), msg->id,
-             kf_cipher_mode_to_string (msg->mode));
+  kf_server_log (KF_LOG_SESSION_STARTED, client, ok->session_id,
+                 "Session %s: client %" G_GUINT64_FORMAT " sends to client %" G_GUINT64_FORMAT
+                 " in %s", ok->session_id, kf_server_client_get_id (client), msg->id,
+                 kf_cipher_mode_to_string (msg->mode));
 }
 
 /* The role @client plays in its session; %FALSE when it has none. */

@@ -36,6 +36,7 @@
 #include "kf-protocol.h"
 #include "kf-secure.h"
 #include "kf-server.h"
+#include "kf-server-log.h"
 
 #define EXIT_USAGE 2
 
@@ -53,6 +54,7 @@ typedef struct
   char     *idle_timeout;
   char     *confirm_timeout;
   char     *audit_log;
+  char     *log_format;
   gboolean  verbose;
   gboolean  print_fingerprint;
   gboolean  hash_passphrase;
@@ -81,6 +83,7 @@ options_clear (Options *o)
   g_free (o->idle_timeout);
   g_free (o->confirm_timeout);
   g_free (o->audit_log);
+  g_free (o->log_format);
 }
 
 static int
@@ -139,6 +142,13 @@ apply_options (const Options   *o,
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                            _("give either --passphrase-file or --passphrase-hash-file, not both"));
+      return FALSE;
+    }
+  if (o->log_format != NULL && strcmp (o->log_format, "text") != 0
+      && strcmp (o->log_format, "json") != 0)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--log-format needs “text” or “json”, not “%s”"), o->log_format);
       return FALSE;
     }
   if (o->listen != NULL && !g_hostname_is_ip_address (o->listen))
@@ -422,6 +432,9 @@ serve (const Options  *o,
   g_printerr ("keyferry-server: fingerprint %s\n", kf_server_get_fingerprint (server));
   g_printerr ("keyferry-server: listening on %s port %u\n", o->listen ? o->listen : "*",
               kf_server_get_port (server));
+  kf_server_log (KF_LOG_STARTED, NULL, NULL, "Listening on %s port %u, fingerprint %s",
+                 o->listen ? o->listen : "*", kf_server_get_port (server),
+                 kf_server_get_fingerprint (server));
 
   run.loop = g_main_loop_new (NULL, FALSE);
   run.server = server;
@@ -431,7 +444,7 @@ serve (const Options  *o,
   g_source_remove (sigterm);
   g_source_remove (sigint);
   g_main_loop_unref (run.loop);
-  g_message ("Stopped");
+  kf_server_log (KF_LOG_STOPPED, NULL, NULL, "Stopped");
 
   return EXIT_SUCCESS;
 }
@@ -470,6 +483,7 @@ main (int   argc,
     { "idle-timeout", 0, 0, G_OPTION_ARG_STRING, &o.idle_timeout, N_("Seconds an idle or waiting client may stay silent, 0 for ever (default 900)"), N_("S") },
     { "confirm-timeout", 0, 0, G_OPTION_ARG_STRING, &o.confirm_timeout, N_("Seconds from conn until both confirmed and the receiver sent its port (default 30)"), N_("S") },
     { "audit-log", 0, 0, G_OPTION_ARG_FILENAME, &o.audit_log, N_("Append one line per session outcome to this file"), N_("F") },
+    { "log-format", 0, 0, G_OPTION_ARG_STRING, &o.log_format, N_("Log as “text” (the default; under systemd the journal gets every field) or as “json”, one object with every field per line on standard error"), N_("FORMAT") },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose, N_("Log debug messages too"), NULL },
     { "print-fingerprint", 0, 0, G_OPTION_ARG_NONE, &o.print_fingerprint, N_("Print the certificate's SHA-256 fingerprint and exit"), NULL },
     { "hash-passphrase", 0, 0, G_OPTION_ARG_NONE, &o.hash_passphrase, N_("Read a passphrase (twice from a terminal, else standard input's first line), print its Argon2id hash for --passphrase-hash-file and exit"), NULL },
@@ -513,6 +527,8 @@ main (int   argc,
     {
       if (o.verbose)
         g_log_set_debug_enabled (TRUE);
+      if (g_strcmp0 (o.log_format, "json") == 0)
+        kf_server_log_use_json ();
       if (o.hash_passphrase)
         status = hash_passphrase (&config);
       else

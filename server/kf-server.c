@@ -29,6 +29,7 @@
 
 #include "kf-fingerprint.h"
 #include "kf-server-cert.h"
+#include "kf-server-log.h"
 #include "kf-server-private.h"
 
 struct _KfServer
@@ -349,8 +350,9 @@ kf_server_welcome (KfServer       *self,
   msg->id = kf_server_client_get_id (client);
   kf_protocol_message_set_name (msg, name);
   kf_server_client_send (client, msg);
-  g_message ("Client %" G_GUINT64_FORMAT " (%s) joined from %s", msg->id, name,
-             kf_server_client_get_address (client));
+  kf_server_log (KF_LOG_CLIENT_JOINED, client, NULL,
+                 "Client %" G_GUINT64_FORMAT " (%s) joined from %s", msg->id, name,
+                 kf_server_client_get_address (client));
 }
 
 /* Writes the audit line for @session. */
@@ -423,8 +425,12 @@ kf_server_end_session (KfServer        *self,
         kf_server_client_send (peer, msg);
     }
   audit_session (self, session, "cancelled", kf_protocol_cancel_reason_to_string (reason));
-  g_message ("Session %s cancelled (%s)", kf_server_session_get_id (session),
-             kf_protocol_cancel_reason_to_string (reason));
+  kf_server_log_event (&(KfServerLogEvent) {
+                         .message_id = KF_LOG_SESSION_CANCELLED,
+                         .session_id = kf_server_session_get_id (session),
+                         .outcome = kf_protocol_cancel_reason_to_string (reason) },
+                       "Session %s cancelled (%s)", kf_server_session_get_id (session),
+                       kf_protocol_cancel_reason_to_string (reason));
   release_peers (session);
 }
 
@@ -447,9 +453,13 @@ kf_server_finish_session (KfServer        *self,
   for (guint role = 0; role < 2; role++)
     kf_server_client_send (kf_server_session_get_peer (session, role), msg);
   audit_session (self, session, kf_protocol_verdict_to_string (msg->verdict), NULL);
-  g_message ("Session %s finished: %s (%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " blocks)",
-             msg->session_id, kf_protocol_verdict_to_string (msg->verdict),
-             msg->sender_blocks, msg->receiver_blocks);
+  kf_server_log_event (&(KfServerLogEvent) {
+                         .message_id = KF_LOG_SESSION_FINISHED,
+                         .session_id = msg->session_id,
+                         .outcome = kf_protocol_verdict_to_string (msg->verdict) },
+                       "Session %s finished: %s (%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " blocks)",
+                       msg->session_id, kf_protocol_verdict_to_string (msg->verdict),
+                       msg->sender_blocks, msg->receiver_blocks);
   release_peers (session);
 }
 
@@ -464,8 +474,9 @@ client_ready (KfServerClient *client,
   kf_server_client_send (client, greeting);
   if (g_hash_table_size (self->connections) > self->config.max_clients)
     {
-      g_message ("Refusing %s: the server is at its limit of %u clients",
-                 kf_server_client_get_address (client), self->config.max_clients);
+      kf_server_log (KF_LOG_ADMISSION_REFUSED, client, NULL,
+                     "Refusing %s: the server is at its limit of %u clients",
+                     kf_server_client_get_address (client), self->config.max_clients);
       kf_server_client_send_error (client, KF_PROTOCOL_ERROR_FULL,
                                    _("The key manager has too many clients; try again later"));
       return;
@@ -498,7 +509,8 @@ client_closed (KfServerClient *client,
   if (kf_server_client_get_id (client) != 0)
     {
       kf_server_registry_remove (self->registry, client);
-      g_message ("Client %" G_GUINT64_FORMAT " left", kf_server_client_get_id (client));
+      kf_server_log (KF_LOG_CLIENT_LEFT, client, NULL,
+                     "Client %" G_GUINT64_FORMAT " left", kf_server_client_get_id (client));
     }
   g_signal_handlers_disconnect_by_data (client, self);
   g_hash_table_remove (self->connections, client);
@@ -612,14 +624,18 @@ admit_connection (KfServer   *self,
 
   if (g_hash_table_size (self->pending) >= self->config.max_pending)
     {
-      g_message ("Dropping a connection from %s: %u connections are already in their greeting",
-                 address, self->config.max_pending);
+      kf_server_log_event (&(KfServerLogEvent) { .message_id = KF_LOG_ADMISSION_REFUSED,
+                                                  .address = address },
+                           "Dropping a connection from %s: %u connections are already in their greeting",
+                           address, self->config.max_pending);
       return FALSE;
     }
   if (per_address >= self->config.max_pending_per_address)
     {
-      g_message ("Dropping a connection from %s: it already has %u connections in their greeting",
-                 address, per_address);
+      kf_server_log_event (&(KfServerLogEvent) { .message_id = KF_LOG_ADMISSION_REFUSED,
+                                                  .address = address },
+                           "Dropping a connection from %s: it already has %u connections in their greeting",
+                           address, per_address);
       return FALSE;
     }
   g_hash_table_insert (self->pending_by_address, g_strdup (address),
@@ -730,7 +746,8 @@ kf_server_shutdown_async (KfServer            *self,
   self->shutting_down = TRUE;
   g_socket_service_stop (G_SOCKET_SERVICE (self));
   g_socket_listener_close (G_SOCKET_LISTENER (self));
-  g_message ("Shutting down: %s", reason != NULL ? reason : "no reason given");
+  kf_server_log (KF_LOG_STOPPING, NULL, NULL, "Shutting down: %s",
+                 reason != NULL ? reason : "no reason given");
 
   kf_protocol_message_set_text (msg, reason);
   clients = g_ptr_array_new ();

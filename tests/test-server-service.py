@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""The key manager as a service, with the real binary on loopback.  TAP.
+
+- Structured logs: with --log-format json every lifecycle message is one
+  JSON object on standard error with its MESSAGE_ID and the client,
+  address and session fields (docs/LOGGING.md).
+"""
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kf_e2e import Env, KmClient, Tap, wait_until  # noqa: E402
+
+tap = Tap()
+
+ID = {
+    'started': '1f857c0251804303b9e1241ee127f3a9',
+    'stopping': '54f25cb396124a0fb7de38e8227d4f6b',
+    'stopped': 'de048bda3ed74291b995c4a714f1e121',
+    'reloaded': '4074ace6bdf34cbfae5a9f81dbfc3514',
+    'reload-failed': '8eb40262599b42bcb55b074011658b91',
+    'joined': '7381bed1fa3740e69e044910989fe91a',
+    'left': 'ef6c649d76da4f4ea4b22f8cf2dbe473',
+    'session-started': '63e9b7c8cc2f4b028dea73e36b803073',
+    'session-finished': 'c6c8272f08e34181b9f4b73d46ebc909',
+    'session-cancelled': '2cb2fb69fc3044b99a85c403fd617c05',
+    'admission-refused': '31b24053a8be48bcb5652167aeddd4c8',
+    'auth-failed': '73f110138a8e4f7495af4b68ee1f6502',
+    'status-refused': '090463dd57294cc587203f22f1937d55',
+}
+
+
+def records(server):
+    """The JSON log records the server wrote so far."""
+    out = []
+    for line in server.log().splitlines():
+        if line.startswith('{'):
+            out.append(json.loads(line))
+    return out
+
+
+def find(server, kind, **fields):
+    """The first record of @kind whose fields include @fields, or None."""
+    for r in records(server):
+        if r.get('MESSAGE_ID') == ID[kind] and all(r.get(k) == v for k, v in fields.items()):
+            return r
+    return None
+
+
+def wait_record(server, kind, timeout=15, **fields):
+    return wait_until(lambda: find(server, kind, **fields), timeout, 0.02)
+
+
+def pair(server):
+    """A receiver waiting and a sender that picked it: (receiver, its id,
+    sender, its id, session id)."""
+    receiver = KmClient(server.port, server.fp)
+    rid = receiver.join('receiver')
+    receiver.send('wait')
+    receiver.expect('ok wait')
+    sender = KmClient(server.port, server.fp)
+    sid = sender.join('sender')
+    sender.send(f'conn {rid} cbc')
+    session = sender.expect('ok conn ')[2]
+    return receiver, rid, sender, sid, session
+
+
+def test_logs(env):
+    server = env.server(['--log-format', 'json'])
+    server.start()
+    tap.check(wait_record(server, 'started'), 'start is logged with its MESSAGE_ID', server.log())
+    receiver, rid, sender, sid, session = pair(server)
+    joined = wait_record(server, 'joined', KF_CLIENT_ID=str(rid))
+    tap.check(joined and joined.get('KF_CLIENT_NAME') == 'receiver'
+              and joined.get('KF_ADDRESS', '').startswith('127.0.0.1')
+              and joined.get('PRIORITY') == '5',
+              'a client joining is logged with its id, name and address', joined)
+    started = wait_record(server, 'session-started', KF_SESSION_ID=session)
+    tap.check(started and started.get('KF_CLIENT_ID') == str(sid),
+              'a session starting is logged with its id and the sender', started)
+    receiver.close()
+    cancelled = wait_record(server, 'session-cancelled', KF_SESSION_ID=session)
+    tap.check(cancelled and cancelled.get('KF_OUTCOME') == 'peer-left',
+              'a session ending is logged with its outcome', cancelled)
+    tap.check(wait_record(server, 'left', KF_CLIENT_ID=str(rid)),
+              'a client leaving is logged with its id', server.log())
+    sender.close()
+    server.stop()
+    tap.check(find(server, 'stopping') and find(server, 'stopped'),
+              'stopping and stopped are logged', server.log())
+
+    secret = os.path.join(env.work, 'passphrase')
+    with open(secret, 'w') as f:
+        f.write('right horse\n')
+    server = env.server(['--log-format', 'json', '--passphrase-file', secret])
+    server.start()
+    client = KmClient(server.port, server.fp)
+    client.expect('keyferry 1 passphrase')
+    client.send('auth wrong')
+    client.expect('err auth-failed', timeout=30)
+    failed = wait_record(server, 'auth-failed')
+    tap.check(failed and failed.get('KF_ADDRESS', '').startswith('127.0.0.1'),
+              'a wrong passphrase is logged with the address', failed)
+    client.close()
+    server.stop()
+
+
+def main():
+    env = Env()
+    try:
+        test_logs(env)
+    finally:
+        env.cleanup()
+    return tap.finish()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
