@@ -37,6 +37,7 @@
 #include "kf-secure.h"
 #include "kf-server.h"
 #include "kf-server-log.h"
+#include "kf-server-notify.h"
 
 #define EXIT_USAGE 2
 
@@ -401,6 +402,7 @@ on_signal (gpointer user_data)
       return G_SOURCE_CONTINUE;
     }
   run->stopping = TRUE;
+  kf_server_notify ("STOPPING=1");
   kf_server_shutdown_async (run->server, _("The key manager is stopping"), NULL, shutdown_cb, run);
   return G_SOURCE_CONTINUE;
 }
@@ -438,6 +440,10 @@ serve (const Options  *o,
 
   run.loop = g_main_loop_new (NULL, FALSE);
   run.server = server;
+  /* The port accepts connections from here on: systemd may start what
+   * comes After= the key manager. */
+  kf_server_notify_printf ("READY=1\nSTATUS=Listening on %s port %u",
+                           o->listen ? o->listen : "*", kf_server_get_port (server));
   sigterm = g_unix_signal_add (SIGTERM, on_signal, &run);
   sigint = g_unix_signal_add (SIGINT, on_signal, &run);
   g_main_loop_run (run.loop);

@@ -7,6 +7,8 @@
 """
 import json
 import os
+import signal
+import socket
 import sys
 import time
 
@@ -107,10 +109,74 @@ def test_logs(env):
     server.stop()
 
 
+class Notify:
+    """A datagram socket standing in for systemd's notification socket."""
+
+    def __init__(self, env, abstract):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        if abstract:
+            name = f'kf-notify-{os.getpid()}-{time.monotonic_ns()}'
+            self.sock.bind('\0' + name)
+            self.name = '@' + name
+        else:
+            self.name = os.path.join(env.work, 'notify.sock')
+            self.sock.bind(self.name)
+
+    def next(self, timeout=15):
+        """The next message as a dict, or None after @timeout seconds."""
+        self.sock.settimeout(timeout)
+        try:
+            data = self.sock.recv(4096).decode()
+        except (socket.timeout, TimeoutError):
+            return None
+        return dict(line.split('=', 1) for line in data.split('\n') if '=' in line)
+
+    def close(self):
+        self.sock.close()
+
+
+def start_notified(env, notify, extra=()):
+    """A server started with $NOTIFY_SOCKET set to @notify's socket."""
+    server = env.server(list(extra))
+    os.environ['NOTIFY_SOCKET'] = notify.name
+    try:
+        server.start()
+    finally:
+        del os.environ['NOTIFY_SOCKET']
+    return server
+
+
+def accepts(port):
+    try:
+        socket.create_connection(('127.0.0.1', port), timeout=5).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_readiness(env, abstract):
+    kind = 'an abstract socket' if abstract else 'a socket path'
+    notify = Notify(env, abstract)
+    server = start_notified(env, notify)
+    ready = notify.next()
+    tap.check(ready and ready.get('READY') == '1' and 'STATUS' in ready,
+              f'READY=1 with a STATUS arrives on {kind}', ready)
+    tap.check(accepts(server.port), 'the port accepts connections once READY=1 came')
+    server.proc.send_signal(signal.SIGTERM)
+    stopping = notify.next()
+    tap.check(stopping and stopping.get('STOPPING') == '1', 'SIGTERM sends STOPPING=1',
+              stopping)
+    server.proc.wait(timeout=15)
+    server.proc = None
+    notify.close()
+
+
 def main():
     env = Env()
     try:
         test_logs(env)
+        test_readiness(env, abstract=False)
+        test_readiness(env, abstract=True)
     finally:
         env.cleanup()
     return tap.finish()
