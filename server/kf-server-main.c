@@ -38,11 +38,13 @@
 #include "kf-server.h"
 #include "kf-server-log.h"
 #include "kf-server-notify.h"
+#include "kf-server-options.h"
 
 #define EXIT_USAGE 2
 
 typedef struct
 {
+  char     *config_file;
   char     *listen;
   char     *port;
   char     *state_dir;
@@ -64,14 +66,24 @@ typedef struct
 
 typedef struct
 {
-  GMainLoop *loop;
-  KfServer  *server;
-  gboolean   stopping;
+  GMainLoop                  *loop;
+  KfServer                   *server;
+  gboolean                    stopping;
+  Options                    *options;
+  const GOptionEntry         *entries;
+  const KfServerOptionsSaved *command_line;
+  char                       *fixed;     /* what only a restart changes */
 } Run;
+
+/* Options that ask for one action, not settings: not in --config files. */
+static const char * const not_in_file[] = {
+  "config", "print-fingerprint", "hash-passphrase", "version", NULL
+};
 
 static void
 options_clear (Options *o)
 {
+  g_free (o->config_file);
   g_free (o->listen);
   g_free (o->port);
   g_free (o->state_dir);
@@ -407,17 +419,98 @@ on_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Keeps the command line's options in *@command_line (for reloads) and
+ * fills in what they left unset from the --config file, if any. */
+static gboolean
+load_config (const Options         *o,
+             const GOptionEntry    *entries,
+             KfServerOptionsSaved **command_line,
+             GError               **error)
+{
+  *command_line = kf_server_options_save (entries);
+  return o->config_file == NULL
+         || kf_server_options_load_file (entries, not_in_file, o->config_file, error);
+}
+
+/* The settings a reload cannot change, as one string to compare. */
+static char *
+fixed_settings (const Options *o)
+{
+  return g_strjoin ("\n", o->listen ? o->listen : "", o->port ? o->port : "",
+                    o->state_dir ? o->state_dir : "", o->audit_log ? o->audit_log : "",
+                    o->log_format ? o->log_format : "", NULL);
+}
+
+/* Reads the command line's options and the --config file again and hands
+ * the new limits and passphrase to the server.  Returns %FALSE with
+ * @error, the server unchanged, when one of them is unusable. */
+static gboolean
+reload (Run     *run,
+        GError **error)
+{
+  g_auto(KfServerConfig) config = { 0 };
+  g_autofree char *fixed = NULL;
+  Options *o = run->options;
+  char *secret = NULL;
+  guint port = 0;
+  gboolean ok;
+
+  kf_server_config_init (&config);
+  kf_server_options_restore (run->entries, run->command_line);
+  if ((o->config_file != NULL
+       && !kf_server_options_load_file (run->entries, not_in_file, o->config_file, error))
+      || !apply_options (o, &config, &port, error)
+      || !read_admission (o, &config, &secret, error))
+    return FALSE;
+  ok = kf_server_reload (run->server, &config, secret, error);
+  kf_secure_strfree (secret);
+  if (!ok)
+    return FALSE;
+  g_log_set_debug_enabled (o->verbose);
+  fixed = fixed_settings (o);
+  if (strcmp (fixed, run->fixed) != 0)
+    g_warning ("The listening address, port, state directory, audit log and log format "
+               "change only when the key manager restarts");
+  kf_server_log (KF_LOG_RELOADED, NULL, NULL,
+                 "Reloaded: %s, at most %u clients, %u in their greeting (%u per address)",
+                 config.passphrase_is_hash ? "passphrase hash from a file"
+                 : o->passphrase_file != NULL ? "passphrase from a file" : "no passphrase",
+                 config.max_clients, config.max_pending, config.max_pending_per_address);
+  return TRUE;
+}
+
+/* SIGHUP: reload, telling systemd while it runs (sd_notify(3)). */
+static gboolean
+on_reload (gpointer user_data)
+{
+  Run *run = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (run->stopping)
+    return G_SOURCE_CONTINUE;
+  kf_server_notify_printf ("RELOADING=1\nMONOTONIC_USEC=%" G_GINT64_FORMAT,
+                           g_get_monotonic_time ());
+  if (!reload (run, &error))
+    kf_server_log_event (&(KfServerLogEvent) { .level = G_LOG_LEVEL_WARNING,
+                                               .message_id = KF_LOG_RELOAD_FAILED },
+                         "Reload failed, the settings in force stay: %s", error->message);
+  kf_server_notify ("READY=1");
+  return G_SOURCE_CONTINUE;
+}
+
 /* Creates the server, listens and runs until a signal stops it. */
 static int
-serve (const Options  *o,
-       KfServerConfig *config,
-       guint           port)
+serve (Options                    *o,
+       const GOptionEntry         *entries,
+       const KfServerOptionsSaved *command_line,
+       KfServerConfig             *config,
+       guint                       port)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KfServer) server = NULL;
   char *secret = NULL;
   Run run = { 0 };
-  guint sigterm, sigint;
+  guint sigterm, sigint, sighup;
 
   if (!read_admission (o, config, &secret, &error))
     {
@@ -440,15 +533,22 @@ serve (const Options  *o,
 
   run.loop = g_main_loop_new (NULL, FALSE);
   run.server = server;
+  run.options = o;
+  run.entries = entries;
+  run.command_line = command_line;
+  run.fixed = fixed_settings (o);
   /* The port accepts connections from here on: systemd may start what
    * comes After= the key manager. */
   kf_server_notify_printf ("READY=1\nSTATUS=Listening on %s port %u",
                            o->listen ? o->listen : "*", kf_server_get_port (server));
   sigterm = g_unix_signal_add (SIGTERM, on_signal, &run);
   sigint = g_unix_signal_add (SIGINT, on_signal, &run);
+  sighup = g_unix_signal_add (SIGHUP, on_reload, &run);
   g_main_loop_run (run.loop);
   g_source_remove (sigterm);
   g_source_remove (sigint);
+  g_source_remove (sighup);
+  g_free (run.fixed);
   g_main_loop_unref (run.loop);
   kf_server_log (KF_LOG_STOPPED, NULL, NULL, "Stopped");
 
@@ -477,6 +577,7 @@ main (int   argc,
   g_auto(KfServerConfig) config = { 0 };
   Options o = { 0 };
   const GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config_file, N_("Read settings from this key file's [keyferry-server] group (keys: the long options); options given here win; read again on SIGHUP"), N_("F") },
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &o.listen, N_("Listen on this IP address only (default: all)"), N_("ADDR") },
     { "port", 'p', 0, G_OPTION_ARG_STRING, &o.port, N_("TCP port (default 7745; 0 picks a free one)"), N_("N") },
     { "state-dir", 's', 0, G_OPTION_ARG_FILENAME, &o.state_dir, N_("Where the TLS certificate and key live (default $STATE_DIRECTORY or ~/.local/state/keyferry-server)"), N_("DIR") },
@@ -498,6 +599,7 @@ main (int   argc,
   };
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(KfServerOptionsSaved) command_line = NULL;
   guint port = KF_PROTOCOL_DEFAULT_PORT;
   int status;
 
@@ -513,6 +615,9 @@ main (int   argc,
     "  keyferry-server: fingerprint <64 hex digits>\n"
     "  keyferry-server: listening on <address or *> port <n>\n"
     "Clients pin that fingerprint.  SIGTERM or SIGINT tells every client and stops.\n"
+    "SIGHUP reads the passphrase (or hash) file and the --config file again: new limits\n"
+    "and the new passphrase apply to new connections, connected clients stay.  An option\n"
+    "on the command line wins over the same key in the --config file.\n"
     "Exit status: 0 after a clean stop, 1 when the server cannot start, 2 for bad options\n"
     "or an unusable passphrase or passphrase hash file; --hash-passphrase exits 1 when it\n"
     "cannot read or hash a passphrase.\n"
@@ -522,6 +627,8 @@ main (int   argc,
     status = usage_error (error->message);
   else if (argc > 1)
     status = usage_error (_("unexpected argument"));
+  else if (!load_config (&o, entries, &command_line, &error))
+    status = usage_error (error->message);
   else if (!apply_options (&o, &config, &port, &error))
     status = usage_error (error->message);
   else if (o.version)
@@ -538,7 +645,7 @@ main (int   argc,
       if (o.hash_passphrase)
         status = hash_passphrase (&config);
       else
-        status = o.print_fingerprint ? print_fingerprint (&config) : serve (&o, &config, port);
+        status = o.print_fingerprint ? print_fingerprint (&config) : serve (&o, entries, command_line, &config, port);
     }
   options_clear (&o);
   return status;

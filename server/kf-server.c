@@ -883,3 +883,43 @@ kf_server_check_consistency (KfServer  *self,
     }
   return TRUE;
 }
+
+/*
+ * kf_server_reload:
+ * @config: the new settings
+ * @passphrase: (nullable): the new admission passphrase (or stored hash,
+ *   as @config->passphrase_is_hash says), as for kf_server_new()
+ *
+ * Takes the new limits, timeouts and admission passphrase for what comes
+ * next: connections accepted from now on, greetings and sessions that
+ * start from now on.  Connected clients and running sessions keep going
+ * under the deadlines they already have.  The state directory and the
+ * audit log are the ones the server started with.  Failed passphrase
+ * checks are forgotten with the old passphrase.
+ *
+ * Returns: %FALSE with @error, and nothing changed, when the passphrase
+ * cannot be hashed or the stored hash is unusable.
+ */
+gboolean
+kf_server_reload (KfServer              *self,
+                  const KfServerConfig  *config,
+                  const char            *passphrase,
+                  GError               **error)
+{
+  g_autoptr(KfServerAdmission) admission = NULL;
+  char *state_dir = self->config.state_dir;
+  char *audit_log = self->config.audit_log;
+
+  g_return_val_if_fail (KF_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (config != NULL, FALSE);
+
+  admission = kf_server_admission_new (passphrase, config, error);
+  if (admission == NULL)
+    return FALSE;
+  self->config = *config;
+  self->config.state_dir = state_dir;
+  self->config.audit_log = audit_log;
+  /* Checks still running hold the old one until they finish. */
+  g_set_object (&self->admission, admission);
+  return TRUE;
+}

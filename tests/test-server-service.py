@@ -9,11 +9,12 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kf_e2e import Env, KmClient, Tap, wait_until  # noqa: E402
+from kf_e2e import SERVER, Env, KmClient, Tap, wait_until  # noqa: E402
 
 tap = Tap()
 
@@ -119,7 +120,7 @@ class Notify:
             self.sock.bind('\0' + name)
             self.name = '@' + name
         else:
-            self.name = os.path.join(env.work, 'notify.sock')
+            self.name = os.path.join(env.work, f'notify-{time.monotonic_ns()}.sock')
             self.sock.bind(self.name)
 
     def next(self, timeout=15):
@@ -171,12 +172,137 @@ def test_readiness(env, abstract):
     notify.close()
 
 
+def write(path, text):
+    with open(path, 'w') as f:
+        f.write(text)
+
+
+def admitted(server, passphrase, source):
+    """Whether a new client from @source gets in with @passphrase."""
+    client = KmClient(server.port, server.fp, source=source)
+    try:
+        client.expect('keyferry 1 passphrase')
+        client.send(f'auth {passphrase}')
+        line = client.line(timeout=60)
+        if line != 'ok auth':
+            return False
+        client.send('hello 1 late')
+        return client.expect('welcome ') is not None
+    finally:
+        client.close()
+
+
+def hup(server, notify):
+    """SIGHUP; returns the RELOADING and the READY notifications."""
+    server.proc.send_signal(signal.SIGHUP)
+    return notify.next(), notify.next()
+
+
+def test_reload(env):
+    secret = os.path.join(env.work, 'reload-passphrase')
+    conf = os.path.join(env.work, 'reload.conf')
+    write(secret, 'one\n')
+    write(conf, f'[keyferry-server]\nmax-clients=10\npassphrase-file={secret}\n')
+    notify = Notify(env, abstract=False)
+    # A failed reload is a warning: not fatal for this server.
+    os.environ['G_DEBUG'] = 'gc-friendly'
+    try:
+        server = start_notified(env, notify, ['--config', conf, '--log-format', 'json'])
+    finally:
+        os.environ['G_DEBUG'] = 'gc-friendly,fatal-warnings'
+    notify.next()
+    clients = []
+    for name in ('first', 'second'):
+        client = KmClient(server.port, server.fp)
+        client.expect('keyferry 1 passphrase')
+        client.send('auth one')
+        client.expect('ok auth', timeout=60)
+        client.send(f'hello 1 {name}')
+        client.expect('welcome ')
+        clients.append(client)
+
+    write(secret, 'two\n')
+    write(conf, f'[keyferry-server]\nmax-clients=2\npassphrase-file={secret}\n')
+    reloading, ready = hup(server, notify)
+    tap.check(reloading and reloading.get('RELOADING') == '1'
+              and reloading.get('MONOTONIC_USEC', '').isdigit(),
+              'SIGHUP sends RELOADING=1 with MONOTONIC_USEC', reloading)
+    tap.check(ready and ready.get('READY') == '1', 'then READY=1', ready)
+    tap.check(wait_record(server, 'reloaded'), 'the reload is logged', server.log())
+    alive = True
+    for client in clients:
+        client.send('ping')
+        alive = alive and client.expect('ok ping') is not None
+    tap.check(alive, 'connected clients stay through a reload')
+    late = KmClient(server.port, server.fp, source='127.0.0.2')
+    late.expect('keyferry 1 ')
+    full = late.line()
+    late.close()
+    tap.check(full and full.startswith('err full'),
+              'a lowered --max-clients from the file applies to a new client', full)
+
+    write(conf, f'[keyferry-server]\nmax-clients=10\npassphrase-file={secret}\n')
+    hup(server, notify)
+    tap.check(not admitted(server, 'one', '127.0.0.3'),
+              'the old passphrase is refused after a reload')
+    tap.check(admitted(server, 'two', '127.0.0.4'),
+              'the new passphrase is accepted after a reload')
+
+    write(conf, '[keyferry-server]\nmax-clients=zero\n')
+    _, ready = hup(server, notify)
+    failed = wait_record(server, 'reload-failed')
+    tap.check(failed and 'max-clients' in failed.get('MESSAGE', '')
+              and failed.get('PRIORITY') == '4',
+              'a bad file on reload is logged as a warning saying why', failed)
+    tap.check(ready and ready.get('READY') == '1', 'READY=1 follows a failed reload too', ready)
+    tap.check(admitted(server, 'two', '127.0.0.5'),
+              'after a failed reload the settings in force stay')
+    for client in clients:
+        client.close()
+    server.stop()
+    notify.close()
+
+    # The command line wins over the file, at start and after a reload.
+    write(conf, '[keyferry-server]\nmax-clients=10\n')
+    server = env.server(['--config', conf, '--max-clients', '1'])
+    server.start()
+    for attempt in ('at start', 'after a reload'):
+        first = KmClient(server.port, server.fp)
+        first.join('first')
+        second = KmClient(server.port, server.fp)
+        second.expect('keyferry 1 ')
+        line = second.line()
+        tap.check(line and line.startswith('err full'),
+                  f'--max-clients on the command line wins over the file {attempt}', line)
+        first.close()
+        second.close()
+        wait_until(lambda: 'left' in server.log(), 10, 0.02)
+        server.proc.send_signal(signal.SIGHUP)
+        wait_until(lambda: 'Reloaded' in server.log(), 10, 0.02)
+    server.stop()
+
+    write(conf, '[keyferry-server]\nmax-clinets=10\n')
+    out = subprocess.run([SERVER, '--config', conf, '--port', '0'], capture_output=True,
+                         text=True, timeout=30)
+    tap.check(out.returncode == 2 and 'max-clinets' in out.stderr,
+              'an unknown key in the file stops the start with status 2', out.stderr)
+
+    example = os.path.join(os.environ['G_TEST_SRCDIR'], '..', 'data',
+                           'keyferry-server.conf.example')
+    out = subprocess.run([SERVER, '--config', example, '--state-dir', server.state,
+                          '--audit-log', server.audit, '--print-fingerprint'], capture_output=True, text=True, timeout=30)
+    tap.check(out.returncode == 0 and server.fp in out.stdout,
+              'data/keyferry-server.conf.example is a configuration file the server takes',
+              out.stderr)
+
+
 def main():
     env = Env()
     try:
         test_logs(env)
         test_readiness(env, abstract=False)
         test_readiness(env, abstract=True)
+        test_reload(env)
     finally:
         env.cleanup()
     return tap.finish()
