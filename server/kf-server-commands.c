@@ -56,6 +56,7 @@ auth_done (GObject      *source,
     }
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
+      kf_server_get_totals (check->server)->auth_failures++;
       kf_server_log (KF_LOG_AUTH_FAILED, client, NULL, "Admission refused to %s: %s",
                      kf_server_client_get_address (client), error->message);
       kf_server_client_send_error (client, KF_PROTOCOL_ERROR_AUTH_FAILED,
@@ -295,6 +296,7 @@ handle_conn (KfServer          *self,
   g_strlcpy (ok->session_id, kf_server_session_get_id (session), sizeof ok->session_id);
   kf_server_client_send (client, ok);
   send_keys (session);
+  kf_server_get_totals (self)->sessions_started++;
   kf_server_log (KF_LOG_SESSION_STARTED, client, ok->session_id,
                  "Session %s: client %" G_GUINT64_FORMAT " sends to client %" G_GUINT64_FORMAT
                  " in %s", ok->session_id, kf_server_client_get_id (client), msg->id,

@@ -111,13 +111,30 @@ kf_server_log (const char     *message_id,
   kf_server_log_event (&event, "%s", message);
 }
 
-/* Appends @text (@len bytes, or NUL-terminated when -1) to @out as a JSON
- * string: quotes, backslashes and control characters escaped, invalid
- * UTF-8 replaced by U+FFFD. */
-static void
-append_json_string (GString    *out,
-                    const char *text,
-                    gssize      len)
+/*
+ * kf_server_is_invisible:
+ *
+ * Whether @c would act on a terminal or a text rather than show: control
+ * characters, bidi controls, zero-width characters.
+ */
+gboolean
+kf_server_is_invisible (gunichar c)
+{
+  return g_unichar_iscntrl (c) || c == 0x061c || (c >= 0x200b && c <= 0x200f)
+         || (c >= 0x202a && c <= 0x202e) || (c >= 0x2060 && c <= 0x2069) || c == 0xfeff;
+}
+
+/*
+ * kf_server_append_json:
+ *
+ * Appends @text (@len bytes, or NUL-terminated when -1) to @out as a JSON
+ * string: quotes and backslashes escaped, every invisible character
+ * (kf_server_is_invisible()) as \uXXXX, invalid UTF-8 as U+FFFD.
+ */
+void
+kf_server_append_json (GString    *out,
+                       const char *text,
+                       gssize      len)
 {
   const char *p = text;
   const char *end;
@@ -138,7 +155,7 @@ append_json_string (GString    *out,
         }
       if (c == '"' || c == '\\')
         g_string_append_printf (out, "\\%c", (char) c);
-      else if (c < 0x20 || c == 0x7f)
+      else if (kf_server_is_invisible (c))
         g_string_append_printf (out, "\\u%04x", c);
       else
         g_string_append_len (out, p, g_utf8_next_char (p) - p);
@@ -188,9 +205,9 @@ json_writer (GLogLevelFlags   level,
         continue;
       if (line->len > 1)
         g_string_append_c (line, ',');
-      append_json_string (line, fields[i].key, -1);
+      kf_server_append_json (line, fields[i].key, -1);
       g_string_append_c (line, ':');
-      append_json_string (line, fields[i].value, fields[i].length);
+      kf_server_append_json (line, fields[i].value, fields[i].length);
     }
   g_string_append (line, "}\n");
   write_stderr (line);

@@ -39,6 +39,8 @@
 #include "kf-server-log.h"
 #include "kf-server-notify.h"
 #include "kf-server-options.h"
+#include "kf-server-status.h"
+#include "kf-server-status-print.h"
 
 #define EXIT_USAGE 2
 
@@ -58,7 +60,10 @@ typedef struct
   char     *confirm_timeout;
   char     *audit_log;
   char     *log_format;
+  char     *runtime_dir;
   gboolean  verbose;
+  gboolean  status;
+  gboolean  json;
   gboolean  print_fingerprint;
   gboolean  hash_passphrase;
   gboolean  version;
@@ -77,7 +82,7 @@ typedef struct
 
 /* Options that ask for one action, not settings: not in --config files. */
 static const char * const not_in_file[] = {
-  "config", "print-fingerprint", "hash-passphrase", "version", NULL
+  "config", "print-fingerprint", "hash-passphrase", "version", "status", "json", NULL
 };
 
 static void
@@ -97,6 +102,7 @@ options_clear (Options *o)
   g_free (o->confirm_timeout);
   g_free (o->audit_log);
   g_free (o->log_format);
+  g_free (o->runtime_dir);
 }
 
 static int
@@ -155,6 +161,12 @@ apply_options (const Options   *o,
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                            _("give either --passphrase-file or --passphrase-hash-file, not both"));
+      return FALSE;
+    }
+  if (o->json && !o->status)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _("--json goes with --status"));
       return FALSE;
     }
   if (o->log_format != NULL && strcmp (o->log_format, "text") != 0
@@ -438,7 +450,8 @@ fixed_settings (const Options *o)
 {
   return g_strjoin ("\n", o->listen ? o->listen : "", o->port ? o->port : "",
                     o->state_dir ? o->state_dir : "", o->audit_log ? o->audit_log : "",
-                    o->log_format ? o->log_format : "", NULL);
+                    o->log_format ? o->log_format : "",
+                    o->runtime_dir ? o->runtime_dir : "", NULL);
 }
 
 /* Reads the command line's options and the --config file again and hands
@@ -469,8 +482,8 @@ reload (Run     *run,
   g_log_set_debug_enabled (o->verbose);
   fixed = fixed_settings (o);
   if (strcmp (fixed, run->fixed) != 0)
-    g_warning ("The listening address, port, state directory, audit log and log format "
-               "change only when the key manager restarts");
+    g_warning ("The listening address, port, state, runtime directories, audit log and log "
+               "format change only when the key manager restarts");
   kf_server_log (KF_LOG_RELOADED, NULL, NULL,
                  "Reloaded: %s, at most %u clients, %u in their greeting (%u per address)",
                  config.passphrase_is_hash ? "passphrase hash from a file"
@@ -508,6 +521,8 @@ serve (Options                    *o,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KfServer) server = NULL;
+  g_autoptr(KfServerStatus) status = NULL;
+  g_autofree char *status_dir = NULL;
   char *secret = NULL;
   Run run = { 0 };
   guint sigterm, sigint, sighup;
@@ -519,7 +534,10 @@ serve (Options                    *o,
     }
   server = kf_server_new (config, secret, &error);
   kf_secure_strfree (secret);
-  if (server == NULL || !kf_server_listen (server, o->listen, (guint16) port, &error))
+  if (server != NULL)
+    status_dir = kf_server_status_dir (o->runtime_dir, config->state_dir);
+  if (server == NULL || !kf_server_listen (server, o->listen, (guint16) port, &error)
+      || (status = kf_server_status_new (server, status_dir, &error)) == NULL)
     {
       g_printerr ("keyferry-server: %s\n", error->message);
       return EXIT_FAILURE;
@@ -548,11 +566,32 @@ serve (Options                    *o,
   g_source_remove (sigterm);
   g_source_remove (sigint);
   g_source_remove (sighup);
+  kf_server_status_stop (status);
   g_free (run.fixed);
   g_main_loop_unref (run.loop);
   kf_server_log (KF_LOG_STOPPED, NULL, NULL, "Stopped");
 
   return EXIT_SUCCESS;
+}
+
+/* --status: where to ask.  As the server chooses (--runtime-dir, else
+ * $RUNTIME_DIRECTORY, else the state directory), except that without any
+ * of them the systemd unit's /run/keyferry-server comes first when its
+ * socket is there: root asking about the service. */
+static int
+print_status (const Options        *o,
+              const KfServerConfig *config)
+{
+  g_autofree char *dir = NULL;
+  const char *unit_dir = "/run/keyferry-server";
+  g_autofree char *unit_socket = g_build_filename (unit_dir, KF_SERVER_STATUS_SOCKET, NULL);
+
+  if (o->runtime_dir == NULL && o->state_dir == NULL && g_getenv ("RUNTIME_DIRECTORY") == NULL
+      && g_file_test (unit_socket, G_FILE_TEST_EXISTS))
+    dir = g_strdup (unit_dir);
+  else
+    dir = kf_server_status_dir (o->runtime_dir, config->state_dir);
+  return kf_server_status_print (dir, o->json);
 }
 
 static int
@@ -591,6 +630,9 @@ main (int   argc,
     { "confirm-timeout", 0, 0, G_OPTION_ARG_STRING, &o.confirm_timeout, N_("Seconds from conn until both confirmed and the receiver sent its port (default 30)"), N_("S") },
     { "audit-log", 0, 0, G_OPTION_ARG_FILENAME, &o.audit_log, N_("Append one line per session outcome to this file"), N_("F") },
     { "log-format", 0, 0, G_OPTION_ARG_STRING, &o.log_format, N_("Log as “text” (the default; under systemd the journal gets every field) or as “json”, one object with every field per line on standard error"), N_("FORMAT") },
+    { "runtime-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.runtime_dir, N_("Where the --status socket lives (default $RUNTIME_DIRECTORY, else the state directory)"), N_("DIR") },
+    { "status", 0, 0, G_OPTION_ARG_NONE, &o.status, N_("Print the running key manager's clients, waiting peers, sessions, transfers and totals since start, and exit (root or the server's user only)"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, N_("With --status: print one JSON object instead of a table"), NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose, N_("Log debug messages too"), NULL },
     { "print-fingerprint", 0, 0, G_OPTION_ARG_NONE, &o.print_fingerprint, N_("Print the certificate's SHA-256 fingerprint and exit"), NULL },
     { "hash-passphrase", 0, 0, G_OPTION_ARG_NONE, &o.hash_passphrase, N_("Read a passphrase (twice from a terminal, else standard input's first line), print its Argon2id hash for --passphrase-hash-file and exit"), NULL },
@@ -644,6 +686,8 @@ main (int   argc,
         kf_server_log_use_json ();
       if (o.hash_passphrase)
         status = hash_passphrase (&config);
+      else if (o.status)
+        status = print_status (&o, &config);
       else
         status = o.print_fingerprint ? print_fingerprint (&config) : serve (&o, entries, command_line, &config, port);
     }

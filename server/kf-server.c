@@ -60,6 +60,7 @@ struct _KfServer
   gint64             trim_started;
   gboolean           trimming;       /* malloc_trim() runs in a worker */
   gint64             last_departure; /* when a client object was last freed */
+  KfServerTotals     totals;
 };
 
 /* Memory is handed back when the clients alive have fallen to half of a
@@ -194,6 +195,7 @@ kf_server_new (const KfServerConfig  *config,
     return NULL;
   self->timers = kf_server_timers_new (g_main_context_get_thread_default ());
   self->registry = kf_server_registry_new ();
+  self->totals.started = g_get_real_time ();
 
   return g_steal_pointer (&self);
 }
@@ -310,6 +312,38 @@ kf_server_get_timers (KfServer *self)
   return self->timers;
 }
 
+KfServerTotals *
+kf_server_get_totals (KfServer *self)
+{
+  return &self->totals;
+}
+
+static int
+compare_ids (gconstpointer a,
+             gconstpointer b)
+{
+  guint64 x = kf_server_client_get_id (*(KfServerClient **) a);
+  guint64 y = kf_server_client_get_id (*(KfServerClient **) b);
+
+  return x < y ? -1 : x > y;
+}
+
+/* Every connection (borrowed), the ones still in their greeting first,
+ * then by id. */
+GPtrArray *
+kf_server_list_connections (KfServer *self)
+{
+  GPtrArray *clients = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer client;
+
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, &client, NULL))
+    g_ptr_array_add (clients, client);
+  g_ptr_array_sort (clients, compare_ids);
+  return clients;
+}
+
 static void
 pending_remove (KfServer       *self,
                 KfServerClient *client)
@@ -346,6 +380,7 @@ kf_server_welcome (KfServer       *self,
   kf_server_client_set_phase (client, KF_CLIENT_IDLE);
   kf_server_client_clear_deadline (client);
   kf_server_registry_add (self->registry, client);
+  self->totals.clients_served++;
 
   msg->id = kf_server_client_get_id (client);
   kf_protocol_message_set_name (msg, name);
@@ -425,6 +460,7 @@ kf_server_end_session (KfServer        *self,
         kf_server_client_send (peer, msg);
     }
   audit_session (self, session, "cancelled", kf_protocol_cancel_reason_to_string (reason));
+  self->totals.sessions_cancelled++;
   kf_server_log_event (&(KfServerLogEvent) {
                          .message_id = KF_LOG_SESSION_CANCELLED,
                          .session_id = kf_server_session_get_id (session),
@@ -453,6 +489,13 @@ kf_server_finish_session (KfServer        *self,
   for (guint role = 0; role < 2; role++)
     kf_server_client_send (kf_server_session_get_peer (session, role), msg);
   audit_session (self, session, kf_protocol_verdict_to_string (msg->verdict), NULL);
+  if (msg->verdict == KF_VERDICT_OK)
+    {
+      self->totals.sessions_confirmed++;
+      self->totals.blocks_confirmed += msg->sender_blocks;
+    }
+  else
+    self->totals.sessions_failed++;
   kf_server_log_event (&(KfServerLogEvent) {
                          .message_id = KF_LOG_SESSION_FINISHED,
                          .session_id = msg->session_id,
@@ -477,6 +520,7 @@ client_ready (KfServerClient *client,
       kf_server_log (KF_LOG_ADMISSION_REFUSED, client, NULL,
                      "Refusing %s: the server is at its limit of %u clients",
                      kf_server_client_get_address (client), self->config.max_clients);
+      self->totals.connections_refused++;
       kf_server_client_send_error (client, KF_PROTOCOL_ERROR_FULL,
                                    _("The key manager has too many clients; try again later"));
       return;
@@ -661,8 +705,13 @@ kf_server_add_client (KfServer       *self,
   g_return_val_if_fail (KF_IS_SERVER (self), FALSE);
   g_return_val_if_fail (KF_IS_SERVER_CLIENT (client), FALSE);
 
-  if (self->shutting_down || !admit_connection (self, kf_server_client_get_address (client)))
+  if (self->shutting_down)
     return FALSE;
+  if (!admit_connection (self, kf_server_client_get_address (client)))
+    {
+      self->totals.connections_refused++;
+      return FALSE;
+    }
 
   g_hash_table_add (self->pending, client);
   g_hash_table_add (self->connections, g_object_ref (client));

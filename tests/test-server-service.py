@@ -6,12 +6,14 @@
   address and session fields (docs/LOGGING.md).
 """
 import json
+import shutil
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kf_e2e import SERVER, Env, KmClient, Tap, wait_until  # noqa: E402
@@ -296,6 +298,105 @@ def test_reload(env):
               out.stderr)
 
 
+def status(server, *extra, user=None):
+    argv = [SERVER, '--status', '--state-dir', server.state] + list(extra)
+    if user is not None:
+        argv = ['setpriv', f'--reuid={user}', f'--regid={user}', '--clear-groups'] + argv
+    return subprocess.run(argv, capture_output=True, text=True, timeout=30,
+                          env=dict(os.environ, LC_ALL='C.UTF-8', LANGUAGE='C'))
+
+
+def test_status(env):
+    server = env.server(['--log-format', 'json'])
+    server.start()
+    waiter = KmClient(server.port, server.fp)
+    evil = 'evil\u202etxt.exe'
+    wid = waiter.join(urllib.parse.quote(evil, safe=''))
+    waiter.send('wait')
+    waiter.expect('ok wait')
+    receiver, rid, sender, sid, session = pair(server)
+
+    out = status(server, '--json')
+    tap.check(out.returncode == 0, '--status --json runs', out.stderr)
+    snap = json.loads(out.stdout or '{}')
+    clients = {c['id']: c for c in snap.get('clients', [])}
+    tap.check(set(clients) == {wid, rid, sid}
+              and clients[wid]['state'] == 'waiting' and clients[wid]['name'] == evil
+              and clients[rid]['state'] == 'session' and clients[rid]['session'] == session
+              and clients[sid]['name'] == 'sender'
+              and clients[sid]['address'].startswith('127.0.0.1'),
+              '--json lists every client with its id, name, address, state and session', snap)
+    tap.check('\\u202e' in out.stdout, '--json escapes a bidi control in a name', out.stdout)
+    tap.check(snap.get('waiting') == [wid], '--json lists the waiting peers', snap)
+    sessions = snap.get('sessions', [])
+    tap.check(len(sessions) == 1 and sessions[0]['id'] == session
+              and sessions[0]['mode'] == 'cbc'
+              and sessions[0]['sender'] == {'id': sid, 'phase': 'confirming'}
+              and sessions[0]['receiver'] == {'id': rid, 'phase': 'confirming'}
+              and sessions[0]['transferring'] is False,
+              '--json lists the session with its mode and both phases', sessions)
+    totals = snap.get('totals', {})
+    tap.check(totals.get('clients-served') == 3 and totals.get('sessions-started') == 1,
+              '--json counts the clients served and sessions started', totals)
+
+    out = status(server)
+    text = out.stdout
+    tap.check(out.returncode == 0 and 'Clients (3):' in text and 'Waiting peers (1):' in text
+              and 'Sessions (1):' in text and session in text and 'sender' in text
+              and 'clients served' in text,
+              '--status prints the clients, waiting peers, sessions and totals', text)
+    tap.check('evil\\u{202E}txt.exe' in text and '\u202e' not in text,
+              '--status shows a bidi control in a name escaped', text)
+    receiver.close()
+    sender.close()
+    waiter.close()
+
+    # A transfer in progress: the receiver is asked y/n and does not answer.
+    source = env.random('status-file', 100000)
+    out_dir = env.folder('status-out')
+    rx = env.cli(server, 'rex', ['wait', '--output', out_dir], stdin=True)
+    rx.wait_event('waiting', 20)
+    tx = env.cli(server, 'sam', ['send', '--to', 'rex', '--mode', 'cfb', source])
+    offered = rx.wait_event('offer', 30)
+    snap = json.loads(status(server, '--json').stdout or '{}')
+    moving = [x for x in snap.get('sessions', []) if x.get('transferring')]
+    tap.check(offered and len(moving) == 1 and moving[0]['mode'] == 'cfb',
+              'a transfer in progress is shown as such', snap)
+    text = status(server).stdout
+    tap.check('Transfers in progress (1):' in text, '--status prints the transfer in progress',
+              text)
+    rx.send('y')
+    rx.send('')  # Save as: the name offered
+    done = tx.wait(30) == 0 and rx.wait(30) == 0
+    if not done:
+        tap.note(f'sender: {tx.err()}\nreceiver: {rx.err()}')
+    snap = json.loads(status(server, '--json').stdout or '{}')
+    totals = snap.get('totals', {})
+    tap.check(done and totals.get('sessions-confirmed') == 1
+              and totals.get('sessions-cancelled') == 1
+              and totals.get('blocks-confirmed', 0) >= 100000 // 16,
+              'the totals count confirmed and cancelled sessions and the blocks', totals)
+
+    if os.geteuid() != 0 or not shutil.which('setpriv'):
+        tap.check(True, '# SKIP another user: needs root and setpriv')
+    else:
+        out = status(server, user=65534)
+        tap.check(out.returncode == 1 and 'Permission denied' in out.stderr,
+                  'another user cannot reach the status socket', out.stderr)
+        os.chmod(env.work, 0o711)
+        os.chmod(server.state, 0o755)
+        os.chmod(os.path.join(server.state, 'status.socket'), 0o666)
+        out = status(server, user=65534)
+        os.chmod(server.state, 0o700)
+        os.chmod(env.work, 0o700)
+        tap.check(out.returncode == 1 and 'refused' in out.stderr and out.stdout == '',
+                  'with the modes opened the server still refuses another user', out.stderr)
+        tap.check(wait_record(server, 'status-refused'), 'the refusal is logged', server.log())
+    server.stop()
+    tap.check(not os.path.exists(os.path.join(server.state, 'status.socket')),
+              'the status socket is removed when the server stops')
+
+
 def main():
     env = Env()
     try:
@@ -303,6 +404,7 @@ def main():
         test_readiness(env, abstract=False)
         test_readiness(env, abstract=True)
         test_reload(env)
+        test_status(env)
     finally:
         env.cleanup()
     return tap.finish()
