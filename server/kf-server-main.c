@@ -630,7 +630,7 @@ main (int   argc,
     { "confirm-timeout", 0, 0, G_OPTION_ARG_STRING, &o.confirm_timeout, N_("Seconds from conn until both confirmed and the receiver sent its port (default 30)"), N_("S") },
     { "audit-log", 0, 0, G_OPTION_ARG_FILENAME, &o.audit_log, N_("Append one line per session outcome to this file"), N_("F") },
     { "log-format", 0, 0, G_OPTION_ARG_STRING, &o.log_format, N_("Log as “text” (the default; under systemd the journal gets every field) or as “json”, one object with every field per line on standard error"), N_("FORMAT") },
-    { "runtime-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.runtime_dir, N_("Where the --status socket lives (default $RUNTIME_DIRECTORY, else the state directory)"), N_("DIR") },
+    { "runtime-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.runtime_dir, N_("Where the --status socket lives (default $RUNTIME_DIRECTORY, else the state directory; --status looks in /run/keyferry-server first)"), N_("DIR") },
     { "status", 0, 0, G_OPTION_ARG_NONE, &o.status, N_("Print the running key manager's clients, waiting peers, sessions, transfers and totals since start, and exit (root or the server's user only)"), NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, N_("With --status: print one JSON object instead of a table"), NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose, N_("Log debug messages too"), NULL },
@@ -662,7 +662,8 @@ main (int   argc,
     "on the command line wins over the same key in the --config file.\n"
     "Exit status: 0 after a clean stop, 1 when the server cannot start, 2 for bad options\n"
     "or an unusable passphrase or passphrase hash file; --hash-passphrase exits 1 when it\n"
-    "cannot read or hash a passphrase.\n"
+    "cannot read or hash a passphrase; --status exits 1 when no key manager answers or it\n"
+    "refuses (only root and the user it runs as may ask).\n"
     "The protocol is specified in docs/PROTOCOL.md."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
