@@ -297,10 +297,17 @@ handle_conn (KfServer          *self,
   kf_server_client_send (client, ok);
   send_keys (session);
   kf_server_get_totals (self)->sessions_started++;
-  kf_server_log (KF_LOG_SESSION_STARTED, client, ok->session_id,
-                 "Session %s: client %" G_GUINT64_FORMAT " sends to client %" G_GUINT64_FORMAT
-                 " in %s", ok->session_id, kf_server_client_get_id (client), msg->id,
-                 kf_cipher_mode_to_string (msg->mode));
+  kf_server_log_event (&(KfServerLogEvent) {
+                         .message_id = KF_LOG_SESSION_STARTED,
+                         .client_id = kf_server_client_get_id (client),
+                         .client_name = kf_server_client_get_name (client),
+                         .address = kf_server_client_get_address (client),
+                         .peer_id = msg->id,
+                         .session_id = ok->session_id },
+                       "Session %s: client %" G_GUINT64_FORMAT " sends to client %"
+                       G_GUINT64_FORMAT " in %s", ok->session_id,
+                       kf_server_client_get_id (client), msg->id,
+                       kf_cipher_mode_to_string (msg->mode));
 }
 
 /* The role @client plays in its session; %FALSE when it has none. */

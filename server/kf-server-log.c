@@ -6,7 +6,7 @@
  * sessions starting and ending, refusals) go through kf_server_log(),
  * which adds journald fields to the text: MESSAGE_ID (one stable 128-bit
  * id per kind, docs/LOGGING.md), KF_CLIENT_ID, KF_CLIENT_NAME,
- * KF_ADDRESS, KF_SESSION_ID and KF_OUTCOME.  Under systemd GLib's default
+ * KF_ADDRESS, KF_PEER_ID, KF_SESSION_ID and KF_OUTCOME.  Under systemd GLib's default
  * writer sends them to the journal; on a terminal only the text is shown.
  *
  * `--log-format json` installs kf_server_log_use_json(): every message,
@@ -51,7 +51,8 @@ kf_server_log_event (const KfServerLogEvent *event,
   GLogLevelFlags level = event->level != 0 ? event->level : G_LOG_LEVEL_MESSAGE;
   g_autofree char *message = NULL;
   g_autofree char *client_id = NULL;
-  GLogField fields[9];
+  g_autofree char *peer_id = NULL;
+  GLogField fields[10];
   gsize n = 0;
   va_list args;
 
@@ -72,6 +73,11 @@ kf_server_log_event (const KfServerLogEvent *event,
     fields[n++] = (GLogField) { "KF_CLIENT_NAME", event->client_name, -1 };
   if (event->address != NULL)
     fields[n++] = (GLogField) { "KF_ADDRESS", event->address, -1 };
+  if (event->peer_id != 0)
+    {
+      peer_id = g_strdup_printf ("%" G_GUINT64_FORMAT, event->peer_id);
+      fields[n++] = (GLogField) { "KF_PEER_ID", peer_id, -1 };
+    }
   if (event->session_id != NULL)
     fields[n++] = (GLogField) { "KF_SESSION_ID", event->session_id, -1 };
   if (event->outcome != NULL)

@@ -31,6 +31,7 @@ typedef struct
   guint64         client_id;    /* KF_CLIENT_ID */
   const char     *client_name;  /* KF_CLIENT_NAME */
   const char     *address;      /* KF_ADDRESS */
+  guint64         peer_id;      /* KF_PEER_ID: a session's receiver */
   const char     *session_id;   /* KF_SESSION_ID */
   const char     *outcome;      /* KF_OUTCOME */
 } KfServerLogEvent;

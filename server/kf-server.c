@@ -415,6 +415,16 @@ audit_session (KfServer        *self,
   kf_server_audit_record (self->audit, &record);
 }
 
+/* The id of @session's peer in @role, 0 when it has none. */
+static guint64
+session_peer_id (KfServerSession *session,
+                 KfRole           role)
+{
+  KfServerClient *peer = kf_server_session_get_peer (session, role);
+
+  return peer != NULL ? kf_server_client_get_id (peer) : 0;
+}
+
 /* Both peers are back to idle; the keys are wiped. */
 static void
 release_peers (KfServerSession *session)
@@ -463,6 +473,8 @@ kf_server_end_session (KfServer        *self,
   self->totals.sessions_cancelled++;
   kf_server_log_event (&(KfServerLogEvent) {
                          .message_id = KF_LOG_SESSION_CANCELLED,
+                         .client_id = session_peer_id (session, KF_ROLE_SENDER),
+                         .peer_id = session_peer_id (session, KF_ROLE_RECEIVER),
                          .session_id = kf_server_session_get_id (session),
                          .outcome = kf_protocol_cancel_reason_to_string (reason) },
                        "Session %s cancelled (%s)", kf_server_session_get_id (session),
@@ -498,6 +510,8 @@ kf_server_finish_session (KfServer        *self,
     self->totals.sessions_failed++;
   kf_server_log_event (&(KfServerLogEvent) {
                          .message_id = KF_LOG_SESSION_FINISHED,
+                         .client_id = session_peer_id (session, KF_ROLE_SENDER),
+                         .peer_id = session_peer_id (session, KF_ROLE_RECEIVER),
                          .session_id = msg->session_id,
                          .outcome = kf_protocol_verdict_to_string (msg->verdict) },
                        "Session %s finished: %s (%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " blocks)",

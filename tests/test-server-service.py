@@ -83,11 +83,14 @@ def test_logs(env):
               and joined.get('PRIORITY') == '5',
               'a client joining is logged with its id, name and address', joined)
     started = wait_record(server, 'session-started', KF_SESSION_ID=session)
-    tap.check(started and started.get('KF_CLIENT_ID') == str(sid),
-              'a session starting is logged with its id and the sender', started)
+    tap.check(started and started.get('KF_CLIENT_ID') == str(sid)
+              and started.get('KF_PEER_ID') == str(rid),
+              'a session starting is logged with its id, the sender and the receiver', started)
     receiver.close()
     cancelled = wait_record(server, 'session-cancelled', KF_SESSION_ID=session)
-    tap.check(cancelled and cancelled.get('KF_OUTCOME') == 'peer-left',
+    tap.check(cancelled and cancelled.get('KF_OUTCOME') == 'peer-left'
+              and cancelled.get('KF_CLIENT_ID') == str(sid)
+              and cancelled.get('KF_PEER_ID') == str(rid),
               'a session ending is logged with its outcome', cancelled)
     tap.check(wait_record(server, 'left', KF_CLIENT_ID=str(rid)),
               'a client leaving is logged with its id', server.log())
