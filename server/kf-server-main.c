@@ -555,13 +555,14 @@ serve (Options                    *o,
   run.entries = entries;
   run.command_line = command_line;
   run.fixed = fixed_settings (o);
-  /* The port accepts connections from here on: systemd may start what
-   * comes After= the key manager. */
-  kf_server_notify_printf ("READY=1\nSTATUS=Listening on %s port %u",
-                           o->listen ? o->listen : "*", kf_server_get_port (server));
   sigterm = g_unix_signal_add (SIGTERM, on_signal, &run);
   sigint = g_unix_signal_add (SIGINT, on_signal, &run);
   sighup = g_unix_signal_add (SIGHUP, on_reload, &run);
+  /* The port accepts connections from here on, and the signals are
+   * handled (systemd sends ExecReload's SIGHUP only after READY=1):
+   * systemd may start what comes After= the key manager. */
+  kf_server_notify_printf ("READY=1\nSTATUS=Listening on %s port %u",
+                           o->listen ? o->listen : "*", kf_server_get_port (server));
   g_main_loop_run (run.loop);
   g_source_remove (sigterm);
   g_source_remove (sigint);

@@ -154,11 +154,16 @@ table_add (Table      *table,
   g_ptr_array_add (table->rows, g_ptr_array_free (cells, FALSE));
 }
 
-/* Prints and frees @table's rows, indented by two spaces. */
+/* Prints and frees @table's rows, indented by two spaces; its first row
+ * is its header, and a table without other rows is not printed. */
 static void
 table_print (Table *table)
 {
   g_autofree glong *widths = g_new0 (glong, table->columns);
+
+  g_ptr_array_set_free_func (table->rows, (GDestroyNotify) g_strfreev);
+  if (table->rows->len <= 1)
+    g_ptr_array_set_size (table->rows, 0);
 
   for (guint r = 0; r < table->rows->len; r++)
     {
@@ -181,7 +186,6 @@ table_print (Table *table)
         }
       g_print ("%s\n", line->str);
     }
-  g_ptr_array_set_free_func (table->rows, (GDestroyNotify) g_strfreev);
   g_ptr_array_unref (table->rows);
 }
 
@@ -213,6 +217,7 @@ print_clients (GVariant *clients)
 
   g_print (_("Clients (%zu):\n"), g_variant_n_children (clients));
   table_add (&table, _("ID"), _("NAME"), _("ADDRESS"), _("STATE"), _("SESSION"), NULL);
+  table_add (&waiting, _("ID"), _("NAME"), NULL);
   g_variant_iter_init (&iter, clients);
   while (g_variant_iter_next (&iter, "(t&s&s&s&s)", &id, &name, &address, &state, &session))
     {
@@ -223,7 +228,7 @@ print_clients (GVariant *clients)
         table_add (&waiting, id_text, name, NULL);
     }
   table_print (&table);
-  g_print (_("Waiting peers (%u):\n"), waiting.rows->len);
+  g_print (_("Waiting peers (%u):\n"), waiting.rows->len - 1);
   table_print (&waiting);
 }
 
@@ -239,6 +244,7 @@ print_sessions (GVariant *sessions)
   g_print (_("Sessions (%zu):\n"), g_variant_n_children (sessions));
   table_add (&table, _("SESSION"), _("MODE"), _("SENDER"), _("PHASE"), _("RECEIVER"),
              _("PHASE"), NULL);
+  table_add (&transfers, _("SESSION"), _("MODE"), _("SENDER"), _("RECEIVER"), NULL);
   g_variant_iter_init (&iter, sessions);
   while (g_variant_iter_next (&iter, "(&s&s(t&s)(t&s))", &id, &mode, &sender, &sender_phase,
                               &receiver, &receiver_phase))
@@ -252,7 +258,7 @@ print_sessions (GVariant *sessions)
         table_add (&transfers, id, mode, sender_text, receiver_text, NULL);
     }
   table_print (&table);
-  g_print (_("Transfers in progress (%u):\n"), transfers.rows->len);
+  g_print (_("Transfers in progress (%u):\n"), transfers.rows->len - 1);
   table_print (&transfers);
 }
 
@@ -300,6 +306,7 @@ print_table (GVariant *snapshot)
   print_clients (clients);
   print_sessions (sessions);
   g_print (_("Totals since start:\n"));
+  table_add (&table, _("WHAT"), _("COUNT"), NULL);
   g_variant_iter_init (&iter, totals);
   while (g_variant_iter_next (&iter, "{&st}", &key, &count))
     {

@@ -366,6 +366,7 @@ def test_status(env):
     tap.check(offered and len(moving) == 1 and moving[0]['mode'] == 'cfb',
               'a transfer in progress is shown as such', snap)
     text = status(server).stdout
+    tap.note(text)
     tap.check('Transfers in progress (1):' in text, '--status prints the transfer in progress',
               text)
     rx.send('y')
