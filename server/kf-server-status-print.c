@@ -291,6 +291,7 @@ print_table (GVariant *snapshot)
   g_autoptr(GVariant) totals = g_variant_get_child_value (snapshot, 5);
   g_autoptr(GDateTime) started = NULL;
   g_autofree char *when = NULL;
+  g_autofree char *uptime = NULL;
   Table table = TABLE_INIT;
   GVariantIter iter;
   const char *key;
@@ -301,8 +302,8 @@ print_table (GVariant *snapshot)
   g_variant_get_child (snapshot, 2, "x", &now_us);
   started = g_date_time_new_from_unix_local (start_us / G_USEC_PER_SEC);
   when = started ? g_date_time_format (started, "%Y-%m-%d %H:%M:%S") : g_strdup ("?");
-  g_print (_("Key manager running since %s (%" G_GINT64_FORMAT " s)\n"), when,
-           MAX (now_us - start_us, 0) / G_USEC_PER_SEC);
+  uptime = g_strdup_printf ("%" G_GINT64_FORMAT, MAX (now_us - start_us, 0) / G_USEC_PER_SEC);
+  g_print (_("Key manager running since %s (%s s)\n"), when, uptime);
   print_clients (clients);
   print_sessions (sessions);
   g_print (_("Totals since start:\n"));
