@@ -503,11 +503,18 @@ on_reload (gpointer user_data)
     return G_SOURCE_CONTINUE;
   kf_server_notify_printf ("RELOADING=1\nMONOTONIC_USEC=%" G_GINT64_FORMAT,
                            g_get_monotonic_time ());
-  if (!reload (run, &error))
-    kf_server_log_event (&(KfServerLogEvent) { .level = G_LOG_LEVEL_WARNING,
-                                               .message_id = KF_LOG_RELOAD_FAILED },
-                         "Reload failed, the settings in force stay: %s", error->message);
-  kf_server_notify ("READY=1");
+  if (reload (run, &error))
+    {
+      kf_server_notify ("READY=1\nSTATUS=Reloaded");
+      return G_SOURCE_CONTINUE;
+    }
+  kf_server_log_event (&(KfServerLogEvent) { .level = G_LOG_LEVEL_WARNING,
+                                             .message_id = KF_LOG_RELOAD_FAILED },
+                       "Reload failed, the settings in force stay: %s", error->message);
+  /* `systemctl status` shows it. */
+  g_strdelimit (error->message, "\n", ' ');
+  kf_server_notify_printf ("READY=1\nSTATUS=Reload failed, the settings in force stay: %s",
+                           error->message);
   return G_SOURCE_CONTINUE;
 }
 

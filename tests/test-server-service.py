@@ -259,7 +259,8 @@ def test_reload(env):
     tap.check(failed and 'max-clients' in failed.get('MESSAGE', '')
               and failed.get('PRIORITY') == '4',
               'a bad file on reload is logged as a warning saying why', failed)
-    tap.check(ready and ready.get('READY') == '1', 'READY=1 follows a failed reload too', ready)
+    tap.check(ready and ready.get('READY') == '1' and 'max-clients' in ready.get('STATUS', ''),
+              'READY=1 follows a failed reload too, with a STATUS saying why', ready)
     tap.check(admitted(server, 'two', '127.0.0.5'),
               'after a failed reload the settings in force stay')
     for client in clients:
