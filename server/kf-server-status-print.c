@@ -21,6 +21,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/un.h>
 #include <glib/gi18n.h>
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
@@ -47,6 +48,13 @@ fetch (const char  *dir,
   GInputStream *in;
   gssize n;
 
+  if (strlen (path) >= sizeof ((struct sockaddr_un *) NULL)->sun_path)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FILENAME_TOO_LONG,
+                   _("The status socket's path %s is longer than a Unix socket's path may "
+                     "be: give a shorter --runtime-dir"), path);
+      return NULL;
+    }
   g_socket_client_set_timeout (client, TIMEOUT_S);
   connection = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, &local);
   if (connection == NULL)

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -153,6 +154,14 @@ kf_server_status_new (KfServer    *server,
 
   g_return_val_if_fail (KF_IS_SERVER (server), NULL);
 
+  /* GUnixSocketAddress would cut a longer path short without a word. */
+  if (strlen (path) >= sizeof ((struct sockaddr_un *) NULL)->sun_path)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FILENAME_TOO_LONG,
+                   _("The status socket's path %s is longer than a Unix socket's path may "
+                     "be: give a shorter --runtime-dir"), path);
+      return NULL;
+    }
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
       int saved = errno;

@@ -401,6 +401,15 @@ def test_status(env):
     tap.check(not os.path.exists(os.path.join(server.state, 'status.socket')),
               'the status socket is removed when the server stops')
 
+    deep = os.path.join(env.work, 'd' * 120)
+    out = subprocess.run([SERVER, '--state-dir', server.state, '--runtime-dir', deep,
+                          '--port', '0', '--listen', '127.0.0.1'], capture_output=True,
+                         text=True, timeout=30)
+    tap.check(out.returncode == 1 and '--runtime-dir' in out.stderr
+              and not any(n.startswith('ddd') for n in os.listdir(env.work)),
+              'a runtime directory too deep for a socket path stops the start, leaving nothing',
+              out.stderr)
+
 
 def main():
     env = Env()
