@@ -78,6 +78,8 @@ typedef struct
   const GOptionEntry         *entries;
   const KfServerOptionsSaved *command_line;
   char                       *fixed;     /* what only a restart changes */
+  gboolean                    reloading;
+  gboolean                    reload_again;
 } Run;
 
 /* Options that ask for one action, not settings: not in --config files. */
@@ -454,20 +456,78 @@ fixed_settings (const Options *o)
                     o->runtime_dir ? o->runtime_dir : "", NULL);
 }
 
-/* Reads the command line's options and the --config file again and hands
- * the new limits and passphrase to the server.  Returns %FALSE with
- * @error, the server unchanged, when one of them is unusable. */
+/* Reads the command line's options and the --config file again and
+ * starts handing the new limits and passphrase to the server (reload_cb()
+ * finishes).  Returns %FALSE with @error, the server unchanged, when one
+ * of them is unusable. */
 static gboolean
-reload (Run     *run,
-        GError **error)
+reload_start (Run     *run,
+              GError **error);
+
+static void
+reload_failed (const GError *error)
+{
+  g_autofree char *status = NULL;
+
+  kf_server_log_event (&(KfServerLogEvent) { .level = G_LOG_LEVEL_WARNING,
+                                             .message_id = KF_LOG_RELOAD_FAILED },
+                       "Reload failed, the settings in force stay: %s", error->message);
+  /* `systemctl status` shows it. */
+  status = g_strdelimit (g_strdup (error->message), "\n", ' ');
+  kf_server_notify_printf ("READY=1\nSTATUS=Reload failed, the settings in force stay: %s",
+                           status);
+}
+
+static void
+reload_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *fixed = NULL;
+  Options *o = run->options;
+
+  run->reloading = FALSE;
+  if (!kf_server_reload_finish (KF_SERVER (source), result, &error))
+    {
+      if (!run->stopping)
+        reload_failed (error);
+    }
+  else if (run->stopping)
+    return;
+  else
+    {
+      g_log_set_debug_enabled (o->verbose);
+      fixed = fixed_settings (o);
+      if (strcmp (fixed, run->fixed) != 0)
+        g_warning ("The listening address, port, state, runtime directories, audit log and "
+                   "log format change only when the key manager restarts");
+      kf_server_log (KF_LOG_RELOADED, NULL, NULL, "Reloaded: %s",
+                     o->passphrase_hash_file != NULL ? "passphrase hash from a file"
+                     : o->passphrase_file != NULL ? "passphrase from a file" : "no passphrase");
+      kf_server_notify ("READY=1\nSTATUS=Reloaded");
+    }
+  /* A SIGHUP that came meanwhile may have followed a newer file. */
+  if (run->reload_again && !run->stopping)
+    {
+      run->reload_again = FALSE;
+      if (!reload_start (run, &error))
+        reload_failed (error);
+    }
+}
+
+static gboolean
+reload_start (Run     *run,
+              GError **error)
 {
   g_auto(KfServerConfig) config = { 0 };
-  g_autofree char *fixed = NULL;
   Options *o = run->options;
   char *secret = NULL;
   guint port = 0;
-  gboolean ok;
 
+  kf_server_notify_printf ("RELOADING=1\nMONOTONIC_USEC=%" G_GINT64_FORMAT,
+                           g_get_monotonic_time ());
   kf_server_config_init (&config);
   kf_server_options_restore (run->entries, run->command_line);
   if ((o->config_file != NULL
@@ -475,20 +535,9 @@ reload (Run     *run,
       || !apply_options (o, &config, &port, error)
       || !read_admission (o, &config, &secret, error))
     return FALSE;
-  ok = kf_server_reload (run->server, &config, secret, error);
+  run->reloading = TRUE;
+  kf_server_reload_async (run->server, &config, secret, NULL, reload_cb, run);
   kf_secure_strfree (secret);
-  if (!ok)
-    return FALSE;
-  g_log_set_debug_enabled (o->verbose);
-  fixed = fixed_settings (o);
-  if (strcmp (fixed, run->fixed) != 0)
-    g_warning ("The listening address, port, state, runtime directories, audit log and log "
-               "format change only when the key manager restarts");
-  kf_server_log (KF_LOG_RELOADED, NULL, NULL,
-                 "Reloaded: %s, at most %u clients, %u in their greeting (%u per address)",
-                 config.passphrase_is_hash ? "passphrase hash from a file"
-                 : o->passphrase_file != NULL ? "passphrase from a file" : "no passphrase",
-                 config.max_clients, config.max_pending, config.max_pending_per_address);
   return TRUE;
 }
 
@@ -501,20 +550,13 @@ on_reload (gpointer user_data)
 
   if (run->stopping)
     return G_SOURCE_CONTINUE;
-  kf_server_notify_printf ("RELOADING=1\nMONOTONIC_USEC=%" G_GINT64_FORMAT,
-                           g_get_monotonic_time ());
-  if (reload (run, &error))
+  if (run->reloading)
     {
-      kf_server_notify ("READY=1\nSTATUS=Reloaded");
+      run->reload_again = TRUE;
       return G_SOURCE_CONTINUE;
     }
-  kf_server_log_event (&(KfServerLogEvent) { .level = G_LOG_LEVEL_WARNING,
-                                             .message_id = KF_LOG_RELOAD_FAILED },
-                       "Reload failed, the settings in force stay: %s", error->message);
-  /* `systemctl status` shows it. */
-  g_strdelimit (error->message, "\n", ' ');
-  kf_server_notify_printf ("READY=1\nSTATUS=Reload failed, the settings in force stay: %s",
-                           error->message);
+  if (!reload_start (run, &error))
+    reload_failed (error);
   return G_SOURCE_CONTINUE;
 }
 
