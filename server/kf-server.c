@@ -529,6 +529,9 @@ client_ready (KfServerClient *client,
 
   greeting->version = KF_PROTOCOL_VERSION;
   greeting->auth_required = kf_server_admission_is_required (self->admission);
+  /* Told it needs no passphrase, it needs none even if a reload turns
+   * one on before its hello. */
+  kf_server_client_set_admitted (client, !greeting->auth_required);
   kf_server_client_send (client, greeting);
   if (g_hash_table_size (self->connections) > self->config.max_clients)
     {

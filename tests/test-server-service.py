@@ -268,6 +268,27 @@ def test_reload(env):
     server.stop()
     notify.close()
 
+    # A client greeted with "none" is not asked for a passphrase that a
+    # reload turned on before its hello.
+    write(conf, '[keyferry-server]\n')
+    notify = Notify(env, abstract=False)
+    server = start_notified(env, notify, ['--config', conf])
+    notify.next()
+    early = KmClient(server.port, server.fp)
+    early.expect('keyferry 1 none')
+    write(conf, f'[keyferry-server]\npassphrase-file={secret}\n')
+    hup(server, notify)
+    early.send('hello 1 early')
+    line = early.line()
+    tap.check(line and line.startswith('welcome '),
+              'a client told "none" before a reload that turned a passphrase on is welcomed',
+              line)
+    tap.check(not admitted(server, 'one', '127.0.0.6') and admitted(server, 'two', '127.0.0.7'),
+              'a new client needs the passphrase the reload turned on')
+    early.close()
+    server.stop()
+    notify.close()
+
     # The command line wins over the file, at start and after a reload.
     write(conf, '[keyferry-server]\nmax-clients=10\n')
     server = env.server(['--config', conf, '--max-clients', '1'])
