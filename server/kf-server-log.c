@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "kf-server-log.h"
+#include "kf-untrusted.h"
 
 /* The syslog priority journald expects for @level, as GLib maps it. */
 static const char *
@@ -118,24 +119,13 @@ kf_server_log (const char     *message_id,
 }
 
 /*
- * kf_server_is_invisible:
- *
- * Whether @c would act on a terminal or a text rather than show: control
- * characters, bidi controls, zero-width characters.
- */
-gboolean
-kf_server_is_invisible (gunichar c)
-{
-  return g_unichar_iscntrl (c) || c == 0x061c || (c >= 0x200b && c <= 0x200f)
-         || (c >= 0x202a && c <= 0x202e) || (c >= 0x2060 && c <= 0x2069) || c == 0xfeff;
-}
-
-/*
  * kf_server_append_json:
  *
  * Appends @text (@len bytes, or NUL-terminated when -1) to @out as a JSON
- * string: quotes and backslashes escaped, every invisible character
- * (kf_server_is_invisible()) as \uXXXX, invalid UTF-8 as U+FFFD.
+ * string: quotes and backslashes escaped, every character
+ * kf_untrusted_is_unwanted() rejects (controls, bidi and zero-width
+ * characters, line separators) as \uXXXX (a surrogate pair beyond the
+ * BMP), invalid UTF-8 as U+FFFD.
  */
 void
 kf_server_append_json (GString    *out,
@@ -161,7 +151,10 @@ kf_server_append_json (GString    *out,
         }
       if (c == '"' || c == '\\')
         g_string_append_printf (out, "\\%c", (char) c);
-      else if (kf_server_is_invisible (c))
+      else if (kf_untrusted_is_unwanted (c) && c > 0xffff)
+        g_string_append_printf (out, "\\u%04x\\u%04x", 0xd800 + ((c - 0x10000) >> 10),
+                                0xdc00 + ((c - 0x10000) & 0x3ff));
+      else if (kf_untrusted_is_unwanted (c))
         g_string_append_printf (out, "\\u%04x", c);
       else
         g_string_append_len (out, p, g_utf8_next_char (p) - p);

@@ -45,7 +45,6 @@ void kf_server_log          (const char             *message_id,
                              const char             *format,
                              ...) G_GNUC_PRINTF (4, 5);
 void kf_server_log_use_json (void);
-gboolean kf_server_is_invisible (gunichar           c);
 void kf_server_append_json  (GString                *out,
                              const char             *text,
                              gssize                  len);

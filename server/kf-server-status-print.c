@@ -13,9 +13,10 @@
  *                 "receiver":{"id":N,"phase":S},"transferring":B}],
  *    "totals":{"clients-served":N,...}}
  *
- * Every string from the server is escaped: in the table every invisible
- * character (control, bidi, zero-width) shows as \u{XXXX}; in JSON as
- * \uXXXX.
+ * Every string from the server is escaped, though the server refuses such
+ * names now: in the table every character kf_untrusted_is_unwanted()
+ * rejects (control, bidi, zero-width, line separators) shows as
+ * \u{XXXX}; in JSON as \uXXXX.
  */
 
 #include "config.h"
@@ -27,6 +28,7 @@
 #include <gio/gunixsocketaddress.h>
 
 #include "kf-server-log.h"
+#include "kf-untrusted.h"
 #include "kf-server-status.h"
 #include "kf-server-status-print.h"
 
@@ -111,7 +113,7 @@ parse (GBytes  *answer,
                                                        body, FALSE));
 }
 
-/* @text with every invisible character as \u{XXXX} and every byte of
+/* @text with every unwanted character as \u{XXXX} and every byte of
  * invalid UTF-8 as \xXX, for a terminal. */
 static char *
 clean (const char *text)
@@ -129,7 +131,7 @@ clean (const char *text)
           g_string_append_printf (out, "\\x%02X", (guint8) *p++);
           continue;
         }
-      if (kf_server_is_invisible (c))
+      if (kf_untrusted_is_unwanted (c))
         g_string_append_printf (out, "\\u{%04X}", c);
       else
         g_string_append_unichar (out, c);

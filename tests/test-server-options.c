@@ -137,16 +137,19 @@ test_refused (Fixture       *f,
     }
 }
 
-/* JSON output escapes quotes, controls, bidi and zero-width characters
- * and bad UTF-8; readable text passes. */
+/* JSON output escapes quotes, controls, bidi and zero-width characters,
+ * line separators, tags (beyond the BMP: a surrogate pair) and bad UTF-8;
+ * readable text passes. */
 static void
 test_json_escaping (void)
 {
   g_autoptr(GString) out = g_string_new (NULL);
 
-  kf_server_append_json (out, "a\"b\\c\n\x1b[31m\xe2\x80\xae" "x\xe2\x80\x8b" "\xff" "ă", -1);
+  kf_server_append_json (out, "a\"b\\c\n\x1b[31m\xe2\x80\xae" "x\xe2\x80\x8b" "\xff" "ă"
+                         "\xe2\x80\xa8" "\xf3\xa0\x80\x81", -1);
   g_assert_cmpstr (out->str, ==,
-                   "\"a\\\"b\\\\c\\u000a\\u001b[31m\\u202ex\\u200b\\ufffdă\"");
+                   "\"a\\\"b\\\\c\\u000a\\u001b[31m\\u202ex\\u200b\\ufffdă"
+                   "\\u2028\\udb40\\udc01\"");
 }
 
 int
