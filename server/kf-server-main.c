@@ -485,6 +485,11 @@ main (int   argc,
   int status;
 
   setlocale (LC_ALL, "");
+  /* KEYFERRY_LOCALEDIR: the catalogues of an uninstalled build (script/run). */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("KEYFERRY_LOCALEDIR") ? g_getenv ("KEYFERRY_LOCALEDIR")
+                                                                  : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
   kf_gcrypt_init ();
   kf_server_config_init (&config);
 
