@@ -167,6 +167,8 @@ start_server (Fixture    *fx,
   config.kdf_memory_kib = 8 * 1024;
   config.auth_penalty_ms = 10;
   config.auth_penalty_max_ms = 20;
+  /* Every peer of these tests comes from 127.0.0.1, up to 50 of them. */
+  config.max_clients_per_address = config.max_clients;
   fx->server = kf_server_new (&config, passphrase, &error);
   kf_server_config_clear (&config);
   g_assert_no_error (error);
