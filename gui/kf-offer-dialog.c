@@ -65,13 +65,13 @@ format_size_exact (guint64 size)
   return g_format_size_full (size, G_FORMAT_SIZE_LONG_FORMAT);
 }
 
-/* Fills the dialog's rows from @offer. */
+/* Fills the dialog's rows from @offer.  The sender is named without the
+ * key manager's number: a receiver has no list to tell two of the same
+ * name apart in, and no command that takes the number. */
 static void
 show_offer (KfOfferDialog *self,
             KfOffer       *offer)
 {
-  g_autofree char *from = g_strdup_printf ("%s (#%u)", kf_offer_get_sender_name (offer),
-                                           kf_offer_get_sender_id (offer));
   g_autofree char *size = format_size_exact (kf_offer_get_plain_size (offer));
   g_autofree char *encrypted = format_size_exact (kf_offer_get_encrypted_size (offer));
   g_autofree char *mode = g_strdup_printf ("AES-256-%s",
@@ -82,7 +82,7 @@ show_offer (KfOfferDialog *self,
                                     "expect it."),
                                   kf_offer_get_sender_name (offer),
                                   kf_offer_get_file_name (offer));
-  adw_action_row_set_subtitle (self->from_row, from);
+  adw_action_row_set_subtitle (self->from_row, kf_offer_get_sender_name (offer));
   adw_action_row_set_subtitle (self->file_row, kf_offer_get_file_name (offer));
   adw_action_row_set_subtitle (self->size_row, size);
   adw_action_row_set_subtitle (self->encrypted_row, encrypted);

@@ -154,7 +154,10 @@ update_actions (KfWindow      *self,
  * name_peer:
  *
  * Returns how to call peer @peer_id named @name: the name alone, with the
- * number only when another waiting person has the same name.
+ * number only when another waiting person has the same name.  A receiver
+ * names its sender by the name alone, as the offer dialog does: it has no
+ * list to tell two of the same name apart in (the one it may have looked
+ * at before waiting is stale) and no use for the number.
  */
 char *
 _kf_window_name_peer (KfWindow   *self,
@@ -163,6 +166,9 @@ _kf_window_name_peer (KfWindow   *self,
 {
   GListModel *peers = self->client != NULL ? kf_client_get_peers (self->client) : NULL;
   guint n = peers != NULL ? g_list_model_get_n_items (peers) : 0;
+
+  if (self->client != NULL && kf_client_get_role (self->client) == KF_CLIENT_ROLE_RECEIVER)
+    return g_strdup (name);
 
   for (guint i = 0; i < n; i++)
     {

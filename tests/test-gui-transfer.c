@@ -1,0 +1,234 @@
+/* test-gui-transfer.c: the window receiving from a real keyferry-cli
+ * process through a real key manager: how the sender is named on the
+ * receiving side
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+#include <signal.h>
+#include <sys/prctl.h>
+
+#include "kf-gui-flow-fixture.h"
+#include "kf-gui-test-util.h"
+#include "kf-offer-dialog.h"
+#include "kf-transfer-page.h"
+
+/* How long a sender may take to reach the window on a loaded machine. */
+#define CLI_TIMEOUT_MS 60000
+
+/* Returns "en" or "ro", the language of this run, for screenshot names. */
+static const char *
+run_language (void)
+{
+  const char *language = g_getenv ("LANGUAGE");
+
+  return language != NULL && g_str_has_prefix (language, "ro") ? "ro" : "en";
+}
+
+/* Returns the widget under @root built from the template id @id. */
+static GtkWidget *
+find_by_id (GtkWidget  *root,
+            const char *id)
+{
+  GtkWidget *widget;
+
+  for (guint i = 0; (widget = kf_gui_test_find_child (root, GTK_TYPE_WIDGET, i)) != NULL; i++)
+    if (g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (widget)), id) == 0)
+      return widget;
+  g_error ("no widget with the id %s", id);
+}
+
+static GtkWidget *
+transfer_page (Fixture *fx)
+{
+  GtkWidget *page = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_TRANSFER_PAGE, 0);
+
+  g_assert_nonnull (page);
+  return page;
+}
+
+static const char *
+transfer_title (Fixture *fx)
+{
+  return adw_status_page_get_title (ADW_STATUS_PAGE (find_by_id (transfer_page (fx),
+                                                                 "status_page")));
+}
+
+/* In the CLI, before it runs: it dies with the test, even stopped. */
+static void
+die_with_test (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/*
+ * start_cli_sender:
+ *
+ * Starts the build's keyferry-cli as @name sending @file (in CFB) to the
+ * window, which must be waiting; it never gives up on a silent peer.
+ * Its output goes to files in the fixture's folder; it is killed if the
+ * test aborts.
+ */
+static GSubprocess *
+start_cli_sender (Fixture    *fx,
+                  const char *name,
+                  GFile      *file)
+{
+  const char *cli = g_getenv ("KF_CLI");
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autofree char *server = g_strdup_printf ("127.0.0.1:%u", fx->port);
+  g_autofree char *to = g_strdup_printf ("%u",
+                                         kf_client_get_client_id (kf_window_get_client (fx->window)));
+  g_autofree char *path = g_file_get_path (file);
+  g_autofree char *out = g_build_filename (fx->tmpdir, "cli.out", NULL);
+  g_autofree char *err = g_build_filename (fx->tmpdir, "cli.err", NULL);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *process;
+
+  if (cli == NULL)
+    g_error ("KF_CLI must name the build's keyferry-cli");
+  g_assert_cmpint (kf_client_get_state (kf_window_get_client (fx->window)), ==,
+                   KF_CLIENT_STATE_WAITING);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
+  g_subprocess_launcher_set_stdout_file_path (launcher, out);
+  g_subprocess_launcher_set_stderr_file_path (launcher, err);
+  process = g_subprocess_launcher_spawn (launcher, &error, cli, "--server", server,
+                                         "--fingerprint", fx->fingerprint, "--name", name,
+                                         "--idle-timeout", "0", "--json", "send", "--to", to,
+                                         "--mode", "cfb", path, NULL);
+  g_assert_no_error (error);
+  return process;
+}
+
+typedef struct
+{
+  GSubprocess *process;
+  gboolean     done;
+} CliWait;
+
+static void
+on_cli_exited (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  CliWait *wait = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  wait->done = TRUE;
+}
+
+static gboolean
+cli_exited (gpointer data)
+{
+  return ((CliWait *) data)->done;
+}
+
+/* Waits (bounded) for the CLI to end; returns its exit status, or -1
+ * when it was killed (after a timeout it is killed, and the test fails). */
+static int
+wait_cli (Fixture     *fx,
+          GSubprocess *process)
+{
+  CliWait wait = { process, FALSE };
+
+  g_subprocess_wait_async (process, NULL, on_cli_exited, &wait);
+  if (!kf_gui_test_wait_for (cli_exited, &wait, CLI_TIMEOUT_MS))
+    {
+      g_autofree char *err_path = g_build_filename (fx->tmpdir, "cli.err", NULL);
+      g_autofree char *err = NULL;
+
+      g_file_get_contents (err_path, &err, NULL, NULL);
+      g_subprocess_force_exit (process);
+      g_assert_true (kf_gui_test_wait_for (cli_exited, &wait, CLI_TIMEOUT_MS));
+      g_error ("keyferry-cli did not end: %s", err != NULL ? err : "");
+    }
+  return g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
+}
+
+/* Accepts the offer in @dialog and saves the file as @name in the
+ * fixture's folder. */
+static void
+accept_and_save (Fixture    *fx,
+                 GtkWidget  *dialog,
+                 const char *name)
+{
+  g_autoptr(GFile) folder = g_file_new_for_path (fx->tmpdir);
+  g_autoptr(GError) error = NULL;
+  GtkWidget *chooser;
+
+  kf_gui_test_respond (dialog, "accept");
+  chooser = flow_wait_for_window (GTK_TYPE_FILE_CHOOSER_DIALOG);
+  g_assert_true (kf_gui_test_wait_for (flow_chooser_has_folder, chooser, TIMEOUT_MS));
+  g_assert_true (gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder,
+                                                      &error));
+  g_assert_no_error (error);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+}
+
+/*
+ * Issue 12, item 10: a receiver never sees the key manager's numbers.
+ * Another Ion waits and the window has listed him, then it waits itself;
+ * a second Ion, a keyferry-cli process, sends it a file.  The offer and
+ * the transfer page say "Ion", as the notification does: the receiver
+ * has no list the number would tell him apart in.
+ */
+static void
+test_receiver_sees_name_alone (Fixture       *fx,
+                               gconstpointer  data)
+{
+  g_autoptr(GFile) file = flow_make_file (fx, "notes.txt", 100000);
+  g_autoptr(GFile) saved = NULL;
+  g_autoptr(GSubprocess) cli = NULL;
+  g_autofree char *receiving = NULL;
+  g_autofree char *shot = g_strdup_printf ("offer-dialog-cli-sender-%s", run_language ());
+  KfClient *client;
+  GtkWidget *dialog;
+
+  flow_start_connected_window (fx);
+  flow_peer_wait (flow_connect_peer (fx, "Ion"));
+  gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.send", NULL);
+  flow_wait_for_rows (fx->window, 1);
+  client = kf_window_get_client (fx->window);
+  flow_click (GTK_WIDGET (fx->window), "win.wait");
+  flow_wait_for_state (client, KF_CLIENT_STATE_WAITING);
+
+  cli = start_cli_sender (fx, "Ion", file);
+  dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
+  kf_gui_test_screenshot (dialog, shot);
+  g_test_message ("offer from: %s; page: %s", flow_row_subtitle (dialog, 0),
+                  transfer_title (fx));
+  g_assert_cmpstr (flow_row_subtitle (dialog, 0), ==, "Ion");
+  g_assert_cmpstr (flow_row_subtitle (dialog, 1), ==, "notes.txt");
+  /* Translators' text, as the window builds it. */
+  {
+    g_autofree char *title = g_strdup_printf (_("Receiving from %s"), "Ion");
+
+    g_assert_cmpstr (transfer_title (fx), ==, title);
+  }
+
+  accept_and_save (fx, dialog, "notes-saved.txt");
+  flow_wait_for_page (fx->window, "result");
+  receiving = g_strdup_printf (_("Receiving “%s” from %s"), "notes.txt", "Ion");
+  g_assert_cmpstr (transfer_title (fx), ==, receiving);
+
+  g_assert_cmpint (wait_cli (fx, cli), ==, 0);
+  saved = g_file_new_build_filename (fx->tmpdir, "notes-saved.txt", NULL);
+  flow_assert_same_contents (file, saved);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  flow_init (&argc, &argv);
+
+  g_test_add ("/gui/transfer/receiver-sees-sender-name-alone", Fixture, NULL,
+              flow_fixture_set_up, test_receiver_sees_name_alone, flow_fixture_tear_down);
+
+  return flow_run ();
+}
