@@ -1,6 +1,6 @@
 /* test-gui-transfer.c: the window receiving from a real keyferry-cli
  * process through a real key manager: how the sender is named on the
- * receiving side
+ * receiving side, and what the transfer page says when the sender stalls
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -221,6 +221,120 @@ test_receiver_sees_name_alone (Fixture       *fx,
   flow_assert_same_contents (file, saved);
 }
 
+/* TRUE when @text is the page's stall message for some number of seconds. */
+static gboolean
+says_stalled (const char *text)
+{
+  for (guint seconds = 1; seconds <= 600; seconds++)
+    {
+      g_autofree char *stalled = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                               "Stalled: nothing has moved for "
+                                                               "%u second",
+                                                               "Stalled: nothing has moved for "
+                                                               "%u seconds", seconds),
+                                                  seconds);
+
+      if (g_strcmp0 (text, stalled) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+page_says_stalled (gpointer data)
+{
+  return says_stalled (gtk_label_get_text (GTK_LABEL (find_by_id (data, "rate_label"))));
+}
+
+/* TRUE once the page shows a rate ("8.1 MB/s · about 3 seconds left"). */
+static gboolean
+rate_shown (gpointer data)
+{
+  return strstr (gtk_label_get_text (GTK_LABEL (find_by_id (data, "rate_label"))), "/s") != NULL;
+}
+
+/* Makes a sparse file of @size bytes: large on the wire, nothing on disk. */
+static GFile *
+make_sparse_file (Fixture    *fx,
+                  const char *name,
+                  goffset     size)
+{
+  g_autofree char *path = g_build_filename (fx->tmpdir, name, NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileOutputStream) stream = NULL;
+  g_autoptr(GError) error = NULL;
+
+  stream = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_seekable_truncate (G_SEEKABLE (stream), size, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_close (G_OUTPUT_STREAM (stream), NULL, &error));
+  g_assert_no_error (error);
+  return g_steal_pointer (&file);
+}
+
+/*
+ * Issue 12, item 5, on the real window: a keyferry-cli process sends
+ * 2 GiB (sparse) and is stopped (SIGSTOP) once the page shows a rate.
+ * Within a generous bound the page says the transfer stalled and shows
+ * neither a rate nor a time left; when the sender goes on (SIGCONT) the
+ * stall notice goes, and the window cancels.
+ */
+static void
+test_stalled_sender (Fixture       *fx,
+                     gconstpointer  data)
+{
+  g_autoptr(GFile) file = make_sparse_file (fx, "disk.img", (goffset) 2 << 30);
+  g_autoptr(GSubprocess) cli = NULL;
+  g_autofree char *shot = g_strdup_printf ("transfer-stalled-%s", run_language ());
+  GtkWidget *dialog, *page;
+  const char *rate, *description;
+  gint64 stopped_at;
+  int pid;
+
+  flow_start_connected_window (fx);
+  flow_click (GTK_WIDGET (fx->window), "win.wait");
+  flow_wait_for_state (kf_window_get_client (fx->window), KF_CLIENT_STATE_WAITING);
+  cli = start_cli_sender (fx, "Ion", file);
+  dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
+  accept_and_save (fx, dialog, "disk-saved.img");
+
+  page = transfer_page (fx);
+  flow_wait_for_page (fx->window, "transfer");
+  g_assert_true (kf_gui_test_wait_for (rate_shown, page, CLI_TIMEOUT_MS));
+  pid = atoi (g_subprocess_get_identifier (cli));
+  g_assert_cmpint (pid, >, 0);
+  g_assert_cmpint (kill (pid, SIGSTOP), ==, 0);
+  stopped_at = g_get_monotonic_time ();
+  g_test_message ("sender stopped at “%s”, “%s”",
+                  gtk_label_get_text (GTK_LABEL (find_by_id (page, "bytes_label"))),
+                  gtk_label_get_text (GTK_LABEL (find_by_id (page, "rate_label"))));
+
+  /* What the socket buffers held arrives, then nothing: a stall. */
+  if (!kf_gui_test_wait_for (page_says_stalled, page, 30000))
+    g_error ("30 s after the sender stopped the page still says “%s”",
+             gtk_label_get_text (GTK_LABEL (find_by_id (page, "rate_label"))));
+  rate = gtk_label_get_text (GTK_LABEL (find_by_id (page, "rate_label")));
+  description = adw_status_page_get_description (ADW_STATUS_PAGE (find_by_id (page,
+                                                                              "status_page")));
+  g_test_message ("%.1f s after SIGSTOP: “%s” (%s), “%s”",
+                  (g_get_monotonic_time () - stopped_at) / (double) G_USEC_PER_SEC, rate,
+                  gtk_label_get_text (GTK_LABEL (find_by_id (page, "bytes_label"))),
+                  description);
+  g_assert_null (strstr (rate, "/s"));
+  g_assert_cmpstr (description, ==, _("The transfer goes on by itself if the connection "
+                                      "recovers. Cancel it to give up."));
+  g_assert_cmpstr (kf_window_get_page_name (fx->window), ==, "transfer");
+  kf_gui_test_screenshot (GTK_WIDGET (fx->window), shot);
+
+  g_assert_cmpint (kill (pid, SIGCONT), ==, 0);
+  g_assert_true (kf_gui_test_wait_for (rate_shown, page, 30000));
+  flow_click (GTK_WIDGET (fx->window), "win.cancel");
+  flow_wait_for_page (fx->window, "result");
+  /* The sender learns of the cancel and ends with "cancelled". */
+  g_assert_cmpint (wait_cli (fx, cli), ==, 4);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -229,6 +343,8 @@ main (int    argc,
 
   g_test_add ("/gui/transfer/receiver-sees-sender-name-alone", Fixture, NULL,
               flow_fixture_set_up, test_receiver_sees_name_alone, flow_fixture_tear_down);
+  g_test_add ("/gui/transfer/stalled-sender-shows-stall", Fixture, NULL,
+              flow_fixture_set_up, test_stalled_sender, flow_fixture_tear_down);
 
   return flow_run ();
 }
