@@ -132,10 +132,11 @@ grace_cb (gpointer user_data)
   pump (self);
 }
 
-/* Closes the longest-running handshake that has run for the grace period
- * and waits for its peer; %FALSE if there is none. */
+/* Closes the longest-running handshake that has run for @min_age µs and
+ * waits for its peer; %FALSE if there is none. */
 static gboolean
-evict_oldest (KfServerHandshakes *self)
+evict_oldest (KfServerHandshakes *self,
+              gint64              min_age)
 {
   gint64 now = kf_server_timers_get_time (self->timers);
 
@@ -144,7 +145,7 @@ evict_oldest (KfServerHandshakes *self)
       Handshake *handshake = l->data;
 
       next = l->next;
-      if (now - handshake->started < self->grace)
+      if (now - handshake->started < min_age)
         return FALSE;
       /* Out of the queue first, since closing the owner releases it; a
        * handshake that is not closed goes back where it was. */
@@ -173,7 +174,7 @@ pump (KfServerHandshakes *self)
   self->pumping = TRUE;
   kf_server_timers_clear (self->timers, &self->grace_timer);
   while (!g_queue_is_empty (&self->waiting)
-         && (self->running.length < self->slots || evict_oldest (self)))
+         && (self->running.length < self->slots || evict_oldest (self, self->grace)))
     {
       Handshake *next = self->newest_next ? g_queue_pop_tail (&self->waiting)
                                           : g_queue_pop_head (&self->waiting);
@@ -246,6 +247,27 @@ remove_owner (GQueue  *queue,
         }
     }
   return FALSE;
+}
+
+/*
+ * kf_server_handshakes_evict_stalled:
+ *
+ * Closes the longest-running handshake that waits for its peer, however
+ * short a time it has run, and gives its slot to one that waits: the
+ * server makes room so for a new connection when all its greeting slots
+ * are taken.
+ *
+ * Returns: %FALSE if no running handshake waits for its peer.
+ */
+gboolean
+kf_server_handshakes_evict_stalled (KfServerHandshakes *self)
+{
+  g_return_val_if_fail (KF_IS_SERVER_HANDSHAKES (self), FALSE);
+
+  if (!evict_oldest (self, 0))
+    return FALSE;
+  pump (self);
+  return TRUE;
 }
 
 /*

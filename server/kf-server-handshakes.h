@@ -15,16 +15,17 @@ typedef gboolean (*KfServerHandshakeEvictFunc) (GObject *owner);
 
 G_DECLARE_FINAL_TYPE (KfServerHandshakes, kf_server_handshakes, KF, SERVER_HANDSHAKES, GObject)
 
-KfServerHandshakes *kf_server_handshakes_new         (KfServerTimers            *timers,
-                                                      guint                      slots,
-                                                      guint                      grace_ms);
-void                kf_server_handshakes_request     (KfServerHandshakes        *self,
-                                                      GObject                   *owner,
-                                                      KfServerHandshakeFunc      start,
-                                                      KfServerHandshakeEvictFunc evict);
-void                kf_server_handshakes_release     (KfServerHandshakes        *self,
-                                                      GObject                   *owner);
-guint               kf_server_handshakes_get_running (KfServerHandshakes        *self);
-guint               kf_server_handshakes_get_waiting (KfServerHandshakes        *self);
+KfServerHandshakes *kf_server_handshakes_new           (KfServerTimers             *timers,
+                                                        guint                       slots,
+                                                        guint                       grace_ms);
+void                kf_server_handshakes_request       (KfServerHandshakes         *self,
+                                                        GObject                    *owner,
+                                                        KfServerHandshakeFunc       start,
+                                                        KfServerHandshakeEvictFunc  evict);
+gboolean            kf_server_handshakes_evict_stalled (KfServerHandshakes         *self);
+void                kf_server_handshakes_release       (KfServerHandshakes         *self,
+                                                        GObject                    *owner);
+guint               kf_server_handshakes_get_running   (KfServerHandshakes         *self);
+guint               kf_server_handshakes_get_waiting   (KfServerHandshakes         *self);
 
 G_END_DECLS

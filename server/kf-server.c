@@ -771,9 +771,11 @@ oldest_in_handshake (KfServer *self)
   return oldest;
 }
 
-/* Closes the oldest connection that has sent no ClientHello yet, or else
- * the oldest still in its handshake, to make room for one from
- * @for_address; %FALSE if there is none. */
+/* Makes room for a connection from @for_address: closes the oldest
+ * connection that has sent no ClientHello yet, or else the running TLS
+ * handshake that has waited longest for its peer (its thread goes to a
+ * handshake that waits), or else the oldest connection still waiting to
+ * start its handshake; %FALSE if there is none. */
 static gboolean
 evict_silent (KfServer   *self,
               const char *for_address)
@@ -782,6 +784,9 @@ evict_silent (KfServer   *self,
 
   if (oldest == NULL)
     return FALSE;
+  if (!kf_server_client_is_before_hello (oldest)
+      && kf_server_handshakes_evict_stalled (self->handshakes))
+    return TRUE;
   g_debug ("Closing a connection from %s still in its handshake after %" G_GINT64_FORMAT
            " ms, to make room for one from %s", kf_server_client_get_address (oldest),
            (g_get_monotonic_time () - kf_server_client_get_accepted_at (oldest)) / 1000,
@@ -792,13 +797,13 @@ evict_silent (KfServer   *self,
 
 /* Applies the limits on connections that are not greeted yet.  When all
  * the slots are taken (but not all of @address's), the oldest connection
- * that has not even sent its ClientHello gives its slot up, or else the
- * oldest whose TLS handshake has not finished: a real client sends its
- * ClientHello at once and finishes the handshake one round trip later,
- * so silent, trickling or stalled connections from many addresses can
- * only keep one out by replacing each other faster than that.  Only when
- * every slot holds a connection past its handshake is the new one
- * refused. */
+ * that has not even sent its ClientHello gives its slot up, or else a
+ * TLS handshake that waits for its peer, or else the oldest waiting to
+ * start one: a real client sends its ClientHello at once and finishes
+ * the handshake one round trip after it starts, so silent, trickling or
+ * stalled connections from many addresses can only keep one out by
+ * replacing each other faster than that.  Only when every slot holds a
+ * connection past its handshake is the new one refused. */
 static gboolean
 admit_connection (KfServer   *self,
                   const char *address)

@@ -544,6 +544,38 @@ test_handshakes_late (void)
   clock_clear (&clock);
 }
 
+/* For a new connection the longest-running handshake that waits for its
+ * peer is closed at once, however young, and its slot goes on; none is
+ * when every running one's thread is late. */
+static void
+test_handshakes_evict_stalled (void)
+{
+  Clock clock = { 0 };
+  GObject *a, *b, *c;
+
+  clock_init (&clock);
+  handshake_log = g_string_new (NULL);
+  handshake_gate = kf_server_handshakes_new (clock.timers, 2, 250);
+  a = handshake_owner ("a");
+  g_object_set_data (a, "late", GINT_TO_POINTER (TRUE));
+  b = handshake_owner ("b");
+  c = handshake_owner ("c");
+  g_assert_true (kf_server_handshakes_evict_stalled (handshake_gate));
+  g_assert_cmpstr (handshake_log->str, ==, "+a+b-b+c");
+  g_object_set_data (c, "late", GINT_TO_POINTER (TRUE));
+  g_assert_false (kf_server_handshakes_evict_stalled (handshake_gate));
+  g_assert_cmpuint (kf_server_handshakes_get_running (handshake_gate), ==, 2);
+  kf_server_handshakes_release (handshake_gate, a);
+  kf_server_handshakes_release (handshake_gate, c);
+  g_assert_cmpuint (kf_server_timers_get_size (clock.timers), ==, 0);
+
+  g_assert_finalize_object (handshake_gate);
+  for (GObject **o = (GObject *[]) { a, b, c, NULL }; *o != NULL; o++)
+    g_assert_finalize_object (*o);
+  g_string_free (handshake_log, TRUE);
+  clock_clear (&clock);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -559,6 +591,7 @@ main (int   argc,
   g_test_add_func ("/server/poller/one-descriptor", test_poller_one_descriptor);
   g_test_add_func ("/server/handshakes/slots", test_handshakes_slots);
   g_test_add_func ("/server/handshakes/late", test_handshakes_late);
+  g_test_add_func ("/server/handshakes/evict-stalled", test_handshakes_evict_stalled);
 
   return g_test_run ();
 }
