@@ -71,8 +71,9 @@ on_stdin (int          fd,
   return stdin_watch != 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
-/* Readline's matches for the words kf-cli-complete.c gave: the first
- * entry is what replaces the word (their longest common start). */
+/* Readline's matches for the words kf-cli-complete.c gave, in memory
+ * readline frees: first what replaces the word (the one word, or the
+ * longest start they share), then the words, then NULL. */
 static char **
 to_matches (GStrv words)
 {
@@ -84,6 +85,12 @@ to_matches (GStrv words)
     return NULL;
 
   matches = calloc (n + 2, sizeof (char *));
+  if (n == 1)
+    {
+      matches[0] = strdup (words[0]);
+      return matches;
+    }
+
   common = strlen (words[0]);
   for (guint i = 0; i < n; i++)
     {
@@ -91,12 +98,7 @@ to_matches (GStrv words)
       while (common > 0 && strncmp (words[0], words[i], common) != 0)
         common--;
     }
-  matches[0] = n == 1 ? strdup (words[0]) : strndup (words[0], common);
-  if (n == 1)
-    {
-      free (matches[1]);
-      matches[1] = NULL;
-    }
+  matches[0] = strndup (words[0], common);
 
   return matches;
 }
