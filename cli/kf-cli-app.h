@@ -16,6 +16,8 @@ typedef struct
   char         *name;
   char         *fingerprint;
   gboolean      accept_new_server;
+  gboolean      forget_server;
+  int           idle_timeout;      /* -1: the default */
   char         *passphrase_file;
   gboolean      json;
   gboolean      accept;

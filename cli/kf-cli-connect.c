@@ -138,6 +138,8 @@ kf_cli_setup_client (KfCliApp  *app,
     kf_cli_error (_("ignoring the known-servers file: %s"), local_error->message);
 
   app->client = kf_client_new (app->host, app->port, name, known);
+  if (app->idle_timeout >= 0)
+    kf_client_set_idle_timeout (app->client, (guint) app->idle_timeout);
 
   if (app->fingerprint != NULL)
     {
@@ -157,6 +159,55 @@ kf_cli_setup_client (KfCliApp  *app,
     }
 
   return TRUE;
+}
+
+/*
+ * kf_cli_forget_server:
+ *
+ * --forget-server: removes the pinned fingerprint of the --server key
+ * manager, the one deliberate way to trust a changed certificate.
+ *
+ * Returns: the exit status: 0, 2 for a bad --server, 1 when the
+ * known-servers file cannot be written.
+ */
+int
+kf_cli_forget_server (KfCliApp *app)
+{
+  g_autoptr(KfKnownServers) known = kf_known_servers_new (NULL);
+  g_autoptr(GError) error = NULL;
+  const char *pinned;
+
+  if (!kf_cli_parse_server (app->server ? app->server : "localhost",
+                            &app->host, &app->port, &error))
+    {
+      kf_cli_error ("%s", error->message);
+      return KF_CLI_EXIT_USAGE;
+    }
+  if (app->port == 0)
+    app->port = KF_CLIENT_DEFAULT_PORT;
+
+  if (!kf_known_servers_load (known, &error))
+    {
+      kf_cli_error (_("cannot read the known-servers file: %s"), error->message);
+      return KF_CLI_EXIT_FAILED;
+    }
+  pinned = kf_known_servers_lookup (known, app->host, app->port);
+  if (pinned == NULL)
+    {
+      kf_cli_print (_("No fingerprint is pinned for the key manager at %s port %u."),
+                    app->host, app->port);
+      return KF_CLI_EXIT_OK;
+    }
+  if (!kf_known_servers_remove (known, app->host, app->port, &error))
+    {
+      kf_cli_error (_("cannot forget the key manager: %s"), error->message);
+      return KF_CLI_EXIT_FAILED;
+    }
+
+  kf_cli_print (_("Forgot the pinned fingerprint of the key manager at %s port %u. Connect with "
+                  "--fingerprint and its new fingerprint, checked with its administrator."),
+                app->host, app->port);
+  return KF_CLI_EXIT_OK;
 }
 
 typedef struct
@@ -248,13 +299,12 @@ ask_passphrase (ConnectData *data)
 static void
 report_connected (KfCliApp *app)
 {
-  g_autofree char *id = g_strdup_printf ("#%u", kf_client_get_client_id (app->client));
+  KfCliJson *json = kf_cli_json_begin ("connected");
 
-  kf_cli_json_event ("connected",
-                     "client_id", id,
-                     "name", kf_client_get_name (app->client),
-                     "fingerprint", kf_client_get_fingerprint (app->client),
-                     NULL);
+  kf_cli_json_uint (json, "client_id", kf_client_get_client_id (app->client));
+  kf_cli_json_string (json, "name", kf_client_get_name (app->client));
+  kf_cli_json_string (json, "fingerprint", kf_client_get_fingerprint (app->client));
+  kf_cli_json_end (json);
   kf_cli_print (_("Connected to the key manager at %s as #%u (%s)."),
                 app->server ? app->server : "localhost",
                 kf_client_get_client_id (app->client), kf_client_get_name (app->client));
@@ -311,4 +361,59 @@ kf_cli_connect (KfCliApp           *app,
   data->func = func;
   kf_cli_status (_("Connecting to the key manager at %s…"), app->server ? app->server : "localhost");
   start_connect (data);
+}
+
+/* The key manager went away: say so, and whether the client tries again
+ * (it does, with a growing pause, unless a person must decide). */
+static void
+on_disconnected (KfClient     *client,
+                 const GError *error,
+                 KfCliApp     *app)
+{
+  const char *message = error ? error->message : _("connection closed");
+  KfCliJson *json = kf_cli_json_begin ("disconnected");
+
+  app->reconnecting = kf_client_get_state (client) == KF_CLIENT_STATE_RECONNECTING;
+  kf_cli_json_string (json, "message", message);
+  kf_cli_json_bool (json, "reconnecting", app->reconnecting);
+  kf_cli_json_end (json);
+  if (app->reconnecting)
+    kf_cli_error (_("lost the key manager: %s; trying to reconnect…"), message);
+  else
+    kf_cli_error (_("lost the key manager: %s"), message);
+}
+
+/* Back in touch after a reconnection: the pin matched again, and the key
+ * manager gave a new client id, which senders must use from now on. */
+static void
+on_state (KfClient   *client,
+          GParamSpec *pspec,
+          KfCliApp   *app)
+{
+  KfCliJson *json;
+
+  if (!app->reconnecting || kf_client_get_state (client) != KF_CLIENT_STATE_IDLE)
+    return;
+
+  app->reconnecting = FALSE;
+  json = kf_cli_json_begin ("reconnected");
+  kf_cli_json_uint (json, "client_id", kf_client_get_client_id (client));
+  kf_cli_json_string (json, "fingerprint", kf_client_get_fingerprint (client));
+  kf_cli_json_end (json);
+  kf_cli_print (_("Reconnected to the key manager as #%u (%s)."),
+                kf_client_get_client_id (client), kf_client_get_name (client));
+}
+
+/*
+ * kf_cli_follow_reconnects:
+ *
+ * Says when the key manager goes away and when the client is back (with
+ * its new client id), on stderr and as JSON "disconnected" and
+ * "reconnected" events: at the prompt and in scripted commands alike.
+ */
+void
+kf_cli_follow_reconnects (KfCliApp *app)
+{
+  g_signal_connect (app->client, "disconnected", G_CALLBACK (on_disconnected), app);
+  g_signal_connect (app->client, "notify::state", G_CALLBACK (on_state), app);
 }

@@ -12,6 +12,8 @@ gboolean kf_cli_parse_server (const char  *text,
                               GError     **error);
 gboolean kf_cli_setup_client (KfCliApp    *app,
                               GError     **error);
+int      kf_cli_forget_server (KfCliApp   *app);
+void     kf_cli_follow_reconnects (KfCliApp *app);
 void     kf_cli_connect      (KfCliApp          *app,
                               KfCliConnectedFunc func);
 

@@ -23,12 +23,6 @@ mode_label (KfCipherMode mode)
   return mode == KF_CIPHER_MODE_CBC ? "CBC" : "CFB";
 }
 
-static char *
-number (guint64 value)
-{
-  return g_strdup_printf ("#%" G_GUINT64_FORMAT, value);
-}
-
 /*
  * kf_cli_describe_offer:
  *
@@ -42,18 +36,15 @@ kf_cli_describe_offer (KfOffer *offer)
                                                G_FORMAT_SIZE_LONG_FORMAT);
   g_autofree char *encrypted = g_format_size_full (kf_offer_get_encrypted_size (offer),
                                                    G_FORMAT_SIZE_LONG_FORMAT);
-  g_autofree char *plain_n = number (kf_offer_get_plain_size (offer));
-  g_autofree char *encrypted_n = number (kf_offer_get_encrypted_size (offer));
-  g_autofree char *sender_id = number (kf_offer_get_sender_id (offer));
+  KfCliJson *json = kf_cli_json_begin ("offer");
 
-  kf_cli_json_event ("offer",
-                     "sender_id", sender_id,
-                     "sender_name", kf_offer_get_sender_name (offer),
-                     "file_name", kf_offer_get_file_name (offer),
-                     "plain_size", plain_n,
-                     "encrypted_size", encrypted_n,
-                     "mode", kf_cipher_mode_to_string (kf_offer_get_mode (offer)),
-                     NULL);
+  kf_cli_json_uint (json, "sender_id", kf_offer_get_sender_id (offer));
+  kf_cli_json_string (json, "sender_name", kf_offer_get_sender_name (offer));
+  kf_cli_json_string (json, "file_name", kf_offer_get_file_name (offer));
+  kf_cli_json_uint (json, "plain_size", kf_offer_get_plain_size (offer));
+  kf_cli_json_uint (json, "encrypted_size", kf_offer_get_encrypted_size (offer));
+  kf_cli_json_string (json, "mode", kf_cipher_mode_to_string (kf_offer_get_mode (offer)));
+  kf_cli_json_end (json);
 
   /* Translators: sender name, sender id, file name, plain size, encrypted
    * size, mode (CBC or CFB) */
@@ -101,12 +92,12 @@ kf_cli_report_progress (KfClient *client,
                         gdouble   bytes_per_second)
 {
   g_autofree char *text = NULL;
-  g_autofree char *done_n = number (done);
-  g_autofree char *total_n = number (total);
-  g_autofree char *rate_n = number ((guint64) bytes_per_second);
+  KfCliJson *json = kf_cli_json_begin ("progress");
 
-  kf_cli_json_event ("progress", "done", done_n, "total", total_n,
-                     "bytes_per_second", rate_n, NULL);
+  kf_cli_json_uint (json, "done", done);
+  kf_cli_json_uint (json, "total", total);
+  kf_cli_json_uint (json, "bytes_per_second", (guint64) bytes_per_second);
+  kf_cli_json_end (json);
   text = kf_cli_describe_progress (kf_client_get_role (client) == KF_CLIENT_ROLE_SENDER,
                                    done, total, bytes_per_second);
   kf_cli_progress (text);
@@ -136,22 +127,18 @@ kf_cli_report_outcome (KfOutcome *outcome)
   KfOutcomeStatus status = kf_outcome_get_status (outcome);
   GFile *file = kf_outcome_get_file (outcome);
   g_autofree char *path = file ? g_file_get_path (file) : NULL;
-  g_autofree char *sent = number (kf_outcome_get_sender_blocks (outcome));
-  g_autofree char *received = number (kf_outcome_get_receiver_blocks (outcome));
-  g_autofree char *local = number (kf_outcome_get_local_blocks (outcome));
-  g_autofree char *bytes = number (kf_outcome_get_bytes (outcome));
+  KfCliJson *json = kf_cli_json_begin ("result");
 
   kf_cli_progress_done ();
-  kf_cli_json_event ("result",
-                     "status", kf_outcome_status_to_string (status),
-                     "role", kf_outcome_get_is_sender (outcome) ? "sender" : "receiver",
-                     "sender_blocks", sent,
-                     "receiver_blocks", received,
-                     "local_blocks", local,
-                     "bytes", bytes,
-                     "file", path,
-                     "message", kf_outcome_get_message (outcome),
-                     NULL);
+  kf_cli_json_string (json, "status", kf_outcome_status_to_string (status));
+  kf_cli_json_string (json, "role", kf_outcome_get_is_sender (outcome) ? "sender" : "receiver");
+  kf_cli_json_uint (json, "sender_blocks", kf_outcome_get_sender_blocks (outcome));
+  kf_cli_json_uint (json, "receiver_blocks", kf_outcome_get_receiver_blocks (outcome));
+  kf_cli_json_uint (json, "local_blocks", kf_outcome_get_local_blocks (outcome));
+  kf_cli_json_uint (json, "bytes", kf_outcome_get_bytes (outcome));
+  kf_cli_json_string (json, "file", path);
+  kf_cli_json_string (json, "message", kf_outcome_get_message (outcome));
+  kf_cli_json_end (json);
 
   switch (status)
     {
@@ -165,6 +152,9 @@ kf_cli_report_outcome (KfOutcome *outcome)
     case KF_OUTCOME_DIGEST_MISMATCH:
       report_counts (outcome);
       kf_cli_print ("%s", kf_outcome_get_message (outcome));
+      if (path != NULL && !kf_outcome_get_is_sender (outcome))
+        kf_cli_print (_("The file was kept as %s: it passed every check of the peer link, but "
+                        "trust it only if you know why the counts differ, or delete it."), path);
       break;
     case KF_OUTCOME_DECLINED:
     case KF_OUTCOME_CANCELLED:
@@ -197,6 +187,10 @@ kf_cli_exit_for_error (const GError *error)
       || g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PROTOCOL)
       || g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_HANDSHAKE))
     return KF_CLI_EXIT_VERIFY;
+  if (g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_NO_SUCH_PEER))
+    return KF_CLI_EXIT_NO_PEER;
+  if (g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_BAD_STATE))
+    return KF_CLI_EXIT_FAILED;
   if (error->domain == KF_CLIENT_ERROR)
     return KF_CLI_EXIT_CONNECTION;
 
@@ -236,18 +230,20 @@ kf_cli_exit_for_outcome (KfOutcome *outcome)
 void
 kf_cli_report_peers (GPtrArray *peers)
 {
-  g_autoptr(GString) json = g_string_new ("#[");
+  KfCliJson *json = kf_cli_json_begin ("peers");
 
+  kf_cli_json_open (json, "peers", '[');
   for (guint i = 0; i < peers->len; i++)
     {
       KfPeer *peer = g_ptr_array_index (peers, i);
-      g_autofree char *name = kf_cli_json_quote (kf_peer_get_name (peer));
 
-      g_string_append_printf (json, "%s{\"id\":%u,\"name\":%s}", i ? "," : "",
-                              kf_peer_get_id (peer), name);
+      kf_cli_json_open (json, NULL, '{');
+      kf_cli_json_uint (json, "id", kf_peer_get_id (peer));
+      kf_cli_json_string (json, "name", kf_peer_get_name (peer));
+      kf_cli_json_close (json, '}');
     }
-  g_string_append_c (json, ']');
-  kf_cli_json_event ("peers", "peers", json->str, NULL);
+  kf_cli_json_close (json, ']');
+  kf_cli_json_end (json);
 
   if (peers->len == 0)
     {

@@ -10,6 +10,7 @@ typedef enum
   KF_CLI_EXIT_DECLINED    = 3,  /* the receiver declined */
   KF_CLI_EXIT_CANCELLED   = 4,  /* cancelled by this side or the peer */
   KF_CLI_EXIT_VERIFY      = 5,  /* the data failed verification (tampered, truncated) */
-  KF_CLI_EXIT_MISMATCH    = 6,  /* the key manager found the block counts differ */
+  KF_CLI_EXIT_MISMATCH    = 6,  /* the key manager found the block counts or digests differ */
   KF_CLI_EXIT_CONNECTION  = 7,  /* key manager unreachable, untrusted, changed, refused */
+  KF_CLI_EXIT_NO_PEER     = 8,  /* send: the chosen peer is not waiting (left, taken, no such) */
 } KfCliExit;

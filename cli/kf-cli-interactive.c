@@ -16,6 +16,7 @@
 
 #include <glib/gi18n.h>
 
+#include "kf-cli-connect.h"
 #include "kf-cli-describe.h"
 #include "kf-cli-exit.h"
 #include "kf-cli-input.h"
@@ -274,12 +275,14 @@ on_session_started (KfClient     *client,
                     KfCipherMode  mode,
                     KfCliApp     *app)
 {
-  g_autofree char *id = g_strdup_printf ("#%u", peer_id);
+  KfCliJson *json = kf_cli_json_begin ("session");
 
   app->session_started = TRUE;
-  kf_cli_json_event ("session", "role", role == KF_CLIENT_ROLE_SENDER ? "sender" : "receiver",
-                     "peer_id", id, "peer_name", peer_name,
-                     "mode", kf_cipher_mode_to_string (mode), NULL);
+  kf_cli_json_string (json, "role", role == KF_CLIENT_ROLE_SENDER ? "sender" : "receiver");
+  kf_cli_json_uint (json, "peer_id", peer_id);
+  kf_cli_json_string (json, "peer_name", peer_name);
+  kf_cli_json_string (json, "mode", kf_cipher_mode_to_string (mode));
+  kf_cli_json_end (json);
   kf_cli_print (role == KF_CLIENT_ROLE_SENDER
                 /* Translators: peer name, peer id, mode */
                 ? _("Paired with %s (#%u) in %s mode: key material received, confirming it…")
@@ -310,46 +313,6 @@ on_offer (KfClient *client,
   kf_cli_receive_ask (app, offer, NULL, on_offer_done);
 }
 
-/* The key manager went away: say so, and whether the client tries again
- * (it does, with a growing pause, unless a person must decide). */
-static void
-on_disconnected (KfClient     *client,
-                 const GError *error,
-                 KfCliApp     *app)
-{
-  const char *message = error ? error->message : _("connection closed");
-
-  app->reconnecting = kf_client_get_state (client) == KF_CLIENT_STATE_RECONNECTING;
-  kf_cli_json_event ("disconnected", "message", message,
-                     "reconnecting", app->reconnecting ? "#true" : "#false", NULL);
-  if (app->reconnecting)
-    kf_cli_error (_("lost the key manager: %s; trying to reconnect…"), message);
-  else
-    kf_cli_error (_("lost the key manager: %s"), message);
-}
-
-/* Back in touch after a reconnection: the pin matched again, and the key
- * manager gave a new client id, which senders must use from now on. */
-static void
-on_state (KfClient   *client,
-          GParamSpec *pspec,
-          KfCliApp   *app)
-{
-  g_autofree char *id = NULL;
-
-  if (!app->reconnecting || kf_client_get_state (client) != KF_CLIENT_STATE_IDLE)
-    return;
-
-  app->reconnecting = FALSE;
-  id = g_strdup_printf ("#%u", kf_client_get_client_id (client));
-  kf_cli_json_event ("reconnected",
-                     "client_id", id,
-                     "fingerprint", kf_client_get_fingerprint (client),
-                     NULL);
-  kf_cli_print (_("Reconnected to the key manager as #%u (%s)."),
-                kf_client_get_client_id (client), kf_client_get_name (client));
-}
-
 /*
  * kf_cli_interactive_start:
  *
@@ -363,8 +326,7 @@ kf_cli_interactive_start (KfCliApp *app)
   g_signal_connect (app->client, "offer", G_CALLBACK (on_offer), app);
   g_signal_connect (app->client, "progress", G_CALLBACK (kf_cli_report_progress), NULL);
   g_signal_connect (app->client, "finished", G_CALLBACK (on_finished), app);
-  g_signal_connect (app->client, "disconnected", G_CALLBACK (on_disconnected), app);
-  g_signal_connect (app->client, "notify::state", G_CALLBACK (on_state), app);
+  kf_cli_follow_reconnects (app);
   kf_cli_input_set_peers (kf_client_get_peers (app->client));
 
   kf_cli_print ("%s", _("Type “wait” to receive a file, “send” to see who is waiting, "

@@ -55,6 +55,8 @@ build_context (KfCliApp *app)
       N_("Trust the key manager with this SHA-256 fingerprint"), N_("SHA256") },
     { "accept-new-server", 0, 0, G_OPTION_ARG_NONE, &app->accept_new_server,
       N_("Trust a key manager seen for the first time without asking"), NULL },
+    { "forget-server", 0, 0, G_OPTION_ARG_NONE, &app->forget_server,
+      N_("Remove the pinned fingerprint of the --server key manager, then quit"), NULL },
     { "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &app->passphrase_file,
       N_("Read the admission passphrase from FILE (- for standard input)"), N_("FILE") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &app->json,
@@ -63,6 +65,9 @@ build_context (KfCliApp *app)
       N_("wait: accept the offer without asking"), NULL },
     { "overwrite", 0, 0, G_OPTION_ARG_NONE, &app->overwrite,
       N_("wait: replace an existing file of the same name"), NULL },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &app->idle_timeout,
+      N_("Stop a transfer when the peer sends or takes nothing for SECONDS "
+         "(default: 60; 0: never)"), N_("SECONDS") },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &app->output_dir,
       N_("wait: save into DIR (default: the current folder)"), N_("DIR") },
     { "to", 't', 0, G_OPTION_ARG_STRING, &app->to,
@@ -80,9 +85,15 @@ build_context (KfCliApp *app)
       "  send --to PEER --mode cbc|cfb FILE  send one file, then quit\n"
       "  encrypt|decrypt --help              the openssl-compatible AES-256 utility"));
   g_option_context_set_description (context,
-    _("Exit status: 0 transfer confirmed by the key manager, 1 failure, 2 usage, 3 declined,\n"
-      "4 cancelled, 5 verification failed, 6 block counts mismatch, 7 key manager unreachable,\n"
-      "untrusted or refused."));
+    _("Received files go into the folder given with --output, by default the current one,\n"
+      "under the sender's file name made safe: only its last part is kept, control and\n"
+      "invisible characters become _, and a name starting with a dot gets a _ before it\n"
+      "(.bashrc is saved as _.bashrc), so nothing arrives hidden.\n\n"
+      "Exit status: 0 transfer confirmed by the key manager, 1 failure, 2 usage, 3 declined,\n"
+      "4 cancelled, 5 verification failed, 6 block counts or digests differ (mismatch or\n"
+      "digest-mismatch), 7 key manager unreachable, untrusted, changed, refused or gone,\n"
+      "8 send: the peer is not waiting (no such id or name, it left or another sender\n"
+      "chose it)."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 
   return context;
@@ -120,6 +131,13 @@ parse_command (KfCliApp   *app,
         return (g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                              _("“%s” is not a readable file"), argv[2]), FALSE);
     }
+  if (app->idle_timeout < -1 || app->idle_timeout > 24 * 3600)
+    return (g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                                 _("--idle-timeout takes 0 to 86400 seconds")), FALSE);
+  if (app->forget_server && (command != COMMAND_INTERACTIVE || app->fingerprint != NULL))
+    return (g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                                 _("--forget-server takes only --server: forget the old pin, "
+                                   "then connect with --fingerprint")), FALSE);
   if (command != COMMAND_WAIT && (app->accept || app->output_dir || app->overwrite))
     return (g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                                  _("--accept, --overwrite and --output go with wait")), FALSE);
@@ -211,7 +229,7 @@ run_client (int    argc,
 {
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
-  KfCliApp app = { 0 };
+  KfCliApp app = { .idle_timeout = -1 };
   int status;
 
   context = build_context (&app);
@@ -225,6 +243,12 @@ run_client (int    argc,
     }
 
   kf_cli_set_json (app.json);
+  if (app.forget_server)
+    {
+      status = kf_cli_forget_server (&app);
+      app_clear (&app);
+      return status;
+    }
   app.stdin_is_tty = isatty (STDIN_FILENO);
   app.loop = g_main_loop_new (NULL, FALSE);
   app.cancellable = g_cancellable_new ();
@@ -257,6 +281,7 @@ main (int    argc,
   textdomain (GETTEXT_PACKAGE);
   g_set_prgname ("keyferry-cli");
   g_log_set_writer_func (log_writer, NULL, NULL);
+  kf_process_harden ();
   kf_gcrypt_init ();
 
   if (argc >= 2 && (g_str_equal (argv[1], "encrypt") || g_str_equal (argv[1], "decrypt")))

@@ -150,83 +150,190 @@ kf_cli_progress_done (void)
   clear_progress ();
 }
 
+/* Appends @text as a JSON string literal (RFC 8259): invalid UTF-8 becomes
+ * U+FFFD; quote, backslash and every control character are escaped, and
+ * so are DEL, the C1 controls and U+2028/U+2029, so that a line never
+ * carries a raw control character to a terminal or breaks a JavaScript
+ * reader.  No value is ever written unescaped. */
 static void
 append_json_string (GString    *out,
                     const char *text)
 {
-  g_string_append_c (out, '"');
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      guchar c = (guchar) *p;
+  g_autofree char *valid = g_utf8_make_valid (text, -1);
 
-      if (c == '"' || c == '\\')
-        g_string_append_printf (out, "\\%c", c);
-      else if (c < 0x20)
-        g_string_append_printf (out, "\\u%04x", c);
-      else
-        g_string_append_c (out, (char) c);
+  g_string_append_c (out, '"');
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      switch (c)
+        {
+        case '"':
+          g_string_append (out, "\\\"");
+          break;
+        case '\\':
+          g_string_append (out, "\\\\");
+          break;
+        case '\n':
+          g_string_append (out, "\\n");
+          break;
+        case '\r':
+          g_string_append (out, "\\r");
+          break;
+        case '\t':
+          g_string_append (out, "\\t");
+          break;
+        default:
+          if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029)
+            g_string_append_printf (out, "\\u%04x", c);
+          else
+            g_string_append_unichar (out, c);
+        }
     }
   g_string_append_c (out, '"');
 }
 
-/*
- * kf_cli_json_quote:
- *
- * Returns: @text as a JSON string literal, quotes included.
- */
-char *
-kf_cli_json_quote (const char *text)
+/* One JSON event being built: its text, and whether the next member or
+ * element needs a comma before it. */
+struct _KfCliJson
 {
-  GString *out = g_string_new (NULL);
+  GString  *out;
+  gboolean  need_comma;
+};
 
-  append_json_string (out, text);
-  return g_string_free (out, FALSE);
+/* Starts a member ("key":) or, when @key is %NULL, an array element. */
+static void
+begin_value (KfCliJson  *json,
+             const char *key)
+{
+  if (json->need_comma)
+    g_string_append_c (json->out, ',');
+  json->need_comma = TRUE;
+  if (key == NULL)
+    return;
+  append_json_string (json->out, key);
+  g_string_append_c (json->out, ':');
+}
+
+/*
+ * kf_cli_json_begin:
+ *
+ * Starts the JSON event {"event": @event, …}: add members with
+ * kf_cli_json_string() and the others, write it with kf_cli_json_end().
+ *
+ * Returns: (transfer full): the event being built.
+ */
+KfCliJson *
+kf_cli_json_begin (const char *event)
+{
+  KfCliJson *json = g_new0 (KfCliJson, 1);
+
+  json->out = g_string_new ("{");
+  kf_cli_json_string (json, "event", event);
+  return json;
+}
+
+/* kf_cli_json_string: a string member (or array element when @key is
+ * %NULL), escaped; a %NULL @value is JSON null. */
+void
+kf_cli_json_string (KfCliJson  *json,
+                    const char *key,
+                    const char *value)
+{
+  begin_value (json, key);
+  if (value == NULL)
+    g_string_append (json->out, "null");
+  else
+    append_json_string (json->out, value);
+}
+
+/* kf_cli_json_uint: a number member. */
+void
+kf_cli_json_uint (KfCliJson  *json,
+                  const char *key,
+                  guint64     value)
+{
+  begin_value (json, key);
+  g_string_append_printf (json->out, "%" G_GUINT64_FORMAT, value);
+}
+
+/* kf_cli_json_bool: a true or false member. */
+void
+kf_cli_json_bool (KfCliJson  *json,
+                  const char *key,
+                  gboolean    value)
+{
+  begin_value (json, key);
+  g_string_append (json->out, value ? "true" : "false");
+}
+
+/* kf_cli_json_open: opens an array (@bracket '[') or object ('{') member
+ * or element; kf_cli_json_close() closes it with the matching bracket. */
+void
+kf_cli_json_open (KfCliJson  *json,
+                  const char *key,
+                  char        bracket)
+{
+  g_return_if_fail (bracket == '[' || bracket == '{');
+
+  begin_value (json, key);
+  g_string_append_c (json->out, bracket);
+  json->need_comma = FALSE;
+}
+
+void
+kf_cli_json_close (KfCliJson *json,
+                   char       bracket)
+{
+  g_return_if_fail (bracket == ']' || bracket == '}');
+
+  g_string_append_c (json->out, bracket);
+  json->need_comma = TRUE;
+}
+
+/*
+ * kf_cli_json_end:
+ *
+ * In JSON mode, writes the event as one line on stdout; frees it in any
+ * case.
+ */
+void
+kf_cli_json_end (KfCliJson *json)
+{
+  g_string_append (json->out, "}\n");
+  if (json_mode)
+    {
+      clear_progress ();
+      kf_cli_input_hide ();
+      fputs (json->out->str, stdout);
+      fflush (stdout);
+      kf_cli_input_show ();
+    }
+  g_string_free (json->out, TRUE);
+  g_free (json);
 }
 
 /*
  * kf_cli_json_event:
  * @event: the event's name
- * @...: NULL-terminated pairs of a key and a value string; a value
- *   starting with "#" is written as a bare JSON number or literal (the
- *   "#" dropped), anything else as a JSON string
+ * @...: NULL-terminated pairs of a key and a string value (%NULL: null),
+ *   every value written as an escaped JSON string
  *
  * In JSON mode, writes {"event": @event, key: value, ...} as one line on
- * stdout; otherwise does nothing.
+ * stdout; otherwise does nothing.  Numbers and booleans go through
+ * kf_cli_json_begin() instead.
  */
 void
 kf_cli_json_event (const char *event,
                    ...)
 {
-  g_autoptr(GString) out = NULL;
+  KfCliJson *json = kf_cli_json_begin (event);
   va_list args;
 
-  if (!json_mode)
-    return;
-
-  out = g_string_new ("{\"event\":");
-  append_json_string (out, event);
   va_start (args, event);
   for (const char *key = va_arg (args, const char *); key != NULL;
        key = va_arg (args, const char *))
-    {
-      const char *value = va_arg (args, const char *);
-
-      g_string_append_c (out, ',');
-      append_json_string (out, key);
-      g_string_append_c (out, ':');
-      if (value == NULL)
-        g_string_append (out, "null");
-      else if (value[0] == '#')
-        g_string_append (out, value + 1);
-      else
-        append_json_string (out, value);
-    }
+    kf_cli_json_string (json, key, va_arg (args, const char *));
   va_end (args);
-  g_string_append (out, "}\n");
-
-  clear_progress ();
-  kf_cli_input_hide ();
-  fputs (out->str, stdout);
-  fflush (stdout);
-  kf_cli_input_show ();
+  kf_cli_json_end (json);
 }

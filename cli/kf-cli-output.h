@@ -19,8 +19,27 @@ void     kf_cli_prompt_printf    (const char *format,
                                   ...) G_GNUC_PRINTF (1, 2);
 void     kf_cli_progress         (const char *text);
 void     kf_cli_progress_done    (void);
-char    *kf_cli_json_quote       (const char *text);
 void     kf_cli_json_event       (const char *event,
                                   ...) G_GNUC_NULL_TERMINATED;
+
+/* A JSON event with numbers, booleans, arrays or objects. */
+typedef struct _KfCliJson KfCliJson;
+
+KfCliJson *kf_cli_json_begin  (const char *event);
+void       kf_cli_json_string (KfCliJson  *json,
+                               const char *key,
+                               const char *value);
+void       kf_cli_json_uint   (KfCliJson  *json,
+                               const char *key,
+                               guint64     value);
+void       kf_cli_json_bool   (KfCliJson  *json,
+                               const char *key,
+                               gboolean    value);
+void       kf_cli_json_open   (KfCliJson  *json,
+                               const char *key,
+                               char        bracket);
+void       kf_cli_json_close  (KfCliJson  *json,
+                               char        bracket);
+void       kf_cli_json_end    (KfCliJson  *json);
 
 G_END_DECLS

@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "kf-cli-connect.h"
 #include "kf-cli-describe.h"
 #include "kf-cli-exit.h"
 #include "kf-cli-output.h"
@@ -62,6 +63,7 @@ connect_signals (KfCliApp *app)
   g_signal_connect (app->client, "progress", G_CALLBACK (kf_cli_report_progress), NULL);
   g_signal_connect (app->client, "finished", G_CALLBACK (on_finished), app);
   g_signal_connect (app->client, "offer", G_CALLBACK (on_offer), app);
+  kf_cli_follow_reconnects (app);
 }
 
 static void
@@ -190,7 +192,7 @@ on_peers (GObject      *source,
     }
   if (!resolve_peer (app, peers, &peer_id))
     {
-      end_with (app, KF_CLI_EXIT_FAILED);
+      end_with (app, KF_CLI_EXIT_NO_PEER);
       return;
     }
   kf_cipher_mode_from_string (app->mode, &mode);

@@ -59,6 +59,7 @@ struct _KfClient
   KfKnownServers   *known_servers;
   char             *expected_fingerprint;
   char             *passphrase;      /* secure memory */
+  guint             idle_timeout;    /* seconds a transfer may wait for the peer */
 
   KfClientState     state;
   guint             client_id;

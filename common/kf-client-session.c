@@ -603,6 +603,7 @@ on_link_accepted (GObject      *source,
     }
 
   session->link = g_steal_pointer (&link);
+  kf_peer_link_set_idle_timeout (session->link, call->self->idle_timeout);
   kf_client_transfer_read_offer (call->self);
 }
 
@@ -676,6 +677,7 @@ on_link_connected (GObject      *source,
     }
 
   session->link = g_steal_pointer (&link);
+  kf_peer_link_set_idle_timeout (session->link, call->self->idle_timeout);
   kf_client_set_state (call->self, KF_CLIENT_STATE_READY_TO_SEND);
   if (session->conn_task != NULL)
     {

@@ -177,6 +177,34 @@ transfer_done (KfSessionCall    *call,
 }
 
 static void
+on_declined (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!kf_transfer_decline_finish (result, &error))
+    g_debug ("Could not tell the sender about the decline: %s", error->message);
+}
+
+/* An offered name that cannot be used (Part 2, section 6): declined at
+ * once, as kf_client_decline_offer() does, so that the sender hears
+ * "declined" rather than a lost link; this side failed (not a choice of
+ * the user), and the session ends before the sender's own `cancel` can
+ * arrive, so that its echo does not replace this account. */
+static void
+decline_unusable (KfClient *self,
+                  GError   *error)
+{
+  KfClientSession *session = self->session;
+
+  session->answered = TRUE;
+  session->link_busy = TRUE;
+  kf_transfer_decline_async (session->link, NULL, on_declined, NULL);
+  kf_client_session_fail (self, KF_OUTCOME_FAILED, TRUE, "declined", error);
+}
+
+static void
 on_offer_received (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
@@ -195,6 +223,11 @@ on_offer_received (GObject      *source,
     }
 
   session->link_busy = FALSE;
+  if (g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_NAME))
+    {
+      decline_unusable (call->self, error);
+      return;
+    }
   if (offer == NULL)
     {
       kf_client_transfer_failed (call->self, error);
@@ -290,17 +323,6 @@ kf_client_accept_offer (KfClient  *self,
                              (GDestroyNotify) kf_session_call_free,
                              session->cancellable, on_received, kf_session_call_new (self));
   return TRUE;
-}
-
-static void
-on_declined (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!kf_transfer_decline_finish (result, &error))
-    g_debug ("Could not tell the sender about the decline: %s", error->message);
 }
 
 /*

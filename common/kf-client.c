@@ -117,10 +117,10 @@ kf_client_new (const char     *host,
  * kf_client_set_expected_fingerprint:
  * @fingerprint: (nullable): in any form kf_fingerprint_normalize() takes
  *
- * Pre-trusts @fingerprint for this server, like --fingerprint: it is used
- * instead of the stored pin and, when the server matches, recorded in the
- * known-servers store; when it does not match, connecting fails with
- * %KF_CLIENT_ERROR_SERVER_CHANGED.
+ * Pre-trusts @fingerprint for this server, like --fingerprint: when no pin
+ * is stored it is used and, when the server matches, recorded in the
+ * known-servers store; when it does not match the server or a stored pin,
+ * connecting fails with %KF_CLIENT_ERROR_SERVER_CHANGED.
  */
 void
 kf_client_set_expected_fingerprint (KfClient   *self,
@@ -130,6 +130,23 @@ kf_client_set_expected_fingerprint (KfClient   *self,
 
   g_free (self->expected_fingerprint);
   self->expected_fingerprint = g_strdup (fingerprint);
+}
+
+/*
+ * kf_client_set_idle_timeout:
+ * @seconds: 0 for no limit
+ *
+ * How long a transfer may wait for the peer once the file moves (see
+ * kf_peer_link_set_idle_timeout()); default
+ * %KF_PEER_LINK_DEFAULT_IDLE_TIMEOUT.  Applies to the next transfer.
+ */
+void
+kf_client_set_idle_timeout (KfClient *self,
+                            guint     seconds)
+{
+  g_return_if_fail (KF_IS_CLIENT (self));
+
+  self->idle_timeout = seconds;
 }
 
 /*
@@ -638,4 +655,5 @@ kf_client_init (KfClient *self)
   self->cancellable = g_cancellable_new ();
   self->peers = g_list_store_new (KF_TYPE_PEER);
   self->state = KF_CLIENT_STATE_DISCONNECTED;
+  self->idle_timeout = KF_PEER_LINK_DEFAULT_IDLE_TIMEOUT;
 }

@@ -68,6 +68,8 @@ void            kf_client_set_expected_fingerprint (KfClient             *self,
                                                     const char           *fingerprint);
 void            kf_client_set_passphrase           (KfClient             *self,
                                                     const char           *passphrase);
+void            kf_client_set_idle_timeout         (KfClient             *self,
+                                                    guint                 seconds);
 
 KfClientState   kf_client_get_state                (KfClient             *self);
 guint           kf_client_get_client_id            (KfClient             *self);

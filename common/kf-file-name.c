@@ -13,18 +13,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "kf-file-name.h"
-
-/* Characters that must not reach a file name: C0 and C1 controls (a
- * newline would break every line-based listing), and the bidirectional
- * overrides that can make "txt.exe" read as "exe.txt". */
-static gboolean
-is_unwanted (gunichar c)
-{
-  return g_unichar_iscntrl (c)
-         || (c >= 0x200e && c <= 0x200f)
-         || (c >= 0x202a && c <= 0x202e)
-         || (c >= 0x2066 && c <= 0x2069);
-}
+#include "kf-untrusted.h"
 
 /* Returns the part of @name after its last '/' or '\\'. */
 static const char *
@@ -42,7 +31,8 @@ name_error (GError     **error,
             const char  *why)
 {
   g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_NAME,
-               _("The sender's file name cannot be used (%s). Choose a name to save it under."),
+               _("The sender's file name cannot be used (%s), so the offer was declined. "
+                 "Ask the sender to rename the file and send it again."),
                why);
   return NULL;
 }
@@ -53,8 +43,11 @@ name_error (GError     **error,
  *   NUL-terminated necessarily
  *
  * Keeps the last path component of @raw ("../x" → "x", "/etc/passwd" →
- * "passwd") and replaces control and bidirectional-override characters
- * with "_" ("a\nb" → "a_b").  A pure function of its input.
+ * "passwd") and replaces the characters kf_untrusted_is_unwanted() rejects
+ * (controls, bidirectional and zero-width characters, line separators)
+ * with "_" ("a\nb" → "a_b"), and puts "_" before a name that starts with
+ * a dot, so that a sender cannot plant a hidden file (".bash_profile" →
+ * "_.bash_profile").  A pure function of its input.
  *
  * Returns: (transfer full): the safe name, or %NULL with
  * %KF_TRANSFER_ERROR_NAME when @raw is not valid UTF-8 or holds a NUL, or
@@ -80,12 +73,14 @@ kf_file_name_sanitize (const char  *raw,
   if (*base == '\0' || strcmp (base, ".") == 0 || strcmp (base, "..") == 0)
     return name_error (error, _("it names no file"));
 
-  out = g_string_new (NULL);
+  out = g_string_new (base[0] == '.' ? "_" : NULL);
   for (const char *p = base; *p != '\0'; p = g_utf8_next_char (p))
     {
       gunichar c = g_utf8_get_char (p);
 
-      if (is_unwanted (c))
+      /* A newline would break every line-based listing, a bidirectional
+       * override make "txt.exe" read as "exe.txt". */
+      if (kf_untrusted_is_unwanted (c))
         g_string_append_c (out, '_');
       else
         g_string_append_unichar (out, c);

@@ -5,6 +5,9 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <gcrypt.h>
 
 #include "kf-gcrypt.h"
@@ -56,4 +59,37 @@ gboolean
 kf_gcrypt_is_ready (void)
 {
   return gcry_control (GCRYCTL_INITIALIZATION_FINISHED_P) != 0;
+}
+
+/*
+ * kf_process_harden:
+ *
+ * Keeps this process's memory, where session keys and passphrases live,
+ * out of core dumps and away from other processes of the same user: no
+ * core file (RLIMIT_CORE 0) and not dumpable (PR_SET_DUMPABLE 0, which
+ * also bars ptrace attachment and /proc/PID/mem reading by unprivileged
+ * processes of the same user).  Call it at the top of main(), before any
+ * key material exists.
+ *
+ * Returns: %FALSE (after a g_warning()) when one of them could not be set;
+ * the caller may go on, less protected.
+ */
+gboolean
+kf_process_harden (void)
+{
+  const struct rlimit none = { 0, 0 };
+  gboolean ok = TRUE;
+
+  if (setrlimit (RLIMIT_CORE, &none) != 0)
+    {
+      g_warning ("Could not disable core dumps: %s", g_strerror (errno));
+      ok = FALSE;
+    }
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+    {
+      g_warning ("Could not make the process non-dumpable: %s", g_strerror (errno));
+      ok = FALSE;
+    }
+
+  return ok;
 }

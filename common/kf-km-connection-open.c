@@ -24,6 +24,7 @@
 #include "kf-fingerprint.h"
 #include "kf-km-connection-private.h"
 #include "kf-secure.h"
+#include "kf-untrusted.h"
 
 #define OPEN_DEADLINE_SECONDS 15
 
@@ -33,6 +34,7 @@ typedef enum
   PIN_OK,
   PIN_UNKNOWN,
   PIN_CHANGED,
+  PIN_CONFLICT,   /* the expected fingerprint is not the one pinned */
 } PinVerdict;
 
 typedef struct _OpenData OpenData;
@@ -128,22 +130,26 @@ on_caller_cancelled (GCancellable *cancellable,
   g_cancellable_cancel (G_CANCELLABLE (user_data));
 }
 
-/* Compares @fingerprint with the expected one, else with the stored pin. */
+/* Compares @fingerprint with the expected one, else with the stored pin.
+ * An expected fingerprint other than the stored pin is a conflict, however
+ * the certificate looks: a pin is only ever replaced by removing it. */
 static PinVerdict
 check_pin (GTask      *task,
            const char *fingerprint)
 {
   OpenData *data = g_task_get_task_data (task);
   KfKmConnection *self = g_task_get_source_object (task);
-  const char *pin = data->expected;
+  const char *stored = kf_known_servers_lookup (data->known_servers,
+                                                kf_km_connection_get_host (self),
+                                                kf_km_connection_get_port (self));
+  const char *pin = data->expected != NULL ? data->expected : stored;
 
-  if (pin == NULL)
-    pin = kf_known_servers_lookup (data->known_servers, kf_km_connection_get_host (self),
-                                   kf_km_connection_get_port (self));
   g_free (data->pinned);
-  data->pinned = g_strdup (pin);
+  data->pinned = g_strdup (stored != NULL ? stored : pin);
   if (pin == NULL)
     return PIN_UNKNOWN;
+  if (stored != NULL && !kf_fingerprint_equal (stored, pin))
+    return PIN_CONFLICT;
 
   return kf_fingerprint_equal (pin, fingerprint) ? PIN_OK : PIN_CHANGED;
 }
@@ -184,12 +190,28 @@ pin_error (GTask *task)
                         seen_pretty);
 
   pin_pretty = kf_fingerprint_format_pretty (data->pinned != NULL ? data->pinned : "");
+  if (data->verdict == PIN_CONFLICT)
+    {
+      g_autofree char *expected_pretty = kf_fingerprint_format_pretty (data->expected);
+
+      return g_error_new (KF_CLIENT_ERROR, KF_CLIENT_ERROR_SERVER_CHANGED,
+                          _("DANGER: the key manager at %s port %u is pinned to the fingerprint "
+                            "SHA256:%s, not to the one given, SHA256:%s, so nothing was sent. A "
+                            "pin is never replaced silently. If the key manager's certificate "
+                            "changed on purpose, remove the old pin first with "
+                            "“keyferry-cli --server %s:%u --forget-server” (in the app: forget "
+                            "it in Preferences), then connect again."),
+                          kf_km_connection_get_host (self), kf_km_connection_get_port (self),
+                          pin_pretty, expected_pretty,
+                          kf_km_connection_get_host (self), kf_km_connection_get_port (self));
+    }
   return g_error_new (KF_CLIENT_ERROR, KF_CLIENT_ERROR_SERVER_CHANGED,
                       _("DANGER: the key manager at %s port %u presented a different certificate. "
                         "%s SHA256:%s; presented: SHA256:%s. Someone may be intercepting the "
                         "connection, so nothing was sent. If the key manager was reinstalled on "
                         "purpose, ask its administrator for the new fingerprint, then remove the "
-                        "line for this server from %s and connect again."),
+                        "old pin (the line for this server in %s, or “keyferry-cli --server "
+                        "HOST:PORT --forget-server”) and connect again."),
                       kf_km_connection_get_host (self), kf_km_connection_get_port (self),
                       data->expected != NULL ? _("Expected:") : _("Pinned:"),
                       pin_pretty, seen_pretty,
@@ -289,7 +311,7 @@ on_greeting_line (GObject      *source,
   g_autoptr(GTask) task = user_data;
   OpenData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autofree char *line = NULL;
+  g_autoptr(KfSecureString) line = NULL;
   g_autoptr(KfProtocolMessage) msg = NULL;
 
   line = kf_line_reader_read_line_finish (KF_LINE_READER (source), result, NULL, &error);
@@ -321,6 +343,7 @@ on_greeting_line (GObject      *source,
                                _("The server's greeting is not understood: %s"), error->message));
       return;
     }
+  _kf_km_connection_clean_message (msg);
   if (msg->type == KF_MSG_ERR)
     {
       fail (task, kf_km_connection_error_from_reply (msg));
@@ -427,7 +450,8 @@ on_handshake (GObject      *source,
 
   if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
     {
-      if (data->verdict == PIN_UNKNOWN || data->verdict == PIN_CHANGED)
+      if (data->verdict == PIN_UNKNOWN || data->verdict == PIN_CHANGED
+          || data->verdict == PIN_CONFLICT)
         fail (task, pin_error (task));
       else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         fail (task, g_steal_pointer (&error));
@@ -541,6 +565,13 @@ kf_km_connection_open_async (KfKmConnection      *self,
     {
       g_task_return_new_error (task, KF_CLIENT_ERROR, KF_CLIENT_ERROR_CONNECT,
                                "%s", error->message);
+      return;
+    }
+  if (kf_protocol_validate_name (name, NULL) && !kf_untrusted_is_clean (name))
+    {
+      g_task_return_new_error (task, KF_CLIENT_ERROR, KF_CLIENT_ERROR_CONNECT,
+                               _("A display name must not contain bidirectional, zero-width or "
+                                 "line separator characters. Choose another name."));
       return;
     }
   if (!kf_protocol_validate_name (name, &error)

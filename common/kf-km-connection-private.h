@@ -20,5 +20,6 @@ void          kf_km_connection_start            (KfKmConnection          *self,
                                                  guint                    client_id,
                                                  const char              *name);
 GError       *kf_km_connection_error_from_reply (const KfProtocolMessage *msg);
+void          _kf_km_connection_clean_message   (KfProtocolMessage       *msg);
 
 G_END_DECLS

@@ -30,6 +30,8 @@
 #include "kf-km-connection.h"
 #include "kf-km-connection-private.h"
 #include "kf-line-reader.h"
+#include "kf-secure.h"
+#include "kf-untrusted.h"
 
 typedef struct
 {
@@ -240,6 +242,10 @@ kf_km_connection_error_from_reply (const KfProtocolMessage *msg)
     case KF_PROTOCOL_ERROR_NO_SUCH_PEER:
       return g_error_new (KF_CLIENT_ERROR, KF_CLIENT_ERROR_NO_SUCH_PEER,
                           _("That peer is no longer waiting: %s"), text);
+    case KF_PROTOCOL_ERROR_BAD_NAME:
+      return g_error_new (KF_CLIENT_ERROR, KF_CLIENT_ERROR_REFUSED,
+                          _("The key manager refused this display name: %s. "
+                            "Choose another one with --name."), text);
     case KF_PROTOCOL_ERROR_VERSION:
     case KF_PROTOCOL_ERROR_BAD_LINE:
     case KF_PROTOCOL_ERROR_UNKNOWN_COMMAND:
@@ -410,7 +416,26 @@ dispatch (KfKmConnection    *self,
   fail_protocol (self, head == NULL ? "a reply to no request" : "an unexpected line");
 }
 
-/* One line arrived (or the stream ended): parse, dispatch, read on. */
+/*
+ * _kf_km_connection_clean_message:
+ *
+ * Cleans the texts of a line from the key manager (names, reasons, error
+ * texts: other people wrote them) with kf_untrusted_clean(), before
+ * anything shows or logs them.
+ */
+void
+_kf_km_connection_clean_message (KfProtocolMessage *msg)
+{
+  g_autofree char *name = kf_untrusted_clean (msg->name, -1);
+  g_autofree char *text = kf_untrusted_clean (msg->text, -1);
+
+  if (msg->name != NULL)
+    kf_protocol_message_set_name (msg, name);
+  if (msg->text != NULL && !kf_protocol_message_set_text (msg, text))
+    kf_protocol_message_set_text (msg, NULL);
+}
+
+/* One line arrived (or the stream ended): parse, clean, dispatch, read on. */
 static void
 on_line_read (GObject      *source,
               GAsyncResult *result,
@@ -418,7 +443,7 @@ on_line_read (GObject      *source,
 {
   g_autoptr(KfKmConnection) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *line = NULL;
+  g_autoptr(KfSecureString) line = NULL;   /* `ev key` carries the session keys */
   KfProtocolMessage *msg;
 
   line = kf_line_reader_read_line_finish (KF_LINE_READER (source), result, NULL, &error);
@@ -445,6 +470,7 @@ on_line_read (GObject      *source,
       return;
     }
 
+  _kf_km_connection_clean_message (msg);
   dispatch (self, msg);
   if (!self->closed)
     read_next_line (self);

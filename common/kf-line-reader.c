@@ -10,7 +10,9 @@
  * sticky: once the byte stream is out of step nothing after it can be
  * trusted, so every later read fails the same way.
  *
- * Consumed bytes are wiped from the buffer, since lines may carry secrets.
+ * Lines may carry secrets (`ev key`, `confirm`, `auth`): consumed bytes are
+ * wiped from the buffer, and every line is handed out in libgcrypt secure
+ * memory, to be freed with kf_secure_strfree(), which wipes it.
  *
  * Lines are read either with a GTask per line (read_line_async), or, over
  * a pollable stream, with kf_line_reader_read_line_nonblocking() by a
@@ -27,6 +29,7 @@
 
 #include "kf-line-reader.h"
 #include "kf-protocol.h"
+#include "kf-secure.h"
 
 struct _KfLineReader
 {
@@ -224,7 +227,15 @@ take_line (KfLineReader  *self,
           g_propagate_error (error, local);
           return STEP_FAILED;
         }
-      *line = g_strndup (start, len);
+      *line = kf_secure_strndup (start, len);
+      if (*line == NULL)
+        {
+          local = g_error_new_literal (KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_INTERNAL,
+                                       _("Out of secure memory for a line"));
+          set_failure (self, local);
+          g_propagate_error (error, local);
+          return STEP_FAILED;
+        }
       *length = len;
       explicit_bzero (self->buf + self->start, len + 1);
       self->start += len + 1;
@@ -293,7 +304,7 @@ try_complete (KfLineReader *self,
     case STEP_LINE:
       self->busy = FALSE;
       g_task_set_task_data (task, GSIZE_TO_POINTER (len), NULL);
-      g_task_return_pointer (task, line, g_free);
+      g_task_return_pointer (task, line, (GDestroyNotify) kf_secure_strfree);
       return;
     case STEP_END:
       self->busy = FALSE;
@@ -433,11 +444,13 @@ kf_line_reader_read_line_nonblocking (KfLineReader  *self,
  * kf_line_reader_read_line_finish:
  * @length: (out) (optional): the line's length in bytes
  *
- * Returns: (transfer full): the line without its LF, NUL-terminated; %NULL
- * without an error at a clean end of stream; %NULL with an error for
+ * Returns: (transfer full): the line without its LF, NUL-terminated, in
+ * secure memory: free it with kf_secure_strfree().  %NULL without an error
+ * at a clean end of stream; %NULL with an error for
  * %KF_PROTOCOL_ERROR_LINE_TOO_LONG, %KF_PROTOCOL_ERROR_BAD_UTF8,
  * %KF_PROTOCOL_ERROR_BAD_LINE (NUL or CR inside), %G_IO_ERROR_PARTIAL_INPUT
- * (the stream ended inside a line) or the stream's own errors.
+ * (the stream ended inside a line), %KF_PROTOCOL_ERROR_INTERNAL (secure
+ * memory exhausted) or the stream's own errors.
  */
 char *
 kf_line_reader_read_line_finish (KfLineReader  *self,

@@ -33,6 +33,7 @@ struct _KfPeerLink
   guint64         recv_seq;
   guint8         *recv_buf;
   guint8         *send_buf;
+  guint           idle_timeout;   /* seconds, 0: none */
 };
 
 G_DEFINE_FINAL_TYPE (KfPeerLink, kf_peer_link, G_TYPE_OBJECT)
@@ -64,6 +65,7 @@ kf_peer_link_class_init (KfPeerLinkClass *klass)
 static void
 kf_peer_link_init (KfPeerLink *self)
 {
+  self->idle_timeout = KF_PEER_LINK_DEFAULT_IDLE_TIMEOUT;
 }
 
 /* Both socket buffers (the kernel clamps them to net.core.wmem_max and
@@ -232,8 +234,13 @@ write_record (KfPeerLink    *self,
       return FALSE;
     }
 
-  g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PEER_GONE,
-               _("The connection to the peer was lost (%s)."), local_error->message);
+  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TIMEOUT,
+                 _("The peer took nothing for %u seconds, so the transfer was stopped."),
+                 self->idle_timeout);
+  else
+    g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PEER_GONE,
+                 _("The connection to the peer was lost (%s)."), local_error->message);
   return FALSE;
 }
 
@@ -324,6 +331,7 @@ kf_peer_link_receive (KfPeerLink      *self,
                       GCancellable    *cancellable,
                       GError         **error)
 {
+  g_autoptr(GError) local_error = NULL;
   GInputStream *in;
 
   g_return_val_if_fail (KF_IS_PEER_LINK (self), NULL);
@@ -332,11 +340,63 @@ kf_peer_link_receive (KfPeerLink      *self,
     self->recv_buf = g_malloc (KF_RECORD_MAX_SIZE);
   in = g_io_stream_get_input_stream (self->stream);
   if (!kf_record_read (in, self->recv_key, self->recv_seq, self->recv_buf,
-                       KF_RECORD_MAX_SIZE, header, cancellable, error))
-    return NULL;
+                       KF_RECORD_MAX_SIZE, header, cancellable, &local_error))
+    {
+      if (g_error_matches (local_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TIMEOUT))
+        g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TIMEOUT,
+                     _("The peer sent nothing for %u seconds, so the transfer was stopped."),
+                     self->idle_timeout);
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
   self->recv_seq++;
 
   return self->recv_buf + KF_RECORD_HEADER_SIZE;
+}
+
+/*
+ * kf_peer_link_set_idle_timeout:
+ * @seconds: the idle limit; 0 for none
+ *
+ * Sets how long one read or write of the transfer may wait for the peer
+ * (default %KF_PEER_LINK_DEFAULT_IDLE_TIMEOUT).  It takes effect when the
+ * transfer engine arms it, once the file starts to move (after ACCEPT): a
+ * user may take their time over an offer, a peer may not stall a transfer.
+ */
+void
+kf_peer_link_set_idle_timeout (KfPeerLink *self,
+                               guint       seconds)
+{
+  g_return_if_fail (KF_IS_PEER_LINK (self));
+
+  self->idle_timeout = seconds;
+}
+
+guint
+kf_peer_link_get_idle_timeout (KfPeerLink *self)
+{
+  g_return_val_if_fail (KF_IS_PEER_LINK (self), 0);
+
+  return self->idle_timeout;
+}
+
+/*
+ * kf_peer_link_arm_idle_timeout:
+ *
+ * From now on a read or write that waits longer than the idle limit fails
+ * with %KF_TRANSFER_ERROR_TIMEOUT (a sender that stops sending, a receiver
+ * that stops reading).  Called by the transfer engine from its thread.
+ */
+void
+kf_peer_link_arm_idle_timeout (KfPeerLink *self)
+{
+  g_return_if_fail (KF_IS_PEER_LINK (self));
+
+  if (!G_IS_SOCKET_CONNECTION (self->stream))
+    return;
+  g_socket_set_timeout (g_socket_connection_get_socket (G_SOCKET_CONNECTION (self->stream)),
+                        self->idle_timeout);
 }
 
 /*

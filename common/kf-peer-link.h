@@ -13,6 +13,8 @@ G_DECLARE_FINAL_TYPE (KfPeerLink, kf_peer_link, KF, PEER_LINK, GObject)
 
 /* Default absolute deadline for connecting and the handshake. */
 #define KF_PEER_LINK_DEFAULT_TIMEOUT_MS 30000
+/* Default idle limit of a transfer, in seconds (see kf_peer_link_set_idle_timeout()). */
+#define KF_PEER_LINK_DEFAULT_IDLE_TIMEOUT 60
 
 void                 kf_peer_link_connect_async  (const KfSessionKeys  *keys,
                                                   const char           *host,
@@ -47,6 +49,10 @@ const guint8        *kf_peer_link_receive        (KfPeerLink           *self,
                                                   KfRecordHeader       *header,
                                                   GCancellable         *cancellable,
                                                   GError              **error);
+void                 kf_peer_link_set_idle_timeout (KfPeerLink         *self,
+                                                    guint               seconds);
+guint                kf_peer_link_get_idle_timeout (KfPeerLink         *self);
+void                 kf_peer_link_arm_idle_timeout (KfPeerLink         *self);
 void                 kf_peer_link_abort          (KfPeerLink           *self);
 void                 kf_peer_link_close          (KfPeerLink           *self);
 

@@ -38,6 +38,7 @@ static const char * const error_codes[] = {
   [KF_PROTOCOL_ERROR_FULL] = "full",
   [KF_PROTOCOL_ERROR_TIMEOUT] = "timeout",
   [KF_PROTOCOL_ERROR_INTERNAL] = "internal",
+  [KF_PROTOCOL_ERROR_BAD_NAME] = "bad-name",
 };
 
 /*
@@ -70,6 +71,7 @@ kf_protocol_error_to_code (KfProtocolError error)
     case KF_PROTOCOL_ERROR_FULL:
     case KF_PROTOCOL_ERROR_TIMEOUT:
     case KF_PROTOCOL_ERROR_INTERNAL:
+    case KF_PROTOCOL_ERROR_BAD_NAME:
       return error_codes[error];
     default:
       g_return_val_if_reached ("internal");
@@ -120,6 +122,7 @@ kf_protocol_error_is_fatal (KfProtocolError error)
     case KF_PROTOCOL_ERROR_SELF:
     case KF_PROTOCOL_ERROR_BAD_CONFIRM:
     case KF_PROTOCOL_ERROR_INTERNAL:
+    case KF_PROTOCOL_ERROR_BAD_NAME:
     case KF_PROTOCOL_ERROR_UNKNOWN_CODE:
     default:
       return FALSE;

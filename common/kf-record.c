@@ -355,6 +355,13 @@ set_read_error (GError  **error,
       g_propagate_error (error, io_error);
       return;
     }
+  if (g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    {
+      g_set_error_literal (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TIMEOUT,
+                           _("The peer sent nothing for too long."));
+      g_error_free (io_error);
+      return;
+    }
 
   g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PEER_GONE,
                _("The connection to the peer was lost (%s)."), io_error->message);

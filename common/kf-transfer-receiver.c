@@ -422,6 +422,7 @@ receive_file (ReceiveJob    *job,
 
   if (!kf_peer_link_send_copy (job->link, KF_RECORD_ACCEPT, 0, NULL, 0, cancellable, error))
     return FALSE;
+  kf_peer_link_arm_idle_timeout (job->link);
 
   /* The queues only borrow the buffers, so an abort leaks nothing. */
   job->buffers = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_chunk_free);

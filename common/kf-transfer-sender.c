@@ -164,6 +164,7 @@ await_answer (SendJob       *job,
   switch (header.type)
     {
     case KF_RECORD_ACCEPT:
+      kf_peer_link_arm_idle_timeout (job->link);
       return TRUE;
     case KF_RECORD_DECLINE:
       g_set_error_literal (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_DECLINED,

@@ -15,6 +15,7 @@
 
 #include "kf-file-name.h"
 #include "kf-transfer-private.h"
+#include "kf-untrusted.h"
 
 #define OFFER_HEADER_SIZE 10
 
@@ -167,8 +168,10 @@ kf_transfer_result_free (KfTransferResult *result)
  * kf_transfer_check_space:
  * @folder: where the file would be saved
  *
- * Checks that the file system of @folder has @size bytes free (blocking
- * but quick).  When the file system does not say, assumes it has.
+ * Checks that the file system of @folder has @size bytes free and still
+ * keeps its safety margin free after them (kf_transfer_space_margin()), so
+ * that a transfer never fills a disk to zero (blocking but quick).  When
+ * the file system does not say, assumes it has.
  *
  * Returns: %FALSE with %KF_TRANSFER_ERROR_NO_SPACE, saying how much is
  * needed and how much is free.
@@ -181,24 +184,46 @@ kf_transfer_check_space (GFile    *folder,
   g_autoptr(GFileInfo) info = NULL;
   g_autofree char *need = NULL;
   g_autofree char *have = NULL;
+  g_autofree char *keep = NULL;
   guint64 free_bytes;
+  guint64 margin;
 
   g_return_val_if_fail (G_IS_FILE (folder), FALSE);
 
-  info = g_file_query_filesystem_info (folder, G_FILE_ATTRIBUTE_FILESYSTEM_FREE, NULL, NULL);
+  info = g_file_query_filesystem_info (folder, G_FILE_ATTRIBUTE_FILESYSTEM_FREE ","
+                                       G_FILE_ATTRIBUTE_FILESYSTEM_SIZE, NULL, NULL);
   if (info == NULL || !g_file_info_has_attribute (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE))
     return TRUE;
 
   free_bytes = g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE);
-  if (free_bytes >= size)
+  margin = kf_transfer_space_margin (g_file_info_get_attribute_uint64 (info,
+                                                                      G_FILE_ATTRIBUTE_FILESYSTEM_SIZE));
+  if (free_bytes >= margin && free_bytes - margin >= size)
     return TRUE;
 
   need = g_format_size (size);
   have = g_format_size (free_bytes);
+  keep = g_format_size (margin);
   g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_NO_SPACE,
-               _("Not enough free space: the file needs %s but only %s is free there. Free some space or choose another folder."),
-               need, have);
+               _("Not enough free space: the file needs %s, %s must stay free, and only %s is "
+                 "free there. Free some space or choose another folder."),
+               need, keep, have);
   return FALSE;
+}
+
+/*
+ * kf_transfer_space_margin:
+ * @fs_size: the size of the file system in bytes (0 when unknown)
+ *
+ * Returns: how much must stay free after a received file:
+ * %KF_TRANSFER_SPACE_MARGIN, or 5 % of a smaller file system.
+ */
+guint64
+kf_transfer_space_margin (guint64 fs_size)
+{
+  if (fs_size > 0 && fs_size / 20 < KF_TRANSFER_SPACE_MARGIN)
+    return fs_size / 20;
+  return KF_TRANSFER_SPACE_MARGIN;
 }
 
 struct _KfProgress
@@ -566,29 +591,22 @@ kf_transfer_tell_cancel (KfPeerLink   *link,
  * kf_transfer_peer_cancelled:
  * @reason: the peer's CANCEL payload, untrusted text
  *
- * Returns: (transfer full): %KF_TRANSFER_ERROR_CANCELLED quoting a cleaned
- * up @reason (valid UTF-8, no control characters, at most 200 characters).
+ * Returns: (transfer full): %KF_TRANSFER_ERROR_CANCELLED quoting @reason
+ * cleaned by kf_untrusted_clean() and cut at 200 characters.
  */
 GError *
 kf_transfer_peer_cancelled (const guint8 *reason,
                             gsize         len)
 {
-  g_autofree char *valid = g_utf8_make_valid ((const char *) reason, (gssize) len);
-  g_autoptr(GString) clean = g_string_new (NULL);
-  guint n = 0;
+  g_autofree char *clean = kf_untrusted_clean ((const char *) reason, (gssize) len);
 
-  for (const char *p = valid; *p != '\0' && n < 200; p = g_utf8_next_char (p), n++)
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      g_string_append_unichar (clean, g_unichar_iscntrl (c) ? ' ' : c);
-    }
-
-  if (clean->len == 0)
+  if (g_utf8_strlen (clean, -1) > 200)
+    *g_utf8_offset_to_pointer (clean, 200) = '\0';
+  if (clean[0] == '\0')
     return g_error_new_literal (KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_CANCELLED,
                                 _("The transfer was cancelled by the peer."));
   return g_error_new (KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_CANCELLED,
-                      _("The transfer was cancelled by the peer: %s"), clean->str);
+                      _("The transfer was cancelled by the peer: %s"), clean);
 }
 
 /*

@@ -14,6 +14,9 @@ G_BEGIN_DECLS
 #define KF_TRANSFER_MAX_SIZE     (G_GUINT64_CONSTANT (1) << 60)
 /* Longest file name an offer may carry, in bytes, before sanitising. */
 #define KF_TRANSFER_MAX_NAME     1024
+/* What must stay free on the receiver's disk after the file (or 5 % of
+ * a smaller file system): a transfer never fills a disk to zero. */
+#define KF_TRANSFER_SPACE_MARGIN (G_GUINT64_CONSTANT (256) * 1024 * 1024)
 
 /* What the receiver is asked about (flow step 9). */
 typedef struct
@@ -61,6 +64,7 @@ void              kf_transfer_result_free          (KfTransferResult       *resu
 gboolean          kf_transfer_check_space          (GFile                  *folder,
                                                     guint64                 size,
                                                     GError                **error);
+guint64           kf_transfer_space_margin         (guint64                 fs_size);
 
 void              kf_transfer_send_async           (KfPeerLink             *link,
                                                     GFile                  *file,

@@ -18,6 +18,7 @@
 #include "kf-fuzz-stream.h"
 #include "kf-line-reader.h"
 #include "kf-protocol.h"
+#include "kf-secure.h"
 
 typedef struct
 {
@@ -111,7 +112,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
       kf_fuzz_check (read.len < max_line && strlen (read.line) == read.len,
                      "the reader's line fits its limit and holds no NUL");
       parse_one (read.line, read.len);
-      g_free (read.line);
+      kf_secure_strfree (read.line);
     }
 
   return 0;

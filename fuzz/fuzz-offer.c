@@ -27,6 +27,7 @@
 #include "kf-fuzz-keys.h"
 #include "kf-record.h"
 #include "kf-transfer.h"
+#include "kf-untrusted.h"
 
 /* Encrypts and seals @plain as an offer record (the sender's side). */
 static guint8 *
@@ -94,8 +95,10 @@ check_name (const char *name)
                  "a saved name has no directory");
   kf_fuzz_check (g_utf8_validate (name, -1, NULL), "a saved name is UTF-8");
   kf_fuzz_check (strlen (name) <= KF_FILE_NAME_MAX, "a saved name fits a file system");
+  kf_fuzz_check (name[0] != '.', "a saved name is never hidden");
   for (const char *p = name; *p != '\0'; p = g_utf8_next_char (p))
-    kf_fuzz_check (!g_unichar_iscntrl (g_utf8_get_char (p)), "a saved name has no control character");
+    kf_fuzz_check (!kf_untrusted_is_unwanted (g_utf8_get_char (p)),
+                   "a saved name has no control, bidi, zero-width or separator character");
 }
 
 int

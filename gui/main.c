@@ -17,6 +17,7 @@ main (int    argc,
 {
   g_autoptr(KfApplication) app = NULL;
 
+  kf_process_harden ();
   kf_gcrypt_init ();
   setlocale (LC_ALL, "");
   /* KEYFERRY_LOCALEDIR: the catalogues of an uninstalled build (script/run). */

@@ -477,7 +477,7 @@ readable_cb (gpointer user_data)
   for (guint n = 0; n < READ_BUDGET; n++)
     {
       g_autoptr(GError) error = NULL;
-      g_autofree char *line = NULL;
+      g_autoptr(KfSecureString) line = NULL;   /* confirm, auth: wiped when freed */
       gsize len = 0;
 
       if (self->closing || self->held)
@@ -490,7 +490,6 @@ readable_cb (gpointer user_data)
           return FALSE;
         }
       handle_line (self, line);
-      explicit_bzero (line, len);
     }
   return !self->closing && !self->held;
 }

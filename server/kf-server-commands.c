@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "kf-server-private.h"
+#include "kf-untrusted.h"
 
 static void
 bad_state (KfServerClient *client,
@@ -122,6 +123,14 @@ handle_hello (KfServer          *self,
     {
       kf_server_client_send_error (client, KF_PROTOCOL_ERROR_AUTH_REQUIRED,
                                             _("This key manager needs a passphrase: send auth first"));
+      return;
+    }
+
+  if (!kf_untrusted_is_clean (msg->name))
+    {
+      kf_server_client_send_error (client, KF_PROTOCOL_ERROR_BAD_NAME,
+                                   _("A display name must not contain control, bidirectional, "
+                                     "zero-width or line separator characters"));
       return;
     }
 

@@ -19,6 +19,7 @@
 #include "kf-fingerprint.h"
 #include "kf-hex.h"
 #include "kf-line-reader.h"
+#include "kf-secure.h"
 #include "kf-test-km-client.h"
 #include "kf-test-util.h"
 
@@ -219,6 +220,7 @@ kf_test_km_client_read_line (KfTestKmClient  *self,
   g_autoptr(GError) local = NULL;
   GMainContext *context = g_main_context_get_thread_default ();
   GSource *timer = g_timeout_source_new (timeout_ms);
+  g_autoptr(KfSecureString) secure = NULL;
   char *line;
 
   g_source_set_callback (timer, cancel_read, cancellable, NULL);
@@ -229,7 +231,8 @@ kf_test_km_client_read_line (KfTestKmClient  *self,
   g_source_destroy (timer);
   g_source_unref (timer);
 
-  line = kf_line_reader_read_line_finish (self->reader, result, NULL, &local);
+  secure = kf_line_reader_read_line_finish (self->reader, result, NULL, &local);
+  line = g_strdup (secure);
   if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "no line within %u ms", timeout_ms);

@@ -271,6 +271,31 @@ test_changed_certificate (Fixture       *f,
   g_assert_error (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_SERVER_CHANGED);
   g_assert_cmpstr (kf_known_servers_lookup (f->known, "127.0.0.1", other_port), ==,
                    kf_server_get_fingerprint (f->server));
+  g_clear_error (&error);
+  settle (50);
+  g_assert_finalize_object (g_steal_pointer (&f->b));
+
+  /* With pin A stored, --fingerprint B is a hard failure even when the
+   * server presents B: a pin is never replaced silently.  The message
+   * says how to remove the old pin, and after that B is pinned. */
+  f->b = kf_client_new ("127.0.0.1", other_port, "Bob", f->known);
+  kf_client_set_expected_fingerprint (f->b, kf_server_get_fingerprint (other));
+  error = try_connect (f->b);
+  g_assert_error (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_SERVER_CHANGED);
+  g_assert_nonnull (strstr (error->message, pinned));
+  g_assert_nonnull (strstr (error->message, "--forget-server"));
+  g_assert_cmpint (kf_client_get_state (f->b), ==, KF_CLIENT_STATE_DISCONNECTED);
+  g_assert_cmpstr (kf_known_servers_lookup (f->known, "127.0.0.1", other_port), ==,
+                   kf_server_get_fingerprint (f->server));
+  g_clear_error (&error);
+
+  g_assert_true (kf_known_servers_remove (f->known, "127.0.0.1", other_port, NULL));
+  error = try_connect (f->b);
+  g_assert_no_error (error);
+  g_assert_cmpstr (kf_known_servers_lookup (f->known, "127.0.0.1", other_port), ==,
+                   kf_server_get_fingerprint (other));
+  settle (50);
+  g_assert_finalize_object (g_steal_pointer (&f->b));
 
   stop_server (other);
 }

@@ -152,10 +152,10 @@ fi
 timeout 30 "$cli" "${common[@]}" --name sender send --to nobody --mode cbc "$work/small.bin" \
   > /dev/null 2> "$work/send.err"
 status=$?
-if [ $status -eq 1 ] && grep -q "no waiting peer is called" "$work/send.err"; then
-  ok "send to a peer who is not waiting: a clear error"
+if [ $status -eq 8 ] && grep -q "no waiting peer is called" "$work/send.err"; then
+  ok "send to a peer who is not waiting: a clear error, exit 8"
 else
-  not_ok "send to a peer who is not waiting: a clear error" "status $status: $(cat "$work/send.err")"
+  not_ok "send to a peer who is not waiting: a clear error, exit 8" "status $status: $(cat "$work/send.err")"
 fi
 
 # The key manager still serves a normal transfer after all that.

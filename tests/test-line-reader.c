@@ -10,10 +10,12 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <gio/gunixinputstream.h>
+#include <gcrypt.h>
 
 #include "kf-gcrypt.h"
 #include "kf-line-reader.h"
 #include "kf-protocol.h"
+#include "kf-secure.h"
 #include "kf-test-util.h"
 
 /* A stream that hands out @data (repeated forever when @endless) at most
@@ -119,13 +121,15 @@ expect_line (KfLineReader *reader,
              const char   *expected)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *line = NULL;
+  g_autoptr(KfSecureString) line = NULL;
   gsize len = 99;
 
   line = read_line (reader, &len, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (line, ==, expected);
   g_assert_cmpuint (len, ==, strlen (expected));
+  /* Lines may carry keys: they live in secure memory. */
+  g_assert_true (gcry_is_secure (line));
 }
 
 static void
@@ -134,7 +138,7 @@ expect_error (KfLineReader *reader,
               int           code)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *line = read_line (reader, NULL, &error);
+  g_autoptr(KfSecureString) line = read_line (reader, NULL, &error);
 
   g_assert_null (line);
   g_assert_error (error, domain, code);
@@ -144,7 +148,7 @@ static void
 expect_eof (KfLineReader *reader)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *line = read_line (reader, NULL, &error);
+  g_autoptr(KfSecureString) line = read_line (reader, NULL, &error);
 
   g_assert_no_error (error);
   g_assert_null (line);
@@ -234,7 +238,7 @@ test_one_read_at_a_time (void)
   g_autoptr(GAsyncResult) first = NULL;
   g_autoptr(GAsyncResult) second = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *line = NULL;
+  g_autoptr(KfSecureString) line = NULL;
 
   kf_line_reader_read_line_async (reader, NULL, kf_test_store_result, &first);
   kf_line_reader_read_line_async (reader, NULL, kf_test_store_result, &second);
@@ -300,13 +304,14 @@ expect_nonblocking (KfLineReader *reader,
                     const char   *expected)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *line = NULL;
+  g_autoptr(KfSecureString) line = NULL;
   gsize len = 99;
 
   line = kf_line_reader_read_line_nonblocking (reader, &len, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (line, ==, expected);
   g_assert_cmpuint (len, ==, strlen (expected));
+  g_assert_true (gcry_is_secure (line));
 }
 
 static void

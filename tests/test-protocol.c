@@ -338,7 +338,7 @@ test_refused (void)
 static void
 test_error_codes (void)
 {
-  for (int e = KF_PROTOCOL_ERROR_BAD_LINE; e <= KF_PROTOCOL_ERROR_INTERNAL; e++)
+  for (int e = KF_PROTOCOL_ERROR_BAD_LINE; e <= KF_PROTOCOL_ERROR_BAD_NAME; e++)
     {
       const char *code = kf_protocol_error_to_code (e);
       g_autofree char *line = g_strdup_printf ("err %s", code);

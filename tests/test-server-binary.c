@@ -23,6 +23,7 @@
 
 #include "kf-gcrypt.h"
 #include "kf-line-reader.h"
+#include "kf-secure.h"
 #include "kf-test-km-client.h"
 #include "kf-test-util.h"
 
@@ -41,14 +42,14 @@ read_stderr_line (Server *s)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  char *line;
+  g_autoptr(KfSecureString) secure = NULL;
 
   kf_line_reader_read_line_async (s->stderr_reader, NULL, kf_test_store_result, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
-  line = kf_line_reader_read_line_finish (s->stderr_reader, result, NULL, &error);
+  secure = kf_line_reader_read_line_finish (s->stderr_reader, result, NULL, &error);
   g_assert_no_error (error);
-  return line;
+  return g_strdup (secure);
 }
 
 static const char *

@@ -252,6 +252,9 @@ test_cancel_by_peer (Fixture       *f,
   ev = kf_test_km_client_expect (p.sender, KF_MSG_EV_CANCELLED);
   g_assert_cmpint (ev->cancel_reason, ==, KF_CANCEL_PEER);
   g_assert_cmpstr (ev->text, ==, "declined by user");
+  /* The later of two cancels finds the session over (PROTOCOL.md §5). */
+  kf_test_km_client_sendf (p.sender, "cancel declined");
+  kf_test_km_client_expect_err (p.sender, KF_PROTOCOL_ERROR_BAD_STATE);
   kf_test_km_client_sendf (p.sender, "report 3 -");
   kf_test_km_client_expect_err (p.sender, KF_PROTOCOL_ERROR_BAD_STATE);
   kf_test_km_client_command (p.sender, "wait", KF_MSG_WAIT);
@@ -378,6 +381,36 @@ test_bad_lines (Fixture       *f,
   normal_pairing (f);
 }
 
+/* A display name that could drive a terminal or read differently from
+ * what it is (bidi, zero-width, separators) is refused with bad-name, and
+ * the client may greet again with another name. */
+static void
+test_bad_names (Fixture       *f,
+                gconstpointer  data)
+{
+  static const char * const names[] = {
+    "ana%E2%80%AEtxt.exe", "ana%E2%81%A6", "a%E2%80%8Bna", "ana%E2%80%A8", "ana%EF%BB%BF",
+    "ana%F3%A0%80%81",
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KfTestKmClient) c = kf_test_km_client_connect (f->port, f->fp, &error);
+  g_autoptr(KfProtocolMessage) greeting = NULL;
+  g_autoptr(KfProtocolMessage) welcome = NULL;
+
+  g_assert_no_error (error);
+  greeting = kf_test_km_client_expect (c, KF_MSG_GREETING);
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      kf_test_km_client_sendf (c, "hello 1 %s", names[i]);
+      kf_test_km_client_expect_err (c, KF_PROTOCOL_ERROR_BAD_NAME);
+    }
+  kf_test_km_client_send (c, "hello 1 ana%E2%80%99s%20%F0%9F%99%82", NULL);
+  welcome = kf_test_km_client_expect (c, KF_MSG_WELCOME);
+  g_assert_cmpstr (welcome->name, ==, "ana’s 🙂");
+
+  normal_pairing (f);
+}
+
 /* Lines sent back to back in one write, more than the server's line
  * buffer holds (the rest waits in the TLS layer, where polling the socket
  * does not see it), are all answered in order; other clients are served
@@ -442,6 +475,7 @@ main (int   argc,
   g_test_add ("/server/confirm/timeout-cancels", Fixture, NULL, NULL,
               test_confirmation_timeout, teardown);
   g_test_add ("/server/lines/bad-lines-refused", Fixture, NULL, setup, test_bad_lines, teardown);
+  g_test_add ("/server/lines/bad-names-refused", Fixture, NULL, setup, test_bad_names, teardown);
   g_test_add ("/server/lines/pipelined-lines-answered-in-order", Fixture, NULL, setup,
               test_pipelined_lines, teardown);
 

@@ -564,6 +564,99 @@ test_no_space (Fixture       *f,
   g_assert_cmpuint (header.type, ==, KF_RECORD_DECLINE);
 }
 
+/* A watchdog for the idle tests: on code without an idle limit, the stall
+ * would last forever; after 30 s the test cancels, and the check that
+ * follows (a timeout, not a cancellation) fails. */
+static gboolean
+watchdog_cb (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_CONTINUE;   /* removed by the test */
+}
+
+/* A sender that stops sending after the receiver accepted: the receiver
+ * gives up after its idle limit and keeps nothing. */
+static void
+test_idle_stalled_sender (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GFile) destination = out_file (f, "stalled.bin");
+  guint watchdog;
+
+  send_raw_offer (f->sender, "stalled.bin", 1024 * 1024);
+  kf_transfer_receive_offer_async (f->receiver, NULL, offer_cb, f);
+  kf_test_iterate_until (&f->offer_done);
+  g_assert_no_error (f->offer_error);
+
+  kf_peer_link_set_idle_timeout (f->receiver, 1);
+  watchdog = g_timeout_add_seconds (30, watchdog_cb, f->receive_cancel);
+  receive_into (f, destination, FALSE);
+  g_source_remove (watchdog);
+  g_assert_error (f->receive_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TIMEOUT);
+  g_assert_nonnull (strstr (f->receive_error->message, "1 seconds"));
+  g_assert_cmpuint (count_entries (f->out_dir), ==, 0);
+}
+
+/* A receiver that accepts and then reads nothing: the sender's writes
+ * stall once the socket buffers are full, and it gives up after its idle
+ * limit. */
+static void
+test_idle_stalled_receiver (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GFile) source = make_source (f, "big.bin", 32 * 1024 * 1024);
+  g_autoptr(GError) error = NULL;
+  guint watchdog;
+
+  kf_peer_link_set_idle_timeout (f->sender, 1);
+  start_send (f, source);
+  g_assert_no_error (f->offer_error);
+  g_assert_true (kf_peer_link_send_copy (f->receiver, KF_RECORD_ACCEPT, 0, NULL, 0, NULL, &error));
+  g_assert_no_error (error);
+
+  watchdog = g_timeout_add_seconds (30, watchdog_cb, f->send_cancel);
+  kf_test_iterate_until (&f->send_done);
+  g_source_remove (watchdog);
+  g_assert_error (f->send_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TIMEOUT);
+  g_assert_null (f->sent);
+}
+
+/* An offer that would fit but leave less than the safety margin free is
+ * refused like one that does not fit. */
+static void
+test_space_margin (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GFile) folder = g_file_new_for_path (f->out_dir);
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 free_bytes;
+  guint64 margin;
+
+  info = g_file_query_filesystem_info (folder, G_FILE_ATTRIBUTE_FILESYSTEM_FREE ","
+                                       G_FILE_ATTRIBUTE_FILESYSTEM_SIZE, NULL, &error);
+  g_assert_no_error (error);
+  free_bytes = g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE);
+  margin = kf_transfer_space_margin (g_file_info_get_attribute_uint64 (info,
+                                                                      G_FILE_ATTRIBUTE_FILESYSTEM_SIZE));
+  g_assert_cmpuint (margin, >, 0);
+  g_assert_cmpuint (margin, <=, KF_TRANSFER_SPACE_MARGIN);
+  if (free_bytes < 2 * margin)
+    {
+      g_test_skip ("too little free space to tell the margin apart");
+      return;
+    }
+
+  /* Other processes write meanwhile: stay a quarter margin away from
+   * both edges. */
+  g_assert_true (kf_transfer_check_space (folder, free_bytes - 2 * margin, NULL));
+  g_assert_false (kf_transfer_check_space (folder, free_bytes - margin / 4, &error));
+  g_assert_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_NO_SPACE);
+  g_assert_cmpuint (kf_transfer_space_margin (G_GUINT64_CONSTANT (1) << 40), ==,
+                    KF_TRANSFER_SPACE_MARGIN);
+  g_assert_cmpuint (kf_transfer_space_margin (100 * 1024 * 1024), ==, 5 * 1024 * 1024);
+}
+
 /* A man in the middle flips a bit, reorders, duplicates or cuts the
  * records: the receiver names what happened, saves nothing, and the
  * sender fails too. */
@@ -599,6 +692,10 @@ test_sanitize (void)
     { "tab\there\x7f", "tab_here_" },
     { "invoice\xe2\x80\xaetxt.exe", "invoice_txt.exe" },
     { "naïve café.txt", "naïve café.txt" },
+    { ".bash_profile", "_.bash_profile" },
+    { "home/.ssh/.authorized_keys", "_.authorized_keys" },
+    { "...", "_..." },
+    { "a\xe2\x80\x8b\xe2\x80\xa8" "b", "a__b" },
     { "..", NULL },
     { ".", NULL },
     { "dir/", NULL },
@@ -647,8 +744,12 @@ main (int    argc,
 {
   static const gsize sizes[] = { 0, 1, 15, 16, 17, 4096, 1024 * 1024 + 1, 3 * 1024 * 1024 + 5 };
   static Case cases[2 * G_N_ELEMENTS (sizes)];
+#define A16 "aaaaaaaaaaaaaaaa"
+#define A256 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16
+#define DOT_A254 "." A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 "aaaaaaaaaaaaaa"
   static const char *names[][2] = {
     { "../x", "x" }, { "/etc/passwd", "passwd" }, { "line\nbreak", "line_break" }, { "..", NULL },
+    { "/", NULL }, { A256, NULL }, { DOT_A254, NULL },
   };
 
   static const Tamper tampers[] = {
@@ -698,6 +799,9 @@ main (int    argc,
   ADD ("/transfer/existing-file-kept", test_existing_kept, NULL);
   ADD ("/transfer/newline-in-name", test_newline_file, NULL);
   ADD ("/transfer/no-space", test_no_space, NULL);
+  ADD ("/transfer/space-margin", test_space_margin, NULL);
+  ADD ("/transfer/idle/stalled-sender", test_idle_stalled_sender, NULL);
+  ADD ("/transfer/idle/stalled-receiver", test_idle_stalled_receiver, NULL);
   ADD ("/transfer/unreadable-file-named-without-path", test_unreadable_source, NULL);
 #undef ADD
   g_test_add_func ("/transfer/sanitize-names", test_sanitize);
