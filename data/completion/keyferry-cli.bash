@@ -17,7 +17,8 @@ _keyferry_cli()
     done
 
     case $prev in
-        --server | -s | --name | -n | --fingerprint | --to | -t | --key | -k | --iv | -i)
+        --server | -s | --name | -n | --fingerprint | --to | -t | --key | -k | --iv | -i | \
+            --idle-timeout)
             return
             ;;
         --mode | -m)
@@ -42,16 +43,17 @@ _keyferry_cli()
             ;;
         wait)
             options='--server --name --fingerprint --accept-new-server
-                --passphrase-file --json --accept --overwrite --output --help'
+                --passphrase-file --json --idle-timeout --accept --overwrite
+                --output --help'
             ;;
         send)
             options='--server --name --fingerprint --accept-new-server
-                --passphrase-file --json --to --mode --help'
+                --passphrase-file --json --idle-timeout --to --mode --help'
             ;;
         *)
             options='--server --name --fingerprint --accept-new-server
-                --passphrase-file --json --accept --overwrite --output --to
-                --mode --help'
+                --forget-server --passphrase-file --json --idle-timeout
+                --accept --overwrite --output --to --mode --help'
             ;;
     esac
 
