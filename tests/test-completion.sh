@@ -5,7 +5,8 @@
 # run as bash runs it: the completion file is sourced after bash-completion,
 # COMP_WORDS/COMP_CWORD are set for a command line, the function that
 # `complete -p` names is called and COMPREPLY is compared with what a user
-# must see.  Also: every long option --help lists is offered.  TAP.
+# must see.  Also: every long option --help lists is offered.  The same
+# for fish's completion (`complete -C`) when fish is installed.  TAP.
 set -u
 
 srcdir=${G_TEST_SRCDIR:?}/../data/completion
@@ -87,6 +88,30 @@ cd "$work/dir"
 expect "keyferry-cli send completes file names" "keyferry-cli send --to 3 --mode cbc r" "report.pdf"
 expect "keyferry-cli --output completes folders only" "keyferry-cli wait --output " "sub-dir"
 expect "keyferry-server --state-dir completes folders only" "keyferry-server --state-dir s" "sub-dir"
+
+# fish: the same questions through `complete -C`, the words it offers.
+if command -v fish >/dev/null; then
+  fish_expect () {
+    local name=$1 line=$2 want=$3 got
+    got=$(fish --no-config -c "source '$srcdir/keyferry-cli.fish'; source '$srcdir/keyferry-server.fish'
+                               complete -C '$line'" | cut -f1 | sort)
+    if [ "$got" = "$(printf '%s\n' $want | sort)" ]; then ok "fish: $name"; else
+      not_ok "fish: $name" "line: “$line”
+want: $(echo $want)
+got:  $(echo $got)"; fi
+  }
+  fish_expect "keyferry-cli -- offers every option of --help" "keyferry-cli --" "$(long_options "$cli" --help)"
+  fish_expect "keyferry-cli encrypt -- offers every option of encrypt --help" \
+    "keyferry-cli encrypt --" "$(long_options "$cli" encrypt --help)"
+  fish_expect "keyferry-server -- offers every option of --help" "keyferry-server --" \
+    "$(long_options "$server" --help)"
+  fish_expect "keyferry-cli completes its commands" "keyferry-cli " "wait send encrypt decrypt"
+  fish_expect "keyferry-cli --mode completes the modes" "keyferry-cli send --mode " "cbc cfb"
+  fish_expect "keyferry-cli send completes file names" "keyferry-cli send --to 3 --mode cbc r" "report.pdf"
+  fish_expect "keyferry-cli --output completes folders only" "keyferry-cli wait --output " "sub-dir/"
+else
+  echo "# fish is not installed: its completion is not checked"
+fi
 
 echo "1..$n"
 [ "$failed" -eq 0 ]
