@@ -24,6 +24,7 @@
 #include "kf-cli-output.h"
 #include "kf-cli-scripted.h"
 #include "kf-gcrypt.h"
+#include "kf-tls.h"
 #include "kf-secure.h"
 
 typedef enum
@@ -283,6 +284,7 @@ main (int    argc,
   g_log_set_writer_func (log_writer, NULL, NULL);
   kf_process_harden ();
   kf_gcrypt_init ();
+  kf_tls_init ();
 
   if (argc >= 2 && (g_str_equal (argv[1], "encrypt") || g_str_equal (argv[1], "decrypt")))
     return kf_cli_crypt_main (argc - 1, argv + 1);

@@ -9,6 +9,11 @@
  * clients come and go, until we leave idle.  KfClient asks again for the
  * watch each time it is idle again, so the model stays live across
  * sessions.
+ *
+ * The key manager lists at most 100 peers per reply, by increasing id,
+ * and says `more` when others follow; KfClient then asks for the next page
+ * after the last id, until it has them all, so the front ends always get
+ * every waiting peer.
  */
 
 #include "config.h"
@@ -34,6 +39,60 @@ replace_peers (KfClient  *self,
                        peers->pdata, peers->len);
 
   return peers;
+}
+
+/* A `send` or `watch` request for the page after @after (0: the first). */
+static KfProtocolMessage *
+page_request (KfMsgType type,
+              guint64   after)
+{
+  KfProtocolMessage *msg = kf_protocol_message_new (type);
+
+  msg->id = after;
+  return msg;
+}
+
+/* The id the next page starts after: the last peer line's. */
+static guint64
+last_id (GPtrArray *lines)
+{
+  return lines != NULL && lines->len > 0
+         ? ((const KfProtocolMessage *) g_ptr_array_index (lines, lines->len - 1))->id : 0;
+}
+
+/* Whether another page should be asked for after @reply and its @lines. */
+static gboolean
+wants_next_page (const KfProtocolMessage *reply,
+                 GPtrArray               *lines)
+{
+  return reply->more && last_id (lines) != 0;
+}
+
+/* Adds the peers of a further `watch` page to the live model, but not
+ * those an `ev waiting` already put there. */
+static void
+append_peers (KfClient  *self,
+              GPtrArray *lines)
+{
+  for (guint i = 0; lines != NULL && i < lines->len; i++)
+    {
+      const KfProtocolMessage *line = g_ptr_array_index (lines, i);
+      guint n = g_list_model_get_n_items (G_LIST_MODEL (self->peers));
+      gboolean known = FALSE;
+
+      for (guint j = 0; j < n && !known; j++)
+        {
+          g_autoptr(KfPeer) peer = g_list_model_get_item (G_LIST_MODEL (self->peers), j);
+
+          known = kf_peer_get_id (peer) == line->id;
+        }
+      if (!known)
+        {
+          g_autoptr(KfPeer) peer = kf_peer_new ((guint) line->id, line->name);
+
+          g_list_store_append (self->peers, peer);
+        }
+    }
 }
 
 static void
@@ -63,6 +122,7 @@ on_watch_reply (GObject      *source,
   g_autoptr(GPtrArray) lines = NULL;
   g_autoptr(GPtrArray) peers = NULL;
   g_autoptr(KfProtocolMessage) reply = NULL;
+  g_autoptr(KfProtocolMessage) next = NULL;
   g_autoptr(GError) error = NULL;
 
   reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, &lines, &error);
@@ -74,8 +134,23 @@ on_watch_reply (GObject      *source,
       self->watch_active = FALSE;
       return;
     }
-  if (reply->reply_to == KF_MSG_WATCH && self->watch_active)
+  if (reply->reply_to != KF_MSG_WATCH || !self->watch_active)
+    return;
+  /* The first page replaces the model; later ones (asked after the last
+   * id) add to it, while `ev waiting`/`ev unwaiting` keep it live. */
+  if (self->watch_paging)
+    append_peers (self, lines);
+  else
     peers = replace_peers (self, lines);
+  self->watch_paging = wants_next_page (reply, lines);
+  if (!self->watch_paging || self->state != KF_CLIENT_STATE_IDLE)
+    {
+      self->watch_paging = FALSE;
+      return;
+    }
+  next = page_request (KF_MSG_WATCH, last_id (lines));
+  kf_km_connection_request_async (self->km, next, self->cancellable,
+                                  on_watch_reply, g_object_ref (self));
 }
 
 /*
@@ -94,6 +169,7 @@ kf_client_sync_watch (KfClient *self)
     return;
 
   self->watch_active = self->watching;
+  self->watch_paging = FALSE;
   msg = kf_protocol_message_new (self->watching ? KF_MSG_WATCH : KF_MSG_UNWATCH);
   kf_km_connection_request_async (self->km, msg, self->cancellable,
                                   on_watch_reply, g_object_ref (self));
@@ -270,9 +346,11 @@ on_list_reply (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   KfClient *self = g_task_get_source_object (task);
+  GPtrArray *pages = g_task_get_task_data (task);
   g_autoptr(KfProtocolMessage) reply = NULL;
   g_autoptr(GPtrArray) lines = NULL;
   GError *error = NULL;
+  guint64 after;
 
   reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, &lines, &error);
   if (reply == NULL)
@@ -280,8 +358,17 @@ on_list_reply (GObject      *source,
       g_task_return_error (task, error);
       return;
     }
+  after = wants_next_page (reply, lines) ? last_id (lines) : 0;
+  if (lines != NULL)
+    g_ptr_array_extend_and_steal (pages, g_steal_pointer (&lines));
+  if (after != 0)
+    {
+      kf_client_request (self, page_request (KF_MSG_SEND, after), g_steal_pointer (&task),
+                         on_list_reply);
+      return;
+    }
 
-  g_task_return_pointer (task, replace_peers (self, lines), (GDestroyNotify) g_ptr_array_unref);
+  g_task_return_pointer (task, replace_peers (self, pages), (GDestroyNotify) g_ptr_array_unref);
 }
 
 /*
@@ -302,6 +389,9 @@ kf_client_list_peers_async (KfClient            *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, kf_client_list_peers_async);
+  /* Every page's peer lines, until the last page has come. */
+  g_task_set_task_data (task, g_ptr_array_new_with_free_func ((GDestroyNotify) kf_protocol_message_free),
+                        (GDestroyNotify) g_ptr_array_unref);
   if (!kf_client_check_state (self, task, KF_CLIENT_STATE_IDLE, KF_CLIENT_STATE_WAITING))
     return;
 
@@ -311,8 +401,9 @@ kf_client_list_peers_async (KfClient            *self,
 /*
  * kf_client_list_peers_finish:
  *
- * Returns: (transfer container) (element-type KfPeer): the waiting peers,
- * oldest first, possibly none; %NULL with the error.
+ * Returns: (transfer container) (element-type KfPeer): every waiting
+ * peer, by increasing id (the key manager's pages, put together),
+ * possibly none; %NULL with the error.
  */
 GPtrArray *
 kf_client_list_peers_finish (KfClient      *self,

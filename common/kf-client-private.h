@@ -73,6 +73,7 @@ struct _KfClient
   GListStore       *peers;
   gboolean          watching;        /* what the user wants */
   gboolean          watch_active;    /* what the key manager does */
+  gboolean          watch_paging;    /* asking for the waiting list's further pages */
 
   guint             keepalive_id;
   guint             reconnect_id;

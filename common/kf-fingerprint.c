@@ -99,7 +99,11 @@ kf_fingerprint_normalize (const char  *text,
  * kf_fingerprint_format_pretty:
  * @fingerprint: a canonical fingerprint
  *
- * Returns: "AB:CD:…" with 32 upper-case pairs, for people to compare.
+ * Returns: the one form people see everywhere (server, CLI, app, docs):
+ * 16 groups of four upper-case hex digits, "5B3F 5474 CD57 …".  Four
+ * digits are read aloud in one breath and checked at a glance; upper
+ * case keeps B/8 and D/0 apart; no colons to read out or to type.
+ * kf_fingerprint_normalize() takes it back, and every older form.
  */
 char *
 kf_fingerprint_format_pretty (const char *fingerprint)
@@ -108,11 +112,11 @@ kf_fingerprint_format_pretty (const char *fingerprint)
 
   g_return_val_if_fail (fingerprint != NULL, NULL);
 
-  out = g_string_sized_new (KF_FINGERPRINT_HEX_LEN * 3 / 2);
+  out = g_string_sized_new (KF_FINGERPRINT_HEX_LEN * 5 / 4);
   for (gsize i = 0; fingerprint[i] != '\0'; i++)
     {
-      if (i > 0 && i % 2 == 0)
-        g_string_append_c (out, ':');
+      if (i > 0 && i % 4 == 0)
+        g_string_append_c (out, ' ');
       g_string_append_c (out, g_ascii_toupper (fingerprint[i]));
     }
 

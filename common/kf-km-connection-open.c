@@ -24,6 +24,7 @@
 #include "kf-fingerprint.h"
 #include "kf-km-connection-private.h"
 #include "kf-secure.h"
+#include "kf-tls.h"
 #include "kf-untrusted.h"
 
 #define OPEN_DEADLINE_SECONDS 15
@@ -462,6 +463,13 @@ on_handshake (GObject      *source,
       return;
     }
 
+  if (!kf_tls_check_connection (G_TLS_CONNECTION (source), &error))
+    {
+      fail (task, g_error_new (KF_CLIENT_ERROR, KF_CLIENT_ERROR_CONNECT,
+                               _("Could not set up a secure connection to the key manager: %s"),
+                               error->message));
+      return;
+    }
   if (!verify_peer_certificate (task))
     {
       fail (task, pin_error (task));
@@ -502,6 +510,7 @@ on_connected (GObject      *source,
    * would first parse the whole system CA bundle for nothing (megabytes
    * and milliseconds).  Without one, accept-certificate always fires and
    * the pin is checked there. */
+  kf_tls_init ();
   tls = g_initable_new (g_tls_backend_get_client_connection_type (g_tls_backend_get_default ()),
                         NULL, &error, "base-io-stream", connection, "database", NULL, NULL);
   if (tls == NULL)

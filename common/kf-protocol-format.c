@@ -175,6 +175,8 @@ format_ok (const KfProtocolMessage *msg,
     {
       line_check (line, msg->count <= KF_PROTOCOL_MAX_PEERS);
       line_uint (line, msg->count);
+      if (msg->more)
+        line_word (line, "more");
     }
 }
 
@@ -277,12 +279,15 @@ format_args (const KfProtocolMessage *msg,
       line_uint (line, msg->blocks);
       line_word (line, msg->digest[0] != '\0' ? msg->digest : "-");
       break;
+    case KF_MSG_SEND:
+    case KF_MSG_WATCH:
+      if (msg->id != 0)
+        line_uint (line, msg->id);
+      break;
     case KF_MSG_INVALID:
     case KF_MSG_WAIT:
-    case KF_MSG_SEND:
     case KF_MSG_PING:
     case KF_MSG_END:
-    case KF_MSG_WATCH:
     case KF_MSG_UNWATCH:
     default:
       break;

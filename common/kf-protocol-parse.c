@@ -167,10 +167,32 @@ parse_hello (KfProtocolMessage *msg, char **args, guint n, GError **error)
   return parse_version (msg, args[0], error) && take_name (msg, args[1], error);
 }
 
+/* `cancel`'s reason: any length a line can carry, cut to
+ * KF_PROTOCOL_MAX_TEXT bytes at a character boundary (Part 1 §3), so that
+ * a peer passing on a long transfer CANCEL reason is not refused. */
 static gboolean
-parse_optional_text (KfProtocolMessage *msg, char **args, guint n, GError **error)
+parse_cancel_reason (KfProtocolMessage *msg, char **args, guint n, GError **error)
 {
-  return n == 0 || take_text (msg, args[0], KF_PROTOCOL_MAX_TEXT, error);
+  gsize len;
+  char *end;
+
+  if (n == 0)
+    return TRUE;
+  if (!take_text (msg, args[0], KF_PROTOCOL_MAX_LINE, error))
+    return FALSE;
+  len = strlen (msg->text);
+  if (len <= KF_PROTOCOL_MAX_TEXT)
+    return TRUE;
+  end = g_utf8_find_prev_char (msg->text, msg->text + KF_PROTOCOL_MAX_TEXT + 1);
+  explicit_bzero (end, len - (gsize) (end - msg->text));
+  return TRUE;
+}
+
+/* `send` and `watch`: the optional id to list the peers after. */
+static gboolean
+parse_after (KfProtocolMessage *msg, char **args, guint n, GError **error)
+{
+  return n == 0 || take_id (args[0], &msg->id, error);
 }
 
 static gboolean
@@ -184,10 +206,17 @@ parse_confirm (KfProtocolMessage *msg, char **args, guint n, GError **error)
 {
   gsize len = strlen (args[0]);
 
-  if (len == 0 || len % 2 != 0 || len / 2 > KF_PROTOCOL_CONFIRM_MAX)
-    return bad_args (error, "confirmation: expected up to 48 bytes of hex");
+  if (len == 0 || len % 2 != 0)
+    return bad_args (error, "confirmation: expected whole bytes of hex");
   msg->confirm_len = len / 2;
-  return take_hex (args[0], msg->confirm, msg->confirm_len, "confirmation", error);
+  if (msg->confirm_len <= KF_PROTOCOL_CONFIRM_MAX)
+    return take_hex (args[0], msg->confirm, msg->confirm_len, "confirmation", error);
+  /* Too long to be right, yet well-formed: a wrong confirmation (Part 1
+   * §5), which the server answers with bad-confirm; no byte is kept. */
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isxdigit (args[0][i]))
+      return bad_args (error, "confirmation");
+  return TRUE;
 }
 
 static gboolean
@@ -217,15 +246,15 @@ static const Grammar client_grammar[] = {
   { "auth", KF_MSG_AUTH, 1, 1, parse_auth },
   { "hello", KF_MSG_HELLO, 2, 2, parse_hello },
   { "wait", KF_MSG_WAIT, 0, 0, NULL },
-  { "cancel", KF_MSG_CANCEL, 0, 1, parse_optional_text },
-  { "send", KF_MSG_SEND, 0, 0, NULL },
+  { "cancel", KF_MSG_CANCEL, 0, 1, parse_cancel_reason },
+  { "send", KF_MSG_SEND, 0, 1, parse_after },
   { "conn", KF_MSG_CONN, 2, 2, parse_conn },
   { "ping", KF_MSG_PING, 0, 0, NULL },
   { "end", KF_MSG_END, 0, 0, NULL },
   { "confirm", KF_MSG_CONFIRM, 1, 1, parse_confirm },
   { "port", KF_MSG_PORT, 1, 1, parse_port },
   { "report", KF_MSG_REPORT, 2, 2, parse_report },
-  { "watch", KF_MSG_WATCH, 0, 0, NULL },
+  { "watch", KF_MSG_WATCH, 0, 1, parse_after },
   { "unwatch", KF_MSG_UNWATCH, 0, 0, NULL },
 };
 
@@ -268,9 +297,12 @@ parse_ok (KfProtocolMessage *msg, char **args, guint n, GError **error)
     }
   if (g->type == KF_MSG_SEND || g->type == KF_MSG_WATCH)
     {
-      if (n != 2 || !kf_protocol_parse_uint (args[1], KF_PROTOCOL_MAX_PEERS, &count))
+      if (n < 2 || n > 3 || !kf_protocol_parse_uint (args[1], KF_PROTOCOL_MAX_PEERS, &count))
         return bad_args (error, "reply: expected a peer count");
+      if (n == 3 && !g_str_equal (args[2], "more"))
+        return bad_args (error, "reply: expected “more” or nothing after the peer count");
       msg->count = (guint) count;
+      msg->more = n == 3;
       return TRUE;
     }
   return n == 1 || bad_args (error, "reply: unexpected argument");
@@ -286,7 +318,7 @@ parse_err (KfProtocolMessage *msg, char **args, guint n, GError **error)
 static const Grammar server_grammar[] = {
   { "keyferry", KF_MSG_GREETING, 2, 2, parse_greeting },
   { "welcome", KF_MSG_WELCOME, 2, 2, parse_id_name },
-  { "ok", KF_MSG_OK, 1, 2, parse_ok },
+  { "ok", KF_MSG_OK, 1, 3, parse_ok },
   { "err", KF_MSG_ERR, 1, 2, parse_err },
   { "peer", KF_MSG_PEER, 2, 2, parse_id_name },
 };

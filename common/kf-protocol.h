@@ -108,17 +108,21 @@ typedef enum
  *
  * - version: GREETING, HELLO.  auth_required: GREETING.
  * - id: WELCOME (your client id), PEER, EV_WAITING, EV_UNWAITING, CONN and
- *   EV_KEY (the peer's id).
+ *   EV_KEY (the peer's id); SEND and WATCH: list the peers after this id
+ *   (0: from the first).
  * - name: HELLO, WELCOME, PEER, EV_WAITING, EV_KEY (the peer's name).
  * - text: AUTH (the passphrase), ERR, CANCEL, EV_CANCELLED, EV_SHUTDOWN;
  *   %NULL when the optional text is absent.
  * - session_id: OK after CONN, EV_KEY, EV_LISTEN, EV_CONNECT, EV_RESULT,
  *   EV_CANCELLED.
  * - reply_to: OK (the verb it answers).  error_code: ERR.
- * - count: OK after SEND and WATCH.
+ * - count, more: OK after SEND and WATCH (more: further peers wait after
+ *   the last one listed; ask again from its id).
  * - mode: CONN, EV_KEY.  role: EV_KEY.
  * - keys (key, iv, auth_key): EV_KEY; challenge, confirm_iv: EV_KEY.
- * - confirm, confirm_len: CONFIRM.
+ * - confirm, confirm_len: CONFIRM.  A parsed confirmation longer than
+ *   KF_PROTOCOL_CONFIRM_MAX keeps its length in confirm_len and no bytes
+ *   (confirm is zero): it can only be wrong.
  * - port: PORT, EV_CONNECT.  address: EV_CONNECT.
  * - blocks, digest ("" when not known): REPORT.
  * - verdict, sender_blocks, receiver_blocks: EV_RESULT.
@@ -135,6 +139,7 @@ typedef struct
   KfMsgType        reply_to;
   KfProtocolError  error_code;
   guint            count;
+  gboolean         more;
   KfCipherMode     mode;
   KfRole           role;
   guint8           key[KF_CIPHER_KEY_SIZE];

@@ -76,7 +76,9 @@ parse_one (const char *line,
     return;
   msg = kf_protocol_parse_client_line (line, &error);
   kf_fuzz_check ((msg == NULL) == (error != NULL), "a parse fails with an error and only then");
-  if (msg != NULL)
+  /* A confirmation too long to be right parses (the server answers
+   * bad-confirm) but is nothing a client would send, so it has no line. */
+  if (msg != NULL && !(msg->type == KF_MSG_CONFIRM && msg->confirm_len > KF_PROTOCOL_CONFIRM_MAX))
     check_round_trip (msg);
 }
 

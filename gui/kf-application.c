@@ -141,9 +141,15 @@ kf_application_startup (GApplication *application)
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *open_accels[] = { "<Control>o", NULL };
   static const char *prefs_accels[] = { "<Control>comma", NULL };
-  static const char *help_accels[] = { "F1", "<Control>question", NULL };
+  static const char *help_accels[] = { "<Control>question", NULL };
+  static const char *wait_accels[] = { "<Control>r", NULL };
+  static const char *send_accels[] = { "<Control>s", NULL };
+  static const char *conn_accels[] = { "<Control>Return", NULL };
+  static const char *back_accels[] = { "Escape", "<Alt>Left", NULL };
+  static const char *cancel_accels[] = { "<Control>period", NULL };
 
   G_APPLICATION_CLASS (kf_application_parent_class)->startup (application);
+  kf_gui_install_a11y_fixes ();
 
   self->settings = g_settings_new (KF_APPLICATION_ID);
   self->known_servers = kf_known_servers_new (NULL);
@@ -159,6 +165,11 @@ kf_application_startup (GApplication *application)
                                          open_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-help-overlay",
                                          help_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.wait", wait_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.send", send_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.conn", conn_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.go-back", back_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.cancel", cancel_accels);
 }
 
 /* Shows the window in front, making (and starting) one the first time. */

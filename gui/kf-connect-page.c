@@ -19,6 +19,8 @@ struct _KfConnectPage
   AdwEntryRow *name_row;
   GtkButton   *connect_button;
   GtkSpinner  *spinner;
+  GtkWidget   *cancel_button;
+  GtkLabel    *error_label;
 };
 
 G_DEFINE_FINAL_TYPE (KfConnectPage, kf_connect_page, ADW_TYPE_BIN)
@@ -42,6 +44,8 @@ kf_connect_page_class_init (KfConnectPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KfConnectPage, name_row);
   gtk_widget_class_bind_template_child (widget_class, KfConnectPage, connect_button);
   gtk_widget_class_bind_template_child (widget_class, KfConnectPage, spinner);
+  gtk_widget_class_bind_template_child (widget_class, KfConnectPage, cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, KfConnectPage, error_label);
   gtk_widget_class_bind_template_callback (widget_class, on_entry_activated);
 }
 
@@ -117,7 +121,8 @@ kf_connect_page_get_values (KfConnectPage  *self,
   return TRUE;
 }
 
-/* Shows a spinner and locks the fields while a connection is under way. */
+/* Shows a spinner and Cancel instead of Connect, and locks the fields,
+ * while a connection is under way. */
 void
 kf_connect_page_set_busy (KfConnectPage *self,
                           gboolean       busy)
@@ -125,8 +130,26 @@ kf_connect_page_set_busy (KfConnectPage *self,
   g_return_if_fail (KF_IS_CONNECT_PAGE (self));
 
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
+  gtk_widget_set_visible (self->cancel_button, busy);
+  gtk_widget_set_visible (GTK_WIDGET (self->connect_button), !busy);
   gtk_spinner_set_spinning (self->spinner, busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->host_row), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->port_row), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->name_row), !busy);
+}
+
+/*
+ * kf_connect_page_set_error:
+ *
+ * Says on the page, in full, why the last connection failed (@message);
+ * NULL hides it.
+ */
+void
+kf_connect_page_set_error (KfConnectPage *self,
+                           const char    *message)
+{
+  g_return_if_fail (KF_IS_CONNECT_PAGE (self));
+
+  gtk_label_set_text (self->error_label, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
 }

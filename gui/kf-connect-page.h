@@ -18,5 +18,7 @@ gboolean  kf_connect_page_get_values (KfConnectPage  *self,
                                       GError        **error);
 void      kf_connect_page_set_busy   (KfConnectPage  *self,
                                       gboolean        busy);
+void      kf_connect_page_set_error  (KfConnectPage  *self,
+                                      const char     *message);
 
 G_END_DECLS

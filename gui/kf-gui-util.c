@@ -5,9 +5,14 @@
 
 #include "config.h"
 
+#include <math.h>
+
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include <adwaita.h>
+
+#include "kf-fingerprint.h"
 #include "kf-gui-util.h"
 
 #define KF_GUI_NAME_MAX_CHARS 64
@@ -236,7 +241,8 @@ kf_gui_format_rate (guint64 done,
     return g_strdup (_("Measuring speed…"));
 
   rate = g_format_size ((guint64) bytes_per_second);
-  left = format_duration ((guint64) ((total > done ? total - done : 0) / bytes_per_second));
+  /* Rounded up: "about 0 seconds left" while bytes remain says nothing. */
+  left = format_duration ((guint64) ceil ((total > done ? total - done : 0) / bytes_per_second));
 
   /* Translators: "8.1 MB/s · about 3 seconds left" */
   return g_strdup_printf (_("%s/s · %s"), rate, left);
@@ -245,31 +251,25 @@ kf_gui_format_rate (guint64 done,
 /*
  * kf_gui_format_fingerprint:
  *
- * Returns the fingerprint in upper-case groups of four hex digits, four
- * groups a line, so that people can compare it piece by piece.
+ * Returns the fingerprint in the form the key manager and the CLI print
+ * (kf_fingerprint_format_pretty(): upper-case groups of four hex digits),
+ * four groups a line, so that people can compare it piece by piece.
  */
 char *
 kf_gui_format_fingerprint (const char *fingerprint)
 {
-  GString *out;
-  gsize n = 0;
+  g_autofree char *canonical = NULL;
+  char *pretty;
+  guint groups = 0;
 
   g_return_val_if_fail (fingerprint != NULL, NULL);
 
-  out = g_string_new (NULL);
-  for (const char *p = fingerprint; *p != '\0'; p++)
-    {
-      if (!g_ascii_isxdigit (*p))
-        continue;
-      if (n > 0 && n % 16 == 0)
-        g_string_append_c (out, '\n');
-      else if (n > 0 && n % 4 == 0)
-        g_string_append_c (out, ' ');
-      g_string_append_c (out, g_ascii_toupper (*p));
-      n++;
-    }
-
-  return g_string_free (out, FALSE);
+  canonical = kf_fingerprint_normalize (fingerprint, NULL);
+  pretty = kf_fingerprint_format_pretty (canonical != NULL ? canonical : fingerprint);
+  for (char *p = pretty; *p != '\0'; p++)
+    if (*p == ' ' && ++groups % 4 == 0)
+      *p = '\n';
+  return pretty;
 }
 
 /*
@@ -324,4 +324,123 @@ kf_gui_format_status (KfClientState  state,
     default:
       return g_strdup_printf (_("Connected as #%u to %s"), client_id, host);
     }
+}
+
+static void
+on_visible_child_changed (GtkStack *stack)
+{
+  GtkWidget *visible = gtk_stack_get_visible_child (stack);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (stack));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    gtk_accessible_update_state (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_STATE_HIDDEN,
+                                 child != visible, -1);
+}
+
+/*
+ * kf_gui_stack_hide_unseen:
+ *
+ * GTK 4.8 shows every page of a #GtkStack to screen readers, the ones
+ * not on screen too: from now on only the visible page of @stack is in
+ * the accessibility tree.
+ */
+void
+kf_gui_stack_hide_unseen (GtkStack *stack)
+{
+  g_return_if_fail (GTK_IS_STACK (stack));
+
+  g_signal_connect (stack, "notify::visible-child", G_CALLBACK (on_visible_child_changed), NULL);
+  on_visible_child_changed (stack);
+}
+
+/* GTK 4.8 adds a button's label, mnemonic marker and all, to the name its
+ * label child already gives ("_Wait Wait"): keep the child's only. */
+static void
+fix_button_name (GtkWidget *button)
+{
+  if (gtk_button_get_label (GTK_BUTTON (button)) != NULL)
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL);
+}
+
+/* An info row ("Size", "2.1 MB") says its value, not only its title. */
+static void
+fix_row_description (GtkWidget *row)
+{
+  const char *subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
+
+  if (subtitle != NULL && *subtitle != '\0')
+    gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                    subtitle, -1);
+}
+
+/* Gives @widget its fix, once; later label or subtitle changes keep it. */
+static void
+fix_widget (GtkWidget *widget)
+{
+  gboolean seen = g_object_get_data (G_OBJECT (widget), "kf-a11y-fixed") != NULL;
+
+  if (GTK_IS_BUTTON (widget))
+    {
+      if (!seen)
+        g_signal_connect (widget, "notify::label", G_CALLBACK (fix_button_name), NULL);
+      fix_button_name (widget);
+    }
+  else if (ADW_IS_ACTION_ROW (widget))
+    {
+      if (!seen)
+        g_signal_connect (widget, "notify::subtitle", G_CALLBACK (fix_row_description), NULL);
+      fix_row_description (widget);
+    }
+  g_object_set_data (G_OBJECT (widget), "kf-a11y-fixed", GINT_TO_POINTER (TRUE));
+}
+
+static void
+fix_tree (GtkWidget *widget)
+{
+  fix_widget (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    fix_tree (child);
+}
+
+/* A window is mapped: everything in it, shown or not yet (a message
+ * dialog keeps a second row of buttons for narrow sizes); a widget is
+ * mapped: itself (rows made later, in lists). */
+static gboolean
+on_map_hook (GSignalInvocationHint *hint,
+             guint                  n_values,
+             const GValue          *values,
+             gpointer               user_data)
+{
+  GtkWidget *widget = g_value_get_object (&values[0]);
+
+  if (GTK_IS_WINDOW (widget))
+    fix_tree (widget);
+  else
+    fix_widget (widget);
+  return TRUE;
+}
+
+/*
+ * kf_gui_install_a11y_fixes:
+ *
+ * Makes every button and row of the app, its dialogs and libadwaita's
+ * say one meaningful name to screen readers on GTK 4.8 and libadwaita
+ * 1.2: a button says its label once, without the mnemonic marker; an
+ * action row's subtitle is its description.  Call once, at start-up.
+ */
+void
+kf_gui_install_a11y_fixes (void)
+{
+  static gsize installed;
+
+  if (!g_once_init_enter (&installed))
+    return;
+  /* The class must exist for its signal to be found; buttons stay around. */
+  g_type_class_ref (GTK_TYPE_BUTTON);
+  g_signal_add_emission_hook (g_signal_lookup ("map", GTK_TYPE_WIDGET), 0, on_map_hook,
+                              NULL, NULL);
+  g_once_init_leave (&installed, 1);
 }

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <gio/gio.h>
+#include <gtk/gtk.h>
 
 #include "kf-cipher.h"
 #include "kf-client.h"
@@ -38,5 +38,7 @@ char       *kf_gui_format_status        (KfClientState  state,
                                          guint          client_id,
                                          const char    *host,
                                          const char    *failure);
+void        kf_gui_stack_hide_unseen    (GtkStack      *stack);
+void        kf_gui_install_a11y_fixes   (void);
 
 G_END_DECLS

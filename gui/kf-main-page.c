@@ -16,13 +16,20 @@ struct _KfMainPage
   AdwBin                parent_instance;
 
   GtkStack             *view_stack;
+  AdwStatusPage        *waiting_status;
+  GtkLabel             *left_label;
+  GtkSearchEntry       *search_entry;
   GtkListBox           *peer_list;
+  GtkLabel             *placeholder;
   GtkCheckButton       *cbc_check;
   GtkCheckButton       *cfb_check;
   AdwActionRow         *file_row;
 
   GListModel           *peers;
+  GtkFilterListModel   *shown_peers;
+  GtkCustomFilter      *filter;
   guint                 wanted_peer_id;
+  char                 *wanted_peer_name;
   GFile                *file;
   GCancellable         *info_cancellable;
   GtkFileChooserNative *chooser;
@@ -30,6 +37,7 @@ struct _KfMainPage
 
 enum {
   CHANGED,
+  SEND_REQUESTED,
   N_SIGNALS
 };
 
@@ -45,13 +53,85 @@ emit_changed (KfMainPage *self)
   g_signal_emit (self, signals[CHANGED], 0);
 }
 
+/* How many of @peers are called @name. */
+static guint
+count_named (GListModel *peers,
+             const char *name)
+{
+  guint n = peers != NULL ? g_list_model_get_n_items (peers) : 0;
+  guint count = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (peers, i);
+      g_autofree char *other = NULL;
+
+      g_object_get (item, "name", &other, NULL);
+      count += g_strcmp0 (other, name) == 0;
+    }
+  return count;
+}
+
+/* Numbers are shown only where two waiting people share a name. */
+static void
+show_ids (KfMainPage *self)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->peer_list));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (KF_IS_PEER_ROW (child))
+      kf_peer_row_set_show_id (KF_PEER_ROW (child),
+                               count_named (self->peers,
+                                            kf_peer_row_get_peer_name (KF_PEER_ROW (child))) > 1);
+}
+
+/* Shows the check mark on the chosen peer's row only. */
+static void
+show_chosen (KfMainPage *self)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->peer_list));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (KF_IS_PEER_ROW (child))
+      kf_peer_row_set_chosen (KF_PEER_ROW (child),
+                              kf_peer_row_get_peer_id (KF_PEER_ROW (child))
+                              == self->wanted_peer_id);
+}
+
+/*
+ * choose_row:
+ *
+ * The only way a peer becomes chosen: a person activates their row
+ * (click, Enter, Space) or drops a file on it.  Focus and the list's own
+ * changes never choose anyone.
+ */
+static void
+choose_row (KfMainPage *self,
+            KfPeerRow  *row)
+{
+  self->wanted_peer_id = kf_peer_row_get_peer_id (row);
+  g_free (self->wanted_peer_name);
+  self->wanted_peer_name = g_strdup (kf_peer_row_get_peer_name (row));
+  gtk_widget_set_visible (GTK_WIDGET (self->left_label), FALSE);
+  show_chosen (self);
+  emit_changed (self);
+}
+
+static void
+forget_choice (KfMainPage *self)
+{
+  self->wanted_peer_id = 0;
+  g_clear_pointer (&self->wanted_peer_name, g_free);
+  show_chosen (self);
+}
+
 /* A file was dropped on a peer's row: that peer and that file are chosen. */
 static void
 on_row_file_dropped (KfPeerRow  *row,
                      GFile      *file,
                      KfMainPage *self)
 {
-  gtk_list_box_select_row (self->peer_list, GTK_LIST_BOX_ROW (row));
+  choose_row (self, row);
   kf_main_page_set_file (self, file);
 }
 
@@ -72,23 +152,45 @@ create_peer_row (gpointer item,
 
   g_object_get (item, "id", &id, "name", &name, NULL);
   row = kf_peer_row_new (id, name != NULL ? name : "");
+  kf_peer_row_set_chosen (KF_PEER_ROW (row), id != 0 && id == self->wanted_peer_id);
+  kf_peer_row_set_show_id (KF_PEER_ROW (row), count_named (self->peers, name) > 1);
   g_signal_connect_object (row, "file-dropped", G_CALLBACK (on_row_file_dropped), self, 0);
   return row;
 }
 
-/* Remembers the peer the user chose, so that a refreshed list keeps it. */
 static void
-on_selected_rows_changed (GtkListBox *list,
-                          KfMainPage *self)
+on_row_activated (GtkListBox    *list,
+                  GtkListBoxRow *row,
+                  KfMainPage    *self)
 {
-  GtkListBoxRow *row = gtk_list_box_get_selected_row (list);
-
   if (KF_IS_PEER_ROW (row))
-    self->wanted_peer_id = kf_peer_row_get_peer_id (KF_PEER_ROW (row));
-  emit_changed (self);
+    choose_row (self, KF_PEER_ROW (row));
 }
 
-/* The list changed under us: select the chosen peer again if still there. */
+static gboolean
+peers_contain (GListModel *peers,
+               guint       peer_id)
+{
+  guint n = peers != NULL ? g_list_model_get_n_items (peers) : 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (peers, i);
+      guint id = 0;
+
+      g_object_get (item, "id", &id, NULL);
+      if (id == peer_id)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/*
+ * on_peers_changed:
+ *
+ * The list changed under the person.  The chosen peer stays chosen while
+ * listed; when they leave, nobody is chosen and the page says who left.
+ */
 static void
 on_peers_changed (GListModel *peers,
                   guint       position,
@@ -96,8 +198,52 @@ on_peers_changed (GListModel *peers,
                   guint       added,
                   KfMainPage *self)
 {
-  if (self->wanted_peer_id != 0 && gtk_list_box_get_selected_row (self->peer_list) == NULL)
-    kf_main_page_select_peer (self, self->wanted_peer_id);
+  g_autofree char *text = NULL;
+
+  show_ids (self);
+  if (self->wanted_peer_id == 0 || peers_contain (peers, self->wanted_peer_id))
+    return;
+
+  /* Translators: %s is the name of the person the file was for */
+  text = g_strdup_printf (_("%s left the list. Choose someone else to send the file to."),
+                          self->wanted_peer_name);
+  gtk_label_set_text (self->left_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->left_label), TRUE);
+  forget_choice (self);
+  emit_changed (self);
+}
+
+/* Shows only the peers whose name contains the search text (any case). */
+static gboolean
+peer_matches (gpointer item,
+              gpointer user_data)
+{
+  KfMainPage *self = user_data;
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_autofree char *name = NULL;
+  g_autofree char *folded_name = NULL;
+  g_autofree char *folded_text = NULL;
+
+  if (text == NULL || *text == '\0')
+    return TRUE;
+  g_object_get (item, "name", &name, NULL);
+  folded_name = g_utf8_casefold (name != NULL ? name : "", -1);
+  folded_text = g_utf8_casefold (text, -1);
+  return strstr (folded_name, folded_text) != NULL;
+}
+
+static void
+on_search_changed (GtkSearchEntry *entry,
+                   KfMainPage     *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
+
+  gtk_label_set_text (self->placeholder,
+                      *text != '\0'
+                      ? _("No waiting peer has that name. Clear the search to see everyone.")
+                      : _("No one is waiting. Ask the other person to press Wait; "
+                          "they will appear here."));
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
 }
 
 static void
@@ -146,6 +292,11 @@ kf_main_page_dispose (GObject *object)
   if (self->peers != NULL)
     g_signal_handlers_disconnect_by_data (self->peers, self);
   g_clear_object (&self->peers);
+  if (self->shown_peers != NULL)
+    gtk_filter_list_model_set_model (self->shown_peers, NULL);
+  g_clear_object (&self->shown_peers);
+  g_clear_object (&self->filter);
+  g_clear_pointer (&self->wanted_peer_name, g_free);
 
   G_OBJECT_CLASS (kf_main_page_parent_class)->dispose (object);
 }
@@ -167,16 +318,30 @@ kf_main_page_class_init (KfMainPageClass *klass)
     g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
+  /**
+   * KfMainPage::send-requested:
+   *
+   * A file was dropped or chosen on the home view: the person wants to
+   * send it, and the window decides whether the Send view can open.
+   */
+  signals[SEND_REQUESTED] =
+    g_signal_new ("send-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
   g_type_ensure (KF_TYPE_PEER_ROW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/keyferry/Keyferry/kf-main-page.ui");
   gtk_widget_class_bind_template_child (widget_class, KfMainPage, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, KfMainPage, waiting_status);
+  gtk_widget_class_bind_template_child (widget_class, KfMainPage, left_label);
+  gtk_widget_class_bind_template_child (widget_class, KfMainPage, search_entry);
   gtk_widget_class_bind_template_child (widget_class, KfMainPage, peer_list);
   gtk_widget_class_bind_template_child (widget_class, KfMainPage, cbc_check);
   gtk_widget_class_bind_template_child (widget_class, KfMainPage, cfb_check);
   gtk_widget_class_bind_template_child (widget_class, KfMainPage, file_row);
-  gtk_widget_class_bind_template_callback (widget_class, on_selected_rows_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_row_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_mode_toggled);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
 }
 
 /*
@@ -202,7 +367,7 @@ on_page_drop (GtkDropTarget *target,
 
   kf_main_page_set_file (self, files->data);
   if (kf_main_page_get_view (self) == KF_MAIN_VIEW_HOME)
-    gtk_widget_activate_action (GTK_WIDGET (self), "win.send", NULL);
+    g_signal_emit (self, signals[SEND_REQUESTED], 0);
   return TRUE;
 }
 
@@ -213,6 +378,12 @@ kf_main_page_init (KfMainPage *self)
   GtkWidget *placeholder;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  kf_gui_stack_hide_unseen (self->view_stack);
+
+  self->filter = gtk_custom_filter_new (peer_matches, self, NULL);
+  self->shown_peers = gtk_filter_list_model_new (NULL, g_object_ref (GTK_FILTER (self->filter)));
+  gtk_list_box_bind_model (self->peer_list, G_LIST_MODEL (self->shown_peers), create_peer_row,
+                           self, NULL);
 
   target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
   g_signal_connect (target, "drop", G_CALLBACK (on_page_drop), self);
@@ -228,6 +399,7 @@ kf_main_page_init (KfMainPage *self)
   gtk_widget_set_margin_start (placeholder, 12);
   gtk_widget_set_margin_end (placeholder, 12);
   gtk_list_box_set_placeholder (self->peer_list, placeholder);
+  self->placeholder = GTK_LABEL (placeholder);
 }
 
 /* Shows the home (Wait or Send), waiting or send view. */
@@ -265,15 +437,16 @@ kf_main_page_set_peers (KfMainPage *self,
   if (self->peers != NULL)
     g_signal_handlers_disconnect_by_data (self->peers, self);
   g_set_object (&self->peers, peers);
-  gtk_list_box_bind_model (self->peer_list, peers, peers != NULL ? create_peer_row : NULL,
-                           self, NULL);
+  gtk_filter_list_model_set_model (self->shown_peers, peers);
   if (peers != NULL)
     g_signal_connect_object (peers, "items-changed", G_CALLBACK (on_peers_changed), self,
                              G_CONNECT_AFTER);
+  if (self->wanted_peer_id != 0 && !peers_contain (peers, self->wanted_peer_id))
+    forget_choice (self);
   emit_changed (self);
 }
 
-/* Selects the row of @peer_id; returns FALSE when that peer is not listed. */
+/* Chooses the listed peer @peer_id; returns FALSE when that peer is not listed. */
 gboolean
 kf_main_page_select_peer (KfMainPage *self,
                           guint       peer_id)
@@ -285,7 +458,7 @@ kf_main_page_select_peer (KfMainPage *self,
        child = gtk_widget_get_next_sibling (child))
     if (KF_IS_PEER_ROW (child) && kf_peer_row_get_peer_id (KF_PEER_ROW (child)) == peer_id)
       {
-        gtk_list_box_select_row (self->peer_list, GTK_LIST_BOX_ROW (child));
+        choose_row (self, KF_PEER_ROW (child));
         return TRUE;
       }
 
@@ -357,21 +530,19 @@ kf_main_page_get_choice (KfMainPage    *self,
                          KfCipherMode  *mode,
                          GFile        **file)
 {
-  GtkListBoxRow *row;
   gboolean cbc, cfb;
 
   g_return_val_if_fail (KF_IS_MAIN_PAGE (self), FALSE);
 
-  row = gtk_list_box_get_selected_row (self->peer_list);
   cbc = gtk_check_button_get_active (self->cbc_check);
   cfb = gtk_check_button_get_active (self->cfb_check);
-  if (!KF_IS_PEER_ROW (row) || (!cbc && !cfb) || self->file == NULL)
+  if (self->wanted_peer_id == 0 || (!cbc && !cfb) || self->file == NULL)
     return FALSE;
 
   if (peer_id != NULL)
-    *peer_id = kf_peer_row_get_peer_id (KF_PEER_ROW (row));
+    *peer_id = self->wanted_peer_id;
   if (peer_name != NULL)
-    *peer_name = g_strdup (kf_peer_row_get_peer_name (KF_PEER_ROW (row)));
+    *peer_name = g_strdup (self->wanted_peer_name);
   if (mode != NULL)
     *mode = cfb ? KF_CIPHER_MODE_CFB : KF_CIPHER_MODE_CBC;
   if (file != NULL)
@@ -385,8 +556,9 @@ kf_main_page_reset_send (KfMainPage *self)
 {
   g_return_if_fail (KF_IS_MAIN_PAGE (self));
 
-  self->wanted_peer_id = 0;
-  gtk_list_box_unselect_all (self->peer_list);
+  forget_choice (self);
+  gtk_widget_set_visible (GTK_WIDGET (self->left_label), FALSE);
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
   kf_main_page_set_file (self, NULL);
 }
 
@@ -400,8 +572,11 @@ on_chooser_response (GtkNativeDialog *chooser,
   if (response == GTK_RESPONSE_ACCEPT)
     file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
   g_clear_object (&self->chooser);
-  if (file != NULL)
-    kf_main_page_set_file (self, file);
+  if (file == NULL)
+    return;
+  kf_main_page_set_file (self, file);
+  if (kf_main_page_get_view (self) == KF_MAIN_VIEW_HOME)
+    g_signal_emit (self, signals[SEND_REQUESTED], 0);
 }
 
 /* Asks for the file to send with the desktop's file chooser (not blocking). */
@@ -423,4 +598,33 @@ kf_main_page_choose_file (KfMainPage *self)
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
   g_signal_connect (self->chooser, "response", G_CALLBACK (on_chooser_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
+/*
+ * kf_main_page_set_online:
+ *
+ * While the key manager cannot be reached (@online FALSE) the waiting
+ * view says so instead of claiming that others can see you.
+ */
+void
+kf_main_page_set_online (KfMainPage *self,
+                         gboolean    online)
+{
+  g_return_if_fail (KF_IS_MAIN_PAGE (self));
+
+  if (online)
+    {
+      adw_status_page_set_title (self->waiting_status, _("Waiting for a Sender"));
+      adw_status_page_set_description (self->waiting_status,
+                                       _("Others can now see you in their list and send you a "
+                                         "file. You will be asked before anything is saved."));
+    }
+  else
+    {
+      adw_status_page_set_title (self->waiting_status, _("Key Manager Unreachable"));
+      adw_status_page_set_description (self->waiting_status,
+                                       _("Nobody can see you in their list right now. Keyferry "
+                                         "keeps trying and lists you again as soon as the key "
+                                         "manager is back."));
+    }
 }

@@ -35,5 +35,7 @@ gboolean    kf_main_page_get_choice  (KfMainPage    *self,
                                       GFile        **file);
 void        kf_main_page_reset_send  (KfMainPage    *self);
 void        kf_main_page_choose_file (KfMainPage    *self);
+void        kf_main_page_set_online  (KfMainPage    *self,
+                                      gboolean       online);
 
 G_END_DECLS

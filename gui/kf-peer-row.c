@@ -13,6 +13,8 @@ struct _KfPeerRow
 {
   AdwActionRow parent_instance;
 
+  GtkWidget   *chosen_image;
+
   guint        peer_id;
   char        *peer_name;
 };
@@ -68,18 +70,11 @@ static void
 kf_peer_row_constructed (GObject *object)
 {
   KfPeerRow *self = KF_PEER_ROW (object);
-  g_autofree char *id_text = g_strdup_printf ("#%u", self->peer_id);
-  g_autofree char *a11y = NULL;
 
   G_OBJECT_CLASS (kf_peer_row_parent_class)->constructed (object);
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), self->peer_name);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (self), id_text);
-
-  /* Translators: accessible name of a peer row: "Ana, number 4" */
-  a11y = g_strdup_printf (_("%s, number %u"), self->peer_name, self->peer_id);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, a11y,
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
                                   _("Select to send to this person, or drop a file here"),
                                   -1);
@@ -168,6 +163,7 @@ kf_peer_row_class_init (KfPeerRowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/keyferry/Keyferry/kf-peer-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, KfPeerRow, chosen_image);
 }
 
 static void
@@ -207,4 +203,41 @@ kf_peer_row_get_peer_name (KfPeerRow *self)
 {
   g_return_val_if_fail (KF_IS_PEER_ROW (self), NULL);
   return self->peer_name;
+}
+
+/* Marks this row as the one the file goes to (a check mark, and the
+ * selected state for screen readers). */
+void
+kf_peer_row_set_chosen (KfPeerRow *self,
+                        gboolean   chosen)
+{
+  g_return_if_fail (KF_IS_PEER_ROW (self));
+
+  gtk_widget_set_visible (self->chosen_image, chosen);
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_STATE_SELECTED, chosen, -1);
+}
+
+gboolean
+kf_peer_row_get_chosen (KfPeerRow *self)
+{
+  g_return_val_if_fail (KF_IS_PEER_ROW (self), FALSE);
+  return gtk_widget_get_visible (self->chosen_image);
+}
+
+/*
+ * kf_peer_row_set_show_id:
+ *
+ * Shows the peer's number under the name: only needed, and only done,
+ * where two waiting people share a name.
+ */
+void
+kf_peer_row_set_show_id (KfPeerRow *self,
+                         gboolean   show_id)
+{
+  g_autofree char *id_text = NULL;
+
+  g_return_if_fail (KF_IS_PEER_ROW (self));
+
+  id_text = show_id ? g_strdup_printf ("#%u", self->peer_id) : NULL;
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self), id_text != NULL ? id_text : "");
 }

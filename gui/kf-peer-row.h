@@ -11,5 +11,10 @@ GtkWidget  *kf_peer_row_new      (guint        peer_id,
                                   const char  *peer_name);
 guint       kf_peer_row_get_peer_id (KfPeerRow *self);
 const char *kf_peer_row_get_peer_name (KfPeerRow *self);
+void        kf_peer_row_set_chosen    (KfPeerRow *self,
+                                       gboolean   chosen);
+gboolean    kf_peer_row_get_chosen    (KfPeerRow *self);
+void        kf_peer_row_set_show_id   (KfPeerRow *self,
+                                       gboolean   show_id);
 
 G_END_DECLS

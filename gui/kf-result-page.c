@@ -19,6 +19,7 @@ struct _KfResultPage
   AdwActionRow  *receiver_row;
   AdwActionRow  *verdict_row;
   GtkWidget     *open_box;
+  GtkWidget     *back_button;
 
   KfOutcome     *outcome;
 };
@@ -72,6 +73,13 @@ kf_result_page_dispose (GObject *object)
   G_OBJECT_CLASS (kf_result_page_parent_class)->dispose (object);
 }
 
+/* Focus goes to Back to Start, the page's suggested action. */
+static gboolean
+kf_result_page_grab_focus (GtkWidget *widget)
+{
+  return gtk_widget_grab_focus (KF_RESULT_PAGE (widget)->back_button);
+}
+
 static void
 kf_result_page_class_init (KfResultPageClass *klass)
 {
@@ -88,6 +96,8 @@ kf_result_page_class_init (KfResultPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KfResultPage, receiver_row);
   gtk_widget_class_bind_template_child (widget_class, KfResultPage, verdict_row);
   gtk_widget_class_bind_template_child (widget_class, KfResultPage, open_box);
+  gtk_widget_class_bind_template_child (widget_class, KfResultPage, back_button);
+  widget_class->grab_focus = kf_result_page_grab_focus;
 
   gtk_widget_class_install_action (widget_class, "result.open-file", NULL, open_file_activated);
   gtk_widget_class_install_action (widget_class, "result.open-folder", NULL,
@@ -148,6 +158,26 @@ describe_failure (KfOutcome   *outcome,
     }
 }
 
+/* Says which file arrived, and for the receiver in which folder it is. */
+static char *
+describe_confirmed (KfOutcome *outcome)
+{
+  GFile *file = kf_outcome_get_file (outcome);
+  g_autoptr(GFile) parent = file != NULL ? g_file_get_parent (file) : NULL;
+  g_autofree char *name = file != NULL ? g_file_get_basename (file) : NULL;
+  g_autofree char *folder = parent != NULL ? g_file_get_basename (parent) : NULL;
+
+  if (name == NULL)
+    return g_strdup (_("The key manager confirmed the block counts: "
+                       "the file arrived complete."));
+  if (kf_outcome_get_is_sender (outcome) || folder == NULL)
+    return g_strdup_printf (_("“%s” arrived complete: the key manager confirmed the block "
+                              "counts."), name);
+  /* Translators: the file's name, then its folder's */
+  return g_strdup_printf (_("“%s” is in the folder “%s”. The key manager confirmed the block "
+                            "counts: the file arrived complete."), name, folder);
+}
+
 /* Fills the block-count rows and the verdict row from a key manager's verdict. */
 static void
 show_counts (KfResultPage *self,
@@ -197,8 +227,7 @@ kf_result_page_set_outcome (KfResultPage *self,
     {
       icon = "emblem-ok-symbolic";
       title = kf_outcome_get_is_sender (outcome) ? _("File Sent") : _("File Received");
-      description = g_strdup (_("The key manager confirmed the block counts: "
-                                "the file arrived complete."));
+      description = describe_confirmed (outcome);
     }
   else if (verdict)
     {

@@ -10,35 +10,18 @@
 #include "kf-connect-flow.h"
 #include "kf-connect-page.h"
 #include "kf-gui-util.h"
+#include "kf-identity-warning.h"
 #include "kf-main-page.h"
 #include "kf-offer-flow.h"
+#include "kf-peer.h"
 #include "kf-result-page.h"
 #include "kf-transfer-page.h"
-#include "kf-window.h"
-
-struct _KfWindow
-{
-  AdwApplicationWindow  parent_instance;
-
-  AdwWindowTitle       *window_title;
-  AdwToastOverlay      *toast_overlay;
-  GtkStack             *page_stack;
-  KfConnectPage        *connect_page;
-  KfMainPage           *main_page;
-  KfTransferPage       *transfer_page;
-  KfResultPage         *result_page;
-
-  KfClient             *client;
-  GCancellable         *cancellable;
-  GCancellable         *offer_cancellable;
-  char                 *failure;
-  gboolean              in_session;
-};
+#include "kf-window-private.h"
 
 G_DEFINE_FINAL_TYPE (KfWindow, kf_window, ADW_TYPE_APPLICATION_WINDOW)
 
-static GSettings *
-get_settings (KfWindow *self)
+GSettings *
+_kf_window_get_settings (KfWindow *self)
 {
   GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
 
@@ -53,8 +36,8 @@ get_known_servers (KfWindow *self)
   return kf_application_get_known_servers (KF_APPLICATION (app));
 }
 
-static void
-show_toast (KfWindow   *self,
+void
+_kf_window_show_toast (KfWindow   *self,
             const char *text)
 {
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
@@ -81,25 +64,71 @@ set_failure (KfWindow   *self,
   self->failure = g_strdup (message);
 }
 
-static gboolean
-is_connected (KfWindow *self)
+static KfClientState
+get_state (KfWindow *self)
 {
-  KfClientState state;
-
-  if (self->client == NULL)
-    return FALSE;
-  state = kf_client_get_state (self->client);
-  return state != KF_CLIENT_STATE_DISCONNECTED && state != KF_CLIENT_STATE_CONNECTING
-         && state != KF_CLIENT_STATE_RECONNECTING;
+  return self->client != NULL ? kf_client_get_state (self->client)
+                              : KF_CLIENT_STATE_DISCONNECTED;
 }
 
-/* Enables each action only where it makes sense in the current state. */
-static void
-update_actions (KfWindow *self)
+static gboolean
+in_session (KfClientState state)
 {
-  KfClientState state = self->client != NULL ? kf_client_get_state (self->client)
-                                             : KF_CLIENT_STATE_DISCONNECTED;
-  gboolean idle = state == KF_CLIENT_STATE_IDLE && !self->in_session;
+  return state >= KF_CLIENT_STATE_CONFIRMING;
+}
+
+/* Shows the page @name; a page that comes into view takes the focus, so
+ * that the keyboard starts on its action (Cancel, Back to Start). */
+static void
+show_page (KfWindow   *self,
+           const char *name)
+{
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->page_stack), name) == 0)
+    return;
+  gtk_stack_set_visible_child_name (self->page_stack, name);
+  if (g_strcmp0 (name, "transfer") == 0 || g_strcmp0 (name, "result") == 0)
+    gtk_widget_grab_focus (gtk_stack_get_visible_child (self->page_stack));
+}
+
+/* The page that shows @state, given what the window holds. */
+static const char *
+page_for_state (KfWindow      *self,
+                KfClientState  state)
+{
+  if (self->hold == KF_WINDOW_HOLD_RESULT)
+    return "result";
+  if (self->hold == KF_WINDOW_HOLD_CONN || in_session (state))
+    return "transfer";
+  switch (state)
+    {
+    case KF_CLIENT_STATE_DISCONNECTED:
+    case KF_CLIENT_STATE_CONNECTING:
+      return "connect";
+    case KF_CLIENT_STATE_RECONNECTING:
+    case KF_CLIENT_STATE_IDLE:
+    case KF_CLIENT_STATE_WAITING:
+    case KF_CLIENT_STATE_CONFIRMING:
+    case KF_CLIENT_STATE_LINKING:
+    case KF_CLIENT_STATE_READY_TO_SEND:
+    case KF_CLIENT_STATE_OFFERED:
+    case KF_CLIENT_STATE_TRANSFERRING:
+    case KF_CLIENT_STATE_REPORTING:
+    default:
+      return "main";
+    }
+}
+
+/* Enables each action only where it can work in @state. */
+static void
+update_actions (KfWindow      *self,
+                KfClientState  state)
+{
+  gboolean idle = state == KF_CLIENT_STATE_IDLE && self->hold == KF_WINDOW_HOLD_NONE;
+  gboolean sending = kf_main_page_get_view (self->main_page) == KF_MAIN_VIEW_SEND;
+  gboolean can_go_back = self->hold == KF_WINDOW_HOLD_RESULT
+                         || (sending && self->hold == KF_WINDOW_HOLD_NONE
+                             && !in_session (state) && self->connecting == NULL
+                             && state >= KF_CLIENT_STATE_RECONNECTING);
   gboolean chosen = kf_main_page_get_choice (self->main_page, NULL, NULL, NULL, NULL);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.connect",
@@ -107,55 +136,126 @@ update_actions (KfWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.wait", idle);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send", idle);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop-waiting",
-                                 state == KF_CLIENT_STATE_WAITING);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.conn", idle && chosen);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel", self->in_session);
+                                 state == KF_CLIENT_STATE_WAITING
+                                 && self->hold == KF_WINDOW_HOLD_NONE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.conn", idle && sending && chosen);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel",
+                                 in_session (state) || self->hold == KF_WINDOW_HOLD_CONN
+                                 || self->connecting != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.go-back", can_go_back);
+  gtk_widget_set_visible (self->back_button, can_go_back);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back-to-start",
+                                 self->hold == KF_WINDOW_HOLD_RESULT);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.disconnect",
-                                 is_connected (self) || state == KF_CLIENT_STATE_RECONNECTING);
+                                 state != KF_CLIENT_STATE_DISCONNECTED);
 }
 
-/* Says in the header bar how the connection stands; always visible. */
-static void
-update_status (KfWindow *self)
-{
-  g_autofree char *text = NULL;
-
-  if (self->client == NULL)
-    text = kf_gui_format_status (KF_CLIENT_STATE_DISCONNECTED, 0, NULL, self->failure);
-  else
-    text = kf_gui_format_status (kf_client_get_state (self->client),
-                                 kf_client_get_client_id (self->client),
-                                 kf_client_get_host (self->client), self->failure);
-  adw_window_title_set_subtitle (self->window_title, text);
-  update_actions (self);
-}
-
-static void
-show_page (KfWindow   *self,
+/*
+ * name_peer:
+ *
+ * Returns how to call peer @peer_id named @name: the name alone, with the
+ * number only when another waiting person has the same name.
+ */
+char *
+_kf_window_name_peer (KfWindow   *self,
+           guint       peer_id,
            const char *name)
 {
-  gtk_stack_set_visible_child_name (self->page_stack, name);
+  GListModel *peers = self->client != NULL ? kf_client_get_peers (self->client) : NULL;
+  guint n = peers != NULL ? g_list_model_get_n_items (peers) : 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(KfPeer) peer = g_list_model_get_item (peers, i);
+
+      if (kf_peer_get_id (peer) != peer_id && g_strcmp0 (kf_peer_get_name (peer), name) == 0)
+        return g_strdup_printf ("%s (#%u)", name, peer_id);
+    }
+  return g_strdup (name);
 }
 
-static gboolean
-page_is (KfWindow   *self,
-         const char *name)
-{
-  return g_strcmp0 (gtk_stack_get_visible_child_name (self->page_stack), name) == 0;
-}
-
-/* Back to the connect page, filled with what the client was using. */
+/* Says on the transfer page which step of the session the client is in;
+ * progress, once bytes move, says the rest. */
 static void
-show_connect_page (KfWindow *self)
+show_step (KfWindow      *self,
+           KfClientState  state)
 {
-  kf_connect_page_set_busy (self->connect_page, FALSE);
-  show_page (self, "connect");
-  update_status (self);
+  gboolean sender = kf_client_get_role (self->client) == KF_CLIENT_ROLE_SENDER;
+  g_autofree char *who = _kf_window_name_peer (self, kf_client_get_peer_id (self->client),
+                                    kf_client_get_peer_name (self->client));
+  g_autofree char *step = NULL;
+
+  switch (state)
+    {
+    case KF_CLIENT_STATE_CONFIRMING:
+      step = g_strdup (_("Confirming the key with the key manager…"));
+      break;
+    case KF_CLIENT_STATE_LINKING:
+      step = g_strdup_printf (sender ? _("Connecting to %s…") : _("Waiting for %s to connect…"),
+                              who);
+      break;
+    case KF_CLIENT_STATE_READY_TO_SEND:
+    case KF_CLIENT_STATE_TRANSFERRING:
+      /* The sender has offered the file: the receiver is deciding. */
+      if (sender)
+        step = g_strdup_printf (_("Waiting for %s to accept the file…"), who);
+      break;
+    case KF_CLIENT_STATE_REPORTING:
+      step = g_strdup (_("Waiting for the key manager to compare the block counts…"));
+      break;
+    case KF_CLIENT_STATE_DISCONNECTED:
+    case KF_CLIENT_STATE_CONNECTING:
+    case KF_CLIENT_STATE_RECONNECTING:
+    case KF_CLIENT_STATE_IDLE:
+    case KF_CLIENT_STATE_WAITING:
+    case KF_CLIENT_STATE_OFFERED:
+    default:
+      break;
+    }
+  if (step != NULL)
+    kf_transfer_page_set_step (self->transfer_page, step);
+}
+
+/*
+ * follow_client:
+ *
+ * The one place that maps the client's state to what the window shows:
+ * the header's status, the page, the main page's view and the enabled
+ * actions.  Every handler changes the client or the hold, then calls it.
+ */
+void
+_kf_window_follow_client (KfWindow *self)
+{
+  KfClientState state = get_state (self);
+  g_autofree char *text = NULL;
+
+  /* The header says how things stand in a few words; why a connection
+   * failed is on the connect page, in full. */
+  if (self->client == NULL)
+    text = kf_gui_format_status (KF_CLIENT_STATE_DISCONNECTED, 0, NULL, NULL);
+  else
+    text = kf_gui_format_status (state, kf_client_get_client_id (self->client),
+                                 kf_client_get_host (self->client), NULL);
+  adw_window_title_set_subtitle (self->window_title, text);
+  kf_connect_page_set_error (self->connect_page,
+                             state == KF_CLIENT_STATE_DISCONNECTED ? self->failure : NULL);
+
+  kf_main_page_set_online (self->main_page, state != KF_CLIENT_STATE_RECONNECTING);
+  if (state == KF_CLIENT_STATE_WAITING)
+    kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_WAITING);
+  else if (kf_main_page_get_view (self->main_page) == KF_MAIN_VIEW_WAITING
+           && state != KF_CLIENT_STATE_RECONNECTING)
+    kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_HOME);
+
+  update_actions (self, state);
+  if (in_session (state))
+    show_step (self, state);
+  show_page (self, page_for_state (self, state));
 }
 
 /* Closes the offer dialog or the save dialog, if one is open. */
-static void
-close_offer (KfWindow *self)
+void
+_kf_window_close_offer (KfWindow *self)
 {
   g_cancellable_cancel (self->offer_cancellable);
   g_clear_object (&self->offer_cancellable);
@@ -173,35 +273,28 @@ on_connected (GObject      *source,
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
+      g_clear_object (&self->connecting);
       set_failure (self, error->message);
-      show_connect_page (self);
-      if (error->domain != KF_GUI_ERROR
-          && !g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_SERVER_CHANGED))
-        show_toast (self, error->message);
+      kf_connect_page_set_busy (self->connect_page, FALSE);
+      _kf_window_follow_client (self);
       return;
     }
 
+  g_clear_object (&self->connecting);
   g_clear_pointer (&self->failure, g_free);
   kf_connect_page_set_busy (self->connect_page, FALSE);
   kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_HOME);
-  show_page (self, "main");
-  update_status (self);
+  _kf_window_follow_client (self);
 }
 
-/* The waiting view follows the client (it also resumes after a reconnection). */
 static void
 on_state_changed (KfWindow *self)
 {
-  KfClientState state = kf_client_get_state (self->client);
-  KfMainView view = kf_main_page_get_view (self->main_page);
+  KfClientState state = get_state (self);
 
-  if (is_connected (self))
+  if (state >= KF_CLIENT_STATE_IDLE)
     g_clear_pointer (&self->failure, g_free);
-  if (state == KF_CLIENT_STATE_WAITING)
-    kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_WAITING);
-  else if (state == KF_CLIENT_STATE_IDLE && view == KF_MAIN_VIEW_WAITING)
-    kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_HOME);
-  update_status (self);
+  _kf_window_follow_client (self);
 }
 
 /*
@@ -220,21 +313,20 @@ on_session_started (KfClient     *client,
                     KfWindow     *self)
 {
   g_autofree char *title = NULL;
+  g_autofree char *who = _kf_window_name_peer (self, peer_id, peer_name);
 
-  self->in_session = TRUE;
-  if (role == KF_CLIENT_ROLE_SENDER && page_is (self, "transfer"))
+  if (role == KF_CLIENT_ROLE_SENDER && self->hold == KF_WINDOW_HOLD_CONN)
     kf_transfer_page_set_step (self->transfer_page,
                                _("Confirming the key with the key manager…"));
   else
     {
-      title = g_strdup_printf (role == KF_CLIENT_ROLE_SENDER ? _("Sending to %s (#%u)")
-                                                             : _("Receiving from %s (#%u)"),
-                               peer_name, peer_id);
+      title = g_strdup_printf (role == KF_CLIENT_ROLE_SENDER ? _("Sending to %s")
+                                                             : _("Receiving from %s"),
+                               who);
       kf_transfer_page_begin (self->transfer_page, role == KF_CLIENT_ROLE_SENDER, title,
                               _("Confirming the key with the key manager…"));
     }
-  show_page (self, "transfer");
-  update_actions (self);
+  _kf_window_follow_client (self);
 }
 
 static void
@@ -257,7 +349,7 @@ on_offer_answered (GObject      *source,
 
   if (!kf_client_accept_offer (self->client, destination, TRUE, &error))
     {
-      show_toast (self, error->message);
+      _kf_window_show_toast (self, error->message);
       kf_client_decline_offer (self->client);
       return;
     }
@@ -265,10 +357,10 @@ on_offer_answered (GObject      *source,
   offer = kf_client_get_offer (self->client);
   if (offer != NULL)
     {
-      g_autofree char *title = g_strdup_printf (_("Receiving “%s” from %s (#%u)"),
-                                                kf_offer_get_file_name (offer),
-                                                kf_offer_get_sender_name (offer),
-                                                kf_offer_get_sender_id (offer));
+      g_autofree char *who = _kf_window_name_peer (self, kf_offer_get_sender_id (offer),
+                                        kf_offer_get_sender_name (offer));
+      g_autofree char *title = g_strdup_printf (_("Receiving “%s” from %s"),
+                                                kf_offer_get_file_name (offer), who);
 
       kf_transfer_page_begin (self->transfer_page, FALSE, title,
                               _("Receiving the encrypted file…"));
@@ -281,10 +373,10 @@ on_offer (KfClient *client,
           KfOffer  *offer,
           KfWindow *self)
 {
-  g_autoptr(GFile) folder = kf_gui_download_folder (get_settings (self));
+  g_autoptr(GFile) folder = kf_gui_download_folder (_kf_window_get_settings (self));
   g_autofree char *body = NULL;
 
-  close_offer (self);
+  _kf_window_close_offer (self);
   self->offer_cancellable = g_cancellable_new ();
   kf_offer_flow_run_async (offer, GTK_WINDOW (self), folder, self->offer_cancellable,
                            on_offer_answered, g_object_ref (self));
@@ -308,12 +400,34 @@ static void
 show_outcome (KfWindow  *self,
               KfOutcome *outcome)
 {
-  close_offer (self);
-  self->in_session = FALSE;
+  _kf_window_close_offer (self);
+  self->hold = KF_WINDOW_HOLD_RESULT;
   kf_result_page_set_outcome (self->result_page, outcome);
   kf_main_page_reset_send (self->main_page);
-  show_page (self, "result");
-  update_actions (self);
+  _kf_window_follow_client (self);
+}
+
+/* The notification's title for @outcome, or NULL when the person did it
+ * (declined or cancelled) and needs no news of it. */
+static const char *
+outcome_news (KfOutcome *outcome)
+{
+  gboolean local = kf_outcome_get_is_local (outcome);
+
+  switch (kf_outcome_get_status (outcome))
+    {
+    case KF_OUTCOME_CONFIRMED:
+      return _("Transfer Confirmed");
+    case KF_OUTCOME_DECLINED:
+      return kf_outcome_get_is_sender (outcome) ? _("File Declined") : NULL;
+    case KF_OUTCOME_CANCELLED:
+      return local ? NULL : _("Transfer Cancelled");
+    case KF_OUTCOME_MISMATCH:
+    case KF_OUTCOME_DIGEST_MISMATCH:
+    case KF_OUTCOME_FAILED:
+    default:
+      return _("Transfer Failed");
+    }
 }
 
 static void
@@ -321,11 +435,27 @@ on_finished (KfClient  *client,
              KfOutcome *outcome,
              KfWindow  *self)
 {
+  const char *news = outcome_news (outcome);
+
   show_outcome (self, outcome);
-  notify_user (self, "finished",
-               kf_outcome_get_status (outcome) == KF_OUTCOME_CONFIRMED
-               ? _("Transfer Confirmed") : _("Transfer Failed"),
-               kf_outcome_get_message (outcome) != NULL ? kf_outcome_get_message (outcome) : "");
+  if (news != NULL)
+    notify_user (self, "finished", news,
+                 kf_outcome_get_message (outcome) != NULL ? kf_outcome_get_message (outcome)
+                                                          : "");
+}
+
+static void
+warn_identity_changed (KfWindow *self,
+                       KfClient *client)
+{
+  const char *host = kf_client_get_host (client);
+  guint16 port = kf_client_get_port (client);
+  GtkWidget *dialog;
+
+  dialog = kf_identity_warning_new (GTK_WINDOW (self), host, port,
+                                    kf_known_servers_lookup (get_known_servers (self), host, port),
+                                    kf_client_get_fingerprint (client));
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 /*
@@ -341,29 +471,29 @@ on_disconnected (KfClient     *client,
                  KfWindow     *self)
 {
   set_failure (self, error != NULL ? error->message : _("the key manager went away"));
-  close_offer (self);
-  show_toast (self, self->failure);
+  _kf_window_close_offer (self);
 
-  if (kf_client_get_state (client) == KF_CLIENT_STATE_RECONNECTING)
-    {
-      update_status (self);
-      return;
-    }
+  if (kf_client_get_state (client) != KF_CLIENT_STATE_RECONNECTING)
+    self->hold = KF_WINDOW_HOLD_NONE;
+  _kf_window_follow_client (self);
 
-  self->in_session = FALSE;
-  show_connect_page (self);
+  /* A reconnection met another certificate: the warning comes at once. */
+  if (g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_SERVER_CHANGED))
+    warn_identity_changed (self, client);
 }
 
 /* Drops the current client, cancelling whatever it was doing. */
-static void
-drop_client (KfWindow *self)
+void
+_kf_window_drop_client (KfWindow *self)
 {
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  if (self->client != NULL)
-    g_signal_handlers_disconnect_by_data (self->client, self);
+  g_cancellable_cancel (self->connecting);
+  g_clear_object (&self->connecting);
+  if (self->client_signals != NULL)
+    g_signal_group_set_target (self->client_signals, NULL);
   g_clear_object (&self->client);
-  self->in_session = FALSE;
+  self->hold = KF_WINDOW_HOLD_NONE;
   kf_main_page_set_peers (self->main_page, NULL);
 }
 
@@ -383,7 +513,7 @@ kf_window_connect_to (KfWindow   *self,
 {
   g_return_if_fail (KF_IS_WINDOW (self));
 
-  drop_client (self);
+  _kf_window_drop_client (self);
   g_clear_pointer (&self->failure, g_free);
   kf_connect_page_set_values (self->connect_page, host, port, name);
 
@@ -392,289 +522,86 @@ kf_window_connect_to (KfWindow   *self,
   if (fingerprint != NULL)
     kf_client_set_expected_fingerprint (self->client, fingerprint);
 
-  g_signal_connect_object (self->client, "notify::state", G_CALLBACK (on_state_changed), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->client, "notify::client-id", G_CALLBACK (on_state_changed),
-                           self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->client, "session-started", G_CALLBACK (on_session_started),
-                           self, 0);
-  g_signal_connect_object (self->client, "offer", G_CALLBACK (on_offer), self, 0);
-  g_signal_connect_object (self->client, "progress", G_CALLBACK (on_progress), self, 0);
-  g_signal_connect_object (self->client, "finished", G_CALLBACK (on_finished), self, 0);
-  g_signal_connect_object (self->client, "disconnected", G_CALLBACK (on_disconnected), self, 0);
+  g_signal_group_set_target (self->client_signals, self->client);
 
-  kf_connect_page_set_busy (self->connect_page, TRUE);
+  self->connecting = g_cancellable_new ();
   kf_connect_flow_run_async (self->client, GTK_WINDOW (self), get_known_servers (self),
-                             self->cancellable, on_connected, g_object_ref (self));
-  update_status (self);
+                             self->connecting, on_connected, g_object_ref (self));
+  _kf_window_follow_client (self);
+  kf_connect_page_set_busy (self->connect_page, TRUE);
 }
 
-/* win.connect: connect with what the connect page says, and remember it. */
+/* The main page has a file to send (dropped, or chosen with Ctrl+O on the
+ * home view): the Send view shows it, when sending is possible. */
 static void
-connect_activated (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *parameter)
+on_send_requested (KfWindow *self)
 {
-  KfWindow *self = KF_WINDOW (widget);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *host = NULL;
-  g_autofree char *name = NULL;
-  GSettings *settings = get_settings (self);
-  guint16 port = 0;
-
-  if (!kf_connect_page_get_values (self->connect_page, &host, &port, &name, &error))
-    {
-      show_toast (self, error->message);
-      return;
-    }
-
-  g_settings_set_string (settings, "server-host", host);
-  g_settings_set (settings, "server-port", "q", port);
-  g_settings_set_string (settings, "name", name);
-  kf_window_connect_to (self, host, port, name, NULL);
-}
-
-/* A command's reply: only a failure needs saying. */
-static void
-report_failure (KfWindow *self,
-                GError   *error)
-{
-  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    show_toast (self, error->message);
-}
-
-static void
-on_wait_done (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(KfWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!kf_client_wait_finish (KF_CLIENT (source), result, &error))
-    report_failure (self, error);
-}
-
-static void
-wait_activated (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
-{
-  KfWindow *self = KF_WINDOW (widget);
-
-  kf_client_set_watching (self->client, FALSE);
-  kf_client_wait_async (self->client, self->cancellable, on_wait_done, g_object_ref (self));
-}
-
-static void
-on_stop_waiting_done (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  g_autoptr(KfWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!kf_client_stop_waiting_finish (KF_CLIENT (source), result, &error))
-    report_failure (self, error);
-}
-
-static void
-stop_waiting_activated (GtkWidget  *widget,
-                        const char *action_name,
-                        GVariant   *parameter)
-{
-  KfWindow *self = KF_WINDOW (widget);
-
-  kf_client_stop_waiting_async (self->client, self->cancellable, on_stop_waiting_done,
-                                g_object_ref (self));
-}
-
-static void
-on_peers_listed (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(KfWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) peers = NULL;
-
-  peers = kf_client_list_peers_finish (KF_CLIENT (source), result, &error);
-  if (peers == NULL)
-    report_failure (self, error);
-}
-
-/* win.send: the live list of waiting peers. */
-static void
-send_activated (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
-{
-  KfWindow *self = KF_WINDOW (widget);
-
-  kf_main_page_set_peers (self->main_page, kf_client_get_peers (self->client));
-  kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_SEND);
-  show_page (self, "main");
-  kf_client_set_watching (self->client, TRUE);
-  kf_client_list_peers_async (self->client, self->cancellable, on_peers_listed,
-                              g_object_ref (self));
-}
-
-static void
-back_activated (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
-{
-  KfWindow *self = KF_WINDOW (widget);
-
-  if (self->client != NULL)
-    kf_client_set_watching (self->client, FALSE);
-  kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_HOME);
-}
-
-static void
-back_to_start_activated (GtkWidget  *widget,
-                         const char *action_name,
-                         GVariant   *parameter)
-{
-  KfWindow *self = KF_WINDOW (widget);
-
-  kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_HOME);
-  show_page (self, is_connected (self) ? "main" : "connect");
-}
-
-/* win.choose-file: the desktop's file chooser for the file to send. */
-static void
-choose_file_activated (GtkWidget  *widget,
-                       const char *action_name,
-                       GVariant   *parameter)
-{
-  kf_main_page_choose_file (KF_WINDOW (widget)->main_page);
-}
-
-static void
-on_file_sent (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(KfWindow) self = user_data;
-  g_autoptr(KfOutcome) outcome = NULL;
-  g_autoptr(GError) error = NULL;
-
-  outcome = kf_client_send_file_finish (KF_CLIENT (source), result, &error);
-  if (outcome == NULL && error != NULL)
-    g_debug ("Sending ended: %s", error->message);
-}
-
-static void
-on_conn_done (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(KfWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  GFile *file = kf_main_page_get_file (self->main_page);
-
-  if (!kf_client_conn_finish (KF_CLIENT (source), result, &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || !self->in_session)
-        return;
-      self->in_session = FALSE;
-      show_toast (self, error->message);
-      kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_SEND);
-      show_page (self, "main");
-      kf_client_set_watching (self->client, TRUE);
-      update_actions (self);
-      return;
-    }
-
-  kf_client_send_file_async (self->client, file, self->cancellable, on_file_sent,
-                             g_object_ref (self));
-}
-
-/* win.conn: pair with the chosen peer in the chosen mode, then send the file. */
-static void
-conn_activated (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
-{
-  KfWindow *self = KF_WINDOW (widget);
-  g_autoptr(GFile) file = NULL;
-  g_autofree char *peer_name = NULL;
-  g_autofree char *title = NULL;
-  g_autofree char *basename = NULL;
-  KfCipherMode mode;
-  guint peer_id;
-
-  if (!kf_main_page_get_choice (self->main_page, &peer_id, &peer_name, &mode, &file))
-    return;
-
-  basename = g_file_get_basename (file);
-  title = g_strdup_printf (_("Sending “%s” to %s (#%u)"), basename, peer_name, peer_id);
-  kf_transfer_page_begin (self->transfer_page, TRUE, title,
-                          _("Asking the key manager for a session key…"));
-  show_page (self, "transfer");
-  self->in_session = TRUE;
-  update_actions (self);
-
-  kf_client_set_watching (self->client, FALSE);
-  kf_client_conn_async (self->client, peer_id, mode, self->cancellable, on_conn_done,
-                        g_object_ref (self));
-}
-
-static void
-cancel_activated (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
-{
-  KfWindow *self = KF_WINDOW (widget);
-
-  close_offer (self);
-  if (self->client != NULL)
-    kf_client_cancel (self->client);
-}
-
-static void
-on_end_done (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr(KfWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!kf_client_end_finish (KF_CLIENT (source), result, &error))
-    g_debug ("Leaving the key manager: %s", error->message);
-}
-
-/* win.disconnect: says `end` to the key manager and goes back to the connect page. */
-static void
-disconnect_activated (GtkWidget  *widget,
-                      const char *action_name,
-                      GVariant   *parameter)
-{
-  KfWindow *self = KF_WINDOW (widget);
-
-  close_offer (self);
-  if (self->client != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->client, self);
-      kf_client_end_async (self->client, NULL, on_end_done, g_object_ref (self));
-    }
-  drop_client (self);
-  show_connect_page (self);
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.send", NULL);
 }
 
 static void
 on_choice_changed (KfWindow *self)
 {
-  update_actions (self);
+  update_actions (self, get_state (self));
+}
+
+static gboolean
+close_now (gpointer user_data)
+{
+  KfWindow *self = user_data;
+
+  self->closing = TRUE;
+  gtk_window_close (GTK_WINDOW (self));
+  return G_SOURCE_REMOVE;
+}
+
+/* Stop and Close: cancels the transfer (the other side is told), then
+ * closes once the dialog is gone. */
+static void
+on_close_answered (AdwMessageDialog *dialog,
+                   const char       *response,
+                   KfWindow         *self)
+{
+  if (g_strcmp0 (response, "close") != 0)
+    return;
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.cancel", NULL);
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, close_now, g_object_ref (self), g_object_unref);
+}
+
+/* A transfer is under way: asks before closing the window cancels it. */
+static void
+ask_before_closing (KfWindow *self)
+{
+  AdwMessageDialog *dialog;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                       _("Stop the Transfer?"),
+                                                       _("Closing Keyferry cancels the file "
+                                                         "transfer under way. The other person "
+                                                         "is told, and nothing is saved.")));
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Keep Transferring"),
+                                    "close", _("_Stop and Close"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "close", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_close_answered), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static gboolean
 kf_window_close_request (GtkWindow *window)
 {
   KfWindow *self = KF_WINDOW (window);
-  GSettings *settings = get_settings (self);
+  GSettings *settings = _kf_window_get_settings (self);
   int width, height;
+
+  if (!self->closing && (in_session (get_state (self)) || self->hold == KF_WINDOW_HOLD_CONN))
+    {
+      ask_before_closing (self);
+      return TRUE;
+    }
 
   gtk_window_get_default_size (window, &width, &height);
   g_settings_set_int (settings, "window-width", width);
@@ -689,30 +616,12 @@ kf_window_dispose (GObject *object)
 {
   KfWindow *self = KF_WINDOW (object);
 
-  close_offer (self);
-  drop_client (self);
+  _kf_window_close_offer (self);
+  _kf_window_drop_client (self);
+  g_clear_object (&self->client_signals);
   g_clear_pointer (&self->failure, g_free);
 
   G_OBJECT_CLASS (kf_window_parent_class)->dispose (object);
-}
-
-static void
-install_actions (GtkWidgetClass *widget_class)
-{
-  gtk_widget_class_install_action (widget_class, "win.connect", NULL, connect_activated);
-  gtk_widget_class_install_action (widget_class, "win.wait", NULL, wait_activated);
-  gtk_widget_class_install_action (widget_class, "win.stop-waiting", NULL,
-                                   stop_waiting_activated);
-  gtk_widget_class_install_action (widget_class, "win.send", NULL, send_activated);
-  gtk_widget_class_install_action (widget_class, "win.back", NULL, back_activated);
-  gtk_widget_class_install_action (widget_class, "win.back-to-start", NULL,
-                                   back_to_start_activated);
-  gtk_widget_class_install_action (widget_class, "win.choose-file", NULL,
-                                   choose_file_activated);
-  gtk_widget_class_install_action (widget_class, "win.conn", NULL, conn_activated);
-  gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_activated);
-  gtk_widget_class_install_action (widget_class, "win.disconnect", NULL,
-                                   disconnect_activated);
 }
 
 static void
@@ -733,6 +642,7 @@ kf_window_class_init (KfWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/keyferry/Keyferry/kf-window.ui");
   gtk_widget_class_bind_template_child (widget_class, KfWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, KfWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, KfWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, KfWindow, page_stack);
   gtk_widget_class_bind_template_child (widget_class, KfWindow, connect_page);
@@ -740,14 +650,31 @@ kf_window_class_init (KfWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KfWindow, transfer_page);
   gtk_widget_class_bind_template_child (widget_class, KfWindow, result_page);
   gtk_widget_class_bind_template_callback (widget_class, on_choice_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_send_requested);
 
-  install_actions (widget_class);
+  _kf_window_install_actions (widget_class);
 }
 
 static void
 kf_window_init (KfWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  kf_gui_stack_hide_unseen (self->page_stack);
+
+  self->client_signals = g_signal_group_new (KF_TYPE_CLIENT);
+  g_signal_group_connect_object (self->client_signals, "notify::state",
+                                 G_CALLBACK (on_state_changed), self, G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->client_signals, "notify::client-id",
+                                 G_CALLBACK (on_state_changed), self, G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->client_signals, "session-started",
+                                 G_CALLBACK (on_session_started), self, 0);
+  g_signal_group_connect_object (self->client_signals, "offer", G_CALLBACK (on_offer), self, 0);
+  g_signal_group_connect_object (self->client_signals, "progress", G_CALLBACK (on_progress),
+                                 self, 0);
+  g_signal_group_connect_object (self->client_signals, "finished", G_CALLBACK (on_finished),
+                                 self, 0);
+  g_signal_group_connect_object (self->client_signals, "disconnected",
+                                 G_CALLBACK (on_disconnected), self, 0);
 }
 
 /* Returns a new window of @application, sized as it was last time. */
@@ -763,7 +690,7 @@ kf_window_new (KfApplication *application)
                                g_settings_get_int (settings, "window-height"));
   if (g_settings_get_boolean (settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
-  update_status (self);
+  _kf_window_follow_client (self);
   return self;
 }
 
@@ -791,7 +718,8 @@ kf_window_start (KfWindow *self)
     }
 
   kf_connect_page_set_values (self->connect_page, host, port, name);
-  show_connect_page (self);
+  kf_connect_page_set_busy (self->connect_page, FALSE);
+  _kf_window_follow_client (self);
 }
 
 KfClient *

@@ -10,6 +10,7 @@
 
 #include "kf-application.h"
 #include "kf-gcrypt.h"
+#include "kf-tls.h"
 
 int
 main (int    argc,
@@ -19,6 +20,7 @@ main (int    argc,
 
   kf_process_harden ();
   kf_gcrypt_init ();
+  kf_tls_init ();
   setlocale (LC_ALL, "");
   /* KEYFERRY_LOCALEDIR: the catalogues of an uninstalled build (script/run). */
   bindtextdomain (GETTEXT_PACKAGE, g_getenv ("KEYFERRY_LOCALEDIR") ? g_getenv ("KEYFERRY_LOCALEDIR")

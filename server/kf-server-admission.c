@@ -17,6 +17,16 @@
  * address doubles the delay before that address's next check is even
  * started (auth_penalty_ms, 2×, 4×… up to auth_penalty_max_ms), forgotten
  * 15 minutes after the last failure.
+ *
+ * Per address alone, the guess rate grows with the number of addresses an
+ * attacker has, so there is a global budget too: every check counts as a
+ * failure from when it is asked for until it succeeds, and one failure is
+ * forgotten per auth_global_forget_ms.  While more than auth_global_burst
+ * are counted, checks start one at a time, auth_global_penalty_ms apart,
+ * the spacing doubling for every further auth_global_burst failures up to
+ * auth_global_penalty_max_ms.  With the defaults (10, 1 s up to 8 s, one
+ * forgotten per 5 s) a sustained attack from any number of addresses gets
+ * about 12 guesses a minute, and everyone's check waits behind it.
  */
 
 #include "config.h"
@@ -57,6 +67,13 @@ struct _KfServerAdmission
   guint             running;
   GQueue            queued;         /* GTask, waiting for a free slot */
   GHashTable       *penalties;      /* address → Penalty */
+  guint             global_burst;
+  guint             global_penalty_ms;
+  guint             global_penalty_max_ms;
+  guint             global_forget_ms;
+  double            global_level;   /* checks asked for and failures, decaying */
+  gint64            global_updated; /* when global_level was last decayed */
+  gint64            global_next;    /* the earliest start of the next gated check */
 };
 
 typedef struct
@@ -220,6 +237,11 @@ kf_server_admission_new (const char            *passphrase,
   self->max_queued = config->kdf_max_queued;
   self->penalty_ms = config->auth_penalty_ms;
   self->penalty_max_ms = config->auth_penalty_max_ms;
+  self->global_burst = MAX (config->auth_global_burst, 1);
+  self->global_penalty_ms = config->auth_global_penalty_ms;
+  self->global_penalty_max_ms = config->auth_global_penalty_max_ms;
+  self->global_forget_ms = MAX (config->auth_global_forget_ms, 1);
+  self->global_updated = g_get_monotonic_time ();
   if (passphrase == NULL)
     return g_steal_pointer (&self);
 
@@ -278,6 +300,8 @@ record_outcome (KfServerAdmission *self,
 
   if (accepted)
     {
+      /* Counted as a failure when asked for: not one after all. */
+      self->global_level = MAX (self->global_level - 1.0, 0.0);
       g_hash_table_remove (self->penalties, address);
       return;
     }
@@ -390,6 +414,31 @@ penalty_delay (KfServerAdmission *self,
   return (guint) MIN (delay, (guint64) self->penalty_max_ms);
 }
 
+/* Counts one more check against the global budget and returns how long
+ * it must wait for its turn, in ms: 0 while the budget lasts, then one
+ * slot per spacing, whatever the address. */
+static guint
+global_delay (KfServerAdmission *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 start;
+  guint64 spacing;
+  guint doublings;
+
+  self->global_level -= (double) (now - self->global_updated) / (self->global_forget_ms * 1000.0);
+  self->global_level = MAX (self->global_level, 0.0);
+  self->global_updated = now;
+  self->global_level += 1.0;
+  if (self->global_level <= self->global_burst || self->global_penalty_ms == 0)
+    return 0;
+  doublings = (guint) ((self->global_level - 1.0 - self->global_burst) / self->global_burst);
+  spacing = (guint64) self->global_penalty_ms << MIN (doublings, 16u);
+  spacing = MIN (spacing, (guint64) MAX (self->global_penalty_max_ms, self->global_penalty_ms));
+  start = MAX (now, self->global_next);
+  self->global_next = start + (gint64) spacing * 1000;
+  return (guint) ((start - now) / 1000);
+}
+
 /*
  * kf_server_admission_check_async:
  * @address: the client's source address, for the per-address penalty
@@ -434,7 +483,8 @@ kf_server_admission_check_async (KfServerAdmission   *self,
       return;
     }
 
-  delay = penalty_delay (self, address);
+  delay = global_delay (self);
+  delay = MAX (delay, penalty_delay (self, address));
   if (delay == 0)
     {
       enqueue (self, task);

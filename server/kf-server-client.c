@@ -33,7 +33,10 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <glib/gi18n.h>
@@ -41,12 +44,18 @@
 #include "kf-line-reader.h"
 #include "kf-secure.h"
 #include "kf-server-client.h"
+#include "kf-tls.h"
 
 /* Lines queued for a client go out in one writev of up to this many. */
 #define WRITE_BATCH 64
 /* Lines taken from one client per turn of the poller, before the others
  * get theirs. */
 #define READ_BUDGET 16
+/* A TLS record: a 5-byte header (content type 22 for a handshake, the
+ * version, the length) and at most 2^14 bytes. */
+#define TLS_RECORD_HEADER    5
+#define TLS_RECORD_MAX       16384
+#define TLS_TYPE_HANDSHAKE   22
 
 struct _KfServerClient
 {
@@ -56,7 +65,9 @@ struct _KfServerClient
   int                fd;              /* the socket, for the poller */
   KfLineReader      *reader;
   KfServerPoller    *poller;
-  KfServerWatch     *watch;           /* while reading */
+  KfServerWatch     *watch;           /* while reading, or awaiting the ClientHello */
+  gint64             accepted_at;     /* monotonic */
+  gboolean           hello_arrived;   /* the first TLS record is all there */
   KfServerTimers    *timers;
   GCancellable      *cancellable;     /* handshake, writes, closing */
   GCancellable      *work_cancellable; /* work done for this client */
@@ -265,6 +276,7 @@ kf_server_client_new (GSocketConnection     *connection,
   self->poller = g_object_ref (poller);
   self->timers = g_object_ref (timers);
   self->address = remote_address (connection);
+  self->accepted_at = g_get_monotonic_time ();
   self->write_queue_max = config->write_queue_max;
   self->idle_timeout_ms = config->idle_timeout_ms;
   self->close_timeout_ms = config->close_timeout_ms;
@@ -331,9 +343,9 @@ handshake_cb (GObject      *source,
     }
   if (self->closing)
     return;
-  if (g_tls_connection_get_protocol_version (tls) < G_TLS_PROTOCOL_VERSION_TLS_1_2)
+  if (!kf_tls_check_connection (tls, &error))
     {
-      g_message ("Client %s negotiated a TLS version older than 1.2; closing", self->address);
+      g_message ("TLS with %s refused: %s", self->address, error->message);
       kf_server_client_close (self, FALSE);
       return;
     }
@@ -341,15 +353,103 @@ handshake_cb (GObject      *source,
   g_signal_emit (self, signals[SIGNAL_READY], 0);
 }
 
+/* Wakes the poller only once @bytes are queued on the socket (or it is
+ * closed), so that a peer trickling bytes costs nothing until then. */
+static gboolean
+wake_at (KfServerClient *self,
+         int             bytes)
+{
+  return setsockopt (self->fd, SOL_SOCKET, SO_RCVLOWAT, &bytes, sizeof bytes) == 0;
+}
+
+/* Whether the peer has closed its end or the socket failed. */
+static gboolean
+peer_gone (KfServerClient *self)
+{
+  struct pollfd p = { .fd = self->fd, .events = POLLIN | POLLRDHUP };
+
+  return poll (&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
+/* How many bytes the first TLS record needs, from what has arrived of it:
+ * the header alone until it is there.  0 when it is not a handshake
+ * record of a sane length (not TLS, or not from a TLS client). */
+static gsize
+first_record_size (const guint8 *head,
+                   gsize         len)
+{
+  gsize size;
+
+  if (len < 1 || head[0] != TLS_TYPE_HANDSHAKE)
+    return 0;
+  if (len < TLS_RECORD_HEADER)
+    return TLS_RECORD_HEADER;
+  size = TLS_RECORD_HEADER + ((gsize) head[3] << 8 | head[4]);
+  return size > TLS_RECORD_HEADER && size <= TLS_RECORD_HEADER + TLS_RECORD_MAX ? size : 0;
+}
+
+static void start_handshake (KfServerClient *self);
+
+/* The poller's callback before the handshake: looks (without taking
+ * them) at the bytes that arrived, and starts the handshake once the
+ * client's first TLS record, its ClientHello, is all there. */
+static gboolean
+client_hello_cb (gpointer user_data)
+{
+  KfServerClient *self = user_data;
+  g_autoptr(KfServerClient) hold = g_object_ref (self);
+  guint8 head[TLS_RECORD_HEADER + TLS_RECORD_MAX];
+  gssize n = recv (self->fd, head, sizeof head, MSG_PEEK | MSG_DONTWAIT);
+  gsize needed;
+
+  if (self->closing)
+    return FALSE;
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    return FALSE;
+  needed = n > 0 ? first_record_size (head, (gsize) n) : 0;
+  if (needed == 0)
+    {
+      g_debug ("Connection from %s closed before a TLS ClientHello", self->address);
+      kf_server_client_close (self, FALSE);
+      return FALSE;
+    }
+  if ((gsize) n < needed)
+    {
+      /* Woken with less than asked for: the peer left, or it was early. */
+      if (peer_gone (self) || !wake_at (self, (int) needed))
+        kf_server_client_close (self, FALSE);
+      return FALSE;
+    }
+  stop_reading (self);
+  wake_at (self, 1);
+  start_handshake (self);
+  return FALSE;
+}
+
+static void
+start_handshake (KfServerClient *self)
+{
+  self->hello_arrived = TRUE;
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (self->stream), G_PRIORITY_DEFAULT,
+                                    self->cancellable, handshake_cb, g_object_ref (self));
+}
+
 /*
  * kf_server_client_start:
  *
- * Starts the TLS handshake; "ready" follows when it succeeds, "closed"
- * when it fails or the deadline passes first.
+ * Waits for the client's ClientHello, then runs the TLS handshake;
+ * "ready" follows when it succeeds, "closed" when it fails or the
+ * deadline passes first.  The handshake runs in a worker thread of GIO's
+ * shared pool and holds it until it ends; waiting for the whole first
+ * record on the main loop first (with SO_RCVLOWAT, so a trickling peer
+ * does not even wake it) means a silent or trickling connection never
+ * takes a thread from a real client's handshake.
  */
 void
 kf_server_client_start (KfServerClient *self)
 {
+  g_autoptr(GError) error = NULL;
+
   g_return_if_fail (KF_IS_SERVER_CLIENT (self));
 
   if (self->sink != NULL)
@@ -359,8 +459,35 @@ kf_server_client_start (KfServerClient *self)
       return;
     }
   self->phase = KF_CLIENT_HANDSHAKE;
-  g_tls_connection_handshake_async (G_TLS_CONNECTION (self->stream), G_PRIORITY_DEFAULT,
-                                    self->cancellable, handshake_cb, g_object_ref (self));
+  if (!wake_at (self, TLS_RECORD_HEADER)
+      || (self->watch = kf_server_poller_add (self->poller, self->fd, client_hello_cb, self,
+                                              &error)) == NULL)
+    {
+      g_debug ("Cannot wait for a ClientHello from %s: %s; starting the handshake now",
+               self->address, error != NULL ? error->message : g_strerror (errno));
+      start_handshake (self);
+    }
+}
+
+/*
+ * kf_server_client_get_accepted_at, kf_server_client_is_before_hello:
+ *
+ * When the connection was accepted (monotonic µs), and whether its TLS
+ * ClientHello has not arrived yet: the server evicts the oldest such
+ * connection when its greeting slots are all taken.
+ */
+gint64
+kf_server_client_get_accepted_at (KfServerClient *self)
+{
+  g_return_val_if_fail (KF_IS_SERVER_CLIENT (self), 0);
+  return self->accepted_at;
+}
+
+gboolean
+kf_server_client_is_before_hello (KfServerClient *self)
+{
+  g_return_val_if_fail (KF_IS_SERVER_CLIENT (self), FALSE);
+  return self->sink == NULL && self->phase == KF_CLIENT_HANDSHAKE && !self->hello_arrived;
 }
 
 static void idle_cb (gpointer user_data);

@@ -73,6 +73,8 @@ const char      *kf_server_client_get_name        (KfServerClient        *self);
 void             kf_server_client_set_name        (KfServerClient        *self,
                                                    const char            *name);
 KfClientPhase    kf_server_client_get_phase       (KfServerClient        *self);
+gint64           kf_server_client_get_accepted_at (KfServerClient        *self);
+gboolean         kf_server_client_is_before_hello (KfServerClient        *self);
 void             kf_server_client_set_phase       (KfServerClient        *self,
                                                    KfClientPhase          phase);
 gboolean         kf_server_client_get_admitted    (KfServerClient        *self);

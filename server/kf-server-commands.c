@@ -157,17 +157,20 @@ handle_wait (KfServer          *self,
   kf_server_registry_set_waiting (registry, client, TRUE);
 }
 
-/* `send` and `watch`: the waiting list as peer lines, then the reply. */
+/* `send [<after>]` and `watch [<after>]`: one page of the waiting list
+ * as peer lines, by increasing id after @after, then the reply, which
+ * says `more` when further pages follow. */
 static void
 send_list (KfServer       *self,
            KfServerClient *client,
-           KfMsgType       reply_to)
+           KfMsgType       reply_to,
+           guint64         after)
 {
   g_autoptr(GPtrArray) list = NULL;
   g_autoptr(KfProtocolMessage) ok = kf_protocol_message_new_ok (reply_to);
 
-  list = kf_server_registry_list_waiting (kf_server_get_registry (self), client,
-                                          KF_PROTOCOL_MAX_PEERS);
+  list = kf_server_registry_list_waiting_after (kf_server_get_registry (self), client, after,
+                                                KF_PROTOCOL_MAX_PEERS, &ok->more);
   for (guint i = 0; i < list->len; i++)
     {
       g_autoptr(KfProtocolMessage) peer = kf_protocol_message_new (KF_MSG_PEER);
@@ -193,7 +196,7 @@ handle_send (KfServer          *self,
       bad_state (client, _("Finish or cancel the current transfer first"));
       return;
     }
-  send_list (self, client, KF_MSG_SEND);
+  send_list (self, client, KF_MSG_SEND, msg->id);
 }
 
 static void
@@ -206,7 +209,7 @@ handle_watch (KfServer          *self,
       bad_state (client, _("Only an idle client can watch the waiting list"));
       return;
     }
-  send_list (self, client, KF_MSG_WATCH);
+  send_list (self, client, KF_MSG_WATCH, msg->id);
   kf_server_registry_set_watching (kf_server_get_registry (self), client, TRUE);
 }
 

@@ -11,6 +11,7 @@ typedef struct
   char  *state_dir;                /* certificate and key live here */
   char  *audit_log;                /* NULL: audit lines go to the log */
   guint  max_clients;              /* connections of any kind */
+  guint  max_clients_per_address;  /* greeted clients per source address */
   guint  max_pending;              /* not yet greeted, in total */
   guint  max_pending_per_address;  /* not yet greeted, per source address */
   guint  handshake_timeout_ms;     /* accept → welcome, absolute */
@@ -27,17 +28,23 @@ typedef struct
   guint  kdf_max_queued;           /* passphrase checks waiting their turn */
   guint  auth_penalty_ms;          /* first delay after a failure, doubling */
   guint  auth_penalty_max_ms;
+  guint  auth_global_burst;        /* checks at once or failures before the global gate */
+  guint  auth_global_penalty_ms;   /* then one check per this long, doubling… */
+  guint  auth_global_penalty_max_ms; /* …up to this */
+  guint  auth_global_forget_ms;    /* one failure forgotten per this long */
 } KfServerConfig;
 
 #define KF_SERVER_DEFAULT_MAX_CLIENTS              1000
+#define KF_SERVER_DEFAULT_MAX_CLIENTS_PER_ADDRESS  32
 #define KF_SERVER_DEFAULT_MAX_PENDING              64
 #define KF_SERVER_DEFAULT_MAX_PENDING_PER_ADDRESS  8
 #define KF_SERVER_DEFAULT_HANDSHAKE_TIMEOUT_MS     10000
 #define KF_SERVER_DEFAULT_IDLE_TIMEOUT_MS          (15 * 60 * 1000)
 #define KF_SERVER_DEFAULT_CONFIRM_TIMEOUT_MS       30000
 
-void kf_server_config_init  (KfServerConfig *config);
-void kf_server_config_clear (KfServerConfig *config);
+void  kf_server_config_init             (KfServerConfig *config);
+void  kf_server_config_clear            (KfServerConfig *config);
+char *kf_server_config_fit_descriptors  (KfServerConfig *config);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (KfServerConfig, kf_server_config_clear)
 

@@ -6,7 +6,7 @@
  * starts a KfServer on the default main context, prints the two stable
  * start-up lines scripts look for:
  *
- *   keyferry-server: fingerprint <64 hex digits>
+ *   keyferry-server: fingerprint <16 groups of 4 hex digits>
  *   keyferry-server: listening on <address or *> port <n>
  *
  * and runs until SIGTERM or SIGINT, when every client is told
@@ -21,11 +21,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <signal.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 #include <gcrypt.h>
@@ -36,8 +39,12 @@
 #include "kf-protocol.h"
 #include "kf-secure.h"
 #include "kf-server.h"
+#include "kf-tls.h"
 
 #define EXIT_USAGE 2
+
+/* Only the first line counts; more than this is not read. */
+#define PASSPHRASE_FILE_MAX (KF_PROTOCOL_MAX_PASSPHRASE + 2)
 
 typedef struct
 {
@@ -47,6 +54,7 @@ typedef struct
   char     *passphrase_file;
   char     *passphrase_hash_file;
   char     *max_clients;
+  char     *max_clients_per_address;
   char     *max_pending;
   char     *max_pending_per_address;
   char     *handshake_timeout;
@@ -75,6 +83,7 @@ options_clear (Options *o)
   g_free (o->passphrase_file);
   g_free (o->passphrase_hash_file);
   g_free (o->max_clients);
+  g_free (o->max_clients_per_address);
   g_free (o->max_pending);
   g_free (o->max_pending_per_address);
   g_free (o->handshake_timeout);
@@ -128,6 +137,8 @@ apply_options (const Options   *o,
 
   if (!parse_number ("--port", o->port, 0, 65535, port, error)
       || !parse_number ("--max-clients", o->max_clients, 1, 1000000, &config->max_clients, error)
+      || !parse_number ("--max-clients-per-address", o->max_clients_per_address, 1, 1000000,
+                        &config->max_clients_per_address, error)
       || !parse_number ("--max-pending", o->max_pending, 1, 100000, &config->max_pending, error)
       || !parse_number ("--max-pending-per-address", o->max_pending_per_address, 1, 100000,
                         &config->max_pending_per_address, error)
@@ -159,22 +170,58 @@ apply_options (const Options   *o,
   return TRUE;
 }
 
+/* Opens the passphrase file, refusing one that is not a regular file or
+ * that other users may read or change.  Returns the descriptor, or -1 with
+ * a one-line @error that says what to do. */
+static int
+open_passphrase_file (const char  *path,
+                      GError     **error)
+{
+  struct stat st;
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY, 0);
+  int saved = errno;
+
+  if (fd < 0)
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                 _("Cannot open the passphrase file %s: %s"), path, g_strerror (saved));
+  else if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                 _("The passphrase file %s is not a regular file"), path);
+  else if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_PERM,
+                 _("The passphrase file %s may be read or changed by other users (mode %04o); "
+                   "chmod go= it"), path, (guint) (st.st_mode & 07777));
+  else
+    return fd;
+  if (fd >= 0)
+    close (fd);
+  return -1;
+}
+
 /* Reads the passphrase file into secure memory, without its final line
  * break.  Returns %NULL with @error when it cannot be read or is empty. */
 static char *
 read_passphrase (const char  *path,
                  GError     **error)
 {
-  g_autofree char *contents = NULL;
-  gsize len = 0;
   char *secure;
+  gsize len = 0;
+  int fd;
 
-  if (!g_file_get_contents (path, &contents, &len, error))
+  if ((fd = open_passphrase_file (path, error)) < 0)
     return NULL;
-  secure = gcry_calloc_secure (1, len + 1);
-  if (secure != NULL)
-    memcpy (secure, contents, len);
-  explicit_bzero (contents, len);
+  secure = gcry_calloc_secure (1, PASSPHRASE_FILE_MAX + 1);
+  while (secure != NULL && len < PASSPHRASE_FILE_MAX)
+    {
+      gssize n = read (fd, secure + len, PASSPHRASE_FILE_MAX - len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      len += (gsize) n;
+    }
+  close (fd);
   if (secure == NULL)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, _("Out of secure memory"));
@@ -403,10 +450,15 @@ serve (const Options  *o,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KfServer) server = NULL;
+  g_autofree char *warning = NULL;
+  g_autofree char *pretty = NULL;
   char *secret = NULL;
   Run run = { 0 };
   guint sigterm, sigint;
 
+  warning = kf_server_config_fit_descriptors (config);
+  if (warning != NULL)
+    g_printerr ("keyferry-server: %s: %s\n", _("warning"), warning);
   if (!read_admission (o, config, &secret, &error))
     {
       g_printerr ("keyferry-server: %s\n", error->message);
@@ -419,7 +471,8 @@ serve (const Options  *o,
       g_printerr ("keyferry-server: %s\n", error->message);
       return EXIT_FAILURE;
     }
-  g_printerr ("keyferry-server: fingerprint %s\n", kf_server_get_fingerprint (server));
+  pretty = kf_fingerprint_format_pretty (kf_server_get_fingerprint (server));
+  g_printerr ("keyferry-server: fingerprint %s\n", pretty);
   g_printerr ("keyferry-server: listening on %s port %u\n", o->listen ? o->listen : "*",
               kf_server_get_port (server));
 
@@ -441,13 +494,15 @@ print_fingerprint (const KfServerConfig *config)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KfServer) server = kf_server_new (config, NULL, &error);
+  g_autofree char *pretty = NULL;
 
   if (server == NULL)
     {
       g_printerr ("keyferry-server: %s\n", error->message);
       return EXIT_FAILURE;
     }
-  g_print ("%s\n", kf_server_get_fingerprint (server));
+  pretty = kf_fingerprint_format_pretty (kf_server_get_fingerprint (server));
+  g_print ("%s\n", pretty);
   return EXIT_SUCCESS;
 }
 
@@ -461,9 +516,10 @@ main (int   argc,
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &o.listen, N_("Listen on this IP address only (default: all)"), N_("ADDR") },
     { "port", 'p', 0, G_OPTION_ARG_STRING, &o.port, N_("TCP port (default 7745; 0 picks a free one)"), N_("N") },
     { "state-dir", 's', 0, G_OPTION_ARG_FILENAME, &o.state_dir, N_("Where the TLS certificate and key live (default $STATE_DIRECTORY or ~/.local/state/keyferry-server)"), N_("DIR") },
-    { "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &o.passphrase_file, N_("Require the passphrase on this file's first line from every client"), N_("F") },
+    { "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &o.passphrase_file, N_("Require the passphrase on this file's first line from every client (the file must not be readable by group or others)"), N_("F") },
     { "passphrase-hash-file", 0, 0, G_OPTION_ARG_FILENAME, &o.passphrase_hash_file, N_("Require the passphrase whose Argon2id hash (a line from --hash-passphrase) is in this file"), N_("F") },
-    { "max-clients", 0, 0, G_OPTION_ARG_STRING, &o.max_clients, N_("Most connections at once (default 1000)"), N_("N") },
+    { "max-clients", 0, 0, G_OPTION_ARG_STRING, &o.max_clients, N_("Most connections at once (default 1000; fewer, with a warning, when the open-file limit is too low)"), N_("N") },
+    { "max-clients-per-address", 0, 0, G_OPTION_ARG_STRING, &o.max_clients_per_address, N_("Most greeted clients from one source address (default 32)"), N_("N") },
     { "max-pending", 0, 0, G_OPTION_ARG_STRING, &o.max_pending, N_("Most connections still in their handshake and greeting (default 64)"), N_("N") },
     { "max-pending-per-address", 0, 0, G_OPTION_ARG_STRING, &o.max_pending_per_address, N_("The same, per source address (default 8)"), N_("N") },
     { "handshake-timeout", 0, 0, G_OPTION_ARG_STRING, &o.handshake_timeout, N_("Seconds from connecting to the end of the greeting (default 10)"), N_("S") },
@@ -483,6 +539,8 @@ main (int   argc,
 
   setlocale (LC_ALL, "");
   kf_gcrypt_init ();
+  kf_tls_init ();
+  kf_process_harden ();
   kf_server_config_init (&config);
 
   context = g_option_context_new (NULL);
@@ -490,7 +548,7 @@ main (int   argc,
                                            "and hands both a fresh AES key over TLS."));
   g_option_context_set_description (context, _(
     "At start it prints, on standard error, two lines for scripts:\n"
-    "  keyferry-server: fingerprint <64 hex digits>\n"
+    "  keyferry-server: fingerprint <16 groups of 4 hex digits>\n"
     "  keyferry-server: listening on <address or *> port <n>\n"
     "Clients pin that fingerprint.  SIGTERM or SIGINT tells every client and stops.\n"
     "Exit status: 0 after a clean stop, 1 when the server cannot start, 2 for bad options\n"

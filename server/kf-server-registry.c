@@ -193,6 +193,52 @@ kf_server_registry_list_waiting (KfServerRegistry *self,
   return list;
 }
 
+static int
+compare_ids (gconstpointer a,
+             gconstpointer b)
+{
+  guint64 x = kf_server_client_get_id (*(KfServerClient * const *) a);
+  guint64 y = kf_server_client_get_id (*(KfServerClient * const *) b);
+
+  return x < y ? -1 : x > y;
+}
+
+/*
+ * kf_server_registry_list_waiting_after:
+ * @after: list only clients whose id is greater (0: all)
+ * @more: (out): set to whether more than @max qualified
+ *
+ * One page of the waiting list for `send` and `watch`: up to @max waiting
+ * clients other than @exclude, by increasing id, so that asking again
+ * after the last id of a page gives the next page.  Costs one pass over
+ * the waiting clients and a sort of those after @after.
+ *
+ * Returns: (transfer container): the page.
+ */
+GPtrArray *
+kf_server_registry_list_waiting_after (KfServerRegistry *self,
+                                       KfServerClient   *exclude,
+                                       guint64           after,
+                                       guint             max,
+                                       gboolean         *more)
+{
+  GPtrArray *list = g_ptr_array_new ();
+
+  *more = FALSE;
+  g_return_val_if_fail (KF_IS_SERVER_REGISTRY (self), list);
+
+  for (GList *l = self->waiting.head; l != NULL; l = l->next)
+    if (l->data != exclude && kf_server_client_get_id (l->data) > after)
+      g_ptr_array_add (list, l->data);
+  g_ptr_array_sort (list, compare_ids);
+  if (list->len > max)
+    {
+      *more = TRUE;
+      g_ptr_array_set_size (list, max);
+    }
+  return list;
+}
+
 /*
  * kf_server_registry_set_watching:
  *

@@ -21,6 +21,11 @@ void              kf_server_registry_set_waiting  (KfServerRegistry *self,
                                                    gboolean          waiting);
 gboolean          kf_server_registry_is_waiting   (KfServerRegistry *self,
                                                    KfServerClient   *client);
+GPtrArray        *kf_server_registry_list_waiting_after (KfServerRegistry *self,
+                                                        KfServerClient   *exclude,
+                                                        guint64           after,
+                                                        guint             max,
+                                                        gboolean         *more);
 GPtrArray        *kf_server_registry_list_waiting (KfServerRegistry *self,
                                                    KfServerClient   *exclude,
                                                    guint             max);

@@ -15,6 +15,15 @@
  * main context costs what the active clients need, however many idle ones
  * are connected.
  *
+ * Connections are accepted by our own loop on the listener rather than by
+ * GSocketService's, because GSocketService answers a failed accept() by
+ * trying again at once: out of descriptors (EMFILE, ENFILE) that spins
+ * and warns for as long as the condition lasts.  Here a failed accept()
+ * backs off (50 ms, doubling to 1 s) and the loop resumes by itself once
+ * descriptors are free again; the clients already connected are served
+ * all along.  kf_server_config_fit_descriptors() keeps the limits within
+ * the descriptors the process really has.
+ *
  * When many clients have left, glibc keeps the freed heap for reuse; the
  * server hands it back with malloc_trim() once the number of clients has
  * fallen to half of its peak since the last time.
@@ -30,6 +39,7 @@
 #include "kf-fingerprint.h"
 #include "kf-server-cert.h"
 #include "kf-server-private.h"
+#include "kf-tls.h"
 
 struct _KfServer
 {
@@ -49,6 +59,7 @@ struct _KfServer
   GHashTable        *connections;    /* every live KfServerClient (owned) */
   GHashTable        *pending;        /* set: not greeted yet (borrowed) */
   GHashTable        *pending_by_address;  /* address → count */
+  GHashTable        *greeted_by_address;  /* address → count */
   gboolean           shutting_down;
   GTask             *shutdown_task;
   GSource           *shutdown_timer;
@@ -59,7 +70,13 @@ struct _KfServer
   gint64             trim_started;
   gboolean           trimming;       /* malloc_trim() runs in a worker */
   gint64             last_departure; /* when a client object was last freed */
+  GCancellable      *accept_cancellable;
+  GSource           *accept_retry;   /* waiting out a failed accept() */
+  guint              accept_backoff_ms;
 };
+
+#define ACCEPT_BACKOFF_MIN_MS 50
+#define ACCEPT_BACKOFF_MAX_MS 1000
 
 /* Memory is handed back when the clients alive have fallen to half of a
  * peak of at least this many, once no client has gone for a moment (a
@@ -73,6 +90,7 @@ G_DEFINE_FINAL_TYPE (KfServer, kf_server, G_TYPE_SOCKET_SERVICE)
 
 static void client_finalized (gpointer  data,
                               GObject  *where_the_object_was);
+static void stop_accepting   (KfServer *self);
 
 static void
 kf_server_dispose (GObject *object)
@@ -101,6 +119,7 @@ kf_server_dispose (GObject *object)
           kf_server_client_close (client, FALSE);
         }
     }
+  stop_accepting (self);
   if (self->shutdown_timer != NULL)
     g_source_destroy (self->shutdown_timer);
   g_clear_pointer (&self->shutdown_timer, g_source_unref);
@@ -123,6 +142,7 @@ kf_server_finalize (GObject *object)
   KfServer *self = KF_SERVER (object);
 
   g_clear_pointer (&self->pending_by_address, g_hash_table_unref);
+  g_clear_pointer (&self->greeted_by_address, g_hash_table_unref);
   g_clear_pointer (&self->alive, g_hash_table_unref);
   g_clear_pointer (&self->audit, kf_server_audit_free);
   g_free (self->fingerprint);
@@ -131,10 +151,6 @@ kf_server_finalize (GObject *object)
   G_OBJECT_CLASS (kf_server_parent_class)->finalize (object);
 }
 
-static gboolean kf_server_incoming (GSocketService    *service,
-                                    GSocketConnection *connection,
-                                    GObject           *source_object);
-
 static void
 kf_server_class_init (KfServerClass *klass)
 {
@@ -142,7 +158,6 @@ kf_server_class_init (KfServerClass *klass)
 
   object_class->dispose = kf_server_dispose;
   object_class->finalize = kf_server_finalize;
-  G_SOCKET_SERVICE_CLASS (klass)->incoming = kf_server_incoming;
 }
 
 static void
@@ -153,6 +168,7 @@ kf_server_init (KfServer *self)
   self->pending = g_hash_table_new (NULL, NULL);
   self->alive = g_hash_table_new (NULL, NULL);
   self->pending_by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->greeted_by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 /*
@@ -175,6 +191,7 @@ kf_server_new (const KfServerConfig  *config,
 
   g_return_val_if_fail (config != NULL && config->state_dir != NULL, NULL);
 
+  kf_tls_init ();
   self->config = *config;
   self->config.state_dir = g_strdup (config->state_dir);
   self->config.audit_log = g_strdup (config->audit_log);
@@ -198,6 +215,8 @@ kf_server_new (const KfServerConfig  *config,
 }
 
 #define KF_SERVER_LISTEN_BACKLOG 1024
+
+static void accept_next (KfServer *self);
 
 /*
  * kf_server_listen:
@@ -251,7 +270,8 @@ kf_server_listen (KfServer    *self,
     return FALSE;
 
   self->port = port;
-  g_socket_service_start (G_SOCKET_SERVICE (self));
+  self->accept_cancellable = g_cancellable_new ();
+  accept_next (self);
   return TRUE;
 }
 
@@ -326,11 +346,27 @@ pending_remove (KfServer       *self,
                          GUINT_TO_POINTER (count - 1));
 }
 
+/* Adds @delta to @address's count in @table, forgetting it at zero. */
+static void
+count_address (GHashTable *table,
+               const char *address,
+               int         delta)
+{
+  guint count = GPOINTER_TO_UINT (g_hash_table_lookup (table, address)) + (guint) delta;
+
+  if (count == 0)
+    g_hash_table_remove (table, address);
+  else
+    g_hash_table_insert (table, g_strdup (address), GUINT_TO_POINTER (count));
+}
+
 /*
  * kf_server_welcome:
  *
  * The greeting is complete: @client gets its id, is registered, and is
- * told `welcome <id> <name>`.
+ * told `welcome <id> <name>`; or, when its address already has
+ * max_clients_per_address greeted clients, `err full` (fatal), so that
+ * one host cannot take every client slot.
  */
 void
 kf_server_welcome (KfServer       *self,
@@ -338,7 +374,19 @@ kf_server_welcome (KfServer       *self,
                    const char     *name)
 {
   g_autoptr(KfProtocolMessage) msg = kf_protocol_message_new (KF_MSG_WELCOME);
+  const char *address = kf_server_client_get_address (client);
 
+  if (GPOINTER_TO_UINT (g_hash_table_lookup (self->greeted_by_address, address))
+      >= self->config.max_clients_per_address)
+    {
+      g_message ("Refusing %s: it already has %u clients", address,
+                 self->config.max_clients_per_address);
+      kf_server_client_send_error (client, KF_PROTOCOL_ERROR_FULL,
+                                   _("Too many clients are connected from your address; "
+                                     "close one and try again"));
+      return;
+    }
+  count_address (self->greeted_by_address, address, 1);
   pending_remove (self, client);
   kf_server_client_set_id (client, self->next_id++);
   kf_server_client_set_name (client, name);
@@ -498,6 +546,7 @@ client_closed (KfServerClient *client,
   if (kf_server_client_get_id (client) != 0)
     {
       kf_server_registry_remove (self->registry, client);
+      count_address (self->greeted_by_address, kf_server_client_get_address (client), -1);
       g_message ("Client %" G_GUINT64_FORMAT " left", kf_server_client_get_id (client));
     }
   g_signal_handlers_disconnect_by_data (client, self);
@@ -603,13 +652,62 @@ client_finalized (gpointer  data,
   consider_trim (self);
 }
 
-/* Applies the limits on connections that are not greeted yet. */
+/* The pending connection that has waited longest without sending its
+ * TLS ClientHello; %NULL if none. */
+static KfServerClient *
+oldest_before_hello (KfServer *self)
+{
+  KfServerClient *oldest = NULL;
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->pending);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      KfServerClient *client = key;
+
+      if (kf_server_client_is_before_hello (client)
+          && (oldest == NULL || kf_server_client_get_accepted_at (client)
+                                < kf_server_client_get_accepted_at (oldest)))
+        oldest = client;
+    }
+  return oldest;
+}
+
+/* Closes the oldest connection that has sent no ClientHello yet, to make
+ * room for one from @for_address; %FALSE if there is none. */
+static gboolean
+evict_silent (KfServer   *self,
+              const char *for_address)
+{
+  KfServerClient *oldest = oldest_before_hello (self);
+
+  if (oldest == NULL)
+    return FALSE;
+  g_debug ("Closing a connection from %s that sent nothing for %" G_GINT64_FORMAT
+           " ms, to make room for one from %s", kf_server_client_get_address (oldest),
+           (g_get_monotonic_time () - kf_server_client_get_accepted_at (oldest)) / 1000,
+           for_address);
+  kf_server_client_close (oldest, FALSE);
+  return TRUE;
+}
+
+/* Applies the limits on connections that are not greeted yet.  When all
+ * the slots are taken (but not all of @address's), the oldest connection
+ * that has not even sent its ClientHello gives its slot up: a real client
+ * sends it at once, so silent and trickling connections from many
+ * addresses can only keep one out by replacing each other faster than it
+ * completes a round trip.  Only when every slot holds a connection
+ * further on is the new one refused. */
 static gboolean
 admit_connection (KfServer   *self,
                   const char *address)
 {
   guint per_address = GPOINTER_TO_UINT (g_hash_table_lookup (self->pending_by_address, address));
 
+  if (g_hash_table_size (self->pending) >= self->config.max_pending
+      && per_address < self->config.max_pending_per_address)
+    evict_silent (self, address);
   if (g_hash_table_size (self->pending) >= self->config.max_pending)
     {
       g_message ("Dropping a connection from %s: %u connections are already in their greeting",
@@ -662,27 +760,91 @@ kf_server_add_client (KfServer       *self,
   return TRUE;
 }
 
-static gboolean
-kf_server_incoming (GSocketService    *service,
-                    GSocketConnection *connection,
-                    GObject           *source_object)
+static void
+incoming (KfServer          *self,
+          GSocketConnection *connection)
 {
-  KfServer *self = KF_SERVER (service);
   g_autoptr(KfServerClient) client = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (self->shutting_down)
-    return TRUE;
   client = kf_server_client_new (connection, self->certificate, &self->config, self->poller,
                                  self->timers, &error);
   if (client == NULL)
     {
       g_warning ("Cannot set up TLS for a new connection: %s", error->message);
-      return TRUE;
+      return;
     }
   kf_server_add_client (self, client);
+}
 
-  return TRUE;
+static gboolean
+accept_retry_cb (gpointer user_data)
+{
+  KfServer *self = user_data;
+
+  g_clear_pointer (&self->accept_retry, g_source_unref);
+  accept_next (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* accept() failed (out of descriptors, most likely): says so once, then
+ * tries again after a pause that doubles while it keeps failing. */
+static void
+accept_back_off (KfServer     *self,
+                 const GError *error)
+{
+  if (self->accept_backoff_ms == 0)
+    g_message ("Cannot accept connections for now (%s); trying again shortly", error->message);
+  self->accept_backoff_ms = CLAMP (self->accept_backoff_ms * 2, ACCEPT_BACKOFF_MIN_MS,
+                                   ACCEPT_BACKOFF_MAX_MS);
+  self->accept_retry = g_timeout_source_new (self->accept_backoff_ms);
+  g_source_set_callback (self->accept_retry, accept_retry_cb, self, NULL);
+  g_source_attach (self->accept_retry, g_main_context_get_thread_default ());
+}
+
+static void
+accept_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  KfServer *self = KF_SERVER (source);
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+
+  connection = g_socket_listener_accept_finish (G_SOCKET_LISTENER (source), result, NULL, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->shutting_down
+      || self->accept_cancellable == NULL)
+    return;
+  if (connection == NULL)
+    {
+      accept_back_off (self, error);
+      return;
+    }
+  if (self->accept_backoff_ms != 0)
+    g_message ("Accepting connections again");
+  self->accept_backoff_ms = 0;
+  incoming (self, connection);
+  accept_next (self);
+}
+
+/* Waits for the next connection. */
+static void
+accept_next (KfServer *self)
+{
+  g_socket_listener_accept_async (G_SOCKET_LISTENER (self), self->accept_cancellable,
+                                  accept_cb, NULL);
+}
+
+/* Stops the accept loop (a pending accept completes as cancelled). */
+static void
+stop_accepting (KfServer *self)
+{
+  if (self->accept_retry != NULL)
+    g_source_destroy (self->accept_retry);
+  g_clear_pointer (&self->accept_retry, g_source_unref);
+  if (self->accept_cancellable != NULL)
+    g_cancellable_cancel (self->accept_cancellable);
+  g_clear_object (&self->accept_cancellable);
 }
 
 static gboolean
@@ -728,7 +890,7 @@ kf_server_shutdown_async (KfServer            *self,
       return;
     }
   self->shutting_down = TRUE;
-  g_socket_service_stop (G_SOCKET_SERVICE (self));
+  stop_accepting (self);
   g_socket_listener_close (G_SOCKET_LISTENER (self));
   g_message ("Shutting down: %s", reason != NULL ? reason : "no reason given");
 

@@ -43,20 +43,39 @@ finish () {
   [ "$failed" -eq 0 ]
 }
 
+# wait_until SECONDS COMMAND [ARGS...]: runs COMMAND every 50 ms until it
+# succeeds or SECONDS have passed.  Bounded in time rather than in tries,
+# so that a loaded machine gets as long as an idle one.  Returns 1 on time.
+wait_until () {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    [ "$SECONDS" -ge "$deadline" ] && return 1
+    sleep 0.05
+  done
+}
+
+# waiting_in FILE: the --json events in FILE include "waiting".
+waiting_in () {
+  grep -q '"event":"waiting"' "$1" 2>/dev/null
+}
+
+# server_port_known: sets $port from the server's "listening on" line.
+server_port_known () {
+  port=$(grep -m1 -oE 'listening on [^ ]+ port [0-9]+' "$work/server.log" | grep -oE '[0-9]+$')
+  [ -n "$port" ]
+}
+
 # start_server [extra options]: starts keyferry-server on 127.0.0.1, an
 # ephemeral port, and sets $port and $fp from what it prints.
 start_server () {
   mkdir -p "$work/server"
-  fp=$("$server" --state-dir "$work/server" --print-fingerprint 2>/dev/null | grep -oE '[0-9a-fA-F:]{64,}' | head -n1)
+  fp=$("$server" --state-dir "$work/server" --print-fingerprint 2>/dev/null | grep -oE '([0-9A-F]{4} ){15}[0-9A-F]{4}|[0-9a-fA-F:]{64,}' | head -n1)
   "$server" --listen 127.0.0.1 --port 0 --state-dir "$work/server" "$@" \
     2> "$work/server.log" &
   server_pid=$!
   port=
-  for _ in $(seq 100); do
-    port=$(grep -m1 -oE 'listening on [^ ]+ port [0-9]+' "$work/server.log" | grep -oE '[0-9]+$')
-    [ -n "$port" ] && break
-    sleep 0.1
-  done
+  wait_until 60 server_port_known
   if [ -z "$port" ] || [ -z "$fp" ]; then
     echo "Bail out! keyferry-server did not start: $(cat "$work/server.log")"
     exit 1

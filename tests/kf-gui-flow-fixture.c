@@ -148,32 +148,46 @@ flow_wait_for_state (KfClient      *client,
 /* ------------------------------------------------------------------ */
 /* Fixture                                                              */
 
-void
-flow_fixture_set_up (Fixture       *fx,
-                     gconstpointer  data)
+/* Starts the key manager on @port (0: any) with its state in the fixture's
+ * folder, so that a restart keeps its identity. */
+static void
+start_server (Fixture    *fx,
+              const char *state,
+              const char *passphrase,
+              guint16     port)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *state_dir = NULL;
-  g_autofree char *peer_known = NULL;
+  g_autofree char *state_dir = g_build_filename (fx->tmpdir, state, NULL);
   KfServerConfig config;
 
-  fx->tmpdir = g_dir_make_tmp ("kf-gui-flow-XXXXXX", &error);
-  g_assert_no_error (error);
-
   kf_server_config_init (&config);
-  state_dir = g_build_filename (fx->tmpdir, "state", NULL);
   g_free (config.state_dir);
   config.state_dir = g_strdup (state_dir);
   config.kdf_iterations = 1;
   config.kdf_memory_kib = 8 * 1024;
   config.auth_penalty_ms = 10;
   config.auth_penalty_max_ms = 20;
-  fx->server = kf_server_new (&config, data, &error);
+  /* Every peer of these tests comes from 127.0.0.1, up to 50 of them. */
+  config.max_clients_per_address = config.max_clients;
+  fx->server = kf_server_new (&config, passphrase, &error);
   kf_server_config_clear (&config);
   g_assert_no_error (error);
-  g_assert_true (kf_server_listen (fx->server, "127.0.0.1", 0, &error));
+  g_assert_true (kf_server_listen (fx->server, "127.0.0.1", port, &error));
   g_assert_no_error (error);
   fx->port = kf_server_get_port (fx->server);
+}
+
+void
+flow_fixture_set_up (Fixture       *fx,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *peer_known = NULL;
+
+  fx->tmpdir = g_dir_make_tmp ("kf-gui-flow-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  start_server (fx, "state", data, 0);
   fx->fingerprint = g_strdup (kf_server_get_fingerprint (fx->server));
 
   peer_known = g_build_filename (fx->tmpdir, "peer-known-servers", NULL);
@@ -182,6 +196,35 @@ flow_fixture_set_up (Fixture       *fx,
 
   fx->app = g_object_ref (flow_app);
   g_assert_true (kf_known_servers_clear (kf_application_get_known_servers (fx->app), &error));
+}
+
+/* Stops the key manager (its clients start reconnecting). */
+void
+flow_stop_server (Fixture *fx)
+{
+  AsyncWait wait = { NULL };
+
+  kf_server_shutdown_async (fx->server, "restart", NULL, flow_on_async_done, &wait);
+  g_assert_true (kf_server_shutdown_finish (fx->server, flow_wait_async (&wait), NULL));
+  g_clear_object (&wait.result);
+  g_clear_object (&fx->server);
+}
+
+/* Starts the key manager again on the same port with the same identity. */
+void
+flow_restart_server (Fixture *fx)
+{
+  start_server (fx, "state", NULL, fx->port);
+  g_assert_cmpstr (kf_server_get_fingerprint (fx->server), ==, fx->fingerprint);
+}
+
+/* Starts another key manager on the same port: same address, another
+ * certificate, as an impostor (or a reinstalled one) would have. */
+void
+flow_restart_server_as_other (Fixture *fx)
+{
+  start_server (fx, "other-state", NULL, fx->port);
+  g_assert_cmpstr (kf_server_get_fingerprint (fx->server), !=, fx->fingerprint);
 }
 
 static gboolean
@@ -207,10 +250,13 @@ flow_fixture_tear_down (Fixture       *fx,
   g_ptr_array_unref (fx->peers);
   kf_gui_test_settle (100);
 
-  kf_server_shutdown_async (fx->server, "test over", NULL, flow_on_async_done, &wait);
-  g_assert_true (kf_server_shutdown_finish (fx->server, flow_wait_async (&wait), NULL));
-  g_clear_object (&wait.result);
-  g_clear_object (&fx->server);
+  if (fx->server != NULL)
+    {
+      kf_server_shutdown_async (fx->server, "test over", NULL, flow_on_async_done, &wait);
+      g_assert_true (kf_server_shutdown_finish (fx->server, flow_wait_async (&wait), NULL));
+      g_clear_object (&wait.result);
+      g_clear_object (&fx->server);
+    }
   g_clear_object (&fx->peer_known);
   g_clear_object (&fx->app);
   g_free (fx->fingerprint);
@@ -377,7 +423,7 @@ flow_offer_to_window (Fixture   *fx,
   AsyncWait conn_wait = { NULL };
 
   if (kf_client_get_state (client) != KF_CLIENT_STATE_WAITING)
-    flow_click (GTK_WIDGET (fx->window), "app.wait");
+    flow_click (GTK_WIDGET (fx->window), "win.wait");
   flow_wait_for_state (client, KF_CLIENT_STATE_WAITING);
 
   kf_client_conn_async (sender, kf_client_get_client_id (client), KF_CIPHER_MODE_CFB, NULL,

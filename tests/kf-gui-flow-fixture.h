@@ -64,6 +64,9 @@ void           flow_fixture_set_up         (Fixture       *fx,
                                             gconstpointer  data);
 void           flow_fixture_tear_down      (Fixture       *fx,
                                             gconstpointer  data);
+void           flow_stop_server            (Fixture *fx);
+void           flow_restart_server         (Fixture *fx);
+void           flow_restart_server_as_other (Fixture *fx);
 void           flow_start_window           (Fixture  *fx,
                                             gboolean  pretrust);
 void           flow_start_connected_window (Fixture *fx);

@@ -30,7 +30,8 @@ struct _KfTestServer
  * kf_test_server_config_init:
  *
  * The defaults with everything slow made quick: short deadlines, a cheap
- * Argon2id, small penalties.  The state directory is set by
+ * Argon2id, small penalties; every test client comes from 127.0.0.1, so
+ * the cap per address is the total cap.  The state directory is set by
  * kf_test_server_start().
  */
 void
@@ -46,6 +47,7 @@ kf_test_server_config_init (KfServerConfig *config)
   config->kdf_parallelism = 1;
   config->auth_penalty_ms = 50;
   config->auth_penalty_max_ms = 200;
+  config->max_clients_per_address = config->max_clients;
 }
 
 static void

@@ -101,7 +101,7 @@ def main():
     state = f'{work}/server'
     fp = subprocess.run([SERVER, '--state-dir', state, '--print-fingerprint'], env=env,
                         capture_output=True, text=True, timeout=30).stdout
-    fp = re.search(r'[0-9a-fA-F:]{64,}', fp).group(0)
+    fp = re.search(r'(?:[0-9A-F]{4} ){15}[0-9A-F]{4}|[0-9a-fA-F:]{64,}', fp).group(0)
     log = open(f'{work}/server.log', 'w+')
     server = subprocess.Popen([SERVER, '--listen', '127.0.0.1', '--port', '0',
                                '--state-dir', state], stderr=log, env=env)

@@ -14,14 +14,14 @@ transfer () {
   mkdir -p "$out"
   head -c "$size" /dev/urandom > "$work/$name"
 
+  # Emptied here, not by the background job's redirection, which may come
+  # after the wait below has read the last receiver's "waiting".
+  : > "$work/recv.json"
   timeout 120 "$cli" "${common[@]}" --name "bob-$mode-$size" --json \
     wait --accept --output "$out" > "$work/recv.json" 2> "$work/recv.err" &
   local recv_pid=$!
   # The receiver must be waiting before the sender looks.
-  for _ in $(seq 100); do
-    grep -q '"event":"waiting"' "$work/recv.json" 2>/dev/null && break
-    sleep 0.05
-  done
+  wait_until 60 waiting_in "$work/recv.json"
   timeout 120 "$cli" "${common[@]}" --name alice --json \
     send --to "bob-$mode-$size" --mode "$mode" "$work/$name" > "$work/send.json" 2> "$work/send.err"
   local send_status=$?

@@ -17,13 +17,13 @@ start_receiver () {
   shift
   rm -rf "$work/out"
   mkdir -p "$work/out"
+  # Emptied here, not by the background job's redirection, which may come
+  # after the wait below has read the last receiver's "waiting".
+  : > "$work/recv.json"
   timeout 60 "$cli" "${common[@]}" --name "$name" --json wait --output "$work/out" "$@" \
     > "$work/recv.json" 2> "$work/recv.err" &
   recv_pid=$!
-  for _ in $(seq 100); do
-    grep -q '"event":"waiting"' "$work/recv.json" 2>/dev/null && break
-    sleep 0.05
-  done
+  wait_until 60 waiting_in "$work/recv.json"
 }
 
 start_sender () {
@@ -34,13 +34,13 @@ start_sender () {
 
 # Waits until the receiver reports more than 4 MiB received.
 wait_mid_transfer () {
-  for _ in $(seq 500); do
-    local done
-    done=$(json_field "$work/recv.json" progress done)
-    [ -n "$done" ] && [ "$done" -gt 4194304 ] && return 0
-    sleep 0.02
-  done
-  return 1
+  wait_until 60 past_4_mib
+}
+
+past_4_mib () {
+  local done
+  done=$(json_field "$work/recv.json" progress done)
+  [ -n "$done" ] && [ "$done" -gt 4194304 ]
 }
 
 nothing_left () {
@@ -102,15 +102,12 @@ fault "receiver killed" receiver KILL any 1
 # by the peer: …"); the receiver's own error is never replaced by the
 # echo of its cancel.
 head -c $((20 * 1024 * 1024)) /dev/urandom > "$work/medium.bin"
-rm -rf "$work/out"; mkdir -p "$work/out"
+rm -rf "$work/out"; mkdir -p "$work/out"; : > "$work/recv.json"
 (trap '' XFSZ; ulimit -f 4096
  exec timeout 60 "$cli" "${common[@]}" --name fred --json wait --accept --output "$work/out") \
   > "$work/recv.json" 2> "$work/recv.err" &
 recv_pid=$!
-for _ in $(seq 100); do
-  grep -q '"event":"waiting"' "$work/recv.json" 2>/dev/null && break
-  sleep 0.05
-done
+wait_until 60 waiting_in "$work/recv.json"
 timeout 60 "$cli" "${common[@]}" --name sender send --to fred --mode cbc "$work/medium.bin" \
   > "$work/send.err" 2>&1
 send_status=$?
@@ -128,14 +125,11 @@ fi
 
 # A decline: the receiver answers n on standard input.
 head -c 5000 /dev/urandom > "$work/small.bin"
-rm -rf "$work/out"; mkdir -p "$work/out"
+rm -rf "$work/out"; mkdir -p "$work/out"; : > "$work/recv.json"
 (sleep 0.5; echo n) | timeout 30 "$cli" "${common[@]}" --name dora --json wait --output "$work/out" \
   > "$work/recv.json" 2> "$work/recv.err" &
 recv_pid=$!
-for _ in $(seq 100); do
-  grep -q '"event":"waiting"' "$work/recv.json" 2>/dev/null && break
-  sleep 0.05
-done
+wait_until 60 waiting_in "$work/recv.json"
 timeout 30 "$cli" "${common[@]}" --name sender send --to dora --mode cfb "$work/small.bin" \
   > /dev/null 2> "$work/send.err"
 send_status=$?
@@ -178,7 +172,7 @@ kill "$server_pid"; wait "$server_pid" 2>/dev/null
 rm -rf "$work/server"
 "$server" --listen 127.0.0.1 --port "$port" --state-dir "$work/server2" 2> "$work/server.log" &
 server_pid=$!
-for _ in $(seq 100); do grep -q "listening on" "$work/server.log" && break; sleep 0.05; done
+wait_until 60 grep -q "listening on" "$work/server.log"
 timeout 20 "$cli" --server "127.0.0.1:$port" --accept-new-server --name frank wait \
   < /dev/null > /dev/null 2> "$work/err"
 status=$?

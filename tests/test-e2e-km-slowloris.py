@@ -11,6 +11,11 @@ Meanwhile the receiver and the sender must be greeted, paired and get a
 confirmed transfer; the times are printed.  Then the key manager's
 absolute greeting deadline closes every attacker, trickling or not.
 
+Then, on a fresh key manager, 200 connections from 50 other addresses
+(127.0.0.2-51) that stay silent or trickle a ClientHello a byte at a
+time: a real client's TLS handshake and greeting must still take well
+under a second (the figure is printed; the bound asserted is generous).
+
 The receiver's own port is the subject of test-peer-flood.c.
 """
 import os
@@ -43,6 +48,69 @@ def tls(port, source):
     if not greeting.startswith(b'keyferry 1 '):
         raise AssertionError(f'no greeting: {greeting!r}')
     return sock
+
+
+class Trickler:
+    """A plain TCP connection that sends a ClientHello a byte at a time."""
+    HELLO = b'\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03' + bytes(500)
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.sent = 0
+
+    def tick(self):
+        try:
+            self.sock.settimeout(1)
+            self.sock.send(self.HELLO[self.sent:self.sent + 1])
+            self.sent += 1
+        except OSError:
+            pass
+
+
+def greeted_in(port):
+    """Seconds from connect to the greeting over TLS from 127.0.0.1."""
+    start = time.monotonic()
+    sock = tls(port, '127.0.0.1')
+    took = time.monotonic() - start
+    sock.close()
+    return took
+
+
+def crowd(env):
+    """200 silent or trickling connections from 50 addresses, then a real
+    client's handshake, three times."""
+    server = env.server()
+    server.start()
+    silent, tricklers = [], []
+    for i in range(200):
+        try:
+            sock = tcp(server.port, f'127.0.0.{2 + i % 50}')
+        except OSError:
+            continue
+        (tricklers.append(Trickler(sock)) if i % 2 else silent.append(sock))
+    try:
+        for _ in range(6):
+            for t in tricklers:
+                t.tick()
+            time.sleep(0.15)
+        times = []
+        for _ in range(3):
+            try:
+                times.append(greeted_in(server.port))
+            except (OSError, AssertionError) as e:
+                times.append(float('inf'))
+                tap.note(f'the real client failed: {e}')
+            for t in tricklers:
+                t.tick()
+        tap.note('TLS handshake and greeting behind 200 silent or trickling connections '
+                 'from 50 addresses: ' + ', '.join(f'{t * 1000:.0f} ms' for t in times))
+        tap.check(max(times) < 3, 'behind 200 silent or trickling connections from 50 '
+                  'addresses a real client is greeted in well under the deadline',
+                  f'{times}\n{server.log()}')
+    finally:
+        for s in silent + [t.sock for t in tricklers]:
+            s.close()
+        server.stop()
 
 
 class Attacker:
@@ -173,6 +241,8 @@ def main():
         tap.check(server.proc.poll() is None and wait_until(
             lambda: 'rose' in server.log(), 1), 'the key manager is still running',
             server.log())
+        server.stop()
+        crowd(env)
     finally:
         for a in holders + refused:
             a.sock.close()

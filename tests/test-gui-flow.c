@@ -149,16 +149,16 @@ test_wait_and_stop (Fixture       *fx,
 
   flow_start_connected_window (fx);
   client = kf_window_get_client (fx->window);
-  flow_click (GTK_WIDGET (fx->window), "app.wait");
+  flow_click (GTK_WIDGET (fx->window), "win.wait");
   flow_wait_for_state (client, KF_CLIENT_STATE_WAITING);
   kf_gui_test_settle (100);
   g_assert_nonnull (strstr (kf_window_get_status (fx->window), "waiting"));
-  g_assert_nonnull (flow_find_action_button (GTK_WIDGET (fx->window), "app.stop-waiting"));
+  g_assert_nonnull (flow_find_action_button (GTK_WIDGET (fx->window), "win.stop-waiting"));
 
-  flow_click (GTK_WIDGET (fx->window), "app.stop-waiting");
+  flow_click (GTK_WIDGET (fx->window), "win.stop-waiting");
   flow_wait_for_state (client, KF_CLIENT_STATE_IDLE);
   kf_gui_test_settle (100);
-  g_assert_nonnull (flow_find_action_button (GTK_WIDGET (fx->window), "app.wait"));
+  g_assert_nonnull (flow_find_action_button (GTK_WIDGET (fx->window), "win.wait"));
 }
 
 static void
@@ -176,7 +176,7 @@ test_send_to_peer (Fixture       *fx,
   g_signal_connect (ion, "offer", G_CALLBACK (flow_on_peer_offer), &receiver);
   g_signal_connect (ion, "finished", G_CALLBACK (flow_on_peer_finished), &receiver);
 
-  flow_click (GTK_WIDGET (fx->window), "app.send");
+  flow_click (GTK_WIDGET (fx->window), "win.send");
   flow_wait_for_rows (fx->window, 0);
   flow_peer_wait (ion);
   flow_wait_for_rows (fx->window, 1);
@@ -290,6 +290,14 @@ test_receive_accept (Fixture       *fx,
     g_assert_cmpstr (flow_row_subtitle (result, 0), ==, blocks);
     g_assert_cmpstr (flow_row_subtitle (result, 1), ==, blocks);
     g_assert_cmpstr (blocks, ==, "62501");
+  }
+  {
+    GtkWidget *status = kf_gui_test_find_child (result, ADW_TYPE_STATUS_PAGE, 0);
+    const char *said = adw_status_page_get_description (ADW_STATUS_PAGE (status));
+
+    /* The page names the file and its folder (issue 12, item 10). */
+    g_assert_nonnull (strstr (said, "“photo-saved.jpg”"));
+    g_assert_nonnull (strstr (said, "“downloads”"));
   }
   g_assert_nonnull (flow_find_action_button (result, "result.open-file"));
   g_assert_nonnull (flow_find_action_button (result, "result.open-folder"));
@@ -420,7 +428,7 @@ test_cancel_transfer (Fixture       *fx,
   g_signal_connect (ion, "finished", G_CALLBACK (flow_on_peer_finished), &receiver);
   flow_peer_wait (ion);
 
-  flow_click (GTK_WIDGET (fx->window), "app.send");
+  flow_click (GTK_WIDGET (fx->window), "win.send");
   flow_wait_for_rows (fx->window, 1);
   row = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_PEER_ROW, 0);
   g_assert_true (kf_gui_test_drop_file (row, big));
@@ -505,7 +513,7 @@ test_shortcuts_and_windows (Fixture       *fx,
 
   g_assert_true (has_accel ("app.quit", "<Control>q"));
   g_assert_true (has_accel ("win.choose-file", "<Control>o"));
-  g_assert_true (has_accel ("win.show-help-overlay", "F1"));
+  g_assert_true (has_accel ("win.show-help-overlay", "<Control>question"));
 
   flow_start_connected_window (fx);
 

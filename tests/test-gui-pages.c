@@ -18,6 +18,7 @@
 #include "kf-peer.h"
 #include "kf-result-page.h"
 #include "kf-connect-page.h"
+#include "kf-transfer-page.h"
 #include "kf-trust-dialog.h"
 
 #define FINGERPRINT "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -125,6 +126,7 @@ test_main_page_live_list (void)
   g_autoptr(GListStore) peers = g_list_store_new (KF_TYPE_PEER);
   g_autoptr(KfPeer) ana = kf_peer_new (4, "Ana");
   g_autoptr(KfPeer) ion = kf_peer_new (7, "Ion");
+  g_autoptr(KfPeer) other_ion = kf_peer_new (9, "Ion");
   KfMainPage *page = g_object_new (KF_TYPE_MAIN_PAGE, NULL);
   GtkWidget *window = show_in_window (GTK_WIDGET (page));
   GtkWidget *row;
@@ -138,7 +140,15 @@ test_main_page_live_list (void)
   g_assert_cmpuint (count_peer_rows (page), ==, 2);
   row = kf_gui_test_find_child (GTK_WIDGET (page), KF_TYPE_PEER_ROW, 1);
   g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "Ion");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, "");
+
+  /* Numbers appear only where two people share a name. */
+  g_list_store_append (peers, other_ion);
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, "#7");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (
+                     kf_gui_test_find_child (GTK_WIDGET (page), KF_TYPE_PEER_ROW, 2))), ==, "#9");
+  g_list_store_remove (peers, 2);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, "");
 
   g_assert_true (kf_main_page_select_peer (page, 7));
   g_list_store_remove (peers, 1);
@@ -361,6 +371,52 @@ test_romanian (void)
     g_unsetenv ("LANGUAGE");
 }
 
+static GtkWidget *
+find_by_id (GtkWidget  *root,
+            const char *id)
+{
+  GtkWidget *widget;
+
+  for (guint i = 0; (widget = kf_gui_test_find_child (root, GTK_TYPE_WIDGET, i)) != NULL; i++)
+    if (g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (widget)), id) == 0)
+      return widget;
+  return NULL;
+}
+
+static gboolean
+label_says_stalled (gpointer data)
+{
+  return strstr (gtk_label_get_text (data), "Stalled") != NULL;
+}
+
+/* Item 5: the time left is never "0 seconds" while bytes remain, the rate
+ * is the page's own, and a transfer where nothing moves says it stalled. */
+static void
+test_transfer_page_stall (void)
+{
+  KfTransferPage *page = g_object_new (KF_TYPE_TRANSFER_PAGE, NULL);
+  GtkWidget *window = show_in_window (GTK_WIDGET (page));
+  GtkLabel *rate = GTK_LABEL (find_by_id (GTK_WIDGET (page), "rate_label"));
+  guint64 total = 300 * 1000 * 1000;
+
+  kf_transfer_page_begin (page, TRUE, "Sending “a.iso” to Ana", "Confirming…");
+  kf_transfer_page_set_progress (page, 0, total, 0.0);
+  kf_gui_test_settle (600);
+  /* A burst into the socket's buffers: the client's average says 1 TB/s. */
+  kf_transfer_page_set_progress (page, total / 3 * 2, total, 1e12);
+  g_test_message ("after a burst: %s", gtk_label_get_text (rate));
+  g_assert_null (strstr (gtk_label_get_text (rate), " 0 seconds"));
+  g_assert_nonnull (strstr (gtk_label_get_text (rate), "left"));
+
+  /* Then nothing moves: within seconds the page says so. */
+  g_assert_true (kf_gui_test_wait_for (label_says_stalled, rate, 15000));
+  g_test_message ("stalled: %s", gtk_label_get_text (rate));
+  kf_transfer_page_set_progress (page, total / 3 * 2 + 1000, total, 1e12);
+  g_assert_false (label_says_stalled (rate));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -378,6 +434,7 @@ main (int    argc,
   g_test_add_func ("/gui/main-page/drop-on-peer-row", test_main_page_drop_on_row);
   g_test_add_func ("/gui/offer-dialog/shows-sender-name-and-sizes", test_offer_dialog);
   g_test_add_func ("/gui/result-page/block-counts-and-verdict", test_result_page);
+  g_test_add_func ("/gui/transfer-page/stall-and-time-left", test_transfer_page_stall);
   g_test_add_func ("/gui/trust/changed-identity-cannot-be-trusted", test_trust_dialogs);
   g_test_add_func ("/gui/l10n/romanian", test_romanian);
 

@@ -51,6 +51,47 @@ shoot (GtkWidget  *widget,
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
 }
 
+static gboolean
+window_is_narrow (gpointer data)
+{
+  return gtk_widget_get_width (data) == 360 && gtk_widget_get_height (data) == 640;
+}
+
+static gboolean
+window_is_wide (gpointer data)
+{
+  return gtk_widget_get_width (data) > 360;
+}
+
+/* Renders the window as before, then at 360×640 (GNOME's narrowest phone
+ * size) in the light style, and gives it its size back. */
+static void
+shoot_window (Fixture    *fx,
+              const char *state)
+{
+  const char *language = g_getenv ("LANGUAGE");
+  const char *lang = language != NULL && g_str_has_prefix (language, "ro") ? "ro" : "en";
+  g_autofree char *name = g_strdup_printf ("%s-narrow-light-%s", state, lang);
+  GtkWindow *window = GTK_WINDOW (fx->window);
+  int width, height, frame_width, frame_height;
+
+  shoot (GTK_WIDGET (window), state);
+  /* A mapped window keeps its size: the default size applies when mapped,
+   * and counts the frame around the window's contents. */
+  gtk_window_get_default_size (window, &width, &height);
+  frame_width = width - gtk_widget_get_width (GTK_WIDGET (window));
+  frame_height = height - gtk_widget_get_height (GTK_WIDGET (window));
+  gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+  gtk_window_set_default_size (window, 360 + frame_width, 640 + frame_height);
+  gtk_window_present (window);
+  g_assert_true (kf_gui_test_wait_for (window_is_narrow, window, TIMEOUT_MS));
+  kf_gui_test_screenshot (GTK_WIDGET (window), name);
+  gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+  gtk_window_set_default_size (window, width, height);
+  gtk_window_present (window);
+  g_assert_true (kf_gui_test_wait_for (window_is_wide, window, TIMEOUT_MS));
+}
+
 typedef struct
 {
   double fraction;
@@ -98,7 +139,7 @@ shoot_transfer (Fixture      *fx,
   flow_click (GTK_WIDGET (fx->window), "win.conn");
   g_assert_true (kf_gui_test_wait_for (progress_started, &seen, TIMEOUT_MS));
   g_assert_cmpstr (kf_window_get_page_name (fx->window), ==, "transfer");
-  shoot (GTK_WIDGET (fx->window), "transfer");
+  shoot_window (fx, "transfer");
   g_signal_handler_disconnect (kf_window_get_client (fx->window), id);
 
   flow_click (GTK_WIDGET (fx->window), "win.cancel");
@@ -133,7 +174,7 @@ test_screenshots (Fixture       *fx,
   gtk_window_present (GTK_WINDOW (fx->window));
   kf_window_start (fx->window);
   g_assert_cmpstr (kf_window_get_page_name (fx->window), ==, "connect");
-  shoot (GTK_WIDGET (fx->window), "connect");
+  shoot_window (fx, "connect");
   gtk_window_destroy (GTK_WINDOW (fx->window));
 
   flow_start_window (fx, FALSE);
@@ -141,7 +182,7 @@ test_screenshots (Fixture       *fx,
   shoot (dialog, "trust");
   kf_gui_test_respond (dialog, "trust");
   flow_wait_for_page (fx->window, "main");
-  shoot (GTK_WIDGET (fx->window), "home");
+  shoot_window (fx, "home");
 
   ana = flow_connect_peer (fx, "Ana Popescu");
   mihai = flow_connect_peer (fx, "Mihai Ionescu");
@@ -149,13 +190,13 @@ test_screenshots (Fixture       *fx,
   g_signal_connect (ana, "finished", G_CALLBACK (flow_on_peer_finished), &receiver);
   flow_peer_wait (ana);
   flow_peer_wait (mihai);
-  flow_click (GTK_WIDGET (fx->window), "app.send");
+  flow_click (GTK_WIDGET (fx->window), "win.send");
   flow_wait_for_rows (fx->window, 2);
   row = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_PEER_ROW, 0);
   g_assert_true (kf_gui_test_drop_file (row, report));
   check = kf_gui_test_find_child (GTK_WIDGET (fx->window), GTK_TYPE_CHECK_BUTTON, 0);
   gtk_check_button_set_active (GTK_CHECK_BUTTON (check), TRUE);
-  shoot (GTK_WIDGET (fx->window), "send");
+  shoot_window (fx, "send");
 
   shoot_transfer (fx, &receiver);
   flow_click (GTK_WIDGET (fx->window), "win.back-to-start");
@@ -170,9 +211,9 @@ test_screenshots (Fixture       *fx,
     g_assert_no_error (error);
     g_clear_object (&stop.result);
   }
-  flow_click (GTK_WIDGET (fx->window), "app.wait");
+  flow_click (GTK_WIDGET (fx->window), "win.wait");
   flow_wait_for_state (kf_window_get_client (fx->window), KF_CLIENT_STATE_WAITING);
-  shoot (GTK_WIDGET (fx->window), "waiting");
+  shoot_window (fx, "waiting");
   flow_offer_to_window (fx, mihai, report, &send_wait);
   dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
   shoot (dialog, "offer");
@@ -184,7 +225,7 @@ test_screenshots (Fixture       *fx,
   outcome = flow_finish_sending (mihai, &send_wait);
   g_assert_nonnull (outcome);
   g_assert_cmpint (kf_outcome_get_status (outcome), ==, KF_OUTCOME_CONFIRMED);
-  shoot (GTK_WIDGET (fx->window), "result");
+  shoot_window (fx, "result");
 
   warning = kf_identity_warning_new (GTK_WINDOW (fx->window), "127.0.0.1", fx->port,
                                      "00112233445566778899aabbccddeeff"

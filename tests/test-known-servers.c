@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <glib/gstdio.h>
 
+#include "kf-fingerprint.h"
 #include "kf-gcrypt.h"
 #include "kf-known-servers.h"
 #include "kf-test-util.h"
@@ -268,6 +269,31 @@ test_unreadable (Fixture       *f,
   g_assert_nonnull (error);
 }
 
+/* One form for people (groups of four), and every form people may type
+ * back: the grouped one, 64 lower-case digits, colon pairs. */
+static void
+test_fingerprint_one_form (void)
+{
+  static const char *canonical = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+  static const char *typed[] = {
+    "0123 4567 89AB CDEF 0123 4567 89AB CDEF 0123 4567 89AB CDEF 0123 4567 89AB CDEF",
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+    "01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF",
+    "SHA256:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef",
+  };
+  g_autofree char *pretty = kf_fingerprint_format_pretty (canonical);
+
+  g_assert_cmpstr (pretty, ==, typed[0]);
+  for (guint i = 0; i < G_N_ELEMENTS (typed); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *back = kf_fingerprint_normalize (typed[i], &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpstr (back, ==, canonical);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -280,6 +306,7 @@ main (int    argc,
 
   ADD ("/known-servers/missing-file-is-empty", test_missing_file_is_empty);
   g_test_add_func ("/known-servers/default-path", test_default_path);
+  g_test_add_func ("/fingerprint/one-form-shown-every-form-read", test_fingerprint_one_form);
   ADD ("/known-servers/add-persists-privately", test_add_persists_privately);
   ADD ("/known-servers/fingerprint-forms", test_fingerprint_forms);
   ADD ("/known-servers/ipv6", test_ipv6);

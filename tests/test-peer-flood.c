@@ -10,6 +10,8 @@
  * stop halfway through their HELLO or trickle it a byte at a time, ones
  * that never answer the challenge) and keeps opening new ones, and only
  * then connects for real and sends the file with the transfer engine.
+ * The flood includes 190 silent connections from 50 other addresses
+ * (127.0.0.2 to 127.0.0.51), so that over 200 are open at once.
  * The receiver must let it in at once, save the file, and get the key
  * manager's verdict; the time from the real connect to DONE is printed.
  */
@@ -30,7 +32,9 @@
 
 #define FILE_SIZE      (8 * 1024 * 1024)
 #define WAIT_SECONDS   20
-#define FLOOD_MAX      60   /* connections held or opened against the port, at most */
+#define FLOOD_MAX      260  /* connections held or opened against the port, at most */
+#define CROWD          190  /* silent connections from other addresses, up front */
+#define CROWD_SOURCES  50   /* 127.0.0.2 to 127.0.0.51 */
 
 typedef struct
 {
@@ -130,14 +134,27 @@ await_event (Fixture    *f,
     }
 }
 
+/* Connects from 127.0.0.@source (1: the default). */
+static GSocketConnection *
+try_connect_from (guint16   port,
+                  guint     source,
+                  GError  **error)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autofree char *address = g_strdup_printf ("127.0.0.%u", source);
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
+  g_autoptr(GSocketAddress) local = g_inet_socket_address_new (inet, 0);
+
+  g_socket_client_set_enable_proxy (client, FALSE);
+  g_socket_client_set_local_address (client, local);
+  return g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, error);
+}
+
 static GSocketConnection *
 try_connect (guint16   port,
              GError  **error)
 {
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-
-  g_socket_client_set_enable_proxy (client, FALSE);
-  return g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, error);
+  return try_connect_from (port, 1, error);
 }
 
 static GSocketConnection *
@@ -176,6 +193,15 @@ open_flood (Fixture *f)
   /* Half-open: connected, silent. */
   for (guint i = 0; i < 4; i++)
     g_ptr_array_add (f->flood, raw_connect (f->peer_port));
+  /* A crowd of silent ones from many other addresses. */
+  for (guint i = 0; i < CROWD; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      GSocketConnection *conn = try_connect_from (f->peer_port, 2 + i % CROWD_SOURCES, &error);
+
+      g_assert_no_error (error);
+      g_ptr_array_add (f->flood, conn);
+    }
   /* Half a HELLO, then nothing. */
   for (guint i = 0; i < 3; i++)
     {

@@ -126,6 +126,20 @@ test_client_lines (void)
   g_clear_pointer (&msg, kf_protocol_message_free);
   g_clear_pointer (&p, kf_protocol_message_free);
 
+  msg = kf_protocol_message_new (KF_MSG_SEND);
+  p = round_trip (msg, "send", TRUE);
+  g_assert_cmpuint (p->id, ==, 0);
+  g_clear_pointer (&p, kf_protocol_message_free);
+  msg->id = 4711;
+  p = round_trip (msg, "send 4711", TRUE);
+  g_assert_cmpuint (p->id, ==, 4711);
+  g_clear_pointer (&p, kf_protocol_message_free);
+  msg->type = KF_MSG_WATCH;
+  p = round_trip (msg, "watch 4711", TRUE);
+  g_assert_cmpuint (p->id, ==, 4711);
+  g_clear_pointer (&msg, kf_protocol_message_free);
+  g_clear_pointer (&p, kf_protocol_message_free);
+
   msg = kf_protocol_message_new (KF_MSG_CANCEL);
   p = round_trip (msg, "cancel", TRUE);
   g_assert_null (p->text);
@@ -181,7 +195,14 @@ test_server_lines (void)
   msg->reply_to = KF_MSG_WATCH;
   msg->count = 0;
   p = round_trip (msg, "ok watch 0", FALSE);
+  g_assert_false (p->more);
   g_clear_pointer (&p, kf_protocol_message_free);
+  msg->count = 100;
+  msg->more = TRUE;
+  p = round_trip (msg, "ok watch 100 more", FALSE);
+  g_assert_true (p->more);
+  g_clear_pointer (&p, kf_protocol_message_free);
+  msg->more = FALSE;
   msg->reply_to = KF_MSG_REPORT;
   p = round_trip (msg, "ok report", FALSE);
   g_assert_cmpint (p->reply_to, ==, KF_MSG_REPORT);
@@ -310,6 +331,10 @@ test_refused (void)
     { "ok fly", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
     { "ok send", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
     { "ok send 101", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "ok send 100 less", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "ok send 100 more more", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "send x", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "watch 1 2", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
     { "ok wait 1", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
     { "ok conn Bad_Id", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
     { "ok conn", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },

@@ -381,6 +381,43 @@ test_connection_limits (Fixture       *f,
   kf_test_km_client_command (a, "ping", KF_MSG_PING);
 }
 
+/* One address cannot take every client slot: beyond its cap a client is
+ * greeted, then told `err full`; when one of its clients leaves, the
+ * address may join again. */
+static void
+test_clients_per_address (Fixture       *f,
+                          gconstpointer  data)
+{
+  KfServerConfig config;
+  g_autoptr(GError) error = NULL;
+  KfTestKmClient *held[3];
+  g_autoptr(KfTestKmClient) refused = NULL;
+  g_autoptr(KfTestKmClient) again = NULL;
+  g_autoptr(KfProtocolMessage) greeting = NULL;
+
+  kf_test_server_config_init (&config);
+  g_free (config.state_dir);
+  config.max_clients_per_address = 3;
+  fixture_start (f, &config, NULL);
+
+  for (guint i = 0; i < 3; i++)
+    held[i] = join (f, "squatter");
+  refused = kf_test_km_client_connect (f->port, f->fp, &error);
+  g_assert_no_error (error);
+  greeting = kf_test_km_client_expect (refused, KF_MSG_GREETING);
+  kf_test_km_client_send (refused, "hello 1 one-too-many", NULL);
+  kf_test_km_client_expect_err (refused, KF_PROTOCOL_ERROR_FULL);
+  kf_test_km_client_expect_eof (refused);
+  kf_test_km_client_command (held[0], "ping", KF_MSG_PING);
+
+  kf_test_km_client_command (held[2], "end", KF_MSG_END);
+  kf_test_km_client_expect_eof (held[2]);
+  kf_test_km_client_free (held[2]);
+  again = join (f, "back");
+  for (guint i = 0; i < 2; i++)
+    kf_test_km_client_free (held[i]);
+}
+
 static void
 test_idle_timeout (Fixture       *f,
                    gconstpointer  data)
@@ -482,6 +519,8 @@ main (int   argc,
               teardown);
   g_test_add ("/server/limits/connections", Fixture, NULL, NULL, test_connection_limits,
               teardown);
+  g_test_add ("/server/limits/clients-per-address", Fixture, NULL, NULL,
+              test_clients_per_address, teardown);
   g_test_add ("/server/watch/live-waiting-list", Fixture, NULL, setup, test_watch, teardown);
   g_test_add ("/server/shutdown/tells-clients", Fixture, NULL, setup,
               test_shutdown_tells_clients, teardown);

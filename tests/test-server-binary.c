@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
+#include "kf-fingerprint.h"
 #include "kf-gcrypt.h"
 #include "kf-line-reader.h"
 #include "kf-secure.h"
@@ -94,7 +95,8 @@ server_start (Server            *s,
       g_test_message ("server: %s", line);
       g_string_append_printf (s->early, "%s\n", line);
       if (g_str_has_prefix (line, "keyferry-server: fingerprint "))
-        s->fingerprint = g_strdup (line + strlen ("keyferry-server: fingerprint "));
+        s->fingerprint = kf_fingerprint_normalize (line + strlen ("keyferry-server: fingerprint "),
+                                                   NULL);
       else if (g_str_has_prefix (line, "keyferry-server: listening on 127.0.0.1 port ")
                && g_ascii_string_to_unsigned (line + strlen ("keyferry-server: listening on 127.0.0.1 port "),
                                               10, 1, 65535, &port, NULL))
@@ -168,6 +170,8 @@ print_fingerprint (const char *state_dir)
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) p = NULL;
   g_autofree char *out = NULL;
+  g_autofree char *canonical = NULL;
+  g_autofree char *pretty = NULL;
 
   p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, server_path (),
                         "--print-fingerprint", "--state-dir", state_dir, NULL);
@@ -176,7 +180,14 @@ print_fingerprint (const char *state_dir)
   g_assert_no_error (error);
   g_assert_true (g_subprocess_get_if_exited (p));
   g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 0);
-  return g_strstrip (g_strdup (out));
+  g_strstrip (out);
+  /* The one form people see: 16 upper-case groups of four hex digits. */
+  canonical = kf_fingerprint_normalize (out, &error);
+  g_assert_no_error (error);
+  pretty = kf_fingerprint_format_pretty (canonical);
+  g_assert_cmpstr (out, ==, pretty);
+  g_assert_true (g_regex_match_simple ("^([0-9A-F]{4} ){15}[0-9A-F]{4}$", out, 0, 0));
+  return g_steal_pointer (&canonical);
 }
 
 static void
@@ -223,6 +234,23 @@ test_restart_keeps_fingerprint (void)
   g_rmdir (dir);
 }
 
+/* The running server holds the passphrase: its core-file limit is zero,
+ * soft and hard (kf_process_harden() also made it non-dumpable). */
+static void
+assert_no_core_dumps (Server *s)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/limits",
+                                           g_subprocess_get_identifier (s->process));
+  g_autofree char *limits = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GRegex) zero = g_regex_new ("^Max core file size +0 +0 ", G_REGEX_MULTILINE, 0, NULL);
+
+  g_assert_true (g_file_get_contents (path, &limits, NULL, &error));
+  g_assert_no_error (error);
+  if (!g_regex_match (zero, limits, 0, NULL))
+    g_error ("core dumps are not disabled:\n%s", limits);
+}
+
 /* --passphrase-file: the first line of the file is the passphrase. */
 static void
 test_passphrase_file (void)
@@ -239,7 +267,9 @@ test_passphrase_file (void)
 
   g_assert_no_error (error);
   g_assert_true (g_file_set_contents (secret, "open sesame\nignored\n", -1, &error));
+  g_assert_cmpint (g_chmod (secret, 0600), ==, 0);
   server_start (&s, state, audit, (const char *[]) { "--passphrase-file", secret, NULL });
+  assert_no_core_dumps (&s);
 
   wrong = kf_test_km_client_connect (s.port, s.fingerprint, &error);
   g_assert_no_error (error);
@@ -471,6 +501,50 @@ test_bad_passphrase_hash_file (void)
   g_rmdir (dir);
 }
 
+/* A passphrase file other users may read or change, or that is not a
+ * regular file: one line that says what to do, exit status 2, before
+ * anything is created. */
+static void
+test_bad_passphrase_file (void)
+{
+  const struct { int mode; const char *says; } cases[] = {
+    { 0640, "may be read or changed by other users (mode 0640); chmod go= it" },
+    { 0604, "may be read or changed by other users (mode 0604)" },
+    { 0620, "may be read or changed by other users (mode 0620)" },
+    { -1, "is not a regular file" },
+    { 0, "Cannot open the passphrase file" },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("kf-server-binary-XXXXXX", &error);
+  g_autofree char *state = g_build_filename (dir, "state", NULL);
+  g_autofree char *file = g_build_filename (dir, "passphrase", NULL);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+
+      if (cases[i].mode > 0)
+        {
+          g_assert_true (g_file_set_contents (file, "open sesame\n", -1, &error));
+          g_assert_cmpint (g_chmod (file, cases[i].mode), ==, 0);
+        }
+      else if (cases[i].mode < 0)
+        g_assert_cmpint (g_mkdir (file, 0700), ==, 0);
+      g_assert_cmpint (run_server_command ((const char *[]) { "--listen", "127.0.0.1", "--port", "0",
+                                                              "--state-dir", state,
+                                                              "--passphrase-file", file,
+                                                              NULL }, NULL, &out, &err), ==, 2);
+      assert_one_line (err, cases[i].says);
+      g_assert_nonnull (strstr (err, file));
+      g_assert_null (strstr (err, "sesame"));
+      g_assert_false (g_file_test (state, G_FILE_TEST_EXISTS));
+      g_remove (file);
+    }
+  g_rmdir (dir);
+}
+
 /* --hash-passphrase with nothing usable on standard input: one line, exit
  * status 1, nothing on standard output. */
 static void
@@ -616,6 +690,7 @@ main (int   argc,
   g_test_add_func ("/server-binary/restart-keeps-fingerprint", test_restart_keeps_fingerprint);
   g_test_add_func ("/server-binary/passphrase-file", test_passphrase_file);
   g_test_add_func ("/server-binary/bad-options-exit-2", test_bad_options);
+  g_test_add_func ("/server-binary/bad-passphrase-file-exit-2", test_bad_passphrase_file);
   g_test_add_func ("/server-binary/passphrase-hash-file", test_passphrase_hash_file);
   g_test_add_func ("/server-binary/passphrase-hash-from-argon2-tool",
                    test_passphrase_hash_from_argon2_tool);

@@ -259,6 +259,25 @@ test_cancel_by_peer (Fixture       *f,
   kf_test_km_client_expect_err (p.sender, KF_PROTOCOL_ERROR_BAD_STATE);
   kf_test_km_client_command (p.sender, "wait", KF_MSG_WAIT);
   pair_clear (&p);
+
+  /* A reason longer than 256 bytes (a transfer CANCEL may carry 512) is
+   * cut at a character boundary, not refused (Part 1 §3 and §10). */
+  pair_to_stage (f, &p, 3, FALSE);
+  {
+    g_autoptr(GString) reason = g_string_new ("x");
+    g_autoptr(KfProtocolMessage) cut = NULL;
+
+    for (guint i = 0; i < 255; i++)
+      g_string_append (reason, "%C3%A9");
+    g_string_prepend (reason, "cancel ");
+    kf_test_km_client_command (p.receiver, reason->str, KF_MSG_CANCEL);
+    cut = kf_test_km_client_expect (p.sender, KF_MSG_EV_CANCELLED);
+    g_assert_cmpint (cut->cancel_reason, ==, KF_CANCEL_PEER);
+    g_assert_cmpuint (strlen (cut->text), ==, 255);
+    g_assert_true (g_utf8_validate (cut->text, -1, NULL));
+    g_assert_true (g_str_has_prefix (cut->text, "x\xc3\xa9\xc3\xa9"));
+  }
+  pair_clear (&p);
 }
 
 static void
@@ -300,6 +319,20 @@ test_wrong_confirmation (Fixture       *f,
   kf_test_km_client_expect_err (p.sender, KF_PROTOCOL_ERROR_BAD_CONFIRM);
   expect_cancelled (p.receiver, p.sid, KF_CANCEL_BAD_CONFIRM);
   pair_clear (&p);
+
+  /* 49 bytes or more is a wrong length like any other (Part 1 §5). */
+  for (guint len = 49; len <= 1000; len += 951)
+    {
+      g_autofree char *long_hex = g_strnfill (len * 2, 'a');
+
+      pair_start (f, &p, "cbc");
+      kf_test_km_client_confirm (p.receiver, p.rkey);
+      kf_test_km_client_sendf (p.sender, "confirm %s", long_hex);
+      kf_test_km_client_expect_err (p.sender, KF_PROTOCOL_ERROR_BAD_CONFIRM);
+      expect_cancelled (p.sender, p.sid, KF_CANCEL_BAD_CONFIRM);
+      expect_cancelled (p.receiver, p.sid, KF_CANCEL_BAD_CONFIRM);
+      pair_clear (&p);
+    }
 
   normal_pairing (f);
 }

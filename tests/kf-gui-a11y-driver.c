@@ -1,0 +1,240 @@
+/* kf-gui-a11y-driver.c: drives the app through every page and dialog, against
+ * a real key manager, for test-gui-a11y.py, which walks the accessibility
+ * tree (AT-SPI) at each stop.
+ *
+ * At each stop it prints "KF-A11Y STATE <name>" on stdout and waits for a
+ * line on stdin before going on; "KF-A11Y DONE" ends the run.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <gio/gunixinputstream.h>
+#include <glib/gstdio.h>
+
+#include "kf-gui-flow-fixture.h"
+#include "kf-gui-test-util.h"
+#include "kf-identity-warning.h"
+#include "kf-main-page.h"
+#include "kf-offer-dialog.h"
+#include "kf-peer-row.h"
+#include "kf-preferences-window.h"
+#include "kf-trust-dialog.h"
+
+static GDataInputStream *control;
+
+typedef struct
+{
+  gboolean  done;
+  char     *line;
+} LineWait;
+
+static void
+on_line (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  LineWait *wait = user_data;
+
+  wait->line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result,
+                                                     NULL, NULL);
+  wait->done = TRUE;
+}
+
+static gboolean
+line_read (gpointer data)
+{
+  return ((LineWait *) data)->done;
+}
+
+/* Says which state the app shows and waits (main loop running) until the
+ * walker has looked at it. */
+static void
+stop_at (const char *state)
+{
+  LineWait wait = { FALSE, NULL };
+
+  kf_gui_test_settle (300);
+  printf ("KF-A11Y STATE %s\n", state);
+  fflush (stdout);
+  g_data_input_stream_read_line_async (control, G_PRIORITY_DEFAULT, NULL, on_line, &wait);
+  g_assert_true (kf_gui_test_wait_for (line_read, &wait, 120000));
+  g_assert_nonnull (wait.line);
+  g_free (wait.line);
+}
+
+typedef struct
+{
+  double fraction;
+} ProgressSeen;
+
+static void
+on_progress_seen (KfClient     *client,
+                  guint64       done,
+                  guint64       total,
+                  double        rate,
+                  ProgressSeen *seen)
+{
+  if (total > 0)
+    seen->fraction = (double) done / total;
+}
+
+static gboolean
+progress_started (gpointer data)
+{
+  return ((ProgressSeen *) data)->fraction > 0.01;
+}
+
+/* The transfer page while a large sparse file goes to @receiver; then the
+ * cancelled result. */
+static void
+visit_transfer (Fixture      *fx,
+                PeerReceiver *receiver)
+{
+  g_autofree char *path = g_build_filename (fx->tmpdir, "holiday-video.mkv", NULL);
+  g_autoptr(GFile) video = g_file_new_for_path (path);
+  KfClient *client = kf_window_get_client (fx->window);
+  ProgressSeen seen = { 0.0 };
+  gulong id;
+  int fd;
+
+  fd = g_open (path, O_CREAT | O_WRONLY, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, (goffset) 8 * 1024 * 1024 * 1024), ==, 0);
+  g_close (fd, NULL);
+
+  kf_main_page_set_file (KF_MAIN_PAGE (kf_gui_test_find_child (GTK_WIDGET (fx->window),
+                                                               KF_TYPE_MAIN_PAGE, 0)),
+                         video);
+  id = g_signal_connect (client, "progress", G_CALLBACK (on_progress_seen), &seen);
+  flow_click (GTK_WIDGET (fx->window), "win.conn");
+  g_assert_true (kf_gui_test_wait_for (progress_started, &seen, TIMEOUT_MS));
+  stop_at ("transfer");
+  g_signal_handler_disconnect (client, id);
+
+  flow_click (GTK_WIDGET (fx->window), "win.cancel");
+  flow_wait_for_page (fx->window, "result");
+  g_assert_true (kf_gui_test_wait_for (flow_receiver_finished, receiver, TIMEOUT_MS));
+  g_clear_object (&receiver->outcome);
+  g_clear_object (&receiver->offer);
+  stop_at ("result-cancelled");
+  flow_click (GTK_WIDGET (fx->window), "win.back-to-start");
+  flow_wait_for_page (fx->window, "main");
+}
+
+/* Waiting, the offer dialog, and the result of a received file. */
+static void
+visit_receiving (Fixture  *fx,
+                 KfClient *sender,
+                 GFile    *file)
+{
+  g_autoptr(KfOutcome) outcome = NULL;
+  AsyncWait send_wait = { NULL };
+  AsyncWait stop = { NULL };
+  GtkWidget *dialog, *chooser;
+
+  kf_client_stop_waiting_async (sender, NULL, flow_on_async_done, &stop);
+  g_assert_true (kf_client_stop_waiting_finish (sender, flow_wait_async (&stop), NULL));
+  g_clear_object (&stop.result);
+  flow_click (GTK_WIDGET (fx->window), "win.wait");
+  flow_wait_for_state (kf_window_get_client (fx->window), KF_CLIENT_STATE_WAITING);
+  stop_at ("waiting");
+
+  flow_offer_to_window (fx, sender, file, &send_wait);
+  dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
+  stop_at ("offer");
+  kf_gui_test_respond (dialog, "accept");
+  chooser = flow_wait_for_window (GTK_TYPE_FILE_CHOOSER_DIALOG);
+  g_assert_true (kf_gui_test_wait_for (flow_chooser_has_folder, chooser, TIMEOUT_MS));
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  flow_wait_for_page (fx->window, "result");
+  outcome = flow_finish_sending (sender, &send_wait);
+  g_assert_nonnull (outcome);
+  stop_at ("result");
+}
+
+static void
+test_visit_everything (Fixture       *fx,
+                       gconstpointer  data)
+{
+  g_autoptr(GFile) report = flow_make_file (fx, "quarterly-report.pdf", 2 * 1024 * 1024 + 77);
+  g_autofree char *dest_path = g_build_filename (fx->tmpdir, "video-received.mkv", NULL);
+  g_autofree char *downloads = g_build_filename (fx->tmpdir, "downloads", NULL);
+  PeerReceiver receiver = { g_file_new_for_path (dest_path), NULL, NULL };
+  GSettings *settings = kf_application_get_settings (fx->app);
+  GtkWidget *dialog, *row, *prefs, *warning;
+  KfClient *ana, *mihai;
+
+  g_assert_cmpint (g_mkdir (downloads, 0700), ==, 0);
+  g_settings_set_string (settings, "download-folder", downloads);
+
+  kf_application_set_overrides (fx->app, NULL, 0, "Elena Marin", NULL);
+  fx->window = kf_window_new (fx->app);
+  gtk_window_present (GTK_WINDOW (fx->window));
+  kf_window_start (fx->window);
+  stop_at ("connect");
+  gtk_window_destroy (GTK_WINDOW (fx->window));
+
+  flow_start_window (fx, FALSE);
+  dialog = flow_wait_for_window (KF_TYPE_TRUST_DIALOG);
+  stop_at ("trust");
+  kf_gui_test_respond (dialog, "trust");
+  flow_wait_for_page (fx->window, "main");
+  stop_at ("home");
+
+  ana = flow_connect_peer (fx, "Ana Popescu");
+  mihai = flow_connect_peer (fx, "Mihai Ionescu");
+  g_signal_connect (ana, "offer", G_CALLBACK (flow_on_peer_offer), &receiver);
+  g_signal_connect (ana, "finished", G_CALLBACK (flow_on_peer_finished), &receiver);
+  flow_peer_wait (ana);
+  flow_peer_wait (mihai);
+  flow_click (GTK_WIDGET (fx->window), "win.send");
+  flow_wait_for_rows (fx->window, 2);
+  row = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_PEER_ROW, 0);
+  g_assert_true (kf_gui_test_drop_file (row, report));
+  kf_main_page_set_mode (KF_MAIN_PAGE (kf_gui_test_find_child (GTK_WIDGET (fx->window),
+                                                               KF_TYPE_MAIN_PAGE, 0)),
+                         KF_CIPHER_MODE_CBC);
+  stop_at ("send");
+
+  visit_transfer (fx, &receiver);
+  visit_receiving (fx, mihai, report);
+
+  warning = kf_identity_warning_new (GTK_WINDOW (fx->window), "127.0.0.1", fx->port,
+                                     "00112233445566778899aabbccddeeff"
+                                     "00112233445566778899aabbccddeeff",
+                                     fx->fingerprint);
+  gtk_window_present (GTK_WINDOW (warning));
+  stop_at ("changed-identity");
+  gtk_window_destroy (GTK_WINDOW (warning));
+
+  g_action_group_activate_action (G_ACTION_GROUP (fx->app), "preferences", NULL);
+  prefs = flow_wait_for_window (KF_TYPE_PREFERENCES_WINDOW);
+  stop_at ("preferences");
+  gtk_window_destroy (GTK_WINDOW (prefs));
+
+  printf ("KF-A11Y DONE\n");
+  fflush (stdout);
+  g_settings_reset (settings, "download-folder");
+  g_object_unref (receiver.destination);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GInputStream) input = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+
+  control = g_data_input_stream_new (input);
+  flow_init (&argc, &argv);
+
+  g_test_add ("/gui/a11y/visit-everything", Fixture, NULL,
+              flow_fixture_set_up, test_visit_everything, flow_fixture_tear_down);
+
+  return flow_run ();
+}

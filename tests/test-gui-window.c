@@ -1,0 +1,658 @@
+/* test-gui-window.c: the window as a person meets it, against a real key
+ * manager: the chosen peer never changes under them, reconnections, narrow
+ * and large windows, actions that are off when they cannot work
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "kf-gui-flow-fixture.h"
+#include "kf-gui-test-util.h"
+#include "kf-identity-warning.h"
+#include "kf-main-page.h"
+#include "kf-offer-dialog.h"
+#include "kf-peer-row.h"
+#include "kf-transfer-page.h"
+
+/* Returns the widget under @root built from the template id @id, or NULL. */
+static GtkWidget *
+find_by_id (GtkWidget  *root,
+            const char *id)
+{
+  GtkWidget *widget;
+
+  for (guint i = 0; (widget = kf_gui_test_find_child (root, GTK_TYPE_WIDGET, i)) != NULL; i++)
+    if (g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (widget)), id) == 0)
+      return widget;
+  return NULL;
+}
+
+static GtkWidget *
+window_child (Fixture    *fx,
+              const char *id)
+{
+  GtkWidget *widget = find_by_id (GTK_WIDGET (fx->window), id);
+
+  g_assert_nonnull (widget);
+  return widget;
+}
+
+static KfMainPage *
+main_page (Fixture *fx)
+{
+  return KF_MAIN_PAGE (kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_MAIN_PAGE, 0));
+}
+
+static GtkWidget *
+peer_row_named (Fixture    *fx,
+                const char *name)
+{
+  GtkWidget *row;
+
+  for (guint i = 0; (row = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_PEER_ROW,
+                                                   i)) != NULL; i++)
+    if (g_strcmp0 (kf_peer_row_get_peer_name (KF_PEER_ROW (row)), name) == 0)
+      return row;
+  return NULL;
+}
+
+static gboolean
+has_accel (const char *action,
+           const char *accel)
+{
+  g_auto(GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (flow_app),
+                                                                action);
+
+  return g_strv_contains ((const char * const *) accels, accel);
+}
+
+/* Opens the Send view with @names waiting (their clients in fx->peers). */
+static void
+open_send_view (Fixture            *fx,
+                const char * const *names)
+{
+  guint n = 0;
+
+  for (; names[n] != NULL; n++)
+    flow_peer_wait (flow_connect_peer (fx, names[n]));
+  gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.send", NULL);
+  flow_wait_for_rows (fx->window, n);
+}
+
+/* Item 1: the chosen peer leaves while their row has focus; nothing else
+ * becomes chosen, Send is off and the page says who left. */
+static void
+test_chosen_peer_leaves (Fixture       *fx,
+                         gconstpointer  data)
+{
+  static const char * const names[] = { "Ana", "Bogdan", "Cezar", NULL };
+  g_autoptr(GFile) file = flow_make_file (fx, "plan.txt", 1000);
+  GtkWidget *row, *conn, *notice;
+  KfClient *bogdan;
+
+  flow_start_connected_window (fx);
+  open_send_view (fx, names);
+  bogdan = fx->peers->pdata[1];
+
+  row = peer_row_named (fx, "Bogdan");
+  gtk_widget_grab_focus (row);
+  g_signal_emit_by_name (row, "activate");
+  kf_main_page_set_file (main_page (fx), file);
+  kf_main_page_set_mode (main_page (fx), KF_CIPHER_MODE_CBC);
+  conn = flow_find_action_button (GTK_WIDGET (fx->window), "win.conn");
+  g_assert_true (gtk_widget_is_sensitive (conn));
+
+  g_ptr_array_remove (fx->peers, bogdan);
+  flow_wait_for_rows (fx->window, 2);
+  kf_gui_test_settle (300);
+
+  g_assert_false (kf_main_page_get_choice (main_page (fx), NULL, NULL, NULL, NULL));
+  g_assert_false (gtk_widget_is_sensitive (conn));
+  for (guint i = 0; (row = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_PEER_ROW,
+                                                   i)) != NULL; i++)
+    g_assert_false (kf_peer_row_get_chosen (KF_PEER_ROW (row)));
+  notice = window_child (fx, "left_label");
+  g_assert_true (gtk_widget_is_drawable (notice));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (notice)), "Bogdan"));
+}
+
+/* The receiver declines an offer: the result page, with the key manager up. */
+static void
+show_declined_result (Fixture *fx)
+{
+  g_autoptr(GFile) file = flow_make_file (fx, "notes.txt", 4000);
+  g_autoptr(KfOutcome) outcome = NULL;
+  AsyncWait send_wait = { NULL };
+  GtkWidget *dialog;
+  KfClient *ion;
+
+  ion = flow_connect_peer (fx, "Ion");
+  flow_offer_to_window (fx, ion, file, &send_wait);
+  dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
+  kf_gui_test_respond (dialog, "decline");
+  flow_wait_for_page (fx->window, "result");
+  outcome = flow_finish_sending (ion, &send_wait);
+}
+
+/* Item 2: Back to Start pressed while reconnecting; once reconnected the
+ * window offers Wait and Send again. */
+static void
+test_back_to_start_while_reconnecting (Fixture       *fx,
+                                       gconstpointer  data)
+{
+  KfClient *client;
+
+  flow_start_connected_window (fx);
+  client = kf_window_get_client (fx->window);
+  show_declined_result (fx);
+
+  flow_stop_server (fx);
+  flow_wait_for_state (client, KF_CLIENT_STATE_RECONNECTING);
+  flow_click (GTK_WIDGET (fx->window), "win.back-to-start");
+  kf_gui_test_settle (100);
+  g_assert_cmpstr (kf_window_get_page_name (fx->window), !=, "connect");
+
+  flow_restart_server (fx);
+  flow_wait_for_state (client, KF_CLIENT_STATE_IDLE);
+  kf_gui_test_settle (200);
+  g_assert_cmpstr (kf_window_get_page_name (fx->window), ==, "main");
+  g_assert_true (gtk_widget_is_drawable (window_child (fx, "wait_button")));
+  g_assert_true (gtk_widget_is_sensitive (window_child (fx, "wait_button")));
+  g_assert_true (gtk_widget_is_sensitive (window_child (fx, "send_button")));
+}
+
+/* Item 4: while reconnecting, Wait and Send are off, and the waiting page
+ * does not claim that others can see you. */
+static void
+test_reconnecting_disables_actions (Fixture       *fx,
+                                    gconstpointer  data)
+{
+  g_autofree char *listed = NULL;
+  KfClient *client;
+  GtkWidget *waiting;
+
+  flow_start_connected_window (fx);
+  client = kf_window_get_client (fx->window);
+
+  flow_stop_server (fx);
+  flow_wait_for_state (client, KF_CLIENT_STATE_RECONNECTING);
+  kf_gui_test_settle (100);
+  g_assert_false (gtk_widget_is_sensitive (window_child (fx, "wait_button")));
+  g_assert_false (gtk_widget_is_sensitive (window_child (fx, "send_button")));
+
+  flow_restart_server (fx);
+  flow_wait_for_state (client, KF_CLIENT_STATE_IDLE);
+  kf_gui_test_settle (100);
+  g_assert_true (gtk_widget_is_sensitive (window_child (fx, "wait_button")));
+  gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.wait", NULL);
+  flow_wait_for_state (client, KF_CLIENT_STATE_WAITING);
+  kf_gui_test_settle (100);
+  waiting = window_child (fx, "waiting_status");
+  listed = g_strdup (adw_status_page_get_description (ADW_STATUS_PAGE (waiting)));
+  g_assert_true (gtk_widget_is_sensitive (window_child (fx, "stop_waiting_button")));
+
+  flow_stop_server (fx);
+  flow_wait_for_state (client, KF_CLIENT_STATE_RECONNECTING);
+  kf_gui_test_settle (100);
+  g_assert_cmpstr (adw_status_page_get_description (ADW_STATUS_PAGE (waiting)), !=, listed);
+  g_assert_false (gtk_widget_is_sensitive (window_child (fx, "stop_waiting_button")));
+
+  flow_restart_server (fx);
+  flow_wait_for_state (client, KF_CLIENT_STATE_WAITING);
+  kf_gui_test_settle (100);
+  g_assert_cmpstr (adw_status_page_get_description (ADW_STATUS_PAGE (waiting)), ==, listed);
+}
+
+/* The window fits 360×640, GNOME's narrowest phone size, whatever it shows. */
+static void
+assert_fits_phone (Fixture    *fx,
+                   const char *what)
+{
+  int min_width = 0, min_height = 0;
+
+  gtk_widget_measure (GTK_WIDGET (fx->window), GTK_ORIENTATION_HORIZONTAL, -1,
+                      &min_width, NULL, NULL, NULL);
+  gtk_widget_measure (GTK_WIDGET (fx->window), GTK_ORIENTATION_VERTICAL, 360,
+                      &min_height, NULL, NULL, NULL);
+  g_test_message ("%s: at least %d × %d px", what, min_width, min_height);
+  g_assert_cmpint (min_width, <=, 360);
+  g_assert_cmpint (min_height, <=, 640);
+}
+
+/* Item 3: every page works at 360×640 (the run in Romanian checks it too). */
+static void
+test_narrow (Fixture       *fx,
+             gconstpointer  data)
+{
+  static const char * const names[] = { "Alexandra-Ecaterina Constantinescu-Dumitrescu", NULL };
+  g_autoptr(GFile) file = flow_make_file (fx, "raport-trimestrial-final-semnat.pdf", 5000);
+  g_autofree char *downloads = g_build_filename (fx->tmpdir, "downloads", NULL);
+  GSettings *settings = kf_application_get_settings (fx->app);
+  g_autoptr(KfOutcome) outcome = NULL;
+  AsyncWait send_wait = { NULL };
+  GtkWidget *dialog, *chooser;
+  KfClient *ion;
+
+  g_assert_cmpint (g_mkdir (downloads, 0700), ==, 0);
+  g_settings_set_string (settings, "download-folder", downloads);
+  flow_start_connected_window (fx);
+  assert_fits_phone (fx, "home");
+
+  open_send_view (fx, names);
+  kf_main_page_set_file (main_page (fx), file);
+  assert_fits_phone (fx, "send");
+  flow_click (GTK_WIDGET (fx->window), "win.back");
+
+  ion = flow_connect_peer (fx, "Ion");
+  flow_offer_to_window (fx, ion, file, &send_wait);
+  assert_fits_phone (fx, "waiting");
+  dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
+  kf_gui_test_respond (dialog, "accept");
+  chooser = flow_wait_for_window (GTK_TYPE_FILE_CHOOSER_DIALOG);
+  g_assert_true (kf_gui_test_wait_for (flow_chooser_has_folder, chooser, TIMEOUT_MS));
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  flow_wait_for_page (fx->window, "result");
+  outcome = flow_finish_sending (ion, &send_wait);
+  assert_fits_phone (fx, "result");
+  g_settings_reset (settings, "download-folder");
+}
+
+/* Item 3: 50 waiting peers in a 1280×900 window: Send stays on screen and
+ * the search narrows the list. */
+static void
+test_many_peers (Fixture       *fx,
+                 gconstpointer  data)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  graphene_rect_t bounds;
+  GtkWidget *conn, *search;
+
+  for (guint i = 1; i <= 50; i++)
+    g_ptr_array_add (names, g_strdup_printf ("Peer %02u", i));
+  g_ptr_array_add (names, NULL);
+
+  flow_start_window (fx, TRUE);
+  gtk_window_set_default_size (GTK_WINDOW (fx->window), 1280, 900);
+  flow_wait_for_page (fx->window, "main");
+  open_send_view (fx, (const char * const *) names->pdata);
+  kf_gui_test_settle (300);
+
+  conn = flow_find_action_button (GTK_WIDGET (fx->window), "win.conn");
+  g_assert_nonnull (conn);
+  g_assert_true (gtk_widget_compute_bounds (conn, GTK_WIDGET (fx->window), &bounds));
+  g_test_message ("Send at y = %.0f..%.0f in a window %d px high", bounds.origin.y,
+                  bounds.origin.y + bounds.size.height, gtk_widget_get_height (GTK_WIDGET (fx->window)));
+  g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=,
+                     gtk_widget_get_height (GTK_WIDGET (fx->window)));
+
+  search = kf_gui_test_find_child (GTK_WIDGET (fx->window), GTK_TYPE_SEARCH_ENTRY, 0);
+  g_assert_nonnull (search);
+  gtk_editable_set_text (GTK_EDITABLE (search), "peer 42");
+  flow_wait_for_rows (fx->window, 1);
+  g_assert_nonnull (peer_row_named (fx, "Peer 42"));
+  gtk_editable_set_text (GTK_EDITABLE (search), "");
+  flow_wait_for_rows (fx->window, 50);
+}
+
+/* The keyboard focus of @window is on the button that runs @action. */
+static void
+assert_focus_on_action (GtkWindow  *window,
+                        const char *action)
+{
+  GtkWidget *focus = gtk_window_get_focus (window);
+
+  g_test_message ("focus on %s", focus != NULL ? G_OBJECT_TYPE_NAME (focus) : "nothing");
+  g_assert_true (GTK_IS_BUTTON (focus));
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (focus)), ==, action);
+}
+
+static gboolean
+chooser_has_file (gpointer data)
+{
+  g_autoptr(GFile) file = gtk_file_chooser_get_file (data);
+
+  return file != NULL;
+}
+
+static gboolean
+page_has_file (gpointer data)
+{
+  return kf_main_page_get_file (data) != NULL;
+}
+
+/* Item 9: each page and dialog starts the keyboard on its action; Ctrl+O
+ * on the home view opens the Send view with the chosen file. */
+static void
+test_focus (Fixture       *fx,
+            gconstpointer  data)
+{
+  g_autoptr(GFile) file = flow_make_file (fx, "notes.txt", 4000);
+  g_autoptr(KfOutcome) outcome = NULL;
+  AsyncWait send_wait = { NULL };
+  GtkWidget *dialog, *focus, *chooser;
+  KfClient *ion;
+
+  flow_start_connected_window (fx);
+  ion = flow_connect_peer (fx, "Ion");
+  flow_offer_to_window (fx, ion, file, &send_wait);
+  dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
+  kf_gui_test_settle (200);
+  focus = gtk_window_get_focus (GTK_WINDOW (dialog));
+  g_test_message ("offer: focus on %s", focus != NULL ? G_OBJECT_TYPE_NAME (focus) : "nothing");
+  g_assert_true (GTK_IS_BUTTON (focus));
+  kf_gui_test_respond (dialog, "decline");
+  flow_wait_for_page (fx->window, "result");
+  outcome = flow_finish_sending (ion, &send_wait);
+  kf_gui_test_settle (200);
+  assert_focus_on_action (GTK_WINDOW (fx->window), "win.back-to-start");
+
+  flow_click (GTK_WIDGET (fx->window), "win.back-to-start");
+  flow_wait_for_page (fx->window, "main");
+  g_assert_cmpint (kf_main_page_get_view (main_page (fx)), ==, KF_MAIN_VIEW_HOME);
+  gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.choose-file", NULL);
+  chooser = flow_wait_for_window (GTK_TYPE_FILE_CHOOSER_DIALOG);
+  g_assert_true (gtk_file_chooser_set_file (GTK_FILE_CHOOSER (chooser), file, NULL));
+  g_assert_true (kf_gui_test_wait_for (chooser_has_file, chooser, TIMEOUT_MS));
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  g_assert_true (kf_gui_test_wait_for (page_has_file, main_page (fx), TIMEOUT_MS));
+  kf_gui_test_settle (200);
+  g_assert_cmpint (kf_main_page_get_view (main_page (fx)), ==, KF_MAIN_VIEW_SEND);
+  g_assert_true (g_file_equal (kf_main_page_get_file (main_page (fx)), file));
+}
+
+typedef struct
+{
+  double fraction;
+} ProgressSeen;
+
+static void
+on_progress_seen (KfClient     *client,
+                  guint64       done,
+                  guint64       total,
+                  double        rate,
+                  ProgressSeen *seen)
+{
+  if (total > 0)
+    seen->fraction = (double) done / total;
+}
+
+static gboolean
+progress_started (gpointer data)
+{
+  return ((ProgressSeen *) data)->fraction > 0.01;
+}
+
+static gboolean
+is_null (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+/* Starts sending a large sparse file to a peer called Ion, who accepts. */
+static void
+start_long_transfer (Fixture      *fx,
+                     PeerReceiver *receiver)
+{
+  static const char * const names[] = { "Ion", NULL };
+  g_autofree char *path = g_build_filename (fx->tmpdir, "big.iso", NULL);
+  g_autoptr(GFile) big = g_file_new_for_path (path);
+  ProgressSeen seen = { 0.0 };
+  KfClient *ion;
+  gulong id;
+  int fd;
+
+  fd = g_open (path, O_CREAT | O_WRONLY, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, (goffset) 8 * 1024 * 1024 * 1024), ==, 0);
+  g_close (fd, NULL);
+
+  flow_start_connected_window (fx);
+  open_send_view (fx, names);
+  ion = fx->peers->pdata[0];
+  g_signal_connect (ion, "offer", G_CALLBACK (flow_on_peer_offer), receiver);
+  g_signal_connect (ion, "finished", G_CALLBACK (flow_on_peer_finished), receiver);
+  g_assert_true (kf_gui_test_drop_file (peer_row_named (fx, "Ion"), big));
+  kf_main_page_set_mode (main_page (fx), KF_CIPHER_MODE_CFB);
+  id = g_signal_connect (kf_window_get_client (fx->window), "progress",
+                         G_CALLBACK (on_progress_seen), &seen);
+  flow_click (GTK_WIDGET (fx->window), "win.conn");
+  g_assert_true (kf_gui_test_wait_for (progress_started, &seen, TIMEOUT_MS));
+  g_signal_handler_disconnect (kf_window_get_client (fx->window), id);
+}
+
+/* Item 8: closing the window mid-transfer asks first; keeping it keeps the
+ * transfer, stopping it tells the other side. */
+static void
+test_close_mid_transfer (Fixture       *fx,
+                         gconstpointer  data)
+{
+  g_autofree char *dest_path = g_build_filename (fx->tmpdir, "big-received.iso", NULL);
+  PeerReceiver receiver = { g_file_new_for_path (dest_path), NULL, NULL };
+  g_autoptr(GtkWidget) dialog = NULL;
+  KfClient *client;
+
+  start_long_transfer (fx, &receiver);
+  client = kf_window_get_client (fx->window);
+  assert_focus_on_action (GTK_WINDOW (fx->window), "win.cancel");
+  /* Only one Ion waits: no number in the title (item 10). */
+  {
+    GtkWidget *page = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_TRANSFER_PAGE, 0);
+    GtkWidget *status = kf_gui_test_find_child (page, ADW_TYPE_STATUS_PAGE, 0);
+    const char *title = adw_status_page_get_title (ADW_STATUS_PAGE (status));
+
+    g_assert_nonnull (strstr (title, "Ion"));
+    g_assert_null (strstr (title, "#"));
+  }
+  g_object_add_weak_pointer (G_OBJECT (fx->window), (gpointer *) &fx->window);
+
+  gtk_window_close (GTK_WINDOW (fx->window));
+  dialog = g_object_ref (flow_wait_for_window (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_nonnull (fx->window);
+  kf_gui_test_respond (dialog, "cancel");
+  kf_gui_test_settle (200);
+  g_assert_nonnull (fx->window);
+  g_assert_cmpstr (kf_window_get_page_name (fx->window), ==, "transfer");
+  g_assert_cmpint (kf_client_get_state (client), ==, KF_CLIENT_STATE_TRANSFERRING);
+  g_clear_object (&dialog);
+
+  gtk_window_close (GTK_WINDOW (fx->window));
+  kf_gui_test_respond (flow_wait_for_window (ADW_TYPE_MESSAGE_DIALOG), "close");
+  g_assert_true (kf_gui_test_wait_for (is_null, &fx->window, TIMEOUT_MS));
+  g_assert_true (kf_gui_test_wait_for (flow_receiver_finished, &receiver, TIMEOUT_MS));
+  g_assert_cmpint (kf_outcome_get_status (receiver.outcome), ==, KF_OUTCOME_CANCELLED);
+  g_assert_false (g_file_query_exists (receiver.destination, NULL));
+
+  g_object_unref (receiver.destination);
+  g_clear_object (&receiver.offer);
+  g_clear_object (&receiver.outcome);
+}
+
+static void
+on_offer_hold (KfClient  *peer,
+               KfOffer   *offer,
+               KfOffer  **held)
+{
+  *held = g_object_ref (offer);
+}
+
+static gboolean
+is_set (gpointer data)
+{
+  return *(gpointer *) data != NULL;
+}
+
+/* Item 6: while the receiver decides, the sender's page says so. */
+static void
+test_receiver_deciding (Fixture       *fx,
+                        gconstpointer  data)
+{
+  static const char * const names[] = { "Ion", NULL };
+  g_autoptr(GFile) file = flow_make_file (fx, "plan.txt", 100000);
+  g_autoptr(KfOffer) offer = NULL;
+  GtkWidget *page, *status;
+  KfClient *ion;
+
+  flow_start_connected_window (fx);
+  open_send_view (fx, names);
+  ion = fx->peers->pdata[0];
+  g_signal_connect (ion, "offer", G_CALLBACK (on_offer_hold), &offer);
+  g_assert_true (kf_gui_test_drop_file (peer_row_named (fx, "Ion"), file));
+  kf_main_page_set_mode (main_page (fx), KF_CIPHER_MODE_CBC);
+  flow_click (GTK_WIDGET (fx->window), "win.conn");
+  g_assert_true (kf_gui_test_wait_for (is_set, &offer, TIMEOUT_MS));
+  kf_gui_test_settle (300);
+
+  page = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_TRANSFER_PAGE, 0);
+  status = kf_gui_test_find_child (page, ADW_TYPE_STATUS_PAGE, 0);
+  g_test_message ("while Ion decides: %s", adw_status_page_get_description (ADW_STATUS_PAGE (status)));
+  g_assert_nonnull (strstr (adw_status_page_get_description (ADW_STATUS_PAGE (status)), "Ion"));
+
+  kf_client_decline_offer (ion);
+  flow_wait_for_page (fx->window, "result");
+}
+
+static gboolean
+on_silent_incoming (GSocketService    *service,
+                    GSocketConnection *connection,
+                    GObject           *source,
+                    GPtrArray         *held)
+{
+  g_ptr_array_add (held, g_object_ref (connection));
+  return TRUE;
+}
+
+/* Item 13: a connection attempt to a key manager that never answers can
+ * be cancelled at once from the connect page. */
+static void
+test_cancel_connecting (Fixture       *fx,
+                        gconstpointer  data)
+{
+  g_autoptr(GSocketService) silent = g_socket_service_new ();
+  g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *cancel;
+
+  g_assert_true (g_socket_listener_add_address (G_SOCKET_LISTENER (silent), address,
+                                                G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                                NULL, &bound, &error));
+  g_assert_no_error (error);
+  g_signal_connect (silent, "incoming", G_CALLBACK (on_silent_incoming), held);
+
+  kf_application_set_overrides (fx->app, "127.0.0.1",
+                                g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)),
+                                "Gui", fx->fingerprint);
+  fx->window = kf_window_new (fx->app);
+  gtk_window_present (GTK_WINDOW (fx->window));
+  kf_window_start (fx->window);
+  kf_gui_test_settle (300);
+  g_assert_cmpstr (kf_window_get_page_name (fx->window), ==, "connect");
+
+  cancel = flow_find_action_button (GTK_WIDGET (fx->window), "win.cancel");
+  g_assert_nonnull (cancel);
+  g_assert_true (gtk_widget_is_sensitive (cancel));
+  g_signal_emit_by_name (cancel, "clicked");
+  kf_gui_test_settle (100);
+  g_assert_null (kf_window_get_client (fx->window));
+  g_assert_cmpstr (kf_window_get_page_name (fx->window), ==, "connect");
+  g_assert_true (gtk_widget_is_sensitive (flow_find_action_button (GTK_WIDGET (fx->window),
+                                                                   "win.connect")));
+  g_socket_service_stop (silent);
+}
+
+/* Item 13: the header's back button and Escape leave the Send view. */
+static void
+test_back_and_escape (Fixture       *fx,
+                      gconstpointer  data)
+{
+  static const char * const names[] = { "Ion", NULL };
+  GtkWidget *back;
+
+  flow_start_connected_window (fx);
+  back = window_child (fx, "back_button");
+  g_assert_false (gtk_widget_get_visible (back));
+  open_send_view (fx, names);
+  kf_gui_test_settle (100);
+  g_assert_true (gtk_widget_get_visible (back));
+  g_assert_true (has_accel ("win.go-back", "Escape"));
+  g_signal_emit_by_name (back, "clicked");
+  g_assert_cmpint (kf_main_page_get_view (main_page (fx)), ==, KF_MAIN_VIEW_HOME);
+  g_assert_false (gtk_widget_get_visible (back));
+  g_assert_false (has_accel ("win.show-help-overlay", "F1"));
+  g_assert_true (has_accel ("win.wait", "<Control>r"));
+  g_assert_true (has_accel ("win.cancel", "<Control>period"));
+}
+
+/* Item 7: a reconnection that meets another certificate warns at once,
+ * and the connect page says why, in full; the header stays short. */
+static void
+test_identity_changed_on_reconnect (Fixture       *fx,
+                                    gconstpointer  data)
+{
+  KfClient *client;
+  GtkWidget *warning, *error_label;
+
+  flow_start_connected_window (fx);
+  client = kf_window_get_client (fx->window);
+  flow_stop_server (fx);
+  flow_wait_for_state (client, KF_CLIENT_STATE_RECONNECTING);
+  flow_restart_server_as_other (fx);
+
+  warning = flow_wait_for_window (KF_TYPE_IDENTITY_WARNING);
+  g_assert_nonnull (warning);
+  flow_wait_for_page (fx->window, "connect");
+  error_label = window_child (fx, "error_label");
+  g_assert_true (gtk_widget_is_drawable (error_label));
+  g_assert_true (gtk_label_get_wrap (GTK_LABEL (error_label)));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (error_label)), ==,
+                   kf_client_get_last_error (client));
+  g_test_message ("header: %s", kf_window_get_status (fx->window));
+  g_assert_null (strstr (kf_window_get_status (fx->window), kf_client_get_last_error (client)));
+  kf_gui_test_respond (warning, "close");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  flow_init (&argc, &argv);
+
+  g_test_add ("/gui/window/chosen-peer-leaves", Fixture, NULL,
+              flow_fixture_set_up, test_chosen_peer_leaves, flow_fixture_tear_down);
+  g_test_add ("/gui/window/back-to-start-while-reconnecting", Fixture, NULL,
+              flow_fixture_set_up, test_back_to_start_while_reconnecting, flow_fixture_tear_down);
+  g_test_add ("/gui/window/reconnecting-disables-actions", Fixture, NULL,
+              flow_fixture_set_up, test_reconnecting_disables_actions, flow_fixture_tear_down);
+  g_test_add ("/gui/window/fits-360x640", Fixture, NULL,
+              flow_fixture_set_up, test_narrow, flow_fixture_tear_down);
+  g_test_add ("/gui/window/fifty-peers-1280x900", Fixture, NULL,
+              flow_fixture_set_up, test_many_peers, flow_fixture_tear_down);
+
+  g_test_add ("/gui/window/close-mid-transfer-asks", Fixture, NULL,
+              flow_fixture_set_up, test_close_mid_transfer, flow_fixture_tear_down);
+
+  g_test_add ("/gui/window/focus-starts-on-the-action", Fixture, NULL,
+              flow_fixture_set_up, test_focus, flow_fixture_tear_down);
+
+  g_test_add ("/gui/window/sender-sees-receiver-deciding", Fixture, NULL,
+              flow_fixture_set_up, test_receiver_deciding, flow_fixture_tear_down);
+
+  g_test_add ("/gui/window/cancel-connecting", Fixture, NULL,
+              flow_fixture_set_up, test_cancel_connecting, flow_fixture_tear_down);
+  g_test_add ("/gui/window/back-button-and-escape", Fixture, NULL,
+              flow_fixture_set_up, test_back_and_escape, flow_fixture_tear_down);
+
+  g_test_add ("/gui/window/identity-changed-on-reconnect", Fixture, NULL,
+              flow_fixture_set_up, test_identity_changed_on_reconnect, flow_fixture_tear_down);
+
+  return flow_run ();
+}
