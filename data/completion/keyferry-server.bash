@@ -11,7 +11,8 @@ _keyferry_server()
             COMPREPLY=($(compgen -W '0.0.0.0 :: 127.0.0.1 ::1' -- "$cur"))
             return
             ;;
-        --port | -p | --max-clients | --max-pending | --max-pending-per-address | \
+        --port | -p | --max-clients | --max-clients-per-address | --max-pending | \
+            --max-pending-per-address | \
             --handshake-timeout | --idle-timeout | --confirm-timeout)
             return
             ;;
@@ -27,7 +28,7 @@ _keyferry_server()
     $split && return
 
     COMPREPLY=($(compgen -W '--listen --port --state-dir --passphrase-file
-        --passphrase-hash-file --max-clients --max-pending
+        --passphrase-hash-file --max-clients --max-clients-per-address --max-pending
         --max-pending-per-address --handshake-timeout --idle-timeout
         --confirm-timeout --audit-log --verbose --print-fingerprint
         --hash-passphrase --version --help' -- "$cur"))

@@ -9,6 +9,7 @@ complete -c keyferry-server -s s -l state-dir -x -a '(__fish_complete_directorie
 complete -c keyferry-server -l passphrase-file -r -F -d 'Require the passphrase in this file'
 complete -c keyferry-server -l passphrase-hash-file -r -F -d 'Require the passphrase hashed in this file'
 complete -c keyferry-server -l max-clients -x -d 'Most connections at once'
+complete -c keyferry-server -l max-clients-per-address -x -d 'Most greeted clients per source address'
 complete -c keyferry-server -l max-pending -x -d 'Most connections in their handshake'
 complete -c keyferry-server -l max-pending-per-address -x -d 'The same, per source address'
 complete -c keyferry-server -l handshake-timeout -x -d 'Seconds to finish the greeting'
