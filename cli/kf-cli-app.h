@@ -25,6 +25,7 @@ typedef struct
   char         *output_dir;
   char         *to;
   char         *mode;
+  char         *peer_ports;
   GFile        *file;
 
   /* run time */

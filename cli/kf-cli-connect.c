@@ -19,6 +19,8 @@
 #include "kf-cli-input.h"
 #include "kf-cli-output.h"
 #include "kf-fingerprint.h"
+#include "kf-cli-servers.h"
+#include "kf-join-link.h"
 #include "kf-secure.h"
 
 #define PASSPHRASE_FILE_MAX 4096
@@ -100,6 +102,28 @@ read_passphrase_file (const char  *path,
   return secret;
 }
 
+/* --peer-ports FIRST[-LAST]. */
+static gboolean
+set_peer_ports (KfCliApp  *app,
+                GError   **error)
+{
+  g_auto(GStrv) parts = g_strsplit (app->peer_ports, "-", 3);
+  guint64 first = 0, last = 0;
+
+  if (g_strv_length (parts) > 2
+      || !g_ascii_string_to_unsigned (parts[0], 10, 1, 65535, &first, NULL)
+      || !g_ascii_string_to_unsigned (parts[1] != NULL ? parts[1] : parts[0], 10, first, 65535,
+                                      &last, NULL))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--peer-ports needs a port or a range FIRST-LAST of ports from 1 to 65535, "
+                     "not “%s”"), app->peer_ports);
+      return FALSE;
+    }
+  kf_client_set_peer_ports (app->client, (guint16) first, (guint16) last);
+  return TRUE;
+}
+
 static char *
 default_name (void)
 {
@@ -128,8 +152,13 @@ kf_cli_setup_client (KfCliApp  *app,
   g_autoptr(GError) local_error = NULL;
   g_autofree char *name = NULL;
 
-  if (!kf_cli_parse_server (app->server ? app->server : "localhost",
-                            &app->host, &app->port, error))
+  if (kf_join_link_is_link (app->server))
+    {
+      if (!kf_cli_take_join_link (app, error))
+        return FALSE;
+    }
+  else if (!kf_cli_parse_server (app->server ? app->server : "localhost",
+                                 &app->host, &app->port, error))
     return FALSE;
 
   name = app->name ? g_strdup (app->name) : default_name ();
@@ -138,6 +167,8 @@ kf_cli_setup_client (KfCliApp  *app,
     kf_cli_error (_("ignoring the known-servers file: %s"), local_error->message);
 
   app->client = kf_client_new (app->host, app->port, name, known);
+  if (app->peer_ports != NULL && !set_peer_ports (app, error))
+    return FALSE;
   if (app->idle_timeout >= 0)
     kf_client_set_idle_timeout (app->client, (guint) app->idle_timeout);
 

@@ -5,6 +5,7 @@
  *   keyferry-cli [OPTIONS]                     the interactive prompt
  *   keyferry-cli [OPTIONS] wait [--accept] [--output DIR]
  *   keyferry-cli [OPTIONS] send --to PEER --mode cbc|cfb FILE
+ *   keyferry-cli [--json] servers              the key managers on the network
  *   keyferry-cli encrypt|decrypt …             the openssl-compatible utility
  */
 
@@ -23,6 +24,7 @@
 #include "kf-cli-interactive.h"
 #include "kf-cli-output.h"
 #include "kf-cli-scripted.h"
+#include "kf-cli-servers.h"
 #include "kf-gcrypt.h"
 #include "kf-tls.h"
 #include "kf-secure.h"
@@ -32,6 +34,7 @@ typedef enum
   COMMAND_INTERACTIVE,
   COMMAND_WAIT,
   COMMAND_SEND,
+  COMMAND_SERVERS,
 } Command;
 
 static Command command;
@@ -49,7 +52,8 @@ build_context (KfCliApp *app)
 {
   GOptionEntry entries[] = {
     { "server", 's', 0, G_OPTION_ARG_STRING, &app->server,
-      N_("The key manager, HOST[:PORT] (default: localhost:7745)"), N_("HOST[:PORT]") },
+      N_("The key manager, HOST[:PORT] or a join link keyferry://HOST:PORT/?fp=… (default: the "
+         "only one trusted or on the network, else localhost:7745)"), N_("HOST[:PORT]") },
     { "name", 'n', 0, G_OPTION_ARG_STRING, &app->name,
       N_("The name others see (default: your real name or the host name)"), N_("NAME") },
     { "fingerprint", 0, 0, G_OPTION_ARG_STRING, &app->fingerprint,
@@ -71,6 +75,9 @@ build_context (KfCliApp *app)
          "(default: 60; 0: never)"), N_("SECONDS") },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &app->output_dir,
       N_("wait: save into DIR (default: the current folder)"), N_("DIR") },
+    { "peer-ports", 0, 0, G_OPTION_ARG_STRING, &app->peer_ports,
+      N_("Receive files on the first free port of FIRST-LAST (default: an ephemeral port), "
+         "so that a firewall can let exactly those in"), N_("FIRST[-LAST]") },
     { "to", 't', 0, G_OPTION_ARG_STRING, &app->to,
       N_("send: the waiting peer, by id or name"), N_("PEER") },
     { "mode", 'm', 0, G_OPTION_ARG_STRING, &app->mode,
@@ -79,11 +86,12 @@ build_context (KfCliApp *app)
   };
   GOptionContext *context;
 
-  context = g_option_context_new (_("[wait | send FILE | encrypt | decrypt] — Keyferry in a terminal"));
+  context = g_option_context_new (_("[wait | send FILE | servers | encrypt | decrypt] — Keyferry in a terminal"));
   g_option_context_set_summary (context,
     _("Without a command: the interactive prompt (wait, send, conn <peer_id> <cbc|cfb>, end).\n"
       "  wait [--accept] [--output DIR]      receive one file, then quit\n"
       "  send --to PEER --mode cbc|cfb FILE  send one file, then quit\n"
+      "  servers                             list the key managers on the network\n"
       "  encrypt|decrypt --help              the openssl-compatible AES-256 utility"));
   g_option_context_set_description (context,
     _("Received files go into the folder given with --output, by default the current one,\n"
@@ -114,6 +122,8 @@ parse_command (KfCliApp   *app,
     command = COMMAND_WAIT;
   else if (argc >= 2 && g_str_equal (argv[1], "send"))
     command = COMMAND_SEND;
+  else if (argc == 2 && g_str_equal (argv[1], "servers"))
+    command = COMMAND_SERVERS;
   else if (argc >= 2)
     return (g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                          _("unknown command “%s”"), argv[1]), FALSE);
@@ -183,6 +193,7 @@ on_connected (KfCliApp *app)
       kf_cli_scripted_send (app);
       break;
     case COMMAND_INTERACTIVE:
+    case COMMAND_SERVERS:   /* never connects */
     default:
       kf_cli_interactive_start (app);
       break;
@@ -205,6 +216,7 @@ app_clear (KfCliApp *app)
   g_free (app->output_dir);
   g_free (app->to);
   g_free (app->mode);
+  g_free (app->peer_ports);
 }
 
 /* Library messages (connected, reconnecting…) are for logs, not for the
@@ -253,7 +265,14 @@ run_client (int    argc,
   app.stdin_is_tty = isatty (STDIN_FILENO);
   app.loop = g_main_loop_new (NULL, FALSE);
   app.cancellable = g_cancellable_new ();
-  if (!kf_cli_setup_client (&app, &error))
+  if (command == COMMAND_SERVERS)
+    {
+      status = kf_cli_servers_main (&app);
+      app_clear (&app);
+      return status;
+    }
+  if ((app.server == NULL && !kf_cli_choose_server (&app, &error))
+      || !kf_cli_setup_client (&app, &error))
     {
       kf_cli_error ("%s", error->message);
       app_clear (&app);

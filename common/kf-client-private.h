@@ -59,6 +59,8 @@ struct _KfClient
   KfKnownServers   *known_servers;
   char             *expected_fingerprint;
   char             *passphrase;      /* secure memory */
+  guint16           peer_port_first; /* 0: an ephemeral port */
+  guint16           peer_port_last;
   guint             idle_timeout;    /* seconds a transfer may wait for the peer */
 
   KfClientState     state;

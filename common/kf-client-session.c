@@ -638,7 +638,8 @@ on_listen (KfClient *self)
     return;
 
   kf_client_set_state (self, KF_CLIENT_STATE_LINKING);
-  session->listener = kf_peer_listener_new (session->keys, &error);
+  session->listener = kf_peer_listener_new_in_range (session->keys, self->peer_port_first,
+                                                     self->peer_port_last, &error);
   if (session->listener == NULL)
     {
       kf_client_session_fail (self, KF_OUTCOME_FAILED, TRUE, "failed", error);
@@ -672,6 +673,9 @@ on_link_connected (GObject      *source,
     }
   if (link == NULL)
     {
+      /* The link's message names the address; say whose it is. */
+      if (error->domain == KF_TRANSFER_ERROR)
+        g_prefix_error (&error, _("%s: "), peer_label (session));
       kf_client_transfer_failed (call->self, error);
       return;
     }

@@ -133,6 +133,27 @@ kf_client_set_expected_fingerprint (KfClient   *self,
 }
 
 /*
+ * kf_client_set_peer_ports:
+ * @first: the lowest port to receive files on, 0 for an ephemeral port
+ * @last: the highest (>= @first)
+ *
+ * As a receiver, listens for the sender on the first free port of
+ * @first..@last rather than an ephemeral one, so that a firewall rule can
+ * let exactly those ports in.
+ */
+void
+kf_client_set_peer_ports (KfClient *self,
+                          guint16   first,
+                          guint16   last)
+{
+  g_return_if_fail (KF_IS_CLIENT (self));
+  g_return_if_fail (first == 0 || first <= last);
+
+  self->peer_port_first = first;
+  self->peer_port_last = last;
+}
+
+/*
  * kf_client_set_idle_timeout:
  * @seconds: 0 for no limit
  *

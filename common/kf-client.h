@@ -68,6 +68,9 @@ void            kf_client_set_expected_fingerprint (KfClient             *self,
                                                     const char           *fingerprint);
 void            kf_client_set_passphrase           (KfClient             *self,
                                                     const char           *passphrase);
+void            kf_client_set_peer_ports           (KfClient             *self,
+                                                    guint16               first,
+                                                    guint16               last);
 void            kf_client_set_idle_timeout         (KfClient             *self,
                                                     guint                 seconds);
 

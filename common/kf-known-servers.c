@@ -339,6 +339,37 @@ kf_known_servers_lookup (KfKnownServers *self,
   return line != NULL ? line->fingerprint : NULL;
 }
 
+/*
+ * kf_known_servers_dup_targets:
+ *
+ * Returns: (transfer full): every key manager pinned, as "host:port"
+ * ("[v6]:port"), once each, in file order: keyferry-cli connects to the
+ * only one without being told --server.
+ */
+GStrv
+kf_known_servers_dup_targets (KfKnownServers *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  g_return_val_if_fail (KF_IS_KNOWN_SERVERS (self), NULL);
+
+  for (guint i = 0; i < self->lines->len; i++)
+    {
+      KnownLine *line = g_ptr_array_index (self->lines, i);
+      char *target;
+
+      if (line->host == NULL)
+        continue;
+      target = strchr (line->host, ':') != NULL
+               ? g_strdup_printf ("[%s]:%u", line->host, line->port)
+               : g_strdup_printf ("%s:%u", line->host, line->port);
+      if (g_hash_table_add (seen, target))
+        g_strv_builder_add (builder, target);
+    }
+  return g_strv_builder_end (builder);
+}
+
 /* Drops every entry for @host:@port; returns whether there was one. */
 static gboolean
 drop_entries (KfKnownServers *self,

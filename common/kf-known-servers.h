@@ -25,6 +25,7 @@ gboolean        kf_known_servers_remove       (KfKnownServers  *self,
                                                GError         **error);
 gboolean        kf_known_servers_clear        (KfKnownServers  *self,
                                                GError         **error);
+GStrv           kf_known_servers_dup_targets  (KfKnownServers  *self);
 char           *kf_known_servers_default_path (void);
 
 G_END_DECLS

@@ -445,7 +445,9 @@ typedef struct
   GCancellable      *user;
   gulong             user_handler;
   GSource           *deadline;
+  GSource           *connect_deadline;
   gboolean           timed_out;
+  gboolean           unanswered;
   guint              timeout_ms;
   char              *where;
   guint8             nonce_s[KF_PEER_NONCE_SIZE];
@@ -454,15 +456,22 @@ typedef struct
 } ConnectData;
 
 static void
+clear_source (GSource **source)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
+static void
 connect_data_free (ConnectData *data)
 {
   if (data->user_handler != 0)
     g_cancellable_disconnect (data->user, data->user_handler);
-  if (data->deadline != NULL)
-    {
-      g_source_destroy (data->deadline);
-      g_source_unref (data->deadline);
-    }
+  clear_source (&data->deadline);
+  clear_source (&data->connect_deadline);
   g_clear_object (&data->user);
   g_clear_object (&data->internal);
   g_clear_object (&data->conn);
@@ -478,6 +487,18 @@ connect_deadline_cb (gpointer user_data)
   ConnectData *data = user_data;
 
   data->timed_out = TRUE;
+  g_cancellable_cancel (data->internal);
+  return G_SOURCE_REMOVE;
+}
+
+/* No SYN-ACK, no RST, no ICMP within KF_PEER_LINK_CONNECT_TIMEOUT_MS: on a
+ * LAN that is a firewall that drops the connection, not a slow network. */
+static gboolean
+connect_unanswered_cb (gpointer user_data)
+{
+  ConnectData *data = user_data;
+
+  data->unanswered = TRUE;
   g_cancellable_cancel (data->internal);
   return G_SOURCE_REMOVE;
 }
@@ -498,7 +519,18 @@ connect_fail (GTask  *task,
 {
   ConnectData *data = g_task_get_task_data (task);
 
-  if (data->timed_out)
+  if (data->unanswered)
+    {
+      g_clear_error (&error);
+      g_set_error (&error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TIMEOUT,
+                   _("Could not reach the receiver at %s: no answer within %u seconds. "
+                     "Its firewall must allow incoming TCP connections from this computer "
+                     "to the port it opens for each transfer (here %s: an ephemeral port, "
+                     "or one of the range it was given with keyferry-cli --peer-ports)."),
+                   data->where, KF_PEER_LINK_CONNECT_TIMEOUT_MS / 1000,
+                   strrchr (data->where, ':') + 1);
+    }
+  else if (data->timed_out)
     {
       g_clear_error (&error);
       g_set_error (&error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TIMEOUT,
@@ -614,6 +646,7 @@ connected_cb (GObject      *source,
       connect_fail (task, error);
       return;
     }
+  clear_source (&data->connect_deadline);
 
   gcry_randomize (data->nonce_s, sizeof data->nonce_s, GCRY_STRONG_RANDOM);
   kf_peer_handshake_encode_hello (data->nonce_s, data->buf);
@@ -630,6 +663,10 @@ connected_cb (GObject      *source,
  * @timeout_ms: absolute deadline for connecting and the whole handshake;
  *   0 means %KF_PEER_LINK_DEFAULT_TIMEOUT_MS
  *
+ * The TCP connect alone has a shorter deadline,
+ * %KF_PEER_LINK_CONNECT_TIMEOUT_MS: a receiver whose firewall drops the
+ * connection fails fast, with a message that says so and names the
+ * address and port to let in, instead of waiting for the whole deadline.
  * The sender's side: connects to the receiver, checks that it proves the
  * session key, then proves it too.  Runs on the thread-default main
  * context; @callback runs there.
@@ -668,6 +705,10 @@ kf_peer_link_connect_async (const KfSessionKeys  *keys,
   data->deadline = g_timeout_source_new (data->timeout_ms);
   g_source_set_callback (data->deadline, connect_deadline_cb, data, NULL);
   g_source_attach (data->deadline, g_main_context_get_thread_default ());
+  data->connect_deadline = g_timeout_source_new (MIN (data->timeout_ms,
+                                                      KF_PEER_LINK_CONNECT_TIMEOUT_MS));
+  g_source_set_callback (data->connect_deadline, connect_unanswered_cb, data, NULL);
+  g_source_attach (data->connect_deadline, g_main_context_get_thread_default ());
 
   g_socket_client_set_enable_proxy (client, FALSE);
   address = g_network_address_new (host, port);
@@ -680,7 +721,8 @@ kf_peer_link_connect_async (const KfSessionKeys  *keys,
  * Returns: (transfer full): the authenticated link, or %NULL with
  * %KF_TRANSFER_ERROR_PEER_GONE (unreachable, or it hung up),
  * %KF_TRANSFER_ERROR_HANDSHAKE (it could not prove the key or speaks
- * another protocol), %KF_TRANSFER_ERROR_TIMEOUT (deadline) or
+ * another protocol), %KF_TRANSFER_ERROR_TIMEOUT (no answer to the connect,
+ * or the deadline) or
  * G_IO_ERROR_CANCELLED.
  */
 KfPeerLink *

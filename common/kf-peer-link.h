@@ -13,6 +13,9 @@ G_DECLARE_FINAL_TYPE (KfPeerLink, kf_peer_link, KF, PEER_LINK, GObject)
 
 /* Default absolute deadline for connecting and the handshake. */
 #define KF_PEER_LINK_DEFAULT_TIMEOUT_MS 30000
+/* Deadline for the TCP connect alone: a LAN answers in milliseconds, so
+ * silence this long is a firewall dropping the connection. */
+#define KF_PEER_LINK_CONNECT_TIMEOUT_MS 5000
 /* Default idle limit of a transfer, in seconds (see kf_peer_link_set_idle_timeout()). */
 #define KF_PEER_LINK_DEFAULT_IDLE_TIMEOUT 60
 

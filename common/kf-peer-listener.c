@@ -128,7 +128,7 @@ kf_peer_listener_init (KfPeerListener *self)
  * @keys: the session's key material (copied)
  *
  * Opens a listening socket on an ephemeral port, on all IPv6 and IPv4
- * addresses.
+ * addresses: kf_peer_listener_new_in_range() with no range.
  *
  * Returns: (transfer full): the listener, or %NULL with @error set when no
  * socket could be opened.
@@ -137,14 +137,65 @@ KfPeerListener *
 kf_peer_listener_new (const KfSessionKeys  *keys,
                       GError              **error)
 {
+  return kf_peer_listener_new_in_range (keys, 0, 0, error);
+}
+
+/* Binds the first free port of @first..@last; returns it, or 0 with
+ * @error (the last port's error). */
+static guint16
+add_port_in_range (GSocketListener  *listener,
+                   guint16           first,
+                   guint16           last,
+                   GError          **error)
+{
+  for (guint port = first; port <= last; port++)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (g_socket_listener_add_inet_port (listener, (guint16) port, NULL, &local_error))
+        return (guint16) port;
+      if (port == last || !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+        {
+          g_set_error (error, G_IO_ERROR, local_error->code,
+                       _("no free port from %u to %u (%s); widen the range of ports for "
+                         "receiving"), first, last, local_error->message);
+          return 0;
+        }
+    }
+  g_assert_not_reached ();
+}
+
+/*
+ * kf_peer_listener_new_in_range:
+ * @keys: the session's key material (copied)
+ * @first: the lowest port to use, or 0 for an ephemeral port
+ * @last: the highest port to use (>= @first), ignored when @first is 0
+ *
+ * Opens a listening socket on all IPv6 and IPv4 addresses, on the first
+ * free port from @first to @last (so that a firewall can let exactly those
+ * in), or on an ephemeral port.
+ *
+ * Returns: (transfer full): the listener, or %NULL with @error set when no
+ * socket could be opened.
+ */
+KfPeerListener *
+kf_peer_listener_new_in_range (const KfSessionKeys  *keys,
+                               guint16               first,
+                               guint16               last,
+                               GError              **error)
+{
   g_autoptr(KfPeerListener) self = g_object_new (KF_TYPE_PEER_LISTENER, NULL);
   g_autoptr(GError) local_error = NULL;
 
   g_return_val_if_fail (keys != NULL, NULL);
+  g_return_val_if_fail (first == 0 || first <= last, NULL);
 
   self->keys = kf_session_keys_copy (keys);
   self->listener = g_socket_listener_new ();
-  self->port = g_socket_listener_add_any_inet_port (self->listener, NULL, &local_error);
+  if (first == 0)
+    self->port = g_socket_listener_add_any_inet_port (self->listener, NULL, &local_error);
+  else
+    self->port = add_port_in_range (self->listener, first, last, &local_error);
   if (self->keys == NULL || self->port == 0)
     {
       g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_IO,

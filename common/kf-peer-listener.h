@@ -16,6 +16,10 @@ G_DECLARE_FINAL_TYPE (KfPeerListener, kf_peer_listener, KF, PEER_LISTENER, GObje
 
 KfPeerListener *kf_peer_listener_new           (const KfSessionKeys  *keys,
                                                 GError              **error);
+KfPeerListener *kf_peer_listener_new_in_range  (const KfSessionKeys  *keys,
+                                                guint16               first,
+                                                guint16               last,
+                                                GError              **error);
 guint16         kf_peer_listener_get_port      (KfPeerListener       *self);
 void            kf_peer_listener_accept_async  (KfPeerListener       *self,
                                                 guint                 timeout_ms,

@@ -13,6 +13,7 @@
 
 #include <glib/gi18n.h>
 
+#include "kf-server-log.h"
 #include "kf-server-private.h"
 #include "kf-untrusted.h"
 
@@ -56,8 +57,9 @@ auth_done (GObject      *source,
     }
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      g_message ("Admission refused to %s: %s", kf_server_client_get_address (client),
-                 error->message);
+      kf_server_get_totals (check->server)->auth_failures++;
+      kf_server_log (KF_LOG_AUTH_FAILED, client, NULL, "Admission refused to %s: %s",
+                     kf_server_client_get_address (client), error->message);
       kf_server_client_send_error (client, KF_PROTOCOL_ERROR_AUTH_FAILED,
                                    g_error_matches (error, KF_PROTOCOL_ERROR,
                                                     KF_PROTOCOL_ERROR_FULL)
@@ -306,9 +308,18 @@ handle_conn (KfServer          *self,
   g_strlcpy (ok->session_id, kf_server_session_get_id (session), sizeof ok->session_id);
   kf_server_client_send (client, ok);
   send_keys (session);
-  g_message ("Session %s: client %" G_GUINT64_FORMAT " sends to client %" G_GUINT64_FORMAT
-             " in %s", ok->session_id, kf_server_client_get_id (client), msg->id,
-             kf_cipher_mode_to_string (msg->mode));
+  kf_server_get_totals (self)->sessions_started++;
+  kf_server_log_event (&(KfServerLogEvent) {
+                         .message_id = KF_LOG_SESSION_STARTED,
+                         .client_id = kf_server_client_get_id (client),
+                         .client_name = kf_server_client_get_name (client),
+                         .address = kf_server_client_get_address (client),
+                         .peer_id = msg->id,
+                         .session_id = ok->session_id },
+                       "Session %s: client %" G_GUINT64_FORMAT " sends to client %"
+                       G_GUINT64_FORMAT " in %s", ok->session_id,
+                       kf_server_client_get_id (client), msg->id,
+                       kf_cipher_mode_to_string (msg->mode));
 }
 
 /* The role @client plays in its session; %FALSE when it has none. */

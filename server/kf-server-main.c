@@ -33,12 +33,20 @@
 #include <glib-unix.h>
 #include <gcrypt.h>
 
+#include "kf-discovery.h"
 #include "kf-fingerprint.h"
 #include "kf-gcrypt.h"
 #include "kf-passphrase-hash.h"
 #include "kf-protocol.h"
 #include "kf-secure.h"
 #include "kf-server.h"
+#include "kf-server-announce.h"
+#include "kf-server-link.h"
+#include "kf-server-log.h"
+#include "kf-server-notify.h"
+#include "kf-server-options.h"
+#include "kf-server-status.h"
+#include "kf-server-status-print.h"
 #include "kf-tls.h"
 
 #define EXIT_USAGE 2
@@ -48,6 +56,7 @@
 
 typedef struct
 {
+  char     *config_file;
   char     *listen;
   char     *port;
   char     *state_dir;
@@ -61,7 +70,14 @@ typedef struct
   char     *idle_timeout;
   char     *confirm_timeout;
   char     *audit_log;
+  char     *site_name;
+  gboolean  no_announce;
+  gboolean  print_link;
+  char     *log_format;
+  char     *runtime_dir;
   gboolean  verbose;
+  gboolean  status;
+  gboolean  json;
   gboolean  print_fingerprint;
   gboolean  hash_passphrase;
   gboolean  version;
@@ -69,14 +85,26 @@ typedef struct
 
 typedef struct
 {
-  GMainLoop *loop;
-  KfServer  *server;
-  gboolean   stopping;
+  GMainLoop                  *loop;
+  KfServer                   *server;
+  gboolean                    stopping;
+  Options                    *options;
+  const GOptionEntry         *entries;
+  const KfServerOptionsSaved *command_line;
+  char                       *fixed;     /* what only a restart changes */
+  gboolean                    reloading;
+  gboolean                    reload_again;
 } Run;
+
+/* Options that ask for one action, not settings: not in --config files. */
+static const char * const not_in_file[] = {
+  "config", "print-fingerprint", "hash-passphrase", "version", "status", "json", "print-link", NULL
+};
 
 static void
 options_clear (Options *o)
 {
+  g_free (o->config_file);
   g_free (o->listen);
   g_free (o->port);
   g_free (o->state_dir);
@@ -90,6 +118,9 @@ options_clear (Options *o)
   g_free (o->idle_timeout);
   g_free (o->confirm_timeout);
   g_free (o->audit_log);
+  g_free (o->site_name);
+  g_free (o->log_format);
+  g_free (o->runtime_dir);
 }
 
 static int
@@ -152,10 +183,30 @@ apply_options (const Options   *o,
                            _("give either --passphrase-file or --passphrase-hash-file, not both"));
       return FALSE;
     }
+  if (o->json && !o->status)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _("--json goes with --status"));
+      return FALSE;
+    }
+  if (o->log_format != NULL && strcmp (o->log_format, "text") != 0
+      && strcmp (o->log_format, "json") != 0)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--log-format needs “text” or “json”, not “%s”"), o->log_format);
+      return FALSE;
+    }
   if (o->listen != NULL && !g_hostname_is_ip_address (o->listen))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    _("--listen needs an IP address, not “%s”"), o->listen);
+      return FALSE;
+    }
+  if (o->site_name != NULL && !kf_discovery_site_name_is_valid (o->site_name))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--site-name needs 1 to %d bytes of text without control, bidirectional or invisible characters"),
+                   KF_DISCOVERY_MAX_NAME);
       return FALSE;
     }
   config->handshake_timeout_ms = handshake_s * 1000;
@@ -438,23 +489,164 @@ on_signal (gpointer user_data)
       return G_SOURCE_CONTINUE;
     }
   run->stopping = TRUE;
+  kf_server_notify ("STOPPING=1");
   kf_server_shutdown_async (run->server, _("The key manager is stopping"), NULL, shutdown_cb, run);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Keeps the command line's options in *@command_line (for reloads) and
+ * fills in what they left unset from the --config file, if any. */
+static gboolean
+load_config (const Options         *o,
+             const GOptionEntry    *entries,
+             KfServerOptionsSaved **command_line,
+             GError               **error)
+{
+  *command_line = kf_server_options_save (entries);
+  return o->config_file == NULL
+         || kf_server_options_load_file (entries, not_in_file, o->config_file, error);
+}
+
+/* The settings a reload cannot change, as one string to compare. */
+static char *
+fixed_settings (const Options *o)
+{
+  return g_strjoin ("\n", o->listen ? o->listen : "", o->port ? o->port : "",
+                    o->state_dir ? o->state_dir : "", o->audit_log ? o->audit_log : "",
+                    o->log_format ? o->log_format : "",
+                    o->runtime_dir ? o->runtime_dir : "",
+                    o->site_name ? o->site_name : "", o->no_announce ? "no-announce" : "",
+                    NULL);
+}
+
+/* Reads the command line's options and the --config file again and
+ * starts handing the new limits and passphrase to the server (reload_cb()
+ * finishes).  Returns %FALSE with @error, the server unchanged, when one
+ * of them is unusable. */
+static gboolean
+reload_start (Run     *run,
+              GError **error);
+
+static void
+reload_failed (const GError *error)
+{
+  g_autofree char *status = NULL;
+
+  kf_server_log_event (&(KfServerLogEvent) { .level = G_LOG_LEVEL_WARNING,
+                                             .message_id = KF_LOG_RELOAD_FAILED },
+                       "Reload failed, the settings in force stay: %s", error->message);
+  /* `systemctl status` shows it. */
+  status = g_strdelimit (g_strdup (error->message), "\n", ' ');
+  kf_server_notify_printf ("READY=1\nSTATUS=Reload failed, the settings in force stay: %s",
+                           status);
+}
+
+static void
+reload_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *fixed = NULL;
+  Options *o = run->options;
+
+  run->reloading = FALSE;
+  if (!kf_server_reload_finish (KF_SERVER (source), result, &error))
+    {
+      if (!run->stopping)
+        reload_failed (error);
+    }
+  else if (run->stopping)
+    return;
+  else
+    {
+      g_log_set_debug_enabled (o->verbose);
+      fixed = fixed_settings (o);
+      if (strcmp (fixed, run->fixed) != 0)
+        g_warning ("The listening address, port, state, runtime directories, audit log, "
+                   "log format, site name and announcement change only when the key "
+                   "manager restarts");
+      kf_server_log (KF_LOG_RELOADED, NULL, NULL, "Reloaded: %s",
+                     o->passphrase_hash_file != NULL ? "passphrase hash from a file"
+                     : o->passphrase_file != NULL ? "passphrase from a file" : "no passphrase");
+      kf_server_notify ("READY=1\nSTATUS=Reloaded");
+    }
+  /* A SIGHUP that came meanwhile may have followed a newer file. */
+  if (run->reload_again && !run->stopping)
+    {
+      run->reload_again = FALSE;
+      if (!reload_start (run, &error))
+        reload_failed (error);
+    }
+}
+
+static gboolean
+reload_start (Run     *run,
+              GError **error)
+{
+  g_auto(KfServerConfig) config = { 0 };
+  g_autofree char *warning = NULL;
+  Options *o = run->options;
+  char *secret = NULL;
+  guint port = 0;
+
+  kf_server_notify_printf ("RELOADING=1\nMONOTONIC_USEC=%" G_GINT64_FORMAT,
+                           g_get_monotonic_time ());
+  kf_server_config_init (&config);
+  kf_server_options_restore (run->entries, run->command_line);
+  if ((o->config_file != NULL
+       && !kf_server_options_load_file (run->entries, not_in_file, o->config_file, error))
+      || !apply_options (o, &config, &port, error)
+      || !read_admission (o, &config, &secret, error))
+    return FALSE;
+  /* New limits must fit the descriptors as the first ones did. */
+  warning = kf_server_config_fit_descriptors (&config);
+  if (warning != NULL)
+    g_message ("%s", warning);
+  run->reloading = TRUE;
+  kf_server_reload_async (run->server, &config, secret, NULL, reload_cb, run);
+  kf_secure_strfree (secret);
+  return TRUE;
+}
+
+/* SIGHUP: reload, telling systemd while it runs (sd_notify(3)). */
+static gboolean
+on_reload (gpointer user_data)
+{
+  Run *run = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (run->stopping)
+    return G_SOURCE_CONTINUE;
+  if (run->reloading)
+    {
+      run->reload_again = TRUE;
+      return G_SOURCE_CONTINUE;
+    }
+  if (!reload_start (run, &error))
+    reload_failed (error);
   return G_SOURCE_CONTINUE;
 }
 
 /* Creates the server, listens and runs until a signal stops it. */
 static int
-serve (const Options  *o,
-       KfServerConfig *config,
-       guint           port)
+serve (Options                    *o,
+       const GOptionEntry         *entries,
+       const KfServerOptionsSaved *command_line,
+       KfServerConfig             *config,
+       guint                       port)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KfServer) server = NULL;
+  g_autoptr(KfServerAnnounce) announce = NULL;
+  g_autoptr(KfServerStatus) status = NULL;
+  g_autofree char *status_dir = NULL;
   g_autofree char *warning = NULL;
   g_autofree char *pretty = NULL;
   char *secret = NULL;
   Run run = { 0 };
-  guint sigterm, sigint;
+  guint sigterm, sigint, sighup;
 
   warning = kf_server_config_fit_descriptors (config);
   if (warning != NULL)
@@ -466,7 +658,10 @@ serve (const Options  *o,
     }
   server = kf_server_new (config, secret, &error);
   kf_secure_strfree (secret);
-  if (server == NULL || !kf_server_listen (server, o->listen, (guint16) port, &error))
+  if (server != NULL)
+    status_dir = kf_server_status_dir (o->runtime_dir, config->state_dir);
+  if (server == NULL || !kf_server_listen (server, o->listen, (guint16) port, &error)
+      || (status = kf_server_status_new (server, status_dir, &error)) == NULL)
     {
       g_printerr ("keyferry-server: %s\n", error->message);
       return EXIT_FAILURE;
@@ -475,18 +670,58 @@ serve (const Options  *o,
   g_printerr ("keyferry-server: fingerprint %s\n", pretty);
   g_printerr ("keyferry-server: listening on %s port %u\n", o->listen ? o->listen : "*",
               kf_server_get_port (server));
+  kf_server_link_print (o->listen, kf_server_get_port (server),
+                        kf_server_get_fingerprint (server), stderr);
+  if (!o->no_announce)
+    announce = kf_server_announce_new_for (o->listen, o->site_name, kf_server_get_port (server),
+                                           kf_server_get_fingerprint (server));
+  kf_server_log (KF_LOG_STARTED, NULL, NULL, "Listening on %s port %u, fingerprint %s",
+                 o->listen ? o->listen : "*", kf_server_get_port (server), pretty);
 
   run.loop = g_main_loop_new (NULL, FALSE);
   run.server = server;
+  run.options = o;
+  run.entries = entries;
+  run.command_line = command_line;
+  run.fixed = fixed_settings (o);
   sigterm = g_unix_signal_add (SIGTERM, on_signal, &run);
   sigint = g_unix_signal_add (SIGINT, on_signal, &run);
+  sighup = g_unix_signal_add (SIGHUP, on_reload, &run);
+  /* The port accepts connections from here on, and the signals are
+   * handled (systemd sends ExecReload's SIGHUP only after READY=1):
+   * systemd may start what comes After= the key manager. */
+  kf_server_notify_printf ("READY=1\nSTATUS=Listening on %s port %u",
+                           o->listen ? o->listen : "*", kf_server_get_port (server));
   g_main_loop_run (run.loop);
   g_source_remove (sigterm);
   g_source_remove (sigint);
+  g_source_remove (sighup);
+  kf_server_status_stop (status);
+  g_free (run.fixed);
   g_main_loop_unref (run.loop);
-  g_message ("Stopped");
+  kf_server_log (KF_LOG_STOPPED, NULL, NULL, "Stopped");
 
   return EXIT_SUCCESS;
+}
+
+/* --status: where to ask.  As the server chooses (--runtime-dir, else
+ * $RUNTIME_DIRECTORY, else the state directory), except that without any
+ * of them the systemd unit's /run/keyferry-server comes first when its
+ * socket is there: root asking about the service. */
+static int
+print_status (const Options        *o,
+              const KfServerConfig *config)
+{
+  g_autofree char *dir = NULL;
+  const char *unit_dir = "/run/keyferry-server";
+  g_autofree char *unit_socket = g_build_filename (unit_dir, KF_SERVER_STATUS_SOCKET, NULL);
+
+  if (o->runtime_dir == NULL && o->state_dir == NULL && g_getenv ("RUNTIME_DIRECTORY") == NULL
+      && g_file_test (unit_socket, G_FILE_TEST_EXISTS))
+    dir = g_strdup (unit_dir);
+  else
+    dir = kf_server_status_dir (o->runtime_dir, config->state_dir);
+  return kf_server_status_print (dir, o->json);
 }
 
 static int
@@ -506,6 +741,24 @@ print_fingerprint (const KfServerConfig *config)
   return EXIT_SUCCESS;
 }
 
+static int
+print_link (const Options        *o,
+            const KfServerConfig *config,
+            guint                 port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KfServer) server = kf_server_new (config, NULL, &error);
+
+  if (server == NULL)
+    {
+      g_printerr ("keyferry-server: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  kf_server_link_print (o->listen, port != 0 ? port : KF_PROTOCOL_DEFAULT_PORT,
+                        kf_server_get_fingerprint (server), stdout);
+  return EXIT_SUCCESS;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -513,6 +766,7 @@ main (int   argc,
   g_auto(KfServerConfig) config = { 0 };
   Options o = { 0 };
   const GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config_file, N_("Read settings from this key file's [keyferry-server] group (keys: the long options); options given here win; read again on SIGHUP"), N_("F") },
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &o.listen, N_("Listen on this IP address only (default: all)"), N_("ADDR") },
     { "port", 'p', 0, G_OPTION_ARG_STRING, &o.port, N_("TCP port (default 7745; 0 picks a free one)"), N_("N") },
     { "state-dir", 's', 0, G_OPTION_ARG_FILENAME, &o.state_dir, N_("Where the TLS certificate and key live (default $STATE_DIRECTORY or ~/.local/state/keyferry-server)"), N_("DIR") },
@@ -526,6 +780,13 @@ main (int   argc,
     { "idle-timeout", 0, 0, G_OPTION_ARG_STRING, &o.idle_timeout, N_("Seconds an idle or waiting client may stay silent, 0 for ever (default 900)"), N_("S") },
     { "confirm-timeout", 0, 0, G_OPTION_ARG_STRING, &o.confirm_timeout, N_("Seconds from conn until both confirmed and the receiver sent its port (default 30)"), N_("S") },
     { "audit-log", 0, 0, G_OPTION_ARG_FILENAME, &o.audit_log, N_("Append one line per session outcome to this file"), N_("F") },
+    { "site-name", 0, 0, G_OPTION_ARG_STRING, &o.site_name, N_("The name people see when their app or keyferry-cli finds this key manager on the network (default: Keyferry on HOST)"), N_("NAME") },
+    { "no-announce", 0, 0, G_OPTION_ARG_NONE, &o.no_announce, N_("Do not announce the key manager on the network (DNS-SD through Avahi)"), NULL },
+    { "print-link", 0, 0, G_OPTION_ARG_NONE, &o.print_link, N_("Print the join link (keyferry://HOST:PORT/?fp=…, and a QR code on a terminal) and exit"), NULL },
+    { "log-format", 0, 0, G_OPTION_ARG_STRING, &o.log_format, N_("Log as “text” (the default; under systemd the journal gets every field) or as “json”, one object with every field per line on standard error"), N_("FORMAT") },
+    { "runtime-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.runtime_dir, N_("Where the --status socket lives (default $RUNTIME_DIRECTORY, else the state directory; --status looks in /run/keyferry-server first)"), N_("DIR") },
+    { "status", 0, 0, G_OPTION_ARG_NONE, &o.status, N_("Print the running key manager's clients, waiting peers, sessions, transfers and totals since start, and exit (root or the server's user only)"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, N_("With --status: print one JSON object instead of a table"), NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose, N_("Log debug messages too"), NULL },
     { "print-fingerprint", 0, 0, G_OPTION_ARG_NONE, &o.print_fingerprint, N_("Print the certificate's SHA-256 fingerprint and exit"), NULL },
     { "hash-passphrase", 0, 0, G_OPTION_ARG_NONE, &o.hash_passphrase, N_("Read a passphrase (twice from a terminal, else standard input's first line), print its Argon2id hash for --passphrase-hash-file and exit"), NULL },
@@ -534,6 +795,7 @@ main (int   argc,
   };
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(KfServerOptionsSaved) command_line = NULL;
   guint port = KF_PROTOCOL_DEFAULT_PORT;
   int status;
 
@@ -550,16 +812,26 @@ main (int   argc,
     "At start it prints, on standard error, two lines for scripts:\n"
     "  keyferry-server: fingerprint <16 groups of 4 hex digits>\n"
     "  keyferry-server: listening on <address or *> port <n>\n"
-    "Clients pin that fingerprint.  SIGTERM or SIGINT tells every client and stops.\n"
+    "then the join link (keyferry-server: link keyferry://…) and, on a terminal, its QR code.\n"
+    "Clients pin that fingerprint; opening the link pins it in one step.\n"
+    "The key manager announces itself on the network through Avahi (_keyferry._tcp)\n"
+    "unless --no-announce is given; without Avahi it says so once and runs all the same.\n"
+    "SIGTERM or SIGINT tells every client and stops.\n"
+    "SIGHUP reads the passphrase (or hash) file and the --config file again: new limits\n"
+    "and the new passphrase apply to new connections, connected clients stay.  An option\n"
+    "on the command line wins over the same key in the --config file.\n"
     "Exit status: 0 after a clean stop, 1 when the server cannot start, 2 for bad options\n"
     "or an unusable passphrase or passphrase hash file; --hash-passphrase exits 1 when it\n"
-    "cannot read or hash a passphrase.\n"
+    "cannot read or hash a passphrase; --status exits 1 when no key manager answers or it\n"
+    "refuses (only root and the user it runs as may ask).\n"
     "The protocol is specified in docs/PROTOCOL.md."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     status = usage_error (error->message);
   else if (argc > 1)
     status = usage_error (_("unexpected argument"));
+  else if (!load_config (&o, entries, &command_line, &error))
+    status = usage_error (error->message);
   else if (!apply_options (&o, &config, &port, &error))
     status = usage_error (error->message);
   else if (o.version)
@@ -571,10 +843,16 @@ main (int   argc,
     {
       if (o.verbose)
         g_log_set_debug_enabled (TRUE);
+      if (g_strcmp0 (o.log_format, "json") == 0)
+        kf_server_log_use_json ();
       if (o.hash_passphrase)
         status = hash_passphrase (&config);
+      else if (o.print_link)
+        status = print_link (&o, &config, port);
+      else if (o.status)
+        status = print_status (&o, &config);
       else
-        status = o.print_fingerprint ? print_fingerprint (&config) : serve (&o, &config, port);
+        status = o.print_fingerprint ? print_fingerprint (&config) : serve (&o, entries, command_line, &config, port);
     }
   options_clear (&o);
   return status;

@@ -8,11 +8,27 @@
 
 G_BEGIN_DECLS
 
+/* Counts since the server was created, for `keyferry-server --status`. */
+typedef struct
+{
+  gint64  started;              /* g_get_real_time() at kf_server_new() */
+  guint64 clients_served;       /* greeted */
+  guint64 sessions_started;
+  guint64 sessions_confirmed;   /* verdict ok */
+  guint64 sessions_failed;      /* any other verdict */
+  guint64 sessions_cancelled;
+  guint64 blocks_confirmed;     /* the senders' blocks of confirmed sessions */
+  guint64 connections_refused;  /* by a limit */
+  guint64 auth_failures;        /* wrong passphrase, or too many checks */
+} KfServerTotals;
+
 /* What kf-server.c and kf-server-commands.c share. */
 KfServerRegistry     *kf_server_get_registry     (KfServer          *self);
 KfServerAdmission    *kf_server_get_admission    (KfServer          *self);
 const KfServerConfig *kf_server_get_config       (KfServer          *self);
 KfServerTimers       *kf_server_get_timers       (KfServer          *self);
+KfServerTotals       *kf_server_get_totals       (KfServer          *self);
+GPtrArray            *kf_server_list_connections (KfServer          *self);
 void                  kf_server_welcome          (KfServer          *self,
                                                   KfServerClient    *client,
                                                   const char        *name);

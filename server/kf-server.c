@@ -37,7 +37,9 @@
 #include <glib/gi18n.h>
 
 #include "kf-fingerprint.h"
+#include "kf-secure.h"
 #include "kf-server-cert.h"
+#include "kf-server-log.h"
 #include "kf-server-private.h"
 #include "kf-tls.h"
 
@@ -73,6 +75,7 @@ struct _KfServer
   GCancellable      *accept_cancellable;
   GSource           *accept_retry;   /* waiting out a failed accept() */
   guint              accept_backoff_ms;
+  KfServerTotals     totals;
 };
 
 #define ACCEPT_BACKOFF_MIN_MS 50
@@ -210,6 +213,7 @@ kf_server_new (const KfServerConfig  *config,
     return NULL;
   self->timers = kf_server_timers_new (g_main_context_get_thread_default ());
   self->registry = kf_server_registry_new ();
+  self->totals.started = g_get_real_time ();
 
   return g_steal_pointer (&self);
 }
@@ -329,6 +333,38 @@ kf_server_get_timers (KfServer *self)
   return self->timers;
 }
 
+KfServerTotals *
+kf_server_get_totals (KfServer *self)
+{
+  return &self->totals;
+}
+
+static int
+compare_ids (gconstpointer a,
+             gconstpointer b)
+{
+  guint64 x = kf_server_client_get_id (*(KfServerClient **) a);
+  guint64 y = kf_server_client_get_id (*(KfServerClient **) b);
+
+  return x < y ? -1 : x > y;
+}
+
+/* Every connection (borrowed), the ones still in their greeting first,
+ * then by id. */
+GPtrArray *
+kf_server_list_connections (KfServer *self)
+{
+  GPtrArray *clients = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer client;
+
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, &client, NULL))
+    g_ptr_array_add (clients, client);
+  g_ptr_array_sort (clients, compare_ids);
+  return clients;
+}
+
 static void
 pending_remove (KfServer       *self,
                 KfServerClient *client)
@@ -379,8 +415,10 @@ kf_server_welcome (KfServer       *self,
   if (GPOINTER_TO_UINT (g_hash_table_lookup (self->greeted_by_address, address))
       >= self->config.max_clients_per_address)
     {
-      g_message ("Refusing %s: it already has %u clients", address,
-                 self->config.max_clients_per_address);
+      kf_server_log (KF_LOG_ADMISSION_REFUSED, client, NULL,
+                     "Refusing %s: it already has %u clients", address,
+                     self->config.max_clients_per_address);
+      self->totals.connections_refused++;
       kf_server_client_send_error (client, KF_PROTOCOL_ERROR_FULL,
                                    _("Too many clients are connected from your address; "
                                      "close one and try again"));
@@ -393,12 +431,14 @@ kf_server_welcome (KfServer       *self,
   kf_server_client_set_phase (client, KF_CLIENT_IDLE);
   kf_server_client_clear_deadline (client);
   kf_server_registry_add (self->registry, client);
+  self->totals.clients_served++;
 
   msg->id = kf_server_client_get_id (client);
   kf_protocol_message_set_name (msg, name);
   kf_server_client_send (client, msg);
-  g_message ("Client %" G_GUINT64_FORMAT " (%s) joined from %s", msg->id, name,
-             kf_server_client_get_address (client));
+  kf_server_log (KF_LOG_CLIENT_JOINED, client, NULL,
+                 "Client %" G_GUINT64_FORMAT " (%s) joined from %s", msg->id, name,
+                 kf_server_client_get_address (client));
 }
 
 /* Writes the audit line for @session. */
@@ -424,6 +464,16 @@ audit_session (KfServer        *self,
   for (guint role = 0; role < 2; role++)
     record.reported[role] = kf_server_session_has_report (session, role, &record.blocks[role]);
   kf_server_audit_record (self->audit, &record);
+}
+
+/* The id of @session's peer in @role, 0 when it has none. */
+static guint64
+session_peer_id (KfServerSession *session,
+                 KfRole           role)
+{
+  KfServerClient *peer = kf_server_session_get_peer (session, role);
+
+  return peer != NULL ? kf_server_client_get_id (peer) : 0;
 }
 
 /* Both peers are back to idle; the keys are wiped. */
@@ -471,8 +521,15 @@ kf_server_end_session (KfServer        *self,
         kf_server_client_send (peer, msg);
     }
   audit_session (self, session, "cancelled", kf_protocol_cancel_reason_to_string (reason));
-  g_message ("Session %s cancelled (%s)", kf_server_session_get_id (session),
-             kf_protocol_cancel_reason_to_string (reason));
+  self->totals.sessions_cancelled++;
+  kf_server_log_event (&(KfServerLogEvent) {
+                         .message_id = KF_LOG_SESSION_CANCELLED,
+                         .client_id = session_peer_id (session, KF_ROLE_SENDER),
+                         .peer_id = session_peer_id (session, KF_ROLE_RECEIVER),
+                         .session_id = kf_server_session_get_id (session),
+                         .outcome = kf_protocol_cancel_reason_to_string (reason) },
+                       "Session %s cancelled (%s)", kf_server_session_get_id (session),
+                       kf_protocol_cancel_reason_to_string (reason));
   release_peers (session);
 }
 
@@ -495,9 +552,22 @@ kf_server_finish_session (KfServer        *self,
   for (guint role = 0; role < 2; role++)
     kf_server_client_send (kf_server_session_get_peer (session, role), msg);
   audit_session (self, session, kf_protocol_verdict_to_string (msg->verdict), NULL);
-  g_message ("Session %s finished: %s (%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " blocks)",
-             msg->session_id, kf_protocol_verdict_to_string (msg->verdict),
-             msg->sender_blocks, msg->receiver_blocks);
+  if (msg->verdict == KF_VERDICT_OK)
+    {
+      self->totals.sessions_confirmed++;
+      self->totals.blocks_confirmed += msg->sender_blocks;
+    }
+  else
+    self->totals.sessions_failed++;
+  kf_server_log_event (&(KfServerLogEvent) {
+                         .message_id = KF_LOG_SESSION_FINISHED,
+                         .client_id = session_peer_id (session, KF_ROLE_SENDER),
+                         .peer_id = session_peer_id (session, KF_ROLE_RECEIVER),
+                         .session_id = msg->session_id,
+                         .outcome = kf_protocol_verdict_to_string (msg->verdict) },
+                       "Session %s finished: %s (%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " blocks)",
+                       msg->session_id, kf_protocol_verdict_to_string (msg->verdict),
+                       msg->sender_blocks, msg->receiver_blocks);
   release_peers (session);
 }
 
@@ -509,11 +579,16 @@ client_ready (KfServerClient *client,
 
   greeting->version = KF_PROTOCOL_VERSION;
   greeting->auth_required = kf_server_admission_is_required (self->admission);
+  /* Told it needs no passphrase, it needs none even if a reload turns
+   * one on before its hello. */
+  kf_server_client_set_admitted (client, !greeting->auth_required);
   kf_server_client_send (client, greeting);
   if (g_hash_table_size (self->connections) > self->config.max_clients)
     {
-      g_message ("Refusing %s: the server is at its limit of %u clients",
-                 kf_server_client_get_address (client), self->config.max_clients);
+      kf_server_log (KF_LOG_ADMISSION_REFUSED, client, NULL,
+                     "Refusing %s: the server is at its limit of %u clients",
+                     kf_server_client_get_address (client), self->config.max_clients);
+      self->totals.connections_refused++;
       kf_server_client_send_error (client, KF_PROTOCOL_ERROR_FULL,
                                    _("The key manager has too many clients; try again later"));
       return;
@@ -547,7 +622,8 @@ client_closed (KfServerClient *client,
     {
       kf_server_registry_remove (self->registry, client);
       count_address (self->greeted_by_address, kf_server_client_get_address (client), -1);
-      g_message ("Client %" G_GUINT64_FORMAT " left", kf_server_client_get_id (client));
+      kf_server_log (KF_LOG_CLIENT_LEFT, client, NULL,
+                     "Client %" G_GUINT64_FORMAT " left", kf_server_client_get_id (client));
     }
   g_signal_handlers_disconnect_by_data (client, self);
   g_hash_table_remove (self->connections, client);
@@ -710,14 +786,18 @@ admit_connection (KfServer   *self,
     evict_silent (self, address);
   if (g_hash_table_size (self->pending) >= self->config.max_pending)
     {
-      g_message ("Dropping a connection from %s: %u connections are already in their greeting",
-                 address, self->config.max_pending);
+      kf_server_log_event (&(KfServerLogEvent) { .message_id = KF_LOG_ADMISSION_REFUSED,
+                                                  .address = address },
+                           "Dropping a connection from %s: %u connections are already in their greeting",
+                           address, self->config.max_pending);
       return FALSE;
     }
   if (per_address >= self->config.max_pending_per_address)
     {
-      g_message ("Dropping a connection from %s: it already has %u connections in their greeting",
-                 address, per_address);
+      kf_server_log_event (&(KfServerLogEvent) { .message_id = KF_LOG_ADMISSION_REFUSED,
+                                                  .address = address },
+                           "Dropping a connection from %s: it already has %u connections in their greeting",
+                           address, per_address);
       return FALSE;
     }
   g_hash_table_insert (self->pending_by_address, g_strdup (address),
@@ -743,8 +823,13 @@ kf_server_add_client (KfServer       *self,
   g_return_val_if_fail (KF_IS_SERVER (self), FALSE);
   g_return_val_if_fail (KF_IS_SERVER_CLIENT (client), FALSE);
 
-  if (self->shutting_down || !admit_connection (self, kf_server_client_get_address (client)))
+  if (self->shutting_down)
     return FALSE;
+  if (!admit_connection (self, kf_server_client_get_address (client)))
+    {
+      self->totals.connections_refused++;
+      return FALSE;
+    }
 
   g_hash_table_add (self->pending, client);
   g_hash_table_add (self->connections, g_object_ref (client));
@@ -892,7 +977,8 @@ kf_server_shutdown_async (KfServer            *self,
   self->shutting_down = TRUE;
   stop_accepting (self);
   g_socket_listener_close (G_SOCKET_LISTENER (self));
-  g_message ("Shutting down: %s", reason != NULL ? reason : "no reason given");
+  kf_server_log (KF_LOG_STOPPING, NULL, NULL, "Shutting down: %s",
+                 reason != NULL ? reason : "no reason given");
 
   kf_protocol_message_set_text (msg, reason);
   clients = g_ptr_array_new ();
@@ -1026,5 +1112,113 @@ kf_server_check_consistency (KfServer  *self,
                    kf_server_registry_get_size (self->registry), greeted);
       return FALSE;
     }
+  return TRUE;
+}
+
+typedef struct
+{
+  KfServerConfig  config;
+  char           *passphrase;   /* secure memory */
+} Reload;
+
+static void
+reload_free (Reload *reload)
+{
+  kf_server_config_clear (&reload->config);
+  kf_secure_strfree (reload->passphrase);
+  g_free (reload);
+}
+
+/* In a worker: hashing a passphrase costs what Argon2id costs (0.25 s,
+ * 64 MiB), which the main loop should not wait for. */
+static void
+reload_in_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  Reload *reload = task_data;
+  GError *error = NULL;
+  KfServerAdmission *admission = kf_server_admission_new (reload->passphrase, &reload->config,
+                                                          &error);
+
+  if (admission == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, admission, g_object_unref);
+}
+
+/*
+ * kf_server_reload_async:
+ * @config: the new settings; copied
+ * @passphrase: (nullable): the new admission passphrase (or stored hash,
+ *   as @config->passphrase_is_hash says), as for kf_server_new(); copied
+ *
+ * Prepares the new admission off the main loop, then takes the new
+ * limits, timeouts and admission for what comes next: connections
+ * accepted from then on, greetings and sessions that start from then on.
+ * Connected clients and running sessions keep going under the deadlines
+ * they already have.  The state directory and the audit log stay the ones
+ * the server started with.  Failed passphrase checks are forgotten with
+ * the old passphrase.
+ */
+void
+kf_server_reload_async (KfServer             *self,
+                        const KfServerConfig *config,
+                        const char           *passphrase,
+                        GCancellable         *cancellable,
+                        GAsyncReadyCallback   callback,
+                        gpointer              user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Reload *reload;
+
+  g_return_if_fail (KF_IS_SERVER (self));
+  g_return_if_fail (config != NULL);
+
+  reload = g_new0 (Reload, 1);
+  reload->config = *config;
+  reload->config.state_dir = g_strdup (config->state_dir);
+  reload->config.audit_log = g_strdup (config->audit_log);
+  reload->passphrase = kf_secure_strdup (passphrase);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kf_server_reload_async);
+  g_task_set_task_data (task, reload, (GDestroyNotify) reload_free);
+  /* Never a server without a passphrase for want of secure memory. */
+  if (passphrase != NULL && reload->passphrase == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NO_SPACE, _("Out of secure memory"));
+      return;
+    }
+  g_task_run_in_thread (task, reload_in_thread);
+}
+
+/*
+ * kf_server_reload_finish:
+ *
+ * Returns: %FALSE with @error, and nothing changed, when the passphrase
+ * could not be hashed or the stored hash is unusable.
+ */
+gboolean
+kf_server_reload_finish (KfServer      *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  g_autoptr(KfServerAdmission) admission = NULL;
+  Reload *reload;
+  char *state_dir = self->config.state_dir;
+  char *audit_log = self->config.audit_log;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  admission = g_task_propagate_pointer (G_TASK (result), error);
+  if (admission == NULL)
+    return FALSE;
+  reload = g_task_get_task_data (G_TASK (result));
+  self->config = reload->config;
+  self->config.state_dir = state_dir;
+  self->config.audit_log = audit_log;
+  /* Checks still running hold the old one until they finish. */
+  g_set_object (&self->admission, admission);
   return TRUE;
 }

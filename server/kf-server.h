@@ -21,6 +21,15 @@ guint16          kf_server_get_port        (KfServer              *self);
 const char      *kf_server_get_fingerprint (KfServer              *self);
 GTlsCertificate *kf_server_get_certificate (KfServer              *self);
 guint            kf_server_get_n_clients   (KfServer              *self);
+void             kf_server_reload_async    (KfServer              *self,
+                                            const KfServerConfig  *config,
+                                            const char            *passphrase,
+                                            GCancellable          *cancellable,
+                                            GAsyncReadyCallback    callback,
+                                            gpointer               user_data);
+gboolean         kf_server_reload_finish   (KfServer              *self,
+                                            GAsyncResult          *result,
+                                            GError               **error);
 void             kf_server_shutdown_async  (KfServer              *self,
                                             const char            *reason,
                                             GCancellable          *cancellable,

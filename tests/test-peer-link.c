@@ -269,6 +269,34 @@ test_cancel (Fixture       *f,
   g_assert_error (f->accept_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+/* A range of ports: a busy one is skipped; a range with none free is an
+ * error naming the range and saying what to do. */
+static void
+test_port_range (Fixture       *f,
+                 gconstpointer  data)
+{
+  guint16 busy = kf_peer_listener_get_port (f->listener);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KfPeerListener) none = kf_peer_listener_new_in_range (f->keys, busy, busy, &error);
+  g_autofree char *range = g_strdup_printf ("from %u to %u", busy, busy);
+  g_autoptr(KfPeerListener) next = NULL;
+
+  g_assert_null (none);
+  g_assert_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, range));
+  g_assert_nonnull (strstr (error->message, "widen"));
+  g_clear_error (&error);
+
+  if (busy == G_MAXUINT16)
+    return;
+  next = kf_peer_listener_new_in_range (f->keys, busy, busy + 1, &error);
+  /* busy + 1 may belong to another process on a shared machine. */
+  if (next == NULL)
+    g_assert_nonnull (strstr (error->message, "widen"));
+  else
+    g_assert_cmpuint (kf_peer_listener_get_port (next), ==, busy + 1);
+}
+
 /* The pure parsers refuse anything but exactly their message. */
 static void
 test_parsers (void)
@@ -321,6 +349,7 @@ main (int    argc,
   ADD ("/peer-link/wrong-key-refused-both-ways", test_wrong_key, NULL);
   ADD ("/peer-link/absolute-deadline", test_deadline, NULL);
   ADD ("/peer-link/cancel", test_cancel, NULL);
+  ADD ("/peer-link/listener-port-range", test_port_range, NULL);
 #undef ADD
   g_test_add_func ("/peer-link/handshake-parsers", test_parsers);
 

@@ -1,0 +1,13 @@
+#pragma once
+
+#include "kf-cli-app.h"
+
+G_BEGIN_DECLS
+
+int      kf_cli_servers_main  (KfCliApp  *app);
+gboolean kf_cli_choose_server (KfCliApp  *app,
+                               GError   **error);
+gboolean kf_cli_take_join_link (KfCliApp  *app,
+                                GError   **error);
+
+G_END_DECLS

@@ -1,0 +1,24 @@
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+#define KF_TYPE_DISCOVERED_SERVER (kf_discovered_server_get_type ())
+G_DECLARE_FINAL_TYPE (KfDiscoveredServer, kf_discovered_server, KF, DISCOVERED_SERVER, GObject)
+
+KfDiscoveredServer *kf_discovered_server_new             (const char         *name,
+                                                          const char         *host,
+                                                          const char         *address,
+                                                          guint16             port,
+                                                          const char * const *txt);
+const char         *kf_discovered_server_get_name        (KfDiscoveredServer *self);
+const char         *kf_discovered_server_get_site        (KfDiscoveredServer *self);
+const char         *kf_discovered_server_get_host        (KfDiscoveredServer *self);
+const char         *kf_discovered_server_get_address     (KfDiscoveredServer *self);
+guint16             kf_discovered_server_get_port        (KfDiscoveredServer *self);
+const char         *kf_discovered_server_get_fingerprint (KfDiscoveredServer *self);
+guint               kf_discovered_server_get_version     (KfDiscoveredServer *self);
+char               *kf_discovered_server_dup_target      (KfDiscoveredServer *self);
+
+G_END_DECLS

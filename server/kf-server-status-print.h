@@ -1,0 +1,10 @@
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+int kf_server_status_print (const char *dir,
+                            gboolean    json);
+
+G_END_DECLS
