@@ -9,7 +9,7 @@ _keyferry_cli()
     local command= i
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
-            wait | send | encrypt | decrypt)
+            wait | send | servers | encrypt | decrypt)
                 command=${words[i]}
                 break
                 ;;
@@ -18,7 +18,7 @@ _keyferry_cli()
 
     case $prev in
         --server | -s | --name | -n | --fingerprint | --to | -t | --key | -k | --iv | -i | \
-            --idle-timeout)
+            --idle-timeout | --peer-ports)
             return
             ;;
         --mode | -m)
@@ -43,17 +43,20 @@ _keyferry_cli()
             ;;
         wait)
             options='--server --name --fingerprint --accept-new-server
-                --passphrase-file --json --idle-timeout --accept --overwrite
-                --output --help'
+                --passphrase-file --json --idle-timeout --peer-ports --accept
+                --overwrite --output --help'
             ;;
         send)
             options='--server --name --fingerprint --accept-new-server
                 --passphrase-file --json --idle-timeout --to --mode --help'
             ;;
+        servers)
+            options='--json --help'
+            ;;
         *)
             options='--server --name --fingerprint --accept-new-server
                 --forget-server --passphrase-file --json --idle-timeout
-                --accept --overwrite --output --to --mode --help'
+                --peer-ports --accept --overwrite --output --to --mode --help'
             ;;
     esac
 
@@ -65,7 +68,7 @@ _keyferry_cli()
 
     case $command in
         '')
-            COMPREPLY=($(compgen -W 'wait send encrypt decrypt' -- "$cur"))
+            COMPREPLY=($(compgen -W 'wait send servers encrypt decrypt' -- "$cur"))
             ;;
         send | encrypt | decrypt)
             _filedir

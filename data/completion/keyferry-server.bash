@@ -13,24 +13,29 @@ _keyferry_server()
             ;;
         --port | -p | --max-clients | --max-clients-per-address | --max-pending | \
             --max-pending-per-address | \
-            --handshake-timeout | --idle-timeout | --confirm-timeout)
+            --handshake-timeout | --idle-timeout | --confirm-timeout | --site-name)
             return
             ;;
-        --state-dir | -s)
+        --log-format)
+            COMPREPLY=($(compgen -W 'text json' -- "$cur"))
+            return
+            ;;
+        --state-dir | -s | --runtime-dir)
             _filedir -d
             return
             ;;
-        --passphrase-file | --passphrase-hash-file | --audit-log)
+        --passphrase-file | --passphrase-hash-file | --audit-log | --config | -c)
             _filedir
             return
             ;;
     esac
     $split && return
 
-    COMPREPLY=($(compgen -W '--listen --port --state-dir --passphrase-file
+    COMPREPLY=($(compgen -W '--config --listen --port --state-dir --passphrase-file
         --passphrase-hash-file --max-clients --max-clients-per-address --max-pending
         --max-pending-per-address --handshake-timeout --idle-timeout
-        --confirm-timeout --audit-log --verbose --print-fingerprint
+        --confirm-timeout --audit-log --site-name --no-announce --print-link
+        --log-format --runtime-dir --status --json --verbose --print-fingerprint
         --hash-passphrase --version --help' -- "$cur"))
 } &&
     complete -F _keyferry_server keyferry-server

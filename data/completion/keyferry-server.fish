@@ -3,6 +3,7 @@
 
 complete -c keyferry-server -f
 complete -c keyferry-server -s h -l help -d 'Show the options'
+complete -c keyferry-server -s c -l config -r -F -d 'Read settings from this key file'
 complete -c keyferry-server -s l -l listen -x -a '0.0.0.0 :: 127.0.0.1 ::1' -d 'Listen on this address only'
 complete -c keyferry-server -s p -l port -x -d 'TCP port (default 7745)'
 complete -c keyferry-server -s s -l state-dir -x -a '(__fish_complete_directories)' -d 'Certificate and key folder'
@@ -16,6 +17,13 @@ complete -c keyferry-server -l handshake-timeout -x -d 'Seconds to finish the gr
 complete -c keyferry-server -l idle-timeout -x -d 'Seconds a client may stay silent'
 complete -c keyferry-server -l confirm-timeout -x -d 'Seconds from conn to confirmation'
 complete -c keyferry-server -l audit-log -r -F -d 'Append session outcomes to this file'
+complete -c keyferry-server -l site-name -x -d 'The name people see on the network'
+complete -c keyferry-server -l no-announce -d 'Do not announce on the network'
+complete -c keyferry-server -l print-link -d 'Print the join link and exit'
+complete -c keyferry-server -l log-format -x -a 'text json' -d 'Log as text or json'
+complete -c keyferry-server -l runtime-dir -x -a '(__fish_complete_directories)' -d 'Where the --status socket lives'
+complete -c keyferry-server -l status -d 'Print what the running key manager does'
+complete -c keyferry-server -l json -d 'With --status: one JSON object'
 complete -c keyferry-server -s v -l verbose -d 'Log debug messages too'
 complete -c keyferry-server -l print-fingerprint -d 'Print the fingerprint and exit'
 complete -c keyferry-server -l hash-passphrase -d 'Print a passphrase hash and exit'
