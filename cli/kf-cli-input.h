@@ -31,5 +31,6 @@ void     kf_cli_input_show          (void);
 void     kf_cli_input_abandon       (void);
 char    *kf_cli_input_read_secret   (const char    *prompt);
 gboolean kf_cli_input_is_yes        (const char    *answer);
+gboolean kf_cli_input_is_no         (const char    *answer);
 
 G_END_DECLS
