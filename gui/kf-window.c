@@ -11,6 +11,7 @@
 #include "kf-connect-page.h"
 #include "kf-gui-util.h"
 #include "kf-identity-warning.h"
+#include "kf-join-link.h"
 #include "kf-main-page.h"
 #include "kf-offer-flow.h"
 #include "kf-peer.h"
@@ -274,6 +275,7 @@ on_connected (GObject      *source,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
       g_clear_object (&self->connecting);
+      self->joining = FALSE;
       set_failure (self, error->message);
       kf_connect_page_set_busy (self->connect_page, FALSE);
       _kf_window_follow_client (self);
@@ -282,6 +284,15 @@ on_connected (GObject      *source,
 
   g_clear_object (&self->connecting);
   g_clear_pointer (&self->failure, g_free);
+  if (self->joining)
+    {
+      /* The link's key manager is trusted now: the next start connects to it. */
+      GSettings *settings = _kf_window_get_settings (self);
+
+      g_settings_set_string (settings, "server-host", kf_client_get_host (self->client));
+      g_settings_set (settings, "server-port", "q", kf_client_get_port (self->client));
+      self->joining = FALSE;
+    }
   kf_connect_page_set_busy (self->connect_page, FALSE);
   kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_HOME);
   _kf_window_follow_client (self);
@@ -515,6 +526,7 @@ kf_window_connect_to (KfWindow   *self,
 
   _kf_window_drop_client (self);
   g_clear_pointer (&self->failure, g_free);
+  self->joining = FALSE;
   kf_connect_page_set_values (self->connect_page, host, port, name);
 
   self->cancellable = g_cancellable_new ();
@@ -526,7 +538,7 @@ kf_window_connect_to (KfWindow   *self,
 
   self->connecting = g_cancellable_new ();
   kf_connect_flow_run_async (self->client, GTK_WINDOW (self), get_known_servers (self),
-                             self->connecting, on_connected, g_object_ref (self));
+                             fingerprint, self->connecting, on_connected, g_object_ref (self));
   _kf_window_follow_client (self);
   kf_connect_page_set_busy (self->connect_page, TRUE);
 }
@@ -618,6 +630,7 @@ kf_window_dispose (GObject *object)
 
   _kf_window_close_offer (self);
   _kf_window_drop_client (self);
+  g_clear_object (&self->discovery);
   g_clear_object (&self->client_signals);
   g_clear_pointer (&self->failure, g_free);
 
@@ -677,6 +690,35 @@ kf_window_init (KfWindow *self)
                                  G_CALLBACK (on_disconnected), self, 0);
 }
 
+static void
+on_discovery_settled (KfWindow *self)
+{
+  kf_connect_page_set_settled (self->connect_page, kf_discovery_is_settled (self->discovery));
+}
+
+/* The connect page lists the key managers announced on the network;
+ * without Avahi the list only says that none announced itself. */
+static void
+start_discovery (KfWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  self->discovery = kf_discovery_new ();
+  if (!kf_discovery_start (self->discovery, &error))
+    {
+      g_debug ("No key managers listed: %s", error->message);
+      g_clear_object (&self->discovery);
+      kf_connect_page_set_servers (self->connect_page, NULL, get_known_servers (self));
+      kf_connect_page_set_settled (self->connect_page, TRUE);
+      return;
+    }
+  g_signal_connect_object (self->discovery, "notify::settled",
+                           G_CALLBACK (on_discovery_settled), self, G_CONNECT_SWAPPED);
+  kf_connect_page_set_servers (self->connect_page, kf_discovery_get_servers (self->discovery),
+                               get_known_servers (self));
+  on_discovery_settled (self);
+}
+
 /* Returns a new window of @application, sized as it was last time. */
 KfWindow *
 kf_window_new (KfApplication *application)
@@ -690,6 +732,7 @@ kf_window_new (KfApplication *application)
                                g_settings_get_int (settings, "window-height"));
   if (g_settings_get_boolean (settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
+  start_discovery (self);
   _kf_window_follow_client (self);
   return self;
 }
@@ -720,6 +763,59 @@ kf_window_start (KfWindow *self)
   kf_connect_page_set_values (self->connect_page, host, port, name);
   kf_connect_page_set_busy (self->connect_page, FALSE);
   _kf_window_follow_client (self);
+}
+
+/*
+ * kf_window_open_link:
+ * @link: a join link, keyferry://HOST:PORT/?fp=…, as opened
+ *
+ * Connects to the link's key manager with its fingerprint as the
+ * expected one: the administrator vouched for it, so a match is trusted
+ * and pinned without asking, and another certificate is the hard failure
+ * that names both.  Once connected, the key manager is the one the app
+ * starts with.  A malformed link is said on the connect page (or in a
+ * toast while connected); so is a link opened during a transfer, which
+ * goes on.
+ */
+void
+kf_window_open_link (KfWindow   *self,
+                     const char *link)
+{
+  KfApplication *app = KF_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  g_autofree char *host = NULL;
+  g_autofree char *fingerprint = NULL;
+  g_autofree char *saved_host = NULL;
+  g_autofree char *saved_fingerprint = NULL;
+  g_autofree char *name = NULL;
+  g_autoptr(GError) error = NULL;
+  guint16 port = 0, saved_port = 0;
+
+  g_return_if_fail (KF_IS_WINDOW (self));
+  g_return_if_fail (link != NULL);
+
+  if (in_session (get_state (self)) || self->hold == KF_WINDOW_HOLD_CONN)
+    {
+      _kf_window_show_toast (self, _("A transfer is under way: open the join link again "
+                                     "once it has ended."));
+      return;
+    }
+  kf_application_get_server (app, &saved_host, &saved_port, &name, &saved_fingerprint);
+  if (!kf_join_link_parse (link, &host, &port, &fingerprint, &error))
+    {
+      if (self->client != NULL)
+        {
+          _kf_window_show_toast (self, error->message);
+          return;
+        }
+      set_failure (self, error->message);
+      kf_connect_page_set_values (self->connect_page, saved_host, saved_port, name);
+      kf_connect_page_set_busy (self->connect_page, FALSE);
+      _kf_window_follow_client (self);
+      return;
+    }
+
+  kf_window_connect_to (self, host, port, name, fingerprint);
+  self->joining = TRUE;
 }
 
 KfClient *
