@@ -493,6 +493,32 @@ on_disconnected (KfClient     *client,
     warn_identity_changed (self, client);
 }
 
+/*
+ * apply_peer_ports:
+ *
+ * The "peer-ports" setting ("FIRST-LAST", one port, or empty for any) to
+ * the client: as a receiver it listens on the first free port of that
+ * range, which a firewall can let in.  A malformed value (set outside
+ * Preferences) is ignored, with a message in the log.
+ */
+static void
+apply_peer_ports (KfWindow *self)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  guint16 first = 0, last = 0;
+
+  if (self->client == NULL)
+    return;
+  text = g_settings_get_string (_kf_window_get_settings (self), "peer-ports");
+  if (!kf_gui_parse_port_range (text, &first, &last, &error))
+    {
+      g_message ("Ignoring the peer-ports setting: %s", error->message);
+      first = last = 0;
+    }
+  kf_client_set_peer_ports (self->client, first, last);
+}
+
 /* Drops the current client, cancelling whatever it was doing. */
 void
 _kf_window_drop_client (KfWindow *self)
@@ -533,6 +559,7 @@ kf_window_connect_to (KfWindow   *self,
   self->client = kf_client_new (host, port, name, get_known_servers (self));
   if (fingerprint != NULL)
     kf_client_set_expected_fingerprint (self->client, fingerprint);
+  apply_peer_ports (self);
 
   g_signal_group_set_target (self->client_signals, self->client);
 
@@ -732,6 +759,8 @@ kf_window_new (KfApplication *application)
                                g_settings_get_int (settings, "window-height"));
   if (g_settings_get_boolean (settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
+  g_signal_connect_object (settings, "changed::peer-ports", G_CALLBACK (apply_peer_ports),
+                           self, G_CONNECT_SWAPPED);
   start_discovery (self);
   _kf_window_follow_client (self);
   return self;

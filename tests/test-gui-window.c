@@ -23,6 +23,7 @@
 #include "kf-main-page.h"
 #include "kf-offer-dialog.h"
 #include "kf-peer-row.h"
+#include "kf-preferences-window.h"
 #include "kf-transfer-page.h"
 #include "kf-trust-dialog.h"
 
@@ -824,6 +825,64 @@ test_discovered_list (Fixture       *fx,
   forget_saved_server (fx);
 }
 
+/* Issue 16: the peer-ports setting reaches the client: with its only port
+ * taken, receiving fails at once (instead of listening elsewhere), and
+ * Preferences refuses a malformed range. */
+static void
+test_peer_ports (Fixture       *fx,
+                 gconstpointer  data)
+{
+  g_autoptr(GSocketListener) taken = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ports = NULL;
+  GSettings *settings = kf_application_get_settings (fx->app);
+  AsyncWait conn_wait = { NULL };
+  GtkWidget *prefs, *row;
+  KfClient *ion;
+  guint16 port;
+
+  port = g_socket_listener_add_any_inet_port (taken, NULL, &error);
+  g_assert_no_error (error);
+  ports = g_strdup_printf ("%u", port);
+  g_settings_set_string (settings, "peer-ports", ports);
+
+  flow_start_connected_window (fx);
+  ion = flow_connect_peer (fx, "Ion");
+  flow_click (GTK_WIDGET (fx->window), "win.wait");
+  flow_wait_for_state (kf_window_get_client (fx->window), KF_CLIENT_STATE_WAITING);
+  kf_client_conn_async (ion, kf_client_get_client_id (kf_window_get_client (fx->window)),
+                        KF_CIPHER_MODE_CFB, NULL, flow_on_async_done, &conn_wait);
+  g_assert_false (kf_client_conn_finish (ion, flow_wait_async (&conn_wait), &error));
+  g_test_message ("the sender heard: %s", error->message);
+  g_clear_error (&error);
+  g_clear_object (&conn_wait.result);
+  flow_wait_for_page (fx->window, "result");
+  g_assert_null (kf_gui_test_find_window (KF_TYPE_OFFER_DIALOG));
+
+  g_action_group_activate_action (G_ACTION_GROUP (fx->app), "preferences", NULL);
+  prefs = flow_wait_for_window (KF_TYPE_PREFERENCES_WINDOW);
+  row = find_by_id (prefs, "peer_ports_row");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, ports);
+  gtk_editable_set_text (GTK_EDITABLE (row), "7755-7746");
+  g_signal_emit_by_name (row, "apply");
+  g_assert_true (gtk_widget_has_css_class (row, "error"));
+  {
+    g_autofree char *kept = g_settings_get_string (settings, "peer-ports");
+
+    g_assert_cmpstr (kept, ==, ports);
+  }
+  gtk_editable_set_text (GTK_EDITABLE (row), "7746-7755");
+  g_signal_emit_by_name (row, "apply");
+  g_assert_false (gtk_widget_has_css_class (row, "error"));
+  {
+    g_autofree char *saved = g_settings_get_string (settings, "peer-ports");
+
+    g_assert_cmpstr (saved, ==, "7746-7755");
+  }
+  gtk_window_destroy (GTK_WINDOW (prefs));
+  g_settings_reset (settings, "peer-ports");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -866,6 +925,8 @@ main (int    argc,
               flow_fixture_set_up, test_join_link_malformed, flow_fixture_tear_down);
   g_test_add ("/gui/window/discovered-key-managers", Fixture, NULL,
               flow_fixture_set_up, test_discovered_list, flow_fixture_tear_down);
+  g_test_add ("/gui/window/peer-ports-setting", Fixture, NULL,
+              flow_fixture_set_up, test_peer_ports, flow_fixture_tear_down);
 
   return flow_run ();
 }
