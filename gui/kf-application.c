@@ -226,10 +226,10 @@ kf_application_open (GApplication  *application,
 }
 
 /* The join link on the command line, if any; %FALSE with @error for
- * anything else there, or a link with --server. */
+ * anything else there, or a link with --server or --fingerprint (the
+ * link names both). */
 static gboolean
 take_link (GVariantDict  *options,
-           gboolean       have_server,
            char         **link,
            GError       **error)
 {
@@ -238,11 +238,19 @@ take_link (GVariantDict  *options,
   *link = NULL;
   if (!g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&s", &rest) || rest[0] == NULL)
     return TRUE;
-  if (rest[1] != NULL || !kf_join_link_is_link (rest[0]) || have_server)
+  if (rest[1] != NULL || !kf_join_link_is_link (rest[0]))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    _("give one join link, keyferry://HOST:PORT/?fp=FINGERPRINT, or --server, "
                      "not “%s”"), rest[0]);
+      return FALSE;
+    }
+  if (g_variant_dict_contains (options, "server")
+      || g_variant_dict_contains (options, "fingerprint"))
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _("a join link names the key manager and its fingerprint: give it "
+                             "without --server or --fingerprint"));
       return FALSE;
     }
   *link = g_strdup (rest[0]);
@@ -277,7 +285,7 @@ kf_application_command_line (GApplication            *application,
   g_variant_dict_lookup (options, "name", "s", &name);
   g_variant_dict_lookup (options, "fingerprint", "s", &fingerprint);
 
-  if (!take_link (options, server != NULL, &link, &error)
+  if (!take_link (options, &link, &error)
       || (server != NULL && !kf_gui_parse_address (server, &host, &port, &error))
       || (name != NULL && (checked_name = kf_gui_check_name (name, &error)) == NULL)
       || (fingerprint != NULL
@@ -287,11 +295,19 @@ kf_application_command_line (GApplication            *application,
       return 1;
     }
 
-  kf_application_set_overrides (self, host, port, checked_name, checked_fingerprint);
   if (link != NULL)
-    open_link (self, link);
-  else
-    g_application_activate (application);
+    {
+      /* The running app's other overrides stay; only a name given here changes. */
+      if (checked_name != NULL)
+        {
+          g_free (self->override_name);
+          self->override_name = g_steal_pointer (&checked_name);
+        }
+      open_link (self, link);
+      return 0;
+    }
+  kf_application_set_overrides (self, host, port, checked_name, checked_fingerprint);
+  g_application_activate (application);
   return 0;
 }
 
