@@ -815,6 +815,26 @@ test_discovered_list (Fixture       *fx,
                    "127.0.0.3:7745 · Its certificate changed — refused");
   assert_fits_phone (fx, "connect, three key managers listed");
 
+  /* A site name from the network is shown as it is, never as markup. */
+  {
+    const char *evil_txt[] = { "v=1", "site=<b>Lab</b> & co", NULL };
+    g_autoptr(KfDiscoveredServer) evil = kf_discovered_server_new ("evil", "evil.local",
+                                                                   "127.0.0.4", 7745, evil_txt);
+    GtkWidget *label = NULL;
+    GtkListBoxRow *row;
+
+    g_list_store_append (servers, evil);
+    kf_gui_test_settle (100);
+    row = gtk_list_box_get_row_at_index (list, 3);
+    for (guint i = 0; (label = kf_gui_test_find_child (GTK_WIDGET (row), GTK_TYPE_LABEL, i))
+                      != NULL; i++)
+      if (g_strcmp0 (gtk_label_get_label (GTK_LABEL (label)), "<b>Lab</b> & co") == 0)
+        break;
+    g_assert_nonnull (label);
+    g_assert_false (gtk_label_get_use_markup (GTK_LABEL (label)));
+    g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (label)), ==, "<b>Lab</b> & co");
+  }
+
   g_signal_emit_by_name (gtk_list_box_get_row_at_index (list, 0), "activate");
   dialog = flow_wait_for_window (KF_TYPE_TRUST_DIALOG);
   g_assert_null (kf_known_servers_lookup (known, "127.0.0.1", fx->port));
