@@ -143,19 +143,53 @@ kf_cli_input_read_secret (const char *prompt)
   return secret;
 }
 
+/* TRUE when @answer is @word, in any case. */
+static gboolean
+answer_is (const char *answer,
+           const char *word)
+{
+  g_autofree char *folded_answer = g_utf8_casefold (answer, -1);
+  g_autofree char *folded_word = g_utf8_casefold (word, -1);
+
+  return g_str_equal (folded_answer, folded_word);
+}
+
 /*
  * kf_cli_input_is_yes:
  *
- * Returns: TRUE for "y", "yes" (any case) or the translation's own yes.
+ * Returns: TRUE for "y" or "yes", or the translation's own short or long
+ * yes (Romanian "d", "da"), in any case.
  */
 gboolean
 kf_cli_input_is_yes (const char *answer)
 {
-  if (answer == NULL)
+  if (answer == NULL || !g_utf8_validate (answer, -1, NULL))
     return FALSE;
 
-  return g_ascii_strcasecmp (answer, "y") == 0
-         || g_ascii_strcasecmp (answer, "yes") == 0
+  return answer_is (answer, "y")
+         || answer_is (answer, "yes")
          /* Translators: a one-letter answer meaning yes, as typed at a y/n prompt */
-         || g_utf8_collate (answer, C_("answer", "y")) == 0;
+         || answer_is (answer, C_("answer", "y"))
+         /* Translators: the word yes, as typed at a y/n prompt */
+         || answer_is (answer, C_("answer", "yes"));
+}
+
+/*
+ * kf_cli_input_is_no:
+ *
+ * Returns: TRUE for "n" or "no", or the translation's own short or long
+ * no (Romanian "n", "nu"), in any case.
+ */
+gboolean
+kf_cli_input_is_no (const char *answer)
+{
+  if (answer == NULL || !g_utf8_validate (answer, -1, NULL))
+    return FALSE;
+
+  return answer_is (answer, "n")
+         || answer_is (answer, "no")
+         /* Translators: a one-letter answer meaning no, as typed at a y/n prompt */
+         || answer_is (answer, C_("answer", "n"))
+         /* Translators: the word no, as typed at a y/n prompt */
+         || answer_is (answer, C_("answer", "no"));
 }

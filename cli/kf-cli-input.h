@@ -16,5 +16,6 @@ void     kf_cli_input_redirect      (KfCliLineFunc  func,
 gboolean kf_cli_input_is_reading    (void);
 char    *kf_cli_input_read_secret   (const char    *prompt);
 gboolean kf_cli_input_is_yes        (const char    *answer);
+gboolean kf_cli_input_is_no         (const char    *answer);
 
 G_END_DECLS

@@ -129,8 +129,7 @@ on_accept_answer (const char *answer,
       ask_save_as (q);
       return;
     }
-  if (answer != NULL && *answer != '\0'
-      && g_ascii_strcasecmp (answer, "n") != 0 && g_ascii_strcasecmp (answer, "no") != 0)
+  if (answer != NULL && *answer != '\0' && !kf_cli_input_is_no (answer))
     {
       kf_cli_prompt (_("Please answer y or n: "));
       kf_cli_input_read_line (on_accept_answer, q);

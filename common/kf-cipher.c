@@ -20,6 +20,7 @@
 
 #include <string.h>
 #include <gcrypt.h>
+#include <glib/gi18n-lib.h>
 
 #include "kf-cipher.h"
 #include "kf-gcrypt.h"
@@ -158,7 +159,7 @@ kf_cipher_new (KfCipherMode        mode,
   if (self == NULL)
     {
       g_set_error_literal (error, KF_CIPHER_ERROR, KF_CIPHER_ERROR_FAILED,
-                           "out of secure memory for a cipher context");
+                           _("out of secure memory for a cipher context"));
       return NULL;
     }
   self->mode = mode;
@@ -389,7 +390,7 @@ finish_cbc_decrypt (KfCipher  *self,
     {
       explicit_bzero (block, sizeof block);
       g_set_error_literal (error, KF_CIPHER_ERROR, KF_CIPHER_ERROR_BAD_PADDING,
-                           "bad CBC padding: wrong key or IV, or the data is corrupt");
+                           _("bad CBC padding: wrong key or IV, or the data is corrupt"));
       return FALSE;
     }
 

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "kf-hex.h"
 
@@ -34,8 +35,7 @@ kf_hex_decode (const char  *hex,
   if (len != out_len * 2)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "expected %" G_GSIZE_FORMAT " hex digits (%" G_GSIZE_FORMAT
-                   " bytes), got %" G_GSIZE_FORMAT,
+                   _("expected %zu hex digits (%zu bytes), got %zu"),
                    out_len * 2, out_len, len);
       return FALSE;
     }
@@ -49,7 +49,7 @@ kf_hex_decode (const char  *hex,
         {
           explicit_bzero (out, out_len);
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       "“%c%c” at position %" G_GSIZE_FORMAT " is not hexadecimal",
+                       _("“%c%c” at position %zu is not hexadecimal"),
                        hex[2 * i], hex[2 * i + 1], 2 * i + 1);
           return FALSE;
         }

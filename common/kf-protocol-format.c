@@ -2,8 +2,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Every formatter checks what the parser will check, so that what we send
- * is always something we would accept: a round trip through
+ * The words after the verb come from the message's row in the verb table
+ * (kf-protocol-verbs.c), the same row the parser reads.  Every argument is
+ * checked as the parser will check it, so that what we send is always
+ * something we would accept: a round trip through
  * kf_protocol_message_to_bytes() and the parser gives the same message.
  */
 
@@ -105,7 +107,7 @@ line_text (Line       *line,
       line->invalid = TRUE;
       return;
     }
-  kf_protocol_escape_into (text, len, escaped);
+  _kf_protocol_escape_into (text, len, escaped);
   line_word (line, escaped);
   explicit_bzero (escaped, size);
   gcry_free (escaped);
@@ -143,12 +145,6 @@ line_session (Line       *line,
 }
 
 static gboolean
-is_client_verb (KfMsgType type)
-{
-  return type >= KF_MSG_AUTH && type <= KF_MSG_UNWATCH;
-}
-
-static gboolean
 is_digest (const char *digest)
 {
   if (digest[0] == '\0')
@@ -162,136 +158,150 @@ is_digest (const char *digest)
 }
 
 static void
-format_ok (const KfProtocolMessage *msg,
-           Line                    *line)
+format_uint (const KfProtocolMessage *msg,
+             const KfArgSpec         *arg,
+             Line                    *line)
 {
-  line_check (line, is_client_verb (msg->reply_to));
-  if (!is_client_verb (msg->reply_to))
+  guint64 value = _kf_protocol_arg_get_uint (msg, arg);
+
+  if (arg->optional && value == 0)
     return;
-  line_word (line, kf_protocol_msg_type_to_verb (msg->reply_to));
-  if (msg->reply_to == KF_MSG_CONN)
-    line_session (line, msg->session_id);
-  else if (msg->reply_to == KF_MSG_SEND || msg->reply_to == KF_MSG_WATCH)
-    {
-      line_check (line, msg->count <= KF_PROTOCOL_MAX_PEERS);
-      line_uint (line, msg->count);
-      if (msg->more)
-        line_word (line, "more");
-    }
+  line_check (line, value >= arg->min && value <= arg->max);
+  line_uint (line, value);
 }
 
 static void
-format_ev_key (const KfProtocolMessage *msg,
+format_word (const KfProtocolMessage *msg,
+             const KfArgSpec         *arg,
+             Line                    *line)
+{
+  guint64 value = _kf_protocol_arg_get_uint (msg, arg);
+
+  for (guint64 i = 0; arg->words[i] != NULL; i++)
+    if (i == value)
+      {
+        line_word (line, arg->words[i]);
+        return;
+      }
+  line->invalid = TRUE;
+}
+
+static void
+format_passphrase (const KfProtocolMessage *msg,
+                   Line                    *line)
+{
+  line_check (line, msg->text != NULL && msg->text[0] != '\0'
+                    && strlen (msg->text) <= KF_PROTOCOL_MAX_PASSPHRASE);
+  line_text (line, msg->text, KF_PROTOCOL_MAX_PASSPHRASE);
+}
+
+static void
+format_confirm (const KfProtocolMessage *msg,
+                Line                    *line)
+{
+  line_check (line, msg->confirm_len > 0 && msg->confirm_len <= KF_PROTOCOL_CONFIRM_MAX);
+  line_hex (line, msg->confirm, MIN (msg->confirm_len, KF_PROTOCOL_CONFIRM_MAX));
+}
+
+static void
+format_address (const KfProtocolMessage *msg,
+                Line                    *line)
+{
+  line_check (line, msg->address != NULL && g_hostname_is_ip_address (msg->address));
+  line_word (line, msg->address != NULL ? msg->address : "");
+}
+
+static void
+format_digest (const KfProtocolMessage *msg,
                Line                    *line)
 {
-  line_session (line, msg->session_id);
-  line_word (line, kf_protocol_role_to_string (msg->role));
-  line_uint (line, msg->id);
-  line_name (line, msg->name);
-  line_word (line, kf_cipher_mode_to_string (msg->mode));
-  line_hex (line, msg->key, sizeof msg->key);
-  line_hex (line, msg->iv, sizeof msg->iv);
-  line_hex (line, msg->auth_key, sizeof msg->auth_key);
-  line_hex (line, msg->challenge, sizeof msg->challenge);
-  line_hex (line, msg->confirm_iv, sizeof msg->confirm_iv);
+  line_check (line, is_digest (msg->digest));
+  line_word (line, msg->digest[0] != '\0' ? msg->digest : "-");
 }
 
-/* The words after the verb, for every line. */
+static void format_reply (const KfProtocolMessage *msg,
+                          Line                    *line);
+
+/* Appends the word(s) @arg says from @msg, checked as the parser would. */
+static void
+format_arg (const KfProtocolMessage *msg,
+            const KfArgSpec         *arg,
+            Line                    *line)
+{
+  switch (arg->kind)
+    {
+    case KF_ARG_UINT:
+      format_uint (msg, arg, line);
+      break;
+    case KF_ARG_WORD:
+      format_word (msg, arg, line);
+      break;
+    case KF_ARG_HEX:
+      line_hex (line, (const guint8 *) msg + arg->offset, arg->size);
+      break;
+    case KF_ARG_NAME:
+      line_name (line, msg->name);
+      break;
+    case KF_ARG_SESSION:
+      line_session (line, msg->session_id);
+      break;
+    case KF_ARG_ADDRESS:
+      format_address (msg, line);
+      break;
+    case KF_ARG_TEXT:
+    case KF_ARG_REASON:
+      line_text (line, msg->text, KF_PROTOCOL_MAX_TEXT);
+      break;
+    case KF_ARG_PASSPHRASE:
+      format_passphrase (msg, line);
+      break;
+    case KF_ARG_CONFIRM:
+      format_confirm (msg, line);
+      break;
+    case KF_ARG_DIGEST:
+      format_digest (msg, line);
+      break;
+    case KF_ARG_ERROR_CODE:
+      line_word (line, kf_protocol_error_to_code (msg->error_code));
+      break;
+    case KF_ARG_REPLY:
+      format_reply (msg, line);
+      break;
+    case KF_ARG_MORE:
+      if (msg->more)
+        line_word (line, "more");
+      break;
+    case KF_ARG_NONE:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* The words of the argument list @args (at most @max entries). */
 static void
 format_args (const KfProtocolMessage *msg,
-                    Line                    *line)
+             const KfArgSpec         *args,
+             guint                    max,
+             Line                    *line)
 {
-  switch (msg->type)
+  for (guint i = 0; i < max && args[i].kind != KF_ARG_NONE; i++)
+    format_arg (msg, &args[i], line);
+}
+
+/* `ok <verb> ...`: the words the verb's row gives its reply. */
+static void
+format_reply (const KfProtocolMessage *msg,
+              Line                    *line)
+{
+  const KfVerbSpec *spec = _kf_protocol_verb_by_type (msg->reply_to);
+
+  if (spec == NULL || spec->direction != KF_VERB_CLIENT)
     {
-    case KF_MSG_GREETING:
-      line_uint (line, msg->version);
-      line_word (line, msg->auth_required ? "passphrase" : "none");
-      break;
-    case KF_MSG_WELCOME:
-    case KF_MSG_PEER:
-    case KF_MSG_EV_WAITING:
-      line_uint (line, msg->id);
-      line_name (line, msg->name);
-      break;
-    case KF_MSG_OK:
-      format_ok (msg, line);
-      break;
-    case KF_MSG_ERR:
-      line_word (line, kf_protocol_error_to_code (msg->error_code));
-      line_text (line, msg->text, KF_PROTOCOL_MAX_TEXT);
-      break;
-    case KF_MSG_EV_KEY:
-      format_ev_key (msg, line);
-      break;
-    case KF_MSG_EV_LISTEN:
-      line_session (line, msg->session_id);
-      break;
-    case KF_MSG_EV_CONNECT:
-      line_session (line, msg->session_id);
-      line_check (line, msg->address != NULL && g_hostname_is_ip_address (msg->address)
-                        && msg->port != 0);
-      line_word (line, msg->address != NULL ? msg->address : "");
-      line_uint (line, msg->port);
-      break;
-    case KF_MSG_EV_RESULT:
-      line_session (line, msg->session_id);
-      line_word (line, kf_protocol_verdict_to_string (msg->verdict));
-      line_uint (line, msg->sender_blocks);
-      line_uint (line, msg->receiver_blocks);
-      break;
-    case KF_MSG_EV_CANCELLED:
-      line_session (line, msg->session_id);
-      line_word (line, kf_protocol_cancel_reason_to_string (msg->cancel_reason));
-      line_text (line, msg->text, KF_PROTOCOL_MAX_TEXT);
-      break;
-    case KF_MSG_EV_SHUTDOWN:
-      line_text (line, msg->text, KF_PROTOCOL_MAX_TEXT);
-      break;
-    case KF_MSG_EV_UNWAITING:
-      line_uint (line, msg->id);
-      break;
-    case KF_MSG_AUTH:
-      line_check (line, msg->text != NULL && msg->text[0] != '\0'
-                        && strlen (msg->text) <= KF_PROTOCOL_MAX_PASSPHRASE);
-      line_text (line, msg->text, KF_PROTOCOL_MAX_PASSPHRASE);
-      break;
-    case KF_MSG_HELLO:
-      line_uint (line, msg->version);
-      line_name (line, msg->name);
-      break;
-    case KF_MSG_CANCEL:
-      line_text (line, msg->text, KF_PROTOCOL_MAX_TEXT);
-      break;
-    case KF_MSG_CONN:
-      line_uint (line, msg->id);
-      line_word (line, kf_cipher_mode_to_string (msg->mode));
-      break;
-    case KF_MSG_CONFIRM:
-      line_check (line, msg->confirm_len > 0 && msg->confirm_len <= KF_PROTOCOL_CONFIRM_MAX);
-      line_hex (line, msg->confirm, MIN (msg->confirm_len, KF_PROTOCOL_CONFIRM_MAX));
-      break;
-    case KF_MSG_PORT:
-      line_check (line, msg->port != 0);
-      line_uint (line, msg->port);
-      break;
-    case KF_MSG_REPORT:
-      line_check (line, is_digest (msg->digest));
-      line_uint (line, msg->blocks);
-      line_word (line, msg->digest[0] != '\0' ? msg->digest : "-");
-      break;
-    case KF_MSG_SEND:
-    case KF_MSG_WATCH:
-      if (msg->id != 0)
-        line_uint (line, msg->id);
-      break;
-    case KF_MSG_INVALID:
-    case KF_MSG_WAIT:
-    case KF_MSG_PING:
-    case KF_MSG_END:
-    case KF_MSG_UNWATCH:
-    default:
-      break;
+      line->invalid = TRUE;
+      return;
     }
+  line_word (line, spec->verb);
+  format_args (msg, spec->reply, KF_VERB_MAX_REPLY, line);
 }
 
 static void
@@ -317,27 +327,27 @@ format_line (const KfProtocolMessage  *msg,
              gsize                    *len,
              GError                  **error)
 {
-  const char *verb;
+  const KfVerbSpec *spec;
   Line line = { 0 };
 
   g_return_val_if_fail (msg != NULL, NULL);
 
-  verb = kf_protocol_msg_type_to_verb (msg->type);
+  spec = _kf_protocol_verb_by_type (msg->type);
   line.buf = gcry_malloc_secure (BUF_SIZE);
-  if (verb == NULL || line.buf == NULL)
+  if (spec == NULL || line.buf == NULL)
     {
       g_set_error_literal (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_INTERNAL,
                            _("Cannot format this message"));
       g_clear_pointer (&line.buf, gcry_free);
       return NULL;
     }
-  line_word (&line, verb);
-  format_args (msg, &line);
+  line_word (&line, spec->verb);
+  format_args (msg, spec->args, KF_VERB_MAX_ARGS, &line);
   if (line.invalid || line.overflow)
     {
       g_set_error (error, KF_PROTOCOL_ERROR,
                    line.overflow ? KF_PROTOCOL_ERROR_LINE_TOO_LONG : KF_PROTOCOL_ERROR_BAD_ARGS,
-                   _("Cannot format a “%s” line: %s"), verb,
+                   _("Cannot format a “%s” line: %s"), spec->verb,
                    line.overflow ? _("it would be too long") : _("a field is invalid"));
       secure_buf_free (line.buf);
       return NULL;
@@ -346,15 +356,6 @@ format_line (const KfProtocolMessage  *msg,
   *len = line.len;
 
   return line.buf;
-}
-
-/* Lines that carry key material or a passphrase: the only ones that need
- * libgcrypt's secure memory, whose pools are small, never shrink, and get
- * slower to allocate from with every block alive in them. */
-static gboolean
-carries_secret (KfMsgType type)
-{
-  return type == KF_MSG_AUTH || type == KF_MSG_CONFIRM || type == KF_MSG_EV_KEY;
 }
 
 /*
@@ -384,7 +385,7 @@ kf_protocol_message_to_bytes (const KfProtocolMessage  *msg,
   if (scratch == NULL)
     return NULL;
   scratch[len++] = '\n';
-  if (!carries_secret (msg->type))
+  if (!_kf_protocol_verb_by_type (msg->type)->secret)
     bytes = g_bytes_new (scratch, len);
   else if ((buf = gcry_malloc_secure (len + 1)) != NULL)
     {

@@ -184,9 +184,9 @@ is_unreserved (guchar c)
 /* Writes the first @len bytes of @text escaped into @out, which must hold
  * 3 × @len + 1 bytes; returns the length written. */
 gsize
-kf_protocol_escape_into (const char *text,
-                         gsize       len,
-                         char       *out)
+_kf_protocol_escape_into (const char *text,
+                          gsize       len,
+                          char       *out)
 {
   static const char digits[] = "0123456789ABCDEF";
   gsize n = 0;
@@ -221,7 +221,7 @@ kf_protocol_escape (const char *text)
   g_return_val_if_fail (text != NULL, NULL);
 
   out = g_malloc (strlen (text) * 3 + 1);
-  kf_protocol_escape_into (text, strlen (text), out);
+  _kf_protocol_escape_into (text, strlen (text), out);
 
   return out;
 }
@@ -230,9 +230,9 @@ kf_protocol_escape (const char *text)
  * Fails with %KF_PROTOCOL_ERROR_BAD_ARGS on a broken %XX escape, an
  * escaped NUL or a result that is not UTF-8; @out is wiped then. */
 gboolean
-kf_protocol_unescape_into (const char  *word,
-                           char        *out,
-                           GError     **error)
+_kf_protocol_unescape_into (const char  *word,
+                            char        *out,
+                            GError     **error)
 {
   gsize n = 0;
 
@@ -279,7 +279,7 @@ kf_protocol_unescape (const char  *word,
   g_return_val_if_fail (word != NULL, NULL);
 
   out = g_malloc (strlen (word) + 1);
-  if (!kf_protocol_unescape_into (word, out, error))
+  if (!_kf_protocol_unescape_into (word, out, error))
     return NULL;
 
   return g_steal_pointer (&out);
@@ -330,11 +330,11 @@ kf_protocol_validate_line (const char  *line,
  * %KF_PROTOCOL_ERROR_BAD_ARGS for empty words (leading, trailing or double
  * spaces), control characters or too many words. */
 gboolean
-kf_protocol_split_in_place (char     *buf,
-                            char    **words,
-                            guint     max_words,
-                            guint    *n_words,
-                            GError  **error)
+_kf_protocol_split_in_place (char     *buf,
+                             char    **words,
+                             guint     max_words,
+                             guint    *n_words,
+                             GError  **error)
 {
   guint n = 0;
   char *start = buf;
@@ -391,7 +391,7 @@ kf_protocol_split_words (const char  *line,
   if (!kf_protocol_validate_line (line, strlen (line), error))
     return NULL;
   buf = g_strdup (line);
-  if (!kf_protocol_split_in_place (buf, words, G_N_ELEMENTS (words), &n, error))
+  if (!_kf_protocol_split_in_place (buf, words, G_N_ELEMENTS (words), &n, error))
     return NULL;
 
   out = g_ptr_array_new ();

@@ -102,7 +102,7 @@ typedef enum
 } KfCancelReason;
 
 /* One line of the protocol, parsed.  Which fields mean something depends on
- * @type (see the table in kf-protocol.c and docs/PROTOCOL.md); the others
+ * @type (see its row in kf-protocol-verbs.c and docs/PROTOCOL.md); the others
  * are zero.  Always allocated in libgcrypt secure memory because `auth` and
  * `ev key` carry secrets; kf_protocol_message_free() wipes it.
  *

@@ -14,16 +14,16 @@ G_BEGIN_DECLS
 
 typedef struct _KfProgress KfProgress;
 
-KfProgress *kf_progress_new          (KfTransferProgressFunc  func,
-                                      gpointer                data,
-                                      GDestroyNotify          notify,
-                                      guint64                 total);
-void        kf_progress_set_total    (KfProgress             *self,
-                                      guint64                 total);
-void        kf_progress_update       (KfProgress             *self,
-                                      guint64                 done,
-                                      gboolean                force);
-void        kf_progress_free         (KfProgress             *self);
+KfProgress   *_kf_progress_new              (KfTransferProgressFunc  func,
+                                             gpointer                data,
+                                             GDestroyNotify          notify,
+                                             guint64                 total);
+void          _kf_progress_set_total        (KfProgress             *self,
+                                             guint64                 total);
+void          _kf_progress_update           (KfProgress             *self,
+                                             guint64                 done,
+                                             gboolean                force);
+void          _kf_progress_free             (KfProgress             *self);
 
 /* One buffer travelling between pipeline threads. */
 typedef struct
@@ -34,8 +34,8 @@ typedef struct
   gboolean  last;
 } KfChunk;
 
-KfChunk    *kf_chunk_new             (gsize                   size);
-void        kf_chunk_free            (KfChunk                *chunk);
+KfChunk      *_kf_chunk_new                 (gsize                   size);
+void          _kf_chunk_free                (KfChunk                *chunk);
 
 /* The first error of a job with several threads, and the cancellable that
  * tells every thread to stop. */
@@ -46,26 +46,47 @@ typedef struct
   GCancellable *stop;
 } KfJobState;
 
-void        kf_job_state_init        (KfJobState             *state);
-void        kf_job_state_clear       (KfJobState             *state);
-void        kf_job_fail              (KfJobState             *state,
-                                      GError                 *error);
-GError     *kf_job_steal_error       (KfJobState             *state);
-gpointer    kf_job_pop               (KfJobState             *state,
-                                      GAsyncQueue            *queue);
+void          _kf_job_state_init            (KfJobState             *state);
+void          _kf_job_state_clear           (KfJobState             *state);
+void          _kf_job_fail                  (KfJobState             *state,
+                                             GError                 *error);
+GError       *_kf_job_steal_error           (KfJobState             *state);
+gpointer      _kf_job_pop                   (KfJobState             *state,
+                                             GAsyncQueue            *queue);
+
+/* What a sender's and a receiver's job share (kf-transfer-job.c). */
+typedef struct
+{
+  KfPeerLink   *link;
+  KfProgress   *progress;
+  KfCipher     *cipher;      /* the file's, under the session keys */
+  gcry_md_hd_t  transcript;
+  KfJobState    state;
+  GPtrArray    *buffers;     /* every KfChunk of the job's queues */
+} KfTransferJob;
+
+void          _kf_transfer_job_init         (KfTransferJob      *job,
+                                             KfPeerLink         *link,
+                                             KfProgress         *progress);
+void          _kf_transfer_job_clear        (KfTransferJob      *job);
+gboolean      _kf_transfer_job_start_cipher (KfTransferJob      *job,
+                                             KfCipherDirection   direction,
+                                             GError            **error);
+GAsyncQueue  *_kf_transfer_job_new_queue    (KfTransferJob      *job,
+                                             gsize               size);
 
 /* The transfer's transcript digest: SHA-256 over the tags of its data
  * records, in order (docs/PROTOCOL.md, part 2, section 9). */
-gcry_md_hd_t kf_transcript_new       (void);
-void        kf_transcript_add        (gcry_md_hd_t            transcript,
-                                      const guint8           *tag);
+gcry_md_hd_t  _kf_transcript_new            (void);
+void          _kf_transcript_add            (gcry_md_hd_t            transcript,
+                                             const guint8           *tag);
 
-void        kf_transfer_tell_cancel  (KfPeerLink             *link,
-                                      const GError           *why);
-GError     *kf_transfer_peer_cancelled (const guint8         *reason,
-                                        gsize                 len);
-GError     *kf_transfer_unexpected   (guint8                  type);
-void        kf_transfer_digest_hex   (gcry_md_hd_t            md,
-                                      char                    out[65]);
+void          _kf_transfer_tell_cancel      (KfPeerLink             *link,
+                                             const GError           *why);
+GError       *_kf_transfer_peer_cancelled   (const guint8           *reason,
+                                             gsize                   len);
+GError       *_kf_transfer_unexpected       (guint8                  type);
+void          _kf_transfer_digest_hex       (gcry_md_hd_t            md,
+                                             char                    out[65]);
 
 G_END_DECLS

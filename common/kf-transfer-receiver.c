@@ -1,9 +1,9 @@
-/* kf-transfer-receiver.c: reading the offer, declining, receiving a file
+/* kf-transfer-receiver.c: receiving a file
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The receiver reads the offer, lets its caller decide, then accepts into
- * a temporary file beside the destination.  Two threads: the network
+ * Once the offer is read and its caller decided (kf-transfer-offer.c),
+ * the receiver accepts into a temporary file beside the destination.  Two threads: the network
  * thread (the GTask's) reads records, which kf_record_open() authenticates
  * before anything is decrypted, adds each tag to the transcript digest
  * and decrypts them; each plaintext buffer then goes to the disk thread.
@@ -34,19 +34,14 @@
 
 typedef struct
 {
-  KfPeerLink       *link;
+  KfTransferJob     base;
   KfTransferOffer  *offer;
   GFile            *destination;
   gboolean          overwrite;
-  KfProgress       *progress;
   char             *path;
   char             *temp_path;      /* NULL for an anonymous temporary file */
   int               anon_fd;        /* the anonymous file's descriptor, or -1 */
   GOutputStream    *out;
-  KfCipher         *cipher;
-  KfJobState        state;
-  gcry_md_hd_t      transcript;
-  GPtrArray        *buffers;
   GAsyncQueue      *free_bufs;
   GAsyncQueue      *full_bufs;
   guint64           written;
@@ -55,19 +50,14 @@ typedef struct
 static void
 receive_job_free (ReceiveJob *job)
 {
-  g_clear_object (&job->link);
   g_clear_object (&job->destination);
   g_clear_object (&job->out);
   g_clear_pointer (&job->offer, kf_transfer_offer_free);
-  g_clear_pointer (&job->progress, kf_progress_free);
-  g_clear_pointer (&job->cipher, kf_cipher_free);
   g_clear_pointer (&job->path, g_free);
   g_clear_pointer (&job->temp_path, g_free);
-  g_clear_pointer (&job->transcript, gcry_md_close);
-  g_clear_pointer (&job->buffers, g_ptr_array_unref);
   g_clear_pointer (&job->free_bufs, g_async_queue_unref);
   g_clear_pointer (&job->full_bufs, g_async_queue_unref);
-  kf_job_state_clear (&job->state);
+  _kf_transfer_job_clear (&job->base);
   g_free (job);
 }
 
@@ -156,7 +146,6 @@ prepare (ReceiveJob    *job,
          GCancellable  *cancellable,
          GError       **error)
 {
-  const KfSessionKeys *keys = kf_peer_link_get_keys (job->link);
   g_autoptr(GFile) folder = g_file_get_parent (job->destination);
 
   job->path = g_file_get_path (job->destination);
@@ -172,12 +161,7 @@ prepare (ReceiveJob    *job,
       || !create_temp (job, cancellable, error))
     return FALSE;
 
-  job->cipher = kf_cipher_new (keys->mode, KF_CIPHER_DECRYPT, keys->key, sizeof keys->key,
-                               keys->iv, sizeof keys->iv, error);
-  if (job->cipher == NULL)
-    return FALSE;
-  job->transcript = kf_transcript_new ();
-  return TRUE;
+  return _kf_transfer_job_start_cipher (&job->base, KF_CIPHER_DECRYPT, error);
 }
 
 /* Disk thread: writes the plaintext, reports progress. */
@@ -189,22 +173,22 @@ disk_main (gpointer data)
 
   do
     {
-      KfChunk *buf = kf_job_pop (&job->state, job->full_bufs);
+      KfChunk *buf = _kf_job_pop (&job->base.state, job->full_bufs);
       g_autoptr(GError) error = NULL;
 
       if (buf == NULL)
         return NULL;
       if (!g_output_stream_write_all (job->out, buf->data, buf->len, NULL,
-                                      job->state.stop, &error))
+                                      job->base.state.stop, &error))
         {
           if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            kf_job_fail (&job->state, write_error (temp_display_path (job), error));
+            _kf_job_fail (&job->base.state, write_error (temp_display_path (job), error));
           return NULL;
         }
       job->written += buf->len;
       last = buf->last;
       g_async_queue_push (job->free_bufs, buf);
-      kf_progress_update (job->progress, job->written, last);
+      _kf_progress_update (job->base.progress, job->written, last);
     }
   while (!last);
 
@@ -222,7 +206,7 @@ check_data (ReceiveJob            *job,
 
   if (header->type != KF_RECORD_DATA)
     {
-      g_propagate_error (error, kf_transfer_unexpected (header->type));
+      g_propagate_error (error, _kf_transfer_unexpected (header->type));
       return FALSE;
     }
   *cipher_bytes += header->length;
@@ -257,8 +241,8 @@ decrypt_record (ReceiveJob    *job,
   gsize n = 0;
   gsize tail = 0;
 
-  if (!kf_cipher_update (job->cipher, payload, len, buf->data, PLAIN_BUF_SIZE, &n, &local_error)
-      || (final && !kf_cipher_finish (job->cipher, buf->data + n, PLAIN_BUF_SIZE - n,
+  if (!kf_cipher_update (job->base.cipher, payload, len, buf->data, PLAIN_BUF_SIZE, &n, &local_error)
+      || (final && !kf_cipher_finish (job->base.cipher, buf->data + n, PLAIN_BUF_SIZE - n,
                                       &tail, &local_error)))
     {
       g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PROTOCOL,
@@ -284,21 +268,21 @@ receive_records (ReceiveJob    *job,
   while (!final)
     {
       KfRecordHeader header;
-      const guint8 *payload = kf_peer_link_receive (job->link, &header, cancellable, error);
+      const guint8 *payload = kf_peer_link_receive (job->base.link, &header, cancellable, error);
       KfChunk *buf;
 
       if (payload == NULL)
         return FALSE;
       if (header.type == KF_RECORD_CANCEL)
         {
-          g_propagate_error (error, kf_transfer_peer_cancelled (payload, header.length));
+          g_propagate_error (error, _kf_transfer_peer_cancelled (payload, header.length));
           return FALSE;
         }
       if (!check_data (job, &header, &cipher_bytes, error))
         return FALSE;
       final = (header.flags & KF_RECORD_FLAG_FINAL) != 0;
-      kf_transcript_add (job->transcript, payload + header.length);
-      buf = kf_job_pop (&job->state, job->free_bufs);
+      _kf_transcript_add (job->base.transcript, payload + header.length);
+      buf = _kf_job_pop (&job->base.state, job->free_bufs);
       if (buf == NULL)
         return FALSE;
       if (!decrypt_record (job, payload, header.length, final, buf, error))
@@ -420,27 +404,18 @@ receive_file (ReceiveJob    *job,
   GThread *disk;
   gboolean ok;
 
-  if (!kf_peer_link_send_copy (job->link, KF_RECORD_ACCEPT, 0, NULL, 0, cancellable, error))
+  if (!kf_peer_link_send_copy (job->base.link, KF_RECORD_ACCEPT, 0, NULL, 0, cancellable, error))
     return FALSE;
-  kf_peer_link_arm_idle_timeout (job->link);
+  kf_peer_link_arm_idle_timeout (job->base.link);
 
-  /* The queues only borrow the buffers, so an abort leaks nothing. */
-  job->buffers = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_chunk_free);
-  job->free_bufs = g_async_queue_new ();
+  job->free_bufs = _kf_transfer_job_new_queue (&job->base, PLAIN_BUF_SIZE);
   job->full_bufs = g_async_queue_new ();
-  for (guint i = 0; i < KF_TRANSFER_QUEUE_DEPTH; i++)
-    {
-      KfChunk *buf = kf_chunk_new (PLAIN_BUF_SIZE);
-
-      g_ptr_array_add (job->buffers, buf);
-      g_async_queue_push (job->free_bufs, buf);
-    }
 
   disk = g_thread_new ("kf-receive-disk", disk_main, job);
   if (!receive_records (job, cancellable, &local_error) && local_error != NULL)
-    kf_job_fail (&job->state, local_error);
+    _kf_job_fail (&job->base.state, local_error);
   g_thread_join (disk);
-  *error = kf_job_steal_error (&job->state);
+  *error = _kf_job_steal_error (&job->base.state);
   ok = *error == NULL;
   if (ok && job->written != job->offer->plain_size)
     {
@@ -474,17 +449,17 @@ receive_thread (GTask        *task,
   if (!receive_file (job, cancellable, &error) || !commit (job, &error))
     {
       discard (job);
-      kf_transfer_tell_cancel (job->link, error);
-      kf_peer_link_abort (job->link);
+      _kf_transfer_tell_cancel (job->base.link, error);
+      kf_peer_link_abort (job->base.link);
       g_task_return_error (task, error);
       return;
     }
 
-  kf_peer_link_send_copy (job->link, KF_RECORD_DONE, 0, NULL, 0, NULL, NULL);
+  kf_peer_link_send_copy (job->base.link, KF_RECORD_DONE, 0, NULL, 0, NULL, NULL);
   result = g_new0 (KfTransferResult, 1);
-  result->blocks = kf_cipher_get_blocks (job->cipher);
+  result->blocks = kf_cipher_get_blocks (job->base.cipher);
   result->plain_bytes = job->written;
-  kf_transfer_digest_hex (job->transcript, result->digest);
+  _kf_transfer_digest_hex (job->base.transcript, result->digest);
   result->path = g_steal_pointer (&job->path);
   g_task_return_pointer (task, result, (GDestroyNotify) kf_transfer_result_free);
 }
@@ -529,13 +504,13 @@ kf_transfer_receive_async (KfPeerLink             *link,
   g_return_if_fail (offer != NULL && G_IS_FILE (destination));
 
   job = g_new0 (ReceiveJob, 1);
+  _kf_transfer_job_init (&job->base, link,
+                         _kf_progress_new (progress, progress_data, progress_notify,
+                                           offer->plain_size));
   job->anon_fd = -1;
-  job->link = g_object_ref (link);
   job->offer = kf_transfer_offer_copy (offer);
   job->destination = g_object_ref (destination);
   job->overwrite = overwrite;
-  job->progress = kf_progress_new (progress, progress_data, progress_notify, offer->plain_size);
-  kf_job_state_init (&job->state);
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, kf_transfer_receive_async);
@@ -564,167 +539,4 @@ kf_transfer_receive_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kf_transfer_receive_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* Decrypts the offer record under the connection's offer key. */
-static KfTransferOffer *
-open_offer (KfPeerLink    *link,
-            const guint8  *payload,
-            gsize          len,
-            GError       **error)
-{
-  const KfSessionKeys *keys = kf_peer_link_get_keys (link);
-  g_autoptr(KfCipher) cipher = NULL;
-  g_autofree guint8 *plain = g_malloc (len + 2 * KF_CIPHER_BLOCK_SIZE);
-  g_autoptr(GError) local_error = NULL;
-  gsize n = 0;
-  gsize tail = 0;
-
-  cipher = kf_cipher_new (KF_CIPHER_MODE_CBC, KF_CIPHER_DECRYPT,
-                          kf_peer_link_get_offer_key (link), KF_CIPHER_KEY_SIZE,
-                          kf_peer_link_get_offer_iv (link), KF_CIPHER_IV_SIZE, error);
-  if (cipher == NULL)
-    return NULL;
-  if (!kf_cipher_update (cipher, payload, len, plain, len + KF_CIPHER_BLOCK_SIZE, &n, &local_error)
-      || !kf_cipher_finish (cipher, plain + n, 2 * KF_CIPHER_BLOCK_SIZE, &tail, &local_error))
-    {
-      g_set_error_literal (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PROTOCOL,
-                           _("The sender's offer could not be decrypted. It may run an incompatible version of Keyferry."));
-      return NULL;
-    }
-
-  return kf_transfer_offer_parse (plain, n + tail, keys->mode, error);
-}
-
-static void
-receive_offer_thread (GTask        *task,
-                      gpointer      source_object,
-                      gpointer      task_data,
-                      GCancellable *cancellable)
-{
-  KfPeerLink *link = task_data;
-  KfTransferOffer *offer = NULL;
-  GError *error = NULL;
-  KfRecordHeader header;
-  const guint8 *payload;
-
-  payload = kf_peer_link_receive (link, &header, cancellable, &error);
-  if (payload != NULL && header.type == KF_RECORD_OFFER)
-    offer = open_offer (link, payload, header.length, &error);
-  else if (payload != NULL && header.type == KF_RECORD_CANCEL)
-    error = kf_transfer_peer_cancelled (payload, header.length);
-  else if (payload != NULL)
-    error = kf_transfer_unexpected (header.type);
-
-  if (offer != NULL)
-    {
-      g_task_return_pointer (task, offer, (GDestroyNotify) kf_transfer_offer_free);
-      return;
-    }
-  if (!g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_NAME))
-    {
-      kf_transfer_tell_cancel (link, error);
-      kf_peer_link_abort (link);
-    }
-  g_task_return_error (task, error);
-}
-
-/*
- * kf_transfer_receive_offer_async:
- * @link: a receiver's link, fresh from kf_peer_listener_accept_finish()
- *
- * Reads the sender's offer: the file's name (sanitised), plain size and
- * encrypted size.  Then call kf_transfer_receive_async() or
- * kf_transfer_decline_async().
- */
-void
-kf_transfer_receive_offer_async (KfPeerLink          *link,
-                                 GCancellable        *cancellable,
-                                 GAsyncReadyCallback  callback,
-                                 gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (KF_IS_PEER_LINK (link));
-  g_return_if_fail (kf_peer_link_get_role (link) == KF_PEER_ROLE_RECEIVER);
-
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kf_transfer_receive_offer_async);
-  g_task_set_task_data (task, g_object_ref (link), g_object_unref);
-  g_task_run_in_thread (task, receive_offer_thread);
-}
-
-/*
- * kf_transfer_receive_offer_finish:
- *
- * Returns: (transfer full): the offer, or %NULL with
- * %KF_TRANSFER_ERROR_NAME (no usable name: decline it),
- * %KF_TRANSFER_ERROR_CANCELLED (the sender cancelled), PEER_GONE, BAD_MAC,
- * ORDER, PROTOCOL, or G_IO_ERROR_CANCELLED.
- */
-KfTransferOffer *
-kf_transfer_receive_offer_finish (GAsyncResult  *result,
-                                  GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kf_transfer_receive_offer_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static void
-decline_thread (GTask        *task,
-                gpointer      source_object,
-                gpointer      task_data,
-                GCancellable *cancellable)
-{
-  KfPeerLink *link = task_data;
-  GError *error = NULL;
-
-  if (!kf_peer_link_send_copy (link, KF_RECORD_DECLINE, 0, NULL, 0, cancellable, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_return_boolean (task, TRUE);
-}
-
-/*
- * kf_transfer_decline_async:
- * @link: a receiver's link whose offer was read
- *
- * Tells the sender that the file is declined; its kf_transfer_send_finish()
- * then fails with %KF_TRANSFER_ERROR_DECLINED.  The link is done after it.
- */
-void
-kf_transfer_decline_async (KfPeerLink          *link,
-                           GCancellable        *cancellable,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (KF_IS_PEER_LINK (link));
-  g_return_if_fail (kf_peer_link_get_role (link) == KF_PEER_ROLE_RECEIVER);
-
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kf_transfer_decline_async);
-  g_task_set_task_data (task, g_object_ref (link), g_object_unref);
-  g_task_run_in_thread (task, decline_thread);
-}
-
-/*
- * kf_transfer_decline_finish:
- *
- * Returns: %TRUE once the decline was sent, or %FALSE with
- * %KF_TRANSFER_ERROR_PEER_GONE or G_IO_ERROR_CANCELLED.
- */
-gboolean
-kf_transfer_decline_finish (GAsyncResult  *result,
-                            GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kf_transfer_decline_async, FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
 }

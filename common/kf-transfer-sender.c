@@ -29,16 +29,11 @@
 
 typedef struct
 {
-  KfPeerLink       *link;
+  KfTransferJob     base;
   GFile            *file;
-  KfProgress       *progress;
   GInputStream     *in;
   char             *name;
   guint64           size;
-  KfCipher         *cipher;
-  KfJobState        state;
-  gcry_md_hd_t      transcript;
-  GPtrArray        *buffers;
   GAsyncQueue      *free_plain;
   GAsyncQueue      *full_plain;
   GAsyncQueue      *free_records;
@@ -49,19 +44,14 @@ typedef struct
 static void
 send_job_free (SendJob *job)
 {
-  g_clear_object (&job->link);
   g_clear_object (&job->file);
   g_clear_object (&job->in);
-  g_clear_pointer (&job->progress, kf_progress_free);
-  g_clear_pointer (&job->cipher, kf_cipher_free);
   g_clear_pointer (&job->name, g_free);
-  g_clear_pointer (&job->transcript, gcry_md_close);
-  g_clear_pointer (&job->buffers, g_ptr_array_unref);
   g_clear_pointer (&job->free_plain, g_async_queue_unref);
   g_clear_pointer (&job->full_plain, g_async_queue_unref);
   g_clear_pointer (&job->free_records, g_async_queue_unref);
   g_clear_pointer (&job->full_records, g_async_queue_unref);
-  kf_job_state_clear (&job->state);
+  _kf_transfer_job_clear (&job->base);
   g_free (job);
 }
 
@@ -82,7 +72,6 @@ open_source (SendJob       *job,
              GCancellable  *cancellable,
              GError       **error)
 {
-  const KfSessionKeys *keys = kf_peer_link_get_keys (job->link);
   g_autoptr(GFileInfo) info = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *basename = NULL;
@@ -100,7 +89,7 @@ open_source (SendJob       *job,
   job->size = (guint64) g_file_info_get_size (info);
   basename = g_file_get_basename (job->file);
   job->name = g_filename_display_name (basename);
-  kf_progress_set_total (job->progress, job->size);
+  _kf_progress_set_total (job->base.progress, job->size);
   if (strlen (job->name) > KF_TRANSFER_MAX_NAME)
     {
       g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_NAME,
@@ -109,12 +98,7 @@ open_source (SendJob       *job,
       return FALSE;
     }
 
-  job->cipher = kf_cipher_new (keys->mode, KF_CIPHER_ENCRYPT, keys->key, sizeof keys->key,
-                               keys->iv, sizeof keys->iv, error);
-  if (job->cipher == NULL)
-    return FALSE;
-  job->transcript = kf_transcript_new ();
-  return TRUE;
+  return _kf_transfer_job_start_cipher (&job->base, KF_CIPHER_ENCRYPT, error);
 }
 
 /* Encrypts the offer under the connection's offer key and sends it. */
@@ -123,8 +107,8 @@ send_offer (SendJob       *job,
             GCancellable  *cancellable,
             GError       **error)
 {
-  const guint8 *key = kf_peer_link_get_offer_key (job->link);
-  const guint8 *iv = kf_peer_link_get_offer_iv (job->link);
+  const guint8 *key = kf_peer_link_get_offer_key (job->base.link);
+  const guint8 *iv = kf_peer_link_get_offer_iv (job->base.link);
   g_autoptr(KfCipher) cipher = NULL;
   g_autofree guint8 *plain = NULL;
   g_autofree guint8 *record = NULL;
@@ -144,7 +128,7 @@ send_offer (SendJob       *job,
                             KF_CIPHER_BLOCK_SIZE, &n2, error))
     return FALSE;
 
-  return kf_peer_link_send (job->link, KF_RECORD_OFFER, 0, record, n1 + n2,
+  return kf_peer_link_send (job->base.link, KF_RECORD_OFFER, 0, record, n1 + n2,
                             cancellable, error);
 }
 
@@ -157,24 +141,24 @@ await_answer (SendJob       *job,
   KfRecordHeader header;
   const guint8 *payload;
 
-  payload = kf_peer_link_receive (job->link, &header, cancellable, error);
+  payload = kf_peer_link_receive (job->base.link, &header, cancellable, error);
   if (payload == NULL)
     return FALSE;
 
   switch (header.type)
     {
     case KF_RECORD_ACCEPT:
-      kf_peer_link_arm_idle_timeout (job->link);
+      kf_peer_link_arm_idle_timeout (job->base.link);
       return TRUE;
     case KF_RECORD_DECLINE:
       g_set_error_literal (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_DECLINED,
                            _("The receiver declined the file."));
       return FALSE;
     case KF_RECORD_CANCEL:
-      g_propagate_error (error, kf_transfer_peer_cancelled (payload, header.length));
+      g_propagate_error (error, _kf_transfer_peer_cancelled (payload, header.length));
       return FALSE;
     default:
-      g_propagate_error (error, kf_transfer_unexpected (header.type));
+      g_propagate_error (error, _kf_transfer_unexpected (header.type));
       return FALSE;
     }
 }
@@ -190,25 +174,25 @@ reader_main (gpointer data)
 
   do
     {
-      KfChunk *chunk = kf_job_pop (&job->state, job->free_plain);
+      KfChunk *chunk = _kf_job_pop (&job->base.state, job->free_plain);
       gsize want = (gsize) MIN (remaining, KF_TRANSFER_CHUNK_SIZE);
       g_autoptr(GError) error = NULL;
       gsize got = 0;
 
       if (chunk == NULL)
         return NULL;
-      if (!g_input_stream_read_all (job->in, chunk->data, want, &got, job->state.stop, &error))
+      if (!g_input_stream_read_all (job->in, chunk->data, want, &got, job->base.state.stop, &error))
         {
           g_async_queue_push (job->free_plain, chunk);
           if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            kf_job_fail (&job->state, io_error (job->file, error));
+            _kf_job_fail (&job->base.state, io_error (job->file, error));
           return NULL;
         }
       if (got < want)
         {
           g_async_queue_push (job->free_plain, chunk);
-          kf_job_fail (&job->state,
-                       g_error_new_literal (KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_IO,
+          _kf_job_fail (&job->base.state,
+                        g_error_new_literal (KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_IO,
                                             _("The file became shorter while it was being sent. Send it again once nothing changes it.")));
           return NULL;
         }
@@ -235,10 +219,10 @@ encrypt_chunk (SendJob  *job,
   gsize n = 0;
   gsize tail = 0;
 
-  if (!kf_cipher_update (job->cipher, chunk->data, chunk->len, out, out_size, &n, error))
+  if (!kf_cipher_update (job->base.cipher, chunk->data, chunk->len, out, out_size, &n, error))
     return FALSE;
   if (chunk->last
-      && !kf_cipher_finish (job->cipher, out + n, out_size - n, &tail, error))
+      && !kf_cipher_finish (job->base.cipher, out + n, out_size - n, &tail, error))
     return FALSE;
 
   record->len = n + tail;
@@ -256,15 +240,15 @@ crypto_main (gpointer data)
 
   while (!last)
     {
-      KfChunk *chunk = kf_job_pop (&job->state, job->full_plain);
-      KfChunk *record = chunk != NULL ? kf_job_pop (&job->state, job->free_records) : NULL;
+      KfChunk *chunk = _kf_job_pop (&job->base.state, job->full_plain);
+      KfChunk *record = chunk != NULL ? _kf_job_pop (&job->base.state, job->free_records) : NULL;
       GError *error = NULL;
 
       if (record == NULL)
         return NULL;
       if (!encrypt_chunk (job, chunk, record, &error))
         {
-          kf_job_fail (&job->state, error);
+          _kf_job_fail (&job->base.state, error);
           return NULL;
         }
       last = chunk->last;
@@ -285,41 +269,29 @@ control_main (gpointer data)
   KfRecordHeader header;
   const guint8 *payload;
 
-  payload = kf_peer_link_receive (job->link, &header, NULL, &error);
+  payload = kf_peer_link_receive (job->base.link, &header, NULL, &error);
   if (payload == NULL)
-    kf_job_fail (&job->state, error);
+    _kf_job_fail (&job->base.state, error);
   else if (header.type == KF_RECORD_DONE)
     job->done = TRUE;
   else if (header.type == KF_RECORD_CANCEL)
-    kf_job_fail (&job->state, kf_transfer_peer_cancelled (payload, header.length));
+    _kf_job_fail (&job->base.state, _kf_transfer_peer_cancelled (payload, header.length));
   else
-    kf_job_fail (&job->state, kf_transfer_unexpected (header.type));
+    _kf_job_fail (&job->base.state, _kf_transfer_unexpected (header.type));
 
   if (!job->done)
-    kf_peer_link_abort (job->link);
+    kf_peer_link_abort (job->base.link);
   return NULL;
 }
 
-/* Creates the job's buffers and the queues they circulate through; the
- * queues only borrow them, so an abort leaks nothing. */
+/* Creates the job's buffers and the queues they circulate through. */
 static void
 fill_queues (SendJob *job)
 {
-  job->buffers = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_chunk_free);
-  job->free_plain = g_async_queue_new ();
+  job->free_plain = _kf_transfer_job_new_queue (&job->base, KF_TRANSFER_CHUNK_SIZE);
   job->full_plain = g_async_queue_new ();
-  job->free_records = g_async_queue_new ();
+  job->free_records = _kf_transfer_job_new_queue (&job->base, RECORD_BUF_SIZE);
   job->full_records = g_async_queue_new ();
-  for (guint i = 0; i < KF_TRANSFER_QUEUE_DEPTH; i++)
-    {
-      KfChunk *plain = kf_chunk_new (KF_TRANSFER_CHUNK_SIZE);
-      KfChunk *record = kf_chunk_new (RECORD_BUF_SIZE);
-
-      g_ptr_array_add (job->buffers, plain);
-      g_ptr_array_add (job->buffers, record);
-      g_async_queue_push (job->free_plain, plain);
-      g_async_queue_push (job->free_records, record);
-    }
 }
 
 /* Writer loop, on the task's thread.  Returns whether the final record
@@ -333,22 +305,22 @@ write_records (SendJob      *job,
 
   while (!last)
     {
-      KfChunk *record = kf_job_pop (&job->state, job->full_records);
+      KfChunk *record = _kf_job_pop (&job->base.state, job->full_records);
       GError *error = NULL;
 
       if (record == NULL)
         return FALSE;
       last = record->last;
-      if (!kf_peer_link_send (job->link, KF_RECORD_DATA, last ? KF_RECORD_FLAG_FINAL : 0,
+      if (!kf_peer_link_send (job->base.link, KF_RECORD_DATA, last ? KF_RECORD_FLAG_FINAL : 0,
                               record->data, record->len, cancellable, &error))
         {
-          kf_job_fail (&job->state, error);
+          _kf_job_fail (&job->base.state, error);
           return FALSE;
         }
-      kf_transcript_add (job->transcript, record->data + KF_RECORD_HEADER_SIZE + record->len);
+      _kf_transcript_add (job->base.transcript, record->data + KF_RECORD_HEADER_SIZE + record->len);
       done += record->plain;
       g_async_queue_push (job->free_records, record);
-      kf_progress_update (job->progress, done, last);
+      _kf_progress_update (job->base.progress, done, last);
     }
 
   return TRUE;
@@ -363,17 +335,17 @@ static GError *
 stop_control (SendJob *job,
               GThread *control)
 {
-  GError *why = kf_job_steal_error (&job->state);
+  GError *why = _kf_job_steal_error (&job->base.state);
   gboolean link_broke = g_error_matches (why, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PEER_GONE);
   GError *later;
 
   if (!link_broke)
     {
-      kf_transfer_tell_cancel (job->link, why);
-      kf_peer_link_abort (job->link);
+      _kf_transfer_tell_cancel (job->base.link, why);
+      kf_peer_link_abort (job->base.link);
     }
   g_thread_join (control);
-  later = kf_job_steal_error (&job->state);
+  later = _kf_job_steal_error (&job->base.state);
   if (link_broke && g_error_matches (later, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_CANCELLED))
     {
       g_error_free (why);
@@ -399,7 +371,7 @@ stream_file (SendJob       *job,
   crypto = g_thread_new ("kf-send-crypt", crypto_main, job);
   sent = write_records (job, cancellable);
   if (!sent)
-    g_cancellable_cancel (job->state.stop);
+    g_cancellable_cancel (job->base.state.stop);
   g_thread_join (reader);
   g_thread_join (crypto);
 
@@ -410,7 +382,7 @@ stream_file (SendJob       *job,
     }
 
   g_thread_join (control);
-  *error = kf_job_steal_error (&job->state);
+  *error = _kf_job_steal_error (&job->base.state);
   return *error == NULL && job->done;
 }
 
@@ -428,8 +400,8 @@ send_thread (GTask        *task,
       || !send_offer (job, cancellable, &error)
       || !await_answer (job, cancellable, &error))
     {
-      kf_transfer_tell_cancel (job->link, error);
-      kf_peer_link_abort (job->link);
+      _kf_transfer_tell_cancel (job->base.link, error);
+      kf_peer_link_abort (job->base.link);
       g_task_return_error (task, error);
       return;
     }
@@ -441,9 +413,9 @@ send_thread (GTask        *task,
     }
 
   result = g_new0 (KfTransferResult, 1);
-  result->blocks = kf_cipher_get_blocks (job->cipher);
+  result->blocks = kf_cipher_get_blocks (job->base.cipher);
   result->plain_bytes = job->size;
-  kf_transfer_digest_hex (job->transcript, result->digest);
+  _kf_transfer_digest_hex (job->base.transcript, result->digest);
   result->path = g_file_get_parse_name (job->file);
   g_task_return_pointer (task, result, (GDestroyNotify) kf_transfer_result_free);
 }
@@ -480,10 +452,9 @@ kf_transfer_send_async (KfPeerLink             *link,
   g_return_if_fail (G_IS_FILE (file));
 
   job = g_new0 (SendJob, 1);
-  job->link = g_object_ref (link);
+  _kf_transfer_job_init (&job->base, link,
+                         _kf_progress_new (progress, progress_data, progress_notify, 0));
   job->file = g_object_ref (file);
-  job->progress = kf_progress_new (progress, progress_data, progress_notify, 0);
-  kf_job_state_init (&job->state);
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, kf_transfer_send_async);

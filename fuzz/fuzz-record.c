@@ -90,7 +90,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
                      "an opened record is the expected one and fits");
       if (header.type == KF_RECORD_CANCEL)
         {
-          g_autoptr(GError) cancelled = kf_transfer_peer_cancelled (payload, header.length);
+          g_autoptr(GError) cancelled = _kf_transfer_peer_cancelled (payload, header.length);
 
           kf_fuzz_check (g_utf8_validate (cancelled->message, -1, NULL),
                          "a peer's cancel reason becomes valid UTF-8");
@@ -98,7 +98,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
         }
       if (header.type != KF_RECORD_DATA)
         {
-          GError *unexpected = kf_transfer_unexpected (header.type);
+          GError *unexpected = _kf_transfer_unexpected (header.type);
 
           kf_fuzz_check (unexpected != NULL, "a record out of place is an error");
           g_error_free (unexpected);

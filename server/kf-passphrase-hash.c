@@ -283,8 +283,7 @@ read_base64 (Cursor      *c,
   if (len < min || len > max)
     {
       g_set_error (error, KF_PASSPHRASE_HASH_ERROR, KF_PASSPHRASE_HASH_ERROR_INVALID,
-                   _("%s must be %" G_GSIZE_FORMAT " to %" G_GSIZE_FORMAT " bytes "
-                     "(%" G_GSIZE_FORMAT " to %" G_GSIZE_FORMAT " base64 characters)"),
+                   _("%s must be %zu to %zu bytes (%zu to %zu base64 characters)"),
                    what, min, max, B64_MAX_CHARS (min), B64_MAX_CHARS (max));
       return FALSE;
     }

@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <locale.h>
 #include <signal.h>
 #include <string.h>
@@ -126,7 +127,9 @@ options_clear (Options *o)
 static int
 usage_error (const char *message)
 {
-  g_printerr ("keyferry-server: %s (see keyferry-server --help)\n", message);
+  g_autofree char *text = g_strdup_printf (_("%s (see keyferry-server --help)"), message);
+
+  g_printerr ("keyferry-server: %s\n", text);
   return EXIT_USAGE;
 }
 
@@ -147,8 +150,8 @@ parse_number (const char  *option,
   if (!g_ascii_string_to_unsigned (text, 10, min, max, &value, NULL))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("%s needs a whole number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
-                     ", not “%s”"), option, min, max, text);
+                   _("%s needs a whole number from %" PRIu64 " to %" PRIu64 ", not “%s”"),
+                   option, min, max, text);
       return FALSE;
     }
   *out = (guint) value;
@@ -800,6 +803,11 @@ main (int   argc,
   int status;
 
   setlocale (LC_ALL, "");
+  /* KEYFERRY_LOCALEDIR: the catalogues of an uninstalled build (script/run). */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("KEYFERRY_LOCALEDIR") ? g_getenv ("KEYFERRY_LOCALEDIR")
+                                                                  : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
   kf_gcrypt_init ();
   kf_tls_init ();
   kf_process_harden ();

@@ -9,6 +9,7 @@
 
 #include "kf-gcrypt.h"
 #include "kf-protocol.h"
+#include "kf-protocol-private.h"
 
 /* Formats @msg, checks the line is @expected, parses it back with the
  * parser of its direction and checks the line formats the same again. */
@@ -283,6 +284,187 @@ test_event_lines (void)
 
   msg->type = KF_MSG_EV_SHUTDOWN;
   p = round_trip (msg, "ev shutdown bob%20disconnected", FALSE);
+}
+
+/* A message of @type with every field set to a value its kind accepts and
+ * numbers that are not zero, so that optional words are present; @last
+ * picks the last word of every enumeration rather than the first. */
+static KfProtocolMessage *
+representative_message (KfMsgType type,
+                        KfMsgType reply_to,
+                        gboolean  last)
+{
+  KfProtocolMessage *msg = kf_protocol_message_new (type);
+
+  msg->version = 3;
+  msg->auth_required = last;
+  msg->id = G_MAXUINT64;
+  kf_protocol_message_set_name (msg, "Zoë’s laptop");
+  kf_protocol_message_set_text (msg, "a reason: 100% sure");
+  g_strlcpy (msg->session_id, "0123456789abcdef", sizeof msg->session_id);
+  msg->reply_to = reply_to;
+  msg->error_code = KF_PROTOCOL_ERROR_FULL;
+  msg->count = KF_PROTOCOL_MAX_PEERS;
+  msg->more = TRUE;
+  msg->mode = last ? KF_CIPHER_MODE_CFB : KF_CIPHER_MODE_CBC;
+  msg->role = last ? KF_ROLE_RECEIVER : KF_ROLE_SENDER;
+  memset (msg->key, 0x11, sizeof msg->key);
+  memset (msg->iv, 0x22, sizeof msg->iv);
+  memset (msg->auth_key, 0x33, sizeof msg->auth_key);
+  memset (msg->challenge, 0x44, sizeof msg->challenge);
+  memset (msg->confirm_iv, 0x55, sizeof msg->confirm_iv);
+  memset (msg->confirm, 0x66, KF_PROTOCOL_CONFIRM_MAX);
+  msg->confirm_len = KF_PROTOCOL_CONFIRM_MAX;
+  msg->port = 65535;
+  kf_protocol_message_set_address (msg, "fe80::1");
+  msg->blocks = 12;
+  g_strlcpy (msg->digest, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+             sizeof msg->digest);
+  msg->verdict = last ? KF_VERDICT_DIGEST_MISMATCH : KF_VERDICT_OK;
+  msg->sender_blocks = 10;
+  msg->receiver_blocks = 9;
+  msg->cancel_reason = last ? KF_CANCEL_PEER_LEFT : KF_CANCEL_PEER;
+  return msg;
+}
+
+/* Checks that @parsed holds what @arg read, the same as @sent. */
+static void
+assert_arg_equal (const KfProtocolMessage *sent,
+                  const KfProtocolMessage *parsed,
+                  const KfArgSpec         *arg)
+{
+  switch (arg->kind)
+    {
+    case KF_ARG_UINT:
+    case KF_ARG_WORD:
+    case KF_ARG_HEX:
+      g_assert_cmpmem ((const guint8 *) parsed + arg->offset, arg->size,
+                       (const guint8 *) sent + arg->offset, arg->size);
+      break;
+    case KF_ARG_NAME:
+      g_assert_cmpstr (parsed->name, ==, sent->name);
+      break;
+    case KF_ARG_SESSION:
+      g_assert_cmpstr (parsed->session_id, ==, sent->session_id);
+      break;
+    case KF_ARG_ADDRESS:
+      g_assert_cmpstr (parsed->address, ==, sent->address);
+      break;
+    case KF_ARG_TEXT:
+    case KF_ARG_REASON:
+    case KF_ARG_PASSPHRASE:
+      g_assert_cmpstr (parsed->text, ==, sent->text);
+      break;
+    case KF_ARG_CONFIRM:
+      g_assert_cmpmem (parsed->confirm, parsed->confirm_len, sent->confirm, sent->confirm_len);
+      break;
+    case KF_ARG_DIGEST:
+      g_assert_cmpstr (parsed->digest, ==, sent->digest);
+      break;
+    case KF_ARG_ERROR_CODE:
+      g_assert_cmpint (parsed->error_code, ==, sent->error_code);
+      break;
+    case KF_ARG_REPLY:
+      g_assert_cmpint (parsed->reply_to, ==, sent->reply_to);
+      break;
+    case KF_ARG_MORE:
+      g_assert_cmpint (parsed->more, ==, sent->more);
+      break;
+    case KF_ARG_NONE:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* Formats a representative message of @spec's row, checks the line has
+ * one word per argument, parses it back and compares every argument. */
+static void
+assert_row_round_trips (const KfVerbSpec *spec,
+                        const KfVerbSpec *reply,
+                        gboolean          last)
+{
+  g_autoptr(KfProtocolMessage) msg = representative_message (spec->type,
+                                                             reply ? reply->type : KF_MSG_INVALID,
+                                                             last);
+  g_autoptr(KfProtocolMessage) parsed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = kf_protocol_message_format (msg, &error);
+  g_auto(GStrv) words = NULL;
+  guint n_args, n_reply = 0, required;
+
+  g_assert_no_error (error);
+  g_test_message ("%s", line);
+  n_args = _kf_protocol_args_count (spec->args, KF_VERB_MAX_ARGS, &required);
+  if (reply != NULL)
+    n_reply = _kf_protocol_args_count (reply->reply, KF_VERB_MAX_REPLY, &required);
+  words = g_strsplit (line, " ", -1);
+  g_assert_true (g_str_has_prefix (line, spec->verb));
+  g_assert_cmpuint (g_strv_length (words), ==,
+                    (spec->direction == KF_VERB_EVENT ? 2 : 1)
+                    + (reply != NULL ? 1 + n_reply : n_args));
+
+  parsed = spec->direction == KF_VERB_CLIENT ? kf_protocol_parse_client_line (line, &error)
+                                             : kf_protocol_parse_server_line (line, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (parsed->type, ==, spec->type);
+  for (guint i = 0; i < KF_VERB_MAX_ARGS && spec->args[i].kind != KF_ARG_NONE; i++)
+    assert_arg_equal (msg, parsed, &spec->args[i]);
+  for (guint i = 0; reply != NULL && i < KF_VERB_MAX_REPLY && reply->reply[i].kind != KF_ARG_NONE; i++)
+    assert_arg_equal (msg, parsed, &reply->reply[i]);
+}
+
+/* Every row of the verb table round-trips, `ok` with every client verb;
+ * every message type has exactly one row, found by its type and its word. */
+static void
+test_every_verb_round_trips (void)
+{
+  gsize n_verbs;
+  const KfVerbSpec *verbs = _kf_protocol_verbs (&n_verbs);
+
+  for (KfMsgType type = KF_MSG_INVALID + 1; type <= KF_MSG_EV_UNWAITING; type++)
+    {
+      const KfVerbSpec *spec = _kf_protocol_verb_by_type (type);
+      guint rows = 0;
+
+      for (gsize i = 0; i < n_verbs; i++)
+        rows += verbs[i].type == type;
+      g_assert_cmpuint (rows, ==, 1);
+      g_assert_nonnull (spec);
+      g_assert_cmpint (spec->type, ==, type);
+      g_assert_true (_kf_protocol_verb_by_word (spec->direction,
+                                                _kf_protocol_verb_word (spec)) == spec);
+      g_assert_cmpstr (kf_protocol_msg_type_to_verb (type), ==, spec->verb);
+    }
+  g_assert_null (_kf_protocol_verb_by_type (KF_MSG_INVALID));
+  g_assert_null (_kf_protocol_verb_by_type (KF_MSG_EV_UNWAITING + 1));
+
+  for (gsize i = 0; i < n_verbs * 2; i++)
+    {
+      const KfVerbSpec *spec = &verbs[i / 2];
+
+      if (spec->type != KF_MSG_OK)
+        {
+          assert_row_round_trips (spec, NULL, i % 2);
+          continue;
+        }
+      for (gsize r = 0; r < n_verbs; r++)
+        if (verbs[r].direction == KF_VERB_CLIENT)
+          assert_row_round_trips (spec, &verbs[r], i % 2);
+    }
+}
+
+/* Lines that carry a passphrase or key material are handed out in secure
+ * memory; the rows say which, and these three are the ones. */
+static void
+test_secret_verbs (void)
+{
+  gsize n_verbs;
+  const KfVerbSpec *verbs = _kf_protocol_verbs (&n_verbs);
+
+  for (gsize i = 0; i < n_verbs; i++)
+    g_assert_cmpint (verbs[i].secret, ==,
+                     verbs[i].type == KF_MSG_AUTH || verbs[i].type == KF_MSG_CONFIRM
+                     || verbs[i].type == KF_MSG_EV_KEY);
 }
 
 /* Each line must be refused with the given code by the given parser. */
@@ -564,6 +746,8 @@ main (int   argc,
   g_test_add_func ("/protocol/client-lines-round-trip", test_client_lines);
   g_test_add_func ("/protocol/server-lines-round-trip", test_server_lines);
   g_test_add_func ("/protocol/event-lines-round-trip", test_event_lines);
+  g_test_add_func ("/protocol/every-verb-round-trips", test_every_verb_round_trips);
+  g_test_add_func ("/protocol/secret-verbs", test_secret_verbs);
   g_test_add_func ("/protocol/refused-lines-get-their-code", test_refused);
   g_test_add_func ("/protocol/error-codes", test_error_codes);
   g_test_add_func ("/protocol/escaping-round-trips", test_escape_round_trip);

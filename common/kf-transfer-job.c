@@ -1,0 +1,232 @@
+/* kf-transfer-job.c: what a sender's and a receiver's job share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Both pipelines are a job run by a GTask's thread plus helper threads:
+ * the peer link, the progress relay, the file's cipher and transcript
+ * digest, the first error and the cancellable that stops every thread,
+ * and a fixed set of buffers circulating through queues.  KfTransferJob
+ * holds those, set up and torn down here once for both.
+ */
+
+#include "config.h"
+
+#include "kf-transfer-private.h"
+
+/*
+ * _kf_transfer_job_init:
+ * @progress: (transfer full) (nullable): the job's progress relay
+ *
+ * Starts @job for @link.
+ */
+void
+_kf_transfer_job_init (KfTransferJob *job,
+                       KfPeerLink    *link,
+                       KfProgress    *progress)
+{
+  job->link = g_object_ref (link);
+  job->progress = progress;
+  _kf_job_state_init (&job->state);
+}
+
+/*
+ * _kf_transfer_job_clear:
+ *
+ * Frees what @job holds; the queues that borrowed its buffers must be
+ * gone or no longer used.
+ */
+void
+_kf_transfer_job_clear (KfTransferJob *job)
+{
+  g_clear_object (&job->link);
+  g_clear_pointer (&job->progress, _kf_progress_free);
+  g_clear_pointer (&job->cipher, kf_cipher_free);
+  g_clear_pointer (&job->transcript, gcry_md_close);
+  g_clear_pointer (&job->buffers, g_ptr_array_unref);
+  _kf_job_state_clear (&job->state);
+}
+
+/*
+ * _kf_transfer_job_start_cipher:
+ *
+ * Sets up the file's cipher under the link's session keys for
+ * @direction, and the transcript digest.  Returns %FALSE with a
+ * %KF_CIPHER_ERROR when the keys are unusable.
+ */
+gboolean
+_kf_transfer_job_start_cipher (KfTransferJob      *job,
+                               KfCipherDirection   direction,
+                               GError            **error)
+{
+  const KfSessionKeys *keys = kf_peer_link_get_keys (job->link);
+
+  job->cipher = kf_cipher_new (keys->mode, direction, keys->key, sizeof keys->key,
+                               keys->iv, sizeof keys->iv, error);
+  if (job->cipher == NULL)
+    return FALSE;
+  job->transcript = _kf_transcript_new ();
+  return TRUE;
+}
+
+/*
+ * _kf_transfer_job_new_queue:
+ *
+ * Returns: (transfer full): a queue holding %KF_TRANSFER_QUEUE_DEPTH new
+ * buffers of @size bytes.  The job owns the buffers and the queue only
+ * borrows them, so an abort with buffers anywhere leaks nothing.
+ */
+GAsyncQueue *
+_kf_transfer_job_new_queue (KfTransferJob *job,
+                            gsize          size)
+{
+  GAsyncQueue *queue = g_async_queue_new ();
+
+  if (job->buffers == NULL)
+    job->buffers = g_ptr_array_new_with_free_func ((GDestroyNotify) _kf_chunk_free);
+  for (guint i = 0; i < KF_TRANSFER_QUEUE_DEPTH; i++)
+    {
+      KfChunk *chunk = _kf_chunk_new (size);
+
+      g_ptr_array_add (job->buffers, chunk);
+      g_async_queue_push (queue, chunk);
+    }
+  return queue;
+}
+
+/*
+ * _kf_chunk_new:
+ *
+ * Returns: (transfer full): a pipeline buffer of @size bytes.
+ */
+KfChunk *
+_kf_chunk_new (gsize size)
+{
+  KfChunk *chunk = g_new0 (KfChunk, 1);
+
+  chunk->data = g_malloc (size);
+  return chunk;
+}
+
+/*
+ * _kf_chunk_free:
+ *
+ * Frees @chunk.  %NULL is allowed.
+ */
+void
+_kf_chunk_free (KfChunk *chunk)
+{
+  if (chunk == NULL)
+    return;
+
+  g_free (chunk->data);
+  g_free (chunk);
+}
+
+/*
+ * _kf_transcript_new:
+ *
+ * Returns: a SHA-256 context for the tags of one transfer's data records,
+ * to close with gcry_md_close().
+ */
+gcry_md_hd_t
+_kf_transcript_new (void)
+{
+  gcry_md_hd_t transcript = NULL;
+
+  if (gcry_md_open (&transcript, GCRY_MD_SHA256, 0) != 0)
+    g_error ("libgcrypt cannot open SHA-256");
+  return transcript;
+}
+
+/*
+ * _kf_transcript_add:
+ * @tag: the %KF_RECORD_TAG_SIZE-byte tag of the next data record, as
+ *   sealed (sender) or as verified (receiver)
+ *
+ * Adds one record to the transcript.  Both sides see the same tags exactly
+ * when they saw the same authenticated stream, at 16 bytes of hashing per
+ * record instead of a pass over the whole file.
+ */
+void
+_kf_transcript_add (gcry_md_hd_t  transcript,
+                    const guint8 *tag)
+{
+  gcry_md_write (transcript, tag, KF_RECORD_TAG_SIZE);
+}
+
+void
+_kf_job_state_init (KfJobState *state)
+{
+  g_mutex_init (&state->lock);
+  state->error = NULL;
+  state->stop = g_cancellable_new ();
+}
+
+void
+_kf_job_state_clear (KfJobState *state)
+{
+  g_mutex_clear (&state->lock);
+  g_clear_error (&state->error);
+  g_clear_object (&state->stop);
+}
+
+/*
+ * _kf_job_fail:
+ *
+ * Records @error (taking it) unless an earlier one is recorded (a cancel
+ * from the peer replaces a lost connection), and tells every thread of the
+ * job to stop.  Thread-safe.
+ */
+void
+_kf_job_fail (KfJobState *state,
+              GError     *error)
+{
+  g_mutex_lock (&state->lock);
+  /* The peer's cancel explains a lost connection that was noticed first. */
+  if (state->error != NULL
+      && g_error_matches (state->error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PEER_GONE)
+      && g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_CANCELLED))
+    g_clear_error (&state->error);
+  if (state->error == NULL)
+    state->error = error;
+  else
+    g_error_free (error);
+  g_mutex_unlock (&state->lock);
+  g_cancellable_cancel (state->stop);
+}
+
+/*
+ * _kf_job_steal_error:
+ *
+ * Returns: (transfer full) (nullable): the first recorded error.
+ */
+GError *
+_kf_job_steal_error (KfJobState *state)
+{
+  GError *error;
+
+  g_mutex_lock (&state->lock);
+  error = g_steal_pointer (&state->error);
+  g_mutex_unlock (&state->lock);
+  return error;
+}
+
+/*
+ * _kf_job_pop:
+ *
+ * Returns: the next item of @queue, or %NULL once the job is told to stop.
+ */
+gpointer
+_kf_job_pop (KfJobState  *state,
+             GAsyncQueue *queue)
+{
+  while (!g_cancellable_is_cancelled (state->stop))
+    {
+      gpointer item = g_async_queue_timeout_pop (queue, 20000);
+
+      if (item != NULL)
+        return item;
+    }
+
+  return NULL;
+}

@@ -1,0 +1,174 @@
+/* kf-transfer-progress.c: posting transfer progress to the caller
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The transfer threads report how far they are; a KfProgress relays that,
+ * at most ten times a second, to the main context that was the caller's
+ * thread default when the transfer started, as idle sources, and runs the
+ * caller's notify there once the last report is delivered.
+ */
+
+#include "config.h"
+
+#include "kf-transfer-private.h"
+
+struct _KfProgress
+{
+  gatomicrefcount         ref;
+  GMainContext           *context;
+  KfTransferProgressFunc  func;
+  gpointer                data;
+  GDestroyNotify          notify;
+  guint64                 total;
+  gint64                  started;
+  gint64                  last;
+};
+
+typedef struct
+{
+  KfProgress *progress;
+  guint64     done;
+  double      rate;
+} ProgressItem;
+
+/*
+ * _kf_progress_new:
+ *
+ * Returns: (transfer full): a relay that calls @func on the thread-default
+ * main context of the caller, whatever thread reports progress.
+ */
+KfProgress *
+_kf_progress_new (KfTransferProgressFunc func,
+                  gpointer               data,
+                  GDestroyNotify         notify,
+                  guint64                total)
+{
+  KfProgress *self = g_new0 (KfProgress, 1);
+
+  g_atomic_ref_count_init (&self->ref);
+  self->context = g_main_context_ref_thread_default ();
+  self->func = func;
+  self->data = data;
+  self->notify = notify;
+  self->total = total;
+  self->started = g_get_monotonic_time ();
+  return self;
+}
+
+/*
+ * _kf_progress_set_total:
+ *
+ * Sets the total that reports carry, once the worker knows it.
+ */
+void
+_kf_progress_set_total (KfProgress *self,
+                        guint64     total)
+{
+  self->total = total;
+}
+
+/* Queues @func on @context.  Never g_main_context_invoke(): when no thread
+ * is iterating the context, it runs the callback at once on the calling
+ * worker thread, where the caller's data may already be gone. */
+static void
+post_to_context (GMainContext   *context,
+                 GSourceFunc     func,
+                 gpointer        data,
+                 GDestroyNotify  destroy)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, destroy);
+  g_source_set_static_name (source, "[keyferry] transfer progress");
+  g_source_attach (source, context);
+  g_source_unref (source);
+}
+
+static gboolean
+notify_cb (gpointer user_data)
+{
+  KfProgress *self = user_data;
+
+  self->notify (self->data);
+  g_main_context_unref (self->context);
+  g_free (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+progress_unref (KfProgress *self)
+{
+  if (!g_atomic_ref_count_dec (&self->ref))
+    return;
+
+  if (self->notify != NULL)
+    {
+      post_to_context (self->context, notify_cb, self, NULL);
+      return;
+    }
+  g_main_context_unref (self->context);
+  g_free (self);
+}
+
+static gboolean
+progress_item_cb (gpointer user_data)
+{
+  ProgressItem *item = user_data;
+  KfProgress *self = item->progress;
+
+  self->func (item->done, self->total, item->rate, self->data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+progress_item_free (gpointer user_data)
+{
+  ProgressItem *item = user_data;
+
+  progress_unref (item->progress);
+  g_free (item);
+}
+
+/*
+ * _kf_progress_update:
+ * @force: report even when the last report is under 100 ms old
+ *
+ * Posts @done to the caller's main context, at most ten times a second
+ * unless @force.  Called from one worker thread at a time.
+ */
+void
+_kf_progress_update (KfProgress *self,
+                     guint64     done,
+                     gboolean    force)
+{
+  gint64 now = g_get_monotonic_time ();
+  ProgressItem *item;
+  double seconds;
+
+  if (self == NULL || self->func == NULL || (!force && now - self->last < 100000))
+    return;
+
+  self->last = now;
+  seconds = (double) (now - self->started) / G_USEC_PER_SEC;
+  item = g_new0 (ProgressItem, 1);
+  g_atomic_ref_count_inc (&self->ref);
+  item->progress = self;
+  item->done = done;
+  item->rate = seconds > 0 ? (double) done / seconds : 0;
+  post_to_context (self->context, progress_item_cb, item, progress_item_free);
+}
+
+/*
+ * _kf_progress_free:
+ *
+ * Drops the worker's hold on the relay; the caller's notify runs on its
+ * main context once every posted report has been delivered.  %NULL is
+ * allowed.
+ */
+void
+_kf_progress_free (KfProgress *self)
+{
+  if (self != NULL)
+    progress_unref (self);
+}
