@@ -441,7 +441,8 @@ on_conn_reply (GObject      *source,
  * %KF_CLIENT_ERROR_NO_SUCH_PEER when the peer is no longer waiting,
  * %KF_CLIENT_ERROR_BAD_STATE when not idle, or with the session's error
  * (::finished is then emitted too) when it ends before the link is up.
- * Cancelling @cancellable cancels the session.
+ * Cancelling @cancellable cancels the session.  See
+ * kf_client_conn_finish() for telling these failures apart.
  */
 void
 kf_client_conn_async (KfClient            *self,
@@ -477,12 +478,27 @@ kf_client_conn_async (KfClient            *self,
   kf_km_connection_request_async (self->km, conn, NULL, on_conn_reply, g_object_ref (self));
 }
 
+/*
+ * kf_client_conn_finish:
+ * @session_started: (out) (optional): whether a session started (`ev key`)
+ *
+ * Returns: %TRUE when the peer link is up (state READY_TO_SEND; a session
+ * started).  On failure, *@session_started says who tells the user: when
+ * %TRUE the session started and ended, and its ::finished (already
+ * emitted) carries the outcome; when %FALSE no session started (the key
+ * manager refused `conn`, the connection went away first) and only @error
+ * explains it.
+ */
 gboolean
 kf_client_conn_finish (KfClient      *self,
                        GAsyncResult  *result,
+                       gboolean      *session_started,
                        GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  if (session_started != NULL)
+    *session_started = GPOINTER_TO_INT (g_task_get_task_data (G_TASK (result)));
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }

@@ -550,6 +550,8 @@ start_session (KfClient                *self,
     }
   if (session->role == KF_CLIENT_ROLE_SENDER)
     session->conn_task = g_steal_pointer (&self->conn_task);
+  if (session->conn_task != NULL)
+    g_task_set_task_data (session->conn_task, GINT_TO_POINTER (TRUE), NULL);
   self->session = session;
   self->watch_active = FALSE;
 

@@ -306,6 +306,35 @@ kf_client_get_watching (KfClient *self)
 }
 
 /*
+ * kf_client_is_connected:
+ *
+ * Returns: whether the key manager greeted us and the connection is up:
+ * idle, waiting or in a session (not disconnected, connecting or
+ * reconnecting).
+ */
+gboolean
+kf_client_is_connected (KfClient *self)
+{
+  g_return_val_if_fail (KF_IS_CLIENT (self), FALSE);
+
+  return self->state >= KF_CLIENT_STATE_IDLE;
+}
+
+/*
+ * kf_client_is_in_session:
+ *
+ * Returns: whether a transfer session is under way: from
+ * ::session-started until its ::finished (also while it is ending).
+ */
+gboolean
+kf_client_is_in_session (KfClient *self)
+{
+  g_return_val_if_fail (KF_IS_CLIENT (self), FALSE);
+
+  return self->session != NULL;
+}
+
+/*
  * kf_client_get_peers:
  *
  * Returns: (transfer none): the waiting peers (#KfPeer), as last listed,
