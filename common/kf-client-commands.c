@@ -291,7 +291,7 @@ on_stop_waiting_reply (GObject      *source,
   /* A sender may have picked us just before the key manager read `cancel`:
    * it then cancelled that session, so it ends here too. */
   if (self->session != NULL)
-    kf_client_session_fail (self, KF_OUTCOME_CANCELLED, TRUE, NULL,
+    kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_CANCELLED, NULL,
                             g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                                  _("You stopped waiting")));
   else if (self->state == KF_CLIENT_STATE_WAITING)

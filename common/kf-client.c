@@ -431,7 +431,7 @@ kf_client_notify_session (KfClient *self)
 void
 kf_client_emit_session_started (KfClient *self)
 {
-  KfClientSession *session = self->session;
+  KfSession *session = self->session;
 
   g_signal_emit (self, signals[SESSION_STARTED], 0,
                  session->role, session->peer_id, session->peer_name, session->mode);
@@ -515,7 +515,7 @@ kf_client_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->reconnect_id, g_source_remove);
-  g_clear_pointer (&self->session, kf_client_session_free);
+  kf_client_session_close (self);
   kf_client_task_fail (&self->conn_task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                                              _("The client was closed")));
   kf_client_drop_connection (self);
