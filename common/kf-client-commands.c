@@ -154,14 +154,14 @@ on_watch_reply (GObject      *source,
 }
 
 /*
- * kf_client_sync_watch:
+ * _kf_client_sync_watch:
  *
  * Makes the key manager's watch match what the user asked for.  Watching
  * is only possible while idle; the key manager stops it by itself when we
  * leave idle, so this runs again each time we come back.
  */
 void
-kf_client_sync_watch (KfClient *self)
+_kf_client_sync_watch (KfClient *self)
 {
   g_autoptr(KfProtocolMessage) msg = NULL;
 
@@ -192,14 +192,14 @@ kf_client_set_watching (KfClient *self,
     return;
 
   self->watching = watching;
-  kf_client_notify_watching (self);
-  kf_client_sync_watch (self);
+  _kf_client_notify_watching (self);
+  _kf_client_sync_watch (self);
 }
 
 /* `ev waiting` and `ev unwaiting` keep the model live while watching. */
 void
-kf_client_on_watch_event (KfClient                *self,
-                const KfProtocolMessage *msg)
+_kf_client_on_watch_event (KfClient                *self,
+                           const KfProtocolMessage *msg)
 {
   g_autoptr(KfPeer) peer = NULL;
 
@@ -233,7 +233,7 @@ on_wait_reply (GObject      *source,
 
   self->watch_active = FALSE;
   if (self->state == KF_CLIENT_STATE_IDLE)
-    kf_client_set_state (self, KF_CLIENT_STATE_WAITING);
+    _kf_client_set_state (self, KF_CLIENT_STATE_WAITING);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -255,10 +255,10 @@ kf_client_wait_async (KfClient            *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, kf_client_wait_async);
-  if (!kf_client_check_state (self, task, KF_CLIENT_STATE_IDLE, KF_CLIENT_STATE_IDLE))
+  if (!_kf_client_check_state (self, task, KF_CLIENT_STATE_IDLE, KF_CLIENT_STATE_IDLE))
     return;
 
-  kf_client_request (self, kf_protocol_message_new (KF_MSG_WAIT), g_steal_pointer (&task), on_wait_reply);
+  _kf_client_request (self, kf_protocol_message_new (KF_MSG_WAIT), g_steal_pointer (&task), on_wait_reply);
 }
 
 gboolean
@@ -291,12 +291,12 @@ on_stop_waiting_reply (GObject      *source,
   /* A sender may have picked us just before the key manager read `cancel`:
    * it then cancelled that session, so it ends here too. */
   if (self->session != NULL)
-    kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_CANCELLED, NULL,
-                            g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                 _("You stopped waiting")));
+    _kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_CANCELLED, NULL,
+                             g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                  _("You stopped waiting")));
   else if (self->state == KF_CLIENT_STATE_WAITING)
-    kf_client_set_state (self, KF_CLIENT_STATE_IDLE);
-  kf_client_sync_watch (self);
+    _kf_client_set_state (self, KF_CLIENT_STATE_IDLE);
+  _kf_client_sync_watch (self);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -325,7 +325,7 @@ kf_client_stop_waiting_async (KfClient            *self,
       return;
     }
 
-  kf_client_request (self, kf_protocol_message_new (KF_MSG_CANCEL), g_steal_pointer (&task),
+  _kf_client_request (self, kf_protocol_message_new (KF_MSG_CANCEL), g_steal_pointer (&task),
            on_stop_waiting_reply);
 }
 
@@ -363,8 +363,8 @@ on_list_reply (GObject      *source,
     g_ptr_array_extend_and_steal (pages, g_steal_pointer (&lines));
   if (after != 0)
     {
-      kf_client_request (self, page_request (KF_MSG_SEND, after), g_steal_pointer (&task),
-                         on_list_reply);
+      _kf_client_request (self, page_request (KF_MSG_SEND, after), g_steal_pointer (&task),
+                          on_list_reply);
       return;
     }
 
@@ -392,10 +392,10 @@ kf_client_list_peers_async (KfClient            *self,
   /* Every page's peer lines, until the last page has come. */
   g_task_set_task_data (task, g_ptr_array_new_with_free_func ((GDestroyNotify) kf_protocol_message_free),
                         (GDestroyNotify) g_ptr_array_unref);
-  if (!kf_client_check_state (self, task, KF_CLIENT_STATE_IDLE, KF_CLIENT_STATE_WAITING))
+  if (!_kf_client_check_state (self, task, KF_CLIENT_STATE_IDLE, KF_CLIENT_STATE_WAITING))
     return;
 
-  kf_client_request (self, kf_protocol_message_new (KF_MSG_SEND), g_steal_pointer (&task), on_list_reply);
+  _kf_client_request (self, kf_protocol_message_new (KF_MSG_SEND), g_steal_pointer (&task), on_list_reply);
 }
 
 /*
@@ -429,7 +429,7 @@ on_conn_reply (GObject      *source,
     return;
 
   self->cancel_requested = FALSE;
-  kf_client_task_fail (&self->conn_task, error);
+  _kf_client_task_fail (&self->conn_task, error);
 }
 
 /*

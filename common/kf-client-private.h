@@ -53,66 +53,66 @@ struct _KfClient
 };
 
 /* kf-client.c */
-void             kf_client_task_fail            (GTask                  **slot,
-                                                 GError                  *error);
-void             kf_client_set_state            (KfClient                *self,
-                                                 KfClientState            state);
-void             kf_client_set_last_error       (KfClient                *self,
-                                                 const char              *message);
-void             kf_client_notify_session       (KfClient                *self);
-void             kf_client_sync_watch           (KfClient                *self);
-void             kf_client_emit_session_started (KfClient                *self);
-void             kf_client_emit_offer           (KfClient                *self);
-void             kf_client_emit_progress        (KfClient                *self,
-                                                 guint64                  done,
-                                                 guint64                  total,
-                                                 double                   rate);
-void             kf_client_emit_finished        (KfClient                *self,
-                                                 KfOutcome               *outcome);
-void             kf_client_emit_disconnected    (KfClient                *self,
-                                                 const GError            *error);
-void             kf_client_notify_watching      (KfClient                *self);
-void             kf_client_set_fingerprint      (KfClient                *self,
-                                                 const char              *fingerprint);
-void             kf_client_set_client_id        (KfClient                *self,
-                                                 guint                    client_id);
-gboolean         kf_client_check_state          (KfClient                *self,
-                                                 GTask                   *task,
-                                                 KfClientState            allowed,
-                                                 KfClientState            also_allowed);
-void             kf_client_request              (KfClient                *self,
-                                                 KfProtocolMessage       *msg,
-                                                 GTask                   *task,
-                                                 GAsyncReadyCallback      callback);
+void             _kf_client_task_fail            (GTask                  **slot,
+                                                  GError                  *error);
+void             _kf_client_set_state            (KfClient                *self,
+                                                  KfClientState            state);
+void             _kf_client_set_last_error       (KfClient                *self,
+                                                  const char              *message);
+void             _kf_client_notify_session       (KfClient                *self);
+void             _kf_client_sync_watch           (KfClient                *self);
+void             _kf_client_emit_session_started (KfClient                *self);
+void             _kf_client_emit_offer           (KfClient                *self);
+void             _kf_client_emit_progress        (KfClient                *self,
+                                                  guint64                  done,
+                                                  guint64                  total,
+                                                  double                   rate);
+void             _kf_client_emit_finished        (KfClient                *self,
+                                                  KfOutcome               *outcome);
+void             _kf_client_emit_disconnected    (KfClient                *self,
+                                                  const GError            *error);
+void             _kf_client_notify_watching      (KfClient                *self);
+void             _kf_client_set_fingerprint      (KfClient                *self,
+                                                  const char              *fingerprint);
+void             _kf_client_set_client_id        (KfClient                *self,
+                                                  guint                    client_id);
+gboolean         _kf_client_check_state          (KfClient                *self,
+                                                  GTask                   *task,
+                                                  KfClientState            allowed,
+                                                  KfClientState            also_allowed);
+void             _kf_client_request              (KfClient                *self,
+                                                  KfProtocolMessage       *msg,
+                                                  GTask                   *task,
+                                                  GAsyncReadyCallback      callback);
 
 /* kf-client-connection.c */
-void             kf_client_drop_connection      (KfClient                *self);
+void             _kf_client_drop_connection      (KfClient                *self);
 
 /* kf-client-commands.c */
-void             kf_client_on_watch_event       (KfClient                *self,
-                                                 const KfProtocolMessage *msg);
+void             _kf_client_on_watch_event       (KfClient                *self,
+                                                  const KfProtocolMessage *msg);
 
 /* kf-client-session.c */
-void             kf_client_session_event        (KfClient                *self,
-                                                 const KfProtocolMessage *msg);
-void             kf_client_session_fail         (KfClient                *self,
-                                                 KfSessionWitness         witness,
-                                                 KfOutcomeStatus          status,
-                                                 const char              *reason,
-                                                 GError                  *error);
-void             kf_client_session_lost         (KfClient                *self,
-                                                 const GError            *error);
-void             kf_client_session_report       (KfClient                *self,
-                                                 const KfTransferResult  *result);
-void             kf_client_session_engine_done  (KfClient                *self,
-                                                 const KfTransferResult  *result);
-void             kf_client_session_watch_task   (KfClient                *self,
-                                                 GCancellable            *cancellable);
-void             kf_client_session_close        (KfClient                *self);
+void             _kf_client_session_event        (KfClient                *self,
+                                                  const KfProtocolMessage *msg);
+void             _kf_client_session_fail         (KfClient                *self,
+                                                  KfSessionWitness         witness,
+                                                  KfOutcomeStatus          status,
+                                                  const char              *reason,
+                                                  GError                  *error);
+void             _kf_client_session_lost         (KfClient                *self,
+                                                  const GError            *error);
+void             _kf_client_session_report       (KfClient                *self,
+                                                  const KfTransferResult  *result);
+void             _kf_client_session_engine_done  (KfClient                *self,
+                                                  const KfTransferResult  *result);
+void             _kf_client_session_watch_task   (KfClient                *self,
+                                                  GCancellable            *cancellable);
+void             _kf_client_session_close        (KfClient                *self);
 
 /* kf-client-transfer.c */
-void             kf_client_transfer_read_offer  (KfClient                *self);
-void             kf_client_transfer_failed      (KfClient                *self,
-                                                 GError                  *error);
+void             _kf_client_transfer_read_offer  (KfClient                *self);
+void             _kf_client_transfer_failed      (KfClient                *self,
+                                                  GError                  *error);
 
 G_END_DECLS

@@ -58,14 +58,14 @@ on_task_cancelled (GCancellable *cancellable,
 }
 
 /*
- * kf_client_session_watch_task:
+ * _kf_client_session_watch_task:
  *
  * Makes cancelling @cancellable (the caller's, of conn or send_file)
  * cancel the session, as kf_client_cancel() does.
  */
 void
-kf_client_session_watch_task (KfClient     *self,
-                              GCancellable *cancellable)
+_kf_client_session_watch_task (KfClient     *self,
+                               GCancellable *cancellable)
 {
   KfSession *session = self->session;
 
@@ -81,13 +81,13 @@ kf_client_session_watch_task (KfClient     *self,
 }
 
 /*
- * kf_client_session_close:
+ * _kf_client_session_close:
  *
  * The client goes: its session (if any) is closed without an outcome, its
  * pending calls failing as cancelled.
  */
 void
-kf_client_session_close (KfClient *self)
+_kf_client_session_close (KfClient *self)
 {
   g_autoptr(KfSession) session = g_steal_pointer (&self->session);
 
@@ -111,11 +111,11 @@ finish (KfClient  *self,
   GTask *send_task = g_steal_pointer (&session->send_task);
 
   _kf_session_end (session, outcome);
-  kf_client_set_state (self, self->km != NULL ? KF_CLIENT_STATE_IDLE
-                                              : KF_CLIENT_STATE_RECONNECTING);
-  kf_client_notify_session (self);
-  kf_client_sync_watch (self);
-  kf_client_emit_finished (self, outcome);
+  _kf_client_set_state (self, self->km != NULL ? KF_CLIENT_STATE_IDLE
+                                               : KF_CLIENT_STATE_RECONNECTING);
+  _kf_client_notify_session (self);
+  _kf_client_sync_watch (self);
+  _kf_client_emit_finished (self, outcome);
 
   if (conn_task != NULL)
     g_task_return_error (conn_task, error != NULL
@@ -149,7 +149,7 @@ finish_when_ready (KfClient *self)
 }
 
 /*
- * kf_client_session_engine_done:
+ * _kf_client_session_engine_done:
  * @result: (nullable): what the engine achieved, when it did
  *
  * The transfer engine of a session that is ending returned: a receiver
@@ -157,8 +157,8 @@ finish_when_ready (KfClient *self)
  * only waiting for that.
  */
 void
-kf_client_session_engine_done (KfClient               *self,
-                               const KfTransferResult *result)
+_kf_client_session_engine_done (KfClient               *self,
+                                const KfTransferResult *result)
 {
   KfSession *session = self->session;
 
@@ -190,7 +190,7 @@ on_cancel_reply (GObject      *source,
 }
 
 /*
- * kf_client_session_fail:
+ * _kf_client_session_fail:
  * @witness: who gives this account of the end
  * @reason: (nullable): the word for `cancel <reason>` ("cancelled",
  *   "declined", ...); %NULL when the key manager already ended the session
@@ -204,11 +204,11 @@ on_cancel_reply (GObject      *source,
  * only replace the recorded account of its end (_kf_session_explain_end()).
  */
 void
-kf_client_session_fail (KfClient         *self,
-                        KfSessionWitness  witness,
-                        KfOutcomeStatus   status,
-                        const char       *reason,
-                        GError           *error)
+_kf_client_session_fail (KfClient         *self,
+                         KfSessionWitness  witness,
+                         KfOutcomeStatus   status,
+                         const char       *reason,
+                         GError           *error)
 {
   KfSession *session = self->session;
   g_autoptr(KfProtocolMessage) cancel = NULL;
@@ -242,13 +242,13 @@ kf_client_session_fail (KfClient         *self,
 }
 
 /*
- * kf_client_session_lost:
+ * _kf_client_session_lost:
  *
  * The key manager went away: the session (if any) fails at once.
  */
 void
-kf_client_session_lost (KfClient     *self,
-                        const GError *error)
+_kf_client_session_lost (KfClient     *self,
+                         const GError *error)
 {
   if (self->session == NULL)
     return;
@@ -260,17 +260,17 @@ kf_client_session_lost (KfClient     *self,
       return;
     }
 
-  kf_client_session_fail (self, KF_SESSION_WITNESS_OBSERVED, KF_OUTCOME_FAILED, NULL,
-                          g_error_new (KF_CLIENT_ERROR, KF_CLIENT_ERROR_DISCONNECTED,
-                                       self->session->delivered
-                                       ? _("The key manager went away before its verdict (%s)")
-                                       : _("The transfer stopped: the key manager went "
-                                           "away (%s)"), error->message));
+  _kf_client_session_fail (self, KF_SESSION_WITNESS_OBSERVED, KF_OUTCOME_FAILED, NULL,
+                           g_error_new (KF_CLIENT_ERROR, KF_CLIENT_ERROR_DISCONNECTED,
+                                        self->session->delivered
+                                        ? _("The key manager went away before its verdict (%s)")
+                                        : _("The transfer stopped: the key manager went "
+                                            "away (%s)"), error->message));
 }
 
 /* Whether a request of the session failed because the key manager went
  * away.  Then nothing is done with it: the connection's ::closed follows
- * at once, and kf_client_session_lost() ends the session, saying so. */
+ * at once, and _kf_client_session_lost() ends the session, saying so. */
 static gboolean
 key_manager_gone (const GError *error)
 {
@@ -297,9 +297,9 @@ kf_client_cancel (KfClient *self)
       return;
     }
 
-  kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_CANCELLED, "cancelled",
-                          g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                               _("You cancelled the transfer")));
+  _kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_CANCELLED, "cancelled",
+                           g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                _("You cancelled the transfer")));
 }
 
 static void
@@ -318,9 +318,9 @@ on_confirm_reply (GObject      *source,
     return;
 
   /* A refused confirmation cancels the session at the key manager too. */
-  kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_FAILED, NULL,
-                          g_error_new (KF_CLIENT_ERROR, KF_CLIENT_ERROR_REFUSED,
-                                       _("Key confirmation failed: %s"), error->message));
+  _kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_FAILED, NULL,
+                           g_error_new (KF_CLIENT_ERROR, KF_CLIENT_ERROR_REFUSED,
+                                        _("Key confirmation failed: %s"), error->message));
 }
 
 /*
@@ -350,10 +350,10 @@ send_confirmation (KfClient                *self,
       || !kf_cipher_finish (cipher, confirm->confirm + len, sizeof confirm->confirm - len,
                             &tail, &error))
     {
-      kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_FAILED, "failed",
-                              g_error_new (KF_CLIENT_ERROR, KF_CLIENT_ERROR_PROTOCOL,
-                                           _("Could not confirm the session key: %s"),
-                                           error->message));
+      _kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_FAILED, "failed",
+                               g_error_new (KF_CLIENT_ERROR, KF_CLIENT_ERROR_PROTOCOL,
+                                            _("Could not confirm the session key: %s"),
+                                            error->message));
       return;
     }
 
@@ -391,17 +391,17 @@ start_session (KfClient                *self,
   self->watch_active = FALSE;
 
   if (session->conn_task != NULL)
-    kf_client_session_watch_task (self, g_task_get_cancellable (session->conn_task));
-  kf_client_set_state (self, KF_CLIENT_STATE_CONFIRMING);
-  kf_client_notify_session (self);
-  kf_client_emit_session_started (self);
+    _kf_client_session_watch_task (self, g_task_get_cancellable (session->conn_task));
+  _kf_client_set_state (self, KF_CLIENT_STATE_CONFIRMING);
+  _kf_client_notify_session (self);
+  _kf_client_emit_session_started (self);
 
   if (session->keys == NULL)
     {
-      kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_FAILED, "failed",
-                              g_error_new_literal (KF_CLIENT_ERROR, KF_CLIENT_ERROR_PROTOCOL,
-                                                   _("Out of secure memory for the session "
-                                                     "keys")));
+      _kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_FAILED, "failed",
+                               g_error_new_literal (KF_CLIENT_ERROR, KF_CLIENT_ERROR_PROTOCOL,
+                                                    _("Out of secure memory for the session "
+                                                      "keys")));
       return;
     }
   if (self->cancel_requested)
@@ -435,13 +435,13 @@ on_link_accepted (GObject      *source,
   g_clear_object (&session->listener);
   if (link == NULL)
     {
-      kf_client_transfer_failed (self, error);
+      _kf_client_transfer_failed (self, error);
       return;
     }
 
   session->link = g_steal_pointer (&link);
   kf_peer_link_set_idle_timeout (session->link, self->idle_timeout);
-  kf_client_transfer_read_offer (self);
+  _kf_client_transfer_read_offer (self);
 }
 
 /* The reply to a step's request (`port`, `report`): `ok` needs nothing
@@ -464,7 +464,7 @@ on_step_reply (GObject      *source,
       return;
     }
 
-  kf_client_session_fail (self, KF_SESSION_WITNESS_OBSERVED, KF_OUTCOME_FAILED, "failed", error);
+  _kf_client_session_fail (self, KF_SESSION_WITNESS_OBSERVED, KF_OUTCOME_FAILED, "failed", error);
 }
 
 /* `ev listen`: the receiver opens its port, tells it, awaits the sender. */
@@ -478,12 +478,12 @@ on_listen (KfClient *self)
   if (session->role != KF_CLIENT_ROLE_RECEIVER)
     return;
 
-  kf_client_set_state (self, KF_CLIENT_STATE_LINKING);
+  _kf_client_set_state (self, KF_CLIENT_STATE_LINKING);
   session->listener = kf_peer_listener_new_in_range (session->keys, self->peer_port_first,
                                                      self->peer_port_last, &error);
   if (session->listener == NULL)
     {
-      kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_FAILED, "failed", error);
+      _kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_FAILED, "failed", error);
       return;
     }
 
@@ -515,13 +515,13 @@ on_link_connected (GObject      *source,
       /* The link's message names the address; say whose it is. */
       if (error->domain == KF_TRANSFER_ERROR)
         g_prefix_error (&error, _("%s: "), _kf_session_peer_label (session));
-      kf_client_transfer_failed (self, error);
+      _kf_client_transfer_failed (self, error);
       return;
     }
 
   session->link = g_steal_pointer (&link);
   kf_peer_link_set_idle_timeout (session->link, self->idle_timeout);
-  kf_client_set_state (self, KF_CLIENT_STATE_READY_TO_SEND);
+  _kf_client_set_state (self, KF_CLIENT_STATE_READY_TO_SEND);
   if (session->conn_task != NULL)
     {
       g_autoptr(GTask) task = g_steal_pointer (&session->conn_task);
@@ -539,7 +539,7 @@ on_connect (KfClient                *self,
   if (session->role != KF_CLIENT_ROLE_SENDER)
     return;
 
-  kf_client_set_state (self, KF_CLIENT_STATE_LINKING);
+  _kf_client_set_state (self, KF_CLIENT_STATE_LINKING);
   kf_peer_link_connect_async (session->keys, msg->address, msg->port,
                               KF_PEER_LINK_DEFAULT_TIMEOUT_MS, session->cancellable,
                               on_link_connected, g_object_ref (session));
@@ -591,19 +591,19 @@ on_cancelled (KfClient                *self,
   KfSessionWitness witness;
   GError *error = _kf_session_explain_cancelled (self->session, msg, &status, &witness);
 
-  kf_client_session_fail (self, witness, status, NULL, error);
+  _kf_client_session_fail (self, witness, status, NULL, error);
 }
 
 /*
- * kf_client_session_event:
+ * _kf_client_session_event:
  *
  * Routes the key manager's session events.  Events for another session id
  * than the current one (late, after a session this side already ended)
  * are ignored.
  */
 void
-kf_client_session_event (KfClient                *self,
-                         const KfProtocolMessage *msg)
+_kf_client_session_event (KfClient                *self,
+                          const KfProtocolMessage *msg)
 {
   gboolean active;
 
@@ -630,21 +630,21 @@ kf_client_session_event (KfClient                *self,
 }
 
 /*
- * kf_client_session_report:
+ * _kf_client_session_report:
  *
  * Step 10: the transfer is over on this side; reports the block count and
  * the transcript digest, then waits for the verdict.
  */
 void
-kf_client_session_report (KfClient               *self,
-                          const KfTransferResult *result)
+_kf_client_session_report (KfClient               *self,
+                           const KfTransferResult *result)
 {
   g_autoptr(KfProtocolMessage) report = kf_protocol_message_new (KF_MSG_REPORT);
 
   _kf_session_record_result (self->session, result);
   report->blocks = result->blocks;
   g_strlcpy (report->digest, result->digest, sizeof report->digest);
-  kf_client_set_state (self, KF_CLIENT_STATE_REPORTING);
+  _kf_client_set_state (self, KF_CLIENT_STATE_REPORTING);
   kf_km_connection_request_async (self->km, report, NULL, on_step_reply,
                                   g_object_ref (self->session));
 }

@@ -98,7 +98,7 @@ is_local_fault (const GError *error)
 }
 
 /*
- * kf_client_transfer_failed:
+ * _kf_client_transfer_failed:
  * @error: (transfer full): what the link or the engine failed with
  *
  * Ends the session with the outcome @error implies: declined or cancelled
@@ -108,8 +108,8 @@ is_local_fault (const GError *error)
  * handled by whoever cancelled, so it is dropped here.
  */
 void
-kf_client_transfer_failed (KfClient *self,
-                           GError   *error)
+_kf_client_transfer_failed (KfClient *self,
+                            GError   *error)
 {
   KfOutcomeStatus status = KF_OUTCOME_FAILED;
   const char *reason;
@@ -125,10 +125,10 @@ kf_client_transfer_failed (KfClient *self,
     status = KF_OUTCOME_CANCELLED;
 
   reason = failure_word (error) != NULL ? failure_word (error) : failure_reason (error);
-  kf_client_session_fail (self,
-                          is_local_fault (error) ? KF_SESSION_WITNESS_OWN_FILES
-                                                 : KF_SESSION_WITNESS_OBSERVED,
-                          status, reason, error);
+  _kf_client_session_fail (self,
+                           is_local_fault (error) ? KF_SESSION_WITNESS_OWN_FILES
+                                                  : KF_SESSION_WITNESS_OBSERVED,
+                           status, reason, error);
 }
 
 static void
@@ -141,7 +141,7 @@ on_progress (guint64  done,
   g_autoptr(KfClient) self = _kf_session_ref_client (session, KF_SESSION_PHASE_ACTIVE);
 
   if (self != NULL)
-    kf_client_emit_progress (self, done, total, bytes_per_second);
+    _kf_client_emit_progress (self, done, total, bytes_per_second);
 }
 
 /* The engine finished sending or receiving: report, or fail the session.
@@ -165,18 +165,18 @@ transfer_done (KfSession        *session,
     {
       /* What the engine failed with may explain the end better. */
       if (error != NULL)
-        kf_client_transfer_failed (self, g_steal_pointer (&error));
-      kf_client_session_engine_done (self, result);
+        _kf_client_transfer_failed (self, g_steal_pointer (&error));
+      _kf_client_session_engine_done (self, result);
       return;
     }
   session->receiving = FALSE;
   if (result == NULL)
     {
-      kf_client_transfer_failed (self, error);
+      _kf_client_transfer_failed (self, error);
       return;
     }
 
-  kf_client_session_report (self, result);
+  _kf_client_session_report (self, result);
 }
 
 static void
@@ -204,7 +204,7 @@ decline_unusable (KfClient *self,
   session->answered = TRUE;
   session->link_busy = TRUE;
   kf_transfer_decline_async (session->link, NULL, on_declined, NULL);
-  kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_FAILED, "declined", error);
+  _kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_FAILED, "declined", error);
 }
 
 static void
@@ -233,25 +233,25 @@ on_offer_received (GObject      *source,
     }
   if (offer == NULL)
     {
-      kf_client_transfer_failed (self, error);
+      _kf_client_transfer_failed (self, error);
       return;
     }
 
   session->offer = kf_offer_new (session->peer_id, session->peer_name, offer->name,
                                  offer->plain_size, offer->encrypted_size, offer->mode);
   session->transfer_offer = g_steal_pointer (&offer);
-  kf_client_set_state (self, KF_CLIENT_STATE_OFFERED);
-  kf_client_emit_offer (self);
+  _kf_client_set_state (self, KF_CLIENT_STATE_OFFERED);
+  _kf_client_emit_offer (self);
 }
 
 /*
- * kf_client_transfer_read_offer:
+ * _kf_client_transfer_read_offer:
  *
  * Receiver, link up: reads the sender's offer (name, sizes), then shows it
  * with ::offer (step 9).
  */
 void
-kf_client_transfer_read_offer (KfClient *self)
+_kf_client_transfer_read_offer (KfClient *self)
 {
   KfSession *session = self->session;
 
@@ -320,7 +320,7 @@ kf_client_accept_offer (KfClient  *self,
   session->answered = TRUE;
   session->link_busy = TRUE;
   session->receiving = TRUE;
-  kf_client_set_state (self, KF_CLIENT_STATE_TRANSFERRING);
+  _kf_client_set_state (self, KF_CLIENT_STATE_TRANSFERRING);
   kf_transfer_receive_async (session->link, session->transfer_offer, destination, overwrite,
                              on_progress, g_object_ref (session), g_object_unref,
                              session->cancellable, on_received, g_object_ref (session));
@@ -351,9 +351,9 @@ kf_client_decline_offer (KfClient *self)
   session->answered = TRUE;
   session->link_busy = TRUE;
   kf_transfer_decline_async (session->link, NULL, on_declined, NULL);
-  kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_DECLINED, "declined",
-                          g_error_new_literal (KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_DECLINED,
-                                               _("You declined the file")));
+  _kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_DECLINED, "declined",
+                           g_error_new_literal (KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_DECLINED,
+                                                _("You declined the file")));
 }
 
 static void
@@ -407,8 +407,8 @@ kf_client_send_file_async (KfClient            *self,
   session->send_task = g_steal_pointer (&task);
   session->file = g_object_ref (file);
   session->link_busy = TRUE;
-  kf_client_session_watch_task (self, cancellable);
-  kf_client_set_state (self, KF_CLIENT_STATE_TRANSFERRING);
+  _kf_client_session_watch_task (self, cancellable);
+  _kf_client_set_state (self, KF_CLIENT_STATE_TRANSFERRING);
   kf_transfer_send_async (session->link, file,
                           on_progress, g_object_ref (session), g_object_unref,
                           session->cancellable, on_sent, g_object_ref (session));

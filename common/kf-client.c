@@ -349,13 +349,13 @@ kf_client_get_peers (KfClient *self)
 }
 
 /*
- * kf_client_task_fail:
+ * _kf_client_task_fail:
  *
  * Fails the task in *@slot (if any) with @error, taking both; clears *@slot.
  */
 void
-kf_client_task_fail (GTask  **slot,
-                     GError  *error)
+_kf_client_task_fail (GTask  **slot,
+                      GError  *error)
 {
   g_autoptr(GTask) task = g_steal_pointer (slot);
 
@@ -368,8 +368,8 @@ kf_client_task_fail (GTask  **slot,
 }
 
 void
-kf_client_set_state (KfClient      *self,
-                     KfClientState  state)
+_kf_client_set_state (KfClient      *self,
+                      KfClientState  state)
 {
   if (self->state == state)
     return;
@@ -381,8 +381,8 @@ kf_client_set_state (KfClient      *self,
 }
 
 void
-kf_client_set_last_error (KfClient   *self,
-                          const char *message)
+_kf_client_set_last_error (KfClient   *self,
+                           const char *message)
 {
   if (g_strcmp0 (self->last_error, message) == 0)
     return;
@@ -393,8 +393,8 @@ kf_client_set_last_error (KfClient   *self,
 }
 
 void
-kf_client_set_fingerprint (KfClient   *self,
-                           const char *fingerprint)
+_kf_client_set_fingerprint (KfClient   *self,
+                            const char *fingerprint)
 {
   if (fingerprint == NULL || g_strcmp0 (self->fingerprint, fingerprint) == 0)
     return;
@@ -405,8 +405,8 @@ kf_client_set_fingerprint (KfClient   *self,
 }
 
 void
-kf_client_set_client_id (KfClient *self,
-                         guint     client_id)
+_kf_client_set_client_id (KfClient *self,
+                          guint     client_id)
 {
   if (self->client_id == client_id)
     return;
@@ -417,7 +417,7 @@ kf_client_set_client_id (KfClient *self,
 
 /* The session-derived properties changed together: a session began or ended. */
 void
-kf_client_notify_session (KfClient *self)
+_kf_client_notify_session (KfClient *self)
 {
   g_object_freeze_notify (G_OBJECT (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROLE]);
@@ -429,7 +429,7 @@ kf_client_notify_session (KfClient *self)
 }
 
 void
-kf_client_emit_session_started (KfClient *self)
+_kf_client_emit_session_started (KfClient *self)
 {
   KfSession *session = self->session;
 
@@ -438,37 +438,37 @@ kf_client_emit_session_started (KfClient *self)
 }
 
 void
-kf_client_emit_offer (KfClient *self)
+_kf_client_emit_offer (KfClient *self)
 {
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OFFER]);
   g_signal_emit (self, signals[OFFER], 0, self->session->offer);
 }
 
 void
-kf_client_emit_progress (KfClient *self,
-                         guint64   done,
-                         guint64   total,
-                         double    rate)
+_kf_client_emit_progress (KfClient *self,
+                          guint64   done,
+                          guint64   total,
+                          double    rate)
 {
   g_signal_emit (self, signals[PROGRESS], 0, done, total, rate);
 }
 
 void
-kf_client_emit_finished (KfClient  *self,
-                         KfOutcome *outcome)
+_kf_client_emit_finished (KfClient  *self,
+                          KfOutcome *outcome)
 {
   g_signal_emit (self, signals[FINISHED], 0, outcome);
 }
 
 void
-kf_client_emit_disconnected (KfClient     *self,
-                             const GError *error)
+_kf_client_emit_disconnected (KfClient     *self,
+                              const GError *error)
 {
   g_signal_emit (self, signals[DISCONNECTED], 0, error);
 }
 
 void
-kf_client_notify_watching (KfClient *self)
+_kf_client_notify_watching (KfClient *self)
 {
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WATCHING]);
 }
@@ -476,10 +476,10 @@ kf_client_notify_watching (KfClient *self)
 /* Fails @task with %KF_CLIENT_ERROR_BAD_STATE unless the state is one of
  * the two given; returns whether it may go on. */
 gboolean
-kf_client_check_state (KfClient      *self,
-                       GTask         *task,
-                       KfClientState  allowed,
-                       KfClientState  also_allowed)
+_kf_client_check_state (KfClient      *self,
+                        GTask         *task,
+                        KfClientState  allowed,
+                        KfClientState  also_allowed)
 {
   if (self->state == allowed || self->state == also_allowed)
     return TRUE;
@@ -498,10 +498,10 @@ kf_client_check_state (KfClient      *self,
 /* Sends @msg (taking it); the reply goes to @callback with @task (taking
  * it) as user data. */
 void
-kf_client_request (KfClient            *self,
-                   KfProtocolMessage   *msg,
-                   GTask               *task,
-                   GAsyncReadyCallback  callback)
+_kf_client_request (KfClient            *self,
+                    KfProtocolMessage   *msg,
+                    GTask               *task,
+                    GAsyncReadyCallback  callback)
 {
   kf_km_connection_request_async (self->km, msg, g_task_get_cancellable (task),
                                   callback, task);
@@ -515,10 +515,10 @@ kf_client_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->reconnect_id, g_source_remove);
-  kf_client_session_close (self);
-  kf_client_task_fail (&self->conn_task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                             _("The client was closed")));
-  kf_client_drop_connection (self);
+  _kf_client_session_close (self);
+  _kf_client_task_fail (&self->conn_task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                              _("The client was closed")));
+  _kf_client_drop_connection (self);
   g_clear_object (&self->known_servers);
 
   G_OBJECT_CLASS (kf_client_parent_class)->dispose (object);

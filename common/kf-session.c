@@ -429,8 +429,8 @@ _kf_session_close (KfSession *self)
   g_clear_object (&self->task_cancellable);
   g_cancellable_cancel (self->cancellable);
   error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The session was closed"));
-  kf_client_task_fail (&self->conn_task, g_error_copy (error));
-  kf_client_task_fail (&self->send_task, g_error_copy (error));
+  _kf_client_task_fail (&self->conn_task, g_error_copy (error));
+  _kf_client_task_fail (&self->send_task, g_error_copy (error));
   if (self->listener != NULL)
     kf_peer_listener_close (self->listener);
   g_clear_object (&self->listener);
