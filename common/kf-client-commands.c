@@ -22,6 +22,138 @@
 
 #include "kf-client-private.h"
 
+/* Fails @task with %KF_CLIENT_ERROR_BAD_STATE unless the state is one of
+ * the two given; returns whether it may go on. */
+gboolean
+_kf_client_check_state (KfClient      *self,
+                        GTask         *task,
+                        KfClientState  allowed,
+                        KfClientState  also_allowed)
+{
+  if (self->state == allowed || self->state == also_allowed)
+    return TRUE;
+
+  if (self->state == KF_CLIENT_STATE_DISCONNECTED || self->state == KF_CLIENT_STATE_CONNECTING
+      || self->state == KF_CLIENT_STATE_RECONNECTING)
+    g_task_return_new_error (task, KF_CLIENT_ERROR, KF_CLIENT_ERROR_BAD_STATE, "%s",
+                             _("Not connected to the key manager"));
+  else
+    g_task_return_new_error (task, KF_CLIENT_ERROR, KF_CLIENT_ERROR_BAD_STATE, "%s",
+                             _("Not possible while a transfer session is in progress"));
+
+  return FALSE;
+}
+
+/* Sends @msg (taking it); the reply goes to @callback with @task (taking
+ * it) as user data. */
+void
+_kf_client_request (KfClient            *self,
+                    KfProtocolMessage   *msg,
+                    GTask               *task,
+                    GAsyncReadyCallback  callback)
+{
+  kf_km_connection_request_async (self->km, msg, g_task_get_cancellable (task),
+                                  callback, task);
+  kf_protocol_message_free (msg);
+}
+
+/*
+ * _kf_client_new_task:
+ * @source_tag: the public _async function the task is for
+ *
+ * Returns: (transfer full): the task of a public async call, tagged so
+ * that its _finish can check the result it is given.
+ */
+GTask *
+_kf_client_new_task (KfClient            *self,
+                     gpointer             source_tag,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  return task;
+}
+
+/* Whether @result is the result of @self's public call @source_tag: what
+ * every _finish checks first. */
+gboolean
+_kf_client_is_result (KfClient     *self,
+                      GAsyncResult *result,
+                      gpointer      source_tag)
+{
+  return g_task_is_valid (result, self) && g_task_get_source_tag (G_TASK (result)) == source_tag;
+}
+
+/*
+ * _kf_client_finish_boolean:
+ * @source_tag: the public _async function @result must come from
+ *
+ * The _finish of a public async call that completes with a boolean.
+ * Returns: %TRUE on success, or %FALSE with the call's error.
+ */
+gboolean
+_kf_client_finish_boolean (KfClient      *self,
+                           GAsyncResult  *result,
+                           gpointer       source_tag,
+                           GError       **error)
+{
+  g_return_val_if_fail (_kf_client_is_result (self, result, source_tag), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/*
+ * _kf_client_command:
+ * @task: (transfer full): the public call's task; @callback's user data
+ *
+ * Sends the command @type when the state is @allowed or @also_allowed;
+ * otherwise fails @task with %KF_CLIENT_ERROR_BAD_STATE, saying why.
+ */
+void
+_kf_client_command (KfClient            *self,
+                    KfMsgType            type,
+                    GTask               *task,
+                    KfClientState        allowed,
+                    KfClientState        also_allowed,
+                    GAsyncReadyCallback  callback)
+{
+  if (!_kf_client_check_state (self, task, allowed, also_allowed))
+    {
+      g_object_unref (task);
+      return;
+    }
+
+  _kf_client_request (self, kf_protocol_message_new (type), task, callback);
+}
+
+/*
+ * _kf_client_reply_or_fail:
+ * @lines: (out) (optional): the reply's peer lines
+ *
+ * The key manager's answer to a command sent for @task.
+ *
+ * Returns: (transfer full) (nullable): the reply, or %NULL after failing
+ * @task with the error (an `err` line, or the key manager gone).
+ */
+KfProtocolMessage *
+_kf_client_reply_or_fail (GObject       *source,
+                          GAsyncResult  *result,
+                          GTask         *task,
+                          GPtrArray    **lines)
+{
+  GError *error = NULL;
+  KfProtocolMessage *reply;
+
+  reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, lines, &error);
+  if (reply == NULL)
+    g_task_return_error (task, error);
+
+  return reply;
+}
+
 /* Fills the peers model from the `peer` lines of a `send` or `watch`. */
 static GPtrArray *
 replace_peers (KfClient  *self,
@@ -221,15 +353,10 @@ on_wait_reply (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   KfClient *self = g_task_get_source_object (task);
-  g_autoptr(KfProtocolMessage) reply = NULL;
-  GError *error = NULL;
+  g_autoptr(KfProtocolMessage) reply = _kf_client_reply_or_fail (source, result, task, NULL);
 
-  reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, NULL, &error);
   if (reply == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
+    return;
 
   self->watch_active = FALSE;
   if (self->state == KF_CLIENT_STATE_IDLE)
@@ -249,16 +376,12 @@ kf_client_wait_async (KfClient            *self,
                       GAsyncReadyCallback  callback,
                       gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-
   g_return_if_fail (KF_IS_CLIENT (self));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kf_client_wait_async);
-  if (!_kf_client_check_state (self, task, KF_CLIENT_STATE_IDLE, KF_CLIENT_STATE_IDLE))
-    return;
-
-  _kf_client_request (self, kf_protocol_message_new (KF_MSG_WAIT), g_steal_pointer (&task), on_wait_reply);
+  _kf_client_command (self, KF_MSG_WAIT,
+                      _kf_client_new_task (self, kf_client_wait_async,
+                                           cancellable, callback, user_data),
+                      KF_CLIENT_STATE_IDLE, KF_CLIENT_STATE_IDLE, on_wait_reply);
 }
 
 gboolean
@@ -266,9 +389,7 @@ kf_client_wait_finish (KfClient      *self,
                        GAsyncResult  *result,
                        GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return _kf_client_finish_boolean (self, result, kf_client_wait_async, error);
 }
 
 static void
@@ -278,15 +399,10 @@ on_stop_waiting_reply (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   KfClient *self = g_task_get_source_object (task);
-  g_autoptr(KfProtocolMessage) reply = NULL;
-  GError *error = NULL;
+  g_autoptr(KfProtocolMessage) reply = _kf_client_reply_or_fail (source, result, task, NULL);
 
-  reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, NULL, &error);
   if (reply == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
+    return;
 
   /* A sender may have picked us just before the key manager read `cancel`:
    * it then cancelled that session, so it ends here too. */
@@ -316,8 +432,8 @@ kf_client_stop_waiting_async (KfClient            *self,
 
   g_return_if_fail (KF_IS_CLIENT (self));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kf_client_stop_waiting_async);
+  task = _kf_client_new_task (self, kf_client_stop_waiting_async,
+                              cancellable, callback, user_data);
   if (self->state != KF_CLIENT_STATE_WAITING)
     {
       g_task_return_new_error (task, KF_CLIENT_ERROR, KF_CLIENT_ERROR_BAD_STATE, "%s",
@@ -326,7 +442,7 @@ kf_client_stop_waiting_async (KfClient            *self,
     }
 
   _kf_client_request (self, kf_protocol_message_new (KF_MSG_CANCEL), g_steal_pointer (&task),
-           on_stop_waiting_reply);
+                      on_stop_waiting_reply);
 }
 
 gboolean
@@ -334,9 +450,7 @@ kf_client_stop_waiting_finish (KfClient      *self,
                                GAsyncResult  *result,
                                GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return _kf_client_finish_boolean (self, result, kf_client_stop_waiting_async, error);
 }
 
 static void
@@ -349,15 +463,11 @@ on_list_reply (GObject      *source,
   GPtrArray *pages = g_task_get_task_data (task);
   g_autoptr(KfProtocolMessage) reply = NULL;
   g_autoptr(GPtrArray) lines = NULL;
-  GError *error = NULL;
   guint64 after;
 
-  reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, &lines, &error);
+  reply = _kf_client_reply_or_fail (source, result, task, &lines);
   if (reply == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
+    return;
   after = wants_next_page (reply, lines) ? last_id (lines) : 0;
   if (lines != NULL)
     g_ptr_array_extend_and_steal (pages, g_steal_pointer (&lines));
@@ -387,15 +497,12 @@ kf_client_list_peers_async (KfClient            *self,
 
   g_return_if_fail (KF_IS_CLIENT (self));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kf_client_list_peers_async);
+  task = _kf_client_new_task (self, kf_client_list_peers_async, cancellable, callback, user_data);
   /* Every page's peer lines, until the last page has come. */
   g_task_set_task_data (task, g_ptr_array_new_with_free_func ((GDestroyNotify) kf_protocol_message_free),
                         (GDestroyNotify) g_ptr_array_unref);
-  if (!_kf_client_check_state (self, task, KF_CLIENT_STATE_IDLE, KF_CLIENT_STATE_WAITING))
-    return;
-
-  _kf_client_request (self, kf_protocol_message_new (KF_MSG_SEND), g_steal_pointer (&task), on_list_reply);
+  _kf_client_command (self, KF_MSG_SEND, g_steal_pointer (&task),
+                      KF_CLIENT_STATE_IDLE, KF_CLIENT_STATE_WAITING, on_list_reply);
 }
 
 /*
@@ -410,7 +517,7 @@ kf_client_list_peers_finish (KfClient      *self,
                              GAsyncResult  *result,
                              GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (_kf_client_is_result (self, result, kf_client_list_peers_async), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
@@ -457,8 +564,7 @@ kf_client_conn_async (KfClient            *self,
 
   g_return_if_fail (KF_IS_CLIENT (self));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kf_client_conn_async);
+  task = _kf_client_new_task (self, kf_client_conn_async, cancellable, callback, user_data);
   g_task_set_check_cancellable (task, FALSE);
   if (self->state != KF_CLIENT_STATE_IDLE || self->conn_task != NULL)
     {
@@ -495,10 +601,10 @@ kf_client_conn_finish (KfClient      *self,
                        gboolean      *session_started,
                        GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (_kf_client_is_result (self, result, kf_client_conn_async), FALSE);
 
   if (session_started != NULL)
     *session_started = GPOINTER_TO_INT (g_task_get_task_data (G_TASK (result)));
 
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return _kf_client_finish_boolean (self, result, kf_client_conn_async, error);
 }

@@ -223,8 +223,7 @@ kf_client_connect_async (KfClient            *self,
 
   g_return_if_fail (KF_IS_CLIENT (self));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kf_client_connect_async);
+  task = _kf_client_new_task (self, kf_client_connect_async, cancellable, callback, user_data);
   if (self->state != KF_CLIENT_STATE_DISCONNECTED && self->state != KF_CLIENT_STATE_RECONNECTING)
     {
       g_task_return_new_error (task, KF_CLIENT_ERROR, KF_CLIENT_ERROR_BAD_STATE, "%s",
@@ -254,9 +253,7 @@ kf_client_connect_finish (KfClient      *self,
                           GAsyncResult  *result,
                           GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return _kf_client_finish_boolean (self, result, kf_client_connect_async, error);
 }
 
 /*
@@ -382,8 +379,7 @@ kf_client_end_async (KfClient            *self,
 
   g_return_if_fail (KF_IS_CLIENT (self));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kf_client_end_async);
+  task = _kf_client_new_task (self, kf_client_end_async, cancellable, callback, user_data);
   g_clear_handle_id (&self->reconnect_id, g_source_remove);
   if (self->km == NULL || self->state == KF_CLIENT_STATE_CONNECTING
       || self->state == KF_CLIENT_STATE_RECONNECTING)
@@ -397,7 +393,8 @@ kf_client_end_async (KfClient            *self,
     return;
 
   self->saying_goodbye = TRUE;
-  _kf_client_request (self, kf_protocol_message_new (KF_MSG_END), g_steal_pointer (&task), on_end_reply);
+  _kf_client_request (self, kf_protocol_message_new (KF_MSG_END), g_steal_pointer (&task),
+                      on_end_reply);
 }
 
 gboolean
@@ -405,7 +402,5 @@ kf_client_end_finish (KfClient      *self,
                       GAsyncResult  *result,
                       GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return _kf_client_finish_boolean (self, result, kf_client_end_async, error);
 }

@@ -76,6 +76,10 @@ void             _kf_client_set_fingerprint      (KfClient                *self,
                                                   const char              *fingerprint);
 void             _kf_client_set_client_id        (KfClient                *self,
                                                   guint                    client_id);
+/* kf-client-connection.c */
+void             _kf_client_drop_connection      (KfClient                *self);
+
+/* kf-client-commands.c */
 gboolean         _kf_client_check_state          (KfClient                *self,
                                                   GTask                   *task,
                                                   KfClientState            allowed,
@@ -84,11 +88,28 @@ void             _kf_client_request              (KfClient                *self,
                                                   KfProtocolMessage       *msg,
                                                   GTask                   *task,
                                                   GAsyncReadyCallback      callback);
-
-/* kf-client-connection.c */
-void             _kf_client_drop_connection      (KfClient                *self);
-
-/* kf-client-commands.c */
+GTask           *_kf_client_new_task             (KfClient                *self,
+                                                  gpointer                 source_tag,
+                                                  GCancellable            *cancellable,
+                                                  GAsyncReadyCallback      callback,
+                                                  gpointer                 user_data);
+gboolean         _kf_client_finish_boolean       (KfClient                *self,
+                                                  GAsyncResult            *result,
+                                                  gpointer                 source_tag,
+                                                  GError                 **error);
+gboolean         _kf_client_is_result            (KfClient                *self,
+                                                  GAsyncResult            *result,
+                                                  gpointer                 source_tag);
+void             _kf_client_command              (KfClient                *self,
+                                                  KfMsgType                type,
+                                                  GTask                   *task,
+                                                  KfClientState            allowed,
+                                                  KfClientState            also_allowed,
+                                                  GAsyncReadyCallback      callback);
+KfProtocolMessage *_kf_client_reply_or_fail      (GObject                 *source,
+                                                  GAsyncResult            *result,
+                                                  GTask                   *task,
+                                                  GPtrArray              **lines);
 void             _kf_client_on_watch_event       (KfClient                *self,
                                                   const KfProtocolMessage *msg);
 

@@ -175,7 +175,7 @@ on_cancel_reply (GObject      *source,
                  gpointer      user_data)
 {
   g_autoptr(KfSession) session = user_data;
-  g_autoptr(KfClient) self = _kf_session_ref_client (session, KF_SESSION_PHASE_ENDING);
+  g_autoptr(KfClient) self = _kf_session_ref_client (session, KF_SESSION_PHASE_ENDING, NULL);
   g_autoptr(KfProtocolMessage) reply = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -313,7 +313,7 @@ on_confirm_reply (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, NULL, &error);
-  self = _kf_session_ref_client (session, KF_SESSION_PHASE_ACTIVE);
+  self = _kf_session_ref_client (session, KF_SESSION_PHASE_ACTIVE, NULL);
   if (reply != NULL || self == NULL || key_manager_gone (error))
     return;
 
@@ -425,12 +425,9 @@ on_link_accepted (GObject      *source,
   GError *error = NULL;
 
   link = kf_peer_listener_accept_finish (KF_PEER_LISTENER (source), result, &error);
-  self = _kf_session_ref_client (session, KF_SESSION_PHASE_ACTIVE);
+  self = _kf_session_ref_client (session, KF_SESSION_PHASE_ACTIVE, &error);
   if (self == NULL)
-    {
-      g_clear_error (&error);
-      return;
-    }
+    return;
   kf_peer_listener_close (session->listener);
   g_clear_object (&session->listener);
   if (link == NULL)
@@ -457,7 +454,7 @@ on_step_reply (GObject      *source,
   GError *error = NULL;
 
   reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, NULL, &error);
-  self = _kf_session_ref_client (session, KF_SESSION_PHASE_ACTIVE);
+  self = _kf_session_ref_client (session, KF_SESSION_PHASE_ACTIVE, NULL);
   if (reply != NULL || self == NULL || key_manager_gone (error))
     {
       g_clear_error (&error);
@@ -504,12 +501,9 @@ on_link_connected (GObject      *source,
   GError *error = NULL;
 
   link = kf_peer_link_connect_finish (result, &error);
-  self = _kf_session_ref_client (session, KF_SESSION_PHASE_ACTIVE);
+  self = _kf_session_ref_client (session, KF_SESSION_PHASE_ACTIVE, &error);
   if (self == NULL)
-    {
-      g_clear_error (&error);
-      return;
-    }
+    return;
   if (link == NULL)
     {
       /* The link's message names the address; say whose it is. */

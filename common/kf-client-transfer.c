@@ -138,7 +138,7 @@ on_progress (guint64  done,
              gpointer user_data)
 {
   KfSession *session = user_data;
-  g_autoptr(KfClient) self = _kf_session_ref_client (session, KF_SESSION_PHASE_ACTIVE);
+  g_autoptr(KfClient) self = _kf_session_ref_client (session, KF_SESSION_PHASE_ACTIVE, NULL);
 
   if (self != NULL)
     _kf_client_emit_progress (self, done, total, bytes_per_second);
@@ -152,13 +152,10 @@ transfer_done (KfSession        *session,
                KfTransferResult *result,
                GError           *error)
 {
-  g_autoptr(KfClient) self = _kf_session_ref_client (session, KF_SESSION_PHASE_ENDING);
+  g_autoptr(KfClient) self = _kf_session_ref_client (session, KF_SESSION_PHASE_ENDING, &error);
 
   if (self == NULL)
-    {
-      g_clear_error (&error);
-      return;
-    }
+    return;
 
   session->link_busy = FALSE;
   if (session->phase == KF_SESSION_PHASE_ENDING)
@@ -218,12 +215,9 @@ on_offer_received (GObject      *source,
   GError *error = NULL;
 
   offer = kf_transfer_receive_offer_finish (result, &error);
-  self = _kf_session_ref_client (session, KF_SESSION_PHASE_ACTIVE);
+  self = _kf_session_ref_client (session, KF_SESSION_PHASE_ACTIVE, &error);
   if (self == NULL)
-    {
-      g_clear_error (&error);
-      return;
-    }
+    return;
 
   session->link_busy = FALSE;
   if (g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_NAME))
@@ -260,16 +254,20 @@ _kf_client_transfer_read_offer (KfClient *self)
                                    on_offer_received, g_object_ref (session));
 }
 
+/* The engine finished receiving (receiver) or sending (sender). */
 static void
-on_received (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+on_engine_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
   g_autoptr(KfSession) session = user_data;
   g_autoptr(KfTransferResult) transfer = NULL;
   GError *error = NULL;
 
-  transfer = kf_transfer_receive_finish (result, &error);
+  if (session->role == KF_CLIENT_ROLE_RECEIVER)
+    transfer = kf_transfer_receive_finish (result, &error);
+  else
+    transfer = kf_transfer_send_finish (result, &error);
   transfer_done (session, transfer, error);
 }
 
@@ -323,7 +321,7 @@ kf_client_accept_offer (KfClient  *self,
   _kf_client_set_state (self, KF_CLIENT_STATE_TRANSFERRING);
   kf_transfer_receive_async (session->link, session->transfer_offer, destination, overwrite,
                              on_progress, g_object_ref (session), g_object_unref,
-                             session->cancellable, on_received, g_object_ref (session));
+                             session->cancellable, on_engine_done, g_object_ref (session));
   return TRUE;
 }
 
@@ -356,19 +354,6 @@ kf_client_decline_offer (KfClient *self)
                                                 _("You declined the file")));
 }
 
-static void
-on_sent (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  g_autoptr(KfSession) session = user_data;
-  g_autoptr(KfTransferResult) transfer = NULL;
-  GError *error = NULL;
-
-  transfer = kf_transfer_send_finish (result, &error);
-  transfer_done (session, transfer, error);
-}
-
 /*
  * kf_client_send_file_async:
  *
@@ -393,8 +378,7 @@ kf_client_send_file_async (KfClient            *self,
   g_return_if_fail (KF_IS_CLIENT (self));
   g_return_if_fail (G_IS_FILE (file));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kf_client_send_file_async);
+  task = _kf_client_new_task (self, kf_client_send_file_async, cancellable, callback, user_data);
   g_task_set_check_cancellable (task, FALSE);
   session = self->session;
   if (self->state != KF_CLIENT_STATE_READY_TO_SEND || session == NULL)
@@ -411,7 +395,7 @@ kf_client_send_file_async (KfClient            *self,
   _kf_client_set_state (self, KF_CLIENT_STATE_TRANSFERRING);
   kf_transfer_send_async (session->link, file,
                           on_progress, g_object_ref (session), g_object_unref,
-                          session->cancellable, on_sent, g_object_ref (session));
+                          session->cancellable, on_engine_done, g_object_ref (session));
 }
 
 /*
@@ -425,7 +409,7 @@ kf_client_send_file_finish (KfClient      *self,
                             GAsyncResult  *result,
                             GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (_kf_client_is_result (self, result, kf_client_send_file_async), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }

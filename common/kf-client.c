@@ -473,41 +473,6 @@ _kf_client_notify_watching (KfClient *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WATCHING]);
 }
 
-/* Fails @task with %KF_CLIENT_ERROR_BAD_STATE unless the state is one of
- * the two given; returns whether it may go on. */
-gboolean
-_kf_client_check_state (KfClient      *self,
-                        GTask         *task,
-                        KfClientState  allowed,
-                        KfClientState  also_allowed)
-{
-  if (self->state == allowed || self->state == also_allowed)
-    return TRUE;
-
-  if (self->state == KF_CLIENT_STATE_DISCONNECTED || self->state == KF_CLIENT_STATE_CONNECTING
-      || self->state == KF_CLIENT_STATE_RECONNECTING)
-    g_task_return_new_error (task, KF_CLIENT_ERROR, KF_CLIENT_ERROR_BAD_STATE, "%s",
-                             _("Not connected to the key manager"));
-  else
-    g_task_return_new_error (task, KF_CLIENT_ERROR, KF_CLIENT_ERROR_BAD_STATE, "%s",
-                             _("Not possible while a transfer session is in progress"));
-
-  return FALSE;
-}
-
-/* Sends @msg (taking it); the reply goes to @callback with @task (taking
- * it) as user data. */
-void
-_kf_client_request (KfClient            *self,
-                    KfProtocolMessage   *msg,
-                    GTask               *task,
-                    GAsyncReadyCallback  callback)
-{
-  kf_km_connection_request_async (self->km, msg, g_task_get_cancellable (task),
-                                  callback, task);
-  kf_protocol_message_free (msg);
-}
-
 static void
 kf_client_dispose (GObject *object)
 {

@@ -67,7 +67,8 @@ struct _KfSession
 KfSession      *_kf_session_new                 (KfClient                *client,
                                                  const KfProtocolMessage *key_msg);
 KfClient       *_kf_session_ref_client          (KfSession               *self,
-                                                 KfSessionPhase           latest);
+                                                 KfSessionPhase           latest,
+                                                 GError                 **dropped);
 const char     *_kf_session_peer_label          (KfSession               *self);
 gboolean        _kf_session_explain_end         (KfSession               *self,
                                                  KfSessionWitness         witness,

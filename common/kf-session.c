@@ -133,19 +133,25 @@ _kf_session_new (KfClient                *client,
  * _kf_session_ref_client:
  * @latest: the last phase in which the caller's result still matters
  *   (ACTIVE for the steps of a session, ENDING for what its end waits for)
+ * @dropped: (nullable): the error the work completed with, if any
  *
  * What a callback of the session's async work asks first.
  *
  * Returns: (transfer full) (nullable): the session's client, held for the
  * callback, or %NULL when the session is past @latest: its work is then
- * dropped.
+ * dropped, and *@dropped with it.
  */
 KfClient *
-_kf_session_ref_client (KfSession      *self,
-                        KfSessionPhase  latest)
+_kf_session_ref_client (KfSession       *self,
+                        KfSessionPhase   latest,
+                        GError         **dropped)
 {
   if (self->phase > latest || self->client == NULL)
-    return NULL;
+    {
+      if (dropped != NULL)
+        g_clear_error (dropped);
+      return NULL;
+    }
 
   return g_object_ref (self->client);
 }

@@ -226,7 +226,7 @@ test_session_own_account_stays (void)
   _kf_session_end (session, outcome);
   g_assert_true (ended == outcome);
   g_assert_cmpint (kf_session_get_phase (session), ==, KF_SESSION_PHASE_ENDED);
-  g_assert_null (_kf_session_ref_client (session, KF_SESSION_PHASE_ENDING));
+  g_assert_null (_kf_session_ref_client (session, KF_SESSION_PHASE_ENDING, NULL));
   g_assert_false (explain_cancelled (session, KF_CANCEL_PEER, "declined"));
   _kf_session_close (session);
   _kf_session_close (tampered);
