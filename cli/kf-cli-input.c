@@ -7,6 +7,12 @@
  * input runs in order.  Whoever wants the next line may change while a read
  * is under way (an offer arriving while the prompt waits for a command):
  * kf_cli_input_redirect() sends the line to the new reader.
+ *
+ * On a terminal the lines are edited with GNU Readline (kf-cli-readline.c):
+ * the question kf_cli_prompt() asks is then shown by readline, and every
+ * other line printed meanwhile goes between kf_cli_input_hide() and
+ * kf_cli_input_show().  Elsewhere (a pipe, a file) lines are read as they
+ * come, with no echo and no escape sequences.
  */
 
 #include "config.h"
@@ -21,12 +27,34 @@
 
 #include "kf-cli-input.h"
 #include "kf-cli-output.h"
+#include "kf-cli-readline.h"
 #include "kf-secure.h"
+
+typedef enum
+{
+  EDITING_UNKNOWN,
+  EDITING_OFF,
+  EDITING_ON,
+} Editing;
 
 static GDataInputStream *input;
 static gboolean reading;
 static KfCliLineFunc line_func;
 static gpointer line_data;
+static Editing editing;
+static KfCliInputKind next_kind;
+static GString *pending_prompt;   /* the question readline shows next */
+static gboolean asking_secret;
+
+/* Whether lines are edited: decided once, when first needed. */
+static gboolean
+is_editing (void)
+{
+  if (editing == EDITING_UNKNOWN)
+    editing = kf_cli_readline_init (kf_cli_get_json () ? stderr : stdout) ? EDITING_ON : EDITING_OFF;
+
+  return editing == EDITING_ON;
+}
 
 static GDataInputStream *
 get_input (void)
@@ -68,11 +96,46 @@ on_line_read (GObject      *source,
     func (line != NULL ? g_strstrip (line) : NULL, line_data);
 }
 
+static void
+on_line_edited (const char *line,
+                gpointer    user_data)
+{
+  g_autofree char *copy = g_strdup (line);
+  KfCliLineFunc func = line_func;
+
+  reading = FALSE;
+  line_func = NULL;
+  if (copy != NULL && !g_utf8_validate (copy, -1, NULL))
+    {
+      kf_cli_error ("%s", _("that line is not valid UTF-8; please type it again"));
+      kf_cli_input_read_line (func, line_data);
+      return;
+    }
+  if (func != NULL)
+    func (copy != NULL ? g_strstrip (copy) : NULL, line_data);
+}
+
+static void
+read_edited_line (void)
+{
+  const char *prompt = pending_prompt ? pending_prompt->str : "";
+
+  if (reading)
+    kf_cli_readline_set_prompt (prompt, next_kind);
+  else
+    kf_cli_readline_start (prompt, next_kind, on_line_edited);
+  reading = TRUE;
+  next_kind = KF_CLI_INPUT_ANSWER;
+  if (pending_prompt != NULL)
+    g_string_truncate (pending_prompt, 0);
+}
+
 /*
  * kf_cli_input_read_line:
  *
  * Reads one line and hands it to @func on the main loop.  When a read is
- * already under way, its line goes to @func instead of its first reader.
+ * already under way, its line goes to @func instead of its first reader
+ * (on a terminal, under the question asked last).
  */
 void
 kf_cli_input_read_line (KfCliLineFunc func,
@@ -80,6 +143,12 @@ kf_cli_input_read_line (KfCliLineFunc func,
 {
   line_func = func;
   line_data = user_data;
+  if (is_editing ())
+    {
+      read_edited_line ();
+      return;
+    }
+  next_kind = KF_CLI_INPUT_ANSWER;
   if (reading)
     return;
 
@@ -107,6 +176,64 @@ kf_cli_input_is_reading (void)
   return reading;
 }
 
+/* kf_cli_input_set_kind: what the next line read is (Tab, history). */
+void
+kf_cli_input_set_kind (KfCliInputKind kind)
+{
+  next_kind = kind;
+}
+
+/* kf_cli_input_set_peers: the waiting peers Tab offers after conn. */
+void
+kf_cli_input_set_peers (GListModel *peers)
+{
+  kf_cli_readline_set_peers (peers);
+}
+
+/*
+ * kf_cli_input_take_prompt:
+ *
+ * Called by kf_cli_prompt().  Returns: %TRUE when the line editor will
+ * show @text itself, as the question of the next line read.
+ */
+gboolean
+kf_cli_input_take_prompt (const char *text)
+{
+  if (asking_secret || !is_editing ())
+    return FALSE;
+  if (pending_prompt == NULL)
+    pending_prompt = g_string_new (NULL);
+  g_string_append (pending_prompt, text);
+  return TRUE;
+}
+
+/* kf_cli_input_hide, kf_cli_input_show: around a line printed while one
+ * is being typed, which is then drawn again below it. */
+void
+kf_cli_input_hide (void)
+{
+  if (editing == EDITING_ON)
+    kf_cli_readline_hide ();
+}
+
+void
+kf_cli_input_show (void)
+{
+  if (editing == EDITING_ON)
+    kf_cli_readline_show ();
+}
+
+/* kf_cli_input_abandon: drops the line being typed, and its reader. */
+void
+kf_cli_input_abandon (void)
+{
+  line_func = NULL;
+  if (editing != EDITING_ON || !reading)
+    return;
+  reading = FALSE;
+  kf_cli_readline_abandon ();
+}
+
 /*
  * kf_cli_input_read_secret:
  *
@@ -129,12 +256,14 @@ kf_cli_input_read_secret (const char *prompt)
 
   quiet = saved;
   quiet.c_lflag &= ~(tcflag_t) ECHO;
+  asking_secret = TRUE;
   kf_cli_prompt (prompt);
   tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet);
   if (fgets (buf, sizeof buf, stdin) == NULL)
     buf[0] = '\0';
   tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved);
   kf_cli_prompt ("\n");
+  asking_secret = FALSE;
 
   len = strcspn (buf, "\r\n");
   secret = kf_secure_strndup (buf, len);

@@ -47,6 +47,7 @@ prompt (KfCliApp *app)
 static void
 read_command (KfCliApp *app)
 {
+  kf_cli_input_set_kind (KF_CLI_INPUT_COMMAND);
   kf_cli_input_read_line (on_command, app);
 }
 
@@ -155,6 +156,7 @@ on_file_to_send (const char *line,
       kf_cli_error (_("“%s” is not a readable file; type another name, or nothing to cancel"),
                     line);
       kf_cli_prompt (_("File to send: "));
+      kf_cli_input_set_kind (KF_CLI_INPUT_FILE);
       kf_cli_input_read_line (on_file_to_send, app);
       return;
     }
@@ -184,6 +186,7 @@ on_conn (GObject      *source,
 
   kf_cli_print ("%s", _("Connected to the receiver."));
   kf_cli_prompt (_("File to send: "));
+  kf_cli_input_set_kind (KF_CLI_INPUT_FILE);
   kf_cli_input_read_line (on_file_to_send, app);
 }
 
@@ -323,6 +326,7 @@ kf_cli_interactive_start (KfCliApp *app)
   g_signal_connect (app->client, "progress", G_CALLBACK (kf_cli_report_progress), NULL);
   g_signal_connect (app->client, "finished", G_CALLBACK (on_finished), app);
   kf_cli_follow_reconnects (app);
+  kf_cli_input_set_peers (kf_client_get_peers (app->client));
 
   kf_cli_print ("%s", _("Type “wait” to receive a file, “send” to see who is waiting, "
                         "“help” for all commands."));
@@ -352,5 +356,8 @@ kf_cli_interactive_interrupt (KfCliApp *app)
       kf_client_stop_waiting_async (app->client, NULL, on_stopped_waiting, app);
     }
   else
-    do_end (app);
+    {
+      kf_cli_input_abandon ();
+      do_end (app);
+    }
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kf-cli-input.h"
 #include "kf-cli-output.h"
 
 static const char *program_name = "keyferry-cli";
@@ -57,11 +58,13 @@ write_line (FILE       *stream,
   g_autofree char *text = g_strdup_vprintf (format, args);
 
   clear_progress ();
+  kf_cli_input_hide ();   /* a line being typed is drawn again below */
   if (prefix != NULL)
     fprintf (stream, "%s: %s\n", prefix, text);
   else
     fprintf (stream, "%s\n", text);
   fflush (stream);
+  kf_cli_input_show ();
 }
 
 /* kf_cli_print: one line of output for people: stdout, or stderr in JSON
@@ -107,6 +110,8 @@ kf_cli_prompt (const char *text)
 {
   FILE *stream = json_mode ? stderr : stdout;
 
+  if (kf_cli_input_take_prompt (text))
+    return;   /* the line editor asks it */
   clear_progress ();
   fputs (text, stream);
   fflush (stream);
@@ -299,8 +304,10 @@ kf_cli_json_end (KfCliJson *json)
   if (json_mode)
     {
       clear_progress ();
+      kf_cli_input_hide ();
       fputs (json->out->str, stdout);
       fflush (stdout);
+      kf_cli_input_show ();
     }
   g_string_free (json->out, TRUE);
   g_free (json);

@@ -36,6 +36,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -44,6 +45,7 @@
 #include "kf-line-reader.h"
 #include "kf-secure.h"
 #include "kf-server-client.h"
+#include "kf-server-handshakes.h"
 #include "kf-tls.h"
 
 /* Lines queued for a client go out in one writev of up to this many. */
@@ -69,6 +71,7 @@ struct _KfServerClient
   gint64             accepted_at;     /* monotonic */
   gboolean           hello_arrived;   /* the first TLS record is all there */
   KfServerTimers    *timers;
+  KfServerHandshakes *handshakes;     /* where the handshake waits for a slot */
   GCancellable      *cancellable;     /* handshake, writes, closing */
   GCancellable      *work_cancellable; /* work done for this client */
   KfServerClientSink sink;            /* detached: where lines go */
@@ -155,6 +158,7 @@ kf_server_client_finalize (GObject *object)
   g_clear_object (&self->work_cancellable);
   g_clear_object (&self->poller);
   g_clear_object (&self->timers);
+  g_clear_object (&self->handshakes);
   g_free (self->address);
   g_free (self->name);
 
@@ -240,6 +244,7 @@ deadline_cb (gpointer user_data)
  * @certificate: the server's certificate, with its key
  * @poller: where the socket waits for lines
  * @timers: where the deadlines wait
+ * @handshakes: where the TLS handshake waits for a slot
  *
  * Wraps @connection in TLS and arms the absolute handshake deadline.
  * Returns: (transfer full): the client, or %NULL with @error when TLS is
@@ -251,6 +256,7 @@ kf_server_client_new (GSocketConnection     *connection,
                       const KfServerConfig  *config,
                       KfServerPoller        *poller,
                       KfServerTimers        *timers,
+                      KfServerHandshakes    *handshakes,
                       GError               **error)
 {
   g_autoptr(KfServerClient) self = g_object_new (KF_TYPE_SERVER_CLIENT, NULL);
@@ -275,6 +281,7 @@ kf_server_client_new (GSocketConnection     *connection,
   self->fd = g_socket_get_fd (socket);
   self->poller = g_object_ref (poller);
   self->timers = g_object_ref (timers);
+  self->handshakes = g_object_ref (handshakes);
   self->address = remote_address (connection);
   self->accepted_at = g_get_monotonic_time ();
   self->write_queue_max = config->write_queue_max;
@@ -334,6 +341,7 @@ handshake_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   GTlsConnection *tls = G_TLS_CONNECTION (source);
 
+  kf_server_handshakes_release (self->handshakes, G_OBJECT (self));
   if (!g_tls_connection_handshake_finish (tls, result, &error))
     {
       if (!self->closing)
@@ -426,12 +434,42 @@ client_hello_cb (gpointer user_data)
   return FALSE;
 }
 
+/* The handshake queue gave this connection a slot. */
+static void
+slot_granted (GObject *owner)
+{
+  KfServerClient *self = KF_SERVER_CLIENT (owner);
+
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (self->stream), G_PRIORITY_DEFAULT,
+                                    self->cancellable, handshake_cb, g_object_ref (self));
+}
+
+/* The handshake queue would close this connection: its handshake ran
+ * past the grace period while another waited.  It is closed only if it
+ * waits for the peer: bytes left unread mean the handshake's thread is
+ * late (it has not even started, or has more to read), not the peer.
+ * Cancelling the handshake (which closing does) wakes the thread blocked
+ * in it at once. */
+static gboolean
+slot_revoked (GObject *owner)
+{
+  KfServerClient *self = KF_SERVER_CLIENT (owner);
+  int unread = 0;
+
+  if (ioctl (self->fd, FIONREAD, &unread) == 0 && unread > 0)
+    return FALSE;
+  g_debug ("Closing the TLS handshake with %s, not finished %" G_GINT64_FORMAT
+           " ms after connecting, to give its thread to another", self->address,
+           (g_get_monotonic_time () - self->accepted_at) / 1000);
+  kf_server_client_close (self, FALSE);
+  return TRUE;
+}
+
 static void
 start_handshake (KfServerClient *self)
 {
   self->hello_arrived = TRUE;
-  g_tls_connection_handshake_async (G_TLS_CONNECTION (self->stream), G_PRIORITY_DEFAULT,
-                                    self->cancellable, handshake_cb, g_object_ref (self));
+  kf_server_handshakes_request (self->handshakes, G_OBJECT (self), slot_granted, slot_revoked);
 }
 
 /*
@@ -443,7 +481,10 @@ start_handshake (KfServerClient *self)
  * shared pool and holds it until it ends; waiting for the whole first
  * record on the main loop first (with SO_RCVLOWAT, so a trickling peer
  * does not even wake it) means a silent or trickling connection never
- * takes a thread from a real client's handshake.
+ * takes a thread from a real client's handshake, and the server's
+ * handshake queue (kf-server-handshakes.c) runs only as many as there are
+ * threads, closing one that stalls after its ClientHello for one that
+ * waits.
  */
 void
 kf_server_client_start (KfServerClient *self)
@@ -809,6 +850,8 @@ kf_server_client_close (KfServerClient *self,
     self->deadline = kf_server_timers_add (self->timers, self->close_timeout_ms,
                                            close_timeout_cb, self);
   g_cancellable_cancel (self->work_cancellable);
+  if (self->handshakes != NULL)
+    kf_server_handshakes_release (self->handshakes, G_OBJECT (self));
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
 
   if (self->sink != NULL)

@@ -4,6 +4,7 @@
 
 #include "kf-protocol.h"
 #include "kf-server-config.h"
+#include "kf-server-handshakes.h"
 #include "kf-server-poller.h"
 #include "kf-server-session.h"
 #include "kf-server-timers.h"
@@ -37,6 +38,7 @@ KfServerClient  *kf_server_client_new             (GSocketConnection     *connec
                                                    const KfServerConfig  *config,
                                                    KfServerPoller        *poller,
                                                    KfServerTimers        *timers,
+                                                   KfServerHandshakes    *handshakes,
                                                    GError               **error);
 KfServerClient  *kf_server_client_new_detached    (const char            *address,
                                                    const KfServerConfig  *config,

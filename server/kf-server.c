@@ -55,6 +55,7 @@ struct _KfServer
   KfServerAudit     *audit;
   KfServerPoller    *poller;
   KfServerTimers    *timers;
+  KfServerHandshakes *handshakes;
   guint16            port;
   guint64            next_id;
 
@@ -77,6 +78,13 @@ struct _KfServer
   guint              accept_backoff_ms;
   KfServerTotals     totals;
 };
+
+/* TLS handshakes running at once: each holds a thread of GTask's pool,
+ * which has 10 to begin with; the other 2 are for the passphrase checks
+ * (kdf_max_concurrent) and closing connections.  One that has run this
+ * long may be closed for one that waits (kf-server-handshakes.c). */
+#define HANDSHAKE_SLOTS    8
+#define HANDSHAKE_GRACE_MS 250
 
 #define ACCEPT_BACKOFF_MIN_MS 50
 #define ACCEPT_BACKOFF_MAX_MS 1000
@@ -128,6 +136,7 @@ kf_server_dispose (GObject *object)
   g_clear_pointer (&self->shutdown_timer, g_source_unref);
   if (self->timers != NULL)
     kf_server_timers_clear (self->timers, &self->trim_timer);
+  g_clear_object (&self->handshakes);
   g_clear_object (&self->timers);
   g_clear_object (&self->poller);
   g_clear_pointer (&self->connections, g_hash_table_unref);
@@ -212,6 +221,7 @@ kf_server_new (const KfServerConfig  *config,
   if (self->poller == NULL)
     return NULL;
   self->timers = kf_server_timers_new (g_main_context_get_thread_default ());
+  self->handshakes = kf_server_handshakes_new (self->timers, HANDSHAKE_SLOTS, HANDSHAKE_GRACE_MS);
   self->registry = kf_server_registry_new ();
   self->totals.started = g_get_real_time ();
 
@@ -728,10 +738,22 @@ client_finalized (gpointer  data,
   consider_trim (self);
 }
 
-/* The pending connection that has waited longest without sending its
- * TLS ClientHello; %NULL if none. */
+/* Whether @a should give its slot up before @b: one without a ClientHello
+ * before one in its handshake, then the older. */
+static gboolean
+evict_first (KfServerClient *a,
+             KfServerClient *b)
+{
+  if (kf_server_client_is_before_hello (a) != kf_server_client_is_before_hello (b))
+    return kf_server_client_is_before_hello (a);
+  return kf_server_client_get_accepted_at (a) < kf_server_client_get_accepted_at (b);
+}
+
+/* The pending connection to close for a new one: the oldest that has not
+ * sent its TLS ClientHello, else the oldest whose handshake has not
+ * finished; %NULL if none. */
 static KfServerClient *
-oldest_before_hello (KfServer *self)
+oldest_in_handshake (KfServer *self)
 {
   KfServerClient *oldest = NULL;
   GHashTableIter iter;
@@ -742,25 +764,30 @@ oldest_before_hello (KfServer *self)
     {
       KfServerClient *client = key;
 
-      if (kf_server_client_is_before_hello (client)
-          && (oldest == NULL || kf_server_client_get_accepted_at (client)
-                                < kf_server_client_get_accepted_at (oldest)))
+      if (kf_server_client_get_phase (client) == KF_CLIENT_HANDSHAKE
+          && (oldest == NULL || evict_first (client, oldest)))
         oldest = client;
     }
   return oldest;
 }
 
-/* Closes the oldest connection that has sent no ClientHello yet, to make
- * room for one from @for_address; %FALSE if there is none. */
+/* Makes room for a connection from @for_address: closes the oldest
+ * connection that has sent no ClientHello yet, or else the running TLS
+ * handshake that has waited longest for its peer (its thread goes to a
+ * handshake that waits), or else the oldest connection still waiting to
+ * start its handshake; %FALSE if there is none. */
 static gboolean
 evict_silent (KfServer   *self,
               const char *for_address)
 {
-  KfServerClient *oldest = oldest_before_hello (self);
+  KfServerClient *oldest = oldest_in_handshake (self);
 
   if (oldest == NULL)
     return FALSE;
-  g_debug ("Closing a connection from %s that sent nothing for %" G_GINT64_FORMAT
+  if (!kf_server_client_is_before_hello (oldest)
+      && kf_server_handshakes_evict_stalled (self->handshakes))
+    return TRUE;
+  g_debug ("Closing a connection from %s still in its handshake after %" G_GINT64_FORMAT
            " ms, to make room for one from %s", kf_server_client_get_address (oldest),
            (g_get_monotonic_time () - kf_server_client_get_accepted_at (oldest)) / 1000,
            for_address);
@@ -770,11 +797,13 @@ evict_silent (KfServer   *self,
 
 /* Applies the limits on connections that are not greeted yet.  When all
  * the slots are taken (but not all of @address's), the oldest connection
- * that has not even sent its ClientHello gives its slot up: a real client
- * sends it at once, so silent and trickling connections from many
- * addresses can only keep one out by replacing each other faster than it
- * completes a round trip.  Only when every slot holds a connection
- * further on is the new one refused. */
+ * that has not even sent its ClientHello gives its slot up, or else a
+ * TLS handshake that waits for its peer, or else the oldest waiting to
+ * start one: a real client sends its ClientHello at once and finishes
+ * the handshake one round trip after it starts, so silent, trickling or
+ * stalled connections from many addresses can only keep one out by
+ * replacing each other faster than that.  Only when every slot holds a
+ * connection past its handshake is the new one refused. */
 static gboolean
 admit_connection (KfServer   *self,
                   const char *address)
@@ -853,7 +882,7 @@ incoming (KfServer          *self,
   g_autoptr(GError) error = NULL;
 
   client = kf_server_client_new (connection, self->certificate, &self->config, self->poller,
-                                 self->timers, &error);
+                                 self->timers, self->handshakes, &error);
   if (client == NULL)
     {
       g_warning ("Cannot set up TLS for a new connection: %s", error->message);

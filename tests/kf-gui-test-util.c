@@ -168,6 +168,35 @@ kf_gui_test_drop_file (GtkWidget *widget,
   return FALSE;
 }
 
+typedef struct
+{
+  GtkWidget     *widget;
+  GdkPaintable  *paintable;
+  GskRenderNode *node;
+  int            width;
+  int            height;
+  gboolean       painted;
+} Capture;
+
+/* The frame clock finished a frame: every widget has its allocation now,
+ * and until the main loop runs again nothing can invalidate it.  So the
+ * snapshot is taken here, never between two iterations (a widget shown
+ * since the last layout has no allocation, and GTK warns when asked to
+ * snapshot it). */
+static void
+capture_after_paint (GdkFrameClock *clock,
+                     Capture       *capture)
+{
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+
+  capture->painted = TRUE;
+  capture->width = gtk_widget_get_width (capture->widget);
+  capture->height = gtk_widget_get_height (capture->widget);
+  gdk_paintable_snapshot (capture->paintable, GDK_SNAPSHOT (snapshot),
+                          capture->width, capture->height);
+  capture->node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+}
+
 /*
  * kf_gui_test_screenshot:
  *
@@ -184,7 +213,10 @@ kf_gui_test_screenshot (GtkWidget  *widget,
   g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *file_name = NULL;
   g_autofree char *path = NULL;
+  GdkFrameClock *clock;
   GskRenderer *renderer;
+  Capture capture = { widget, NULL, NULL, 0, 0, FALSE };
+  gulong handler;
   int width, height;
 
   if (dir == NULL || dir[0] == '\0')
@@ -194,20 +226,25 @@ kf_gui_test_screenshot (GtkWidget  *widget,
   kf_gui_test_settle (400);
 
   /* A widget waiting for a new allocation (a label that just changed)
-   * draws nothing: wait for the frame clock to lay it out, and retry. */
-  for (guint attempt = 0; node == NULL && attempt < 50; attempt++)
+   * draws nothing: take the snapshot right after a frame, and retry. */
+  paintable = gtk_widget_paintable_new (widget);
+  capture.paintable = paintable;
+  clock = gtk_widget_get_frame_clock (widget);
+  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (capture_after_paint), &capture);
+  for (guint attempt = 0; capture.node == NULL && attempt < 50; attempt++)
     {
-      g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+      gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
 
-      if (attempt > 0)
-        kf_gui_test_settle (20);
-      width = gtk_widget_get_width (widget);
-      height = gtk_widget_get_height (widget);
-      g_clear_object (&paintable);
-      paintable = gtk_widget_paintable_new (widget);
-      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-      node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+      capture.painted = FALSE;
+      gtk_widget_queue_draw (widget);
+      gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_PAINT);
+      while (!capture.painted && g_get_monotonic_time () < deadline)
+        g_main_context_iteration (NULL, TRUE);
     }
+  g_signal_handler_disconnect (clock, handler);
+  node = g_steal_pointer (&capture.node);
+  width = capture.width;
+  height = capture.height;
   g_assert_nonnull (node);
 
   renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 
+#include "kf-server-handshakes.h"
 #include "kf-server-poller.h"
 #include "kf-server-timers.h"
 #include "kf-test-util.h"
@@ -414,6 +415,167 @@ test_poller_one_descriptor (void)
   g_free (socks);
 }
 
+/* --- handshake slots ---------------------------------------------------- */
+
+static GString            *handshake_log;
+static KfServerHandshakes *handshake_gate;
+
+static void
+handshake_started (GObject *owner)
+{
+  g_string_append_printf (handshake_log, "+%s", (char *) g_object_get_data (owner, "name"));
+}
+
+/* As a connection does: unless its thread is late ("late" set), it
+ * closes, which releases it (it is no longer there by then). */
+static gboolean
+handshake_evicted (GObject *owner)
+{
+  if (g_object_get_data (owner, "late") != NULL)
+    return FALSE;
+  g_string_append_printf (handshake_log, "-%s", (char *) g_object_get_data (owner, "name"));
+  kf_server_handshakes_release (handshake_gate, owner);
+  return TRUE;
+}
+
+static GObject *
+handshake_owner (const char *name)
+{
+  GObject *owner = g_object_new (G_TYPE_OBJECT, NULL);
+
+  g_object_set_data (owner, "name", (gpointer) name);
+  kf_server_handshakes_request (handshake_gate, owner, handshake_started, handshake_evicted);
+  return owner;
+}
+
+/* Two slots: the third handshake and later ones wait; none is closed
+ * before it has run the grace period, then the longest-running go, and
+ * their slots go to the newest and the oldest waiting in turn; a slot
+ * released goes on; one that leaves while waiting never starts. */
+static void
+test_handshakes_slots (void)
+{
+  Clock clock = { 0 };
+  GObject *a, *b, *c, *d, *e, *f;
+
+  clock_init (&clock);
+  handshake_log = g_string_new (NULL);
+  handshake_gate = kf_server_handshakes_new (clock.timers, 2, 250);
+  a = handshake_owner ("a");
+  clock.now += 1000;
+  b = handshake_owner ("b");
+  c = handshake_owner ("c");
+  d = handshake_owner ("d");
+  e = handshake_owner ("e");
+  f = handshake_owner ("f");
+  g_assert_cmpstr (handshake_log->str, ==, "+a+b");
+  g_assert_cmpuint (kf_server_handshakes_get_waiting (handshake_gate), ==, 4);
+  kf_server_handshakes_release (handshake_gate, f);
+  g_assert_cmpuint (kf_server_handshakes_get_waiting (handshake_gate), ==, 3);
+
+  clock.now += 248999;
+  g_assert_cmpuint (kf_server_timers_run_due (clock.timers), ==, 0);
+  clock.now += 1;
+  g_assert_cmpuint (kf_server_timers_run_due (clock.timers), ==, 1);
+  g_assert_cmpstr (handshake_log->str, ==, "+a+b-a+e");
+  clock.now += 1000;
+  g_assert_cmpuint (kf_server_timers_run_due (clock.timers), ==, 1);
+  g_assert_cmpstr (handshake_log->str, ==, "+a+b-a+e-b+c");
+
+  kf_server_handshakes_release (handshake_gate, c);
+  g_assert_cmpstr (handshake_log->str, ==, "+a+b-a+e-b+c+d");
+  g_assert_cmpuint (kf_server_handshakes_get_running (handshake_gate), ==, 2);
+  g_assert_cmpuint (kf_server_handshakes_get_waiting (handshake_gate), ==, 0);
+  g_assert_cmpuint (kf_server_timers_get_size (clock.timers), ==, 0);
+  kf_server_handshakes_release (handshake_gate, d);
+  kf_server_handshakes_release (handshake_gate, e);
+  g_assert_cmpuint (kf_server_handshakes_get_running (handshake_gate), ==, 0);
+
+  g_assert_finalize_object (handshake_gate);
+  for (GObject **o = (GObject *[]) { a, b, c, d, e, f, NULL }; *o != NULL; o++)
+    g_assert_finalize_object (*o);
+  g_string_free (handshake_log, TRUE);
+  clock_clear (&clock);
+}
+
+/* A handshake past its grace period whose thread is late (what it was
+ * sent is unread) is not closed but looked at again a quarter of the
+ * grace period later; a younger one past it is closed instead. */
+static void
+test_handshakes_late (void)
+{
+  Clock clock = { 0 };
+  GObject *a, *b, *c, *d;
+
+  clock_init (&clock);
+  handshake_log = g_string_new (NULL);
+  handshake_gate = kf_server_handshakes_new (clock.timers, 2, 200);
+  a = handshake_owner ("a");
+  g_object_set_data (a, "late", GINT_TO_POINTER (TRUE));
+  clock.now += 1000;
+  b = handshake_owner ("b");
+  g_object_set_data (b, "late", GINT_TO_POINTER (TRUE));
+  c = handshake_owner ("c");
+  clock.now += 199000;
+  g_assert_cmpuint (kf_server_timers_run_due (clock.timers), ==, 1);
+  clock.now += 1000;
+  g_assert_cmpuint (kf_server_timers_run_due (clock.timers), ==, 0);
+  g_assert_cmpstr (handshake_log->str, ==, "+a+b");
+
+  g_object_set_data (b, "late", NULL);
+  clock.now += 48999;
+  g_assert_cmpuint (kf_server_timers_run_due (clock.timers), ==, 0);
+  clock.now += 1;
+  g_assert_cmpuint (kf_server_timers_run_due (clock.timers), ==, 1);
+  g_assert_cmpstr (handshake_log->str, ==, "+a+b-b+c");
+  d = handshake_owner ("d");
+  g_object_set_data (a, "late", NULL);
+  g_assert_cmpuint (kf_server_timers_get_size (clock.timers), ==, 1);
+  clock.now += 50000;
+  g_assert_cmpuint (kf_server_timers_run_due (clock.timers), ==, 1);
+  g_assert_cmpstr (handshake_log->str, ==, "+a+b-b+c-a+d");
+  kf_server_handshakes_release (handshake_gate, c);
+  kf_server_handshakes_release (handshake_gate, d);
+
+  g_assert_finalize_object (handshake_gate);
+  for (GObject **o = (GObject *[]) { a, b, c, d, NULL }; *o != NULL; o++)
+    g_assert_finalize_object (*o);
+  g_string_free (handshake_log, TRUE);
+  clock_clear (&clock);
+}
+
+/* For a new connection the longest-running handshake that waits for its
+ * peer is closed at once, however young, and its slot goes on; none is
+ * when every running one's thread is late. */
+static void
+test_handshakes_evict_stalled (void)
+{
+  Clock clock = { 0 };
+  GObject *a, *b, *c;
+
+  clock_init (&clock);
+  handshake_log = g_string_new (NULL);
+  handshake_gate = kf_server_handshakes_new (clock.timers, 2, 250);
+  a = handshake_owner ("a");
+  g_object_set_data (a, "late", GINT_TO_POINTER (TRUE));
+  b = handshake_owner ("b");
+  c = handshake_owner ("c");
+  g_assert_true (kf_server_handshakes_evict_stalled (handshake_gate));
+  g_assert_cmpstr (handshake_log->str, ==, "+a+b-b+c");
+  g_object_set_data (c, "late", GINT_TO_POINTER (TRUE));
+  g_assert_false (kf_server_handshakes_evict_stalled (handshake_gate));
+  g_assert_cmpuint (kf_server_handshakes_get_running (handshake_gate), ==, 2);
+  kf_server_handshakes_release (handshake_gate, a);
+  kf_server_handshakes_release (handshake_gate, c);
+  g_assert_cmpuint (kf_server_timers_get_size (clock.timers), ==, 0);
+
+  g_assert_finalize_object (handshake_gate);
+  for (GObject **o = (GObject *[]) { a, b, c, NULL }; *o != NULL; o++)
+    g_assert_finalize_object (*o);
+  g_string_free (handshake_log, TRUE);
+  clock_clear (&clock);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -427,6 +589,9 @@ main (int   argc,
   g_test_add_func ("/server/poller/budget-pause-schedule", test_poller_budget_pause_schedule);
   g_test_add_func ("/server/poller/remove-during-turn", test_poller_remove_during_turn);
   g_test_add_func ("/server/poller/one-descriptor", test_poller_one_descriptor);
+  g_test_add_func ("/server/handshakes/slots", test_handshakes_slots);
+  g_test_add_func ("/server/handshakes/late", test_handshakes_late);
+  g_test_add_func ("/server/handshakes/evict-stalled", test_handshakes_evict_stalled);
 
   return g_test_run ();
 }

@@ -1,0 +1,13 @@
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+void kf_cli_complete_command (const char   *before,
+                              const char   *word,
+                              GListModel   *peers,
+                              GStrv        *words,
+                              GStrv        *labels);
+
+G_END_DECLS
