@@ -73,9 +73,9 @@ get_state (KfWindow *self)
 }
 
 static gboolean
-in_session (KfClientState state)
+in_session (KfWindow *self)
 {
-  return state >= KF_CLIENT_STATE_CONFIRMING;
+  return self->client != NULL && kf_client_is_in_session (self->client);
 }
 
 /* Shows the page @name; a page that comes into view takes the focus, so
@@ -98,7 +98,7 @@ page_for_state (KfWindow      *self,
 {
   if (self->hold == KF_WINDOW_HOLD_RESULT)
     return "result";
-  if (self->hold == KF_WINDOW_HOLD_CONN || in_session (state))
+  if (self->hold == KF_WINDOW_HOLD_CONN || in_session (self))
     return "transfer";
   switch (state)
     {
@@ -128,8 +128,9 @@ update_actions (KfWindow      *self,
   gboolean sending = kf_main_page_get_view (self->main_page) == KF_MAIN_VIEW_SEND;
   gboolean can_go_back = self->hold == KF_WINDOW_HOLD_RESULT
                          || (sending && self->hold == KF_WINDOW_HOLD_NONE
-                             && !in_session (state) && self->connecting == NULL
-                             && state >= KF_CLIENT_STATE_RECONNECTING);
+                             && !in_session (self) && self->connecting == NULL
+                             && state != KF_CLIENT_STATE_DISCONNECTED
+                             && state != KF_CLIENT_STATE_CONNECTING);
   gboolean chosen = kf_main_page_get_choice (self->main_page, NULL, NULL, NULL, NULL);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.connect",
@@ -141,7 +142,7 @@ update_actions (KfWindow      *self,
                                  && self->hold == KF_WINDOW_HOLD_NONE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.conn", idle && sending && chosen);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel",
-                                 in_session (state) || self->hold == KF_WINDOW_HOLD_CONN
+                                 in_session (self) || self->hold == KF_WINDOW_HOLD_CONN
                                  || self->connecting != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.go-back", can_go_back);
   gtk_widget_set_visible (self->back_button, can_go_back);
@@ -249,7 +250,7 @@ _kf_window_follow_client (KfWindow *self)
     kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_HOME);
 
   update_actions (self, state);
-  if (in_session (state))
+  if (in_session (self))
     show_step (self, state);
   show_page (self, page_for_state (self, state));
 }
@@ -301,9 +302,7 @@ on_connected (GObject      *source,
 static void
 on_state_changed (KfWindow *self)
 {
-  KfClientState state = get_state (self);
-
-  if (state >= KF_CLIENT_STATE_IDLE)
+  if (self->client != NULL && kf_client_is_connected (self->client))
     g_clear_pointer (&self->failure, g_free);
   _kf_window_follow_client (self);
 }
@@ -636,7 +635,7 @@ kf_window_close_request (GtkWindow *window)
   GSettings *settings = _kf_window_get_settings (self);
   int width, height;
 
-  if (!self->closing && (in_session (get_state (self)) || self->hold == KF_WINDOW_HOLD_CONN))
+  if (!self->closing && (in_session (self) || self->hold == KF_WINDOW_HOLD_CONN))
     {
       ask_before_closing (self);
       return TRUE;

@@ -430,7 +430,7 @@ flow_offer_to_window (Fixture   *fx,
 
   kf_client_conn_async (sender, kf_client_get_client_id (client), KF_CIPHER_MODE_CFB, NULL,
                         flow_on_async_done, &conn_wait);
-  g_assert_true (kf_client_conn_finish (sender, flow_wait_async (&conn_wait), &error));
+  g_assert_true (kf_client_conn_finish (sender, flow_wait_async (&conn_wait), NULL, &error));
   g_assert_no_error (error);
   g_clear_object (&conn_wait.result);
   kf_client_send_file_async (sender, file, NULL, flow_on_async_done, send_wait);
