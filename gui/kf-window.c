@@ -821,7 +821,7 @@ kf_window_open_link (KfWindow   *self,
   g_return_if_fail (KF_IS_WINDOW (self));
   g_return_if_fail (link != NULL);
 
-  if (in_session (get_state (self)) || self->hold == KF_WINDOW_HOLD_CONN)
+  if (in_session (self) || self->hold == KF_WINDOW_HOLD_CONN)
     {
       _kf_window_show_toast (self, _("A transfer is under way: open the join link again "
                                      "once it has ended."));

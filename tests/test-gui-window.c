@@ -876,7 +876,7 @@ test_peer_ports (Fixture       *fx,
   flow_wait_for_state (kf_window_get_client (fx->window), KF_CLIENT_STATE_WAITING);
   kf_client_conn_async (ion, kf_client_get_client_id (kf_window_get_client (fx->window)),
                         KF_CIPHER_MODE_CFB, NULL, flow_on_async_done, &conn_wait);
-  g_assert_false (kf_client_conn_finish (ion, flow_wait_async (&conn_wait), &error));
+  g_assert_false (kf_client_conn_finish (ion, flow_wait_async (&conn_wait), NULL, &error));
   g_test_message ("the sender heard: %s", error->message);
   g_clear_error (&error);
   g_clear_object (&conn_wait.result);
