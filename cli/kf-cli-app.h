@@ -38,7 +38,6 @@ typedef struct
   int           exit_status;
   gboolean      stdin_is_tty;
   guint         sigint_count;
-  gboolean      session_started;   /* since the last conn: ::finished will follow */
   gboolean      reconnecting;      /* the key manager went away; the client retries */
 } KfCliApp;
 

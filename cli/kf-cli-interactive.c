@@ -170,12 +170,13 @@ on_conn (GObject      *source,
 {
   KfCliApp *app = user_data;
   g_autoptr(GError) error = NULL;
+  gboolean session_started = FALSE;
 
-  if (!kf_client_conn_finish (KF_CLIENT (source), result, &error))
+  if (!kf_client_conn_finish (KF_CLIENT (source), result, &session_started, &error))
     {
       /* A session that started and failed ends in ::finished, which
        * prompts again; a refused conn never started one. */
-      if (!app->session_started)
+      if (!session_started)
         {
           kf_cli_error ("%s", error->message);
           prompt (app);
@@ -204,7 +205,6 @@ do_conn (KfCliApp  *app,
       prompt (app);
       return;
     }
-  app->session_started = FALSE;
   kf_client_conn_async (app->client, (guint) peer_id, mode, app->cancellable, on_conn, app);
 }
 
@@ -215,7 +215,7 @@ do_cancel (KfCliApp *app)
 
   if (state == KF_CLIENT_STATE_WAITING)
     kf_client_stop_waiting_async (app->client, NULL, on_stopped_waiting, app);
-  else if (state > KF_CLIENT_STATE_WAITING)
+  else if (kf_client_is_in_session (app->client))
     kf_client_cancel (app->client);
   else
     {
@@ -277,7 +277,6 @@ on_session_started (KfClient     *client,
 {
   KfCliJson *json = kf_cli_json_begin ("session");
 
-  app->session_started = TRUE;
   kf_cli_json_string (json, "role", role == KF_CLIENT_ROLE_SENDER ? "sender" : "receiver");
   kf_cli_json_uint (json, "peer_id", peer_id);
   kf_cli_json_string (json, "peer_name", peer_name);
@@ -346,7 +345,7 @@ kf_cli_interactive_interrupt (KfCliApp *app)
   KfClientState state = kf_client_get_state (app->client);
 
   kf_cli_progress_done ();
-  if (state >= KF_CLIENT_STATE_CONFIRMING)
+  if (kf_client_is_in_session (app->client))
     {
       kf_cli_print ("%s", _("Cancelling…"));
       kf_client_cancel (app->client);

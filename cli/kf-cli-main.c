@@ -168,7 +168,7 @@ on_sigint (gpointer user_data)
 
   if (++app->sigint_count > 1)
     kf_cli_app_quit (app, KF_CLI_EXIT_CANCELLED);
-  else if (app->client == NULL || kf_client_get_state (app->client) < KF_CLIENT_STATE_IDLE)
+  else if (app->client == NULL || !kf_client_is_connected (app->client))
     kf_cli_app_quit (app, KF_CLI_EXIT_CANCELLED);
   else if (command == COMMAND_INTERACTIVE)
     {

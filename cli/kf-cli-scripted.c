@@ -116,10 +116,11 @@ on_conn (GObject      *source,
 {
   KfCliApp *app = user_data;
   g_autoptr(GError) error = NULL;
+  gboolean session_started = FALSE;
 
-  if (!kf_client_conn_finish (KF_CLIENT (source), result, &error))
+  if (!kf_client_conn_finish (KF_CLIENT (source), result, &session_started, &error))
     {
-      if (!app->session_started)
+      if (!session_started)
         {
           kf_cli_error ("%s", error->message);
           end_with (app, kf_cli_exit_for_error (error));
@@ -137,7 +138,6 @@ on_session_started (KfClient     *client,
                     KfCipherMode  mode,
                     KfCliApp     *app)
 {
-  app->session_started = TRUE;
   kf_cli_status (_("Paired with %s (#%u); sending…"), peer_name, peer_id);
 }
 
@@ -196,7 +196,6 @@ on_peers (GObject      *source,
       return;
     }
   kf_cipher_mode_from_string (app->mode, &mode);
-  app->session_started = FALSE;
   kf_client_conn_async (app->client, peer_id, mode, app->cancellable, on_conn, app);
 }
 
@@ -225,7 +224,7 @@ kf_cli_scripted_interrupt (KfCliApp *app)
   KfClientState state = kf_client_get_state (app->client);
 
   kf_cli_progress_done ();
-  if (state >= KF_CLIENT_STATE_CONFIRMING)
+  if (kf_client_is_in_session (app->client))
     kf_client_cancel (app->client);
   else if (state == KF_CLIENT_STATE_IDLE || state == KF_CLIENT_STATE_WAITING)
     end_with (app, KF_CLI_EXIT_CANCELLED);

@@ -70,13 +70,16 @@ static const char *
 trust_of (KfKnownServers     *known,
           KfDiscoveredServer *server)
 {
-  const char *pin = kf_known_servers_lookup (known, kf_discovered_server_get_address (server),
-                                             kf_discovered_server_get_port (server));
-  const char *announced = kf_discovered_server_get_fingerprint (server);
-
-  if (pin == NULL)
-    return "unknown";
-  return announced != NULL && kf_fingerprint_equal (pin, announced) ? "trusted" : "changed";
+  switch (kf_discovered_server_get_trust (server, known))
+    {
+    case KF_DISCOVERED_TRUST_TRUSTED:
+      return "trusted";
+    case KF_DISCOVERED_TRUST_CHANGED:
+      return "changed";
+    case KF_DISCOVERED_TRUST_UNKNOWN:
+    default:
+      return "unknown";
+    }
 }
 
 static const char *

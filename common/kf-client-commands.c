@@ -22,6 +22,138 @@
 
 #include "kf-client-private.h"
 
+/* Fails @task with %KF_CLIENT_ERROR_BAD_STATE unless the state is one of
+ * the two given; returns whether it may go on. */
+gboolean
+_kf_client_check_state (KfClient      *self,
+                        GTask         *task,
+                        KfClientState  allowed,
+                        KfClientState  also_allowed)
+{
+  if (self->state == allowed || self->state == also_allowed)
+    return TRUE;
+
+  if (self->state == KF_CLIENT_STATE_DISCONNECTED || self->state == KF_CLIENT_STATE_CONNECTING
+      || self->state == KF_CLIENT_STATE_RECONNECTING)
+    g_task_return_new_error (task, KF_CLIENT_ERROR, KF_CLIENT_ERROR_BAD_STATE, "%s",
+                             _("Not connected to the key manager"));
+  else
+    g_task_return_new_error (task, KF_CLIENT_ERROR, KF_CLIENT_ERROR_BAD_STATE, "%s",
+                             _("Not possible while a transfer session is in progress"));
+
+  return FALSE;
+}
+
+/* Sends @msg (taking it); the reply goes to @callback with @task (taking
+ * it) as user data. */
+void
+_kf_client_request (KfClient            *self,
+                    KfProtocolMessage   *msg,
+                    GTask               *task,
+                    GAsyncReadyCallback  callback)
+{
+  kf_km_connection_request_async (self->km, msg, g_task_get_cancellable (task),
+                                  callback, task);
+  kf_protocol_message_free (msg);
+}
+
+/*
+ * _kf_client_new_task:
+ * @source_tag: the public _async function the task is for
+ *
+ * Returns: (transfer full): the task of a public async call, tagged so
+ * that its _finish can check the result it is given.
+ */
+GTask *
+_kf_client_new_task (KfClient            *self,
+                     gpointer             source_tag,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  return task;
+}
+
+/* Whether @result is the result of @self's public call @source_tag: what
+ * every _finish checks first. */
+gboolean
+_kf_client_is_result (KfClient     *self,
+                      GAsyncResult *result,
+                      gpointer      source_tag)
+{
+  return g_task_is_valid (result, self) && g_task_get_source_tag (G_TASK (result)) == source_tag;
+}
+
+/*
+ * _kf_client_finish_boolean:
+ * @source_tag: the public _async function @result must come from
+ *
+ * The _finish of a public async call that completes with a boolean.
+ * Returns: %TRUE on success, or %FALSE with the call's error.
+ */
+gboolean
+_kf_client_finish_boolean (KfClient      *self,
+                           GAsyncResult  *result,
+                           gpointer       source_tag,
+                           GError       **error)
+{
+  g_return_val_if_fail (_kf_client_is_result (self, result, source_tag), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/*
+ * _kf_client_command:
+ * @task: (transfer full): the public call's task; @callback's user data
+ *
+ * Sends the command @type when the state is @allowed or @also_allowed;
+ * otherwise fails @task with %KF_CLIENT_ERROR_BAD_STATE, saying why.
+ */
+void
+_kf_client_command (KfClient            *self,
+                    KfMsgType            type,
+                    GTask               *task,
+                    KfClientState        allowed,
+                    KfClientState        also_allowed,
+                    GAsyncReadyCallback  callback)
+{
+  if (!_kf_client_check_state (self, task, allowed, also_allowed))
+    {
+      g_object_unref (task);
+      return;
+    }
+
+  _kf_client_request (self, kf_protocol_message_new (type), task, callback);
+}
+
+/*
+ * _kf_client_reply_or_fail:
+ * @lines: (out) (optional): the reply's peer lines
+ *
+ * The key manager's answer to a command sent for @task.
+ *
+ * Returns: (transfer full) (nullable): the reply, or %NULL after failing
+ * @task with the error (an `err` line, or the key manager gone).
+ */
+KfProtocolMessage *
+_kf_client_reply_or_fail (GObject       *source,
+                          GAsyncResult  *result,
+                          GTask         *task,
+                          GPtrArray    **lines)
+{
+  GError *error = NULL;
+  KfProtocolMessage *reply;
+
+  reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, lines, &error);
+  if (reply == NULL)
+    g_task_return_error (task, error);
+
+  return reply;
+}
+
 /* Fills the peers model from the `peer` lines of a `send` or `watch`. */
 static GPtrArray *
 replace_peers (KfClient  *self,
@@ -154,14 +286,14 @@ on_watch_reply (GObject      *source,
 }
 
 /*
- * kf_client_sync_watch:
+ * _kf_client_sync_watch:
  *
  * Makes the key manager's watch match what the user asked for.  Watching
  * is only possible while idle; the key manager stops it by itself when we
  * leave idle, so this runs again each time we come back.
  */
 void
-kf_client_sync_watch (KfClient *self)
+_kf_client_sync_watch (KfClient *self)
 {
   g_autoptr(KfProtocolMessage) msg = NULL;
 
@@ -192,14 +324,14 @@ kf_client_set_watching (KfClient *self,
     return;
 
   self->watching = watching;
-  kf_client_notify_watching (self);
-  kf_client_sync_watch (self);
+  _kf_client_notify_watching (self);
+  _kf_client_sync_watch (self);
 }
 
 /* `ev waiting` and `ev unwaiting` keep the model live while watching. */
 void
-kf_client_on_watch_event (KfClient                *self,
-                const KfProtocolMessage *msg)
+_kf_client_on_watch_event (KfClient                *self,
+                           const KfProtocolMessage *msg)
 {
   g_autoptr(KfPeer) peer = NULL;
 
@@ -221,19 +353,14 @@ on_wait_reply (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   KfClient *self = g_task_get_source_object (task);
-  g_autoptr(KfProtocolMessage) reply = NULL;
-  GError *error = NULL;
+  g_autoptr(KfProtocolMessage) reply = _kf_client_reply_or_fail (source, result, task, NULL);
 
-  reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, NULL, &error);
   if (reply == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
+    return;
 
   self->watch_active = FALSE;
   if (self->state == KF_CLIENT_STATE_IDLE)
-    kf_client_set_state (self, KF_CLIENT_STATE_WAITING);
+    _kf_client_set_state (self, KF_CLIENT_STATE_WAITING);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -249,16 +376,12 @@ kf_client_wait_async (KfClient            *self,
                       GAsyncReadyCallback  callback,
                       gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-
   g_return_if_fail (KF_IS_CLIENT (self));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kf_client_wait_async);
-  if (!kf_client_check_state (self, task, KF_CLIENT_STATE_IDLE, KF_CLIENT_STATE_IDLE))
-    return;
-
-  kf_client_request (self, kf_protocol_message_new (KF_MSG_WAIT), g_steal_pointer (&task), on_wait_reply);
+  _kf_client_command (self, KF_MSG_WAIT,
+                      _kf_client_new_task (self, kf_client_wait_async,
+                                           cancellable, callback, user_data),
+                      KF_CLIENT_STATE_IDLE, KF_CLIENT_STATE_IDLE, on_wait_reply);
 }
 
 gboolean
@@ -266,9 +389,7 @@ kf_client_wait_finish (KfClient      *self,
                        GAsyncResult  *result,
                        GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return _kf_client_finish_boolean (self, result, kf_client_wait_async, error);
 }
 
 static void
@@ -278,25 +399,20 @@ on_stop_waiting_reply (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   KfClient *self = g_task_get_source_object (task);
-  g_autoptr(KfProtocolMessage) reply = NULL;
-  GError *error = NULL;
+  g_autoptr(KfProtocolMessage) reply = _kf_client_reply_or_fail (source, result, task, NULL);
 
-  reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, NULL, &error);
   if (reply == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
+    return;
 
   /* A sender may have picked us just before the key manager read `cancel`:
    * it then cancelled that session, so it ends here too. */
   if (self->session != NULL)
-    kf_client_session_fail (self, KF_OUTCOME_CANCELLED, TRUE, NULL,
-                            g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                 _("You stopped waiting")));
+    _kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_CANCELLED, NULL,
+                             g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                  _("You stopped waiting")));
   else if (self->state == KF_CLIENT_STATE_WAITING)
-    kf_client_set_state (self, KF_CLIENT_STATE_IDLE);
-  kf_client_sync_watch (self);
+    _kf_client_set_state (self, KF_CLIENT_STATE_IDLE);
+  _kf_client_sync_watch (self);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -316,8 +432,8 @@ kf_client_stop_waiting_async (KfClient            *self,
 
   g_return_if_fail (KF_IS_CLIENT (self));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kf_client_stop_waiting_async);
+  task = _kf_client_new_task (self, kf_client_stop_waiting_async,
+                              cancellable, callback, user_data);
   if (self->state != KF_CLIENT_STATE_WAITING)
     {
       g_task_return_new_error (task, KF_CLIENT_ERROR, KF_CLIENT_ERROR_BAD_STATE, "%s",
@@ -325,8 +441,8 @@ kf_client_stop_waiting_async (KfClient            *self,
       return;
     }
 
-  kf_client_request (self, kf_protocol_message_new (KF_MSG_CANCEL), g_steal_pointer (&task),
-           on_stop_waiting_reply);
+  _kf_client_request (self, kf_protocol_message_new (KF_MSG_CANCEL), g_steal_pointer (&task),
+                      on_stop_waiting_reply);
 }
 
 gboolean
@@ -334,9 +450,7 @@ kf_client_stop_waiting_finish (KfClient      *self,
                                GAsyncResult  *result,
                                GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return _kf_client_finish_boolean (self, result, kf_client_stop_waiting_async, error);
 }
 
 static void
@@ -349,22 +463,18 @@ on_list_reply (GObject      *source,
   GPtrArray *pages = g_task_get_task_data (task);
   g_autoptr(KfProtocolMessage) reply = NULL;
   g_autoptr(GPtrArray) lines = NULL;
-  GError *error = NULL;
   guint64 after;
 
-  reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, &lines, &error);
+  reply = _kf_client_reply_or_fail (source, result, task, &lines);
   if (reply == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
+    return;
   after = wants_next_page (reply, lines) ? last_id (lines) : 0;
   if (lines != NULL)
     g_ptr_array_extend_and_steal (pages, g_steal_pointer (&lines));
   if (after != 0)
     {
-      kf_client_request (self, page_request (KF_MSG_SEND, after), g_steal_pointer (&task),
-                         on_list_reply);
+      _kf_client_request (self, page_request (KF_MSG_SEND, after), g_steal_pointer (&task),
+                          on_list_reply);
       return;
     }
 
@@ -387,15 +497,12 @@ kf_client_list_peers_async (KfClient            *self,
 
   g_return_if_fail (KF_IS_CLIENT (self));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kf_client_list_peers_async);
+  task = _kf_client_new_task (self, kf_client_list_peers_async, cancellable, callback, user_data);
   /* Every page's peer lines, until the last page has come. */
   g_task_set_task_data (task, g_ptr_array_new_with_free_func ((GDestroyNotify) kf_protocol_message_free),
                         (GDestroyNotify) g_ptr_array_unref);
-  if (!kf_client_check_state (self, task, KF_CLIENT_STATE_IDLE, KF_CLIENT_STATE_WAITING))
-    return;
-
-  kf_client_request (self, kf_protocol_message_new (KF_MSG_SEND), g_steal_pointer (&task), on_list_reply);
+  _kf_client_command (self, KF_MSG_SEND, g_steal_pointer (&task),
+                      KF_CLIENT_STATE_IDLE, KF_CLIENT_STATE_WAITING, on_list_reply);
 }
 
 /*
@@ -410,7 +517,7 @@ kf_client_list_peers_finish (KfClient      *self,
                              GAsyncResult  *result,
                              GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (_kf_client_is_result (self, result, kf_client_list_peers_async), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
@@ -429,7 +536,7 @@ on_conn_reply (GObject      *source,
     return;
 
   self->cancel_requested = FALSE;
-  kf_client_task_fail (&self->conn_task, error);
+  _kf_client_task_fail (&self->conn_task, error);
 }
 
 /*
@@ -441,7 +548,8 @@ on_conn_reply (GObject      *source,
  * %KF_CLIENT_ERROR_NO_SUCH_PEER when the peer is no longer waiting,
  * %KF_CLIENT_ERROR_BAD_STATE when not idle, or with the session's error
  * (::finished is then emitted too) when it ends before the link is up.
- * Cancelling @cancellable cancels the session.
+ * Cancelling @cancellable cancels the session.  See
+ * kf_client_conn_finish() for telling these failures apart.
  */
 void
 kf_client_conn_async (KfClient            *self,
@@ -456,8 +564,7 @@ kf_client_conn_async (KfClient            *self,
 
   g_return_if_fail (KF_IS_CLIENT (self));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kf_client_conn_async);
+  task = _kf_client_new_task (self, kf_client_conn_async, cancellable, callback, user_data);
   g_task_set_check_cancellable (task, FALSE);
   if (self->state != KF_CLIENT_STATE_IDLE || self->conn_task != NULL)
     {
@@ -477,12 +584,27 @@ kf_client_conn_async (KfClient            *self,
   kf_km_connection_request_async (self->km, conn, NULL, on_conn_reply, g_object_ref (self));
 }
 
+/*
+ * kf_client_conn_finish:
+ * @session_started: (out) (optional): whether a session started (`ev key`)
+ *
+ * Returns: %TRUE when the peer link is up (state READY_TO_SEND; a session
+ * started).  On failure, *@session_started says who tells the user: when
+ * %TRUE the session started and ended, and its ::finished (already
+ * emitted) carries the outcome; when %FALSE no session started (the key
+ * manager refused `conn`, the connection went away first) and only @error
+ * explains it.
+ */
 gboolean
 kf_client_conn_finish (KfClient      *self,
                        GAsyncResult  *result,
+                       gboolean      *session_started,
                        GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (_kf_client_is_result (self, result, kf_client_conn_async), FALSE);
 
-  return g_task_propagate_boolean (G_TASK (result), error);
+  if (session_started != NULL)
+    *session_started = GPOINTER_TO_INT (g_task_get_task_data (G_TASK (result)));
+
+  return _kf_client_finish_boolean (self, result, kf_client_conn_async, error);
 }

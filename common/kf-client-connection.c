@@ -38,15 +38,15 @@ on_km_event (KfKmConnection    *km,
     return;
 
   if (msg->type == KF_MSG_EV_WAITING || msg->type == KF_MSG_EV_UNWAITING)
-    kf_client_on_watch_event (self, msg);
+    _kf_client_on_watch_event (self, msg);
   else if (msg->type == KF_MSG_EV_SHUTDOWN)
     g_message ("The key manager is shutting down: %s", msg->text != NULL ? msg->text : "");
   else
-    kf_client_session_event (self, msg);
+    _kf_client_session_event (self, msg);
 }
 
 void
-kf_client_drop_connection (KfClient *self)
+_kf_client_drop_connection (KfClient *self)
 {
   if (self->km == NULL)
     return;
@@ -80,21 +80,21 @@ on_km_closed (KfKmConnection *km,
   if (km != self->km)
     return;
 
-  kf_client_drop_connection (self);
+  _kf_client_drop_connection (self);
   if (self->saying_goodbye)
     {
-      kf_client_set_state (self, KF_CLIENT_STATE_DISCONNECTED);
+      _kf_client_set_state (self, KF_CLIENT_STATE_DISCONNECTED);
       return;
     }
 
   g_message ("Lost the key manager: %s", error->message);
   self->resume_waiting = self->state == KF_CLIENT_STATE_WAITING;
-  kf_client_session_lost (self, error);
-  kf_client_task_fail (&self->conn_task, g_error_copy (error));
+  _kf_client_session_lost (self, error);
+  _kf_client_task_fail (&self->conn_task, g_error_copy (error));
   g_list_store_remove_all (self->peers);
-  kf_client_set_last_error (self, error->message);
-  kf_client_set_state (self, KF_CLIENT_STATE_RECONNECTING);
-  kf_client_emit_disconnected (self, error);
+  _kf_client_set_last_error (self, error->message);
+  _kf_client_set_state (self, KF_CLIENT_STATE_RECONNECTING);
+  _kf_client_emit_disconnected (self, error);
 
   self->backoff = 1;
   schedule_reconnect (self);
@@ -133,7 +133,7 @@ open_connection (KfClient            *self,
                  GAsyncReadyCallback  callback,
                  gpointer             user_data)
 {
-  kf_client_drop_connection (self);
+  _kf_client_drop_connection (self);
   self->km = kf_km_connection_new (self->host, self->port);
   g_signal_connect (self->km, "event", G_CALLBACK (on_km_event), self);
   g_signal_connect (self->km, "closed", G_CALLBACK (on_km_closed), self);
@@ -158,8 +158,8 @@ finish_open (KfClient        *self,
     {
       if (km == self->km)
         {
-          kf_client_set_fingerprint (self, kf_km_connection_get_fingerprint (km));
-          kf_client_drop_connection (self);
+          _kf_client_set_fingerprint (self, kf_km_connection_get_fingerprint (km));
+          _kf_client_drop_connection (self);
         }
       return FALSE;
     }
@@ -170,12 +170,12 @@ finish_open (KfClient        *self,
       return FALSE;
     }
 
-  kf_client_set_fingerprint (self, kf_km_connection_get_fingerprint (km));
-  kf_client_set_client_id (self, kf_km_connection_get_client_id (km));
+  _kf_client_set_fingerprint (self, kf_km_connection_get_fingerprint (km));
+  _kf_client_set_client_id (self, kf_km_connection_get_client_id (km));
   self->keepalive_id = g_timeout_add_seconds (KEEPALIVE_SECONDS, on_keepalive, self);
   self->backoff = 0;
-  kf_client_set_last_error (self, NULL);
-  kf_client_set_state (self, KF_CLIENT_STATE_IDLE);
+  _kf_client_set_last_error (self, NULL);
+  _kf_client_set_state (self, KF_CLIENT_STATE_IDLE);
   g_message ("Connected to the key manager at %s port %u as client %u",
              self->host, self->port, self->client_id);
 
@@ -195,14 +195,14 @@ on_connected (GObject      *source,
     {
       if (KF_KM_CONNECTION (source) == self->km || self->km == NULL)
         {
-          kf_client_set_last_error (self, error->message);
-          kf_client_set_state (self, KF_CLIENT_STATE_DISCONNECTED);
+          _kf_client_set_last_error (self, error->message);
+          _kf_client_set_state (self, KF_CLIENT_STATE_DISCONNECTED);
         }
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
-  kf_client_sync_watch (self);
+  _kf_client_sync_watch (self);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -223,8 +223,7 @@ kf_client_connect_async (KfClient            *self,
 
   g_return_if_fail (KF_IS_CLIENT (self));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kf_client_connect_async);
+  task = _kf_client_new_task (self, kf_client_connect_async, cancellable, callback, user_data);
   if (self->state != KF_CLIENT_STATE_DISCONNECTED && self->state != KF_CLIENT_STATE_RECONNECTING)
     {
       g_task_return_new_error (task, KF_CLIENT_ERROR, KF_CLIENT_ERROR_BAD_STATE, "%s",
@@ -234,7 +233,7 @@ kf_client_connect_async (KfClient            *self,
 
   g_clear_handle_id (&self->reconnect_id, g_source_remove);
   self->saying_goodbye = FALSE;
-  kf_client_set_state (self, KF_CLIENT_STATE_CONNECTING);
+  _kf_client_set_state (self, KF_CLIENT_STATE_CONNECTING);
   open_connection (self, cancellable, on_connected, g_steal_pointer (&task));
 }
 
@@ -254,9 +253,7 @@ kf_client_connect_finish (KfClient      *self,
                           GAsyncResult  *result,
                           GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return _kf_client_finish_boolean (self, result, kf_client_connect_async, error);
 }
 
 /*
@@ -302,17 +299,17 @@ on_reconnected (GObject      *source,
       if (self->resume_waiting)
         kf_client_wait_async (self, self->cancellable, on_resumed_wait, NULL);
       else
-        kf_client_sync_watch (self);
+        _kf_client_sync_watch (self);
       return;
     }
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->km != NULL)
     return;
 
-  kf_client_set_last_error (self, error->message);
+  _kf_client_set_last_error (self, error->message);
   if (!is_retryable (error))
     {
-      kf_client_set_state (self, KF_CLIENT_STATE_DISCONNECTED);
-      kf_client_emit_disconnected (self, error);
+      _kf_client_set_state (self, KF_CLIENT_STATE_DISCONNECTED);
+      _kf_client_emit_disconnected (self, error);
       return;
     }
 
@@ -335,7 +332,7 @@ static void
 schedule_reconnect (KfClient *self)
 {
   g_debug ("Reconnecting to the key manager in %u s", self->backoff);
-  kf_client_set_state (self, KF_CLIENT_STATE_RECONNECTING);
+  _kf_client_set_state (self, KF_CLIENT_STATE_RECONNECTING);
   g_clear_handle_id (&self->reconnect_id, g_source_remove);
   self->reconnect_id = g_timeout_add_seconds (MAX (self->backoff, 1), on_reconnect_timeout, self);
 }
@@ -360,8 +357,8 @@ on_end_reply (GObject      *source,
 
   g_clear_error (&error);
   if (KF_KM_CONNECTION (source) == self->km)
-    kf_client_drop_connection (self);
-  kf_client_set_state (self, KF_CLIENT_STATE_DISCONNECTED);
+    _kf_client_drop_connection (self);
+  _kf_client_set_state (self, KF_CLIENT_STATE_DISCONNECTED);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -382,22 +379,22 @@ kf_client_end_async (KfClient            *self,
 
   g_return_if_fail (KF_IS_CLIENT (self));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kf_client_end_async);
+  task = _kf_client_new_task (self, kf_client_end_async, cancellable, callback, user_data);
   g_clear_handle_id (&self->reconnect_id, g_source_remove);
   if (self->km == NULL || self->state == KF_CLIENT_STATE_CONNECTING
       || self->state == KF_CLIENT_STATE_RECONNECTING)
     {
-      kf_client_drop_connection (self);
-      kf_client_set_state (self, KF_CLIENT_STATE_DISCONNECTED);
+      _kf_client_drop_connection (self);
+      _kf_client_set_state (self, KF_CLIENT_STATE_DISCONNECTED);
       g_task_return_boolean (task, TRUE);
       return;
     }
-  if (!kf_client_check_state (self, task, KF_CLIENT_STATE_IDLE, KF_CLIENT_STATE_WAITING))
+  if (!_kf_client_check_state (self, task, KF_CLIENT_STATE_IDLE, KF_CLIENT_STATE_WAITING))
     return;
 
   self->saying_goodbye = TRUE;
-  kf_client_request (self, kf_protocol_message_new (KF_MSG_END), g_steal_pointer (&task), on_end_reply);
+  _kf_client_request (self, kf_protocol_message_new (KF_MSG_END), g_steal_pointer (&task),
+                      on_end_reply);
 }
 
 gboolean
@@ -405,7 +402,5 @@ kf_client_end_finish (KfClient      *self,
                       GAsyncResult  *result,
                       GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return _kf_client_finish_boolean (self, result, kf_client_end_async, error);
 }

@@ -9,45 +9,10 @@
 #include "kf-km-connection.h"
 #include "kf-peer-link.h"
 #include "kf-peer-listener.h"
-#include "kf-session-keys.h"
+#include "kf-session-private.h"
 #include "kf-transfer.h"
 
 G_BEGIN_DECLS
-
-/* One transfer session, from `ev key` to its end. */
-typedef struct
-{
-  guint             serial;
-  char              session_id[KF_SESSION_ID_MAX + 1];
-  KfClientRole      role;
-  guint             peer_id;
-  char             *peer_name;
-  KfCipherMode      mode;
-  KfSessionKeys    *keys;
-  GCancellable     *cancellable;     /* stops link and transfer work */
-  GTask            *conn_task;       /* sender: kf_client_conn_async() */
-  GTask            *send_task;       /* sender: kf_client_send_file_async() */
-  GCancellable     *task_cancellable;
-  gulong            task_cancel_id;
-  KfPeerListener   *listener;
-  KfPeerLink       *link;
-  gboolean          link_busy;       /* a transfer call is using the link */
-  gboolean          receiving;       /* receiver: the engine is saving the file */
-  gboolean          delivered;       /* the file is complete at the receiver
-                                      * (saved there; the sender had DONE) */
-  gboolean          cancel_pending;  /* our `cancel` awaits its answer */
-  KfTransferOffer  *transfer_offer;
-  KfOffer          *offer;
-  gboolean          answered;        /* accept or decline was given */
-  GFile            *file;
-  guint64           local_blocks;
-  guint64           bytes;
-  gboolean          ending;          /* our `cancel` is on its way */
-  KfOutcomeStatus   end_status;
-  gboolean          end_local;
-  char             *end_message;
-  GError           *end_error;
-} KfClientSession;
 
 struct _KfClient
 {
@@ -84,92 +49,91 @@ struct _KfClient
 
   GTask            *conn_task;       /* until `ev key` moves it to the session */
   gboolean          cancel_requested;
-  KfClientSession  *session;
-  guint             session_serial;
+  KfSession        *session;         /* from `ev key` until it ends */
 };
 
-/* A pending async call of a session: holds the client, and knows whether
- * the session it was started for is still the current one. */
-typedef struct
-{
-  KfClient *self;
-  guint     serial;
-} KfSessionCall;
-
 /* kf-client.c */
-void             kf_client_task_fail            (GTask                  **slot,
-                                                 GError                  *error);
-void             kf_client_set_state            (KfClient                *self,
-                                                 KfClientState            state);
-void             kf_client_set_last_error       (KfClient                *self,
-                                                 const char              *message);
-void             kf_client_notify_session       (KfClient                *self);
-void             kf_client_sync_watch           (KfClient                *self);
-void             kf_client_emit_session_started (KfClient                *self);
-void             kf_client_emit_offer           (KfClient                *self);
-void             kf_client_emit_progress        (KfClient                *self,
-                                                 guint64                  done,
-                                                 guint64                  total,
-                                                 double                   rate);
-void             kf_client_emit_finished        (KfClient                *self,
-                                                 KfOutcome               *outcome);
-void             kf_client_emit_disconnected    (KfClient                *self,
-                                                 const GError            *error);
-void             kf_client_notify_watching      (KfClient                *self);
-void             kf_client_set_fingerprint      (KfClient                *self,
-                                                 const char              *fingerprint);
-void             kf_client_set_client_id        (KfClient                *self,
-                                                 guint                    client_id);
-gboolean         kf_client_check_state          (KfClient                *self,
-                                                 GTask                   *task,
-                                                 KfClientState            allowed,
-                                                 KfClientState            also_allowed);
-void             kf_client_request              (KfClient                *self,
-                                                 KfProtocolMessage       *msg,
-                                                 GTask                   *task,
-                                                 GAsyncReadyCallback      callback);
-
+void             _kf_client_task_fail            (GTask                  **slot,
+                                                  GError                  *error);
+void             _kf_client_set_state            (KfClient                *self,
+                                                  KfClientState            state);
+void             _kf_client_set_last_error       (KfClient                *self,
+                                                  const char              *message);
+void             _kf_client_notify_session       (KfClient                *self);
+void             _kf_client_sync_watch           (KfClient                *self);
+void             _kf_client_emit_session_started (KfClient                *self);
+void             _kf_client_emit_offer           (KfClient                *self);
+void             _kf_client_emit_progress        (KfClient                *self,
+                                                  guint64                  done,
+                                                  guint64                  total,
+                                                  double                   rate);
+void             _kf_client_emit_finished        (KfClient                *self,
+                                                  KfOutcome               *outcome);
+void             _kf_client_emit_disconnected    (KfClient                *self,
+                                                  const GError            *error);
+void             _kf_client_notify_watching      (KfClient                *self);
+void             _kf_client_set_fingerprint      (KfClient                *self,
+                                                  const char              *fingerprint);
+void             _kf_client_set_client_id        (KfClient                *self,
+                                                  guint                    client_id);
 /* kf-client-connection.c */
-void             kf_client_drop_connection      (KfClient                *self);
+void             _kf_client_drop_connection      (KfClient                *self);
 
 /* kf-client-commands.c */
-void             kf_client_on_watch_event       (KfClient                *self,
-                                                 const KfProtocolMessage *msg);
+gboolean         _kf_client_check_state          (KfClient                *self,
+                                                  GTask                   *task,
+                                                  KfClientState            allowed,
+                                                  KfClientState            also_allowed);
+void             _kf_client_request              (KfClient                *self,
+                                                  KfProtocolMessage       *msg,
+                                                  GTask                   *task,
+                                                  GAsyncReadyCallback      callback);
+GTask           *_kf_client_new_task             (KfClient                *self,
+                                                  gpointer                 source_tag,
+                                                  GCancellable            *cancellable,
+                                                  GAsyncReadyCallback      callback,
+                                                  gpointer                 user_data);
+gboolean         _kf_client_finish_boolean       (KfClient                *self,
+                                                  GAsyncResult            *result,
+                                                  gpointer                 source_tag,
+                                                  GError                 **error);
+gboolean         _kf_client_is_result            (KfClient                *self,
+                                                  GAsyncResult            *result,
+                                                  gpointer                 source_tag);
+void             _kf_client_command              (KfClient                *self,
+                                                  KfMsgType                type,
+                                                  GTask                   *task,
+                                                  KfClientState            allowed,
+                                                  KfClientState            also_allowed,
+                                                  GAsyncReadyCallback      callback);
+KfProtocolMessage *_kf_client_reply_or_fail      (GObject                 *source,
+                                                  GAsyncResult            *result,
+                                                  GTask                   *task,
+                                                  GPtrArray              **lines);
+void             _kf_client_on_watch_event       (KfClient                *self,
+                                                  const KfProtocolMessage *msg);
 
 /* kf-client-session.c */
-KfSessionCall   *kf_session_call_new            (KfClient                *self);
-KfClientSession *kf_session_call_get            (KfSessionCall           *call);
-void             kf_session_call_free           (KfSessionCall           *call);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (KfSessionCall, kf_session_call_free)
-
-void             kf_client_session_free         (KfClientSession         *session);
-void             kf_client_session_event        (KfClient                *self,
-                                                 const KfProtocolMessage *msg);
-void             kf_client_session_fail         (KfClient                *self,
-                                                 KfOutcomeStatus          status,
-                                                 gboolean                 is_local,
-                                                 const char              *reason,
-                                                 GError                  *error);
-void             kf_client_session_lost         (KfClient                *self,
-                                                 const GError            *error);
-void             kf_client_session_record_result (KfClient                *self,
-                                                 const KfTransferResult  *result);
-void             kf_client_session_report       (KfClient                *self,
-                                                 const KfTransferResult  *result);
-void             kf_client_session_engine_done  (KfClient                *self,
-                                                 const KfTransferResult  *result);
-void             kf_client_session_restate      (KfClient                *self,
-                                                 KfOutcomeStatus          status,
-                                                 gboolean                 is_local,
-                                                 GError                  *error);
-void             kf_client_session_watch_task   (KfClient                *self,
-                                                 GCancellable            *cancellable);
-void             kf_client_conn_failed          (KfClient                *self,
-                                                 GError                  *error);
+void             _kf_client_session_event        (KfClient                *self,
+                                                  const KfProtocolMessage *msg);
+void             _kf_client_session_fail         (KfClient                *self,
+                                                  KfSessionWitness         witness,
+                                                  KfOutcomeStatus          status,
+                                                  const char              *reason,
+                                                  GError                  *error);
+void             _kf_client_session_lost         (KfClient                *self,
+                                                  const GError            *error);
+void             _kf_client_session_report       (KfClient                *self,
+                                                  const KfTransferResult  *result);
+void             _kf_client_session_engine_done  (KfClient                *self,
+                                                  const KfTransferResult  *result);
+void             _kf_client_session_watch_task   (KfClient                *self,
+                                                  GCancellable            *cancellable);
+void             _kf_client_session_close        (KfClient                *self);
 
 /* kf-client-transfer.c */
-void             kf_client_transfer_read_offer  (KfClient                *self);
-void             kf_client_transfer_failed      (KfClient                *self,
-                                                 GError                  *error);
+void             _kf_client_transfer_read_offer  (KfClient                *self);
+void             _kf_client_transfer_failed      (KfClient                *self,
+                                                  GError                  *error);
 
 G_END_DECLS

@@ -98,16 +98,18 @@ is_local_fault (const GError *error)
 }
 
 /*
- * kf_client_transfer_failed:
+ * _kf_client_transfer_failed:
  * @error: (transfer full): what the link or the engine failed with
  *
  * Ends the session with the outcome @error implies: declined or cancelled
- * by the other side, or failed.  A local cancellation is already being
+ * by the other side, or failed; when it is already ending, a fault of
+ * this side's own files becomes the account of its end
+ * (_kf_session_explain_end()).  A local cancellation is already being
  * handled by whoever cancelled, so it is dropped here.
  */
 void
-kf_client_transfer_failed (KfClient *self,
-                           GError   *error)
+_kf_client_transfer_failed (KfClient *self,
+                            GError   *error)
 {
   KfOutcomeStatus status = KF_OUTCOME_FAILED;
   const char *reason;
@@ -123,7 +125,10 @@ kf_client_transfer_failed (KfClient *self,
     status = KF_OUTCOME_CANCELLED;
 
   reason = failure_word (error) != NULL ? failure_word (error) : failure_reason (error);
-  kf_client_session_fail (self, status, is_local_fault (error), reason, error);
+  _kf_client_session_fail (self,
+                           is_local_fault (error) ? KF_SESSION_WITNESS_OWN_FILES
+                                                  : KF_SESSION_WITNESS_OBSERVED,
+                           status, reason, error);
 }
 
 static void
@@ -132,48 +137,43 @@ on_progress (guint64  done,
              double   bytes_per_second,
              gpointer user_data)
 {
-  KfSessionCall *call = user_data;
+  KfSession *session = user_data;
+  g_autoptr(KfClient) self = _kf_session_ref_client (session, KF_SESSION_PHASE_ACTIVE, NULL);
 
-  if (kf_session_call_get (call) != NULL)
-    kf_client_emit_progress (call->self, done, total, bytes_per_second);
+  if (self != NULL)
+    _kf_client_emit_progress (self, done, total, bytes_per_second);
 }
 
 /* The engine finished sending or receiving: report, or fail the session.
  * When the session is already ending, what the engine achieved goes into
  * its outcome. */
 static void
-transfer_done (KfSessionCall    *call,
+transfer_done (KfSession        *session,
                KfTransferResult *result,
                GError           *error)
 {
-  KfClientSession *session = call->self->session;
+  g_autoptr(KfClient) self = _kf_session_ref_client (session, KF_SESSION_PHASE_ENDING, &error);
 
-  if (session == NULL || session->serial != call->serial)
-    {
-      g_clear_error (&error);
-      return;
-    }
+  if (self == NULL)
+    return;
 
   session->link_busy = FALSE;
-  if (session->ending)
+  if (session->phase == KF_SESSION_PHASE_ENDING)
     {
-      /* This side's own fault (a full disk) explains the end better than
-       * the peer's echo of the CANCEL it caused, which may come first. */
-      if (error != NULL && is_local_fault (error) && !session->end_local)
-        kf_client_session_restate (call->self, KF_OUTCOME_FAILED, TRUE,
-                                   g_steal_pointer (&error));
-      g_clear_error (&error);
-      kf_client_session_engine_done (call->self, result);
+      /* What the engine failed with may explain the end better. */
+      if (error != NULL)
+        _kf_client_transfer_failed (self, g_steal_pointer (&error));
+      _kf_client_session_engine_done (self, result);
       return;
     }
   session->receiving = FALSE;
   if (result == NULL)
     {
-      kf_client_transfer_failed (call->self, error);
+      _kf_client_transfer_failed (self, error);
       return;
     }
 
-  kf_client_session_report (call->self, result);
+  _kf_client_session_report (self, result);
 }
 
 static void
@@ -196,12 +196,12 @@ static void
 decline_unusable (KfClient *self,
                   GError   *error)
 {
-  KfClientSession *session = self->session;
+  KfSession *session = self->session;
 
   session->answered = TRUE;
   session->link_busy = TRUE;
   kf_transfer_decline_async (session->link, NULL, on_declined, NULL);
-  kf_client_session_fail (self, KF_OUTCOME_FAILED, TRUE, "declined", error);
+  _kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_FAILED, "declined", error);
 }
 
 static void
@@ -209,65 +209,66 @@ on_offer_received (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
-  g_autoptr(KfSessionCall) call = user_data;
+  g_autoptr(KfSession) session = user_data;
+  g_autoptr(KfClient) self = NULL;
   g_autoptr(KfTransferOffer) offer = NULL;
   GError *error = NULL;
-  KfClientSession *session;
 
   offer = kf_transfer_receive_offer_finish (result, &error);
-  session = kf_session_call_get (call);
-  if (session == NULL)
-    {
-      g_clear_error (&error);
-      return;
-    }
+  self = _kf_session_ref_client (session, KF_SESSION_PHASE_ACTIVE, &error);
+  if (self == NULL)
+    return;
 
   session->link_busy = FALSE;
   if (g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_NAME))
     {
-      decline_unusable (call->self, error);
+      decline_unusable (self, error);
       return;
     }
   if (offer == NULL)
     {
-      kf_client_transfer_failed (call->self, error);
+      _kf_client_transfer_failed (self, error);
       return;
     }
 
   session->offer = kf_offer_new (session->peer_id, session->peer_name, offer->name,
                                  offer->plain_size, offer->encrypted_size, offer->mode);
   session->transfer_offer = g_steal_pointer (&offer);
-  kf_client_set_state (call->self, KF_CLIENT_STATE_OFFERED);
-  kf_client_emit_offer (call->self);
+  _kf_client_set_state (self, KF_CLIENT_STATE_OFFERED);
+  _kf_client_emit_offer (self);
 }
 
 /*
- * kf_client_transfer_read_offer:
+ * _kf_client_transfer_read_offer:
  *
  * Receiver, link up: reads the sender's offer (name, sizes), then shows it
  * with ::offer (step 9).
  */
 void
-kf_client_transfer_read_offer (KfClient *self)
+_kf_client_transfer_read_offer (KfClient *self)
 {
-  KfClientSession *session = self->session;
+  KfSession *session = self->session;
 
   session->link_busy = TRUE;
   kf_transfer_receive_offer_async (session->link, session->cancellable,
-                                   on_offer_received, kf_session_call_new (self));
+                                   on_offer_received, g_object_ref (session));
 }
 
+/* The engine finished receiving (receiver) or sending (sender). */
 static void
-on_received (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+on_engine_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
-  g_autoptr(KfSessionCall) call = user_data;
+  g_autoptr(KfSession) session = user_data;
   g_autoptr(KfTransferResult) transfer = NULL;
   GError *error = NULL;
 
-  transfer = kf_transfer_receive_finish (result, &error);
-  transfer_done (call, transfer, error);
+  if (session->role == KF_CLIENT_ROLE_RECEIVER)
+    transfer = kf_transfer_receive_finish (result, &error);
+  else
+    transfer = kf_transfer_send_finish (result, &error);
+  transfer_done (session, transfer, error);
 }
 
 /*
@@ -288,7 +289,7 @@ kf_client_accept_offer (KfClient  *self,
                         gboolean   overwrite,
                         GError   **error)
 {
-  KfClientSession *session;
+  KfSession *session;
   g_autoptr(GFile) folder = NULL;
 
   g_return_val_if_fail (KF_IS_CLIENT (self), FALSE);
@@ -317,11 +318,10 @@ kf_client_accept_offer (KfClient  *self,
   session->answered = TRUE;
   session->link_busy = TRUE;
   session->receiving = TRUE;
-  kf_client_set_state (self, KF_CLIENT_STATE_TRANSFERRING);
+  _kf_client_set_state (self, KF_CLIENT_STATE_TRANSFERRING);
   kf_transfer_receive_async (session->link, session->transfer_offer, destination, overwrite,
-                             on_progress, kf_session_call_new (self),
-                             (GDestroyNotify) kf_session_call_free,
-                             session->cancellable, on_received, kf_session_call_new (self));
+                             on_progress, g_object_ref (session), g_object_unref,
+                             session->cancellable, on_engine_done, g_object_ref (session));
   return TRUE;
 }
 
@@ -335,7 +335,7 @@ kf_client_accept_offer (KfClient  *self,
 void
 kf_client_decline_offer (KfClient *self)
 {
-  KfClientSession *session;
+  KfSession *session;
 
   g_return_if_fail (KF_IS_CLIENT (self));
 
@@ -349,22 +349,9 @@ kf_client_decline_offer (KfClient *self)
   session->answered = TRUE;
   session->link_busy = TRUE;
   kf_transfer_decline_async (session->link, NULL, on_declined, NULL);
-  kf_client_session_fail (self, KF_OUTCOME_DECLINED, TRUE, "declined",
-                          g_error_new_literal (KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_DECLINED,
-                                               _("You declined the file")));
-}
-
-static void
-on_sent (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  g_autoptr(KfSessionCall) call = user_data;
-  g_autoptr(KfTransferResult) transfer = NULL;
-  GError *error = NULL;
-
-  transfer = kf_transfer_send_finish (result, &error);
-  transfer_done (call, transfer, error);
+  _kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_DECLINED, "declined",
+                           g_error_new_literal (KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_DECLINED,
+                                                _("You declined the file")));
 }
 
 /*
@@ -386,13 +373,12 @@ kf_client_send_file_async (KfClient            *self,
                            gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  KfClientSession *session;
+  KfSession *session;
 
   g_return_if_fail (KF_IS_CLIENT (self));
   g_return_if_fail (G_IS_FILE (file));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kf_client_send_file_async);
+  task = _kf_client_new_task (self, kf_client_send_file_async, cancellable, callback, user_data);
   g_task_set_check_cancellable (task, FALSE);
   session = self->session;
   if (self->state != KF_CLIENT_STATE_READY_TO_SEND || session == NULL)
@@ -405,12 +391,11 @@ kf_client_send_file_async (KfClient            *self,
   session->send_task = g_steal_pointer (&task);
   session->file = g_object_ref (file);
   session->link_busy = TRUE;
-  kf_client_session_watch_task (self, cancellable);
-  kf_client_set_state (self, KF_CLIENT_STATE_TRANSFERRING);
+  _kf_client_session_watch_task (self, cancellable);
+  _kf_client_set_state (self, KF_CLIENT_STATE_TRANSFERRING);
   kf_transfer_send_async (session->link, file,
-                          on_progress, kf_session_call_new (self),
-                          (GDestroyNotify) kf_session_call_free,
-                          session->cancellable, on_sent, kf_session_call_new (self));
+                          on_progress, g_object_ref (session), g_object_unref,
+                          session->cancellable, on_engine_done, g_object_ref (session));
 }
 
 /*
@@ -424,7 +409,7 @@ kf_client_send_file_finish (KfClient      *self,
                             GAsyncResult  *result,
                             GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (_kf_client_is_result (self, result, kf_client_send_file_async), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -306,6 +306,35 @@ kf_client_get_watching (KfClient *self)
 }
 
 /*
+ * kf_client_is_connected:
+ *
+ * Returns: whether the key manager greeted us and the connection is up:
+ * idle, waiting or in a session (not disconnected, connecting or
+ * reconnecting).
+ */
+gboolean
+kf_client_is_connected (KfClient *self)
+{
+  g_return_val_if_fail (KF_IS_CLIENT (self), FALSE);
+
+  return self->state >= KF_CLIENT_STATE_IDLE;
+}
+
+/*
+ * kf_client_is_in_session:
+ *
+ * Returns: whether a transfer session is under way: from
+ * ::session-started until its ::finished (also while it is ending).
+ */
+gboolean
+kf_client_is_in_session (KfClient *self)
+{
+  g_return_val_if_fail (KF_IS_CLIENT (self), FALSE);
+
+  return self->session != NULL;
+}
+
+/*
  * kf_client_get_peers:
  *
  * Returns: (transfer none): the waiting peers (#KfPeer), as last listed,
@@ -320,13 +349,13 @@ kf_client_get_peers (KfClient *self)
 }
 
 /*
- * kf_client_task_fail:
+ * _kf_client_task_fail:
  *
  * Fails the task in *@slot (if any) with @error, taking both; clears *@slot.
  */
 void
-kf_client_task_fail (GTask  **slot,
-                     GError  *error)
+_kf_client_task_fail (GTask  **slot,
+                      GError  *error)
 {
   g_autoptr(GTask) task = g_steal_pointer (slot);
 
@@ -339,8 +368,8 @@ kf_client_task_fail (GTask  **slot,
 }
 
 void
-kf_client_set_state (KfClient      *self,
-                     KfClientState  state)
+_kf_client_set_state (KfClient      *self,
+                      KfClientState  state)
 {
   if (self->state == state)
     return;
@@ -352,8 +381,8 @@ kf_client_set_state (KfClient      *self,
 }
 
 void
-kf_client_set_last_error (KfClient   *self,
-                          const char *message)
+_kf_client_set_last_error (KfClient   *self,
+                           const char *message)
 {
   if (g_strcmp0 (self->last_error, message) == 0)
     return;
@@ -364,8 +393,8 @@ kf_client_set_last_error (KfClient   *self,
 }
 
 void
-kf_client_set_fingerprint (KfClient   *self,
-                           const char *fingerprint)
+_kf_client_set_fingerprint (KfClient   *self,
+                            const char *fingerprint)
 {
   if (fingerprint == NULL || g_strcmp0 (self->fingerprint, fingerprint) == 0)
     return;
@@ -376,8 +405,8 @@ kf_client_set_fingerprint (KfClient   *self,
 }
 
 void
-kf_client_set_client_id (KfClient *self,
-                         guint     client_id)
+_kf_client_set_client_id (KfClient *self,
+                          guint     client_id)
 {
   if (self->client_id == client_id)
     return;
@@ -388,7 +417,7 @@ kf_client_set_client_id (KfClient *self,
 
 /* The session-derived properties changed together: a session began or ended. */
 void
-kf_client_notify_session (KfClient *self)
+_kf_client_notify_session (KfClient *self)
 {
   g_object_freeze_notify (G_OBJECT (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROLE]);
@@ -400,83 +429,48 @@ kf_client_notify_session (KfClient *self)
 }
 
 void
-kf_client_emit_session_started (KfClient *self)
+_kf_client_emit_session_started (KfClient *self)
 {
-  KfClientSession *session = self->session;
+  KfSession *session = self->session;
 
   g_signal_emit (self, signals[SESSION_STARTED], 0,
                  session->role, session->peer_id, session->peer_name, session->mode);
 }
 
 void
-kf_client_emit_offer (KfClient *self)
+_kf_client_emit_offer (KfClient *self)
 {
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OFFER]);
   g_signal_emit (self, signals[OFFER], 0, self->session->offer);
 }
 
 void
-kf_client_emit_progress (KfClient *self,
-                         guint64   done,
-                         guint64   total,
-                         double    rate)
+_kf_client_emit_progress (KfClient *self,
+                          guint64   done,
+                          guint64   total,
+                          double    rate)
 {
   g_signal_emit (self, signals[PROGRESS], 0, done, total, rate);
 }
 
 void
-kf_client_emit_finished (KfClient  *self,
-                         KfOutcome *outcome)
+_kf_client_emit_finished (KfClient  *self,
+                          KfOutcome *outcome)
 {
   g_signal_emit (self, signals[FINISHED], 0, outcome);
 }
 
 void
-kf_client_emit_disconnected (KfClient     *self,
-                             const GError *error)
+_kf_client_emit_disconnected (KfClient     *self,
+                              const GError *error)
 {
   g_signal_emit (self, signals[DISCONNECTED], 0, error);
 }
 
 void
-kf_client_notify_watching (KfClient *self)
+_kf_client_notify_watching (KfClient *self)
 {
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WATCHING]);
-}
-
-/* Fails @task with %KF_CLIENT_ERROR_BAD_STATE unless the state is one of
- * the two given; returns whether it may go on. */
-gboolean
-kf_client_check_state (KfClient      *self,
-                       GTask         *task,
-                       KfClientState  allowed,
-                       KfClientState  also_allowed)
-{
-  if (self->state == allowed || self->state == also_allowed)
-    return TRUE;
-
-  if (self->state == KF_CLIENT_STATE_DISCONNECTED || self->state == KF_CLIENT_STATE_CONNECTING
-      || self->state == KF_CLIENT_STATE_RECONNECTING)
-    g_task_return_new_error (task, KF_CLIENT_ERROR, KF_CLIENT_ERROR_BAD_STATE, "%s",
-                             _("Not connected to the key manager"));
-  else
-    g_task_return_new_error (task, KF_CLIENT_ERROR, KF_CLIENT_ERROR_BAD_STATE, "%s",
-                             _("Not possible while a transfer session is in progress"));
-
-  return FALSE;
-}
-
-/* Sends @msg (taking it); the reply goes to @callback with @task (taking
- * it) as user data. */
-void
-kf_client_request (KfClient            *self,
-                   KfProtocolMessage   *msg,
-                   GTask               *task,
-                   GAsyncReadyCallback  callback)
-{
-  kf_km_connection_request_async (self->km, msg, g_task_get_cancellable (task),
-                                  callback, task);
-  kf_protocol_message_free (msg);
 }
 
 static void
@@ -486,10 +480,10 @@ kf_client_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->reconnect_id, g_source_remove);
-  g_clear_pointer (&self->session, kf_client_session_free);
-  kf_client_task_fail (&self->conn_task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                             _("The client was closed")));
-  kf_client_drop_connection (self);
+  _kf_client_session_close (self);
+  _kf_client_task_fail (&self->conn_task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                              _("The client was closed")));
+  _kf_client_drop_connection (self);
   g_clear_object (&self->known_servers);
 
   G_OBJECT_CLASS (kf_client_parent_class)->dispose (object);

@@ -87,6 +87,8 @@ KfCipherMode    kf_client_get_mode                 (KfClient             *self);
 const char     *kf_client_get_last_error           (KfClient             *self);
 KfOffer        *kf_client_get_offer                (KfClient             *self);
 gboolean        kf_client_get_watching             (KfClient             *self);
+gboolean        kf_client_is_connected             (KfClient             *self);
+gboolean        kf_client_is_in_session            (KfClient             *self);
 GListModel     *kf_client_get_peers                (KfClient             *self);
 
 void            kf_client_connect_async            (KfClient             *self,
@@ -134,6 +136,7 @@ void            kf_client_conn_async               (KfClient             *self,
                                                     gpointer              user_data);
 gboolean        kf_client_conn_finish              (KfClient             *self,
                                                     GAsyncResult         *result,
+                                                    gboolean             *session_started,
                                                     GError              **error);
 
 void            kf_client_send_file_async          (KfClient             *self,

@@ -200,3 +200,30 @@ kf_discovered_server_dup_target (KfDiscoveredServer *self)
     return g_strdup_printf ("[%s]:%u", self->address, self->port);
   return g_strdup_printf ("%s:%u", self->address, self->port);
 }
+
+/*
+ * kf_discovered_server_get_trust:
+ * @known: the user's pinned key managers
+ *
+ * Returns: how the pin stored for this server's ADDRESS:PORT compares
+ * with the fingerprint it announced: no pin is UNKNOWN, the same one
+ * TRUSTED, another one (or a pin while nothing was announced) CHANGED.
+ * Only a hint for the list people choose from: connecting checks the pin
+ * against the certificate itself.
+ */
+KfDiscoveredTrust
+kf_discovered_server_get_trust (KfDiscoveredServer *self,
+                                KfKnownServers     *known)
+{
+  const char *pin;
+
+  g_return_val_if_fail (KF_IS_DISCOVERED_SERVER (self), KF_DISCOVERED_TRUST_UNKNOWN);
+  g_return_val_if_fail (KF_IS_KNOWN_SERVERS (known), KF_DISCOVERED_TRUST_UNKNOWN);
+
+  pin = kf_known_servers_lookup (known, self->address, self->port);
+  if (pin == NULL)
+    return KF_DISCOVERED_TRUST_UNKNOWN;
+  if (self->fingerprint != NULL && kf_fingerprint_equal (pin, self->fingerprint))
+    return KF_DISCOVERED_TRUST_TRUSTED;
+  return KF_DISCOVERED_TRUST_CHANGED;
+}

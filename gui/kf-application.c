@@ -10,6 +10,7 @@
 #include "kf-application.h"
 #include "kf-fingerprint.h"
 #include "kf-gui-util.h"
+#include "kf-join-link.h"
 #include "kf-preferences-window.h"
 #include "kf-window.h"
 
@@ -35,6 +36,8 @@ static const GOptionEntry option_entries[] = {
     N_("Name others see, for this run"), N_("NAME") },
   { "fingerprint", 'f', 0, G_OPTION_ARG_STRING, NULL,
     N_("Trust the key manager with this SHA-256 fingerprint"), N_("SHA256") },
+  { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL, NULL,
+    N_("[keyferry://HOST:PORT/?fp=FINGERPRINT]") },
   { NULL }
 };
 
@@ -188,10 +191,79 @@ kf_application_activate (GApplication *application)
 }
 
 /*
+ * open_link:
+ *
+ * A join link was opened (the desktop's keyferry: handler, the command
+ * line): the window in front, or a new one, connects to it and trusts
+ * its fingerprint (kf_window_open_link()) instead of the saved key
+ * manager.
+ */
+static void
+open_link (KfApplication *self,
+           const char    *link)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (window == NULL)
+    window = GTK_WINDOW (kf_window_new (self));
+  kf_window_open_link (KF_WINDOW (window), link);
+  gtk_window_present (window);
+}
+
+/* G_APPLICATION_HANDLES_OPEN: each file is a join link's URI. */
+static void
+kf_application_open (GApplication  *application,
+                     GFile        **files,
+                     int            n_files,
+                     const char    *hint)
+{
+  for (int i = 0; i < n_files; i++)
+    {
+      g_autofree char *uri = g_file_get_uri (files[i]);
+
+      open_link (KF_APPLICATION (application), uri);
+    }
+}
+
+/* The join link on the command line, if any; %FALSE with @error for
+ * anything else there, or a link with --server or --fingerprint (the
+ * link names both). */
+static gboolean
+take_link (GVariantDict  *options,
+           char         **link,
+           GError       **error)
+{
+  g_autofree const char **rest = NULL;
+
+  *link = NULL;
+  if (!g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&s", &rest) || rest[0] == NULL)
+    return TRUE;
+  if (rest[1] != NULL || !kf_join_link_is_link (rest[0]))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("give one join link, keyferry://HOST:PORT/?fp=FINGERPRINT, or --server, "
+                     "not “%s”"), rest[0]);
+      return FALSE;
+    }
+  if (g_variant_dict_contains (options, "server")
+      || g_variant_dict_contains (options, "fingerprint"))
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _("a join link names the key manager and its fingerprint: give it "
+                             "without --server or --fingerprint"));
+      return FALSE;
+    }
+  *link = g_strdup (rest[0]);
+  return TRUE;
+}
+
+/*
  * kf_application_command_line:
  *
  * Reads --server, --name and --fingerprint as overrides for this run,
- * then activates.  Returns 1 (with a message) when one is malformed.
+ * then activates; a join link instead connects to its key manager (the
+ * desktop file's `keyferry %u`).  Returns 1 (with a message) when an
+ * option is malformed.
  */
 static int
 kf_application_command_line (GApplication            *application,
@@ -206,13 +278,15 @@ kf_application_command_line (GApplication            *application,
   g_autofree char *host = NULL;
   g_autofree char *checked_name = NULL;
   g_autofree char *checked_fingerprint = NULL;
+  g_autofree char *link = NULL;
   guint16 port = 0;
 
   g_variant_dict_lookup (options, "server", "s", &server);
   g_variant_dict_lookup (options, "name", "s", &name);
   g_variant_dict_lookup (options, "fingerprint", "s", &fingerprint);
 
-  if ((server != NULL && !kf_gui_parse_address (server, &host, &port, &error))
+  if (!take_link (options, &link, &error)
+      || (server != NULL && !kf_gui_parse_address (server, &host, &port, &error))
       || (name != NULL && (checked_name = kf_gui_check_name (name, &error)) == NULL)
       || (fingerprint != NULL
           && (checked_fingerprint = kf_fingerprint_normalize (fingerprint, &error)) == NULL))
@@ -221,6 +295,17 @@ kf_application_command_line (GApplication            *application,
       return 1;
     }
 
+  if (link != NULL)
+    {
+      /* The running app's other overrides stay; only a name given here changes. */
+      if (checked_name != NULL)
+        {
+          g_free (self->override_name);
+          self->override_name = g_steal_pointer (&checked_name);
+        }
+      open_link (self, link);
+      return 0;
+    }
   kf_application_set_overrides (self, host, port, checked_name, checked_fingerprint);
   g_application_activate (application);
   return 0;
@@ -260,6 +345,7 @@ kf_application_class_init (KfApplicationClass *klass)
   app_class->startup = kf_application_startup;
   app_class->activate = kf_application_activate;
   app_class->command_line = kf_application_command_line;
+  app_class->open = kf_application_open;
 }
 
 static void
@@ -271,13 +357,15 @@ kf_application_init (KfApplication *self)
                                             _("Send files encrypted on your local network."));
 }
 
-/* Returns the app; the command line may override the saved key manager. */
+/* Returns the app; the command line may override the saved key manager,
+ * or open a join link (so may the desktop, through open). */
 KfApplication *
 kf_application_new (void)
 {
   return g_object_new (KF_TYPE_APPLICATION,
                        "application-id", KF_APPLICATION_ID,
-                       "flags", G_APPLICATION_HANDLES_COMMAND_LINE,
+                       "flags", G_APPLICATION_HANDLES_COMMAND_LINE
+                                | G_APPLICATION_HANDLES_OPEN,
                        "resource-base-path", "/org/keyferry/Keyferry",
                        NULL);
 }

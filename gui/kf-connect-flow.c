@@ -21,6 +21,7 @@ typedef struct
   KfClient       *client;
   GtkWindow      *parent;
   KfKnownServers *known_servers;
+  char           *expected;    /* the fingerprint given (join link, --fingerprint) */
   char           *passphrase;
   gboolean        asked;       /* the user typed the passphrase */
   gboolean        answered;    /* the open dialog got its response */
@@ -43,6 +44,7 @@ connect_flow_free (ConnectFlow *flow)
   g_clear_object (&flow->client);
   g_clear_object (&flow->parent);
   g_clear_object (&flow->known_servers);
+  g_free (flow->expected);
   kf_secret_free (flow->passphrase);
   g_free (flow);
 }
@@ -161,6 +163,7 @@ warn_identity_changed (GTask  *task,
 
   dialog = kf_identity_warning_new (flow->parent, host, port, trusted,
                                     kf_client_get_fingerprint (flow->client));
+  kf_identity_warning_set_expected (KF_IDENTITY_WARNING (dialog), flow->expected);
   gtk_window_present (GTK_WINDOW (dialog));
   finish_error (task, error);
 }
@@ -261,13 +264,16 @@ on_passphrase_found (GObject      *source,
  *
  * Connects @client to its key manager, asking the user (dialogs over
  * @parent) whatever that takes: trust on first contact, the admission
- * passphrase when the keyring has none.  A changed identity shows the
- * blocking warning and fails with KF_CLIENT_ERROR_SERVER_CHANGED.
+ * passphrase when the keyring has none.  @expected is the fingerprint
+ * set with kf_client_set_expected_fingerprint(), if any.  A changed
+ * identity, or one other than @expected, shows the blocking warning
+ * (naming both) and fails with KF_CLIENT_ERROR_SERVER_CHANGED.
  */
 void
 kf_connect_flow_run_async (KfClient            *client,
                            GtkWindow           *parent,
                            KfKnownServers      *known_servers,
+                           const char          *expected,
                            GCancellable        *cancellable,
                            GAsyncReadyCallback  callback,
                            gpointer             user_data)
@@ -282,6 +288,7 @@ kf_connect_flow_run_async (KfClient            *client,
   flow->client = g_object_ref (client);
   flow->parent = parent != NULL ? g_object_ref (parent) : NULL;
   flow->known_servers = g_object_ref (known_servers);
+  flow->expected = g_strdup (expected);
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, kf_connect_flow_run_async);

@@ -9,6 +9,7 @@ G_BEGIN_DECLS
 void     kf_connect_flow_run_async  (KfClient             *client,
                                      GtkWindow            *parent,
                                      KfKnownServers       *known_servers,
+                                     const char           *expected,
                                      GCancellable         *cancellable,
                                      GAsyncReadyCallback   callback,
                                      gpointer              user_data);

@@ -2,6 +2,8 @@
 
 #include <adwaita.h>
 
+#include "kf-known-servers.h"
+
 G_BEGIN_DECLS
 
 #define KF_TYPE_CONNECT_PAGE (kf_connect_page_get_type ())
@@ -20,5 +22,10 @@ void      kf_connect_page_set_busy   (KfConnectPage  *self,
                                       gboolean        busy);
 void      kf_connect_page_set_error  (KfConnectPage  *self,
                                       const char     *message);
+void      kf_connect_page_set_servers (KfConnectPage  *self,
+                                       GListModel     *servers,
+                                       KfKnownServers *known_servers);
+void      kf_connect_page_set_settled (KfConnectPage  *self,
+                                       gboolean        settled);
 
 G_END_DECLS

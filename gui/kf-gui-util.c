@@ -44,6 +44,48 @@ parse_port (const char  *text,
 }
 
 /*
+ * kf_gui_parse_port_range:
+ * @text: "FIRST-LAST", one port, or empty
+ *
+ * Reads the ports a receiver may listen on: @first and @last (both 0 for
+ * an empty @text: any free port).  Returns FALSE with
+ * KF_GUI_ERROR_INVALID_PORTS when @text is anything else, or LAST is
+ * below FIRST.
+ */
+gboolean
+kf_gui_parse_port_range (const char  *text,
+                         guint16     *first,
+                         guint16     *last,
+                         GError     **error)
+{
+  g_autofree char *stripped = NULL;
+  g_auto(GStrv) parts = NULL;
+  guint64 low = 0, high = 0;
+
+  g_return_val_if_fail (text != NULL && first != NULL && last != NULL, FALSE);
+
+  stripped = g_strstrip (g_strdup (text));
+  *first = *last = 0;
+  if (stripped[0] == '\0')
+    return TRUE;
+  parts = g_strsplit (stripped, "-", 3);
+  if (g_strv_length (parts) > 2
+      || !g_ascii_string_to_unsigned (g_strstrip (parts[0]), 10, 1, G_MAXUINT16, &low, NULL)
+      || !g_ascii_string_to_unsigned (parts[1] != NULL ? g_strstrip (parts[1]) : parts[0], 10,
+                                      low, G_MAXUINT16, &high, NULL))
+    {
+      g_set_error (error, KF_GUI_ERROR, KF_GUI_ERROR_INVALID_PORTS,
+                   _("“%s” is not a port or a range of ports: write one port from 1 to 65535, "
+                     "or two joined by a dash, the lower first (for example 7746-7755)"),
+                   stripped);
+      return FALSE;
+    }
+  *first = (guint16) low;
+  *last = (guint16) high;
+  return TRUE;
+}
+
+/*
  * kf_gui_parse_address:
  *
  * Splits "HOST", "HOST:PORT", "IPV6", "[IPV6]" or "[IPV6]:PORT" into a

@@ -15,6 +15,7 @@ typedef enum
   KF_GUI_ERROR_INVALID_NAME,
   KF_GUI_ERROR_NOT_TRUSTED,
   KF_GUI_ERROR_NO_PASSPHRASE,
+  KF_GUI_ERROR_INVALID_PORTS,
 } KfGuiError;
 
 GQuark      kf_gui_error_quark          (void);
@@ -22,6 +23,10 @@ GQuark      kf_gui_error_quark          (void);
 gboolean    kf_gui_parse_address        (const char    *text,
                                          char         **host,
                                          guint16       *port,
+                                         GError       **error);
+gboolean    kf_gui_parse_port_range     (const char    *text,
+                                         guint16       *first,
+                                         guint16       *last,
                                          GError       **error);
 char       *kf_gui_check_name           (const char    *text,
                                          GError       **error);

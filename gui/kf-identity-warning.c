@@ -16,16 +16,35 @@ struct _KfIdentityWarning
 
   GtkLabel        *trusted_label;
   GtkLabel        *presented_label;
+  GtkLabel        *expected_label;
   GtkWidget       *trusted_box;
   GtkWidget       *presented_box;
+  GtkWidget       *expected_box;
+
+  char            *host;
+  guint16          port;
+  char            *trusted;
 };
 
 G_DEFINE_FINAL_TYPE (KfIdentityWarning, kf_identity_warning, ADW_TYPE_MESSAGE_DIALOG)
 
 static void
+kf_identity_warning_finalize (GObject *object)
+{
+  KfIdentityWarning *self = KF_IDENTITY_WARNING (object);
+
+  g_free (self->host);
+  g_free (self->trusted);
+
+  G_OBJECT_CLASS (kf_identity_warning_parent_class)->finalize (object);
+}
+
+static void
 kf_identity_warning_class_init (KfIdentityWarningClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = kf_identity_warning_finalize;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/keyferry/Keyferry/kf-identity-warning.ui");
@@ -33,6 +52,8 @@ kf_identity_warning_class_init (KfIdentityWarningClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KfIdentityWarning, presented_label);
   gtk_widget_class_bind_template_child (widget_class, KfIdentityWarning, trusted_box);
   gtk_widget_class_bind_template_child (widget_class, KfIdentityWarning, presented_box);
+  gtk_widget_class_bind_template_child (widget_class, KfIdentityWarning, expected_label);
+  gtk_widget_class_bind_template_child (widget_class, KfIdentityWarning, expected_box);
 }
 
 static void
@@ -89,5 +110,49 @@ kf_identity_warning_new (GtkWindow  *parent,
                                   host, port);
   show_fingerprint (self->trusted_label, self->trusted_box, trusted);
   show_fingerprint (self->presented_label, self->presented_box, presented);
+  self->host = g_strdup (host);
+  self->port = port;
+  self->trusted = g_strdup (trusted);
   return GTK_WIDGET (self);
+}
+
+/*
+ * kf_identity_warning_set_expected:
+ * @expected: (nullable): the fingerprint the user was given, in a join
+ *   link or with --fingerprint
+ *
+ * Names @expected too, and says the key manager does not match what the
+ * user was given (or that a pin already stands for another one).  Nothing
+ * changes when @expected is the trusted fingerprint already shown.
+ */
+void
+kf_identity_warning_set_expected (KfIdentityWarning *self,
+                                  const char        *expected)
+{
+  g_return_if_fail (KF_IS_IDENTITY_WARNING (self));
+
+  if (expected == NULL || g_strcmp0 (expected, self->trusted) == 0)
+    return;
+
+  show_fingerprint (self->expected_label, self->expected_box, expected);
+  adw_message_dialog_set_heading (ADW_MESSAGE_DIALOG (self),
+                                  _("The Key Manager Does Not Match the Link"));
+  if (self->trusted != NULL)
+    adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (self),
+                                    _("The key manager at %s, port %u, is already trusted "
+                                      "with another fingerprint than the one you were "
+                                      "given, so Keyferry did not connect. A trusted "
+                                      "fingerprint is never replaced silently.\n\nIf the "
+                                      "key manager was reinstalled, check the new "
+                                      "fingerprint with its administrator, forget the old "
+                                      "one in Preferences, then open the link again."),
+                                    self->host, self->port);
+  else
+    adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (self),
+                                    _("The key manager at %s, port %u, does not show the "
+                                      "fingerprint you were given in the join link. Someone "
+                                      "may be intercepting the connection, so Keyferry did "
+                                      "not connect.\n\nAsk the key manager’s administrator "
+                                      "for the link again."),
+                                    self->host, self->port);
 }

@@ -13,5 +13,7 @@ GtkWidget *kf_identity_warning_new (GtkWindow  *parent,
                                     guint16     port,
                                     const char *trusted,
                                     const char *presented);
+void       kf_identity_warning_set_expected (KfIdentityWarning *self,
+                                             const char        *expected);
 
 G_END_DECLS

@@ -1,4 +1,5 @@
-/* kf-preferences-window.c: key manager address, name, download folder, passphrase, trust
+/* kf-preferences-window.c: key manager address, name, download folder, peer ports,
+ * passphrase, trust
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -19,6 +20,7 @@ struct _KfPreferencesWindow
   AdwEntryRow          *port_row;
   AdwEntryRow          *name_row;
   AdwEntryRow          *passphrase_row;
+  AdwEntryRow          *peer_ports_row;
   AdwPreferencesGroup  *server_group;
   AdwActionRow         *folder_row;
 
@@ -153,6 +155,37 @@ on_passphrase_apply (AdwEntryRow         *row,
   gtk_editable_set_text (GTK_EDITABLE (row), "");
 }
 
+/* The peer ports row's apply button: a valid range is saved, anything
+ * else is marked and explained, and the setting stays as it was. */
+static void
+on_peer_ports_apply (AdwEntryRow         *row,
+                     KfPreferencesWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (row))));
+  guint16 first = 0, last = 0;
+
+  if (!kf_gui_parse_port_range (text, &first, &last, &error))
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (row), "error");
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
+                                        adw_toast_new (error->message));
+      return;
+    }
+  gtk_widget_remove_css_class (GTK_WIDGET (row), "error");
+  g_settings_set_string (self->settings, "peer-ports", text);
+}
+
+/* The peer ports row shows the setting (and is no longer marked wrong). */
+static void
+show_peer_ports (KfPreferencesWindow *self)
+{
+  g_autofree char *text = g_settings_get_string (self->settings, "peer-ports");
+
+  gtk_editable_set_text (GTK_EDITABLE (self->peer_ports_row), text);
+  gtk_widget_remove_css_class (GTK_WIDGET (self->peer_ports_row), "error");
+}
+
 static void
 kf_preferences_window_dispose (GObject *object)
 {
@@ -181,9 +214,11 @@ kf_preferences_window_class_init (KfPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KfPreferencesWindow, port_row);
   gtk_widget_class_bind_template_child (widget_class, KfPreferencesWindow, name_row);
   gtk_widget_class_bind_template_child (widget_class, KfPreferencesWindow, passphrase_row);
+  gtk_widget_class_bind_template_child (widget_class, KfPreferencesWindow, peer_ports_row);
   gtk_widget_class_bind_template_child (widget_class, KfPreferencesWindow, server_group);
   gtk_widget_class_bind_template_child (widget_class, KfPreferencesWindow, folder_row);
   gtk_widget_class_bind_template_callback (widget_class, on_passphrase_apply);
+  gtk_widget_class_bind_template_callback (widget_class, on_peer_ports_apply);
 
   gtk_widget_class_install_action (widget_class, "prefs.choose-folder", NULL,
                                    choose_folder_activated);
@@ -209,6 +244,9 @@ bind_settings (KfPreferencesWindow *self)
   g_signal_connect_object (self->settings, "changed::download-folder",
                            G_CALLBACK (show_folder), self, G_CONNECT_SWAPPED);
   show_folder (self);
+  g_signal_connect_object (self->settings, "changed::peer-ports",
+                           G_CALLBACK (show_peer_ports), self, G_CONNECT_SWAPPED);
+  show_peer_ports (self);
 
   gtk_widget_set_visible (GTK_WIDGET (self->passphrase_row), kf_secret_is_available ());
   adw_preferences_group_set_description (self->server_group,

@@ -177,7 +177,7 @@ on_conn_done (GObject      *source,
   g_autoptr(GError) error = NULL;
   GFile *file = kf_main_page_get_file (self->main_page);
 
-  if (!kf_client_conn_finish (KF_CLIENT (source), result, &error))
+  if (!kf_client_conn_finish (KF_CLIENT (source), result, NULL, &error))
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
           || self->hold != KF_WINDOW_HOLD_CONN)

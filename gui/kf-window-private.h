@@ -4,6 +4,7 @@
  * window follows its client) and kf-window-actions.c (its win.* actions). */
 
 #include "kf-connect-page.h"
+#include "kf-discovery.h"
 #include "kf-main-page.h"
 #include "kf-result-page.h"
 #include "kf-transfer-page.h"
@@ -32,6 +33,7 @@ struct _KfWindow
   KfTransferPage       *transfer_page;
   KfResultPage         *result_page;
 
+  KfDiscovery          *discovery;    /* NULL without Avahi */
   KfClient             *client;
   GSignalGroup         *client_signals;
   GCancellable         *cancellable;
@@ -40,6 +42,7 @@ struct _KfWindow
   char                 *failure;
   KfWindowHold          hold;
   gboolean              closing;
+  gboolean              joining;      /* connecting from a join link: saved once connected */
 };
 
 GSettings *_kf_window_get_settings     (KfWindow       *self);

@@ -11,6 +11,7 @@
 #include "kf-connect-page.h"
 #include "kf-gui-util.h"
 #include "kf-identity-warning.h"
+#include "kf-join-link.h"
 #include "kf-main-page.h"
 #include "kf-offer-flow.h"
 #include "kf-peer.h"
@@ -72,9 +73,9 @@ get_state (KfWindow *self)
 }
 
 static gboolean
-in_session (KfClientState state)
+in_session (KfWindow *self)
 {
-  return state >= KF_CLIENT_STATE_CONFIRMING;
+  return self->client != NULL && kf_client_is_in_session (self->client);
 }
 
 /* Shows the page @name; a page that comes into view takes the focus, so
@@ -97,7 +98,7 @@ page_for_state (KfWindow      *self,
 {
   if (self->hold == KF_WINDOW_HOLD_RESULT)
     return "result";
-  if (self->hold == KF_WINDOW_HOLD_CONN || in_session (state))
+  if (self->hold == KF_WINDOW_HOLD_CONN || in_session (self))
     return "transfer";
   switch (state)
     {
@@ -127,8 +128,9 @@ update_actions (KfWindow      *self,
   gboolean sending = kf_main_page_get_view (self->main_page) == KF_MAIN_VIEW_SEND;
   gboolean can_go_back = self->hold == KF_WINDOW_HOLD_RESULT
                          || (sending && self->hold == KF_WINDOW_HOLD_NONE
-                             && !in_session (state) && self->connecting == NULL
-                             && state >= KF_CLIENT_STATE_RECONNECTING);
+                             && !in_session (self) && self->connecting == NULL
+                             && state != KF_CLIENT_STATE_DISCONNECTED
+                             && state != KF_CLIENT_STATE_CONNECTING);
   gboolean chosen = kf_main_page_get_choice (self->main_page, NULL, NULL, NULL, NULL);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.connect",
@@ -140,7 +142,7 @@ update_actions (KfWindow      *self,
                                  && self->hold == KF_WINDOW_HOLD_NONE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.conn", idle && sending && chosen);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel",
-                                 in_session (state) || self->hold == KF_WINDOW_HOLD_CONN
+                                 in_session (self) || self->hold == KF_WINDOW_HOLD_CONN
                                  || self->connecting != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.go-back", can_go_back);
   gtk_widget_set_visible (self->back_button, can_go_back);
@@ -254,7 +256,7 @@ _kf_window_follow_client (KfWindow *self)
     kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_HOME);
 
   update_actions (self, state);
-  if (in_session (state))
+  if (in_session (self))
     show_step (self, state);
   show_page (self, page_for_state (self, state));
 }
@@ -280,6 +282,7 @@ on_connected (GObject      *source,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
       g_clear_object (&self->connecting);
+      self->joining = FALSE;
       set_failure (self, error->message);
       kf_connect_page_set_busy (self->connect_page, FALSE);
       _kf_window_follow_client (self);
@@ -288,6 +291,15 @@ on_connected (GObject      *source,
 
   g_clear_object (&self->connecting);
   g_clear_pointer (&self->failure, g_free);
+  if (self->joining)
+    {
+      /* The link's key manager is trusted now: the next start connects to it. */
+      GSettings *settings = _kf_window_get_settings (self);
+
+      g_settings_set_string (settings, "server-host", kf_client_get_host (self->client));
+      g_settings_set (settings, "server-port", "q", kf_client_get_port (self->client));
+      self->joining = FALSE;
+    }
   kf_connect_page_set_busy (self->connect_page, FALSE);
   kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_HOME);
   _kf_window_follow_client (self);
@@ -296,9 +308,7 @@ on_connected (GObject      *source,
 static void
 on_state_changed (KfWindow *self)
 {
-  KfClientState state = get_state (self);
-
-  if (state >= KF_CLIENT_STATE_IDLE)
+  if (self->client != NULL && kf_client_is_connected (self->client))
     g_clear_pointer (&self->failure, g_free);
   _kf_window_follow_client (self);
 }
@@ -488,6 +498,32 @@ on_disconnected (KfClient     *client,
     warn_identity_changed (self, client);
 }
 
+/*
+ * apply_peer_ports:
+ *
+ * The "peer-ports" setting ("FIRST-LAST", one port, or empty for any) to
+ * the client: as a receiver it listens on the first free port of that
+ * range, which a firewall can let in.  A malformed value (set outside
+ * Preferences) is ignored, with a message in the log.
+ */
+static void
+apply_peer_ports (KfWindow *self)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  guint16 first = 0, last = 0;
+
+  if (self->client == NULL)
+    return;
+  text = g_settings_get_string (_kf_window_get_settings (self), "peer-ports");
+  if (!kf_gui_parse_port_range (text, &first, &last, &error))
+    {
+      g_message ("Ignoring the peer-ports setting: %s", error->message);
+      first = last = 0;
+    }
+  kf_client_set_peer_ports (self->client, first, last);
+}
+
 /* Drops the current client, cancelling whatever it was doing. */
 void
 _kf_window_drop_client (KfWindow *self)
@@ -521,18 +557,20 @@ kf_window_connect_to (KfWindow   *self,
 
   _kf_window_drop_client (self);
   g_clear_pointer (&self->failure, g_free);
+  self->joining = FALSE;
   kf_connect_page_set_values (self->connect_page, host, port, name);
 
   self->cancellable = g_cancellable_new ();
   self->client = kf_client_new (host, port, name, get_known_servers (self));
   if (fingerprint != NULL)
     kf_client_set_expected_fingerprint (self->client, fingerprint);
+  apply_peer_ports (self);
 
   g_signal_group_set_target (self->client_signals, self->client);
 
   self->connecting = g_cancellable_new ();
   kf_connect_flow_run_async (self->client, GTK_WINDOW (self), get_known_servers (self),
-                             self->connecting, on_connected, g_object_ref (self));
+                             fingerprint, self->connecting, on_connected, g_object_ref (self));
   _kf_window_follow_client (self);
   kf_connect_page_set_busy (self->connect_page, TRUE);
 }
@@ -603,7 +641,7 @@ kf_window_close_request (GtkWindow *window)
   GSettings *settings = _kf_window_get_settings (self);
   int width, height;
 
-  if (!self->closing && (in_session (get_state (self)) || self->hold == KF_WINDOW_HOLD_CONN))
+  if (!self->closing && (in_session (self) || self->hold == KF_WINDOW_HOLD_CONN))
     {
       ask_before_closing (self);
       return TRUE;
@@ -624,6 +662,7 @@ kf_window_dispose (GObject *object)
 
   _kf_window_close_offer (self);
   _kf_window_drop_client (self);
+  g_clear_object (&self->discovery);
   g_clear_object (&self->client_signals);
   g_clear_pointer (&self->failure, g_free);
 
@@ -683,6 +722,35 @@ kf_window_init (KfWindow *self)
                                  G_CALLBACK (on_disconnected), self, 0);
 }
 
+static void
+on_discovery_settled (KfWindow *self)
+{
+  kf_connect_page_set_settled (self->connect_page, kf_discovery_is_settled (self->discovery));
+}
+
+/* The connect page lists the key managers announced on the network;
+ * without Avahi the list only says that none announced itself. */
+static void
+start_discovery (KfWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  self->discovery = kf_discovery_new ();
+  if (!kf_discovery_start (self->discovery, &error))
+    {
+      g_debug ("No key managers listed: %s", error->message);
+      g_clear_object (&self->discovery);
+      kf_connect_page_set_servers (self->connect_page, NULL, get_known_servers (self));
+      kf_connect_page_set_settled (self->connect_page, TRUE);
+      return;
+    }
+  g_signal_connect_object (self->discovery, "notify::settled",
+                           G_CALLBACK (on_discovery_settled), self, G_CONNECT_SWAPPED);
+  kf_connect_page_set_servers (self->connect_page, kf_discovery_get_servers (self->discovery),
+                               get_known_servers (self));
+  on_discovery_settled (self);
+}
+
 /* Returns a new window of @application, sized as it was last time. */
 KfWindow *
 kf_window_new (KfApplication *application)
@@ -696,6 +764,9 @@ kf_window_new (KfApplication *application)
                                g_settings_get_int (settings, "window-height"));
   if (g_settings_get_boolean (settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
+  g_signal_connect_object (settings, "changed::peer-ports", G_CALLBACK (apply_peer_ports),
+                           self, G_CONNECT_SWAPPED);
+  start_discovery (self);
   _kf_window_follow_client (self);
   return self;
 }
@@ -726,6 +797,59 @@ kf_window_start (KfWindow *self)
   kf_connect_page_set_values (self->connect_page, host, port, name);
   kf_connect_page_set_busy (self->connect_page, FALSE);
   _kf_window_follow_client (self);
+}
+
+/*
+ * kf_window_open_link:
+ * @link: a join link, keyferry://HOST:PORT/?fp=…, as opened
+ *
+ * Connects to the link's key manager with its fingerprint as the
+ * expected one: the administrator vouched for it, so a match is trusted
+ * and pinned without asking, and another certificate is the hard failure
+ * that names both.  Once connected, the key manager is the one the app
+ * starts with.  A malformed link is said on the connect page (or in a
+ * toast while connected); so is a link opened during a transfer, which
+ * goes on.
+ */
+void
+kf_window_open_link (KfWindow   *self,
+                     const char *link)
+{
+  KfApplication *app = KF_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  g_autofree char *host = NULL;
+  g_autofree char *fingerprint = NULL;
+  g_autofree char *saved_host = NULL;
+  g_autofree char *saved_fingerprint = NULL;
+  g_autofree char *name = NULL;
+  g_autoptr(GError) error = NULL;
+  guint16 port = 0, saved_port = 0;
+
+  g_return_if_fail (KF_IS_WINDOW (self));
+  g_return_if_fail (link != NULL);
+
+  if (in_session (self) || self->hold == KF_WINDOW_HOLD_CONN)
+    {
+      _kf_window_show_toast (self, _("A transfer is under way: open the join link again "
+                                     "once it has ended."));
+      return;
+    }
+  kf_application_get_server (app, &saved_host, &saved_port, &name, &saved_fingerprint);
+  if (!kf_join_link_parse (link, &host, &port, &fingerprint, &error))
+    {
+      if (self->client != NULL)
+        {
+          _kf_window_show_toast (self, error->message);
+          return;
+        }
+      set_failure (self, error->message);
+      kf_connect_page_set_values (self->connect_page, saved_host, saved_port, name);
+      kf_connect_page_set_busy (self->connect_page, FALSE);
+      _kf_window_follow_client (self);
+      return;
+    }
+
+  kf_window_connect_to (self, host, port, name, fingerprint);
+  self->joining = TRUE;
 }
 
 KfClient *

@@ -17,6 +17,8 @@ void        kf_window_connect_to       (KfWindow      *self,
                                         guint16        port,
                                         const char    *name,
                                         const char    *fingerprint);
+void        kf_window_open_link        (KfWindow      *self,
+                                        const char    *link);
 KfClient   *kf_window_get_client       (KfWindow      *self);
 const char *kf_window_get_page_name    (KfWindow      *self);
 const char *kf_window_get_status       (KfWindow      *self);

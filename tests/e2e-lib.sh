@@ -71,6 +71,7 @@ server_port_known () {
 start_server () {
   mkdir -p "$work/server"
   fp=$("$server" --state-dir "$work/server" --print-fingerprint 2>/dev/null | grep -oE '([0-9A-F]{4} ){15}[0-9A-F]{4}|[0-9a-fA-F:]{64,}' | head -n1)
+  : > "$work/server.log"
   "$server" --listen 127.0.0.1 --port 0 --state-dir "$work/server" "$@" \
     2> "$work/server.log" &
   server_pid=$!

@@ -178,6 +178,8 @@ test_visit_everything (Fixture       *fx,
   gtk_window_present (GTK_WINDOW (fx->window));
   kf_window_start (fx->window);
   stop_at ("connect");
+  g_object_unref (flow_show_discovered (fx));
+  stop_at ("connect-discovered");
   gtk_window_destroy (GTK_WINDOW (fx->window));
 
   flow_start_window (fx, FALSE);
@@ -211,6 +213,15 @@ test_visit_everything (Fixture       *fx,
                                      fx->fingerprint);
   gtk_window_present (GTK_WINDOW (warning));
   stop_at ("changed-identity");
+  gtk_window_destroy (GTK_WINDOW (warning));
+
+  warning = kf_identity_warning_new (GTK_WINDOW (fx->window), "127.0.0.1", fx->port, NULL,
+                                     fx->fingerprint);
+  kf_identity_warning_set_expected (KF_IDENTITY_WARNING (warning),
+                                    "00112233445566778899aabbccddeeff"
+                                    "00112233445566778899aabbccddeeff");
+  gtk_window_present (GTK_WINDOW (warning));
+  stop_at ("join-link-mismatch");
   gtk_window_destroy (GTK_WINDOW (warning));
 
   g_action_group_activate_action (G_ACTION_GROUP (fx->app), "preferences", NULL);

@@ -8,6 +8,8 @@
 
 #include <glib/gstdio.h>
 
+#include "kf-connect-page.h"
+#include "kf-discovered-server.h"
 #include "kf-gcrypt.h"
 #include "kf-gui-flow-fixture.h"
 #include "kf-gui-test-util.h"
@@ -428,7 +430,7 @@ flow_offer_to_window (Fixture   *fx,
 
   kf_client_conn_async (sender, kf_client_get_client_id (client), KF_CIPHER_MODE_CFB, NULL,
                         flow_on_async_done, &conn_wait);
-  g_assert_true (kf_client_conn_finish (sender, flow_wait_async (&conn_wait), &error));
+  g_assert_true (kf_client_conn_finish (sender, flow_wait_async (&conn_wait), NULL, &error));
   g_assert_no_error (error);
   g_clear_object (&conn_wait.result);
   kf_client_send_file_async (sender, file, NULL, flow_on_async_done, send_wait);
@@ -451,6 +453,47 @@ flow_chooser_has_folder (gpointer data)
   g_autoptr(GFile) folder = gtk_file_chooser_get_current_folder (data);
 
   return folder != NULL;
+}
+
+/* A fingerprint the second announced key manager announces and is pinned to. */
+#define FRONT_DESK_FP "5b3f5474cd57b8bb0123456789abcdef0123456789abcdef0123456789abcdef"
+
+/*
+ * flow_show_discovered:
+ *
+ * Fills the connect page's list as Avahi would, with two key managers:
+ * "Lab 3", the fixture's own (127.0.0.1, its real fingerprint announced,
+ * not trusted yet), and "Front desk" at 127.0.0.2:7745, already trusted.
+ * Returns the list, for the test to change.
+ */
+GListStore *
+flow_show_discovered (Fixture *fx)
+{
+  g_autofree char *fp_txt = g_strdup_printf ("fp=%s", fx->fingerprint);
+  const char *lab_txt[] = { "v=1", fp_txt, "site=Lab 3", NULL };
+  const char *desk_txt[] = { "v=1", "fp=" FRONT_DESK_FP, "site=Front desk", NULL };
+  KfKnownServers *known = kf_application_get_known_servers (fx->app);
+  GListStore *servers = g_list_store_new (KF_TYPE_DISCOVERED_SERVER);
+  g_autoptr(KfDiscoveredServer) lab = NULL;
+  g_autoptr(KfDiscoveredServer) desk = NULL;
+  g_autoptr(GError) error = NULL;
+  KfConnectPage *page;
+
+  lab = kf_discovered_server_new ("keyferry on lab3", "lab3.local", "127.0.0.1", fx->port,
+                                  lab_txt);
+  desk = kf_discovered_server_new ("keyferry on desk", "desk.local", "127.0.0.2", 7745,
+                                   desk_txt);
+  g_assert_true (kf_known_servers_add (known, "127.0.0.2", 7745, FRONT_DESK_FP, &error));
+  g_assert_no_error (error);
+  g_list_store_append (servers, lab);
+  g_list_store_append (servers, desk);
+
+  page = KF_CONNECT_PAGE (kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_CONNECT_PAGE,
+                                                  0));
+  g_assert_nonnull (page);
+  kf_connect_page_set_servers (page, G_LIST_MODEL (servers), known);
+  kf_connect_page_set_settled (page, TRUE);
+  return servers;
 }
 
 /*
@@ -479,7 +522,8 @@ flow_init (int    *argc,
 
   flow_app = kf_application_new ();
   g_application_set_flags (G_APPLICATION (flow_app),
-                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
+                           g_application_get_flags (G_APPLICATION (flow_app))
+                           | G_APPLICATION_NON_UNIQUE);
   if (!g_application_register (G_APPLICATION (flow_app), NULL, &error))
     g_error ("Could not register the application: %s", error->message);
 }

@@ -98,5 +98,6 @@ void           flow_offer_to_window        (Fixture   *fx,
 KfOutcome     *flow_finish_sending         (KfClient  *sender,
                                             AsyncWait *send_wait);
 gboolean       flow_chooser_has_folder     (gpointer data);
+GListStore    *flow_show_discovered        (Fixture *fx);
 
 G_END_DECLS

@@ -1,4 +1,5 @@
-/* test-client-objects.c: KfPeer, KfOffer and KfOutcome as the GUI binds them
+/* test-client-objects.c: KfPeer, KfOffer and KfOutcome as the GUI binds them,
+ * and KfSession's account of its end
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -10,6 +11,8 @@
 #include "kf-offer.h"
 #include "kf-outcome.h"
 #include "kf-peer.h"
+#include "kf-session-private.h"
+#include "kf-transfer-error.h"
 
 static void
 test_peer (void)
@@ -106,6 +109,131 @@ test_status_words (void)
   g_assert_true (G_TYPE_IS_ENUM (KF_TYPE_CIPHER_MODE));
 }
 
+/* A sender's session with Bob, as `ev key` starts it; no client. */
+static KfSession *
+new_session (void)
+{
+  g_autoptr(KfProtocolMessage) key = kf_protocol_message_new (KF_MSG_EV_KEY);
+
+  g_strlcpy (key->session_id, "s1", sizeof key->session_id);
+  key->role = KF_ROLE_SENDER;
+  key->id = 7;
+  key->name = g_strdup ("Bob");
+  key->mode = KF_CIPHER_MODE_CFB;
+
+  return _kf_session_new (NULL, key);
+}
+
+/* Offers the key manager's `ev cancelled` with @reason as an account. */
+static gboolean
+explain_cancelled (KfSession      *session,
+                   KfCancelReason  reason,
+                   const char     *text)
+{
+  g_autoptr(KfProtocolMessage) msg = kf_protocol_message_new (KF_MSG_EV_CANCELLED);
+  KfOutcomeStatus status;
+  KfSessionWitness witness;
+  GError *error;
+
+  msg->cancel_reason = reason;
+  msg->text = g_strdup (text);
+  error = _kf_session_explain_cancelled (session, msg, &status, &witness);
+
+  return _kf_session_explain_end (session, witness, status, error);
+}
+
+static void
+assert_account (KfSession       *session,
+                KfOutcomeStatus  status,
+                gboolean         is_local,
+                const char      *message)
+{
+  g_autoptr(KfOutcome) outcome = _kf_session_recorded_outcome (session);
+
+  g_assert_cmpint (kf_outcome_get_status (outcome), ==, status);
+  g_assert_cmpint (kf_outcome_get_is_local (outcome), ==, is_local);
+  g_assert_cmpstr (kf_outcome_get_message (outcome), ==, message);
+}
+
+static void
+on_ended (KfSession  *session,
+          KfOutcome  *outcome,
+          KfOutcome **slot)
+{
+  g_assert_null (*slot);
+  *slot = g_object_ref (outcome);
+}
+
+/* The peer's word and the key manager's replace what this side only saw. */
+static void
+test_session_better_account (void)
+{
+  KfSession *session = new_session ();
+
+  g_assert_cmpint (kf_session_get_phase (session), ==, KF_SESSION_PHASE_ACTIVE);
+  g_assert_cmpstr (kf_session_get_peer_name (session), ==, "Bob");
+  g_assert_true (_kf_session_explain_end (session, KF_SESSION_WITNESS_OBSERVED, KF_OUTCOME_FAILED,
+                                          g_error_new_literal (KF_TRANSFER_ERROR,
+                                                               KF_TRANSFER_ERROR_PEER_GONE,
+                                                               "The link ended")));
+  g_assert_cmpint (kf_session_get_phase (session), ==, KF_SESSION_PHASE_ENDING);
+  g_assert_false (explain_cancelled (session, KF_CANCEL_TIMEOUT, NULL));
+  assert_account (session, KF_OUTCOME_FAILED, FALSE, "The link ended");
+  g_assert_false (explain_cancelled (session, KF_CANCEL_PEER_LEFT, NULL));
+  assert_account (session, KF_OUTCOME_FAILED, FALSE, "Bob left the key manager");
+  g_assert_false (explain_cancelled (session, KF_CANCEL_PEER, "declined"));
+  assert_account (session, KF_OUTCOME_DECLINED, FALSE, "Bob declined the file");
+  /* This side's full disk explains it better still, and then stays. */
+  g_assert_false (_kf_session_explain_end (session, KF_SESSION_WITNESS_OWN_FILES,
+                                           KF_OUTCOME_FAILED,
+                                           g_error_new_literal (KF_TRANSFER_ERROR,
+                                                                KF_TRANSFER_ERROR_NO_SPACE,
+                                                                "The disk is full")));
+  assert_account (session, KF_OUTCOME_FAILED, TRUE, "The disk is full");
+  g_assert_false (explain_cancelled (session, KF_CANCEL_PEER, "cancelled"));
+  assert_account (session, KF_OUTCOME_FAILED, TRUE, "The disk is full");
+  _kf_session_close (session);
+  g_assert_finalize_object (session);
+}
+
+/* This side's own choice is never replaced; a tampered link is not the
+ * peer leaving; ::ended comes once and nothing changes after it. */
+static void
+test_session_own_account_stays (void)
+{
+  KfSession *session = new_session ();
+  KfSession *tampered = new_session ();
+  g_autoptr(KfOutcome) ended = NULL;
+  g_autoptr(KfOutcome) outcome = NULL;
+
+  g_assert_true (_kf_session_explain_end (session, KF_SESSION_WITNESS_SELF, KF_OUTCOME_CANCELLED,
+                                          g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                               "You cancelled")));
+  g_assert_false (explain_cancelled (session, KF_CANCEL_PEER, "cancelled"));
+  g_assert_false (explain_cancelled (session, KF_CANCEL_PEER_LEFT, NULL));
+  assert_account (session, KF_OUTCOME_CANCELLED, TRUE, "You cancelled");
+
+  g_assert_true (_kf_session_explain_end (tampered, KF_SESSION_WITNESS_OBSERVED,
+                                          KF_OUTCOME_FAILED,
+                                          g_error_new_literal (KF_TRANSFER_ERROR,
+                                                               KF_TRANSFER_ERROR_BAD_MAC,
+                                                               "A record was forged")));
+  g_assert_false (explain_cancelled (tampered, KF_CANCEL_PEER_LEFT, NULL));
+  assert_account (tampered, KF_OUTCOME_FAILED, FALSE, "A record was forged");
+
+  g_signal_connect (session, "ended", G_CALLBACK (on_ended), &ended);
+  outcome = _kf_session_recorded_outcome (session);
+  _kf_session_end (session, outcome);
+  g_assert_true (ended == outcome);
+  g_assert_cmpint (kf_session_get_phase (session), ==, KF_SESSION_PHASE_ENDED);
+  g_assert_null (_kf_session_ref_client (session, KF_SESSION_PHASE_ENDING, NULL));
+  g_assert_false (explain_cancelled (session, KF_CANCEL_PEER, "declined"));
+  _kf_session_close (session);
+  _kf_session_close (tampered);
+  g_assert_finalize_object (session);
+  g_assert_finalize_object (tampered);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -118,6 +246,8 @@ main (int    argc,
   g_test_add_func ("/client-objects/outcome", test_outcome);
   g_test_add_func ("/client-objects/outcome-defaults-to-failed", test_outcome_defaults_to_failed);
   g_test_add_func ("/client-objects/status-words", test_status_words);
+  g_test_add_func ("/client-objects/session-better-account", test_session_better_account);
+  g_test_add_func ("/client-objects/session-own-account-stays", test_session_own_account_stays);
 
   return g_test_run ();
 }

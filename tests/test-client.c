@@ -575,7 +575,7 @@ pair (KfClient     *sender,
   kf_client_conn_async (sender, kf_client_get_client_id (receiver), mode, NULL,
                         kf_test_store_result, &result);
   kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "conn");
-  g_assert_true (kf_client_conn_finish (sender, result, &error));
+  g_assert_true (kf_client_conn_finish (sender, result, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpint (kf_client_get_state (sender), ==, KF_CLIENT_STATE_READY_TO_SEND);
   g_assert_cmpint (kf_client_get_role (sender), ==, KF_CLIENT_ROLE_SENDER);
@@ -804,6 +804,7 @@ test_conn_errors (Fixture       *f,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GFile) nowhere = g_file_new_for_path ("/nonexistent/x");
   g_autoptr(GError) error = NULL;
+  gboolean started = TRUE;
 
   f->a = connected_client (f, "Ana");
   f->b = connected_client (f, "Bob");
@@ -812,8 +813,11 @@ test_conn_errors (Fixture       *f,
   kf_client_conn_async (f->a, kf_client_get_client_id (f->b), KF_CIPHER_MODE_CBC, NULL,
                         kf_test_store_result, &result);
   kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "conn");
-  g_assert_false (kf_client_conn_finish (f->a, result, &error));
+  g_assert_false (kf_client_conn_finish (f->a, result, &started, &error));
   g_assert_error (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_NO_SUCH_PEER);
+  g_assert_false (started);
+  g_assert_false (kf_client_is_in_session (f->a));
+  g_assert_true (kf_client_is_connected (f->a));
   g_assert_cmpint (kf_client_get_state (f->a), ==, KF_CLIENT_STATE_IDLE);
   g_clear_error (&error);
   g_clear_object (&result);
@@ -924,6 +928,7 @@ test_cancel_before_link (Fixture       *f,
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean started = FALSE;
   Events s = { 0 };
   Events r = { 0 };
 
@@ -940,8 +945,9 @@ test_cancel_before_link (Fixture       *f,
   if (use_cancellable)
     g_cancellable_cancel (cancellable);
   kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "conn");
-  g_assert_false (kf_client_conn_finish (f->a, result, &error));
+  g_assert_false (kf_client_conn_finish (f->a, result, &started, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (started);
   kf_test_await_pointer ((gpointer *) &s.outcome, WAIT_SECONDS, "the sender's outcome");
   kf_test_await_pointer ((gpointer *) &r.outcome, WAIT_SECONDS, "the receiver's outcome");
   g_assert_cmpint (kf_outcome_get_status (s.outcome), ==, KF_OUTCOME_CANCELLED);

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gstdio.h>
 
 #include "kf-discovered-server.h"
 #include "kf-discovery.h"
@@ -125,6 +126,42 @@ test_announcement (void)
   g_assert_cmpstr (target, ==, "198.18.0.10:7745");
 }
 
+/* The trust shown beside an announced key manager: the user's pin for
+ * its address against what it announced, never the announcement alone. */
+static void
+test_trust (void)
+{
+  const char *txt[] = { "v=1", "fp=" FP, NULL };
+  const char *bare[] = { "v=1", NULL };
+  g_autofree char *dir = g_dir_make_tmp ("kf-discovery-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "known-servers", NULL);
+  g_autoptr(KfKnownServers) known = kf_known_servers_new (path);
+  g_autoptr(KfDiscoveredServer) server = kf_discovered_server_new ("Lab 3", "km.local",
+                                                                   "198.18.0.10", 7745, txt);
+  g_autoptr(KfDiscoveredServer) silent = kf_discovered_server_new ("Lab 4", "km.local",
+                                                                   "198.18.0.10", 7745, bare);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (kf_discovered_server_get_trust (server, known), ==,
+                   KF_DISCOVERED_TRUST_UNKNOWN);
+  g_assert_true (kf_known_servers_add (known, "198.18.0.10", 7745, FP, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (kf_discovered_server_get_trust (server, known), ==,
+                   KF_DISCOVERED_TRUST_TRUSTED);
+  g_assert_cmpint (kf_discovered_server_get_trust (silent, known), ==,
+                   KF_DISCOVERED_TRUST_CHANGED);
+  g_assert_true (kf_known_servers_remove (known, "198.18.0.10", 7745, &error));
+  g_assert_true (kf_known_servers_add (known, "198.18.0.10", 7745,
+                                       "ff23456789abcdef0123456789abcdef"
+                                       "0123456789abcdef0123456789abcdef", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (kf_discovered_server_get_trust (server, known), ==,
+                   KF_DISCOVERED_TRUST_CHANGED);
+  g_assert_true (kf_known_servers_clear (known, &error));
+  g_assert_cmpint (g_remove (path), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
 static void
 test_hostile_announcement (void)
 {
@@ -178,6 +215,7 @@ main (int   argc,
   g_test_add_func ("/join-link/rejects", test_link_rejects);
   g_test_add_func ("/join-link/round-trip", test_link_round_trip);
   g_test_add_func ("/discovery/announcement", test_announcement);
+  g_test_add_func ("/discovery/trust", test_trust);
   g_test_add_func ("/discovery/hostile-announcement", test_hostile_announcement);
   g_test_add_func ("/discovery/site-name", test_site_name);
 

@@ -170,6 +170,8 @@ timeout 20 "$cli" --server "127.0.0.1:$port" --accept-new-server --name frank se
   --mode cbc "$work/small.bin" > /dev/null 2>&1
 kill "$server_pid"; wait "$server_pid" 2>/dev/null
 rm -rf "$work/server"
+# Emptied first: the old server's "listening on" must not pass for the new one's.
+: > "$work/server.log"
 "$server" --listen 127.0.0.1 --port "$port" --state-dir "$work/server2" 2> "$work/server.log" &
 server_pid=$!
 wait_until 60 grep -q "listening on" "$work/server.log"

@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
@@ -57,6 +59,34 @@ test_parse_address (void)
       g_assert_false (kf_gui_parse_address (bad[i], &host, &port, &error));
       g_assert_error (error, KF_GUI_ERROR, KF_GUI_ERROR_INVALID_ADDRESS);
       g_assert_null (host);
+    }
+}
+
+/* Issue 16: the peer-ports setting: one port, FIRST-LAST, or empty. */
+static void
+test_parse_port_range (void)
+{
+  static const char * const bad[] = { "0", "7746-", "-7746", "7755-7746", "65536", "1-2-3",
+                                      "seven", "7746 7755", NULL };
+  g_autoptr(GError) error = NULL;
+  guint16 first = 1, last = 1;
+
+  g_assert_true (kf_gui_parse_port_range ("", &first, &last, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (first, ==, 0);
+  g_assert_cmpuint (last, ==, 0);
+  g_assert_true (kf_gui_parse_port_range (" 7746 - 7755 ", &first, &last, &error));
+  g_assert_cmpuint (first, ==, 7746);
+  g_assert_cmpuint (last, ==, 7755);
+  g_assert_true (kf_gui_parse_port_range ("7746", &first, &last, &error));
+  g_assert_cmpuint (first, ==, 7746);
+  g_assert_cmpuint (last, ==, 7746);
+  for (guint i = 0; bad[i] != NULL; i++)
+    {
+      g_assert_false (kf_gui_parse_port_range (bad[i], &first, &last, &error));
+      g_assert_error (error, KF_GUI_ERROR, KF_GUI_ERROR_INVALID_PORTS);
+      g_assert_nonnull (strstr (error->message, "7746-7755"));
+      g_clear_error (&error);
     }
 }
 
@@ -430,6 +460,7 @@ main (int    argc,
 
   g_test_add_func ("/gui/util/parse-address", test_parse_address);
   g_test_add_func ("/gui/util/check-name", test_check_name);
+  g_test_add_func ("/gui/util/parse-port-range", test_parse_port_range);
   g_test_add_func ("/gui/util/format", test_format);
   g_test_add_func ("/gui/main-page/live-peer-list", test_main_page_live_list);
   g_test_add_func ("/gui/main-page/drop-on-peer-row", test_main_page_drop_on_row);

@@ -175,6 +175,9 @@ test_screenshots (Fixture       *fx,
   kf_window_start (fx->window);
   g_assert_cmpstr (kf_window_get_page_name (fx->window), ==, "connect");
   shoot_window (fx, "connect");
+  /* Two key managers announced on the network: one new, one trusted. */
+  g_object_unref (flow_show_discovered (fx));
+  shoot_window (fx, "connect-discovered");
   gtk_window_destroy (GTK_WINDOW (fx->window));
 
   flow_start_window (fx, FALSE);
@@ -233,6 +236,16 @@ test_screenshots (Fixture       *fx,
                                      fx->fingerprint);
   gtk_window_present (GTK_WINDOW (warning));
   shoot (warning, "changed-identity");
+  gtk_window_destroy (GTK_WINDOW (warning));
+
+  /* A join link whose fingerprint is not the key manager's. */
+  warning = kf_identity_warning_new (GTK_WINDOW (fx->window), "127.0.0.1", fx->port, NULL,
+                                     fx->fingerprint);
+  kf_identity_warning_set_expected (KF_IDENTITY_WARNING (warning),
+                                    "00112233445566778899aabbccddeeff"
+                                    "00112233445566778899aabbccddeeff");
+  gtk_window_present (GTK_WINDOW (warning));
+  shoot (warning, "join-link-mismatch");
   gtk_window_destroy (GTK_WINDOW (warning));
 
   g_action_group_activate_action (G_ACTION_GROUP (fx->app), "preferences", NULL);

@@ -13,13 +13,19 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "kf-discovered-server.h"
+#include "kf-fingerprint.h"
 #include "kf-gui-flow-fixture.h"
 #include "kf-gui-test-util.h"
+#include "kf-gui-util.h"
 #include "kf-identity-warning.h"
+#include "kf-join-link.h"
 #include "kf-main-page.h"
 #include "kf-offer-dialog.h"
 #include "kf-peer-row.h"
+#include "kf-preferences-window.h"
 #include "kf-transfer-page.h"
+#include "kf-trust-dialog.h"
 
 /* Returns the widget under @root built from the template id @id, or NULL. */
 static GtkWidget *
@@ -620,6 +626,287 @@ test_identity_changed_on_reconnect (Fixture       *fx,
   kf_gui_test_respond (warning, "close");
 }
 
+/* Opens @link through the app's open path, as the desktop's keyferry:
+ * handler does; the window it opens becomes the fixture's. */
+static void
+open_link (Fixture    *fx,
+           const char *link)
+{
+  g_autoptr(GFile) file = g_file_new_for_uri (link);
+
+  g_assert_null (gtk_application_get_active_window (GTK_APPLICATION (fx->app)));
+  g_application_open (G_APPLICATION (fx->app), &file, 1, "");
+  fx->window = KF_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (fx->app)));
+  g_assert_nonnull (fx->window);
+}
+
+static void
+forget_saved_server (Fixture *fx)
+{
+  GSettings *settings = kf_application_get_settings (fx->app);
+
+  g_settings_reset (settings, "server-host");
+  g_settings_reset (settings, "server-port");
+}
+
+static void
+assert_saved_server (Fixture    *fx,
+                     const char *host,
+                     guint16     port)
+{
+  GSettings *settings = kf_application_get_settings (fx->app);
+  g_autofree char *saved = g_settings_get_string (settings, "server-host");
+  guint16 saved_port = 0;
+
+  g_settings_get (settings, "server-port", "q", &saved_port);
+  g_assert_cmpstr (saved, ==, host);
+  g_assert_cmpuint (saved_port, ==, port);
+}
+
+/* Issue 16, item 3: a join link opened through the app's open path
+ * connects and trusts in one step: no trust dialog, the fingerprint
+ * pinned, and the key manager is the one the app starts with next. */
+static void
+test_join_link (Fixture       *fx,
+                gconstpointer  data)
+{
+  g_autofree char *link = kf_join_link_format ("127.0.0.1", fx->port, fx->fingerprint);
+  KfKnownServers *known = kf_application_get_known_servers (fx->app);
+
+  forget_saved_server (fx);
+  open_link (fx, link);
+  flow_wait_for_page (fx->window, "main");
+  g_assert_cmpint (kf_client_get_state (kf_window_get_client (fx->window)), ==,
+                   KF_CLIENT_STATE_IDLE);
+  g_assert_null (kf_gui_test_find_window (KF_TYPE_TRUST_DIALOG));
+  g_assert_cmpstr (kf_known_servers_lookup (known, "127.0.0.1", fx->port), ==, fx->fingerprint);
+  assert_saved_server (fx, "127.0.0.1", fx->port);
+  forget_saved_server (fx);
+}
+
+/* Issue 16, item 3: a link whose fingerprint is not the key manager's is
+ * the hard failure: the warning and the connect page name both
+ * fingerprints; nothing is trusted, pinned or saved. */
+static void
+test_join_link_mismatch (Fixture       *fx,
+                         gconstpointer  data)
+{
+  static const char wrong[] = "00112233445566778899aabbccddeeff"
+                              "00112233445566778899aabbccddeeff";
+  g_autofree char *link = kf_join_link_format ("127.0.0.1", fx->port, wrong);
+  g_autofree char *wrong_grouped = kf_gui_format_fingerprint (wrong);
+  g_autofree char *real_grouped = kf_gui_format_fingerprint (fx->fingerprint);
+  g_autofree char *wrong_pretty = kf_fingerprint_format_pretty (wrong);
+  g_autofree char *real_pretty = kf_fingerprint_format_pretty (fx->fingerprint);
+  KfKnownServers *known = kf_application_get_known_servers (fx->app);
+  GtkWidget *warning, *expected, *presented;
+  const char *reason;
+
+  forget_saved_server (fx);
+  open_link (fx, link);
+  warning = flow_wait_for_window (KF_TYPE_IDENTITY_WARNING);
+  flow_wait_for_page (fx->window, "connect");
+  kf_gui_test_settle (100);
+
+  expected = find_by_id (warning, "expected_label");
+  presented = find_by_id (warning, "presented_label");
+  g_assert_true (gtk_widget_is_drawable (expected));
+  g_assert_true (gtk_widget_is_drawable (presented));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (expected)), ==, wrong_grouped);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (presented)), ==, real_grouped);
+
+  reason = gtk_label_get_text (GTK_LABEL (window_child (fx, "error_label")));
+  g_test_message ("connect page: %s", reason);
+  g_assert_nonnull (strstr (reason, wrong_pretty));
+  g_assert_nonnull (strstr (reason, real_pretty));
+
+  g_assert_null (kf_gui_test_find_window (KF_TYPE_TRUST_DIALOG));
+  g_assert_null (kf_known_servers_lookup (known, "127.0.0.1", fx->port));
+  assert_saved_server (fx, "", 0);
+  kf_gui_test_respond (warning, "close");
+}
+
+/* Issue 16, item 3: a malformed link says what is wrong on the connect
+ * page, and connects nowhere. */
+static void
+test_join_link_malformed (Fixture       *fx,
+                          gconstpointer  data)
+{
+  g_autofree char *link = g_strdup_printf ("keyferry://127.0.0.1:%u/", fx->port);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *fp = NULL;
+  guint16 port = 0;
+  GtkWidget *error_label;
+
+  g_assert_false (kf_join_link_parse (link, &host, &port, &fp, &error));
+  open_link (fx, link);
+  kf_gui_test_settle (100);
+  g_assert_cmpstr (kf_window_get_page_name (fx->window), ==, "connect");
+  g_assert_null (kf_window_get_client (fx->window));
+  error_label = window_child (fx, "error_label");
+  g_assert_true (gtk_widget_is_drawable (error_label));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (error_label)), ==, error->message);
+}
+
+/* The connect page's list of announced key managers: row @index's subtitle. */
+static const char *
+server_subtitle (Fixture *fx,
+                 int      index)
+{
+  GtkListBox *list = GTK_LIST_BOX (window_child (fx, "servers_list"));
+  GtkListBoxRow *row = gtk_list_box_get_row_at_index (list, index);
+
+  g_assert_nonnull (row);
+  return adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
+}
+
+/* Issue 16, item 2: the connect page lists the key managers announced on
+ * the network, live, with their trust; without Avahi it says none
+ * announced itself.  Choosing one connects through the trust dialog: the
+ * announced fingerprint is a hint, never trust. */
+static void
+test_discovered_list (Fixture       *fx,
+                      gconstpointer  data)
+{
+  const char *old_txt[] = { "v=1", "fp=ffeeddccbbaa99887766554433221100"
+                            "ffeeddccbbaa99887766554433221100", "site=Old box", NULL };
+  KfKnownServers *known = kf_application_get_known_servers (fx->app);
+  g_autoptr(KfDiscoveredServer) old = NULL;
+  g_autoptr(GListStore) servers = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *lab_subtitle = NULL;
+  g_autofree char *trusted_subtitle = NULL;
+  g_autofree char *changed_subtitle = NULL;
+  GtkWidget *placeholder, *dialog;
+  GtkListBox *list;
+
+  forget_saved_server (fx);
+  kf_application_set_overrides (fx->app, NULL, 0, "Gui", NULL);
+  fx->window = kf_window_new (fx->app);
+  gtk_window_present (GTK_WINDOW (fx->window));
+  kf_window_start (fx->window);
+  kf_gui_test_settle (100);
+  g_assert_cmpstr (kf_window_get_page_name (fx->window), ==, "connect");
+
+  /* The tests have no Avahi: only the empty state shows. */
+  placeholder = window_child (fx, "servers_placeholder");
+  g_assert_true (gtk_widget_is_drawable (placeholder));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (placeholder)), ==,
+                   _("No key manager announced itself on this network"));
+
+  servers = flow_show_discovered (fx);
+  /* Live: a third one announces itself; its address is pinned to another. */
+  g_assert_true (kf_known_servers_add (known, "127.0.0.3", 7745,
+                                       "0123456789abcdef0123456789abcdef"
+                                       "0123456789abcdef0123456789abcdef", &error));
+  g_assert_no_error (error);
+  old = kf_discovered_server_new ("keyferry on old", "old.local", "127.0.0.3", 7745, old_txt);
+  g_list_store_append (servers, old);
+  kf_gui_test_settle (100);
+
+  list = GTK_LIST_BOX (window_child (fx, "servers_list"));
+  g_assert_false (gtk_widget_is_drawable (placeholder));
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (
+                     gtk_list_box_get_row_at_index (list, 0))), ==, "Lab 3");
+  lab_subtitle = g_strdup_printf ("127.0.0.1:%u · %s", fx->port,
+                                  _("New — you will be asked to compare its fingerprint"));
+  g_assert_cmpstr (server_subtitle (fx, 0), ==, lab_subtitle);
+  trusted_subtitle = g_strdup_printf ("127.0.0.2:7745 · %s", _("Trusted"));
+  changed_subtitle = g_strdup_printf ("127.0.0.3:7745 · %s",
+                                      _("Its certificate changed — refused"));
+  g_assert_cmpstr (server_subtitle (fx, 1), ==, trusted_subtitle);
+  g_assert_cmpstr (server_subtitle (fx, 2), ==, changed_subtitle);
+  assert_fits_phone (fx, "connect, three key managers listed");
+
+  /* A site name from the network is shown as it is, never as markup. */
+  {
+    const char *evil_txt[] = { "v=1", "site=<b>Lab</b> & co", NULL };
+    g_autoptr(KfDiscoveredServer) evil = kf_discovered_server_new ("evil", "evil.local",
+                                                                   "127.0.0.4", 7745, evil_txt);
+    GtkWidget *label = NULL;
+    GtkListBoxRow *row;
+
+    g_list_store_append (servers, evil);
+    kf_gui_test_settle (100);
+    row = gtk_list_box_get_row_at_index (list, 3);
+    for (guint i = 0; (label = kf_gui_test_find_child (GTK_WIDGET (row), GTK_TYPE_LABEL, i))
+                      != NULL; i++)
+      if (g_strcmp0 (gtk_label_get_label (GTK_LABEL (label)), "<b>Lab</b> & co") == 0)
+        break;
+    g_assert_nonnull (label);
+    g_assert_false (gtk_label_get_use_markup (GTK_LABEL (label)));
+    g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (label)), ==, "<b>Lab</b> & co");
+  }
+
+  g_signal_emit_by_name (gtk_list_box_get_row_at_index (list, 0), "activate");
+  dialog = flow_wait_for_window (KF_TYPE_TRUST_DIALOG);
+  g_assert_null (kf_known_servers_lookup (known, "127.0.0.1", fx->port));
+  kf_gui_test_respond (dialog, "trust");
+  flow_wait_for_page (fx->window, "main");
+  g_assert_cmpstr (kf_known_servers_lookup (known, "127.0.0.1", fx->port), ==, fx->fingerprint);
+  assert_saved_server (fx, "127.0.0.1", fx->port);
+  forget_saved_server (fx);
+}
+
+/* Issue 16: the peer-ports setting reaches the client: with its only port
+ * taken, receiving fails at once (instead of listening elsewhere), and
+ * Preferences refuses a malformed range. */
+static void
+test_peer_ports (Fixture       *fx,
+                 gconstpointer  data)
+{
+  g_autoptr(GSocketListener) taken = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ports = NULL;
+  GSettings *settings = kf_application_get_settings (fx->app);
+  AsyncWait conn_wait = { NULL };
+  GtkWidget *prefs, *row;
+  KfClient *ion;
+  guint16 port;
+
+  port = g_socket_listener_add_any_inet_port (taken, NULL, &error);
+  g_assert_no_error (error);
+  ports = g_strdup_printf ("%u", port);
+  g_settings_set_string (settings, "peer-ports", ports);
+
+  flow_start_connected_window (fx);
+  ion = flow_connect_peer (fx, "Ion");
+  flow_click (GTK_WIDGET (fx->window), "win.wait");
+  flow_wait_for_state (kf_window_get_client (fx->window), KF_CLIENT_STATE_WAITING);
+  kf_client_conn_async (ion, kf_client_get_client_id (kf_window_get_client (fx->window)),
+                        KF_CIPHER_MODE_CFB, NULL, flow_on_async_done, &conn_wait);
+  g_assert_false (kf_client_conn_finish (ion, flow_wait_async (&conn_wait), NULL, &error));
+  g_test_message ("the sender heard: %s", error->message);
+  g_clear_error (&error);
+  g_clear_object (&conn_wait.result);
+  flow_wait_for_page (fx->window, "result");
+  g_assert_null (kf_gui_test_find_window (KF_TYPE_OFFER_DIALOG));
+
+  g_action_group_activate_action (G_ACTION_GROUP (fx->app), "preferences", NULL);
+  prefs = flow_wait_for_window (KF_TYPE_PREFERENCES_WINDOW);
+  row = find_by_id (prefs, "peer_ports_row");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, ports);
+  gtk_editable_set_text (GTK_EDITABLE (row), "7755-7746");
+  g_signal_emit_by_name (row, "apply");
+  g_assert_true (gtk_widget_has_css_class (row, "error"));
+  {
+    g_autofree char *kept = g_settings_get_string (settings, "peer-ports");
+
+    g_assert_cmpstr (kept, ==, ports);
+  }
+  gtk_editable_set_text (GTK_EDITABLE (row), "7746-7755");
+  g_signal_emit_by_name (row, "apply");
+  g_assert_false (gtk_widget_has_css_class (row, "error"));
+  {
+    g_autofree char *saved = g_settings_get_string (settings, "peer-ports");
+
+    g_assert_cmpstr (saved, ==, "7746-7755");
+  }
+  gtk_window_destroy (GTK_WINDOW (prefs));
+  g_settings_reset (settings, "peer-ports");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -653,6 +940,17 @@ main (int    argc,
 
   g_test_add ("/gui/window/identity-changed-on-reconnect", Fixture, NULL,
               flow_fixture_set_up, test_identity_changed_on_reconnect, flow_fixture_tear_down);
+
+  g_test_add ("/gui/window/join-link-trusts-in-one-step", Fixture, NULL,
+              flow_fixture_set_up, test_join_link, flow_fixture_tear_down);
+  g_test_add ("/gui/window/join-link-mismatch-names-both", Fixture, NULL,
+              flow_fixture_set_up, test_join_link_mismatch, flow_fixture_tear_down);
+  g_test_add ("/gui/window/join-link-malformed", Fixture, NULL,
+              flow_fixture_set_up, test_join_link_malformed, flow_fixture_tear_down);
+  g_test_add ("/gui/window/discovered-key-managers", Fixture, NULL,
+              flow_fixture_set_up, test_discovered_list, flow_fixture_tear_down);
+  g_test_add ("/gui/window/peer-ports-setting", Fixture, NULL,
+              flow_fixture_set_up, test_peer_ports, flow_fixture_tear_down);
 
   return flow_run ();
 }

@@ -1,0 +1,95 @@
+#pragma once
+
+/* KfSession's insides, shared with the KfClient files that drive a
+ * session through its steps (kf-client-session.c, kf-client-transfer.c).
+ * kf-session.c owns its life: creation from `ev key`, the phase, the
+ * account of its end and the outcome built from it, ::ended, and the
+ * release of everything it holds. */
+
+#include "kf-km-connection.h"
+#include "kf-peer-link.h"
+#include "kf-peer-listener.h"
+#include "kf-session.h"
+#include "kf-session-keys.h"
+#include "kf-transfer.h"
+
+G_BEGIN_DECLS
+
+/* Who gives an account of why a session ends; it decides whether a later
+ * account replaces the first (see _kf_session_explain_end()). */
+typedef enum
+{
+  KF_SESSION_WITNESS_SELF,         /* this side chose or failed: the user, a local check */
+  KF_SESSION_WITNESS_OWN_FILES,    /* this side's own files failed: disk full, unreadable */
+  KF_SESSION_WITNESS_OBSERVED,     /* this side only saw the effect: a link or request lost */
+  KF_SESSION_WITNESS_PEER,         /* the other side's own account, through the key manager */
+  KF_SESSION_WITNESS_PEER_LEFT,    /* the key manager's word that the other side left */
+  KF_SESSION_WITNESS_KEY_MANAGER,  /* the key manager's own decision (a confirmation failed) */
+} KfSessionWitness;
+
+struct _KfSession
+{
+  GObject           parent_instance;
+
+  KfClient         *client;          /* unowned: the client closes us before it goes */
+  KfSessionPhase    phase;
+  char              session_id[KF_SESSION_ID_MAX + 1];
+  KfClientRole      role;
+  guint             peer_id;
+  char             *peer_name;
+  KfCipherMode      mode;
+  KfSessionKeys    *keys;            /* NULL when secure memory ran out */
+  GCancellable     *cancellable;     /* stops link and transfer work */
+  GTask            *conn_task;       /* sender: kf_client_conn_async() */
+  GTask            *send_task;       /* sender: kf_client_send_file_async() */
+  GCancellable     *task_cancellable;
+  gulong            task_cancel_id;
+  KfPeerListener   *listener;
+  KfPeerLink       *link;
+  gboolean          link_busy;       /* a transfer call is using the link */
+  gboolean          receiving;       /* receiver: the engine is saving the file */
+  gboolean          delivered;       /* the file is complete at the receiver
+                                      * (saved there; the sender had DONE) */
+  gboolean          cancel_pending;  /* our `cancel` awaits its answer */
+  KfTransferOffer  *transfer_offer;
+  KfOffer          *offer;
+  gboolean          answered;        /* accept or decline was given */
+  GFile            *file;
+  guint64           local_blocks;
+  guint64           bytes;
+
+  /* The account of its end, once ENDING (_kf_session_explain_end()). */
+  KfSessionWitness  end_witness;
+  KfOutcomeStatus   end_status;
+  GError           *end_error;
+};
+
+KfSession      *_kf_session_new                 (KfClient                *client,
+                                                 const KfProtocolMessage *key_msg);
+KfClient       *_kf_session_ref_client          (KfSession               *self,
+                                                 KfSessionPhase           latest,
+                                                 GError                 **dropped);
+const char     *_kf_session_peer_label          (KfSession               *self);
+gboolean        _kf_session_explain_end         (KfSession               *self,
+                                                 KfSessionWitness         witness,
+                                                 KfOutcomeStatus          status,
+                                                 GError                  *error);
+GError         *_kf_session_explain_cancelled   (KfSession               *self,
+                                                 const KfProtocolMessage *msg,
+                                                 KfOutcomeStatus         *status,
+                                                 KfSessionWitness        *witness);
+void            _kf_session_record_result       (KfSession               *self,
+                                                 const KfTransferResult  *result);
+KfOutcome      *_kf_session_new_outcome         (KfSession               *self,
+                                                 KfOutcomeStatus          status,
+                                                 gboolean                 is_local,
+                                                 const char              *message,
+                                                 const GError            *error,
+                                                 guint64                  sender_blocks,
+                                                 guint64                  receiver_blocks);
+KfOutcome      *_kf_session_recorded_outcome    (KfSession               *self);
+void            _kf_session_end                 (KfSession               *self,
+                                                 KfOutcome               *outcome);
+void            _kf_session_close               (KfSession               *self);
+
+G_END_DECLS
