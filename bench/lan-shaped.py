@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """bench/lan-shaped.py BUILD_DIR [MIB [RUNS [LATENCY_RUNS]]]: Keyferry over a
 link shaped to 1 Gbit/s with 1 ms of delay, between hosts of a LAN in a box
 (tests/kf_lan.py: network namespaces, 198.18.0.0/15; nothing outside them

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
 #pragma once
 
 #include "kf-cli-app.h"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
 #pragma once
 
 /* KfClient's insides, shared by kf-client.c (connection, idle commands,

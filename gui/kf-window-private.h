@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
 #pragma once
 
 /* kf-window-private.h: KfWindow's instance, shared by kf-window.c (how the

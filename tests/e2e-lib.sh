@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # e2e-lib.sh: shared by the end-to-end shell tests: a real keyferry-server
 # on loopback with its own state directory, TAP helpers, cleanup.
 # Source it; it defines $work, $port, $fp, start_server, ok, not_ok, check.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
 #pragma once
 
 /* kf-gui-flow-fixture.h: a key manager on loopback, the app registered once

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Helpers for the end-to-end Python tests of the real binaries.
 
 A real keyferry-server on loopback that can be stopped and started again

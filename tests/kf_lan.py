@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A LAN in a box: a few hosts in network namespaces, for tests and bench/run.
 
     lan = Lan()                       # raises Skip when namespaces cannot be made

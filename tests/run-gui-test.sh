@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # run-gui-test.sh PROGRAM [ARGS...]: runs a GUI test with a session bus and,
 # when there is no display, a virtual X server (xvfb-run -a).
 set -eu

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # test-cli-crypt.sh: `keyferry-cli encrypt|decrypt` against `openssl enc`,
 # byte for byte, both modes, both directions, and its error cases.  TAP.
 set -u

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The classic session at keyferry-cli's prompt, through pseudo-terminals.
 
 A real keyferry-server on loopback and two interactive keyferry-cli

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """keyferry-cli's prompt on a terminal: line editing, history, completion.
 
 A real keyferry-server on loopback, two `keyferry-cli wait` peers, and the

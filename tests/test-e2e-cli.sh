@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # test-e2e-cli.sh: real keyferry-server and two real keyferry-cli processes
 # on loopback: files of many sizes in both modes arrive byte-identical, both
 # block counts follow the mode's rule and the key manager confirms them.

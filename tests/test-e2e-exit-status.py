@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Exit statuses and pins of the real keyferry-cli.  TAP.
 
 - send to a peer that is not waiting (an id no one has, a name no one

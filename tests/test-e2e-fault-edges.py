@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A sender or a receiver killed at the very start and the very end of a
 transfer, with the real binaries on loopback.  TAP.
 

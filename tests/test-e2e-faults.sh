@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # test-e2e-faults.sh: what people do wrong and what goes wrong, with the
 # real binaries on loopback: Ctrl-C and kill -9 on either side mid-transfer,
 # a decline, a peer that is not there, a key manager whose certificate

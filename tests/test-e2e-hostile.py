@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Hostile names, reasons and file names against the real keyferry-cli.  TAP.
 
 A peer chooses what others read: its display name, the reason it gives

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The key manager out of file descriptors.  Real binary on loopback.  TAP.
 
 keyferry-server runs with RLIMIT_NOFILE 200 (soft and hard), so it must

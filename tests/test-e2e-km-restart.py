@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The key manager restarted under its clients: during a key confirmation,
 during a transfer, and after a transfer's bytes but before its verdict;
 each with kill -TERM and with kill -9.  Real binaries on loopback.  TAP.

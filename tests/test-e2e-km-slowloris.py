@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Slowloris and half-open connections against the key manager while two
 real clients connect, pair and transfer.  Real binaries on loopback.  TAP.
 

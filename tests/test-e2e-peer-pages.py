@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Every waiting peer, however many: the paged `send`/`watch` lists.  TAP.
 
 120 squatters from 127.0.0.2-5 wait at the real key manager before the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Only TLS 1.3, or TLS 1.2 with ECDHE and AEAD, on both ends.  TAP.
 
 The real keyferry-server is offered TLS 1.0/1.1 and TLS 1.2 with CBC

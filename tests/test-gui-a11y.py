@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The app as a screen reader meets it.  TAP.
 
 test-gui-a11y.py DRIVER: runs DRIVER (kf-gui-a11y-driver, the real app

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Finding the key manager and trusting it in one step, between hosts of a
 LAN in a box (tests/kf_lan.py), each with its own D-Bus system bus and a
 real avahi-daemon.  TAP.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The app's connect page on a LAN in a box (tests/kf_lan.py): real
 avahi-daemons, a real key manager on another host.  TAP.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Keyferry between hosts of a LAN in a box (tests/kf_lan.py).  TAP.
 
 Three hosts on one bridge: the key manager, a receiver and a sender, each

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Endless lines and unread replies against the real keyferry-server.
 
 A line is at most 4096 bytes (docs/PROTOCOL.md, part 1, section 3), so the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The key manager as a service, with the real binary on loopback.  TAP.
 
 - Structured logs: with --log-format json every lifecycle message is one

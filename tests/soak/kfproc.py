@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """What tests/soak/run and tests/test-server-memory.py add to tests/kf_e2e.py.
 
 The key manager's memory and descriptors read from /proc by its process
