@@ -68,54 +68,19 @@ stop_at (const char *state)
   g_free (wait.line);
 }
 
-typedef struct
-{
-  double fraction;
-} ProgressSeen;
-
-static void
-on_progress_seen (KfClient     *client,
-                  guint64       done,
-                  guint64       total,
-                  double        rate,
-                  ProgressSeen *seen)
-{
-  if (total > 0)
-    seen->fraction = (double) done / total;
-}
-
-static gboolean
-progress_started (gpointer data)
-{
-  return ((ProgressSeen *) data)->fraction > 0.01;
-}
-
 /* The transfer page while a large sparse file goes to @receiver; then the
  * cancelled result. */
 static void
 visit_transfer (Fixture      *fx,
                 PeerReceiver *receiver)
 {
-  g_autofree char *path = g_build_filename (fx->tmpdir, "holiday-video.mkv", NULL);
-  g_autoptr(GFile) video = g_file_new_for_path (path);
-  KfClient *client = kf_window_get_client (fx->window);
-  ProgressSeen seen = { 0.0 };
-  gulong id;
-  int fd;
-
-  fd = g_open (path, O_CREAT | O_WRONLY, 0600);
-  g_assert_cmpint (fd, >=, 0);
-  g_assert_cmpint (ftruncate (fd, (goffset) 8 * 1024 * 1024 * 1024), ==, 0);
-  g_close (fd, NULL);
+  g_autoptr(GFile) video = flow_sparse_file (fx, "holiday-video.mkv");
 
   kf_main_page_set_file (KF_MAIN_PAGE (kf_gui_test_find_child (GTK_WIDGET (fx->window),
                                                                KF_TYPE_MAIN_PAGE, 0)),
                          video);
-  id = g_signal_connect (client, "progress", G_CALLBACK (on_progress_seen), &seen);
-  flow_click (GTK_WIDGET (fx->window), "win.conn");
-  g_assert_true (kf_gui_test_wait_for (progress_started, &seen, TIMEOUT_MS));
+  flow_conn_until_progress (fx, 0.01);
   stop_at ("transfer");
-  g_signal_handler_disconnect (client, id);
 
   flow_click (GTK_WIDGET (fx->window), "win.cancel");
   flow_wait_for_page (fx->window, "result");

@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 #include "kf-connect-page.h"
@@ -537,4 +539,72 @@ flow_run (void)
   g_clear_object (&flow_app);
   g_ptr_array_unref (flow_notifications);
   return status;
+}
+
+/*
+ * flow_sparse_file:
+ *
+ * Creates @name in the fixture's folder as an 8 GiB sparse file: long
+ * enough that a transfer of it is still under way whatever a test does
+ * meanwhile, yet it takes no disk space.
+ *
+ * Returns: (transfer full): the file.
+ */
+GFile *
+flow_sparse_file (Fixture    *fx,
+                  const char *name)
+{
+  g_autofree char *path = g_build_filename (fx->tmpdir, name, NULL);
+  int fd = g_open (path, O_CREAT | O_WRONLY, 0600);
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, (goffset) 8 * 1024 * 1024 * 1024), ==, 0);
+  g_close (fd, NULL);
+  return g_file_new_for_path (path);
+}
+
+typedef struct
+{
+  double fraction;
+  double wanted;
+} ProgressSeen;
+
+static void
+on_progress_seen (KfClient     *client,
+                  guint64       done,
+                  guint64       total,
+                  double        rate,
+                  ProgressSeen *seen)
+{
+  if (total > 0)
+    seen->fraction = (double) done / total;
+}
+
+static gboolean
+progress_past (gpointer data)
+{
+  ProgressSeen *seen = data;
+
+  return seen->fraction > seen->wanted;
+}
+
+/*
+ * flow_conn_until_progress:
+ *
+ * Presses the window's Send (win.conn), with a peer and a file already
+ * chosen, and returns once the window's client reports more than
+ * @fraction of the file done.
+ */
+void
+flow_conn_until_progress (Fixture *fx,
+                          double   fraction)
+{
+  KfClient *client = kf_window_get_client (fx->window);
+  ProgressSeen seen = { 0.0, fraction };
+  gulong id;
+
+  id = g_signal_connect (client, "progress", G_CALLBACK (on_progress_seen), &seen);
+  flow_click (GTK_WIDGET (fx->window), "win.conn");
+  g_assert_true (kf_gui_test_wait_for (progress_past, &seen, TIMEOUT_MS));
+  g_signal_handler_disconnect (client, id);
 }

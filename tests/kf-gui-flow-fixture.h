@@ -101,5 +101,9 @@ KfOutcome     *flow_finish_sending         (KfClient  *sender,
                                             AsyncWait *send_wait);
 gboolean       flow_chooser_has_folder     (gpointer data);
 GListStore    *flow_show_discovered        (Fixture *fx);
+GFile         *flow_sparse_file            (Fixture    *fx,
+                                            const char *name);
+void           flow_conn_until_progress    (Fixture *fx,
+                                            double   fraction);
 
 G_END_DECLS

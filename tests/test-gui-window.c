@@ -373,28 +373,6 @@ test_focus (Fixture       *fx,
   g_assert_true (g_file_equal (kf_main_page_get_file (main_page (fx)), file));
 }
 
-typedef struct
-{
-  double fraction;
-} ProgressSeen;
-
-static void
-on_progress_seen (KfClient     *client,
-                  guint64       done,
-                  guint64       total,
-                  double        rate,
-                  ProgressSeen *seen)
-{
-  if (total > 0)
-    seen->fraction = (double) done / total;
-}
-
-static gboolean
-progress_started (gpointer data)
-{
-  return ((ProgressSeen *) data)->fraction > 0.01;
-}
-
 static gboolean
 is_null (gpointer data)
 {
@@ -407,17 +385,8 @@ start_long_transfer (Fixture      *fx,
                      PeerReceiver *receiver)
 {
   static const char * const names[] = { "Ion", NULL };
-  g_autofree char *path = g_build_filename (fx->tmpdir, "big.iso", NULL);
-  g_autoptr(GFile) big = g_file_new_for_path (path);
-  ProgressSeen seen = { 0.0 };
+  g_autoptr(GFile) big = flow_sparse_file (fx, "big.iso");
   KfClient *ion;
-  gulong id;
-  int fd;
-
-  fd = g_open (path, O_CREAT | O_WRONLY, 0600);
-  g_assert_cmpint (fd, >=, 0);
-  g_assert_cmpint (ftruncate (fd, (goffset) 8 * 1024 * 1024 * 1024), ==, 0);
-  g_close (fd, NULL);
 
   flow_start_connected_window (fx);
   open_send_view (fx, names);
@@ -426,11 +395,7 @@ start_long_transfer (Fixture      *fx,
   g_signal_connect (ion, "finished", G_CALLBACK (flow_on_peer_finished), receiver);
   g_assert_true (kf_gui_test_drop_file (peer_row_named (fx, "Ion"), big));
   kf_main_page_set_mode (main_page (fx), KF_CIPHER_MODE_CFB);
-  id = g_signal_connect (kf_window_get_client (fx->window), "progress",
-                         G_CALLBACK (on_progress_seen), &seen);
-  flow_click (GTK_WIDGET (fx->window), "win.conn");
-  g_assert_true (kf_gui_test_wait_for (progress_started, &seen, TIMEOUT_MS));
-  g_signal_handler_disconnect (kf_window_get_client (fx->window), id);
+  flow_conn_until_progress (fx, 0.01);
 }
 
 /* Item 8: closing the window mid-transfer asks first; keeping it keeps the
