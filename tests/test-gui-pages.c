@@ -6,9 +6,11 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "kf-gcrypt.h"
 #include "kf-gui-test-util.h"
@@ -19,6 +21,7 @@
 #include "kf-peer-row.h"
 #include "kf-peer.h"
 #include "kf-result-page.h"
+#include "kf-send-files.h"
 #include "kf-connect-page.h"
 #include "kf-transfer-page.h"
 #include "kf-trust-dialog.h"
@@ -205,7 +208,7 @@ test_main_page_drop_on_row (void)
   g_autoptr(KfPeer) ana = kf_peer_new (4, "Ana");
   g_autoptr(KfPeer) ion = kf_peer_new (7, "Ion");
   g_autoptr(GFile) file = g_file_new_for_path ("/tmp/report.pdf");
-  g_autoptr(GFile) chosen = NULL;
+  g_autoptr(GPtrArray) chosen = NULL;
   g_autofree char *peer_name = NULL;
   KfMainPage *page = g_object_new (KF_TYPE_MAIN_PAGE, NULL);
   GtkWidget *window = show_in_window (GTK_WIDGET (page));
@@ -231,23 +234,158 @@ test_main_page_drop_on_row (void)
   g_assert_cmpuint (peer_id, ==, 7);
   g_assert_cmpstr (peer_name, ==, "Ion");
   g_assert_cmpint (mode, ==, KF_CIPHER_MODE_CFB);
-  g_assert_true (g_file_equal (chosen, file));
+  g_assert_cmpuint (chosen->len, ==, 1);
+  g_assert_true (g_file_equal (chosen->pdata[0], file));
 
-  /* A drop anywhere else on the page only chooses the file. */
+  /* A drop anywhere else on the page adds to the files; the peer stays. */
   {
     g_autoptr(GFile) other = g_file_new_for_path ("/tmp/other.txt");
+    g_autoptr(GPtrArray) files = NULL;
 
     g_assert_true (kf_gui_test_drop_file (GTK_WIDGET (page), other));
-    g_assert_true (g_file_equal (kf_main_page_get_file (page), other));
+    files = kf_main_page_dup_files (page);
+    g_assert_cmpuint (files->len, ==, 2);
+    g_assert_true (g_file_equal (files->pdata[0], file));
+    g_assert_true (g_file_equal (files->pdata[1], other));
     g_assert_true (kf_main_page_get_choice (page, &peer_id, NULL, NULL, NULL));
     g_assert_cmpuint (peer_id, ==, 7);
   }
 
   kf_main_page_reset_send (page);
   g_assert_false (kf_main_page_get_choice (page, NULL, NULL, NULL, NULL));
-  g_assert_null (kf_main_page_get_file (page));
+  {
+    g_autoptr(GPtrArray) files = kf_main_page_dup_files (page);
+
+    g_assert_cmpuint (files->len, ==, 0);
+  }
 
   gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* Writes @size bytes to @path, making its folders. */
+static GFile *
+write_file (const char *path,
+            gsize       size)
+{
+  g_autofree char *folder = g_path_get_dirname (path);
+  g_autofree char *data = g_malloc0 (size + 1);
+
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, data, size, NULL));
+  return g_file_new_for_path (path);
+}
+
+static gboolean
+files_counted (gpointer data)
+{
+  return kf_send_files_is_counted (data, NULL, NULL);
+}
+
+/* The send-files part of @page and its row @index. */
+static KfSendFiles *
+send_files_of (KfMainPage *page)
+{
+  GtkWidget *files = kf_gui_test_find_child (GTK_WIDGET (page), KF_TYPE_SEND_FILES, 0);
+
+  g_assert_nonnull (files);
+  return KF_SEND_FILES (files);
+}
+
+/*
+ * Issue 15, item 5: several files and a folder dropped on the page are
+ * listed with what they hold (a folder's links left out, as the engine
+ * does); an item named like one listed is refused with a reason; a row's
+ * remove button takes it off; a drop on a person replaces the list.
+ */
+static void
+test_send_files_list (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("kf-send-files-XXXXXX", NULL);
+  g_autofree char *photos_path = g_build_filename (tmp, "photos", NULL);
+  g_autofree char *link_path = g_build_filename (tmp, "photos", "link.jpg", NULL);
+  g_autofree char *empty_path = g_build_filename (tmp, "photos", "empty", NULL);
+  g_autofree char *notes_path = g_build_filename (tmp, "notes.txt", NULL);
+  g_autofree char *other_path = g_build_filename (tmp, "other", "notes.txt", NULL);
+  g_autofree char *a_path = g_build_filename (tmp, "photos", "a.jpg", NULL);
+  g_autofree char *b_path = g_build_filename (tmp, "photos", "2024", "b.jpg", NULL);
+  g_autoptr(GFile) a = write_file (a_path, 1000);
+  g_autoptr(GFile) b = write_file (b_path, 2000);
+  g_autoptr(GFile) notes = write_file (notes_path, 500);
+  g_autoptr(GFile) other = write_file (other_path, 7);
+  g_autoptr(GFile) photos = g_file_new_for_path (photos_path);
+  g_autoptr(GListStore) peers = g_list_store_new (KF_TYPE_PEER);
+  g_autoptr(KfPeer) ana = kf_peer_new (4, "Ana");
+  KfMainPage *page = g_object_new (KF_TYPE_MAIN_PAGE, NULL);
+  GtkWidget *window = show_in_window (GTK_WIDGET (page));
+  GFile *both[] = { photos, notes, NULL };
+  GFile *clash[] = { other, NULL };
+  KfSendFiles *files = send_files_of (page);
+  GtkWidget *list, *row, *warning;
+  guint n_files = 0;
+  guint64 size = 0;
+
+  g_assert_cmpint (g_mkdir (empty_path, 0700), ==, 0);
+  g_assert_cmpint (symlink (a_path, link_path), ==, 0);
+  kf_main_page_set_view (page, KF_MAIN_VIEW_SEND);
+  g_list_store_append (peers, ana);
+  kf_main_page_set_peers (page, G_LIST_MODEL (peers));
+
+  g_assert_true (kf_gui_test_drop_files (GTK_WIDGET (page), both));
+  g_assert_cmpuint (kf_send_files_get_n_items (files), ==, 2);
+  g_assert_true (kf_gui_test_wait_for (files_counted, files, 15000));
+  g_assert_true (kf_send_files_is_counted (files, &n_files, &size));
+  g_assert_cmpuint (n_files, ==, 3);
+  g_assert_cmpuint (size, ==, 3500);
+  list = GTK_WIDGET (files);
+  row = kf_gui_test_find_child (list, ADW_TYPE_ACTION_ROW, 0);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "photos");
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (row), ==, photos_path);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
+                   "Folder: 2 files, 3.0\u00a0kB; 1 link or special file is left out");
+  {
+    g_autofree char *title = kf_main_page_describe_files (page);
+
+    g_assert_cmpstr (title, ==, "2 items");
+  }
+
+  /* Another notes.txt: the receiver could not tell the two apart. */
+  for (guint i = 0; (warning = kf_gui_test_find_child (GTK_WIDGET (files), GTK_TYPE_LABEL, i));
+       i++)
+    if (gtk_widget_has_css_class (warning, "warning"))
+      break;
+  g_assert_nonnull (warning);
+  g_assert_false (gtk_widget_get_visible (warning));
+  g_assert_true (kf_gui_test_drop_files (GTK_WIDGET (page), clash));
+  g_assert_cmpuint (kf_send_files_get_n_items (files), ==, 2);
+  g_assert_true (gtk_widget_get_visible (warning));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (warning)), "“notes.txt” was not added"));
+
+  /* The remove button of the first row takes the folder off. */
+  row = kf_gui_test_find_child (list, ADW_TYPE_ACTION_ROW, 0);
+  g_signal_emit_by_name (kf_gui_test_find_child (row, GTK_TYPE_BUTTON, 0), "clicked");
+  g_assert_cmpuint (kf_send_files_get_n_items (files), ==, 1);
+  {
+    g_autofree char *title = kf_main_page_describe_files (page);
+
+    g_assert_cmpstr (title, ==, "“notes.txt”");
+  }
+
+  /* A drop on a person: those files, for that person. */
+  g_assert_true (kf_gui_test_drop_files (kf_gui_test_find_child (GTK_WIDGET (page),
+                                                                 KF_TYPE_PEER_ROW, 0), both));
+  {
+    g_autoptr(GPtrArray) chosen = kf_main_page_dup_files (page);
+
+    g_assert_cmpuint (chosen->len, ==, 2);
+    g_assert_true (g_file_equal (chosen->pdata[0], photos));
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  {
+    g_autofree char *command = g_strdup_printf ("rm -rf '%s'", tmp);
+
+    g_assert_cmpint (system (command), ==, 0);
+  }
 }
 
 static const char *
@@ -464,6 +602,7 @@ main (int    argc,
   g_test_add_func ("/gui/util/format", test_format);
   g_test_add_func ("/gui/main-page/live-peer-list", test_main_page_live_list);
   g_test_add_func ("/gui/main-page/drop-on-peer-row", test_main_page_drop_on_row);
+  g_test_add_func ("/gui/send-files/folders-counted-names-unique", test_send_files_list);
   g_test_add_func ("/gui/offer-dialog/shows-sender-name-and-sizes", test_offer_dialog);
   g_test_add_func ("/gui/result-page/block-counts-and-verdict", test_result_page);
   g_test_add_func ("/gui/transfer-page/stall-and-time-left", test_transfer_page_stall);
