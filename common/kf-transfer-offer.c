@@ -36,6 +36,9 @@ kf_transfer_offer_copy (const KfTransferOffer *offer)
 
   copy = g_memdup2 (offer, sizeof *offer);
   copy->name = g_strdup (offer->name);
+  copy->top_level = g_strdupv (offer->top_level);
+  if (offer->manifest != NULL)
+    copy->manifest = kf_manifest_ref (offer->manifest);
   return copy;
 }
 
@@ -51,6 +54,8 @@ kf_transfer_offer_free (KfTransferOffer *offer)
     return;
 
   g_free (offer->name);
+  g_strfreev (offer->top_level);
+  g_clear_pointer (&offer->manifest, kf_manifest_unref);
   g_free (offer);
 }
 
@@ -122,6 +127,10 @@ kf_transfer_offer_parse (const guint8  *buf,
     return NULL;
   offer->mode = mode;
   offer->encrypted_size = kf_cipher_encrypted_size (mode, offer->plain_size);
+  offer->n_files = 1;
+  offer->n_top_level = 1;
+  offer->top_level = g_new0 (char *, 2);
+  offer->top_level[0] = g_strdup (offer->name);
   return g_steal_pointer (&offer);
 
 malformed:

@@ -7,6 +7,7 @@
 
 #include <gcrypt.h>
 
+#include "kf-manifest.h"
 #include "kf-transfer.h"
 
 G_BEGIN_DECLS
@@ -25,7 +26,18 @@ void          _kf_progress_set_total        (KfProgress             *self,
 void          _kf_progress_update           (KfProgress             *self,
                                              guint64                 done,
                                              gboolean                force);
+void          _kf_progress_set_files        (KfProgress             *self,
+                                             guint                   files_done,
+                                             guint                   files_total);
+void          _kf_progress_set_current      (KfProgress             *self,
+                                             const char             *path);
+void          _kf_progress_post             (KfProgress             *self,
+                                             guint64                 done,
+                                             gboolean                force,
+                                             const KfTransferFileResult *landed);
 void          _kf_progress_free             (KfProgress             *self);
+
+KfTransferResult *_kf_transfer_result_new   (void);
 
 /* One buffer travelling between pipeline threads. */
 typedef struct

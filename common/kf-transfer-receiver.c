@@ -456,7 +456,7 @@ receive_thread (GTask        *task,
     }
 
   kf_peer_link_send_copy (job->base.link, KF_RECORD_DONE, 0, NULL, 0, NULL, NULL);
-  result = g_new0 (KfTransferResult, 1);
+  result = _kf_transfer_result_new ();
   result->blocks = kf_cipher_get_blocks (job->base.cipher);
   result->plain_bytes = job->written;
   _kf_transfer_digest_hex (job->base.transcript, result->digest);

@@ -412,7 +412,7 @@ send_thread (GTask        *task,
       return;
     }
 
-  result = g_new0 (KfTransferResult, 1);
+  result = _kf_transfer_result_new ();
   result->blocks = kf_cipher_get_blocks (job->base.cipher);
   result->plain_bytes = job->size;
   _kf_transfer_digest_hex (job->base.transcript, result->digest);
@@ -436,7 +436,8 @@ send_thread (GTask        *task,
  */
 void
 kf_transfer_send_async (KfPeerLink             *link,
-                        GFile                  *file,
+                        GFile                 **files,
+                        guint                   n_files,
                         KfTransferProgressFunc  progress,
                         gpointer                progress_data,
                         GDestroyNotify          progress_notify,
@@ -449,12 +450,12 @@ kf_transfer_send_async (KfPeerLink             *link,
 
   g_return_if_fail (KF_IS_PEER_LINK (link));
   g_return_if_fail (kf_peer_link_get_role (link) == KF_PEER_ROLE_SENDER);
-  g_return_if_fail (G_IS_FILE (file));
+  g_return_if_fail (files != NULL && n_files == 1 && G_IS_FILE (files[0]));
 
   job = g_new0 (SendJob, 1);
   _kf_transfer_job_init (&job->base, link,
                          _kf_progress_new (progress, progress_data, progress_notify, 0));
-  job->file = g_object_ref (file);
+  job->file = g_object_ref (files[0]);
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, kf_transfer_send_async);
