@@ -36,6 +36,11 @@ char       *kf_gui_default_name         (void);
 const char *kf_gui_mode_label           (KfCipherMode   mode);
 char       *kf_gui_format_progress      (guint64        done,
                                          guint64        total);
+char       *kf_gui_format_contents      (guint          n_files,
+                                         guint          n_folders);
+char       *kf_gui_format_offer_news    (KfOffer       *offer);
+char       *kf_gui_format_receiving     (KfOffer       *offer,
+                                         const char    *who);
 char       *kf_gui_format_rate          (guint64        done,
                                          guint64        total,
                                          double         bytes_per_second);

@@ -163,7 +163,7 @@ on_file_sent (GObject      *source,
   g_autoptr(KfOutcome) outcome = NULL;
   g_autoptr(GError) error = NULL;
 
-  outcome = kf_client_send_file_finish (KF_CLIENT (source), result, &error);
+  outcome = kf_client_send_files_finish (KF_CLIENT (source), result, &error);
   if (outcome == NULL && error != NULL)
     g_debug ("Sending ended: %s", error->message);
 }
@@ -191,8 +191,8 @@ on_conn_done (GObject      *source,
     }
 
   g_return_if_fail (files->len > 0);
-  kf_client_send_file_async (self->client, files->pdata[0], self->cancellable, on_file_sent,
-                             g_object_ref (self));
+  kf_client_send_files_async (self->client, (GFile **) files->pdata, files->len,
+                              self->cancellable, on_file_sent, g_object_ref (self));
 }
 
 /* win.conn: pair with the chosen peer in the chosen mode, then send the files. */

@@ -354,6 +354,7 @@ on_offer_answered (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(GFile) destination = kf_offer_flow_run_finish (result, &error);
   KfOffer *offer;
+  gboolean tree;
 
   if (error != NULL || self->client == NULL)
     return;
@@ -363,23 +364,29 @@ on_offer_answered (GObject      *source,
       return;
     }
 
-  if (!kf_client_accept_offer (self->client, destination, TRUE, &error))
+  /* The save dialog asked before replacing a file; a tree never replaces
+   * what the folder holds (the engine names the newcomer "name (2)"). */
+  offer = kf_client_get_offer (self->client);
+  tree = offer != NULL && kf_offer_get_is_tree (offer);
+  if (!kf_client_accept_offer (self->client, destination, !tree, &error))
     {
       _kf_window_show_toast (self, error->message);
       kf_client_decline_offer (self->client);
       return;
     }
 
-  offer = kf_client_get_offer (self->client);
   if (offer != NULL)
     {
       g_autofree char *who = _kf_window_name_peer (self, kf_offer_get_sender_id (offer),
                                         kf_offer_get_sender_name (offer));
-      g_autofree char *title = g_strdup_printf (_("Receiving “%s” from %s"),
-                                                kf_offer_get_file_name (offer), who);
+      g_autofree char *title = NULL;
 
+      title = tree ? kf_gui_format_receiving (offer, who)
+                   : g_strdup_printf (_("Receiving “%s” from %s"),
+                                      kf_offer_get_file_name (offer), who);
       kf_transfer_page_begin (self->transfer_page, FALSE, title,
-                              _("Receiving the encrypted file…"));
+                              tree ? _("Receiving the encrypted files…")
+                                   : _("Receiving the encrypted file…"));
     }
 }
 
@@ -397,9 +404,9 @@ on_offer (KfClient *client,
   kf_offer_flow_run_async (offer, GTK_WINDOW (self), folder, self->offer_cancellable,
                            on_offer_answered, g_object_ref (self));
 
-  body = g_strdup_printf (_("%s wants to send you “%s”"), kf_offer_get_sender_name (offer),
-                          kf_offer_get_file_name (offer));
-  notify_user (self, "offer", _("Incoming File"), body);
+  body = kf_gui_format_offer_news (offer);
+  notify_user (self, "offer", kf_offer_get_is_tree (offer) ? _("Incoming Files")
+                                                           : _("Incoming File"), body);
 }
 
 static void

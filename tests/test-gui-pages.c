@@ -24,6 +24,7 @@
 #include "kf-send-files.h"
 #include "kf-connect-page.h"
 #include "kf-transfer-page.h"
+#include "kf-transfer.h"
 #include "kf-trust-dialog.h"
 
 #define FINGERPRINT "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -418,6 +419,65 @@ test_offer_dialog (void)
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
+/*
+ * Issue 15, item 1: a tree's offer says, before accepting, how many
+ * files in how many folders, the total size, the mode and the top-level
+ * names (the first 16, then how many more), each name as it is, never
+ * read as markup.
+ */
+static void
+test_offer_dialog_tree (void)
+{
+  g_autoptr(KfOffer) offer = kf_offer_new (4, "Ana", "photos", 3500000, 3500112,
+                                           KF_CIPHER_MODE_CFB);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  KfTransferOffer contents = { 0 };
+  GtkWidget *dialog, *list, *row;
+  guint rows = 0;
+
+  g_ptr_array_add (names, g_strdup ("photos"));
+  g_ptr_array_add (names, g_strdup ("<b>bold</b> & Ștefan.txt"));
+  for (guint i = 2; i < 16; i++)
+    g_ptr_array_add (names, g_strdup_printf ("file-%02u.txt", i));
+  g_ptr_array_add (names, NULL);
+  contents.n_files = 40;
+  contents.n_folders = 3;
+  contents.top_level = (char **) names->pdata;
+  contents.n_top_level = 18;
+  contents.is_tree = TRUE;
+  _kf_offer_set_contents (offer, &contents);
+
+  dialog = kf_offer_dialog_new (NULL, offer);
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
+                   "Incoming Files");
+  g_assert_cmpstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), ==,
+                   "Ana wants to send you 40 files in 3 folders. Accept them only if you "
+                   "expect them.");
+  g_assert_cmpstr (row_subtitle (dialog, 0), ==, "Ana");
+  g_assert_cmpstr (row_subtitle (dialog, 1), ==, "40 files in 3 folders");
+  g_assert_nonnull (strstr (row_subtitle (dialog, 2), "3500000 bytes"));
+  g_assert_nonnull (strstr (row_subtitle (dialog, 3), "3500112 bytes"));
+  g_assert_cmpstr (row_subtitle (dialog, 4), ==, "AES-256-CFB");
+
+  /* The names: 16, then "and 2 more"; markup stays text. */
+  row = kf_gui_test_find_child (dialog, ADW_TYPE_ACTION_ROW, 5);
+  list = gtk_widget_get_parent (row);
+  g_assert_true (gtk_widget_is_visible (list));
+  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    rows++;
+  g_assert_cmpuint (rows, ==, 17);
+  row = kf_gui_test_find_child (dialog, ADW_TYPE_ACTION_ROW, 6);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==,
+                   "<b>bold</b> & Ștefan.txt");
+  g_assert_false (adw_preferences_row_get_use_markup (ADW_PREFERENCES_ROW (row)));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (row), ==, "<b>bold</b> & Ștefan.txt");
+  row = kf_gui_test_find_child (dialog, ADW_TYPE_ACTION_ROW, 5 + 16);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "and 2 more");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
 static void
 test_result_page (void)
 {
@@ -604,6 +664,7 @@ main (int    argc,
   g_test_add_func ("/gui/main-page/drop-on-peer-row", test_main_page_drop_on_row);
   g_test_add_func ("/gui/send-files/folders-counted-names-unique", test_send_files_list);
   g_test_add_func ("/gui/offer-dialog/shows-sender-name-and-sizes", test_offer_dialog);
+  g_test_add_func ("/gui/offer-dialog/tree-counts-and-names", test_offer_dialog_tree);
   g_test_add_func ("/gui/result-page/block-counts-and-verdict", test_result_page);
   g_test_add_func ("/gui/transfer-page/stall-and-time-left", test_transfer_page_stall);
   g_test_add_func ("/gui/trust/changed-identity-cannot-be-trusted", test_trust_dialogs);
