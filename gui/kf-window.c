@@ -410,13 +410,11 @@ on_offer (KfClient *client,
 }
 
 static void
-on_progress (KfClient *client,
-             guint64   done,
-             guint64   total,
-             double    bytes_per_second,
-             KfWindow *self)
+on_progress (KfClient                 *client,
+             const KfTransferProgress *progress,
+             KfWindow                 *self)
 {
-  kf_transfer_page_set_progress (self->transfer_page, done, total, bytes_per_second);
+  kf_transfer_page_show_progress (self->transfer_page, progress);
 }
 
 static void
@@ -721,8 +719,8 @@ kf_window_init (KfWindow *self)
   g_signal_group_connect_object (self->client_signals, "session-started",
                                  G_CALLBACK (on_session_started), self, 0);
   g_signal_group_connect_object (self->client_signals, "offer", G_CALLBACK (on_offer), self, 0);
-  g_signal_group_connect_object (self->client_signals, "progress", G_CALLBACK (on_progress),
-                                 self, 0);
+  g_signal_group_connect_object (self->client_signals, "transfer-progress",
+                                 G_CALLBACK (on_progress), self, 0);
   g_signal_group_connect_object (self->client_signals, "finished", G_CALLBACK (on_finished),
                                  self, 0);
   g_signal_group_connect_object (self->client_signals, "disconnected",

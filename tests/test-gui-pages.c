@@ -646,6 +646,43 @@ test_transfer_page_stall (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/*
+ * Issue 15, item 4: with several files the page says how many are done
+ * and which one is under way (cut in the middle, whole in the tooltip),
+ * and a screen reader on the bar hears it; one file alone shows neither.
+ */
+static void
+test_transfer_page_files (void)
+{
+  KfTransferPage *page = g_object_new (KF_TYPE_TRANSFER_PAGE, NULL);
+  GtkWidget *window = show_in_window (GTK_WIDGET (page));
+  GtkWidget *files = find_by_id (GTK_WIDGET (page), "files_label");
+  GtkWidget *current = find_by_id (GTK_WIDGET (page), "current_label");
+  const char *path = "photos/2024/a very long folder name/IMG_20240612_101010.jpg";
+  KfTransferProgress progress = { 4000, 40000, 1000.0, 3, 27, path, NULL };
+  KfTransferProgress alone = { 4000, 40000, 1000.0, 0, 1, "a.iso", NULL };
+  g_autofree char *description = NULL;
+
+  kf_transfer_page_begin (page, TRUE, "Sending 2 items to Ana", "Confirming…");
+  g_assert_false (gtk_widget_get_visible (files));
+  kf_transfer_page_show_progress (page, &progress);
+  g_assert_true (gtk_widget_get_visible (files));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (files)), ==, "3 of 27 files done");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (current)), ==, path);
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (current), ==, path);
+  g_assert_cmpint (gtk_label_get_ellipsize (GTK_LABEL (current)), ==, PANGO_ELLIPSIZE_MIDDLE);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find_by_id (GTK_WIDGET (page),
+                                                              "bytes_label"))),
+                   ==, "4.0\u00a0kB of 40.0\u00a0kB (10 %)");
+
+  kf_transfer_page_begin (page, TRUE, "Sending “a.iso” to Ana", "Confirming…");
+  kf_transfer_page_show_progress (page, &alone);
+  g_assert_false (gtk_widget_get_visible (files));
+  g_assert_false (gtk_widget_get_visible (current));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -667,6 +704,7 @@ main (int    argc,
   g_test_add_func ("/gui/offer-dialog/tree-counts-and-names", test_offer_dialog_tree);
   g_test_add_func ("/gui/result-page/block-counts-and-verdict", test_result_page);
   g_test_add_func ("/gui/transfer-page/stall-and-time-left", test_transfer_page_stall);
+  g_test_add_func ("/gui/transfer-page/files-done-and-current", test_transfer_page_files);
   g_test_add_func ("/gui/trust/changed-identity-cannot-be-trusted", test_trust_dialogs);
   g_test_add_func ("/gui/l10n/romanian", test_romanian);
 
