@@ -14,5 +14,7 @@ G_DECLARE_FINAL_TYPE (KfResultPage, kf_result_page, KF, RESULT_PAGE, AdwBin)
 void       kf_result_page_set_outcome (KfResultPage *self,
                                        KfOutcome    *outcome);
 KfOutcome *kf_result_page_get_outcome (KfResultPage *self);
+void       kf_result_page_set_folder  (KfResultPage *self,
+                                       GFile        *folder);
 
 G_END_DECLS

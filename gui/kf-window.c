@@ -374,6 +374,8 @@ on_offer_answered (GObject      *source,
       kf_client_decline_offer (self->client);
       return;
     }
+  if (tree)
+    kf_result_page_set_folder (self->result_page, destination);
 
   if (offer != NULL)
     {

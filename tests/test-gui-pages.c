@@ -646,6 +646,116 @@ test_transfer_page_stall (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Adds one file result to @files. */
+static void
+add_file_result (GPtrArray            *files,
+                 const char           *path,
+                 const char           *offered,
+                 guint64               size,
+                 KfTransferFileStatus  status,
+                 gboolean              is_folder)
+{
+  KfTransferFileResult *file = g_new0 (KfTransferFileResult, 1);
+
+  file->path = g_strdup (path);
+  file->offered_path = g_strdup (offered);
+  file->size = size;
+  file->status = status;
+  file->is_folder = is_folder;
+  g_ptr_array_add (files, file);
+}
+
+static GPtrArray *
+new_file_results (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) kf_transfer_file_result_free);
+}
+
+static const char *
+status_description (GtkWidget *page)
+{
+  return adw_status_page_get_description (ADW_STATUS_PAGE (find_by_id (page, "status_page")));
+}
+
+/*
+ * Issue 15, item 5: the result of a tree lists what arrived, what was
+ * renamed, skipped or never came (those first, each marked), with Open
+ * Folder on the folder itself; an interrupted tree says which files
+ * stayed and still opens their folder.
+ */
+static void
+test_result_page_files (void)
+{
+  g_autoptr(GFile) folder = g_file_new_for_path ("/tmp/Downloads");
+  g_autoptr(KfOutcome) confirmed = g_object_new (KF_TYPE_OUTCOME,
+                                                 "status", KF_OUTCOME_CONFIRMED,
+                                                 "is-sender", FALSE,
+                                                 "sender-blocks", (guint64) 70,
+                                                 "receiver-blocks", (guint64) 70,
+                                                 "file", folder,
+                                                 NULL);
+  g_autoptr(KfOutcome) cancelled = g_object_new (KF_TYPE_OUTCOME,
+                                                 "status", KF_OUTCOME_CANCELLED,
+                                                 "is-sender", FALSE,
+                                                 "is-local", TRUE,
+                                                 NULL);
+  GPtrArray *files = new_file_results ();
+  KfResultPage *page = g_object_new (KF_TYPE_RESULT_PAGE, NULL);
+  GtkWidget *window = show_in_window (GTK_WIDGET (page));
+  GtkWidget *list = find_by_id (GTK_WIDGET (page), "file_list");
+  GtkWidget *row;
+
+  add_file_result (files, "photos", NULL, 0, KF_TRANSFER_FILE_ARRIVED, TRUE);
+  add_file_result (files, "photos/a.jpg", NULL, 1000, KF_TRANSFER_FILE_ARRIVED, FALSE);
+  add_file_result (files, "notes (2).txt", "notes.txt", 10, KF_TRANSFER_FILE_RENAMED, FALSE);
+  add_file_result (files, "photos/link.jpg", NULL, 0, KF_TRANSFER_FILE_SKIPPED, FALSE);
+  _kf_outcome_set_files (confirmed, files);
+  kf_result_page_set_outcome (page, confirmed);
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (find_by_id (GTK_WIDGET (page),
+                                                                           "status_page"))),
+                   ==, "Files Received");
+  g_assert_cmpstr (status_description (GTK_WIDGET (page)), ==,
+                   "2 files arrived in the folder “Downloads”. The key manager confirmed the "
+                   "block counts.");
+  g_assert_true (gtk_widget_is_visible (list));
+  g_assert_cmpstr (adw_preferences_group_get_description (ADW_PREFERENCES_GROUP (
+                     find_by_id (GTK_WIDGET (page), "group"))), ==,
+                   "1 file arrived, 1 renamed, 1 skipped");
+  /* What did not simply arrive comes first, said in words. */
+  row = gtk_widget_get_first_child (list);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==,
+                   "notes (2).txt");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
+                   "Renamed: the sender called it “notes.txt”");
+  row = gtk_widget_get_next_sibling (row);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
+                   "Skipped by the sender: a link, a device or a file it could not read");
+  row = gtk_widget_get_next_sibling (row);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "photos");
+  row = gtk_widget_get_next_sibling (row);
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (row), ==, "photos/a.jpg");
+  g_assert_true (gtk_widget_is_visible (find_by_id (GTK_WIDGET (page), "open_box")));
+  g_assert_false (gtk_widget_is_visible (find_by_id (GTK_WIDGET (page), "open_file_button")));
+
+  /* Cancelled half way: what arrived stays, and its folder opens. */
+  files = new_file_results ();
+  add_file_result (files, "a.txt", NULL, 10, KF_TRANSFER_FILE_ARRIVED, FALSE);
+  add_file_result (files, "b.txt", NULL, 10, KF_TRANSFER_FILE_INCOMPLETE, FALSE);
+  add_file_result (files, "c.txt", NULL, 10, KF_TRANSFER_FILE_INCOMPLETE, FALSE);
+  _kf_outcome_set_files (cancelled, files);
+  kf_result_page_set_folder (page, folder);
+  kf_result_page_set_outcome (page, cancelled);
+  g_assert_cmpstr (status_description (GTK_WIDGET (page)), ==,
+                   "You cancelled the transfer. 1 file had arrived complete: it stays in "
+                   "“Downloads”, and the list below says which.");
+  row = gtk_widget_get_first_child (list);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
+                   "Not received: the transfer stopped first");
+  g_assert_true (gtk_widget_is_visible (find_by_id (GTK_WIDGET (page), "open_box")));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /*
  * Issue 15, item 4: with several files the page says how many are done
  * and which one is under way (cut in the middle, whole in the tooltip),
@@ -703,6 +813,7 @@ main (int    argc,
   g_test_add_func ("/gui/offer-dialog/shows-sender-name-and-sizes", test_offer_dialog);
   g_test_add_func ("/gui/offer-dialog/tree-counts-and-names", test_offer_dialog_tree);
   g_test_add_func ("/gui/result-page/block-counts-and-verdict", test_result_page);
+  g_test_add_func ("/gui/result-page/tree-lists-each-file", test_result_page_files);
   g_test_add_func ("/gui/transfer-page/stall-and-time-left", test_transfer_page_stall);
   g_test_add_func ("/gui/transfer-page/files-done-and-current", test_transfer_page_files);
   g_test_add_func ("/gui/trust/changed-identity-cannot-be-trusted", test_trust_dialogs);
