@@ -469,8 +469,10 @@ receive_thread (GTask        *task,
  * @link: a receiver's link, whose offer was read with
  *   kf_transfer_receive_offer_async()
  * @offer: that offer
- * @destination: where to save the file (a local path; its folder must
- *   exist).  Usually the folder the user chose + @offer->name.
+ * @destination: for a single file (@offer->is_tree %FALSE) where to save
+ *   it (a local path; its folder must exist), usually the folder the user
+ *   chose + @offer->name; for a tree, the existing folder to create it in
+ *   (kf-transfer-tree.c)
  * @overwrite: whether an existing @destination may be replaced
  * @progress: (nullable): called on the caller's main context with the
  *   plaintext bytes saved so far, about ten times a second and at the end
@@ -503,6 +505,18 @@ kf_transfer_receive_async (KfPeerLink             *link,
   g_return_if_fail (kf_peer_link_get_role (link) == KF_PEER_ROLE_RECEIVER);
   g_return_if_fail (offer != NULL && G_IS_FILE (destination));
 
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kf_transfer_receive_async);
+  /* A cancel that comes after the files were saved must not hide them. */
+  g_task_set_check_cancellable (task, FALSE);
+  if (offer->is_tree)
+    {
+      _kf_transfer_receive_tree (task, link, offer, destination, overwrite,
+                                 _kf_progress_new (progress, progress_data, progress_notify,
+                                                   offer->plain_size));
+      return;
+    }
+
   job = g_new0 (ReceiveJob, 1);
   _kf_transfer_job_init (&job->base, link,
                          _kf_progress_new (progress, progress_data, progress_notify,
@@ -511,11 +525,6 @@ kf_transfer_receive_async (KfPeerLink             *link,
   job->offer = kf_transfer_offer_copy (offer);
   job->destination = g_object_ref (destination);
   job->overwrite = overwrite;
-
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kf_transfer_receive_async);
-  /* A cancel that comes after the file was saved must not hide it. */
-  g_task_set_check_cancellable (task, FALSE);
   g_task_set_task_data (task, job, (GDestroyNotify) receive_job_free);
   g_task_run_in_thread (task, receive_thread);
 }
