@@ -428,6 +428,21 @@ receive_file (ReceiveJob    *job,
   return ok;
 }
 
+/* The one file's line of the result: its name where it was saved. */
+static KfTransferFileResult *
+single_file_result (ReceiveJob             *job,
+                    const KfTransferResult *result)
+{
+  KfTransferFileResult *file = g_new0 (KfTransferFileResult, 1);
+  g_autofree char *base = g_path_get_basename (result->path);
+
+  file->path = g_filename_display_name (base);
+  file->size = result->plain_bytes;
+  file->blocks = result->blocks;
+  file->status = KF_TRANSFER_FILE_ARRIVED;
+  return file;
+}
+
 static void
 receive_thread (GTask        *task,
                 gpointer      source_object,
@@ -461,6 +476,7 @@ receive_thread (GTask        *task,
   result->plain_bytes = job->written;
   _kf_transfer_digest_hex (job->base.transcript, result->digest);
   result->path = g_steal_pointer (&job->path);
+  g_ptr_array_add (result->files, single_file_result (job, result));
   g_task_return_pointer (task, result, (GDestroyNotify) kf_transfer_result_free);
 }
 
