@@ -45,7 +45,11 @@ typedef struct
   guint8   *data;
   gsize     len;
   guint64   plain;   /* plaintext bytes it stands for */
-  gboolean  last;
+  guint     file;    /* the file's number among the manifest's files */
+  guint     entry;   /* its entry in the manifest */
+  gboolean  first;   /* the file's first chunk */
+  gboolean  last;    /* the file's last chunk */
+  gboolean  end;     /* the transfer's last chunk */
 } KfChunk;
 
 KfChunk      *_kf_chunk_new                 (gsize                   size);
@@ -86,8 +90,31 @@ void          _kf_transfer_job_clear        (KfTransferJob      *job);
 gboolean      _kf_transfer_job_start_cipher (KfTransferJob      *job,
                                              KfCipherDirection   direction,
                                              GError            **error);
+gboolean      _kf_transfer_job_start_file   (KfTransferJob      *job,
+                                             KfCipherDirection   direction,
+                                             gint64              index,
+                                             GError            **error);
+void          _kf_transfer_file_iv          (const KfSessionKeys *keys,
+                                             guint64             index,
+                                             guint8              iv[KF_CIPHER_IV_SIZE]);
 GAsyncQueue  *_kf_transfer_job_new_queue    (KfTransferJob      *job,
                                              gsize               size);
+
+/* The sender's walk of the files and folders it was given
+ * (kf-transfer-walk.c). */
+KfManifest   *_kf_transfer_walk             (GFile                 **files,
+                                             guint                   n_files,
+                                             GPtrArray              *skipped,
+                                             gboolean               *is_tree,
+                                             GError                **error);
+
+/* Receiving a tree (kf-transfer-tree.c). */
+void          _kf_transfer_receive_tree     (GTask                  *task,
+                                             KfPeerLink             *link,
+                                             const KfTransferOffer  *offer,
+                                             GFile                  *folder,
+                                             gboolean                overwrite,
+                                             KfProgress             *progress);
 
 /* The transfer's transcript digest: SHA-256 over the tags of its data
  * records, in order (docs/PROTOCOL.md, part 2, section 9). */

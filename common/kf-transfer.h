@@ -106,6 +106,8 @@ KfTransferOffer  *kf_transfer_offer_parse          (const guint8           *buf,
                                                     gsize                   len,
                                                     KfCipherMode            mode,
                                                     GError                **error);
+KfTransferOffer  *kf_transfer_offer_new_for_manifest (KfManifest           *manifest,
+                                                      KfCipherMode          mode);
 
 GType             kf_transfer_result_get_type      (void) G_GNUC_CONST;
 KfTransferResult *kf_transfer_result_copy          (const KfTransferResult *result);
