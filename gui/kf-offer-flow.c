@@ -31,12 +31,24 @@ release_task (gpointer  task,
   g_object_unref (task);
 }
 
+/* Destroys a chooser once its own signal emission is over: GTK's folder
+ * chooser still uses itself after its ::response handlers return. */
+static gboolean
+destroy_chooser (gpointer chooser)
+{
+  gtk_native_dialog_destroy (chooser);
+  g_object_unref (chooser);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 offer_flow_free (OfferFlow *flow)
 {
   if (flow->chooser != NULL)
-    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (flow->chooser));
-  g_clear_object (&flow->chooser);
+    {
+      gtk_native_dialog_hide (GTK_NATIVE_DIALOG (flow->chooser));
+      g_idle_add (destroy_chooser, g_steal_pointer (&flow->chooser));
+    }
   g_clear_object (&flow->offer);
   g_clear_object (&flow->parent);
   g_clear_object (&flow->folder);
