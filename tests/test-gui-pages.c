@@ -389,6 +389,78 @@ test_send_files_list (void)
   }
 }
 
+typedef struct
+{
+  GtkWidget *chooser;
+  GFile     *file;
+} ChooserWait;
+
+static gboolean
+chooser_chose (gpointer data)
+{
+  ChooserWait *wait = data;
+  g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (wait->chooser));
+
+  return file != NULL && g_file_equal (file, wait->file);
+}
+
+static gboolean
+has_items (gpointer data)
+{
+  return kf_send_files_get_n_items (data) > 0;
+}
+
+/*
+ * Issue 15, item 5: Add Folder… opens a folder chooser; the folder
+ * chosen is listed.  GTK's folder chooser still runs after its response,
+ * so it must outlive it (it crashed the app when destroyed at once).
+ */
+static void
+test_send_files_choose_folder (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("kf-send-folder-XXXXXX", NULL);
+  g_autofree char *inner = g_build_filename (tmp, "album", NULL);
+  g_autoptr(GFile) album = g_file_new_for_path (inner);
+  KfMainPage *page = g_object_new (KF_TYPE_MAIN_PAGE, NULL);
+  GtkWidget *window = show_in_window (GTK_WIDGET (page));
+  KfSendFiles *files = send_files_of (page);
+  GtkWidget *chooser;
+
+  g_assert_cmpint (g_mkdir (inner, 0700), ==, 0);
+  kf_main_page_set_view (page, KF_MAIN_VIEW_SEND);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (files), "files.add-folder", NULL));
+  for (guint i = 0; i < 200 && kf_gui_test_find_window (GTK_TYPE_FILE_CHOOSER_DIALOG) == NULL;
+       i++)
+    kf_gui_test_settle (50);
+  chooser = kf_gui_test_find_window (GTK_TYPE_FILE_CHOOSER_DIALOG);
+  g_assert_nonnull (chooser);
+  g_assert_cmpint (gtk_file_chooser_get_action (GTK_FILE_CHOOSER (chooser)), ==,
+                   GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER);
+  g_assert_true (gtk_file_chooser_get_select_multiple (GTK_FILE_CHOOSER (chooser)));
+  g_assert_true (gtk_file_chooser_set_file (GTK_FILE_CHOOSER (chooser), album, NULL));
+  {
+    ChooserWait wait = { chooser, album };
+
+    g_assert_true (kf_gui_test_wait_for (chooser_chose, &wait, 15000));
+  }
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  g_assert_true (kf_gui_test_wait_for (has_items, files, 15000));
+  kf_gui_test_settle (500);
+  {
+    g_autoptr(GPtrArray) chosen = kf_main_page_dup_files (page);
+
+    g_autofree char *path = g_file_get_path (chosen->pdata[0]);
+
+    g_test_message ("chosen: %s", path);
+    g_assert_cmpuint (chosen->len, ==, 1);
+    g_assert_true (g_file_equal (chosen->pdata[0], album));
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_cmpint (g_rmdir (inner), ==, 0);
+  g_assert_cmpint (g_rmdir (tmp), ==, 0);
+}
+
 static const char *
 row_subtitle (GtkWidget *root,
               guint      index)
@@ -810,6 +882,7 @@ main (int    argc,
   g_test_add_func ("/gui/main-page/live-peer-list", test_main_page_live_list);
   g_test_add_func ("/gui/main-page/drop-on-peer-row", test_main_page_drop_on_row);
   g_test_add_func ("/gui/send-files/folders-counted-names-unique", test_send_files_list);
+  g_test_add_func ("/gui/send-files/add-folder-chooser", test_send_files_choose_folder);
   g_test_add_func ("/gui/offer-dialog/shows-sender-name-and-sizes", test_offer_dialog);
   g_test_add_func ("/gui/offer-dialog/tree-counts-and-names", test_offer_dialog_tree);
   g_test_add_func ("/gui/result-page/block-counts-and-verdict", test_result_page);
