@@ -497,12 +497,13 @@ kf_main_page_dup_files (KfMainPage *self)
   return kf_send_files_dup_files (self->send_files);
 }
 
-/* Returns how a title names what is sent: “name”, or "3 items". */
+/* Returns the title for sending the chosen files to @who. */
 char *
-kf_main_page_describe_files (KfMainPage *self)
+kf_main_page_format_sending (KfMainPage *self,
+                             const char *who)
 {
   g_return_val_if_fail (KF_IS_MAIN_PAGE (self), NULL);
-  return kf_send_files_describe (self->send_files);
+  return kf_send_files_format_sending (self->send_files, who);
 }
 
 /*

@@ -33,7 +33,8 @@ void        kf_main_page_set_files   (KfMainPage    *self,
                                       GFile        **files,
                                       guint          n_files);
 GPtrArray  *kf_main_page_dup_files   (KfMainPage    *self);
-char       *kf_main_page_describe_files (KfMainPage *self);
+char       *kf_main_page_format_sending (KfMainPage *self,
+                                         const char *who);
 gboolean    kf_main_page_get_choice  (KfMainPage    *self,
                                       guint         *peer_id,
                                       char         **peer_name,

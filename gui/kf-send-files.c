@@ -510,13 +510,15 @@ kf_send_files_dup_files (KfSendFiles *self)
 }
 
 /*
- * kf_send_files_describe:
+ * kf_send_files_format_sending:
  *
- * Returns how a title names what goes: “name” for one item, "3 items"
- * for more, or NULL when nothing is chosen.
+ * Returns the transfer page's title for sending the chosen items to
+ * @who: "Sending “notes.txt” to Ana", or "Sending 3 items to Ana"; NULL
+ * when nothing is chosen.
  */
 char *
-kf_send_files_describe (KfSendFiles *self)
+kf_send_files_format_sending (KfSendFiles *self,
+                              const char  *who)
 {
   g_autoptr(GFile) first = NULL;
   g_autofree char *name = NULL;
@@ -529,13 +531,13 @@ kf_send_files_describe (KfSendFiles *self)
   if (n == 0)
     return NULL;
   if (n > 1)
-    /* Translators: what is sent, in a title: "Sending 3 items to Ana" */
-    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u item", "%u items", n), n);
+    /* Translators: the number of files and folders, then to whom */
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Sending %u item to %s",
+                                         "Sending %u items to %s", n), n, who);
   first = g_list_model_get_item (G_LIST_MODEL (self->files), 0);
   name = g_file_get_basename (first);
   display = g_filename_display_name (name);
-  /* Translators: one file or folder named in a title: "Sending “notes.txt” to Ana" */
-  return g_strdup_printf (_("“%s”"), display);
+  return g_strdup_printf (_("Sending “%s” to %s"), display, who);
 }
 
 /*

@@ -18,7 +18,8 @@ void       kf_send_files_set         (KfSendFiles  *self,
 void       kf_send_files_clear       (KfSendFiles  *self);
 guint      kf_send_files_get_n_items (KfSendFiles  *self);
 GPtrArray *kf_send_files_dup_files   (KfSendFiles  *self);
-char      *kf_send_files_describe    (KfSendFiles  *self);
+char      *kf_send_files_format_sending (KfSendFiles *self,
+                                         const char  *who);
 gboolean   kf_send_files_is_counted  (KfSendFiles  *self,
                                       guint        *n_files,
                                       guint64      *size);

@@ -32,6 +32,7 @@ struct _KfTransferPage
   guint           tick_id;
   guint64         done;
   guint64         total;
+  gboolean        several;  /* several files go: the page counts them */
 };
 
 G_DEFINE_FINAL_TYPE (KfTransferPage, kf_transfer_page, ADW_TYPE_BIN)
@@ -70,7 +71,8 @@ update_rate (KfTransferPage *self)
       /* Before the first byte the step (the receiver deciding…) stands. */
       if (self->done > 0)
         adw_status_page_set_description (self->status_page,
-                                         _("Transferring the encrypted file"));
+                                         self->several ? _("Transferring the encrypted files")
+                                                       : _("Transferring the encrypted file"));
     }
   gtk_label_set_text (self->rate_label, text);
   /* A screen reader on the bar hears the numbers shown beside it. */
@@ -163,6 +165,7 @@ kf_transfer_page_begin (KfTransferPage *self,
   g_clear_handle_id (&self->tick_id, g_source_remove);
   kf_rate_window_reset (self->rate);
   self->done = self->total = 0;
+  self->several = FALSE;
   /* Until bytes move, the bar says which step the session is in. */
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->progress_bar),
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description, -1);
@@ -228,6 +231,7 @@ show_files (KfTransferPage           *self,
   const char *current = progress->current_file;
   gboolean several = progress->files_total > 1;
 
+  self->several = several;
   gtk_widget_set_visible (GTK_WIDGET (self->files_label), several);
   gtk_widget_set_visible (GTK_WIDGET (self->current_label), several && current != NULL);
   if (!several)

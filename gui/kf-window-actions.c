@@ -204,7 +204,6 @@ conn_activated (GtkWidget  *widget,
   KfWindow *self = KF_WINDOW (widget);
   g_autofree char *peer_name = NULL;
   g_autofree char *title = NULL;
-  g_autofree char *what = NULL;
   g_autofree char *who = NULL;
   KfCipherMode mode;
   guint peer_id;
@@ -212,10 +211,8 @@ conn_activated (GtkWidget  *widget,
   if (!kf_main_page_get_choice (self->main_page, &peer_id, &peer_name, &mode, NULL))
     return;
 
-  what = kf_main_page_describe_files (self->main_page);
   who = _kf_window_name_peer (self, peer_id, peer_name);
-  /* Translators: what is sent (“name” or "3 items"), then to whom */
-  title = g_strdup_printf (_("Sending %s to %s"), what, who);
+  title = kf_main_page_format_sending (self->main_page, who);
   kf_transfer_page_begin (self->transfer_page, TRUE, title,
                           _("Asking the key manager for a session key…"));
   self->hold = KF_WINDOW_HOLD_CONN;

@@ -344,9 +344,9 @@ test_send_files_list (void)
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
                    "Folder: 2 files, 3.0\u00a0kB; 1 link or special file is left out");
   {
-    g_autofree char *title = kf_main_page_describe_files (page);
+    g_autofree char *title = kf_main_page_format_sending (page, "Ana");
 
-    g_assert_cmpstr (title, ==, "2 items");
+    g_assert_cmpstr (title, ==, "Sending 2 items to Ana");
   }
 
   /* Another notes.txt: the receiver could not tell the two apart. */
@@ -366,9 +366,9 @@ test_send_files_list (void)
   g_signal_emit_by_name (kf_gui_test_find_child (row, GTK_TYPE_BUTTON, 0), "clicked");
   g_assert_cmpuint (kf_send_files_get_n_items (files), ==, 1);
   {
-    g_autofree char *title = kf_main_page_describe_files (page);
+    g_autofree char *title = kf_main_page_format_sending (page, "Ana");
 
-    g_assert_cmpstr (title, ==, "“notes.txt”");
+    g_assert_cmpstr (title, ==, "Sending “notes.txt” to Ana");
   }
 
   /* A drop on a person: those files, for that person. */
@@ -853,6 +853,9 @@ test_transfer_page_files (void)
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (current)), ==, path);
   g_assert_cmpstr (gtk_widget_get_tooltip_text (current), ==, path);
   g_assert_cmpint (gtk_label_get_ellipsize (GTK_LABEL (current)), ==, PANGO_ELLIPSIZE_MIDDLE);
+  g_assert_cmpstr (adw_status_page_get_description (ADW_STATUS_PAGE (find_by_id (GTK_WIDGET (page),
+                                                                              "status_page"))),
+                   ==, "Transferring the encrypted files");
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find_by_id (GTK_WIDGET (page),
                                                               "bytes_label"))),
                    ==, "4.0\u00a0kB of 40.0\u00a0kB (10 %)");
