@@ -513,7 +513,6 @@ test_receive_tree_from_cli (Fixture       *fx,
   g_test_message ("second time: “%s”, “%s”", adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
                   result_description (fx));
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, renamed);
-  kf_gui_test_screenshot (GTK_WIDGET (fx->window), "result-tree-renamed");
   g_settings_reset (kf_application_get_settings (fx->app), "download-folder");
 }
 
@@ -662,7 +661,6 @@ test_cancel_tree_half_way (Fixture       *fx,
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
                    _("Not received: the transfer stopped first"));
   g_assert_true (gtk_widget_is_visible (find_by_id (result_page (fx), "open_box")));
-  kf_gui_test_screenshot (GTK_WIDGET (fx->window), "result-tree-cancelled");
 
   /* The folder's files are whole; the large one left nothing behind. */
   flow_assert_same_tree (tree, got_tree);
