@@ -155,6 +155,18 @@ send_offer (SendJob       *job,
   return TRUE;
 }
 
+/* A receiver that cancels a tree's offer unanswered may be one that
+ * cannot read the manifest (an older Keyferry): say so. */
+static void
+add_old_peer_hint (GError *error)
+{
+  char *message = g_strdup_printf ("%s %s", error->message,
+                                   _("If the receiver runs an older Keyferry, it can receive only one file at a time: ask its user to update, or send one file."));
+
+  g_free (error->message);
+  error->message = message;
+}
+
 /* Waits for ACCEPT; DECLINE and CANCEL become errors. */
 static gboolean
 await_answer (SendJob       *job,
@@ -180,8 +192,7 @@ await_answer (SendJob       *job,
     case KF_RECORD_CANCEL:
       g_propagate_error (error, _kf_transfer_peer_cancelled (payload, header.length));
       if (job->is_tree)
-        g_prefix_error (error, "%s ",
-                        _("The receiver refused the list of files; a Keyferry older than this one can receive only one file at a time, so ask its user to update, or send one file."));
+        add_old_peer_hint (*error);
       return FALSE;
     default:
       g_propagate_error (error, _kf_transfer_unexpected (header.type));
