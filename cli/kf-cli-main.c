@@ -47,6 +47,34 @@ kf_cli_app_quit (KfCliApp *app,
   g_main_loop_quit (app->loop);
 }
 
+/* The --help texts around the option table. */
+static void
+set_help_texts (GOptionContext *context)
+{
+  g_option_context_set_summary (context,
+    _("Without a command: the interactive prompt (wait, send, conn <peer_id> <cbc|cfb>, end).\n"
+      "  wait [--accept] [--output DIR]      receive one transfer (a file, or files and\n"
+      "                                      folders into DIR), then quit\n"
+      "  send --to PEER --mode cbc|cfb FILE|FOLDER…\n"
+      "                                      send files and folders in one transfer, then quit\n"
+      "  servers                             list the key managers on the network\n"
+      "  encrypt|decrypt --help              the openssl-compatible AES-256 utility"));
+  g_option_context_set_description (context,
+    _("Received files go into the folder given with --output, by default the current one,\n"
+      "under the sender's file name made safe: only its last part is kept, control and\n"
+      "invisible characters become _, and a name starting with a dot gets a _ before it\n"
+      "(.bashrc is saved as _.bashrc), so nothing arrives hidden.\n"
+      "Folders and several files arrive as a tree inside that folder: a top-level name that\n"
+      "exists gets \" (2)\" unless --overwrite, links, devices and FIFOs are never sent, and\n"
+      "each file gets its name only once it verified, so a stopped transfer leaves whole\n"
+      "files only. wait reports each file as it lands; --json adds per-file block counts.\n\n"
+      "Exit status: 0 transfer confirmed by the key manager, 1 failure, 2 usage, 3 declined,\n"
+      "4 cancelled, 5 verification failed, 6 block counts or digests differ (mismatch or\n"
+      "digest-mismatch), 7 key manager unreachable, untrusted, changed, refused or gone,\n"
+      "8 send: the peer is not waiting (no such id or name, it left or another sender\n"
+      "chose it)."));
+}
+
 static GOptionContext *
 build_context (KfCliApp *app)
 {
@@ -87,28 +115,7 @@ build_context (KfCliApp *app)
   GOptionContext *context;
 
   context = g_option_context_new (_("[wait | send FILE|FOLDER… | servers | encrypt | decrypt] — Keyferry in a terminal"));
-  g_option_context_set_summary (context,
-    _("Without a command: the interactive prompt (wait, send, conn <peer_id> <cbc|cfb>, end).\n"
-      "  wait [--accept] [--output DIR]      receive one transfer (a file, or files and\n"
-      "                                      folders into DIR), then quit\n"
-      "  send --to PEER --mode cbc|cfb FILE|FOLDER…\n"
-      "                                      send files and folders in one transfer, then quit\n"
-      "  servers                             list the key managers on the network\n"
-      "  encrypt|decrypt --help              the openssl-compatible AES-256 utility"));
-  g_option_context_set_description (context,
-    _("Received files go into the folder given with --output, by default the current one,\n"
-      "under the sender's file name made safe: only its last part is kept, control and\n"
-      "invisible characters become _, and a name starting with a dot gets a _ before it\n"
-      "(.bashrc is saved as _.bashrc), so nothing arrives hidden.\n"
-      "Folders and several files arrive as a tree inside that folder: a top-level name that\n"
-      "exists gets \" (2)\" unless --overwrite, links, devices and FIFOs are never sent, and\n"
-      "each file gets its name only once it verified, so a stopped transfer leaves whole\n"
-      "files only. wait reports each file as it lands; --json adds per-file block counts.\n\n"
-      "Exit status: 0 transfer confirmed by the key manager, 1 failure, 2 usage, 3 declined,\n"
-      "4 cancelled, 5 verification failed, 6 block counts or digests differ (mismatch or\n"
-      "digest-mismatch), 7 key manager unreachable, untrusted, changed, refused or gone,\n"
-      "8 send: the peer is not waiting (no such id or name, it left or another sender\n"
-      "chose it)."));
+  set_help_texts (context);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 
   return context;

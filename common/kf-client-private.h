@@ -125,6 +125,7 @@ void             _kf_client_session_lost         (KfClient                *self,
                                                   const GError            *error);
 void             _kf_client_session_report       (KfClient                *self,
                                                   const KfTransferResult  *result);
+void             _kf_client_session_declined     (KfClient                *self);
 void             _kf_client_session_engine_done  (KfClient                *self,
                                                   const KfTransferResult  *result);
 void             _kf_client_session_watch_task   (KfClient                *self,

@@ -141,7 +141,7 @@ finish_when_ready (KfClient *self)
   KfSession *session = self->session;
   g_autoptr(KfOutcome) outcome = NULL;
 
-  if (session->cancel_pending || session->receiving)
+  if (session->cancel_pending || session->receiving || session->declining)
     return;
 
   outcome = _kf_session_recorded_outcome (session);
@@ -167,6 +167,23 @@ _kf_client_session_engine_done (KfClient               *self,
     _kf_session_record_result (session, result);
   session->receiving = FALSE;
   finish_when_ready (self);
+}
+
+/*
+ * _kf_client_session_declined:
+ *
+ * The DECLINE record went out (or could not): a session that is ending
+ * was perhaps only waiting for that, so that the program does not quit
+ * and close the link before the sender heard it.
+ */
+void
+_kf_client_session_declined (KfClient *self)
+{
+  KfSession *session = self->session;
+
+  session->declining = FALSE;
+  if (session->phase == KF_SESSION_PHASE_ENDING)
+    finish_when_ready (self);
 }
 
 static void

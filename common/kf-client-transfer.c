@@ -181,10 +181,15 @@ on_declined (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
 {
+  g_autoptr(KfSession) session = user_data;
+  g_autoptr(KfClient) self = _kf_session_ref_client (session, KF_SESSION_PHASE_ENDING, NULL);
   g_autoptr(GError) error = NULL;
 
   if (!kf_transfer_decline_finish (result, &error))
     g_debug ("Could not tell the sender about the decline: %s", error->message);
+  session->declining = FALSE;
+  if (self != NULL)
+    _kf_client_session_declined (self);
 }
 
 /* An offered name that cannot be used (Part 2, section 6): declined at
@@ -200,7 +205,8 @@ decline_unusable (KfClient *self,
 
   session->answered = TRUE;
   session->link_busy = TRUE;
-  kf_transfer_decline_async (session->link, NULL, on_declined, NULL);
+  session->declining = TRUE;
+  kf_transfer_decline_async (session->link, NULL, on_declined, g_object_ref (session));
   _kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_FAILED, "declined", error);
 }
 
@@ -363,7 +369,8 @@ kf_client_decline_offer (KfClient *self)
    * on seeing it is already ours, not news. */
   session->answered = TRUE;
   session->link_busy = TRUE;
-  kf_transfer_decline_async (session->link, NULL, on_declined, NULL);
+  session->declining = TRUE;
+  kf_transfer_decline_async (session->link, NULL, on_declined, g_object_ref (session));
   _kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_DECLINED, "declined",
                            g_error_new_literal (KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_DECLINED,
                                                 _("You declined the file")));

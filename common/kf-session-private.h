@@ -53,6 +53,7 @@ struct _KfSession
   gboolean          delivered;       /* the file is complete at the receiver
                                       * (saved there; the sender had DONE) */
   gboolean          cancel_pending;  /* our `cancel` awaits its answer */
+  gboolean          declining;       /* our DECLINE is still on its way to the sender */
   KfTransferOffer  *transfer_offer;
   KfOffer          *offer;
   gboolean          answered;        /* accept or decline was given */

@@ -128,6 +128,7 @@ send_offer (SendJob       *job,
 {
   g_autofree guint8 *plain = NULL;
   g_autofree guint8 *sealed = NULL;
+  g_autofree guint8 *record = NULL;
   gsize plain_len;
   gsize len = 0;
 
@@ -143,16 +144,30 @@ send_offer (SendJob       *job,
     return kf_peer_link_send_copy (job->base.link, KF_RECORD_OFFER, 0, sealed, len,
                                    cancellable, error);
 
+  record = g_malloc (KF_RECORD_HEADER_SIZE + MIN (len, KF_RECORD_MAX_PAYLOAD) + KF_RECORD_TAG_SIZE);
   for (gsize at = 0; at < len; at += KF_RECORD_MAX_PAYLOAD)
     {
       gsize n = MIN (len - at, KF_RECORD_MAX_PAYLOAD);
 
-      if (!kf_peer_link_send_copy (job->base.link, KF_RECORD_MANIFEST,
-                                   at + n == len ? KF_RECORD_FLAG_FINAL : 0,
-                                   sealed + at, n, cancellable, error))
+      memcpy (record + KF_RECORD_HEADER_SIZE, sealed + at, n);
+      if (!kf_peer_link_send (job->base.link, KF_RECORD_MANIFEST,
+                              at + n == len ? KF_RECORD_FLAG_FINAL : 0,
+                              record, n, cancellable, error))
         return FALSE;
     }
   return TRUE;
+}
+
+/* A receiver that cancels a tree's offer unanswered may be one that
+ * cannot read the manifest (an older Keyferry): say so. */
+static void
+add_old_peer_hint (GError *error)
+{
+  char *message = g_strdup_printf ("%s %s", error->message,
+                                   _("If the receiver runs an older Keyferry, it can receive only one file at a time: ask its user to update, or send one file."));
+
+  g_free (error->message);
+  error->message = message;
 }
 
 /* Waits for ACCEPT; DECLINE and CANCEL become errors. */
@@ -180,8 +195,7 @@ await_answer (SendJob       *job,
     case KF_RECORD_CANCEL:
       g_propagate_error (error, _kf_transfer_peer_cancelled (payload, header.length));
       if (job->is_tree)
-        g_prefix_error (error, "%s ",
-                        _("The receiver refused the list of files; a Keyferry older than this one can receive only one file at a time, so ask its user to update, or send one file."));
+        add_old_peer_hint (*error);
       return FALSE;
     default:
       g_propagate_error (error, _kf_transfer_unexpected (header.type));

@@ -380,6 +380,36 @@ test_cancelled (Fixture       *f,
     }
 }
 
+/* A manifest of more than 1 MiB goes in several MANIFEST records; 4,100
+ * empty files with names of 245 bytes arrive, each reported. */
+static void
+test_large_manifest (Fixture       *f,
+                     gconstpointer  data)
+{
+  static const char *top[] = { "many", NULL };
+  g_autofree char *pad = g_strnfill (240, 'n');
+  g_autofree char *last = NULL;
+
+  put_folder (f, "many");
+  for (guint i = 0; i < 4100; i++)
+    {
+      g_autofree char *rel = g_strdup_printf ("many/%s%05u", pad, i);
+
+      put_file (f, rel, 0);
+    }
+  offer (f, top);
+  g_assert_no_error (f->offer_error);
+  g_assert_cmpuint (f->offer->n_files, ==, 4100);
+  receive (f);
+  g_assert_no_error (f->receive_error);
+  g_assert_no_error (f->send_error);
+  g_assert_cmpuint (f->landed->len, ==, 4100);
+  last = g_strdup_printf ("%s/many/%s%05u", f->out, pad, 4099);
+  g_assert_true (g_file_test (last, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpuint (f->received->blocks, ==, f->keys->mode == KF_CIPHER_MODE_CBC ? 4100 : 0);
+  g_assert_cmpuint (f->sent->blocks, ==, f->received->blocks);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -391,6 +421,10 @@ main (int    argc,
   g_test_add (path, Fixture, data, set_up, func, tear_down)
   ADD ("/transfer-tree/round-trip/cbc", test_round_trip, GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
   ADD ("/transfer-tree/round-trip/cfb", test_round_trip, GINT_TO_POINTER (KF_CIPHER_MODE_CFB));
+  ADD ("/transfer-tree/large-manifest/cfb", test_large_manifest,
+       GINT_TO_POINTER (KF_CIPHER_MODE_CFB));
+  ADD ("/transfer-tree/large-manifest/cbc", test_large_manifest,
+       GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
   ADD ("/transfer-tree/existing-and-skipped", test_existing_and_skipped,
        GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
 #undef ADD
