@@ -30,6 +30,8 @@ struct _KfResultPage
   KfOutcome     *outcome;
   GFile         *folder;       /* a tree's: where it was accepted into */
   GFile         *next_folder;  /* set at accept, for the next outcome */
+  guint          files_done;   /* the transfer page's last count, for the next outcome */
+  guint          files_total;
   gboolean       tree;
 };
 
@@ -260,6 +262,38 @@ describe_confirmed_tree (KfResultPage *self,
                                        "confirmed the block counts.", files), files, folder);
 }
 
+/* Why a transfer stopped, in a sentence of its own. */
+static const char *
+stop_reason (KfOutcome *outcome)
+{
+  const char *message = kf_outcome_get_message (outcome);
+
+  if (kf_outcome_get_status (outcome) == KF_OUTCOME_CANCELLED)
+    return kf_outcome_get_is_local (outcome) ? _("You cancelled the transfer.")
+                                             : _("The other person cancelled the transfer.");
+  return message != NULL && message[0] != '\0'
+         ? message : _("The transfer stopped before it was complete.");
+}
+
+/* Several files sent, stopped half way, with no list from the engine:
+ * how many had gone whole, which the other person keeps. */
+static char *
+describe_partial_send (KfResultPage *self,
+                       KfOutcome    *outcome)
+{
+  g_autofree char *sent = NULL;
+
+  /* Translators: after why a transfer of several files stopped */
+  sent = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "%u of %u file had gone whole when it stopped; the "
+                                       "other person keeps what arrived whole.",
+                                       "%u of %u files had gone whole when it stopped; the "
+                                       "other person keeps those that arrived whole.",
+                                       self->files_total),
+                          self->files_done, self->files_total);
+  return g_strdup_printf ("%s %s", stop_reason (outcome), sent);
+}
+
 /* A tree that stopped half way on the receiver's side: why, and that
  * the files already complete stay (the list says which). */
 static char *
@@ -269,15 +303,6 @@ describe_partial_tree (KfResultPage *self,
 {
   g_autofree char *folder = folder_name (self);
   g_autofree char *kept = NULL;
-  const char *message = kf_outcome_get_message (outcome);
-  const char *why;
-
-  if (kf_outcome_get_status (outcome) == KF_OUTCOME_CANCELLED)
-    why = kf_outcome_get_is_local (outcome) ? _("You cancelled the transfer.")
-                                            : _("The other person cancelled the transfer.");
-  else
-    why = message != NULL && message[0] != '\0'
-          ? message : _("The transfer stopped before it was complete.");
   /* Translators: after why a transfer of several files stopped */
   kept = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                        "%u file had arrived complete: it stays in “%s”, "
@@ -285,7 +310,7 @@ describe_partial_tree (KfResultPage *self,
                                        "%u files had arrived complete: they stay in “%s”, "
                                        "and the list below says which.", landed),
                           landed, folder);
-  return g_strdup_printf ("%s %s", why, kept);
+  return g_strdup_printf ("%s %s", stop_reason (outcome), kept);
 }
 
 /* The title, icon and words for a key manager's verdict. */
@@ -373,6 +398,8 @@ kf_result_page_set_outcome (KfResultPage *self,
   g_clear_object (&self->folder);
   self->folder = g_steal_pointer (&self->next_folder);
   status = kf_outcome_get_status (outcome);
+  if (status == KF_OUTCOME_DECLINED)
+    self->files_done = 0;
   sender = kf_outcome_get_is_sender (outcome);
   verdict = status == KF_OUTCOME_CONFIRMED || status == KF_OUTCOME_MISMATCH
             || status == KF_OUTCOME_DIGEST_MISMATCH;
@@ -392,6 +419,11 @@ kf_result_page_set_outcome (KfResultPage *self,
           g_free (description);
           description = describe_partial_tree (self, outcome, landed);
         }
+      else if (sender && !self->tree && self->files_total > 1 && self->files_done > 0)
+        {
+          g_free (description);
+          description = describe_partial_send (self, outcome);
+        }
     }
 
   adw_status_page_set_icon_name (self->status_page, icon);
@@ -403,6 +435,25 @@ kf_result_page_set_outcome (KfResultPage *self,
     show_counts (self, outcome);
   gtk_widget_set_visible (GTK_WIDGET (self->result_files), self->tree);
   show_open_buttons (self, outcome, landed);
+  self->files_done = self->files_total = 0;
+}
+
+/*
+ * kf_result_page_set_files_done:
+ *
+ * How many of how many files the transfer page last counted done: the
+ * next outcome of several files sent, stopped half way and listing no
+ * files, says how many had gone.
+ */
+void
+kf_result_page_set_files_done (KfResultPage *self,
+                               guint         files_done,
+                               guint         files_total)
+{
+  g_return_if_fail (KF_IS_RESULT_PAGE (self));
+
+  self->files_done = files_done;
+  self->files_total = files_total;
 }
 
 /*

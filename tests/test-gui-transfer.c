@@ -679,6 +679,90 @@ test_cancel_tree_half_way (Fixture       *fx,
   g_settings_reset (kf_application_get_settings (fx->app), "download-folder");
 }
 
+/*
+ * Issue 15, items 4 and 5, the sending side: the window sends a folder
+ * and then a large file to a person and cancels while the large file
+ * goes.  The result says what the person keeps: the files delivered
+ * whole before the end, listed, the large one marked as not delivered.
+ */
+static void
+test_sender_cancels_tree (Fixture       *fx,
+                          gconstpointer  data)
+{
+  g_autoptr(GFile) tree = flow_make_tree (fx, "project");
+  g_autoptr(GFile) big = make_sparse_file (fx, "big.iso", (goffset) 512 << 20);
+  g_autofree char *dest = g_build_filename (fx->tmpdir, "ion", NULL);
+  PeerReceiver receiver = { g_file_new_for_path (dest), NULL, NULL };
+  g_autoptr(GFile) got_tree = g_file_get_child (receiver.destination, "project");
+  CancelAt at = { fx, NULL, NULL };
+  GFile *items[] = { tree, big, NULL };
+  KfOutcome *outcome;
+  GtkWidget *row;
+  KfClient *ion;
+
+  g_assert_cmpint (g_mkdir (dest, 0700), ==, 0);
+  flow_start_connected_window (fx);
+  ion = flow_connect_peer (fx, "Ion");
+  g_signal_connect (ion, "offer", G_CALLBACK (flow_on_peer_offer), &receiver);
+  g_signal_connect (ion, "finished", G_CALLBACK (flow_on_peer_finished), &receiver);
+  flow_peer_wait (ion);
+  flow_click (GTK_WIDGET (fx->window), "win.send");
+  flow_wait_for_rows (fx->window, 1);
+  row = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_PEER_ROW, 0);
+  g_assert_true (kf_gui_test_drop_files (row, items));
+  kf_main_page_set_mode (KF_MAIN_PAGE (kf_gui_test_find_child (GTK_WIDGET (fx->window),
+                                                               KF_TYPE_MAIN_PAGE, 0)),
+                         KF_CIPHER_MODE_CFB);
+  g_signal_connect (kf_window_get_client (fx->window), "transfer-progress",
+                    G_CALLBACK (on_tree_progress), &at);
+  flow_click (GTK_WIDGET (fx->window), "win.conn");
+  flow_wait_for_page (fx->window, "result");
+  g_assert_true (kf_gui_test_wait_for (flow_receiver_finished, &receiver, TIMEOUT_MS));
+
+  outcome = kf_result_page_get_outcome (KF_RESULT_PAGE (result_page (fx)));
+  for (guint i = 0; i < kf_outcome_get_files (outcome)->len; i++)
+    {
+      const KfTransferFileResult *file = kf_outcome_get_files (outcome)->pdata[i];
+
+      g_test_message ("sender's list: %s %s", file->path,
+                      kf_transfer_file_status_to_string (file->status));
+    }
+  g_test_message ("at cancel: “%s”; result: “%s”", at.files_text, result_description (fx));
+  g_assert_cmpstr (result_title (fx), ==, _("Transfer Cancelled"));
+  g_assert_cmpint (kf_outcome_get_status (receiver.outcome), ==, KF_OUTCOME_CANCELLED);
+  /* What the person keeps is whole, and the page says so: from the
+   * engine's list of files when it gives one, from its count otherwise
+   * (the engine's sender lists no files after a cancel). */
+  flow_assert_same_tree (tree, got_tree);
+  if (kf_outcome_get_files (outcome)->len > 0)
+    {
+      row = find_file_row (fx, "big.iso");
+      g_assert_nonnull (row);
+      g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
+                       _("Not delivered: the transfer stopped first"));
+    }
+  else
+    {
+      g_autofree char *sent = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                            "%u of %u file had gone whole when "
+                                                            "it stopped; the other person keeps "
+                                                            "what arrived whole.",
+                                                            "%u of %u files had gone whole when "
+                                                            "it stopped; the other person keeps "
+                                                            "those that arrived whole.", 5),
+                                               4, 5);
+      g_autofree char *said = g_strdup_printf ("%s %s", _("You cancelled the transfer."), sent);
+
+      g_assert_cmpstr (result_description (fx), ==, said);
+    }
+
+  g_free (at.files_text);
+  g_free (at.current_text);
+  g_object_unref (receiver.destination);
+  g_clear_object (&receiver.offer);
+  g_clear_object (&receiver.outcome);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -696,6 +780,9 @@ main (int    argc,
               flow_fixture_set_up, test_send_tree_to_peer, flow_fixture_tear_down);
   g_test_add ("/gui/transfer/cancel-tree-half-way", Fixture, NULL,
               flow_fixture_set_up, test_cancel_tree_half_way, flow_fixture_tear_down);
+
+  g_test_add ("/gui/transfer/sender-cancels-tree-half-way", Fixture, NULL,
+              flow_fixture_set_up, test_sender_cancels_tree, flow_fixture_tear_down);
 
   return flow_run ();
 }
