@@ -825,6 +825,31 @@ test_result_page_files (void)
                    "Not received: the transfer stopped first");
   g_assert_true (gtk_widget_is_visible (find_by_id (GTK_WIDGET (page), "open_box")));
 
+  /* 10,000 files: at most 500 rows, then how many more. */
+  files = new_file_results ();
+  for (guint i = 0; i < 10000; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("many/%05u.txt", i);
+
+      add_file_result (files, path, NULL, 4096, KF_TRANSFER_FILE_ARRIVED, FALSE);
+    }
+  _kf_outcome_set_files (confirmed, files);
+  kf_result_page_set_outcome (page, confirmed);
+  {
+    guint rows = 0;
+    GtkWidget *last = NULL;
+
+    for (row = gtk_widget_get_first_child (list); row != NULL;
+         row = gtk_widget_get_next_sibling (row))
+      {
+        last = row;
+        rows++;
+      }
+    g_assert_cmpuint (rows, ==, 501);
+    g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (last)), ==,
+                     "and 9500 more: open the folder to see them all");
+  }
+
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
