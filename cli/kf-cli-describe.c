@@ -161,8 +161,12 @@ kf_cli_report_outcome (KfOutcome *outcome)
   switch (status)
     {
     case KF_OUTCOME_CONFIRMED:
-      kf_cli_print (kf_outcome_get_is_sender (outcome) ? _("Sent %s.") : _("Saved %s."),
-                    path ? path : "");
+      /* A tree's sender said how many files were delivered. */
+      if (kf_cli_outcome_is_tree (outcome) && !kf_outcome_get_is_sender (outcome))
+        kf_cli_print (_("Saved into the folder %s."), path ? path : "");
+      else if (!kf_cli_outcome_is_tree (outcome))
+        kf_cli_print (kf_outcome_get_is_sender (outcome) ? _("Sent %s.") : _("Saved %s."),
+                      path ? path : "");
       report_counts (outcome);
       kf_cli_print ("%s", _("The key manager confirmed the block counts."));
       break;

@@ -65,6 +65,8 @@ void             _kf_client_notify_session       (KfClient                *self)
 void             _kf_client_sync_watch           (KfClient                *self);
 void             _kf_client_emit_session_started (KfClient                *self);
 void             _kf_client_emit_offer           (KfClient                *self);
+void             _kf_client_emit_file_landed     (KfClient                *self,
+                                                  const KfTransferFileResult *file);
 void             _kf_client_emit_progress        (KfClient                *self,
                                                   const KfTransferProgress *progress);
 void             _kf_client_emit_finished        (KfClient                *self,

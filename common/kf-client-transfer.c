@@ -136,11 +136,18 @@ on_progress (const KfTransferProgress *progress,
              gpointer                  user_data)
 {
   KfSession *session = user_data;
-  g_autoptr(KfClient) self = _kf_session_ref_client (session, KF_SESSION_PHASE_ACTIVE, NULL);
+  /* A file that landed is reported even while the session ends (a
+   * cancel mid-way): it is on the disk, and the outcome lists it. */
+  g_autoptr(KfClient) self = _kf_session_ref_client (session,
+                                                     progress->landed != NULL
+                                                     ? KF_SESSION_PHASE_ENDING
+                                                     : KF_SESSION_PHASE_ACTIVE, NULL);
 
   if (progress->landed != NULL)
     _kf_session_add_file (session, progress->landed);
-  if (self != NULL)
+  if (self != NULL && progress->landed != NULL)
+    _kf_client_emit_file_landed (self, progress->landed);
+  if (self != NULL && session->phase == KF_SESSION_PHASE_ACTIVE)
     _kf_client_emit_progress (self, progress);
 }
 

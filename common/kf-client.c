@@ -450,11 +450,16 @@ void
 _kf_client_emit_progress (KfClient                 *self,
                           const KfTransferProgress *progress)
 {
-  if (progress->landed != NULL)
-    g_signal_emit (self, signals[FILE_LANDED], 0, progress->landed);
   g_signal_emit (self, signals[TRANSFER_PROGRESS], 0, progress);
   g_signal_emit (self, signals[PROGRESS], 0, progress->done, progress->total,
                  progress->bytes_per_second);
+}
+
+void
+_kf_client_emit_file_landed (KfClient                   *self,
+                             const KfTransferFileResult *file)
+{
+  g_signal_emit (self, signals[FILE_LANDED], 0, file);
 }
 
 void
