@@ -22,6 +22,7 @@
 #include "kf-peer-row.h"
 #include "kf-result-page.h"
 #include "kf-transfer-page.h"
+#include "kf-untrusted.h"
 
 /* How long a sender may take to reach the window on a loaded machine. */
 #define CLI_TIMEOUT_MS 60000
@@ -383,6 +384,29 @@ find_file_row (Fixture    *fx,
   return NULL;
 }
 
+/* A name with a right-to-left override and markup in it. */
+#define HOSTILE_NAME "\xe2\x80\xaegnp.exe <b>x & y.txt"
+
+/* Every row of the result's list says only cleaned text, never markup. */
+static void
+assert_rows_clean (Fixture *fx)
+{
+  GtkWidget *list = find_by_id (result_page (fx), "file_list");
+
+  for (GtkWidget *row = gtk_widget_get_first_child (list); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      const char *subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
+
+      g_test_message ("result row: “%s”, “%s”",
+                      adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), subtitle);
+      g_assert_true (kf_untrusted_is_clean (adw_preferences_row_get_title (
+                                              ADW_PREFERENCES_ROW (row))));
+      g_assert_true (subtitle == NULL || kf_untrusted_is_clean (subtitle));
+      g_assert_false (adw_preferences_row_get_use_markup (ADW_PREFERENCES_ROW (row)));
+    }
+}
+
 /* The result page's title and description. */
 static const char *
 result_title (Fixture *fx)
@@ -456,22 +480,23 @@ test_receive_tree_from_cli (Fixture       *fx,
 {
   g_autoptr(GFile) tree = flow_make_tree (fx, "project");
   g_autoptr(GFile) notes = flow_make_file (fx, "notes.txt", 5000);
+  g_autoptr(GFile) hostile = flow_make_file (fx, HOSTILE_NAME, 10);
   g_autoptr(GFile) downloads = make_downloads (fx);
   g_autoptr(GFile) got_tree = g_file_get_child (downloads, "project");
   g_autoptr(GFile) got_notes = g_file_get_child (downloads, "notes.txt");
   g_autoptr(GFile) again = g_file_get_child (downloads, "project (2)");
   g_autoptr(GSubprocess) cli = NULL;
-  g_autofree char *contents = kf_gui_format_contents (5, 4);
+  g_autofree char *contents = kf_gui_format_contents (6, 4);
   g_autofree char *shot = g_strdup_printf ("offer-tree-cli-sender-%s", run_language ());
   g_autofree char *renamed = g_strdup_printf (_("Renamed: the sender called it “%s”"),
                                               "project");
-  GFile *items[] = { tree, notes };
+  GFile *items[] = { tree, notes, hostile };
   GtkWidget *dialog, *row;
 
   flow_start_connected_window (fx);
   flow_click (GTK_WIDGET (fx->window), "win.wait");
   flow_wait_for_state (kf_window_get_client (fx->window), KF_CLIENT_STATE_WAITING);
-  cli = start_cli_sender_files (fx, "Ion", items, 2);
+  cli = start_cli_sender_files (fx, "Ion", items, G_N_ELEMENTS (items));
   dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
   kf_gui_test_screenshot (dialog, shot);
   g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
@@ -479,11 +504,19 @@ test_receive_tree_from_cli (Fixture       *fx,
   g_assert_cmpstr (flow_row_subtitle (dialog, 0), ==, "Ion");
   g_assert_cmpstr (flow_row_subtitle (dialog, 1), ==, contents);
   g_test_message ("offer: %s, %s", flow_row_subtitle (dialog, 1), flow_row_subtitle (dialog, 2));
-  g_assert_nonnull (strstr (flow_row_subtitle (dialog, 2), "376235"));
+  g_assert_nonnull (strstr (flow_row_subtitle (dialog, 2), "376245"));
   row = kf_gui_test_find_child (dialog, ADW_TYPE_ACTION_ROW, 5);
   g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "project");
   row = kf_gui_test_find_child (dialog, ADW_TYPE_ACTION_ROW, 6);
   g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "notes.txt");
+  /* The hostile name comes cleaned, and is shown as text. */
+  row = kf_gui_test_find_child (dialog, ADW_TYPE_ACTION_ROW, 7);
+  g_test_message ("hostile name offered as “%s”",
+                  adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)));
+  g_assert_true (kf_untrusted_is_clean (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row))));
+  g_assert_nonnull (strstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)),
+                            "<b>x & y.txt"));
+  g_assert_false (adw_preferences_row_get_use_markup (ADW_PREFERENCES_ROW (row)));
 
   accept_into_folder (dialog, downloads);
   flow_wait_for_page (fx->window, "result");
@@ -494,6 +527,7 @@ test_receive_tree_from_cli (Fixture       *fx,
   g_assert_nonnull (find_file_row (fx, "project/photos/2024/b.jpg"));
   g_assert_nonnull (find_file_row (fx, "project/Înțelegeți ünïcode ✓.txt"));
   g_assert_nonnull (find_file_row (fx, "notes.txt"));
+  assert_rows_clean (fx);
   g_assert_true (gtk_widget_is_visible (find_by_id (result_page (fx), "open_box")));
   g_assert_false (gtk_widget_is_visible (find_by_id (result_page (fx), "open_file_button")));
   g_clear_object (&cli);
