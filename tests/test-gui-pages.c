@@ -497,6 +497,25 @@ test_offer_dialog (void)
  * names (the first 16, then how many more), each name as it is, never
  * read as markup.
  */
+/* A sender's name and a file name with markup in them are shown as
+ * they are (GTK would warn, and show nothing, reading them as markup). */
+static void
+test_offer_dialog_markup (void)
+{
+  g_autoptr(KfOffer) offer = kf_offer_new (4, "Ana <b>& Co", "a <i>& b.txt", 10, 16,
+                                           KF_CIPHER_MODE_CBC);
+  GtkWidget *dialog = kf_offer_dialog_new (NULL, offer);
+  GtkWidget *label;
+  gboolean seen = FALSE;
+
+  gtk_window_present (GTK_WINDOW (dialog));
+  kf_gui_test_settle (100);
+  for (guint i = 0; (label = kf_gui_test_find_child (dialog, GTK_TYPE_LABEL, i)) != NULL; i++)
+    seen |= g_strcmp0 (gtk_label_get_text (GTK_LABEL (label)), "a <i>& b.txt") == 0;
+  g_assert_true (seen);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
 static void
 test_offer_dialog_tree (void)
 {
@@ -913,6 +932,7 @@ main (int    argc,
   g_test_add_func ("/gui/send-files/add-folder-chooser", test_send_files_choose_folder);
   g_test_add_func ("/gui/offer-dialog/shows-sender-name-and-sizes", test_offer_dialog);
   g_test_add_func ("/gui/offer-dialog/tree-counts-and-names", test_offer_dialog_tree);
+  g_test_add_func ("/gui/offer-dialog/names-are-not-markup", test_offer_dialog_markup);
   g_test_add_func ("/gui/result-page/block-counts-and-verdict", test_result_page);
   g_test_add_func ("/gui/result-page/tree-lists-each-file", test_result_page_files);
   g_test_add_func ("/gui/transfer-page/stall-and-time-left", test_transfer_page_stall);
