@@ -415,6 +415,25 @@ has_items (gpointer data)
  * chosen is listed.  GTK's folder chooser still runs after its response,
  * so it must outlive it (it crashed the app when destroyed at once).
  */
+/* A waiting peer whose name has markup in it is listed as named. */
+static void
+test_peer_row_markup (void)
+{
+  GtkWidget *list = gtk_list_box_new ();
+  GtkWidget *row = kf_peer_row_new (3, "Ana <b>& Co");
+  GtkWidget *window;
+  GtkWidget *label;
+  gboolean seen = FALSE;
+
+  gtk_list_box_append (GTK_LIST_BOX (list), row);
+  window = show_in_window (list);
+  kf_gui_test_settle (100);
+  for (guint i = 0; (label = kf_gui_test_find_child (row, GTK_TYPE_LABEL, i)) != NULL; i++)
+    seen |= g_strcmp0 (gtk_label_get_text (GTK_LABEL (label)), "Ana <b>& Co") == 0;
+  g_assert_true (seen);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 test_send_files_choose_folder (void)
 {
@@ -930,6 +949,7 @@ main (int    argc,
   g_test_add_func ("/gui/main-page/drop-on-peer-row", test_main_page_drop_on_row);
   g_test_add_func ("/gui/send-files/folders-counted-names-unique", test_send_files_list);
   g_test_add_func ("/gui/send-files/add-folder-chooser", test_send_files_choose_folder);
+  g_test_add_func ("/gui/peer-row/name-is-not-markup", test_peer_row_markup);
   g_test_add_func ("/gui/offer-dialog/shows-sender-name-and-sizes", test_offer_dialog);
   g_test_add_func ("/gui/offer-dialog/tree-counts-and-names", test_offer_dialog_tree);
   g_test_add_func ("/gui/offer-dialog/names-are-not-markup", test_offer_dialog_markup);
