@@ -231,15 +231,6 @@ handle_unwatch (KfServer          *self,
   kf_server_client_send_ok (client, KF_MSG_UNWATCH);
 }
 
-static void
-session_expired (KfServerSession *session,
-                 gpointer         user_data)
-{
-  kf_server_end_session (user_data, session, KF_CANCEL_TIMEOUT,
-                         _("The key confirmation or the receiver's port did not arrive in time"),
-                         NULL);
-}
-
 /* Sends each peer its `ev key`. */
 static void
 send_keys (KfServerSession *session)
@@ -286,7 +277,7 @@ handle_conn (KfServer          *self,
                                             _("That client is not waiting (any more)"));
       return;
     }
-  session = kf_server_session_new (msg->mode, &error);
+  session = kf_server_open_session (self, msg->mode, &error);
   if (session == NULL)
     {
       kf_server_client_send_error (client, KF_PROTOCOL_ERROR_INTERNAL, error->message);
@@ -295,20 +286,12 @@ handle_conn (KfServer          *self,
 
   kf_server_registry_set_waiting (registry, receiver, FALSE);
   kf_server_registry_set_watching (registry, client, FALSE);
-  kf_server_session_set_peer (session, KF_ROLE_SENDER, client);
-  kf_server_session_set_peer (session, KF_ROLE_RECEIVER, receiver);
-  kf_server_client_set_session (client, session);
-  kf_server_client_set_session (receiver, session);
-  kf_server_client_set_phase (client, KF_CLIENT_SESSION);
-  kf_server_client_set_phase (receiver, KF_CLIENT_SESSION);
-  kf_server_session_arm_timeout (session, kf_server_get_timers (self),
-                                 kf_server_get_config (self)->confirm_timeout_ms,
-                                 session_expired, self);
+  kf_server_session_start (session, client, receiver, kf_server_get_timers (self),
+                           kf_server_get_config (self)->confirm_timeout_ms);
 
   g_strlcpy (ok->session_id, kf_server_session_get_id (session), sizeof ok->session_id);
   kf_server_client_send (client, ok);
   send_keys (session);
-  kf_server_get_totals (self)->sessions_started++;
   kf_server_log_event (&(KfServerLogEvent) {
                          .message_id = KF_LOG_SESSION_STARTED,
                          .client_id = kf_server_client_get_id (client),
@@ -359,8 +342,8 @@ handle_confirm (KfServer          *self,
                  kf_server_session_get_id (session), kf_protocol_role_to_string (role));
       kf_server_client_send_error (client, KF_PROTOCOL_ERROR_BAD_CONFIRM,
                                    _("The key confirmation is wrong"));
-      kf_server_end_session (self, session, KF_CANCEL_BAD_CONFIRM,
-                             _("A peer failed the key confirmation"), NULL);
+      kf_server_session_cancel (session, KF_CANCEL_BAD_CONFIRM,
+                                _("A peer failed the key confirmation"), NULL);
       return;
     }
   kf_server_session_set_phase (session, role, KF_PEER_CONFIRMED);
@@ -423,7 +406,7 @@ handle_report (KfServer          *self,
   kf_server_session_set_phase (session, role, KF_PEER_REPORTED);
   kf_server_client_send_ok (client, KF_MSG_REPORT);
   if (kf_server_session_get_phase (session, 1 - role) == KF_PEER_REPORTED)
-    kf_server_finish_session (self, session);
+    kf_server_session_finish (session);
 }
 
 /* `cancel [reason]`: leaves the waiting list, or ends the session. */
@@ -443,7 +426,7 @@ handle_cancel (KfServer          *self,
       break;
     case KF_CLIENT_SESSION:
       kf_server_client_send_ok (client, KF_MSG_CANCEL);
-      kf_server_end_session (self, session, KF_CANCEL_PEER, msg->text, client);
+      kf_server_session_cancel (session, KF_CANCEL_PEER, msg->text, client);
       break;
     case KF_CLIENT_HANDSHAKE:
     case KF_CLIENT_GREETING:
@@ -464,7 +447,7 @@ handle_end (KfServer          *self,
   KfServerSession *session = kf_server_client_get_session (client);
 
   if (session != NULL)
-    kf_server_end_session (self, session, KF_CANCEL_PEER_LEFT, _("The other peer ended"), client);
+    kf_server_session_cancel (session, KF_CANCEL_PEER_LEFT, _("The other peer ended"), client);
   kf_server_client_send_ok (client, KF_MSG_END);
   kf_server_client_close (client, TRUE);
 }

@@ -34,13 +34,9 @@ GPtrArray            *kf_server_list_connections (KfServer          *self);
 void                  kf_server_welcome          (KfServer          *self,
                                                   KfServerClient    *client,
                                                   const char        *name);
-void                  kf_server_end_session      (KfServer          *self,
-                                                  KfServerSession   *session,
-                                                  KfCancelReason     reason,
-                                                  const char        *text,
-                                                  KfServerClient    *quiet);
-void                  kf_server_finish_session   (KfServer          *self,
-                                                  KfServerSession   *session);
+KfServerSession      *kf_server_open_session     (KfServer          *self,
+                                                  KfCipherMode       mode,
+                                                  GError           **error);
 void                  kf_server_handle_message   (KfServer          *self,
                                                   KfServerClient    *client,
                                                   KfProtocolMessage *msg);

@@ -5,8 +5,9 @@
  * KfServer accepts connections, enforces the limits on connections that
  * have not been greeted yet (in total and per source address), turns each
  * accepted connection into a KfServerClient, greets it, and forgets it
- * when it goes.  Sessions end here too, with their audit line and wiped
- * keys.  What each command does is in kf-server-commands.c.
+ * when it goes; it counts the sessions and forgets each when it emits
+ * ::ended (a session ends itself, kf-server-session.c).  What each
+ * command does is in kf-server-commands.c.
  *
  * Everything runs on the main context that was thread-default when the
  * server was created and started listening; nothing blocks it.  The
@@ -60,6 +61,7 @@ struct _KfServer
   guint64            next_id;
 
   GHashTable        *connections;    /* every live KfServerClient (owned) */
+  GHashTable        *sessions;       /* every running KfServerSession (owned) */
   GHashTable        *pending;        /* set: not greeted yet (borrowed) */
   GHashTable        *pending_by_address;  /* address → count */
   GHashTable        *greeted_by_address;  /* address → count */
@@ -108,24 +110,29 @@ kf_server_dispose (GObject *object)
 {
   KfServer *self = KF_SERVER (object);
   GHashTableIter iter;
-  gpointer client;
+  gpointer client, session;
 
   g_hash_table_iter_init (&iter, self->alive);
   while (g_hash_table_iter_next (&iter, &client, NULL))
     g_object_weak_unref (client, client_finalized, self);
   g_hash_table_remove_all (self->alive);
-  /* Dropped without a shutdown: sever every connection and wipe every
-   * session now, so no timer or callback can reach this server later. */
+  /* Dropped without a shutdown: wipe every session and sever every
+   * connection now, so no timer or callback can reach this server later. */
+  if (self->sessions != NULL)
+    {
+      g_hash_table_iter_init (&iter, self->sessions);
+      while (g_hash_table_iter_next (&iter, &session, NULL))
+        {
+          g_signal_handlers_disconnect_by_data (session, self);
+          kf_server_session_wipe (session);
+        }
+    }
   if (self->connections != NULL)
     {
       g_hash_table_iter_init (&iter, self->connections);
       while (g_hash_table_iter_next (&iter, &client, NULL))
         {
-          KfServerSession *session = kf_server_client_get_session (client);
-
           g_signal_handlers_disconnect_by_data (client, self);
-          if (session != NULL)
-            kf_server_session_wipe (session);
           kf_server_client_set_session (client, NULL);
           kf_server_client_close (client, FALSE);
         }
@@ -140,6 +147,7 @@ kf_server_dispose (GObject *object)
   g_clear_object (&self->timers);
   g_clear_object (&self->poller);
   g_clear_pointer (&self->connections, g_hash_table_unref);
+  g_clear_pointer (&self->sessions, g_hash_table_unref);
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_object (&self->registry);
   g_clear_object (&self->admission);
@@ -177,6 +185,7 @@ kf_server_init (KfServer *self)
 {
   self->next_id = 1;
   self->connections = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  self->sessions = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->pending = g_hash_table_new (NULL, NULL);
   self->alive = g_hash_table_new (NULL, NULL);
   self->pending_by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -451,134 +460,47 @@ kf_server_welcome (KfServer       *self,
                  kf_server_client_get_address (client));
 }
 
-/* Writes the audit line for @session. */
+/* @session ended: counted, and forgotten. */
 static void
-audit_session (KfServer        *self,
-               KfServerSession *session,
-               const char      *outcome,
-               const char      *reason)
+session_ended (KfServerSession *session,
+               KfServer        *self)
 {
-  KfServerClient *sender = kf_server_session_get_peer (session, KF_ROLE_SENDER);
-  KfServerClient *receiver = kf_server_session_get_peer (session, KF_ROLE_RECEIVER);
-  KfServerAuditRecord record = {
-    .session_id = kf_server_session_get_id (session),
-    .sender_id = sender ? kf_server_client_get_id (sender) : 0,
-    .sender_name = sender ? kf_server_client_get_name (sender) : NULL,
-    .receiver_id = receiver ? kf_server_client_get_id (receiver) : 0,
-    .receiver_name = receiver ? kf_server_client_get_name (receiver) : NULL,
-    .mode = kf_cipher_mode_to_string (kf_server_session_get_mode (session)),
-    .outcome = outcome,
-    .reason = reason,
-  };
+  guint64 blocks = 0;
 
-  for (guint role = 0; role < 2; role++)
-    record.reported[role] = kf_server_session_has_report (session, role, &record.blocks[role]);
-  kf_server_audit_record (self->audit, &record);
-}
-
-/* The id of @session's peer in @role, 0 when it has none. */
-static guint64
-session_peer_id (KfServerSession *session,
-                 KfRole           role)
-{
-  KfServerClient *peer = kf_server_session_get_peer (session, role);
-
-  return peer != NULL ? kf_server_client_get_id (peer) : 0;
-}
-
-/* Both peers are back to idle; the keys are wiped. */
-static void
-release_peers (KfServerSession *session)
-{
-  for (guint role = 0; role < 2; role++)
+  if (kf_server_session_get_end (session) == KF_SESSION_CANCELLED)
+    self->totals.sessions_cancelled++;
+  else if (kf_server_session_verdict (session) == KF_VERDICT_OK)
     {
-      KfServerClient *peer = kf_server_session_get_peer (session, role);
-
-      if (peer == NULL)
-        continue;
-      kf_server_client_set_session (peer, NULL);
-      kf_server_client_set_phase (peer, KF_CLIENT_IDLE);
-    }
-  kf_server_session_wipe (session);
-}
-
-/*
- * kf_server_end_session:
- * @quiet: (nullable): a peer not to send `ev cancelled` to (the one that
- *   cancelled, or left)
- *
- * Cancels @session: the peers are told why, audited, idle again.
- */
-void
-kf_server_end_session (KfServer        *self,
-                       KfServerSession *session,
-                       KfCancelReason   reason,
-                       const char      *text,
-                       KfServerClient  *quiet)
-{
-  g_autoptr(KfServerSession) hold = g_object_ref (session);
-  g_autoptr(KfProtocolMessage) msg = kf_protocol_message_new (KF_MSG_EV_CANCELLED);
-
-  g_strlcpy (msg->session_id, kf_server_session_get_id (session), sizeof msg->session_id);
-  msg->cancel_reason = reason;
-  kf_protocol_message_set_text (msg, text);
-  /* While shutting down every client has been told `ev shutdown`. */
-  for (guint role = 0; role < 2 && !self->shutting_down; role++)
-    {
-      KfServerClient *peer = kf_server_session_get_peer (session, role);
-
-      if (peer != NULL && peer != quiet)
-        kf_server_client_send (peer, msg);
-    }
-  audit_session (self, session, "cancelled", kf_protocol_cancel_reason_to_string (reason));
-  self->totals.sessions_cancelled++;
-  kf_server_log_event (&(KfServerLogEvent) {
-                         .message_id = KF_LOG_SESSION_CANCELLED,
-                         .client_id = session_peer_id (session, KF_ROLE_SENDER),
-                         .peer_id = session_peer_id (session, KF_ROLE_RECEIVER),
-                         .session_id = kf_server_session_get_id (session),
-                         .outcome = kf_protocol_cancel_reason_to_string (reason) },
-                       "Session %s cancelled (%s)", kf_server_session_get_id (session),
-                       kf_protocol_cancel_reason_to_string (reason));
-  release_peers (session);
-}
-
-/*
- * kf_server_finish_session:
- *
- * Both peers reported: both get `ev result`, it is audited, both are idle.
- */
-void
-kf_server_finish_session (KfServer        *self,
-                          KfServerSession *session)
-{
-  g_autoptr(KfServerSession) hold = g_object_ref (session);
-  g_autoptr(KfProtocolMessage) msg = kf_protocol_message_new (KF_MSG_EV_RESULT);
-
-  g_strlcpy (msg->session_id, kf_server_session_get_id (session), sizeof msg->session_id);
-  msg->verdict = kf_server_session_verdict (session);
-  kf_server_session_has_report (session, KF_ROLE_SENDER, &msg->sender_blocks);
-  kf_server_session_has_report (session, KF_ROLE_RECEIVER, &msg->receiver_blocks);
-  for (guint role = 0; role < 2; role++)
-    kf_server_client_send (kf_server_session_get_peer (session, role), msg);
-  audit_session (self, session, kf_protocol_verdict_to_string (msg->verdict), NULL);
-  if (msg->verdict == KF_VERDICT_OK)
-    {
+      kf_server_session_has_report (session, KF_ROLE_SENDER, &blocks);
       self->totals.sessions_confirmed++;
-      self->totals.blocks_confirmed += msg->sender_blocks;
+      self->totals.blocks_confirmed += blocks;
     }
   else
     self->totals.sessions_failed++;
-  kf_server_log_event (&(KfServerLogEvent) {
-                         .message_id = KF_LOG_SESSION_FINISHED,
-                         .client_id = session_peer_id (session, KF_ROLE_SENDER),
-                         .peer_id = session_peer_id (session, KF_ROLE_RECEIVER),
-                         .session_id = msg->session_id,
-                         .outcome = kf_protocol_verdict_to_string (msg->verdict) },
-                       "Session %s finished: %s (%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " blocks)",
-                       msg->session_id, kf_protocol_verdict_to_string (msg->verdict),
-                       msg->sender_blocks, msg->receiver_blocks);
-  release_peers (session);
+  g_signal_handlers_disconnect_by_data (session, self);
+  g_hash_table_remove (self->sessions, session);
+}
+
+/*
+ * kf_server_open_session:
+ *
+ * Returns: (transfer full): a new session in @mode (see
+ * kf_server_session_new()), which the server counts until it ends; or
+ * %NULL with @error.
+ */
+KfServerSession *
+kf_server_open_session (KfServer      *self,
+                        KfCipherMode   mode,
+                        GError       **error)
+{
+  KfServerSession *session = kf_server_session_new (mode, self->audit, error);
+
+  if (session == NULL)
+    return NULL;
+  g_hash_table_add (self->sessions, g_object_ref (session));
+  g_signal_connect (session, "ended", G_CALLBACK (session_ended), self);
+  self->totals.sessions_started++;
+  return session;
 }
 
 static void
@@ -614,20 +536,13 @@ client_message (KfServerClient    *client,
   kf_server_handle_message (self, client, msg);
 }
 
-/* A connection is going away: its session ends for the other peer, and
- * the server forgets it. */
+/* A connection is going away (after its session, which listens too,
+ * has ended): the server forgets it. */
 static void
 client_closed (KfServerClient *client,
                KfServer       *self)
 {
-  KfServerSession *session = kf_server_client_get_session (client);
-
   pending_remove (self, client);
-  if (session != NULL)
-    kf_server_end_session (self, session, KF_CANCEL_PEER_LEFT,
-                           self->shutting_down ? _("The key manager is shutting down")
-                                               : _("The other peer disconnected"),
-                           client);
   if (kf_server_client_get_id (client) != 0)
     {
       kf_server_registry_remove (self->registry, client);
@@ -867,7 +782,8 @@ kf_server_add_client (KfServer       *self,
   g_object_weak_ref (G_OBJECT (client), client_finalized, self);
   g_signal_connect (client, "ready", G_CALLBACK (client_ready), self);
   g_signal_connect (client, "message", G_CALLBACK (client_message), self);
-  g_signal_connect (client, "closed", G_CALLBACK (client_closed), self);
+  /* After the handlers of the client's session, which ends first. */
+  g_signal_connect_after (client, "closed", G_CALLBACK (client_closed), self);
   g_debug ("Connection from %s", kf_server_client_get_address (client));
   kf_server_client_start (client);
 
@@ -1010,6 +926,10 @@ kf_server_shutdown_async (KfServer            *self,
                  reason != NULL ? reason : "no reason given");
 
   kf_protocol_message_set_text (msg, reason);
+  /* Everyone is told `ev shutdown`, so no `ev cancelled` follows. */
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    kf_server_session_hush (key);
   clients = g_ptr_array_new ();
   g_hash_table_iter_init (&iter, self->connections);
   while (g_hash_table_iter_next (&iter, &key, NULL))

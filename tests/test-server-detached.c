@@ -308,6 +308,64 @@ test_timeouts_on_the_clock (Fixture       *f,
   peer_clear (&bob);
 }
 
+/* Pairs @sender with the waiting @receiver; returns the session id. */
+static char *
+pair (Peer *sender,
+      Peer *receiver)
+{
+  KfServerSession *session;
+
+  say (receiver, "wait");
+  sayf (sender, "conn %" G_GUINT64_FORMAT " cbc", kf_server_client_get_id (receiver->client));
+  expect (sender, "ok conn ", "ev key ", NULL);
+  expect (receiver, "ok wait", "ev key ", NULL);
+  session = kf_server_client_get_session (sender->client);
+  g_assert_nonnull (session);
+  return g_strdup (kf_server_session_get_id (session));
+}
+
+/* A session ends itself: when a peer's connection closes, the other is
+ * told, both sides are idle and the outcome is audited; when the server
+ * shuts down, everyone hears `ev shutdown` and no `ev cancelled`. */
+static void
+test_sessions_end_themselves (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autofree char *audit_path = g_build_filename (f->state_dir, "audit.log", NULL);
+  g_autofree char *audit = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *cancelled = NULL;
+  Peer alice = { 0 }, bob = { 0 }, carol = { 0 };
+
+  greet (f, &alice, "alice");
+  greet (f, &bob, "bob");
+  greet (f, &carol, "carol");
+  first = pair (&alice, &bob);
+  kf_server_client_close (alice.client, FALSE);
+  cancelled = g_strdup_printf ("ev cancelled %s peer-left ", first);
+  expect (&bob, cancelled, NULL);
+  expect (&alice, NULL);
+  g_assert_null (kf_server_client_get_session (bob.client));
+  g_assert_cmpint (kf_server_client_get_phase (bob.client), ==, KF_CLIENT_IDLE);
+  check (f);
+
+  second = pair (&carol, &bob);
+  kf_server_shutdown_async (f->server, "maintenance", NULL, NULL, NULL);
+  expect (&bob, "ev shutdown maintenance", NULL);
+  expect (&carol, "ev shutdown maintenance", NULL);
+  g_assert_cmpint (kf_server_client_get_phase (bob.client), ==, KF_CLIENT_CLOSED);
+
+  g_assert_true (g_file_get_contents (audit_path, &audit, NULL, NULL));
+  g_test_message ("%s", audit);
+  g_assert_nonnull (strstr (audit, first));
+  g_assert_nonnull (strstr (audit, second));
+  g_assert_nonnull (strstr (strstr (audit, second), "cancelled"));
+  peer_clear (&alice);
+  peer_clear (&bob);
+  peer_clear (&carol);
+}
+
 /* Lines that arrive while the passphrase is checked wait, in order. */
 static void
 test_lines_wait_for_the_passphrase (Fixture       *f,
@@ -366,6 +424,8 @@ main (int   argc,
   g_test_add ("/server/detached/pairing", Fixture, NULL, setup, test_pairing, teardown);
   g_test_add ("/server/detached/timeouts-on-the-clock", Fixture, NULL, setup,
               test_timeouts_on_the_clock, teardown);
+  g_test_add ("/server/detached/sessions-end-themselves", Fixture, NULL, setup,
+              test_sessions_end_themselves, teardown);
   g_test_add ("/server/detached/lines-wait-for-the-passphrase", Fixture, "sesame", setup,
               test_lines_wait_for_the_passphrase, teardown);
   g_test_add ("/server/detached/consistency-catches-a-stray-client", Fixture, NULL, setup,
