@@ -25,16 +25,12 @@
  * all along.  kf_server_config_fit_descriptors() keeps the limits within
  * the descriptors the process really has.
  *
- * When many clients have left, glibc keeps the freed heap for reuse; the
- * server hands it back with malloc_trim() once the number of clients has
- * fallen to half of its peak since the last time.
+ * The server tells KfServerTrim (kf-server-trim.c) of every client object
+ * made and freed, which decides when to hand freed memory back.
  */
 
 #include "config.h"
 
-#ifdef HAVE_MALLOC_TRIM
-#include <malloc.h>
-#endif
 #include <glib/gi18n.h>
 
 #include "kf-fingerprint.h"
@@ -42,6 +38,7 @@
 #include "kf-server-cert.h"
 #include "kf-server-log.h"
 #include "kf-server-private.h"
+#include "kf-server-trim.h"
 #include "kf-tls.h"
 
 struct _KfServer
@@ -69,12 +66,7 @@ struct _KfServer
   GTask             *shutdown_task;
   GSource           *shutdown_timer;
   GHashTable        *alive;          /* set: client objects not finalized yet */
-  guint              peak_alive;     /* most clients alive since the last trim */
-  KfServerTimer     *trim_timer;
-  gint64             trim_wanted;    /* when the clients fell to half their peak */
-  gint64             trim_started;
-  gboolean           trimming;       /* malloc_trim() runs in a worker */
-  gint64             last_departure; /* when a client object was last freed */
+  KfServerTrim      *trim;
   GCancellable      *accept_cancellable;
   GSource           *accept_retry;   /* waiting out a failed accept() */
   guint              accept_backoff_ms;
@@ -90,14 +82,6 @@ struct _KfServer
 
 #define ACCEPT_BACKOFF_MIN_MS 50
 #define ACCEPT_BACKOFF_MAX_MS 1000
-
-/* Memory is handed back when the clients alive have fallen to half of a
- * peak of at least this many, once no client has gone for a moment (a
- * crowd leaving is trimmed once, not once per step), or at the latest
- * TRIM_MAX_DELAY_MS after they fell. */
-#define TRIM_MIN_PEAK     256
-#define TRIM_QUIET_MS     500
-#define TRIM_MAX_DELAY_MS 5000
 
 G_DEFINE_FINAL_TYPE (KfServer, kf_server, G_TYPE_SOCKET_SERVICE)
 
@@ -141,8 +125,7 @@ kf_server_dispose (GObject *object)
   if (self->shutdown_timer != NULL)
     g_source_destroy (self->shutdown_timer);
   g_clear_pointer (&self->shutdown_timer, g_source_unref);
-  if (self->timers != NULL)
-    kf_server_timers_clear (self->timers, &self->trim_timer);
+  g_clear_object (&self->trim);
   g_clear_object (&self->handshakes);
   g_clear_object (&self->timers);
   g_clear_object (&self->poller);
@@ -230,6 +213,7 @@ kf_server_new (const KfServerConfig  *config,
   if (self->poller == NULL)
     return NULL;
   self->timers = kf_server_timers_new (g_main_context_get_thread_default ());
+  self->trim = kf_server_trim_new (self->timers);
   self->handshakes = kf_server_handshakes_new (self->timers, HANDSHAKE_SLOTS, HANDSHAKE_GRACE_MS);
   self->registry = kf_server_registry_new ();
   self->totals.started = g_get_real_time ();
@@ -568,79 +552,6 @@ shutdown_done (KfServer *self)
     }
 }
 
-#ifdef HAVE_MALLOC_TRIM
-/* Gives the free heap back.  In a worker thread: handing back 100 MiB
- * makes the kernel unmap 25,000 pages and flush the other CPUs' TLBs,
- * 0.8 to 1.9 s on this busy virtual machine for 5,000 clients' worth,
- * which the main loop should not wait for (a malloc() there that misses
- * its thread cache can still wait for the arena being trimmed). */
-static void
-trim_in_thread (GTask        *task,
-                gpointer      source_object,
-                gpointer      task_data,
-                GCancellable *cancellable)
-{
-  malloc_trim (0);
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-trim_done (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  KfServer *self = KF_SERVER (source);
-
-  self->trimming = FALSE;
-  g_debug ("Freed memory handed back in %.1f ms",
-           (g_get_monotonic_time () - self->trim_started) / 1000.0);
-}
-
-/* Trims once no client has gone for TRIM_QUIET_MS (or TRIM_MAX_DELAY_MS
- * after the clients fell to half their peak), and not while a trim runs. */
-static void
-trim_cb (gpointer user_data)
-{
-  KfServer *self = user_data;
-  g_autoptr(GTask) task = NULL;
-  gint64 now = kf_server_timers_get_time (self->timers);
-  gint64 quiet_at = self->last_departure + TRIM_QUIET_MS * G_TIME_SPAN_MILLISECOND;
-
-  self->trim_timer = NULL;
-  if (self->trimming)
-    quiet_at = MAX (quiet_at, now + TRIM_QUIET_MS * G_TIME_SPAN_MILLISECOND);
-  if (now < quiet_at
-      && (self->trimming || now < self->trim_wanted + TRIM_MAX_DELAY_MS * G_TIME_SPAN_MILLISECOND))
-    {
-      self->trim_timer = kf_server_timers_add_at (self->timers, quiet_at, trim_cb, self);
-      return;
-    }
-  g_debug ("%u clients, down from %u: handing freed memory back",
-           g_hash_table_size (self->alive), self->peak_alive);
-  self->peak_alive = g_hash_table_size (self->alive);
-  self->trimming = TRUE;
-  self->trim_started = g_get_monotonic_time ();
-  task = g_task_new (self, NULL, trim_done, NULL);
-  g_task_set_source_tag (task, trim_cb);
-  g_task_run_in_thread (task, trim_in_thread);
-}
-#endif
-
-/* Arms the trim when the clients alive have fallen to half their peak. */
-static void
-consider_trim (KfServer *self)
-{
-  self->last_departure = kf_server_timers_get_time (self->timers);
-#ifdef HAVE_MALLOC_TRIM
-  if (self->trim_timer == NULL && self->peak_alive >= TRIM_MIN_PEAK
-      && g_hash_table_size (self->alive) <= self->peak_alive / 2)
-    {
-      self->trim_wanted = self->last_departure;
-      self->trim_timer = kf_server_timers_add (self->timers, TRIM_QUIET_MS, trim_cb, self);
-    }
-#endif
-}
-
 static void
 client_finalized (gpointer  data,
                   GObject  *where_the_object_was)
@@ -650,7 +561,7 @@ client_finalized (gpointer  data,
   g_hash_table_remove (self->alive, where_the_object_was);
   if (g_hash_table_size (self->alive) == 0)
     shutdown_done (self);
-  consider_trim (self);
+  kf_server_trim_departed (self->trim);
 }
 
 /* Whether @a should give its slot up before @b: one without a ClientHello
@@ -778,7 +689,7 @@ kf_server_add_client (KfServer       *self,
   g_hash_table_add (self->pending, client);
   g_hash_table_add (self->connections, g_object_ref (client));
   g_hash_table_add (self->alive, client);
-  self->peak_alive = MAX (self->peak_alive, g_hash_table_size (self->alive));
+  kf_server_trim_arrived (self->trim);
   g_object_weak_ref (G_OBJECT (client), client_finalized, self);
   g_signal_connect (client, "ready", G_CALLBACK (client_ready), self);
   g_signal_connect (client, "message", G_CALLBACK (client_message), self);
