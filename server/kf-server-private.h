@@ -24,20 +24,31 @@ typedef struct
   guint64 auth_failures;        /* wrong passphrase, or too many checks */
 } KfServerTotals;
 
-/* What kf-server.c and kf-server-commands.c share. */
+/* What kf-server.c, kf-server-greeting.c and kf-server-commands.c share. */
 KfServerRegistry     *kf_server_get_registry     (KfServer          *self);
 KfServerAdmission    *kf_server_get_admission    (KfServer          *self);
 const KfServerConfig *kf_server_get_config       (KfServer          *self);
 KfServerTimers       *kf_server_get_timers       (KfServer          *self);
 KfServerTotals       *kf_server_get_totals       (KfServer          *self);
 GPtrArray            *kf_server_list_connections (KfServer          *self);
-void                  kf_server_welcome          (KfServer          *self,
+guint                 kf_server_get_n_connections (KfServer         *self);
+void                  kf_server_register         (KfServer          *self,
                                                   KfServerClient    *client,
                                                   const char        *name);
 KfServerSession      *kf_server_open_session     (KfServer          *self,
                                                   KfCipherMode       mode,
                                                   GError           **error);
 void                  kf_server_handle_message   (KfServer          *self,
+                                                  KfServerClient    *client,
+                                                  KfProtocolMessage *msg);
+
+/* The greeting, kf-server-greeting.c. */
+void                  kf_server_greeting_start   (KfServer          *self,
+                                                  KfServerClient    *client);
+void                  kf_server_greeting_auth    (KfServer          *self,
+                                                  KfServerClient    *client,
+                                                  KfProtocolMessage *msg);
+void                  kf_server_greeting_hello   (KfServer          *self,
                                                   KfServerClient    *client,
                                                   KfProtocolMessage *msg);
 

@@ -2,10 +2,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * KfServer accepts connections, enforces the limits on connections that
- * have not been greeted yet (in total and per source address), turns each
- * accepted connection into a KfServerClient, greets it, and forgets it
- * when it goes; it counts the sessions and forgets each when it emits
+ * KfServer accepts connections, turns each into a KfServerClient once
+ * its admission (kf-server-admission.c) lets it in, hands it to its
+ * greeting (kf-server-greeting.c) when its TLS handshake is done, and
+ * forgets it when it goes; it counts the sessions and forgets each when it emits
  * ::ended (a session ends itself, kf-server-session.c).  What each
  * command does is in kf-server-commands.c.
  *
@@ -59,9 +59,6 @@ struct _KfServer
 
   GHashTable        *connections;    /* every live KfServerClient (owned) */
   GHashTable        *sessions;       /* every running KfServerSession (owned) */
-  GHashTable        *pending;        /* set: not greeted yet (borrowed) */
-  GHashTable        *pending_by_address;  /* address → count */
-  GHashTable        *greeted_by_address;  /* address → count */
   gboolean           shutting_down;
   GTask             *shutdown_task;
   GSource           *shutdown_timer;
@@ -131,7 +128,6 @@ kf_server_dispose (GObject *object)
   g_clear_object (&self->poller);
   g_clear_pointer (&self->connections, g_hash_table_unref);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
-  g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_object (&self->registry);
   g_clear_object (&self->admission);
   g_clear_object (&self->certificate);
@@ -144,8 +140,6 @@ kf_server_finalize (GObject *object)
 {
   KfServer *self = KF_SERVER (object);
 
-  g_clear_pointer (&self->pending_by_address, g_hash_table_unref);
-  g_clear_pointer (&self->greeted_by_address, g_hash_table_unref);
   g_clear_pointer (&self->alive, g_hash_table_unref);
   g_clear_pointer (&self->audit, kf_server_audit_free);
   g_free (self->fingerprint);
@@ -169,10 +163,7 @@ kf_server_init (KfServer *self)
   self->next_id = 1;
   self->connections = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->sessions = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
-  self->pending = g_hash_table_new (NULL, NULL);
   self->alive = g_hash_table_new (NULL, NULL);
-  self->pending_by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->greeted_by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 /*
@@ -368,80 +359,30 @@ kf_server_list_connections (KfServer *self)
   return clients;
 }
 
-static void
-pending_remove (KfServer       *self,
-                KfServerClient *client)
+/* The number of connections, greeted or not. */
+guint
+kf_server_get_n_connections (KfServer *self)
 {
-  const char *address = kf_server_client_get_address (client);
-  guint count;
-
-  if (!g_hash_table_remove (self->pending, client))
-    return;
-  count = GPOINTER_TO_UINT (g_hash_table_lookup (self->pending_by_address, address));
-  if (count <= 1)
-    g_hash_table_remove (self->pending_by_address, address);
-  else
-    g_hash_table_insert (self->pending_by_address, g_strdup (address),
-                         GUINT_TO_POINTER (count - 1));
-}
-
-/* Adds @delta to @address's count in @table, forgetting it at zero. */
-static void
-count_address (GHashTable *table,
-               const char *address,
-               int         delta)
-{
-  guint count = GPOINTER_TO_UINT (g_hash_table_lookup (table, address)) + (guint) delta;
-
-  if (count == 0)
-    g_hash_table_remove (table, address);
-  else
-    g_hash_table_insert (table, g_strdup (address), GUINT_TO_POINTER (count));
+  return g_hash_table_size (self->connections);
 }
 
 /*
- * kf_server_welcome:
+ * kf_server_register:
  *
- * The greeting is complete: @client gets its id, is registered, and is
- * told `welcome <id> <name>`; or, when its address already has
- * max_clients_per_address greeted clients, `err full` (fatal), so that
- * one host cannot take every client slot.
+ * @client's greeting is complete: it gets the next id and @name, is
+ * idle, registered, counted, and its idle timer starts.
  */
 void
-kf_server_welcome (KfServer       *self,
-                   KfServerClient *client,
-                   const char     *name)
+kf_server_register (KfServer       *self,
+                    KfServerClient *client,
+                    const char     *name)
 {
-  g_autoptr(KfProtocolMessage) msg = kf_protocol_message_new (KF_MSG_WELCOME);
-  const char *address = kf_server_client_get_address (client);
-
-  if (GPOINTER_TO_UINT (g_hash_table_lookup (self->greeted_by_address, address))
-      >= self->config.max_clients_per_address)
-    {
-      kf_server_log (KF_LOG_ADMISSION_REFUSED, client, NULL,
-                     "Refusing %s: it already has %u clients", address,
-                     self->config.max_clients_per_address);
-      self->totals.connections_refused++;
-      kf_server_client_send_error (client, KF_PROTOCOL_ERROR_FULL,
-                                   _("Too many clients are connected from your address; "
-                                     "close one and try again"));
-      return;
-    }
-  count_address (self->greeted_by_address, address, 1);
-  pending_remove (self, client);
   kf_server_client_set_id (client, self->next_id++);
   kf_server_client_set_name (client, name);
   kf_server_client_set_phase (client, KF_CLIENT_IDLE);
   kf_server_client_clear_deadline (client);
   kf_server_registry_add (self->registry, client);
   self->totals.clients_served++;
-
-  msg->id = kf_server_client_get_id (client);
-  kf_protocol_message_set_name (msg, name);
-  kf_server_client_send (client, msg);
-  kf_server_log (KF_LOG_CLIENT_JOINED, client, NULL,
-                 "Client %" G_GUINT64_FORMAT " (%s) joined from %s", msg->id, name,
-                 kf_server_client_get_address (client));
 }
 
 /* @session ended: counted, and forgotten. */
@@ -491,25 +432,7 @@ static void
 client_ready (KfServerClient *client,
               KfServer       *self)
 {
-  g_autoptr(KfProtocolMessage) greeting = kf_protocol_message_new (KF_MSG_GREETING);
-
-  greeting->version = KF_PROTOCOL_VERSION;
-  greeting->auth_required = kf_server_admission_is_required (self->admission);
-  /* Told it needs no passphrase, it needs none even if a reload turns
-   * one on before its hello. */
-  kf_server_client_set_admitted (client, !greeting->auth_required);
-  kf_server_client_send (client, greeting);
-  if (g_hash_table_size (self->connections) > self->config.max_clients)
-    {
-      kf_server_log (KF_LOG_ADMISSION_REFUSED, client, NULL,
-                     "Refusing %s: the server is at its limit of %u clients",
-                     kf_server_client_get_address (client), self->config.max_clients);
-      self->totals.connections_refused++;
-      kf_server_client_send_error (client, KF_PROTOCOL_ERROR_FULL,
-                                   _("The key manager has too many clients; try again later"));
-      return;
-    }
-  kf_server_client_start_reading (client);
+  kf_server_greeting_start (self, client);
 }
 
 static void
@@ -526,11 +449,10 @@ static void
 client_closed (KfServerClient *client,
                KfServer       *self)
 {
-  pending_remove (self, client);
+  kf_server_admission_forget (self->admission, client);
   if (kf_server_client_get_id (client) != 0)
     {
       kf_server_registry_remove (self->registry, client);
-      count_address (self->greeted_by_address, kf_server_client_get_address (client), -1);
       kf_server_log (KF_LOG_CLIENT_LEFT, client, NULL,
                      "Client %" G_GUINT64_FORMAT " left", kf_server_client_get_id (client));
     }
@@ -564,107 +486,11 @@ client_finalized (gpointer  data,
   kf_server_trim_departed (self->trim);
 }
 
-/* Whether @a should give its slot up before @b: one without a ClientHello
- * before one in its handshake, then the older. */
-static gboolean
-evict_first (KfServerClient *a,
-             KfServerClient *b)
-{
-  if (kf_server_client_is_before_hello (a) != kf_server_client_is_before_hello (b))
-    return kf_server_client_is_before_hello (a);
-  return kf_server_client_get_accepted_at (a) < kf_server_client_get_accepted_at (b);
-}
-
-/* The pending connection to close for a new one: the oldest that has not
- * sent its TLS ClientHello, else the oldest whose handshake has not
- * finished; %NULL if none. */
-static KfServerClient *
-oldest_in_handshake (KfServer *self)
-{
-  KfServerClient *oldest = NULL;
-  GHashTableIter iter;
-  gpointer key;
-
-  g_hash_table_iter_init (&iter, self->pending);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    {
-      KfServerClient *client = key;
-
-      if (kf_server_client_get_phase (client) == KF_CLIENT_HANDSHAKE
-          && (oldest == NULL || evict_first (client, oldest)))
-        oldest = client;
-    }
-  return oldest;
-}
-
-/* Makes room for a connection from @for_address: closes the oldest
- * connection that has sent no ClientHello yet, or else the running TLS
- * handshake that has waited longest for its peer (its thread goes to a
- * handshake that waits), or else the oldest connection still waiting to
- * start its handshake; %FALSE if there is none. */
-static gboolean
-evict_silent (KfServer   *self,
-              const char *for_address)
-{
-  KfServerClient *oldest = oldest_in_handshake (self);
-
-  if (oldest == NULL)
-    return FALSE;
-  if (!kf_server_client_is_before_hello (oldest)
-      && kf_server_handshakes_evict_stalled (self->handshakes))
-    return TRUE;
-  g_debug ("Closing a connection from %s still in its handshake after %" G_GINT64_FORMAT
-           " ms, to make room for one from %s", kf_server_client_get_address (oldest),
-           (g_get_monotonic_time () - kf_server_client_get_accepted_at (oldest)) / 1000,
-           for_address);
-  kf_server_client_close (oldest, FALSE);
-  return TRUE;
-}
-
-/* Applies the limits on connections that are not greeted yet.  When all
- * the slots are taken (but not all of @address's), the oldest connection
- * that has not even sent its ClientHello gives its slot up, or else a
- * TLS handshake that waits for its peer, or else the oldest waiting to
- * start one: a real client sends its ClientHello at once and finishes
- * the handshake one round trip after it starts, so silent, trickling or
- * stalled connections from many addresses can only keep one out by
- * replacing each other faster than that.  Only when every slot holds a
- * connection past its handshake is the new one refused. */
-static gboolean
-admit_connection (KfServer   *self,
-                  const char *address)
-{
-  guint per_address = GPOINTER_TO_UINT (g_hash_table_lookup (self->pending_by_address, address));
-
-  if (g_hash_table_size (self->pending) >= self->config.max_pending
-      && per_address < self->config.max_pending_per_address)
-    evict_silent (self, address);
-  if (g_hash_table_size (self->pending) >= self->config.max_pending)
-    {
-      kf_server_log_event (&(KfServerLogEvent) { .message_id = KF_LOG_ADMISSION_REFUSED,
-                                                  .address = address },
-                           "Dropping a connection from %s: %u connections are already in their greeting",
-                           address, self->config.max_pending);
-      return FALSE;
-    }
-  if (per_address >= self->config.max_pending_per_address)
-    {
-      kf_server_log_event (&(KfServerLogEvent) { .message_id = KF_LOG_ADMISSION_REFUSED,
-                                                  .address = address },
-                           "Dropping a connection from %s: it already has %u connections in their greeting",
-                           address, per_address);
-      return FALSE;
-    }
-  g_hash_table_insert (self->pending_by_address, g_strdup (address),
-                       GUINT_TO_POINTER (per_address + 1));
-  return TRUE;
-}
-
 /*
  * kf_server_add_client:
  * @client: a new connection, or a detached client
  *
- * Applies the limits on connections that are not greeted yet, takes
+ * Lets the admission apply the limits on connections in their greeting, takes
  * @client on (a reference) and starts it: its TLS handshake, or for a
  * detached client its greeting at once.
  *
@@ -680,13 +506,12 @@ kf_server_add_client (KfServer       *self,
 
   if (self->shutting_down)
     return FALSE;
-  if (!admit_connection (self, kf_server_client_get_address (client)))
+  if (!kf_server_admission_admit_connection (self->admission, client, self->handshakes))
     {
       self->totals.connections_refused++;
       return FALSE;
     }
 
-  g_hash_table_add (self->pending, client);
   g_hash_table_add (self->connections, g_object_ref (client));
   g_hash_table_add (self->alive, client);
   kf_server_trim_arrived (self->trim);
@@ -893,7 +718,7 @@ check_client (KfServer        *self,
     why = "only greeted clients have an id";
   else if (id != 0 && kf_server_registry_lookup (self->registry, id) != client)
     why = "a greeted client is not registered under its id";
-  else if (id == 0 && !g_hash_table_contains (self->pending, client))
+  else if (id == 0 && !kf_server_admission_is_pending (self->admission, client))
     why = "a client in its greeting is not counted as pending";
   else if (waiting != (phase == KF_CLIENT_WAITING))
     why = "the waiting list and the waiting clients differ";
@@ -1079,6 +904,7 @@ kf_server_reload_finish (KfServer      *self,
   self->config.state_dir = state_dir;
   self->config.audit_log = audit_log;
   /* Checks still running hold the old one until they finish. */
+  kf_server_admission_take_over (admission, self->admission);
   g_set_object (&self->admission, admission);
   return TRUE;
 }

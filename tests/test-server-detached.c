@@ -366,6 +366,58 @@ test_sessions_end_themselves (Fixture       *f,
   peer_clear (&carol);
 }
 
+static void
+reloaded (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (kf_server_reload_finish (KF_SERVER (source), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+/* A reload's new limits count the clients already greeted: with two
+ * greeted from one address and the limit lowered to two, a third is
+ * refused; one leaving makes room again. */
+static void
+test_reload_keeps_the_counts (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_auto(KfServerConfig) config = { 0 };
+  gint64 give_up = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  guint guard = g_timeout_add_seconds (1, kf_test_wake_up, NULL);
+  gboolean done = FALSE;
+  Peer alice = { 0 }, bob = { 0 }, carol = { 0 }, dave = { 0 };
+
+  greet (f, &alice, "alice");
+  greet (f, &bob, "bob");
+  kf_server_config_init (&config);
+  g_free (config.state_dir);
+  config.state_dir = g_strdup (f->state_dir);
+  config.idle_timeout_ms = 60000;
+  config.max_clients_per_address = 2;
+  kf_server_reload_async (f->server, &config, NULL, NULL, reloaded, &done);
+  while (!done)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, give_up);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (guard);
+
+  peer_connect (f, &carol);
+  say (&carol, "hello 1 carol");
+  expect (&carol, "keyferry 1 none", "err full ", NULL);
+  check (f);
+  peer_clear (&bob);
+  greet (f, &dave, "dave");
+  check (f);
+  peer_clear (&alice);
+  peer_clear (&carol);
+  peer_clear (&dave);
+}
+
 /* Lines that arrive while the passphrase is checked wait, in order. */
 static void
 test_lines_wait_for_the_passphrase (Fixture       *f,
@@ -426,6 +478,8 @@ main (int   argc,
               test_timeouts_on_the_clock, teardown);
   g_test_add ("/server/detached/sessions-end-themselves", Fixture, NULL, setup,
               test_sessions_end_themselves, teardown);
+  g_test_add ("/server/detached/reload-keeps-the-counts", Fixture, NULL, setup,
+              test_reload_keeps_the_counts, teardown);
   g_test_add ("/server/detached/lines-wait-for-the-passphrase", Fixture, "sesame", setup,
               test_lines_wait_for_the_passphrase, teardown);
   g_test_add ("/server/detached/consistency-catches-a-stray-client", Fixture, NULL, setup,
