@@ -20,14 +20,8 @@
  * connection past its handshake is the new one refused.  Once greeted, a
  * client counts against max_clients_per_address until it closes.
  *
- * The passphrase.  The operator either gives a stored Argon2id hash (a PHC string from
- * `keyferry-server --hash-passphrase`, kf-passphrase-hash.c), or the
- * passphrase itself, which is hashed once at start with Argon2id and a
- * random salt (PBKDF2-SHA256 when libgcrypt runs in FIPS mode).  Only the
- * salt, the parameters and the tag are kept, the tag in secure memory.  A
- * client's passphrase is hashed the same way in a worker thread and the
- * tags compared in constant time, over the stored tag's full length.
- * Argon2id is not used in FIPS mode, so a stored hash is refused there.
+ * The passphrase.  KfServerSecret (kf-server-secret.c) holds what a
+ * client's passphrase is compared with; a check runs in a worker thread.
  *
  * Argon2id costs a quarter of a second and 64 MiB by design, so at most
  * kdf_max_concurrent checks run at once and at most kdf_max_queued wait;
@@ -51,17 +45,13 @@
 
 #include <string.h>
 #include <glib/gi18n.h>
-#include <gcrypt.h>
 
-#include "kf-passphrase-hash.h"
 #include "kf-protocol.h"
 #include "kf-secure.h"
 #include "kf-server-admission.h"
 #include "kf-server-log.h"
+#include "kf-server-secret.h"
 
-#define TAG_SIZE          32
-#define SALT_SIZE         16
-#define PBKDF2_ITERATIONS 600000
 #define PENALTY_FORGET_US (15 * G_TIME_SPAN_MINUTE)
 #define PENALTY_MAX_HOSTS 10000
 
@@ -75,10 +65,7 @@ struct _KfServerAdmission
 {
   GObject           parent_instance;
 
-  gboolean          required;
-  KfPassphraseHash *hash;           /* Argon2id: stored, or made at start */
-  guint8            salt[SALT_SIZE];
-  guint8           *tag;            /* PBKDF2 (FIPS mode): TAG_SIZE bytes of secure memory */
+  KfServerSecret   *secret;         /* NULL: no passphrase required */
   guint             max_concurrent;
   guint             max_queued;
   guint             penalty_ms;
@@ -125,12 +112,7 @@ kf_server_admission_finalize (GObject *object)
   KfServerAdmission *self = KF_SERVER_ADMISSION (object);
 
   g_assert (g_queue_is_empty (&self->queued));
-  if (self->tag != NULL)
-    {
-      explicit_bzero (self->tag, TAG_SIZE);
-      gcry_free (self->tag);
-    }
-  g_clear_pointer (&self->hash, kf_passphrase_hash_free);
+  g_clear_pointer (&self->secret, kf_server_secret_free);
   g_hash_table_unref (self->penalties);
   g_hash_table_unref (self->pending);
   g_hash_table_unref (self->pending_by_address);
@@ -153,101 +135,6 @@ kf_server_admission_init (KfServerAdmission *self)
   self->pending = g_hash_table_new (NULL, NULL);
   self->pending_by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->greeted_by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-}
-
-/* FIPS mode: hashes @passphrase with PBKDF2-SHA256 into @out (TAG_SIZE
- * bytes).  Runs in any thread. */
-static gboolean
-derive_pbkdf2 (const KfServerAdmission  *self,
-               const char               *passphrase,
-               guint8                   *out,
-               GError                  **error)
-{
-  gcry_error_t err;
-
-  err = gcry_kdf_derive (passphrase, strlen (passphrase), GCRY_KDF_PBKDF2, GCRY_MD_SHA256,
-                         self->salt, SALT_SIZE, PBKDF2_ITERATIONS, TAG_SIZE, out);
-  if (err != 0)
-    {
-      g_set_error (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_INTERNAL,
-                   _("Could not hash the passphrase: %s"), gcry_strerror (err));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* Checks @passphrase against the PBKDF2 tag; sets *@matches. */
-static gboolean
-verify_pbkdf2 (const KfServerAdmission  *self,
-               const char               *passphrase,
-               gboolean                 *matches,
-               GError                  **error)
-{
-  guint8 *tag = gcry_calloc_secure (1, TAG_SIZE);
-  guint diff = 0;
-  gboolean ok;
-
-  if (tag == NULL)
-    {
-      g_set_error_literal (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_INTERNAL,
-                           _("Out of secure memory"));
-      return FALSE;
-    }
-  ok = derive_pbkdf2 (self, passphrase, tag, error);
-  for (gsize i = 0; ok && i < TAG_SIZE; i++)
-    diff |= tag[i] ^ self->tag[i];
-  *matches = ok && diff == 0;
-  explicit_bzero (tag, TAG_SIZE);
-  gcry_free (tag);
-  return ok;
-}
-
-/* Sets up @self->hash from the stored PHC string @text. */
-static gboolean
-use_stored_hash (KfServerAdmission  *self,
-                 const char         *text,
-                 GError            **error)
-{
-  if (gcry_fips_mode_active ())
-    {
-      g_set_error_literal (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_INTERNAL,
-                           _("libgcrypt runs in FIPS mode, where the key manager does not use "
-                             "Argon2id: give the passphrase itself instead of a stored hash"));
-      return FALSE;
-    }
-  self->hash = kf_passphrase_hash_parse (text, strlen (text), error);
-  if (self->hash == NULL)
-    return FALSE;
-  g_message ("Admission by a stored Argon2id hash (m=%u KiB, t=%u, p=%u)",
-             kf_passphrase_hash_get_memory_kib (self->hash),
-             kf_passphrase_hash_get_passes (self->hash),
-             kf_passphrase_hash_get_lanes (self->hash));
-  return TRUE;
-}
-
-/* Hashes the operator's @passphrase: Argon2id, or PBKDF2 in FIPS mode. */
-static gboolean
-hash_passphrase (KfServerAdmission     *self,
-                 const char            *passphrase,
-                 const KfServerConfig  *config,
-                 GError               **error)
-{
-  if (!gcry_fips_mode_active ())
-    {
-      self->hash = kf_passphrase_hash_new (passphrase, config->kdf_iterations,
-                                           config->kdf_memory_kib, config->kdf_parallelism,
-                                           error);
-      return self->hash != NULL;
-    }
-  gcry_randomize (self->salt, SALT_SIZE, GCRY_STRONG_RANDOM);
-  self->tag = gcry_calloc_secure (1, TAG_SIZE);
-  if (self->tag == NULL)
-    {
-      g_set_error_literal (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_INTERNAL,
-                           _("Out of secure memory for the passphrase hash"));
-      return FALSE;
-    }
-  return derive_pbkdf2 (self, passphrase, self->tag, error);
 }
 
 /*
@@ -282,9 +169,8 @@ kf_server_admission_new (const char            *passphrase,
   if (passphrase == NULL)
     return g_steal_pointer (&self);
 
-  self->required = TRUE;
-  if (config->passphrase_is_hash ? !use_stored_hash (self, passphrase, error)
-                                 : !hash_passphrase (self, passphrase, config, error))
+  self->secret = kf_server_secret_new (passphrase, config, error);
+  if (self->secret == NULL)
     return NULL;
 
   return g_steal_pointer (&self);
@@ -524,7 +410,7 @@ kf_server_admission_is_required (KfServerAdmission *self)
 {
   g_return_val_if_fail (KF_IS_SERVER_ADMISSION (self), FALSE);
 
-  return self->required;
+  return self->secret != NULL;
 }
 
 static void
@@ -539,10 +425,7 @@ hash_in_thread (GTask        *task,
   gboolean matches = FALSE;
   gboolean ok;
 
-  if (self->hash != NULL)
-    ok = kf_passphrase_hash_verify (self->hash, check->passphrase, &matches, &error);
-  else
-    ok = verify_pbkdf2 (self, check->passphrase, &matches, &error);
+  ok = kf_server_secret_verify (self->secret, check->passphrase, &matches, &error);
   if (!ok)
     g_task_return_error (task, error);
   else
@@ -727,7 +610,7 @@ kf_server_admission_check_async (KfServerAdmission   *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, kf_server_admission_check_async);
-  if (!self->required)
+  if (self->secret == NULL)
     {
       g_task_return_boolean (task, TRUE);
       return;
