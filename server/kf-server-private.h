@@ -53,11 +53,8 @@ void                  kf_server_greeting_hello   (KfServer          *self,
                                                   KfProtocolMessage *msg);
 
 /* A way in without sockets, for tests and the fuzzer: detached clients
- * (kf_server_client_new_detached()) are added like connections, and the
- * registry and sessions can be checked against each other. */
+ * (kf_server_client_new_detached()) are added like connections. */
 gboolean              kf_server_add_client       (KfServer          *self,
                                                   KfServerClient    *client);
-gboolean              kf_server_check_consistency (KfServer         *self,
-                                                   GError          **error);
 
 G_END_DECLS

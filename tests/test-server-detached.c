@@ -13,6 +13,7 @@
 #include "kf-gcrypt.h"
 #include "kf-hex.h"
 #include "kf-server-private.h"
+#include "kf-test-server-check.h"
 #include "kf-test-util.h"
 
 typedef struct
@@ -182,7 +183,7 @@ check (Fixture *f)
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (kf_server_check_consistency (f->server, &error));
+  g_assert_true (kf_test_server_check (f->server, &error));
   g_assert_no_error (error);
 }
 
@@ -458,7 +459,7 @@ test_consistency_catches_a_stray_client (Fixture       *f,
   greet (f, &carol, "carol");
   check (f);
   kf_server_client_set_phase (carol.client, KF_CLIENT_WAITING);
-  g_assert_false (kf_server_check_consistency (f->server, &error));
+  g_assert_false (kf_test_server_check (f->server, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
   g_test_message ("%s", error->message);
   kf_server_client_set_phase (carol.client, KF_CLIENT_IDLE);
