@@ -32,6 +32,9 @@ KfServerTimers       *kf_server_get_timers       (KfServer          *self);
 KfServerTotals       *kf_server_get_totals       (KfServer          *self);
 GPtrArray            *kf_server_list_connections (KfServer          *self);
 guint                 kf_server_get_n_connections (KfServer         *self);
+void                  kf_server_apply_reload     (KfServer             *self,
+                                                  const KfServerConfig *config,
+                                                  KfServerAdmission    *admission);
 void                  kf_server_register         (KfServer          *self,
                                                   KfServerClient    *client,
                                                   const char        *name);

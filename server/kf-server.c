@@ -25,6 +25,9 @@
  * all along.  kf_server_config_fit_descriptors() keeps the limits within
  * the descriptors the process really has.
  *
+ * A reload (kf-server-reload.c) hands the server new limits and a new
+ * admission through kf_server_apply_reload().
+ *
  * The server tells KfServerTrim (kf-server-trim.c) of every client object
  * made and freed, which decides when to hand freed memory back.
  */
@@ -34,7 +37,6 @@
 #include <glib/gi18n.h>
 
 #include "kf-fingerprint.h"
-#include "kf-secure.h"
 #include "kf-server-cert.h"
 #include "kf-server-log.h"
 #include "kf-server-private.h"
@@ -700,111 +702,26 @@ kf_server_shutdown_finish (KfServer      *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-typedef struct
-{
-  KfServerConfig  config;
-  char           *passphrase;   /* secure memory */
-} Reload;
-
-static void
-reload_free (Reload *reload)
-{
-  kf_server_config_clear (&reload->config);
-  kf_secure_strfree (reload->passphrase);
-  g_free (reload);
-}
-
-/* In a worker: hashing a passphrase costs what Argon2id costs (0.25 s,
- * 64 MiB), which the main loop should not wait for. */
-static void
-reload_in_thread (GTask        *task,
-                  gpointer      source_object,
-                  gpointer      task_data,
-                  GCancellable *cancellable)
-{
-  Reload *reload = task_data;
-  GError *error = NULL;
-  KfServerAdmission *admission = kf_server_admission_new (reload->passphrase, &reload->config,
-                                                          &error);
-
-  if (admission == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, admission, g_object_unref);
-}
-
 /*
- * kf_server_reload_async:
- * @config: the new settings; copied
- * @passphrase: (nullable): the new admission passphrase (or stored hash,
- *   as @config->passphrase_is_hash says), as for kf_server_new(); copied
+ * kf_server_apply_reload:
+ * @config: the new settings, copied but for the state directory and the
+ *   audit log, which stay the ones the server started with
+ * @admission: the new admission, which takes over the old one's counts
  *
- * Prepares the new admission off the main loop, then takes the new
- * limits, timeouts and admission for what comes next: connections
- * accepted from then on, greetings and sessions that start from then on.
- * Connected clients and running sessions keep going under the deadlines
- * they already have.  The state directory and the audit log stay the ones
- * the server started with.  Failed passphrase checks are forgotten with
- * the old passphrase.
+ * What kf_server_reload_finish() changes, at once.
  */
 void
-kf_server_reload_async (KfServer             *self,
+kf_server_apply_reload (KfServer             *self,
                         const KfServerConfig *config,
-                        const char           *passphrase,
-                        GCancellable         *cancellable,
-                        GAsyncReadyCallback   callback,
-                        gpointer              user_data)
+                        KfServerAdmission    *admission)
 {
-  g_autoptr(GTask) task = NULL;
-  Reload *reload;
-
-  g_return_if_fail (KF_IS_SERVER (self));
-  g_return_if_fail (config != NULL);
-
-  reload = g_new0 (Reload, 1);
-  reload->config = *config;
-  reload->config.state_dir = g_strdup (config->state_dir);
-  reload->config.audit_log = g_strdup (config->audit_log);
-  reload->passphrase = kf_secure_strdup (passphrase);
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kf_server_reload_async);
-  g_task_set_task_data (task, reload, (GDestroyNotify) reload_free);
-  /* Never a server without a passphrase for want of secure memory. */
-  if (passphrase != NULL && reload->passphrase == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NO_SPACE, _("Out of secure memory"));
-      return;
-    }
-  g_task_run_in_thread (task, reload_in_thread);
-}
-
-/*
- * kf_server_reload_finish:
- *
- * Returns: %FALSE with @error, and nothing changed, when the passphrase
- * could not be hashed or the stored hash is unusable.
- */
-gboolean
-kf_server_reload_finish (KfServer      *self,
-                         GAsyncResult  *result,
-                         GError       **error)
-{
-  g_autoptr(KfServerAdmission) admission = NULL;
-  Reload *reload;
   char *state_dir = self->config.state_dir;
   char *audit_log = self->config.audit_log;
 
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  admission = g_task_propagate_pointer (G_TASK (result), error);
-  if (admission == NULL)
-    return FALSE;
-  reload = g_task_get_task_data (G_TASK (result));
-  self->config = reload->config;
+  self->config = *config;
   self->config.state_dir = state_dir;
   self->config.audit_log = audit_log;
   /* Checks still running hold the old one until they finish. */
   kf_server_admission_take_over (admission, self->admission);
   g_set_object (&self->admission, admission);
-  return TRUE;
 }
