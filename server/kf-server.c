@@ -535,8 +535,8 @@ incoming (KfServer          *self,
   g_autoptr(KfServerClient) client = NULL;
   g_autoptr(GError) error = NULL;
 
-  client = kf_server_client_new (connection, self->certificate, &self->config, self->poller,
-                                 self->timers, self->handshakes, &error);
+  client = kf_server_client_new_tls (connection, self->certificate, &self->config,
+                                     self->poller, self->timers, self->handshakes, &error);
   if (client == NULL)
     {
       g_warning ("Cannot set up TLS for a new connection: %s", error->message);
