@@ -141,7 +141,8 @@ finish_when_ready (KfClient *self)
   KfSession *session = self->session;
   g_autoptr(KfOutcome) outcome = NULL;
 
-  if (session->cancel_pending || session->receiving)
+  if ((session->cancel_sent_to != NULL && session->cancel_sent_to == self->km)
+      || session->link_use == KF_SESSION_LINK_RECEIVING)
     return;
 
   outcome = _kf_session_recorded_outcome (session);
@@ -165,7 +166,6 @@ _kf_client_session_engine_done (KfClient               *self,
   g_assert (session != NULL && session->phase == KF_SESSION_PHASE_ENDING);
   if (result != NULL)
     _kf_session_record_result (session, result);
-  session->receiving = FALSE;
   finish_when_ready (self);
 }
 
@@ -184,7 +184,7 @@ on_cancel_reply (GObject      *source,
   reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, NULL, &error);
   if (self != NULL)
     {
-      session->cancel_pending = FALSE;
+      g_clear_object (&session->cancel_sent_to);
       finish_when_ready (self);
     }
 }
@@ -227,13 +227,13 @@ _kf_client_session_fail (KfClient         *self,
    * other side then hears the reason from it before it sees the link go. */
   if (reason == NULL || self->km == NULL || !kf_km_connection_is_open (self->km))
     {
-      if (session->link != NULL && !session->link_busy)
+      if (session->link != NULL && session->link_use == KF_SESSION_LINK_IDLE)
         kf_peer_link_abort (session->link);
       finish_when_ready (self);
       return;
     }
 
-  session->cancel_pending = TRUE;
+  g_set_object (&session->cancel_sent_to, self->km);
   cancel = kf_protocol_message_new (KF_MSG_CANCEL);
   if (!kf_protocol_message_set_text (cancel, reason))
     kf_protocol_message_set_text (cancel, "failed");
@@ -254,15 +254,14 @@ _kf_client_session_lost (KfClient     *self,
     return;
   if (self->session->phase == KF_SESSION_PHASE_ENDING)
     {
-      /* Our `cancel` will not be answered now. */
-      self->session->cancel_pending = FALSE;
+      /* Our `cancel` will not be answered now: its connection is gone. */
       finish_when_ready (self);
       return;
     }
 
   _kf_client_session_fail (self, KF_SESSION_WITNESS_OBSERVED, KF_OUTCOME_FAILED, NULL,
                            g_error_new (KF_CLIENT_ERROR, KF_CLIENT_ERROR_DISCONNECTED,
-                                        self->session->delivered
+                                        _kf_session_is_delivered (self->session)
                                         ? _("The key manager went away before its verdict (%s)")
                                         : _("The transfer stopped: the key manager went "
                                             "away (%s)"), error->message));
@@ -570,7 +569,7 @@ on_result (KfClient                *self,
     }
 
   outcome = _kf_session_new_outcome (session, status, FALSE, message, NULL,
-                         msg->sender_blocks, msg->receiver_blocks);
+                                     msg->sender_blocks, msg->receiver_blocks);
   finish (self, outcome, NULL);
 }
 
