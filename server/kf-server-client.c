@@ -33,7 +33,6 @@
 #include "kf-secure.h"
 #include "kf-server-client.h"
 #include "kf-server-detached-transport.h"
-#include "kf-server-tls-transport.h"
 
 struct _KfServerClient
 {
@@ -182,36 +181,6 @@ kf_server_client_new (KfServerTransport     *transport,
 }
 
 /*
- * kf_server_client_new_tls:
- * @connection: the accepted TCP connection
- * @certificate: the server's certificate, with its key
- * @poller: where the socket waits for lines
- * @timers: where the deadlines wait
- * @handshakes: where the TLS handshake waits for a slot
- *
- * A client on a TLS connection (kf-server-tls-transport.c).
- * Returns: (transfer full): the client, or %NULL with @error when TLS is
- * unavailable (glib-networking missing).
- */
-KfServerClient *
-kf_server_client_new_tls (GSocketConnection     *connection,
-                          GTlsCertificate       *certificate,
-                          const KfServerConfig  *config,
-                          KfServerPoller        *poller,
-                          KfServerTimers        *timers,
-                          KfServerHandshakes    *handshakes,
-                          GError               **error)
-{
-  g_autoptr(KfServerTlsTransport) transport = NULL;
-
-  transport = kf_server_tls_transport_new (connection, certificate, config, poller, timers,
-                                           handshakes, error);
-  if (transport == NULL)
-    return NULL;
-  return kf_server_client_new (KF_SERVER_TRANSPORT (transport), config, timers);
-}
-
-/*
  * kf_server_client_new_detached:
  * @address: stands for the peer's address (admission limits, logs)
  * @timers: where the deadlines wait
@@ -326,22 +295,6 @@ restart_idle_timer (KfServerClient *self)
     }
   else
     kf_server_timers_clear (self->timers, &self->idle);
-}
-
-/*
- * kf_server_client_set_idle_timeout:
- *
- * Drops the client after @timeout_ms without a line from it (0: never).
- * The timer restarts now and on every line.
- */
-void
-kf_server_client_set_idle_timeout (KfServerClient *self,
-                                   guint           timeout_ms)
-{
-  g_return_if_fail (KF_IS_SERVER_CLIENT (self));
-
-  self->idle_timeout_ms = timeout_ms;
-  restart_idle_timer (self);
 }
 
 /* Parses @line and hands it on, or answers why it cannot be used. */
