@@ -50,6 +50,7 @@ struct _KfServerClient
   gboolean           watching;
   KfServerSession   *session;
 
+  gboolean           started;
   gboolean           held;
   gboolean           closing;
 
@@ -77,8 +78,9 @@ kf_server_client_dispose (GObject *object)
   KfServerClient *self = KF_SERVER_CLIENT (object);
 
   g_cancellable_cancel (self->work_cancellable);
-  /* Closed, it calls this client no more. */
-  if (self->transport != NULL)
+  /* Dropped while running: closed, the transport calls this client no
+   * more.  One never started does no I/O and closes as it is freed. */
+  if (self->started && self->transport != NULL)
     kf_server_transport_close (self->transport, FALSE);
   if (self->timers != NULL)
     {
@@ -180,6 +182,24 @@ kf_server_client_new (KfServerTransport     *transport,
   return self;
 }
 
+typedef struct
+{
+  KfServerClientSink sink;
+  gpointer           user_data;
+} DetachedSink;
+
+/* Hands what a detached transport sends to the client's sink. */
+static void
+relay_line (gpointer    owner,
+            const char *line,
+            gsize       len,
+            gpointer    user_data)
+{
+  DetachedSink *relay = user_data;
+
+  relay->sink (owner, line, len, relay->user_data);
+}
+
 /*
  * kf_server_client_new_detached:
  * @address: stands for the peer's address (admission limits, logs)
@@ -202,11 +222,15 @@ kf_server_client_new_detached (const char            *address,
                                gpointer               user_data)
 {
   g_autoptr(KfServerDetachedTransport) transport = NULL;
+  DetachedSink *relay;
 
   g_return_val_if_fail (address != NULL && config != NULL, NULL);
   g_return_val_if_fail (KF_IS_SERVER_TIMERS (timers) && sink != NULL, NULL);
 
-  transport = kf_server_detached_transport_new (address, (KfServerDetachedSink) sink, user_data);
+  relay = g_new (DetachedSink, 1);
+  relay->sink = sink;
+  relay->user_data = user_data;
+  transport = kf_server_detached_transport_new (address, relay_line, relay, g_free);
   return kf_server_client_new (KF_SERVER_TRANSPORT (transport), config, timers);
 }
 
@@ -223,6 +247,7 @@ kf_server_client_start (KfServerClient *self)
   g_return_if_fail (KF_IS_SERVER_CLIENT (self));
 
   self->phase = KF_CLIENT_HANDSHAKE;
+  self->started = TRUE;
   kf_server_transport_start (self->transport);
 }
 
