@@ -21,7 +21,7 @@
  * main context. */
 typedef struct
 {
-  KfSessionKeys     *keys;
+  KfPeerHandshake   *handshake;
   GSocketConnection *conn;
   GCancellable      *internal;
   GCancellable      *user;
@@ -32,8 +32,6 @@ typedef struct
   gboolean           unanswered;
   guint              timeout_ms;
   char              *where;
-  guint8             nonce_s[KF_PEER_NONCE_SIZE];
-  guint8             nonce_r[KF_PEER_NONCE_SIZE];
   guint8             buf[KF_PEER_CHALLENGE_SIZE];
 } ConnectData;
 
@@ -57,7 +55,7 @@ connect_data_free (ConnectData *data)
   g_clear_object (&data->user);
   g_clear_object (&data->internal);
   g_clear_object (&data->conn);
-  g_clear_pointer (&data->keys, kf_session_keys_free);
+  g_clear_pointer (&data->handshake, kf_peer_handshake_free);
   g_free (data->where);
   explicit_bzero (data->buf, sizeof data->buf);
   g_free (data);
@@ -150,8 +148,7 @@ response_written_cb (GObject      *source,
       return;
     }
 
-  link = kf_peer_link_new (G_IO_STREAM (data->conn), data->keys, KF_PEER_ROLE_SENDER,
-                           data->nonce_s, data->nonce_r, &error);
+  link = kf_peer_link_new (G_IO_STREAM (data->conn), data->handshake, &error);
   if (link == NULL)
     {
       connect_fail (task, error);
@@ -169,25 +166,33 @@ challenge_read_cb (GObject      *source,
   GTask *task = user_data;
   ConnectData *data = g_task_get_task_data (task);
   GError *error = NULL;
-  guint8 proof[KF_PEER_PROOF_SIZE];
   gsize got = 0;
 
-  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &got, &error))
+  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &got, &error)
+      && !(got == 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED)))
     {
       connect_fail (task, error);
       return;
     }
-  if (!kf_peer_handshake_parse_challenge (data->buf, got, data->nonce_r, proof, &error)
-      || !kf_peer_handshake_verify (data->keys, KF_PEER_ROLE_RECEIVER,
-                                    data->nonce_s, data->nonce_r, proof, &error))
+  if (got == 0)
+    {
+      /* A receiver of another version drops a HELLO it cannot read (with a
+       * reset when part of it is still unread). */
+      g_clear_error (&error);
+      g_set_error (&error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_HANDSHAKE,
+                   _("The receiver at %s closed the connection at once: it may run an older "
+                     "Keyferry that does not speak peer protocol version %u. Both must run "
+                     "the same release."), data->where, KF_PEER_VERSION);
+      connect_fail (task, error);
+      return;
+    }
+  if (!kf_peer_handshake_read_challenge (data->handshake, data->buf, got, &error))
     {
       connect_fail (task, error);
       return;
     }
 
-  kf_peer_handshake_proof (data->keys, KF_PEER_ROLE_SENDER, data->nonce_s, data->nonce_r, proof);
-  kf_peer_handshake_encode_response (proof, data->buf);
-  explicit_bzero (proof, sizeof proof);
+  kf_peer_handshake_write_response (data->handshake, data->buf);
   g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (data->conn)),
                                    data->buf, KF_PEER_RESPONSE_SIZE, G_PRIORITY_DEFAULT,
                                    data->internal, response_written_cb, task);
@@ -230,8 +235,7 @@ connected_cb (GObject      *source,
     }
   clear_source (&data->connect_deadline);
 
-  gcry_randomize (data->nonce_s, sizeof data->nonce_s, GCRY_STRONG_RANDOM);
-  kf_peer_handshake_encode_hello (data->nonce_s, data->buf);
+  kf_peer_handshake_write_hello (data->handshake, data->buf);
   g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (data->conn)),
                                    data->buf, KF_PEER_HELLO_SIZE, G_PRIORITY_DEFAULT,
                                    data->internal, hello_written_cb, task);
@@ -240,6 +244,7 @@ connected_cb (GObject      *source,
 /*
  * kf_peer_link_connect_async:
  * @keys: the session's key material (copied)
+ * @identity: this user's identity, proven to the receiver
  * @host: the receiver's address as the key manager reported it (IPv4
  *   dotted, IPv6 without brackets, or a host name)
  * @timeout_ms: absolute deadline for connecting and the whole handshake;
@@ -250,11 +255,12 @@ connected_cb (GObject      *source,
  * connection fails fast, with a message that says so and names the
  * address and port to let in, instead of waiting for the whole deadline.
  * The sender's side: connects to the receiver, checks that it proves the
- * session key, then proves it too.  Runs on the thread-default main
+ * session key and its identity, then proves both too.  Runs on the thread-default main
  * context; @callback runs there.
  */
 void
 kf_peer_link_connect_async (const KfSessionKeys  *keys,
+                            KfIdentity           *identity,
                             const char           *host,
                             guint16               port,
                             guint                 timeout_ms,
@@ -267,13 +273,13 @@ kf_peer_link_connect_async (const KfSessionKeys  *keys,
   ConnectData *data;
   GTask *task;
 
-  g_return_if_fail (keys != NULL && host != NULL && port != 0);
+  g_return_if_fail (keys != NULL && KF_IS_IDENTITY (identity) && host != NULL && port != 0);
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, kf_peer_link_connect_async);
   data = g_new0 (ConnectData, 1);
   g_task_set_task_data (task, data, (GDestroyNotify) connect_data_free);
-  data->keys = kf_session_keys_copy (keys);
+  data->handshake = kf_peer_handshake_new (keys, identity, KF_PEER_ROLE_SENDER);
   data->internal = g_cancellable_new ();
   data->timeout_ms = timeout_ms > 0 ? timeout_ms : KF_PEER_LINK_DEFAULT_TIMEOUT_MS;
   data->where = strchr (host, ':') != NULL ? g_strdup_printf ("[%s]:%u", host, port)

@@ -27,6 +27,7 @@ struct _KfPeerLink
   KfSessionKeys  *keys;
   KfPeerLinkKeys *link_keys;
   KfPeerRole      role;
+  guint8          peer_identity[KF_IDENTITY_PUBLIC_KEY_SIZE];
   KfRecordKey    *send_key;
   KfRecordKey    *recv_key;
   guint64         send_seq;
@@ -34,6 +35,7 @@ struct _KfPeerLink
   guint8         *recv_buf;
   guint8         *send_buf;
   guint           idle_timeout;   /* seconds, 0: none */
+  const char     *cancel_reason;  /* static; atomic: read by the engines' threads */
 };
 
 G_DEFINE_FINAL_TYPE (KfPeerLink, kf_peer_link, G_TYPE_OBJECT)
@@ -102,43 +104,38 @@ tune_socket (GIOStream *stream)
 
 /*
  * kf_peer_link_new:
- * @stream: a connection on which the handshake just succeeded
- * @nonce_s: (array fixed-size=32): the sender's nonce of that handshake
- * @nonce_r: (array fixed-size=32): the receiver's nonce
+ * @stream: a connection on which @handshake just succeeded
  *
- * Wraps @stream as the link of @role, deriving the connection's keys.
+ * Wraps @stream as the link of the handshake's role, with the connection's
+ * keys and the file's key and IV derived from it, and the peer's proven
+ * identity.
  *
- * Returns: (transfer full): the link, or %NULL with @error set when secure
- * memory or libgcrypt fail.
+ * Returns: (transfer full): the link, or %NULL with @error set when
+ * libgcrypt fails.
  */
 KfPeerLink *
-kf_peer_link_new (GIOStream            *stream,
-                  const KfSessionKeys  *keys,
-                  KfPeerRole            role,
-                  const guint8          nonce_s[KF_PEER_NONCE_SIZE],
-                  const guint8          nonce_r[KF_PEER_NONCE_SIZE],
-                  GError              **error)
+kf_peer_link_new (GIOStream        *stream,
+                  KfPeerHandshake  *handshake,
+                  GError          **error)
 {
   g_autoptr(KfPeerLink) self = g_object_new (KF_TYPE_PEER_LINK, NULL);
   const guint8 *mine;
   const guint8 *theirs;
 
-  g_return_val_if_fail (G_IS_IO_STREAM (stream) && keys != NULL, NULL);
+  g_return_val_if_fail (G_IS_IO_STREAM (stream) && handshake != NULL, NULL);
 
   self->stream = g_object_ref (stream);
-  self->role = role;
+  self->role = kf_peer_handshake_get_role (handshake);
+  memcpy (self->peer_identity, kf_peer_handshake_get_peer_identity (handshake),
+          sizeof self->peer_identity);
   tune_socket (stream);
-  self->keys = kf_session_keys_copy (keys);
-  self->link_keys = kf_peer_handshake_derive (keys, nonce_s, nonce_r);
-  if (self->keys == NULL || self->link_keys == NULL)
-    {
-      g_set_error_literal (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_IO,
-                           _("Out of secure memory for the transfer's keys."));
-      return NULL;
-    }
+  self->keys = kf_peer_handshake_derive_file_keys (handshake);
+  self->link_keys = kf_peer_handshake_derive (handshake);
 
-  mine = role == KF_PEER_ROLE_SENDER ? self->link_keys->sender_mac : self->link_keys->receiver_mac;
-  theirs = role == KF_PEER_ROLE_SENDER ? self->link_keys->receiver_mac : self->link_keys->sender_mac;
+  mine = self->role == KF_PEER_ROLE_SENDER ? self->link_keys->sender_mac
+                                           : self->link_keys->receiver_mac;
+  theirs = self->role == KF_PEER_ROLE_SENDER ? self->link_keys->receiver_mac
+                                             : self->link_keys->sender_mac;
   self->send_key = kf_record_key_new (mine, KF_RECORD_KEY_SIZE, error);
   if (self->send_key == NULL)
     return NULL;
@@ -165,7 +162,9 @@ kf_peer_link_get_role (KfPeerLink *self)
 /*
  * kf_peer_link_get_keys:
  *
- * Returns: (transfer none): the session's key material (mode, AES key, IV).
+ * Returns: (transfer none): the session's key material: its mode, and the
+ * AES key and IV of the file, derived in the handshake from the key
+ * manager's key and IV and the peers' X25519 secret.
  */
 const KfSessionKeys *
 kf_peer_link_get_keys (KfPeerLink *self)
@@ -200,6 +199,21 @@ kf_peer_link_get_offer_iv (KfPeerLink *self)
   g_return_val_if_fail (KF_IS_PEER_LINK (self), NULL);
 
   return self->link_keys->offer_iv;
+}
+
+/*
+ * kf_peer_link_get_peer_identity:
+ *
+ * Returns: (array fixed-size=32): the Ed25519 identity key the peer proved
+ * it holds in the handshake, to compare with the one the key manager named
+ * and with the user's contacts.
+ */
+const guint8 *
+kf_peer_link_get_peer_identity (KfPeerLink *self)
+{
+  g_return_val_if_fail (KF_IS_PEER_LINK (self), NULL);
+
+  return self->peer_identity;
 }
 
 /* Writes all of @buf.  When @cancellable fires after part of a record went
@@ -433,4 +447,31 @@ kf_peer_link_close (KfPeerLink *self)
   g_return_if_fail (KF_IS_PEER_LINK (self));
 
   kf_peer_link_abort (self);
+}
+
+/*
+ * kf_peer_link_set_cancel_reason:
+ * @reason: (nullable): a static English text, or %NULL for the default
+ *
+ * Says why work on this link is about to be cancelled, for the CANCEL
+ * record the engine then sends (Part 2, section 8): without it a
+ * cancelled engine tells the peer "cancelled by the user".  Set it before
+ * cancelling the engine's #GCancellable.
+ */
+void
+kf_peer_link_set_cancel_reason (KfPeerLink *self,
+                                const char *reason)
+{
+  g_return_if_fail (KF_IS_PEER_LINK (self));
+
+  g_atomic_pointer_set (&self->cancel_reason, reason);
+}
+
+/* Returns: (nullable): the text given to kf_peer_link_set_cancel_reason(). */
+const char *
+kf_peer_link_get_cancel_reason (KfPeerLink *self)
+{
+  g_return_val_if_fail (KF_IS_PEER_LINK (self), NULL);
+
+  return g_atomic_pointer_get (&self->cancel_reason);
 }

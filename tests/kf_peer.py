@@ -4,9 +4,10 @@ tests that need a peer the reference code would never be: one that
 sends hostile manifests.
 
 It plays the key-manager side by hand (kf_e2e.KmClient): `send`, `conn`,
-the key confirmation, `ev connect`; then the handshake, records sealed
-with Poly1305-AES, the manifest encrypted under the offer key, files
-under their own IVs, and `report`.  Needs python3-cryptography.
+the key confirmation, `ev connect`; then the version-2 handshake (X25519,
+Ed25519 under an identity of its own), records sealed with Poly1305-AES,
+the manifest encrypted under the offer key, files under their own IVs,
+and `report`.  Needs python3-cryptography.
 """
 import hashlib
 import hmac
@@ -14,6 +15,9 @@ import os
 import socket
 
 from cryptography.hazmat.primitives import padding
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.poly1305 import Poly1305
 
@@ -46,7 +50,8 @@ def record(key, seq, rtype, flags, payload):
 
 
 def file_iv(auth_key, iv, index):
-    return mac(auth_key, b'keyferry peer-link v1 file iv', iv, index.to_bytes(8, 'big'))[:16]
+    """IV_tree(index): @iv is the link's IV_file."""
+    return mac(auth_key, b'keyferry peer-link v2 tree file iv', iv, index.to_bytes(8, 'big'))[:16]
 
 
 def manifest(entries):
@@ -84,25 +89,40 @@ class Session:
         self.blocks = 0
 
     def link(self):
-        """Connects and runs the sender's handshake (Part 2, section 4)."""
+        """Connects and runs the sender's handshake (Part 2, section 4, version 2)
+        under a fresh identity of its own."""
         self.sock = socket.create_connection((self.address, self.port), timeout=20)
+        identity = Ed25519PrivateKey.generate()
+        ephemeral = X25519PrivateKey.generate()
         nonce_s = os.urandom(32)
-        self.sock.sendall(b'KFPL\x01\x01' + nonce_s)
-        challenge = self.read(70)
-        nonce_r = challenge[6:38]
+        id_s = identity.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        eph_s = ephemeral.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        self.sock.sendall(b'KFPL\x02\x01' + nonce_s + id_s + eph_s)
+        challenge = self.read(198)
+        if challenge[:6] != b'KFPL\x02\x02':
+            raise AssertionError(f'not a version-2 CHALLENGE: {challenge[:6]!r}')
+        nonce_r, id_r, eph_r = challenge[6:38], challenge[38:70], challenge[70:102]
+        sig_r, proof_r = challenge[102:166], challenge[166:198]
+        z = ephemeral.exchange(X25519PublicKey.from_public_bytes(eph_r))
         sid = self.session_id.encode()
-        transcript = b'\x01' + (b'\x01' if self.mode == 'cbc' else b'\x02') + bytes([len(sid)]) \
-            + sid + nonce_s + nonce_r
-        k_hs = mac(self.auth_key, b'keyferry peer-link v1 handshake')
-        if challenge[38:] != mac(k_hs, b'keyferry peer-link v1 receiver proof', transcript):
+        h = hashlib.sha256(b'keyferry peer-link v2\x02' + (b'\x01' if self.mode == 'cbc' else b'\x02')
+                           + bytes([len(sid)]) + sid + nonce_s + id_s + eph_s
+                           + nonce_r + id_r + eph_r).digest()
+        k_hs = mac(self.auth_key, b'keyferry peer-link v2 handshake', z)
+        if proof_r != mac(k_hs, b'keyferry peer-link v2 receiver proof', h):
             raise AssertionError('the receiver\'s proof is wrong')
-        self.sock.sendall(b'KFPL\x01\x03' + mac(k_hs, b'keyferry peer-link v1 sender proof',
-                                                   transcript))
-        both = nonce_s + nonce_r
-        self.k_s2r = mac(self.auth_key, b'keyferry peer-link v1 sender-to-receiver mac', both)
-        self.k_r2s = mac(self.auth_key, b'keyferry peer-link v1 receiver-to-sender mac', both)
-        self.k_offer = mac(self.auth_key, b'keyferry peer-link v1 offer key', both)
-        self.iv_offer = mac(self.auth_key, b'keyferry peer-link v1 offer iv', both)[:16]
+        Ed25519PublicKey.from_public_bytes(id_r).verify(
+            sig_r, b'keyferry peer-link v2 receiver signature' + h)
+        sig_s = identity.sign(b'keyferry peer-link v2 sender signature' + h)
+        self.sock.sendall(b'KFPL\x02\x03' + sig_s
+                          + mac(k_hs, b'keyferry peer-link v2 sender proof', h))
+        k_link = mac(self.auth_key, b'keyferry peer-link v2 link secret', z, h)
+        self.k_s2r = mac(k_link, b'keyferry peer-link v2 sender-to-receiver mac')
+        self.k_r2s = mac(k_link, b'keyferry peer-link v2 receiver-to-sender mac')
+        self.k_offer = mac(k_link, b'keyferry peer-link v2 offer key')
+        self.iv_offer = mac(k_link, b'keyferry peer-link v2 offer iv')[:16]
+        self.k_file = mac(self.key, b'keyferry peer-link v2 file key', z, h)
+        self.iv_file = mac(self.iv, b'keyferry peer-link v2 file iv', z, h)[:16]
 
     def read(self, n):
         data = b''
@@ -139,7 +159,7 @@ class Session:
     def send_files(self, contents):
         """Each of @contents (bytes) as its own CBC chain, one FINAL record."""
         for i, plain in enumerate(contents):
-            sealed = cbc(self.key, file_iv(self.auth_key, self.iv, i), plain)
+            sealed = cbc(self.k_file, file_iv(self.auth_key, self.iv_file, i), plain)
             self.blocks += len(sealed) // 16
             self.tags.append(self.send_record(DATA, FINAL, sealed))
 
