@@ -593,13 +593,14 @@ test_send_tree_to_peer (Fixture       *fx,
 
 typedef struct
 {
-  Fixture *fx;
-  char    *files_text;
-  char    *current_text;
+  Fixture  *fx;
+  char     *files_text;
+  char     *current_text;
+  KfClient *sender;        /* when set, the sender cancels, not the window */
 } CancelAt;
 
 /* Once the folder's four files are in and the large file is under way,
- * notes what the page says and presses Cancel. */
+ * notes what the page says and presses Cancel (or the sender cancels). */
 static void
 on_tree_progress (KfClient                 *client,
                   const KfTransferProgress *progress,
@@ -615,20 +616,24 @@ on_tree_progress (KfClient                 *client,
   at->files_text = g_strdup (gtk_label_get_text (GTK_LABEL (find_by_id (page, "files_label"))));
   at->current_text = g_strdup (gtk_label_get_text (GTK_LABEL (find_by_id (page,
                                                                           "current_label"))));
-  g_signal_emit_by_name (button, "clicked");
+  if (at->sender != NULL)
+    kf_client_cancel (at->sender);
+  else
+    g_signal_emit_by_name (button, "clicked");
 }
 
 /*
  * Issue 15, items 2, 4 and 5: the window receives a folder and then a
- * large file, and cancels while the large file comes.  The page counted
+ * large file, and cancels while the large file comes (or, with
+ * @sender_cancels, the sender cancels then).  The page counted
  * the files done and named the one under way; the result says how many
  * files had arrived and where, lists the large one as not received, and
  * opens the folder; the folder's files are whole and nothing else is
  * left, no half file.
  */
 static void
-test_cancel_tree_half_way (Fixture       *fx,
-                           gconstpointer  data)
+run_cancel_tree (Fixture  *fx,
+                 gboolean  sender_cancels)
 {
   g_autoptr(GFile) tree = flow_make_tree (fx, "project");
   g_autoptr(GFile) big = make_sparse_file (fx, "big.iso", (goffset) 512 << 20);
@@ -639,7 +644,7 @@ test_cancel_tree_half_way (Fixture       *fx,
   g_autofree char *files_text = NULL;
   g_autofree char *description = NULL;
   g_autofree char *cancelled = NULL;
-  CancelAt at = { fx, NULL, NULL };
+  CancelAt at = { fx, NULL, NULL, NULL };
   AsyncWait send_wait = { NULL };
   GFile *items[] = { tree, big };
   GFileInfo *info;
@@ -649,6 +654,8 @@ test_cancel_tree_half_way (Fixture       *fx,
 
   flow_start_connected_window (fx);
   ion = flow_connect_peer (fx, "Ion");
+  if (sender_cancels)
+    at.sender = ion;
   g_signal_connect (kf_window_get_client (fx->window), "transfer-progress",
                     G_CALLBACK (on_tree_progress), &at);
   flow_offer_files_to_window (fx, ion, items, 2, &send_wait);
@@ -669,7 +676,10 @@ test_cancel_tree_half_way (Fixture       *fx,
                                             "%u files had arrived complete: they stay in “%s”, "
                                             "and the list below says which.", 4),
                                4, "downloads");
-  description = g_strdup_printf ("%s %s", _("You cancelled the transfer."), cancelled);
+  description = g_strdup_printf ("%s %s", sender_cancels ? _("The other person cancelled the "
+                                                             "transfer.")
+                                                         : _("You cancelled the transfer."),
+                                 cancelled);
   g_assert_cmpstr (result_description (fx), ==, description);
   row = find_file_row (fx, "big.iso");
   g_assert_nonnull (row);
@@ -694,6 +704,20 @@ test_cancel_tree_half_way (Fixture       *fx,
   g_settings_reset (kf_application_get_settings (fx->app), "download-folder");
 }
 
+static void
+test_cancel_tree_half_way (Fixture       *fx,
+                           gconstpointer  data)
+{
+  run_cancel_tree (fx, FALSE);
+}
+
+static void
+test_sender_cancels_tree_received (Fixture       *fx,
+                                   gconstpointer  data)
+{
+  run_cancel_tree (fx, TRUE);
+}
+
 /*
  * Issue 15, items 4 and 5, the sending side: the window sends a folder
  * and then a large file to a person and cancels while the large file
@@ -709,7 +733,7 @@ test_sender_cancels_tree (Fixture       *fx,
   g_autofree char *dest = g_build_filename (fx->tmpdir, "ion", NULL);
   PeerReceiver receiver = { g_file_new_for_path (dest), NULL, NULL };
   g_autoptr(GFile) got_tree = g_file_get_child (receiver.destination, "project");
-  CancelAt at = { fx, NULL, NULL };
+  CancelAt at = { fx, NULL, NULL, NULL };
   GFile *items[] = { tree, big, NULL };
   KfOutcome *outcome;
   GtkWidget *row;
@@ -795,6 +819,8 @@ main (int    argc,
               flow_fixture_set_up, test_send_tree_to_peer, flow_fixture_tear_down);
   g_test_add ("/gui/transfer/cancel-tree-half-way", Fixture, NULL,
               flow_fixture_set_up, test_cancel_tree_half_way, flow_fixture_tear_down);
+  g_test_add ("/gui/transfer/sender-cancels-tree-while-received", Fixture, NULL,
+              flow_fixture_set_up, test_sender_cancels_tree_received, flow_fixture_tear_down);
 
   g_test_add ("/gui/transfer/sender-cancels-tree-half-way", Fixture, NULL,
               flow_fixture_set_up, test_sender_cancels_tree, flow_fixture_tear_down);
