@@ -352,6 +352,33 @@ describe_verdict (KfResultPage  *self,
                                             "it and ask for it again."));
 }
 
+/* The title, icon and words for an outcome without a verdict: for
+ * several files, what stays where (@landed files at the receiver). */
+static void
+describe_ending (KfResultPage  *self,
+                 KfOutcome     *outcome,
+                 guint          landed,
+                 const char   **icon,
+                 const char   **title,
+                 char         **description)
+{
+  gboolean sender = kf_outcome_get_is_sender (outcome);
+
+  *icon = kf_outcome_get_status (outcome) == KF_OUTCOME_FAILED ? "dialog-error-symbolic"
+                                                                 : "process-stop-symbolic";
+  describe_failure (outcome, title, description);
+  if (self->tree && !sender && landed > 0 && self->folder != NULL)
+    {
+      g_free (*description);
+      *description = describe_partial_tree (self, outcome, landed);
+    }
+  else if (sender && !self->tree && self->files_total > 1 && self->files_done > 0)
+    {
+      g_free (*description);
+      *description = describe_partial_send (self, outcome);
+    }
+}
+
 /* Open File for one received file; Open Folder for it, or for a tree of
  * which some files are on the disk. */
 static void
@@ -411,20 +438,7 @@ kf_result_page_set_outcome (KfResultPage *self,
   if (verdict)
     describe_verdict (self, outcome, &icon, &title, &description);
   else
-    {
-      icon = status == KF_OUTCOME_FAILED ? "dialog-error-symbolic" : "process-stop-symbolic";
-      describe_failure (outcome, &title, &description);
-      if (self->tree && !sender && landed > 0 && self->folder != NULL)
-        {
-          g_free (description);
-          description = describe_partial_tree (self, outcome, landed);
-        }
-      else if (sender && !self->tree && self->files_total > 1 && self->files_done > 0)
-        {
-          g_free (description);
-          description = describe_partial_send (self, outcome);
-        }
-    }
+    describe_ending (self, outcome, landed, &icon, &title, &description);
 
   adw_status_page_set_icon_name (self->status_page, icon);
   adw_status_page_set_title (self->status_page, title);
