@@ -394,6 +394,98 @@ kf_peer_handshake_read_response (KfPeerHandshake  *hs,
          && check_peer (hs, error);
 }
 
+typedef struct
+{
+  KfPeerHandshake *hs;
+  KfPeerStep       step;
+  guint8          *buf;
+  gsize            len;
+} Step;
+
+static void
+run_step (GTask        *task,
+          gpointer      source,
+          gpointer      task_data,
+          GCancellable *cancellable)
+{
+  Step *step = task_data;
+  GError *error = NULL;
+  gboolean ok = FALSE;
+
+  switch (step->step)
+    {
+    case KF_PEER_STEP_ANSWER_HELLO:
+      ok = kf_peer_handshake_read_hello (step->hs, step->buf, step->len, &error)
+           && kf_peer_handshake_write_challenge (step->hs, step->buf, &error);
+      break;
+    case KF_PEER_STEP_ANSWER_CHALLENGE:
+      ok = kf_peer_handshake_read_challenge (step->hs, step->buf, step->len, &error);
+      if (ok)
+        kf_peer_handshake_write_response (step->hs, step->buf);
+      break;
+    case KF_PEER_STEP_CHECK_RESPONSE:
+      ok = kf_peer_handshake_read_response (step->hs, step->buf, step->len, &error);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/*
+ * kf_peer_handshake_step_async:
+ * @buf: the message that arrived (@len bytes); for the steps that answer,
+ *   the answer is written over it (it must hold %KF_PEER_CHALLENGE_SIZE
+ *   bytes)
+ *
+ * Runs one step and its cryptography (X25519, Ed25519, a few
+ * milliseconds) in a worker thread, so that the caller's main loop (the
+ * app's window) never waits for it.  @hs and @buf must stay until
+ * @callback has run; it always runs, also when @cancellable fires.
+ */
+void
+kf_peer_handshake_step_async (KfPeerHandshake     *hs,
+                              KfPeerStep           step,
+                              guint8              *buf,
+                              gsize                len,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  GTask *task;
+  Step *data;
+
+  g_return_if_fail (hs != NULL && buf != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kf_peer_handshake_step_async);
+  data = g_new (Step, 1);
+  *data = (Step) { hs, step, buf, len };
+  g_task_set_task_data (task, data, g_free);
+  g_task_run_in_thread (task, run_step);
+  g_object_unref (task);
+}
+
+/*
+ * kf_peer_handshake_step_finish:
+ *
+ * Returns: %FALSE with the step's %KF_TRANSFER_ERROR_HANDSHAKE.
+ */
+gboolean
+kf_peer_handshake_step_finish (GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kf_peer_handshake_step_async,
+                        FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 KfPeerRole
 kf_peer_handshake_get_role (KfPeerHandshake *hs)
 {
