@@ -39,6 +39,7 @@ struct _KfPeerHandshake
   KfIdentity    *identity;
   KfPeerRole     role;
   gboolean       verified;          /* the peer proved both things */
+  gboolean       have_ephemeral;    /* own->ephemeral computed */
   guint8         ephemeral_secret[32];
   KfPeerMessage  sender;            /* what the sender sent (or will send) */
   KfPeerMessage  receiver;          /* likewise the receiver */
@@ -95,10 +96,22 @@ kf_peer_handshake_new_fixed (const KfSessionKeys *keys,
   own = own_message (hs);
   memcpy (own->nonce, nonce, sizeof own->nonce);
   memcpy (own->identity, kf_identity_get_public_key (identity), sizeof own->identity);
-  if (gcry_ecc_mul_point (GCRY_ECC_CURVE25519, own->ephemeral, hs->ephemeral_secret, NULL) != 0)
-    g_error ("libgcrypt cannot compute an X25519 public key");
 
   return hs;
+}
+
+/* This side's X25519 public key, computed when first needed: for a
+ * receiver that is in the step that answers a HELLO, in a worker thread,
+ * so that connections that never send one cost the main loop nothing. */
+static void
+ensure_ephemeral (KfPeerHandshake *hs)
+{
+  if (hs->have_ephemeral)
+    return;
+  if (gcry_ecc_mul_point (GCRY_ECC_CURVE25519, own_message (hs)->ephemeral,
+                          hs->ephemeral_secret, NULL) != 0)
+    g_error ("libgcrypt cannot compute an X25519 public key");
+  hs->have_ephemeral = TRUE;
 }
 
 /*
@@ -157,6 +170,7 @@ compute_secrets (KfPeerHandshake  *hs,
   gcry_md_hd_t md;
   gsize sid_len = strlen (hs->keys->session_id);
 
+  ensure_ephemeral (hs);
   if (gcry_ecc_mul_point (GCRY_ECC_CURVE25519, hs->shared, hs->ephemeral_secret,
                           peer_message (hs)->ephemeral) != 0)
     memset (hs->shared, 0, sizeof hs->shared);
@@ -292,6 +306,7 @@ kf_peer_handshake_write_hello (KfPeerHandshake *hs,
 {
   g_return_if_fail (hs != NULL && hs->role == KF_PEER_ROLE_SENDER);
 
+  ensure_ephemeral (hs);
   kf_peer_message_encode_hello (&hs->sender, out);
 }
 
