@@ -277,6 +277,30 @@ log_writer (GLogLevelFlags   level,
   return G_LOG_WRITER_HANDLED;
 }
 
+/* --forget-server, `servers` and `identity`: the runs that need no key
+ * manager.  Returns whether @app was one, with its exit status; sets up
+ * the loop and the cancellable either way. */
+static gboolean
+run_without_client (KfCliApp *app,
+                    int      *status)
+{
+  if (app->forget_server)
+    {
+      *status = kf_cli_forget_server (app);
+      return TRUE;
+    }
+  app->stdin_is_tty = isatty (STDIN_FILENO);
+  app->loop = g_main_loop_new (NULL, FALSE);
+  app->cancellable = g_cancellable_new ();
+  if (command == COMMAND_SERVERS)
+    *status = kf_cli_servers_main (app);
+  else if (command == COMMAND_IDENTITY)
+    *status = kf_cli_identity_main (app);
+  else
+    return FALSE;
+  return TRUE;
+}
+
 static int
 run_client (int    argc,
             char **argv)
@@ -297,24 +321,8 @@ run_client (int    argc,
     }
 
   kf_cli_set_json (app.json);
-  if (app.forget_server)
+  if (run_without_client (&app, &status))
     {
-      status = kf_cli_forget_server (&app);
-      app_clear (&app);
-      return status;
-    }
-  app.stdin_is_tty = isatty (STDIN_FILENO);
-  app.loop = g_main_loop_new (NULL, FALSE);
-  app.cancellable = g_cancellable_new ();
-  if (command == COMMAND_SERVERS)
-    {
-      status = kf_cli_servers_main (&app);
-      app_clear (&app);
-      return status;
-    }
-  if (command == COMMAND_IDENTITY)
-    {
-      status = kf_cli_identity_main (&app);
       app_clear (&app);
       return status;
     }

@@ -65,6 +65,7 @@ void             _kf_client_set_last_error       (KfClient                *self,
                                                   const char              *message);
 void             _kf_client_notify_session       (KfClient                *self);
 void             _kf_client_sync_watch           (KfClient                *self);
+void             _kf_client_install_signals      (GObjectClass            *klass);
 void             _kf_client_emit_session_started (KfClient                *self);
 void             _kf_client_emit_offer           (KfClient                *self);
 void             _kf_client_emit_file_landed     (KfClient                *self,

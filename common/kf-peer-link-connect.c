@@ -4,15 +4,15 @@
  *
  * The sender connects to the receiver's address and port and runs its side
  * of the handshake (kf-peer-handshake) step by step on the caller's main
- * context, under an absolute deadline and a shorter one for the TCP
- * connect itself; the first valid CHALLENGE makes the link
- * (kf_peer_link_new(), in kf-peer-link.c, which owns the records).
+ * context, its cryptography in a worker thread, under an absolute deadline
+ * and a shorter one for the TCP connect itself; the first valid CHALLENGE
+ * makes the link (kf_peer_link_new(), in kf-peer-link.c, which owns the
+ * records).
  */
 
 #include "config.h"
 
 #include <string.h>
-#include <gcrypt.h>
 #include <glib/gi18n-lib.h>
 
 #include "kf-peer-link.h"
@@ -158,6 +158,10 @@ response_written_cb (GObject      *source,
   g_object_unref (task);
 }
 
+static void challenge_answered_cb (GObject      *source,
+                                   GAsyncResult *result,
+                                   gpointer      user_data);
+
 static void
 challenge_read_cb (GObject      *source,
                    GAsyncResult *result,
@@ -186,13 +190,26 @@ challenge_read_cb (GObject      *source,
       connect_fail (task, error);
       return;
     }
-  if (!kf_peer_handshake_read_challenge (data->handshake, data->buf, got, &error))
+  kf_peer_handshake_step_async (data->handshake, KF_PEER_STEP_ANSWER_CHALLENGE, data->buf, got,
+                                data->internal, challenge_answered_cb, task);
+}
+
+/* The CHALLENGE checked out and the RESPONSE is ready: send it. */
+static void
+challenge_answered_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  GTask *task = user_data;
+  ConnectData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!kf_peer_handshake_step_finish (result, &error))
     {
       connect_fail (task, error);
       return;
     }
 
-  kf_peer_handshake_write_response (data->handshake, data->buf);
   g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (data->conn)),
                                    data->buf, KF_PEER_RESPONSE_SIZE, G_PRIORITY_DEFAULT,
                                    data->internal, response_written_cb, task);
