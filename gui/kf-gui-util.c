@@ -436,3 +436,19 @@ kf_gui_install_a11y_fixes (void)
                               NULL, NULL);
   g_once_init_leave (&installed, 1);
 }
+
+/*
+ * kf_gui_toast_new:
+ * @text: plain text, which may quote names and messages from others
+ *
+ * Returns: (transfer full): a toast showing @text as it is.  libadwaita
+ * 1.2 reads a toast's title as Pango markup, so @text is escaped: a name
+ * such as "Ana <b>& Co" would otherwise vanish or change the toast.
+ */
+AdwToast *
+kf_gui_toast_new (const char *text)
+{
+  g_autofree char *escaped = g_markup_escape_text (text, -1);
+
+  return adw_toast_new (escaped);
+}

@@ -894,6 +894,16 @@ test_transfer_page_files (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A toast quotes names and messages from others: libadwaita 1.2 reads
+ * its title as markup, so the text is escaped and shown as it is. */
+static void
+test_toast_plain (void)
+{
+  g_autoptr(AdwToast) toast = kf_gui_toast_new ("Ana <b>& Co left");
+
+  g_assert_cmpstr (adw_toast_get_title (toast), ==, "Ana &lt;b&gt;&amp; Co left");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -907,6 +917,7 @@ main (int    argc,
   g_test_add_func ("/gui/util/check-name", test_check_name);
   g_test_add_func ("/gui/util/parse-port-range", test_parse_port_range);
   g_test_add_func ("/gui/util/format", test_format);
+  g_test_add_func ("/gui/util/toast-plain", test_toast_plain);
   g_test_add_func ("/gui/main-page/live-peer-list", test_main_page_live_list);
   g_test_add_func ("/gui/main-page/drop-on-peer-row", test_main_page_drop_on_row);
   g_test_add_func ("/gui/send-files/folders-counted-names-unique", test_send_files_list);
