@@ -66,9 +66,7 @@ void             _kf_client_sync_watch           (KfClient                *self)
 void             _kf_client_emit_session_started (KfClient                *self);
 void             _kf_client_emit_offer           (KfClient                *self);
 void             _kf_client_emit_progress        (KfClient                *self,
-                                                  guint64                  done,
-                                                  guint64                  total,
-                                                  double                   rate);
+                                                  const KfTransferProgress *progress);
 void             _kf_client_emit_finished        (KfClient                *self,
                                                   KfOutcome               *outcome);
 void             _kf_client_emit_disconnected    (KfClient                *self,

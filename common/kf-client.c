@@ -74,6 +74,8 @@ enum {
   SESSION_STARTED,
   OFFER,
   PROGRESS,
+  TRANSFER_PROGRESS,
+  FILE_LANDED,
   FINISHED,
   DISCONNECTED,
   N_SIGNALS
@@ -445,12 +447,14 @@ _kf_client_emit_offer (KfClient *self)
 }
 
 void
-_kf_client_emit_progress (KfClient *self,
-                          guint64   done,
-                          guint64   total,
-                          double    rate)
+_kf_client_emit_progress (KfClient                 *self,
+                          const KfTransferProgress *progress)
 {
-  g_signal_emit (self, signals[PROGRESS], 0, done, total, rate);
+  if (progress->landed != NULL)
+    g_signal_emit (self, signals[FILE_LANDED], 0, progress->landed);
+  g_signal_emit (self, signals[TRANSFER_PROGRESS], 0, progress);
+  g_signal_emit (self, signals[PROGRESS], 0, progress->done, progress->total,
+                 progress->bytes_per_second);
 }
 
 void
@@ -654,6 +658,16 @@ kf_client_class_init (KfClientClass *klass)
     g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 3,
                   G_TYPE_UINT64, G_TYPE_UINT64, G_TYPE_DOUBLE);
+  /* ::transfer-progress (const KfTransferProgress *progress): the same
+   * reports as ::progress, with the file counts and the current file. */
+  signals[TRANSFER_PROGRESS] =
+    g_signal_new ("transfer-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+  /* ::file-landed (const KfTransferFileResult *file): one file saved
+   * (receiver) or delivered (sender), as it happens. */
+  signals[FILE_LANDED] =
+    g_signal_new ("file-landed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
   /* ::finished (KfOutcome *outcome): every session's end, both sides. */
   signals[FINISHED] =
     g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,

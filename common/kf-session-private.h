@@ -57,6 +57,7 @@ struct _KfSession
   KfOffer          *offer;
   gboolean          answered;        /* accept or decline was given */
   GFile            *file;
+  GPtrArray        *files;           /* KfTransferFileResult, as they land or from the result */
   guint64           local_blocks;
   guint64           bytes;
 
@@ -82,6 +83,8 @@ GError         *_kf_session_explain_cancelled   (KfSession               *self,
                                                  KfSessionWitness        *witness);
 void            _kf_session_record_result       (KfSession               *self,
                                                  const KfTransferResult  *result);
+void            _kf_session_add_file            (KfSession               *self,
+                                                 const KfTransferFileResult *file);
 KfOutcome      *_kf_session_new_outcome         (KfSession               *self,
                                                  KfOutcomeStatus          status,
                                                  gboolean                 is_local,

@@ -24,6 +24,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "kf-client-private.h"
+#include "kf-manifest.h"
 #include "kf-session-private.h"
 #include "kf-transfer-error.h"
 
@@ -310,11 +311,61 @@ _kf_session_record_result (KfSession              *self,
   self->delivered = TRUE;
   self->local_blocks = result->blocks;
   self->bytes = result->plain_bytes;
+  g_ptr_array_set_size (self->files, 0);
+  for (guint i = 0; result->files != NULL && i < result->files->len; i++)
+    g_ptr_array_add (self->files, kf_transfer_file_result_copy (result->files->pdata[i]));
   if (self->role == KF_CLIENT_ROLE_RECEIVER && result->path != NULL)
     {
       g_clear_object (&self->file);
       self->file = g_file_new_for_path (result->path);
     }
+}
+
+/*
+ * _kf_session_add_file:
+ *
+ * Records one file that landed, before the transfer as a whole is done.
+ */
+void
+_kf_session_add_file (KfSession                  *self,
+                      const KfTransferFileResult *file)
+{
+  if (!self->delivered)
+    g_ptr_array_add (self->files, kf_transfer_file_result_copy (file));
+}
+
+/* The files of the outcome: those listed so far and, for a receiver whose
+ * tree did not all arrive, the rest as INCOMPLETE. */
+static GPtrArray *
+outcome_files (KfSession *self)
+{
+  GPtrArray *files = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_transfer_file_result_free);
+  KfManifest *manifest = self->transfer_offer != NULL ? self->transfer_offer->manifest : NULL;
+  guint n = manifest != NULL && self->answered ? kf_manifest_get_n_entries (manifest) : 0;
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < self->files->len; i++)
+    {
+      KfTransferFileResult *file = self->files->pdata[i];
+
+      g_hash_table_add (seen, file->offered_path != NULL ? file->offered_path : file->path);
+      g_ptr_array_add (files, kf_transfer_file_result_copy (file));
+    }
+  for (guint i = 0; !self->delivered && i < n; i++)
+    {
+      const KfManifestEntry *entry = kf_manifest_get_entry (manifest, i);
+      g_autofree char *path = kf_manifest_path (manifest, i, TRUE);
+      KfTransferFileResult *file;
+
+      if (entry->kind != KF_MANIFEST_FILE || g_hash_table_contains (seen, path))
+        continue;
+      file = g_new0 (KfTransferFileResult, 1);
+      file->path = g_steal_pointer (&path);
+      file->size = entry->size;
+      file->status = KF_TRANSFER_FILE_INCOMPLETE;
+      g_ptr_array_add (files, file);
+    }
+  return files;
 }
 
 /*
@@ -335,8 +386,9 @@ _kf_session_new_outcome (KfSession       *self,
 {
   gboolean completed = status == KF_OUTCOME_CONFIRMED || status == KF_OUTCOME_MISMATCH
                        || status == KF_OUTCOME_DIGEST_MISMATCH;
+  KfOutcome *outcome;
 
-  return g_object_new (KF_TYPE_OUTCOME,
+  outcome = g_object_new (KF_TYPE_OUTCOME,
                        "status", status,
                        "is-sender", self->role == KF_CLIENT_ROLE_SENDER,
                        "is-local", is_local,
@@ -351,6 +403,8 @@ _kf_session_new_outcome (KfSession       *self,
                        "mode", self->mode,
                        "error", error,
                        NULL);
+  _kf_outcome_set_files (outcome, outcome_files (self));
+  return outcome;
 }
 
 /* What an outcome without a verdict adds when the file had arrived. */
@@ -463,6 +517,7 @@ kf_session_finalize (GObject *object)
   g_clear_pointer (&self->transfer_offer, kf_transfer_offer_free);
   g_clear_object (&self->offer);
   g_clear_object (&self->file);
+  g_clear_pointer (&self->files, g_ptr_array_unref);
   g_clear_error (&self->end_error);
   g_free (self->peer_name);
 
@@ -488,4 +543,5 @@ kf_session_init (KfSession *self)
 {
   self->phase = KF_SESSION_PHASE_ACTIVE;
   self->cancellable = g_cancellable_new ();
+  self->files = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_transfer_file_result_free);
 }
