@@ -258,8 +258,8 @@ _kf_writeback_init (KfWriteback *wb,
  * the writeback of one transfer fell into the next.  A file system that
  * cannot (EINVAL, ENOSYS, ESPIPE) only loses the hint.
  *
- * Returns: %FALSE with a %G_IO_ERROR when writing back failed (a failing
- * disk, a full one): the file would not be whole.
+ * Returns: %FALSE with a %G_IO_ERROR, and errno set, when writing back
+ * failed (a failing disk, a full one): the file would not be whole.
  */
 gboolean
 _kf_writeback_wrote (KfWriteback  *wb,
@@ -269,6 +269,7 @@ _kf_writeback_wrote (KfWriteback  *wb,
   const guint64 window = KF_WRITEBACK_WINDOW;
   const unsigned int wait = SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE
                             | SYNC_FILE_RANGE_WAIT_AFTER;
+  int code;
 
   wb->written += len;
   while (wb->fd >= 0 && wb->written - wb->started >= window)
@@ -286,12 +287,14 @@ _kf_writeback_wrote (KfWriteback  *wb,
   return TRUE;
 
 failed:
-  if (errno == EINVAL || errno == ENOSYS || errno == ESPIPE)
+  code = errno;
+  if (code == EINVAL || code == ENOSYS || code == ESPIPE)
     {
       wb->fd = -1;
       return TRUE;
     }
-  g_set_error_literal (error, G_IO_ERROR, g_io_error_from_errno (errno), g_strerror (errno));
+  g_set_error_literal (error, G_IO_ERROR, g_io_error_from_errno (code), g_strerror (code));
+  errno = code;
   return FALSE;
 }
 

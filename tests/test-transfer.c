@@ -6,11 +6,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/vfs.h>
-#include <unistd.h>
-#include <linux/magic.h>
 #include <gcrypt.h>
 #include <glib/gstdio.h>
 
@@ -375,29 +370,6 @@ test_round_trip (Fixture       *f,
   g_assert_cmpuint (count_entries (f->out_dir), ==, 1);
 }
 
-/* How many bytes of the file at @path are in the page cache (mincore). */
-static guint64
-resident_bytes (const char *path,
-                gsize       size)
-{
-  gsize page = (gsize) sysconf (_SC_PAGESIZE);
-  gsize pages = (size + page - 1) / page;
-  g_autofree unsigned char *vec = g_malloc (pages);
-  guint64 resident = 0;
-  void *map;
-  int fd = open (path, O_RDONLY | O_CLOEXEC);
-
-  g_assert_cmpint (fd, >=, 0);
-  map = mmap (NULL, size, PROT_READ, MAP_SHARED, fd, 0);
-  g_assert_true (map != MAP_FAILED);
-  g_assert_cmpint (mincore (map, size, vec), ==, 0);
-  for (gsize i = 0; i < pages; i++)
-    resident += vec[i] & 1 ? page : 0;
-  munmap (map, size);
-  close (fd);
-  return resident;
-}
-
 /* A large received file does not sit in the page cache as it arrives:
  * the receiver has it written back and dropped a few windows behind, so a
  * transfer reuses the same pages instead of taking fresh ones for every
@@ -409,10 +381,9 @@ test_page_cache_bounded (Fixture       *f,
   const gsize size = 64 * 1024 * 1024;
   g_autoptr(GFile) source = make_source (f, "big.bin", size);
   g_autoptr(GFile) destination = out_file (f, "big.bin");
-  struct statfs fs;
   guint64 resident;
 
-  if (statfs (f->out_dir, &fs) == 0 && fs.f_type == TMPFS_MAGIC)
+  if (kf_test_on_tmpfs (f->out_dir))
     {
       g_test_skip ("the temporary folder is on tmpfs, which has no writeback");
       return;
@@ -425,7 +396,7 @@ test_page_cache_bounded (Fixture       *f,
   g_assert_no_error (f->receive_error);
   g_assert_cmpuint (f->received->plain_bytes, ==, size);
 
-  resident = resident_bytes (g_file_peek_path (destination), size);
+  resident = kf_test_resident_bytes (g_file_peek_path (destination));
   g_test_message ("%" G_GUINT64_FORMAT " of %" G_GSIZE_FORMAT " bytes in the page cache",
                   resident, size);
   g_assert_cmpuint (resident, <=, 3 * KF_WRITEBACK_WINDOW);
