@@ -161,8 +161,12 @@ kf_cli_report_outcome (KfOutcome *outcome)
   switch (status)
     {
     case KF_OUTCOME_CONFIRMED:
-      kf_cli_print (kf_outcome_get_is_sender (outcome) ? _("Sent %s.") : _("Saved %s."),
-                    path ? path : "");
+      /* A tree's sender said how many files were delivered. */
+      if (kf_cli_outcome_is_tree (outcome) && !kf_outcome_get_is_sender (outcome))
+        kf_cli_print (_("Saved into the folder %s."), path ? path : "");
+      else if (!kf_cli_outcome_is_tree (outcome))
+        kf_cli_print (kf_outcome_get_is_sender (outcome) ? _("Sent %s.") : _("Saved %s."),
+                      path ? path : "");
       report_counts (outcome);
       kf_cli_print ("%s", _("The key manager confirmed the block counts."));
       break;
@@ -181,6 +185,37 @@ kf_cli_report_outcome (KfOutcome *outcome)
       kf_cli_print ("%s", kf_outcome_get_message (outcome));
       break;
     }
+}
+
+/*
+ * kf_cli_finish_conn:
+ * @refused: (out): when it fails, the exit status of a `conn` that no
+ *   session followed (refused, or the key manager gone: said here, on
+ *   stderr), or -1 when a session started and ended (its ::finished
+ *   reports it)
+ *
+ * Finishes kf_client_conn_async() for the prompt and for `send` alike,
+ * following its contract on who tells the user.
+ *
+ * Returns: %TRUE when the peer link is up.
+ */
+gboolean
+kf_cli_finish_conn (KfClient     *client,
+                    GAsyncResult *result,
+                    int          *refused)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean session_started = FALSE;
+
+  *refused = -1;
+  if (kf_client_conn_finish (client, result, &session_started, &error))
+    return TRUE;
+  if (!session_started)
+    {
+      kf_cli_error ("%s", error->message);
+      *refused = kf_cli_exit_for_error (error);
+    }
+  return FALSE;
 }
 
 /*

@@ -176,8 +176,28 @@ kf_cli_report_files (KfOutcome *outcome)
       else if (!file->is_folder)
         arrived++;
     }
-  if (files->len > 1)
+  if (!kf_cli_outcome_is_tree (outcome))
+    return;
+  if (kf_outcome_get_is_sender (outcome))
+    kf_cli_print (ngettext ("%u file delivered whole.", "%u files delivered whole.", arrived),
+                  arrived);
+  else
     kf_cli_print (ngettext ("%u file arrived whole.", "%u files arrived whole.", arrived), arrived);
+}
+
+/*
+ * kf_cli_outcome_is_tree:
+ *
+ * Returns: whether @outcome is of several files or folders (or of a
+ * tree that did not get far), rather than of one file sent alone.
+ */
+gboolean
+kf_cli_outcome_is_tree (KfOutcome *outcome)
+{
+  GPtrArray *files = kf_outcome_get_files (outcome);
+
+  return files->len > 1
+         || (files->len == 1 && ((KfTransferFileResult *) files->pdata[0])->is_folder);
 }
 
 /*

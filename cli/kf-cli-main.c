@@ -6,6 +6,7 @@
  *   keyferry-cli [OPTIONS] wait [--accept] [--output DIR]
  *   keyferry-cli [OPTIONS] send --to PEER --mode cbc|cfb FILE|FOLDER…
  *   keyferry-cli [--json] servers              the key managers on the network
+ *   keyferry-cli [--json] identity             this user's identity code
  *   keyferry-cli encrypt|decrypt …             the openssl-compatible utility
  */
 
@@ -21,6 +22,7 @@
 #include "kf-cli-connect.h"
 #include "kf-cli-crypt.h"
 #include "kf-cli-exit.h"
+#include "kf-cli-identity.h"
 #include "kf-cli-interactive.h"
 #include "kf-cli-output.h"
 #include "kf-cli-scripted.h"
@@ -35,6 +37,7 @@ typedef enum
   COMMAND_WAIT,
   COMMAND_SEND,
   COMMAND_SERVERS,
+  COMMAND_IDENTITY,
 } Command;
 
 static Command command;
@@ -45,6 +48,35 @@ kf_cli_app_quit (KfCliApp *app,
 {
   app->exit_status = exit_status;
   g_main_loop_quit (app->loop);
+}
+
+/* The --help texts around the option table. */
+static void
+set_help_texts (GOptionContext *context)
+{
+  g_option_context_set_summary (context,
+    _("Without a command: the interactive prompt (wait, send, conn <peer_id> <cbc|cfb>, end).\n"
+      "  wait [--accept] [--output DIR]      receive one transfer (a file, or files and\n"
+      "                                      folders into DIR), then quit\n"
+      "  send --to PEER --mode cbc|cfb FILE|FOLDER…\n"
+      "                                      send files and folders in one transfer, then quit\n"
+      "  servers                             list the key managers on the network\n"
+      "  identity                            print your identity code (--json: and public key)\n"
+      "  encrypt|decrypt --help              the openssl-compatible AES-256 utility"));
+  g_option_context_set_description (context,
+    _("Received files go into the folder given with --output, by default the current one,\n"
+      "under the sender's file name made safe: only its last part is kept, control and\n"
+      "invisible characters become _, and a name starting with a dot gets a _ before it\n"
+      "(.bashrc is saved as _.bashrc), so nothing arrives hidden.\n"
+      "Folders and several files arrive as a tree inside that folder: a top-level name that\n"
+      "exists gets \" (2)\" unless --overwrite, links, devices and FIFOs are never sent, and\n"
+      "each file gets its name only once it verified, so a stopped transfer leaves whole\n"
+      "files only. wait reports each file as it lands; --json adds per-file block counts.\n\n"
+      "Exit status: 0 transfer confirmed by the key manager, 1 failure, 2 usage, 3 declined,\n"
+      "4 cancelled, 5 verification failed, 6 block counts or digests differ (mismatch or\n"
+      "digest-mismatch), 7 key manager unreachable, untrusted, changed, refused or gone,\n"
+      "8 send: the peer is not waiting (no such id or name, it left or another sender\n"
+      "chose it)."));
 }
 
 static GOptionContext *
@@ -64,6 +96,9 @@ build_context (KfCliApp *app)
       N_("Remove the pinned fingerprint of the --server key manager, then quit"), NULL },
     { "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &app->passphrase_file,
       N_("Read the admission passphrase from FILE (- for standard input)"), N_("FILE") },
+    { "identity", 0, 0, G_OPTION_ARG_FILENAME, &app->identity_file,
+      N_("Use the identity kept in FILE, made there on first use (default: "
+         "~/.local/share/keyferry/identity)"), N_("FILE") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &app->json,
       N_("Print machine-readable events, one JSON object per line"), NULL },
     { "accept", 'y', 0, G_OPTION_ARG_NONE, &app->accept,
@@ -86,29 +121,8 @@ build_context (KfCliApp *app)
   };
   GOptionContext *context;
 
-  context = g_option_context_new (_("[wait | send FILE|FOLDER… | servers | encrypt | decrypt] — Keyferry in a terminal"));
-  g_option_context_set_summary (context,
-    _("Without a command: the interactive prompt (wait, send, conn <peer_id> <cbc|cfb>, end).\n"
-      "  wait [--accept] [--output DIR]      receive one transfer (a file, or files and\n"
-      "                                      folders into DIR), then quit\n"
-      "  send --to PEER --mode cbc|cfb FILE|FOLDER…\n"
-      "                                      send files and folders in one transfer, then quit\n"
-      "  servers                             list the key managers on the network\n"
-      "  encrypt|decrypt --help              the openssl-compatible AES-256 utility"));
-  g_option_context_set_description (context,
-    _("Received files go into the folder given with --output, by default the current one,\n"
-      "under the sender's file name made safe: only its last part is kept, control and\n"
-      "invisible characters become _, and a name starting with a dot gets a _ before it\n"
-      "(.bashrc is saved as _.bashrc), so nothing arrives hidden.\n"
-      "Folders and several files arrive as a tree inside that folder: a top-level name that\n"
-      "exists gets \" (2)\" unless --overwrite, links, devices and FIFOs are never sent, and\n"
-      "each file gets its name only once it verified, so a stopped transfer leaves whole\n"
-      "files only. wait reports each file as it lands; --json adds per-file block counts.\n\n"
-      "Exit status: 0 transfer confirmed by the key manager, 1 failure, 2 usage, 3 declined,\n"
-      "4 cancelled, 5 verification failed, 6 block counts or digests differ (mismatch or\n"
-      "digest-mismatch), 7 key manager unreachable, untrusted, changed, refused or gone,\n"
-      "8 send: the peer is not waiting (no such id or name, it left or another sender\n"
-      "chose it)."));
+  context = g_option_context_new (_("[wait | send FILE|FOLDER… | servers | identity | encrypt | decrypt] — Keyferry in a terminal"));
+  set_help_texts (context);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 
   return context;
@@ -151,6 +165,8 @@ parse_command (KfCliApp   *app,
     command = COMMAND_SEND;
   else if (argc == 2 && g_str_equal (argv[1], "servers"))
     command = COMMAND_SERVERS;
+  else if (argc == 2 && g_str_equal (argv[1], "identity"))
+    command = COMMAND_IDENTITY;
   else if (argc >= 2)
     return (g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                          _("unknown command “%s”"), argv[1]), FALSE);
@@ -216,6 +232,7 @@ on_connected (KfCliApp *app)
       break;
     case COMMAND_INTERACTIVE:
     case COMMAND_SERVERS:   /* never connects */
+    case COMMAND_IDENTITY:
     default:
       kf_cli_interactive_start (app);
       break;
@@ -226,6 +243,7 @@ static void
 app_clear (KfCliApp *app)
 {
   g_clear_object (&app->client);
+  g_clear_object (&app->identity);
   g_clear_object (&app->cancellable);
   g_clear_pointer (&app->files, g_ptr_array_unref);
   g_clear_pointer (&app->loop, g_main_loop_unref);
@@ -235,6 +253,7 @@ app_clear (KfCliApp *app)
   g_free (app->name);
   g_free (app->fingerprint);
   g_free (app->passphrase_file);
+  g_free (app->identity_file);
   g_free (app->output_dir);
   g_free (app->to);
   g_free (app->mode);
@@ -258,6 +277,30 @@ log_writer (GLogLevelFlags   level,
   return G_LOG_WRITER_HANDLED;
 }
 
+/* --forget-server, `servers` and `identity`: the runs that need no key
+ * manager.  Returns whether @app was one, with its exit status; sets up
+ * the loop and the cancellable either way. */
+static gboolean
+run_without_client (KfCliApp *app,
+                    int      *status)
+{
+  if (app->forget_server)
+    {
+      *status = kf_cli_forget_server (app);
+      return TRUE;
+    }
+  app->stdin_is_tty = isatty (STDIN_FILENO);
+  app->loop = g_main_loop_new (NULL, FALSE);
+  app->cancellable = g_cancellable_new ();
+  if (command == COMMAND_SERVERS)
+    *status = kf_cli_servers_main (app);
+  else if (command == COMMAND_IDENTITY)
+    *status = kf_cli_identity_main (app);
+  else
+    return FALSE;
+  return TRUE;
+}
+
 static int
 run_client (int    argc,
             char **argv)
@@ -278,20 +321,17 @@ run_client (int    argc,
     }
 
   kf_cli_set_json (app.json);
-  if (app.forget_server)
+  if (run_without_client (&app, &status))
     {
-      status = kf_cli_forget_server (&app);
       app_clear (&app);
       return status;
     }
-  app.stdin_is_tty = isatty (STDIN_FILENO);
-  app.loop = g_main_loop_new (NULL, FALSE);
-  app.cancellable = g_cancellable_new ();
-  if (command == COMMAND_SERVERS)
+  if (!kf_cli_load_identity (&app, &error))
     {
-      status = kf_cli_servers_main (&app);
+      kf_cli_error ("%s", error->message);
+      kf_cli_json_event ("error", "message", error->message, NULL);
       app_clear (&app);
-      return status;
+      return KF_CLI_EXIT_FAILED;
     }
   if ((app.server == NULL && !kf_cli_choose_server (&app, &error))
       || !kf_cli_setup_client (&app, &error))

@@ -8,6 +8,7 @@
  * kf-client-transfer.c (offer and file transfer over the peer link). */
 
 #include "kf-client.h"
+#include "kf-identity.h"
 #include "kf-km-connection.h"
 #include "kf-peer-link.h"
 #include "kf-peer-listener.h"
@@ -26,6 +27,7 @@ struct _KfClient
   KfKnownServers   *known_servers;
   char             *expected_fingerprint;
   char             *passphrase;      /* secure memory */
+  KfIdentity       *identity;        /* this person's; made in memory when none was set */
   guint16           peer_port_first; /* 0: an ephemeral port */
   guint16           peer_port_last;
   guint             idle_timeout;    /* seconds a transfer may wait for the peer */
@@ -63,8 +65,11 @@ void             _kf_client_set_last_error       (KfClient                *self,
                                                   const char              *message);
 void             _kf_client_notify_session       (KfClient                *self);
 void             _kf_client_sync_watch           (KfClient                *self);
+void             _kf_client_install_signals      (GObjectClass            *klass);
 void             _kf_client_emit_session_started (KfClient                *self);
 void             _kf_client_emit_offer           (KfClient                *self);
+void             _kf_client_emit_file_landed     (KfClient                *self,
+                                                  const KfTransferFileResult *file);
 void             _kf_client_emit_progress        (KfClient                *self,
                                                   const KfTransferProgress *progress);
 void             _kf_client_emit_finished        (KfClient                *self,
@@ -125,6 +130,7 @@ void             _kf_client_session_lost         (KfClient                *self,
                                                   const GError            *error);
 void             _kf_client_session_report       (KfClient                *self,
                                                   const KfTransferResult  *result);
+void             _kf_client_session_declined     (KfClient                *self);
 void             _kf_client_session_engine_done  (KfClient                *self,
                                                   const KfTransferResult  *result);
 void             _kf_client_session_watch_task   (KfClient                *self,

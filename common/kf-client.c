@@ -70,19 +70,7 @@ enum {
   N_PROPS
 };
 
-enum {
-  SESSION_STARTED,
-  OFFER,
-  PROGRESS,
-  TRANSFER_PROGRESS,
-  FILE_LANDED,
-  FINISHED,
-  DISCONNECTED,
-  N_SIGNALS
-};
-
 static GParamSpec *properties[N_PROPS];
-static guint signals[N_SIGNALS];
 
 /*
  * kf_client_new:
@@ -184,6 +172,41 @@ kf_client_set_passphrase (KfClient   *self,
 
   g_clear_pointer (&self->passphrase, kf_secure_strfree);
   self->passphrase = kf_secure_strdup (passphrase);
+}
+
+/*
+ * kf_client_set_identity:
+ * @identity: this person's identity (see kf_identity_load_or_create())
+ *
+ * The identity the client proves to the key manager and to peers.  Set it
+ * before connecting; the app and keyferry-cli always do.
+ */
+void
+kf_client_set_identity (KfClient   *self,
+                        KfIdentity *identity)
+{
+  g_return_if_fail (KF_IS_CLIENT (self));
+  g_return_if_fail (KF_IS_IDENTITY (identity));
+
+  g_set_object (&self->identity, identity);
+}
+
+/*
+ * kf_client_get_identity:
+ *
+ * Returns: (transfer none): the identity set with kf_client_set_identity(),
+ * or, when none was, one made in memory for this client's lifetime, known
+ * to nobody (for tests and programs that do not keep one).
+ */
+KfIdentity *
+kf_client_get_identity (KfClient *self)
+{
+  g_return_val_if_fail (KF_IS_CLIENT (self), NULL);
+
+  if (self->identity == NULL)
+    self->identity = kf_identity_new_ephemeral ();
+
+  return self->identity;
 }
 
 KfClientState
@@ -319,7 +342,9 @@ kf_client_is_connected (KfClient *self)
 {
   g_return_val_if_fail (KF_IS_CLIENT (self), FALSE);
 
-  return self->state >= KF_CLIENT_STATE_IDLE;
+  /* Named, not compared by order: a state added later must choose. */
+  return self->state != KF_CLIENT_STATE_DISCONNECTED && self->state != KF_CLIENT_STATE_CONNECTING
+         && self->state != KF_CLIENT_STATE_RECONNECTING;
 }
 
 /*
@@ -431,44 +456,10 @@ _kf_client_notify_session (KfClient *self)
 }
 
 void
-_kf_client_emit_session_started (KfClient *self)
-{
-  KfSession *session = self->session;
-
-  g_signal_emit (self, signals[SESSION_STARTED], 0,
-                 session->role, session->peer_id, session->peer_name, session->mode);
-}
-
-void
 _kf_client_emit_offer (KfClient *self)
 {
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OFFER]);
-  g_signal_emit (self, signals[OFFER], 0, self->session->offer);
-}
-
-void
-_kf_client_emit_progress (KfClient                 *self,
-                          const KfTransferProgress *progress)
-{
-  if (progress->landed != NULL)
-    g_signal_emit (self, signals[FILE_LANDED], 0, progress->landed);
-  g_signal_emit (self, signals[TRANSFER_PROGRESS], 0, progress);
-  g_signal_emit (self, signals[PROGRESS], 0, progress->done, progress->total,
-                 progress->bytes_per_second);
-}
-
-void
-_kf_client_emit_finished (KfClient  *self,
-                          KfOutcome *outcome)
-{
-  g_signal_emit (self, signals[FINISHED], 0, outcome);
-}
-
-void
-_kf_client_emit_disconnected (KfClient     *self,
-                              const GError *error)
-{
-  g_signal_emit (self, signals[DISCONNECTED], 0, error);
+  g_signal_emit_by_name (self, "offer", self->session->offer);
 }
 
 void
@@ -489,6 +480,7 @@ kf_client_dispose (GObject *object)
                                                               _("The client was closed")));
   _kf_client_drop_connection (self);
   g_clear_object (&self->known_servers);
+  g_clear_object (&self->identity);
 
   G_OBJECT_CLASS (kf_client_parent_class)->dispose (object);
 }
@@ -644,38 +636,7 @@ kf_client_class_init (KfClientClass *klass)
   object_class->set_property = kf_client_set_property;
   install_properties (object_class);
 
-  /* ::session-started (role, peer_id, peer_name, mode): step 7, both sides. */
-  signals[SESSION_STARTED] =
-    g_signal_new ("session-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 4,
-                  KF_TYPE_CLIENT_ROLE, G_TYPE_UINT, G_TYPE_STRING, KF_TYPE_CIPHER_MODE);
-  /* ::offer (KfOffer *offer): the receiver is asked (step 9). */
-  signals[OFFER] =
-    g_signal_new ("offer", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, KF_TYPE_OFFER);
-  /* ::progress (done, total, bytes_per_second): plaintext bytes, both sides. */
-  signals[PROGRESS] =
-    g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 3,
-                  G_TYPE_UINT64, G_TYPE_UINT64, G_TYPE_DOUBLE);
-  /* ::transfer-progress (const KfTransferProgress *progress): the same
-   * reports as ::progress, with the file counts and the current file. */
-  signals[TRANSFER_PROGRESS] =
-    g_signal_new ("transfer-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
-  /* ::file-landed (const KfTransferFileResult *file): one file saved
-   * (receiver) or delivered (sender), as it happens. */
-  signals[FILE_LANDED] =
-    g_signal_new ("file-landed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
-  /* ::finished (KfOutcome *outcome): every session's end, both sides. */
-  signals[FINISHED] =
-    g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, KF_TYPE_OUTCOME);
-  /* ::disconnected (GError *error): the key manager went away. */
-  signals[DISCONNECTED] =
-    g_signal_new ("disconnected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+  _kf_client_install_signals (object_class);
 }
 
 static void

@@ -308,12 +308,8 @@ void
 _kf_session_record_result (KfSession              *self,
                            const KfTransferResult *result)
 {
-  self->delivered = TRUE;
-  self->local_blocks = result->blocks;
-  self->bytes = result->plain_bytes;
-  g_ptr_array_set_size (self->files, 0);
-  for (guint i = 0; result->files != NULL && i < result->files->len; i++)
-    g_ptr_array_add (self->files, kf_transfer_file_result_copy (result->files->pdata[i]));
+  g_clear_pointer (&self->result, kf_transfer_result_free);
+  self->result = kf_transfer_result_copy (result);
   if (self->role == KF_CLIENT_ROLE_RECEIVER && result->path != NULL)
     {
       g_clear_object (&self->file);
@@ -330,28 +326,32 @@ void
 _kf_session_add_file (KfSession                  *self,
                       const KfTransferFileResult *file)
 {
-  if (!self->delivered)
+  if (self->files == NULL)
+    self->files = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_transfer_file_result_free);
+  if (self->result == NULL)
     g_ptr_array_add (self->files, kf_transfer_file_result_copy (file));
 }
 
-/* The files of the outcome: those listed so far and, for a receiver whose
- * tree did not all arrive, the rest as INCOMPLETE. */
+/* The files of the outcome: the engine's list when it finished; else
+ * those that landed and, for a receiver whose tree did not all arrive,
+ * the rest as INCOMPLETE. */
 static GPtrArray *
 outcome_files (KfSession *self)
 {
   GPtrArray *files = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_transfer_file_result_free);
   KfManifest *manifest = self->transfer_offer != NULL ? self->transfer_offer->manifest : NULL;
-  guint n = manifest != NULL && self->answered ? kf_manifest_get_n_entries (manifest) : 0;
+  guint n = manifest != NULL && self->files != NULL ? kf_manifest_get_n_entries (manifest) : 0;
+  GPtrArray *landed = self->result != NULL ? self->result->files : self->files;
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
 
-  for (guint i = 0; i < self->files->len; i++)
+  for (guint i = 0; landed != NULL && i < landed->len; i++)
     {
-      KfTransferFileResult *file = self->files->pdata[i];
+      KfTransferFileResult *file = landed->pdata[i];
 
       g_hash_table_add (seen, file->offered_path != NULL ? file->offered_path : file->path);
       g_ptr_array_add (files, kf_transfer_file_result_copy (file));
     }
-  for (guint i = 0; !self->delivered && i < n; i++)
+  for (guint i = 0; self->result == NULL && i < n; i++)
     {
       const KfManifestEntry *entry = kf_manifest_get_entry (manifest, i);
       g_autofree char *path = kf_manifest_path (manifest, i, TRUE);
@@ -366,6 +366,18 @@ outcome_files (KfSession *self)
       g_ptr_array_add (files, file);
     }
   return files;
+}
+
+/*
+ * _kf_session_is_delivered:
+ *
+ * Returns: whether the file was complete at the receiver (saved there;
+ * the sender had its DONE): the engine's result was recorded.
+ */
+gboolean
+_kf_session_is_delivered (KfSession *self)
+{
+  return self->result != NULL;
 }
 
 /*
@@ -394,10 +406,10 @@ _kf_session_new_outcome (KfSession       *self,
                        "is-local", is_local,
                        "sender-blocks", sender_blocks,
                        "receiver-blocks", receiver_blocks,
-                       "local-blocks", self->local_blocks,
-                       "bytes", self->bytes,
+                       "local-blocks", self->result != NULL ? self->result->blocks : 0,
+                       "bytes", self->result != NULL ? self->result->plain_bytes : 0,
                        "message", message,
-                       "file", completed || self->delivered
+                       "file", completed || _kf_session_is_delivered (self)
                                || self->role == KF_CLIENT_ROLE_SENDER
                                ? self->file : NULL,
                        "mode", self->mode,
@@ -436,7 +448,7 @@ _kf_session_recorded_outcome (KfSession *self)
   g_autofree char *message = NULL;
 
   g_assert (self->phase == KF_SESSION_PHASE_ENDING);
-  if (self->delivered)
+  if (_kf_session_is_delivered (self))
     {
       g_autofree char *note = delivered_note (self);
 
@@ -494,8 +506,9 @@ _kf_session_close (KfSession *self)
   if (self->listener != NULL)
     kf_peer_listener_close (self->listener);
   g_clear_object (&self->listener);
-  if (self->link != NULL && !self->link_busy)
+  if (self->link != NULL && self->link_use == KF_SESSION_LINK_IDLE)
     kf_peer_link_close (self->link);
+  g_clear_object (&self->cancel_sent_to);
   g_clear_object (&self->link);
 }
 
@@ -518,6 +531,7 @@ kf_session_finalize (GObject *object)
   g_clear_object (&self->offer);
   g_clear_object (&self->file);
   g_clear_pointer (&self->files, g_ptr_array_unref);
+  g_clear_pointer (&self->result, kf_transfer_result_free);
   g_clear_error (&self->end_error);
   g_free (self->peer_name);
 
@@ -543,5 +557,4 @@ kf_session_init (KfSession *self)
 {
   self->phase = KF_SESSION_PHASE_ACTIVE;
   self->cancellable = g_cancellable_new ();
-  self->files = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_transfer_file_result_free);
 }

@@ -81,7 +81,8 @@ _kf_transfer_job_start_cipher (KfTransferJob      *job,
  *
  * The one place a file's IV in a transfer of several files is derived
  * (docs/PROTOCOL.md, part 2, §3): the first 16 bytes of
- * HMAC-SHA256(auth_key, "keyferry peer-link v1 file iv" ‖ iv ‖ u64(index)).
+ * HMAC-SHA256(auth_key, "keyferry peer-link v2 tree file iv" ‖ iv ‖ u64(index)),
+ * where iv is the file IV the link hands the transfer (IV_file).
  * Every file is its own chain under the session key, and no two files of
  * a session share an IV.
  */
@@ -90,7 +91,7 @@ _kf_transfer_file_iv (const KfSessionKeys *keys,
                       guint64              index,
                       guint8               iv[KF_CIPHER_IV_SIZE])
 {
-  static const char label[] = "keyferry peer-link v1 file iv";
+  static const char label[] = "keyferry peer-link v2 tree file iv";
   guint64 index_be = GUINT64_TO_BE (index);
   guint8 mac[32];
   gsize mac_len = sizeof mac;

@@ -128,6 +128,7 @@ send_offer (SendJob       *job,
 {
   g_autofree guint8 *plain = NULL;
   g_autofree guint8 *sealed = NULL;
+  g_autofree guint8 *record = NULL;
   gsize plain_len;
   gsize len = 0;
 
@@ -143,13 +144,15 @@ send_offer (SendJob       *job,
     return kf_peer_link_send_copy (job->base.link, KF_RECORD_OFFER, 0, sealed, len,
                                    cancellable, error);
 
+  record = g_malloc (KF_RECORD_HEADER_SIZE + MIN (len, KF_RECORD_MAX_PAYLOAD) + KF_RECORD_TAG_SIZE);
   for (gsize at = 0; at < len; at += KF_RECORD_MAX_PAYLOAD)
     {
       gsize n = MIN (len - at, KF_RECORD_MAX_PAYLOAD);
 
-      if (!kf_peer_link_send_copy (job->base.link, KF_RECORD_MANIFEST,
-                                   at + n == len ? KF_RECORD_FLAG_FINAL : 0,
-                                   sealed + at, n, cancellable, error))
+      memcpy (record + KF_RECORD_HEADER_SIZE, sealed + at, n);
+      if (!kf_peer_link_send (job->base.link, KF_RECORD_MANIFEST,
+                              at + n == len ? KF_RECORD_FLAG_FINAL : 0,
+                              record, n, cancellable, error))
         return FALSE;
     }
   return TRUE;

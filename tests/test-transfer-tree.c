@@ -66,16 +66,18 @@ set_up (Fixture       *f,
         gconstpointer  data)
 {
   KfCipherMode mode = GPOINTER_TO_INT (data);
+  g_autoptr(KfIdentity) sender_identity = kf_identity_new_ephemeral ();
+  g_autoptr(KfIdentity) receiver_identity = kf_identity_new_ephemeral ();
   g_autoptr(KfPeerListener) listener = NULL;
 
   f->keys = kf_session_keys_new ("t1", mode);
   gcry_randomize (f->keys->key, sizeof f->keys->key, GCRY_WEAK_RANDOM);
   gcry_randomize (f->keys->iv, sizeof f->keys->iv, GCRY_WEAK_RANDOM);
   gcry_randomize (f->keys->auth_key, sizeof f->keys->auth_key, GCRY_WEAK_RANDOM);
-  listener = kf_peer_listener_new (f->keys, NULL);
+  listener = kf_peer_listener_new (f->keys, receiver_identity, NULL);
   kf_peer_listener_accept_async (listener, 5000, NULL, accepted_cb, f);
-  kf_peer_link_connect_async (f->keys, "127.0.0.1", kf_peer_listener_get_port (listener),
-                              5000, NULL, connected_cb, f);
+  kf_peer_link_connect_async (f->keys, sender_identity, "127.0.0.1",
+                              kf_peer_listener_get_port (listener), 5000, NULL, connected_cb, f);
   while (f->sender == NULL || f->receiver == NULL)
     g_main_context_iteration (NULL, TRUE);
 
@@ -413,6 +415,36 @@ test_cancelled (Fixture       *f,
     }
 }
 
+/* A manifest of more than 1 MiB goes in several MANIFEST records; 4,100
+ * empty files with names of 245 bytes arrive, each reported. */
+static void
+test_large_manifest (Fixture       *f,
+                     gconstpointer  data)
+{
+  static const char *top[] = { "many", NULL };
+  g_autofree char *pad = g_strnfill (240, 'n');
+  g_autofree char *last = NULL;
+
+  put_folder (f, "many");
+  for (guint i = 0; i < 4100; i++)
+    {
+      g_autofree char *rel = g_strdup_printf ("many/%s%05u", pad, i);
+
+      put_file (f, rel, 0);
+    }
+  offer (f, top);
+  g_assert_no_error (f->offer_error);
+  g_assert_cmpuint (f->offer->n_files, ==, 4100);
+  receive (f);
+  g_assert_no_error (f->receive_error);
+  g_assert_no_error (f->send_error);
+  g_assert_cmpuint (f->landed->len, ==, 4100);
+  last = g_strdup_printf ("%s/many/%s%05u", f->out, pad, 4099);
+  g_assert_true (g_file_test (last, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpuint (f->received->blocks, ==, f->keys->mode == KF_CIPHER_MODE_CBC ? 4100 : 0);
+  g_assert_cmpuint (f->sent->blocks, ==, f->received->blocks);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -425,6 +457,10 @@ main (int    argc,
   ADD ("/transfer-tree/round-trip/cbc", test_round_trip, GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
   ADD ("/transfer-tree/round-trip/cfb", test_round_trip, GINT_TO_POINTER (KF_CIPHER_MODE_CFB));
   ADD ("/transfer-tree/page-cache-bounded", test_page_cache_bounded,
+       GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
+  ADD ("/transfer-tree/large-manifest/cfb", test_large_manifest,
+       GINT_TO_POINTER (KF_CIPHER_MODE_CFB));
+  ADD ("/transfer-tree/large-manifest/cbc", test_large_manifest,
        GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
   ADD ("/transfer-tree/existing-and-skipped", test_existing_and_skipped,
        GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
