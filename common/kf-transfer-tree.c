@@ -404,17 +404,20 @@ write_file (TreeJob  *job,
   guint64 got = 0;
   guint file = 0;
   gboolean last = FALSE;
+  KfWriteback writeback;
 
   _kf_progress_set_current (job->base.progress, rel);
   if (!create_temp (job, parent_fd (job, entry), rel, error))
     return FALSE;
+  _kf_writeback_init (&writeback, job->temp_fd);
   while (!last)
     {
       KfChunk *buf = _kf_job_pop (&job->base.state, job->full_bufs);
 
       if (buf == NULL)
         return FALSE;
-      if (!write_all (job->temp_fd, buf->data, buf->len))
+      if (!write_all (job->temp_fd, buf->data, buf->len)
+          || !_kf_writeback_wrote (&writeback, buf->len, NULL))
         {
           g_async_queue_push (job->free_bufs, buf);
           *error = local_error (rel, errno);
