@@ -66,6 +66,10 @@ void           flow_fixture_set_up         (Fixture       *fx,
                                             gconstpointer  data);
 void           flow_fixture_tear_down      (Fixture       *fx,
                                             gconstpointer  data);
+/* Adds the test @path, which runs @fn between flow_fixture_set_up() and
+ * flow_fixture_tear_down(). */
+#define flow_add_test(path, fn) \
+  g_test_add ((path), Fixture, NULL, flow_fixture_set_up, (fn), flow_fixture_tear_down)
 void           flow_stop_server            (Fixture *fx);
 void           flow_restart_server         (Fixture *fx);
 void           flow_restart_server_as_other (Fixture *fx);

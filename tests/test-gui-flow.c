@@ -570,32 +570,20 @@ main (int    argc,
 {
   flow_init (&argc, &argv);
 
-  g_test_add ("/gui/flow/trust-and-connect", Fixture, NULL,
-              flow_fixture_set_up, test_trust_and_connect, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/connect-page-remembers-and-disconnects", Fixture, NULL,
-              flow_fixture_set_up, test_connect_page, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/trust-cancelled", Fixture, NULL,
-              flow_fixture_set_up, test_trust_cancelled, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/changed-fingerprint-blocks", Fixture, NULL,
-              flow_fixture_set_up, test_changed_fingerprint_blocks, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/wait-and-stop-waiting", Fixture, NULL,
-              flow_fixture_set_up, test_wait_and_stop, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/send-to-peer-by-drop", Fixture, NULL,
-              flow_fixture_set_up, test_send_to_peer, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/receive-accept-into-folder", Fixture, NULL,
-              flow_fixture_set_up, test_receive_accept, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/receive-decline", Fixture, NULL,
-              flow_fixture_set_up, test_receive_decline, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/save-dialog-cancel-declines", Fixture, NULL,
-              flow_fixture_set_up, test_save_cancel_declines, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/sender-cancels-during-offer", Fixture, NULL,
-              flow_fixture_set_up, test_sender_cancels_offer, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/cancel-transfer", Fixture, NULL,
-              flow_fixture_set_up, test_cancel_transfer, flow_fixture_tear_down);
+  flow_add_test ("/gui/flow/trust-and-connect", test_trust_and_connect);
+  flow_add_test ("/gui/flow/connect-page-remembers-and-disconnects", test_connect_page);
+  flow_add_test ("/gui/flow/trust-cancelled", test_trust_cancelled);
+  flow_add_test ("/gui/flow/changed-fingerprint-blocks", test_changed_fingerprint_blocks);
+  flow_add_test ("/gui/flow/wait-and-stop-waiting", test_wait_and_stop);
+  flow_add_test ("/gui/flow/send-to-peer-by-drop", test_send_to_peer);
+  flow_add_test ("/gui/flow/receive-accept-into-folder", test_receive_accept);
+  flow_add_test ("/gui/flow/receive-decline", test_receive_decline);
+  flow_add_test ("/gui/flow/save-dialog-cancel-declines", test_save_cancel_declines);
+  flow_add_test ("/gui/flow/sender-cancels-during-offer", test_sender_cancels_offer);
+  flow_add_test ("/gui/flow/cancel-transfer", test_cancel_transfer);
   g_test_add ("/gui/flow/passphrase-asked-each-time", Fixture, "correct horse battery",
               flow_fixture_set_up, test_passphrase_asked, flow_fixture_tear_down);
-  g_test_add ("/gui/app/shortcuts-about-preferences", Fixture, NULL,
-              flow_fixture_set_up, test_shortcuts_and_windows, flow_fixture_tear_down);
+  flow_add_test ("/gui/app/shortcuts-about-preferences", test_shortcuts_and_windows);
 
   return flow_run ();
 }

@@ -808,22 +808,16 @@ main (int    argc,
 {
   flow_init (&argc, &argv);
 
-  g_test_add ("/gui/transfer/receiver-sees-sender-name-alone", Fixture, NULL,
-              flow_fixture_set_up, test_receiver_sees_name_alone, flow_fixture_tear_down);
-  g_test_add ("/gui/transfer/stalled-sender-shows-stall", Fixture, NULL,
-              flow_fixture_set_up, test_stalled_sender, flow_fixture_tear_down);
+  flow_add_test ("/gui/transfer/receiver-sees-sender-name-alone", test_receiver_sees_name_alone);
+  flow_add_test ("/gui/transfer/stalled-sender-shows-stall", test_stalled_sender);
 
-  g_test_add ("/gui/transfer/receive-tree-from-cli", Fixture, NULL,
-              flow_fixture_set_up, test_receive_tree_from_cli, flow_fixture_tear_down);
-  g_test_add ("/gui/transfer/send-tree-to-peer", Fixture, NULL,
-              flow_fixture_set_up, test_send_tree_to_peer, flow_fixture_tear_down);
-  g_test_add ("/gui/transfer/cancel-tree-half-way", Fixture, NULL,
-              flow_fixture_set_up, test_cancel_tree_half_way, flow_fixture_tear_down);
-  g_test_add ("/gui/transfer/sender-cancels-tree-while-received", Fixture, NULL,
-              flow_fixture_set_up, test_sender_cancels_tree_received, flow_fixture_tear_down);
+  flow_add_test ("/gui/transfer/receive-tree-from-cli", test_receive_tree_from_cli);
+  flow_add_test ("/gui/transfer/send-tree-to-peer", test_send_tree_to_peer);
+  flow_add_test ("/gui/transfer/cancel-tree-half-way", test_cancel_tree_half_way);
+  flow_add_test ("/gui/transfer/sender-cancels-tree-while-received",
+                 test_sender_cancels_tree_received);
 
-  g_test_add ("/gui/transfer/sender-cancels-tree-half-way", Fixture, NULL,
-              flow_fixture_set_up, test_sender_cancels_tree, flow_fixture_tear_down);
+  flow_add_test ("/gui/transfer/sender-cancels-tree-half-way", test_sender_cancels_tree);
 
   return flow_run ();
 }
