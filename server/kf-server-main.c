@@ -41,6 +41,7 @@
 #include "kf-protocol.h"
 #include "kf-secure.h"
 #include "kf-server.h"
+#include "kf-server-admin.h"
 #include "kf-server-announce.h"
 #include "kf-server-link.h"
 #include "kf-server-log.h"
@@ -79,6 +80,7 @@ typedef struct
   gboolean  verbose;
   gboolean  status;
   gboolean  json;
+  char    **admin;          /* an administrator's command: its words, or NULL */
   gboolean  print_fingerprint;
   gboolean  hash_passphrase;
   gboolean  version;
@@ -122,6 +124,7 @@ options_clear (Options *o)
   g_free (o->site_name);
   g_free (o->log_format);
   g_free (o->runtime_dir);
+  g_strfreev (o->admin);
 }
 
 static int
@@ -186,7 +189,7 @@ apply_options (const Options   *o,
                            _("give either --passphrase-file or --passphrase-hash-file, not both"));
       return FALSE;
     }
-  if (o->json && !o->status)
+  if (o->json && !o->status && o->admin == NULL)
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                            _("--json goes with --status"));
@@ -744,6 +747,18 @@ print_fingerprint (const KfServerConfig *config)
   return EXIT_SUCCESS;
 }
 
+/* `identities …`, `names …`, `enrolment …` on the state directory's
+ * database (kf-server-admin.c). */
+static int
+run_admin (const Options        *o,
+           const KfServerConfig *config)
+{
+  gboolean chosen = o->state_dir != NULL || g_getenv ("STATE_DIRECTORY") != NULL;
+  g_autofree char *dir = kf_server_admin_state_dir (config->state_dir, chosen);
+
+  return kf_server_admin_run (dir, (const char * const *) o->admin, o->json);
+}
+
 static int
 print_link (const Options        *o,
             const KfServerConfig *config,
@@ -789,7 +804,7 @@ main (int   argc,
     { "log-format", 0, 0, G_OPTION_ARG_STRING, &o.log_format, N_("Log as “text” (the default; under systemd the journal gets every field) or as “json”, one object with every field per line on standard error"), N_("FORMAT") },
     { "runtime-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.runtime_dir, N_("Where the --status socket lives (default $RUNTIME_DIRECTORY, else the state directory; --status looks in /run/keyferry-server first)"), N_("DIR") },
     { "status", 0, 0, G_OPTION_ARG_NONE, &o.status, N_("Print the running key manager's clients, waiting peers, sessions, transfers and totals since start, and exit (root or the server's user only)"), NULL },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, N_("With --status: print one JSON object instead of a table"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, N_("With --status, identities list, names list or enrolment status: print JSON instead of a table"), NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose, N_("Log debug messages too"), NULL },
     { "print-fingerprint", 0, 0, G_OPTION_ARG_NONE, &o.print_fingerprint, N_("Print the certificate's SHA-256 fingerprint and exit"), NULL },
     { "hash-passphrase", 0, 0, G_OPTION_ARG_NONE, &o.hash_passphrase, N_("Read a passphrase (twice from a terminal, else standard input's first line), print its Argon2id hash for --passphrase-hash-file and exit"), NULL },
@@ -799,6 +814,7 @@ main (int   argc,
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(KfServerOptionsSaved) command_line = NULL;
+  g_autofree char *description = NULL;
   guint port = KF_PROTOCOL_DEFAULT_PORT;
   int status;
 
@@ -813,10 +829,11 @@ main (int   argc,
   kf_process_harden ();
   kf_server_config_init (&config);
 
-  context = g_option_context_new (NULL);
+  context = g_option_context_new (_("[identities list|add CODE-or-KEY|remove CODE-or-KEY | "
+                                     "names list|release NAME | enrolment open|close|status]"));
   g_option_context_set_summary (context, _("The Keyferry key manager: pairs senders with receivers "
                                            "and hands both a fresh AES key over TLS."));
-  g_option_context_set_description (context, _(
+  description = g_strconcat (_(
     "At start it prints, on standard error, two lines for scripts:\n"
     "  keyferry-server: fingerprint <16 groups of 4 hex digits>\n"
     "  keyferry-server: listening on <address or *> port <n>\n"
@@ -832,11 +849,27 @@ main (int   argc,
     "or an unusable passphrase or passphrase hash file; --hash-passphrase exits 1 when it\n"
     "cannot read or hash a passphrase; --status exits 1 when no key manager answers or it\n"
     "refuses (only root and the user it runs as may ask).\n"
-    "The protocol is specified in docs/PROTOCOL.md."));
+    "The protocol is specified in docs/PROTOCOL.md."), "\n", _(
+    "Every client proves its identity (an Ed25519 key) when it connects; a display name\n"
+    "belongs to the first identity that uses it (names that differ only in case, Unicode\n"
+    "form or look-alike letters are one name), kept in keyferry-server.db in the state\n"
+    "directory.  The administrator's commands work on that database, safely while the\n"
+    "key manager runs:\n"
+    "  identities list              known identities, when seen, the names they own\n"
+    "  identities add CODE-or-KEY   admit this identity even while enrolment is closed\n"
+    "  identities remove CODE-or-KEY  forget it and release its names\n"
+    "  names list                   owned names and their owners\n"
+    "  names release NAME           the next identity to ask for NAME gets it\n"
+    "  enrolment open|close|status  admit new identities, or only known ones\n"
+    "They exit 1 when the change cannot be made, 2 for a bad command."), NULL);
+  g_option_context_set_description (context, description);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
+  if (g_option_context_parse (context, &argc, &argv, &error) && argc > 1
+      && kf_server_admin_is_command (argv[1]))
+    o.admin = g_strdupv (argv + 1);
+  if (error != NULL)
     status = usage_error (error->message);
-  else if (argc > 1)
+  else if (argc > 1 && o.admin == NULL)
     status = usage_error (_("unexpected argument"));
   else if (!load_config (&o, entries, &command_line, &error))
     status = usage_error (error->message);
@@ -857,6 +890,8 @@ main (int   argc,
         status = hash_passphrase (&config);
       else if (o.print_link)
         status = print_link (&o, &config, port);
+      else if (o.admin != NULL)
+        status = run_admin (&o, &config);
       else if (o.status)
         status = print_status (&o, &config);
       else

@@ -243,8 +243,8 @@ migrate (KfServerState  *self,
     {
       g_set_error (error, KF_SERVER_STATE_ERROR, KF_SERVER_STATE_ERROR_NEWER,
                    _("The key manager's database %s was written by a newer keyferry-server "
-                     "(schema %" G_GINT64_FORMAT "); run that version, or restore a backup"),
-                   self->path, version);
+                     "(schema %lld); run that version, or restore a backup"),
+                   self->path, (long long) version);
       return FALSE;
     }
   if (version == KF_SERVER_STATE_SCHEMA)
