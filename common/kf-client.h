@@ -29,6 +29,8 @@ typedef enum
   KF_CLIENT_ERROR_BAD_STATE,        /* call not allowed in the current state */
   KF_CLIENT_ERROR_NO_SUCH_PEER,     /* conn: peer not waiting (lost the race, left) */
   KF_CLIENT_ERROR_DISCONNECTED,     /* the key manager went away */
+  KF_CLIENT_ERROR_NAME_OWNED,       /* another identity owns this display name */
+  KF_CLIENT_ERROR_NOT_ENROLLED,     /* enrolment closed, this identity unknown */
 } KfClientError;
 
 typedef enum

@@ -3,8 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * A key manager gives a display name to the first identity that registers
- * it, and a client remembers which identity it
- * knows under a name.  Two names that a person reading a peer list could
+ * it (docs/PROTOCOL.md part 1 §4.4 specifies this folding), and a client
+ * remembers which identity it knows under a name.  Two names that a person reading a peer list could
  * take for one another must therefore be the same name: "Bob", "BOB",
  * "Ｂｏｂ" (full width), "Воb" (a Cyrillic В and о) and "B0b" all fold to
  * "bob".  kf_name_fold() is the single place that decides it:

@@ -71,6 +71,8 @@ typedef struct
   char     *handshake_timeout;
   char     *idle_timeout;
   char     *confirm_timeout;
+  char     *conn_burst;
+  char     *conn_refill;
   char     *audit_log;
   char     *site_name;
   gboolean  no_announce;
@@ -120,6 +122,8 @@ options_clear (Options *o)
   g_free (o->handshake_timeout);
   g_free (o->idle_timeout);
   g_free (o->confirm_timeout);
+  g_free (o->conn_burst);
+  g_free (o->conn_refill);
   g_free (o->audit_log);
   g_free (o->site_name);
   g_free (o->log_format);
@@ -171,6 +175,7 @@ apply_options (const Options   *o,
   guint handshake_s = config->handshake_timeout_ms / 1000;
   guint idle_s = config->idle_timeout_ms / 1000;
   guint confirm_s = config->confirm_timeout_ms / 1000;
+  guint refill_s = config->conn_refill_ms / 1000;
 
   if (!parse_number ("--port", o->port, 0, 65535, port, error)
       || !parse_number ("--max-clients", o->max_clients, 1, 1000000, &config->max_clients, error)
@@ -181,7 +186,9 @@ apply_options (const Options   *o,
                         &config->max_pending_per_address, error)
       || !parse_number ("--handshake-timeout", o->handshake_timeout, 1, 3600, &handshake_s, error)
       || !parse_number ("--idle-timeout", o->idle_timeout, 0, 7 * 86400, &idle_s, error)
-      || !parse_number ("--confirm-timeout", o->confirm_timeout, 1, 3600, &confirm_s, error))
+      || !parse_number ("--confirm-timeout", o->confirm_timeout, 1, 3600, &confirm_s, error)
+      || !parse_number ("--conn-burst", o->conn_burst, 1, 1000, &config->conn_burst, error)
+      || !parse_number ("--conn-refill", o->conn_refill, 1, 3600, &refill_s, error))
     return FALSE;
   if (o->passphrase_file != NULL && o->passphrase_hash_file != NULL)
     {
@@ -218,6 +225,7 @@ apply_options (const Options   *o,
   config->handshake_timeout_ms = handshake_s * 1000;
   config->idle_timeout_ms = idle_s * 1000;
   config->confirm_timeout_ms = confirm_s * 1000;
+  config->conn_refill_ms = refill_s * 1000;
   if (o->state_dir != NULL)
     {
       g_free (config->state_dir);
@@ -730,6 +738,18 @@ print_status (const Options        *o,
   return kf_server_status_print (dir, o->json);
 }
 
+/* `identities …`, `names …`, `enrolment …` on the state directory's
+ * database (kf-server-admin.c). */
+static int
+run_admin (const Options        *o,
+           const KfServerConfig *config)
+{
+  gboolean chosen = o->state_dir != NULL || g_getenv ("STATE_DIRECTORY") != NULL;
+  g_autofree char *dir = kf_server_admin_state_dir (config->state_dir, chosen);
+
+  return kf_server_admin_run (dir, (const char * const *) o->admin, o->json);
+}
+
 static int
 print_fingerprint (const KfServerConfig *config)
 {
@@ -745,18 +765,6 @@ print_fingerprint (const KfServerConfig *config)
   pretty = kf_fingerprint_format_pretty (kf_server_get_fingerprint (server));
   g_print ("%s\n", pretty);
   return EXIT_SUCCESS;
-}
-
-/* `identities …`, `names …`, `enrolment …` on the state directory's
- * database (kf-server-admin.c). */
-static int
-run_admin (const Options        *o,
-           const KfServerConfig *config)
-{
-  gboolean chosen = o->state_dir != NULL || g_getenv ("STATE_DIRECTORY") != NULL;
-  g_autofree char *dir = kf_server_admin_state_dir (config->state_dir, chosen);
-
-  return kf_server_admin_run (dir, (const char * const *) o->admin, o->json);
 }
 
 static int
@@ -787,7 +795,7 @@ main (int   argc,
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config_file, N_("Read settings from this key file's [keyferry-server] group (keys: the long options); options given here win; read again on SIGHUP"), N_("F") },
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &o.listen, N_("Listen on this IP address only (default: all)"), N_("ADDR") },
     { "port", 'p', 0, G_OPTION_ARG_STRING, &o.port, N_("TCP port (default 7745; 0 picks a free one)"), N_("N") },
-    { "state-dir", 's', 0, G_OPTION_ARG_FILENAME, &o.state_dir, N_("Where the TLS certificate and key live (default $STATE_DIRECTORY or ~/.local/state/keyferry-server)"), N_("DIR") },
+    { "state-dir", 's', 0, G_OPTION_ARG_FILENAME, &o.state_dir, N_("Where the TLS certificate and key and the database of identities and names live (default $STATE_DIRECTORY or ~/.local/state/keyferry-server)"), N_("DIR") },
     { "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &o.passphrase_file, N_("Require the passphrase on this file's first line from every client (the file must not be readable by group or others)"), N_("F") },
     { "passphrase-hash-file", 0, 0, G_OPTION_ARG_FILENAME, &o.passphrase_hash_file, N_("Require the passphrase whose Argon2id hash (a line from --hash-passphrase) is in this file"), N_("F") },
     { "max-clients", 0, 0, G_OPTION_ARG_STRING, &o.max_clients, N_("Most connections at once (default 1000; fewer, with a warning, when the open-file limit is too low)"), N_("N") },
@@ -797,6 +805,8 @@ main (int   argc,
     { "handshake-timeout", 0, 0, G_OPTION_ARG_STRING, &o.handshake_timeout, N_("Seconds from connecting to the end of the greeting (default 10)"), N_("S") },
     { "idle-timeout", 0, 0, G_OPTION_ARG_STRING, &o.idle_timeout, N_("Seconds an idle or waiting client may stay silent, 0 for ever (default 900)"), N_("S") },
     { "confirm-timeout", 0, 0, G_OPTION_ARG_STRING, &o.confirm_timeout, N_("Seconds from conn until both confirmed and the receiver sent its port (default 30)"), N_("S") },
+    { "conn-burst", 0, 0, G_OPTION_ARG_STRING, &o.conn_burst, N_("Pairings (conn) one identity may start at once, from any of its connections (default 20)"), N_("N") },
+    { "conn-refill", 0, 0, G_OPTION_ARG_STRING, &o.conn_refill, N_("Then one more pairing per this many seconds (default 3)"), N_("S") },
     { "audit-log", 0, 0, G_OPTION_ARG_FILENAME, &o.audit_log, N_("Append one line per session outcome to this file"), N_("F") },
     { "site-name", 0, 0, G_OPTION_ARG_STRING, &o.site_name, N_("The name people see when their app or keyferry-cli finds this key manager on the network (default: Keyferry on HOST)"), N_("NAME") },
     { "no-announce", 0, 0, G_OPTION_ARG_NONE, &o.no_announce, N_("Do not announce the key manager on the network (DNS-SD through Avahi)"), NULL },

@@ -13,7 +13,8 @@ _keyferry_server()
             ;;
         --port | -p | --max-clients | --max-clients-per-address | --max-pending | \
             --max-pending-per-address | \
-            --handshake-timeout | --idle-timeout | --confirm-timeout | --site-name)
+            --handshake-timeout | --idle-timeout | --confirm-timeout | --site-name | \
+            --conn-burst | --conn-refill)
             return
             ;;
         --log-format)
@@ -51,7 +52,8 @@ _keyferry_server()
     COMPREPLY=($(compgen -W '--config --listen --port --state-dir --passphrase-file
         --passphrase-hash-file --max-clients --max-clients-per-address --max-pending
         --max-pending-per-address --handshake-timeout --idle-timeout
-        --confirm-timeout --audit-log --site-name --no-announce --print-link
+        --confirm-timeout --conn-burst --conn-refill --audit-log --site-name --no-announce
+        --print-link
         --log-format --runtime-dir --status --json --verbose --print-fingerprint
         --hash-passphrase --version --help' -- "$cur"))
 } &&
