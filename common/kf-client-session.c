@@ -96,21 +96,25 @@ _kf_client_session_close (KfClient *self)
 }
 
 /*
- * finish:
+ * on_session_ended:
  *
- * Ends the current session: back to idle, ::finished with @outcome, then
- * the pending conn/send_file calls complete (with the outcome, or @error).
+ * KfSession::ended, the one place where the client lives a session's end:
+ * back to idle, ::finished with @outcome, then the pending conn/send_file
+ * calls complete (with the outcome, or with the session's account of its
+ * end when it has one: no verdict came), and the session lets go of what
+ * it holds.
  */
 static void
-finish (KfClient  *self,
-        KfOutcome *outcome,
-        GError    *error)
+on_session_ended (KfSession *session,
+                  KfOutcome *outcome,
+                  KfClient  *self)
 {
-  g_autoptr(KfSession) session = g_steal_pointer (&self->session);
+  g_autoptr(KfSession) held = g_steal_pointer (&self->session);
   GTask *conn_task = g_steal_pointer (&session->conn_task);
   GTask *send_task = g_steal_pointer (&session->send_task);
+  GError *error = session->end_error;
 
-  _kf_session_end (session, outcome);
+  g_assert (held == session);
   _kf_client_set_state (self, self->km != NULL ? KF_CLIENT_STATE_IDLE
                                                : KF_CLIENT_STATE_RECONNECTING);
   _kf_client_notify_session (self);
@@ -130,7 +134,19 @@ finish (KfClient  *self,
   g_clear_object (&conn_task);
   g_clear_object (&send_task);
   _kf_session_close (session);
-  g_clear_error (&error);
+}
+
+/* Ends the current session with @outcome; its ::ended does the rest.
+ * @verdict: whether the key manager gave its verdict (the outcome says all;
+ * an account of the end recorded while ending no longer applies). */
+static void
+finish (KfClient  *self,
+        KfOutcome *outcome,
+        gboolean   verdict)
+{
+  if (verdict)
+    g_clear_error (&self->session->end_error);
+  _kf_session_end (self->session, outcome);
 }
 
 /* Ends an ending session once nothing it waits for is left: the answer to
@@ -141,11 +157,12 @@ finish_when_ready (KfClient *self)
   KfSession *session = self->session;
   g_autoptr(KfOutcome) outcome = NULL;
 
-  if (session->cancel_pending || session->receiving)
+  if ((session->cancel_sent_to != NULL && session->cancel_sent_to == self->km)
+      || session->link_use == KF_SESSION_LINK_RECEIVING)
     return;
 
   outcome = _kf_session_recorded_outcome (session);
-  finish (self, outcome, g_steal_pointer (&session->end_error));
+  finish (self, outcome, FALSE);
 }
 
 /*
@@ -165,7 +182,6 @@ _kf_client_session_engine_done (KfClient               *self,
   g_assert (session != NULL && session->phase == KF_SESSION_PHASE_ENDING);
   if (result != NULL)
     _kf_session_record_result (session, result);
-  session->receiving = FALSE;
   finish_when_ready (self);
 }
 
@@ -184,7 +200,7 @@ on_cancel_reply (GObject      *source,
   reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, NULL, &error);
   if (self != NULL)
     {
-      session->cancel_pending = FALSE;
+      g_clear_object (&session->cancel_sent_to);
       finish_when_ready (self);
     }
 }
@@ -227,13 +243,13 @@ _kf_client_session_fail (KfClient         *self,
    * other side then hears the reason from it before it sees the link go. */
   if (reason == NULL || self->km == NULL || !kf_km_connection_is_open (self->km))
     {
-      if (session->link != NULL && !session->link_busy)
+      if (session->link != NULL && session->link_use == KF_SESSION_LINK_IDLE)
         kf_peer_link_abort (session->link);
       finish_when_ready (self);
       return;
     }
 
-  session->cancel_pending = TRUE;
+  g_set_object (&session->cancel_sent_to, self->km);
   cancel = kf_protocol_message_new (KF_MSG_CANCEL);
   if (!kf_protocol_message_set_text (cancel, reason))
     kf_protocol_message_set_text (cancel, "failed");
@@ -254,15 +270,18 @@ _kf_client_session_lost (KfClient     *self,
     return;
   if (self->session->phase == KF_SESSION_PHASE_ENDING)
     {
-      /* Our `cancel` will not be answered now. */
-      self->session->cancel_pending = FALSE;
+      /* Our `cancel` will not be answered now: its connection is gone. */
       finish_when_ready (self);
       return;
     }
 
+  /* The peer hears why from our CANCEL, which may reach it before its own
+   * connection to the key manager is seen to be gone. */
+  if (self->session->link != NULL)
+    kf_peer_link_set_cancel_reason (self->session->link, "the key manager went away");
   _kf_client_session_fail (self, KF_SESSION_WITNESS_OBSERVED, KF_OUTCOME_FAILED, NULL,
                            g_error_new (KF_CLIENT_ERROR, KF_CLIENT_ERROR_DISCONNECTED,
-                                        self->session->delivered
+                                        _kf_session_is_delivered (self->session)
                                         ? _("The key manager went away before its verdict (%s)")
                                         : _("The transfer stopped: the key manager went "
                                             "away (%s)"), error->message));
@@ -388,6 +407,7 @@ start_session (KfClient                *self,
   if (session->conn_task != NULL)
     g_task_set_task_data (session->conn_task, GINT_TO_POINTER (TRUE), NULL);
   self->session = g_object_ref (session);
+  g_signal_connect_object (session, "ended", G_CALLBACK (on_session_ended), self, 0);
   self->watch_active = FALSE;
 
   if (session->conn_task != NULL)
@@ -476,7 +496,8 @@ on_listen (KfClient *self)
     return;
 
   _kf_client_set_state (self, KF_CLIENT_STATE_LINKING);
-  session->listener = kf_peer_listener_new_in_range (session->keys, self->peer_port_first,
+  session->listener = kf_peer_listener_new_in_range (session->keys, kf_client_get_identity (self),
+                                                     self->peer_port_first,
                                                      self->peer_port_last, &error);
   if (session->listener == NULL)
     {
@@ -534,7 +555,8 @@ on_connect (KfClient                *self,
     return;
 
   _kf_client_set_state (self, KF_CLIENT_STATE_LINKING);
-  kf_peer_link_connect_async (session->keys, msg->address, msg->port,
+  kf_peer_link_connect_async (session->keys, kf_client_get_identity (self),
+                              msg->address, msg->port,
                               KF_PEER_LINK_DEFAULT_TIMEOUT_MS, session->cancellable,
                               on_link_connected, g_object_ref (session));
 }
@@ -570,8 +592,8 @@ on_result (KfClient                *self,
     }
 
   outcome = _kf_session_new_outcome (session, status, FALSE, message, NULL,
-                         msg->sender_blocks, msg->receiver_blocks);
-  finish (self, outcome, NULL);
+                                     msg->sender_blocks, msg->receiver_blocks);
+  finish (self, outcome, TRUE);
 }
 
 /* `ev cancelled`: the key manager ended the session (the other side

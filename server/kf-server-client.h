@@ -10,6 +10,7 @@
 #include "kf-server-poller.h"
 #include "kf-server-session.h"
 #include "kf-server-timers.h"
+#include "kf-server-transport.h"
 
 G_BEGIN_DECLS
 
@@ -35,13 +36,9 @@ typedef void (*KfServerClientSink) (KfServerClient *client,
                                     gsize           len,
                                     gpointer        user_data);
 
-KfServerClient  *kf_server_client_new             (GSocketConnection     *connection,
-                                                   GTlsCertificate       *certificate,
+KfServerClient  *kf_server_client_new             (KfServerTransport     *transport,
                                                    const KfServerConfig  *config,
-                                                   KfServerPoller        *poller,
-                                                   KfServerTimers        *timers,
-                                                   KfServerHandshakes    *handshakes,
-                                                   GError               **error);
+                                                   KfServerTimers        *timers);
 KfServerClient  *kf_server_client_new_detached    (const char            *address,
                                                    const KfServerConfig  *config,
                                                    KfServerTimers        *timers,
@@ -65,8 +62,6 @@ void             kf_server_client_send_error      (KfServerClient        *self,
 void             kf_server_client_close           (KfServerClient        *self,
                                                    gboolean               flush);
 void             kf_server_client_clear_deadline  (KfServerClient        *self);
-void             kf_server_client_set_idle_timeout (KfServerClient       *self,
-                                                   guint                  timeout_ms);
 
 const char      *kf_server_client_get_address     (KfServerClient        *self);
 GCancellable    *kf_server_client_get_cancellable (KfServerClient        *self);

@@ -22,7 +22,6 @@
 #include "kf-identity-warning.h"
 #include "kf-main-page.h"
 #include "kf-offer-dialog.h"
-#include "kf-peer-row.h"
 #include "kf-preferences-window.h"
 #include "kf-trust-dialog.h"
 
@@ -74,19 +73,10 @@ static void
 visit_transfer (Fixture      *fx,
                 PeerReceiver *receiver)
 {
-  g_autoptr(GFile) video = flow_sparse_file (fx, "holiday-video.mkv");
-
-  kf_main_page_set_file (KF_MAIN_PAGE (kf_gui_test_find_child (GTK_WIDGET (fx->window),
-                                                               KF_TYPE_MAIN_PAGE, 0)),
-                         video);
-  flow_conn_until_progress (fx, 0.01);
+  flow_send_sparse_file (fx, "holiday-video.mkv", 0.01);
   stop_at ("transfer");
 
-  flow_click (GTK_WIDGET (fx->window), "win.cancel");
-  flow_wait_for_page (fx->window, "result");
-  g_assert_true (kf_gui_test_wait_for (flow_receiver_finished, receiver, TIMEOUT_MS));
-  g_clear_object (&receiver->outcome);
-  g_clear_object (&receiver->offer);
+  flow_cancel_sending (fx, receiver);
   stop_at ("result-cancelled");
   flow_click (GTK_WIDGET (fx->window), "win.back-to-start");
   flow_wait_for_page (fx->window, "main");
@@ -101,7 +91,7 @@ visit_receiving (Fixture  *fx,
   g_autoptr(KfOutcome) outcome = NULL;
   AsyncWait send_wait = { NULL };
   AsyncWait stop = { NULL };
-  GtkWidget *dialog, *chooser;
+  GtkWidget *dialog;
 
   kf_client_stop_waiting_async (sender, NULL, flow_on_async_done, &stop);
   g_assert_true (kf_client_stop_waiting_finish (sender, flow_wait_async (&stop), NULL));
@@ -113,10 +103,7 @@ visit_receiving (Fixture  *fx,
   flow_offer_to_window (fx, sender, file, &send_wait);
   dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
   stop_at ("offer");
-  kf_gui_test_respond (dialog, "accept");
-  chooser = flow_wait_for_window (GTK_TYPE_FILE_CHOOSER_DIALOG);
-  g_assert_true (kf_gui_test_wait_for (flow_chooser_has_folder, chooser, TIMEOUT_MS));
-  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  flow_accept_offer (dialog, NULL, NULL);
   flow_wait_for_page (fx->window, "result");
   outcome = flow_finish_sending (sender, &send_wait);
   g_assert_nonnull (outcome);
@@ -132,8 +119,8 @@ test_visit_everything (Fixture       *fx,
   g_autofree char *downloads = g_build_filename (fx->tmpdir, "downloads", NULL);
   PeerReceiver receiver = { g_file_new_for_path (dest_path), NULL, NULL };
   GSettings *settings = kf_application_get_settings (fx->app);
-  GtkWidget *dialog, *row, *prefs, *warning;
-  KfClient *ana, *mihai;
+  GtkWidget *dialog, *prefs, *warning;
+  KfClient *mihai;
 
   g_assert_cmpint (g_mkdir (downloads, 0700), ==, 0);
   g_settings_set_string (settings, "download-folder", downloads);
@@ -154,16 +141,7 @@ test_visit_everything (Fixture       *fx,
   flow_wait_for_page (fx->window, "main");
   stop_at ("home");
 
-  ana = flow_connect_peer (fx, "Ana Popescu");
-  mihai = flow_connect_peer (fx, "Mihai Ionescu");
-  g_signal_connect (ana, "offer", G_CALLBACK (flow_on_peer_offer), &receiver);
-  g_signal_connect (ana, "finished", G_CALLBACK (flow_on_peer_finished), &receiver);
-  flow_peer_wait (ana);
-  flow_peer_wait (mihai);
-  flow_click (GTK_WIDGET (fx->window), "win.send");
-  flow_wait_for_rows (fx->window, 2);
-  row = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_PEER_ROW, 0);
-  g_assert_true (kf_gui_test_drop_file (row, report));
+  mihai = flow_drop_on_receiver (fx, &receiver, report);
   kf_main_page_set_mode (KF_MAIN_PAGE (kf_gui_test_find_child (GTK_WIDGET (fx->window),
                                                                KF_TYPE_MAIN_PAGE, 0)),
                          KF_CIPHER_MODE_CBC);

@@ -17,10 +17,8 @@
 #include "kf-gui-test-util.h"
 #include "kf-gui-util.h"
 #include "kf-identity-warning.h"
-#include "kf-main-page.h"
 #include "kf-offer-dialog.h"
 #include "kf-passphrase-dialog.h"
-#include "kf-peer-row.h"
 #include "kf-preferences-window.h"
 #include "kf-result-page.h"
 #include "kf-trust-dialog.h"
@@ -98,20 +96,11 @@ static void
 shoot_transfer (Fixture      *fx,
                 PeerReceiver *receiver)
 {
-  g_autoptr(GFile) video = flow_sparse_file (fx, "holiday-video.mkv");
-
-  kf_main_page_set_file (KF_MAIN_PAGE (kf_gui_test_find_child (GTK_WIDGET (fx->window),
-                                                               KF_TYPE_MAIN_PAGE, 0)),
-                         video);
-  flow_conn_until_progress (fx, 0.02);
+  flow_send_sparse_file (fx, "holiday-video.mkv", 0.02);
   g_assert_cmpstr (kf_window_get_page_name (fx->window), ==, "transfer");
   shoot_window (fx, "transfer");
 
-  flow_click (GTK_WIDGET (fx->window), "win.cancel");
-  flow_wait_for_page (fx->window, "result");
-  g_assert_true (kf_gui_test_wait_for (flow_receiver_finished, receiver, TIMEOUT_MS));
-  g_clear_object (&receiver->outcome);
-  g_clear_object (&receiver->offer);
+  flow_cancel_sending (fx, receiver);
   g_assert_true (g_file_delete (receiver->destination, NULL, NULL) || TRUE);
 }
 
@@ -127,8 +116,8 @@ test_screenshots (Fixture       *fx,
   g_autoptr(KfOutcome) outcome = NULL;
   GSettings *settings = kf_application_get_settings (fx->app);
   AsyncWait send_wait = { NULL };
-  GtkWidget *dialog, *chooser, *row, *check, *warning, *prefs;
-  KfClient *ana, *mihai;
+  GtkWidget *dialog, *check, *warning, *prefs;
+  KfClient *mihai;
 
   g_assert_cmpint (g_mkdir (downloads, 0700), ==, 0);
   g_settings_set_string (settings, "download-folder", downloads);
@@ -152,16 +141,7 @@ test_screenshots (Fixture       *fx,
   flow_wait_for_page (fx->window, "main");
   shoot_window (fx, "home");
 
-  ana = flow_connect_peer (fx, "Ana Popescu");
-  mihai = flow_connect_peer (fx, "Mihai Ionescu");
-  g_signal_connect (ana, "offer", G_CALLBACK (flow_on_peer_offer), &receiver);
-  g_signal_connect (ana, "finished", G_CALLBACK (flow_on_peer_finished), &receiver);
-  flow_peer_wait (ana);
-  flow_peer_wait (mihai);
-  flow_click (GTK_WIDGET (fx->window), "win.send");
-  flow_wait_for_rows (fx->window, 2);
-  row = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_PEER_ROW, 0);
-  g_assert_true (kf_gui_test_drop_file (row, report));
+  mihai = flow_drop_on_receiver (fx, &receiver, report);
   check = kf_gui_test_find_child (GTK_WIDGET (fx->window), GTK_TYPE_CHECK_BUTTON, 0);
   gtk_check_button_set_active (GTK_CHECK_BUTTON (check), TRUE);
   shoot_window (fx, "send");
@@ -185,10 +165,7 @@ test_screenshots (Fixture       *fx,
   flow_offer_to_window (fx, mihai, report, &send_wait);
   dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
   shoot (dialog, "offer");
-  kf_gui_test_respond (dialog, "accept");
-  chooser = flow_wait_for_window (GTK_TYPE_FILE_CHOOSER_DIALOG);
-  g_assert_true (kf_gui_test_wait_for (flow_chooser_has_folder, chooser, TIMEOUT_MS));
-  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  flow_accept_offer (dialog, NULL, NULL);
   flow_wait_for_page (fx->window, "result");
   outcome = flow_finish_sending (mihai, &send_wait);
   g_assert_nonnull (outcome);
