@@ -432,6 +432,15 @@ kf_server_state_admit (KfServerState  *self,
   g_return_val_if_fail (KF_IS_SERVER_STATE (self), FALSE);
   g_return_val_if_fail (public_key != NULL && code != NULL, FALSE);
 
+  /* The common case, a known identity coming back, only notes the time:
+   * no durable transaction (and no fsync) on every connection. */
+  if ((id = find_identity (self, code, &known_key, error)) < 0)
+    return FALSE;
+  if (id > 0 && g_strcmp0 (known_key, public_key) == 0)
+    return run (self, prepare (self, error, "UPDATE identities SET last_seen = ? WHERE id = ?",
+                               "ii", g_get_real_time () / G_USEC_PER_SEC, id), error);
+  g_clear_pointer (&known_key, g_free);
+
   if (!begin (self, error))
     return FALSE;
   if ((id = find_identity (self, code, &known_key, error)) < 0)
@@ -524,6 +533,14 @@ kf_server_state_claim_name (KfServerState  *self,
                      "choose another name"));
       return FALSE;
     }
+  /* The common case, an identity using its own name again: no write. */
+  if (!find_owner (self, folded, &owner_key, &owner_code, error))
+    return FALSE;
+  if (owner_key != NULL && strcmp (owner_key, public_key) == 0)
+    return TRUE;
+  g_clear_pointer (&owner_key, g_free);
+  g_clear_pointer (&owner_code, g_free);
+
   if (!begin (self, error))
     return FALSE;
   if (!find_owner (self, folded, &owner_key, &owner_code, error))
