@@ -91,6 +91,7 @@ const char     *kf_client_get_fingerprint          (KfClient             *self);
 KfClientRole    kf_client_get_role                 (KfClient             *self);
 guint           kf_client_get_peer_id              (KfClient             *self);
 const char     *kf_client_get_peer_name            (KfClient             *self);
+const guint8   *kf_client_get_peer_public_key      (KfClient             *self);
 KfCipherMode    kf_client_get_mode                 (KfClient             *self);
 const char     *kf_client_get_last_error           (KfClient             *self);
 KfOffer        *kf_client_get_offer                (KfClient             *self);
