@@ -132,5 +132,8 @@ void           flow_accept_offer           (GtkWidget  *dialog,
 KfClient      *flow_drop_on_receiver       (Fixture      *fx,
                                             PeerReceiver *receiver,
                                             GFile        *file);
+GtkWidget     *flow_send_view_with_receiver (Fixture      *fx,
+                                             const char   *name,
+                                             PeerReceiver *receiver);
 
 G_END_DECLS

@@ -411,7 +411,6 @@ test_cancel_transfer (Fixture       *fx,
   g_autoptr(GFile) big = g_file_new_for_path (big_path);
   PeerReceiver receiver = { g_file_new_for_path (dest_path), NULL, NULL };
   GtkWidget *row, *check, *status;
-  KfClient *ion;
   int fd;
 
   /* A sparse 512 MiB file: long enough to be cancelled half way. */
@@ -420,15 +419,7 @@ test_cancel_transfer (Fixture       *fx,
   g_assert_cmpint (ftruncate (fd, 512 * 1024 * 1024), ==, 0);
   g_close (fd, NULL);
 
-  flow_start_connected_window (fx);
-  ion = flow_connect_peer (fx, "Ion");
-  g_signal_connect (ion, "offer", G_CALLBACK (flow_on_peer_offer), &receiver);
-  g_signal_connect (ion, "finished", G_CALLBACK (flow_on_peer_finished), &receiver);
-  flow_peer_wait (ion);
-
-  flow_click (GTK_WIDGET (fx->window), "win.send");
-  flow_wait_for_rows (fx->window, 1);
-  row = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_PEER_ROW, 0);
+  row = flow_send_view_with_receiver (fx, "Ion", &receiver);
   g_assert_true (kf_gui_test_drop_file (row, big));
   check = kf_gui_test_find_child (GTK_WIDGET (fx->window), GTK_TYPE_CHECK_BUTTON, 1);
   gtk_check_button_set_active (GTK_CHECK_BUTTON (check), TRUE);

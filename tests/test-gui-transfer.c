@@ -560,17 +560,9 @@ test_send_tree_to_peer (Fixture       *fx,
   guint n_top_level = 0;
   const char * const *names;
   GtkWidget *row;
-  KfClient *ion;
 
   g_assert_cmpint (g_mkdir (dest, 0700), ==, 0);
-  flow_start_connected_window (fx);
-  ion = flow_connect_peer (fx, "Ion");
-  g_signal_connect (ion, "offer", G_CALLBACK (flow_on_peer_offer), &receiver);
-  g_signal_connect (ion, "finished", G_CALLBACK (flow_on_peer_finished), &receiver);
-  flow_peer_wait (ion);
-  flow_click (GTK_WIDGET (fx->window), "win.send");
-  flow_wait_for_rows (fx->window, 1);
-  row = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_PEER_ROW, 0);
+  row = flow_send_view_with_receiver (fx, "Ion", &receiver);
   g_assert_true (kf_gui_test_drop_files (row, items));
   kf_main_page_set_mode (KF_MAIN_PAGE (kf_gui_test_find_child (GTK_WIDGET (fx->window),
                                                                KF_TYPE_MAIN_PAGE, 0)),
@@ -746,17 +738,9 @@ test_sender_cancels_tree (Fixture       *fx,
   GFile *items[] = { tree, big, NULL };
   KfOutcome *outcome;
   GtkWidget *row;
-  KfClient *ion;
 
   g_assert_cmpint (g_mkdir (dest, 0700), ==, 0);
-  flow_start_connected_window (fx);
-  ion = flow_connect_peer (fx, "Ion");
-  g_signal_connect (ion, "offer", G_CALLBACK (flow_on_peer_offer), &receiver);
-  g_signal_connect (ion, "finished", G_CALLBACK (flow_on_peer_finished), &receiver);
-  flow_peer_wait (ion);
-  flow_click (GTK_WIDGET (fx->window), "win.send");
-  flow_wait_for_rows (fx->window, 1);
-  row = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_PEER_ROW, 0);
+  row = flow_send_view_with_receiver (fx, "Ion", &receiver);
   g_assert_true (kf_gui_test_drop_files (row, items));
   kf_main_page_set_mode (KF_MAIN_PAGE (kf_gui_test_find_child (GTK_WIDGET (fx->window),
                                                                KF_TYPE_MAIN_PAGE, 0)),
