@@ -74,6 +74,9 @@ void           flow_start_window           (Fixture  *fx,
 void           flow_start_connected_window (Fixture *fx);
 KfClient      *flow_connect_peer           (Fixture    *fx,
                                             const char *name);
+KfClient      *flow_connect_peer_as        (Fixture    *fx,
+                                            const char *name,
+                                            KfIdentity *identity);
 void           flow_peer_wait              (KfClient *peer);
 GFile         *flow_make_file              (Fixture    *fx,
                                             const char *name,
@@ -97,6 +100,15 @@ void           flow_offer_to_window        (Fixture   *fx,
                                             KfClient  *sender,
                                             GFile     *file,
                                             AsyncWait *send_wait);
+void           flow_offer_files_to_window  (Fixture    *fx,
+                                            KfClient   *sender,
+                                            GFile     **files,
+                                            guint       n_files,
+                                            AsyncWait  *send_wait);
+GFile         *flow_make_tree              (Fixture    *fx,
+                                            const char *name);
+void           flow_assert_same_tree       (GFile *a,
+                                            GFile *b);
 KfOutcome     *flow_finish_sending         (KfClient  *sender,
                                             AsyncWait *send_wait);
 gboolean       flow_chooser_has_folder     (gpointer data);
