@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "kf-cli-describe.h"
@@ -114,12 +115,33 @@ report_counts (KfOutcome *outcome)
                 sent, received);
 }
 
+/* A receiver's pairing fell through before any offer and the client
+ * waits again: one quiet line and the JSON "waiting-again" event, no
+ * result, since the wait goes on. */
+static void
+report_waiting_again (KfOutcome *outcome)
+{
+  g_autofree char *why = g_strdup (kf_outcome_get_message (outcome));
+  KfCliJson *json = kf_cli_json_begin ("waiting-again");
+
+  kf_cli_json_string (json, "status", kf_outcome_status_to_string (kf_outcome_get_status (outcome)));
+  kf_cli_json_string (json, "message", why);
+  kf_cli_json_end (json);
+
+  if (g_str_has_suffix (why, "."))
+    why[strlen (why) - 1] = '\0';
+  /* Translators: why the pairing ended ("alice cancelled the transfer") */
+  kf_cli_status (_("No file was offered (%s); waiting for a sender again…"), why);
+}
+
 /*
  * kf_cli_report_outcome:
  *
  * Prints how a session ended: the file, both block counts and the key
  * manager's verdict (steps 10–11), or what went wrong; and the JSON
- * "result" event.
+ * "result" event.  A pairing that fell through before any offer, after
+ * which the client waits again (kf_outcome_get_waits_again()), is one line
+ * on standard error and a "waiting-again" event instead.
  */
 void
 kf_cli_report_outcome (KfOutcome *outcome)
@@ -127,9 +149,16 @@ kf_cli_report_outcome (KfOutcome *outcome)
   KfOutcomeStatus status = kf_outcome_get_status (outcome);
   GFile *file = kf_outcome_get_file (outcome);
   g_autofree char *path = file ? g_file_get_path (file) : NULL;
-  KfCliJson *json = kf_cli_json_begin ("result");
+  KfCliJson *json = NULL;
 
   kf_cli_progress_done ();
+  if (kf_outcome_get_waits_again (outcome))
+    {
+      report_waiting_again (outcome);
+      return;
+    }
+
+  json = kf_cli_json_begin ("result");
   kf_cli_json_string (json, "status", kf_outcome_status_to_string (status));
   kf_cli_json_string (json, "role", kf_outcome_get_is_sender (outcome) ? "sender" : "receiver");
   kf_cli_json_uint (json, "sender_blocks", kf_outcome_get_sender_blocks (outcome));

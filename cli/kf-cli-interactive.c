@@ -295,7 +295,11 @@ on_finished (KfClient  *client,
              KfCliApp  *app)
 {
   kf_cli_report_outcome (outcome);
-  prompt (app);
+  /* Waiting again: no prompt, as after `wait`; "cancel" stops it. */
+  if (kf_outcome_get_waits_again (outcome))
+    read_command (app);
+  else
+    prompt (app);
 }
 
 static void

@@ -43,7 +43,9 @@ on_finished (KfClient  *client,
              KfCliApp  *app)
 {
   kf_cli_report_outcome (outcome);
-  end_with (app, kf_cli_exit_for_outcome (outcome));
+  /* A pairing that fell through before any offer does not end a wait. */
+  if (!kf_outcome_get_waits_again (outcome))
+    end_with (app, kf_cli_exit_for_outcome (outcome));
 }
 
 static void

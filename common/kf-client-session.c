@@ -95,11 +95,68 @@ _kf_client_session_close (KfClient *self)
     _kf_session_close (session);
 }
 
+static void
+on_wait_again_reply (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(KfClient) self = user_data;
+  g_autoptr(KfProtocolMessage) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, NULL, &error);
+  /* A key manager gone is handled by ::closed: waiting resumes once
+   * reconnected. */
+  if (reply != NULL || g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_DISCONNECTED)
+      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  g_message ("Could not wait again after a pairing fell through: %s", error->message);
+  _kf_client_set_last_error (self, error->message);
+  if (self->session == NULL && self->state == KF_CLIENT_STATE_WAITING)
+    _kf_client_set_state (self, KF_CLIENT_STATE_IDLE);
+}
+
+/*
+ * back_to_rest:
+ *
+ * The state after a session: idle; or, for a receiver whose pairing fell
+ * through before an offer (kf_outcome_get_waits_again()), waiting again,
+ * with `wait` sent at once (the key manager reads it before anything this
+ * side sends later), or once reconnected when the key manager is gone.
+ */
+static void
+back_to_rest (KfClient  *self,
+              KfOutcome *outcome)
+{
+  g_autoptr(KfProtocolMessage) wait = NULL;
+
+  if (self->km == NULL)
+    {
+      self->resume_waiting = self->resume_waiting || kf_outcome_get_waits_again (outcome);
+      _kf_client_set_state (self, KF_CLIENT_STATE_RECONNECTING);
+      return;
+    }
+  if (!kf_outcome_get_waits_again (outcome))
+    {
+      _kf_client_set_state (self, KF_CLIENT_STATE_IDLE);
+      return;
+    }
+
+  g_message ("A pairing ended before an offer; waiting again");
+  wait = kf_protocol_message_new (KF_MSG_WAIT);
+  self->watch_active = FALSE;
+  _kf_client_set_state (self, KF_CLIENT_STATE_WAITING);
+  kf_km_connection_request_async (self->km, wait, self->cancellable, on_wait_again_reply,
+                                  g_object_ref (self));
+}
+
 /*
  * finish:
  *
- * Ends the current session: back to idle, ::finished with @outcome, then
- * the pending conn/send_file calls complete (with the outcome, or @error).
+ * Ends the current session: back to idle (or waiting,
+ * kf_outcome_get_waits_again()), ::finished with @outcome, then the
+ * pending conn/send_file calls complete (with the outcome, or @error).
  */
 static void
 finish (KfClient  *self,
@@ -111,8 +168,7 @@ finish (KfClient  *self,
   GTask *send_task = g_steal_pointer (&session->send_task);
 
   _kf_session_end (session, outcome);
-  _kf_client_set_state (self, self->km != NULL ? KF_CLIENT_STATE_IDLE
-                                               : KF_CLIENT_STATE_RECONNECTING);
+  back_to_rest (self, outcome);
   _kf_client_notify_session (self);
   _kf_client_sync_watch (self);
   _kf_client_emit_finished (self, outcome);

@@ -36,5 +36,6 @@ const char      *kf_outcome_get_message          (KfOutcome       *self);
 GFile           *kf_outcome_get_file             (KfOutcome       *self);
 KfCipherMode     kf_outcome_get_mode             (KfOutcome       *self);
 const GError    *kf_outcome_get_error            (KfOutcome       *self);
+gboolean         kf_outcome_get_waits_again      (KfOutcome       *self);
 
 G_END_DECLS

@@ -317,12 +317,29 @@ _kf_session_record_result (KfSession              *self,
     }
 }
 
+/* Whether the end of this ending session leaves its receiver waiting, as
+ * it was before a sender chose it: the pairing fell through before any
+ * offer came, and neither by this side's choice or fault nor because the
+ * key manager went away (the client then says so and reconnects).  A
+ * sender that pairs and cancels at once, leaves, or whose link dies
+ * before its offer must not end someone's wait (issue 14, point 6). */
+static gboolean
+waits_again (KfSession *self)
+{
+  return self->role == KF_CLIENT_ROLE_RECEIVER
+         && self->phase == KF_SESSION_PHASE_ENDING
+         && self->offer == NULL
+         && !self->delivered
+         && !witness_is_local (self->end_witness)
+         && !g_error_matches (self->end_error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_DISCONNECTED);
+}
+
 /*
  * _kf_session_new_outcome:
  *
  * Returns: (transfer full): the outcome of this session with @status; it
  * names the file when the transfer completed, the file was delivered, or
- * this side sent it.
+ * this side sent it, and says whether the receiver waits again.
  */
 KfOutcome *
 _kf_session_new_outcome (KfSession       *self,
@@ -350,6 +367,7 @@ _kf_session_new_outcome (KfSession       *self,
                                ? self->file : NULL,
                        "mode", self->mode,
                        "error", error,
+                       "waits-again", !completed && waits_again (self),
                        NULL);
 }
 

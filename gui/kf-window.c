@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "kf-connect-flow.h"
@@ -446,6 +447,24 @@ outcome_news (KfOutcome *outcome)
     }
 }
 
+/* A receiver's pairing fell through before any offer: the client waits
+ * again, and so does the window, saying so quietly. */
+static void
+show_waiting_again (KfWindow  *self,
+                    KfOutcome *outcome)
+{
+  g_autofree char *why = g_strdup (kf_outcome_get_message (outcome));
+  g_autofree char *text = NULL;
+
+  if (g_str_has_suffix (why, "."))
+    why[strlen (why) - 1] = '\0';
+  /* Translators: why the pairing ended ("alice cancelled the transfer") */
+  text = g_strdup_printf (_("No file was offered (%s); waiting for a sender again"), why);
+  _kf_window_close_offer (self);
+  _kf_window_show_toast (self, text);
+  _kf_window_follow_client (self);
+}
+
 static void
 on_finished (KfClient  *client,
              KfOutcome *outcome,
@@ -453,6 +472,11 @@ on_finished (KfClient  *client,
 {
   const char *news = outcome_news (outcome);
 
+  if (kf_outcome_get_waits_again (outcome))
+    {
+      show_waiting_again (self, outcome);
+      return;
+    }
   show_outcome (self, outcome);
   if (news != NULL)
     notify_user (self, "finished", news,

@@ -371,6 +371,28 @@ stop_waiting (KfClient *client)
   g_assert_cmpint (kf_client_get_state (client), ==, KF_CLIENT_STATE_IDLE);
 }
 
+/* Waits until @lister's `send` lists @client (its `wait` reached the key
+ * manager). */
+static void
+await_listed (KfClient *lister,
+              KfClient *client)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autoptr(GPtrArray) peers = list_peers (lister);
+
+      for (guint i = 0; i < peers->len; i++)
+        if (kf_peer_get_id (g_ptr_array_index (peers, i)) == kf_client_get_client_id (client))
+          return;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for client %u to be listed",
+                 kf_client_get_client_id (client));
+      settle (20);
+    }
+}
+
 static gboolean
 model_has (GListModel *model,
            guint       id)
@@ -471,7 +493,9 @@ on_finished (KfClient  *client,
 {
   g_assert_null (events->outcome);
   g_assert_true (kf_client_get_state (client) == KF_CLIENT_STATE_IDLE
-                 || kf_client_get_state (client) == KF_CLIENT_STATE_RECONNECTING);
+                 || kf_client_get_state (client) == KF_CLIENT_STATE_RECONNECTING
+                 || (kf_client_get_state (client) == KF_CLIENT_STATE_WAITING
+                     && kf_outcome_get_waits_again (outcome)));
   g_assert_null (kf_client_get_offer (client));
   events->outcome = g_object_ref (outcome);
 }
@@ -562,7 +586,8 @@ expected_blocks (KfCipherMode mode,
   return mode == KF_CIPHER_MODE_CBC ? size / 16 + 1 : (size + 15) / 16;
 }
 
-/* Pairs @sender with the waiting @receiver (conn), up to READY_TO_SEND. */
+/* Pairs @sender with @receiver (conn), up to READY_TO_SEND; the
+ * receiver waits first unless it already does. */
 static void
 pair (KfClient     *sender,
       KfClient     *receiver,
@@ -571,7 +596,8 @@ pair (KfClient     *sender,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  wait_for_sender (receiver);
+  if (kf_client_get_state (receiver) != KF_CLIENT_STATE_WAITING)
+    wait_for_sender (receiver);
   kf_client_conn_async (sender, kf_client_get_client_id (receiver), mode, NULL,
                         kf_test_store_result, &result);
   kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "conn");
@@ -956,10 +982,75 @@ test_cancel_before_link (Fixture       *f,
   g_assert_false (kf_outcome_get_is_local (r.outcome));
   g_assert_null (r.offer);
 
+  /* No offer came: the receiver waits again (issue 14, point 6); the
+   * sender, who chose to cancel, does not. */
+  g_assert_true (kf_outcome_get_waits_again (r.outcome));
+  g_assert_false (kf_outcome_get_waits_again (s.outcome));
+  g_assert_cmpint (kf_client_get_state (f->b), ==, KF_CLIENT_STATE_WAITING);
+  g_assert_cmpint (kf_client_get_state (f->a), ==, KF_CLIENT_STATE_IDLE);
+  await_listed (f->a, f->b);
+
   g_signal_handlers_disconnect_by_func (f->a, cancel_on_session_started, NULL);
   events_clear (&s, f->a);
   events_clear (&r, f->b);
   assert_usable_again (f);
+}
+
+/* A sender pairs and vanishes once the peer link is up, before its offer:
+ * the receiver's wait goes on, and a real sender's file then arrives
+ * without the receiver doing anything. */
+static void
+test_link_lost_before_offer (Fixture       *f,
+                             gconstpointer  data)
+{
+  Events r = { 0 };
+
+  f->a = connected_client (f, "Mallory");
+  f->b = connected_client (f, "Bob");
+  events_connect (&r, f->b);
+  pair (f->a, f->b, KF_CIPHER_MODE_CBC);
+  g_clear_object (&f->a);
+
+  kf_test_await_pointer ((gpointer *) &r.outcome, WAIT_SECONDS, "the receiver's outcome");
+  g_assert_null (r.offer);
+  g_assert_cmpint (kf_outcome_get_status (r.outcome), ==, KF_OUTCOME_FAILED);
+  g_assert_false (kf_outcome_get_is_local (r.outcome));
+  g_assert_true (kf_outcome_get_waits_again (r.outcome));
+  g_assert_cmpint (kf_client_get_state (f->b), ==, KF_CLIENT_STATE_WAITING);
+  events_clear (&r, f->b);
+
+  f->a = connected_client (f, "Ana");
+  await_listed (f->a, f->b);
+  transfer_and_check (f, f->a, f->b, KF_CIPHER_MODE_CBC, 4000);
+}
+
+/* A receiver that stops waiting during key confirmation chose to: its
+ * wait ends. */
+static void
+test_stop_waiting_while_confirming (Fixture       *f,
+                                    gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean started = FALSE;
+  Events r = { 0 };
+
+  f->a = connected_client (f, "Ana");
+  f->b = connected_client (f, "Bob");
+  events_connect (&r, f->b);
+  g_signal_connect (f->b, "session-started", G_CALLBACK (cancel_on_session_started), NULL);
+  wait_for_sender (f->b);
+  kf_client_conn_async (f->a, kf_client_get_client_id (f->b), KF_CIPHER_MODE_CBC, NULL,
+                        kf_test_store_result, &result);
+  kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "conn");
+  g_assert_false (kf_client_conn_finish (f->a, result, &started, &error));
+  g_assert_true (started);
+  kf_test_await_pointer ((gpointer *) &r.outcome, WAIT_SECONDS, "the receiver's outcome");
+  g_assert_true (kf_outcome_get_is_local (r.outcome));
+  g_assert_false (kf_outcome_get_waits_again (r.outcome));
+  g_assert_cmpint (kf_client_get_state (f->b), ==, KF_CLIENT_STATE_IDLE);
+  g_signal_handlers_disconnect_by_func (f->b, cancel_on_session_started, NULL);
+  events_clear (&r, f->b);
 }
 
 static void
@@ -1104,6 +1195,8 @@ main (int    argc,
   ADD ("/client/cancel/by-receiver", NULL, test_cancel_by_receiver);
   ADD ("/client/cancel/while-confirming", GINT_TO_POINTER (FALSE), test_cancel_before_link);
   ADD ("/client/cancel/conn-cancellable", GINT_TO_POINTER (TRUE), test_cancel_before_link);
+  ADD ("/client/cancel/receiver-while-confirming", NULL, test_stop_waiting_while_confirming);
+  ADD ("/client/link-lost-before-offer", NULL, test_link_lost_before_offer);
   ADD ("/client/cancel/mid-transfer/by-sender", GINT_TO_POINTER (TRUE), test_cancel_mid_transfer);
   ADD ("/client/cancel/mid-transfer/by-receiver", GINT_TO_POINTER (FALSE),
        test_cancel_mid_transfer);

@@ -8,6 +8,7 @@
 
 #include <adwaita.h>
 #include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -388,6 +389,76 @@ test_sender_cancels_offer (Fixture       *fx,
   outcome = flow_finish_sending (ion, &send_wait);
 }
 
+/* Whether a label under @root says @text (a toast's title, say). */
+static gboolean
+has_label_containing (GtkWidget  *root,
+                      const char *text)
+{
+  if (GTK_IS_LABEL (root) && strstr (gtk_label_get_text (GTK_LABEL (root)), text) != NULL)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (has_label_containing (child, text))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+says_waiting_again (gpointer data)
+{
+  return has_label_containing (GTK_WIDGET (data), "waiting for a sender again");
+}
+
+static void
+cancel_at_start (KfClient     *client,
+                 KfClientRole  role,
+                 guint         peer_id,
+                 const char   *peer_name,
+                 KfCipherMode  mode,
+                 gpointer      user_data)
+{
+  kf_client_cancel (client);
+}
+
+/* A sender pairs with the waiting window and cancels before any offer
+ * (issue 14, point 6): the window keeps waiting, says so in a toast, shows
+ * no result, and a real offer then comes through. */
+static void
+test_snipe_keeps_waiting (Fixture       *fx,
+                          gconstpointer  data)
+{
+  g_autoptr(GFile) file = flow_make_file (fx, "later.txt", 3000);
+  g_autoptr(KfOutcome) outcome = NULL;
+  AsyncWait conn_wait = { NULL };
+  AsyncWait send_wait = { NULL };
+  KfClient *client, *mallory, *ion;
+  GtkWidget *dialog;
+
+  flow_start_connected_window (fx);
+  client = kf_window_get_client (fx->window);
+  mallory = flow_connect_peer (fx, "Mallory");
+  flow_click (GTK_WIDGET (fx->window), "win.wait");
+  flow_wait_for_state (client, KF_CLIENT_STATE_WAITING);
+
+  g_signal_connect (mallory, "session-started", G_CALLBACK (cancel_at_start), NULL);
+  kf_client_conn_async (mallory, kf_client_get_client_id (client), KF_CIPHER_MODE_CBC, NULL,
+                        flow_on_async_done, &conn_wait);
+  g_assert_false (kf_client_conn_finish (mallory, flow_wait_async (&conn_wait), NULL, NULL));
+  g_clear_object (&conn_wait.result);
+
+  g_assert_true (kf_gui_test_wait_for (says_waiting_again, fx->window, TIMEOUT_MS));
+  flow_wait_for_state (client, KF_CLIENT_STATE_WAITING);
+  g_assert_cmpstr (kf_window_get_page_name (fx->window), ==, "main");
+  g_assert_cmpint (kf_main_page_get_view (KF_MAIN_PAGE (kf_gui_test_find_child (
+                     GTK_WIDGET (fx->window), KF_TYPE_MAIN_PAGE, 0))), ==, KF_MAIN_VIEW_WAITING);
+
+  ion = flow_connect_peer (fx, "Ion");
+  flow_offer_to_window (fx, ion, file, &send_wait);
+  dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
+  kf_gui_test_respond (dialog, "decline");
+  outcome = flow_finish_sending (ion, &send_wait);
+}
+
 static void
 on_progress_cancel (KfClient *client,
                     guint64   done,
@@ -555,6 +626,8 @@ main (int    argc,
 
   g_test_add ("/gui/flow/trust-and-connect", Fixture, NULL,
               flow_fixture_set_up, test_trust_and_connect, flow_fixture_tear_down);
+  g_test_add ("/gui/flow/snipe-keeps-waiting", Fixture, NULL,
+              flow_fixture_set_up, test_snipe_keeps_waiting, flow_fixture_tear_down);
   g_test_add ("/gui/flow/connect-page-remembers-and-disconnects", Fixture, NULL,
               flow_fixture_set_up, test_connect_page, flow_fixture_tear_down);
   g_test_add ("/gui/flow/trust-cancelled", Fixture, NULL,
