@@ -22,7 +22,8 @@
  *   exchanges=2
  *
  * A group whose key does not give its code, or that does not parse, is
- * left out of every query but kept in the file.  Every change first reads
+ * left out of every query but kept in the file; names read are cleaned
+ * (kf-untrusted) like any text from another party.  Every change first reads
  * the file again (the app and keyferry-cli share it), then replaces it
  * atomically, mode 0600, in a folder made 0700.
  */
@@ -36,6 +37,7 @@
 
 #include "kf-contacts.h"
 #include "kf-hex.h"
+#include "kf-untrusted.h"
 
 /* The names kept per contact: the latest ones. */
 #define MAX_NAMES 8
@@ -179,6 +181,15 @@ parse_contact (GKeyFile   *file,
   contact->names = g_key_file_get_string_list (file, group, "names", NULL, NULL);
   if (contact->names == NULL)
     contact->names = g_new0 (char *, 1);
+  /* The file may have been edited: its names are cleaned as they enter. */
+  for (guint i = 0; contact->names[i] != NULL; i++)
+    if (!kf_untrusted_is_clean (contact->names[i]))
+      {
+        char *clean = kf_untrusted_clean (contact->names[i], -1);
+
+        g_free (contact->names[i]);
+        contact->names[i] = clean;
+      }
   contact->first_exchange = get_time (file, group, "first-exchange");
   contact->last_exchange = get_time (file, group, "last-exchange");
   exchanges = g_key_file_get_int64 (file, group, "exchanges", NULL);

@@ -13,6 +13,7 @@
 #include "kf-gcrypt.h"
 #include "kf-hex.h"
 #include "kf-test-util.h"
+#include "kf-untrusted.h"
 
 typedef struct
 {
@@ -348,6 +349,33 @@ test_names_round_trip (Fixture       *f,
   g_assert_cmpint (kf_contacts_check (reader, "DAN;", f->bob, NULL), ==, KF_CONTACT_KNOWN);
 }
 
+/* A name edited into the file with control or bidi characters comes out
+ * cleaned. */
+static void
+test_names_cleaned (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *code = kf_identity_code_for_key (f->bob);
+  g_autofree char *hex = kf_hex_encode (f->bob, sizeof f->bob);
+  g_autofree char *dir = g_path_get_dirname (f->path);
+  g_autofree char *text = g_strdup_printf ("[%s]\npublic-key=%s\n"
+                                           "names=b\\nob\x1b[2J;\xe2\x80\xae" "evil;\n",
+                                           code, hex);
+  g_autoptr(KfContacts) contacts = NULL;
+  const KfContact *contact;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (f->path, text, -1, NULL));
+  contacts = loaded (f);
+  contact = kf_contacts_lookup_key (contacts, f->bob);
+  g_assert_nonnull (contact);
+  g_assert_cmpuint (g_strv_length (contact->names), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    g_assert_true (kf_untrusted_is_clean (contact->names[i]));
+  g_assert_null (strchr (contact->names[0], '\n'));
+  g_assert_null (strchr (contact->names[0], '\x1b'));
+}
+
 /* The app and keyferry-cli share the file: each change reads it first. */
 static void
 test_shared_file (Fixture       *f,
@@ -383,6 +411,7 @@ main (int    argc,
   ADD ("/contacts/forget", test_forget);
   ADD ("/contacts/tolerant", test_tolerant);
   ADD ("/contacts/names-round-trip", test_names_round_trip);
+  ADD ("/contacts/names-cleaned", test_names_cleaned);
   ADD ("/contacts/shared-file", test_shared_file);
 
 #undef ADD
