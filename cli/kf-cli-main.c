@@ -6,6 +6,7 @@
  *   keyferry-cli [OPTIONS] wait [--accept] [--output DIR]
  *   keyferry-cli [OPTIONS] send --to PEER --mode cbc|cfb FILE
  *   keyferry-cli [--json] servers              the key managers on the network
+ *   keyferry-cli [--json] contacts [forget NAME|CODE]   the people you exchanged files with
  *   keyferry-cli encrypt|decrypt …             the openssl-compatible utility
  */
 
@@ -19,6 +20,7 @@
 
 #include "kf-cli-app.h"
 #include "kf-cli-connect.h"
+#include "kf-cli-contacts.h"
 #include "kf-cli-crypt.h"
 #include "kf-cli-exit.h"
 #include "kf-cli-interactive.h"
@@ -35,6 +37,7 @@ typedef enum
   COMMAND_WAIT,
   COMMAND_SEND,
   COMMAND_SERVERS,
+  COMMAND_CONTACTS,
 } Command;
 
 static Command command;
@@ -86,12 +89,13 @@ build_context (KfCliApp *app)
   };
   GOptionContext *context;
 
-  context = g_option_context_new (_("[wait | send FILE | servers | encrypt | decrypt] — Keyferry in a terminal"));
+  context = g_option_context_new (_("[wait | send FILE | servers | contacts | encrypt | decrypt] — Keyferry in a terminal"));
   g_option_context_set_summary (context,
     _("Without a command: the interactive prompt (wait, send, conn <peer_id> <cbc|cfb>, end).\n"
       "  wait [--accept] [--output DIR]      receive one file, then quit\n"
       "  send --to PEER --mode cbc|cfb FILE  send one file, then quit\n"
       "  servers                             list the key managers on the network\n"
+      "  contacts [forget NAME|CODE]         the people you exchanged files with\n"
       "  encrypt|decrypt --help              the openssl-compatible AES-256 utility"));
   g_option_context_set_description (context,
     _("Received files go into the folder given with --output, by default the current one,\n"
@@ -124,6 +128,8 @@ parse_command (KfCliApp   *app,
     command = COMMAND_SEND;
   else if (argc == 2 && g_str_equal (argv[1], "servers"))
     command = COMMAND_SERVERS;
+  else if (argc >= 2 && g_str_equal (argv[1], "contacts"))
+    command = COMMAND_CONTACTS;
   else if (argc >= 2)
     return (g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                          _("unknown command “%s”"), argv[1]), FALSE);
@@ -194,6 +200,7 @@ on_connected (KfCliApp *app)
       break;
     case COMMAND_INTERACTIVE:
     case COMMAND_SERVERS:   /* never connects */
+    case COMMAND_CONTACTS:
     default:
       kf_cli_interactive_start (app);
       break;
@@ -268,6 +275,12 @@ run_client (int    argc,
   if (command == COMMAND_SERVERS)
     {
       status = kf_cli_servers_main (&app);
+      app_clear (&app);
+      return status;
+    }
+  if (command == COMMAND_CONTACTS)
+    {
+      status = kf_cli_contacts_main (&app, argv + 2);
       app_clear (&app);
       return status;
     }

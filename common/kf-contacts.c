@@ -335,7 +335,9 @@ kf_contacts_list (KfContacts *self)
 
   g_return_val_if_fail (KF_IS_CONTACTS (self), NULL);
 
-  list = g_ptr_array_copy (self->contacts, NULL, NULL);
+  list = g_ptr_array_sized_new (self->contacts->len);
+  for (guint i = 0; i < self->contacts->len; i++)
+    g_ptr_array_add (list, g_ptr_array_index (self->contacts, i));
   g_ptr_array_sort (list, compare_recent);
   return list;
 }

@@ -384,12 +384,22 @@ test_shared_file (Fixture       *f,
   g_autoptr(KfContacts) app = loaded (f);
   g_autoptr(KfContacts) cli = loaded (f);
   g_autoptr(KfContacts) reader = NULL;
+  g_autoptr(GPtrArray) list = NULL;
 
   remember (app, "bob", f->bob);
   remember (cli, "alice", f->alice);
   reader = loaded (f);
   g_assert_nonnull (kf_contacts_lookup_key (reader, f->bob));
   g_assert_nonnull (kf_contacts_lookup_key (reader, f->alice));
+
+  /* The list is the latest first, and freeing it leaves the store whole. */
+  list = kf_contacts_list (reader);
+  g_assert_cmpuint (list->len, ==, 2);
+  g_assert_cmpstr (kf_contact_get_latest_name (g_ptr_array_index (list, 0)), ==, "alice");
+  g_assert_cmpstr (kf_contact_get_latest_name (g_ptr_array_index (list, 1)), ==, "bob");
+  g_clear_pointer (&list, g_ptr_array_unref);
+  g_assert_cmpstr (kf_contact_get_latest_name (kf_contacts_lookup_key (reader, f->bob)), ==,
+                   "bob");
 }
 
 int

@@ -9,7 +9,7 @@ _keyferry_cli()
     local command= i
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
-            wait | send | servers | encrypt | decrypt)
+            wait | send | servers | contacts | encrypt | decrypt)
                 command=${words[i]}
                 break
                 ;;
@@ -50,7 +50,7 @@ _keyferry_cli()
             options='--server --name --fingerprint --accept-new-server
                 --passphrase-file --json --idle-timeout --to --mode --help'
             ;;
-        servers)
+        servers | contacts)
             options='--json --help'
             ;;
         *)
@@ -68,7 +68,10 @@ _keyferry_cli()
 
     case $command in
         '')
-            COMPREPLY=($(compgen -W 'wait send servers encrypt decrypt' -- "$cur"))
+            COMPREPLY=($(compgen -W 'wait send servers contacts encrypt decrypt' -- "$cur"))
+            ;;
+        contacts)
+            [[ $prev == contacts ]] && COMPREPLY=($(compgen -W 'forget' -- "$cur"))
             ;;
         send | encrypt | decrypt)
             _filedir
