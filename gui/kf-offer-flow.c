@@ -19,6 +19,7 @@ typedef struct
   GtkFileChooserNative *chooser;
   gulong                cancelled_id;
   gboolean              answered;
+  gboolean              blocked;     /* declined with Block Sender */
   gboolean              done;
 } OfferFlow;
 
@@ -125,6 +126,7 @@ on_offer_response (AdwMessageDialog *dialog,
   OfferFlow *flow = g_task_get_task_data (task);
 
   flow->answered = TRUE;
+  flow->blocked = g_strcmp0 (response, "block") == 0;
   if (g_strcmp0 (response, "accept") == 0
       && !g_cancellable_is_cancelled (g_task_get_cancellable (task)))
     ask_destination (task);
@@ -199,4 +201,21 @@ kf_offer_flow_run_finish (GAsyncResult  *result,
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/*
+ * kf_offer_flow_was_blocked:
+ *
+ * Returns: whether the offer was declined with Block Sender: the caller
+ * then asks the key manager to keep this sender's identity away.
+ */
+gboolean
+kf_offer_flow_was_blocked (GAsyncResult *result)
+{
+  OfferFlow *flow;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
+  flow = g_task_get_task_data (G_TASK (result));
+  return flow != NULL && flow->blocked;
 }

@@ -16,5 +16,6 @@ void   kf_offer_flow_run_async  (KfOffer              *offer,
                                  gpointer              user_data);
 GFile *kf_offer_flow_run_finish (GAsyncResult         *result,
                                  GError              **error);
+gboolean kf_offer_flow_was_blocked (GAsyncResult      *result);
 
 G_END_DECLS
