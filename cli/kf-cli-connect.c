@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <glib/gi18n.h>
 
+#include "kf-address.h"
 #include "kf-cli-connect.h"
 #include "kf-cli-exit.h"
 #include "kf-cli-input.h"
@@ -27,10 +28,11 @@
 
 /*
  * kf_cli_parse_server:
- * @text: "HOST", "HOST:PORT", "[IPV6]:PORT" or a bare IPv6 address
+ * @text: --server: what kf_address_parse() reads
  *
- * Returns: %FALSE with %G_OPTION_ERROR_BAD_VALUE for an empty host or a
- * port outside 1–65535; otherwise @host and @port (0: the default).
+ * Returns: %FALSE with %G_OPTION_ERROR_BAD_VALUE (a usage error) naming
+ * --server and saying what to write; otherwise @host and @port (0: the
+ * default).
  */
 gboolean
 kf_cli_parse_server (const char  *text,
@@ -38,41 +40,12 @@ kf_cli_parse_server (const char  *text,
                      guint16     *port,
                      GError     **error)
 {
-  const char *colon = strrchr (text, ':');
-  guint64 value = 0;
+  g_autoptr(GError) local_error = NULL;
 
-  *port = 0;
-  if (text[0] == '[')
-    {
-      const char *end = strchr (text, ']');
-
-      if (end == NULL || (end[1] != '\0' && end[1] != ':'))
-        goto bad;
-      *host = g_strndup (text + 1, (gsize) (end - text - 1));
-      colon = end[1] == ':' ? end + 1 : NULL;
-    }
-  else if (colon != NULL && strchr (text, ':') != colon)
-    {
-      *host = g_strdup (text);   /* a bare IPv6 address */
-      colon = NULL;
-    }
-  else
-    *host = colon ? g_strndup (text, (gsize) (colon - text)) : g_strdup (text);
-
-  if (colon != NULL
-      && (!g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &value, NULL)))
-    {
-      g_clear_pointer (host, g_free);
-      goto bad;
-    }
-  *port = (guint16) value;
-  if (**host != '\0')
+  if (kf_address_parse (text, host, port, &local_error))
     return TRUE;
-  g_clear_pointer (host, g_free);
-
-bad:
-  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-               _("--server “%s” is not HOST, HOST:PORT or [IPv6]:PORT"), text);
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--server: %s",
+               local_error->message);
   return FALSE;
 }
 
@@ -124,17 +97,6 @@ set_peer_ports (KfCliApp  *app,
   return TRUE;
 }
 
-static char *
-default_name (void)
-{
-  const char *real = g_get_real_name ();
-
-  if (real != NULL && *real != '\0' && !g_str_equal (real, "Unknown"))
-    return g_strdup (real);
-
-  return g_strdup (g_get_host_name ());
-}
-
 /*
  * kf_cli_setup_client:
  *
@@ -161,7 +123,7 @@ kf_cli_setup_client (KfCliApp  *app,
                                  &app->host, &app->port, error))
     return FALSE;
 
-  name = app->name ? g_strdup (app->name) : default_name ();
+  name = app->name ? g_strdup (app->name) : kf_display_name_default ();
   known = kf_known_servers_new (NULL);
   if (!kf_known_servers_load (known, &local_error))
     kf_cli_error (_("ignoring the known-servers file: %s"), local_error->message);

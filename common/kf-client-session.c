@@ -152,22 +152,25 @@ back_to_rest (KfClient  *self,
 }
 
 /*
- * finish:
+ * on_session_ended:
  *
- * Ends the current session: back to idle (or waiting,
- * kf_outcome_get_waits_again()), ::finished with @outcome, then the
- * pending conn/send_file calls complete (with the outcome, or @error).
+ * KfSession::ended, the one place where the client lives a session's end:
+ * back to idle (or waiting, kf_outcome_get_waits_again()), ::finished
+ * with @outcome, then the pending conn/send_file calls complete (with the
+ * outcome, or with the session's account of its end when it has one: no
+ * verdict came), and the session lets go of what it holds.
  */
 static void
-finish (KfClient  *self,
-        KfOutcome *outcome,
-        GError    *error)
+on_session_ended (KfSession *session,
+                  KfOutcome *outcome,
+                  KfClient  *self)
 {
-  g_autoptr(KfSession) session = g_steal_pointer (&self->session);
+  g_autoptr(KfSession) held = g_steal_pointer (&self->session);
   GTask *conn_task = g_steal_pointer (&session->conn_task);
   GTask *send_task = g_steal_pointer (&session->send_task);
+  GError *error = session->end_error;
 
-  _kf_session_end (session, outcome);
+  g_assert (held == session);
   back_to_rest (self, outcome);
   _kf_client_notify_session (self);
   _kf_client_sync_watch (self);
@@ -186,7 +189,19 @@ finish (KfClient  *self,
   g_clear_object (&conn_task);
   g_clear_object (&send_task);
   _kf_session_close (session);
-  g_clear_error (&error);
+}
+
+/* Ends the current session with @outcome; its ::ended does the rest.
+ * @verdict: whether the key manager gave its verdict (the outcome says all;
+ * an account of the end recorded while ending no longer applies). */
+static void
+finish (KfClient  *self,
+        KfOutcome *outcome,
+        gboolean   verdict)
+{
+  if (verdict)
+    g_clear_error (&self->session->end_error);
+  _kf_session_end (self->session, outcome);
 }
 
 /* Ends an ending session once nothing it waits for is left: the answer to
@@ -197,11 +212,12 @@ finish_when_ready (KfClient *self)
   KfSession *session = self->session;
   g_autoptr(KfOutcome) outcome = NULL;
 
-  if (session->cancel_pending || session->receiving)
+  if ((session->cancel_sent_to != NULL && session->cancel_sent_to == self->km)
+      || session->link_use == KF_SESSION_LINK_RECEIVING)
     return;
 
   outcome = _kf_session_recorded_outcome (session);
-  finish (self, outcome, g_steal_pointer (&session->end_error));
+  finish (self, outcome, FALSE);
 }
 
 /*
@@ -221,7 +237,6 @@ _kf_client_session_engine_done (KfClient               *self,
   g_assert (session != NULL && session->phase == KF_SESSION_PHASE_ENDING);
   if (result != NULL)
     _kf_session_record_result (session, result);
-  session->receiving = FALSE;
   finish_when_ready (self);
 }
 
@@ -240,7 +255,7 @@ on_cancel_reply (GObject      *source,
   reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, NULL, &error);
   if (self != NULL)
     {
-      session->cancel_pending = FALSE;
+      g_clear_object (&session->cancel_sent_to);
       finish_when_ready (self);
     }
 }
@@ -283,13 +298,13 @@ _kf_client_session_fail (KfClient         *self,
    * other side then hears the reason from it before it sees the link go. */
   if (reason == NULL || self->km == NULL || !kf_km_connection_is_open (self->km))
     {
-      if (session->link != NULL && !session->link_busy)
+      if (session->link != NULL && session->link_use == KF_SESSION_LINK_IDLE)
         kf_peer_link_abort (session->link);
       finish_when_ready (self);
       return;
     }
 
-  session->cancel_pending = TRUE;
+  g_set_object (&session->cancel_sent_to, self->km);
   cancel = kf_protocol_message_new (KF_MSG_CANCEL);
   if (!kf_protocol_message_set_text (cancel, reason))
     kf_protocol_message_set_text (cancel, "failed");
@@ -310,15 +325,14 @@ _kf_client_session_lost (KfClient     *self,
     return;
   if (self->session->phase == KF_SESSION_PHASE_ENDING)
     {
-      /* Our `cancel` will not be answered now. */
-      self->session->cancel_pending = FALSE;
+      /* Our `cancel` will not be answered now: its connection is gone. */
       finish_when_ready (self);
       return;
     }
 
   _kf_client_session_fail (self, KF_SESSION_WITNESS_OBSERVED, KF_OUTCOME_FAILED, NULL,
                            g_error_new (KF_CLIENT_ERROR, KF_CLIENT_ERROR_DISCONNECTED,
-                                        self->session->delivered
+                                        _kf_session_is_delivered (self->session)
                                         ? _("The key manager went away before its verdict (%s)")
                                         : _("The transfer stopped: the key manager went "
                                             "away (%s)"), error->message));
@@ -444,6 +458,7 @@ start_session (KfClient                *self,
   if (session->conn_task != NULL)
     g_task_set_task_data (session->conn_task, GINT_TO_POINTER (TRUE), NULL);
   self->session = g_object_ref (session);
+  g_signal_connect_object (session, "ended", G_CALLBACK (on_session_ended), self, 0);
   self->watch_active = FALSE;
 
   if (session->conn_task != NULL)
@@ -626,8 +641,8 @@ on_result (KfClient                *self,
     }
 
   outcome = _kf_session_new_outcome (session, status, FALSE, message, NULL,
-                         msg->sender_blocks, msg->receiver_blocks);
-  finish (self, outcome, NULL);
+                                     msg->sender_blocks, msg->receiver_blocks);
+  finish (self, outcome, TRUE);
 }
 
 /* `ev cancelled`: the key manager ended the session (the other side

@@ -10,7 +10,7 @@
  * block count and digest to the key manager (kf-client-session.c).  An
  * engine failure ends the session with the outcome it implies.
  *
- * While the engine works with the link, session->link_busy is set: the
+ * While the engine works with the link, session->link_use says how: the
  * engine's own threads use it and tell the peer when they are cancelled,
  * so the link is not closed under them.
  */
@@ -157,7 +157,7 @@ transfer_done (KfSession        *session,
   if (self == NULL)
     return;
 
-  session->link_busy = FALSE;
+  session->link_use = KF_SESSION_LINK_IDLE;
   if (session->phase == KF_SESSION_PHASE_ENDING)
     {
       /* What the engine failed with may explain the end better. */
@@ -166,7 +166,6 @@ transfer_done (KfSession        *session,
       _kf_client_session_engine_done (self, result);
       return;
     }
-  session->receiving = FALSE;
   if (result == NULL)
     {
       _kf_client_transfer_failed (self, error);
@@ -198,8 +197,7 @@ decline_unusable (KfClient *self,
 {
   KfSession *session = self->session;
 
-  session->answered = TRUE;
-  session->link_busy = TRUE;
+  session->link_use = KF_SESSION_LINK_DECLINING;
   kf_transfer_decline_async (session->link, NULL, on_declined, NULL);
   _kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_FAILED, "declined", error);
 }
@@ -219,7 +217,7 @@ on_offer_received (GObject      *source,
   if (self == NULL)
     return;
 
-  session->link_busy = FALSE;
+  session->link_use = KF_SESSION_LINK_IDLE;
   if (g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_NAME))
     {
       decline_unusable (self, error);
@@ -249,7 +247,7 @@ _kf_client_transfer_read_offer (KfClient *self)
 {
   KfSession *session = self->session;
 
-  session->link_busy = TRUE;
+  session->link_use = KF_SESSION_LINK_READING_OFFER;
   kf_transfer_receive_offer_async (session->link, session->cancellable,
                                    on_offer_received, g_object_ref (session));
 }
@@ -269,6 +267,15 @@ on_engine_done (GObject      *source,
   else
     transfer = kf_transfer_send_finish (result, &error);
   transfer_done (session, transfer, error);
+}
+
+/* Whether an offer waits for its answer: it was shown (OFFERED) and the
+ * session is not ending (a decline ends it; accepting leaves OFFERED). */
+static gboolean
+offer_is_open (KfClient *self)
+{
+  return self->state == KF_CLIENT_STATE_OFFERED && self->session != NULL
+         && self->session->phase == KF_SESSION_PHASE_ACTIVE;
 }
 
 /*
@@ -296,7 +303,7 @@ kf_client_accept_offer (KfClient  *self,
   g_return_val_if_fail (G_IS_FILE (destination), FALSE);
 
   session = self->session;
-  if (self->state != KF_CLIENT_STATE_OFFERED || session == NULL || session->answered)
+  if (!offer_is_open (self))
     {
       g_set_error_literal (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_BAD_STATE,
                            _("There is no offer to accept"));
@@ -315,9 +322,7 @@ kf_client_accept_offer (KfClient  *self,
       && !kf_transfer_check_space (folder, session->transfer_offer->plain_size, error))
     return FALSE;
 
-  session->answered = TRUE;
-  session->link_busy = TRUE;
-  session->receiving = TRUE;
+  session->link_use = KF_SESSION_LINK_RECEIVING;
   _kf_client_set_state (self, KF_CLIENT_STATE_TRANSFERRING);
   kf_transfer_receive_async (session->link, session->transfer_offer, destination, overwrite,
                              on_progress, g_object_ref (session), g_object_unref,
@@ -340,14 +345,13 @@ kf_client_decline_offer (KfClient *self)
   g_return_if_fail (KF_IS_CLIENT (self));
 
   session = self->session;
-  if (self->state != KF_CLIENT_STATE_OFFERED || session == NULL || session->answered)
+  if (!offer_is_open (self))
     return;
 
   /* The decline record goes out on its own, not cancelled with the
    * session: the session ends now, so that a `cancel` the sender may send
    * on seeing it is already ours, not news. */
-  session->answered = TRUE;
-  session->link_busy = TRUE;
+  session->link_use = KF_SESSION_LINK_DECLINING;
   kf_transfer_decline_async (session->link, NULL, on_declined, NULL);
   _kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_DECLINED, "declined",
                            g_error_new_literal (KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_DECLINED,
@@ -390,7 +394,7 @@ kf_client_send_file_async (KfClient            *self,
 
   session->send_task = g_steal_pointer (&task);
   session->file = g_object_ref (file);
-  session->link_busy = TRUE;
+  session->link_use = KF_SESSION_LINK_SENDING;
   _kf_client_session_watch_task (self, cancellable);
   _kf_client_set_state (self, KF_CLIENT_STATE_TRANSFERRING);
   kf_transfer_send_async (session->link, file,

@@ -317,7 +317,9 @@ kf_client_is_connected (KfClient *self)
 {
   g_return_val_if_fail (KF_IS_CLIENT (self), FALSE);
 
-  return self->state >= KF_CLIENT_STATE_IDLE;
+  /* Named, not compared by order: a state added later must choose. */
+  return self->state != KF_CLIENT_STATE_DISCONNECTED && self->state != KF_CLIENT_STATE_CONNECTING
+         && self->state != KF_CLIENT_STATE_RECONNECTING;
 }
 
 /*

@@ -29,6 +29,19 @@ typedef enum
   KF_SESSION_WITNESS_KEY_MANAGER,  /* the key manager's own decision (a confirmation failed) */
 } KfSessionWitness;
 
+/* What the session's peer link is doing: who may close it (an engine
+ * working with it closes it itself) and what an ending session waits for
+ * (a receiving engine, so that the outcome says whether the file is
+ * there). */
+typedef enum
+{
+  KF_SESSION_LINK_IDLE,            /* no link yet, or nothing uses it */
+  KF_SESSION_LINK_READING_OFFER,   /* receiver: the sender's offer is being read */
+  KF_SESSION_LINK_DECLINING,       /* receiver: the decline record is going out */
+  KF_SESSION_LINK_RECEIVING,       /* receiver: the engine saves the file */
+  KF_SESSION_LINK_SENDING,         /* sender: the engine sends the file */
+} KfSessionLinkUse;
+
 struct _KfSession
 {
   GObject           parent_instance;
@@ -48,17 +61,14 @@ struct _KfSession
   gulong            task_cancel_id;
   KfPeerListener   *listener;
   KfPeerLink       *link;
-  gboolean          link_busy;       /* a transfer call is using the link */
-  gboolean          receiving;       /* receiver: the engine is saving the file */
-  gboolean          delivered;       /* the file is complete at the receiver
-                                      * (saved there; the sender had DONE) */
-  gboolean          cancel_pending;  /* our `cancel` awaits its answer */
+  KfSessionLinkUse  link_use;
+  KfKmConnection   *cancel_sent_to;  /* the connection our `cancel` went to, until
+                                      * it answers: awaited while it is the client's */
   KfTransferOffer  *transfer_offer;
   KfOffer          *offer;
-  gboolean          answered;        /* accept or decline was given */
   GFile            *file;
-  guint64           local_blocks;
-  guint64           bytes;
+  KfTransferResult *result;          /* the engine's, once the file is complete at the
+                                      * receiver (saved there; the sender had DONE) */
 
   /* The account of its end, once ENDING (_kf_session_explain_end()). */
   KfSessionWitness  end_witness;
@@ -90,6 +100,7 @@ KfOutcome      *_kf_session_new_outcome         (KfSession               *self,
                                                  guint64                  sender_blocks,
                                                  guint64                  receiver_blocks);
 KfOutcome      *_kf_session_recorded_outcome    (KfSession               *self);
+gboolean        _kf_session_is_delivered        (KfSession               *self);
 void            _kf_session_end                 (KfSession               *self,
                                                  KfOutcome               *outcome);
 void            _kf_session_close               (KfSession               *self);

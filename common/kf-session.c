@@ -307,9 +307,8 @@ void
 _kf_session_record_result (KfSession              *self,
                            const KfTransferResult *result)
 {
-  self->delivered = TRUE;
-  self->local_blocks = result->blocks;
-  self->bytes = result->plain_bytes;
+  g_clear_pointer (&self->result, kf_transfer_result_free);
+  self->result = kf_transfer_result_copy (result);
   if (self->role == KF_CLIENT_ROLE_RECEIVER && result->path != NULL)
     {
       g_clear_object (&self->file);
@@ -329,9 +328,21 @@ waits_again (KfSession *self)
   return self->role == KF_CLIENT_ROLE_RECEIVER
          && self->phase == KF_SESSION_PHASE_ENDING
          && self->offer == NULL
-         && !self->delivered
+         && !_kf_session_is_delivered (self)
          && !witness_is_local (self->end_witness)
          && !g_error_matches (self->end_error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_DISCONNECTED);
+}
+
+/*
+ * _kf_session_is_delivered:
+ *
+ * Returns: whether the file was complete at the receiver (saved there;
+ * the sender had its DONE): the engine's result was recorded.
+ */
+gboolean
+_kf_session_is_delivered (KfSession *self)
+{
+  return self->result != NULL;
 }
 
 /*
@@ -359,10 +370,10 @@ _kf_session_new_outcome (KfSession       *self,
                        "is-local", is_local,
                        "sender-blocks", sender_blocks,
                        "receiver-blocks", receiver_blocks,
-                       "local-blocks", self->local_blocks,
-                       "bytes", self->bytes,
+                       "local-blocks", self->result != NULL ? self->result->blocks : 0,
+                       "bytes", self->result != NULL ? self->result->plain_bytes : 0,
                        "message", message,
-                       "file", completed || self->delivered
+                       "file", completed || _kf_session_is_delivered (self)
                                || self->role == KF_CLIENT_ROLE_SENDER
                                ? self->file : NULL,
                        "mode", self->mode,
@@ -400,7 +411,7 @@ _kf_session_recorded_outcome (KfSession *self)
   g_autofree char *message = NULL;
 
   g_assert (self->phase == KF_SESSION_PHASE_ENDING);
-  if (self->delivered)
+  if (_kf_session_is_delivered (self))
     {
       g_autofree char *note = delivered_note (self);
 
@@ -458,8 +469,9 @@ _kf_session_close (KfSession *self)
   if (self->listener != NULL)
     kf_peer_listener_close (self->listener);
   g_clear_object (&self->listener);
-  if (self->link != NULL && !self->link_busy)
+  if (self->link != NULL && self->link_use == KF_SESSION_LINK_IDLE)
     kf_peer_link_close (self->link);
+  g_clear_object (&self->cancel_sent_to);
   g_clear_object (&self->link);
 }
 
@@ -481,6 +493,7 @@ kf_session_finalize (GObject *object)
   g_clear_pointer (&self->transfer_offer, kf_transfer_offer_free);
   g_clear_object (&self->offer);
   g_clear_object (&self->file);
+  g_clear_pointer (&self->result, kf_transfer_result_free);
   g_clear_error (&self->end_error);
   g_free (self->peer_name);
 

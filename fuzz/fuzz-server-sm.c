@@ -27,7 +27,7 @@
  *                    the rest
  *
  * After every step each line the server sent must parse as a server line
- * and kf_server_check_consistency() must hold (a client in at most one
+ * and kf_test_server_check() must hold (a client in at most one
  * session, the waiting list only waiting clients...).  At the end all
  * clients drop; then the registry must be empty, no timer armed, and no
  * client or session object alive.
@@ -46,6 +46,7 @@
 #include "kf-fuzz.h"
 #include "kf-hex.h"
 #include "kf-server-private.h"
+#include "kf-test-server-check.h"
 
 #define N_CLIENTS     4
 #define MAX_STEPS     256
@@ -329,7 +330,7 @@ check (KfServer *server)
 {
   g_autoptr(GError) error = NULL;
 
-  if (!kf_server_check_consistency (server, &error))
+  if (!kf_test_server_check (server, &error))
     {
       g_printerr ("%s\n", error->message);
       kf_fuzz_check (FALSE, "the registry, the sessions and the clients agree");

@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "kf-address.h"
 #include "kf-application.h"
 #include "kf-fingerprint.h"
 #include "kf-gui-util.h"
@@ -286,7 +287,7 @@ kf_application_command_line (GApplication            *application,
   g_variant_dict_lookup (options, "fingerprint", "s", &fingerprint);
 
   if (!take_link (options, &link, &error)
-      || (server != NULL && !kf_gui_parse_address (server, &host, &port, &error))
+      || (server != NULL && !kf_address_parse (server, &host, &port, &error))
       || (name != NULL && (checked_name = kf_gui_check_name (name, &error)) == NULL)
       || (fingerprint != NULL
           && (checked_fingerprint = kf_fingerprint_normalize (fingerprint, &error)) == NULL))
@@ -465,7 +466,7 @@ kf_application_get_server (KfApplication  *self,
   else if (saved_name[0] != '\0')
     *name = g_steal_pointer (&saved_name);
   else
-    *name = kf_gui_default_name ();
+    *name = kf_display_name_default ();
 
   *fingerprint = g_strdup (self->override_fingerprint);
   return (*host)[0] != '\0';

@@ -14,6 +14,7 @@
 
 #include <glib/gi18n.h>
 
+#include "kf-address.h"
 #include "kf-connect-page.h"
 #include "kf-discovered-server.h"
 #include "kf-gui-util.h"
@@ -254,19 +255,13 @@ kf_connect_page_get_values (KfConnectPage  *self,
 
   g_return_val_if_fail (KF_IS_CONNECT_PAGE (self), FALSE);
 
-  if (!kf_gui_parse_address (gtk_editable_get_text (GTK_EDITABLE (self->host_row)),
-                             &parsed_host, &parsed_port, error))
+  if (!kf_address_parse (gtk_editable_get_text (GTK_EDITABLE (self->host_row)),
+                         &parsed_host, &parsed_port, error))
     return FALSE;
 
   port_text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->port_row))));
-  if (port_text[0] != '\0')
-    {
-      g_autofree char *address = g_strdup_printf ("localhost:%s", port_text);
-      g_autofree char *ignored = NULL;
-
-      if (!kf_gui_parse_address (address, &ignored, &parsed_port, error))
-        return FALSE;
-    }
+  if (port_text[0] != '\0' && !kf_address_parse_port (port_text, &parsed_port, error))
+    return FALSE;
 
   checked_name = kf_gui_check_name (gtk_editable_get_text (GTK_EDITABLE (self->name_row)),
                                     error);

@@ -14,34 +14,9 @@
 
 #include "kf-fingerprint.h"
 #include "kf-gui-util.h"
-
-#define KF_GUI_NAME_MAX_CHARS 64
+#include "kf-protocol.h"
 
 G_DEFINE_QUARK (kf-gui-error-quark, kf_gui_error)
-
-/*
- * parse_port:
- *
- * Reads a decimal port 1..65535 from @text.  Returns FALSE (and sets
- * @error) on anything else.
- */
-static gboolean
-parse_port (const char  *text,
-            guint16     *port,
-            GError     **error)
-{
-  guint64 value = 0;
-
-  if (!g_ascii_string_to_unsigned (text, 10, 1, G_MAXUINT16, &value, NULL))
-    {
-      g_set_error (error, KF_GUI_ERROR, KF_GUI_ERROR_INVALID_ADDRESS,
-                   _("“%s” is not a port number: use a number from 1 to 65535"), text);
-      return FALSE;
-    }
-
-  *port = (guint16) value;
-  return TRUE;
-}
 
 /*
  * kf_gui_parse_port_range:
@@ -86,76 +61,6 @@ kf_gui_parse_port_range (const char  *text,
 }
 
 /*
- * kf_gui_parse_address:
- *
- * Splits "HOST", "HOST:PORT", "IPV6", "[IPV6]" or "[IPV6]:PORT" into a
- * host and a port (0 when none was given).  Returns FALSE and sets
- * KF_GUI_ERROR_INVALID_ADDRESS when the text is empty or malformed.
- */
-gboolean
-kf_gui_parse_address (const char  *text,
-                      char       **host,
-                      guint16     *port,
-                      GError     **error)
-{
-  g_autofree char *stripped = NULL;
-  const char *colon;
-
-  g_return_val_if_fail (text != NULL, FALSE);
-  g_return_val_if_fail (host != NULL && port != NULL, FALSE);
-
-  stripped = g_strstrip (g_strdup (text));
-  *port = 0;
-
-  if (stripped[0] == '\0')
-    {
-      g_set_error_literal (error, KF_GUI_ERROR, KF_GUI_ERROR_INVALID_ADDRESS,
-                           _("Enter the key manager’s address"));
-      return FALSE;
-    }
-
-  if (stripped[0] == '[')
-    {
-      const char *end = strchr (stripped, ']');
-
-      if (end == NULL || end == stripped + 1
-          || (end[1] != '\0' && (end[1] != ':' || !parse_port (end + 2, port, error))))
-        {
-          if (error != NULL && *error == NULL)
-            g_set_error (error, KF_GUI_ERROR, KF_GUI_ERROR_INVALID_ADDRESS,
-                         _("“%s” is not a valid address"), stripped);
-          return FALSE;
-        }
-      *host = g_strndup (stripped + 1, end - stripped - 1);
-      return TRUE;
-    }
-
-  colon = strchr (stripped, ':');
-  if (colon != NULL && strchr (colon + 1, ':') == NULL)
-    {
-      if (colon == stripped || !parse_port (colon + 1, port, error))
-        {
-          if (error != NULL && *error == NULL)
-            g_set_error (error, KF_GUI_ERROR, KF_GUI_ERROR_INVALID_ADDRESS,
-                         _("“%s” is not a valid address"), stripped);
-          return FALSE;
-        }
-      *host = g_strndup (stripped, colon - stripped);
-      return TRUE;
-    }
-
-  if (strpbrk (stripped, " \t/") != NULL)
-    {
-      g_set_error (error, KF_GUI_ERROR, KF_GUI_ERROR_INVALID_ADDRESS,
-                   _("“%s” is not a valid address"), stripped);
-      return FALSE;
-    }
-
-  *host = g_steal_pointer (&stripped);
-  return TRUE;
-}
-
-/*
  * kf_gui_check_name:
  *
  * Returns the display name others will see, stripped of surrounding
@@ -178,11 +83,11 @@ kf_gui_check_name (const char  *text,
       return NULL;
     }
 
-  if (g_utf8_strlen (name, -1) > KF_GUI_NAME_MAX_CHARS)
+  if (g_utf8_strlen (name, -1) > KF_PROTOCOL_MAX_NAME_CHARS)
     {
       g_set_error (error, KF_GUI_ERROR, KF_GUI_ERROR_INVALID_NAME,
                    _("The name is too long: use at most %d characters"),
-                   KF_GUI_NAME_MAX_CHARS);
+                   KF_PROTOCOL_MAX_NAME_CHARS);
       return NULL;
     }
 
@@ -195,24 +100,6 @@ kf_gui_check_name (const char  *text,
       }
 
   return g_steal_pointer (&name);
-}
-
-/*
- * kf_gui_default_name:
- *
- * Returns the user's real name, or the host name when the real name is
- * unknown.  Never fails.
- */
-char *
-kf_gui_default_name (void)
-{
-  const char *real_name = g_get_real_name ();
-
-  if (real_name != NULL && real_name[0] != '\0' && !g_str_equal (real_name, "Unknown"))
-    return g_utf8_substring (real_name, 0, MIN (g_utf8_strlen (real_name, -1),
-                                                KF_GUI_NAME_MAX_CHARS));
-
-  return g_strdup (g_get_host_name ());
 }
 
 /* Returns "CBC" or "CFB": the names people see. */

@@ -13,7 +13,6 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  KF_GUI_ERROR_INVALID_ADDRESS,
   KF_GUI_ERROR_INVALID_NAME,
   KF_GUI_ERROR_NOT_TRUSTED,
   KF_GUI_ERROR_NO_PASSPHRASE,
@@ -22,17 +21,12 @@ typedef enum
 
 GQuark      kf_gui_error_quark          (void);
 
-gboolean    kf_gui_parse_address        (const char    *text,
-                                         char         **host,
-                                         guint16       *port,
-                                         GError       **error);
 gboolean    kf_gui_parse_port_range     (const char    *text,
                                          guint16       *first,
                                          guint16       *last,
                                          GError       **error);
 char       *kf_gui_check_name           (const char    *text,
                                          GError       **error);
-char       *kf_gui_default_name         (void);
 const char *kf_gui_mode_label           (KfCipherMode   mode);
 char       *kf_gui_format_progress      (guint64        done,
                                          guint64        total);

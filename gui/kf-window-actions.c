@@ -176,11 +176,13 @@ on_conn_done (GObject      *source,
   g_autoptr(KfWindow) self = user_data;
   g_autoptr(GError) error = NULL;
   GFile *file = kf_main_page_get_file (self->main_page);
+  gboolean session_started = FALSE;
 
-  if (!kf_client_conn_finish (KF_CLIENT (source), result, NULL, &error))
+  if (!kf_client_conn_finish (KF_CLIENT (source), result, &session_started, &error))
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-          || self->hold != KF_WINDOW_HOLD_CONN)
+      /* A session that started and ended shows its result (::finished);
+       * a cancelled conn was the user's or the window's doing. */
+      if (session_started || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
       self->hold = KF_WINDOW_HOLD_NONE;
       _kf_window_show_toast (self, error->message);

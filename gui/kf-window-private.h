@@ -3,7 +3,10 @@
 #pragma once
 
 /* kf-window-private.h: KfWindow's instance, shared by kf-window.c (how the
- * window follows its client) and kf-window-actions.c (its win.* actions). */
+ * window maps its client's state to a page and its actions),
+ * kf-window-connection.c (reaching the key manager), kf-window-session.c
+ * (a transfer session's pages) and kf-window-actions.c (its win.*
+ * actions). */
 
 #include "kf-connect-page.h"
 #include "kf-discovery.h"
@@ -47,15 +50,33 @@ struct _KfWindow
   gboolean              joining;      /* connecting from a join link: saved once connected */
 };
 
+/* kf-window.c */
 GSettings *_kf_window_get_settings     (KfWindow       *self);
+KfKnownServers *_kf_window_get_known_servers (KfWindow  *self);
 void       _kf_window_show_toast       (KfWindow       *self,
                                         const char     *text);
+void       _kf_window_notify_user      (KfWindow       *self,
+                                        const char     *id,
+                                        const char     *title,
+                                        const char     *body);
+void       _kf_window_set_failure      (KfWindow       *self,
+                                        const char     *message);
+gboolean   _kf_window_in_session       (KfWindow       *self);
 void       _kf_window_follow_client    (KfWindow       *self);
 void       _kf_window_close_offer      (KfWindow       *self);
-void       _kf_window_drop_client      (KfWindow       *self);
 char      *_kf_window_name_peer        (KfWindow       *self,
                                         guint           peer_id,
                                         const char     *name);
+
+/* kf-window-connection.c */
+void       _kf_window_follow_connection (KfWindow      *self);
+void       _kf_window_watch_network    (KfWindow       *self);
+void       _kf_window_drop_client      (KfWindow       *self);
+
+/* kf-window-session.c */
+void       _kf_window_follow_sessions  (KfWindow       *self);
+
+/* kf-window-actions.c */
 void       _kf_window_install_actions  (GtkWidgetClass *widget_class);
 
 G_END_DECLS

@@ -1,15 +1,27 @@
-/* kf-server-admission.c: the optional admission passphrase
+/* kf-server-admission.c: who may come in: greeting limits, passphrase
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The operator either gives a stored Argon2id hash (a PHC string from
- * `keyferry-server --hash-passphrase`, kf-passphrase-hash.c), or the
- * passphrase itself, which is hashed once at start with Argon2id and a
- * random salt (PBKDF2-SHA256 when libgcrypt runs in FIPS mode).  Only the
- * salt, the parameters and the tag are kept, the tag in secure memory.  A
- * client's passphrase is hashed the same way in a worker thread and the
- * tags compared in constant time, over the stored tag's full length.
- * Argon2id is not used in FIPS mode, so a stored hash is refused there.
+ * KfServerAdmission holds the limits on connections in their greeting
+ * (in total and per source address), on clients in all and greeted
+ * clients per address, and the optional admission passphrase.  A reload
+ * makes a new one (the passphrase is hashed in a worker) that takes over
+ * the connections the old one counted (kf_server_admission_take_over()).
+ *
+ * Greeting limits.  A connection counts as pending from its accept()
+ * until its `hello` is welcomed or it closes.  When all max_pending slots
+ * are taken (but not all of its address's), the oldest connection that
+ * has not even sent its ClientHello gives its slot up, or else a TLS
+ * handshake that waits for its peer, or else the oldest waiting to start
+ * one: a real client sends its ClientHello at once and finishes the
+ * handshake one round trip after it starts, so silent, trickling or
+ * stalled connections from many addresses can only keep one out by
+ * replacing each other faster than that.  Only when every slot holds a
+ * connection past its handshake is the new one refused.  Once greeted, a
+ * client counts against max_clients_per_address until it closes.
+ *
+ * The passphrase.  KfServerSecret (kf-server-secret.c) holds what a
+ * client's passphrase is compared with; a check runs in a worker thread.
  *
  * Argon2id costs a quarter of a second and 64 MiB by design, so at most
  * kdf_max_concurrent checks run at once and at most kdf_max_queued wait;
@@ -33,16 +45,13 @@
 
 #include <string.h>
 #include <glib/gi18n.h>
-#include <gcrypt.h>
 
-#include "kf-passphrase-hash.h"
 #include "kf-protocol.h"
 #include "kf-secure.h"
 #include "kf-server-admission.h"
+#include "kf-server-log.h"
+#include "kf-server-secret.h"
 
-#define TAG_SIZE          32
-#define SALT_SIZE         16
-#define PBKDF2_ITERATIONS 600000
 #define PENALTY_FORGET_US (15 * G_TIME_SPAN_MINUTE)
 #define PENALTY_MAX_HOSTS 10000
 
@@ -56,10 +65,7 @@ struct _KfServerAdmission
 {
   GObject           parent_instance;
 
-  gboolean          required;
-  KfPassphraseHash *hash;           /* Argon2id: stored, or made at start */
-  guint8            salt[SALT_SIZE];
-  guint8           *tag;            /* PBKDF2 (FIPS mode): TAG_SIZE bytes of secure memory */
+  KfServerSecret   *secret;         /* NULL: no passphrase required */
   guint             max_concurrent;
   guint             max_queued;
   guint             penalty_ms;
@@ -74,6 +80,14 @@ struct _KfServerAdmission
   double            global_level;   /* checks asked for and failures, decaying */
   gint64            global_updated; /* when global_level was last decayed */
   gint64            global_next;    /* the earliest start of the next gated check */
+
+  guint             max_clients;
+  guint             max_clients_per_address;
+  guint             max_pending;
+  guint             max_pending_per_address;
+  GHashTable       *pending;        /* set: not greeted yet (borrowed) */
+  GHashTable       *pending_by_address;  /* address → count */
+  GHashTable       *greeted_by_address;  /* address → count */
 };
 
 typedef struct
@@ -98,13 +112,11 @@ kf_server_admission_finalize (GObject *object)
   KfServerAdmission *self = KF_SERVER_ADMISSION (object);
 
   g_assert (g_queue_is_empty (&self->queued));
-  if (self->tag != NULL)
-    {
-      explicit_bzero (self->tag, TAG_SIZE);
-      gcry_free (self->tag);
-    }
-  g_clear_pointer (&self->hash, kf_passphrase_hash_free);
+  g_clear_pointer (&self->secret, kf_server_secret_free);
   g_hash_table_unref (self->penalties);
+  g_hash_table_unref (self->pending);
+  g_hash_table_unref (self->pending_by_address);
+  g_hash_table_unref (self->greeted_by_address);
 
   G_OBJECT_CLASS (kf_server_admission_parent_class)->finalize (object);
 }
@@ -120,101 +132,9 @@ kf_server_admission_init (KfServerAdmission *self)
 {
   g_queue_init (&self->queued);
   self->penalties = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-}
-
-/* FIPS mode: hashes @passphrase with PBKDF2-SHA256 into @out (TAG_SIZE
- * bytes).  Runs in any thread. */
-static gboolean
-derive_pbkdf2 (const KfServerAdmission  *self,
-               const char               *passphrase,
-               guint8                   *out,
-               GError                  **error)
-{
-  gcry_error_t err;
-
-  err = gcry_kdf_derive (passphrase, strlen (passphrase), GCRY_KDF_PBKDF2, GCRY_MD_SHA256,
-                         self->salt, SALT_SIZE, PBKDF2_ITERATIONS, TAG_SIZE, out);
-  if (err != 0)
-    {
-      g_set_error (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_INTERNAL,
-                   _("Could not hash the passphrase: %s"), gcry_strerror (err));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* Checks @passphrase against the PBKDF2 tag; sets *@matches. */
-static gboolean
-verify_pbkdf2 (const KfServerAdmission  *self,
-               const char               *passphrase,
-               gboolean                 *matches,
-               GError                  **error)
-{
-  guint8 *tag = gcry_calloc_secure (1, TAG_SIZE);
-  guint diff = 0;
-  gboolean ok;
-
-  if (tag == NULL)
-    {
-      g_set_error_literal (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_INTERNAL,
-                           _("Out of secure memory"));
-      return FALSE;
-    }
-  ok = derive_pbkdf2 (self, passphrase, tag, error);
-  for (gsize i = 0; ok && i < TAG_SIZE; i++)
-    diff |= tag[i] ^ self->tag[i];
-  *matches = ok && diff == 0;
-  explicit_bzero (tag, TAG_SIZE);
-  gcry_free (tag);
-  return ok;
-}
-
-/* Sets up @self->hash from the stored PHC string @text. */
-static gboolean
-use_stored_hash (KfServerAdmission  *self,
-                 const char         *text,
-                 GError            **error)
-{
-  if (gcry_fips_mode_active ())
-    {
-      g_set_error_literal (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_INTERNAL,
-                           _("libgcrypt runs in FIPS mode, where the key manager does not use "
-                             "Argon2id: give the passphrase itself instead of a stored hash"));
-      return FALSE;
-    }
-  self->hash = kf_passphrase_hash_parse (text, strlen (text), error);
-  if (self->hash == NULL)
-    return FALSE;
-  g_message ("Admission by a stored Argon2id hash (m=%u KiB, t=%u, p=%u)",
-             kf_passphrase_hash_get_memory_kib (self->hash),
-             kf_passphrase_hash_get_passes (self->hash),
-             kf_passphrase_hash_get_lanes (self->hash));
-  return TRUE;
-}
-
-/* Hashes the operator's @passphrase: Argon2id, or PBKDF2 in FIPS mode. */
-static gboolean
-hash_passphrase (KfServerAdmission     *self,
-                 const char            *passphrase,
-                 const KfServerConfig  *config,
-                 GError               **error)
-{
-  if (!gcry_fips_mode_active ())
-    {
-      self->hash = kf_passphrase_hash_new (passphrase, config->kdf_iterations,
-                                           config->kdf_memory_kib, config->kdf_parallelism,
-                                           error);
-      return self->hash != NULL;
-    }
-  gcry_randomize (self->salt, SALT_SIZE, GCRY_STRONG_RANDOM);
-  self->tag = gcry_calloc_secure (1, TAG_SIZE);
-  if (self->tag == NULL)
-    {
-      g_set_error_literal (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_INTERNAL,
-                           _("Out of secure memory for the passphrase hash"));
-      return FALSE;
-    }
-  return derive_pbkdf2 (self, passphrase, self->tag, error);
+  self->pending = g_hash_table_new (NULL, NULL);
+  self->pending_by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->greeted_by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 /*
@@ -242,15 +162,242 @@ kf_server_admission_new (const char            *passphrase,
   self->global_penalty_max_ms = config->auth_global_penalty_max_ms;
   self->global_forget_ms = MAX (config->auth_global_forget_ms, 1);
   self->global_updated = g_get_monotonic_time ();
+  self->max_clients = config->max_clients;
+  self->max_clients_per_address = config->max_clients_per_address;
+  self->max_pending = config->max_pending;
+  self->max_pending_per_address = config->max_pending_per_address;
   if (passphrase == NULL)
     return g_steal_pointer (&self);
 
-  self->required = TRUE;
-  if (config->passphrase_is_hash ? !use_stored_hash (self, passphrase, error)
-                                 : !hash_passphrase (self, passphrase, config, error))
+  self->secret = kf_server_secret_new (passphrase, config, error);
+  if (self->secret == NULL)
     return NULL;
 
   return g_steal_pointer (&self);
+}
+
+/*
+ * kf_server_admission_take_over:
+ * @old: the admission @self replaces
+ *
+ * @self counts, from now on, the connections @old counted (pending, and
+ * greeted per address), under its own limits.  @old counts none after.
+ */
+void
+kf_server_admission_take_over (KfServerAdmission *self,
+                               KfServerAdmission *old)
+{
+  g_return_if_fail (KF_IS_SERVER_ADMISSION (self) && KF_IS_SERVER_ADMISSION (old));
+  g_return_if_fail (g_hash_table_size (self->pending) == 0);
+
+  g_hash_table_unref (self->pending);
+  g_hash_table_unref (self->pending_by_address);
+  g_hash_table_unref (self->greeted_by_address);
+  self->pending = g_steal_pointer (&old->pending);
+  self->pending_by_address = g_steal_pointer (&old->pending_by_address);
+  self->greeted_by_address = g_steal_pointer (&old->greeted_by_address);
+  old->pending = g_hash_table_new (NULL, NULL);
+  old->pending_by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  old->greeted_by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+/* Adds @delta to @address's count in @table, forgetting it at zero. */
+static void
+count_address (GHashTable *table,
+               const char *address,
+               int         delta)
+{
+  guint count = GPOINTER_TO_UINT (g_hash_table_lookup (table, address)) + (guint) delta;
+
+  if (count == 0)
+    g_hash_table_remove (table, address);
+  else
+    g_hash_table_insert (table, g_strdup (address), GUINT_TO_POINTER (count));
+}
+
+/* Whether @a should give its slot up before @b: one without a ClientHello
+ * before one in its handshake, then the older. */
+static gboolean
+evict_first (KfServerClient *a,
+             KfServerClient *b)
+{
+  if (kf_server_client_is_before_hello (a) != kf_server_client_is_before_hello (b))
+    return kf_server_client_is_before_hello (a);
+  return kf_server_client_get_accepted_at (a) < kf_server_client_get_accepted_at (b);
+}
+
+/* The pending connection to close for a new one: the oldest that has not
+ * sent its TLS ClientHello, else the oldest whose handshake has not
+ * finished; %NULL if none. */
+static KfServerClient *
+oldest_in_handshake (KfServerAdmission *self)
+{
+  KfServerClient *oldest = NULL;
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->pending);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      KfServerClient *client = key;
+
+      if (kf_server_client_get_phase (client) == KF_CLIENT_HANDSHAKE
+          && (oldest == NULL || evict_first (client, oldest)))
+        oldest = client;
+    }
+  return oldest;
+}
+
+/* Makes room for a connection from @for_address: closes the oldest
+ * connection that has sent no ClientHello yet, or else the running TLS
+ * handshake that has waited longest for its peer (its thread goes to a
+ * handshake that waits), or else the oldest connection still waiting to
+ * start its handshake; %FALSE if there is none. */
+static gboolean
+evict_silent (KfServerAdmission  *self,
+              KfServerHandshakes *handshakes,
+              const char         *for_address)
+{
+  KfServerClient *oldest = oldest_in_handshake (self);
+
+  if (oldest == NULL)
+    return FALSE;
+  if (!kf_server_client_is_before_hello (oldest)
+      && kf_server_handshakes_evict_stalled (handshakes))
+    return TRUE;
+  g_debug ("Closing a connection from %s still in its handshake after %" G_GINT64_FORMAT
+           " ms, to make room for one from %s", kf_server_client_get_address (oldest),
+           (g_get_monotonic_time () - kf_server_client_get_accepted_at (oldest)) / 1000,
+           for_address);
+  kf_server_client_close (oldest, FALSE);
+  return TRUE;
+}
+
+/*
+ * kf_server_admission_admit_connection:
+ * @client: a new connection (or detached client), not started yet
+ * @handshakes: where a stalled handshake may be evicted for it
+ *
+ * Applies the limits on connections in their greeting (see above),
+ * making room when it can.  Returns %TRUE with @client counted as
+ * pending, or %FALSE (logged) when it must be dropped.
+ */
+gboolean
+kf_server_admission_admit_connection (KfServerAdmission  *self,
+                                      KfServerClient     *client,
+                                      KfServerHandshakes *handshakes)
+{
+  const char *address = kf_server_client_get_address (client);
+  guint per_address = GPOINTER_TO_UINT (g_hash_table_lookup (self->pending_by_address, address));
+
+  g_return_val_if_fail (KF_IS_SERVER_ADMISSION (self), FALSE);
+
+  if (g_hash_table_size (self->pending) >= self->max_pending
+      && per_address < self->max_pending_per_address)
+    evict_silent (self, handshakes, address);
+  if (g_hash_table_size (self->pending) >= self->max_pending)
+    {
+      kf_server_log_event (&(KfServerLogEvent) { .message_id = KF_LOG_ADMISSION_REFUSED,
+                                                  .address = address },
+                           "Dropping a connection from %s: %u connections are already in their greeting",
+                           address, self->max_pending);
+      return FALSE;
+    }
+  if (per_address >= self->max_pending_per_address)
+    {
+      kf_server_log_event (&(KfServerLogEvent) { .message_id = KF_LOG_ADMISSION_REFUSED,
+                                                  .address = address },
+                           "Dropping a connection from %s: it already has %u connections in their greeting",
+                           address, per_address);
+      return FALSE;
+    }
+  count_address (self->pending_by_address, address, 1);
+  g_hash_table_add (self->pending, client);
+  return TRUE;
+}
+
+/*
+ * kf_server_admission_has_room:
+ * @n_connections: the connections the server holds, @client's included
+ *
+ * Whether @client, just through its TLS handshake, fits within
+ * max_clients.  %FALSE is logged.
+ */
+gboolean
+kf_server_admission_has_room (KfServerAdmission *self,
+                              KfServerClient    *client,
+                              guint              n_connections)
+{
+  g_return_val_if_fail (KF_IS_SERVER_ADMISSION (self), FALSE);
+
+  if (n_connections <= self->max_clients)
+    return TRUE;
+  kf_server_log (KF_LOG_ADMISSION_REFUSED, client, NULL,
+                 "Refusing %s: the server is at its limit of %u clients",
+                 kf_server_client_get_address (client), self->max_clients);
+  return FALSE;
+}
+
+/* @client no longer counts as pending. */
+static void
+pending_remove (KfServerAdmission *self,
+                KfServerClient    *client)
+{
+  if (g_hash_table_remove (self->pending, client))
+    count_address (self->pending_by_address, kf_server_client_get_address (client), -1);
+}
+
+/*
+ * kf_server_admission_admit_greeted:
+ *
+ * @client sent a good `hello`: it stops counting as pending and counts
+ * against its address's max_clients_per_address.  Returns %FALSE
+ * (logged, nothing changed) when its address already has that many.
+ */
+gboolean
+kf_server_admission_admit_greeted (KfServerAdmission *self,
+                                   KfServerClient    *client)
+{
+  const char *address = kf_server_client_get_address (client);
+
+  g_return_val_if_fail (KF_IS_SERVER_ADMISSION (self), FALSE);
+
+  if (GPOINTER_TO_UINT (g_hash_table_lookup (self->greeted_by_address, address))
+      >= self->max_clients_per_address)
+    {
+      kf_server_log (KF_LOG_ADMISSION_REFUSED, client, NULL,
+                     "Refusing %s: it already has %u clients", address,
+                     self->max_clients_per_address);
+      return FALSE;
+    }
+  count_address (self->greeted_by_address, address, 1);
+  pending_remove (self, client);
+  return TRUE;
+}
+
+/*
+ * kf_server_admission_forget:
+ *
+ * @client is closing: it no longer counts, pending or greeted.
+ */
+void
+kf_server_admission_forget (KfServerAdmission *self,
+                            KfServerClient    *client)
+{
+  g_return_if_fail (KF_IS_SERVER_ADMISSION (self));
+
+  pending_remove (self, client);
+  if (kf_server_client_get_id (client) != 0)
+    count_address (self->greeted_by_address, kf_server_client_get_address (client), -1);
+}
+
+/* Whether @client counts as a connection in its greeting. */
+gboolean
+kf_server_admission_is_pending (KfServerAdmission *self,
+                                KfServerClient    *client)
+{
+  g_return_val_if_fail (KF_IS_SERVER_ADMISSION (self), FALSE);
+  return g_hash_table_contains (self->pending, client);
 }
 
 /*
@@ -263,7 +410,7 @@ kf_server_admission_is_required (KfServerAdmission *self)
 {
   g_return_val_if_fail (KF_IS_SERVER_ADMISSION (self), FALSE);
 
-  return self->required;
+  return self->secret != NULL;
 }
 
 static void
@@ -278,10 +425,7 @@ hash_in_thread (GTask        *task,
   gboolean matches = FALSE;
   gboolean ok;
 
-  if (self->hash != NULL)
-    ok = kf_passphrase_hash_verify (self->hash, check->passphrase, &matches, &error);
-  else
-    ok = verify_pbkdf2 (self, check->passphrase, &matches, &error);
+  ok = kf_server_secret_verify (self->secret, check->passphrase, &matches, &error);
   if (!ok)
     g_task_return_error (task, error);
   else
@@ -466,7 +610,7 @@ kf_server_admission_check_async (KfServerAdmission   *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, kf_server_admission_check_async);
-  if (!self->required)
+  if (self->secret == NULL)
     {
       g_task_return_boolean (task, TRUE);
       return;

@@ -4,7 +4,9 @@
 
 #include <gio/gio.h>
 
+#include "kf-server-client.h"
 #include "kf-server-config.h"
+#include "kf-server-handshakes.h"
 
 G_BEGIN_DECLS
 
@@ -15,6 +17,20 @@ G_DECLARE_FINAL_TYPE (KfServerAdmission, kf_server_admission, KF, SERVER_ADMISSI
 KfServerAdmission *kf_server_admission_new          (const char            *passphrase,
                                                      const KfServerConfig  *config,
                                                      GError               **error);
+void               kf_server_admission_take_over    (KfServerAdmission     *self,
+                                                     KfServerAdmission     *old);
+gboolean           kf_server_admission_admit_connection (KfServerAdmission  *self,
+                                                     KfServerClient        *client,
+                                                     KfServerHandshakes    *handshakes);
+gboolean           kf_server_admission_has_room     (KfServerAdmission     *self,
+                                                     KfServerClient        *client,
+                                                     guint                  n_connections);
+gboolean           kf_server_admission_admit_greeted (KfServerAdmission    *self,
+                                                     KfServerClient        *client);
+void               kf_server_admission_forget       (KfServerAdmission     *self,
+                                                     KfServerClient        *client);
+gboolean           kf_server_admission_is_pending   (KfServerAdmission     *self,
+                                                     KfServerClient        *client);
 gboolean           kf_server_admission_is_required  (KfServerAdmission     *self);
 void               kf_server_admission_check_async  (KfServerAdmission     *self,
                                                      const char            *address,

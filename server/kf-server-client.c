@@ -1,83 +1,48 @@
-/* kf-server-client.c: one connection to the key manager
+/* kf-server-client.c: one client of the key manager
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * A KfServerClient owns its TLS connection and does all of its I/O
- * without blocking on the server's main context: the handshake, a bounded
- * line reader, and a write queue.  It parses every line it reads; lines
- * that do not parse are answered with `err` here, lines that do are handed
- * to the server through the "message" signal.  What a message means is the
- * server's business (kf-server-commands.c); this object only knows how to
- * talk, when to give up, and how to close.
+ * A KfServerClient is one client as the protocol sees it: where it is
+ * (its phase, its id and name, whether it was admitted or watches the
+ * waiting list, its session), its deadlines, and its lines.  It parses
+ * every line it reads; lines that do not parse are answered with `err`
+ * here, lines that do are handed to the server through the "message"
+ * signal.  What a message means is the server's business
+ * (kf-server-greeting.c, kf-server-commands.c); this object only knows
+ * how to talk, when to give up, and how to close.
  *
- * An idle client costs the main loop nothing: instead of a pending read
- * (a GSource each) its socket waits in the server's epoll set
- * (KfServerPoller), and its deadlines wait in the server's one deadline
- * queue (KfServerTimers).  When the socket is readable it reads what the
- * TLS layer has, a bounded number of lines per turn so that one chatty
- * client cannot hold the loop.  Only what is under way has a source of
- * its own: a handshake, a write that would block, a close.
- *
- * A detached client (kf_server_client_new_detached()) has no socket at
- * all: it is handed its lines one by one and gives what it sends to a
- * callback, so that tests and the fuzzer can run the server's state
- * machine with no I/O; it is greeted, read, held and closed through the
- * same code otherwise.
+ * The bytes go through a KfServerTransport (kf-server-transport.c): a
+ * TLS connection for a real client, or a detached transport with no
+ * socket for the tests and the fuzzer, which are greeted, read, held and
+ * closed through the same code otherwise.
  *
  * Nothing a client does can block the server or grow its memory without
- * bound: the reader holds one line, the write queue is capped (a client
+ * bound: the transport holds one line and caps its write queue (a client
  * that does not read its replies is dropped), the handshake and greeting
- * have an absolute deadline, idle clients time out, and closing is bounded
- * by its own timer.
+ * have an absolute deadline, idle clients time out, and closing is
+ * bounded by the transport's own timer.  An idle client's deadline waits
+ * in the server's one deadline queue (KfServerTimers), not in a source of
+ * its own.
  */
 
 #include "config.h"
 
-#include <errno.h>
-#include <poll.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <glib/gi18n.h>
 
 #include "kf-line-reader.h"
 #include "kf-secure.h"
 #include "kf-server-client.h"
-#include "kf-server-handshakes.h"
-#include "kf-tls.h"
-
-/* Lines queued for a client go out in one writev of up to this many. */
-#define WRITE_BATCH 64
-/* Lines taken from one client per turn of the poller, before the others
- * get theirs. */
-#define READ_BUDGET 16
-/* A TLS record: a 5-byte header (content type 22 for a handshake, the
- * version, the length) and at most 2^14 bytes. */
-#define TLS_RECORD_HEADER    5
-#define TLS_RECORD_MAX       16384
-#define TLS_TYPE_HANDSHAKE   22
+#include "kf-server-detached-transport.h"
+#include "kf-server-tls-transport.h"
 
 struct _KfServerClient
 {
   GObject            parent_instance;
 
-  GIOStream         *stream;
-  int                fd;              /* the socket, for the poller */
-  KfLineReader      *reader;
-  KfServerPoller    *poller;
-  KfServerWatch     *watch;           /* while reading, or awaiting the ClientHello */
+  KfServerTransport *transport;
   gint64             accepted_at;     /* monotonic */
-  gboolean           hello_arrived;   /* the first TLS record is all there */
   KfServerTimers    *timers;
-  KfServerHandshakes *handshakes;     /* where the handshake waits for a slot */
-  GCancellable      *cancellable;     /* handshake, writes, closing */
   GCancellable      *work_cancellable; /* work done for this client */
-  KfServerClientSink sink;            /* detached: where lines go */
-  gpointer           sink_data;
-  GQueue             unread;          /* detached: lines taken while held (secure) */
-  gboolean           reading;         /* detached: reading started */
   char              *address;
   guint64            id;
   char              *name;
@@ -88,21 +53,12 @@ struct _KfServerClient
 
   gboolean           held;
   gboolean           closing;
-  gboolean           close_when_flushed;
 
-  GQueue             queue;          /* GBytes */
-  gsize              queued_bytes;
-  gboolean           writing;
-  GOutputVector      vectors[WRITE_BATCH];  /* what the pending write sends */
-  guint              n_writing;             /* lines in the pending write */
-  gsize              write_queue_max;
-
-  KfServerTimer     *deadline;        /* handshake + greeting, or closing */
+  KfServerTimer     *deadline;        /* handshake + greeting */
   KfServerTimer     *idle;
   gint64             idle_deadline;   /* the idle timer fires at or before this */
   gint64             idle_armed_at;
   guint              idle_timeout_ms;
-  guint              close_timeout_ms;
 };
 
 enum {
@@ -116,25 +72,15 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (KfServerClient, kf_server_client, G_TYPE_OBJECT)
 
-static void read_next (KfServerClient *self);
-static void write_next (KfServerClient *self);
-
-/* Takes the socket out of the poller. */
-static void
-stop_reading (KfServerClient *self)
-{
-  if (self->watch != NULL)
-    kf_server_poller_remove (self->poller, g_steal_pointer (&self->watch));
-}
-
 static void
 kf_server_client_dispose (GObject *object)
 {
   KfServerClient *self = KF_SERVER_CLIENT (object);
 
-  g_cancellable_cancel (self->cancellable);
   g_cancellable_cancel (self->work_cancellable);
-  stop_reading (self);
+  /* Closed, it calls this client no more. */
+  if (self->transport != NULL)
+    kf_server_transport_close (self->transport, FALSE);
   if (self->timers != NULL)
     {
       kf_server_timers_clear (self->timers, &self->deadline);
@@ -150,15 +96,9 @@ kf_server_client_finalize (GObject *object)
 {
   KfServerClient *self = KF_SERVER_CLIENT (object);
 
-  g_queue_clear_full (&self->queue, (GDestroyNotify) g_bytes_unref);
-  g_queue_clear_full (&self->unread, (GDestroyNotify) kf_secure_strfree);
-  g_clear_object (&self->reader);
-  g_clear_object (&self->stream);
-  g_clear_object (&self->cancellable);
+  g_clear_object (&self->transport);
   g_clear_object (&self->work_cancellable);
-  g_clear_object (&self->poller);
   g_clear_object (&self->timers);
-  g_clear_object (&self->handshakes);
   g_free (self->address);
   g_free (self->name);
 
@@ -190,37 +130,7 @@ kf_server_client_class_init (KfServerClientClass *klass)
 static void
 kf_server_client_init (KfServerClient *self)
 {
-  self->cancellable = g_cancellable_new ();
   self->work_cancellable = g_cancellable_new ();
-  self->fd = -1;
-  g_queue_init (&self->queue);
-  g_queue_init (&self->unread);
-}
-
-/* The peer's IP address as text; IPv4 clients of a dual-stack socket show
- * as plain IPv4 rather than ::ffff:a.b.c.d. */
-static char *
-remote_address (GSocketConnection *connection)
-{
-  g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
-  GInetAddress *inet;
-  const guint8 *bytes;
-  static const guint8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-  if (!G_IS_INET_SOCKET_ADDRESS (remote))
-    return g_strdup ("unknown");
-  inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote));
-  bytes = g_inet_address_to_bytes (inet);
-  if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6
-      && memcmp (bytes, mapped, sizeof mapped) == 0)
-    {
-      g_autoptr(GInetAddress) v4 = g_inet_address_new_from_bytes (bytes + 12,
-                                                                  G_SOCKET_FAMILY_IPV4);
-
-      return g_inet_address_to_string (v4);
-    }
-
-  return g_inet_address_to_string (inet);
 }
 
 static void
@@ -238,59 +148,67 @@ deadline_cb (gpointer user_data)
                                  _("The greeting took too long"));
 }
 
+static const KfServerTransportEvents transport_events;
+
 /*
  * kf_server_client_new:
+ * @transport: (transfer none): what carries the client's lines; the
+ *   client becomes its owner
+ * @timers: where the deadlines wait
+ *
+ * Arms the absolute deadline for the handshake and the greeting.
+ * Returns: (transfer full): the client.
+ */
+KfServerClient *
+kf_server_client_new (KfServerTransport     *transport,
+                      const KfServerConfig  *config,
+                      KfServerTimers        *timers)
+{
+  KfServerClient *self;
+
+  g_return_val_if_fail (KF_IS_SERVER_TRANSPORT (transport) && config != NULL, NULL);
+  g_return_val_if_fail (KF_IS_SERVER_TIMERS (timers), NULL);
+
+  self = g_object_new (KF_TYPE_SERVER_CLIENT, NULL);
+  self->transport = g_object_ref (transport);
+  kf_server_transport_attach (transport, &transport_events, self);
+  self->address = g_strdup (kf_server_transport_get_address (transport));
+  self->accepted_at = g_get_monotonic_time ();
+  self->timers = g_object_ref (timers);
+  self->idle_timeout_ms = config->idle_timeout_ms;
+  self->deadline = kf_server_timers_add (timers, config->handshake_timeout_ms, deadline_cb, self);
+
+  return self;
+}
+
+/*
+ * kf_server_client_new_tls:
  * @connection: the accepted TCP connection
  * @certificate: the server's certificate, with its key
  * @poller: where the socket waits for lines
  * @timers: where the deadlines wait
  * @handshakes: where the TLS handshake waits for a slot
  *
- * Wraps @connection in TLS and arms the absolute handshake deadline.
+ * A client on a TLS connection (kf-server-tls-transport.c).
  * Returns: (transfer full): the client, or %NULL with @error when TLS is
  * unavailable (glib-networking missing).
  */
 KfServerClient *
-kf_server_client_new (GSocketConnection     *connection,
-                      GTlsCertificate       *certificate,
-                      const KfServerConfig  *config,
-                      KfServerPoller        *poller,
-                      KfServerTimers        *timers,
-                      KfServerHandshakes    *handshakes,
-                      GError               **error)
+kf_server_client_new_tls (GSocketConnection     *connection,
+                          GTlsCertificate       *certificate,
+                          const KfServerConfig  *config,
+                          KfServerPoller        *poller,
+                          KfServerTimers        *timers,
+                          KfServerHandshakes    *handshakes,
+                          GError               **error)
 {
-  g_autoptr(KfServerClient) self = g_object_new (KF_TYPE_SERVER_CLIENT, NULL);
-  GIOStream *tls;
-  GSocket *socket;
+  g_autoptr(KfServerTlsTransport) transport = NULL;
 
-  /* Clients are not asked for certificates, so no CA database is needed.
-   * Without "database" set to NULL from construction on, glib-networking
-   * loads the system trust store into every connection: megabytes of
-   * memory and milliseconds of CPU per client. */
-  tls = g_initable_new (g_tls_backend_get_server_connection_type (g_tls_backend_get_default ()),
-                        NULL, error, "base-io-stream", connection, "certificate", certificate,
-                        "database", NULL, NULL);
-  if (tls == NULL)
+  transport = kf_server_tls_transport_new (connection, certificate, config, poller, timers,
+                                           handshakes, error);
+  if (transport == NULL)
     return NULL;
-  socket = g_socket_connection_get_socket (connection);
-  g_socket_set_keepalive (socket, TRUE);
-  /* Replies are small and often come in twos (ok conn, ev key): without
-   * this, Nagle's algorithm holds the second until the first is acked. */
-  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-  self->stream = tls;
-  self->fd = g_socket_get_fd (socket);
-  self->poller = g_object_ref (poller);
-  self->timers = g_object_ref (timers);
-  self->handshakes = g_object_ref (handshakes);
-  self->address = remote_address (connection);
-  self->accepted_at = g_get_monotonic_time ();
-  self->write_queue_max = config->write_queue_max;
-  self->idle_timeout_ms = config->idle_timeout_ms;
-  self->close_timeout_ms = config->close_timeout_ms;
-  self->reader = kf_line_reader_new (g_io_stream_get_input_stream (tls), KF_PROTOCOL_MAX_LINE);
-  self->deadline = kf_server_timers_add (timers, config->handshake_timeout_ms, deadline_cb, self);
-
-  return g_steal_pointer (&self);
+  return kf_server_client_new (KF_SERVER_TRANSPORT (transport), config, timers);
 }
 
 /*
@@ -314,200 +232,29 @@ kf_server_client_new_detached (const char            *address,
                                KfServerClientSink     sink,
                                gpointer               user_data)
 {
-  KfServerClient *self;
+  g_autoptr(KfServerDetachedTransport) transport = NULL;
 
   g_return_val_if_fail (address != NULL && config != NULL, NULL);
   g_return_val_if_fail (KF_IS_SERVER_TIMERS (timers) && sink != NULL, NULL);
 
-  self = g_object_new (KF_TYPE_SERVER_CLIENT, NULL);
-  self->address = g_strdup (address);
-  self->timers = g_object_ref (timers);
-  self->sink = sink;
-  self->sink_data = user_data;
-  self->write_queue_max = config->write_queue_max;
-  self->idle_timeout_ms = config->idle_timeout_ms;
-  self->close_timeout_ms = config->close_timeout_ms;
-  self->deadline = kf_server_timers_add (timers, config->handshake_timeout_ms, deadline_cb, self);
-
-  return self;
-}
-
-static void
-handshake_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(KfServerClient) self = user_data;
-  g_autoptr(GError) error = NULL;
-  GTlsConnection *tls = G_TLS_CONNECTION (source);
-
-  kf_server_handshakes_release (self->handshakes, G_OBJECT (self));
-  if (!g_tls_connection_handshake_finish (tls, result, &error))
-    {
-      if (!self->closing)
-        g_message ("TLS handshake with %s failed: %s", self->address, error->message);
-      kf_server_client_close (self, FALSE);
-      return;
-    }
-  if (self->closing)
-    return;
-  if (!kf_tls_check_connection (tls, &error))
-    {
-      g_message ("TLS with %s refused: %s", self->address, error->message);
-      kf_server_client_close (self, FALSE);
-      return;
-    }
-  self->phase = KF_CLIENT_GREETING;
-  g_signal_emit (self, signals[SIGNAL_READY], 0);
-}
-
-/* Wakes the poller only once @bytes are queued on the socket (or it is
- * closed), so that a peer trickling bytes costs nothing until then. */
-static gboolean
-wake_at (KfServerClient *self,
-         int             bytes)
-{
-  return setsockopt (self->fd, SOL_SOCKET, SO_RCVLOWAT, &bytes, sizeof bytes) == 0;
-}
-
-/* Whether the peer has closed its end or the socket failed. */
-static gboolean
-peer_gone (KfServerClient *self)
-{
-  struct pollfd p = { .fd = self->fd, .events = POLLIN | POLLRDHUP };
-
-  return poll (&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
-}
-
-/* How many bytes the first TLS record needs, from what has arrived of it:
- * the header alone until it is there.  0 when it is not a handshake
- * record of a sane length (not TLS, or not from a TLS client). */
-static gsize
-first_record_size (const guint8 *head,
-                   gsize         len)
-{
-  gsize size;
-
-  if (len < 1 || head[0] != TLS_TYPE_HANDSHAKE)
-    return 0;
-  if (len < TLS_RECORD_HEADER)
-    return TLS_RECORD_HEADER;
-  size = TLS_RECORD_HEADER + ((gsize) head[3] << 8 | head[4]);
-  return size > TLS_RECORD_HEADER && size <= TLS_RECORD_HEADER + TLS_RECORD_MAX ? size : 0;
-}
-
-static void start_handshake (KfServerClient *self);
-
-/* The poller's callback before the handshake: looks (without taking
- * them) at the bytes that arrived, and starts the handshake once the
- * client's first TLS record, its ClientHello, is all there. */
-static gboolean
-client_hello_cb (gpointer user_data)
-{
-  KfServerClient *self = user_data;
-  g_autoptr(KfServerClient) hold = g_object_ref (self);
-  guint8 head[TLS_RECORD_HEADER + TLS_RECORD_MAX];
-  gssize n = recv (self->fd, head, sizeof head, MSG_PEEK | MSG_DONTWAIT);
-  gsize needed;
-
-  if (self->closing)
-    return FALSE;
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-    return FALSE;
-  needed = n > 0 ? first_record_size (head, (gsize) n) : 0;
-  if (needed == 0)
-    {
-      g_debug ("Connection from %s closed before a TLS ClientHello", self->address);
-      kf_server_client_close (self, FALSE);
-      return FALSE;
-    }
-  if ((gsize) n < needed)
-    {
-      /* Woken with less than asked for: the peer left, or it was early. */
-      if (peer_gone (self) || !wake_at (self, (int) needed))
-        kf_server_client_close (self, FALSE);
-      return FALSE;
-    }
-  stop_reading (self);
-  wake_at (self, 1);
-  start_handshake (self);
-  return FALSE;
-}
-
-/* The handshake queue gave this connection a slot. */
-static void
-slot_granted (GObject *owner)
-{
-  KfServerClient *self = KF_SERVER_CLIENT (owner);
-
-  g_tls_connection_handshake_async (G_TLS_CONNECTION (self->stream), G_PRIORITY_DEFAULT,
-                                    self->cancellable, handshake_cb, g_object_ref (self));
-}
-
-/* The handshake queue would close this connection: its handshake ran
- * past the grace period while another waited.  It is closed only if it
- * waits for the peer: bytes left unread mean the handshake's thread is
- * late (it has not even started, or has more to read), not the peer.
- * Cancelling the handshake (which closing does) wakes the thread blocked
- * in it at once. */
-static gboolean
-slot_revoked (GObject *owner)
-{
-  KfServerClient *self = KF_SERVER_CLIENT (owner);
-  int unread = 0;
-
-  if (ioctl (self->fd, FIONREAD, &unread) == 0 && unread > 0)
-    return FALSE;
-  g_debug ("Closing the TLS handshake with %s, not finished %" G_GINT64_FORMAT
-           " ms after connecting, to give its thread to another", self->address,
-           (g_get_monotonic_time () - self->accepted_at) / 1000);
-  kf_server_client_close (self, FALSE);
-  return TRUE;
-}
-
-static void
-start_handshake (KfServerClient *self)
-{
-  self->hello_arrived = TRUE;
-  kf_server_handshakes_request (self->handshakes, G_OBJECT (self), slot_granted, slot_revoked);
+  transport = kf_server_detached_transport_new (address, (KfServerDetachedSink) sink, user_data);
+  return kf_server_client_new (KF_SERVER_TRANSPORT (transport), config, timers);
 }
 
 /*
  * kf_server_client_start:
  *
- * Waits for the client's ClientHello, then runs the TLS handshake;
- * "ready" follows when it succeeds, "closed" when it fails or the
- * deadline passes first.  The handshake runs in a worker thread of GIO's
- * shared pool and holds it until it ends; waiting for the whole first
- * record on the main loop first (with SO_RCVLOWAT, so a trickling peer
- * does not even wake it) means a silent or trickling connection never
- * takes a thread from a real client's handshake, and the server's
- * handshake queue (kf-server-handshakes.c) runs only as many as there are
- * threads, closing one that stalls after its ClientHello for one that
- * waits.
+ * Starts the transport: for a connection, waits for the ClientHello and
+ * runs the TLS handshake (kf-server-tls-transport.c).  "ready" follows
+ * when it succeeds, "closed" when it fails or the deadline passes first.
  */
 void
 kf_server_client_start (KfServerClient *self)
 {
-  g_autoptr(GError) error = NULL;
-
   g_return_if_fail (KF_IS_SERVER_CLIENT (self));
 
-  if (self->sink != NULL)
-    {
-      self->phase = KF_CLIENT_GREETING;
-      g_signal_emit (self, signals[SIGNAL_READY], 0);
-      return;
-    }
   self->phase = KF_CLIENT_HANDSHAKE;
-  if (!wake_at (self, TLS_RECORD_HEADER)
-      || (self->watch = kf_server_poller_add (self->poller, self->fd, client_hello_cb, self,
-                                              &error)) == NULL)
-    {
-      g_debug ("Cannot wait for a ClientHello from %s: %s; starting the handshake now",
-               self->address, error != NULL ? error->message : g_strerror (errno));
-      start_handshake (self);
-    }
+  kf_server_transport_start (self->transport);
 }
 
 /*
@@ -528,7 +275,8 @@ gboolean
 kf_server_client_is_before_hello (KfServerClient *self)
 {
   g_return_val_if_fail (KF_IS_SERVER_CLIENT (self), FALSE);
-  return self->sink == NULL && self->phase == KF_CLIENT_HANDSHAKE && !self->hello_arrived;
+  return self->phase == KF_CLIENT_HANDSHAKE
+         && kf_server_transport_is_before_hello (self->transport);
 }
 
 static void idle_cb (gpointer user_data);
@@ -615,13 +363,37 @@ handle_line (KfServerClient *self,
   g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, msg);
 }
 
-/* The line reader gave up on the stream: a bad line is answered (and is
- * fatal), anything else (the end, a TLS error) closes the connection. */
+/* The transport's events. */
+
 static void
-read_failed (KfServerClient *self,
-             GError         *error)
+transport_ready (gpointer owner)
 {
-  stop_reading (self);
+  KfServerClient *self = owner;
+  g_autoptr(KfServerClient) hold = g_object_ref (self);
+
+  self->phase = KF_CLIENT_GREETING;
+  g_signal_emit (self, signals[SIGNAL_READY], 0);
+}
+
+static void
+transport_line (gpointer    owner,
+                const char *line)
+{
+  KfServerClient *self = owner;
+  g_autoptr(KfServerClient) hold = g_object_ref (self);
+
+  handle_line (self, line);
+}
+
+/* The transport gave up: a bad line is answered (and is fatal), anything
+ * else (the end, a TLS error, a failed write) closes the connection. */
+static void
+transport_failed (gpointer      owner,
+                  const GError *error)
+{
+  KfServerClient *self = owner;
+  g_autoptr(KfServerClient) hold = g_object_ref (self);
+
   if (error != NULL && error->domain == KF_PROTOCOL_ERROR)
     {
       g_message ("Client %s sent a bad line: %s", self->address, error->message);
@@ -633,78 +405,11 @@ read_failed (KfServerClient *self,
   kf_server_client_close (self, FALSE);
 }
 
-/* The poller's callback: the socket is readable, or lines are waiting in
- * the reader or the TLS layer.  Takes up to READ_BUDGET lines; returns
- * %TRUE when there may be more. */
-static gboolean
-readable_cb (gpointer user_data)
-{
-  KfServerClient *self = user_data;
-  g_autoptr(KfServerClient) hold = g_object_ref (self);
-
-  for (guint n = 0; n < READ_BUDGET; n++)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(KfSecureString) line = NULL;   /* confirm, auth: wiped when freed */
-      gsize len = 0;
-
-      if (self->closing || self->held)
-        return FALSE;
-      line = kf_line_reader_read_line_nonblocking (self->reader, &len, &error);
-      if (line == NULL)
-        {
-          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            read_failed (self, error);
-          return FALSE;
-        }
-      handle_line (self, line);
-    }
-  return !self->closing && !self->held;
-}
-
-/* Detached: handles the lines that came while reading was held. */
-static void
-take_unread (KfServerClient *self)
-{
-  g_autoptr(KfServerClient) hold = g_object_ref (self);
-
-  self->reading = TRUE;
-  while (!self->held && !self->closing && !g_queue_is_empty (&self->unread))
-    {
-      char *line = g_queue_pop_head (&self->unread);
-
-      handle_line (self, line);
-      kf_secure_strfree (line);
-    }
-}
-
-/* Puts the socket in the poller (again) and looks at what is already
- * buffered on the next turn; a detached client takes the lines it
- * holds now. */
-static void
-read_next (KfServerClient *self)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (self->held || self->closing)
-    return;
-  if (self->sink != NULL)
-    {
-      take_unread (self);
-      return;
-    }
-  if (self->watch == NULL)
-    self->watch = kf_server_poller_add (self->poller, self->fd, readable_cb, self, &error);
-  else
-    kf_server_poller_set_active (self->poller, self->watch, TRUE, &error);
-  if (error != NULL)
-    {
-      g_warning ("Cannot read from %s: %s", self->address, error->message);
-      kf_server_client_close (self, FALSE);
-      return;
-    }
-  kf_server_poller_schedule (self->poller, self->watch);
-}
+static const KfServerTransportEvents transport_events = {
+  .ready = transport_ready,
+  .line = transport_line,
+  .failed = transport_failed,
+};
 
 /*
  * kf_server_client_start_reading, kf_server_client_hold_reading,
@@ -717,7 +422,8 @@ void
 kf_server_client_start_reading (KfServerClient *self)
 {
   g_return_if_fail (KF_IS_SERVER_CLIENT (self));
-  read_next (self);
+  if (!self->held && !self->closing)
+    kf_server_transport_set_reading (self->transport, TRUE);
 }
 
 void
@@ -725,9 +431,7 @@ kf_server_client_hold_reading (KfServerClient *self)
 {
   g_return_if_fail (KF_IS_SERVER_CLIENT (self));
   self->held = TRUE;
-  if (self->watch != NULL
-      && !kf_server_poller_set_active (self->poller, self->watch, FALSE, NULL))
-    g_warn_if_reached ();
+  kf_server_transport_set_reading (self->transport, FALSE);
 }
 
 void
@@ -735,7 +439,7 @@ kf_server_client_resume_reading (KfServerClient *self)
 {
   g_return_if_fail (KF_IS_SERVER_CLIENT (self));
   self->held = FALSE;
-  read_next (self);
+  kf_server_client_start_reading (self);
 }
 
 /*
@@ -754,17 +458,16 @@ kf_server_client_receive_line (KfServerClient *self,
                                gsize           len)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(KfServerClient) hold = NULL;
   char *copy;
 
   g_return_if_fail (KF_IS_SERVER_CLIENT (self));
-  g_return_if_fail (self->sink != NULL);
+  g_return_if_fail (KF_IS_SERVER_DETACHED_TRANSPORT (self->transport));
 
   if (self->closing)
     return;
   if (!kf_line_reader_check_line (line, len, KF_PROTOCOL_MAX_LINE, &error))
     {
-      read_failed (self, error);
+      transport_failed (self, error);
       return;
     }
   copy = kf_secure_strndup (line, len);
@@ -774,14 +477,7 @@ kf_server_client_receive_line (KfServerClient *self,
       kf_server_client_close (self, TRUE);
       return;
     }
-  if (self->held || !self->reading)
-    {
-      g_queue_push_tail (&self->unread, copy);
-      return;
-    }
-  hold = g_object_ref (self);
-  handle_line (self, copy);
-  kf_secure_strfree (copy);
+  kf_server_detached_transport_receive (KF_SERVER_DETACHED_TRANSPORT (self->transport), copy);
 }
 
 /* Whether reading is held (a passphrase check is running). */
@@ -792,42 +488,12 @@ kf_server_client_get_reading_held (KfServerClient *self)
   return self->held;
 }
 
-static void
-close_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr(KfServerClient) self = user_data;
-
-  g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
-  kf_server_timers_clear (self->timers, &self->deadline);
-  g_debug ("Connection from %s closed", self->address);
-}
-
-static void
-close_timeout_cb (gpointer user_data)
-{
-  KfServerClient *self = user_data;
-
-  self->deadline = NULL;
-  g_cancellable_cancel (self->cancellable);
-}
-
-/* Closes the stream for real; bounded by the close timer. */
-static void
-shut (KfServerClient *self)
-{
-  self->close_when_flushed = FALSE;
-  g_io_stream_close_async (self->stream, G_PRIORITY_DEFAULT, self->cancellable, close_cb,
-                           g_object_ref (self));
-}
-
 /*
  * kf_server_client_close:
  * @flush: send what is queued first (bounded by the close timeout)
  *
  * Closes the connection.  "closed" is emitted once, right away, so the
- * server can forget the client; the stream itself closes asynchronously.
+ * server can forget the client; the transport closes asynchronously.
  */
 void
 kf_server_client_close (KfServerClient *self,
@@ -842,89 +508,11 @@ kf_server_client_close (KfServerClient *self,
   hold = g_object_ref (self);
   self->closing = TRUE;
   self->phase = KF_CLIENT_CLOSED;
-  stop_reading (self);
   kf_server_timers_clear (self->timers, &self->idle);
   kf_server_timers_clear (self->timers, &self->deadline);
-  g_queue_clear_full (&self->unread, (GDestroyNotify) kf_secure_strfree);
-  if (self->sink == NULL)
-    self->deadline = kf_server_timers_add (self->timers, self->close_timeout_ms,
-                                           close_timeout_cb, self);
   g_cancellable_cancel (self->work_cancellable);
-  if (self->handshakes != NULL)
-    kf_server_handshakes_release (self->handshakes, G_OBJECT (self));
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
-
-  if (self->sink != NULL)
-    return;
-  if (flush && (self->writing || !g_queue_is_empty (&self->queue)))
-    {
-      self->close_when_flushed = TRUE;
-      return;
-    }
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  self->cancellable = g_cancellable_new ();
-  shut (self);
-}
-
-static void
-write_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr(KfServerClient) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  for (guint i = 0; i < self->n_writing; i++)
-    {
-      g_autoptr(GBytes) bytes = g_queue_pop_head (&self->queue);
-
-      self->queued_bytes -= g_bytes_get_size (bytes);
-    }
-  self->n_writing = 0;
-  self->writing = FALSE;
-  if (!g_output_stream_writev_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
-    {
-      g_debug ("Writing to %s failed: %s", self->address, error->message);
-      g_queue_clear_full (&self->queue, (GDestroyNotify) g_bytes_unref);
-      self->queued_bytes = 0;
-      if (!self->closing)
-        kf_server_client_close (self, FALSE);
-      else if (self->close_when_flushed)
-        shut (self);
-      return;
-    }
-  write_next (self);
-}
-
-/* Sends up to WRITE_BATCH queued lines in one write; when the queue is
- * empty and the client is closing, closes it. */
-static void
-write_next (KfServerClient *self)
-{
-  GOutputStream *out;
-
-  if (self->writing)
-    return;
-  if (g_queue_is_empty (&self->queue))
-    {
-      if (self->close_when_flushed)
-        shut (self);
-      return;
-    }
-  self->n_writing = 0;
-  for (GList *l = self->queue.head; l != NULL && self->n_writing < WRITE_BATCH; l = l->next)
-    {
-      gsize size;
-
-      self->vectors[self->n_writing].buffer = g_bytes_get_data (l->data, &size);
-      self->vectors[self->n_writing].size = size;
-      self->n_writing++;
-    }
-  self->writing = TRUE;
-  out = g_io_stream_get_output_stream (self->stream);
-  g_output_stream_writev_all_async (out, self->vectors, self->n_writing, G_PRIORITY_DEFAULT,
-                                    self->cancellable, write_cb, g_object_ref (self));
+  kf_server_transport_close (self->transport, flush);
 }
 
 /*
@@ -939,7 +527,7 @@ kf_server_client_send (KfServerClient          *self,
                        const KfProtocolMessage *msg)
 {
   g_autoptr(GError) error = NULL;
-  GBytes *bytes;
+  g_autoptr(GBytes) bytes = NULL;
 
   g_return_if_fail (KF_IS_SERVER_CLIENT (self));
 
@@ -952,24 +540,12 @@ kf_server_client_send (KfServerClient          *self,
                  error->message);
       return;
     }
-  if (self->sink != NULL)
-    {
-      self->sink (self, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
-                  self->sink_data);
-      g_bytes_unref (bytes);
-      return;
-    }
-  if (self->queued_bytes + g_bytes_get_size (bytes) > self->write_queue_max)
+  if (!kf_server_transport_send (self->transport, bytes))
     {
       g_message ("Client %" G_GUINT64_FORMAT " (%s) does not read its replies; dropping it",
                  self->id, self->address);
-      g_bytes_unref (bytes);
       kf_server_client_close (self, FALSE);
-      return;
     }
-  self->queued_bytes += g_bytes_get_size (bytes);
-  g_queue_push_tail (&self->queue, bytes);
-  write_next (self);
 }
 
 /*

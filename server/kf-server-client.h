@@ -10,6 +10,7 @@
 #include "kf-server-poller.h"
 #include "kf-server-session.h"
 #include "kf-server-timers.h"
+#include "kf-server-transport.h"
 
 G_BEGIN_DECLS
 
@@ -35,7 +36,10 @@ typedef void (*KfServerClientSink) (KfServerClient *client,
                                     gsize           len,
                                     gpointer        user_data);
 
-KfServerClient  *kf_server_client_new             (GSocketConnection     *connection,
+KfServerClient  *kf_server_client_new             (KfServerTransport     *transport,
+                                                   const KfServerConfig  *config,
+                                                   KfServerTimers        *timers);
+KfServerClient  *kf_server_client_new_tls         (GSocketConnection     *connection,
                                                    GTlsCertificate       *certificate,
                                                    const KfServerConfig  *config,
                                                    KfServerPoller        *poller,

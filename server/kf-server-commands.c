@@ -6,7 +6,8 @@
  * kf_server_handle_message() receives every parsed line; each handler
  * checks the state it is allowed in (answering `err bad-state` otherwise),
  * does the work and sends exactly one reply, plus whatever events the
- * other peer or the watchers get.
+ * other peer or the watchers get.  The greeting's own commands, `auth`
+ * and `hello`, are in kf-server-greeting.c.
  */
 
 #include "config.h"
@@ -15,128 +16,12 @@
 
 #include "kf-server-log.h"
 #include "kf-server-private.h"
-#include "kf-untrusted.h"
 
 static void
 bad_state (KfServerClient *client,
            const char     *why)
 {
   kf_server_client_send_error (client, KF_PROTOCOL_ERROR_BAD_STATE, why);
-}
-
-typedef struct
-{
-  KfServer       *server;
-  KfServerClient *client;
-  char           *name;
-} AuthCheck;
-
-static void
-auth_check_free (AuthCheck *check)
-{
-  g_object_unref (check->server);
-  g_object_unref (check->client);
-  g_free (check->name);
-  g_free (check);
-}
-
-static void
-auth_done (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  AuthCheck *check = user_data;
-  g_autoptr(GError) error = NULL;
-  KfServerClient *client = check->client;
-
-  if (kf_server_admission_check_finish (KF_SERVER_ADMISSION (source), result, &error))
-    {
-      kf_server_client_set_admitted (client, TRUE);
-      kf_server_client_send_ok (client, KF_MSG_AUTH);
-      kf_server_client_resume_reading (client);
-    }
-  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      kf_server_get_totals (check->server)->auth_failures++;
-      kf_server_log (KF_LOG_AUTH_FAILED, client, NULL, "Admission refused to %s: %s",
-                     kf_server_client_get_address (client), error->message);
-      kf_server_client_send_error (client, KF_PROTOCOL_ERROR_AUTH_FAILED,
-                                   g_error_matches (error, KF_PROTOCOL_ERROR,
-                                                    KF_PROTOCOL_ERROR_FULL)
-                                   ? error->message : _("Wrong passphrase"));
-    }
-  auth_check_free (check);
-}
-
-/* `auth <passphrase>`: only in the greeting, only when required. */
-static void
-handle_auth (KfServer          *self,
-             KfServerClient    *client,
-             KfProtocolMessage *msg)
-{
-  KfServerAdmission *admission = kf_server_get_admission (self);
-  AuthCheck *check;
-
-  if (kf_server_client_get_phase (client) != KF_CLIENT_GREETING)
-    {
-      bad_state (client, _("Already admitted"));
-      return;
-    }
-  if (!kf_server_admission_is_required (admission))
-    {
-      bad_state (client, _("This key manager needs no passphrase"));
-      return;
-    }
-  if (kf_server_client_get_admitted (client))
-    {
-      bad_state (client, _("Already admitted"));
-      return;
-    }
-
-  check = g_new0 (AuthCheck, 1);
-  check->server = g_object_ref (self);
-  check->client = g_object_ref (client);
-  kf_server_client_hold_reading (client);
-  kf_server_admission_check_async (admission, kf_server_client_get_address (client), msg->text,
-                                   kf_server_client_get_cancellable (client), auth_done, check);
-}
-
-/* `hello <version> <name>`: completes the greeting. */
-static void
-handle_hello (KfServer          *self,
-              KfServerClient    *client,
-              KfProtocolMessage *msg)
-{
-  if (kf_server_client_get_phase (client) != KF_CLIENT_GREETING)
-    {
-      bad_state (client, _("Already greeted"));
-      return;
-    }
-  if (msg->version != KF_PROTOCOL_VERSION)
-    {
-      g_autofree char *text = g_strdup_printf (_("This key manager speaks protocol version %d only"),
-                                               KF_PROTOCOL_VERSION);
-
-      kf_server_client_send_error (client, KF_PROTOCOL_ERROR_VERSION, text);
-      return;
-    }
-  if (kf_server_admission_is_required (kf_server_get_admission (self))
-      && !kf_server_client_get_admitted (client))
-    {
-      kf_server_client_send_error (client, KF_PROTOCOL_ERROR_AUTH_REQUIRED,
-                                            _("This key manager needs a passphrase: send auth first"));
-      return;
-    }
-
-  if (!kf_untrusted_is_clean (msg->name))
-    {
-      kf_server_client_send_error (client, KF_PROTOCOL_ERROR_BAD_NAME,
-                                   _("A display name must not contain control, bidirectional, "
-                                     "zero-width or line separator characters"));
-      return;
-    }
-
-  kf_server_welcome (self, client, msg->name);
 }
 
 /* `wait`: idle → waiting; a watcher stops watching. */
@@ -231,15 +116,6 @@ handle_unwatch (KfServer          *self,
   kf_server_client_send_ok (client, KF_MSG_UNWATCH);
 }
 
-static void
-session_expired (KfServerSession *session,
-                 gpointer         user_data)
-{
-  kf_server_end_session (user_data, session, KF_CANCEL_TIMEOUT,
-                         _("The key confirmation or the receiver's port did not arrive in time"),
-                         NULL);
-}
-
 /* Sends each peer its `ev key`. */
 static void
 send_keys (KfServerSession *session)
@@ -286,7 +162,7 @@ handle_conn (KfServer          *self,
                                             _("That client is not waiting (any more)"));
       return;
     }
-  session = kf_server_session_new (msg->mode, &error);
+  session = kf_server_open_session (self, msg->mode, &error);
   if (session == NULL)
     {
       kf_server_client_send_error (client, KF_PROTOCOL_ERROR_INTERNAL, error->message);
@@ -295,20 +171,12 @@ handle_conn (KfServer          *self,
 
   kf_server_registry_set_waiting (registry, receiver, FALSE);
   kf_server_registry_set_watching (registry, client, FALSE);
-  kf_server_session_set_peer (session, KF_ROLE_SENDER, client);
-  kf_server_session_set_peer (session, KF_ROLE_RECEIVER, receiver);
-  kf_server_client_set_session (client, session);
-  kf_server_client_set_session (receiver, session);
-  kf_server_client_set_phase (client, KF_CLIENT_SESSION);
-  kf_server_client_set_phase (receiver, KF_CLIENT_SESSION);
-  kf_server_session_arm_timeout (session, kf_server_get_timers (self),
-                                 kf_server_get_config (self)->confirm_timeout_ms,
-                                 session_expired, self);
+  kf_server_session_start (session, client, receiver, kf_server_get_timers (self),
+                           kf_server_get_config (self)->confirm_timeout_ms);
 
   g_strlcpy (ok->session_id, kf_server_session_get_id (session), sizeof ok->session_id);
   kf_server_client_send (client, ok);
   send_keys (session);
-  kf_server_get_totals (self)->sessions_started++;
   kf_server_log_event (&(KfServerLogEvent) {
                          .message_id = KF_LOG_SESSION_STARTED,
                          .client_id = kf_server_client_get_id (client),
@@ -359,8 +227,8 @@ handle_confirm (KfServer          *self,
                  kf_server_session_get_id (session), kf_protocol_role_to_string (role));
       kf_server_client_send_error (client, KF_PROTOCOL_ERROR_BAD_CONFIRM,
                                    _("The key confirmation is wrong"));
-      kf_server_end_session (self, session, KF_CANCEL_BAD_CONFIRM,
-                             _("A peer failed the key confirmation"), NULL);
+      kf_server_session_cancel (session, KF_CANCEL_BAD_CONFIRM,
+                                _("A peer failed the key confirmation"), NULL);
       return;
     }
   kf_server_session_set_phase (session, role, KF_PEER_CONFIRMED);
@@ -423,7 +291,7 @@ handle_report (KfServer          *self,
   kf_server_session_set_phase (session, role, KF_PEER_REPORTED);
   kf_server_client_send_ok (client, KF_MSG_REPORT);
   if (kf_server_session_get_phase (session, 1 - role) == KF_PEER_REPORTED)
-    kf_server_finish_session (self, session);
+    kf_server_session_finish (session);
 }
 
 /* `cancel [reason]`: leaves the waiting list, or ends the session. */
@@ -443,7 +311,7 @@ handle_cancel (KfServer          *self,
       break;
     case KF_CLIENT_SESSION:
       kf_server_client_send_ok (client, KF_MSG_CANCEL);
-      kf_server_end_session (self, session, KF_CANCEL_PEER, msg->text, client);
+      kf_server_session_cancel (session, KF_CANCEL_PEER, msg->text, client);
       break;
     case KF_CLIENT_HANDSHAKE:
     case KF_CLIENT_GREETING:
@@ -464,7 +332,7 @@ handle_end (KfServer          *self,
   KfServerSession *session = kf_server_client_get_session (client);
 
   if (session != NULL)
-    kf_server_end_session (self, session, KF_CANCEL_PEER_LEFT, _("The other peer ended"), client);
+    kf_server_session_cancel (session, KF_CANCEL_PEER_LEFT, _("The other peer ended"), client);
   kf_server_client_send_ok (client, KF_MSG_END);
   kf_server_client_close (client, TRUE);
 }
@@ -487,8 +355,8 @@ static const struct
   Handler   handler;
   gboolean  before_hello;
 } handlers[] = {
-  { KF_MSG_AUTH, handle_auth, TRUE },
-  { KF_MSG_HELLO, handle_hello, TRUE },
+  { KF_MSG_AUTH, kf_server_greeting_auth, TRUE },
+  { KF_MSG_HELLO, kf_server_greeting_hello, TRUE },
   { KF_MSG_PING, handle_ping, TRUE },
   { KF_MSG_END, handle_end, TRUE },
   { KF_MSG_WAIT, handle_wait, FALSE },

@@ -24,33 +24,40 @@ typedef struct
   guint64 auth_failures;        /* wrong passphrase, or too many checks */
 } KfServerTotals;
 
-/* What kf-server.c and kf-server-commands.c share. */
+/* What kf-server.c, kf-server-greeting.c and kf-server-commands.c share. */
 KfServerRegistry     *kf_server_get_registry     (KfServer          *self);
 KfServerAdmission    *kf_server_get_admission    (KfServer          *self);
 const KfServerConfig *kf_server_get_config       (KfServer          *self);
 KfServerTimers       *kf_server_get_timers       (KfServer          *self);
 KfServerTotals       *kf_server_get_totals       (KfServer          *self);
 GPtrArray            *kf_server_list_connections (KfServer          *self);
-void                  kf_server_welcome          (KfServer          *self,
+guint                 kf_server_get_n_connections (KfServer         *self);
+void                  kf_server_apply_reload     (KfServer             *self,
+                                                  const KfServerConfig *config,
+                                                  KfServerAdmission    *admission);
+void                  kf_server_register         (KfServer          *self,
                                                   KfServerClient    *client,
                                                   const char        *name);
-void                  kf_server_end_session      (KfServer          *self,
-                                                  KfServerSession   *session,
-                                                  KfCancelReason     reason,
-                                                  const char        *text,
-                                                  KfServerClient    *quiet);
-void                  kf_server_finish_session   (KfServer          *self,
-                                                  KfServerSession   *session);
+KfServerSession      *kf_server_open_session     (KfServer          *self,
+                                                  KfCipherMode       mode,
+                                                  GError           **error);
 void                  kf_server_handle_message   (KfServer          *self,
                                                   KfServerClient    *client,
                                                   KfProtocolMessage *msg);
 
+/* The greeting, kf-server-greeting.c. */
+void                  kf_server_greeting_start   (KfServer          *self,
+                                                  KfServerClient    *client);
+void                  kf_server_greeting_auth    (KfServer          *self,
+                                                  KfServerClient    *client,
+                                                  KfProtocolMessage *msg);
+void                  kf_server_greeting_hello   (KfServer          *self,
+                                                  KfServerClient    *client,
+                                                  KfProtocolMessage *msg);
+
 /* A way in without sockets, for tests and the fuzzer: detached clients
- * (kf_server_client_new_detached()) are added like connections, and the
- * registry and sessions can be checked against each other. */
+ * (kf_server_client_new_detached()) are added like connections. */
 gboolean              kf_server_add_client       (KfServer          *self,
                                                   KfServerClient    *client);
-gboolean              kf_server_check_consistency (KfServer         *self,
-                                                   GError          **error);
 
 G_END_DECLS

@@ -7,9 +7,16 @@
  * secure memory through KfSessionKeys), one challenge and one confirmation
  * IV per peer, where each peer stands, and the block counts they report.
  * The confirmation IVs differ from each other and from the file IV, so no
- * (key, IV) pair is ever used twice.  kf_server_session_wipe() destroys the
- * secrets and drops the peers the moment the session ends, whatever else
- * still holds a reference to the object.
+ * (key, IV) pair is ever used twice.
+ *
+ * A session ends itself, in one of two ways: kf_server_session_finish()
+ * (both peers reported: both get `ev result`) or kf_server_session_cancel()
+ * (a peer cancelled, left, or failed the key confirmation, or the
+ * confirmation timed out: the peers still there get `ev cancelled`).
+ * Either way it writes its audit line and its log event, puts both peers
+ * back to idle, wipes its keys and drops its peers, and then emits
+ * ::ended, once, for whoever counts sessions (the server).  It watches
+ * its peers: a peer whose connection closes cancels it.
  */
 
 #include "config.h"
@@ -19,6 +26,8 @@
 #include <gcrypt.h>
 
 #include "kf-hex.h"
+#include "kf-server-client.h"
+#include "kf-server-log.h"
 #include "kf-server-session.h"
 
 typedef struct
@@ -35,16 +44,24 @@ struct _KfServerSession
   KfCipherMode   mode;
   KfSessionKeys *keys;
   Secrets       *secrets;
-  GObject       *peers[2];
+  KfServerClient *peers[2];
   KfPeerPhase    phase[2];
+  KfSessionEnd   end;
+  gboolean       hushed;         /* tells its peers nothing more */
+  KfServerAudit *audit;          /* borrowed from the server */
   gboolean       reported[2];
   guint64        blocks[2];
   char           digest[2][KF_PROTOCOL_DIGEST_HEX_LEN + 1];
   KfServerTimers *timers;        /* while a timeout is armed */
   KfServerTimer  *timeout;
-  KfServerSessionExpired expired;
-  gpointer       expired_data;
 };
+
+enum {
+  SIGNAL_ENDED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (KfServerSession, kf_server_session, G_TYPE_OBJECT)
 
@@ -60,6 +77,12 @@ static void
 kf_server_session_class_init (KfServerSessionClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = kf_server_session_dispose;
+
+  /* The session ended (kf_server_session_get_end() says how): its peers
+   * are idle again and its keys are wiped.  Emitted once. */
+  signals[SIGNAL_ENDED] =
+    g_signal_new ("ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -87,14 +110,17 @@ fresh_iv (guint8        *iv,
 
 /*
  * kf_server_session_new:
+ * @audit: where the session writes its outcome; must outlive it, or its
+ *   end (kf_server_session_wipe() ends a session without a word)
  *
  * Returns: (transfer full): a session with fresh key material for @mode,
  * or %NULL with %KF_PROTOCOL_ERROR_INTERNAL when secure memory is
  * exhausted.
  */
 KfServerSession *
-kf_server_session_new (KfCipherMode   mode,
-                       GError       **error)
+kf_server_session_new (KfCipherMode    mode,
+                       KfServerAudit  *audit,
+                       GError        **error)
 {
   g_autoptr(KfServerSession) self = g_object_new (KF_TYPE_SERVER_SESSION, NULL);
   g_autofree char *id = NULL;
@@ -104,6 +130,7 @@ kf_server_session_new (KfCipherMode   mode,
   id = kf_hex_encode (nonce, sizeof nonce);
   g_strlcpy (self->id, id, sizeof self->id);
   self->mode = mode;
+  self->audit = audit;
   self->keys = kf_session_keys_new (self->id, mode);
   self->secrets = gcry_calloc_secure (1, sizeof *self->secrets);
   if (self->keys == NULL || self->secrets == NULL)
@@ -160,21 +187,11 @@ kf_server_session_set_phase (KfServerSession *self,
 }
 
 /*
- * kf_server_session_set_peer, kf_server_session_get_peer:
+ * kf_server_session_get_peer:
  *
- * The client object playing @role (a strong reference, dropped by
- * kf_server_session_wipe()).
+ * The client playing @role, or %NULL once the session has ended.
  */
-void
-kf_server_session_set_peer (KfServerSession *self,
-                            KfRole           role,
-                            gpointer         client)
-{
-  g_return_if_fail (KF_IS_SERVER_SESSION (self));
-  g_set_object (&self->peers[role], client);
-}
-
-gpointer
+KfServerClient *
 kf_server_session_get_peer (KfServerSession *self,
                             KfRole           role)
 {
@@ -321,39 +338,16 @@ kf_server_session_verdict (KfServerSession *self)
   return KF_VERDICT_OK;
 }
 
+/* Stops listening to the peers and drops them. */
 static void
-timeout_fired (gpointer user_data)
+drop_peers (KfServerSession *self)
 {
-  KfServerSession *self = user_data;
-  g_autoptr(KfServerSession) hold = g_object_ref (self);
-
-  self->timeout = NULL;
-  g_clear_object (&self->timers);
-  self->expired (self, self->expired_data);
-}
-
-/*
- * kf_server_session_arm_timeout:
- * @timers: the server's deadline queue
- *
- * Calls @expired once after @timeout_ms, unless the timeout is disarmed
- * or the session wiped first.  Replaces an armed timeout.
- */
-void
-kf_server_session_arm_timeout (KfServerSession        *self,
-                               KfServerTimers         *timers,
-                               guint                   timeout_ms,
-                               KfServerSessionExpired  expired,
-                               gpointer                user_data)
-{
-  g_return_if_fail (KF_IS_SERVER_SESSION (self));
-  g_return_if_fail (KF_IS_SERVER_TIMERS (timers));
-
-  kf_server_session_disarm_timeout (self);
-  self->timers = g_object_ref (timers);
-  self->expired = expired;
-  self->expired_data = user_data;
-  self->timeout = kf_server_timers_add (timers, timeout_ms, timeout_fired, self);
+  for (guint role = 0; role < 2; role++)
+    {
+      if (self->peers[role] != NULL)
+        g_signal_handlers_disconnect_by_data (self->peers[role], self);
+      g_clear_object (&self->peers[role]);
+    }
 }
 
 void
@@ -369,7 +363,9 @@ kf_server_session_disarm_timeout (KfServerSession *self)
 /*
  * kf_server_session_wipe:
  *
- * Destroys the key material and drops both peers.  Safe to call twice.
+ * Destroys the key material and drops both peers, without telling them,
+ * auditing or emitting ::ended: for a server that goes away without a
+ * shutdown.  Safe to call twice; the session is over afterwards.
  */
 void
 kf_server_session_wipe (KfServerSession *self)
@@ -383,6 +379,220 @@ kf_server_session_wipe (KfServerSession *self)
       explicit_bzero (self->secrets, sizeof *self->secrets);
       g_clear_pointer (&self->secrets, gcry_free);
     }
-  g_clear_object (&self->peers[0]);
-  g_clear_object (&self->peers[1]);
+  drop_peers (self);
+}
+
+static void
+timeout_fired (gpointer user_data)
+{
+  KfServerSession *self = user_data;
+
+  self->timeout = NULL;
+  g_clear_object (&self->timers);
+  kf_server_session_cancel (self, KF_CANCEL_TIMEOUT,
+                            _("The key confirmation or the receiver's port did not arrive in time"),
+                            NULL);
+}
+
+/* A peer's connection is going away: the other peer is told. */
+static void
+peer_closed (KfServerClient  *client,
+             KfServerSession *self)
+{
+  kf_server_session_cancel (self, KF_CANCEL_PEER_LEFT, _("The other peer disconnected"), client);
+}
+
+/*
+ * kf_server_session_start:
+ * @timers: the server's deadline queue
+ * @confirm_timeout_ms: how long both peers have to confirm the key and
+ *   the receiver to send its port (kf_server_session_disarm_timeout())
+ *
+ * Pairs @sender with @receiver: both are in this session from now on,
+ * and the session cancels itself when the time is up or a peer's
+ * connection closes.
+ */
+void
+kf_server_session_start (KfServerSession *self,
+                         KfServerClient  *sender,
+                         KfServerClient  *receiver,
+                         KfServerTimers  *timers,
+                         guint            confirm_timeout_ms)
+{
+  KfServerClient *peers[2] = { sender, receiver };
+
+  g_return_if_fail (KF_IS_SERVER_SESSION (self));
+  g_return_if_fail (self->peers[0] == NULL && self->keys != NULL);
+
+  for (guint role = 0; role < 2; role++)
+    {
+      self->peers[role] = g_object_ref (peers[role]);
+      kf_server_client_set_session (peers[role], self);
+      kf_server_client_set_phase (peers[role], KF_CLIENT_SESSION);
+      g_signal_connect (peers[role], "closed", G_CALLBACK (peer_closed), self);
+    }
+  self->timers = g_object_ref (timers);
+  self->timeout = kf_server_timers_add (timers, confirm_timeout_ms, timeout_fired, self);
+}
+
+/* Writes the audit line. */
+static void
+audit (KfServerSession *self,
+       const char      *outcome,
+       const char      *reason)
+{
+  KfServerClient *sender = self->peers[KF_ROLE_SENDER];
+  KfServerClient *receiver = self->peers[KF_ROLE_RECEIVER];
+  KfServerAuditRecord record = {
+    .session_id = self->id,
+    .sender_id = sender ? kf_server_client_get_id (sender) : 0,
+    .sender_name = sender ? kf_server_client_get_name (sender) : NULL,
+    .receiver_id = receiver ? kf_server_client_get_id (receiver) : 0,
+    .receiver_name = receiver ? kf_server_client_get_name (receiver) : NULL,
+    .mode = kf_cipher_mode_to_string (self->mode),
+    .outcome = outcome,
+    .reason = reason,
+  };
+
+  for (guint role = 0; role < 2; role++)
+    {
+      record.reported[role] = self->reported[role];
+      record.blocks[role] = self->blocks[role];
+    }
+  kf_server_audit_record (self->audit, &record);
+}
+
+/* The id of the peer in @role, 0 when there is none. */
+static guint64
+peer_id (KfServerSession *self,
+         KfRole           role)
+{
+  return self->peers[role] != NULL ? kf_server_client_get_id (self->peers[role]) : 0;
+}
+
+/* The session is over as @end says: both peers are idle again, the keys
+ * are wiped, and ::ended is emitted. */
+static void
+conclude (KfServerSession *self,
+          KfSessionEnd     how)
+{
+  self->end = how;
+  for (guint role = 0; role < 2; role++)
+    {
+      if (self->peers[role] == NULL)
+        continue;
+      kf_server_client_set_session (self->peers[role], NULL);
+      kf_server_client_set_phase (self->peers[role], KF_CLIENT_IDLE);
+    }
+  kf_server_session_wipe (self);
+  g_signal_emit (self, signals[SIGNAL_ENDED], 0);
+}
+
+/* Whether the session is still running (not ended, not wiped). */
+static gboolean
+running (KfServerSession *self)
+{
+  return self->end == KF_SESSION_RUNNING && self->keys != NULL;
+}
+
+/*
+ * kf_server_session_cancel:
+ * @text: (nullable): the explanation the peers are sent
+ * @quiet: (nullable): a peer not to send `ev cancelled` to (the one that
+ *   cancelled, or left)
+ *
+ * Cancels the session: the peers are told why, it is audited and logged,
+ * and it ends.  Nothing happens when it has already ended.
+ */
+void
+kf_server_session_cancel (KfServerSession *self,
+                          KfCancelReason   reason,
+                          const char      *text,
+                          KfServerClient  *quiet)
+{
+  g_autoptr(KfServerSession) hold = NULL;
+  g_autoptr(KfProtocolMessage) msg = NULL;
+  const char *why = kf_protocol_cancel_reason_to_string (reason);
+
+  g_return_if_fail (KF_IS_SERVER_SESSION (self));
+
+  if (!running (self))
+    return;
+  hold = g_object_ref (self);
+  msg = kf_protocol_message_new (KF_MSG_EV_CANCELLED);
+  g_strlcpy (msg->session_id, self->id, sizeof msg->session_id);
+  msg->cancel_reason = reason;
+  kf_protocol_message_set_text (msg, text);
+  for (guint role = 0; role < 2 && !self->hushed; role++)
+    {
+      if (self->peers[role] != NULL && self->peers[role] != quiet)
+        kf_server_client_send (self->peers[role], msg);
+    }
+  audit (self, "cancelled", why);
+  kf_server_log_event (&(KfServerLogEvent) {
+                         .message_id = KF_LOG_SESSION_CANCELLED,
+                         .client_id = peer_id (self, KF_ROLE_SENDER),
+                         .peer_id = peer_id (self, KF_ROLE_RECEIVER),
+                         .session_id = self->id,
+                         .outcome = why },
+                       "Session %s cancelled (%s)", self->id, why);
+  conclude (self, KF_SESSION_CANCELLED);
+}
+
+/*
+ * kf_server_session_finish:
+ *
+ * Both peers reported: both get `ev result` with the verdict, it is
+ * audited and logged, and the session ends.
+ */
+void
+kf_server_session_finish (KfServerSession *self)
+{
+  g_autoptr(KfServerSession) hold = NULL;
+  g_autoptr(KfProtocolMessage) msg = NULL;
+  const char *verdict;
+
+  g_return_if_fail (KF_IS_SERVER_SESSION (self));
+
+  if (!running (self))
+    return;
+  hold = g_object_ref (self);
+  msg = kf_protocol_message_new (KF_MSG_EV_RESULT);
+  g_strlcpy (msg->session_id, self->id, sizeof msg->session_id);
+  msg->verdict = kf_server_session_verdict (self);
+  msg->sender_blocks = self->blocks[KF_ROLE_SENDER];
+  msg->receiver_blocks = self->blocks[KF_ROLE_RECEIVER];
+  for (guint role = 0; role < 2; role++)
+    kf_server_client_send (self->peers[role], msg);
+  verdict = kf_protocol_verdict_to_string (msg->verdict);
+  audit (self, verdict, NULL);
+  kf_server_log_event (&(KfServerLogEvent) {
+                         .message_id = KF_LOG_SESSION_FINISHED,
+                         .client_id = peer_id (self, KF_ROLE_SENDER),
+                         .peer_id = peer_id (self, KF_ROLE_RECEIVER),
+                         .session_id = self->id,
+                         .outcome = verdict },
+                       "Session %s finished: %s (%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " blocks)",
+                       self->id, verdict, msg->sender_blocks, msg->receiver_blocks);
+  conclude (self, KF_SESSION_FINISHED);
+}
+
+/*
+ * kf_server_session_hush:
+ *
+ * From now on the session sends its peers nothing when it ends: the key
+ * manager is shutting down and has told everyone `ev shutdown`.
+ */
+void
+kf_server_session_hush (KfServerSession *self)
+{
+  g_return_if_fail (KF_IS_SERVER_SESSION (self));
+  self->hushed = TRUE;
+}
+
+KfSessionEnd
+kf_server_session_get_end (KfServerSession *self)
+{
+  g_return_val_if_fail (KF_IS_SERVER_SESSION (self), KF_SESSION_RUNNING);
+  return self->end;
 }

@@ -5,6 +5,7 @@
 #include <glib-object.h>
 
 #include "kf-protocol.h"
+#include "kf-server-audit.h"
 #include "kf-server-timers.h"
 
 G_BEGIN_DECLS
@@ -19,16 +20,35 @@ typedef enum
   KF_PEER_REPORTED,      /* reported its block count, waits for the other */
 } KfPeerPhase;
 
+/* How a session ended; KF_SESSION_RUNNING until it has. */
+typedef enum
+{
+  KF_SESSION_RUNNING,
+  KF_SESSION_CANCELLED,  /* ev cancelled */
+  KF_SESSION_FINISHED,   /* ev result, with the verdict */
+} KfSessionEnd;
+
 #define KF_TYPE_SERVER_SESSION (kf_server_session_get_type ())
 
 G_DECLARE_FINAL_TYPE (KfServerSession, kf_server_session, KF, SERVER_SESSION, GObject)
 
-/* A session's confirmation or port did not arrive in time. */
-typedef void (*KfServerSessionExpired) (KfServerSession *session,
-                                        gpointer         user_data);
+typedef struct _KfServerClient KfServerClient;
 
 KfServerSession   *kf_server_session_new             (KfCipherMode        mode,
+                                                      KfServerAudit      *audit,
                                                       GError            **error);
+void               kf_server_session_start           (KfServerSession    *self,
+                                                      KfServerClient     *sender,
+                                                      KfServerClient     *receiver,
+                                                      KfServerTimers     *timers,
+                                                      guint               confirm_timeout_ms);
+void               kf_server_session_cancel          (KfServerSession    *self,
+                                                      KfCancelReason      reason,
+                                                      const char         *text,
+                                                      KfServerClient     *quiet);
+void               kf_server_session_finish          (KfServerSession    *self);
+void               kf_server_session_hush            (KfServerSession    *self);
+KfSessionEnd       kf_server_session_get_end         (KfServerSession    *self);
 const char        *kf_server_session_get_id          (KfServerSession    *self);
 KfCipherMode       kf_server_session_get_mode        (KfServerSession    *self);
 KfPeerPhase        kf_server_session_get_phase       (KfServerSession    *self,
@@ -52,16 +72,8 @@ gboolean           kf_server_session_has_report      (KfServerSession    *self,
                                                       KfRole              role,
                                                       guint64            *blocks);
 KfVerdict          kf_server_session_verdict         (KfServerSession    *self);
-void               kf_server_session_set_peer        (KfServerSession    *self,
-                                                      KfRole              role,
-                                                      gpointer            client);
-gpointer           kf_server_session_get_peer        (KfServerSession    *self,
+KfServerClient    *kf_server_session_get_peer        (KfServerSession    *self,
                                                       KfRole              role);
-void               kf_server_session_arm_timeout     (KfServerSession    *self,
-                                                      KfServerTimers     *timers,
-                                                      guint               timeout_ms,
-                                                      KfServerSessionExpired expired,
-                                                      gpointer            user_data);
 void               kf_server_session_disarm_timeout  (KfServerSession    *self);
 void               kf_server_session_wipe            (KfServerSession    *self);
 

@@ -2,11 +2,12 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * KfServer accepts connections, enforces the limits on connections that
- * have not been greeted yet (in total and per source address), turns each
- * accepted connection into a KfServerClient, greets it, and forgets it
- * when it goes.  Sessions end here too, with their audit line and wiped
- * keys.  What each command does is in kf-server-commands.c.
+ * KfServer accepts connections, turns each into a KfServerClient once
+ * its admission (kf-server-admission.c) lets it in, hands it to its
+ * greeting (kf-server-greeting.c) when its TLS handshake is done, and
+ * forgets it when it goes; it counts the sessions and forgets each when it emits
+ * ::ended (a session ends itself, kf-server-session.c).  What each
+ * command does is in kf-server-commands.c.
  *
  * Everything runs on the main context that was thread-default when the
  * server was created and started listening; nothing blocks it.  The
@@ -24,23 +25,22 @@
  * all along.  kf_server_config_fit_descriptors() keeps the limits within
  * the descriptors the process really has.
  *
- * When many clients have left, glibc keeps the freed heap for reuse; the
- * server hands it back with malloc_trim() once the number of clients has
- * fallen to half of its peak since the last time.
+ * A reload (kf-server-reload.c) hands the server new limits and a new
+ * admission through kf_server_apply_reload().
+ *
+ * The server tells KfServerTrim (kf-server-trim.c) of every client object
+ * made and freed, which decides when to hand freed memory back.
  */
 
 #include "config.h"
 
-#ifdef HAVE_MALLOC_TRIM
-#include <malloc.h>
-#endif
 #include <glib/gi18n.h>
 
 #include "kf-fingerprint.h"
-#include "kf-secure.h"
 #include "kf-server-cert.h"
 #include "kf-server-log.h"
 #include "kf-server-private.h"
+#include "kf-server-trim.h"
 #include "kf-tls.h"
 
 struct _KfServer
@@ -60,19 +60,12 @@ struct _KfServer
   guint64            next_id;
 
   GHashTable        *connections;    /* every live KfServerClient (owned) */
-  GHashTable        *pending;        /* set: not greeted yet (borrowed) */
-  GHashTable        *pending_by_address;  /* address → count */
-  GHashTable        *greeted_by_address;  /* address → count */
+  GHashTable        *sessions;       /* every running KfServerSession (owned) */
   gboolean           shutting_down;
   GTask             *shutdown_task;
   GSource           *shutdown_timer;
   GHashTable        *alive;          /* set: client objects not finalized yet */
-  guint              peak_alive;     /* most clients alive since the last trim */
-  KfServerTimer     *trim_timer;
-  gint64             trim_wanted;    /* when the clients fell to half their peak */
-  gint64             trim_started;
-  gboolean           trimming;       /* malloc_trim() runs in a worker */
-  gint64             last_departure; /* when a client object was last freed */
+  KfServerTrim      *trim;
   GCancellable      *accept_cancellable;
   GSource           *accept_retry;   /* waiting out a failed accept() */
   guint              accept_backoff_ms;
@@ -89,14 +82,6 @@ struct _KfServer
 #define ACCEPT_BACKOFF_MIN_MS 50
 #define ACCEPT_BACKOFF_MAX_MS 1000
 
-/* Memory is handed back when the clients alive have fallen to half of a
- * peak of at least this many, once no client has gone for a moment (a
- * crowd leaving is trimmed once, not once per step), or at the latest
- * TRIM_MAX_DELAY_MS after they fell. */
-#define TRIM_MIN_PEAK     256
-#define TRIM_QUIET_MS     500
-#define TRIM_MAX_DELAY_MS 5000
-
 G_DEFINE_FINAL_TYPE (KfServer, kf_server, G_TYPE_SOCKET_SERVICE)
 
 static void client_finalized (gpointer  data,
@@ -108,24 +93,29 @@ kf_server_dispose (GObject *object)
 {
   KfServer *self = KF_SERVER (object);
   GHashTableIter iter;
-  gpointer client;
+  gpointer client, session;
 
   g_hash_table_iter_init (&iter, self->alive);
   while (g_hash_table_iter_next (&iter, &client, NULL))
     g_object_weak_unref (client, client_finalized, self);
   g_hash_table_remove_all (self->alive);
-  /* Dropped without a shutdown: sever every connection and wipe every
-   * session now, so no timer or callback can reach this server later. */
+  /* Dropped without a shutdown: wipe every session and sever every
+   * connection now, so no timer or callback can reach this server later. */
+  if (self->sessions != NULL)
+    {
+      g_hash_table_iter_init (&iter, self->sessions);
+      while (g_hash_table_iter_next (&iter, &session, NULL))
+        {
+          g_signal_handlers_disconnect_by_data (session, self);
+          kf_server_session_wipe (session);
+        }
+    }
   if (self->connections != NULL)
     {
       g_hash_table_iter_init (&iter, self->connections);
       while (g_hash_table_iter_next (&iter, &client, NULL))
         {
-          KfServerSession *session = kf_server_client_get_session (client);
-
           g_signal_handlers_disconnect_by_data (client, self);
-          if (session != NULL)
-            kf_server_session_wipe (session);
           kf_server_client_set_session (client, NULL);
           kf_server_client_close (client, FALSE);
         }
@@ -134,13 +124,12 @@ kf_server_dispose (GObject *object)
   if (self->shutdown_timer != NULL)
     g_source_destroy (self->shutdown_timer);
   g_clear_pointer (&self->shutdown_timer, g_source_unref);
-  if (self->timers != NULL)
-    kf_server_timers_clear (self->timers, &self->trim_timer);
+  g_clear_object (&self->trim);
   g_clear_object (&self->handshakes);
   g_clear_object (&self->timers);
   g_clear_object (&self->poller);
   g_clear_pointer (&self->connections, g_hash_table_unref);
-  g_clear_pointer (&self->pending, g_hash_table_unref);
+  g_clear_pointer (&self->sessions, g_hash_table_unref);
   g_clear_object (&self->registry);
   g_clear_object (&self->admission);
   g_clear_object (&self->certificate);
@@ -153,8 +142,6 @@ kf_server_finalize (GObject *object)
 {
   KfServer *self = KF_SERVER (object);
 
-  g_clear_pointer (&self->pending_by_address, g_hash_table_unref);
-  g_clear_pointer (&self->greeted_by_address, g_hash_table_unref);
   g_clear_pointer (&self->alive, g_hash_table_unref);
   g_clear_pointer (&self->audit, kf_server_audit_free);
   g_free (self->fingerprint);
@@ -177,10 +164,8 @@ kf_server_init (KfServer *self)
 {
   self->next_id = 1;
   self->connections = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
-  self->pending = g_hash_table_new (NULL, NULL);
+  self->sessions = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->alive = g_hash_table_new (NULL, NULL);
-  self->pending_by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->greeted_by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 /*
@@ -221,6 +206,7 @@ kf_server_new (const KfServerConfig  *config,
   if (self->poller == NULL)
     return NULL;
   self->timers = kf_server_timers_new (g_main_context_get_thread_default ());
+  self->trim = kf_server_trim_new (self->timers);
   self->handshakes = kf_server_handshakes_new (self->timers, HANDSHAKE_SLOTS, HANDSHAKE_GRACE_MS);
   self->registry = kf_server_registry_new ();
   self->totals.started = g_get_real_time ();
@@ -375,235 +361,80 @@ kf_server_list_connections (KfServer *self)
   return clients;
 }
 
-static void
-pending_remove (KfServer       *self,
-                KfServerClient *client)
+/* The number of connections, greeted or not. */
+guint
+kf_server_get_n_connections (KfServer *self)
 {
-  const char *address = kf_server_client_get_address (client);
-  guint count;
-
-  if (!g_hash_table_remove (self->pending, client))
-    return;
-  count = GPOINTER_TO_UINT (g_hash_table_lookup (self->pending_by_address, address));
-  if (count <= 1)
-    g_hash_table_remove (self->pending_by_address, address);
-  else
-    g_hash_table_insert (self->pending_by_address, g_strdup (address),
-                         GUINT_TO_POINTER (count - 1));
-}
-
-/* Adds @delta to @address's count in @table, forgetting it at zero. */
-static void
-count_address (GHashTable *table,
-               const char *address,
-               int         delta)
-{
-  guint count = GPOINTER_TO_UINT (g_hash_table_lookup (table, address)) + (guint) delta;
-
-  if (count == 0)
-    g_hash_table_remove (table, address);
-  else
-    g_hash_table_insert (table, g_strdup (address), GUINT_TO_POINTER (count));
+  return g_hash_table_size (self->connections);
 }
 
 /*
- * kf_server_welcome:
+ * kf_server_register:
  *
- * The greeting is complete: @client gets its id, is registered, and is
- * told `welcome <id> <name>`; or, when its address already has
- * max_clients_per_address greeted clients, `err full` (fatal), so that
- * one host cannot take every client slot.
+ * @client's greeting is complete: it gets the next id and @name, is
+ * idle, registered, counted, and its idle timer starts.
  */
 void
-kf_server_welcome (KfServer       *self,
-                   KfServerClient *client,
-                   const char     *name)
+kf_server_register (KfServer       *self,
+                    KfServerClient *client,
+                    const char     *name)
 {
-  g_autoptr(KfProtocolMessage) msg = kf_protocol_message_new (KF_MSG_WELCOME);
-  const char *address = kf_server_client_get_address (client);
-
-  if (GPOINTER_TO_UINT (g_hash_table_lookup (self->greeted_by_address, address))
-      >= self->config.max_clients_per_address)
-    {
-      kf_server_log (KF_LOG_ADMISSION_REFUSED, client, NULL,
-                     "Refusing %s: it already has %u clients", address,
-                     self->config.max_clients_per_address);
-      self->totals.connections_refused++;
-      kf_server_client_send_error (client, KF_PROTOCOL_ERROR_FULL,
-                                   _("Too many clients are connected from your address; "
-                                     "close one and try again"));
-      return;
-    }
-  count_address (self->greeted_by_address, address, 1);
-  pending_remove (self, client);
   kf_server_client_set_id (client, self->next_id++);
   kf_server_client_set_name (client, name);
   kf_server_client_set_phase (client, KF_CLIENT_IDLE);
   kf_server_client_clear_deadline (client);
   kf_server_registry_add (self->registry, client);
   self->totals.clients_served++;
-
-  msg->id = kf_server_client_get_id (client);
-  kf_protocol_message_set_name (msg, name);
-  kf_server_client_send (client, msg);
-  kf_server_log (KF_LOG_CLIENT_JOINED, client, NULL,
-                 "Client %" G_GUINT64_FORMAT " (%s) joined from %s", msg->id, name,
-                 kf_server_client_get_address (client));
 }
 
-/* Writes the audit line for @session. */
+/* @session ended: counted, and forgotten. */
 static void
-audit_session (KfServer        *self,
-               KfServerSession *session,
-               const char      *outcome,
-               const char      *reason)
+session_ended (KfServerSession *session,
+               KfServer        *self)
 {
-  KfServerClient *sender = kf_server_session_get_peer (session, KF_ROLE_SENDER);
-  KfServerClient *receiver = kf_server_session_get_peer (session, KF_ROLE_RECEIVER);
-  KfServerAuditRecord record = {
-    .session_id = kf_server_session_get_id (session),
-    .sender_id = sender ? kf_server_client_get_id (sender) : 0,
-    .sender_name = sender ? kf_server_client_get_name (sender) : NULL,
-    .receiver_id = receiver ? kf_server_client_get_id (receiver) : 0,
-    .receiver_name = receiver ? kf_server_client_get_name (receiver) : NULL,
-    .mode = kf_cipher_mode_to_string (kf_server_session_get_mode (session)),
-    .outcome = outcome,
-    .reason = reason,
-  };
+  guint64 blocks = 0;
 
-  for (guint role = 0; role < 2; role++)
-    record.reported[role] = kf_server_session_has_report (session, role, &record.blocks[role]);
-  kf_server_audit_record (self->audit, &record);
-}
-
-/* The id of @session's peer in @role, 0 when it has none. */
-static guint64
-session_peer_id (KfServerSession *session,
-                 KfRole           role)
-{
-  KfServerClient *peer = kf_server_session_get_peer (session, role);
-
-  return peer != NULL ? kf_server_client_get_id (peer) : 0;
-}
-
-/* Both peers are back to idle; the keys are wiped. */
-static void
-release_peers (KfServerSession *session)
-{
-  for (guint role = 0; role < 2; role++)
+  if (kf_server_session_get_end (session) == KF_SESSION_CANCELLED)
+    self->totals.sessions_cancelled++;
+  else if (kf_server_session_verdict (session) == KF_VERDICT_OK)
     {
-      KfServerClient *peer = kf_server_session_get_peer (session, role);
-
-      if (peer == NULL)
-        continue;
-      kf_server_client_set_session (peer, NULL);
-      kf_server_client_set_phase (peer, KF_CLIENT_IDLE);
-    }
-  kf_server_session_wipe (session);
-}
-
-/*
- * kf_server_end_session:
- * @quiet: (nullable): a peer not to send `ev cancelled` to (the one that
- *   cancelled, or left)
- *
- * Cancels @session: the peers are told why, audited, idle again.
- */
-void
-kf_server_end_session (KfServer        *self,
-                       KfServerSession *session,
-                       KfCancelReason   reason,
-                       const char      *text,
-                       KfServerClient  *quiet)
-{
-  g_autoptr(KfServerSession) hold = g_object_ref (session);
-  g_autoptr(KfProtocolMessage) msg = kf_protocol_message_new (KF_MSG_EV_CANCELLED);
-
-  g_strlcpy (msg->session_id, kf_server_session_get_id (session), sizeof msg->session_id);
-  msg->cancel_reason = reason;
-  kf_protocol_message_set_text (msg, text);
-  /* While shutting down every client has been told `ev shutdown`. */
-  for (guint role = 0; role < 2 && !self->shutting_down; role++)
-    {
-      KfServerClient *peer = kf_server_session_get_peer (session, role);
-
-      if (peer != NULL && peer != quiet)
-        kf_server_client_send (peer, msg);
-    }
-  audit_session (self, session, "cancelled", kf_protocol_cancel_reason_to_string (reason));
-  self->totals.sessions_cancelled++;
-  kf_server_log_event (&(KfServerLogEvent) {
-                         .message_id = KF_LOG_SESSION_CANCELLED,
-                         .client_id = session_peer_id (session, KF_ROLE_SENDER),
-                         .peer_id = session_peer_id (session, KF_ROLE_RECEIVER),
-                         .session_id = kf_server_session_get_id (session),
-                         .outcome = kf_protocol_cancel_reason_to_string (reason) },
-                       "Session %s cancelled (%s)", kf_server_session_get_id (session),
-                       kf_protocol_cancel_reason_to_string (reason));
-  release_peers (session);
-}
-
-/*
- * kf_server_finish_session:
- *
- * Both peers reported: both get `ev result`, it is audited, both are idle.
- */
-void
-kf_server_finish_session (KfServer        *self,
-                          KfServerSession *session)
-{
-  g_autoptr(KfServerSession) hold = g_object_ref (session);
-  g_autoptr(KfProtocolMessage) msg = kf_protocol_message_new (KF_MSG_EV_RESULT);
-
-  g_strlcpy (msg->session_id, kf_server_session_get_id (session), sizeof msg->session_id);
-  msg->verdict = kf_server_session_verdict (session);
-  kf_server_session_has_report (session, KF_ROLE_SENDER, &msg->sender_blocks);
-  kf_server_session_has_report (session, KF_ROLE_RECEIVER, &msg->receiver_blocks);
-  for (guint role = 0; role < 2; role++)
-    kf_server_client_send (kf_server_session_get_peer (session, role), msg);
-  audit_session (self, session, kf_protocol_verdict_to_string (msg->verdict), NULL);
-  if (msg->verdict == KF_VERDICT_OK)
-    {
+      kf_server_session_has_report (session, KF_ROLE_SENDER, &blocks);
       self->totals.sessions_confirmed++;
-      self->totals.blocks_confirmed += msg->sender_blocks;
+      self->totals.blocks_confirmed += blocks;
     }
   else
     self->totals.sessions_failed++;
-  kf_server_log_event (&(KfServerLogEvent) {
-                         .message_id = KF_LOG_SESSION_FINISHED,
-                         .client_id = session_peer_id (session, KF_ROLE_SENDER),
-                         .peer_id = session_peer_id (session, KF_ROLE_RECEIVER),
-                         .session_id = msg->session_id,
-                         .outcome = kf_protocol_verdict_to_string (msg->verdict) },
-                       "Session %s finished: %s (%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " blocks)",
-                       msg->session_id, kf_protocol_verdict_to_string (msg->verdict),
-                       msg->sender_blocks, msg->receiver_blocks);
-  release_peers (session);
+  g_signal_handlers_disconnect_by_data (session, self);
+  g_hash_table_remove (self->sessions, session);
+}
+
+/*
+ * kf_server_open_session:
+ *
+ * Returns: (transfer full): a new session in @mode (see
+ * kf_server_session_new()), which the server counts until it ends; or
+ * %NULL with @error.
+ */
+KfServerSession *
+kf_server_open_session (KfServer      *self,
+                        KfCipherMode   mode,
+                        GError       **error)
+{
+  KfServerSession *session = kf_server_session_new (mode, self->audit, error);
+
+  if (session == NULL)
+    return NULL;
+  g_hash_table_add (self->sessions, g_object_ref (session));
+  g_signal_connect (session, "ended", G_CALLBACK (session_ended), self);
+  self->totals.sessions_started++;
+  return session;
 }
 
 static void
 client_ready (KfServerClient *client,
               KfServer       *self)
 {
-  g_autoptr(KfProtocolMessage) greeting = kf_protocol_message_new (KF_MSG_GREETING);
-
-  greeting->version = KF_PROTOCOL_VERSION;
-  greeting->auth_required = kf_server_admission_is_required (self->admission);
-  /* Told it needs no passphrase, it needs none even if a reload turns
-   * one on before its hello. */
-  kf_server_client_set_admitted (client, !greeting->auth_required);
-  kf_server_client_send (client, greeting);
-  if (g_hash_table_size (self->connections) > self->config.max_clients)
-    {
-      kf_server_log (KF_LOG_ADMISSION_REFUSED, client, NULL,
-                     "Refusing %s: the server is at its limit of %u clients",
-                     kf_server_client_get_address (client), self->config.max_clients);
-      self->totals.connections_refused++;
-      kf_server_client_send_error (client, KF_PROTOCOL_ERROR_FULL,
-                                   _("The key manager has too many clients; try again later"));
-      return;
-    }
-  kf_server_client_start_reading (client);
+  kf_server_greeting_start (self, client);
 }
 
 static void
@@ -614,24 +445,16 @@ client_message (KfServerClient    *client,
   kf_server_handle_message (self, client, msg);
 }
 
-/* A connection is going away: its session ends for the other peer, and
- * the server forgets it. */
+/* A connection is going away (after its session, which listens too,
+ * has ended): the server forgets it. */
 static void
 client_closed (KfServerClient *client,
                KfServer       *self)
 {
-  KfServerSession *session = kf_server_client_get_session (client);
-
-  pending_remove (self, client);
-  if (session != NULL)
-    kf_server_end_session (self, session, KF_CANCEL_PEER_LEFT,
-                           self->shutting_down ? _("The key manager is shutting down")
-                                               : _("The other peer disconnected"),
-                           client);
+  kf_server_admission_forget (self->admission, client);
   if (kf_server_client_get_id (client) != 0)
     {
       kf_server_registry_remove (self->registry, client);
-      count_address (self->greeted_by_address, kf_server_client_get_address (client), -1);
       kf_server_log (KF_LOG_CLIENT_LEFT, client, NULL,
                      "Client %" G_GUINT64_FORMAT " left", kf_server_client_get_id (client));
     }
@@ -653,79 +476,6 @@ shutdown_done (KfServer *self)
     }
 }
 
-#ifdef HAVE_MALLOC_TRIM
-/* Gives the free heap back.  In a worker thread: handing back 100 MiB
- * makes the kernel unmap 25,000 pages and flush the other CPUs' TLBs,
- * 0.8 to 1.9 s on this busy virtual machine for 5,000 clients' worth,
- * which the main loop should not wait for (a malloc() there that misses
- * its thread cache can still wait for the arena being trimmed). */
-static void
-trim_in_thread (GTask        *task,
-                gpointer      source_object,
-                gpointer      task_data,
-                GCancellable *cancellable)
-{
-  malloc_trim (0);
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-trim_done (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  KfServer *self = KF_SERVER (source);
-
-  self->trimming = FALSE;
-  g_debug ("Freed memory handed back in %.1f ms",
-           (g_get_monotonic_time () - self->trim_started) / 1000.0);
-}
-
-/* Trims once no client has gone for TRIM_QUIET_MS (or TRIM_MAX_DELAY_MS
- * after the clients fell to half their peak), and not while a trim runs. */
-static void
-trim_cb (gpointer user_data)
-{
-  KfServer *self = user_data;
-  g_autoptr(GTask) task = NULL;
-  gint64 now = kf_server_timers_get_time (self->timers);
-  gint64 quiet_at = self->last_departure + TRIM_QUIET_MS * G_TIME_SPAN_MILLISECOND;
-
-  self->trim_timer = NULL;
-  if (self->trimming)
-    quiet_at = MAX (quiet_at, now + TRIM_QUIET_MS * G_TIME_SPAN_MILLISECOND);
-  if (now < quiet_at
-      && (self->trimming || now < self->trim_wanted + TRIM_MAX_DELAY_MS * G_TIME_SPAN_MILLISECOND))
-    {
-      self->trim_timer = kf_server_timers_add_at (self->timers, quiet_at, trim_cb, self);
-      return;
-    }
-  g_debug ("%u clients, down from %u: handing freed memory back",
-           g_hash_table_size (self->alive), self->peak_alive);
-  self->peak_alive = g_hash_table_size (self->alive);
-  self->trimming = TRUE;
-  self->trim_started = g_get_monotonic_time ();
-  task = g_task_new (self, NULL, trim_done, NULL);
-  g_task_set_source_tag (task, trim_cb);
-  g_task_run_in_thread (task, trim_in_thread);
-}
-#endif
-
-/* Arms the trim when the clients alive have fallen to half their peak. */
-static void
-consider_trim (KfServer *self)
-{
-  self->last_departure = kf_server_timers_get_time (self->timers);
-#ifdef HAVE_MALLOC_TRIM
-  if (self->trim_timer == NULL && self->peak_alive >= TRIM_MIN_PEAK
-      && g_hash_table_size (self->alive) <= self->peak_alive / 2)
-    {
-      self->trim_wanted = self->last_departure;
-      self->trim_timer = kf_server_timers_add (self->timers, TRIM_QUIET_MS, trim_cb, self);
-    }
-#endif
-}
-
 static void
 client_finalized (gpointer  data,
                   GObject  *where_the_object_was)
@@ -735,110 +485,14 @@ client_finalized (gpointer  data,
   g_hash_table_remove (self->alive, where_the_object_was);
   if (g_hash_table_size (self->alive) == 0)
     shutdown_done (self);
-  consider_trim (self);
-}
-
-/* Whether @a should give its slot up before @b: one without a ClientHello
- * before one in its handshake, then the older. */
-static gboolean
-evict_first (KfServerClient *a,
-             KfServerClient *b)
-{
-  if (kf_server_client_is_before_hello (a) != kf_server_client_is_before_hello (b))
-    return kf_server_client_is_before_hello (a);
-  return kf_server_client_get_accepted_at (a) < kf_server_client_get_accepted_at (b);
-}
-
-/* The pending connection to close for a new one: the oldest that has not
- * sent its TLS ClientHello, else the oldest whose handshake has not
- * finished; %NULL if none. */
-static KfServerClient *
-oldest_in_handshake (KfServer *self)
-{
-  KfServerClient *oldest = NULL;
-  GHashTableIter iter;
-  gpointer key;
-
-  g_hash_table_iter_init (&iter, self->pending);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    {
-      KfServerClient *client = key;
-
-      if (kf_server_client_get_phase (client) == KF_CLIENT_HANDSHAKE
-          && (oldest == NULL || evict_first (client, oldest)))
-        oldest = client;
-    }
-  return oldest;
-}
-
-/* Makes room for a connection from @for_address: closes the oldest
- * connection that has sent no ClientHello yet, or else the running TLS
- * handshake that has waited longest for its peer (its thread goes to a
- * handshake that waits), or else the oldest connection still waiting to
- * start its handshake; %FALSE if there is none. */
-static gboolean
-evict_silent (KfServer   *self,
-              const char *for_address)
-{
-  KfServerClient *oldest = oldest_in_handshake (self);
-
-  if (oldest == NULL)
-    return FALSE;
-  if (!kf_server_client_is_before_hello (oldest)
-      && kf_server_handshakes_evict_stalled (self->handshakes))
-    return TRUE;
-  g_debug ("Closing a connection from %s still in its handshake after %" G_GINT64_FORMAT
-           " ms, to make room for one from %s", kf_server_client_get_address (oldest),
-           (g_get_monotonic_time () - kf_server_client_get_accepted_at (oldest)) / 1000,
-           for_address);
-  kf_server_client_close (oldest, FALSE);
-  return TRUE;
-}
-
-/* Applies the limits on connections that are not greeted yet.  When all
- * the slots are taken (but not all of @address's), the oldest connection
- * that has not even sent its ClientHello gives its slot up, or else a
- * TLS handshake that waits for its peer, or else the oldest waiting to
- * start one: a real client sends its ClientHello at once and finishes
- * the handshake one round trip after it starts, so silent, trickling or
- * stalled connections from many addresses can only keep one out by
- * replacing each other faster than that.  Only when every slot holds a
- * connection past its handshake is the new one refused. */
-static gboolean
-admit_connection (KfServer   *self,
-                  const char *address)
-{
-  guint per_address = GPOINTER_TO_UINT (g_hash_table_lookup (self->pending_by_address, address));
-
-  if (g_hash_table_size (self->pending) >= self->config.max_pending
-      && per_address < self->config.max_pending_per_address)
-    evict_silent (self, address);
-  if (g_hash_table_size (self->pending) >= self->config.max_pending)
-    {
-      kf_server_log_event (&(KfServerLogEvent) { .message_id = KF_LOG_ADMISSION_REFUSED,
-                                                  .address = address },
-                           "Dropping a connection from %s: %u connections are already in their greeting",
-                           address, self->config.max_pending);
-      return FALSE;
-    }
-  if (per_address >= self->config.max_pending_per_address)
-    {
-      kf_server_log_event (&(KfServerLogEvent) { .message_id = KF_LOG_ADMISSION_REFUSED,
-                                                  .address = address },
-                           "Dropping a connection from %s: it already has %u connections in their greeting",
-                           address, per_address);
-      return FALSE;
-    }
-  g_hash_table_insert (self->pending_by_address, g_strdup (address),
-                       GUINT_TO_POINTER (per_address + 1));
-  return TRUE;
+  kf_server_trim_departed (self->trim);
 }
 
 /*
  * kf_server_add_client:
  * @client: a new connection, or a detached client
  *
- * Applies the limits on connections that are not greeted yet, takes
+ * Lets the admission apply the limits on connections in their greeting, takes
  * @client on (a reference) and starts it: its TLS handshake, or for a
  * detached client its greeting at once.
  *
@@ -854,20 +508,20 @@ kf_server_add_client (KfServer       *self,
 
   if (self->shutting_down)
     return FALSE;
-  if (!admit_connection (self, kf_server_client_get_address (client)))
+  if (!kf_server_admission_admit_connection (self->admission, client, self->handshakes))
     {
       self->totals.connections_refused++;
       return FALSE;
     }
 
-  g_hash_table_add (self->pending, client);
   g_hash_table_add (self->connections, g_object_ref (client));
   g_hash_table_add (self->alive, client);
-  self->peak_alive = MAX (self->peak_alive, g_hash_table_size (self->alive));
+  kf_server_trim_arrived (self->trim);
   g_object_weak_ref (G_OBJECT (client), client_finalized, self);
   g_signal_connect (client, "ready", G_CALLBACK (client_ready), self);
   g_signal_connect (client, "message", G_CALLBACK (client_message), self);
-  g_signal_connect (client, "closed", G_CALLBACK (client_closed), self);
+  /* After the handlers of the client's session, which ends first. */
+  g_signal_connect_after (client, "closed", G_CALLBACK (client_closed), self);
   g_debug ("Connection from %s", kf_server_client_get_address (client));
   kf_server_client_start (client);
 
@@ -881,8 +535,8 @@ incoming (KfServer          *self,
   g_autoptr(KfServerClient) client = NULL;
   g_autoptr(GError) error = NULL;
 
-  client = kf_server_client_new (connection, self->certificate, &self->config, self->poller,
-                                 self->timers, self->handshakes, &error);
+  client = kf_server_client_new_tls (connection, self->certificate, &self->config,
+                                     self->poller, self->timers, self->handshakes, &error);
   if (client == NULL)
     {
       g_warning ("Cannot set up TLS for a new connection: %s", error->message);
@@ -1010,6 +664,10 @@ kf_server_shutdown_async (KfServer            *self,
                  reason != NULL ? reason : "no reason given");
 
   kf_protocol_message_set_text (msg, reason);
+  /* Everyone is told `ev shutdown`, so no `ev cancelled` follows. */
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    kf_server_session_hush (key);
   clients = g_ptr_array_new ();
   g_hash_table_iter_init (&iter, self->connections);
   while (g_hash_table_iter_next (&iter, &key, NULL))
@@ -1044,210 +702,26 @@ kf_server_shutdown_finish (KfServer      *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* Checks one client's own state against the registry; see below. */
-static gboolean
-check_client (KfServer        *self,
-              KfServerClient  *client,
-              GError         **error)
-{
-  guint64 id = kf_server_client_get_id (client);
-  KfClientPhase phase = kf_server_client_get_phase (client);
-  KfServerSession *session = kf_server_client_get_session (client);
-  gboolean waiting = kf_server_registry_is_waiting (self->registry, client);
-  const char *why = NULL;
-
-  if (phase == KF_CLIENT_CLOSED)
-    why = "a closed client is still a connection";
-  else if ((id != 0) != (phase >= KF_CLIENT_IDLE))
-    why = "only greeted clients have an id";
-  else if (id != 0 && kf_server_registry_lookup (self->registry, id) != client)
-    why = "a greeted client is not registered under its id";
-  else if (id == 0 && !g_hash_table_contains (self->pending, client))
-    why = "a client in its greeting is not counted as pending";
-  else if (waiting != (phase == KF_CLIENT_WAITING))
-    why = "the waiting list and the waiting clients differ";
-  else if ((session != NULL) != (phase == KF_CLIENT_SESSION))
-    why = "only clients in a session have one";
-  else if (kf_server_client_get_watching (client) && phase != KF_CLIENT_IDLE)
-    why = "a watcher is not idle";
-  if (why == NULL && session != NULL)
-    {
-      KfServerClient *sender = kf_server_session_get_peer (session, KF_ROLE_SENDER);
-      KfServerClient *receiver = kf_server_session_get_peer (session, KF_ROLE_RECEIVER);
-      KfServerClient *other = sender == client ? receiver : sender;
-
-      if (sender == NULL || receiver == NULL || sender == receiver
-          || (sender != client && receiver != client))
-        why = "a session does not hold its client as exactly one of two peers";
-      else if (kf_server_client_get_session (other) != session
-               || !g_hash_table_contains (self->connections, other))
-        why = "a session's other peer is elsewhere";
-    }
-  if (why == NULL)
-    return TRUE;
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "client %" G_GUINT64_FORMAT " (%s): %s",
-               id, kf_server_client_get_address (client), why);
-  return FALSE;
-}
-
 /*
- * kf_server_check_consistency:
+ * kf_server_apply_reload:
+ * @config: the new settings, copied but for the state directory and the
+ *   audit log, which stay the ones the server started with
+ * @admission: the new admission, which takes over the old one's counts
  *
- * For tests and the fuzzer: checks that every connection, the registry
- * and the sessions agree.  A greeted client is registered under its id
- * and the others are pending; a client is waiting exactly when it is on
- * the waiting list, which holds each at most once and only connections;
- * a client has a session exactly when it is in one, and that session
- * holds it and one other connection that points back to it, so no client
- * is in two sessions; watchers are idle; and the registry holds no one
- * else.
- *
- * Returns: %FALSE with @error naming the first broken rule.
- */
-gboolean
-kf_server_check_consistency (KfServer  *self,
-                             GError   **error)
-{
-  g_autoptr(GPtrArray) waiting = NULL;
-  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
-  GHashTableIter iter;
-  gpointer client;
-  guint greeted = 0;
-
-  g_return_val_if_fail (KF_IS_SERVER (self), FALSE);
-
-  g_hash_table_iter_init (&iter, self->connections);
-  while (g_hash_table_iter_next (&iter, &client, NULL))
-    {
-      if (!check_client (self, client, error))
-        return FALSE;
-      greeted += kf_server_client_get_id (client) != 0;
-    }
-  waiting = kf_server_registry_list_waiting (self->registry, NULL, G_MAXUINT);
-  for (guint i = 0; i < waiting->len; i++)
-    {
-      client = g_ptr_array_index (waiting, i);
-      if (!g_hash_table_add (seen, client) || !g_hash_table_contains (self->connections, client))
-        {
-          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                               "the waiting list holds a client twice, or a gone one");
-          return FALSE;
-        }
-    }
-  if (kf_server_registry_get_size (self->registry) != greeted)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   "the registry holds %u clients, the connections %u greeted ones",
-                   kf_server_registry_get_size (self->registry), greeted);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-typedef struct
-{
-  KfServerConfig  config;
-  char           *passphrase;   /* secure memory */
-} Reload;
-
-static void
-reload_free (Reload *reload)
-{
-  kf_server_config_clear (&reload->config);
-  kf_secure_strfree (reload->passphrase);
-  g_free (reload);
-}
-
-/* In a worker: hashing a passphrase costs what Argon2id costs (0.25 s,
- * 64 MiB), which the main loop should not wait for. */
-static void
-reload_in_thread (GTask        *task,
-                  gpointer      source_object,
-                  gpointer      task_data,
-                  GCancellable *cancellable)
-{
-  Reload *reload = task_data;
-  GError *error = NULL;
-  KfServerAdmission *admission = kf_server_admission_new (reload->passphrase, &reload->config,
-                                                          &error);
-
-  if (admission == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, admission, g_object_unref);
-}
-
-/*
- * kf_server_reload_async:
- * @config: the new settings; copied
- * @passphrase: (nullable): the new admission passphrase (or stored hash,
- *   as @config->passphrase_is_hash says), as for kf_server_new(); copied
- *
- * Prepares the new admission off the main loop, then takes the new
- * limits, timeouts and admission for what comes next: connections
- * accepted from then on, greetings and sessions that start from then on.
- * Connected clients and running sessions keep going under the deadlines
- * they already have.  The state directory and the audit log stay the ones
- * the server started with.  Failed passphrase checks are forgotten with
- * the old passphrase.
+ * What kf_server_reload_finish() changes, at once.
  */
 void
-kf_server_reload_async (KfServer             *self,
+kf_server_apply_reload (KfServer             *self,
                         const KfServerConfig *config,
-                        const char           *passphrase,
-                        GCancellable         *cancellable,
-                        GAsyncReadyCallback   callback,
-                        gpointer              user_data)
+                        KfServerAdmission    *admission)
 {
-  g_autoptr(GTask) task = NULL;
-  Reload *reload;
-
-  g_return_if_fail (KF_IS_SERVER (self));
-  g_return_if_fail (config != NULL);
-
-  reload = g_new0 (Reload, 1);
-  reload->config = *config;
-  reload->config.state_dir = g_strdup (config->state_dir);
-  reload->config.audit_log = g_strdup (config->audit_log);
-  reload->passphrase = kf_secure_strdup (passphrase);
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kf_server_reload_async);
-  g_task_set_task_data (task, reload, (GDestroyNotify) reload_free);
-  /* Never a server without a passphrase for want of secure memory. */
-  if (passphrase != NULL && reload->passphrase == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NO_SPACE, _("Out of secure memory"));
-      return;
-    }
-  g_task_run_in_thread (task, reload_in_thread);
-}
-
-/*
- * kf_server_reload_finish:
- *
- * Returns: %FALSE with @error, and nothing changed, when the passphrase
- * could not be hashed or the stored hash is unusable.
- */
-gboolean
-kf_server_reload_finish (KfServer      *self,
-                         GAsyncResult  *result,
-                         GError       **error)
-{
-  g_autoptr(KfServerAdmission) admission = NULL;
-  Reload *reload;
   char *state_dir = self->config.state_dir;
   char *audit_log = self->config.audit_log;
 
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  admission = g_task_propagate_pointer (G_TASK (result), error);
-  if (admission == NULL)
-    return FALSE;
-  reload = g_task_get_task_data (G_TASK (result));
-  self->config = reload->config;
+  self->config = *config;
   self->config.state_dir = state_dir;
   self->config.audit_log = audit_log;
   /* Checks still running hold the old one until they finish. */
+  kf_server_admission_take_over (admission, self->admission);
   g_set_object (&self->admission, admission);
-  return TRUE;
 }

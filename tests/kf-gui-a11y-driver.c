@@ -74,19 +74,10 @@ static void
 visit_transfer (Fixture      *fx,
                 PeerReceiver *receiver)
 {
-  g_autoptr(GFile) video = flow_sparse_file (fx, "holiday-video.mkv");
-
-  kf_main_page_set_file (KF_MAIN_PAGE (kf_gui_test_find_child (GTK_WIDGET (fx->window),
-                                                               KF_TYPE_MAIN_PAGE, 0)),
-                         video);
-  flow_conn_until_progress (fx, 0.01);
+  flow_send_sparse_file (fx, "holiday-video.mkv", 0.01);
   stop_at ("transfer");
 
-  flow_click (GTK_WIDGET (fx->window), "win.cancel");
-  flow_wait_for_page (fx->window, "result");
-  g_assert_true (kf_gui_test_wait_for (flow_receiver_finished, receiver, TIMEOUT_MS));
-  g_clear_object (&receiver->outcome);
-  g_clear_object (&receiver->offer);
+  flow_cancel_sending (fx, receiver);
   stop_at ("result-cancelled");
   flow_click (GTK_WIDGET (fx->window), "win.back-to-start");
   flow_wait_for_page (fx->window, "main");
@@ -101,7 +92,7 @@ visit_receiving (Fixture  *fx,
   g_autoptr(KfOutcome) outcome = NULL;
   AsyncWait send_wait = { NULL };
   AsyncWait stop = { NULL };
-  GtkWidget *dialog, *chooser;
+  GtkWidget *dialog;
 
   kf_client_stop_waiting_async (sender, NULL, flow_on_async_done, &stop);
   g_assert_true (kf_client_stop_waiting_finish (sender, flow_wait_async (&stop), NULL));
@@ -113,10 +104,7 @@ visit_receiving (Fixture  *fx,
   flow_offer_to_window (fx, sender, file, &send_wait);
   dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
   stop_at ("offer");
-  kf_gui_test_respond (dialog, "accept");
-  chooser = flow_wait_for_window (GTK_TYPE_FILE_CHOOSER_DIALOG);
-  g_assert_true (kf_gui_test_wait_for (flow_chooser_has_folder, chooser, TIMEOUT_MS));
-  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  flow_accept_offer (dialog, NULL, NULL);
   flow_wait_for_page (fx->window, "result");
   outcome = flow_finish_sending (sender, &send_wait);
   g_assert_nonnull (outcome);

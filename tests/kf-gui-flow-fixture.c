@@ -15,6 +15,7 @@
 #include "kf-gcrypt.h"
 #include "kf-gui-flow-fixture.h"
 #include "kf-gui-test-util.h"
+#include "kf-main-page.h"
 #include "kf-peer-row.h"
 
 KfApplication *flow_app;
@@ -607,4 +608,70 @@ flow_conn_until_progress (Fixture *fx,
   flow_click (GTK_WIDGET (fx->window), "win.conn");
   g_assert_true (kf_gui_test_wait_for (progress_past, &seen, TIMEOUT_MS));
   g_signal_handler_disconnect (client, id);
+}
+
+/*
+ * flow_send_sparse_file:
+ *
+ * The window, on its main page with a peer chosen, sends an 8 GiB sparse
+ * file called @name: returns once more than @fraction of it is done.
+ */
+void
+flow_send_sparse_file (Fixture    *fx,
+                       const char *name,
+                       double      fraction)
+{
+  g_autoptr(GFile) file = flow_sparse_file (fx, name);
+  GtkWidget *main_page = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_MAIN_PAGE, 0);
+
+  kf_main_page_set_file (KF_MAIN_PAGE (main_page), file);
+  flow_conn_until_progress (fx, fraction);
+}
+
+/*
+ * flow_cancel_sending:
+ *
+ * Presses Cancel during the window's transfer to @receiver: returns on
+ * the result page once @receiver's session ended too, its offer and
+ * outcome dropped.
+ */
+void
+flow_cancel_sending (Fixture      *fx,
+                     PeerReceiver *receiver)
+{
+  flow_click (GTK_WIDGET (fx->window), "win.cancel");
+  flow_wait_for_page (fx->window, "result");
+  g_assert_true (kf_gui_test_wait_for (flow_receiver_finished, receiver, TIMEOUT_MS));
+  g_clear_object (&receiver->outcome);
+  g_clear_object (&receiver->offer);
+}
+
+/*
+ * flow_accept_offer:
+ * @dialog: the window's offer dialog
+ * @folder: (nullable): where to save; %NULL: the folder the save dialog
+ *   opens in (the download folder)
+ * @name: (nullable): the name to save as; %NULL: the offered one
+ *
+ * Accepts the offer, waits for the save dialog to show its folder, and
+ * saves there.
+ */
+void
+flow_accept_offer (GtkWidget  *dialog,
+                   GFile      *folder,
+                   const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  GtkWidget *chooser;
+
+  kf_gui_test_respond (dialog, "accept");
+  chooser = flow_wait_for_window (GTK_TYPE_FILE_CHOOSER_DIALOG);
+  g_assert_true (kf_gui_test_wait_for (flow_chooser_has_folder, chooser, TIMEOUT_MS));
+  if (folder != NULL)
+    g_assert_true (gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder,
+                                                        &error));
+  g_assert_no_error (error);
+  if (name != NULL)
+    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
 }

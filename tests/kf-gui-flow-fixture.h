@@ -105,5 +105,13 @@ GFile         *flow_sparse_file            (Fixture    *fx,
                                             const char *name);
 void           flow_conn_until_progress    (Fixture *fx,
                                             double   fraction);
+void           flow_send_sparse_file       (Fixture    *fx,
+                                            const char *name,
+                                            double      fraction);
+void           flow_cancel_sending         (Fixture      *fx,
+                                            PeerReceiver *receiver);
+void           flow_accept_offer           (GtkWidget  *dialog,
+                                            GFile      *folder,
+                                            const char *name);
 
 G_END_DECLS

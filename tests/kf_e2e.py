@@ -135,19 +135,21 @@ class Cli:
     to a file that err() returns.
     """
 
-    def __init__(self, env, server, name, args, cwd=None, stdin=False):
+    def __init__(self, env, server, name, args, cwd=None, stdin=False, extra_env=None):
+        """@name: its --name, or None for none (the default display name);
+        @extra_env: variables added to @env's for this process."""
         self.name = name
-        self.err_path = os.path.join(env.work, f'{name}-{len(env.clis)}.err')
+        self.err_path = os.path.join(env.work, f'{name or "noname"}-{len(env.clis)}.err')
         self.events = []
         self.id = None
         self.connected = False
         self.cond = threading.Condition()
         self.err_file = open(self.err_path, 'w')
-        argv = [CLI, '--server', f'127.0.0.1:{server.port}', '--fingerprint', server.fp,
-                '--name', name, '--json'] + list(args)
+        argv = ([CLI, '--server', f'127.0.0.1:{server.port}', '--fingerprint', server.fp]
+                + (['--name', name] if name is not None else []) + ['--json'] + list(args))
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=self.err_file,
-                                     cwd=cwd or env.work, env=env.env)
+                                     cwd=cwd or env.work, env=dict(env.env, **(extra_env or {})))
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
         env.clis.append(self)

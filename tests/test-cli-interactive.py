@@ -8,15 +8,15 @@ the flow, a transfer each way in the same sessions, then `end`.  TAP.
 """
 import hashlib
 import os
-import pty
 import re
-import select
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kf_pty import Term  # noqa: E402
 
 CLI = os.environ['KF_CLI']
 SERVER = os.environ['KF_SERVER']
@@ -29,51 +29,6 @@ def tap(ok, name, detail=''):
     for line in detail.splitlines()[-15:]:
         print(f'# {line}')
     sys.stdout.flush()
-
-
-class Term:
-    """A program on a pseudo-terminal, with expect-like reading."""
-
-    def __init__(self, argv, cwd, env):
-        self.master, slave = pty.openpty()
-        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave,
-                                     cwd=cwd, env=env, start_new_session=True)
-        os.close(slave)
-        self.buffer = ''
-        self.seen = ''
-
-    def expect(self, pattern, timeout=30):
-        regex = re.compile(pattern)
-        deadline = time.monotonic() + timeout
-        while True:
-            match = regex.search(self.buffer)
-            if match:
-                self.seen += self.buffer[:match.end()]
-                self.buffer = self.buffer[match.end():]
-                return match
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError(f'no {pattern!r} in: {self.buffer[-600:]!r}')
-            ready, _, _ = select.select([self.master], [], [], left)
-            if ready:
-                try:
-                    data = os.read(self.master, 65536)
-                except OSError:
-                    data = b''
-                if not data:
-                    raise EOFError(f'exited before {pattern!r}: {self.buffer[-600:]!r}')
-                self.buffer += data.decode('utf-8', 'replace')
-
-    def send(self, line):
-        os.write(self.master, (line + '\n').encode())
-
-    def wait(self, timeout=20):
-        return self.proc.wait(timeout=timeout)
-
-    def kill(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
 
 
 def step(name, func):

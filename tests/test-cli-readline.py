@@ -8,65 +8,16 @@ sends for each key.  Every check is by the effect a person sees: the
 command that ran, the file that arrived.  TAP.
 """
 import os
-import pty
-import re
-import select
-import signal
 import stat
-import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kf_e2e import CLI, Env, Tap, sha256_file  # noqa: E402
+from kf_pty import Term  # noqa: E402
 
 HOME, END, LEFT, RIGHT, UP = '\x1b[H', '\x1b[4~', '\x1b[D', '\x1b[C', '\x1b[A'
 DELETE, TAB, CTRL_U, CTRL_D = '\x1b[3~', '\t', '\x15', '\x04'
 tap = Tap()
-
-
-class Term:
-    """keyferry-cli on a pty, 80x24, TERM=xterm; expect on what it prints."""
-
-    def __init__(self, argv, cwd, env):
-        self.master, slave = pty.openpty()
-        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, cwd=cwd,
-                                     env=dict(env, TERM='xterm', COLUMNS='80', LINES='24'),
-                                     start_new_session=True)
-        os.close(slave)
-        self.buffer = ''
-
-    def expect(self, pattern, timeout=30):
-        regex = re.compile(pattern)
-        deadline = time.monotonic() + timeout
-        while True:
-            match = regex.search(self.buffer)
-            if match:
-                self.buffer = self.buffer[match.end():]
-                return match
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError(f'no {pattern!r} in: {self.buffer[-400:]!r}')
-            ready, _, _ = select.select([self.master], [], [], left)
-            if ready:
-                try:
-                    data = os.read(self.master, 65536)
-                except OSError:
-                    data = b''
-                if not data:
-                    raise EOFError(f'exited before {pattern!r}: {self.buffer[-400:]!r}')
-                self.buffer += data.decode('utf-8', 'replace')
-
-    def keys(self, text, pause=0.2):
-        """Types @text, then lets the terminal settle as a person would."""
-        os.write(self.master, text.encode())
-        time.sleep(pause)
-
-    def close(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
-        os.close(self.master)
 
 
 def check(name, func):
@@ -91,7 +42,7 @@ def main():
         inbox = env.folder('inbox')
 
         def start():
-            term = Term(argv, home, env.env)
+            term = Term(argv, home, dict(env.env, TERM='xterm', COLUMNS='80', LINES='24'))
             terms.append(term)
             term.expect(r'keyferry> ')
             return term

@@ -25,43 +25,6 @@
 
 #define FINGERPRINT "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-static void
-test_parse_address (void)
-{
-  static const struct { const char *text; const char *host; guint16 port; } good[] = {
-    { "km.local", "km.local", 0 },
-    { " 192.168.1.5:7745 ", "192.168.1.5", 7745 },
-    { "[::1]:99", "::1", 99 },
-    { "[fe80::1]", "fe80::1", 0 },
-    { "::1", "::1", 0 },
-  };
-  static const char *bad[] = { "", "  ", "host:0", "host:65536", "host:abc", ":7745",
-                               "a b", "[::1", "[::1]x", "[]:5" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autofree char *host = NULL;
-      guint16 port = 1;
-
-      g_assert_true (kf_gui_parse_address (good[i].text, &host, &port, &error));
-      g_assert_no_error (error);
-      g_assert_cmpstr (host, ==, good[i].host);
-      g_assert_cmpuint (port, ==, good[i].port);
-    }
-
-  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autofree char *host = NULL;
-      guint16 port = 0;
-
-      g_assert_false (kf_gui_parse_address (bad[i], &host, &port, &error));
-      g_assert_error (error, KF_GUI_ERROR, KF_GUI_ERROR_INVALID_ADDRESS);
-      g_assert_null (host);
-    }
-}
-
 /* Issue 16: the peer-ports setting: one port, FIRST-LAST, or empty. */
 static void
 test_parse_port_range (void)
@@ -556,7 +519,6 @@ main (int    argc,
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
-  g_test_add_func ("/gui/util/parse-address", test_parse_address);
   g_test_add_func ("/gui/util/check-name", test_check_name);
   g_test_add_func ("/gui/util/parse-port-range", test_parse_port_range);
   g_test_add_func ("/gui/util/format", test_format);

@@ -17,7 +17,6 @@
 #include "kf-gui-test-util.h"
 #include "kf-gui-util.h"
 #include "kf-identity-warning.h"
-#include "kf-main-page.h"
 #include "kf-offer-dialog.h"
 #include "kf-passphrase-dialog.h"
 #include "kf-peer-row.h"
@@ -98,20 +97,11 @@ static void
 shoot_transfer (Fixture      *fx,
                 PeerReceiver *receiver)
 {
-  g_autoptr(GFile) video = flow_sparse_file (fx, "holiday-video.mkv");
-
-  kf_main_page_set_file (KF_MAIN_PAGE (kf_gui_test_find_child (GTK_WIDGET (fx->window),
-                                                               KF_TYPE_MAIN_PAGE, 0)),
-                         video);
-  flow_conn_until_progress (fx, 0.02);
+  flow_send_sparse_file (fx, "holiday-video.mkv", 0.02);
   g_assert_cmpstr (kf_window_get_page_name (fx->window), ==, "transfer");
   shoot_window (fx, "transfer");
 
-  flow_click (GTK_WIDGET (fx->window), "win.cancel");
-  flow_wait_for_page (fx->window, "result");
-  g_assert_true (kf_gui_test_wait_for (flow_receiver_finished, receiver, TIMEOUT_MS));
-  g_clear_object (&receiver->outcome);
-  g_clear_object (&receiver->offer);
+  flow_cancel_sending (fx, receiver);
   g_assert_true (g_file_delete (receiver->destination, NULL, NULL) || TRUE);
 }
 
@@ -127,7 +117,7 @@ test_screenshots (Fixture       *fx,
   g_autoptr(KfOutcome) outcome = NULL;
   GSettings *settings = kf_application_get_settings (fx->app);
   AsyncWait send_wait = { NULL };
-  GtkWidget *dialog, *chooser, *row, *check, *warning, *prefs;
+  GtkWidget *dialog, *row, *check, *warning, *prefs;
   KfClient *ana, *mihai;
 
   g_assert_cmpint (g_mkdir (downloads, 0700), ==, 0);
@@ -185,10 +175,7 @@ test_screenshots (Fixture       *fx,
   flow_offer_to_window (fx, mihai, report, &send_wait);
   dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
   shoot (dialog, "offer");
-  kf_gui_test_respond (dialog, "accept");
-  chooser = flow_wait_for_window (GTK_TYPE_FILE_CHOOSER_DIALOG);
-  g_assert_true (kf_gui_test_wait_for (flow_chooser_has_folder, chooser, TIMEOUT_MS));
-  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  flow_accept_offer (dialog, NULL, NULL);
   flow_wait_for_page (fx->window, "result");
   outcome = flow_finish_sending (mihai, &send_wait);
   g_assert_nonnull (outcome);

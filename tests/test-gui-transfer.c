@@ -149,27 +149,6 @@ wait_cli (Fixture     *fx,
   return g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
 }
 
-/* Accepts the offer in @dialog and saves the file as @name in the
- * fixture's folder. */
-static void
-accept_and_save (Fixture    *fx,
-                 GtkWidget  *dialog,
-                 const char *name)
-{
-  g_autoptr(GFile) folder = g_file_new_for_path (fx->tmpdir);
-  g_autoptr(GError) error = NULL;
-  GtkWidget *chooser;
-
-  kf_gui_test_respond (dialog, "accept");
-  chooser = flow_wait_for_window (GTK_TYPE_FILE_CHOOSER_DIALOG);
-  g_assert_true (kf_gui_test_wait_for (flow_chooser_has_folder, chooser, TIMEOUT_MS));
-  g_assert_true (gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder,
-                                                      &error));
-  g_assert_no_error (error);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
-  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
-}
-
 /*
  * Issue 12, item 10: a receiver never sees the key manager's numbers.
  * Another Ion waits and the window has listed him, then it waits itself;
@@ -182,6 +161,7 @@ test_receiver_sees_name_alone (Fixture       *fx,
                                gconstpointer  data)
 {
   g_autoptr(GFile) file = flow_make_file (fx, "notes.txt", 100000);
+  g_autoptr(GFile) folder = g_file_new_for_path (fx->tmpdir);
   g_autoptr(GFile) saved = NULL;
   g_autoptr(GSubprocess) cli = NULL;
   g_autofree char *receiving = NULL;
@@ -211,7 +191,7 @@ test_receiver_sees_name_alone (Fixture       *fx,
     g_assert_cmpstr (transfer_title (fx), ==, title);
   }
 
-  accept_and_save (fx, dialog, "notes-saved.txt");
+  flow_accept_offer (dialog, folder, "notes-saved.txt");
   flow_wait_for_page (fx->window, "result");
   receiving = g_strdup_printf (_("Receiving “%s” from %s"), "notes.txt", "Ion");
   g_assert_cmpstr (transfer_title (fx), ==, receiving);
@@ -285,6 +265,7 @@ test_stalled_sender (Fixture       *fx,
                      gconstpointer  data)
 {
   g_autoptr(GFile) file = make_sparse_file (fx, "disk.img", (goffset) 2 << 30);
+  g_autoptr(GFile) folder = g_file_new_for_path (fx->tmpdir);
   g_autoptr(GSubprocess) cli = NULL;
   g_autofree char *shot = g_strdup_printf ("transfer-stalled-%s", run_language ());
   GtkWidget *dialog, *page;
@@ -297,7 +278,7 @@ test_stalled_sender (Fixture       *fx,
   flow_wait_for_state (kf_window_get_client (fx->window), KF_CLIENT_STATE_WAITING);
   cli = start_cli_sender (fx, "Ion", file);
   dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
-  accept_and_save (fx, dialog, "disk-saved.img");
+  flow_accept_offer (dialog, folder, "disk-saved.img");
 
   page = transfer_page (fx);
   flow_wait_for_page (fx->window, "transfer");

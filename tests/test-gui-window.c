@@ -243,7 +243,7 @@ test_narrow (Fixture       *fx,
   GSettings *settings = kf_application_get_settings (fx->app);
   g_autoptr(KfOutcome) outcome = NULL;
   AsyncWait send_wait = { NULL };
-  GtkWidget *dialog, *chooser;
+  GtkWidget *dialog;
   KfClient *ion;
 
   g_assert_cmpint (g_mkdir (downloads, 0700), ==, 0);
@@ -260,10 +260,7 @@ test_narrow (Fixture       *fx,
   flow_offer_to_window (fx, ion, file, &send_wait);
   assert_fits_phone (fx, "waiting");
   dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
-  kf_gui_test_respond (dialog, "accept");
-  chooser = flow_wait_for_window (GTK_TYPE_FILE_CHOOSER_DIALOG);
-  g_assert_true (kf_gui_test_wait_for (flow_chooser_has_folder, chooser, TIMEOUT_MS));
-  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  flow_accept_offer (dialog, NULL, NULL);
   flow_wait_for_page (fx->window, "result");
   outcome = flow_finish_sending (ion, &send_wait);
   assert_fits_phone (fx, "result");

@@ -13,6 +13,7 @@
 #include "kf-gcrypt.h"
 #include "kf-hex.h"
 #include "kf-server-private.h"
+#include "kf-test-server-check.h"
 #include "kf-test-util.h"
 
 typedef struct
@@ -182,7 +183,7 @@ check (Fixture *f)
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (kf_server_check_consistency (f->server, &error));
+  g_assert_true (kf_test_server_check (f->server, &error));
   g_assert_no_error (error);
 }
 
@@ -308,6 +309,116 @@ test_timeouts_on_the_clock (Fixture       *f,
   peer_clear (&bob);
 }
 
+/* Pairs @sender with the waiting @receiver; returns the session id. */
+static char *
+pair (Peer *sender,
+      Peer *receiver)
+{
+  KfServerSession *session;
+
+  say (receiver, "wait");
+  sayf (sender, "conn %" G_GUINT64_FORMAT " cbc", kf_server_client_get_id (receiver->client));
+  expect (sender, "ok conn ", "ev key ", NULL);
+  expect (receiver, "ok wait", "ev key ", NULL);
+  session = kf_server_client_get_session (sender->client);
+  g_assert_nonnull (session);
+  return g_strdup (kf_server_session_get_id (session));
+}
+
+/* A session ends itself: when a peer's connection closes, the other is
+ * told, both sides are idle and the outcome is audited; when the server
+ * shuts down, everyone hears `ev shutdown` and no `ev cancelled`. */
+static void
+test_sessions_end_themselves (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autofree char *audit_path = g_build_filename (f->state_dir, "audit.log", NULL);
+  g_autofree char *audit = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *cancelled = NULL;
+  Peer alice = { 0 }, bob = { 0 }, carol = { 0 };
+
+  greet (f, &alice, "alice");
+  greet (f, &bob, "bob");
+  greet (f, &carol, "carol");
+  first = pair (&alice, &bob);
+  kf_server_client_close (alice.client, FALSE);
+  cancelled = g_strdup_printf ("ev cancelled %s peer-left ", first);
+  expect (&bob, cancelled, NULL);
+  expect (&alice, NULL);
+  g_assert_null (kf_server_client_get_session (bob.client));
+  g_assert_cmpint (kf_server_client_get_phase (bob.client), ==, KF_CLIENT_IDLE);
+  check (f);
+
+  second = pair (&carol, &bob);
+  kf_server_shutdown_async (f->server, "maintenance", NULL, NULL, NULL);
+  expect (&bob, "ev shutdown maintenance", NULL);
+  expect (&carol, "ev shutdown maintenance", NULL);
+  g_assert_cmpint (kf_server_client_get_phase (bob.client), ==, KF_CLIENT_CLOSED);
+
+  g_assert_true (g_file_get_contents (audit_path, &audit, NULL, NULL));
+  g_test_message ("%s", audit);
+  g_assert_nonnull (strstr (audit, first));
+  g_assert_nonnull (strstr (audit, second));
+  g_assert_nonnull (strstr (strstr (audit, second), "cancelled"));
+  peer_clear (&alice);
+  peer_clear (&bob);
+  peer_clear (&carol);
+}
+
+static void
+reloaded (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (kf_server_reload_finish (KF_SERVER (source), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+/* A reload's new limits count the clients already greeted: with two
+ * greeted from one address and the limit lowered to two, a third is
+ * refused; one leaving makes room again. */
+static void
+test_reload_keeps_the_counts (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_auto(KfServerConfig) config = { 0 };
+  gint64 give_up = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  guint guard = g_timeout_add_seconds (1, kf_test_wake_up, NULL);
+  gboolean done = FALSE;
+  Peer alice = { 0 }, bob = { 0 }, carol = { 0 }, dave = { 0 };
+
+  greet (f, &alice, "alice");
+  greet (f, &bob, "bob");
+  kf_server_config_init (&config);
+  g_free (config.state_dir);
+  config.state_dir = g_strdup (f->state_dir);
+  config.idle_timeout_ms = 60000;
+  config.max_clients_per_address = 2;
+  kf_server_reload_async (f->server, &config, NULL, NULL, reloaded, &done);
+  while (!done)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, give_up);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (guard);
+
+  peer_connect (f, &carol);
+  say (&carol, "hello 1 carol");
+  expect (&carol, "keyferry 1 none", "err full ", NULL);
+  check (f);
+  peer_clear (&bob);
+  greet (f, &dave, "dave");
+  check (f);
+  peer_clear (&alice);
+  peer_clear (&carol);
+  peer_clear (&dave);
+}
+
 /* Lines that arrive while the passphrase is checked wait, in order. */
 static void
 test_lines_wait_for_the_passphrase (Fixture       *f,
@@ -348,7 +459,7 @@ test_consistency_catches_a_stray_client (Fixture       *f,
   greet (f, &carol, "carol");
   check (f);
   kf_server_client_set_phase (carol.client, KF_CLIENT_WAITING);
-  g_assert_false (kf_server_check_consistency (f->server, &error));
+  g_assert_false (kf_test_server_check (f->server, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
   g_test_message ("%s", error->message);
   kf_server_client_set_phase (carol.client, KF_CLIENT_IDLE);
@@ -366,6 +477,10 @@ main (int   argc,
   g_test_add ("/server/detached/pairing", Fixture, NULL, setup, test_pairing, teardown);
   g_test_add ("/server/detached/timeouts-on-the-clock", Fixture, NULL, setup,
               test_timeouts_on_the_clock, teardown);
+  g_test_add ("/server/detached/sessions-end-themselves", Fixture, NULL, setup,
+              test_sessions_end_themselves, teardown);
+  g_test_add ("/server/detached/reload-keeps-the-counts", Fixture, NULL, setup,
+              test_reload_keeps_the_counts, teardown);
   g_test_add ("/server/detached/lines-wait-for-the-passphrase", Fixture, "sesame", setup,
               test_lines_wait_for_the_passphrase, teardown);
   g_test_add ("/server/detached/consistency-catches-a-stray-client", Fixture, NULL, setup,
