@@ -101,7 +101,8 @@ receiver_main (const KfSessionKeys *keys,
                int                  port_fd)
 {
   Run run = { g_main_loop_new (NULL, FALSE) };
-  g_autoptr(KfPeerListener) listener = kf_peer_listener_new (keys, NULL);
+  g_autoptr(KfIdentity) identity = kf_identity_new_ephemeral ();
+  g_autoptr(KfPeerListener) listener = kf_peer_listener_new (keys, identity, NULL);
   g_autofree char *path = NULL;
   g_autoptr(GFile) destination = NULL;
   guint16 port = kf_peer_listener_get_port (listener);
@@ -171,12 +172,13 @@ sender_main (const KfSessionKeys *keys,
 {
   Run run = { g_main_loop_new (NULL, FALSE) };
   g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(KfIdentity) identity = kf_identity_new_ephemeral ();
   double seconds;
   double rate;
   double aes;
   gint64 start;
 
-  kf_peer_link_connect_async (keys, "127.0.0.1", port, 30000, NULL, link_cb, &run);
+  kf_peer_link_connect_async (keys, identity, "127.0.0.1", port, 30000, NULL, link_cb, &run);
   g_main_loop_run (run.loop);
 
   start = g_get_monotonic_time ();

@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 
 #include "kf-client.h"
+#include "kf-identity.h"
 
 G_BEGIN_DECLS
 
@@ -21,6 +22,7 @@ typedef struct
   gboolean      forget_server;
   int           idle_timeout;      /* -1: the default */
   char         *passphrase_file;
+  char         *identity_file;
   gboolean      json;
   gboolean      accept;
   gboolean      overwrite;
@@ -34,6 +36,7 @@ typedef struct
   char         *host;
   guint16       port;
   char         *passphrase;      /* secure memory */
+  KfIdentity   *identity;
   KfClient     *client;
   GMainLoop    *loop;
   GCancellable *cancellable;

@@ -129,6 +129,7 @@ kf_cli_setup_client (KfCliApp  *app,
     kf_cli_error (_("ignoring the known-servers file: %s"), local_error->message);
 
   app->client = kf_client_new (app->host, app->port, name, known);
+  kf_client_set_identity (app->client, app->identity);
   if (app->peer_ports != NULL && !set_peer_ports (app, error))
     return FALSE;
   if (app->idle_timeout >= 0)

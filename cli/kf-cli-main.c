@@ -6,6 +6,7 @@
  *   keyferry-cli [OPTIONS] wait [--accept] [--output DIR]
  *   keyferry-cli [OPTIONS] send --to PEER --mode cbc|cfb FILE
  *   keyferry-cli [--json] servers              the key managers on the network
+ *   keyferry-cli [--json] identity             this user's identity code
  *   keyferry-cli [--json] contacts [forget NAME|CODE]   the people you exchanged files with
  *   keyferry-cli encrypt|decrypt …             the openssl-compatible utility
  */
@@ -23,6 +24,7 @@
 #include "kf-cli-contacts.h"
 #include "kf-cli-crypt.h"
 #include "kf-cli-exit.h"
+#include "kf-cli-identity.h"
 #include "kf-cli-interactive.h"
 #include "kf-cli-output.h"
 #include "kf-cli-scripted.h"
@@ -37,6 +39,7 @@ typedef enum
   COMMAND_WAIT,
   COMMAND_SEND,
   COMMAND_SERVERS,
+  COMMAND_IDENTITY,
   COMMAND_CONTACTS,
 } Command;
 
@@ -67,6 +70,9 @@ build_context (KfCliApp *app)
       N_("Remove the pinned fingerprint of the --server key manager, then quit"), NULL },
     { "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &app->passphrase_file,
       N_("Read the admission passphrase from FILE (- for standard input)"), N_("FILE") },
+    { "identity", 0, 0, G_OPTION_ARG_FILENAME, &app->identity_file,
+      N_("Use the identity kept in FILE, made there on first use (default: "
+         "~/.local/share/keyferry/identity)"), N_("FILE") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &app->json,
       N_("Print machine-readable events, one JSON object per line"), NULL },
     { "accept", 'y', 0, G_OPTION_ARG_NONE, &app->accept,
@@ -89,12 +95,13 @@ build_context (KfCliApp *app)
   };
   GOptionContext *context;
 
-  context = g_option_context_new (_("[wait | send FILE | servers | contacts | encrypt | decrypt] — Keyferry in a terminal"));
+  context = g_option_context_new (_("[wait | send FILE | servers | identity | contacts | encrypt | decrypt] — Keyferry in a terminal"));
   g_option_context_set_summary (context,
     _("Without a command: the interactive prompt (wait, send, conn <peer_id> <cbc|cfb>, end).\n"
       "  wait [--accept] [--output DIR]      receive one file, then quit\n"
       "  send --to PEER --mode cbc|cfb FILE  send one file, then quit\n"
       "  servers                             list the key managers on the network\n"
+      "  identity                            print your identity code (--json: and public key)\n"
       "  contacts [forget NAME|CODE]         the people you exchanged files with\n"
       "  encrypt|decrypt --help              the openssl-compatible AES-256 utility"));
   g_option_context_set_description (context,
@@ -130,6 +137,8 @@ parse_command (KfCliApp   *app,
     command = COMMAND_SERVERS;
   else if (argc >= 2 && g_str_equal (argv[1], "contacts"))
     command = COMMAND_CONTACTS;
+  else if (argc == 2 && g_str_equal (argv[1], "identity"))
+    command = COMMAND_IDENTITY;
   else if (argc >= 2)
     return (g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                          _("unknown command “%s”"), argv[1]), FALSE);
@@ -200,6 +209,7 @@ on_connected (KfCliApp *app)
       break;
     case COMMAND_INTERACTIVE:
     case COMMAND_SERVERS:   /* never connects */
+    case COMMAND_IDENTITY:
     case COMMAND_CONTACTS:
     default:
       kf_cli_interactive_start (app);
@@ -211,6 +221,7 @@ static void
 app_clear (KfCliApp *app)
 {
   g_clear_object (&app->client);
+  g_clear_object (&app->identity);
   g_clear_object (&app->cancellable);
   g_clear_object (&app->file);
   g_clear_pointer (&app->loop, g_main_loop_unref);
@@ -220,6 +231,7 @@ app_clear (KfCliApp *app)
   g_free (app->name);
   g_free (app->fingerprint);
   g_free (app->passphrase_file);
+  g_free (app->identity_file);
   g_free (app->output_dir);
   g_free (app->to);
   g_free (app->mode);
@@ -283,6 +295,19 @@ run_client (int    argc,
       status = kf_cli_contacts_main (&app, argv + 2);
       app_clear (&app);
       return status;
+    }
+  if (command == COMMAND_IDENTITY)
+    {
+      status = kf_cli_identity_main (&app);
+      app_clear (&app);
+      return status;
+    }
+  if (!kf_cli_load_identity (&app, &error))
+    {
+      kf_cli_error ("%s", error->message);
+      kf_cli_json_event ("error", "message", error->message, NULL);
+      app_clear (&app);
+      return KF_CLI_EXIT_FAILED;
     }
   if ((app.server == NULL && !kf_cli_choose_server (&app, &error))
       || !kf_cli_setup_client (&app, &error))

@@ -8,6 +8,7 @@
  * kf-client-transfer.c (offer and file transfer over the peer link). */
 
 #include "kf-client.h"
+#include "kf-identity.h"
 #include "kf-km-connection.h"
 #include "kf-peer-link.h"
 #include "kf-peer-listener.h"
@@ -26,6 +27,7 @@ struct _KfClient
   KfKnownServers   *known_servers;
   char             *expected_fingerprint;
   char             *passphrase;      /* secure memory */
+  KfIdentity       *identity;        /* this person's; made in memory when none was set */
   guint16           peer_port_first; /* 0: an ephemeral port */
   guint16           peer_port_last;
   guint             idle_timeout;    /* seconds a transfer may wait for the peer */

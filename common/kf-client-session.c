@@ -547,7 +547,8 @@ on_listen (KfClient *self)
     return;
 
   _kf_client_set_state (self, KF_CLIENT_STATE_LINKING);
-  session->listener = kf_peer_listener_new_in_range (session->keys, self->peer_port_first,
+  session->listener = kf_peer_listener_new_in_range (session->keys, kf_client_get_identity (self),
+                                                     self->peer_port_first,
                                                      self->peer_port_last, &error);
   if (session->listener == NULL)
     {
@@ -605,7 +606,8 @@ on_connect (KfClient                *self,
     return;
 
   _kf_client_set_state (self, KF_CLIENT_STATE_LINKING);
-  kf_peer_link_connect_async (session->keys, msg->address, msg->port,
+  kf_peer_link_connect_async (session->keys, kf_client_get_identity (self),
+                              msg->address, msg->port,
                               KF_PEER_LINK_DEFAULT_TIMEOUT_MS, session->cancellable,
                               on_link_connected, g_object_ref (session));
 }

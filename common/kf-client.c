@@ -184,6 +184,41 @@ kf_client_set_passphrase (KfClient   *self,
   self->passphrase = kf_secure_strdup (passphrase);
 }
 
+/*
+ * kf_client_set_identity:
+ * @identity: this person's identity (see kf_identity_load_or_create())
+ *
+ * The identity the client proves to the key manager and to peers.  Set it
+ * before connecting; the app and keyferry-cli always do.
+ */
+void
+kf_client_set_identity (KfClient   *self,
+                        KfIdentity *identity)
+{
+  g_return_if_fail (KF_IS_CLIENT (self));
+  g_return_if_fail (KF_IS_IDENTITY (identity));
+
+  g_set_object (&self->identity, identity);
+}
+
+/*
+ * kf_client_get_identity:
+ *
+ * Returns: (transfer none): the identity set with kf_client_set_identity(),
+ * or, when none was, one made in memory for this client's lifetime, known
+ * to nobody (for tests and programs that do not keep one).
+ */
+KfIdentity *
+kf_client_get_identity (KfClient *self)
+{
+  g_return_val_if_fail (KF_IS_CLIENT (self), NULL);
+
+  if (self->identity == NULL)
+    self->identity = kf_identity_new_ephemeral ();
+
+  return self->identity;
+}
+
 KfClientState
 kf_client_get_state (KfClient *self)
 {
@@ -487,6 +522,7 @@ kf_client_dispose (GObject *object)
                                                               _("The client was closed")));
   _kf_client_drop_connection (self);
   g_clear_object (&self->known_servers);
+  g_clear_object (&self->identity);
 
   G_OBJECT_CLASS (kf_client_parent_class)->dispose (object);
 }

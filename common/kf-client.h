@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 
 #include "kf-cipher.h"
+#include "kf-identity.h"
 #include "kf-known-servers.h"
 #include "kf-offer.h"
 #include "kf-outcome.h"
@@ -70,6 +71,9 @@ void            kf_client_set_expected_fingerprint (KfClient             *self,
                                                     const char           *fingerprint);
 void            kf_client_set_passphrase           (KfClient             *self,
                                                     const char           *passphrase);
+void            kf_client_set_identity             (KfClient             *self,
+                                                    KfIdentity           *identity);
+KfIdentity     *kf_client_get_identity             (KfClient             *self);
 void            kf_client_set_peer_ports           (KfClient             *self,
                                                     guint16               first,
                                                     guint16               last);

@@ -139,6 +139,26 @@ kf_identity_new_from_seed (const guint8 seed[KF_IDENTITY_SEED_SIZE])
 }
 
 /*
+ * kf_identity_new_ephemeral:
+ *
+ * Returns: (transfer full): a new random identity kept in memory only, for
+ * a program or test that keeps none.
+ */
+KfIdentity *
+kf_identity_new_ephemeral (void)
+{
+  guint8 *seed = gcry_xmalloc_secure (KF_IDENTITY_SEED_SIZE);
+  KfIdentity *self;
+
+  gcry_randomize (seed, KF_IDENTITY_SEED_SIZE, GCRY_STRONG_RANDOM);
+  self = kf_identity_new_from_seed (seed);
+  explicit_bzero (seed, KF_IDENTITY_SEED_SIZE);
+  gcry_free (seed);
+
+  return self;
+}
+
+/*
  * kf_identity_default_path:
  *
  * Returns: (transfer full): $XDG_DATA_HOME/keyferry/identity.

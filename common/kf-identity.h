@@ -33,6 +33,7 @@ char         *kf_identity_default_path   (void);
 KfIdentity   *kf_identity_load_or_create (const char    *path,
                                           GError       **error);
 KfIdentity   *kf_identity_new_from_seed  (const guint8   seed[KF_IDENTITY_SEED_SIZE]);
+KfIdentity   *kf_identity_new_ephemeral  (void);
 
 const char   *kf_identity_get_path       (KfIdentity    *self);
 const guint8 *kf_identity_get_public_key (KfIdentity    *self);

@@ -4,25 +4,12 @@
 
 #include <glib.h>
 
+#include "kf-identity.h"
+#include "kf-peer-message.h"
 #include "kf-session-keys.h"
 #include "kf-transfer-error.h"
 
 G_BEGIN_DECLS
-
-/* The peer link's handshake messages (docs/PROTOCOL.md part 2, "Handshake"),
- * as pure functions on byte buffers:
- *
- *   S→R  HELLO     "KFPL" | 1 | 1 | nonce_s (32)                  38 bytes
- *   R→S  CHALLENGE "KFPL" | 1 | 2 | nonce_r (32) | proof_r (32)   70 bytes
- *   S→R  RESPONSE  "KFPL" | 1 | 3 | proof_s (32)                  38 bytes
- */
-
-#define KF_PEER_VERSION         1
-#define KF_PEER_NONCE_SIZE      32
-#define KF_PEER_PROOF_SIZE      32
-#define KF_PEER_HELLO_SIZE      38
-#define KF_PEER_CHALLENGE_SIZE  70
-#define KF_PEER_RESPONSE_SIZE   38
 
 typedef enum
 {
@@ -30,8 +17,7 @@ typedef enum
   KF_PEER_ROLE_RECEIVER,
 } KfPeerRole;
 
-/* What one authenticated connection derives from the session's
- * authentication key and both nonces.  Lives in secure memory. */
+/* What one authenticated connection derives.  Lives in secure memory. */
 typedef struct
 {
   guint8 sender_mac[32];    /* Poly1305-AES key, sender → receiver records */
@@ -40,43 +26,47 @@ typedef struct
   guint8 offer_iv[32];      /* its IV: the first 16 bytes */
 } KfPeerLinkKeys;
 
-void            kf_peer_handshake_encode_hello     (const guint8         nonce_s[KF_PEER_NONCE_SIZE],
-                                                    guint8               out[KF_PEER_HELLO_SIZE]);
-gboolean        kf_peer_handshake_parse_hello      (const guint8        *buf,
-                                                    gsize                len,
-                                                    guint8               nonce_s[KF_PEER_NONCE_SIZE],
-                                                    GError             **error);
-void            kf_peer_handshake_encode_challenge (const guint8         nonce_r[KF_PEER_NONCE_SIZE],
-                                                    const guint8         proof_r[KF_PEER_PROOF_SIZE],
-                                                    guint8               out[KF_PEER_CHALLENGE_SIZE]);
-gboolean        kf_peer_handshake_parse_challenge  (const guint8        *buf,
-                                                    gsize                len,
-                                                    guint8               nonce_r[KF_PEER_NONCE_SIZE],
-                                                    guint8               proof_r[KF_PEER_PROOF_SIZE],
-                                                    GError             **error);
-void            kf_peer_handshake_encode_response  (const guint8         proof_s[KF_PEER_PROOF_SIZE],
-                                                    guint8               out[KF_PEER_RESPONSE_SIZE]);
-gboolean        kf_peer_handshake_parse_response   (const guint8        *buf,
-                                                    gsize                len,
-                                                    guint8               proof_s[KF_PEER_PROOF_SIZE],
-                                                    GError             **error);
+/* One side's state through the handshake, in secure memory. */
+typedef struct _KfPeerHandshake KfPeerHandshake;
 
-void            kf_peer_handshake_proof            (const KfSessionKeys *keys,
-                                                    KfPeerRole           prover,
-                                                    const guint8         nonce_s[KF_PEER_NONCE_SIZE],
-                                                    const guint8         nonce_r[KF_PEER_NONCE_SIZE],
-                                                    guint8               out[KF_PEER_PROOF_SIZE]);
-gboolean        kf_peer_handshake_verify           (const KfSessionKeys *keys,
-                                                    KfPeerRole           prover,
-                                                    const guint8         nonce_s[KF_PEER_NONCE_SIZE],
-                                                    const guint8         nonce_r[KF_PEER_NONCE_SIZE],
-                                                    const guint8         proof[KF_PEER_PROOF_SIZE],
-                                                    GError             **error);
-KfPeerLinkKeys *kf_peer_handshake_derive           (const KfSessionKeys *keys,
-                                                    const guint8         nonce_s[KF_PEER_NONCE_SIZE],
-                                                    const guint8         nonce_r[KF_PEER_NONCE_SIZE]);
-void            kf_peer_link_keys_free             (KfPeerLinkKeys      *link_keys);
+KfPeerHandshake *kf_peer_handshake_new                (const KfSessionKeys  *keys,
+                                                       KfIdentity           *identity,
+                                                       KfPeerRole            role);
+KfPeerHandshake *kf_peer_handshake_new_fixed          (const KfSessionKeys  *keys,
+                                                       KfIdentity           *identity,
+                                                       KfPeerRole            role,
+                                                       const guint8          nonce[KF_PEER_NONCE_SIZE],
+                                                       const guint8          ephemeral_secret[32]);
+void             kf_peer_handshake_free               (KfPeerHandshake      *hs);
+
+void             kf_peer_handshake_write_hello        (KfPeerHandshake      *hs,
+                                                       guint8                out[KF_PEER_HELLO_SIZE]);
+gboolean         kf_peer_handshake_read_hello         (KfPeerHandshake      *hs,
+                                                       const guint8         *buf,
+                                                       gsize                 len,
+                                                       GError              **error);
+gboolean         kf_peer_handshake_write_challenge    (KfPeerHandshake      *hs,
+                                                       guint8                out[KF_PEER_CHALLENGE_SIZE],
+                                                       GError              **error);
+gboolean         kf_peer_handshake_read_challenge     (KfPeerHandshake      *hs,
+                                                       const guint8         *buf,
+                                                       gsize                 len,
+                                                       GError              **error);
+void             kf_peer_handshake_write_response     (KfPeerHandshake      *hs,
+                                                       guint8                out[KF_PEER_RESPONSE_SIZE]);
+gboolean         kf_peer_handshake_read_response      (KfPeerHandshake      *hs,
+                                                       const guint8         *buf,
+                                                       gsize                 len,
+                                                       GError              **error);
+
+KfPeerRole       kf_peer_handshake_get_role           (KfPeerHandshake      *hs);
+const guint8    *kf_peer_handshake_get_peer_identity  (KfPeerHandshake      *hs);
+const guint8    *kf_peer_handshake_get_transcript_hash (KfPeerHandshake     *hs);
+KfPeerLinkKeys  *kf_peer_handshake_derive             (KfPeerHandshake      *hs);
+KfSessionKeys   *kf_peer_handshake_derive_file_keys   (KfPeerHandshake      *hs);
+void             kf_peer_link_keys_free               (KfPeerLinkKeys       *link_keys);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KfPeerLinkKeys, kf_peer_link_keys_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KfPeerHandshake, kf_peer_handshake_free)
 
 G_END_DECLS

@@ -27,6 +27,7 @@ struct _KfPeerLink
   KfSessionKeys  *keys;
   KfPeerLinkKeys *link_keys;
   KfPeerRole      role;
+  guint8          peer_identity[KF_IDENTITY_PUBLIC_KEY_SIZE];
   KfRecordKey    *send_key;
   KfRecordKey    *recv_key;
   guint64         send_seq;
@@ -102,43 +103,38 @@ tune_socket (GIOStream *stream)
 
 /*
  * kf_peer_link_new:
- * @stream: a connection on which the handshake just succeeded
- * @nonce_s: (array fixed-size=32): the sender's nonce of that handshake
- * @nonce_r: (array fixed-size=32): the receiver's nonce
+ * @stream: a connection on which @handshake just succeeded
  *
- * Wraps @stream as the link of @role, deriving the connection's keys.
+ * Wraps @stream as the link of the handshake's role, with the connection's
+ * keys and the file's key and IV derived from it, and the peer's proven
+ * identity.
  *
- * Returns: (transfer full): the link, or %NULL with @error set when secure
- * memory or libgcrypt fail.
+ * Returns: (transfer full): the link, or %NULL with @error set when
+ * libgcrypt fails.
  */
 KfPeerLink *
-kf_peer_link_new (GIOStream            *stream,
-                  const KfSessionKeys  *keys,
-                  KfPeerRole            role,
-                  const guint8          nonce_s[KF_PEER_NONCE_SIZE],
-                  const guint8          nonce_r[KF_PEER_NONCE_SIZE],
-                  GError              **error)
+kf_peer_link_new (GIOStream        *stream,
+                  KfPeerHandshake  *handshake,
+                  GError          **error)
 {
   g_autoptr(KfPeerLink) self = g_object_new (KF_TYPE_PEER_LINK, NULL);
   const guint8 *mine;
   const guint8 *theirs;
 
-  g_return_val_if_fail (G_IS_IO_STREAM (stream) && keys != NULL, NULL);
+  g_return_val_if_fail (G_IS_IO_STREAM (stream) && handshake != NULL, NULL);
 
   self->stream = g_object_ref (stream);
-  self->role = role;
+  self->role = kf_peer_handshake_get_role (handshake);
+  memcpy (self->peer_identity, kf_peer_handshake_get_peer_identity (handshake),
+          sizeof self->peer_identity);
   tune_socket (stream);
-  self->keys = kf_session_keys_copy (keys);
-  self->link_keys = kf_peer_handshake_derive (keys, nonce_s, nonce_r);
-  if (self->keys == NULL || self->link_keys == NULL)
-    {
-      g_set_error_literal (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_IO,
-                           _("Out of secure memory for the transfer's keys."));
-      return NULL;
-    }
+  self->keys = kf_peer_handshake_derive_file_keys (handshake);
+  self->link_keys = kf_peer_handshake_derive (handshake);
 
-  mine = role == KF_PEER_ROLE_SENDER ? self->link_keys->sender_mac : self->link_keys->receiver_mac;
-  theirs = role == KF_PEER_ROLE_SENDER ? self->link_keys->receiver_mac : self->link_keys->sender_mac;
+  mine = self->role == KF_PEER_ROLE_SENDER ? self->link_keys->sender_mac
+                                           : self->link_keys->receiver_mac;
+  theirs = self->role == KF_PEER_ROLE_SENDER ? self->link_keys->receiver_mac
+                                             : self->link_keys->sender_mac;
   self->send_key = kf_record_key_new (mine, KF_RECORD_KEY_SIZE, error);
   if (self->send_key == NULL)
     return NULL;
@@ -165,7 +161,9 @@ kf_peer_link_get_role (KfPeerLink *self)
 /*
  * kf_peer_link_get_keys:
  *
- * Returns: (transfer none): the session's key material (mode, AES key, IV).
+ * Returns: (transfer none): the session's key material: its mode, and the
+ * AES key and IV of the file, derived in the handshake from the key
+ * manager's key and IV and the peers' X25519 secret.
  */
 const KfSessionKeys *
 kf_peer_link_get_keys (KfPeerLink *self)
@@ -200,6 +198,21 @@ kf_peer_link_get_offer_iv (KfPeerLink *self)
   g_return_val_if_fail (KF_IS_PEER_LINK (self), NULL);
 
   return self->link_keys->offer_iv;
+}
+
+/*
+ * kf_peer_link_get_peer_identity:
+ *
+ * Returns: (array fixed-size=32): the Ed25519 identity key the peer proved
+ * it holds in the handshake, to compare with the one the key manager named
+ * and with the user's contacts.
+ */
+const guint8 *
+kf_peer_link_get_peer_identity (KfPeerLink *self)
+{
+  g_return_val_if_fail (KF_IS_PEER_LINK (self), NULL);
+
+  return self->peer_identity;
 }
 
 /* Writes all of @buf.  When @cancellable fires after part of a record went
@@ -439,7 +452,7 @@ kf_peer_link_close (KfPeerLink *self)
  * main context. */
 typedef struct
 {
-  KfSessionKeys     *keys;
+  KfPeerHandshake   *handshake;
   GSocketConnection *conn;
   GCancellable      *internal;
   GCancellable      *user;
@@ -450,8 +463,6 @@ typedef struct
   gboolean           unanswered;
   guint              timeout_ms;
   char              *where;
-  guint8             nonce_s[KF_PEER_NONCE_SIZE];
-  guint8             nonce_r[KF_PEER_NONCE_SIZE];
   guint8             buf[KF_PEER_CHALLENGE_SIZE];
 } ConnectData;
 
@@ -475,7 +486,7 @@ connect_data_free (ConnectData *data)
   g_clear_object (&data->user);
   g_clear_object (&data->internal);
   g_clear_object (&data->conn);
-  g_clear_pointer (&data->keys, kf_session_keys_free);
+  g_clear_pointer (&data->handshake, kf_peer_handshake_free);
   g_free (data->where);
   explicit_bzero (data->buf, sizeof data->buf);
   g_free (data);
@@ -568,8 +579,7 @@ response_written_cb (GObject      *source,
       return;
     }
 
-  link = kf_peer_link_new (G_IO_STREAM (data->conn), data->keys, KF_PEER_ROLE_SENDER,
-                           data->nonce_s, data->nonce_r, &error);
+  link = kf_peer_link_new (G_IO_STREAM (data->conn), data->handshake, &error);
   if (link == NULL)
     {
       connect_fail (task, error);
@@ -587,25 +597,33 @@ challenge_read_cb (GObject      *source,
   GTask *task = user_data;
   ConnectData *data = g_task_get_task_data (task);
   GError *error = NULL;
-  guint8 proof[KF_PEER_PROOF_SIZE];
   gsize got = 0;
 
-  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &got, &error))
+  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &got, &error)
+      && !(got == 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED)))
     {
       connect_fail (task, error);
       return;
     }
-  if (!kf_peer_handshake_parse_challenge (data->buf, got, data->nonce_r, proof, &error)
-      || !kf_peer_handshake_verify (data->keys, KF_PEER_ROLE_RECEIVER,
-                                    data->nonce_s, data->nonce_r, proof, &error))
+  if (got == 0)
+    {
+      /* A receiver of another version drops a HELLO it cannot read (with a
+       * reset when part of it is still unread). */
+      g_clear_error (&error);
+      g_set_error (&error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_HANDSHAKE,
+                   _("The receiver at %s closed the connection at once: it may run an older "
+                     "Keyferry that does not speak peer protocol version %u. Both must run "
+                     "the same release."), data->where, KF_PEER_VERSION);
+      connect_fail (task, error);
+      return;
+    }
+  if (!kf_peer_handshake_read_challenge (data->handshake, data->buf, got, &error))
     {
       connect_fail (task, error);
       return;
     }
 
-  kf_peer_handshake_proof (data->keys, KF_PEER_ROLE_SENDER, data->nonce_s, data->nonce_r, proof);
-  kf_peer_handshake_encode_response (proof, data->buf);
-  explicit_bzero (proof, sizeof proof);
+  kf_peer_handshake_write_response (data->handshake, data->buf);
   g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (data->conn)),
                                    data->buf, KF_PEER_RESPONSE_SIZE, G_PRIORITY_DEFAULT,
                                    data->internal, response_written_cb, task);
@@ -648,8 +666,7 @@ connected_cb (GObject      *source,
     }
   clear_source (&data->connect_deadline);
 
-  gcry_randomize (data->nonce_s, sizeof data->nonce_s, GCRY_STRONG_RANDOM);
-  kf_peer_handshake_encode_hello (data->nonce_s, data->buf);
+  kf_peer_handshake_write_hello (data->handshake, data->buf);
   g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (data->conn)),
                                    data->buf, KF_PEER_HELLO_SIZE, G_PRIORITY_DEFAULT,
                                    data->internal, hello_written_cb, task);
@@ -658,6 +675,7 @@ connected_cb (GObject      *source,
 /*
  * kf_peer_link_connect_async:
  * @keys: the session's key material (copied)
+ * @identity: this user's identity, proven to the receiver
  * @host: the receiver's address as the key manager reported it (IPv4
  *   dotted, IPv6 without brackets, or a host name)
  * @timeout_ms: absolute deadline for connecting and the whole handshake;
@@ -668,11 +686,12 @@ connected_cb (GObject      *source,
  * connection fails fast, with a message that says so and names the
  * address and port to let in, instead of waiting for the whole deadline.
  * The sender's side: connects to the receiver, checks that it proves the
- * session key, then proves it too.  Runs on the thread-default main
+ * session key and its identity, then proves both too.  Runs on the thread-default main
  * context; @callback runs there.
  */
 void
 kf_peer_link_connect_async (const KfSessionKeys  *keys,
+                            KfIdentity           *identity,
                             const char           *host,
                             guint16               port,
                             guint                 timeout_ms,
@@ -685,13 +704,13 @@ kf_peer_link_connect_async (const KfSessionKeys  *keys,
   ConnectData *data;
   GTask *task;
 
-  g_return_if_fail (keys != NULL && host != NULL && port != 0);
+  g_return_if_fail (keys != NULL && KF_IS_IDENTITY (identity) && host != NULL && port != 0);
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, kf_peer_link_connect_async);
   data = g_new0 (ConnectData, 1);
   g_task_set_task_data (task, data, (GDestroyNotify) connect_data_free);
-  data->keys = kf_session_keys_copy (keys);
+  data->handshake = kf_peer_handshake_new (keys, identity, KF_PEER_ROLE_SENDER);
   data->internal = g_cancellable_new ();
   data->timeout_ms = timeout_ms > 0 ? timeout_ms : KF_PEER_LINK_DEFAULT_TIMEOUT_MS;
   data->where = strchr (host, ':') != NULL ? g_strdup_printf ("[%s]:%u", host, port)

@@ -22,6 +22,7 @@ G_DECLARE_FINAL_TYPE (KfPeerLink, kf_peer_link, KF, PEER_LINK, GObject)
 #define KF_PEER_LINK_DEFAULT_IDLE_TIMEOUT 60
 
 void                 kf_peer_link_connect_async  (const KfSessionKeys  *keys,
+                                                  KfIdentity           *identity,
                                                   const char           *host,
                                                   guint16               port,
                                                   guint                 timeout_ms,
@@ -35,6 +36,7 @@ KfPeerRole           kf_peer_link_get_role       (KfPeerLink           *self);
 const KfSessionKeys *kf_peer_link_get_keys       (KfPeerLink           *self);
 const guint8        *kf_peer_link_get_offer_key  (KfPeerLink           *self);
 const guint8        *kf_peer_link_get_offer_iv   (KfPeerLink           *self);
+const guint8        *kf_peer_link_get_peer_identity (KfPeerLink        *self);
 
 gboolean             kf_peer_link_send           (KfPeerLink           *self,
                                                   KfRecordType          type,
@@ -63,10 +65,7 @@ void                 kf_peer_link_close          (KfPeerLink           *self);
 
 /* For KfPeerListener and tests: wraps an authenticated connection. */
 KfPeerLink          *kf_peer_link_new            (GIOStream            *stream,
-                                                  const KfSessionKeys  *keys,
-                                                  KfPeerRole            role,
-                                                  const guint8          nonce_s[KF_PEER_NONCE_SIZE],
-                                                  const guint8          nonce_r[KF_PEER_NONCE_SIZE],
+                                                  KfPeerHandshake      *handshake,
                                                   GError              **error);
 
 G_END_DECLS

@@ -5,7 +5,7 @@
  * Listens on an ephemeral port on every address (IPv6 and IPv4) and runs
  * the receiver's side of the handshake with every connection that comes,
  * a few at a time.  The first connection whose sender proves the session
- * key becomes the KfPeerLink; every other one is closed.  One absolute
+ * key and its identity becomes the KfPeerLink; every other one is closed.  One absolute
  * deadline covers the whole wait, so a connection that trickles bytes
  * cannot hold the receiver.  When all handshake slots are taken, a new
  * connection takes the slot of the oldest one: the real sender answers at
@@ -28,6 +28,7 @@ struct _KfPeerListener
   GObject          parent_instance;
 
   KfSessionKeys   *keys;
+  KfIdentity      *identity;
   GSocketListener *listener;
   guint16          port;
 
@@ -39,6 +40,7 @@ struct _KfPeerListener
   gboolean         timed_out;
   guint            timeout_ms;
   GQueue           pending;          /* Handshake, oldest first */
+  char            *refused_version;  /* why a sender of another version was refused */
 };
 
 G_DEFINE_FINAL_TYPE (KfPeerListener, kf_peer_listener, G_TYPE_OBJECT)
@@ -50,8 +52,7 @@ typedef struct
   GSocketConnection *conn;
   GCancellable      *cancellable;    /* stops this handshake alone */
   GList              link;           /* in self->pending while it holds a slot */
-  guint8             nonce_s[KF_PEER_NONCE_SIZE];
-  guint8             nonce_r[KF_PEER_NONCE_SIZE];
+  KfPeerHandshake   *state;
   guint8             buf[KF_PEER_CHALLENGE_SIZE];
 } Handshake;
 
@@ -103,7 +104,9 @@ kf_peer_listener_finalize (GObject *object)
 
   g_assert (self->task == NULL);
   g_clear_object (&self->internal);
+  g_clear_object (&self->identity);
   g_clear_pointer (&self->keys, kf_session_keys_free);
+  g_free (self->refused_version);
 
   G_OBJECT_CLASS (kf_peer_listener_parent_class)->finalize (object);
 }
@@ -126,6 +129,7 @@ kf_peer_listener_init (KfPeerListener *self)
 /*
  * kf_peer_listener_new:
  * @keys: the session's key material (copied)
+ * @identity: this user's identity, proven to the sender
  *
  * Opens a listening socket on an ephemeral port, on all IPv6 and IPv4
  * addresses: kf_peer_listener_new_in_range() with no range.
@@ -135,9 +139,10 @@ kf_peer_listener_init (KfPeerListener *self)
  */
 KfPeerListener *
 kf_peer_listener_new (const KfSessionKeys  *keys,
+                      KfIdentity           *identity,
                       GError              **error)
 {
-  return kf_peer_listener_new_in_range (keys, 0, 0, error);
+  return kf_peer_listener_new_in_range (keys, identity, 0, 0, error);
 }
 
 /* Binds the first free port of @first..@last; returns it, or 0 with
@@ -168,6 +173,7 @@ add_port_in_range (GSocketListener  *listener,
 /*
  * kf_peer_listener_new_in_range:
  * @keys: the session's key material (copied)
+ * @identity: this user's identity, proven to the sender
  * @first: the lowest port to use, or 0 for an ephemeral port
  * @last: the highest port to use (>= @first), ignored when @first is 0
  *
@@ -180,6 +186,7 @@ add_port_in_range (GSocketListener  *listener,
  */
 KfPeerListener *
 kf_peer_listener_new_in_range (const KfSessionKeys  *keys,
+                               KfIdentity           *identity,
                                guint16               first,
                                guint16               last,
                                GError              **error)
@@ -187,10 +194,11 @@ kf_peer_listener_new_in_range (const KfSessionKeys  *keys,
   g_autoptr(KfPeerListener) self = g_object_new (KF_TYPE_PEER_LISTENER, NULL);
   g_autoptr(GError) local_error = NULL;
 
-  g_return_val_if_fail (keys != NULL, NULL);
+  g_return_val_if_fail (keys != NULL && KF_IS_IDENTITY (identity), NULL);
   g_return_val_if_fail (first == 0 || first <= last, NULL);
 
   self->keys = kf_session_keys_copy (keys);
+  self->identity = g_object_ref (identity);
   self->listener = g_socket_listener_new ();
   if (first == 0)
     self->port = g_socket_listener_add_any_inet_port (self->listener, NULL, &local_error);
@@ -252,6 +260,7 @@ handshake_free (Handshake *hs)
     g_queue_unlink (&hs->self->pending, &hs->link);
   g_object_unref (hs->cancellable);
   g_object_unref (hs->conn);
+  kf_peer_handshake_free (hs->state);
   g_object_unref (hs->self);
   explicit_bzero (hs, sizeof *hs);
   g_free (hs);
@@ -274,8 +283,7 @@ handshake_won (Handshake *hs)
   GError *error = NULL;
   KfPeerLink *link;
 
-  link = kf_peer_link_new (G_IO_STREAM (hs->conn), self->keys, KF_PEER_ROLE_RECEIVER,
-                           hs->nonce_s, hs->nonce_r, &error);
+  link = kf_peer_link_new (G_IO_STREAM (hs->conn), hs->state, &error);
   handshake_free (hs);
   complete (self, link, error);
   g_object_unref (self);
@@ -288,13 +296,10 @@ response_read_cb (GObject      *source,
 {
   Handshake *hs = user_data;
   g_autoptr(GError) error = NULL;
-  guint8 proof[KF_PEER_PROOF_SIZE];
   gsize got = 0;
 
   if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &got, &error)
-      || !kf_peer_handshake_parse_response (hs->buf, got, proof, &error)
-      || !kf_peer_handshake_verify (hs->self->keys, KF_PEER_ROLE_SENDER,
-                                    hs->nonce_s, hs->nonce_r, proof, &error)
+      || !kf_peer_handshake_read_response (hs->state, hs->buf, got, &error)
       || hs->self->task == NULL)
     {
       handshake_drop (hs, error);
@@ -323,6 +328,7 @@ challenge_written_cb (GObject      *source,
                                  hs->cancellable, response_read_cb, hs);
 }
 
+/* The rest of the HELLO arrived: answer with the CHALLENGE. */
 static void
 hello_read_cb (GObject      *source,
                GAsyncResult *result,
@@ -330,22 +336,49 @@ hello_read_cb (GObject      *source,
 {
   Handshake *hs = user_data;
   g_autoptr(GError) error = NULL;
-  guint8 proof[KF_PEER_PROOF_SIZE];
   gsize got = 0;
 
   if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &got, &error)
-      || !kf_peer_handshake_parse_hello (hs->buf, got, hs->nonce_s, &error))
+      || !kf_peer_handshake_read_hello (hs->state, hs->buf, KF_PEER_PREFIX_SIZE + got, &error)
+      || !kf_peer_handshake_write_challenge (hs->state, hs->buf, &error))
     {
       handshake_drop (hs, error);
       return;
     }
 
-  gcry_randomize (hs->nonce_r, sizeof hs->nonce_r, GCRY_STRONG_RANDOM);
-  kf_peer_handshake_proof (hs->self->keys, KF_PEER_ROLE_RECEIVER, hs->nonce_s, hs->nonce_r, proof);
-  kf_peer_handshake_encode_challenge (hs->nonce_r, proof, hs->buf);
   g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (hs->conn)),
                                    hs->buf, KF_PEER_CHALLENGE_SIZE, G_PRIORITY_DEFAULT,
                                    hs->cancellable, challenge_written_cb, hs);
+}
+
+/* The HELLO's first bytes: a sender of another version is refused here,
+ * before its shorter HELLO could leave both sides waiting, and the
+ * refusal is kept to explain a timeout. */
+static void
+prefix_read_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Handshake *hs = user_data;
+  g_autoptr(GError) error = NULL;
+  gsize got = 0;
+
+  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &got, &error)
+      || !kf_peer_message_check_prefix (hs->buf, got, KF_PEER_MSG_HELLO, &error))
+    {
+      if (got >= KF_PEER_PREFIX_SIZE && error != NULL
+          && memcmp (hs->buf, "KFPL", 4) == 0 && hs->buf[4] != KF_PEER_VERSION)
+        {
+          g_free (hs->self->refused_version);
+          hs->self->refused_version = g_strdup (error->message);
+        }
+      handshake_drop (hs, error);
+      return;
+    }
+
+  g_input_stream_read_all_async (G_INPUT_STREAM (source), hs->buf + KF_PEER_PREFIX_SIZE,
+                                 KF_PEER_HELLO_SIZE - KF_PEER_PREFIX_SIZE, G_PRIORITY_DEFAULT,
+                                 hs->cancellable, hello_read_cb, hs);
 }
 
 static void
@@ -357,6 +390,7 @@ handshake_start (KfPeerListener    *self,
   hs->self = g_object_ref (self);
   hs->conn = conn;
   hs->cancellable = g_cancellable_new ();
+  hs->state = kf_peer_handshake_new (self->keys, self->identity, KF_PEER_ROLE_RECEIVER);
   if (self->pending.length >= KF_PEER_LISTENER_MAX_PENDING)
     {
       g_debug ("peer connection replaced by a newer one: all %u handshake slots were taken",
@@ -367,8 +401,8 @@ handshake_start (KfPeerListener    *self,
   g_queue_push_tail_link (&self->pending, &hs->link);
 
   g_input_stream_read_all_async (g_io_stream_get_input_stream (G_IO_STREAM (conn)),
-                                 hs->buf, KF_PEER_HELLO_SIZE, G_PRIORITY_DEFAULT,
-                                 hs->cancellable, hello_read_cb, hs);
+                                 hs->buf, KF_PEER_PREFIX_SIZE, G_PRIORITY_DEFAULT,
+                                 hs->cancellable, prefix_read_cb, hs);
 }
 
 static void accept_next (KfPeerListener *self);
@@ -392,7 +426,13 @@ accepted_cb (GObject      *source,
       return;
     }
 
-  if (self->timed_out)
+  if (self->timed_out && self->refused_version != NULL)
+    {
+      g_clear_error (&error);
+      g_set_error (&error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_HANDSHAKE,
+                   _("The sender was refused: %s"), self->refused_version);
+    }
+  else if (self->timed_out)
     {
       g_clear_error (&error);
       g_set_error (&error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TIMEOUT,

@@ -17,8 +17,10 @@ G_DECLARE_FINAL_TYPE (KfPeerListener, kf_peer_listener, KF, PEER_LISTENER, GObje
 #define KF_PEER_LISTENER_MAX_PENDING 8
 
 KfPeerListener *kf_peer_listener_new           (const KfSessionKeys  *keys,
+                                                KfIdentity           *identity,
                                                 GError              **error);
 KfPeerListener *kf_peer_listener_new_in_range  (const KfSessionKeys  *keys,
+                                                KfIdentity           *identity,
                                                 guint16               first,
                                                 guint16               last,
                                                 GError              **error);

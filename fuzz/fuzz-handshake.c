@@ -4,9 +4,11 @@
  *
  * Input: byte 0 picks the message (hello, challenge or response), the rest
  * is what arrived.  A message that parses must encode back to the same
- * bytes; a challenge's or response's proof is then checked against the
- * session key, as the link does, and a sender's nonce pair derives the
- * link keys.  A proof the fuzzer did not compute must never pass.
+ * bytes.  A HELLO is then answered by the fixed receiver (refused only for
+ * an unusable X25519 key); a CHALLENGE is checked by the fixed sender
+ * after its HELLO, a RESPONSE by the fixed receiver after the fixed
+ * HELLO and CHALLENGE: proofs, signatures, key exchange, as the link does.
+ * Only the genuine message may ever pass, and then the link keys derive.
  */
 
 #include "config.h"
@@ -17,86 +19,113 @@
 #include "kf-fuzz-keys.h"
 #include "kf-peer-handshake.h"
 
+static guint8 genuine_hello[KF_PEER_HELLO_SIZE];
+static guint8 genuine_challenge[KF_PEER_CHALLENGE_SIZE];
+static guint8 genuine_response[KF_PEER_RESPONSE_SIZE];
+
+static void
+check_derives (KfPeerHandshake *hs)
+{
+  g_autoptr(KfPeerLinkKeys) link_keys = kf_peer_handshake_derive (hs);
+  g_autoptr(KfSessionKeys) file_keys = kf_peer_handshake_derive_file_keys (hs);
+
+  kf_fuzz_check (link_keys != NULL && file_keys != NULL, "a verified handshake derives its keys");
+}
+
 static void
 fuzz_hello (const guint8 *buf,
             gsize         len)
 {
-  guint8 nonce_s[KF_PEER_NONCE_SIZE];
-  guint8 again[KF_PEER_HELLO_SIZE];
+  KfPeerMessage msg;
+  guint8 again[KF_PEER_CHALLENGE_SIZE];
   g_autoptr(GError) error = NULL;
-  g_autoptr(KfPeerLinkKeys) link_keys = NULL;
+  g_autoptr(KfPeerHandshake) receiver = NULL;
 
-  if (!kf_peer_handshake_parse_hello (buf, len, nonce_s, &error))
+  if (!kf_peer_message_parse_hello (buf, len, &msg, &error))
     {
       kf_fuzz_check (error != NULL && error->domain == KF_TRANSFER_ERROR, "a refused hello says why");
       return;
     }
   kf_fuzz_check (len == KF_PEER_HELLO_SIZE, "a hello has its size");
-  kf_peer_handshake_encode_hello (nonce_s, again);
+  kf_peer_message_encode_hello (&msg, again);
   kf_fuzz_check (memcmp (again, buf, len) == 0, "a hello encodes back to itself");
-  link_keys = kf_peer_handshake_derive (kf_fuzz_session_keys (), nonce_s, nonce_s);
-  kf_fuzz_check (link_keys != NULL, "any nonces derive link keys");
+
+  receiver = kf_fuzz_handshake (KF_PEER_ROLE_RECEIVER);
+  kf_fuzz_check (kf_peer_handshake_read_hello (receiver, buf, len, NULL), "a parsed hello is read");
+  if (!kf_peer_handshake_write_challenge (receiver, again, &error))
+    kf_fuzz_check (g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_HANDSHAKE),
+                   "a hello is answered, or refused for its key exchange");
 }
 
 static void
 fuzz_challenge (const guint8 *buf,
                 gsize         len)
 {
-  guint8 nonce_r[KF_PEER_NONCE_SIZE];
-  guint8 proof_r[KF_PEER_PROOF_SIZE];
+  KfPeerMessage msg;
   guint8 again[KF_PEER_CHALLENGE_SIZE];
-  guint8 expected[KF_PEER_PROOF_SIZE];
-  static const guint8 nonce_s[KF_PEER_NONCE_SIZE] = KF_FUZZ_NONCE_S;
   g_autoptr(GError) error = NULL;
-  gboolean verified;
+  g_autoptr(KfPeerHandshake) sender = NULL;
 
-  if (!kf_peer_handshake_parse_challenge (buf, len, nonce_r, proof_r, &error))
+  if (!kf_peer_message_parse_challenge (buf, len, &msg, &error))
     {
       kf_fuzz_check (error != NULL && error->domain == KF_TRANSFER_ERROR, "a refused challenge says why");
       return;
     }
   kf_fuzz_check (len == KF_PEER_CHALLENGE_SIZE, "a challenge has its size");
-  kf_peer_handshake_encode_challenge (nonce_r, proof_r, again);
+  kf_peer_message_encode_challenge (&msg, again);
   kf_fuzz_check (memcmp (again, buf, len) == 0, "a challenge encodes back to itself");
 
-  verified = kf_peer_handshake_verify (kf_fuzz_session_keys (), KF_PEER_ROLE_RECEIVER, nonce_s, nonce_r,
-                                       proof_r, NULL);
-  kf_peer_handshake_proof (kf_fuzz_session_keys (), KF_PEER_ROLE_RECEIVER, nonce_s, nonce_r, expected);
-  kf_fuzz_check (verified == (memcmp (expected, proof_r, sizeof expected) == 0),
-                 "a receiver's proof passes exactly when it is the right one");
+  sender = kf_fuzz_handshake (KF_PEER_ROLE_SENDER);
+  kf_peer_handshake_write_hello (sender, again);
+  if (kf_peer_handshake_read_challenge (sender, buf, len, NULL))
+    {
+      kf_fuzz_check (memcmp (buf, genuine_challenge, len) == 0,
+                     "only the receiver's own challenge convinces the sender");
+      check_derives (sender);
+    }
 }
 
 static void
 fuzz_response (const guint8 *buf,
                gsize         len)
 {
-  guint8 proof_s[KF_PEER_PROOF_SIZE];
-  guint8 again[KF_PEER_RESPONSE_SIZE];
-  guint8 expected[KF_PEER_PROOF_SIZE];
-  static const guint8 nonce_s[KF_PEER_NONCE_SIZE] = KF_FUZZ_NONCE_S;
-  static const guint8 nonce_r[KF_PEER_NONCE_SIZE] = KF_FUZZ_NONCE_R;
+  KfPeerMessage msg;
+  guint8 again[KF_PEER_CHALLENGE_SIZE];
   g_autoptr(GError) error = NULL;
-  gboolean verified;
+  g_autoptr(KfPeerHandshake) receiver = NULL;
 
-  if (!kf_peer_handshake_parse_response (buf, len, proof_s, &error))
+  if (!kf_peer_message_parse_response (buf, len, &msg, &error))
     {
       kf_fuzz_check (error != NULL && error->domain == KF_TRANSFER_ERROR, "a refused response says why");
       return;
     }
   kf_fuzz_check (len == KF_PEER_RESPONSE_SIZE, "a response has its size");
-  kf_peer_handshake_encode_response (proof_s, again);
+  kf_peer_message_encode_response (&msg, again);
   kf_fuzz_check (memcmp (again, buf, len) == 0, "a response encodes back to itself");
-  verified = kf_peer_handshake_verify (kf_fuzz_session_keys (), KF_PEER_ROLE_SENDER, nonce_s, nonce_r,
-                                       proof_s, NULL);
-  kf_peer_handshake_proof (kf_fuzz_session_keys (), KF_PEER_ROLE_SENDER, nonce_s, nonce_r, expected);
-  kf_fuzz_check (verified == (memcmp (expected, proof_s, sizeof expected) == 0),
-                 "a sender's proof passes exactly when it is the right one");
+
+  receiver = kf_fuzz_handshake (KF_PEER_ROLE_RECEIVER);
+  kf_fuzz_check (kf_peer_handshake_read_hello (receiver, genuine_hello, sizeof genuine_hello, NULL)
+                 && kf_peer_handshake_write_challenge (receiver, again, NULL),
+                 "the fixed receiver answers the fixed hello");
+  if (kf_peer_handshake_read_response (receiver, buf, len, NULL))
+    {
+      kf_fuzz_check (memcmp (buf, genuine_response, len) == 0,
+                     "only the sender's own response convinces the receiver");
+      check_derives (receiver);
+    }
 }
 
 int
 LLVMFuzzerTestOneInput (const guint8 *data,
                         size_t        size)
 {
+  static gboolean ready;
+
+  if (!ready)
+    {
+      kf_fuzz_handshake_messages (genuine_hello, genuine_challenge, genuine_response);
+      ready = TRUE;
+    }
   if (size < 1)
     return 0;
 

@@ -135,30 +135,29 @@ offer_seeds (const char *corpus)
 static void
 handshake_seeds (const char *corpus)
 {
-  static const guint8 nonce_s[KF_PEER_NONCE_SIZE] = KF_FUZZ_NONCE_S;
-  static const guint8 nonce_r[KF_PEER_NONCE_SIZE] = KF_FUZZ_NONCE_R;
-  guint8 proof[KF_PEER_PROOF_SIZE];
-  guint8 msg[KF_PEER_CHALLENGE_SIZE + 1];
-  g_autoptr(GByteArray) out = NULL;
+  guint8 hello[KF_PEER_HELLO_SIZE];
+  guint8 challenge[KF_PEER_CHALLENGE_SIZE];
+  guint8 response[KF_PEER_RESPONSE_SIZE];
+  guint8 selector;
+  g_autoptr(GByteArray) out = g_byte_array_new ();
 
-  msg[0] = 0;
-  kf_peer_handshake_encode_hello (nonce_s, msg + 1);
-  out = g_byte_array_new ();
-  g_byte_array_append (out, msg, KF_PEER_HELLO_SIZE + 1);
+  kf_fuzz_handshake_messages (hello, challenge, response);
+
+  selector = 0;
+  g_byte_array_append (out, &selector, 1);
+  g_byte_array_append (out, hello, sizeof hello);
   write_seed (corpus, "handshake", "hello", out);
 
-  msg[0] = 1;
-  kf_peer_handshake_proof (kf_fuzz_session_keys (), KF_PEER_ROLE_RECEIVER, nonce_s, nonce_r, proof);
-  kf_peer_handshake_encode_challenge (nonce_r, proof, msg + 1);
+  selector = 1;
   g_byte_array_set_size (out, 0);
-  g_byte_array_append (out, msg, KF_PEER_CHALLENGE_SIZE + 1);
+  g_byte_array_append (out, &selector, 1);
+  g_byte_array_append (out, challenge, sizeof challenge);
   write_seed (corpus, "handshake", "challenge", out);
 
-  msg[0] = 2;
-  kf_peer_handshake_proof (kf_fuzz_session_keys (), KF_PEER_ROLE_SENDER, nonce_s, nonce_r, proof);
-  kf_peer_handshake_encode_response (proof, msg + 1);
+  selector = 2;
   g_byte_array_set_size (out, 0);
-  g_byte_array_append (out, msg, KF_PEER_RESPONSE_SIZE + 1);
+  g_byte_array_append (out, &selector, 1);
+  g_byte_array_append (out, response, sizeof response);
   write_seed (corpus, "handshake", "response", out);
 }
 

@@ -21,6 +21,8 @@ struct _KfApplication
 
   GSettings      *settings;
   KfKnownServers *known_servers;
+  char           *identity_path;  /* --identity FILE, or NULL: the default */
+  KfIdentity     *identity;       /* loaded on first use */
 
   char           *override_host;
   guint16         override_port;
@@ -37,6 +39,9 @@ static const GOptionEntry option_entries[] = {
     N_("Name others see, for this run"), N_("NAME") },
   { "fingerprint", 'f', 0, G_OPTION_ARG_STRING, NULL,
     N_("Trust the key manager with this SHA-256 fingerprint"), N_("SHA256") },
+  { "identity", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Use the identity kept in FILE, made there on first use (default: "
+       "~/.local/share/keyferry/identity)"), N_("FILE") },
   { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL, NULL,
     N_("[keyferry://HOST:PORT/?fp=FINGERPRINT]") },
   { NULL }
@@ -93,7 +98,10 @@ preferences_activated (GSimpleAction *action,
   KfApplication *self = user_data;
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
   GtkWidget *prefs = kf_preferences_window_new (parent, self->settings, self->known_servers);
+  g_autoptr(GError) error = NULL;
+  KfIdentity *identity = kf_application_get_identity (self, &error);
 
+  kf_preferences_window_set_identity (KF_PREFERENCES_WINDOW (prefs), identity, error);
   gtk_window_present (GTK_WINDOW (prefs));
 }
 
@@ -258,6 +266,24 @@ take_link (GVariantDict  *options,
   return TRUE;
 }
 
+/* --identity FILE: loads it now, so that a refused file is said on the
+ * command line, and uses it from now on. */
+static gboolean
+use_identity (KfApplication  *self,
+              const char     *path,
+              GError        **error)
+{
+  KfIdentity *identity = kf_identity_load_or_create (path, error);
+
+  if (identity == NULL)
+    return FALSE;
+  g_free (self->identity_path);
+  self->identity_path = g_strdup (path);
+  g_clear_object (&self->identity);
+  self->identity = identity;
+  return TRUE;
+}
+
 /*
  * kf_application_command_line:
  *
@@ -280,9 +306,11 @@ kf_application_command_line (GApplication            *application,
   g_autofree char *checked_name = NULL;
   g_autofree char *checked_fingerprint = NULL;
   g_autofree char *link = NULL;
+  g_autofree char *identity_path = NULL;
   guint16 port = 0;
 
   g_variant_dict_lookup (options, "server", "s", &server);
+  g_variant_dict_lookup (options, "identity", "^ay", &identity_path);
   g_variant_dict_lookup (options, "name", "s", &name);
   g_variant_dict_lookup (options, "fingerprint", "s", &fingerprint);
 
@@ -291,6 +319,18 @@ kf_application_command_line (GApplication            *application,
       || (name != NULL && (checked_name = kf_gui_check_name (name, &error)) == NULL)
       || (fingerprint != NULL
           && (checked_fingerprint = kf_fingerprint_normalize (fingerprint, &error)) == NULL))
+    {
+      g_application_command_line_printerr (command_line, "keyferry: %s\n", error->message);
+      return 1;
+    }
+  if (identity_path != NULL && !g_path_is_absolute (identity_path))
+    {
+      g_autofree char *relative = g_steal_pointer (&identity_path);
+
+      identity_path = g_build_filename (g_application_command_line_get_cwd (command_line),
+                                        relative, NULL);
+    }
+  if (identity_path != NULL && !use_identity (self, identity_path, &error))
     {
       g_application_command_line_printerr (command_line, "keyferry: %s\n", error->message);
       return 1;
@@ -319,6 +359,7 @@ kf_application_dispose (GObject *object)
 
   g_clear_object (&self->settings);
   g_clear_object (&self->known_servers);
+  g_clear_object (&self->identity);
 
   G_OBJECT_CLASS (kf_application_parent_class)->dispose (object);
 }
@@ -331,6 +372,7 @@ kf_application_finalize (GObject *object)
   g_free (self->override_host);
   g_free (self->override_name);
   g_free (self->override_fingerprint);
+  g_free (self->identity_path);
 
   G_OBJECT_CLASS (kf_application_parent_class)->finalize (object);
 }
@@ -383,6 +425,29 @@ kf_application_get_known_servers (KfApplication *self)
 {
   g_return_val_if_fail (KF_IS_APPLICATION (self), NULL);
   return self->known_servers;
+}
+
+/*
+ * kf_application_get_identity:
+ *
+ * Returns: (transfer none) (nullable): the user's identity (--identity
+ * FILE, or the one in the data folder, made on first use), or %NULL with
+ * @error when it cannot be loaded; it is tried again on the next call.
+ */
+KfIdentity *
+kf_application_get_identity (KfApplication  *self,
+                             GError        **error)
+{
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (KF_IS_APPLICATION (self), NULL);
+
+  if (self->identity != NULL)
+    return self->identity;
+  path = self->identity_path != NULL ? g_strdup (self->identity_path)
+                                     : kf_identity_default_path ();
+  self->identity = kf_identity_load_or_create (path, error);
+  return self->identity;
 }
 
 /*

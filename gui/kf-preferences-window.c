@@ -1,5 +1,5 @@
-/* kf-preferences-window.c: key manager address, name, download folder, peer ports,
- * passphrase, trust
+/* kf-preferences-window.c: key manager address, name, identity code, download folder,
+ * peer ports, passphrase, trust
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -23,6 +23,9 @@ struct _KfPreferencesWindow
   AdwEntryRow          *peer_ports_row;
   AdwPreferencesGroup  *server_group;
   AdwActionRow         *folder_row;
+  AdwActionRow         *identity_row;
+
+  KfIdentity           *identity;
 
   GSettings            *settings;
   KfKnownServers       *known_servers;
@@ -124,6 +127,21 @@ forget_activated (GtkWidget  *widget,
   adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), toast);
 }
 
+/* Puts the identity code on the clipboard, to paste into a message. */
+static void
+copy_identity_activated (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  KfPreferencesWindow *self = KF_PREFERENCES_WINDOW (widget);
+
+  if (self->identity == NULL)
+    return;
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), kf_identity_get_code (self->identity));
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
+                                    adw_toast_new (_("Identity code copied")));
+}
+
 static void
 on_passphrase_stored (GObject      *source,
                       GAsyncResult *result,
@@ -196,6 +214,7 @@ kf_preferences_window_dispose (GObject *object)
   g_clear_object (&self->folder_chooser);
   g_clear_object (&self->settings);
   g_clear_object (&self->known_servers);
+  g_clear_object (&self->identity);
 
   G_OBJECT_CLASS (kf_preferences_window_parent_class)->dispose (object);
 }
@@ -217,6 +236,7 @@ kf_preferences_window_class_init (KfPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KfPreferencesWindow, peer_ports_row);
   gtk_widget_class_bind_template_child (widget_class, KfPreferencesWindow, server_group);
   gtk_widget_class_bind_template_child (widget_class, KfPreferencesWindow, folder_row);
+  gtk_widget_class_bind_template_child (widget_class, KfPreferencesWindow, identity_row);
   gtk_widget_class_bind_template_callback (widget_class, on_passphrase_apply);
   gtk_widget_class_bind_template_callback (widget_class, on_peer_ports_apply);
 
@@ -224,12 +244,15 @@ kf_preferences_window_class_init (KfPreferencesWindowClass *klass)
                                    choose_folder_activated);
   gtk_widget_class_install_action (widget_class, "prefs.forget-servers", NULL,
                                    forget_activated);
+  gtk_widget_class_install_action (widget_class, "prefs.copy-identity", NULL,
+                                   copy_identity_activated);
 }
 
 static void
 kf_preferences_window_init (KfPreferencesWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "prefs.copy-identity", FALSE);
 }
 
 /* Binds the rows to the settings and explains where the passphrase lives. */
@@ -281,4 +304,27 @@ kf_preferences_window_new (GtkWindow      *parent,
   self->known_servers = g_object_ref (known_servers);
   bind_settings (self);
   return GTK_WIDGET (self);
+}
+
+/*
+ * kf_preferences_window_set_identity:
+ * @identity: (nullable): the user's identity
+ * @error: (nullable): why there is none
+ *
+ * Shows the user's identity code, with a button that copies it, or why
+ * the identity could not be loaded.
+ */
+void
+kf_preferences_window_set_identity (KfPreferencesWindow *self,
+                                    KfIdentity          *identity,
+                                    const GError        *error)
+{
+  g_return_if_fail (KF_IS_PREFERENCES_WINDOW (self));
+  g_return_if_fail (identity == NULL || KF_IS_IDENTITY (identity));
+
+  g_set_object (&self->identity, identity);
+  adw_action_row_set_subtitle (self->identity_row,
+                               identity != NULL ? kf_identity_get_code (identity)
+                               : error != NULL ? error->message : "");
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "prefs.copy-identity", identity != NULL);
 }

@@ -4,6 +4,7 @@
 
 #include <adwaita.h>
 
+#include "kf-identity.h"
 #include "kf-known-servers.h"
 
 G_BEGIN_DECLS
@@ -15,5 +16,8 @@ G_DECLARE_FINAL_TYPE (KfPreferencesWindow, kf_preferences_window, KF, PREFERENCE
 GtkWidget *kf_preferences_window_new (GtkWindow      *parent,
                                       GSettings      *settings,
                                       KfKnownServers *known_servers);
+void       kf_preferences_window_set_identity (KfPreferencesWindow *self,
+                                               KfIdentity          *identity,
+                                               const GError        *error);
 
 G_END_DECLS

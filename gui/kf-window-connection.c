@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "kf-application.h"
 #include "kf-connect-flow.h"
 #include "kf-gui-util.h"
 #include "kf-identity-warning.h"
@@ -154,15 +155,27 @@ kf_window_connect_to (KfWindow   *self,
                       const char *name,
                       const char *fingerprint)
 {
+  g_autoptr(GError) error = NULL;
+  KfIdentity *identity;
+
   g_return_if_fail (KF_IS_WINDOW (self));
 
   _kf_window_drop_client (self);
   g_clear_pointer (&self->failure, g_free);
   self->joining = FALSE;
   kf_connect_page_set_values (self->connect_page, host, port, name);
+  identity = kf_application_get_identity (KF_APPLICATION (gtk_window_get_application (GTK_WINDOW (self))),
+                                          &error);
+  if (identity == NULL)
+    {
+      _kf_window_set_failure (self, error->message);
+      _kf_window_follow_client (self);
+      return;
+    }
 
   self->cancellable = g_cancellable_new ();
   self->client = kf_client_new (host, port, name, _kf_window_get_known_servers (self));
+  kf_client_set_identity (self->client, identity);
   if (fingerprint != NULL)
     kf_client_set_expected_fingerprint (self->client, fingerprint);
   apply_peer_ports (self);

@@ -69,7 +69,7 @@ expect "keyferry-cli encrypt -- offers every option of encrypt --help" \
   "keyferry-cli encrypt --" "$(long_options "$cli" encrypt --help)"
 expect "keyferry-server -- offers every option of --help" "keyferry-server --" "$(long_options "$server" --help)"
 
-expect "keyferry-cli completes its commands" "keyferry-cli " "wait send servers contacts encrypt decrypt"
+expect "keyferry-cli completes its commands" "keyferry-cli " "wait send servers identity contacts encrypt decrypt"
 expect "keyferry-cli contacts offers forget" "keyferry-cli contacts " "forget"
 expect "keyferry-cli w completes wait" "keyferry-cli w" "wait"
 expect "keyferry-server --log-format completes its formats" "keyferry-server --log-format " "text json"
@@ -107,7 +107,7 @@ got:  $(echo $got)"; fi
     "keyferry-cli encrypt --" "$(long_options "$cli" encrypt --help)"
   fish_expect "keyferry-server -- offers every option of --help" "keyferry-server --" \
     "$(long_options "$server" --help)"
-  fish_expect "keyferry-cli completes its commands" "keyferry-cli " "wait send servers contacts encrypt decrypt"
+  fish_expect "keyferry-cli completes its commands" "keyferry-cli " "wait send servers identity contacts encrypt decrypt"
   fish_expect "keyferry-cli --mode completes the modes" "keyferry-cli send --mode " "cbc cfb"
   fish_expect "keyferry-cli send completes file names" "keyferry-cli send --to 3 --mode cbc r" "report.pdf"
   fish_expect "keyferry-cli --output completes folders only" "keyferry-cli wait --output " "sub-dir/"

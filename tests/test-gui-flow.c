@@ -578,6 +578,9 @@ test_shortcuts_and_windows (Fixture       *fx,
   g_autoptr(GError) error = NULL;
   g_autofree char *host = NULL;
   GtkWidget *about, *prefs, *row;
+  g_auto(GValue) copied = G_VALUE_INIT;
+  GdkContentProvider *content;
+  KfIdentity *identity;
   guint16 port = 0;
 
   g_assert_true (has_accel ("app.quit", "<Control>q"));
@@ -610,6 +613,20 @@ test_shortcuts_and_windows (Fixture       *fx,
   g_settings_get (settings, "server-port", "q", &port);
   g_assert_cmpstr (host, ==, "km.example.lan");
   g_assert_cmpuint (port, ==, 7800);
+  /* The user's own identity code, the one the client proves, and a
+   * button that copies it. */
+  identity = kf_client_get_identity (kf_window_get_client (fx->window));
+  row = kf_gui_test_find_child (prefs, ADW_TYPE_ACTION_ROW, 0);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==,
+                   "Your identity code");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
+                   kf_identity_get_code (identity));
+  flow_click (prefs, "prefs.copy-identity");
+  content = gdk_clipboard_get_content (gtk_widget_get_clipboard (prefs));
+  g_assert_nonnull (content);
+  g_value_init (&copied, G_TYPE_STRING);
+  g_assert_true (gdk_content_provider_get_value (content, &copied, NULL));
+  g_assert_cmpstr (g_value_get_string (&copied), ==, kf_identity_get_code (identity));
   flow_click (prefs, "prefs.forget-servers");
   g_assert_null (kf_known_servers_lookup (known, "127.0.0.1", fx->port));
   gtk_window_destroy (GTK_WINDOW (prefs));

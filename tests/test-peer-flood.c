@@ -185,10 +185,13 @@ static void
 open_flood (Fixture *f)
 {
   guint8 hello[KF_PEER_HELLO_SIZE];
-  guint8 nonce[KF_PEER_NONCE_SIZE];
+  g_autoptr(KfIdentity) someone = kf_identity_new_ephemeral ();
+  g_autoptr(KfPeerHandshake) handshake = NULL;
+  g_autoptr(KfSessionKeys) keys = kf_session_keys_new ("flood", KF_CIPHER_MODE_CBC);
 
-  gcry_randomize (nonce, sizeof nonce, GCRY_WEAK_RANDOM);
-  kf_peer_handshake_encode_hello (nonce, hello);
+  /* A well-formed HELLO of a sender that does not hold the session key. */
+  handshake = kf_peer_handshake_new (keys, someone, KF_PEER_ROLE_SENDER);
+  kf_peer_handshake_write_hello (handshake, hello);
 
   /* Half-open: connected, silent. */
   for (guint i = 0; i < 4; i++)
@@ -331,6 +334,7 @@ test_flooded_port (Fixture       *f,
 {
   g_autoptr(KfTestKmClient) sam = NULL;
   g_autoptr(KfSessionKeys) keys = NULL;
+  g_autoptr(KfIdentity) identity = kf_identity_new_ephemeral ();
   g_autoptr(GAsyncResult) linked = NULL;
   g_autoptr(GAsyncResult) sent = NULL;
   g_autoptr(KfPeerLink) link = NULL;
@@ -364,8 +368,8 @@ test_flooded_port (Fixture       *f,
       g_usleep (1000);
 
   start = g_get_monotonic_time ();
-  kf_peer_link_connect_async (keys, "127.0.0.1", f->peer_port, KF_PEER_LINK_DEFAULT_TIMEOUT_MS,
-                              NULL, kf_test_store_result, &linked);
+  kf_peer_link_connect_async (keys, identity, "127.0.0.1", f->peer_port,
+                              KF_PEER_LINK_DEFAULT_TIMEOUT_MS, NULL, kf_test_store_result, &linked);
   kf_test_await_pointer ((gpointer *) &linked, WAIT_SECONDS, "the real sender's handshake");
   link = kf_peer_link_connect_finish (linked, &error);
   g_assert_no_error (error);

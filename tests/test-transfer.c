@@ -93,13 +93,15 @@ make_links (Fixture      *f,
   guint16 port;
 
   g_autoptr(KfPeerListener) listener = NULL;
+  g_autoptr(KfIdentity) sender_identity = kf_identity_new_ephemeral ();
+  g_autoptr(KfIdentity) receiver_identity = kf_identity_new_ephemeral ();
   g_autoptr(GError) error = NULL;
 
   f->keys = kf_session_keys_new ("t1", mode);
   gcry_randomize (f->keys->key, sizeof f->keys->key, GCRY_WEAK_RANDOM);
   gcry_randomize (f->keys->iv, sizeof f->keys->iv, GCRY_WEAK_RANDOM);
   gcry_randomize (f->keys->auth_key, sizeof f->keys->auth_key, GCRY_WEAK_RANDOM);
-  listener = kf_peer_listener_new (f->keys, &error);
+  listener = kf_peer_listener_new (f->keys, receiver_identity, &error);
   g_assert_no_error (error);
   kf_peer_listener_accept_async (listener, 5000, NULL, accepted_cb, f);
   port = kf_peer_listener_get_port (listener);
@@ -109,7 +111,8 @@ make_links (Fixture      *f,
       f->proxy = kf_test_proxy_new (port, tamper->damage, 3);
       port = kf_test_proxy_get_port (f->proxy);
     }
-  kf_peer_link_connect_async (f->keys, "127.0.0.1", port, 5000, NULL, connected_cb, f);
+  kf_peer_link_connect_async (f->keys, sender_identity, "127.0.0.1", port, 5000, NULL,
+                              connected_cb, f);
   while (f->sender == NULL || f->receiver == NULL)
     g_main_context_iteration (NULL, TRUE);
 }

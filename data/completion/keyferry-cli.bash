@@ -9,7 +9,7 @@ _keyferry_cli()
     local command= i
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
-            wait | send | servers | contacts | encrypt | decrypt)
+            wait | send | servers | identity | contacts | encrypt | decrypt)
                 command=${words[i]}
                 break
                 ;;
@@ -25,7 +25,7 @@ _keyferry_cli()
             COMPREPLY=($(compgen -W 'cbc cfb' -- "$cur"))
             return
             ;;
-        --passphrase-file | --key-file | -f)
+        --passphrase-file | --identity | --key-file | -f)
             _filedir
             return
             ;;
@@ -43,19 +43,22 @@ _keyferry_cli()
             ;;
         wait)
             options='--server --name --fingerprint --accept-new-server
-                --passphrase-file --json --idle-timeout --peer-ports --accept
+                --passphrase-file --identity --json --idle-timeout --peer-ports --accept
                 --overwrite --output --help'
             ;;
         send)
             options='--server --name --fingerprint --accept-new-server
-                --passphrase-file --json --idle-timeout --to --mode --help'
+                --passphrase-file --identity --json --idle-timeout --to --mode --help'
             ;;
         servers | contacts)
             options='--json --help'
             ;;
+        identity)
+            options='--identity --json --help'
+            ;;
         *)
             options='--server --name --fingerprint --accept-new-server
-                --forget-server --passphrase-file --json --idle-timeout
+                --forget-server --passphrase-file --identity --json --idle-timeout
                 --peer-ports --accept --overwrite --output --to --mode --help'
             ;;
     esac
@@ -68,7 +71,7 @@ _keyferry_cli()
 
     case $command in
         '')
-            COMPREPLY=($(compgen -W 'wait send servers contacts encrypt decrypt' -- "$cur"))
+            COMPREPLY=($(compgen -W 'wait send servers identity contacts encrypt decrypt' -- "$cur"))
             ;;
         contacts)
             [[ $prev == contacts ]] && COMPREPLY=($(compgen -W 'forget' -- "$cur"))

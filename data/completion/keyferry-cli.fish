@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # fish completion for keyferry-cli(1)
 
-set -l commands wait send servers contacts encrypt decrypt
+set -l commands wait send servers identity contacts encrypt decrypt
 set -l crypt '__fish_seen_subcommand_from encrypt decrypt'
 set -l not_crypt 'not __fish_seen_subcommand_from encrypt decrypt'
 
@@ -11,6 +11,7 @@ complete -c keyferry-cli -n "not __fish_seen_subcommand_from $commands" -a send 
 complete -c keyferry-cli -n "not __fish_seen_subcommand_from $commands" -a servers -d 'List the key managers on the network'
 complete -c keyferry-cli -n "not __fish_seen_subcommand_from $commands" -a contacts -d 'The people you exchanged files with'
 complete -c keyferry-cli -n '__fish_seen_subcommand_from contacts; and not __fish_seen_subcommand_from forget' -a forget -d 'Forget a contact by name or identity code'
+complete -c keyferry-cli -n "not __fish_seen_subcommand_from $commands" -a identity -d 'Print your identity code'
 complete -c keyferry-cli -n "not __fish_seen_subcommand_from $commands" -a encrypt -d 'AES-256 like openssl enc'
 complete -c keyferry-cli -n "not __fish_seen_subcommand_from $commands" -a decrypt -d 'AES-256 like openssl enc -d'
 complete -c keyferry-cli -n '__fish_seen_subcommand_from send encrypt decrypt' -F
@@ -22,6 +23,7 @@ complete -c keyferry-cli -n $not_crypt -l fingerprint -x -d 'Trust the key manag
 complete -c keyferry-cli -n $not_crypt -l accept-new-server -d 'Trust a new key manager without asking'
 complete -c keyferry-cli -n "not __fish_seen_subcommand_from $commands" -l forget-server -d 'Forget the pinned fingerprint, then quit'
 complete -c keyferry-cli -n $not_crypt -l passphrase-file -r -F -d 'The admission passphrase, from FILE'
+complete -c keyferry-cli -n $not_crypt -l identity -r -F -d 'Use the identity kept in FILE'
 complete -c keyferry-cli -n $not_crypt -l json -d 'Machine-readable events'
 complete -c keyferry-cli -n $not_crypt -l idle-timeout -x -d 'Stop a stalled transfer after SECONDS'
 complete -c keyferry-cli -n $not_crypt -l peer-ports -x -d 'Receive on a port from FIRST-LAST'
