@@ -507,7 +507,7 @@ on_link_accepted (GObject      *source,
       return;
     }
 
-  session->link = g_steal_pointer (&link);
+  _kf_session_take_link (session, g_steal_pointer (&link));
   kf_peer_link_set_idle_timeout (session->link, self->idle_timeout);
   _kf_client_transfer_read_offer (self);
 }
@@ -585,7 +585,7 @@ on_link_connected (GObject      *source,
       return;
     }
 
-  session->link = g_steal_pointer (&link);
+  _kf_session_take_link (session, g_steal_pointer (&link));
   kf_peer_link_set_idle_timeout (session->link, self->idle_timeout);
   _kf_client_set_state (self, KF_CLIENT_STATE_READY_TO_SEND);
   if (session->conn_task != NULL)
@@ -612,6 +612,21 @@ on_connect (KfClient                *self,
                               on_link_connected, g_object_ref (session));
 }
 
+/* A transfer the key manager confirmed: the peer's identity, as the peer
+ * proved it on the link, becomes (or stays) a contact under its name. */
+static void
+remember_peer (KfClient  *self,
+               KfSession *session)
+{
+  const guint8 *identity = kf_session_get_peer_identity (session);
+  g_autoptr(GError) error = NULL;
+
+  if (self->contacts == NULL || identity == NULL || session->peer_name == NULL)
+    return;
+  if (!kf_contacts_remember (self->contacts, session->peer_name, identity, &error))
+    g_warning ("Could not remember %s as a contact: %s", session->peer_name, error->message);
+}
+
 /* `ev result`: the key manager's verdict on the block counts (step 11). */
 static void
 on_result (KfClient                *self,
@@ -624,6 +639,7 @@ on_result (KfClient                *self,
 
   if (msg->verdict == KF_VERDICT_OK)
     {
+      remember_peer (self, session);
       status = KF_OUTCOME_CONFIRMED;
       message = g_strdup_printf (_("The key manager confirmed the transfer: both sides counted "
                                    "%" PRIu64 " blocks"), msg->sender_blocks);

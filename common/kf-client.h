@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 
 #include "kf-cipher.h"
+#include "kf-contacts.h"
 #include "kf-identity.h"
 #include "kf-known-servers.h"
 #include "kf-offer.h"
@@ -74,6 +75,9 @@ void            kf_client_set_passphrase           (KfClient             *self,
 void            kf_client_set_identity             (KfClient             *self,
                                                     KfIdentity           *identity);
 KfIdentity     *kf_client_get_identity             (KfClient             *self);
+void            kf_client_set_contacts             (KfClient             *self,
+                                                    KfContacts           *contacts);
+KfContacts     *kf_client_get_contacts             (KfClient             *self);
 void            kf_client_set_peer_ports           (KfClient             *self,
                                                     guint16               first,
                                                     guint16               last);
@@ -89,6 +93,7 @@ const char     *kf_client_get_fingerprint          (KfClient             *self);
 KfClientRole    kf_client_get_role                 (KfClient             *self);
 guint           kf_client_get_peer_id              (KfClient             *self);
 const char     *kf_client_get_peer_name            (KfClient             *self);
+const guint8   *kf_client_get_peer_identity        (KfClient             *self);
 KfCipherMode    kf_client_get_mode                 (KfClient             *self);
 const char     *kf_client_get_last_error           (KfClient             *self);
 KfOffer        *kf_client_get_offer                (KfClient             *self);

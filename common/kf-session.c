@@ -99,6 +99,39 @@ kf_session_get_offer (KfSession *self)
 }
 
 /*
+ * kf_session_get_peer_identity:
+ *
+ * Returns: (nullable): the identity key the peer proved on the peer link
+ * (KF_IDENTITY_PUBLIC_KEY_SIZE bytes), from the moment the link is up;
+ * %NULL before.
+ */
+const guint8 *
+kf_session_get_peer_identity (KfSession *self)
+{
+  g_return_val_if_fail (KF_IS_SESSION (self), NULL);
+
+  return self->has_peer_identity ? self->peer_identity : NULL;
+}
+
+/*
+ * _kf_session_take_link:
+ * @link: (transfer full): the authenticated peer link
+ *
+ * The link is up: the session holds it and keeps the identity the peer
+ * proved on it.
+ */
+void
+_kf_session_take_link (KfSession  *self,
+                       KfPeerLink *link)
+{
+  g_assert (self->link == NULL);
+
+  self->link = link;
+  memcpy (self->peer_identity, kf_peer_link_get_peer_identity (link), sizeof self->peer_identity);
+  self->has_peer_identity = TRUE;
+}
+
+/*
  * _kf_session_new:
  * @client: the client whose session it is; not referenced
  * @key_msg: the `ev key` that starts it

@@ -26,5 +26,6 @@ guint           kf_session_get_peer_id   (KfSession *self);
 const char     *kf_session_get_peer_name (KfSession *self);
 KfCipherMode    kf_session_get_mode      (KfSession *self);
 KfOffer        *kf_session_get_offer     (KfSession *self);
+const guint8   *kf_session_get_peer_identity (KfSession *self);
 
 G_END_DECLS

@@ -54,6 +54,28 @@ test_peer_with_key (void)
   g_assert_finalize_object (peer);
 }
 
+/* An offer may name the identity its sender proved on the link. */
+static void
+test_offer_with_key (void)
+{
+  guint8 key[KF_IDENTITY_PUBLIC_KEY_SIZE];
+  KfOffer *offer;
+
+  for (guint i = 0; i < sizeof key; i++)
+    key[i] = (guint8) (i + 1);
+  offer = kf_offer_new_with_key (7, "Bob", key, "report.pdf", 17, 32, KF_CIPHER_MODE_CBC);
+  key[0] = 0;
+  g_assert_cmpuint (kf_offer_get_sender_key (offer)[0], ==, 1);
+  g_assert_cmpstr (kf_offer_get_sender_code (offer), ==, "BM4N-GGGL-FVGW-EQBF");
+  g_assert_cmpstr (kf_offer_get_sender_name (offer), ==, "Bob");
+  g_assert_finalize_object (offer);
+
+  offer = kf_offer_new (7, "Bob", "report.pdf", 17, 32, KF_CIPHER_MODE_CBC);
+  g_assert_null (kf_offer_get_sender_key (offer));
+  g_assert_null (kf_offer_get_sender_code (offer));
+  g_assert_finalize_object (offer);
+}
+
 static void
 test_offer (void)
 {
@@ -268,6 +290,7 @@ main (int    argc,
 
   g_test_add_func ("/client-objects/peer", test_peer);
   g_test_add_func ("/client-objects/peer-with-key", test_peer_with_key);
+  g_test_add_func ("/client-objects/offer-with-key", test_offer_with_key);
   g_test_add_func ("/client-objects/offer", test_offer);
   g_test_add_func ("/client-objects/outcome", test_outcome);
   g_test_add_func ("/client-objects/outcome-defaults-to-failed", test_outcome_defaults_to_failed);

@@ -45,6 +45,7 @@ typedef struct
   KfClient  *cancel_other;
   GFile     *destination;
   KfClient  *cancel_on_progress;
+  guint8     offer_identity[KF_IDENTITY_PUBLIC_KEY_SIZE];  /* the sender's, at the offer */
 } Events;
 
 static gboolean
@@ -192,6 +193,31 @@ connected_client (Fixture    *f,
   g_assert_no_error (error);
   g_assert_cmpint (kf_client_get_state (client), ==, KF_CLIENT_STATE_IDLE);
 
+  return client;
+}
+
+/* A client with the identity made from @seed_byte (every byte of the
+ * seed), and contacts of its own in the fixture's folder. */
+static KfClient *
+connected_person (Fixture    *f,
+                  const char *name,
+                  guint8      seed_byte)
+{
+  KfClient *client = kf_client_new ("127.0.0.1", f->port, name, f->known);
+  g_autofree char *path = g_strdup_printf ("%s/contacts-%s", f->dir, name);
+  g_autoptr(KfContacts) contacts = kf_contacts_new (path);
+  g_autoptr(KfIdentity) identity = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 seed[KF_IDENTITY_SEED_SIZE];
+
+  memset (seed, seed_byte, sizeof seed);
+  identity = kf_identity_new_from_seed (seed);
+  kf_client_set_identity (client, identity);
+  g_assert_true (kf_contacts_load (contacts, &error));
+  kf_client_set_contacts (client, contacts);
+  kf_client_set_expected_fingerprint (client, kf_server_get_fingerprint (f->server));
+  error = try_connect (client);
+  g_assert_no_error (error);
   return client;
 }
 
@@ -473,6 +499,9 @@ on_offer (KfClient *client,
 
   g_set_object (&events->offer, offer);
   g_assert_true (kf_client_get_offer (client) == offer);
+  g_assert_nonnull (kf_client_get_peer_identity (client));
+  memcpy (events->offer_identity, kf_client_get_peer_identity (client),
+          sizeof events->offer_identity);
   if (events->accept)
     {
       g_assert_true (kf_client_accept_offer (client, events->destination, FALSE, &error));
@@ -1024,6 +1053,59 @@ test_link_lost_before_offer (Fixture       *f,
   transfer_and_check (f, f->a, f->b, KF_CIPHER_MODE_CBC, 4000);
 }
 
+/* After a transfer the key manager confirmed, each side remembers the
+ * other's identity, as proved on the peer link, under its name; a
+ * transfer that was not confirmed changes nothing. */
+static void
+test_contacts_remembered (Fixture       *f,
+                          gconstpointer  data)
+{
+  KfContacts *ana_contacts, *bob_contacts;
+  const KfContact *contact;
+  Events s = { 0 };
+  Events r = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  f->a = connected_person (f, "Ana", 0x11);
+  f->b = connected_person (f, "Bob", 0x22);
+  ana_contacts = kf_client_get_contacts (f->a);
+  bob_contacts = kf_client_get_contacts (f->b);
+  transfer_and_check (f, f->a, f->b, KF_CIPHER_MODE_CBC, 100);
+
+  contact = kf_contacts_lookup_key (bob_contacts,
+                                    kf_identity_get_public_key (kf_client_get_identity (f->a)));
+  g_assert_nonnull (contact);
+  g_assert_cmpstr (kf_contact_get_latest_name (contact), ==, "Ana");
+  g_assert_cmpuint (contact->exchanges, ==, 1);
+  contact = kf_contacts_lookup_key (ana_contacts,
+                                    kf_identity_get_public_key (kf_client_get_identity (f->b)));
+  g_assert_nonnull (contact);
+  g_assert_cmpstr (kf_contact_get_latest_name (contact), ==, "Bob");
+  g_assert_cmpint (kf_contacts_check (ana_contacts, "Bob",
+                                      kf_identity_get_public_key (kf_client_get_identity (f->b)),
+                                      NULL), ==, KF_CONTACT_KNOWN);
+
+  /* Declined: not a transfer, nothing counted; the offer came with the
+   * sender's identity. */
+  r.decline = TRUE;
+  r.destination = g_file_new_build_filename (f->dir, "saved.bin", NULL);
+  error = send_expecting_failure (f, &s, &r);
+  g_assert_cmpmem (r.offer_identity, sizeof r.offer_identity,
+                   kf_identity_get_public_key (kf_client_get_identity (f->a)),
+                   KF_IDENTITY_PUBLIC_KEY_SIZE);
+  g_assert_cmpmem (kf_offer_get_sender_key (r.offer), KF_IDENTITY_PUBLIC_KEY_SIZE,
+                   kf_identity_get_public_key (kf_client_get_identity (f->a)),
+                   KF_IDENTITY_PUBLIC_KEY_SIZE);
+  g_assert_cmpstr (kf_offer_get_sender_code (r.offer), ==,
+                   kf_identity_get_code (kf_client_get_identity (f->a)));
+  events_clear (&s, f->a);
+  events_clear (&r, f->b);
+  g_assert_true (kf_contacts_load (bob_contacts, NULL));
+  contact = kf_contacts_lookup_key (bob_contacts,
+                                    kf_identity_get_public_key (kf_client_get_identity (f->a)));
+  g_assert_cmpuint (contact->exchanges, ==, 1);
+}
+
 /* A receiver that stops waiting during key confirmation chose to: its
  * wait ends. */
 static void
@@ -1197,6 +1279,7 @@ main (int    argc,
   ADD ("/client/cancel/conn-cancellable", GINT_TO_POINTER (TRUE), test_cancel_before_link);
   ADD ("/client/cancel/receiver-while-confirming", NULL, test_stop_waiting_while_confirming);
   ADD ("/client/link-lost-before-offer", NULL, test_link_lost_before_offer);
+  ADD ("/client/contacts/remembered-after-confirmed", NULL, test_contacts_remembered);
   ADD ("/client/cancel/mid-transfer/by-sender", GINT_TO_POINTER (TRUE), test_cancel_mid_transfer);
   ADD ("/client/cancel/mid-transfer/by-receiver", GINT_TO_POINTER (FALSE),
        test_cancel_mid_transfer);
