@@ -288,3 +288,61 @@ kf_cli_report_peers (GPtrArray *peers)
       kf_cli_print ("  #%-6u %s", kf_peer_get_id (peer), kf_peer_get_name (peer));
     }
 }
+
+/*
+ * kf_cli_report_peer_identity:
+ * @name: the peer's name
+ * @key: (nullable): the identity the peer proved on the peer link
+ * @known_code: (out) (optional): when CHANGED, the identity code the
+ *   contacts know for @name
+ *
+ * Says what the contacts say of the peer: a contact, not one yet (with
+ * its identity code, to compare with what the person reads out), or, loud
+ * on standard error, someone else using a contact's name; and the JSON
+ * "peer-identity" event.
+ *
+ * Returns: what kf_contacts_check() says, %KF_CONTACT_NEW without
+ * contacts or a key.
+ */
+KfContactCheck
+kf_cli_report_peer_identity (KfClient      *client,
+                             const char    *name,
+                             const guint8  *key,
+                             char         **known_code)
+{
+  KfContacts *contacts = kf_client_get_contacts (client);
+  const KfContact *known = NULL;
+  g_autofree char *code = NULL;
+  KfContactCheck check;
+  KfCliJson *json;
+
+  if (known_code != NULL)
+    *known_code = NULL;
+  if (contacts == NULL || key == NULL)
+    return KF_CONTACT_NEW;
+
+  check = kf_contacts_check (contacts, name, key, &known);
+  code = kf_identity_code_for_key (key);
+  json = kf_cli_json_begin ("peer-identity");
+  kf_cli_json_string (json, "name", name);
+  kf_cli_json_string (json, "code", code);
+  kf_cli_json_string (json, "contact", check == KF_CONTACT_KNOWN ? "known"
+                                       : check == KF_CONTACT_CHANGED ? "changed" : "new");
+  kf_cli_json_string (json, "known_code", check == KF_CONTACT_CHANGED ? known->code : NULL);
+  kf_cli_json_end (json);
+
+  if (check == KF_CONTACT_KNOWN)
+    /* Translators: a name, an identity code */
+    kf_cli_print (_("%s is a contact (identity %s)."), name, code);
+  else if (check == KF_CONTACT_NEW)
+    kf_cli_print (_("%s is not a contact yet (identity %s): if it matters, check that code "
+                    "with them."), name, code);
+  else
+    /* Translators: the name, the peer's identity code, the name, the code known for it */
+    kf_cli_error (_("WARNING: this is not the %s you know. Their identity is %s, but you "
+                    "exchanged files with %s under the identity %s: it may be someone else "
+                    "using the name."), name, code, name, known->code);
+  if (known_code != NULL && check == KF_CONTACT_CHANGED)
+    *known_code = g_strdup (known->code);
+  return check;
+}

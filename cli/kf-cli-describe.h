@@ -19,5 +19,9 @@ void  kf_cli_report_outcome    (KfOutcome *outcome);
 int   kf_cli_exit_for_outcome  (KfOutcome *outcome);
 int   kf_cli_exit_for_error    (const GError *error);
 void  kf_cli_report_peers      (GPtrArray *peers);
+KfContactCheck kf_cli_report_peer_identity (KfClient     *client,
+                                            const char   *name,
+                                            const guint8 *key,
+                                            char        **known_code);
 
 G_END_DECLS

@@ -66,6 +66,9 @@ build_context (KfCliApp *app)
       N_("Trust the key manager with this SHA-256 fingerprint"), N_("SHA256") },
     { "accept-new-server", 0, 0, G_OPTION_ARG_NONE, &app->accept_new_server,
       N_("Trust a key manager seen for the first time without asking"), NULL },
+    { "accept-new-identity", 0, 0, G_OPTION_ARG_NONE, &app->accept_new_identity,
+      N_("send, wait: go ahead with a peer whose identity is not the one your contacts know "
+         "by its name (it then replaces it)"), NULL },
     { "forget-server", 0, 0, G_OPTION_ARG_NONE, &app->forget_server,
       N_("Remove the pinned fingerprint of the --server key manager, then quit"), NULL },
     { "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &app->passphrase_file,
@@ -113,7 +116,8 @@ build_context (KfCliApp *app)
       "4 cancelled, 5 verification failed, 6 block counts or digests differ (mismatch or\n"
       "digest-mismatch), 7 key manager unreachable, untrusted, changed, refused or gone,\n"
       "8 send: the peer is not waiting (no such id or name, it left or another sender\n"
-      "chose it)."));
+      "chose it), 9 the peer's identity is not the one your contacts know by its name\n"
+      "(see --accept-new-identity and keyferry-cli contacts forget)."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 
   return context;

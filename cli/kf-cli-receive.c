@@ -164,7 +164,11 @@ kf_cli_receive_ask (KfCliApp       *app,
 
   kf_cli_progress_done ();
   kf_cli_print ("%s", text);
-  kf_cli_prompt (_("Accept? [y/n] "));
+  if (kf_cli_report_peer_identity (app->client, kf_offer_get_sender_name (offer),
+                                   kf_offer_get_sender_key (offer), NULL) == KF_CONTACT_CHANGED)
+    kf_cli_prompt (_("Accept it anyway? [y/n] "));
+  else
+    kf_cli_prompt (_("Accept? [y/n] "));
   kf_cli_input_read_line (on_accept_answer, q);
 }
 
@@ -195,6 +199,34 @@ kf_cli_unique_file (GFile      *dir,
   return file;
 }
 
+/* `wait --accept` takes a file from someone else under a contact's name
+ * only with --accept-new-identity; otherwise it declines (exit 9). */
+static gboolean
+sender_accepted (KfCliApp *app,
+                 KfOffer  *offer)
+{
+  const char *name = kf_offer_get_sender_name (offer);
+  g_autofree char *known = NULL;
+
+  if (kf_cli_report_peer_identity (app->client, name, kf_offer_get_sender_key (offer),
+                                   &known) != KF_CONTACT_CHANGED)
+    return TRUE;
+  if (app->accept_new_identity)
+    {
+      kf_cli_status (_("Accepting anyway, as --accept-new-identity says: once the transfer is "
+                       "confirmed, %s’s new identity replaces %s in your contacts."),
+                     name, known);
+      return TRUE;
+    }
+  kf_cli_error (_("declined the file from %s. If they told you their identity changed, wait "
+                  "again with --accept-new-identity, or forget the old identity first: "
+                  "keyferry-cli contacts forget %s"), name, name);
+  app->identity_refused = TRUE;
+  kf_cli_json_event ("declined", NULL);
+  kf_client_decline_offer (app->client);
+  return FALSE;
+}
+
 /*
  * kf_cli_receive_auto:
  *
@@ -216,6 +248,8 @@ kf_cli_receive_auto (KfCliApp   *app,
                           : kf_cli_unique_file (dir, kf_offer_get_file_name (offer));
   path = g_file_get_path (target);
   kf_cli_print ("%s", text);
+  if (!sender_accepted (app, offer))
+    return;
   if (!kf_client_accept_offer (app->client, target, app->overwrite, &error))
     {
       kf_cli_error ("%s", error->message);

@@ -42,6 +42,12 @@ on_finished (KfClient  *client,
              KfOutcome *outcome,
              KfCliApp  *app)
 {
+  /* A peer refused for its identity was said so already. */
+  if (app->identity_refused)
+    {
+      end_with (app, KF_CLI_EXIT_IDENTITY);
+      return;
+    }
   kf_cli_report_outcome (outcome);
   /* A pairing that fell through before any offer does not end a wait. */
   if (!kf_outcome_get_waits_again (outcome))
@@ -111,6 +117,33 @@ on_sent (GObject      *source,
   outcome = kf_client_send_file_finish (KF_CLIENT (source), result, &error);
 }
 
+/* The receiver's identity, as it proved it on the link, against the
+ * contacts: someone else under a contact's name gets nothing, unless
+ * --accept-new-identity. */
+static gboolean
+receiver_accepted (KfCliApp *app)
+{
+  const char *name = kf_client_get_peer_name (app->client);
+  g_autofree char *known = NULL;
+
+  if (kf_cli_report_peer_identity (app->client, name, kf_client_get_peer_identity (app->client),
+                                   &known) != KF_CONTACT_CHANGED)
+    return TRUE;
+  if (app->accept_new_identity)
+    {
+      kf_cli_status (_("Sending anyway, as --accept-new-identity says: once the transfer is "
+                       "confirmed, %s’s new identity replaces %s in your contacts."),
+                     name, known);
+      return TRUE;
+    }
+  kf_cli_error (_("not sending to %s. If they told you their identity changed, send again "
+                  "with --accept-new-identity, or forget the old identity first: "
+                  "keyferry-cli contacts forget %s"), name, name);
+  app->identity_refused = TRUE;
+  kf_client_cancel (app->client);
+  return FALSE;
+}
+
 static void
 on_conn (GObject      *source,
          GAsyncResult *result,
@@ -129,6 +162,8 @@ on_conn (GObject      *source,
         }
       return;
     }
+  if (!receiver_accepted (app))
+    return;
   kf_client_send_file_async (app->client, app->file, app->cancellable, on_sent, app);
 }
 

@@ -77,7 +77,7 @@ expect "keyferry-cli --mode completes the modes" "keyferry-cli send --mode " "cb
 expect "keyferry-cli -m c completes the modes" "keyferry-cli encrypt -m c" "cbc cfb"
 expect "keyferry-cli --mode= completes the modes" "keyferry-cli send --mode=cf" "cfb"
 expect "keyferry-cli wait --ov completes --overwrite" "keyferry-cli wait --ov" "--overwrite"
-expect "keyferry-cli send offers no wait option" "keyferry-cli send --acc" "--accept-new-server"
+expect "keyferry-cli send offers no wait option" "keyferry-cli send --acc" "--accept-new-server --accept-new-identity"
 expect "keyferry-cli --server completes nothing" "keyferry-cli --server " ""
 expect "keyferry-server --pa completes both passphrase options" \
   "keyferry-server --pa" "--passphrase-file --passphrase-hash-file"

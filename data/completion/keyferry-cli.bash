@@ -42,12 +42,12 @@ _keyferry_cli()
             options='--mode --key --key-file --iv --help'
             ;;
         wait)
-            options='--server --name --fingerprint --accept-new-server
+            options='--server --name --fingerprint --accept-new-server --accept-new-identity
                 --passphrase-file --identity --json --idle-timeout --peer-ports --accept
                 --overwrite --output --help'
             ;;
         send)
-            options='--server --name --fingerprint --accept-new-server
+            options='--server --name --fingerprint --accept-new-server --accept-new-identity
                 --passphrase-file --identity --json --idle-timeout --to --mode --help'
             ;;
         servers | contacts)
@@ -57,7 +57,7 @@ _keyferry_cli()
             options='--identity --json --help'
             ;;
         *)
-            options='--server --name --fingerprint --accept-new-server
+            options='--server --name --fingerprint --accept-new-server --accept-new-identity
                 --forget-server --passphrase-file --identity --json --idle-timeout
                 --peer-ports --accept --overwrite --output --to --mode --help'
             ;;

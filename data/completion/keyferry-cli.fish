@@ -21,6 +21,7 @@ complete -c keyferry-cli -n $not_crypt -s s -l server -x -d 'The key manager, HO
 complete -c keyferry-cli -n $not_crypt -s n -l name -x -d 'The name others see'
 complete -c keyferry-cli -n $not_crypt -l fingerprint -x -d 'Trust the key manager with this SHA-256'
 complete -c keyferry-cli -n $not_crypt -l accept-new-server -d 'Trust a new key manager without asking'
+complete -c keyferry-cli -n $not_crypt -l accept-new-identity -d 'Go ahead with a changed peer identity'
 complete -c keyferry-cli -n "not __fish_seen_subcommand_from $commands" -l forget-server -d 'Forget the pinned fingerprint, then quit'
 complete -c keyferry-cli -n $not_crypt -l passphrase-file -r -F -d 'The admission passphrase, from FILE'
 complete -c keyferry-cli -n $not_crypt -l identity -r -F -d 'Use the identity kept in FILE'
