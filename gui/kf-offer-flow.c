@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "kf-gui-util.h"
 #include "kf-offer-dialog.h"
 #include "kf-offer-flow.h"
 
@@ -149,14 +150,16 @@ on_offer_destroyed (GtkWidget *dialog,
 /*
  * kf_offer_flow_run_async:
  *
- * Shows @offer over @parent; on Accept asks where to save it, starting
- * in @folder with the offered name.  Cancelling @cancellable closes
+ * Shows @offer over @parent, saying what @contacts (nullable) say of its
+ * sender; on Accept asks where to save it, starting in @folder with the
+ * offered name.  Cancelling @cancellable closes
  * whatever is open.
  */
 void
 kf_offer_flow_run_async (KfOffer             *offer,
                          GtkWindow           *parent,
                          GFile               *folder,
+                         KfContacts          *contacts,
                          GCancellable        *cancellable,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
@@ -178,6 +181,15 @@ kf_offer_flow_run_async (KfOffer             *offer,
   g_task_set_task_data (task, flow, (GDestroyNotify) offer_flow_free);
 
   dialog = kf_offer_dialog_new (parent, offer);
+  if (kf_offer_get_sender_key (offer) != NULL)
+    {
+      g_autofree char *known = NULL;
+      KfContactCheck check = kf_gui_check_contact (contacts, kf_offer_get_sender_name (offer),
+                                                   kf_offer_get_sender_key (offer), &known);
+
+      kf_offer_dialog_set_contact (KF_OFFER_DIALOG (dialog), check,
+                                   kf_offer_get_sender_code (offer), known);
+    }
   g_signal_connect_data (dialog, "response", G_CALLBACK (on_offer_response),
                          g_object_ref (task), release_task, 0);
   g_signal_connect_data (dialog, "destroy", G_CALLBACK (on_offer_destroyed),

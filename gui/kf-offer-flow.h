@@ -4,6 +4,7 @@
 
 #include <gtk/gtk.h>
 
+#include "kf-contacts.h"
 #include "kf-offer.h"
 
 G_BEGIN_DECLS
@@ -11,6 +12,7 @@ G_BEGIN_DECLS
 void   kf_offer_flow_run_async  (KfOffer              *offer,
                                  GtkWindow            *parent,
                                  GFile                *folder,
+                                 KfContacts           *contacts,
                                  GCancellable         *cancellable,
                                  GAsyncReadyCallback   callback,
                                  gpointer              user_data);

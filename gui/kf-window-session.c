@@ -98,8 +98,8 @@ on_offer (KfClient *client,
 
   _kf_window_close_offer (self);
   self->offer_cancellable = g_cancellable_new ();
-  kf_offer_flow_run_async (offer, GTK_WINDOW (self), folder, self->offer_cancellable,
-                           on_offer_answered, g_object_ref (self));
+  kf_offer_flow_run_async (offer, GTK_WINDOW (self), folder, kf_client_get_contacts (client),
+                           self->offer_cancellable, on_offer_answered, g_object_ref (self));
 
   body = g_strdup_printf (_("%s wants to send you “%s”"), kf_offer_get_sender_name (offer),
                           kf_offer_get_file_name (offer));

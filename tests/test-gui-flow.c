@@ -259,7 +259,7 @@ test_receive_accept (Fixture       *fx,
 
   /* The offer shows who sends what, both sizes and the mode. */
   dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
-  g_assert_cmpstr (flow_row_subtitle (dialog, 0), ==, "Ion");
+  g_assert_true (g_str_has_prefix (flow_row_subtitle (dialog, 0), "Ion · not a contact yet"));
   g_assert_cmpstr (flow_row_subtitle (dialog, 1), ==, "photo.jpg");
   g_assert_nonnull (strstr (flow_row_subtitle (dialog, 2), "1000003 bytes"));
   g_assert_nonnull (strstr (flow_row_subtitle (dialog, 3), "1000003 bytes"));
@@ -459,6 +459,165 @@ test_snipe_keeps_waiting (Fixture       *fx,
   outcome = flow_finish_sending (ion, &send_wait);
 }
 
+/* The offer dialog's warning: the box drawn as a red card. */
+static GtkWidget *
+find_warning_card (GtkWidget *dialog)
+{
+  GtkWidget *box;
+
+  for (guint i = 0; (box = kf_gui_test_find_child (dialog, GTK_TYPE_BOX, i)) != NULL; i++)
+    if (gtk_widget_has_css_class (box, "card") && gtk_widget_has_css_class (box, "error"))
+      return box;
+  return NULL;
+}
+
+/* The contacts know "Ion" under another identity: 0x42 in every byte. */
+static char *
+pin_other_ion (Fixture *fx)
+{
+  KfContacts *contacts = kf_application_get_contacts (fx->app);
+  guint8 other[KF_IDENTITY_PUBLIC_KEY_SIZE];
+  g_autoptr(GError) error = NULL;
+
+  memset (other, 0x42, sizeof other);
+  g_assert_true (kf_contacts_remember (contacts, "Ion", other, &error));
+  g_assert_no_error (error);
+  return kf_identity_code_for_key (other);
+}
+
+static void
+forget_ion (Fixture *fx)
+{
+  g_assert_true (kf_contacts_forget (kf_application_get_contacts (fx->app), "Ion", NULL, NULL));
+}
+
+/* Someone else sends under the name of a contact: the offer dialog says so
+ * loudly, naming both identity codes, with Decline the default and Block
+ * Sender at hand. */
+static void
+test_offer_from_changed_identity (Fixture       *fx,
+                                  gconstpointer  data)
+{
+  g_autoptr(GFile) file = flow_make_file (fx, "invoice.pdf", 2000);
+  g_autoptr(KfOutcome) outcome = NULL;
+  g_autofree char *other_code = pin_other_ion (fx);
+  AsyncWait send_wait = { NULL };
+  GtkWidget *dialog, *warning;
+  const char *detail;
+  KfClient *ion;
+
+  flow_start_connected_window (fx);
+  ion = flow_connect_peer (fx, "Ion");
+  flow_offer_to_window (fx, ion, file, &send_wait);
+  dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
+
+  warning = find_warning_card (dialog);
+  g_assert_nonnull (warning);
+  g_assert_true (gtk_widget_get_visible (warning));
+  detail = gtk_label_get_text (GTK_LABEL (kf_gui_test_find_child (warning, GTK_TYPE_LABEL, 1)));
+  g_assert_nonnull (strstr (detail, other_code));
+  g_assert_nonnull (strstr (detail, kf_identity_get_code (kf_client_get_identity (ion))));
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
+                   "Identity Changed");
+  g_assert_cmpstr (adw_message_dialog_get_default_response (ADW_MESSAGE_DIALOG (dialog)), ==,
+                   "decline");
+  g_assert_true (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), "block"));
+
+  kf_gui_test_respond (dialog, "decline");
+  outcome = flow_finish_sending (ion, &send_wait);
+  forget_ion (fx);
+}
+
+/* A known contact's offer says so, with the identity code, and no warning. */
+static void
+test_offer_from_contact (Fixture       *fx,
+                         gconstpointer  data)
+{
+  g_autoptr(GFile) file = flow_make_file (fx, "notes.txt", 2000);
+  g_autoptr(KfOutcome) outcome = NULL;
+  g_autofree char *subtitle = NULL;
+  AsyncWait send_wait = { NULL };
+  GtkWidget *dialog;
+  KfClient *ion;
+
+  flow_start_connected_window (fx);
+  ion = flow_connect_peer (fx, "Ion");
+  g_assert_true (kf_contacts_remember (kf_application_get_contacts (fx->app), "Ion",
+                                       kf_identity_get_public_key (kf_client_get_identity (ion)),
+                                       NULL));
+  flow_offer_to_window (fx, ion, file, &send_wait);
+  dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
+
+  subtitle = g_strdup_printf ("Ion · a contact, identity %s",
+                              kf_identity_get_code (kf_client_get_identity (ion)));
+  g_assert_cmpstr (flow_row_subtitle (dialog, 0), ==, subtitle);
+  g_assert_false (gtk_widget_get_visible (find_warning_card (dialog)));
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
+                   "Incoming File");
+  kf_gui_test_respond (dialog, "decline");
+  outcome = flow_finish_sending (ion, &send_wait);
+  forget_ion (fx);
+}
+
+static gboolean
+is_identity_warning (gpointer data)
+{
+  GtkWidget *dialog = kf_gui_test_find_window (ADW_TYPE_MESSAGE_DIALOG);
+
+  *(GtkWidget **) data = dialog;
+  return dialog != NULL
+         && g_strcmp0 (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)),
+                       "Identity Changed") == 0;
+}
+
+/* Sending to someone else under a contact's name: once the receiver has
+ * proved its identity, nothing is sent until the warning naming both
+ * codes is answered; Cancel sends nothing. */
+static void
+test_send_to_changed_identity (Fixture       *fx,
+                               gconstpointer  data)
+{
+  g_autoptr(GFile) file = flow_make_file (fx, "payroll.ods", 3000);
+  g_autofree char *other_code = pin_other_ion (fx);
+  g_autofree char *dest_path = g_build_filename (fx->tmpdir, "payroll-received.ods", NULL);
+  PeerReceiver receiver = { g_file_new_for_path (dest_path), NULL, NULL };
+  GtkWidget *row, *check, *dialog = NULL;
+  const char *body;
+  KfClient *ion;
+
+  flow_start_connected_window (fx);
+  ion = flow_connect_peer (fx, "Ion");
+  g_signal_connect (ion, "offer", G_CALLBACK (flow_on_peer_offer), &receiver);
+  g_signal_connect (ion, "finished", G_CALLBACK (flow_on_peer_finished), &receiver);
+  flow_peer_wait (ion);
+
+  flow_click (GTK_WIDGET (fx->window), "win.send");
+  flow_wait_for_rows (fx->window, 1);
+  row = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_PEER_ROW, 0);
+  g_assert_true (kf_gui_test_drop_file (row, file));
+  check = kf_gui_test_find_child (GTK_WIDGET (fx->window), GTK_TYPE_CHECK_BUTTON, 1);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (check), TRUE);
+  flow_click (GTK_WIDGET (fx->window), "win.conn");
+
+  g_assert_true (kf_gui_test_wait_for (is_identity_warning, &dialog, TIMEOUT_MS));
+  body = adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog));
+  g_assert_nonnull (strstr (body, other_code));
+  g_assert_nonnull (strstr (body, kf_identity_get_code (kf_client_get_identity (ion))));
+  g_assert_cmpstr (adw_message_dialog_get_default_response (ADW_MESSAGE_DIALOG (dialog)), ==,
+                   "cancel");
+  kf_gui_test_respond (dialog, "cancel");
+
+  /* The receiver heard a cancel before any offer, and waits again. */
+  g_assert_true (kf_gui_test_wait_for (flow_receiver_finished, &receiver, TIMEOUT_MS));
+  g_assert_null (receiver.offer);
+  g_assert_true (kf_outcome_get_waits_again (receiver.outcome));
+  g_assert_false (g_file_query_exists (receiver.destination, NULL));
+
+  g_object_unref (receiver.destination);
+  g_clear_object (&receiver.outcome);
+  forget_ion (fx);
+}
+
 static void
 on_progress_cancel (KfClient *client,
                     guint64   done,
@@ -645,6 +804,12 @@ main (int    argc,
               flow_fixture_set_up, test_trust_and_connect, flow_fixture_tear_down);
   g_test_add ("/gui/flow/snipe-keeps-waiting", Fixture, NULL,
               flow_fixture_set_up, test_snipe_keeps_waiting, flow_fixture_tear_down);
+  g_test_add ("/gui/flow/offer-from-changed-identity", Fixture, NULL,
+              flow_fixture_set_up, test_offer_from_changed_identity, flow_fixture_tear_down);
+  g_test_add ("/gui/flow/offer-from-contact", Fixture, NULL,
+              flow_fixture_set_up, test_offer_from_contact, flow_fixture_tear_down);
+  g_test_add ("/gui/flow/send-to-changed-identity", Fixture, NULL,
+              flow_fixture_set_up, test_send_to_changed_identity, flow_fixture_tear_down);
   g_test_add ("/gui/flow/connect-page-remembers-and-disconnects", Fixture, NULL,
               flow_fixture_set_up, test_connect_page, flow_fixture_tear_down);
   g_test_add ("/gui/flow/trust-cancelled", Fixture, NULL,
