@@ -357,10 +357,11 @@ kf_cli_connect (KfCliApp           *app,
                 KfCliConnectedFunc  func)
 {
   ConnectData *data = g_new0 (ConnectData, 1);
+  g_autofree char *shown = g_strstrip (g_strdup (app->server ? app->server : "localhost"));
 
   data->app = app;
   data->func = func;
-  kf_cli_status (_("Connecting to the key manager at %s…"), app->server ? app->server : "localhost");
+  kf_cli_status (_("Connecting to the key manager at %s…"), shown);
   start_connect (data);
 }
 

@@ -195,6 +195,37 @@ kf_cli_report_outcome (KfOutcome *outcome)
 }
 
 /*
+ * kf_cli_finish_conn:
+ * @refused: (out): when it fails, the exit status of a `conn` that no
+ *   session followed (refused, or the key manager gone: said here, on
+ *   stderr), or -1 when a session started and ended (its ::finished
+ *   reports it)
+ *
+ * Finishes kf_client_conn_async() for the prompt and for `send` alike,
+ * following its contract on who tells the user.
+ *
+ * Returns: %TRUE when the peer link is up.
+ */
+gboolean
+kf_cli_finish_conn (KfClient     *client,
+                    GAsyncResult *result,
+                    int          *refused)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean session_started = FALSE;
+
+  *refused = -1;
+  if (kf_client_conn_finish (client, result, &session_started, &error))
+    return TRUE;
+  if (!session_started)
+    {
+      kf_cli_error ("%s", error->message);
+      *refused = kf_cli_exit_for_error (error);
+    }
+  return FALSE;
+}
+
+/*
  * kf_cli_exit_for_error:
  *
  * Returns: the exit status scripts see for a failed transfer: verification

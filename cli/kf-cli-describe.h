@@ -6,19 +6,22 @@
 
 G_BEGIN_DECLS
 
-char *kf_cli_describe_offer    (KfOffer   *offer);
-char *kf_cli_describe_progress (gboolean   sending,
-                                guint64    done,
-                                guint64    total,
-                                gdouble    bytes_per_second);
-void  kf_cli_report_progress   (KfClient  *client,
-                                guint64    done,
-                                guint64    total,
-                                gdouble    bytes_per_second);
-void  kf_cli_report_outcome    (KfOutcome *outcome);
-int   kf_cli_exit_for_outcome  (KfOutcome *outcome);
-int   kf_cli_exit_for_error    (const GError *error);
-void  kf_cli_report_peers      (GPtrArray *peers);
+char     *kf_cli_describe_offer    (KfOffer      *offer);
+char     *kf_cli_describe_progress (gboolean      sending,
+                                    guint64       done,
+                                    guint64       total,
+                                    gdouble       bytes_per_second);
+void      kf_cli_report_progress   (KfClient     *client,
+                                    guint64       done,
+                                    guint64       total,
+                                    gdouble       bytes_per_second);
+void      kf_cli_report_outcome    (KfOutcome    *outcome);
+int       kf_cli_exit_for_outcome  (KfOutcome    *outcome);
+gboolean  kf_cli_finish_conn       (KfClient     *client,
+                                    GAsyncResult *result,
+                                    int          *refused);
+int       kf_cli_exit_for_error    (const GError *error);
+void      kf_cli_report_peers      (GPtrArray    *peers);
 KfContactCheck kf_cli_report_peer_identity (KfClient     *client,
                                             const char   *name,
                                             const guint8 *key,

@@ -194,18 +194,14 @@ on_conn (GObject      *source,
          gpointer      user_data)
 {
   KfCliApp *app = user_data;
-  g_autoptr(GError) error = NULL;
-  gboolean session_started = FALSE;
+  int refused;
 
-  if (!kf_client_conn_finish (KF_CLIENT (source), result, &session_started, &error))
+  if (!kf_cli_finish_conn (KF_CLIENT (source), result, &refused))
     {
       /* A session that started and failed ends in ::finished, which
        * prompts again; a refused conn never started one. */
-      if (!session_started)
-        {
-          kf_cli_error ("%s", error->message);
-          prompt (app);
-        }
+      if (refused >= 0)
+        prompt (app);
       return;
     }
 

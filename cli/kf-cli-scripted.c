@@ -150,16 +150,12 @@ on_conn (GObject      *source,
          gpointer      user_data)
 {
   KfCliApp *app = user_data;
-  g_autoptr(GError) error = NULL;
-  gboolean session_started = FALSE;
+  int refused;
 
-  if (!kf_client_conn_finish (KF_CLIENT (source), result, &session_started, &error))
+  if (!kf_cli_finish_conn (KF_CLIENT (source), result, &refused))
     {
-      if (!session_started)
-        {
-          kf_cli_error ("%s", error->message);
-          end_with (app, kf_cli_exit_for_error (error));
-        }
+      if (refused >= 0)
+        end_with (app, refused);
       return;
     }
   if (!receiver_accepted (app))

@@ -330,6 +330,10 @@ _kf_client_session_lost (KfClient     *self,
       return;
     }
 
+  /* The peer hears why from our CANCEL, which may reach it before its own
+   * connection to the key manager is seen to be gone. */
+  if (self->session->link != NULL)
+    kf_peer_link_set_cancel_reason (self->session->link, "the key manager went away");
   _kf_client_session_fail (self, KF_SESSION_WITNESS_OBSERVED, KF_OUTCOME_FAILED, NULL,
                            g_error_new (KF_CLIENT_ERROR, KF_CLIENT_ERROR_DISCONNECTED,
                                         _kf_session_is_delivered (self->session)

@@ -35,6 +35,7 @@ struct _KfPeerLink
   guint8         *recv_buf;
   guint8         *send_buf;
   guint           idle_timeout;   /* seconds, 0: none */
+  const char     *cancel_reason;  /* static; atomic: read by the engines' threads */
 };
 
 G_DEFINE_FINAL_TYPE (KfPeerLink, kf_peer_link, G_TYPE_OBJECT)
@@ -752,4 +753,31 @@ kf_peer_link_connect_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kf_peer_link_connect_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/*
+ * kf_peer_link_set_cancel_reason:
+ * @reason: (nullable): a static English text, or %NULL for the default
+ *
+ * Says why work on this link is about to be cancelled, for the CANCEL
+ * record the engine then sends (Part 2, section 8): without it a
+ * cancelled engine tells the peer "cancelled by the user".  Set it before
+ * cancelling the engine's #GCancellable.
+ */
+void
+kf_peer_link_set_cancel_reason (KfPeerLink *self,
+                                const char *reason)
+{
+  g_return_if_fail (KF_IS_PEER_LINK (self));
+
+  g_atomic_pointer_set (&self->cancel_reason, reason);
+}
+
+/* Returns: (nullable): the text given to kf_peer_link_set_cancel_reason(). */
+const char *
+kf_peer_link_get_cancel_reason (KfPeerLink *self)
+{
+  g_return_val_if_fail (KF_IS_PEER_LINK (self), NULL);
+
+  return g_atomic_pointer_get (&self->cancel_reason);
 }

@@ -119,10 +119,15 @@ kf_transfer_space_margin (guint64 fs_size)
  * wording.  The wire text is English; the peer shows it inside its own
  * translated sentence. */
 static const char *
-cancel_reason (const GError *why)
+cancel_reason (KfPeerLink   *link,
+               const GError *why)
 {
   if (g_error_matches (why, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return "cancelled by the user";
+    {
+      const char *reason = kf_peer_link_get_cancel_reason (link);
+
+      return reason != NULL ? reason : "cancelled by the user";
+    }
   if (why->domain != KF_TRANSFER_ERROR)
     return "the transfer failed";
 
@@ -153,7 +158,8 @@ cancel_reason (const GError *why)
  * _kf_transfer_tell_cancel:
  * @why: the error that ends the transfer on this side
  *
- * Sends the peer a CANCEL record saying why (see cancel_reason()), unless
+ * Sends the peer a CANCEL record saying why (see cancel_reason(), and
+ * kf_peer_link_set_cancel_reason() for a cancelled engine), unless
  * @why came from the peer itself (its cancel, decline, or a lost
  * connection).  Best effort: a failure to send is ignored.
  */
@@ -169,7 +175,7 @@ _kf_transfer_tell_cancel (KfPeerLink   *link,
       || g_error_matches (why, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_DECLINED))
     return;
 
-  reason = cancel_reason (why);
+  reason = cancel_reason (link, why);
   len = strlen (reason);
   while (len > 512)
     len = g_utf8_find_prev_char (reason, reason + len) - reason;

@@ -33,7 +33,6 @@
 #include "kf-secure.h"
 #include "kf-server-client.h"
 #include "kf-server-detached-transport.h"
-#include "kf-server-tls-transport.h"
 
 struct _KfServerClient
 {
@@ -51,6 +50,7 @@ struct _KfServerClient
   gboolean           watching;
   KfServerSession   *session;
 
+  gboolean           started;
   gboolean           held;
   gboolean           closing;
 
@@ -78,8 +78,9 @@ kf_server_client_dispose (GObject *object)
   KfServerClient *self = KF_SERVER_CLIENT (object);
 
   g_cancellable_cancel (self->work_cancellable);
-  /* Closed, it calls this client no more. */
-  if (self->transport != NULL)
+  /* Dropped while running: closed, the transport calls this client no
+   * more.  One never started does no I/O and closes as it is freed. */
+  if (self->started && self->transport != NULL)
     kf_server_transport_close (self->transport, FALSE);
   if (self->timers != NULL)
     {
@@ -181,34 +182,22 @@ kf_server_client_new (KfServerTransport     *transport,
   return self;
 }
 
-/*
- * kf_server_client_new_tls:
- * @connection: the accepted TCP connection
- * @certificate: the server's certificate, with its key
- * @poller: where the socket waits for lines
- * @timers: where the deadlines wait
- * @handshakes: where the TLS handshake waits for a slot
- *
- * A client on a TLS connection (kf-server-tls-transport.c).
- * Returns: (transfer full): the client, or %NULL with @error when TLS is
- * unavailable (glib-networking missing).
- */
-KfServerClient *
-kf_server_client_new_tls (GSocketConnection     *connection,
-                          GTlsCertificate       *certificate,
-                          const KfServerConfig  *config,
-                          KfServerPoller        *poller,
-                          KfServerTimers        *timers,
-                          KfServerHandshakes    *handshakes,
-                          GError               **error)
+typedef struct
 {
-  g_autoptr(KfServerTlsTransport) transport = NULL;
+  KfServerClientSink sink;
+  gpointer           user_data;
+} DetachedSink;
 
-  transport = kf_server_tls_transport_new (connection, certificate, config, poller, timers,
-                                           handshakes, error);
-  if (transport == NULL)
-    return NULL;
-  return kf_server_client_new (KF_SERVER_TRANSPORT (transport), config, timers);
+/* Hands what a detached transport sends to the client's sink. */
+static void
+relay_line (gpointer    owner,
+            const char *line,
+            gsize       len,
+            gpointer    user_data)
+{
+  DetachedSink *relay = user_data;
+
+  relay->sink (owner, line, len, relay->user_data);
 }
 
 /*
@@ -233,11 +222,15 @@ kf_server_client_new_detached (const char            *address,
                                gpointer               user_data)
 {
   g_autoptr(KfServerDetachedTransport) transport = NULL;
+  DetachedSink *relay;
 
   g_return_val_if_fail (address != NULL && config != NULL, NULL);
   g_return_val_if_fail (KF_IS_SERVER_TIMERS (timers) && sink != NULL, NULL);
 
-  transport = kf_server_detached_transport_new (address, (KfServerDetachedSink) sink, user_data);
+  relay = g_new (DetachedSink, 1);
+  relay->sink = sink;
+  relay->user_data = user_data;
+  transport = kf_server_detached_transport_new (address, relay_line, relay, g_free);
   return kf_server_client_new (KF_SERVER_TRANSPORT (transport), config, timers);
 }
 
@@ -254,6 +247,7 @@ kf_server_client_start (KfServerClient *self)
   g_return_if_fail (KF_IS_SERVER_CLIENT (self));
 
   self->phase = KF_CLIENT_HANDSHAKE;
+  self->started = TRUE;
   kf_server_transport_start (self->transport);
 }
 
@@ -326,22 +320,6 @@ restart_idle_timer (KfServerClient *self)
     }
   else
     kf_server_timers_clear (self->timers, &self->idle);
-}
-
-/*
- * kf_server_client_set_idle_timeout:
- *
- * Drops the client after @timeout_ms without a line from it (0: never).
- * The timer restarts now and on every line.
- */
-void
-kf_server_client_set_idle_timeout (KfServerClient *self,
-                                   guint           timeout_ms)
-{
-  g_return_if_fail (KF_IS_SERVER_CLIENT (self));
-
-  self->idle_timeout_ms = timeout_ms;
-  restart_idle_timer (self);
 }
 
 /* Parses @line and hands it on, or answers why it cannot be used. */

@@ -39,13 +39,6 @@ typedef void (*KfServerClientSink) (KfServerClient *client,
 KfServerClient  *kf_server_client_new             (KfServerTransport     *transport,
                                                    const KfServerConfig  *config,
                                                    KfServerTimers        *timers);
-KfServerClient  *kf_server_client_new_tls         (GSocketConnection     *connection,
-                                                   GTlsCertificate       *certificate,
-                                                   const KfServerConfig  *config,
-                                                   KfServerPoller        *poller,
-                                                   KfServerTimers        *timers,
-                                                   KfServerHandshakes    *handshakes,
-                                                   GError               **error);
 KfServerClient  *kf_server_client_new_detached    (const char            *address,
                                                    const KfServerConfig  *config,
                                                    KfServerTimers        *timers,
@@ -69,8 +62,6 @@ void             kf_server_client_send_error      (KfServerClient        *self,
 void             kf_server_client_close           (KfServerClient        *self,
                                                    gboolean               flush);
 void             kf_server_client_clear_deadline  (KfServerClient        *self);
-void             kf_server_client_set_idle_timeout (KfServerClient       *self,
-                                                   guint                  timeout_ms);
 
 const char      *kf_server_client_get_address     (KfServerClient        *self);
 GCancellable    *kf_server_client_get_cancellable (KfServerClient        *self);

@@ -25,6 +25,7 @@ struct _KfServerDetachedTransport
   char                          *address;
   KfServerDetachedSink           sink;
   gpointer                       sink_data;
+  GDestroyNotify                 sink_data_free;
   GQueue                         unread;    /* lines taken while not reading (secure) */
   gboolean                       reading;
   gboolean                       closing;
@@ -43,6 +44,8 @@ kf_server_detached_transport_finalize (GObject *object)
   KfServerDetachedTransport *self = KF_SERVER_DETACHED_TRANSPORT (object);
 
   g_queue_clear_full (&self->unread, (GDestroyNotify) kf_secure_strfree);
+  if (self->sink_data_free != NULL)
+    self->sink_data_free (self->sink_data);
   g_free (self->address);
 
   G_OBJECT_CLASS (kf_server_detached_transport_parent_class)->finalize (object);
@@ -64,13 +67,15 @@ kf_server_detached_transport_init (KfServerDetachedTransport *self)
  * kf_server_detached_transport_new:
  * @address: stands for the peer's address (admission limits, logs)
  * @sink: gets every line sent, LF included
+ * @destroy: (nullable): frees @user_data with the transport
  *
  * Returns: (transfer full): the transport.
  */
 KfServerDetachedTransport *
 kf_server_detached_transport_new (const char           *address,
                                   KfServerDetachedSink  sink,
-                                  gpointer              user_data)
+                                  gpointer              user_data,
+                                  GDestroyNotify        destroy)
 {
   KfServerDetachedTransport *self;
 
@@ -80,6 +85,7 @@ kf_server_detached_transport_new (const char           *address,
   self->address = g_strdup (address);
   self->sink = sink;
   self->sink_data = user_data;
+  self->sink_data_free = destroy;
   return self;
 }
 

@@ -22,7 +22,8 @@ G_DECLARE_FINAL_TYPE (KfServerDetachedTransport, kf_server_detached_transport, K
 
 KfServerDetachedTransport *kf_server_detached_transport_new     (const char                *address,
                                                                  KfServerDetachedSink       sink,
-                                                                 gpointer                   user_data);
+                                                                 gpointer                   user_data,
+                                                                 GDestroyNotify             destroy);
 void                       kf_server_detached_transport_receive (KfServerDetachedTransport *self,
                                                                  char                      *line);
 

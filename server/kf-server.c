@@ -16,14 +16,9 @@
  * main context costs what the active clients need, however many idle ones
  * are connected.
  *
- * Connections are accepted by our own loop on the listener rather than by
- * GSocketService's, because GSocketService answers a failed accept() by
- * trying again at once: out of descriptors (EMFILE, ENFILE) that spins
- * and warns for as long as the condition lasts.  Here a failed accept()
- * backs off (50 ms, doubling to 1 s) and the loop resumes by itself once
- * descriptors are free again; the clients already connected are served
- * all along.  kf_server_config_fit_descriptors() keeps the limits within
- * the descriptors the process really has.
+ * Connections are accepted by KfServerAcceptor (kf-server-acceptor.c), a
+ * loop on the listener that backs off when accept() fails, rather than by
+ * GSocketService's own.
  *
  * A reload (kf-server-reload.c) hands the server new limits and a new
  * admission through kf_server_apply_reload().
@@ -39,7 +34,9 @@
 #include "kf-fingerprint.h"
 #include "kf-server-cert.h"
 #include "kf-server-log.h"
+#include "kf-server-acceptor.h"
 #include "kf-server-private.h"
+#include "kf-server-tls-transport.h"
 #include "kf-server-trim.h"
 #include "kf-tls.h"
 
@@ -66,9 +63,7 @@ struct _KfServer
   GSource           *shutdown_timer;
   GHashTable        *alive;          /* set: client objects not finalized yet */
   KfServerTrim      *trim;
-  GCancellable      *accept_cancellable;
-  GSource           *accept_retry;   /* waiting out a failed accept() */
-  guint              accept_backoff_ms;
+  KfServerAcceptor  *acceptor;       /* while listening */
   KfServerTotals     totals;
 };
 
@@ -79,14 +74,10 @@ struct _KfServer
 #define HANDSHAKE_SLOTS    8
 #define HANDSHAKE_GRACE_MS 250
 
-#define ACCEPT_BACKOFF_MIN_MS 50
-#define ACCEPT_BACKOFF_MAX_MS 1000
-
 G_DEFINE_FINAL_TYPE (KfServer, kf_server, G_TYPE_SOCKET_SERVICE)
 
 static void client_finalized (gpointer  data,
                               GObject  *where_the_object_was);
-static void stop_accepting   (KfServer *self);
 
 static void
 kf_server_dispose (GObject *object)
@@ -120,7 +111,9 @@ kf_server_dispose (GObject *object)
           kf_server_client_close (client, FALSE);
         }
     }
-  stop_accepting (self);
+  if (self->acceptor != NULL)
+    kf_server_acceptor_stop (self->acceptor);
+  g_clear_object (&self->acceptor);
   if (self->shutdown_timer != NULL)
     g_source_destroy (self->shutdown_timer);
   g_clear_pointer (&self->shutdown_timer, g_source_unref);
@@ -216,7 +209,8 @@ kf_server_new (const KfServerConfig  *config,
 
 #define KF_SERVER_LISTEN_BACKLOG 1024
 
-static void accept_next (KfServer *self);
+static void incoming (GSocketConnection *connection,
+                      gpointer           user_data);
 
 /*
  * kf_server_listen:
@@ -270,8 +264,7 @@ kf_server_listen (KfServer    *self,
     return FALSE;
 
   self->port = port;
-  self->accept_cancellable = g_cancellable_new ();
-  accept_next (self);
+  self->acceptor = kf_server_acceptor_new (listener, incoming, self);
   return TRUE;
 }
 
@@ -529,90 +522,23 @@ kf_server_add_client (KfServer       *self,
 }
 
 static void
-incoming (KfServer          *self,
-          GSocketConnection *connection)
+incoming (GSocketConnection *connection,
+          gpointer           user_data)
 {
+  KfServer *self = user_data;
+  g_autoptr(KfServerTlsTransport) transport = NULL;
   g_autoptr(KfServerClient) client = NULL;
   g_autoptr(GError) error = NULL;
 
-  client = kf_server_client_new_tls (connection, self->certificate, &self->config,
-                                     self->poller, self->timers, self->handshakes, &error);
-  if (client == NULL)
+  transport = kf_server_tls_transport_new (connection, self->certificate, &self->config,
+                                           self->poller, self->timers, self->handshakes, &error);
+  if (transport == NULL)
     {
       g_warning ("Cannot set up TLS for a new connection: %s", error->message);
       return;
     }
+  client = kf_server_client_new (KF_SERVER_TRANSPORT (transport), &self->config, self->timers);
   kf_server_add_client (self, client);
-}
-
-static gboolean
-accept_retry_cb (gpointer user_data)
-{
-  KfServer *self = user_data;
-
-  g_clear_pointer (&self->accept_retry, g_source_unref);
-  accept_next (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* accept() failed (out of descriptors, most likely): says so once, then
- * tries again after a pause that doubles while it keeps failing. */
-static void
-accept_back_off (KfServer     *self,
-                 const GError *error)
-{
-  if (self->accept_backoff_ms == 0)
-    g_message ("Cannot accept connections for now (%s); trying again shortly", error->message);
-  self->accept_backoff_ms = CLAMP (self->accept_backoff_ms * 2, ACCEPT_BACKOFF_MIN_MS,
-                                   ACCEPT_BACKOFF_MAX_MS);
-  self->accept_retry = g_timeout_source_new (self->accept_backoff_ms);
-  g_source_set_callback (self->accept_retry, accept_retry_cb, self, NULL);
-  g_source_attach (self->accept_retry, g_main_context_get_thread_default ());
-}
-
-static void
-accept_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  KfServer *self = KF_SERVER (source);
-  g_autoptr(GSocketConnection) connection = NULL;
-  g_autoptr(GError) error = NULL;
-
-  connection = g_socket_listener_accept_finish (G_SOCKET_LISTENER (source), result, NULL, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->shutting_down
-      || self->accept_cancellable == NULL)
-    return;
-  if (connection == NULL)
-    {
-      accept_back_off (self, error);
-      return;
-    }
-  if (self->accept_backoff_ms != 0)
-    g_message ("Accepting connections again");
-  self->accept_backoff_ms = 0;
-  incoming (self, connection);
-  accept_next (self);
-}
-
-/* Waits for the next connection. */
-static void
-accept_next (KfServer *self)
-{
-  g_socket_listener_accept_async (G_SOCKET_LISTENER (self), self->accept_cancellable,
-                                  accept_cb, NULL);
-}
-
-/* Stops the accept loop (a pending accept completes as cancelled). */
-static void
-stop_accepting (KfServer *self)
-{
-  if (self->accept_retry != NULL)
-    g_source_destroy (self->accept_retry);
-  g_clear_pointer (&self->accept_retry, g_source_unref);
-  if (self->accept_cancellable != NULL)
-    g_cancellable_cancel (self->accept_cancellable);
-  g_clear_object (&self->accept_cancellable);
 }
 
 static gboolean
@@ -658,7 +584,8 @@ kf_server_shutdown_async (KfServer            *self,
       return;
     }
   self->shutting_down = TRUE;
-  stop_accepting (self);
+  if (self->acceptor != NULL)
+    kf_server_acceptor_stop (self->acceptor);
   g_socket_listener_close (G_SOCKET_LISTENER (self));
   kf_server_log (KF_LOG_STOPPING, NULL, NULL, "Shutting down: %s",
                  reason != NULL ? reason : "no reason given");

@@ -22,7 +22,6 @@
 #include "kf-identity-warning.h"
 #include "kf-main-page.h"
 #include "kf-offer-dialog.h"
-#include "kf-peer-row.h"
 #include "kf-preferences-window.h"
 #include "kf-trust-dialog.h"
 
@@ -120,8 +119,8 @@ test_visit_everything (Fixture       *fx,
   g_autofree char *downloads = g_build_filename (fx->tmpdir, "downloads", NULL);
   PeerReceiver receiver = { g_file_new_for_path (dest_path), NULL, NULL };
   GSettings *settings = kf_application_get_settings (fx->app);
-  GtkWidget *dialog, *row, *prefs, *warning;
-  KfClient *ana, *mihai;
+  GtkWidget *dialog, *prefs, *warning;
+  KfClient *mihai;
 
   g_assert_cmpint (g_mkdir (downloads, 0700), ==, 0);
   g_settings_set_string (settings, "download-folder", downloads);
@@ -142,16 +141,7 @@ test_visit_everything (Fixture       *fx,
   flow_wait_for_page (fx->window, "main");
   stop_at ("home");
 
-  ana = flow_connect_peer (fx, "Ana Popescu");
-  mihai = flow_connect_peer (fx, "Mihai Ionescu");
-  g_signal_connect (ana, "offer", G_CALLBACK (flow_on_peer_offer), &receiver);
-  g_signal_connect (ana, "finished", G_CALLBACK (flow_on_peer_finished), &receiver);
-  flow_peer_wait (ana);
-  flow_peer_wait (mihai);
-  flow_click (GTK_WIDGET (fx->window), "win.send");
-  flow_wait_for_rows (fx->window, 2);
-  row = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_PEER_ROW, 0);
-  g_assert_true (kf_gui_test_drop_file (row, report));
+  mihai = flow_drop_on_receiver (fx, &receiver, report);
   kf_main_page_set_mode (KF_MAIN_PAGE (kf_gui_test_find_child (GTK_WIDGET (fx->window),
                                                                KF_TYPE_MAIN_PAGE, 0)),
                          KF_CIPHER_MODE_CBC);

@@ -679,3 +679,30 @@ flow_accept_offer (GtkWidget  *dialog,
     gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
   gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
 }
+
+/*
+ * flow_drop_on_receiver:
+ *
+ * The tour's Send view: Ana Popescu, who accepts into @receiver, and
+ * Mihai Ionescu wait; the window lists both, and @file is dropped on
+ * Ana's row.  Returns Mihai, the peer left for the other direction.
+ */
+KfClient *
+flow_drop_on_receiver (Fixture      *fx,
+                       PeerReceiver *receiver,
+                       GFile        *file)
+{
+  KfClient *ana = flow_connect_peer (fx, "Ana Popescu");
+  KfClient *mihai = flow_connect_peer (fx, "Mihai Ionescu");
+  GtkWidget *row;
+
+  g_signal_connect (ana, "offer", G_CALLBACK (flow_on_peer_offer), receiver);
+  g_signal_connect (ana, "finished", G_CALLBACK (flow_on_peer_finished), receiver);
+  flow_peer_wait (ana);
+  flow_peer_wait (mihai);
+  flow_click (GTK_WIDGET (fx->window), "win.send");
+  flow_wait_for_rows (fx->window, 2);
+  row = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_PEER_ROW, 0);
+  g_assert_true (kf_gui_test_drop_file (row, file));
+  return mihai;
+}

@@ -113,5 +113,8 @@ void           flow_cancel_sending         (Fixture      *fx,
 void           flow_accept_offer           (GtkWidget  *dialog,
                                             GFile      *folder,
                                             const char *name);
+KfClient      *flow_drop_on_receiver       (Fixture      *fx,
+                                            PeerReceiver *receiver,
+                                            GFile        *file);
 
 G_END_DECLS

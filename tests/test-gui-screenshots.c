@@ -19,7 +19,6 @@
 #include "kf-identity-warning.h"
 #include "kf-offer-dialog.h"
 #include "kf-passphrase-dialog.h"
-#include "kf-peer-row.h"
 #include "kf-preferences-window.h"
 #include "kf-result-page.h"
 #include "kf-trust-dialog.h"
@@ -117,8 +116,8 @@ test_screenshots (Fixture       *fx,
   g_autoptr(KfOutcome) outcome = NULL;
   GSettings *settings = kf_application_get_settings (fx->app);
   AsyncWait send_wait = { NULL };
-  GtkWidget *dialog, *row, *check, *warning, *prefs;
-  KfClient *ana, *mihai;
+  GtkWidget *dialog, *check, *warning, *prefs;
+  KfClient *mihai;
 
   g_assert_cmpint (g_mkdir (downloads, 0700), ==, 0);
   g_settings_set_string (settings, "download-folder", downloads);
@@ -142,16 +141,7 @@ test_screenshots (Fixture       *fx,
   flow_wait_for_page (fx->window, "main");
   shoot_window (fx, "home");
 
-  ana = flow_connect_peer (fx, "Ana Popescu");
-  mihai = flow_connect_peer (fx, "Mihai Ionescu");
-  g_signal_connect (ana, "offer", G_CALLBACK (flow_on_peer_offer), &receiver);
-  g_signal_connect (ana, "finished", G_CALLBACK (flow_on_peer_finished), &receiver);
-  flow_peer_wait (ana);
-  flow_peer_wait (mihai);
-  flow_click (GTK_WIDGET (fx->window), "win.send");
-  flow_wait_for_rows (fx->window, 2);
-  row = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_PEER_ROW, 0);
-  g_assert_true (kf_gui_test_drop_file (row, report));
+  mihai = flow_drop_on_receiver (fx, &receiver, report);
   check = kf_gui_test_find_child (GTK_WIDGET (fx->window), GTK_TYPE_CHECK_BUTTON, 0);
   gtk_check_button_set_active (GTK_CHECK_BUTTON (check), TRUE);
   shoot_window (fx, "send");

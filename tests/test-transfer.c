@@ -43,7 +43,7 @@ typedef struct
   gboolean          sent_progress_freed;
   gboolean          send_started;
   guint64           cancel_after;   /* receiver's progress: act after this many bytes */
-  enum { ACT_NONE, ACT_CANCEL_SENDER, ACT_CANCEL_RECEIVER, ACT_KILL_SENDER } act;
+  enum { ACT_NONE, ACT_CANCEL_SENDER, ACT_CANCEL_RECEIVER, ACT_KM_GONE_RECEIVER, ACT_KILL_SENDER } act;
 } Fixture;
 
 typedef struct
@@ -251,6 +251,11 @@ receive_progress_cb (guint64  done,
     g_cancellable_cancel (f->send_cancel);
   else if (f->act == ACT_CANCEL_RECEIVER)
     g_cancellable_cancel (f->receive_cancel);
+  else if (f->act == ACT_KM_GONE_RECEIVER)
+    {
+      kf_peer_link_set_cancel_reason (f->receiver, "the key manager went away");
+      g_cancellable_cancel (f->receive_cancel);
+    }
   else
     kf_peer_link_abort (f->sender);
   f->act = ACT_NONE;
@@ -413,7 +418,8 @@ test_interrupted (Fixture       *f,
 
   f->cancel_after = 1;
   f->act = g_str_equal (how, "sender") ? ACT_CANCEL_SENDER
-           : g_str_equal (how, "receiver") ? ACT_CANCEL_RECEIVER : ACT_KILL_SENDER;
+           : g_str_equal (how, "receiver") ? ACT_CANCEL_RECEIVER
+           : g_str_equal (how, "km-gone") ? ACT_KM_GONE_RECEIVER : ACT_KILL_SENDER;
   start_send (f, source);
   g_assert_no_error (f->offer_error);
   receive_into (f, destination, FALSE);
@@ -428,6 +434,14 @@ test_interrupted (Fixture       *f,
     {
       g_assert_error (f->receive_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
       g_assert_error (f->send_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_CANCELLED);
+      g_assert_nonnull (strstr (f->send_error->message, "cancelled by the user"));
+    }
+  else if (g_str_equal (how, "km-gone"))
+    {
+      /* The peer hears why the receiver stopped, not "cancelled by the user". */
+      g_assert_error (f->receive_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_assert_error (f->send_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_CANCELLED);
+      g_assert_nonnull (strstr (f->send_error->message, "the key manager went away"));
     }
   else
     {
@@ -798,6 +812,7 @@ main (int    argc,
   ADD ("/transfer/decline", test_decline, NULL);
   ADD ("/transfer/cancel-by-sender", test_interrupted, "sender");
   ADD ("/transfer/cancel-by-receiver", test_interrupted, "receiver");
+  ADD ("/transfer/cancel-when-km-gone", test_interrupted, "km-gone");
   ADD ("/transfer/sender-vanishes", test_interrupted, "vanish");
   ADD ("/transfer/existing-file-kept", test_existing_kept, NULL);
   ADD ("/transfer/newline-in-name", test_newline_file, NULL);

@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The display name keyferry-cli uses without --name.  TAP.
+"""What keyferry-cli reads from its user, read as the app reads it.  TAP.
 
-The account's real name comes from a passwd file of the test's own
-(nss_wrapper), 70 characters long with a two-byte letter across the
-64th: the real keyferry-cli must connect and wait under the first 64
-characters of it, cut between characters, as the app does (issue 13,
-item 2), not be refused by the key manager.
+- --server goes through the parser the app uses (issue 13, item 2): blanks
+  around it are ignored, and a host with a blank or a port out of range is
+  a usage error (exit 2) that says what to write, not a failed connection;
+- without --name the display name is the account's real name, which comes
+  from a passwd file of the test's own (nss_wrapper), 70 characters long
+  with a two-byte letter across the 64th: the real keyferry-cli must
+  connect and wait under the first 64 characters of it, cut between
+  characters, as the app does, not be refused by the key manager.
 """
 import os
 import pwd
+import subprocess
 import sys
 import urllib.parse
 
@@ -39,6 +43,10 @@ def waiting_names(server):
 
 
 def long_real_name(env, server):
+    if not os.path.exists(NSS_WRAPPER):
+        tap.check(True, f'the default display name # SKIP {NSS_WRAPPER} is missing '
+                  '(Debian package libnss-wrapper)')
+        return
     real = 'Ana-Maria ' + 'x' * 53 + 'ă' + 'Popescu'       # the 64th character is 'ă'
     me = pwd.getpwuid(os.getuid())
     passwd = os.path.join(env.work, 'passwd')
@@ -62,14 +70,31 @@ def long_real_name(env, server):
     cli.kill()
 
 
+def server_option(env, server):
+    argv = [kf_e2e.CLI, '--fingerprint', server.fp, '--name', 'blanks', '--json', 'wait']
+    proc = subprocess.Popen(argv[:1] + ['--server', f' 127.0.0.1:{server.port} '] + argv[1:],
+                            env=env.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    proc.kill()
+    _, err = proc.communicate()
+    tap.check('"connected"' in line, '--server with blanks around it connects', f'{line} {err}')
+    for text, says in (('km.example:70000', '1 to 65535'), ('a b', 'HOST:PORT'),
+                       ('[::1', '[IPv6]:PORT')):
+        proc = subprocess.run(argv[:1] + ['--server', text] + argv[1:], env=env.env,
+                              capture_output=True, text=True, timeout=30,
+                              stdin=subprocess.DEVNULL)
+        tap.check(proc.returncode == 2 and '--server' in proc.stderr and says in proc.stderr,
+                  f'--server {text!r} is a usage error (exit 2) saying what to write',
+                  f'exit {proc.returncode}: {proc.stderr}')
+
+
 def main():
-    if not os.path.exists(NSS_WRAPPER):
-        print(f'1..0 # SKIP {NSS_WRAPPER} is missing (Debian package libnss-wrapper)')
-        return 0
     env = Env()
     try:
         server = env.server()
         server.start()
+        server_option(env, server)
         long_real_name(env, server)
     finally:
         env.cleanup()
