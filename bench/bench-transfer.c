@@ -182,7 +182,7 @@ sender_main (const KfSessionKeys *keys,
   g_main_loop_run (run.loop);
 
   start = g_get_monotonic_time ();
-  kf_transfer_send_async (run.link, file, NULL, NULL, NULL, NULL, done_cb, &run);
+  kf_transfer_send_async (run.link, &file, 1, NULL, NULL, NULL, NULL, done_cb, &run);
   g_main_loop_run (run.loop);
   seconds = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
   rate = (double) mib * PATTERN_SIZE / seconds / 1e6;

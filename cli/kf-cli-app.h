@@ -31,7 +31,7 @@ typedef struct
   char         *to;
   char         *mode;
   char         *peer_ports;
-  GFile        *file;
+  GPtrArray    *files;             /* send: GFile, the files and folders to send */
 
   /* run time */
   char         *host;

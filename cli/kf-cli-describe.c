@@ -15,6 +15,7 @@
 
 #include "kf-cli-describe.h"
 #include "kf-cli-exit.h"
+#include "kf-cli-files.h"
 #include "kf-cli-output.h"
 #include "kf-transfer-error.h"
 
@@ -45,7 +46,16 @@ kf_cli_describe_offer (KfOffer *offer)
   kf_cli_json_uint (json, "plain_size", kf_offer_get_plain_size (offer));
   kf_cli_json_uint (json, "encrypted_size", kf_offer_get_encrypted_size (offer));
   kf_cli_json_string (json, "mode", kf_cipher_mode_to_string (kf_offer_get_mode (offer)));
+  kf_cli_json_bool (json, "is_tree", kf_offer_get_is_tree (offer));
+  kf_cli_json_uint (json, "files", kf_offer_get_n_files (offer));
+  kf_cli_json_uint (json, "folders", kf_offer_get_n_folders (offer));
+  kf_cli_json_open (json, "top_level", '[');
+  for (const char * const *name = kf_offer_get_top_level (offer, NULL); *name != NULL; name++)
+    kf_cli_json_string (json, NULL, *name);
+  kf_cli_json_close (json, ']');
   kf_cli_json_end (json);
+  if (kf_offer_get_is_tree (offer))
+    return kf_cli_describe_tree_offer (offer);
 
   /* Translators: sender name, sender id, file name, plain size, encrypted
    * size, mode (CBC or CFB) */
@@ -87,20 +97,26 @@ kf_cli_describe_progress (gboolean sending,
  * reports them).
  */
 void
-kf_cli_report_progress (KfClient *client,
-                        guint64   done,
-                        guint64   total,
-                        gdouble   bytes_per_second)
+kf_cli_report_progress (KfClient                 *client,
+                        const KfTransferProgress *progress)
 {
   g_autofree char *text = NULL;
   KfCliJson *json = kf_cli_json_begin ("progress");
+  gboolean sending = kf_client_get_role (client) == KF_CLIENT_ROLE_SENDER;
 
-  kf_cli_json_uint (json, "done", done);
-  kf_cli_json_uint (json, "total", total);
-  kf_cli_json_uint (json, "bytes_per_second", (guint64) bytes_per_second);
+  kf_cli_json_uint (json, "done", progress->done);
+  kf_cli_json_uint (json, "total", progress->total);
+  kf_cli_json_uint (json, "bytes_per_second", (guint64) progress->bytes_per_second);
+  kf_cli_json_uint (json, "files_done", progress->files_done);
+  kf_cli_json_uint (json, "files_total", progress->files_total);
+  if (progress->current_file != NULL)
+    kf_cli_json_string (json, "current_file", progress->current_file);
   kf_cli_json_end (json);
-  text = kf_cli_describe_progress (kf_client_get_role (client) == KF_CLIENT_ROLE_SENDER,
-                                   done, total, bytes_per_second);
+  if (progress->files_total > 1)
+    text = kf_cli_describe_files_progress (sending, progress);
+  else
+    text = kf_cli_describe_progress (sending, progress->done, progress->total,
+                                     progress->bytes_per_second);
   kf_cli_progress (text);
 }
 
@@ -167,13 +183,19 @@ kf_cli_report_outcome (KfOutcome *outcome)
   kf_cli_json_uint (json, "bytes", kf_outcome_get_bytes (outcome));
   kf_cli_json_string (json, "file", path);
   kf_cli_json_string (json, "message", kf_outcome_get_message (outcome));
+  kf_cli_json_files (json, kf_outcome_get_files (outcome));
   kf_cli_json_end (json);
+  kf_cli_report_files (outcome);
 
   switch (status)
     {
     case KF_OUTCOME_CONFIRMED:
-      kf_cli_print (kf_outcome_get_is_sender (outcome) ? _("Sent %s.") : _("Saved %s."),
-                    path ? path : "");
+      /* A tree's sender said how many files were delivered. */
+      if (kf_cli_outcome_is_tree (outcome) && !kf_outcome_get_is_sender (outcome))
+        kf_cli_print (_("Saved into the folder %s."), path ? path : "");
+      else if (!kf_cli_outcome_is_tree (outcome))
+        kf_cli_print (kf_outcome_get_is_sender (outcome) ? _("Sent %s.") : _("Saved %s."),
+                      path ? path : "");
       report_counts (outcome);
       kf_cli_print ("%s", _("The key manager confirmed the block counts."));
       break;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "kf-client.h"
+#include "kf-transfer.h"
 
 G_BEGIN_DECLS
 
@@ -12,9 +13,7 @@ char     *kf_cli_describe_progress (gboolean      sending,
                                     guint64       total,
                                     gdouble       bytes_per_second);
 void      kf_cli_report_progress   (KfClient     *client,
-                                    guint64       done,
-                                    guint64       total,
-                                    gdouble       bytes_per_second);
+                                    const KfTransferProgress *progress);
 void      kf_cli_report_outcome    (KfOutcome    *outcome);
 int       kf_cli_exit_for_outcome  (KfOutcome    *outcome);
 gboolean  kf_cli_finish_conn       (KfClient     *client,

@@ -19,6 +19,7 @@
 #include "kf-cli-connect.h"
 #include "kf-cli-describe.h"
 #include "kf-cli-exit.h"
+#include "kf-cli-files.h"
 #include "kf-cli-input.h"
 #include "kf-cli-interactive.h"
 #include "kf-cli-output.h"
@@ -132,9 +133,27 @@ on_sent (GObject      *source,
   g_autoptr(KfOutcome) outcome = NULL;
 
   /* The outcome itself is reported by ::finished, for both roles. */
-  outcome = kf_client_send_file_finish (KF_CLIENT (source), result, &error);
+  outcome = kf_client_send_files_finish (KF_CLIENT (source), result, &error);
   if (outcome == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_debug ("send failed: %s", error->message);
+}
+
+/* The files and folders a "File to send:" line names: the whole line when
+ * it is one existing path (a name with spaces typed as is), else the
+ * paths as a shell would split it. */
+static GPtrArray *
+paths_of_line (const char  *line,
+               GError     **error)
+{
+  g_autoptr(GFile) whole = g_file_new_for_commandline_arg (line);
+  GFileType type = g_file_query_file_type (whole, G_FILE_QUERY_INFO_NONE, NULL);
+  GPtrArray *files;
+
+  if (type != G_FILE_TYPE_REGULAR && type != G_FILE_TYPE_DIRECTORY)
+    return kf_cli_parse_paths (line, error);
+  files = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (files, g_steal_pointer (&whole));
+  return files;
 }
 
 static void
@@ -142,7 +161,8 @@ on_file_to_send (const char *line,
                  gpointer    user_data)
 {
   KfCliApp *app = user_data;
-  g_autoptr(GFile) file = NULL;
+  g_autoptr(GPtrArray) files = NULL;
+  g_autoptr(GError) error = NULL;
 
   if (line == NULL || *line == '\0')
     {
@@ -150,17 +170,18 @@ on_file_to_send (const char *line,
       kf_client_cancel (app->client);
       return;
     }
-  file = g_file_new_for_commandline_arg (line);
-  if (g_file_query_file_type (file, G_FILE_QUERY_INFO_NONE, NULL) != G_FILE_TYPE_REGULAR)
+  files = paths_of_line (line, &error);
+  if (files == NULL || files->len == 0)
     {
-      kf_cli_error (_("“%s” is not a readable file; type another name, or nothing to cancel"),
-                    line);
+      kf_cli_error (_("%s; type files or folders (quote names with spaces), or nothing to cancel"),
+                    error != NULL ? error->message : _("no file given"));
       kf_cli_prompt (_("File to send: "));
       kf_cli_input_set_kind (KF_CLI_INPUT_FILE);
       kf_cli_input_read_line (on_file_to_send, app);
       return;
     }
-  kf_client_send_file_async (app->client, file, app->cancellable, on_sent, app);
+  kf_client_send_files_async (app->client, (GFile **) files->pdata, files->len,
+                              app->cancellable, on_sent, app);
 }
 
 static void
@@ -354,7 +375,8 @@ kf_cli_interactive_start (KfCliApp *app)
 {
   g_signal_connect (app->client, "session-started", G_CALLBACK (on_session_started), app);
   g_signal_connect (app->client, "offer", G_CALLBACK (on_offer), app);
-  g_signal_connect (app->client, "progress", G_CALLBACK (kf_cli_report_progress), NULL);
+  g_signal_connect (app->client, "transfer-progress", G_CALLBACK (kf_cli_report_progress), NULL);
+  g_signal_connect (app->client, "file-landed", G_CALLBACK (kf_cli_report_landed), NULL);
   g_signal_connect (app->client, "finished", G_CALLBACK (on_finished), app);
   kf_cli_follow_reconnects (app);
   kf_cli_input_set_peers (kf_client_get_peers (app->client));

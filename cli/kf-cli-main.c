@@ -4,7 +4,7 @@
  *
  *   keyferry-cli [OPTIONS]                     the interactive prompt
  *   keyferry-cli [OPTIONS] wait [--accept] [--output DIR]
- *   keyferry-cli [OPTIONS] send --to PEER --mode cbc|cfb FILE
+ *   keyferry-cli [OPTIONS] send --to PEER --mode cbc|cfb FILE|FOLDER…
  *   keyferry-cli [--json] servers              the key managers on the network
  *   keyferry-cli [--json] identity             this user's identity code
  *   keyferry-cli [--json] contacts [forget NAME|CODE]   the people you exchanged files with
@@ -44,6 +44,7 @@ typedef enum
 } Command;
 
 static Command command;
+static char  **command_args;   /* the words after the command */
 
 void
 kf_cli_app_quit (KfCliApp *app,
@@ -51,6 +52,37 @@ kf_cli_app_quit (KfCliApp *app,
 {
   app->exit_status = exit_status;
   g_main_loop_quit (app->loop);
+}
+
+/* The --help texts around the option table. */
+static void
+set_help_texts (GOptionContext *context)
+{
+  g_option_context_set_summary (context,
+    _("Without a command: the interactive prompt (wait, send, conn <peer_id> <cbc|cfb>, end).\n"
+      "  wait [--accept] [--output DIR]      receive one transfer (a file, or files and\n"
+      "                                      folders into DIR), then quit\n"
+      "  send --to PEER --mode cbc|cfb FILE|FOLDER…\n"
+      "                                      send files and folders in one transfer, then quit\n"
+      "  servers                             list the key managers on the network\n"
+      "  identity                            print your identity code (--json: and public key)\n"
+      "  contacts [forget NAME|CODE]         the people you exchanged files with\n"
+      "  encrypt|decrypt --help              the openssl-compatible AES-256 utility"));
+  g_option_context_set_description (context,
+    _("Received files go into the folder given with --output, by default the current one,\n"
+      "under the sender's file name made safe: only its last part is kept, control and\n"
+      "invisible characters become _, and a name starting with a dot gets a _ before it\n"
+      "(.bashrc is saved as _.bashrc), so nothing arrives hidden.\n"
+      "Folders and several files arrive as a tree inside that folder: a top-level name that\n"
+      "exists gets \" (2)\" unless --overwrite, links, devices and FIFOs are never sent, and\n"
+      "each file gets its name only once it verified, so a stopped transfer leaves whole\n"
+      "files only. wait reports each file as it lands; --json adds per-file block counts.\n\n"
+      "Exit status: 0 transfer confirmed by the key manager, 1 failure, 2 usage, 3 declined,\n"
+      "4 cancelled, 5 verification failed, 6 block counts or digests differ (mismatch or\n"
+      "digest-mismatch), 7 key manager unreachable, untrusted, changed, refused or gone,\n"
+      "8 send: the peer is not waiting (no such id or name, it left or another sender\n"
+      "chose it), 9 the peer's identity is not the one your contacts know by its name\n"
+      "(see --accept-new-identity and keyferry-cli contacts forget)."));
 }
 
 static GOptionContext *
@@ -86,7 +118,7 @@ build_context (KfCliApp *app)
       N_("Stop a transfer when the peer sends or takes nothing for SECONDS "
          "(default: 60; 0: never)"), N_("SECONDS") },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &app->output_dir,
-      N_("wait: save into DIR (default: the current folder)"), N_("DIR") },
+      N_("wait: save into the folder DIR, files and folders as a tree (default: the current folder)"), N_("DIR") },
     { "peer-ports", 0, 0, G_OPTION_ARG_STRING, &app->peer_ports,
       N_("Receive files on the first free port of FIRST-LAST (default: an ephemeral port), "
          "so that a firewall can let exactly those in"), N_("FIRST[-LAST]") },
@@ -98,32 +130,35 @@ build_context (KfCliApp *app)
   };
   GOptionContext *context;
 
-  context = g_option_context_new (_("[wait | send FILE | servers | identity | contacts | encrypt | decrypt] — Keyferry in a terminal"));
-  g_option_context_set_summary (context,
-    _("Without a command: the interactive prompt (wait, send, conn <peer_id> <cbc|cfb>, end).\n"
-      "  wait [--accept] [--output DIR]      receive one file, then quit\n"
-      "  send --to PEER --mode cbc|cfb FILE  send one file, then quit\n"
-      "  servers                             list the key managers on the network\n"
-      "  identity                            print your identity code (--json: and public key)\n"
-      "  contacts [forget NAME|CODE]         the people you exchanged files with\n"
-      "  encrypt|decrypt --help              the openssl-compatible AES-256 utility"));
-  g_option_context_set_description (context,
-    _("Received files go into the folder given with --output, by default the current one,\n"
-      "under the sender's file name made safe: only its last part is kept, control and\n"
-      "invisible characters become _, and a name starting with a dot gets a _ before it\n"
-      "(.bashrc is saved as _.bashrc), so nothing arrives hidden.\n\n"
-      "Exit status: 0 transfer confirmed by the key manager, 1 failure, 2 usage, 3 declined,\n"
-      "4 cancelled, 5 verification failed, 6 block counts or digests differ (mismatch or\n"
-      "digest-mismatch), 7 key manager unreachable, untrusted, changed, refused or gone,\n"
-      "8 send: the peer is not waiting (no such id or name, it left or another sender\n"
-      "chose it), 9 the peer's identity is not the one your contacts know by its name\n"
-      "(see --accept-new-identity and keyferry-cli contacts forget)."));
+  context = g_option_context_new (_("[wait | send FILE|FOLDER… | servers | identity | contacts | encrypt | decrypt] — Keyferry in a terminal"));
+  set_help_texts (context);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 
   return context;
 }
 
-/* Checks the command and its options; fills app->file for send. */
+/* Fills app->files with the files and folders named, each existing. */
+static gboolean
+add_paths (KfCliApp  *app,
+           int        n,
+           char     **paths,
+           GError   **error)
+{
+  app->files = g_ptr_array_new_with_free_func (g_object_unref);
+  for (int i = 0; i < n; i++)
+    {
+      GFile *file = g_file_new_for_commandline_arg (paths[i]);
+      GFileType type = g_file_query_file_type (file, G_FILE_QUERY_INFO_NONE, NULL);
+
+      g_ptr_array_add (app->files, file);
+      if (type != G_FILE_TYPE_REGULAR && type != G_FILE_TYPE_DIRECTORY)
+        return (g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                             _("“%s” is not a readable file or folder"), paths[i]), FALSE);
+    }
+  return TRUE;
+}
+
+/* Checks the command and its options; fills app->files for send. */
 static gboolean
 parse_command (KfCliApp   *app,
                int         argc,
@@ -140,7 +175,10 @@ parse_command (KfCliApp   *app,
   else if (argc == 2 && g_str_equal (argv[1], "servers"))
     command = COMMAND_SERVERS;
   else if (argc >= 2 && g_str_equal (argv[1], "contacts"))
-    command = COMMAND_CONTACTS;
+    {
+      command = COMMAND_CONTACTS;
+      command_args = argv + 2;
+    }
   else if (argc == 2 && g_str_equal (argv[1], "identity"))
     command = COMMAND_IDENTITY;
   else if (argc >= 2)
@@ -151,16 +189,11 @@ parse_command (KfCliApp   *app,
     return (g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                                  _("wait takes no file: use --output DIR")), FALSE);
   if (command == COMMAND_SEND
-      && (argc != 3 || app->to == NULL || !kf_cipher_mode_from_string (app->mode, &mode)))
+      && (argc < 3 || app->to == NULL || !kf_cipher_mode_from_string (app->mode, &mode)))
     return (g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                                 _("usage: send --to PEER --mode cbc|cfb FILE")), FALSE);
-  if (command == COMMAND_SEND)
-    {
-      app->file = g_file_new_for_commandline_arg (argv[2]);
-      if (g_file_query_file_type (app->file, G_FILE_QUERY_INFO_NONE, NULL) != G_FILE_TYPE_REGULAR)
-        return (g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                             _("“%s” is not a readable file"), argv[2]), FALSE);
-    }
+                                 _("usage: send --to PEER --mode cbc|cfb FILE|FOLDER…")), FALSE);
+  if (command == COMMAND_SEND && !add_paths (app, argc - 2, argv + 2, error))
+    return FALSE;
   if (app->idle_timeout < -1 || app->idle_timeout > 24 * 3600)
     return (g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                                  _("--idle-timeout takes 0 to 86400 seconds")), FALSE);
@@ -227,7 +260,7 @@ app_clear (KfCliApp *app)
   g_clear_object (&app->client);
   g_clear_object (&app->identity);
   g_clear_object (&app->cancellable);
-  g_clear_object (&app->file);
+  g_clear_pointer (&app->files, g_ptr_array_unref);
   g_clear_pointer (&app->loop, g_main_loop_unref);
   kf_secure_strfree (app->passphrase);
   g_free (app->server);
@@ -259,6 +292,32 @@ log_writer (GLogLevelFlags   level,
   return G_LOG_WRITER_HANDLED;
 }
 
+/* --forget-server, `servers`, `identity` and `contacts`: the runs that need no key
+ * manager.  Returns whether @app was one, with its exit status; sets up
+ * the loop and the cancellable either way. */
+static gboolean
+run_without_client (KfCliApp *app,
+                    int      *status)
+{
+  if (app->forget_server)
+    {
+      *status = kf_cli_forget_server (app);
+      return TRUE;
+    }
+  app->stdin_is_tty = isatty (STDIN_FILENO);
+  app->loop = g_main_loop_new (NULL, FALSE);
+  app->cancellable = g_cancellable_new ();
+  if (command == COMMAND_SERVERS)
+    *status = kf_cli_servers_main (app);
+  else if (command == COMMAND_IDENTITY)
+    *status = kf_cli_identity_main (app);
+  else if (command == COMMAND_CONTACTS)
+    *status = kf_cli_contacts_main (app, command_args);
+  else
+    return FALSE;
+  return TRUE;
+}
+
 static int
 run_client (int    argc,
             char **argv)
@@ -279,30 +338,8 @@ run_client (int    argc,
     }
 
   kf_cli_set_json (app.json);
-  if (app.forget_server)
+  if (run_without_client (&app, &status))
     {
-      status = kf_cli_forget_server (&app);
-      app_clear (&app);
-      return status;
-    }
-  app.stdin_is_tty = isatty (STDIN_FILENO);
-  app.loop = g_main_loop_new (NULL, FALSE);
-  app.cancellable = g_cancellable_new ();
-  if (command == COMMAND_SERVERS)
-    {
-      status = kf_cli_servers_main (&app);
-      app_clear (&app);
-      return status;
-    }
-  if (command == COMMAND_CONTACTS)
-    {
-      status = kf_cli_contacts_main (&app, argv + 2);
-      app_clear (&app);
-      return status;
-    }
-  if (command == COMMAND_IDENTITY)
-    {
-      status = kf_cli_identity_main (&app);
       app_clear (&app);
       return status;
     }

@@ -2,9 +2,11 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The offer is shown (sender, name, plain and encrypted size, mode); on
- * yes the user picks a name, the sanitised suggested one by default, and
- * an existing file is overwritten only when the user says so.
+ * The offer is shown (sender, name, plain and encrypted size, mode; for a
+ * tree the counts and the top-level names); on yes the user picks a name,
+ * the sanitised suggested one by default, and an existing file is
+ * overwritten only when the user says so; a tree goes into a folder the
+ * user names, --output by default.
  */
 
 #include "config.h"
@@ -27,6 +29,7 @@ typedef struct
 } Question;
 
 static void ask_save_as (Question *q);
+static void ask_folder (Question *q);
 
 static void
 question_free (Question *q)
@@ -118,12 +121,55 @@ ask_save_as (Question *q)
   kf_cli_input_read_line (on_save_as, q);
 }
 
+/* A tree: into the folder the user names (the --output one by default). */
+static void
+on_folder (const char *line,
+           gpointer    user_data)
+{
+  Question *q = user_data;
+  g_autoptr(GFile) folder = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  if (line == NULL)
+    {
+      kf_client_decline_offer (q->app->client);
+      finish (q);
+      return;
+    }
+  folder = *line == '\0' ? g_object_ref (q->dir) : g_file_new_for_commandline_arg (line);
+  path = g_file_get_path (folder);
+  if (!kf_client_accept_offer (q->app->client, folder, q->app->overwrite, &error))
+    {
+      kf_cli_error ("%s", error->message);
+      ask_folder (q);
+      return;
+    }
+  kf_cli_json_event ("accepted", "folder", path, NULL);
+  kf_cli_print (_("Receiving into the folder %s…"), path);
+  finish (q);
+}
+
+static void
+ask_folder (Question *q)
+{
+  g_autofree char *path = g_file_get_path (q->dir);
+
+  kf_cli_prompt_printf (_("Save into folder [%s]: "), path);
+  kf_cli_input_read_line (on_folder, q);
+}
+
 static void
 on_accept_answer (const char *answer,
                   gpointer    user_data)
 {
   Question *q = user_data;
 
+  if (kf_cli_input_is_yes (answer) && kf_offer_get_is_tree (q->offer))
+    {
+      ask_folder (q);
+      return;
+    }
   if (kf_cli_input_is_yes (answer))
     {
       ask_save_as (q);
@@ -231,7 +277,8 @@ sender_accepted (KfCliApp *app,
  * kf_cli_receive_auto:
  *
  * `wait --accept`: accepts @offer into @output_dir under its sanitised
- * name, or "name (2).ext" when that exists (unless --overwrite).
+ * name, or "name (2).ext" when that exists (unless --overwrite); a tree
+ * into @output_dir itself.
  */
 void
 kf_cli_receive_auto (KfCliApp   *app,
@@ -244,8 +291,12 @@ kf_cli_receive_auto (KfCliApp   *app,
   g_autofree char *text = kf_cli_describe_offer (offer);
   g_autofree char *path = NULL;
 
-  target = app->overwrite ? g_file_get_child (dir, kf_offer_get_file_name (offer))
-                          : kf_cli_unique_file (dir, kf_offer_get_file_name (offer));
+  if (kf_offer_get_is_tree (offer))
+    target = g_object_ref (dir);
+  else if (app->overwrite)
+    target = g_file_get_child (dir, kf_offer_get_file_name (offer));
+  else
+    target = kf_cli_unique_file (dir, kf_offer_get_file_name (offer));
   path = g_file_get_path (target);
   kf_cli_print ("%s", text);
   if (!sender_accepted (app, offer))
@@ -256,6 +307,7 @@ kf_cli_receive_auto (KfCliApp   *app,
       kf_client_decline_offer (app->client);
       return;
     }
-  kf_cli_json_event ("accepted", "file", path, NULL);
-  kf_cli_print (_("Receiving into %s…"), path);
+  kf_cli_json_event ("accepted", kf_offer_get_is_tree (offer) ? "folder" : "file", path, NULL);
+  kf_cli_print (kf_offer_get_is_tree (offer) ? _("Receiving into the folder %s…")
+                                             : _("Receiving into %s…"), path);
 }

@@ -14,6 +14,7 @@
 #include "kf-cli-connect.h"
 #include "kf-cli-describe.h"
 #include "kf-cli-exit.h"
+#include "kf-cli-files.h"
 #include "kf-cli-output.h"
 #include "kf-cli-receive.h"
 #include "kf-cli-scripted.h"
@@ -68,7 +69,8 @@ on_offer (KfClient *client,
 static void
 connect_signals (KfCliApp *app)
 {
-  g_signal_connect (app->client, "progress", G_CALLBACK (kf_cli_report_progress), NULL);
+  g_signal_connect (app->client, "transfer-progress", G_CALLBACK (kf_cli_report_progress), NULL);
+  g_signal_connect (app->client, "file-landed", G_CALLBACK (kf_cli_report_landed), NULL);
   g_signal_connect (app->client, "finished", G_CALLBACK (on_finished), app);
   g_signal_connect (app->client, "offer", G_CALLBACK (on_offer), app);
   kf_cli_follow_reconnects (app);
@@ -114,7 +116,7 @@ on_sent (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   /* ::finished reports the outcome and ends the run. */
-  outcome = kf_client_send_file_finish (KF_CLIENT (source), result, &error);
+  outcome = kf_client_send_files_finish (KF_CLIENT (source), result, &error);
 }
 
 /* The receiver's identity, as it proved it on the link, against the
@@ -160,7 +162,8 @@ on_conn (GObject      *source,
     }
   if (!receiver_accepted (app))
     return;
-  kf_client_send_file_async (app->client, app->file, app->cancellable, on_sent, app);
+  kf_client_send_files_async (app->client, (GFile **) app->files->pdata, app->files->len,
+                              app->cancellable, on_sent, app);
 }
 
 static void
@@ -235,7 +238,7 @@ on_peers (GObject      *source,
 /*
  * kf_cli_scripted_send:
  *
- * Sends app->file to --to in --mode on @app's connected client, then quits.
+ * Sends app->files to --to in --mode on @app's connected client, then quits.
  */
 void
 kf_cli_scripted_send (KfCliApp *app)

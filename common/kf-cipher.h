@@ -51,6 +51,10 @@ KfCipher     *kf_cipher_new              (KfCipherMode       mode,
                                           const guint8      *iv,
                                           gsize              iv_len,
                                           GError           **error);
+gboolean      kf_cipher_restart          (KfCipher          *self,
+                                          const guint8      *iv,
+                                          gsize              iv_len,
+                                          GError           **error);
 void          kf_cipher_free             (KfCipher          *self);
 gboolean      kf_cipher_update           (KfCipher          *self,
                                           const guint8      *in,

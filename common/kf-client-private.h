@@ -66,12 +66,13 @@ void             _kf_client_set_last_error       (KfClient                *self,
                                                   const char              *message);
 void             _kf_client_notify_session       (KfClient                *self);
 void             _kf_client_sync_watch           (KfClient                *self);
+void             _kf_client_install_signals      (GObjectClass            *klass);
 void             _kf_client_emit_session_started (KfClient                *self);
 void             _kf_client_emit_offer           (KfClient                *self);
+void             _kf_client_emit_file_landed     (KfClient                *self,
+                                                  const KfTransferFileResult *file);
 void             _kf_client_emit_progress        (KfClient                *self,
-                                                  guint64                  done,
-                                                  guint64                  total,
-                                                  double                   rate);
+                                                  const KfTransferProgress *progress);
 void             _kf_client_emit_finished        (KfClient                *self,
                                                   KfOutcome               *outcome);
 void             _kf_client_emit_disconnected    (KfClient                *self,
@@ -130,6 +131,7 @@ void             _kf_client_session_lost         (KfClient                *self,
                                                   const GError            *error);
 void             _kf_client_session_report       (KfClient                *self,
                                                   const KfTransferResult  *result);
+void             _kf_client_session_declined     (KfClient                *self);
 void             _kf_client_session_engine_done  (KfClient                *self,
                                                   const KfTransferResult  *result);
 void             _kf_client_session_watch_task   (KfClient                *self,

@@ -213,7 +213,8 @@ finish_when_ready (KfClient *self)
   g_autoptr(KfOutcome) outcome = NULL;
 
   if ((session->cancel_sent_to != NULL && session->cancel_sent_to == self->km)
-      || session->link_use == KF_SESSION_LINK_RECEIVING)
+      || session->link_use == KF_SESSION_LINK_RECEIVING
+      || session->link_use == KF_SESSION_LINK_DECLINING)
     return;
 
   outcome = _kf_session_recorded_outcome (session);
@@ -238,6 +239,24 @@ _kf_client_session_engine_done (KfClient               *self,
   if (result != NULL)
     _kf_session_record_result (session, result);
   finish_when_ready (self);
+}
+
+/*
+ * _kf_client_session_declined:
+ *
+ * The DECLINE record went out (or could not): a session that is ending
+ * was perhaps only waiting for that, so that the program does not quit
+ * and close the link before the sender heard it.
+ */
+void
+_kf_client_session_declined (KfClient *self)
+{
+  KfSession *session = self->session;
+
+  if (session->link_use == KF_SESSION_LINK_DECLINING)
+    session->link_use = KF_SESSION_LINK_IDLE;
+  if (session->phase == KF_SESSION_PHASE_ENDING)
+    finish_when_ready (self);
 }
 
 static void

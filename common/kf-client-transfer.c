@@ -132,16 +132,23 @@ _kf_client_transfer_failed (KfClient *self,
 }
 
 static void
-on_progress (guint64  done,
-             guint64  total,
-             double   bytes_per_second,
-             gpointer user_data)
+on_progress (const KfTransferProgress *progress,
+             gpointer                  user_data)
 {
   KfSession *session = user_data;
-  g_autoptr(KfClient) self = _kf_session_ref_client (session, KF_SESSION_PHASE_ACTIVE, NULL);
+  /* A file that landed is reported even while the session ends (a
+   * cancel mid-way): it is on the disk, and the outcome lists it. */
+  g_autoptr(KfClient) self = _kf_session_ref_client (session,
+                                                     progress->landed != NULL
+                                                     ? KF_SESSION_PHASE_ENDING
+                                                     : KF_SESSION_PHASE_ACTIVE, NULL);
 
-  if (self != NULL)
-    _kf_client_emit_progress (self, done, total, bytes_per_second);
+  if (progress->landed != NULL)
+    _kf_session_add_file (session, progress->landed);
+  if (self != NULL && progress->landed != NULL)
+    _kf_client_emit_file_landed (self, progress->landed);
+  if (self != NULL && session->phase == KF_SESSION_PHASE_ACTIVE)
+    _kf_client_emit_progress (self, progress);
 }
 
 /* The engine finished sending or receiving: report, or fail the session.
@@ -180,10 +187,16 @@ on_declined (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
 {
+  g_autoptr(KfSession) session = user_data;
+  g_autoptr(KfClient) self = _kf_session_ref_client (session, KF_SESSION_PHASE_ENDING, NULL);
   g_autoptr(GError) error = NULL;
 
   if (!kf_transfer_decline_finish (result, &error))
     g_debug ("Could not tell the sender about the decline: %s", error->message);
+  if (session->link_use == KF_SESSION_LINK_DECLINING)
+    session->link_use = KF_SESSION_LINK_IDLE;
+  if (self != NULL)
+    _kf_client_session_declined (self);
 }
 
 /* An offered name that cannot be used (Part 2, section 6): declined at
@@ -198,7 +211,7 @@ decline_unusable (KfClient *self,
   KfSession *session = self->session;
 
   session->link_use = KF_SESSION_LINK_DECLINING;
-  kf_transfer_decline_async (session->link, NULL, on_declined, NULL);
+  kf_transfer_decline_async (session->link, NULL, on_declined, g_object_ref (session));
   _kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_FAILED, "declined", error);
 }
 
@@ -232,6 +245,7 @@ on_offer_received (GObject      *source,
   session->offer = kf_offer_new_with_key (session->peer_id, session->peer_name,
                                           kf_session_get_peer_identity (session), offer->name,
                                           offer->plain_size, offer->encrypted_size, offer->mode);
+  _kf_offer_set_contents (session->offer, offer);
   session->transfer_offer = g_steal_pointer (&offer);
   _kf_client_set_state (self, KF_CLIENT_STATE_OFFERED);
   _kf_client_emit_offer (self);
@@ -281,9 +295,11 @@ offer_is_open (KfClient *self)
 
 /*
  * kf_client_accept_offer:
- * @destination: the file to create; written to a temporary file beside it
- *   and renamed at the end
- * @overwrite: whether an existing @destination may be replaced
+ * @destination: for a single file (kf_offer_get_is_tree() %FALSE) the file
+ *   to create, written to a temporary file beside it and renamed at the
+ *   end; for a tree, the existing folder to create it in
+ * @overwrite: whether an existing @destination (a tree: existing files of
+ *   the same names inside it) may be replaced
  *
  * Receiver, after ::offer: accepts and starts receiving.  Returns %FALSE,
  * leaving the offer open so the user can choose again, with
@@ -310,7 +326,18 @@ kf_client_accept_offer (KfClient  *self,
                            _("There is no offer to accept"));
       return FALSE;
     }
-  if (!overwrite && g_file_query_exists (destination, NULL))
+  if (session->transfer_offer->is_tree
+      && g_file_query_file_type (destination, G_FILE_QUERY_INFO_NONE, NULL) != G_FILE_TYPE_DIRECTORY)
+    {
+      g_autofree char *name = g_file_get_parse_name (destination);
+
+      g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_IO,
+                   _("%s is not a folder; choose an existing folder to receive the files in"), name);
+      return FALSE;
+    }
+  if (session->transfer_offer->is_tree)
+    folder = g_object_ref (destination);
+  else if (!overwrite && g_file_query_exists (destination, NULL))
     {
       g_autofree char *name = g_file_get_parse_name (destination);
 
@@ -318,12 +345,15 @@ kf_client_accept_offer (KfClient  *self,
                    _("%s already exists; choose another name or allow replacing it"), name);
       return FALSE;
     }
-  folder = g_file_get_parent (destination);
+  if (folder == NULL)
+    folder = g_file_get_parent (destination);
   if (folder != NULL
       && !kf_transfer_check_space (folder, session->transfer_offer->plain_size, error))
     return FALSE;
 
   session->link_use = KF_SESSION_LINK_RECEIVING;
+  if (session->files == NULL)
+    session->files = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_transfer_file_result_free);
   _kf_client_set_state (self, KF_CLIENT_STATE_TRANSFERRING);
   kf_transfer_receive_async (session->link, session->transfer_offer, destination, overwrite,
                              on_progress, g_object_ref (session), g_object_unref,
@@ -353,37 +383,44 @@ kf_client_decline_offer (KfClient *self)
    * session: the session ends now, so that a `cancel` the sender may send
    * on seeing it is already ours, not news. */
   session->link_use = KF_SESSION_LINK_DECLINING;
-  kf_transfer_decline_async (session->link, NULL, on_declined, NULL);
+  kf_transfer_decline_async (session->link, NULL, on_declined, g_object_ref (session));
   _kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_DECLINED, "declined",
                            g_error_new_literal (KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_DECLINED,
                                                 _("You declined the file")));
 }
 
 /*
- * kf_client_send_file_async:
+ * kf_client_send_files_async:
+ * @files: (array length=n_files): files and folders, in any mix
  *
- * Sender, in READY_TO_SEND (step 8 onwards): offers @file, sends it once
- * the receiver accepts, reports, and completes with the key manager's
- * verdict as a #KfOutcome (also emitted as ::finished).  When the session
- * ends otherwise it fails with the reason (%KF_TRANSFER_ERROR_DECLINED,
+ * Sender, in READY_TO_SEND (step 8 onwards): offers @files (exactly one
+ * regular file: as a single file; otherwise a tree of everything, the
+ * folders walked depth first, links, devices, sockets and FIFOs skipped),
+ * sends them once the receiver accepts, reports, and completes with the
+ * key manager's verdict as a #KfOutcome (also emitted as ::finished),
+ * whose kf_outcome_get_files() lists every file.  When the session ends
+ * otherwise it fails with the reason (%KF_TRANSFER_ERROR_DECLINED,
  * %KF_TRANSFER_ERROR_CANCELLED by the peer, %G_IO_ERROR_CANCELLED by us,
  * ...) and ::finished carries that outcome.  Cancelling @cancellable
  * cancels the session.
  */
 void
-kf_client_send_file_async (KfClient            *self,
-                           GFile               *file,
-                           GCancellable        *cancellable,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
+kf_client_send_files_async (KfClient            *self,
+                            GFile              **files,
+                            guint                n_files,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
   KfSession *session;
 
   g_return_if_fail (KF_IS_CLIENT (self));
-  g_return_if_fail (G_IS_FILE (file));
+  g_return_if_fail (files != NULL && n_files > 0);
+  for (guint i = 0; i < n_files; i++)
+    g_return_if_fail (G_IS_FILE (files[i]));
 
-  task = _kf_client_new_task (self, kf_client_send_file_async, cancellable, callback, user_data);
+  task = _kf_client_new_task (self, kf_client_send_files_async, cancellable, callback, user_data);
   g_task_set_check_cancellable (task, FALSE);
   session = self->session;
   if (self->state != KF_CLIENT_STATE_READY_TO_SEND || session == NULL)
@@ -394,27 +431,57 @@ kf_client_send_file_async (KfClient            *self,
     }
 
   session->send_task = g_steal_pointer (&task);
-  session->file = g_object_ref (file);
+  session->file = g_object_ref (files[0]);
   session->link_use = KF_SESSION_LINK_SENDING;
   _kf_client_session_watch_task (self, cancellable);
   _kf_client_set_state (self, KF_CLIENT_STATE_TRANSFERRING);
-  kf_transfer_send_async (session->link, file,
+  kf_transfer_send_async (session->link, files, n_files,
                           on_progress, g_object_ref (session), g_object_unref,
                           session->cancellable, on_engine_done, g_object_ref (session));
 }
 
 /*
- * kf_client_send_file_finish:
+ * kf_client_send_files_finish:
  *
  * Returns: (transfer full): the outcome of a session the key manager gave
  * its verdict on (confirmed, or a mismatch), or %NULL with the error.
+ */
+KfOutcome *
+kf_client_send_files_finish (KfClient      *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (_kf_client_is_result (self, result, kf_client_send_files_async), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/*
+ * kf_client_send_file_async:
+ *
+ * kf_client_send_files_async() with one file.
+ */
+void
+kf_client_send_file_async (KfClient            *self,
+                           GFile               *file,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_return_if_fail (G_IS_FILE (file));
+
+  kf_client_send_files_async (self, &file, 1, cancellable, callback, user_data);
+}
+
+/*
+ * kf_client_send_file_finish:
+ *
+ * As kf_client_send_files_finish().
  */
 KfOutcome *
 kf_client_send_file_finish (KfClient      *self,
                             GAsyncResult  *result,
                             GError       **error)
 {
-  g_return_val_if_fail (_kf_client_is_result (self, result, kf_client_send_file_async), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return kf_client_send_files_finish (self, result, error);
 }

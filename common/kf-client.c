@@ -70,17 +70,7 @@ enum {
   N_PROPS
 };
 
-enum {
-  SESSION_STARTED,
-  OFFER,
-  PROGRESS,
-  FINISHED,
-  DISCONNECTED,
-  N_SIGNALS
-};
-
 static GParamSpec *properties[N_PROPS];
-static guint signals[N_SIGNALS];
 
 /*
  * kf_client_new:
@@ -512,42 +502,10 @@ _kf_client_notify_session (KfClient *self)
 }
 
 void
-_kf_client_emit_session_started (KfClient *self)
-{
-  KfSession *session = self->session;
-
-  g_signal_emit (self, signals[SESSION_STARTED], 0,
-                 session->role, session->peer_id, session->peer_name, session->mode);
-}
-
-void
 _kf_client_emit_offer (KfClient *self)
 {
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OFFER]);
-  g_signal_emit (self, signals[OFFER], 0, self->session->offer);
-}
-
-void
-_kf_client_emit_progress (KfClient *self,
-                          guint64   done,
-                          guint64   total,
-                          double    rate)
-{
-  g_signal_emit (self, signals[PROGRESS], 0, done, total, rate);
-}
-
-void
-_kf_client_emit_finished (KfClient  *self,
-                          KfOutcome *outcome)
-{
-  g_signal_emit (self, signals[FINISHED], 0, outcome);
-}
-
-void
-_kf_client_emit_disconnected (KfClient     *self,
-                              const GError *error)
-{
-  g_signal_emit (self, signals[DISCONNECTED], 0, error);
+  g_signal_emit_by_name (self, "offer", self->session->offer);
 }
 
 void
@@ -725,28 +683,7 @@ kf_client_class_init (KfClientClass *klass)
   object_class->set_property = kf_client_set_property;
   install_properties (object_class);
 
-  /* ::session-started (role, peer_id, peer_name, mode): step 7, both sides. */
-  signals[SESSION_STARTED] =
-    g_signal_new ("session-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 4,
-                  KF_TYPE_CLIENT_ROLE, G_TYPE_UINT, G_TYPE_STRING, KF_TYPE_CIPHER_MODE);
-  /* ::offer (KfOffer *offer): the receiver is asked (step 9). */
-  signals[OFFER] =
-    g_signal_new ("offer", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, KF_TYPE_OFFER);
-  /* ::progress (done, total, bytes_per_second): plaintext bytes, both sides. */
-  signals[PROGRESS] =
-    g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 3,
-                  G_TYPE_UINT64, G_TYPE_UINT64, G_TYPE_DOUBLE);
-  /* ::finished (KfOutcome *outcome): every session's end, both sides. */
-  signals[FINISHED] =
-    g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, KF_TYPE_OUTCOME);
-  /* ::disconnected (GError *error): the key manager went away. */
-  signals[DISCONNECTED] =
-    g_signal_new ("disconnected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+  _kf_client_install_signals (object_class);
 }
 
 static void

@@ -150,6 +150,15 @@ gboolean        kf_client_conn_finish              (KfClient             *self,
                                                     gboolean             *session_started,
                                                     GError              **error);
 
+void            kf_client_send_files_async         (KfClient             *self,
+                                                    GFile               **files,
+                                                    guint                 n_files,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+KfOutcome      *kf_client_send_files_finish        (KfClient             *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
 void            kf_client_send_file_async          (KfClient             *self,
                                                     GFile                *file,
                                                     GCancellable         *cancellable,

@@ -253,6 +253,20 @@ read_seed (int           fd,
   return seed;
 }
 
+/* Gives the complete file @tmp the name @path, unless @path exists (errno
+ * EEXIST): link(), or where the file system has no hard links, rename
+ * without replacing. */
+static gboolean
+publish (const char *tmp,
+         const char *path)
+{
+  if (link (tmp, path) == 0)
+    return TRUE;
+  if (errno != EPERM && errno != ENOTSUP && errno != EOPNOTSUPP)
+    return FALSE;
+  return renameat2 (AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0;
+}
+
 /* Writes a new identity file at @path without ever replacing one: the
  * contents go to a temporary file created with O_EXCL and mode 0600, which
  * is then linked to @path (link() fails on an existing name).  Returns
@@ -264,8 +278,9 @@ create_file (const char    *path,
 {
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *tmp = g_strconcat (path, ".XXXXXX", NULL);
-  g_autofree char *hex = NULL;
-  g_autofree char *contents = NULL;
+  static const char digits[] = "0123456789abcdef";
+  char *contents;
+  char *p;
   gboolean written;
   int saved;
   int fd;
@@ -286,15 +301,21 @@ create_file (const char    *path,
       return FALSE;
     }
 
-  hex = kf_hex_encode (seed, KF_IDENTITY_SEED_SIZE);
-  contents = g_strconcat (FILE_HEADER FILE_SEED_TAG, hex, "\n", NULL);
-  written = write (fd, contents, strlen (contents)) == (gssize) strlen (contents)
-            && fsync (fd) == 0;
+  /* The seed in hex, in secure memory only. */
+  contents = gcry_xmalloc_secure (FILE_SIZE);
+  p = g_stpcpy (contents, FILE_HEADER FILE_SEED_TAG);
+  for (guint i = 0; i < KF_IDENTITY_SEED_SIZE; i++)
+    {
+      *p++ = digits[seed[i] >> 4];
+      *p++ = digits[seed[i] & 0xf];
+    }
+  *p = '\n';
+  written = write (fd, contents, FILE_SIZE) == (gssize) FILE_SIZE && fsync (fd) == 0;
   saved = errno;
-  explicit_bzero (hex, strlen (hex));
-  explicit_bzero (contents, strlen (contents));
+  explicit_bzero (contents, FILE_SIZE);
+  gcry_free (contents);
   close (fd);
-  if (written && link (tmp, path) == 0)
+  if (written && publish (tmp, path))
     {
       g_unlink (tmp);
       return TRUE;

@@ -14,6 +14,7 @@
 #include "kf-enums.h"
 #include "kf-identity.h"
 #include "kf-offer.h"
+#include "kf-transfer.h"
 
 struct _KfOffer
 {
@@ -27,6 +28,11 @@ struct _KfOffer
   KfCipherMode  mode;
   GBytes       *sender_key;   /* NULL: not known */
   char         *sender_code;
+  guint         n_files;
+  guint         n_folders;
+  char        **top_level;
+  guint         n_top_level;
+  gboolean      is_tree;
 };
 
 G_DEFINE_FINAL_TYPE (KfOffer, kf_offer, G_TYPE_OBJECT)
@@ -149,6 +155,81 @@ kf_offer_get_sender_name (KfOffer *self)
   return self->sender_name;
 }
 
+/*
+ * _kf_offer_set_contents:
+ *
+ * For KfClient: what @offer holds besides its first name (counts,
+ * top-level names, whether it is a tree).
+ */
+void
+_kf_offer_set_contents (KfOffer               *self,
+                        const KfTransferOffer *offer)
+{
+  self->n_files = offer->n_files;
+  self->n_folders = offer->n_folders;
+  g_strfreev (self->top_level);
+  self->top_level = g_strdupv (offer->top_level);
+  self->n_top_level = offer->n_top_level;
+  self->is_tree = offer->is_tree;
+}
+
+/*
+ * kf_offer_get_n_files:
+ *
+ * Returns: how many regular files the offer holds (1 for a single file).
+ */
+guint
+kf_offer_get_n_files (KfOffer *self)
+{
+  g_return_val_if_fail (KF_IS_OFFER (self), 0);
+  return self->n_files;
+}
+
+/*
+ * kf_offer_get_n_folders:
+ *
+ * Returns: how many folders the offer holds, empty ones included.
+ */
+guint
+kf_offer_get_n_folders (KfOffer *self)
+{
+  g_return_val_if_fail (KF_IS_OFFER (self), 0);
+  return self->n_folders;
+}
+
+/*
+ * kf_offer_get_top_level:
+ * @n_top_level: (out) (optional): how many top-level entries there are in
+ *   all, which may be more than the names returned
+ *
+ * Returns: (transfer none) (array zero-terminated=1): the sanitised
+ * names of the first %KF_TRANSFER_MAX_SHOWN top-level entries.
+ */
+const char * const *
+kf_offer_get_top_level (KfOffer *self,
+                        guint   *n_top_level)
+{
+  static const char *none[] = { NULL };
+
+  g_return_val_if_fail (KF_IS_OFFER (self), NULL);
+  if (n_top_level != NULL)
+    *n_top_level = self->n_top_level;
+  return self->top_level != NULL ? (const char * const *) self->top_level : none;
+}
+
+/*
+ * kf_offer_get_is_tree:
+ *
+ * Returns: %FALSE for exactly one file offered alone (accept it into a
+ * file), %TRUE for several files or folders (accept them into a folder).
+ */
+gboolean
+kf_offer_get_is_tree (KfOffer *self)
+{
+  g_return_val_if_fail (KF_IS_OFFER (self), FALSE);
+  return self->is_tree;
+}
+
 const char *
 kf_offer_get_file_name (KfOffer *self)
 {
@@ -190,6 +271,7 @@ kf_offer_finalize (GObject *object)
   g_free (self->file_name);
   g_free (self->sender_code);
   g_clear_pointer (&self->sender_key, g_bytes_unref);
+  g_strfreev (self->top_level);
 
   G_OBJECT_CLASS (kf_offer_parent_class)->finalize (object);
 }

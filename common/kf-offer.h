@@ -32,5 +32,15 @@ const char   *kf_offer_get_file_name      (KfOffer      *self);
 guint64       kf_offer_get_plain_size     (KfOffer      *self);
 guint64       kf_offer_get_encrypted_size (KfOffer      *self);
 KfCipherMode  kf_offer_get_mode           (KfOffer      *self);
+guint         kf_offer_get_n_files        (KfOffer      *self);
+guint         kf_offer_get_n_folders      (KfOffer      *self);
+const char * const *kf_offer_get_top_level (KfOffer     *self,
+                                           guint        *n_top_level);
+gboolean      kf_offer_get_is_tree        (KfOffer      *self);
+
+/* For KfClient. */
+struct _KfTransferOffer;
+void          _kf_offer_set_contents      (KfOffer      *self,
+                                           const struct _KfTransferOffer *offer);
 
 G_END_DECLS

@@ -31,6 +31,7 @@ struct _KfOutcome
   KfCipherMode     mode;
   GError          *error;
   gboolean         waits_again;
+  GPtrArray       *files;
 };
 
 G_DEFINE_FINAL_TYPE (KfOutcome, kf_outcome, G_TYPE_OBJECT)
@@ -145,6 +146,37 @@ kf_outcome_get_message (KfOutcome *self)
 }
 
 /*
+ * kf_outcome_get_files:
+ *
+ * Returns: (transfer none) (element-type KfTransferFileResult): every file
+ * and folder of the transfer with its own status and block count: what
+ * arrived (receiver) or was delivered (sender), what the sender skipped,
+ * and, after a failure, what never arrived.  Empty when nothing got that
+ * far.
+ */
+GPtrArray *
+kf_outcome_get_files (KfOutcome *self)
+{
+  g_return_val_if_fail (KF_IS_OUTCOME (self), NULL);
+
+  return self->files;
+}
+
+/*
+ * _kf_outcome_set_files:
+ * @files: (transfer full) (element-type KfTransferFileResult)
+ *
+ * For KfSession: sets the list kf_outcome_get_files() returns.
+ */
+void
+_kf_outcome_set_files (KfOutcome *self,
+                       GPtrArray *files)
+{
+  g_clear_pointer (&self->files, g_ptr_array_unref);
+  self->files = files;
+}
+
+/*
  * kf_outcome_get_file:
  *
  * Returns: (transfer none) (nullable): the file sent, or the file saved
@@ -204,6 +236,7 @@ kf_outcome_finalize (GObject *object)
   g_clear_error (&self->error);
   g_free (self->message);
   g_clear_object (&self->file);
+  g_clear_pointer (&self->files, g_ptr_array_unref);
 
   G_OBJECT_CLASS (kf_outcome_parent_class)->finalize (object);
 }
@@ -352,5 +385,6 @@ kf_outcome_class_init (KfOutcomeClass *klass)
 static void
 kf_outcome_init (KfOutcome *self)
 {
+  self->files = g_ptr_array_new ();
   self->status = KF_OUTCOME_FAILED;
 }

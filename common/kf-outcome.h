@@ -34,8 +34,13 @@ guint64          kf_outcome_get_local_blocks     (KfOutcome       *self);
 guint64          kf_outcome_get_bytes            (KfOutcome       *self);
 const char      *kf_outcome_get_message          (KfOutcome       *self);
 GFile           *kf_outcome_get_file             (KfOutcome       *self);
+GPtrArray       *kf_outcome_get_files            (KfOutcome       *self);
 KfCipherMode     kf_outcome_get_mode             (KfOutcome       *self);
 const GError    *kf_outcome_get_error            (KfOutcome       *self);
 gboolean         kf_outcome_get_waits_again      (KfOutcome       *self);
+
+/* For KfSession. */
+void             _kf_outcome_set_files           (KfOutcome       *self,
+                                                  GPtrArray       *files);
 
 G_END_DECLS

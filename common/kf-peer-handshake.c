@@ -39,6 +39,7 @@ struct _KfPeerHandshake
   KfIdentity    *identity;
   KfPeerRole     role;
   gboolean       verified;          /* the peer proved both things */
+  gboolean       have_ephemeral;    /* own->ephemeral computed */
   guint8         ephemeral_secret[32];
   KfPeerMessage  sender;            /* what the sender sent (or will send) */
   KfPeerMessage  receiver;          /* likewise the receiver */
@@ -95,10 +96,22 @@ kf_peer_handshake_new_fixed (const KfSessionKeys *keys,
   own = own_message (hs);
   memcpy (own->nonce, nonce, sizeof own->nonce);
   memcpy (own->identity, kf_identity_get_public_key (identity), sizeof own->identity);
-  if (gcry_ecc_mul_point (GCRY_ECC_CURVE25519, own->ephemeral, hs->ephemeral_secret, NULL) != 0)
-    g_error ("libgcrypt cannot compute an X25519 public key");
 
   return hs;
+}
+
+/* This side's X25519 public key, computed when first needed: for a
+ * receiver that is in the step that answers a HELLO, in a worker thread,
+ * so that connections that never send one cost the main loop nothing. */
+static void
+ensure_ephemeral (KfPeerHandshake *hs)
+{
+  if (hs->have_ephemeral)
+    return;
+  if (gcry_ecc_mul_point (GCRY_ECC_CURVE25519, own_message (hs)->ephemeral,
+                          hs->ephemeral_secret, NULL) != 0)
+    g_error ("libgcrypt cannot compute an X25519 public key");
+  hs->have_ephemeral = TRUE;
 }
 
 /*
@@ -157,6 +170,7 @@ compute_secrets (KfPeerHandshake  *hs,
   gcry_md_hd_t md;
   gsize sid_len = strlen (hs->keys->session_id);
 
+  ensure_ephemeral (hs);
   if (gcry_ecc_mul_point (GCRY_ECC_CURVE25519, hs->shared, hs->ephemeral_secret,
                           peer_message (hs)->ephemeral) != 0)
     memset (hs->shared, 0, sizeof hs->shared);
@@ -292,6 +306,7 @@ kf_peer_handshake_write_hello (KfPeerHandshake *hs,
 {
   g_return_if_fail (hs != NULL && hs->role == KF_PEER_ROLE_SENDER);
 
+  ensure_ephemeral (hs);
   kf_peer_message_encode_hello (&hs->sender, out);
 }
 
@@ -392,6 +407,98 @@ kf_peer_handshake_read_response (KfPeerHandshake  *hs,
 
   return kf_peer_message_parse_response (buf, len, &hs->sender, error)
          && check_peer (hs, error);
+}
+
+typedef struct
+{
+  KfPeerHandshake *hs;
+  KfPeerStep       step;
+  guint8          *buf;
+  gsize            len;
+} Step;
+
+static void
+run_step (GTask        *task,
+          gpointer      source,
+          gpointer      task_data,
+          GCancellable *cancellable)
+{
+  Step *step = task_data;
+  GError *error = NULL;
+  gboolean ok = FALSE;
+
+  switch (step->step)
+    {
+    case KF_PEER_STEP_ANSWER_HELLO:
+      ok = kf_peer_handshake_read_hello (step->hs, step->buf, step->len, &error)
+           && kf_peer_handshake_write_challenge (step->hs, step->buf, &error);
+      break;
+    case KF_PEER_STEP_ANSWER_CHALLENGE:
+      ok = kf_peer_handshake_read_challenge (step->hs, step->buf, step->len, &error);
+      if (ok)
+        kf_peer_handshake_write_response (step->hs, step->buf);
+      break;
+    case KF_PEER_STEP_CHECK_RESPONSE:
+      ok = kf_peer_handshake_read_response (step->hs, step->buf, step->len, &error);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/*
+ * kf_peer_handshake_step_async:
+ * @buf: the message that arrived (@len bytes); for the steps that answer,
+ *   the answer is written over it (it must hold %KF_PEER_CHALLENGE_SIZE
+ *   bytes)
+ *
+ * Runs one step and its cryptography (X25519, Ed25519, a few
+ * milliseconds) in a worker thread, so that the caller's main loop (the
+ * app's window) never waits for it.  @hs and @buf must stay until
+ * @callback has run; it always runs, also when @cancellable fires.
+ */
+void
+kf_peer_handshake_step_async (KfPeerHandshake     *hs,
+                              KfPeerStep           step,
+                              guint8              *buf,
+                              gsize                len,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  GTask *task;
+  Step *data;
+
+  g_return_if_fail (hs != NULL && buf != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kf_peer_handshake_step_async);
+  data = g_new (Step, 1);
+  *data = (Step) { hs, step, buf, len };
+  g_task_set_task_data (task, data, g_free);
+  g_task_run_in_thread (task, run_step);
+  g_object_unref (task);
+}
+
+/*
+ * kf_peer_handshake_step_finish:
+ *
+ * Returns: %FALSE with the step's %KF_TRANSFER_ERROR_HANDSHAKE.
+ */
+gboolean
+kf_peer_handshake_step_finish (GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kf_peer_handshake_step_async,
+                        FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 KfPeerRole

@@ -290,6 +290,23 @@ handshake_won (Handshake *hs)
 }
 
 static void
+response_checked_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  Handshake *hs = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!kf_peer_handshake_step_finish (result, &error) || hs->self->task == NULL)
+    {
+      handshake_drop (hs, error);
+      return;
+    }
+
+  handshake_won (hs);
+}
+
+static void
 response_read_cb (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
@@ -298,15 +315,14 @@ response_read_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   gsize got = 0;
 
-  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &got, &error)
-      || !kf_peer_handshake_read_response (hs->state, hs->buf, got, &error)
-      || hs->self->task == NULL)
+  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &got, &error))
     {
       handshake_drop (hs, error);
       return;
     }
 
-  handshake_won (hs);
+  kf_peer_handshake_step_async (hs->state, KF_PEER_STEP_CHECK_RESPONSE, hs->buf, got,
+                                hs->cancellable, response_checked_cb, hs);
 }
 
 static void
@@ -328,7 +344,27 @@ challenge_written_cb (GObject      *source,
                                  hs->cancellable, response_read_cb, hs);
 }
 
-/* The rest of the HELLO arrived: answer with the CHALLENGE. */
+/* The CHALLENGE is ready: send it. */
+static void
+hello_answered_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Handshake *hs = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!kf_peer_handshake_step_finish (result, &error))
+    {
+      handshake_drop (hs, error);
+      return;
+    }
+
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (hs->conn)),
+                                   hs->buf, KF_PEER_CHALLENGE_SIZE, G_PRIORITY_DEFAULT,
+                                   hs->cancellable, challenge_written_cb, hs);
+}
+
+/* The rest of the HELLO arrived: answer it, off the main loop. */
 static void
 hello_read_cb (GObject      *source,
                GAsyncResult *result,
@@ -338,17 +374,14 @@ hello_read_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   gsize got = 0;
 
-  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &got, &error)
-      || !kf_peer_handshake_read_hello (hs->state, hs->buf, KF_PEER_PREFIX_SIZE + got, &error)
-      || !kf_peer_handshake_write_challenge (hs->state, hs->buf, &error))
+  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &got, &error))
     {
       handshake_drop (hs, error);
       return;
     }
 
-  g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (hs->conn)),
-                                   hs->buf, KF_PEER_CHALLENGE_SIZE, G_PRIORITY_DEFAULT,
-                                   hs->cancellable, challenge_written_cb, hs);
+  kf_peer_handshake_step_async (hs->state, KF_PEER_STEP_ANSWER_HELLO, hs->buf,
+                                KF_PEER_PREFIX_SIZE + got, hs->cancellable, hello_answered_cb, hs);
 }
 
 /* The HELLO's first bytes: a sender of another version is refused here,

@@ -274,7 +274,7 @@ static gboolean
 check_type (const KfRecordHeader  *header,
             GError               **error)
 {
-  if (header->type >= KF_RECORD_OFFER && header->type <= KF_RECORD_DONE)
+  if (header->type >= KF_RECORD_OFFER && header->type <= KF_RECORD_MANIFEST)
     return TRUE;
 
   g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PROTOCOL,

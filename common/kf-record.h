@@ -33,6 +33,7 @@ typedef enum
   KF_RECORD_DATA    = 4,
   KF_RECORD_CANCEL  = 5,
   KF_RECORD_DONE    = 6,
+  KF_RECORD_MANIFEST = 7,
 } KfRecordType;
 
 typedef struct

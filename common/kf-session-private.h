@@ -71,6 +71,8 @@ struct _KfSession
   GFile            *file;
   KfTransferResult *result;          /* the engine's, once the file is complete at the
                                       * receiver (saved there; the sender had DONE) */
+  GPtrArray        *files;           /* KfTransferFileResult that landed before the
+                                      * result; NULL until the transfer started */
 
   /* The account of its end, once ENDING (_kf_session_explain_end()). */
   KfSessionWitness  end_witness;
@@ -94,6 +96,8 @@ GError         *_kf_session_explain_cancelled   (KfSession               *self,
                                                  KfSessionWitness        *witness);
 void            _kf_session_record_result       (KfSession               *self,
                                                  const KfTransferResult  *result);
+void            _kf_session_add_file            (KfSession               *self,
+                                                 const KfTransferFileResult *file);
 KfOutcome      *_kf_session_new_outcome         (KfSession               *self,
                                                  KfOutcomeStatus          status,
                                                  gboolean                 is_local,

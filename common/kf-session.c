@@ -24,6 +24,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "kf-client-private.h"
+#include "kf-manifest.h"
 #include "kf-session-private.h"
 #include "kf-transfer-error.h"
 
@@ -367,6 +368,57 @@ waits_again (KfSession *self)
 }
 
 /*
+ * _kf_session_add_file:
+ *
+ * Records one file that landed, before the transfer as a whole is done.
+ */
+void
+_kf_session_add_file (KfSession                  *self,
+                      const KfTransferFileResult *file)
+{
+  if (self->files == NULL)
+    self->files = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_transfer_file_result_free);
+  if (self->result == NULL)
+    g_ptr_array_add (self->files, kf_transfer_file_result_copy (file));
+}
+
+/* The files of the outcome: the engine's list when it finished; else
+ * those that landed and, for a receiver whose tree did not all arrive,
+ * the rest as INCOMPLETE. */
+static GPtrArray *
+outcome_files (KfSession *self)
+{
+  GPtrArray *files = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_transfer_file_result_free);
+  KfManifest *manifest = self->transfer_offer != NULL ? self->transfer_offer->manifest : NULL;
+  guint n = manifest != NULL && self->files != NULL ? kf_manifest_get_n_entries (manifest) : 0;
+  GPtrArray *landed = self->result != NULL ? self->result->files : self->files;
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; landed != NULL && i < landed->len; i++)
+    {
+      KfTransferFileResult *file = landed->pdata[i];
+
+      g_hash_table_add (seen, file->offered_path != NULL ? file->offered_path : file->path);
+      g_ptr_array_add (files, kf_transfer_file_result_copy (file));
+    }
+  for (guint i = 0; self->result == NULL && i < n; i++)
+    {
+      const KfManifestEntry *entry = kf_manifest_get_entry (manifest, i);
+      g_autofree char *path = kf_manifest_path (manifest, i, TRUE);
+      KfTransferFileResult *file;
+
+      if (entry->kind != KF_MANIFEST_FILE || g_hash_table_contains (seen, path))
+        continue;
+      file = g_new0 (KfTransferFileResult, 1);
+      file->path = g_steal_pointer (&path);
+      file->size = entry->size;
+      file->status = KF_TRANSFER_FILE_INCOMPLETE;
+      g_ptr_array_add (files, file);
+    }
+  return files;
+}
+
+/*
  * _kf_session_is_delivered:
  *
  * Returns: whether the file was complete at the receiver (saved there;
@@ -396,8 +448,9 @@ _kf_session_new_outcome (KfSession       *self,
 {
   gboolean completed = status == KF_OUTCOME_CONFIRMED || status == KF_OUTCOME_MISMATCH
                        || status == KF_OUTCOME_DIGEST_MISMATCH;
+  KfOutcome *outcome;
 
-  return g_object_new (KF_TYPE_OUTCOME,
+  outcome = g_object_new (KF_TYPE_OUTCOME,
                        "status", status,
                        "is-sender", self->role == KF_CLIENT_ROLE_SENDER,
                        "is-local", is_local,
@@ -413,6 +466,8 @@ _kf_session_new_outcome (KfSession       *self,
                        "error", error,
                        "waits-again", !completed && waits_again (self),
                        NULL);
+  _kf_outcome_set_files (outcome, outcome_files (self));
+  return outcome;
 }
 
 /* What an outcome without a verdict adds when the file had arrived. */
@@ -526,6 +581,7 @@ kf_session_finalize (GObject *object)
   g_clear_pointer (&self->transfer_offer, kf_transfer_offer_free);
   g_clear_object (&self->offer);
   g_clear_object (&self->file);
+  g_clear_pointer (&self->files, g_ptr_array_unref);
   g_clear_pointer (&self->result, kf_transfer_result_free);
   g_clear_error (&self->end_error);
   g_free (self->peer_name);

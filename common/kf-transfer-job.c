@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "kf-transfer-private.h"
 
 /*
@@ -66,6 +68,76 @@ _kf_transfer_job_start_cipher (KfTransferJob      *job,
     return FALSE;
   job->transcript = _kf_transcript_new ();
   return TRUE;
+}
+
+/*
+ * _kf_transfer_file_iv:
+ * @keys: the session material the link hands the transfer
+ * @index: the file's number among the manifest's files, from 0
+ * @iv: (out): its IV
+ *
+ * The one place a file's IV in a transfer of several files is derived
+ * (docs/PROTOCOL.md, part 2, §3): the first 16 bytes of
+ * HMAC-SHA256(auth_key, "keyferry peer-link v2 tree file iv" ‖ iv ‖ u64(index)),
+ * where iv is the file IV the link hands the transfer (IV_file).
+ * Every file is its own chain under the session key, and no two files of
+ * a session share an IV.
+ */
+void
+_kf_transfer_file_iv (const KfSessionKeys *keys,
+                      guint64              index,
+                      guint8               iv[KF_CIPHER_IV_SIZE])
+{
+  static const char label[] = "keyferry peer-link v2 tree file iv";
+  guint64 index_be = GUINT64_TO_BE (index);
+  guint8 mac[32];
+  gsize mac_len = sizeof mac;
+  gcry_mac_hd_t hd = NULL;
+
+  if (gcry_mac_open (&hd, GCRY_MAC_HMAC_SHA256, GCRY_MAC_FLAG_SECURE, NULL) != 0
+      || gcry_mac_setkey (hd, keys->auth_key, sizeof keys->auth_key) != 0
+      || gcry_mac_write (hd, label, sizeof label - 1) != 0
+      || gcry_mac_write (hd, keys->iv, sizeof keys->iv) != 0
+      || gcry_mac_write (hd, &index_be, sizeof index_be) != 0
+      || gcry_mac_read (hd, mac, &mac_len) != 0)
+    g_error ("libgcrypt cannot compute HMAC-SHA256");
+  gcry_mac_close (hd);
+  memcpy (iv, mac, KF_CIPHER_IV_SIZE);
+  explicit_bzero (mac, sizeof mac);
+}
+
+/*
+ * _kf_transfer_job_start_file:
+ * @index: the file's number among the manifest's files, or -1 for a
+ *   single file offered alone, whose chain uses the session's IV
+ *
+ * Starts the chain of one file on the job's cipher, created on first use.
+ * Returns %FALSE with a %KF_CIPHER_ERROR when the keys are unusable.
+ */
+gboolean
+_kf_transfer_job_start_file (KfTransferJob      *job,
+                             KfCipherDirection   direction,
+                             gint64              index,
+                             GError            **error)
+{
+  const KfSessionKeys *keys = kf_peer_link_get_keys (job->link);
+  guint8 iv[KF_CIPHER_IV_SIZE];
+  gboolean ok;
+
+  if (index < 0)
+    memcpy (iv, keys->iv, sizeof iv);
+  else
+    _kf_transfer_file_iv (keys, (guint64) index, iv);
+  if (job->cipher == NULL)
+    {
+      job->cipher = kf_cipher_new (keys->mode, direction, keys->key, sizeof keys->key,
+                                   iv, sizeof iv, error);
+      ok = job->cipher != NULL;
+    }
+  else
+    ok = kf_cipher_restart (job->cipher, iv, sizeof iv, error);
+  explicit_bzero (iv, sizeof iv);
+  return ok;
 }
 
 /*

@@ -2,10 +2,12 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The sender's first record is the offer: the file's name and size,
- * encrypted under the connection's offer key.  This file holds its
- * plaintext format (a pure encoder and parser, for fuzzing) and the
- * receiver's side before it accepts: reading the offer and declining it.
+ * The sender's first record is the offer: one file's name and size, or
+ * the first of the MANIFEST records that carry the list of a tree
+ * (kf-manifest.c), encrypted under the connection's offer key.  This file
+ * holds the single file's plaintext format (a pure encoder and parser,
+ * for fuzzing) and the receiver's side before it accepts: reading the
+ * offer and declining it.
  * Accepting is kf_transfer_receive_async() in kf-transfer-receiver.c.
  */
 
@@ -36,6 +38,9 @@ kf_transfer_offer_copy (const KfTransferOffer *offer)
 
   copy = g_memdup2 (offer, sizeof *offer);
   copy->name = g_strdup (offer->name);
+  copy->top_level = g_strdupv (offer->top_level);
+  if (offer->manifest != NULL)
+    copy->manifest = kf_manifest_ref (offer->manifest);
   return copy;
 }
 
@@ -51,6 +56,8 @@ kf_transfer_offer_free (KfTransferOffer *offer)
     return;
 
   g_free (offer->name);
+  g_strfreev (offer->top_level);
+  g_clear_pointer (&offer->manifest, kf_manifest_unref);
   g_free (offer);
 }
 
@@ -122,6 +129,10 @@ kf_transfer_offer_parse (const guint8  *buf,
     return NULL;
   offer->mode = mode;
   offer->encrypted_size = kf_cipher_encrypted_size (mode, offer->plain_size);
+  offer->n_files = 1;
+  offer->n_top_level = 1;
+  offer->top_level = g_new0 (char *, 2);
+  offer->top_level[0] = g_strdup (offer->name);
   return g_steal_pointer (&offer);
 
 malformed:
@@ -160,6 +171,122 @@ open_offer (KfPeerLink    *link,
   return kf_transfer_offer_parse (plain, n + tail, keys->mode, error);
 }
 
+/*
+ * kf_transfer_offer_new_for_manifest:
+ * @manifest: a manifest from kf_manifest_parse()
+ *
+ * Returns: (transfer full): the offer of a tree: totals, counts and the
+ * first top-level names of @manifest.
+ */
+KfTransferOffer *
+kf_transfer_offer_new_for_manifest (KfManifest   *manifest,
+                                    KfCipherMode  mode)
+{
+  KfTransferOffer *offer = g_new0 (KfTransferOffer, 1);
+  GPtrArray *top = g_ptr_array_new ();
+  guint n = kf_manifest_get_n_entries (manifest);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const KfManifestEntry *entry = kf_manifest_get_entry (manifest, i);
+
+      if (entry->kind == KF_MANIFEST_FILE)
+        offer->encrypted_size += kf_cipher_encrypted_size (mode, entry->size);
+      if (entry->depth > 0)
+        continue;
+      if (offer->n_top_level++ < KF_TRANSFER_MAX_SHOWN)
+        g_ptr_array_add (top, g_strdup (entry->name));
+    }
+  g_ptr_array_add (top, NULL);
+  offer->top_level = (char **) g_ptr_array_free (top, FALSE);
+  offer->name = g_strdup (offer->top_level[0]);
+  offer->plain_size = kf_manifest_get_total (manifest);
+  offer->mode = mode;
+  offer->n_files = kf_manifest_get_n_files (manifest);
+  offer->n_folders = kf_manifest_get_n_folders (manifest);
+  offer->is_tree = TRUE;
+  offer->manifest = kf_manifest_ref (manifest);
+  return offer;
+}
+
+/* Decrypts one MANIFEST record's payload into @plain, continuing the
+ * chain; the FINAL one is checked for its padding. */
+static gboolean
+open_manifest_record (KfCipher      *cipher,
+                      const guint8  *payload,
+                      gsize          len,
+                      gboolean       final,
+                      GByteArray    *plain,
+                      GError       **error)
+{
+  gsize at = plain->len;
+  gsize n = 0;
+  gsize tail = 0;
+
+  if (at + len > KF_MANIFEST_MAX_BYTES + KF_CIPHER_BLOCK_SIZE)
+    {
+      g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_NAME,
+                   _("The sender's list of files is larger than %u MiB, so the offer was declined. "
+                     "Ask the sender to send the files in parts."),
+                   KF_MANIFEST_MAX_BYTES / (1024 * 1024));
+      return FALSE;
+    }
+  g_byte_array_set_size (plain, at + len + 2 * KF_CIPHER_BLOCK_SIZE);
+  if (!kf_cipher_update (cipher, payload, len, plain->data + at, len + KF_CIPHER_BLOCK_SIZE,
+                         &n, NULL)
+      || (final && !kf_cipher_finish (cipher, plain->data + at + n, KF_CIPHER_BLOCK_SIZE,
+                                      &tail, NULL)))
+    {
+      g_set_error_literal (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PROTOCOL,
+                           _("The sender's list of files could not be decrypted. It may run an incompatible version of Keyferry."));
+      return FALSE;
+    }
+  g_byte_array_set_size (plain, at + n + tail);
+  return TRUE;
+}
+
+/* Reads the MANIFEST records that begin with (@header, @payload), up to
+ * the FINAL one, and parses the manifest. */
+static KfTransferOffer *
+read_manifest (KfPeerLink            *link,
+               KfRecordHeader         header,
+               const guint8          *payload,
+               GCancellable          *cancellable,
+               GError               **error)
+{
+  const KfSessionKeys *keys = kf_peer_link_get_keys (link);
+  g_autoptr(KfCipher) cipher = NULL;
+  g_autoptr(GByteArray) plain = g_byte_array_new ();
+  g_autoptr(KfManifest) manifest = NULL;
+
+  cipher = kf_cipher_new (KF_CIPHER_MODE_CBC, KF_CIPHER_DECRYPT,
+                          kf_peer_link_get_offer_key (link), KF_CIPHER_KEY_SIZE,
+                          kf_peer_link_get_offer_iv (link), KF_CIPHER_IV_SIZE, error);
+  while (cipher != NULL)
+    {
+      gboolean final = (header.flags & KF_RECORD_FLAG_FINAL) != 0;
+
+      if (header.type != KF_RECORD_MANIFEST)
+        {
+          g_propagate_error (error, header.type == KF_RECORD_CANCEL
+                                    ? _kf_transfer_peer_cancelled (payload, header.length)
+                                    : _kf_transfer_unexpected (header.type));
+          return NULL;
+        }
+      if (!open_manifest_record (cipher, payload, header.length, final, plain, error))
+        return NULL;
+      if (final)
+        break;
+      payload = kf_peer_link_receive (link, &header, cancellable, error);
+      if (payload == NULL)
+        return NULL;
+    }
+  if (cipher == NULL)
+    return NULL;
+  manifest = kf_manifest_parse (plain->data, plain->len, error);
+  return manifest != NULL ? kf_transfer_offer_new_for_manifest (manifest, keys->mode) : NULL;
+}
+
 static void
 receive_offer_thread (GTask        *task,
                       gpointer      source_object,
@@ -175,6 +302,8 @@ receive_offer_thread (GTask        *task,
   payload = kf_peer_link_receive (link, &header, cancellable, &error);
   if (payload != NULL && header.type == KF_RECORD_OFFER)
     offer = open_offer (link, payload, header.length, &error);
+  else if (payload != NULL && header.type == KF_RECORD_MANIFEST)
+    offer = read_manifest (link, header, payload, cancellable, &error);
   else if (payload != NULL && header.type == KF_RECORD_CANCEL)
     error = _kf_transfer_peer_cancelled (payload, header.length);
   else if (payload != NULL)

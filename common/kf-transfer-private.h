@@ -7,6 +7,7 @@
 
 #include <gcrypt.h>
 
+#include "kf-manifest.h"
 #include "kf-transfer.h"
 
 G_BEGIN_DECLS
@@ -25,7 +26,18 @@ void          _kf_progress_set_total        (KfProgress             *self,
 void          _kf_progress_update           (KfProgress             *self,
                                              guint64                 done,
                                              gboolean                force);
+void          _kf_progress_set_files        (KfProgress             *self,
+                                             guint                   files_done,
+                                             guint                   files_total);
+void          _kf_progress_set_current      (KfProgress             *self,
+                                             const char             *path);
+void          _kf_progress_post             (KfProgress             *self,
+                                             guint64                 done,
+                                             gboolean                force,
+                                             const KfTransferFileResult *landed);
 void          _kf_progress_free             (KfProgress             *self);
+
+KfTransferResult *_kf_transfer_result_new   (void);
 
 /* One buffer travelling between pipeline threads. */
 typedef struct
@@ -33,7 +45,11 @@ typedef struct
   guint8   *data;
   gsize     len;
   guint64   plain;   /* plaintext bytes it stands for */
-  gboolean  last;
+  guint     file;    /* the file's number among the manifest's files */
+  guint     entry;   /* its entry in the manifest */
+  gboolean  first;   /* the file's first chunk */
+  gboolean  last;    /* the file's last chunk */
+  gboolean  end;     /* the transfer's last chunk */
 } KfChunk;
 
 KfChunk      *_kf_chunk_new                 (gsize                   size);
@@ -74,8 +90,31 @@ void          _kf_transfer_job_clear        (KfTransferJob      *job);
 gboolean      _kf_transfer_job_start_cipher (KfTransferJob      *job,
                                              KfCipherDirection   direction,
                                              GError            **error);
+gboolean      _kf_transfer_job_start_file   (KfTransferJob      *job,
+                                             KfCipherDirection   direction,
+                                             gint64              index,
+                                             GError            **error);
+void          _kf_transfer_file_iv          (const KfSessionKeys *keys,
+                                             guint64             index,
+                                             guint8              iv[KF_CIPHER_IV_SIZE]);
 GAsyncQueue  *_kf_transfer_job_new_queue    (KfTransferJob      *job,
                                              gsize               size);
+
+/* The sender's walk of the files and folders it was given
+ * (kf-transfer-walk.c). */
+KfManifest   *_kf_transfer_walk             (GFile                 **files,
+                                             guint                   n_files,
+                                             GPtrArray              *skipped,
+                                             gboolean               *is_tree,
+                                             GError                **error);
+
+/* Receiving a tree (kf-transfer-tree.c). */
+void          _kf_transfer_receive_tree     (GTask                  *task,
+                                             KfPeerLink             *link,
+                                             const KfTransferOffer  *offer,
+                                             GFile                  *folder,
+                                             gboolean                overwrite,
+                                             KfProgress             *progress);
 
 /* The transfer's transcript digest: SHA-256 over the tags of its data
  * records, in order (docs/PROTOCOL.md, part 2, section 9). */

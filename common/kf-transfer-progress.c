@@ -22,13 +22,18 @@ struct _KfProgress
   guint64                 total;
   gint64                  started;
   gint64                  last;
+  /* Owned by the one thread that reports. */
+  guint                   files_done;
+  guint                   files_total;
+  char                   *current;
 };
 
 typedef struct
 {
-  KfProgress *progress;
-  guint64     done;
-  double      rate;
+  KfProgress           *progress;
+  KfTransferProgress    report;
+  char                 *current;
+  KfTransferFileResult *landed;
 } ProgressItem;
 
 /*
@@ -67,6 +72,38 @@ _kf_progress_set_total (KfProgress *self,
   self->total = total;
 }
 
+/*
+ * _kf_progress_set_files:
+ *
+ * Sets the file counts reports carry.
+ */
+void
+_kf_progress_set_files (KfProgress *self,
+                        guint       files_done,
+                        guint       files_total)
+{
+  if (self == NULL)
+    return;
+  self->files_done = files_done;
+  self->files_total = files_total;
+}
+
+/*
+ * _kf_progress_set_current:
+ * @path: (nullable): the relative path of the file in progress
+ *
+ * Sets the file that the next reports name.
+ */
+void
+_kf_progress_set_current (KfProgress *self,
+                          const char *path)
+{
+  if (self == NULL)
+    return;
+  g_free (self->current);
+  self->current = g_strdup (path);
+}
+
 /* Queues @func on @context.  Never g_main_context_invoke(): when no thread
  * is iterating the context, it runs the callback at once on the calling
  * worker thread, where the caller's data may already be gone. */
@@ -92,6 +129,7 @@ notify_cb (gpointer user_data)
 
   self->notify (self->data);
   g_main_context_unref (self->context);
+  g_free (self->current);
   g_free (self);
   return G_SOURCE_REMOVE;
 }
@@ -108,6 +146,7 @@ progress_unref (KfProgress *self)
       return;
     }
   g_main_context_unref (self->context);
+  g_free (self->current);
   g_free (self);
 }
 
@@ -117,7 +156,9 @@ progress_item_cb (gpointer user_data)
   ProgressItem *item = user_data;
   KfProgress *self = item->progress;
 
-  self->func (item->done, self->total, item->rate, self->data);
+  item->report.current_file = item->current;
+  item->report.landed = item->landed;
+  self->func (&item->report, self->data);
   return G_SOURCE_REMOVE;
 }
 
@@ -127,6 +168,8 @@ progress_item_free (gpointer user_data)
   ProgressItem *item = user_data;
 
   progress_unref (item->progress);
+  g_free (item->current);
+  g_clear_pointer (&item->landed, kf_transfer_file_result_free);
   g_free (item);
 }
 
@@ -142,11 +185,28 @@ _kf_progress_update (KfProgress *self,
                      guint64     done,
                      gboolean    force)
 {
+  _kf_progress_post (self, done, force, NULL);
+}
+
+/*
+ * _kf_progress_post:
+ * @landed: (nullable): a file that was just saved or delivered, reported
+ *   whatever the time since the last report
+ *
+ * As _kf_progress_update(), with @landed in the report.
+ */
+void
+_kf_progress_post (KfProgress                 *self,
+                   guint64                     done,
+                   gboolean                    force,
+                   const KfTransferFileResult *landed)
+{
   gint64 now = g_get_monotonic_time ();
   ProgressItem *item;
   double seconds;
 
-  if (self == NULL || self->func == NULL || (!force && now - self->last < 100000))
+  if (self == NULL || self->func == NULL
+      || (!force && landed == NULL && now - self->last < 100000))
     return;
 
   self->last = now;
@@ -154,8 +214,13 @@ _kf_progress_update (KfProgress *self,
   item = g_new0 (ProgressItem, 1);
   g_atomic_ref_count_inc (&self->ref);
   item->progress = self;
-  item->done = done;
-  item->rate = seconds > 0 ? (double) done / seconds : 0;
+  item->report.done = done;
+  item->report.total = self->total;
+  item->report.bytes_per_second = seconds > 0 ? (double) done / seconds : 0;
+  item->report.files_done = self->files_done;
+  item->report.files_total = self->files_total;
+  item->current = g_strdup (self->current);
+  item->landed = landed != NULL ? kf_transfer_file_result_copy (landed) : NULL;
   post_to_context (self->context, progress_item_cb, item, progress_item_free);
 }
 

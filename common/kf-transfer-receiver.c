@@ -428,6 +428,21 @@ receive_file (ReceiveJob    *job,
   return ok;
 }
 
+/* The one file's line of the result: its name where it was saved. */
+static KfTransferFileResult *
+single_file_result (ReceiveJob             *job,
+                    const KfTransferResult *result)
+{
+  KfTransferFileResult *file = g_new0 (KfTransferFileResult, 1);
+  g_autofree char *base = g_path_get_basename (result->path);
+
+  file->path = g_filename_display_name (base);
+  file->size = result->plain_bytes;
+  file->blocks = result->blocks;
+  file->status = KF_TRANSFER_FILE_ARRIVED;
+  return file;
+}
+
 static void
 receive_thread (GTask        *task,
                 gpointer      source_object,
@@ -456,11 +471,12 @@ receive_thread (GTask        *task,
     }
 
   kf_peer_link_send_copy (job->base.link, KF_RECORD_DONE, 0, NULL, 0, NULL, NULL);
-  result = g_new0 (KfTransferResult, 1);
+  result = _kf_transfer_result_new ();
   result->blocks = kf_cipher_get_blocks (job->base.cipher);
   result->plain_bytes = job->written;
   _kf_transfer_digest_hex (job->base.transcript, result->digest);
   result->path = g_steal_pointer (&job->path);
+  g_ptr_array_add (result->files, single_file_result (job, result));
   g_task_return_pointer (task, result, (GDestroyNotify) kf_transfer_result_free);
 }
 
@@ -469,8 +485,10 @@ receive_thread (GTask        *task,
  * @link: a receiver's link, whose offer was read with
  *   kf_transfer_receive_offer_async()
  * @offer: that offer
- * @destination: where to save the file (a local path; its folder must
- *   exist).  Usually the folder the user chose + @offer->name.
+ * @destination: for a single file (@offer->is_tree %FALSE) where to save
+ *   it (a local path; its folder must exist), usually the folder the user
+ *   chose + @offer->name; for a tree, the existing folder to create it in
+ *   (kf-transfer-tree.c)
  * @overwrite: whether an existing @destination may be replaced
  * @progress: (nullable): called on the caller's main context with the
  *   plaintext bytes saved so far, about ten times a second and at the end
@@ -503,6 +521,18 @@ kf_transfer_receive_async (KfPeerLink             *link,
   g_return_if_fail (kf_peer_link_get_role (link) == KF_PEER_ROLE_RECEIVER);
   g_return_if_fail (offer != NULL && G_IS_FILE (destination));
 
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kf_transfer_receive_async);
+  /* A cancel that comes after the files were saved must not hide them. */
+  g_task_set_check_cancellable (task, FALSE);
+  if (offer->is_tree)
+    {
+      _kf_transfer_receive_tree (task, link, offer, destination, overwrite,
+                                 _kf_progress_new (progress, progress_data, progress_notify,
+                                                   offer->plain_size));
+      return;
+    }
+
   job = g_new0 (ReceiveJob, 1);
   _kf_transfer_job_init (&job->base, link,
                          _kf_progress_new (progress, progress_data, progress_notify,
@@ -511,11 +541,6 @@ kf_transfer_receive_async (KfPeerLink             *link,
   job->offer = kf_transfer_offer_copy (offer);
   job->destination = g_object_ref (destination);
   job->overwrite = overwrite;
-
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kf_transfer_receive_async);
-  /* A cancel that comes after the file was saved must not hide it. */
-  g_task_set_check_cancellable (task, FALSE);
   g_task_set_task_data (task, job, (GDestroyNotify) receive_job_free);
   g_task_run_in_thread (task, receive_thread);
 }

@@ -2,11 +2,14 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The sender sends the offer, waits for the receiver's answer, then streams
- * the file as one AES-256 chain cut into data records.  Four threads keep
- * the serial encryption busy and everything else out of its way:
+ * The sender walks what it was given (kf-transfer-walk.c), sends the offer
+ * (one file alone: its name and size; otherwise the manifest), waits for
+ * the receiver's answer, then streams the files back to back, each its own
+ * AES-256 chain cut into data records, the last one FINAL: no round trip
+ * per file.  Four threads keep the serial encryption busy and everything
+ * else out of its way:
  *
- *   reader   file → plain chunks
+ *   reader   files → plain chunks, each file opened only as its turn comes
  *   crypto   plain chunks → KfCipher → ciphertext records
  *   writer   (the GTask thread) Poly1305-AES, socket write, and each
  *            record's tag into the transcript digest
@@ -19,7 +22,11 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <glib/gi18n-lib.h>
 
 #include "kf-transfer-private.h"
@@ -30,10 +37,13 @@
 typedef struct
 {
   KfTransferJob     base;
-  GFile            *file;
-  GInputStream     *in;
-  char             *name;
+  GPtrArray        *files;          /* GFile: what the caller gave */
+  KfManifest       *manifest;
+  GPtrArray        *skipped;        /* KfTransferFileResult */
+  gboolean          is_tree;
   guint64           size;
+  guint64          *file_blocks;    /* per file of the manifest */
+  guint64           blocks;
   GAsyncQueue      *free_plain;
   GAsyncQueue      *full_plain;
   GAsyncQueue      *free_records;
@@ -44,9 +54,10 @@ typedef struct
 static void
 send_job_free (SendJob *job)
 {
-  g_clear_object (&job->file);
-  g_clear_object (&job->in);
-  g_clear_pointer (&job->name, g_free);
+  g_clear_pointer (&job->files, g_ptr_array_unref);
+  g_clear_pointer (&job->manifest, kf_manifest_unref);
+  g_clear_pointer (&job->skipped, g_ptr_array_unref);
+  g_clear_pointer (&job->file_blocks, g_free);
   g_clear_pointer (&job->free_plain, g_async_queue_unref);
   g_clear_pointer (&job->full_plain, g_async_queue_unref);
   g_clear_pointer (&job->free_records, g_async_queue_unref);
@@ -56,80 +67,107 @@ send_job_free (SendJob *job)
 }
 
 static GError *
-io_error (GFile        *file,
-          const GError *cause)
+io_error (const char *path,
+          const char *message)
 {
-  g_autofree char *name = g_file_get_parse_name (file);
+  g_autofree char *name = g_filename_display_name (path);
 
   return g_error_new (KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_IO,
-                      _("Could not read “%s”: %s"), name, cause->message);
+                      _("Could not read “%s”: %s"), name, message);
 }
 
-/* Opens the file, learns its size and name, and sets up the cipher and
- * the transcript digest. */
+/* Walks what is to be sent and sets up the transcript digest. */
 static gboolean
-open_source (SendJob       *job,
-             GCancellable  *cancellable,
-             GError       **error)
+open_source (SendJob  *job,
+             GError  **error)
 {
-  g_autoptr(GFileInfo) info = NULL;
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *basename = NULL;
-
-  job->in = G_INPUT_STREAM (g_file_read (job->file, cancellable, &local_error));
-  if (job->in != NULL)
-    info = g_file_input_stream_query_info (G_FILE_INPUT_STREAM (job->in),
-                                           G_FILE_ATTRIBUTE_STANDARD_SIZE,
-                                           cancellable, &local_error);
-  if (info == NULL)
-    {
-      *error = io_error (job->file, local_error);
-      return FALSE;
-    }
-  job->size = (guint64) g_file_info_get_size (info);
-  basename = g_file_get_basename (job->file);
-  job->name = g_filename_display_name (basename);
+  job->manifest = _kf_transfer_walk ((GFile **) job->files->pdata, job->files->len,
+                                     job->skipped, &job->is_tree, error);
+  if (job->manifest == NULL)
+    return FALSE;
+  job->size = kf_manifest_get_total (job->manifest);
+  job->file_blocks = g_new0 (guint64, MAX (kf_manifest_get_n_files (job->manifest), 1));
   _kf_progress_set_total (job->base.progress, job->size);
-  if (strlen (job->name) > KF_TRANSFER_MAX_NAME)
-    {
-      g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_NAME,
-                   _("The file name is longer than %d bytes. Rename the file and send it again."),
-                   KF_TRANSFER_MAX_NAME);
-      return FALSE;
-    }
-
-  return _kf_transfer_job_start_cipher (&job->base, KF_CIPHER_ENCRYPT, error);
+  _kf_progress_set_files (job->base.progress, 0, kf_manifest_get_n_files (job->manifest));
+  job->base.transcript = _kf_transcript_new ();
+  return TRUE;
 }
 
-/* Encrypts the offer under the connection's offer key and sends it. */
-static gboolean
-send_offer (SendJob       *job,
-            GCancellable  *cancellable,
+/* Encrypts @plain under the connection's offer key, in one CBC chain. */
+static guint8 *
+seal_offer (SendJob       *job,
+            const guint8  *plain,
+            gsize          plain_len,
+            gsize         *len,
             GError       **error)
 {
   const guint8 *key = kf_peer_link_get_offer_key (job->base.link);
   const guint8 *iv = kf_peer_link_get_offer_iv (job->base.link);
   g_autoptr(KfCipher) cipher = NULL;
-  g_autofree guint8 *plain = NULL;
-  g_autofree guint8 *record = NULL;
-  gsize plain_len;
+  g_autofree guint8 *out = g_malloc (plain_len + 2 * KF_CIPHER_BLOCK_SIZE);
   gsize n1 = 0;
   gsize n2 = 0;
 
-  plain = kf_transfer_offer_encode (job->name, job->size, &plain_len);
-  record = g_malloc (KF_RECORD_HEADER_SIZE + plain_len + 2 * KF_CIPHER_BLOCK_SIZE
-                     + KF_RECORD_TAG_SIZE);
   cipher = kf_cipher_new (KF_CIPHER_MODE_CBC, KF_CIPHER_ENCRYPT, key, KF_CIPHER_KEY_SIZE,
                           iv, KF_CIPHER_IV_SIZE, error);
   if (cipher == NULL
-      || !kf_cipher_update (cipher, plain, plain_len, record + KF_RECORD_HEADER_SIZE,
-                            plain_len + KF_CIPHER_BLOCK_SIZE, &n1, error)
-      || !kf_cipher_finish (cipher, record + KF_RECORD_HEADER_SIZE + n1,
-                            KF_CIPHER_BLOCK_SIZE, &n2, error))
-    return FALSE;
+      || !kf_cipher_update (cipher, plain, plain_len, out, plain_len + KF_CIPHER_BLOCK_SIZE,
+                            &n1, error)
+      || !kf_cipher_finish (cipher, out + n1, KF_CIPHER_BLOCK_SIZE, &n2, error))
+    return NULL;
+  *len = n1 + n2;
+  return g_steal_pointer (&out);
+}
 
-  return kf_peer_link_send (job->base.link, KF_RECORD_OFFER, 0, record, n1 + n2,
-                            cancellable, error);
+/* Sends the offer: one file alone as an OFFER record (name and size),
+ * anything else as the manifest in MANIFEST records, the last FINAL. */
+static gboolean
+send_offer (SendJob       *job,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  g_autofree guint8 *plain = NULL;
+  g_autofree guint8 *sealed = NULL;
+  g_autofree guint8 *record = NULL;
+  gsize plain_len;
+  gsize len = 0;
+
+  if (job->is_tree)
+    plain = kf_manifest_encode (job->manifest, &plain_len);
+  else
+    plain = kf_transfer_offer_encode (kf_manifest_get_entry (job->manifest, 0)->name,
+                                      job->size, &plain_len);
+  sealed = seal_offer (job, plain, plain_len, &len, error);
+  if (sealed == NULL)
+    return FALSE;
+  if (!job->is_tree)
+    return kf_peer_link_send_copy (job->base.link, KF_RECORD_OFFER, 0, sealed, len,
+                                   cancellable, error);
+
+  record = g_malloc (KF_RECORD_HEADER_SIZE + MIN (len, KF_RECORD_MAX_PAYLOAD) + KF_RECORD_TAG_SIZE);
+  for (gsize at = 0; at < len; at += KF_RECORD_MAX_PAYLOAD)
+    {
+      gsize n = MIN (len - at, KF_RECORD_MAX_PAYLOAD);
+
+      memcpy (record + KF_RECORD_HEADER_SIZE, sealed + at, n);
+      if (!kf_peer_link_send (job->base.link, KF_RECORD_MANIFEST,
+                              at + n == len ? KF_RECORD_FLAG_FINAL : 0,
+                              record, n, cancellable, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* A receiver that cancels a tree's offer unanswered may be one that
+ * cannot read the manifest (an older Keyferry): say so. */
+static void
+add_old_peer_hint (GError *error)
+{
+  char *message = g_strdup_printf ("%s %s", error->message,
+                                   _("If the receiver runs an older Keyferry, it can receive only one file at a time: ask its user to update, or send one file."));
+
+  g_free (error->message);
+  error->message = message;
 }
 
 /* Waits for ACCEPT; DECLINE and CANCEL become errors. */
@@ -156,6 +194,8 @@ await_answer (SendJob       *job,
       return FALSE;
     case KF_RECORD_CANCEL:
       g_propagate_error (error, _kf_transfer_peer_cancelled (payload, header.length));
+      if (job->is_tree)
+        add_old_peer_hint (*error);
       return FALSE;
     default:
       g_propagate_error (error, _kf_transfer_unexpected (header.type));
@@ -163,47 +203,121 @@ await_answer (SendJob       *job,
     }
 }
 
-/* Reader thread: exactly the announced size, in chunks, to the crypto
+/* Opens the file of @entry, which must still be a regular file (never a
+ * link: O_NOFOLLOW; never a FIFO that would block: O_NONBLOCK). */
+static int
+open_entry (const KfManifestEntry  *entry,
+            GError                **error)
+{
+  struct stat st;
+  int fd = open (entry->source, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+
+  if (fd < 0)
+    {
+      *error = io_error (entry->source, g_strerror (errno));
+      return -1;
+    }
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      close (fd);
+      *error = io_error (entry->source, _("it is no longer a regular file"));
+      return -1;
+    }
+  return fd;
+}
+
+/* Reads up to @want bytes; a short count only at the end of the file. */
+static gboolean
+read_full (int            fd,
+           guint8        *buf,
+           gsize          want,
+           gsize         *got,
+           GError       **error)
+{
+  *got = 0;
+  while (*got < want)
+    {
+      ssize_t n = read (fd, buf + *got, want - *got);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          g_set_error_literal (error, G_IO_ERROR, g_io_error_from_errno (errno), g_strerror (errno));
+          return FALSE;
+        }
+      if (n == 0)
+        break;
+      *got += (gsize) n;
+    }
+  return TRUE;
+}
+
+/* Reads file number @file (entry @entry) into chunks, exactly its
+ * announced size, the last chunk marked. */
+static gboolean
+read_file (SendJob *job,
+           guint    file,
+           guint    entry_index,
+           gboolean end)
+{
+  const KfManifestEntry *entry = kf_manifest_get_entry (job->manifest, entry_index);
+  guint64 remaining = entry->size;
+  GError *error = NULL;
+  int fd = open_entry (entry, &error);
+  gboolean first = TRUE;
+
+  while (fd >= 0)
+    {
+      KfChunk *chunk = _kf_job_pop (&job->base.state, job->free_plain);
+      gsize want = (gsize) MIN (remaining, KF_TRANSFER_CHUNK_SIZE);
+      gsize got = 0;
+
+      if (chunk == NULL)
+        break;
+      if (!read_full (fd, chunk->data, want, &got, &error) || got < want)
+        {
+          g_async_queue_push (job->free_plain, chunk);
+          if (error == NULL)
+            error = io_error (entry->source, _("it became shorter while it was being sent; send it again once nothing changes it"));
+          break;
+        }
+      remaining -= got;
+      *chunk = (KfChunk) { chunk->data, got, got, file, entry_index, first, remaining == 0,
+                           end && remaining == 0 };
+      first = FALSE;
+      g_async_queue_push (job->full_plain, chunk);
+      if (remaining == 0)
+        {
+          close (fd);
+          return TRUE;
+        }
+    }
+  if (fd >= 0)
+    close (fd);
+  if (error != NULL)
+    _kf_job_fail (&job->base.state, error);
+  return FALSE;
+}
+
+/* Reader thread: every file of the manifest in order, to the crypto
  * stage. */
 static gpointer
 reader_main (gpointer data)
 {
   SendJob *job = data;
-  guint64 remaining = job->size;
-  gboolean last;
+  guint n_entries = kf_manifest_get_n_entries (job->manifest);
+  guint n_files = kf_manifest_get_n_files (job->manifest);
+  guint file = 0;
 
-  do
+  for (guint i = 0; i < n_entries && file < n_files; i++)
     {
-      KfChunk *chunk = _kf_job_pop (&job->base.state, job->free_plain);
-      gsize want = (gsize) MIN (remaining, KF_TRANSFER_CHUNK_SIZE);
-      g_autoptr(GError) error = NULL;
-      gsize got = 0;
-
-      if (chunk == NULL)
+      if (kf_manifest_get_entry (job->manifest, i)->kind != KF_MANIFEST_FILE)
+        continue;
+      if (!read_file (job, file, i, file + 1 == n_files))
         return NULL;
-      if (!g_input_stream_read_all (job->in, chunk->data, want, &got, job->base.state.stop, &error))
-        {
-          g_async_queue_push (job->free_plain, chunk);
-          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            _kf_job_fail (&job->base.state, io_error (job->file, error));
-          return NULL;
-        }
-      if (got < want)
-        {
-          g_async_queue_push (job->free_plain, chunk);
-          _kf_job_fail (&job->base.state,
-                        g_error_new_literal (KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_IO,
-                                            _("The file became shorter while it was being sent. Send it again once nothing changes it.")));
-          return NULL;
-        }
-      remaining -= got;
-      chunk->len = got;
-      chunk->plain = got;
-      chunk->last = last = remaining == 0;
-      g_async_queue_push (job->full_plain, chunk);
+      file++;
     }
-  while (!last);
-
   return NULL;
 }
 
@@ -219,15 +333,23 @@ encrypt_chunk (SendJob  *job,
   gsize n = 0;
   gsize tail = 0;
 
+  if (chunk->first
+      && !_kf_transfer_job_start_file (&job->base, KF_CIPHER_ENCRYPT,
+                                       job->is_tree ? (gint64) chunk->file : -1, error))
+    return FALSE;
   if (!kf_cipher_update (job->base.cipher, chunk->data, chunk->len, out, out_size, &n, error))
     return FALSE;
   if (chunk->last
       && !kf_cipher_finish (job->base.cipher, out + n, out_size - n, &tail, error))
     return FALSE;
 
-  record->len = n + tail;
-  record->plain = chunk->plain;
-  record->last = chunk->last;
+  if (chunk->last)
+    {
+      job->file_blocks[chunk->file] = kf_cipher_get_blocks (job->base.cipher);
+      job->blocks += job->file_blocks[chunk->file];
+    }
+  *record = (KfChunk) { record->data, n + tail, chunk->plain, chunk->file, chunk->entry,
+                        chunk->first, chunk->last, chunk->end };
   return TRUE;
 }
 
@@ -236,7 +358,7 @@ static gpointer
 crypto_main (gpointer data)
 {
   SendJob *job = data;
-  gboolean last = FALSE;
+  gboolean last = kf_manifest_get_n_files (job->manifest) == 0;
 
   while (!last)
     {
@@ -251,7 +373,7 @@ crypto_main (gpointer data)
           _kf_job_fail (&job->base.state, error);
           return NULL;
         }
-      last = chunk->last;
+      last = chunk->end;
       g_async_queue_push (job->free_plain, chunk);
       g_async_queue_push (job->full_records, record);
     }
@@ -301,17 +423,25 @@ write_records (SendJob      *job,
                GCancellable *cancellable)
 {
   guint64 done = 0;
-  gboolean last = FALSE;
+  guint files_done = 0;
+  gboolean end = kf_manifest_get_n_files (job->manifest) == 0;
 
-  while (!last)
+  while (!end)
     {
       KfChunk *record = _kf_job_pop (&job->base.state, job->full_records);
       GError *error = NULL;
 
       if (record == NULL)
         return FALSE;
-      last = record->last;
-      if (!kf_peer_link_send (job->base.link, KF_RECORD_DATA, last ? KF_RECORD_FLAG_FINAL : 0,
+      end = record->end;
+      if (record->first && job->is_tree)
+        {
+          g_autofree char *path = kf_manifest_path (job->manifest, record->entry, FALSE);
+
+          _kf_progress_set_current (job->base.progress, path);
+        }
+      if (!kf_peer_link_send (job->base.link, KF_RECORD_DATA,
+                              record->last ? KF_RECORD_FLAG_FINAL : 0,
                               record->data, record->len, cancellable, &error))
         {
           _kf_job_fail (&job->base.state, error);
@@ -319,8 +449,11 @@ write_records (SendJob      *job,
         }
       _kf_transcript_add (job->base.transcript, record->data + KF_RECORD_HEADER_SIZE + record->len);
       done += record->plain;
+      files_done += record->last ? 1 : 0;
       g_async_queue_push (job->free_records, record);
-      _kf_progress_update (job->base.progress, done, last);
+      _kf_progress_set_files (job->base.progress, files_done,
+                              kf_manifest_get_n_files (job->manifest));
+      _kf_progress_update (job->base.progress, done, end);
     }
 
   return TRUE;
@@ -386,6 +519,36 @@ stream_file (SendJob       *job,
   return *error == NULL && job->done;
 }
 
+/* The sender's result: totals, and every entry delivered, after the
+ * skipped ones. */
+static KfTransferResult *
+make_result (SendJob *job)
+{
+  KfTransferResult *result = _kf_transfer_result_new ();
+  guint n = kf_manifest_get_n_entries (job->manifest);
+  guint file = 0;
+
+  result->blocks = job->blocks;
+  result->plain_bytes = job->size;
+  _kf_transfer_digest_hex (job->base.transcript, result->digest);
+  result->path = g_file_get_parse_name (job->files->pdata[0]);
+  for (guint i = 0; i < job->skipped->len; i++)
+    g_ptr_array_add (result->files, kf_transfer_file_result_copy (job->skipped->pdata[i]));
+  for (guint i = 0; i < n; i++)
+    {
+      const KfManifestEntry *entry = kf_manifest_get_entry (job->manifest, i);
+      KfTransferFileResult *r = g_new0 (KfTransferFileResult, 1);
+
+      r->path = kf_manifest_path (job->manifest, i, FALSE);
+      r->size = entry->size;
+      r->is_folder = entry->kind == KF_MANIFEST_FOLDER;
+      r->blocks = r->is_folder ? 0 : job->file_blocks[file++];
+      r->status = KF_TRANSFER_FILE_ARRIVED;
+      g_ptr_array_add (result->files, r);
+    }
+  return result;
+}
+
 static void
 send_thread (GTask        *task,
              gpointer      source_object,
@@ -393,10 +556,9 @@ send_thread (GTask        *task,
              GCancellable *cancellable)
 {
   SendJob *job = task_data;
-  KfTransferResult *result;
   GError *error = NULL;
 
-  if (!open_source (job, cancellable, &error)
+  if (!open_source (job, &error)
       || !send_offer (job, cancellable, &error)
       || !await_answer (job, cancellable, &error))
     {
@@ -412,31 +574,30 @@ send_thread (GTask        *task,
       return;
     }
 
-  result = g_new0 (KfTransferResult, 1);
-  result->blocks = kf_cipher_get_blocks (job->base.cipher);
-  result->plain_bytes = job->size;
-  _kf_transfer_digest_hex (job->base.transcript, result->digest);
-  result->path = g_file_get_parse_name (job->file);
-  g_task_return_pointer (task, result, (GDestroyNotify) kf_transfer_result_free);
+  g_task_return_pointer (task, make_result (job), (GDestroyNotify) kf_transfer_result_free);
 }
 
 /*
  * kf_transfer_send_async:
  * @link: a sender's link, fresh from kf_peer_link_connect_finish()
- * @file: the file to send
+ * @files: (array length=n_files): local files and folders, any mix
  * @progress: (nullable): called on the caller's main context with the
- *   plaintext bytes sent so far, about ten times a second and at the end
+ *   plaintext bytes and files sent so far and the current file, about ten
+ *   times a second and at the end
  * @progress_notify: (nullable): frees @progress_data once no more progress
  *   can come, on the caller's main context
  *
- * Sends @file: the offer (name and size, encrypted), then, when the
- * receiver accepts, the file as one AES-256 chain in the session's mode,
- * and waits for the receiver to confirm it verified and saved everything.
- * Cancelling @cancellable tells the receiver.  Use a link for one transfer.
+ * Sends @files: the offer (one regular file alone: its name and size;
+ * anything else: the manifest of the tree, see kf-transfer-walk.c), then,
+ * when the receiver accepts, every file back to back, each its own
+ * AES-256 chain in the session's mode, and waits for the receiver to
+ * confirm it verified and saved everything.  Cancelling @cancellable tells
+ * the receiver.  Use a link for one transfer.
  */
 void
 kf_transfer_send_async (KfPeerLink             *link,
-                        GFile                  *file,
+                        GFile                 **files,
+                        guint                   n_files,
                         KfTransferProgressFunc  progress,
                         gpointer                progress_data,
                         GDestroyNotify          progress_notify,
@@ -449,12 +610,15 @@ kf_transfer_send_async (KfPeerLink             *link,
 
   g_return_if_fail (KF_IS_PEER_LINK (link));
   g_return_if_fail (kf_peer_link_get_role (link) == KF_PEER_ROLE_SENDER);
-  g_return_if_fail (G_IS_FILE (file));
+  g_return_if_fail (files != NULL && n_files > 0);
 
   job = g_new0 (SendJob, 1);
   _kf_transfer_job_init (&job->base, link,
                          _kf_progress_new (progress, progress_data, progress_notify, 0));
-  job->file = g_object_ref (file);
+  job->files = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < n_files; i++)
+    g_ptr_array_add (job->files, g_object_ref (files[i]));
+  job->skipped = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_transfer_file_result_free);
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, kf_transfer_send_async);
@@ -466,8 +630,9 @@ kf_transfer_send_async (KfPeerLink             *link,
 /*
  * kf_transfer_send_finish:
  *
- * Returns: (transfer full): this side's block count, transcript digest
- * and plaintext size, or %NULL with a %KF_TRANSFER_ERROR (DECLINED,
+ * Returns: (transfer full): this side's block count (all files),
+ * transcript digest, plaintext size and per-file list (skipped entries
+ * first), or %NULL with a %KF_TRANSFER_ERROR (DECLINED,
  * CANCELLED by the peer, PEER_GONE, IO, NAME, PROTOCOL...) or
  * G_IO_ERROR_CANCELLED when the caller cancelled.
  */

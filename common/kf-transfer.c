@@ -19,6 +19,79 @@
 
 G_DEFINE_BOXED_TYPE (KfTransferResult, kf_transfer_result,
                      kf_transfer_result_copy, kf_transfer_result_free)
+G_DEFINE_BOXED_TYPE (KfTransferFileResult, kf_transfer_file_result,
+                     kf_transfer_file_result_copy, kf_transfer_file_result_free)
+
+/*
+ * kf_transfer_file_result_copy:
+ *
+ * Returns: (transfer full): a deep copy of @file.
+ */
+KfTransferFileResult *
+kf_transfer_file_result_copy (const KfTransferFileResult *file)
+{
+  KfTransferFileResult *copy;
+
+  g_return_val_if_fail (file != NULL, NULL);
+
+  copy = g_memdup2 (file, sizeof *file);
+  copy->path = g_strdup (file->path);
+  copy->offered_path = g_strdup (file->offered_path);
+  return copy;
+}
+
+/*
+ * kf_transfer_file_result_free:
+ *
+ * Frees @file.  %NULL is allowed.
+ */
+void
+kf_transfer_file_result_free (KfTransferFileResult *file)
+{
+  if (file == NULL)
+    return;
+
+  g_free (file->path);
+  g_free (file->offered_path);
+  g_free (file);
+}
+
+/*
+ * kf_transfer_file_status_to_string:
+ *
+ * Returns: the word `--json` and logs use for @status ("arrived",
+ * "renamed", "skipped", "incomplete").
+ */
+const char *
+kf_transfer_file_status_to_string (KfTransferFileStatus status)
+{
+  switch (status)
+    {
+    case KF_TRANSFER_FILE_ARRIVED:
+      return "arrived";
+    case KF_TRANSFER_FILE_RENAMED:
+      return "renamed";
+    case KF_TRANSFER_FILE_SKIPPED:
+      return "skipped";
+    case KF_TRANSFER_FILE_INCOMPLETE:
+    default:
+      return "incomplete";
+    }
+}
+
+/*
+ * _kf_transfer_result_new:
+ *
+ * Returns: (transfer full): an empty result, with an empty file list.
+ */
+KfTransferResult *
+_kf_transfer_result_new (void)
+{
+  KfTransferResult *result = g_new0 (KfTransferResult, 1);
+
+  result->files = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_transfer_file_result_free);
+  return result;
+}
 
 /*
  * kf_transfer_result_copy:
@@ -34,6 +107,9 @@ kf_transfer_result_copy (const KfTransferResult *result)
 
   copy = g_memdup2 (result, sizeof *result);
   copy->path = g_strdup (result->path);
+  copy->files = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_transfer_file_result_free);
+  for (guint i = 0; result->files != NULL && i < result->files->len; i++)
+    g_ptr_array_add (copy->files, kf_transfer_file_result_copy (result->files->pdata[i]));
   return copy;
 }
 
@@ -49,6 +125,7 @@ kf_transfer_result_free (KfTransferResult *result)
     return;
 
   g_free (result->path);
+  g_clear_pointer (&result->files, g_ptr_array_unref);
   g_free (result);
 }
 

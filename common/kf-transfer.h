@@ -20,33 +20,81 @@ G_BEGIN_DECLS
  * a smaller file system): a transfer never fills a disk to zero. */
 #define KF_TRANSFER_SPACE_MARGIN (G_GUINT64_CONSTANT (256) * 1024 * 1024)
 
+/* Limits of a transfer of several files (docs/PROTOCOL.md, part 2, §10). */
+#define KF_TRANSFER_MAX_ENTRIES  100000   /* files and folders in one offer */
+#define KF_TRANSFER_MAX_DEPTH    64       /* folder levels below the chosen folder */
+/* How many top-level names an offer keeps to show. */
+#define KF_TRANSFER_MAX_SHOWN    16
+
+typedef struct _KfManifest KfManifest;
+
 /* What the receiver is asked about (flow step 9). */
+typedef struct _KfTransferOffer
+{
+  char         *name;            /* sanitised: the single file's name, or the
+                                  * first top-level name of a tree */
+  guint64       plain_size;      /* total plaintext bytes */
+  guint64       encrypted_size;  /* what the chains will carry, padding included */
+  KfCipherMode  mode;
+  guint         n_files;         /* regular files, empty ones included */
+  guint         n_folders;
+  char        **top_level;       /* sanitised top-level names, the first
+                                  * KF_TRANSFER_MAX_SHOWN, NULL-terminated */
+  guint         n_top_level;     /* how many top-level entries there are */
+  gboolean      is_tree;         /* FALSE: exactly one file offered alone
+                                  * (accept into a file); TRUE: accept into a folder */
+  KfManifest   *manifest;        /* private: the checked entries of a tree */
+} KfTransferOffer;
+
+typedef enum
+{
+  KF_TRANSFER_FILE_ARRIVED,      /* saved under its offered name (sender: delivered) */
+  KF_TRANSFER_FILE_RENAMED,      /* saved under another name: see offered_path */
+  KF_TRANSFER_FILE_SKIPPED,      /* sender: a link, device, socket, FIFO or unreadable */
+  KF_TRANSFER_FILE_INCOMPLETE,   /* never saved: the transfer stopped first */
+} KfTransferFileStatus;
+
+/* One file or folder of a transfer, in a result. */
 typedef struct
 {
-  char         *name;            /* sanitised: a safe basename, UTF-8 */
-  guint64       plain_size;
-  guint64       encrypted_size;  /* what the chain will carry, padding included */
-  KfCipherMode  mode;
-} KfTransferOffer;
+  char                 *path;          /* relative, '/'-separated, as it arrived (cleaned) */
+  char                 *offered_path;  /* when RENAMED: the path the sender offered (cleaned) */
+  guint64               size;
+  guint64               blocks;        /* AES blocks of this file's chain */
+  KfTransferFileStatus  status;
+  gboolean              is_folder;
+} KfTransferFileResult;
 
 /* What a finished transfer reports to the key manager (flow step 10). */
 typedef struct
 {
-  guint64  blocks;       /* AES blocks the cipher processed on this side */
-  guint64  plain_bytes;
-  char     digest[65];   /* transcript digest (SHA-256 of the data records' tags), 64 hex digits */
-  char    *path;         /* the file sent, or where the received file now is */
+  guint64    blocks;       /* AES blocks the cipher processed on this side, all files */
+  guint64    plain_bytes;
+  char       digest[65];   /* transcript digest (SHA-256 of the data records' tags), 64 hex digits */
+  char      *path;         /* the file sent or received; for a tree: the receiver's
+                            * folder, the sender's first path */
+  GPtrArray *files;        /* KfTransferFileResult, in offer order (skipped ones first) */
 } KfTransferResult;
 
-/* @done and @total count plaintext bytes; @bytes_per_second is the mean
- * rate since the data started to flow. */
-typedef void (*KfTransferProgressFunc) (guint64  done,
-                                        guint64  total,
-                                        double   bytes_per_second,
-                                        gpointer user_data);
+/* How far a transfer is, posted to the caller's main context. */
+typedef struct
+{
+  guint64                      done;              /* plaintext bytes */
+  guint64                      total;
+  double                       bytes_per_second;  /* mean since the data started */
+  guint                        files_done;
+  guint                        files_total;
+  const char                  *current_file;      /* relative path, cleaned; NULL when none */
+  const KfTransferFileResult  *landed;            /* non-NULL once per file as it is saved
+                                                   * (receiver) or delivered (sender) */
+} KfTransferProgress;
+
+typedef void (*KfTransferProgressFunc) (const KfTransferProgress *progress,
+                                        gpointer                  user_data);
 
 #define KF_TYPE_TRANSFER_OFFER  (kf_transfer_offer_get_type ())
 #define KF_TYPE_TRANSFER_RESULT (kf_transfer_result_get_type ())
+#define KF_TYPE_TRANSFER_FILE_RESULT (kf_transfer_file_result_get_type ())
 
 GType             kf_transfer_offer_get_type       (void) G_GNUC_CONST;
 KfTransferOffer  *kf_transfer_offer_copy           (const KfTransferOffer  *offer);
@@ -58,10 +106,17 @@ KfTransferOffer  *kf_transfer_offer_parse          (const guint8           *buf,
                                                     gsize                   len,
                                                     KfCipherMode            mode,
                                                     GError                **error);
+KfTransferOffer  *kf_transfer_offer_new_for_manifest (KfManifest           *manifest,
+                                                      KfCipherMode          mode);
 
 GType             kf_transfer_result_get_type      (void) G_GNUC_CONST;
 KfTransferResult *kf_transfer_result_copy          (const KfTransferResult *result);
 void              kf_transfer_result_free          (KfTransferResult       *result);
+
+GType                 kf_transfer_file_result_get_type (void) G_GNUC_CONST;
+KfTransferFileResult *kf_transfer_file_result_copy     (const KfTransferFileResult *file);
+void                  kf_transfer_file_result_free     (KfTransferFileResult       *file);
+const char           *kf_transfer_file_status_to_string (KfTransferFileStatus      status);
 
 gboolean          kf_transfer_check_space          (GFile                  *folder,
                                                     guint64                 size,
@@ -69,7 +124,8 @@ gboolean          kf_transfer_check_space          (GFile                  *fold
 guint64           kf_transfer_space_margin         (guint64                 fs_size);
 
 void              kf_transfer_send_async           (KfPeerLink             *link,
-                                                    GFile                  *file,
+                                                    GFile                 **files,
+                                                    guint                   n_files,
                                                     KfTransferProgressFunc  progress,
                                                     gpointer                progress_data,
                                                     GDestroyNotify          progress_notify,
@@ -108,5 +164,6 @@ gboolean          kf_transfer_decline_finish       (GAsyncResult           *resu
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KfTransferOffer, kf_transfer_offer_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KfTransferResult, kf_transfer_result_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KfTransferFileResult, kf_transfer_file_result_free)
 
 G_END_DECLS

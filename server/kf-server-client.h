@@ -6,8 +6,6 @@
 
 #include "kf-protocol.h"
 #include "kf-server-config.h"
-#include "kf-server-handshakes.h"
-#include "kf-server-poller.h"
 #include "kf-server-session.h"
 #include "kf-server-timers.h"
 #include "kf-server-transport.h"

@@ -88,11 +88,11 @@ def check_clean_output(cli, label):
 EVENT_KEYS = {
     'session': {'event', 'role', 'peer_id', 'peer_name', 'mode'},
     'result': {'event', 'status', 'role', 'sender_blocks', 'receiver_blocks',
-               'local_blocks', 'bytes', 'file', 'message'},
+               'local_blocks', 'bytes', 'file', 'message', 'files'},
     'peers': {'event', 'peers'},
     'waiting-again': {'event', 'status', 'message'},
     'offer': {'event', 'sender_id', 'sender_name', 'file_name', 'plain_size',
-              'encrypted_size', 'mode'},
+              'encrypted_size', 'mode', 'is_tree', 'files', 'folders', 'top_level'},
 }
 
 

@@ -109,6 +109,40 @@ test_two_people_differ (Fixture       *f,
   g_assert_true (memcmp (kf_identity_get_public_key (a), kf_identity_get_public_key (b), 32) != 0);
 }
 
+static gpointer
+load_in_thread (gpointer data)
+{
+  return kf_identity_load_or_create (data, NULL);
+}
+
+/* The app and keyferry-cli started at once, on a fresh account: all end
+ * up with one identity, and no temporary file is left behind. */
+static void
+test_made_once_when_racing (Fixture       *f,
+                            gconstpointer  data)
+{
+  GThread *threads[8];
+  KfIdentity *made[G_N_ELEMENTS (threads)];
+  g_autofree char *folder = g_path_get_dirname (f->path);
+  g_autoptr(GDir) dir = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    threads[i] = g_thread_new ("loader", load_in_thread, f->path);
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    made[i] = g_thread_join (threads[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    {
+      g_assert_nonnull (made[i]);
+      g_assert_cmpstr (kf_identity_get_code (made[i]), ==, kf_identity_get_code (made[0]));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    g_object_unref (made[i]);
+
+  dir = g_dir_open (folder, 0, NULL);
+  g_assert_cmpstr (g_dir_read_name (dir), ==, "identity");
+  g_assert_null (g_dir_read_name (dir));
+}
+
 static void
 test_refused_when_others_can_read (Fixture       *f,
                                    gconstpointer  data)
@@ -320,6 +354,7 @@ main (int    argc,
   g_test_add ("/identity/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("create-then-reload", test_create_then_reload);
   ADD ("two-people-differ", test_two_people_differ);
+  ADD ("made-once-when-racing", test_made_once_when_racing);
   ADD ("refused-when-others-can-read", test_refused_when_others_can_read);
   ADD ("refused-when-damaged", test_refused_when_damaged);
   ADD ("refused-when-not-a-file", test_refused_when_not_a_file);

@@ -375,7 +375,7 @@ test_flooded_port (Fixture       *f,
   g_assert_no_error (error);
   link_us = g_get_monotonic_time () - start;
 
-  kf_transfer_send_async (link, file, NULL, NULL, NULL, NULL, kf_test_store_result, &sent);
+  kf_transfer_send_async (link, &file, 1, NULL, NULL, NULL, NULL, kf_test_store_result, &sent);
   kf_test_await_pointer ((gpointer *) &sent, WAIT_SECONDS, "the transfer");
   result = kf_transfer_send_finish (sent, &error);
   g_assert_no_error (error);

@@ -248,6 +248,27 @@ test_pairing (Fixture       *f,
   expect (&bob, "ok report", "ev result ", NULL);
   check (f);
   g_assert_cmpuint (kf_server_get_n_clients (f->server), ==, 2);
+  g_assert_cmpuint (kf_server_get_totals (f->server)->sessions_started, ==, 1);
+  g_assert_cmpuint (kf_server_get_totals (f->server)->sessions_confirmed, ==, 1);
+  g_assert_cmpuint (kf_server_get_totals (f->server)->blocks_confirmed, ==, 9);
+
+  /* Counts that differ: a failed session, counted as one. */
+  say (&bob, "wait");
+  sayf (&alice, "conn %" G_GUINT64_FORMAT " cbc", kf_server_client_get_id (bob.client));
+  expect (&alice, "ok conn ", "ev key ", NULL);
+  expect (&bob, "ok wait", "ev key ", NULL);
+  confirm (&alice);
+  confirm (&bob);
+  say (&bob, "port 4000");
+  expect (&alice, "ok confirm", "ev connect ", NULL);
+  expect (&bob, "ok confirm", "ev listen ", "ok port", NULL);
+  say (&alice, "report 9 -");
+  say (&bob, "report 8 -");
+  expect (&alice, "ok report", "ev result ", NULL);
+  expect (&bob, "ok report", "ev result ", NULL);
+  g_assert_cmpuint (kf_server_get_totals (f->server)->sessions_failed, ==, 1);
+  g_assert_cmpuint (kf_server_get_totals (f->server)->blocks_confirmed, ==, 9);
+  check (f);
 
   /* A bad line is refused as a connection's reader refuses it. */
   kf_server_client_receive_line (alice.client, "pi\0ng", 5);
@@ -362,6 +383,8 @@ test_sessions_end_themselves (Fixture       *f,
   g_assert_nonnull (strstr (audit, first));
   g_assert_nonnull (strstr (audit, second));
   g_assert_nonnull (strstr (strstr (audit, second), "cancelled"));
+  g_assert_cmpuint (kf_server_get_totals (f->server)->sessions_started, ==, 2);
+  g_assert_cmpuint (kf_server_get_totals (f->server)->sessions_cancelled, ==, 2);
   peer_clear (&alice);
   peer_clear (&bob);
   peer_clear (&carol);

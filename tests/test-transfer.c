@@ -233,12 +233,12 @@ received_cb (GObject      *source,
 }
 
 static void
-receive_progress_cb (guint64  done,
-                     guint64  total,
-                     double   rate,
-                     gpointer user_data)
+receive_progress_cb (const KfTransferProgress *progress,
+                     gpointer                  user_data)
 {
   Fixture *f = user_data;
+  guint64 done = progress->done;
+  guint64 total = progress->total;
 
   g_assert_cmpuint (done, >=, f->last_done);
   g_assert_cmpuint (done, <=, total);
@@ -263,12 +263,13 @@ receive_progress_cb (guint64  done,
 
 /* Starts sending @file and waits for the receiver to see the offer. */
 static void
-send_progress_cb (guint64  done,
-                  guint64  total,
-                  double   rate,
-                  gpointer user_data)
+send_progress_cb (const KfTransferProgress *progress,
+                  gpointer                  user_data)
 {
   Fixture *f = user_data;
+  guint64 done = progress->done;
+  guint64 total = progress->total;
+  double rate = progress->bytes_per_second;
 
   g_assert_false (f->sent_progress_freed);
   g_assert_cmpuint (done, >=, f->sent_done);
@@ -290,7 +291,7 @@ start_send (Fixture *f,
             GFile   *file)
 {
   f->send_started = TRUE;
-  kf_transfer_send_async (f->sender, file, send_progress_cb, f, send_progress_free,
+  kf_transfer_send_async (f->sender, &file, 1, send_progress_cb, f, send_progress_free,
                           f->send_cancel, sent_cb, f);
   kf_transfer_receive_offer_async (f->receiver, NULL, offer_cb, f);
   kf_test_iterate_until (&f->offer_done);

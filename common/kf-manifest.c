@@ -1,0 +1,276 @@
+/* kf-manifest.c: the list of files and folders a transfer offers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A transfer of several files or of folders starts with a manifest: every
+ * entry (file or folder) in depth-first order, each a depth, one path
+ * component and, for a file, its size (docs/PROTOCOL.md, part 2, §6).
+ * This file holds the entries, their encoding, and the receiver's parser,
+ * which is where a hostile sender is stopped: a name that could leave the
+ * chosen folder, a duplicate, too many entries or too deep a tree refuses
+ * the whole manifest; a name that merely cannot be shown or kept as is
+ * (control characters, a leading dot, a clash after cleaning) is renamed
+ * and the entry remembers what was offered.  A pure function of its
+ * input, for the fuzzer.
+ */
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
+#include "kf-file-name.h"
+#include "kf-manifest.h"
+#include "kf-untrusted.h"
+
+struct _KfManifest
+{
+  gatomicrefcount  ref;
+  GArray          *entries;   /* KfManifestEntry */
+  guint            n_files;
+  guint            n_folders;
+  guint64          total;
+};
+
+static void
+entry_clear (gpointer data)
+{
+  KfManifestEntry *entry = data;
+
+  g_free (entry->name);
+  g_free (entry->offered);
+  g_free (entry->source);
+}
+
+/*
+ * kf_manifest_new:
+ *
+ * Returns: (transfer full): an empty manifest.
+ */
+KfManifest *
+kf_manifest_new (void)
+{
+  KfManifest *self = g_new0 (KfManifest, 1);
+
+  g_atomic_ref_count_init (&self->ref);
+  self->entries = g_array_new (FALSE, TRUE, sizeof (KfManifestEntry));
+  g_array_set_clear_func (self->entries, entry_clear);
+  return self;
+}
+
+KfManifest *
+kf_manifest_ref (KfManifest *self)
+{
+  g_atomic_ref_count_inc (&self->ref);
+  return self;
+}
+
+void
+kf_manifest_unref (KfManifest *self)
+{
+  if (self == NULL || !g_atomic_ref_count_dec (&self->ref))
+    return;
+
+  g_array_unref (self->entries);
+  g_free (self);
+}
+
+/* The folder that entry @depth would go into: the last folder seen at
+ * @depth - 1, or G_MAXUINT at the top level. */
+static guint
+find_parent (const KfManifest *self,
+             guint             depth)
+{
+  for (guint i = self->entries->len; depth > 0 && i > 0; i--)
+    {
+      const KfManifestEntry *e = &g_array_index (self->entries, KfManifestEntry, i - 1);
+
+      if (e->kind == KF_MANIFEST_FOLDER && e->depth == depth - 1)
+        return i - 1;
+    }
+  return G_MAXUINT;
+}
+
+void
+_kf_manifest_append (KfManifest     *self,
+        KfManifestKind  kind,
+        guint           depth,
+        guint           parent,
+        char           *name,
+        char           *offered,
+        guint64         size,
+        const char     *source)
+{
+  KfManifestEntry entry = { kind, depth, parent, name, offered, size, g_strdup (source) };
+
+  g_array_append_val (self->entries, entry);
+  if (kind == KF_MANIFEST_FILE)
+    {
+      self->n_files++;
+      self->total += size;
+    }
+  else
+    self->n_folders++;
+}
+
+/*
+ * kf_manifest_add:
+ * @depth: 0 for a top-level entry; at most one more than the depth of
+ *   the last folder added (the entries are added depth first)
+ * @name: one path component, UTF-8
+ * @source: (nullable): the local file to read (sender)
+ *
+ * Appends an entry.  Returns %FALSE, adding nothing, when @name could not
+ * be sent (empty, ".", "..", holds a "/", or longer than
+ * %KF_FILE_NAME_MAX bytes), the tree is deeper than
+ * %KF_TRANSFER_MAX_DEPTH, or the manifest is full.
+ */
+gboolean
+kf_manifest_add (KfManifest     *self,
+                 KfManifestKind  kind,
+                 guint           depth,
+                 const char     *name,
+                 guint64         size,
+                 const char     *source)
+{
+  gsize len = strlen (name);
+
+  g_return_val_if_fail (self != NULL && name != NULL, FALSE);
+
+  if (len == 0 || len > KF_FILE_NAME_MAX || strchr (name, '/') != NULL
+      || strcmp (name, ".") == 0 || strcmp (name, "..") == 0 || !g_utf8_validate (name, -1, NULL)
+      || depth >= KF_TRANSFER_MAX_DEPTH || self->entries->len >= KF_TRANSFER_MAX_ENTRIES
+      || size > KF_TRANSFER_MAX_SIZE || self->total + size > KF_TRANSFER_MAX_SIZE)
+    return FALSE;
+
+  _kf_manifest_append (self, kind, depth, find_parent (self, depth), g_strdup (name), NULL,
+          kind == KF_MANIFEST_FILE ? size : 0, source);
+  return TRUE;
+}
+
+guint
+kf_manifest_get_n_entries (const KfManifest *self)
+{
+  return self->entries->len;
+}
+
+const KfManifestEntry *
+kf_manifest_get_entry (const KfManifest *self,
+                       guint             index)
+{
+  g_return_val_if_fail (index < self->entries->len, NULL);
+
+  return &g_array_index (self->entries, KfManifestEntry, index);
+}
+
+guint
+kf_manifest_get_n_files (const KfManifest *self)
+{
+  return self->n_files;
+}
+
+guint
+kf_manifest_get_n_folders (const KfManifest *self)
+{
+  return self->n_folders;
+}
+
+guint64
+kf_manifest_get_total (const KfManifest *self)
+{
+  return self->total;
+}
+
+/*
+ * kf_manifest_path:
+ * @offered: use the names as offered (where an entry was renamed)
+ *
+ * Returns: (transfer full): the relative path of entry @index, its
+ * components joined with "/".
+ */
+char *
+kf_manifest_path (const KfManifest *self,
+                  guint             index,
+                  gboolean          offered)
+{
+  const char *parts[KF_TRANSFER_MAX_DEPTH + 1];
+  guint n = KF_TRANSFER_MAX_DEPTH + 1;
+  GString *path = g_string_new (NULL);
+
+  for (guint i = index; i != G_MAXUINT && n > 0; )
+    {
+      const KfManifestEntry *e = kf_manifest_get_entry (self, i);
+
+      parts[--n] = (offered && e->offered != NULL) ? e->offered : e->name;
+      i = e->parent;
+    }
+  for (guint i = n; i < KF_TRANSFER_MAX_DEPTH + 1; i++)
+    {
+      if (i > n)
+        g_string_append_c (path, '/');
+      g_string_append (path, parts[i]);
+    }
+  return g_string_free (path, FALSE);
+}
+
+/*
+ * kf_manifest_encode:
+ * @len: (out): the length of the returned buffer
+ *
+ * Returns: (transfer full): the manifest's plaintext
+ * (docs/PROTOCOL.md, part 2, §6): entry count (u32), total size (u64),
+ * then per entry kind (u8), depth (u8), name length (u16), name and, for a
+ * file, its size (u64), all big-endian.  The caller encrypts it.
+ */
+guint8 *
+kf_manifest_encode (const KfManifest *self,
+                    gsize            *len)
+{
+  GByteArray *out = g_byte_array_new ();
+  guint32 n_be = GUINT32_TO_BE (self->entries->len);
+  guint64 total_be = GUINT64_TO_BE (self->total);
+
+  g_byte_array_append (out, (const guint8 *) &n_be, 4);
+  g_byte_array_append (out, (const guint8 *) &total_be, 8);
+  for (guint i = 0; i < self->entries->len; i++)
+    {
+      const KfManifestEntry *e = kf_manifest_get_entry (self, i);
+      guint16 name_len_be = GUINT16_TO_BE ((guint16) strlen (e->name));
+      guint64 size_be = GUINT64_TO_BE (e->size);
+      guint8 head[2] = { (guint8) e->kind, (guint8) e->depth };
+
+      g_byte_array_append (out, head, 2);
+      g_byte_array_append (out, (const guint8 *) &name_len_be, 2);
+      g_byte_array_append (out, (const guint8 *) e->name, strlen (e->name));
+      if (e->kind == KF_MANIFEST_FILE)
+        g_byte_array_append (out, (const guint8 *) &size_be, 8);
+    }
+  *len = out->len;
+  return g_byte_array_free (out, FALSE);
+}
+
+/*
+ * kf_manifest_numbered_name:
+ *
+ * Returns: (transfer full): "@name (@n)", the number before the
+ * extension ("a.txt" → "a (2).txt"); never over %KF_FILE_NAME_MAX bytes.
+ */
+char *
+kf_manifest_numbered_name (const char *name,
+                           guint       n)
+{
+  const char *dot = strrchr (name, '.');
+  const char *ext = (dot != NULL && dot != name) ? dot : name + strlen (name);
+  g_autofree char *suffix = g_strdup_printf (" (%u)%s", n, ext);
+  gsize stem_len = (gsize) (ext - name);
+
+  if (strlen (suffix) > KF_FILE_NAME_MAX / 2)
+    {
+      g_free (suffix);
+      suffix = g_strdup_printf (" (%u)", n);
+      stem_len = strlen (name);
+    }
+  while (stem_len + strlen (suffix) > KF_FILE_NAME_MAX)
+    stem_len = (gsize) (g_utf8_find_prev_char (name, name + stem_len) - name);
+  return g_strdup_printf ("%.*s%s", (int) stem_len, name, suffix);
+}

@@ -1,0 +1,439 @@
+/* test-transfer-tree.c: several files and folders over a real peer link
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <gcrypt.h>
+#include <glib/gstdio.h>
+
+#include "kf-gcrypt.h"
+#include "kf-peer-listener.h"
+#include "kf-transfer.h"
+#include "kf-test-util.h"
+
+typedef struct
+{
+  KfSessionKeys    *keys;
+  KfPeerLink       *sender;
+  KfPeerLink       *receiver;
+  char             *dir;
+  char             *src;
+  char             *out;
+  KfTransferOffer  *offer;
+  KfTransferResult *sent;
+  KfTransferResult *received;
+  GError           *offer_error;
+  GError           *send_error;
+  GError           *receive_error;
+  gboolean          offer_done;
+  gboolean          send_done;
+  gboolean          receive_done;
+  GCancellable     *receive_cancel;
+  GCancellable     *send_cancel;
+  GPtrArray        *landed;       /* relative paths, as reported */
+  guint             cancel_after; /* files landed before the receiver cancels; 0: never */
+  gboolean          cancel_sender;
+} Fixture;
+
+static void
+accepted_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Fixture *f = user_data;
+
+  f->receiver = kf_peer_listener_accept_finish (KF_PEER_LISTENER (source), result, NULL);
+}
+
+static void
+connected_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Fixture *f = user_data;
+
+  f->sender = kf_peer_link_connect_finish (result, NULL);
+}
+
+static void
+set_up (Fixture       *f,
+        gconstpointer  data)
+{
+  KfCipherMode mode = GPOINTER_TO_INT (data);
+  g_autoptr(KfIdentity) sender_identity = kf_identity_new_ephemeral ();
+  g_autoptr(KfIdentity) receiver_identity = kf_identity_new_ephemeral ();
+  g_autoptr(KfPeerListener) listener = NULL;
+
+  f->keys = kf_session_keys_new ("t1", mode);
+  gcry_randomize (f->keys->key, sizeof f->keys->key, GCRY_WEAK_RANDOM);
+  gcry_randomize (f->keys->iv, sizeof f->keys->iv, GCRY_WEAK_RANDOM);
+  gcry_randomize (f->keys->auth_key, sizeof f->keys->auth_key, GCRY_WEAK_RANDOM);
+  listener = kf_peer_listener_new (f->keys, receiver_identity, NULL);
+  kf_peer_listener_accept_async (listener, 5000, NULL, accepted_cb, f);
+  kf_peer_link_connect_async (f->keys, sender_identity, "127.0.0.1",
+                              kf_peer_listener_get_port (listener), 5000, NULL, connected_cb, f);
+  while (f->sender == NULL || f->receiver == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  f->dir = g_dir_make_tmp ("kf-tree-XXXXXX", NULL);
+  f->src = g_build_filename (f->dir, "src", NULL);
+  f->out = g_build_filename (f->dir, "out", NULL);
+  g_assert_cmpint (g_mkdir (f->src, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir (f->out, 0700), ==, 0);
+  f->receive_cancel = g_cancellable_new ();
+  f->send_cancel = g_cancellable_new ();
+  f->landed = g_ptr_array_new_with_free_func (g_free);
+}
+
+static void
+tear_down (Fixture       *f,
+           gconstpointer  data)
+{
+  kf_test_drain_and_finalize (f->sender);
+  kf_test_drain_and_finalize (f->receiver);
+  g_clear_pointer (&f->offer, kf_transfer_offer_free);
+  g_clear_pointer (&f->sent, kf_transfer_result_free);
+  g_clear_pointer (&f->received, kf_transfer_result_free);
+  g_clear_error (&f->offer_error);
+  g_clear_error (&f->send_error);
+  g_clear_error (&f->receive_error);
+  g_clear_object (&f->receive_cancel);
+  g_clear_object (&f->send_cancel);
+  g_ptr_array_unref (f->landed);
+  kf_test_remove_tree (f->dir);
+  g_free (f->dir);
+  g_free (f->src);
+  g_free (f->out);
+  kf_session_keys_free (f->keys);
+}
+
+/* Writes @size bytes, seeded by @size and @name, to SRC/@rel. */
+static void
+put_file (Fixture    *f,
+          const char *rel,
+          gsize       size)
+{
+  g_autofree char *path = g_build_filename (f->src, rel, NULL);
+  g_autofree char *folder = g_path_get_dirname (path);
+  g_autofree guint8 *data = g_malloc (size + 1);
+  g_autoptr(GRand) rand = g_rand_new_with_seed ((guint32) (size + g_str_hash (rel)));
+
+  for (gsize i = 0; i < size; i++)
+    data[i] = (guint8) g_rand_int (rand);
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, (const char *) data, (gssize) size, NULL));
+}
+
+static void
+put_folder (Fixture    *f,
+            const char *rel)
+{
+  g_autofree char *path = g_build_filename (f->src, rel, NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (path, 0700), ==, 0);
+}
+
+static void
+sent_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Fixture *f = user_data;
+
+  f->sent = kf_transfer_send_finish (result, &f->send_error);
+  f->send_done = TRUE;
+}
+
+static void
+offer_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Fixture *f = user_data;
+
+  f->offer = kf_transfer_receive_offer_finish (result, &f->offer_error);
+  f->offer_done = TRUE;
+}
+
+static void
+received_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Fixture *f = user_data;
+
+  f->received = kf_transfer_receive_finish (result, &f->receive_error);
+  f->receive_done = TRUE;
+}
+
+static void
+progress_cb (const KfTransferProgress *progress,
+             gpointer                  user_data)
+{
+  Fixture *f = user_data;
+
+  g_assert_cmpuint (progress->done, <=, progress->total);
+  g_assert_cmpuint (progress->files_done, <=, progress->files_total);
+  if (progress->landed == NULL)
+    return;
+  g_ptr_array_add (f->landed, g_strdup (progress->landed->path));
+  if (f->cancel_after != 0 && f->landed->len == f->cancel_after)
+    g_cancellable_cancel (f->cancel_sender ? f->send_cancel : f->receive_cancel);
+}
+
+/* Offers SRC/@names (NULL-terminated) and waits for the offer. */
+static void
+offer (Fixture           *f,
+       const char * const *names)
+{
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autofree char *path = g_build_filename (f->src, names[i], NULL);
+
+      g_ptr_array_add (files, g_file_new_for_path (path));
+    }
+  kf_transfer_send_async (f->sender, (GFile **) files->pdata, files->len, NULL, NULL, NULL,
+                          f->send_cancel, sent_cb, f);
+  kf_transfer_receive_offer_async (f->receiver, NULL, offer_cb, f);
+  kf_test_iterate_until (&f->offer_done);
+}
+
+static void
+receive (Fixture *f)
+{
+  g_autoptr(GFile) out = g_file_new_for_path (f->out);
+
+  kf_transfer_receive_async (f->receiver, f->offer, out, FALSE, progress_cb, f, NULL,
+                             f->receive_cancel, received_cb, f);
+  kf_test_iterate_until (&f->receive_done);
+  kf_test_iterate_until (&f->send_done);
+}
+
+/* Whether @a and @b hold the same bytes. */
+static void
+assert_same_file (const char *a,
+                  const char *b)
+{
+  g_autofree char *x = NULL;
+  g_autofree char *y = NULL;
+  gsize xl = 0;
+  gsize yl = 0;
+
+  g_assert_true (g_file_get_contents (a, &x, &xl, NULL));
+  g_assert_true (g_file_get_contents (b, &y, &yl, NULL));
+  g_assert_cmpmem (x, xl, y, yl);
+}
+
+static const char *tree_files[] = {
+  "album/été 2026/DSC 0001.jpg", "album/été 2026/DSC 0002.jpg", "album/notes.txt",
+  "album/zero", "album/deep/a/b/c/d.bin", "loose.pdf", NULL,
+};
+static const gsize tree_sizes[] = { 300000, 4096, 15, 0, 262144 * 2 + 7, 1 };
+
+static void
+test_round_trip (Fixture       *f,
+                 gconstpointer  data)
+{
+  static const char *top[] = { "album", "loose.pdf", NULL };
+  guint64 blocks = 0;
+
+  for (guint i = 0; tree_files[i] != NULL; i++)
+    put_file (f, tree_files[i], tree_sizes[i]);
+  put_folder (f, "album/empty");
+  offer (f, top);
+  g_assert_no_error (f->offer_error);
+  g_assert_true (f->offer->is_tree);
+  g_assert_cmpuint (f->offer->n_files, ==, 6);
+  g_assert_cmpuint (f->offer->n_folders, ==, 7);
+  g_assert_cmpuint (f->offer->n_top_level, ==, 2);
+  g_assert_cmpstr (f->offer->top_level[0], ==, "album");
+  g_assert_cmpstr (f->offer->top_level[1], ==, "loose.pdf");
+  receive (f);
+  g_assert_no_error (f->receive_error);
+  g_assert_no_error (f->send_error);
+
+  for (guint i = 0; tree_files[i] != NULL; i++)
+    {
+      g_autofree char *a = g_build_filename (f->src, tree_files[i], NULL);
+      g_autofree char *b = g_build_filename (f->out, tree_files[i], NULL);
+
+      assert_same_file (a, b);
+      blocks += kf_cipher_encrypted_size (f->keys->mode, tree_sizes[i]) / 16
+                + (f->keys->mode == KF_CIPHER_MODE_CFB && tree_sizes[i] % 16 ? 1 : 0);
+    }
+  {
+    g_autofree char *empty = g_build_filename (f->out, "album", "empty", NULL);
+
+    g_assert_true (g_file_test (empty, G_FILE_TEST_IS_DIR));
+  }
+  g_assert_cmpuint (f->received->blocks, ==, blocks);
+  g_assert_cmpuint (f->sent->blocks, ==, blocks);
+  g_assert_cmpstr (f->sent->digest, ==, f->received->digest);
+  g_assert_cmpuint (f->received->files->len, ==, 13);
+  g_assert_cmpuint (f->landed->len, ==, 6);
+  for (guint i = 0; i < f->received->files->len; i++)
+    {
+      KfTransferFileResult *r = f->received->files->pdata[i];
+
+      g_assert_cmpint (r->status, ==, KF_TRANSFER_FILE_ARRIVED);
+      if (g_str_equal (r->path, "album/deep/a/b/c/d.bin"))
+        g_assert_cmpuint (r->blocks, ==, kf_cipher_encrypted_size (f->keys->mode, r->size) / 16
+                                         + (f->keys->mode == KF_CIPHER_MODE_CFB ? 1 : 0));
+    }
+}
+
+/* A top-level name that exists is not replaced: the tree arrives as
+ * "name (2)"; links, FIFOs in the source are skipped and reported. */
+static void
+test_existing_and_skipped (Fixture       *f,
+                           gconstpointer  data)
+{
+  static const char *top[] = { "album", NULL };
+  g_autofree char *kept = g_build_filename (f->out, "album", NULL);
+  g_autofree char *link = g_build_filename (f->src, "album", "link", NULL);
+  g_autofree char *fifo = g_build_filename (f->src, "album", "fifo", NULL);
+  g_autofree char *got = g_build_filename (f->out, "album (2)", "notes.txt", NULL);
+  g_autofree char *no_link = g_build_filename (f->out, "album (2)", "link", NULL);
+  guint skipped = 0;
+
+  put_file (f, "album/notes.txt", 10);
+  g_assert_cmpint (symlink ("/etc/passwd", link), ==, 0);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_true (g_file_set_contents (kept, "mine", -1, NULL));
+  offer (f, top);
+  g_assert_no_error (f->offer_error);
+  g_assert_cmpuint (f->offer->n_files, ==, 1);
+  receive (f);
+  g_assert_no_error (f->receive_error);
+  g_assert_true (g_file_test (got, G_FILE_TEST_IS_REGULAR));
+  g_assert_false (g_file_test (no_link, G_FILE_TEST_EXISTS));
+  assert_same_file (kept, kept);
+  for (guint i = 0; i < f->sent->files->len; i++)
+    {
+      KfTransferFileResult *r = f->sent->files->pdata[i];
+
+      skipped += r->status == KF_TRANSFER_FILE_SKIPPED;
+    }
+  g_assert_cmpuint (skipped, ==, 2);
+  {
+    KfTransferFileResult *r = f->received->files->pdata[0];
+
+    g_assert_cmpint (r->status, ==, KF_TRANSFER_FILE_RENAMED);
+    g_assert_cmpstr (r->path, ==, "album (2)");
+    g_assert_cmpstr (r->offered_path, ==, "album");
+  }
+}
+
+/* Counts the regular files under @path, and fails on a temporary one. */
+static guint
+count_files (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      g_assert_false (g_str_has_suffix (name, ".part"));
+      n += g_file_test (child, G_FILE_TEST_IS_DIR) ? count_files (child) : 1;
+    }
+  return n;
+}
+
+/* Cancelled after two files landed, by either side: those stay whole,
+ * nothing else is there, not even a part of the third. */
+static void
+test_cancelled (Fixture       *f,
+                gconstpointer  data)
+{
+  static const char *top[] = { "many", NULL };
+
+  for (guint i = 0; i < 64; i++)
+    {
+      g_autofree char *rel = g_strdup_printf ("many/f%02u", i);
+
+      put_file (f, rel, 1024 * 1024);
+    }
+  f->cancel_after = 2;
+  f->cancel_sender = GPOINTER_TO_INT (data) == 1;
+  offer (f, top);
+  g_assert_no_error (f->offer_error);
+  receive (f);
+  g_assert_nonnull (f->receive_error);
+  g_assert_nonnull (f->send_error);
+  g_assert_cmpuint (count_files (f->out), >=, 2);
+  g_assert_cmpuint (count_files (f->out), <, 64);
+  g_assert_cmpuint (count_files (f->out), ==, f->landed->len);
+  for (guint i = 0; i < f->landed->len; i++)
+    {
+      g_autofree char *a = g_build_filename (f->src, f->landed->pdata[i], NULL);
+      g_autofree char *b = g_build_filename (f->out, f->landed->pdata[i], NULL);
+
+      assert_same_file (a, b);
+    }
+}
+
+/* A manifest of more than 1 MiB goes in several MANIFEST records; 4,100
+ * empty files with names of 245 bytes arrive, each reported. */
+static void
+test_large_manifest (Fixture       *f,
+                     gconstpointer  data)
+{
+  static const char *top[] = { "many", NULL };
+  g_autofree char *pad = g_strnfill (240, 'n');
+  g_autofree char *last = NULL;
+
+  put_folder (f, "many");
+  for (guint i = 0; i < 4100; i++)
+    {
+      g_autofree char *rel = g_strdup_printf ("many/%s%05u", pad, i);
+
+      put_file (f, rel, 0);
+    }
+  offer (f, top);
+  g_assert_no_error (f->offer_error);
+  g_assert_cmpuint (f->offer->n_files, ==, 4100);
+  receive (f);
+  g_assert_no_error (f->receive_error);
+  g_assert_no_error (f->send_error);
+  g_assert_cmpuint (f->landed->len, ==, 4100);
+  last = g_strdup_printf ("%s/many/%s%05u", f->out, pad, 4099);
+  g_assert_true (g_file_test (last, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpuint (f->received->blocks, ==, f->keys->mode == KF_CIPHER_MODE_CBC ? 4100 : 0);
+  g_assert_cmpuint (f->sent->blocks, ==, f->received->blocks);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  kf_gcrypt_init ();
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func, data) \
+  g_test_add (path, Fixture, data, set_up, func, tear_down)
+  ADD ("/transfer-tree/round-trip/cbc", test_round_trip, GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
+  ADD ("/transfer-tree/round-trip/cfb", test_round_trip, GINT_TO_POINTER (KF_CIPHER_MODE_CFB));
+  ADD ("/transfer-tree/large-manifest/cfb", test_large_manifest,
+       GINT_TO_POINTER (KF_CIPHER_MODE_CFB));
+  ADD ("/transfer-tree/large-manifest/cbc", test_large_manifest,
+       GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
+  ADD ("/transfer-tree/existing-and-skipped", test_existing_and_skipped,
+       GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
+#undef ADD
+  g_test_add ("/transfer-tree/cancel-by-receiver", Fixture, GINT_TO_POINTER (0),
+              set_up, test_cancelled, tear_down);
+  g_test_add ("/transfer-tree/cancel-by-sender", Fixture, GINT_TO_POINTER (1),
+              set_up, test_cancelled, tear_down);
+
+  return g_test_run ();
+}
