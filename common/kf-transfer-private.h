@@ -72,6 +72,25 @@ GError       *_kf_job_steal_error           (KfJobState             *state);
 gpointer      _kf_job_pop                   (KfJobState             *state,
                                              GAsyncQueue            *queue);
 
+/* The receiver's page cache window: writeback of what a file received
+ * is started every KF_WRITEBACK_WINDOW bytes, and pages two windows
+ * behind are waited for and dropped (kf-transfer-job.c). */
+#define KF_WRITEBACK_WINDOW (8 * 1024 * 1024)
+
+typedef struct
+{
+  int      fd;        /* -1: the file system cannot, nothing is done */
+  guint64  written;
+  guint64  started;   /* writeback started up to here */
+  guint64  dropped;   /* written back and dropped from the cache up to here */
+} KfWriteback;
+
+void          _kf_writeback_init            (KfWriteback            *wb,
+                                             int                     fd);
+gboolean      _kf_writeback_wrote           (KfWriteback            *wb,
+                                             gsize                   len,
+                                             GError                **error);
+
 /* What a sender's and a receiver's job share (kf-transfer-job.c). */
 typedef struct
 {

@@ -27,6 +27,7 @@
 #include <glib/gstdio.h>
 #include <glib/gi18n-lib.h>
 #include <gio/gunixoutputstream.h>
+#include <gio/gfiledescriptorbased.h>
 
 #include "kf-transfer-private.h"
 
@@ -42,6 +43,7 @@ typedef struct
   char             *temp_path;      /* NULL for an anonymous temporary file */
   int               anon_fd;        /* the anonymous file's descriptor, or -1 */
   GOutputStream    *out;
+  KfWriteback       writeback;
   GAsyncQueue      *free_bufs;
   GAsyncQueue      *full_bufs;
   guint64           written;
@@ -160,6 +162,8 @@ prepare (ReceiveJob    *job,
   if (!kf_transfer_check_space (folder, job->offer->plain_size, error)
       || !create_temp (job, cancellable, error))
     return FALSE;
+  _kf_writeback_init (&job->writeback, G_IS_FILE_DESCRIPTOR_BASED (job->out)
+                      ? g_file_descriptor_based_get_fd (G_FILE_DESCRIPTOR_BASED (job->out)) : -1);
 
   return _kf_transfer_job_start_cipher (&job->base, KF_CIPHER_DECRYPT, error);
 }
@@ -179,7 +183,8 @@ disk_main (gpointer data)
       if (buf == NULL)
         return NULL;
       if (!g_output_stream_write_all (job->out, buf->data, buf->len, NULL,
-                                      job->base.state.stop, &error))
+                                      job->base.state.stop, &error)
+          || !_kf_writeback_wrote (&job->writeback, buf->len, &error))
         {
           if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
             _kf_job_fail (&job->base.state, write_error (temp_display_path (job), error));

@@ -41,7 +41,8 @@ typedef struct
   char             *folder;
   gboolean          overwrite;
   int               root_fd;
-  char            **top_names;     /* the local name of each top-level entry */
+  char            **top_names;     /* the local name of each top-level entry; sparse: */
+  guint             n_top_slots;   /* one slot per manifest entry, NULL below the top */
   guint64          *file_blocks;   /* per file, set by the network thread */
   guint64           blocks;
   GAsyncQueue      *free_bufs;
@@ -70,7 +71,9 @@ tree_job_free (TreeJob *job)
     close (job->root_fd);
   g_clear_pointer (&job->offer, kf_transfer_offer_free);
   g_free (job->folder);
-  g_strfreev (job->top_names);
+  for (guint i = 0; i < job->n_top_slots; i++)
+    g_free (job->top_names[i]);
+  g_free (job->top_names);
   g_free (job->file_blocks);
   g_free (job->temp_name);
   g_clear_pointer (&job->free_bufs, g_async_queue_unref);
@@ -116,7 +119,8 @@ choose_top_names (TreeJob *job)
   guint n = kf_manifest_get_n_entries (job->manifest);
   g_autoptr(GHashTable) used = g_hash_table_new (g_str_hash, g_str_equal);
 
-  job->top_names = g_new0 (char *, n + 1);
+  job->top_names = g_new0 (char *, n);
+  job->n_top_slots = n;
   for (guint i = 0; i < n; i++)
     if (kf_manifest_get_entry (job->manifest, i)->depth == 0)
       g_hash_table_add (used, kf_manifest_get_entry (job->manifest, i)->name);
@@ -400,17 +404,20 @@ write_file (TreeJob  *job,
   guint64 got = 0;
   guint file = 0;
   gboolean last = FALSE;
+  KfWriteback writeback;
 
   _kf_progress_set_current (job->base.progress, rel);
   if (!create_temp (job, parent_fd (job, entry), rel, error))
     return FALSE;
+  _kf_writeback_init (&writeback, job->temp_fd);
   while (!last)
     {
       KfChunk *buf = _kf_job_pop (&job->base.state, job->full_bufs);
 
       if (buf == NULL)
         return FALSE;
-      if (!write_all (job->temp_fd, buf->data, buf->len))
+      if (!write_all (job->temp_fd, buf->data, buf->len)
+          || !_kf_writeback_wrote (&writeback, buf->len, NULL))
         {
           g_async_queue_push (job->free_bufs, buf);
           *error = local_error (rel, errno);

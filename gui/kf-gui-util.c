@@ -127,6 +127,69 @@ kf_gui_format_progress (guint64 done,
 }
 
 /*
+ * kf_gui_format_contents:
+ *
+ * Returns what a tree holds: "12 files in 3 folders", "2 files" or
+ * "1 empty folder".
+ */
+char *
+kf_gui_format_contents (guint n_files,
+                        guint n_folders)
+{
+  g_autofree char *files = NULL;
+
+  if (n_folders == 0)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u file", "%u files", n_files),
+                            n_files);
+  if (n_files == 0)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u empty folder",
+                                         "%u empty folders", n_folders), n_folders);
+  files = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u file", "%u files", n_files),
+                           n_files);
+  /* Translators: "12 files in 3 folders"; the %s is "12 files" */
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s in %u folder", "%s in %u folders",
+                                       n_folders), files, n_folders);
+}
+
+/*
+ * kf_gui_format_offer_news:
+ *
+ * Returns the notification's text for @offer: "Ana wants to send you
+ * “notes.txt”", or "… 12 files in 3 folders" for a tree.
+ */
+char *
+kf_gui_format_offer_news (KfOffer *offer)
+{
+  g_autofree char *contents = NULL;
+
+  if (!kf_offer_get_is_tree (offer))
+    return g_strdup_printf (_("%s wants to send you “%s”"), kf_offer_get_sender_name (offer),
+                            kf_offer_get_file_name (offer));
+  contents = kf_gui_format_contents (kf_offer_get_n_files (offer),
+                                     kf_offer_get_n_folders (offer));
+  /* Translators: the sender, then "12 files in 3 folders" */
+  return g_strdup_printf (_("%s wants to send you %s"), kf_offer_get_sender_name (offer),
+                          contents);
+}
+
+/*
+ * kf_gui_format_receiving:
+ *
+ * Returns the transfer page's title for a tree from @who: "Receiving 12
+ * files in 3 folders from Ana".
+ */
+char *
+kf_gui_format_receiving (KfOffer    *offer,
+                         const char *who)
+{
+  g_autofree char *contents = kf_gui_format_contents (kf_offer_get_n_files (offer),
+                                                      kf_offer_get_n_folders (offer));
+
+  /* Translators: "12 files in 3 folders", then the sender's name */
+  return g_strdup_printf (_("Receiving %s from %s"), contents, who);
+}
+
+/*
  * format_duration:
  *
  * Returns a rounded, human duration like "about 3 minutes left".
@@ -405,4 +468,20 @@ kf_gui_check_contact (KfContacts    *contacts,
   if (known_code != NULL && check == KF_CONTACT_CHANGED)
     *known_code = g_strdup (known->code);
   return check;
+}
+
+/*
+ * kf_gui_toast_new:
+ * @text: plain text, which may quote names and messages from others
+ *
+ * Returns: (transfer full): a toast showing @text as it is.  libadwaita
+ * 1.2 reads a toast's title as Pango markup, so @text is escaped: a name
+ * such as "Ana <b>& Co" would otherwise vanish or change the toast.
+ */
+AdwToast *
+kf_gui_toast_new (const char *text)
+{
+  g_autofree char *escaped = g_markup_escape_text (text, -1);
+
+  return adw_toast_new (escaped);
 }

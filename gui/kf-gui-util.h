@@ -2,6 +2,7 @@
 
 #pragma once
 
+#include <adwaita.h>
 #include <gtk/gtk.h>
 
 #include "kf-cipher.h"
@@ -32,8 +33,14 @@ KfContactCheck kf_gui_check_contact     (KfContacts    *contacts,
                                          const char    *name,
                                          const guint8  *key,
                                          char         **known_code);
+AdwToast   *kf_gui_toast_new            (const char    *text);
 char       *kf_gui_format_progress      (guint64        done,
                                          guint64        total);
+char       *kf_gui_format_contents      (guint          n_files,
+                                         guint          n_folders);
+char       *kf_gui_format_offer_news    (KfOffer       *offer);
+char       *kf_gui_format_receiving     (KfOffer       *offer,
+                                         const char    *who);
 char       *kf_gui_format_rate          (guint64        done,
                                          guint64        total,
                                          double         bytes_per_second);

@@ -1,4 +1,4 @@
-/* kf-main-page.c: Wait or Send; the live list of waiting peers, the mode and the file
+/* kf-main-page.c: Wait or Send; the live list of waiting peers, the mode and the files
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -10,6 +10,7 @@
 #include "kf-gui-util.h"
 #include "kf-main-page.h"
 #include "kf-peer-row.h"
+#include "kf-send-files.h"
 
 struct _KfMainPage
 {
@@ -23,16 +24,13 @@ struct _KfMainPage
   GtkLabel             *placeholder;
   GtkCheckButton       *cbc_check;
   GtkCheckButton       *cfb_check;
-  AdwActionRow         *file_row;
+  KfSendFiles          *send_files;
 
   GListModel           *peers;
   GtkFilterListModel   *shown_peers;
   GtkCustomFilter      *filter;
   guint                 wanted_peer_id;
   char                 *wanted_peer_name;
-  GFile                *file;
-  GCancellable         *info_cancellable;
-  GtkFileChooserNative *chooser;
 };
 
 enum {
@@ -125,14 +123,19 @@ forget_choice (KfMainPage *self)
   show_chosen (self);
 }
 
-/* A file was dropped on a peer's row: that peer and that file are chosen. */
+/* Files were dropped on a peer's row: that peer and those files (and
+ * only those) are chosen. */
 static void
-on_row_file_dropped (KfPeerRow  *row,
-                     GFile      *file,
-                     KfMainPage *self)
+on_row_files_dropped (KfPeerRow  *row,
+                      GSList     *files,
+                      KfMainPage *self)
 {
+  g_autoptr(GPtrArray) array = g_ptr_array_new ();
+
+  for (GSList *l = files; l != NULL; l = l->next)
+    g_ptr_array_add (array, l->data);
   choose_row (self, row);
-  kf_main_page_set_file (self, file);
+  kf_send_files_set (self->send_files, (GFile **) array->pdata, array->len);
 }
 
 /*
@@ -154,7 +157,7 @@ create_peer_row (gpointer item,
   row = kf_peer_row_new (id, name != NULL ? name : "");
   kf_peer_row_set_chosen (KF_PEER_ROW (row), id != 0 && id == self->wanted_peer_id);
   kf_peer_row_set_show_id (KF_PEER_ROW (row), count_named (self->peers, name) > 1);
-  g_signal_connect_object (row, "file-dropped", G_CALLBACK (on_row_file_dropped), self, 0);
+  g_signal_connect_object (row, "files-dropped", G_CALLBACK (on_row_files_dropped), self, 0);
   return row;
 }
 
@@ -254,28 +257,20 @@ on_mode_toggled (GtkCheckButton *check,
     emit_changed (self);
 }
 
-/* Shows the chosen file's size once it is known (queried off the main loop). */
 static void
-on_file_info (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+on_files_changed (KfSendFiles *files,
+                  KfMainPage  *self)
 {
-  g_autoptr(KfMainPage) self = user_data;
-  g_autoptr(GFileInfo) info = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *size = NULL;
+  emit_changed (self);
+}
 
-  info = g_file_query_info_finish (G_FILE (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  if (info == NULL)
-    {
-      adw_action_row_set_subtitle (self->file_row, error->message);
-      return;
-    }
-
-  size = g_format_size (g_file_info_get_size (info));
-  adw_action_row_set_subtitle (self->file_row, size);
+/* Files chosen with the chooser on the home view open the Send view. */
+static void
+on_files_added (KfSendFiles *files,
+                KfMainPage  *self)
+{
+  if (kf_main_page_get_view (self) == KF_MAIN_VIEW_HOME)
+    g_signal_emit (self, signals[SEND_REQUESTED], 0);
 }
 
 static void
@@ -283,12 +278,6 @@ kf_main_page_dispose (GObject *object)
 {
   KfMainPage *self = KF_MAIN_PAGE (object);
 
-  g_cancellable_cancel (self->info_cancellable);
-  g_clear_object (&self->info_cancellable);
-  g_clear_object (&self->file);
-  if (self->chooser != NULL)
-    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
-  g_clear_object (&self->chooser);
   if (self->peers != NULL)
     g_signal_handlers_disconnect_by_data (self->peers, self);
   g_clear_object (&self->peers);
@@ -312,7 +301,7 @@ kf_main_page_class_init (KfMainPageClass *klass)
   /**
    * KfMainPage::changed:
    *
-   * The chosen peer, mode or file changed.
+   * The chosen peer, mode or files changed.
    */
   signals[CHANGED] =
     g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -321,14 +310,15 @@ kf_main_page_class_init (KfMainPageClass *klass)
   /**
    * KfMainPage::send-requested:
    *
-   * A file was dropped or chosen on the home view: the person wants to
-   * send it, and the window decides whether the Send view can open.
+   * Files were dropped or chosen on the home view: the person wants to
+   * send them, and the window decides whether the Send view can open.
    */
   signals[SEND_REQUESTED] =
     g_signal_new ("send-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   g_type_ensure (KF_TYPE_PEER_ROW);
+  g_type_ensure (KF_TYPE_SEND_FILES);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/keyferry/Keyferry/kf-main-page.ui");
   gtk_widget_class_bind_template_child (widget_class, KfMainPage, view_stack);
@@ -338,17 +328,19 @@ kf_main_page_class_init (KfMainPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KfMainPage, peer_list);
   gtk_widget_class_bind_template_child (widget_class, KfMainPage, cbc_check);
   gtk_widget_class_bind_template_child (widget_class, KfMainPage, cfb_check);
-  gtk_widget_class_bind_template_child (widget_class, KfMainPage, file_row);
+  gtk_widget_class_bind_template_child (widget_class, KfMainPage, send_files);
   gtk_widget_class_bind_template_callback (widget_class, on_row_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_mode_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_files_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_files_added);
 }
 
 /*
  * on_page_drop:
  *
- * A file dropped anywhere on the page (not on a peer's row) becomes the
- * file to send; from the home view it opens the Send view.
+ * Files and folders dropped anywhere on the page (not on a peer's row)
+ * join those to send; from the home view they open the Send view.
  */
 static gboolean
 on_page_drop (GtkDropTarget *target,
@@ -357,15 +349,16 @@ on_page_drop (GtkDropTarget *target,
               double         y,
               KfMainPage    *self)
 {
-  GSList *files;
+  g_autoptr(GPtrArray) array = g_ptr_array_new ();
 
   if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
     return FALSE;
-  files = g_value_get_boxed (value);
-  if (files == NULL)
+  for (GSList *l = g_value_get_boxed (value); l != NULL; l = l->next)
+    g_ptr_array_add (array, l->data);
+  if (array->len == 0)
     return FALSE;
 
-  kf_main_page_set_file (self, files->data);
+  kf_send_files_add (self->send_files, (GFile **) array->pdata, array->len);
   if (kf_main_page_get_view (self) == KF_MAIN_VIEW_HOME)
     g_signal_emit (self, signals[SEND_REQUESTED], 0);
   return TRUE;
@@ -475,60 +468,57 @@ kf_main_page_set_mode (KfMainPage   *self,
                                TRUE);
 }
 
-/* Chooses @file to send (NULL: none) and shows its name and size. */
+/* Chooses @file alone to send (NULL: none). */
 void
 kf_main_page_set_file (KfMainPage *self,
                        GFile      *file)
 {
-  g_autofree char *name = NULL;
-
   g_return_if_fail (KF_IS_MAIN_PAGE (self));
 
-  if (!g_set_object (&self->file, file))
-    return;
-
-  g_cancellable_cancel (self->info_cancellable);
-  g_clear_object (&self->info_cancellable);
-
-  if (file == NULL)
-    {
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->file_row),
-                                     _("No file chosen"));
-      adw_action_row_set_subtitle (self->file_row, _("Choose a file or drop it here"));
-    }
-  else
-    {
-      name = g_file_get_basename (file);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->file_row), name);
-      adw_action_row_set_subtitle (self->file_row, "");
-      self->info_cancellable = g_cancellable_new ();
-      g_file_query_info_async (file, G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NONE,
-                               G_PRIORITY_DEFAULT, self->info_cancellable, on_file_info,
-                               g_object_ref (self));
-    }
-
-  emit_changed (self);
+  kf_send_files_set (self->send_files, &file, file != NULL ? 1 : 0);
 }
 
-GFile *
-kf_main_page_get_file (KfMainPage *self)
+/* Chooses @files (files and folders) to send, instead of any chosen before. */
+void
+kf_main_page_set_files (KfMainPage  *self,
+                        GFile      **files,
+                        guint        n_files)
+{
+  g_return_if_fail (KF_IS_MAIN_PAGE (self));
+
+  kf_send_files_set (self->send_files, files, n_files);
+}
+
+/* Returns (transfer full) the files and folders to send. */
+GPtrArray *
+kf_main_page_dup_files (KfMainPage *self)
 {
   g_return_val_if_fail (KF_IS_MAIN_PAGE (self), NULL);
-  return self->file;
+  return kf_send_files_dup_files (self->send_files);
+}
+
+/* Returns the title for sending the chosen files to @who. */
+char *
+kf_main_page_format_sending (KfMainPage *self,
+                             const char *who)
+{
+  g_return_val_if_fail (KF_IS_MAIN_PAGE (self), NULL);
+  return kf_send_files_format_sending (self->send_files, who);
 }
 
 /*
  * kf_main_page_get_choice:
  *
- * Returns TRUE when a peer, a mode and a file are all chosen, and then
- * fills the out arguments (each may be NULL).
+ * Returns TRUE when a peer, a mode and at least one file are chosen,
+ * and then fills the out arguments (each may be NULL; @files gets the
+ * files and folders, transfer full).
  */
 gboolean
 kf_main_page_get_choice (KfMainPage    *self,
                          guint         *peer_id,
                          char         **peer_name,
                          KfCipherMode  *mode,
-                         GFile        **file)
+                         GPtrArray    **files)
 {
   gboolean cbc, cfb;
 
@@ -536,7 +526,8 @@ kf_main_page_get_choice (KfMainPage    *self,
 
   cbc = gtk_check_button_get_active (self->cbc_check);
   cfb = gtk_check_button_get_active (self->cfb_check);
-  if (self->wanted_peer_id == 0 || (!cbc && !cfb) || self->file == NULL)
+  if (self->wanted_peer_id == 0 || (!cbc && !cfb)
+      || kf_send_files_get_n_items (self->send_files) == 0)
     return FALSE;
 
   if (peer_id != NULL)
@@ -545,12 +536,12 @@ kf_main_page_get_choice (KfMainPage    *self,
     *peer_name = g_strdup (self->wanted_peer_name);
   if (mode != NULL)
     *mode = cfb ? KF_CIPHER_MODE_CFB : KF_CIPHER_MODE_CBC;
-  if (file != NULL)
-    *file = g_object_ref (self->file);
+  if (files != NULL)
+    *files = kf_send_files_dup_files (self->send_files);
   return TRUE;
 }
 
-/* Forgets the chosen peer and file after a session (the mode stays). */
+/* Forgets the chosen peer and files after a session (the mode stays). */
 void
 kf_main_page_reset_send (KfMainPage *self)
 {
@@ -559,45 +550,16 @@ kf_main_page_reset_send (KfMainPage *self)
   forget_choice (self);
   gtk_widget_set_visible (GTK_WIDGET (self->left_label), FALSE);
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
-  kf_main_page_set_file (self, NULL);
+  kf_send_files_clear (self->send_files);
 }
 
-static void
-on_chooser_response (GtkNativeDialog *chooser,
-                     int              response,
-                     KfMainPage      *self)
-{
-  g_autoptr(GFile) file = NULL;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-  g_clear_object (&self->chooser);
-  if (file == NULL)
-    return;
-  kf_main_page_set_file (self, file);
-  if (kf_main_page_get_view (self) == KF_MAIN_VIEW_HOME)
-    g_signal_emit (self, signals[SEND_REQUESTED], 0);
-}
-
-/* Asks for the file to send with the desktop's file chooser (not blocking). */
+/* Asks for files to send with the desktop's file chooser (not blocking). */
 void
 kf_main_page_choose_file (KfMainPage *self)
 {
-  GtkRoot *root;
-
   g_return_if_fail (KF_IS_MAIN_PAGE (self));
 
-  if (self->chooser != NULL)
-    return;
-
-  root = gtk_widget_get_root (GTK_WIDGET (self));
-  self->chooser = gtk_file_chooser_native_new (_("Choose a File to Send"),
-                                               GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                               GTK_FILE_CHOOSER_ACTION_OPEN,
-                                               _("_Choose"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
-  g_signal_connect (self->chooser, "response", G_CALLBACK (on_chooser_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+  kf_send_files_choose (self->send_files, FALSE);
 }
 
 /*

@@ -29,12 +29,17 @@ void        kf_main_page_set_mode    (KfMainPage    *self,
                                       KfCipherMode   mode);
 void        kf_main_page_set_file    (KfMainPage    *self,
                                       GFile         *file);
-GFile      *kf_main_page_get_file    (KfMainPage    *self);
+void        kf_main_page_set_files   (KfMainPage    *self,
+                                      GFile        **files,
+                                      guint          n_files);
+GPtrArray  *kf_main_page_dup_files   (KfMainPage    *self);
+char       *kf_main_page_format_sending (KfMainPage *self,
+                                         const char *who);
 gboolean    kf_main_page_get_choice  (KfMainPage    *self,
                                       guint         *peer_id,
                                       char         **peer_name,
                                       KfCipherMode  *mode,
-                                      GFile        **file);
+                                      GPtrArray    **files);
 void        kf_main_page_reset_send  (KfMainPage    *self);
 void        kf_main_page_choose_file (KfMainPage    *self);
 void        kf_main_page_set_online  (KfMainPage    *self,

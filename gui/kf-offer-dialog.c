@@ -1,4 +1,5 @@
-/* kf-offer-dialog.c: an incoming file: who, what, how big, which mode; Accept or Decline
+/* kf-offer-dialog.c: an incoming file or tree: who, what, how big, which mode; Accept or
+ * Decline
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -22,6 +23,8 @@ struct _KfOfferDialog
   AdwActionRow    *size_row;
   AdwActionRow    *encrypted_row;
   AdwActionRow    *mode_row;
+  GtkWidget       *names_box;
+  GtkListBox      *names_list;
 
   KfOffer         *offer;
 };
@@ -56,6 +59,8 @@ kf_offer_dialog_class_init (KfOfferDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KfOfferDialog, size_row);
   gtk_widget_class_bind_template_child (widget_class, KfOfferDialog, encrypted_row);
   gtk_widget_class_bind_template_child (widget_class, KfOfferDialog, mode_row);
+  gtk_widget_class_bind_template_child (widget_class, KfOfferDialog, names_box);
+  gtk_widget_class_bind_template_child (widget_class, KfOfferDialog, names_list);
 }
 
 static void
@@ -71,9 +76,70 @@ format_size_exact (guint64 size)
   return g_format_size_full (size, G_FORMAT_SIZE_LONG_FORMAT);
 }
 
-/* Fills the dialog's rows from @offer.  The sender is named without the
- * key manager's number: a receiver has no list to tell two of the same
- * name apart in, and no command that takes the number. */
+/* One top-level name, as the sender's side cleaned it: never markup,
+ * on one line, the whole name in the tooltip. */
+static GtkWidget *
+create_name_row (const char *name)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
+  adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 1);
+  gtk_widget_set_tooltip_text (row, name);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  return row;
+}
+
+/* Lists the top-level names of a tree, and how many more there are. */
+static void
+show_names (KfOfferDialog *self,
+            KfOffer       *offer)
+{
+  guint n_top_level = 0, shown = 0;
+  const char * const *names = kf_offer_get_top_level (offer, &n_top_level);
+
+  for (; names[shown] != NULL; shown++)
+    gtk_list_box_append (self->names_list, create_name_row (names[shown]));
+  if (n_top_level > shown)
+    {
+      g_autofree char *more = NULL;
+      GtkWidget *row;
+
+      /* Translators: after the first names of what comes: "and 4 more" */
+      more = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "and %u more", "and %u more",
+                                           n_top_level - shown), n_top_level - shown);
+      row = create_name_row (more);
+      gtk_widget_add_css_class (row, "dim-label");
+      gtk_list_box_append (self->names_list, row);
+    }
+  gtk_widget_set_visible (self->names_box, TRUE);
+}
+
+/* The heading and body for a tree: how many files come, not one name. */
+static void
+show_tree (KfOfferDialog *self,
+           KfOffer       *offer)
+{
+  g_autofree char *contents = kf_gui_format_contents (kf_offer_get_n_files (offer),
+                                                      kf_offer_get_n_folders (offer));
+
+  adw_message_dialog_set_heading (ADW_MESSAGE_DIALOG (self), _("Incoming Files"));
+  /* Translators: the sender's name, then "12 files in 3 folders" */
+  adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (self),
+                                  _("%s wants to send you %s. Accept them only if you "
+                                    "expect them."),
+                                  kf_offer_get_sender_name (offer), contents);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->file_row), _("Contents"));
+  adw_action_row_set_subtitle (self->file_row, contents);
+  show_names (self, offer);
+}
+
+/* Fills the dialog's rows from @offer: one file as always, or a tree
+ * (several files, folders) with its counts and top-level names.  The
+ * sender is named without the key manager's number: a receiver has no
+ * list to tell two of the same name apart in, and no command that takes
+ * the number. */
 static void
 show_offer (KfOfferDialog *self,
             KfOffer       *offer)
@@ -93,12 +159,15 @@ show_offer (KfOfferDialog *self,
   adw_action_row_set_subtitle (self->size_row, size);
   adw_action_row_set_subtitle (self->encrypted_row, encrypted);
   adw_action_row_set_subtitle (self->mode_row, mode);
+  if (kf_offer_get_is_tree (offer))
+    show_tree (self, offer);
 }
 
 /*
  * kf_offer_dialog_new:
  *
- * Returns a dialog for @offer, transient for @parent; it answers with
+ * Returns a dialog for @offer (a file, or files and folders), transient
+ * for @parent; it answers with
  * the "accept" or "decline" response (closing it declines).
  */
 GtkWidget *

@@ -1,5 +1,6 @@
 /* kf-offer-flow.c: asking the receiver about an offer: Accept or Decline, then
- * where to save it (cancelling the save dialog declines)
+ * where to save it: a file, or the folder files and folders go in (cancelling
+ * the dialog declines)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -32,12 +33,24 @@ release_task (gpointer  task,
   g_object_unref (task);
 }
 
+/* Destroys a chooser once its own signal emission is over: GTK's folder
+ * chooser still uses itself after its ::response handlers return. */
+static gboolean
+destroy_chooser (gpointer chooser)
+{
+  gtk_native_dialog_destroy (chooser);
+  g_object_unref (chooser);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 offer_flow_free (OfferFlow *flow)
 {
   if (flow->chooser != NULL)
-    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (flow->chooser));
-  g_clear_object (&flow->chooser);
+    {
+      gtk_native_dialog_hide (GTK_NATIVE_DIALOG (flow->chooser));
+      g_idle_add (destroy_chooser, g_steal_pointer (&flow->chooser));
+    }
   g_clear_object (&flow->offer);
   g_clear_object (&flow->parent);
   g_clear_object (&flow->folder);
@@ -95,20 +108,35 @@ on_chooser_cancelled (GCancellable *cancellable,
                                            _("The offer was withdrawn")));
 }
 
-/* Accept: the save dialog, in the download folder, under the offered name. */
+/* The dialog asking where: for one file, the save dialog under the
+ * offered name; for a tree, the folder to put what comes in. */
+static GtkFileChooserNative *
+new_chooser (OfferFlow *flow)
+{
+  GtkFileChooserNative *chooser;
+
+  if (kf_offer_get_is_tree (flow->offer))
+    return gtk_file_chooser_native_new (_("Choose Where to Save the Files"), flow->parent,
+                                        GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                        _("_Save Here"), _("_Cancel"));
+  chooser = gtk_file_chooser_native_new (_("Save Incoming File"), flow->parent,
+                                         GTK_FILE_CHOOSER_ACTION_SAVE,
+                                         _("_Save"), _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser),
+                                     kf_offer_get_file_name (flow->offer));
+  return chooser;
+}
+
+/* Accept: the dialog asking where, in the download folder. */
 static void
 ask_destination (GTask *task)
 {
   OfferFlow *flow = g_task_get_task_data (task);
   GCancellable *cancellable = g_task_get_cancellable (task);
 
-  flow->chooser = gtk_file_chooser_native_new (_("Save Incoming File"), flow->parent,
-                                               GTK_FILE_CHOOSER_ACTION_SAVE,
-                                               _("_Save"), _("_Cancel"));
+  flow->chooser = new_chooser (flow);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (flow->chooser), TRUE);
   gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (flow->chooser), flow->folder, NULL);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (flow->chooser),
-                                     kf_offer_get_file_name (flow->offer));
   g_signal_connect_data (flow->chooser, "response", G_CALLBACK (on_save_response),
                          g_object_ref (task), release_task, 0);
   if (cancellable != NULL)
@@ -151,9 +179,9 @@ on_offer_destroyed (GtkWidget *dialog,
  * kf_offer_flow_run_async:
  *
  * Shows @offer over @parent, saying what @contacts (nullable) say of its
- * sender; on Accept asks where to save it, starting in @folder with the
- * offered name.  Cancelling @cancellable closes
- * whatever is open.
+ * sender; on Accept asks where to save it, starting in @folder: a file
+ * under the offered name, or for a tree (files and folders) the folder to
+ * create them in.  Cancelling @cancellable closes whatever is open.
  */
 void
 kf_offer_flow_run_async (KfOffer             *offer,
@@ -203,7 +231,8 @@ kf_offer_flow_run_async (KfOffer             *offer,
 /*
  * kf_offer_flow_run_finish:
  *
- * Returns where to save the file, or NULL: without @error when the user
+ * Returns where to save the file (for a tree: the folder to save in), or
+ * NULL: without @error when the user
  * declined (or cancelled the save dialog), with G_IO_ERROR_CANCELLED when
  * the flow was cancelled.
  */

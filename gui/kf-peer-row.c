@@ -1,4 +1,4 @@
-/* kf-peer-row.c: one waiting peer in the Send list; a file can be dropped on it
+/* kf-peer-row.c: one waiting peer in the Send list; files and folders can be dropped on it
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -31,7 +31,7 @@ enum {
 };
 
 enum {
-  FILE_DROPPED,
+  FILES_DROPPED,
   N_SIGNALS
 };
 
@@ -45,8 +45,8 @@ static void update_subtitle (KfPeerRow *self);
 /*
  * on_drop:
  *
- * Takes the first local file of a drop from the file manager and emits
- * ::file-dropped; refuses drops without a file.
+ * Takes every file and folder of a drop from the file manager and emits
+ * ::files-dropped; refuses drops without a file.
  */
 static gboolean
 on_drop (GtkDropTarget *target,
@@ -55,20 +55,21 @@ on_drop (GtkDropTarget *target,
          double         y,
          KfPeerRow     *self)
 {
-  GFile *file = NULL;
+  GSList one = { NULL, NULL };
+  GSList *files = NULL;
 
   if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    files = g_value_get_boxed (value);
+  else if (G_VALUE_HOLDS (value, G_TYPE_FILE) && g_value_get_object (value) != NULL)
     {
-      GSList *files = g_value_get_boxed (value);
-      file = files != NULL ? files->data : NULL;
+      one.data = g_value_get_object (value);
+      files = &one;
     }
-  else if (G_VALUE_HOLDS (value, G_TYPE_FILE))
-    file = g_value_get_object (value);
 
-  if (file == NULL)
+  if (files == NULL)
     return FALSE;
 
-  g_signal_emit (self, signals[FILE_DROPPED], 0, file);
+  g_signal_emit (self, signals[FILES_DROPPED], 0, files);
   return TRUE;
 }
 
@@ -156,14 +157,15 @@ kf_peer_row_class_init (KfPeerRowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
-   * KfPeerRow::file-dropped:
-   * @file: the dropped file
+   * KfPeerRow::files-dropped:
+   * @files: (element-type GFile): the dropped files and folders
    *
-   * A file was dropped on this row: send it to this peer.
+   * Files were dropped on this row: send them to this peer.
    */
-  signals[FILE_DROPPED] =
-    g_signal_new ("file-dropped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_FILE);
+  signals[FILES_DROPPED] =
+    g_signal_new ("files-dropped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                  GDK_TYPE_FILE_LIST | G_SIGNAL_TYPE_STATIC_SCOPE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/keyferry/Keyferry/kf-peer-row.ui");
@@ -252,7 +254,7 @@ update_subtitle (KfPeerRow *self)
                 ? g_strdup_printf (_("Warning: %s is not the person you exchanged files with "
                                      "under this name: their identity changed. Send only if "
                                      "they told you so."), self->peer_name)
-                : g_strdup (_("Select to send to this person, or drop a file here"));
+                : g_strdup (_("Select to send to this person, or drop files here"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
                                   description, -1);
 }

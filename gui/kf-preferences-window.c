@@ -121,9 +121,9 @@ forget_activated (GtkWidget  *widget,
   AdwToast *toast;
 
   if (!kf_known_servers_clear (self->known_servers, &error))
-    toast = adw_toast_new (error->message);
+    toast = kf_gui_toast_new (error->message);
   else
-    toast = adw_toast_new (_("Trusted key managers forgotten"));
+    toast = kf_gui_toast_new (_("Trusted key managers forgotten"));
   adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), toast);
 }
 
@@ -139,7 +139,7 @@ copy_identity_activated (GtkWidget  *widget,
     return;
   gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), kf_identity_get_code (self->identity));
   adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
-                                    adw_toast_new (_("Identity code copied")));
+                                    kf_gui_toast_new (_("Identity code copied")));
 }
 
 static void
@@ -152,10 +152,10 @@ on_passphrase_stored (GObject      *source,
 
   if (!kf_secret_store_finish (result, &error))
     adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
-                                      adw_toast_new (error->message));
+                                      kf_gui_toast_new (error->message));
   else
     adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
-                                      adw_toast_new (_("Passphrase saved in your keyring")));
+                                      kf_gui_toast_new (_("Passphrase saved in your keyring")));
 }
 
 /* The passphrase row's apply button: store it for the configured key manager. */
@@ -187,7 +187,7 @@ on_peer_ports_apply (AdwEntryRow         *row,
     {
       gtk_widget_add_css_class (GTK_WIDGET (row), "error");
       adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
-                                        adw_toast_new (error->message));
+                                        kf_gui_toast_new (error->message));
       return;
     }
   gtk_widget_remove_css_class (GTK_WIDGET (row), "error");

@@ -1,4 +1,5 @@
-/* kf-result-page.c: how a session ended: both block counts and the key manager's verdict
+/* kf-result-page.c: how a session ended: both block counts, the key manager's verdict and,
+ * for several files, what became of each
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -7,7 +8,10 @@
 
 #include <glib/gi18n.h>
 
+#include "kf-gui-util.h"
+#include "kf-result-files.h"
 #include "kf-result-page.h"
+#include "kf-transfer.h"
 
 struct _KfResultPage
 {
@@ -19,9 +23,16 @@ struct _KfResultPage
   AdwActionRow  *receiver_row;
   AdwActionRow  *verdict_row;
   GtkWidget     *open_box;
+  GtkWidget     *open_file_button;
   GtkWidget     *back_button;
+  KfResultFiles *result_files;
 
   KfOutcome     *outcome;
+  GFile         *folder;       /* a tree's: where it was accepted into */
+  GFile         *next_folder;  /* set at accept, for the next outcome */
+  guint          files_done;   /* the transfer page's last count, for the next outcome */
+  guint          files_total;
+  gboolean       tree;
 };
 
 G_DEFINE_FINAL_TYPE (KfResultPage, kf_result_page, ADW_TYPE_BIN)
@@ -36,10 +47,10 @@ show_file (KfResultPage *self,
   GFile *file;
 
   file = self->outcome != NULL ? kf_outcome_get_file (self->outcome) : NULL;
-  if (file == NULL)
-    return;
-
-  target = folder ? g_file_get_parent (file) : g_object_ref (file);
+  if (self->tree)
+    target = self->folder != NULL ? g_object_ref (self->folder) : NULL;
+  else if (file != NULL)
+    target = folder ? g_file_get_parent (file) : g_object_ref (file);
   if (target == NULL)
     return;
 
@@ -69,6 +80,8 @@ kf_result_page_dispose (GObject *object)
   KfResultPage *self = KF_RESULT_PAGE (object);
 
   g_clear_object (&self->outcome);
+  g_clear_object (&self->folder);
+  g_clear_object (&self->next_folder);
 
   G_OBJECT_CLASS (kf_result_page_parent_class)->dispose (object);
 }
@@ -96,7 +109,9 @@ kf_result_page_class_init (KfResultPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KfResultPage, receiver_row);
   gtk_widget_class_bind_template_child (widget_class, KfResultPage, verdict_row);
   gtk_widget_class_bind_template_child (widget_class, KfResultPage, open_box);
+  gtk_widget_class_bind_template_child (widget_class, KfResultPage, open_file_button);
   gtk_widget_class_bind_template_child (widget_class, KfResultPage, back_button);
+  gtk_widget_class_bind_template_child (widget_class, KfResultPage, result_files);
   widget_class->grab_focus = kf_result_page_grab_focus;
 
   gtk_widget_class_install_action (widget_class, "result.open-file", NULL, open_file_activated);
@@ -107,6 +122,7 @@ kf_result_page_class_init (KfResultPageClass *klass)
 static void
 kf_result_page_init (KfResultPage *self)
 {
+  g_type_ensure (KF_TYPE_RESULT_FILES);
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 
@@ -199,12 +215,198 @@ show_counts (KfResultPage *self,
                                : _("The block counts match but the file was damaged"));
 }
 
+/* How many files of @files are on the receiver's disk (arrived or renamed). */
+static guint
+count_landed (GPtrArray *files)
+{
+  guint landed = 0;
+
+  for (guint i = 0; files != NULL && i < files->len; i++)
+    {
+      const KfTransferFileResult *file = files->pdata[i];
+
+      landed += !file->is_folder && (file->status == KF_TRANSFER_FILE_ARRIVED
+                                     || file->status == KF_TRANSFER_FILE_RENAMED);
+    }
+  return landed;
+}
+
+/* Returns the name of the folder a tree went into, for sentences. */
+static char *
+folder_name (KfResultPage *self)
+{
+  g_autofree char *name = self->folder != NULL ? g_file_get_basename (self->folder) : NULL;
+
+  return name != NULL ? g_filename_display_name (name) : g_strdup ("");
+}
+
+/* A tree the key manager confirmed: how many files, and where. */
+static char *
+describe_confirmed_tree (KfResultPage *self,
+                         KfOutcome    *outcome)
+{
+  guint files = count_landed (kf_outcome_get_files (outcome));
+  g_autofree char *folder = folder_name (self);
+
+  if (kf_outcome_get_is_sender (outcome) || self->folder == NULL)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "%u file arrived complete: the key manager "
+                                         "confirmed the block counts.",
+                                         "%u files arrived complete: the key manager "
+                                         "confirmed the block counts.", files), files);
+  /* Translators: the number of files, then the folder's name */
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "%u file arrived in the folder “%s”. The key manager "
+                                       "confirmed the block counts.",
+                                       "%u files arrived in the folder “%s”. The key manager "
+                                       "confirmed the block counts.", files), files, folder);
+}
+
+/* Why a transfer stopped, in a sentence of its own. */
+static const char *
+stop_reason (KfOutcome *outcome)
+{
+  const char *message = kf_outcome_get_message (outcome);
+
+  if (kf_outcome_get_status (outcome) == KF_OUTCOME_CANCELLED)
+    return kf_outcome_get_is_local (outcome) ? _("You cancelled the transfer.")
+                                             : _("The other person cancelled the transfer.");
+  return message != NULL && message[0] != '\0'
+         ? message : _("The transfer stopped before it was complete.");
+}
+
+/* Several files sent, stopped half way, with no list from the engine:
+ * how many had gone whole, which the other person keeps. */
+static char *
+describe_partial_send (KfResultPage *self,
+                       KfOutcome    *outcome)
+{
+  g_autofree char *sent = NULL;
+
+  /* Translators: after why a transfer of several files stopped */
+  sent = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "%u of %u file had gone whole when it stopped; the "
+                                       "other person keeps what arrived whole.",
+                                       "%u of %u files had gone whole when it stopped; the "
+                                       "other person keeps those that arrived whole.",
+                                       self->files_total),
+                          self->files_done, self->files_total);
+  return g_strdup_printf ("%s %s", stop_reason (outcome), sent);
+}
+
+/* A tree that stopped half way on the receiver's side: why, and that
+ * the files already complete stay (the list says which). */
+static char *
+describe_partial_tree (KfResultPage *self,
+                       KfOutcome    *outcome,
+                       guint         landed)
+{
+  g_autofree char *folder = folder_name (self);
+  g_autofree char *kept = NULL;
+  /* Translators: after why a transfer of several files stopped */
+  kept = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "%u file had arrived complete: it stays in “%s”, "
+                                       "and the list below says which.",
+                                       "%u files had arrived complete: they stay in “%s”, "
+                                       "and the list below says which.", landed),
+                          landed, folder);
+  return g_strdup_printf ("%s %s", stop_reason (outcome), kept);
+}
+
+/* The title, icon and words for a key manager's verdict. */
+static void
+describe_verdict (KfResultPage  *self,
+                  KfOutcome     *outcome,
+                  const char   **icon,
+                  const char   **title,
+                  char         **description)
+{
+  KfOutcomeStatus status = kf_outcome_get_status (outcome);
+  gboolean sender = kf_outcome_get_is_sender (outcome);
+
+  if (status == KF_OUTCOME_CONFIRMED)
+    {
+      *icon = "emblem-ok-symbolic";
+      if (self->tree)
+        *title = sender ? _("Files Sent") : _("Files Received");
+      else
+        *title = sender ? _("File Sent") : _("File Received");
+      *description = self->tree ? describe_confirmed_tree (self, outcome)
+                                : describe_confirmed (outcome);
+      return;
+    }
+  *icon = "dialog-warning-symbolic";
+  *title = status == KF_OUTCOME_MISMATCH ? _("Block Counts Do Not Match")
+                                         : _("File Damaged in Transit");
+  if (sender)
+    *description = g_strdup (self->tree ? _("The key manager could not confirm the transfer. "
+                                            "Send the files again.")
+                                        : _("The key manager could not confirm the transfer. "
+                                            "Send the file again."));
+  else
+    *description = g_strdup (self->tree ? _("The key manager could not confirm the transfer. "
+                                            "The files were saved, but do not trust them: "
+                                            "delete them and ask for them again.")
+                                        : _("The key manager could not confirm the transfer. "
+                                            "The file was saved, but do not trust it: delete "
+                                            "it and ask for it again."));
+}
+
+/* The title, icon and words for an outcome without a verdict: for
+ * several files, what stays where (@landed files at the receiver). */
+static void
+describe_ending (KfResultPage  *self,
+                 KfOutcome     *outcome,
+                 guint          landed,
+                 const char   **icon,
+                 const char   **title,
+                 char         **description)
+{
+  gboolean sender = kf_outcome_get_is_sender (outcome);
+
+  *icon = kf_outcome_get_status (outcome) == KF_OUTCOME_FAILED ? "dialog-error-symbolic"
+                                                                 : "process-stop-symbolic";
+  describe_failure (outcome, title, description);
+  if (self->tree && !sender && landed > 0 && self->folder != NULL)
+    {
+      g_free (*description);
+      *description = describe_partial_tree (self, outcome, landed);
+    }
+  else if (sender && !self->tree && self->files_total > 1 && self->files_done > 0)
+    {
+      g_free (*description);
+      *description = describe_partial_send (self, outcome);
+    }
+}
+
+/* Open File for one received file; Open Folder for it, or for a tree of
+ * which some files are on the disk. */
+static void
+show_open_buttons (KfResultPage *self,
+                   KfOutcome    *outcome,
+                   guint         landed)
+{
+  gboolean receiver = !kf_outcome_get_is_sender (outcome);
+  gboolean can_open_file, can_open_folder;
+
+  can_open_file = !self->tree && receiver && kf_outcome_get_file (outcome) != NULL
+                  && kf_outcome_get_status (outcome) == KF_OUTCOME_CONFIRMED;
+  can_open_folder = self->tree ? receiver && self->folder != NULL && landed > 0
+                               : can_open_file;
+  gtk_widget_set_visible (self->open_box, can_open_folder);
+  gtk_widget_set_visible (self->open_file_button, can_open_file);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "result.open-file", can_open_file);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "result.open-folder", can_open_folder);
+}
+
 /*
  * kf_result_page_set_outcome:
  *
  * Shows how the session ended: for a verdict both block counts and the
- * key manager's word; otherwise what went wrong.  The receiver of a
- * confirmed file gets Open File and Open Folder.
+ * key manager's word; otherwise what went wrong.  For several files (a
+ * tree) the page lists what became of each.  The receiver of a
+ * confirmed file gets Open File and Open Folder; the receiver of a tree
+ * gets Open Folder as soon as any of its files is on the disk.
  */
 void
 kf_result_page_set_outcome (KfResultPage *self,
@@ -212,40 +414,31 @@ kf_result_page_set_outcome (KfResultPage *self,
 {
   g_autofree char *description = NULL;
   KfOutcomeStatus status;
-  gboolean verdict, can_open;
+  gboolean verdict, sender;
   const char *title, *icon;
+  guint landed;
 
   g_return_if_fail (KF_IS_RESULT_PAGE (self));
   g_return_if_fail (KF_IS_OUTCOME (outcome));
 
   g_set_object (&self->outcome, outcome);
+  g_clear_object (&self->folder);
+  self->folder = g_steal_pointer (&self->next_folder);
   status = kf_outcome_get_status (outcome);
+  if (status == KF_OUTCOME_DECLINED)
+    self->files_done = 0;
+  sender = kf_outcome_get_is_sender (outcome);
   verdict = status == KF_OUTCOME_CONFIRMED || status == KF_OUTCOME_MISMATCH
             || status == KF_OUTCOME_DIGEST_MISMATCH;
+  self->tree = kf_result_files_show (self->result_files, kf_outcome_get_files (outcome), sender);
+  if (self->tree && !sender && kf_outcome_get_file (outcome) != NULL)
+    g_set_object (&self->folder, kf_outcome_get_file (outcome));
+  landed = self->tree ? count_landed (kf_outcome_get_files (outcome)) : 0;
 
-  if (status == KF_OUTCOME_CONFIRMED)
-    {
-      icon = "emblem-ok-symbolic";
-      title = kf_outcome_get_is_sender (outcome) ? _("File Sent") : _("File Received");
-      description = describe_confirmed (outcome);
-    }
-  else if (verdict)
-    {
-      icon = "dialog-warning-symbolic";
-      title = status == KF_OUTCOME_MISMATCH ? _("Block Counts Do Not Match")
-                                            : _("File Damaged in Transit");
-      description = g_strdup (kf_outcome_get_is_sender (outcome)
-                              ? _("The key manager could not confirm the transfer. "
-                                  "Send the file again.")
-                              : _("The key manager could not confirm the transfer. The file "
-                                  "was saved, but do not trust it: delete it and ask for it "
-                                  "again."));
-    }
+  if (verdict)
+    describe_verdict (self, outcome, &icon, &title, &description);
   else
-    {
-      icon = status == KF_OUTCOME_FAILED ? "dialog-error-symbolic" : "process-stop-symbolic";
-      describe_failure (outcome, &title, &description);
-    }
+    describe_ending (self, outcome, landed, &icon, &title, &description);
 
   adw_status_page_set_icon_name (self->status_page, icon);
   adw_status_page_set_title (self->status_page, title);
@@ -254,12 +447,43 @@ kf_result_page_set_outcome (KfResultPage *self,
   gtk_widget_set_visible (self->counts_group, verdict);
   if (verdict)
     show_counts (self, outcome);
+  gtk_widget_set_visible (GTK_WIDGET (self->result_files), self->tree);
+  show_open_buttons (self, outcome, landed);
+  self->files_done = self->files_total = 0;
+}
 
-  can_open = status == KF_OUTCOME_CONFIRMED && !kf_outcome_get_is_sender (outcome)
-             && kf_outcome_get_file (outcome) != NULL;
-  gtk_widget_set_visible (self->open_box, can_open);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "result.open-file", can_open);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "result.open-folder", can_open);
+/*
+ * kf_result_page_set_files_done:
+ *
+ * How many of how many files the transfer page last counted done: the
+ * next outcome of several files sent, stopped half way and listing no
+ * files, says how many had gone.
+ */
+void
+kf_result_page_set_files_done (KfResultPage *self,
+                               guint         files_done,
+                               guint         files_total)
+{
+  g_return_if_fail (KF_IS_RESULT_PAGE (self));
+
+  self->files_done = files_done;
+  self->files_total = files_total;
+}
+
+/*
+ * kf_result_page_set_folder:
+ *
+ * The folder a tree was just accepted into: the next outcome's Open
+ * Folder opens it, and its words name it, even when the transfer stops
+ * half way (the outcome names no file then).
+ */
+void
+kf_result_page_set_folder (KfResultPage *self,
+                           GFile        *folder)
+{
+  g_return_if_fail (KF_IS_RESULT_PAGE (self));
+
+  g_set_object (&self->next_folder, folder);
 }
 
 KfOutcome *

@@ -14,5 +14,10 @@ G_DECLARE_FINAL_TYPE (KfResultPage, kf_result_page, KF, RESULT_PAGE, AdwBin)
 void       kf_result_page_set_outcome (KfResultPage *self,
                                        KfOutcome    *outcome);
 KfOutcome *kf_result_page_get_outcome (KfResultPage *self);
+void       kf_result_page_set_folder  (KfResultPage *self,
+                                       GFile        *folder);
+void       kf_result_page_set_files_done (KfResultPage *self,
+                                          guint         files_done,
+                                          guint         files_total);
 
 G_END_DECLS

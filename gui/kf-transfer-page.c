@@ -1,4 +1,5 @@
-/* kf-transfer-page.c: progress of a transfer (bytes, percent, rate, time left) and Cancel
+/* kf-transfer-page.c: progress of a transfer (files, the current one, bytes, percent, rate,
+ * time left) and Cancel
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -21,6 +22,8 @@ struct _KfTransferPage
 
   AdwStatusPage  *status_page;
   GtkProgressBar *progress_bar;
+  GtkLabel       *files_label;
+  GtkLabel       *current_label;
   GtkLabel       *bytes_label;
   GtkLabel       *rate_label;
   GtkWidget      *cancel_button;
@@ -29,6 +32,9 @@ struct _KfTransferPage
   guint           tick_id;
   guint64         done;
   guint64         total;
+  gboolean        several;  /* several files go: the page counts them */
+  guint           files_done;
+  guint           files_total;
 };
 
 G_DEFINE_FINAL_TYPE (KfTransferPage, kf_transfer_page, ADW_TYPE_BIN)
@@ -67,11 +73,17 @@ update_rate (KfTransferPage *self)
       /* Before the first byte the step (the receiver deciding…) stands. */
       if (self->done > 0)
         adw_status_page_set_description (self->status_page,
-                                         _("Transferring the encrypted file"));
+                                         self->several ? _("Transferring the encrypted files")
+                                                       : _("Transferring the encrypted file"));
     }
   gtk_label_set_text (self->rate_label, text);
   /* A screen reader on the bar hears the numbers shown beside it. */
-  description = g_strdup_printf ("%s. %s", gtk_label_get_text (self->bytes_label), text);
+  if (gtk_widget_get_visible (GTK_WIDGET (self->files_label)))
+    description = g_strdup_printf ("%s %s. %s. %s", gtk_label_get_text (self->files_label),
+                                   gtk_label_get_text (self->current_label),
+                                   gtk_label_get_text (self->bytes_label), text);
+  else
+    description = g_strdup_printf ("%s. %s", gtk_label_get_text (self->bytes_label), text);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->progress_bar),
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description, -1);
 }
@@ -114,6 +126,8 @@ kf_transfer_page_class_init (KfTransferPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KfTransferPage, status_page);
   gtk_widget_class_bind_template_child (widget_class, KfTransferPage, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, KfTransferPage, bytes_label);
+  gtk_widget_class_bind_template_child (widget_class, KfTransferPage, files_label);
+  gtk_widget_class_bind_template_child (widget_class, KfTransferPage, current_label);
   gtk_widget_class_bind_template_child (widget_class, KfTransferPage, rate_label);
   gtk_widget_class_bind_template_child (widget_class, KfTransferPage, cancel_button);
   widget_class->grab_focus = kf_transfer_page_grab_focus;
@@ -148,9 +162,13 @@ kf_transfer_page_begin (KfTransferPage *self,
   gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
   gtk_label_set_text (self->bytes_label, "");
   gtk_label_set_text (self->rate_label, "");
+  gtk_widget_set_visible (GTK_WIDGET (self->files_label), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->current_label), FALSE);
   g_clear_handle_id (&self->tick_id, g_source_remove);
   kf_rate_window_reset (self->rate);
   self->done = self->total = 0;
+  self->several = FALSE;
+  self->files_done = self->files_total = 0;
   /* Until bytes move, the bar says which step the session is in. */
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->progress_bar),
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description, -1);
@@ -199,4 +217,66 @@ kf_transfer_page_set_progress (KfTransferPage *self,
     g_clear_handle_id (&self->tick_id, g_source_remove);
   else if (self->tick_id == 0)
     self->tick_id = g_timeout_add_seconds (1, on_tick, self);
+}
+
+/*
+ * show_files:
+ *
+ * For several files: "3 of 27 files done" and the file under way (its
+ * path in the tree, cut in the middle, whole in the tooltip).  One file
+ * alone shows none of it, as before.
+ */
+static void
+show_files (KfTransferPage           *self,
+            const KfTransferProgress *progress)
+{
+  g_autofree char *files = NULL;
+  const char *current = progress->current_file;
+  gboolean several = progress->files_total > 1;
+
+  self->several = several;
+  self->files_done = progress->files_done;
+  self->files_total = progress->files_total;
+  gtk_widget_set_visible (GTK_WIDGET (self->files_label), several);
+  gtk_widget_set_visible (GTK_WIDGET (self->current_label), several && current != NULL);
+  if (!several)
+    return;
+  /* Translators: "3 of 27 files done" */
+  files = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u of %u file done",
+                                        "%u of %u files done", progress->files_total),
+                           progress->files_done, progress->files_total);
+  gtk_label_set_text (self->files_label, files);
+  gtk_label_set_text (self->current_label, current != NULL ? current : "");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->current_label), current);
+}
+
+/*
+ * kf_transfer_page_show_progress:
+ *
+ * Shows @progress: the bytes, rate and time left as
+ * kf_transfer_page_set_progress() does and, when several files go, how
+ * many are done and which one is under way.
+ */
+void
+kf_transfer_page_show_progress (KfTransferPage           *self,
+                                const KfTransferProgress *progress)
+{
+  g_return_if_fail (KF_IS_TRANSFER_PAGE (self));
+  g_return_if_fail (progress != NULL);
+
+  show_files (self, progress);
+  kf_transfer_page_set_progress (self, progress->done, progress->total,
+                                 progress->bytes_per_second);
+}
+
+/* Returns how many files the page last counted done, and of how many. */
+guint
+kf_transfer_page_get_files_done (KfTransferPage *self,
+                                 guint          *files_total)
+{
+  g_return_val_if_fail (KF_IS_TRANSFER_PAGE (self), 0);
+
+  if (files_total != NULL)
+    *files_total = self->files_total;
+  return self->files_done;
 }

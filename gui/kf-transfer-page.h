@@ -4,6 +4,8 @@
 
 #include <adwaita.h>
 
+#include "kf-transfer.h"
+
 G_BEGIN_DECLS
 
 #define KF_TYPE_TRANSFER_PAGE (kf_transfer_page_get_type ())
@@ -19,5 +21,9 @@ void kf_transfer_page_set_progress (KfTransferPage *self,
                                     guint64         done,
                                     guint64         total,
                                     double          bytes_per_second);
+void kf_transfer_page_show_progress (KfTransferPage           *self,
+                                     const KfTransferProgress *progress);
+guint kf_transfer_page_get_files_done (KfTransferPage *self,
+                                       guint          *files_total);
 
 G_END_DECLS

@@ -146,7 +146,7 @@ back_to_start_activated (GtkWidget  *widget,
   _kf_window_follow_client (self);
 }
 
-/* win.choose-file: the desktop's file chooser for the file to send. */
+/* win.choose-file: the desktop's file chooser for the files to send. */
 static void
 choose_file_activated (GtkWidget  *widget,
                        const char *action_name,
@@ -164,7 +164,7 @@ on_file_sent (GObject      *source,
   g_autoptr(KfOutcome) outcome = NULL;
   g_autoptr(GError) error = NULL;
 
-  outcome = kf_client_send_file_finish (KF_CLIENT (source), result, &error);
+  outcome = kf_client_send_files_finish (KF_CLIENT (source), result, &error);
   if (outcome == NULL && error != NULL)
     g_debug ("Sending ended: %s", error->message);
 }
@@ -172,8 +172,11 @@ on_file_sent (GObject      *source,
 static void
 send_chosen_file (KfWindow *self)
 {
-  kf_client_send_file_async (self->client, kf_main_page_get_file (self->main_page),
-                             self->cancellable, on_file_sent, g_object_ref (self));
+  g_autoptr(GPtrArray) files = kf_main_page_dup_files (self->main_page);
+
+  g_return_if_fail (files->len > 0);
+  kf_client_send_files_async (self->client, (GFile **) files->pdata, files->len,
+                              self->cancellable, on_file_sent, g_object_ref (self));
 }
 
 static void
@@ -264,27 +267,24 @@ on_conn_done (GObject      *source,
   send_chosen_file (self);
 }
 
-/* win.conn: pair with the chosen peer in the chosen mode, then send the file. */
+/* win.conn: pair with the chosen peer in the chosen mode, then send the files. */
 static void
 conn_activated (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *parameter)
 {
   KfWindow *self = KF_WINDOW (widget);
-  g_autoptr(GFile) file = NULL;
   g_autofree char *peer_name = NULL;
   g_autofree char *title = NULL;
-  g_autofree char *basename = NULL;
   g_autofree char *who = NULL;
   KfCipherMode mode;
   guint peer_id;
 
-  if (!kf_main_page_get_choice (self->main_page, &peer_id, &peer_name, &mode, &file))
+  if (!kf_main_page_get_choice (self->main_page, &peer_id, &peer_name, &mode, NULL))
     return;
 
-  basename = g_file_get_basename (file);
   who = _kf_window_name_peer (self, peer_id, peer_name);
-  title = g_strdup_printf (_("Sending “%s” to %s"), basename, who);
+  title = kf_main_page_format_sending (self->main_page, who);
   kf_transfer_page_begin (self->transfer_page, TRUE, title,
                           _("Asking the key manager for a session key…"));
   self->hold = KF_WINDOW_HOLD_CONN;

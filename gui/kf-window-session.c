@@ -58,6 +58,7 @@ on_offer_answered (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(GFile) destination = kf_offer_flow_run_finish (result, &error);
   KfOffer *offer;
+  gboolean tree;
 
   if (error != NULL || self->client == NULL)
     return;
@@ -67,23 +68,31 @@ on_offer_answered (GObject      *source,
       return;
     }
 
-  if (!kf_client_accept_offer (self->client, destination, TRUE, &error))
+  /* The save dialog asked before replacing a file; a tree never replaces
+   * what the folder holds (the engine names the newcomer "name (2)"). */
+  offer = kf_client_get_offer (self->client);
+  tree = offer != NULL && kf_offer_get_is_tree (offer);
+  if (!kf_client_accept_offer (self->client, destination, !tree, &error))
     {
       _kf_window_show_toast (self, error->message);
       kf_client_decline_offer (self->client);
       return;
     }
+  if (tree)
+    kf_result_page_set_folder (self->result_page, destination);
 
-  offer = kf_client_get_offer (self->client);
   if (offer != NULL)
     {
       g_autofree char *who = _kf_window_name_peer (self, kf_offer_get_sender_id (offer),
                                         kf_offer_get_sender_name (offer));
-      g_autofree char *title = g_strdup_printf (_("Receiving “%s” from %s"),
-                                                kf_offer_get_file_name (offer), who);
+      g_autofree char *title = NULL;
 
+      title = tree ? kf_gui_format_receiving (offer, who)
+                   : g_strdup_printf (_("Receiving “%s” from %s"),
+                                      kf_offer_get_file_name (offer), who);
       kf_transfer_page_begin (self->transfer_page, FALSE, title,
-                              _("Receiving the encrypted file…"));
+                              tree ? _("Receiving the encrypted files…")
+                                   : _("Receiving the encrypted file…"));
     }
 }
 
@@ -101,27 +110,29 @@ on_offer (KfClient *client,
   kf_offer_flow_run_async (offer, GTK_WINDOW (self), folder, kf_client_get_contacts (client),
                            self->offer_cancellable, on_offer_answered, g_object_ref (self));
 
-  body = g_strdup_printf (_("%s wants to send you “%s”"), kf_offer_get_sender_name (offer),
-                          kf_offer_get_file_name (offer));
-  _kf_window_notify_user (self, "offer", _("Incoming File"), body);
+  body = kf_gui_format_offer_news (offer);
+  _kf_window_notify_user (self, "offer", kf_offer_get_is_tree (offer) ? _("Incoming Files")
+                                                                     : _("Incoming File"),
+                          body);
 }
 
 static void
-on_progress (KfClient *client,
-             guint64   done,
-             guint64   total,
-             double    bytes_per_second,
-             KfWindow *self)
+on_progress (KfClient                 *client,
+             const KfTransferProgress *progress,
+             KfWindow                 *self)
 {
-  kf_transfer_page_set_progress (self->transfer_page, done, total, bytes_per_second);
+  kf_transfer_page_show_progress (self->transfer_page, progress);
 }
 
 static void
 show_outcome (KfWindow  *self,
               KfOutcome *outcome)
 {
+  guint total = 0, done = kf_transfer_page_get_files_done (self->transfer_page, &total);
+
   _kf_window_close_offer (self);
   self->hold = KF_WINDOW_HOLD_RESULT;
+  kf_result_page_set_files_done (self->result_page, done, total);
   kf_result_page_set_outcome (self->result_page, outcome);
   kf_main_page_reset_send (self->main_page);
   _kf_window_follow_client (self);
@@ -199,8 +210,8 @@ _kf_window_follow_sessions (KfWindow *self)
   g_signal_group_connect_object (self->client_signals, "session-started",
                                  G_CALLBACK (on_session_started), self, 0);
   g_signal_group_connect_object (self->client_signals, "offer", G_CALLBACK (on_offer), self, 0);
-  g_signal_group_connect_object (self->client_signals, "progress", G_CALLBACK (on_progress),
-                                 self, 0);
+  g_signal_group_connect_object (self->client_signals, "transfer-progress",
+                                 G_CALLBACK (on_progress), self, 0);
   g_signal_group_connect_object (self->client_signals, "finished", G_CALLBACK (on_finished),
                                  self, 0);
 }

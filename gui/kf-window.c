@@ -41,9 +41,9 @@ _kf_window_get_known_servers (KfWindow *self)
 
 void
 _kf_window_show_toast (KfWindow   *self,
-            const char *text)
+                       const char *text)
 {
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+  adw_toast_overlay_add_toast (self->toast_overlay, kf_gui_toast_new (text));
 }
 
 /* Sends a desktop notification when the window is not in front. */

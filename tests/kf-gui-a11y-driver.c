@@ -82,6 +82,70 @@ visit_transfer (Fixture      *fx,
   flow_wait_for_page (fx->window, "main");
 }
 
+/* The Send view with a folder and a large file, the transfer page
+ * counting files, then the cancelled result listing them. */
+static void
+visit_tree_send (Fixture      *fx,
+                 KfClient     *ana,
+                 PeerReceiver *receiver)
+{
+  g_autoptr(GFile) photos = flow_make_tree (fx, "holiday-photos");
+  g_autoptr(GFile) video = flow_sparse_file (fx, "holiday-video.mkv");
+  g_autofree char *inbox = g_build_filename (fx->tmpdir, "ana-inbox", NULL);
+  KfMainPage *page = KF_MAIN_PAGE (kf_gui_test_find_child (GTK_WIDGET (fx->window),
+                                                           KF_TYPE_MAIN_PAGE, 0));
+  GFile *items[] = { photos, video };
+
+  g_assert_cmpint (g_mkdir (inbox, 0700), ==, 0);
+  g_object_unref (receiver->destination);
+  receiver->destination = g_file_new_for_path (inbox);
+  flow_peer_wait (ana);
+  flow_click (GTK_WIDGET (fx->window), "win.send");
+  flow_wait_for_rows (fx->window, 2);
+  g_assert_true (kf_main_page_select_peer (page, kf_client_get_client_id (ana)));
+  kf_main_page_set_files (page, items, G_N_ELEMENTS (items));
+  stop_at ("send-tree");
+
+  flow_conn_until_progress (fx, 0.01);
+  stop_at ("transfer-tree");
+  flow_click (GTK_WIDGET (fx->window), "win.cancel");
+  flow_wait_for_page (fx->window, "result");
+  g_assert_true (kf_gui_test_wait_for (flow_receiver_finished, receiver, TIMEOUT_MS));
+  g_clear_object (&receiver->outcome);
+  g_clear_object (&receiver->offer);
+  stop_at ("result-tree-cancelled");
+  flow_click (GTK_WIDGET (fx->window), "win.back-to-start");
+  flow_wait_for_page (fx->window, "main");
+}
+
+/* A folder and a file offered to the window: the offer, the folder
+ * chooser, the result listing what arrived. */
+static void
+visit_tree_receive (Fixture  *fx,
+                    KfClient *sender,
+                    GFile    *file)
+{
+  g_autoptr(GFile) photos = g_file_new_build_filename (fx->tmpdir, "holiday-photos", NULL);
+  g_autoptr(KfOutcome) outcome = NULL;
+  AsyncWait send_wait = { NULL };
+  GFile *items[] = { photos, file };
+  GtkWidget *dialog, *chooser;
+
+  flow_click (GTK_WIDGET (fx->window), "win.back-to-start");
+  flow_wait_for_page (fx->window, "main");
+  flow_offer_files_to_window (fx, sender, items, G_N_ELEMENTS (items), &send_wait);
+  dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
+  stop_at ("offer-tree");
+  kf_gui_test_respond (dialog, "accept");
+  chooser = flow_wait_for_window (GTK_TYPE_FILE_CHOOSER_DIALOG);
+  g_assert_true (kf_gui_test_wait_for (flow_chooser_has_folder, chooser, TIMEOUT_MS));
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  flow_wait_for_page (fx->window, "result");
+  outcome = flow_finish_sending (sender, &send_wait);
+  g_assert_nonnull (outcome);
+  stop_at ("result-tree");
+}
+
 /* Waiting, the offer dialog, and the result of a received file. */
 static void
 visit_receiving (Fixture  *fx,
@@ -148,7 +212,10 @@ test_visit_everything (Fixture       *fx,
   stop_at ("send");
 
   visit_transfer (fx, &receiver);
+  /* flow_drop_on_receiver() connected Ana first. */
+  visit_tree_send (fx, g_ptr_array_index (fx->peers, 0), &receiver);
   visit_receiving (fx, mihai, report);
+  visit_tree_receive (fx, mihai, report);
 
   warning = kf_identity_warning_new (GTK_WINDOW (fx->window), "127.0.0.1", fx->port,
                                      "00112233445566778899aabbccddeeff"

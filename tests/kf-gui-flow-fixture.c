@@ -427,6 +427,18 @@ flow_offer_to_window (Fixture   *fx,
                       GFile     *file,
                       AsyncWait *send_wait)
 {
+  flow_offer_files_to_window (fx, sender, &file, 1, send_wait);
+}
+
+/* The GUI waits; the peer @sender connects to it and offers @files
+ * (files and folders, as one offer). */
+void
+flow_offer_files_to_window (Fixture    *fx,
+                            KfClient   *sender,
+                            GFile     **files,
+                            guint       n_files,
+                            AsyncWait  *send_wait)
+{
   g_autoptr(GError) error = NULL;
   KfClient *client = kf_window_get_client (fx->window);
   AsyncWait conn_wait = { NULL };
@@ -440,7 +452,7 @@ flow_offer_to_window (Fixture   *fx,
   g_assert_true (kf_client_conn_finish (sender, flow_wait_async (&conn_wait), NULL, &error));
   g_assert_no_error (error);
   g_clear_object (&conn_wait.result);
-  kf_client_send_file_async (sender, file, NULL, flow_on_async_done, send_wait);
+  kf_client_send_files_async (sender, files, n_files, NULL, flow_on_async_done, send_wait);
 }
 
 KfOutcome *
@@ -449,7 +461,7 @@ flow_finish_sending (KfClient  *sender,
 {
   KfOutcome *outcome;
 
-  outcome = kf_client_send_file_finish (sender, flow_wait_async (send_wait), NULL);
+  outcome = kf_client_send_files_finish (sender, flow_wait_async (send_wait), NULL);
   g_clear_object (&send_wait->result);
   return outcome;
 }
@@ -612,6 +624,108 @@ flow_conn_until_progress (Fixture *fx,
   flow_click (GTK_WIDGET (fx->window), "win.conn");
   g_assert_true (kf_gui_test_wait_for (progress_past, &seen, TIMEOUT_MS));
   g_signal_handler_disconnect (client, id);
+}
+
+/* Writes @size bytes of a pattern seeded by @seed to @path, making its folders. */
+static void
+write_pattern (const char *path,
+               gsize       size,
+               guint       seed)
+{
+  g_autofree char *folder = g_path_get_dirname (path);
+  g_autofree guint8 *data = g_malloc (size + 1);
+  g_autoptr(GError) error = NULL;
+
+  for (gsize i = 0; i < size; i++)
+    data[i] = (guint8) (i * 31 + seed + i / 251);
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, (const char *) data, size, &error));
+  g_assert_no_error (error);
+}
+
+/*
+ * flow_make_tree:
+ *
+ * Makes the folder @name in the fixture's folder holding a small tree:
+ * files at two depths, a Unicode name, an empty file and an empty
+ * folder, four files in four folders (@name included).
+ *
+ * Returns: (transfer full): the folder.
+ */
+GFile *
+flow_make_tree (Fixture    *fx,
+                const char *name)
+{
+  g_autofree char *root = g_build_filename (fx->tmpdir, name, NULL);
+  g_autofree char *a = g_build_filename (root, "a.txt", NULL);
+  g_autofree char *unicode = g_build_filename (root, "Înțelegeți ünïcode ✓.txt", NULL);
+  g_autofree char *empty_file = g_build_filename (root, "empty.txt", NULL);
+  g_autofree char *deep = g_build_filename (root, "photos", "2024", "b.jpg", NULL);
+  g_autofree char *empty_folder = g_build_filename (root, "photos", "empty", NULL);
+
+  write_pattern (a, 70000, 1);
+  write_pattern (unicode, 1234, 2);
+  write_pattern (empty_file, 0, 3);
+  write_pattern (deep, 300001, 4);
+  g_assert_cmpint (g_mkdir_with_parents (empty_folder, 0700), ==, 0);
+  return g_file_new_for_path (root);
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* Returns the sorted names of the entries of @folder. */
+static GPtrArray *
+list_names (GFile *folder)
+{
+  g_autoptr(GFileEnumerator) children = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  GFileInfo *info;
+
+  children = g_file_enumerate_children (folder, G_FILE_ATTRIBUTE_STANDARD_NAME,
+                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, &error);
+  g_assert_no_error (error);
+  while (g_file_enumerator_iterate (children, &info, NULL, NULL, &error) && info != NULL)
+    g_ptr_array_add (names, g_strdup (g_file_info_get_name (info)));
+  g_assert_no_error (error);
+  g_ptr_array_sort (names, compare_names);
+  return names;
+}
+
+/*
+ * flow_assert_same_tree:
+ *
+ * Fails unless @a and @b hold the same names, folders where folders
+ * are, and files of the same bytes, at every depth.
+ */
+void
+flow_assert_same_tree (GFile *a,
+                       GFile *b)
+{
+  g_autoptr(GPtrArray) names_a = list_names (a);
+  g_autoptr(GPtrArray) names_b = list_names (b);
+
+  g_assert_cmpuint (names_a->len, ==, names_b->len);
+  for (guint i = 0; i < names_a->len; i++)
+    {
+      g_autoptr(GFile) child_a = g_file_get_child (a, names_a->pdata[i]);
+      g_autoptr(GFile) child_b = g_file_get_child (b, names_b->pdata[i]);
+      GFileType type = g_file_query_file_type (child_a, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS,
+                                               NULL);
+
+      g_assert_cmpstr (names_a->pdata[i], ==, names_b->pdata[i]);
+      g_assert_cmpint (g_file_query_file_type (child_b, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS,
+                                               NULL), ==, type);
+      if (type == G_FILE_TYPE_DIRECTORY)
+        flow_assert_same_tree (child_a, child_b);
+      else
+        flow_assert_same_contents (child_a, child_b);
+    }
 }
 
 /*

@@ -97,6 +97,15 @@ void           flow_offer_to_window        (Fixture   *fx,
                                             KfClient  *sender,
                                             GFile     *file,
                                             AsyncWait *send_wait);
+void           flow_offer_files_to_window  (Fixture    *fx,
+                                            KfClient   *sender,
+                                            GFile     **files,
+                                            guint       n_files,
+                                            AsyncWait  *send_wait);
+GFile         *flow_make_tree              (Fixture    *fx,
+                                            const char *name);
+void           flow_assert_same_tree       (GFile *a,
+                                            GFile *b);
 KfOutcome     *flow_finish_sending         (KfClient  *sender,
                                             AsyncWait *send_wait);
 gboolean       flow_chooser_has_folder     (gpointer data);

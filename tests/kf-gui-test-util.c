@@ -139,21 +139,26 @@ kf_gui_test_respond (GtkWidget  *dialog,
 }
 
 /*
- * kf_gui_test_drop_file:
+ * kf_gui_test_drop_files:
  *
- * Simulates a file manager dropping @file on @widget: finds its drop
- * target and emits ::drop with a file list.  Returns what the target said.
+ * Simulates a file manager dropping @files (NULL-terminated) on @widget:
+ * finds its drop target and emits ::drop with a file list.  Returns what
+ * the target said.
  */
 gboolean
-kf_gui_test_drop_file (GtkWidget *widget,
-                       GFile     *file)
+kf_gui_test_drop_files (GtkWidget  *widget,
+                        GFile     **files)
 {
   g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
   g_auto(GValue) value = G_VALUE_INIT;
-  GSList files = { file, NULL };
+  GSList *list = NULL;
 
+  for (guint i = 0; files[i] != NULL; i++)
+    list = g_slist_prepend (list, files[i]);
+  list = g_slist_reverse (list);
   g_value_init (&value, GDK_TYPE_FILE_LIST);
-  g_value_take_boxed (&value, gdk_file_list_new_from_list (&files));
+  g_value_take_boxed (&value, gdk_file_list_new_from_list (list));
+  g_slist_free (list);
 
   for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
     {
@@ -166,6 +171,16 @@ kf_gui_test_drop_file (GtkWidget *widget,
       return accepted;
     }
   return FALSE;
+}
+
+/* Drops the one file @file on @widget, as kf_gui_test_drop_files(). */
+gboolean
+kf_gui_test_drop_file (GtkWidget *widget,
+                       GFile     *file)
+{
+  GFile *files[] = { file, NULL };
+
+  return kf_gui_test_drop_files (widget, files);
 }
 
 typedef struct

@@ -21,6 +21,8 @@ void       kf_gui_test_respond       (GtkWidget       *dialog,
                                       const char      *response);
 gboolean   kf_gui_test_drop_file     (GtkWidget       *widget,
                                       GFile           *file);
+gboolean   kf_gui_test_drop_files    (GtkWidget       *widget,
+                                      GFile          **files);
 void       kf_gui_test_own_notifications (GPtrArray *summaries);
 void       kf_gui_test_screenshot    (GtkWidget       *widget,
                                       const char      *name);

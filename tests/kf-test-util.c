@@ -5,6 +5,12 @@
 
 #include "config.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <glib/gstdio.h>
 
 #include "kf-test-util.h"
@@ -92,4 +98,45 @@ kf_test_remove_tree (const char *path)
       kf_test_remove_tree (child);
     }
   g_rmdir (path);
+}
+
+/* kf_test_resident_bytes: how many bytes of the file at @path are in the
+ * page cache (mincore). */
+guint64
+kf_test_resident_bytes (const char *path)
+{
+  gsize page = (gsize) sysconf (_SC_PAGESIZE);
+  g_autofree unsigned char *vec = NULL;
+  guint64 resident = 0;
+  struct stat st;
+  gsize pages;
+  void *map;
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (fstat (fd, &st), ==, 0);
+  if (st.st_size == 0)
+    {
+      close (fd);
+      return 0;
+    }
+  pages = ((gsize) st.st_size + page - 1) / page;
+  vec = g_malloc (pages);
+  map = mmap (NULL, (gsize) st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+  g_assert_true (map != MAP_FAILED);
+  g_assert_cmpint (mincore (map, (gsize) st.st_size, vec), ==, 0);
+  for (gsize i = 0; i < pages; i++)
+    resident += vec[i] & 1 ? page : 0;
+  munmap (map, (gsize) st.st_size);
+  close (fd);
+  return resident;
+}
+
+/* kf_test_on_tmpfs: whether @path is on tmpfs, which has no writeback. */
+gboolean
+kf_test_on_tmpfs (const char *path)
+{
+  struct statfs fs;
+
+  return statfs (path, &fs) == 0 && fs.f_type == TMPFS_MAGIC;
 }

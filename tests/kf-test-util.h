@@ -19,5 +19,7 @@ void     kf_test_drain_and_finalize (gpointer       object);
 
 /* Files. */
 void     kf_test_remove_tree        (const char    *path);
+guint64  kf_test_resident_bytes     (const char    *path);
+gboolean kf_test_on_tmpfs           (const char    *path);
 
 G_END_DECLS

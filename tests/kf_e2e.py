@@ -227,10 +227,16 @@ class Cli:
             self.proc.send_signal(sig)
 
     def wait(self, timeout=20):
+        """The exit status, or None after @timeout seconds.  Once the
+        process is gone, its last lines are read too: the reader thread
+        reaches the end of its output before this returns."""
+        deadline = time.monotonic() + timeout
         try:
-            return self.proc.wait(timeout=timeout)
+            code = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             return None
+        self.reader.join(max(1.0, deadline - time.monotonic()))
+        return code
 
     def err(self):
         self.err_file.flush()

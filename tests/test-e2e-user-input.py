@@ -55,8 +55,10 @@ def long_real_name(env, server):
         f.write(f'{me.pw_name}:x:{me.pw_uid}:{me.pw_gid}:{real}:{env.work}/home:/bin/sh\n')
     with open(group, 'w') as f:
         f.write(f'{me.pw_name}:x:{me.pw_gid}:\n')
+    # RTLD_DEEPBIND, which nss_wrapper uses by default to load libc, is
+    # refused by AddressSanitizer's runtime.
     extra = dict(LD_PRELOAD=NSS_WRAPPER, NSS_WRAPPER_PASSWD=passwd,
-                 NSS_WRAPPER_GROUP=group, LOGNAME=me.pw_name,
+                 NSS_WRAPPER_GROUP=group, NSS_WRAPPER_DISABLE_DEEPBIND='1', LOGNAME=me.pw_name,
                  ASAN_OPTIONS=os.environ.get('ASAN_OPTIONS', '') + ':verify_asan_link_order=0')
     cli = env.cli(server, None, ['wait'], extra_env=extra)
     waiting = cli.wait_event('waiting', 20)

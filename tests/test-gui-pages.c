@@ -6,9 +6,11 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "kf-gcrypt.h"
 #include "kf-gui-test-util.h"
@@ -19,8 +21,10 @@
 #include "kf-peer-row.h"
 #include "kf-peer.h"
 #include "kf-result-page.h"
+#include "kf-send-files.h"
 #include "kf-connect-page.h"
 #include "kf-transfer-page.h"
+#include "kf-transfer.h"
 #include "kf-trust-dialog.h"
 
 #define FINGERPRINT "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -168,7 +172,7 @@ test_main_page_drop_on_row (void)
   g_autoptr(KfPeer) ana = kf_peer_new (4, "Ana");
   g_autoptr(KfPeer) ion = kf_peer_new (7, "Ion");
   g_autoptr(GFile) file = g_file_new_for_path ("/tmp/report.pdf");
-  g_autoptr(GFile) chosen = NULL;
+  g_autoptr(GPtrArray) chosen = NULL;
   g_autofree char *peer_name = NULL;
   KfMainPage *page = g_object_new (KF_TYPE_MAIN_PAGE, NULL);
   GtkWidget *window = show_in_window (GTK_WIDGET (page));
@@ -194,23 +198,249 @@ test_main_page_drop_on_row (void)
   g_assert_cmpuint (peer_id, ==, 7);
   g_assert_cmpstr (peer_name, ==, "Ion");
   g_assert_cmpint (mode, ==, KF_CIPHER_MODE_CFB);
-  g_assert_true (g_file_equal (chosen, file));
+  g_assert_cmpuint (chosen->len, ==, 1);
+  g_assert_true (g_file_equal (chosen->pdata[0], file));
 
-  /* A drop anywhere else on the page only chooses the file. */
+  /* A drop anywhere else on the page adds to the files; the peer stays. */
   {
     g_autoptr(GFile) other = g_file_new_for_path ("/tmp/other.txt");
+    g_autoptr(GPtrArray) files = NULL;
 
     g_assert_true (kf_gui_test_drop_file (GTK_WIDGET (page), other));
-    g_assert_true (g_file_equal (kf_main_page_get_file (page), other));
+    files = kf_main_page_dup_files (page);
+    g_assert_cmpuint (files->len, ==, 2);
+    g_assert_true (g_file_equal (files->pdata[0], file));
+    g_assert_true (g_file_equal (files->pdata[1], other));
     g_assert_true (kf_main_page_get_choice (page, &peer_id, NULL, NULL, NULL));
     g_assert_cmpuint (peer_id, ==, 7);
   }
 
   kf_main_page_reset_send (page);
   g_assert_false (kf_main_page_get_choice (page, NULL, NULL, NULL, NULL));
-  g_assert_null (kf_main_page_get_file (page));
+  {
+    g_autoptr(GPtrArray) files = kf_main_page_dup_files (page);
+
+    g_assert_cmpuint (files->len, ==, 0);
+  }
 
   gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* Writes @size bytes to @path, making its folders. */
+static GFile *
+write_file (const char *path,
+            gsize       size)
+{
+  g_autofree char *folder = g_path_get_dirname (path);
+  g_autofree char *data = g_malloc0 (size + 1);
+
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, data, size, NULL));
+  return g_file_new_for_path (path);
+}
+
+static gboolean
+files_counted (gpointer data)
+{
+  return kf_send_files_is_counted (data, NULL, NULL);
+}
+
+/* The send-files part of @page and its row @index. */
+static KfSendFiles *
+send_files_of (KfMainPage *page)
+{
+  GtkWidget *files = kf_gui_test_find_child (GTK_WIDGET (page), KF_TYPE_SEND_FILES, 0);
+
+  g_assert_nonnull (files);
+  return KF_SEND_FILES (files);
+}
+
+/*
+ * Issue 15, item 5: several files and a folder dropped on the page are
+ * listed with what they hold (a folder's links left out, as the engine
+ * does); an item named like one listed is refused with a reason; a row's
+ * remove button takes it off; a drop on a person replaces the list.
+ */
+static void
+test_send_files_list (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("kf-send-files-XXXXXX", NULL);
+  g_autofree char *photos_path = g_build_filename (tmp, "photos", NULL);
+  g_autofree char *link_path = g_build_filename (tmp, "photos", "link.jpg", NULL);
+  g_autofree char *empty_path = g_build_filename (tmp, "photos", "empty", NULL);
+  g_autofree char *notes_path = g_build_filename (tmp, "notes.txt", NULL);
+  g_autofree char *other_path = g_build_filename (tmp, "other", "notes.txt", NULL);
+  g_autofree char *a_path = g_build_filename (tmp, "photos", "a.jpg", NULL);
+  g_autofree char *b_path = g_build_filename (tmp, "photos", "2024", "b.jpg", NULL);
+  g_autoptr(GFile) a = write_file (a_path, 1000);
+  g_autoptr(GFile) b = write_file (b_path, 2000);
+  g_autoptr(GFile) notes = write_file (notes_path, 500);
+  g_autoptr(GFile) other = write_file (other_path, 7);
+  g_autoptr(GFile) photos = g_file_new_for_path (photos_path);
+  g_autoptr(GListStore) peers = g_list_store_new (KF_TYPE_PEER);
+  g_autoptr(KfPeer) ana = kf_peer_new (4, "Ana");
+  KfMainPage *page = g_object_new (KF_TYPE_MAIN_PAGE, NULL);
+  GtkWidget *window = show_in_window (GTK_WIDGET (page));
+  GFile *both[] = { photos, notes, NULL };
+  GFile *clash[] = { other, NULL };
+  KfSendFiles *files = send_files_of (page);
+  GtkWidget *list, *row, *warning;
+  guint n_files = 0;
+  guint64 size = 0;
+
+  g_assert_cmpint (g_mkdir (empty_path, 0700), ==, 0);
+  g_assert_cmpint (symlink (a_path, link_path), ==, 0);
+  kf_main_page_set_view (page, KF_MAIN_VIEW_SEND);
+  g_list_store_append (peers, ana);
+  kf_main_page_set_peers (page, G_LIST_MODEL (peers));
+
+  g_assert_true (kf_gui_test_drop_files (GTK_WIDGET (page), both));
+  g_assert_cmpuint (kf_send_files_get_n_items (files), ==, 2);
+  g_assert_true (kf_gui_test_wait_for (files_counted, files, 15000));
+  g_assert_true (kf_send_files_is_counted (files, &n_files, &size));
+  g_assert_cmpuint (n_files, ==, 3);
+  g_assert_cmpuint (size, ==, 3500);
+  list = GTK_WIDGET (files);
+  row = kf_gui_test_find_child (list, ADW_TYPE_ACTION_ROW, 0);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "photos");
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (row), ==, photos_path);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
+                   "Folder: 2 files, 3.0\u00a0kB; 1 link or special file is left out");
+  {
+    g_autofree char *title = kf_main_page_format_sending (page, "Ana");
+
+    g_assert_cmpstr (title, ==, "Sending 2 items to Ana");
+  }
+
+  /* Another notes.txt: the receiver could not tell the two apart. */
+  for (guint i = 0; (warning = kf_gui_test_find_child (GTK_WIDGET (files), GTK_TYPE_LABEL, i));
+       i++)
+    if (gtk_widget_has_css_class (warning, "warning"))
+      break;
+  g_assert_nonnull (warning);
+  g_assert_false (gtk_widget_get_visible (warning));
+  g_assert_true (kf_gui_test_drop_files (GTK_WIDGET (page), clash));
+  g_assert_cmpuint (kf_send_files_get_n_items (files), ==, 2);
+  g_assert_true (gtk_widget_get_visible (warning));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (warning)), "“notes.txt” was not added"));
+
+  /* The remove button of the first row takes the folder off. */
+  row = kf_gui_test_find_child (list, ADW_TYPE_ACTION_ROW, 0);
+  g_signal_emit_by_name (kf_gui_test_find_child (row, GTK_TYPE_BUTTON, 0), "clicked");
+  g_assert_cmpuint (kf_send_files_get_n_items (files), ==, 1);
+  {
+    g_autofree char *title = kf_main_page_format_sending (page, "Ana");
+
+    g_assert_cmpstr (title, ==, "Sending “notes.txt” to Ana");
+  }
+
+  /* A drop on a person: those files, for that person. */
+  g_assert_true (kf_gui_test_drop_files (kf_gui_test_find_child (GTK_WIDGET (page),
+                                                                 KF_TYPE_PEER_ROW, 0), both));
+  {
+    g_autoptr(GPtrArray) chosen = kf_main_page_dup_files (page);
+
+    g_assert_cmpuint (chosen->len, ==, 2);
+    g_assert_true (g_file_equal (chosen->pdata[0], photos));
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  {
+    g_autofree char *command = g_strdup_printf ("rm -rf '%s'", tmp);
+
+    g_assert_cmpint (system (command), ==, 0);
+  }
+}
+
+typedef struct
+{
+  GtkWidget *chooser;
+  GFile     *file;
+} ChooserWait;
+
+static gboolean
+chooser_chose (gpointer data)
+{
+  ChooserWait *wait = data;
+  g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (wait->chooser));
+
+  return file != NULL && g_file_equal (file, wait->file);
+}
+
+static gboolean
+has_items (gpointer data)
+{
+  return kf_send_files_get_n_items (data) > 0;
+}
+
+/*
+ * Issue 15, item 5: Add Folder… opens a folder chooser; the folder
+ * chosen is listed.  GTK's folder chooser still runs after its response,
+ * so it must outlive it (it crashed the app when destroyed at once).
+ */
+/* A waiting peer whose name has markup in it is listed as named. */
+static void
+test_peer_row_markup (void)
+{
+  GtkWidget *list = gtk_list_box_new ();
+  GtkWidget *row = kf_peer_row_new (3, "Ana <b>& Co");
+  GtkWidget *window;
+  GtkWidget *label;
+  gboolean seen = FALSE;
+
+  gtk_list_box_append (GTK_LIST_BOX (list), row);
+  window = show_in_window (list);
+  kf_gui_test_settle (100);
+  for (guint i = 0; (label = kf_gui_test_find_child (row, GTK_TYPE_LABEL, i)) != NULL; i++)
+    seen |= g_strcmp0 (gtk_label_get_text (GTK_LABEL (label)), "Ana <b>& Co") == 0;
+  g_assert_true (seen);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_send_files_choose_folder (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("kf-send-folder-XXXXXX", NULL);
+  g_autofree char *inner = g_build_filename (tmp, "album", NULL);
+  g_autoptr(GFile) album = g_file_new_for_path (inner);
+  KfMainPage *page = g_object_new (KF_TYPE_MAIN_PAGE, NULL);
+  GtkWidget *window = show_in_window (GTK_WIDGET (page));
+  KfSendFiles *files = send_files_of (page);
+  GtkWidget *chooser;
+
+  g_assert_cmpint (g_mkdir (inner, 0700), ==, 0);
+  kf_main_page_set_view (page, KF_MAIN_VIEW_SEND);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (files), "files.add-folder", NULL));
+  for (guint i = 0; i < 200 && kf_gui_test_find_window (GTK_TYPE_FILE_CHOOSER_DIALOG) == NULL;
+       i++)
+    kf_gui_test_settle (50);
+  chooser = kf_gui_test_find_window (GTK_TYPE_FILE_CHOOSER_DIALOG);
+  g_assert_nonnull (chooser);
+  g_assert_cmpint (gtk_file_chooser_get_action (GTK_FILE_CHOOSER (chooser)), ==,
+                   GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER);
+  g_assert_true (gtk_file_chooser_get_select_multiple (GTK_FILE_CHOOSER (chooser)));
+  g_assert_true (gtk_file_chooser_set_file (GTK_FILE_CHOOSER (chooser), album, NULL));
+  {
+    ChooserWait wait = { chooser, album };
+
+    g_assert_true (kf_gui_test_wait_for (chooser_chose, &wait, 15000));
+  }
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  g_assert_true (kf_gui_test_wait_for (has_items, files, 15000));
+  kf_gui_test_settle (500);
+  {
+    g_autoptr(GPtrArray) chosen = kf_main_page_dup_files (page);
+
+    g_autofree char *path = g_file_get_path (chosen->pdata[0]);
+
+    g_test_message ("chosen: %s", path);
+    g_assert_cmpuint (chosen->len, ==, 1);
+    g_assert_true (g_file_equal (chosen->pdata[0], album));
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_cmpint (g_rmdir (inner), ==, 0);
+  g_assert_cmpint (g_rmdir (tmp), ==, 0);
 }
 
 static const char *
@@ -339,6 +569,84 @@ test_peer_row_contacts (void)
   g_assert_false (gtk_widget_has_css_class (row, "error"));
 
   gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/*
+ * Issue 15, item 1: a tree's offer says, before accepting, how many
+ * files in how many folders, the total size, the mode and the top-level
+ * names (the first 16, then how many more), each name as it is, never
+ * read as markup.
+ */
+/* A sender's name and a file name with markup in them are shown as
+ * they are (GTK would warn, and show nothing, reading them as markup). */
+static void
+test_offer_dialog_markup (void)
+{
+  g_autoptr(KfOffer) offer = kf_offer_new (4, "Ana <b>& Co", "a <i>& b.txt", 10, 16,
+                                           KF_CIPHER_MODE_CBC);
+  GtkWidget *dialog = kf_offer_dialog_new (NULL, offer);
+  GtkWidget *label;
+  gboolean seen = FALSE;
+
+  gtk_window_present (GTK_WINDOW (dialog));
+  kf_gui_test_settle (100);
+  for (guint i = 0; (label = kf_gui_test_find_child (dialog, GTK_TYPE_LABEL, i)) != NULL; i++)
+    seen |= g_strcmp0 (gtk_label_get_text (GTK_LABEL (label)), "a <i>& b.txt") == 0;
+  g_assert_true (seen);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+static void
+test_offer_dialog_tree (void)
+{
+  g_autoptr(KfOffer) offer = kf_offer_new (4, "Ana", "photos", 3500000, 3500112,
+                                           KF_CIPHER_MODE_CFB);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  KfTransferOffer contents = { 0 };
+  GtkWidget *dialog, *list, *row;
+  guint rows = 0;
+
+  g_ptr_array_add (names, g_strdup ("photos"));
+  g_ptr_array_add (names, g_strdup ("<b>bold</b> & Ștefan.txt"));
+  for (guint i = 2; i < 16; i++)
+    g_ptr_array_add (names, g_strdup_printf ("file-%02u.txt", i));
+  g_ptr_array_add (names, NULL);
+  contents.n_files = 40;
+  contents.n_folders = 3;
+  contents.top_level = (char **) names->pdata;
+  contents.n_top_level = 18;
+  contents.is_tree = TRUE;
+  _kf_offer_set_contents (offer, &contents);
+
+  dialog = kf_offer_dialog_new (NULL, offer);
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
+                   "Incoming Files");
+  g_assert_cmpstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), ==,
+                   "Ana wants to send you 40 files in 3 folders. Accept them only if you "
+                   "expect them.");
+  g_assert_cmpstr (row_subtitle (dialog, 0), ==, "Ana");
+  g_assert_cmpstr (row_subtitle (dialog, 1), ==, "40 files in 3 folders");
+  g_assert_nonnull (strstr (row_subtitle (dialog, 2), "3500000 bytes"));
+  g_assert_nonnull (strstr (row_subtitle (dialog, 3), "3500112 bytes"));
+  g_assert_cmpstr (row_subtitle (dialog, 4), ==, "AES-256-CFB");
+
+  /* The names: 16, then "and 2 more"; markup stays text. */
+  row = kf_gui_test_find_child (dialog, ADW_TYPE_ACTION_ROW, 5);
+  list = gtk_widget_get_parent (row);
+  g_assert_true (gtk_widget_is_visible (list));
+  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    rows++;
+  g_assert_cmpuint (rows, ==, 17);
+  row = kf_gui_test_find_child (dialog, ADW_TYPE_ACTION_ROW, 6);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==,
+                   "<b>bold</b> & Ștefan.txt");
+  g_assert_false (adw_preferences_row_get_use_markup (ADW_PREFERENCES_ROW (row)));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (row), ==, "<b>bold</b> & Ștefan.txt");
+  row = kf_gui_test_find_child (dialog, ADW_TYPE_ACTION_ROW, 5 + 16);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "and 2 more");
+  gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
 static void
@@ -509,6 +817,191 @@ test_transfer_page_stall (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Adds one file result to @files. */
+static void
+add_file_result (GPtrArray            *files,
+                 const char           *path,
+                 const char           *offered,
+                 guint64               size,
+                 KfTransferFileStatus  status,
+                 gboolean              is_folder)
+{
+  KfTransferFileResult *file = g_new0 (KfTransferFileResult, 1);
+
+  file->path = g_strdup (path);
+  file->offered_path = g_strdup (offered);
+  file->size = size;
+  file->status = status;
+  file->is_folder = is_folder;
+  g_ptr_array_add (files, file);
+}
+
+static GPtrArray *
+new_file_results (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) kf_transfer_file_result_free);
+}
+
+static const char *
+status_description (GtkWidget *page)
+{
+  return adw_status_page_get_description (ADW_STATUS_PAGE (find_by_id (page, "status_page")));
+}
+
+/*
+ * Issue 15, item 5: the result of a tree lists what arrived, what was
+ * renamed, skipped or never came (those first, each marked), with Open
+ * Folder on the folder itself; an interrupted tree says which files
+ * stayed and still opens their folder.
+ */
+static void
+test_result_page_files (void)
+{
+  g_autoptr(GFile) folder = g_file_new_for_path ("/tmp/Downloads");
+  g_autoptr(KfOutcome) confirmed = g_object_new (KF_TYPE_OUTCOME,
+                                                 "status", KF_OUTCOME_CONFIRMED,
+                                                 "is-sender", FALSE,
+                                                 "sender-blocks", (guint64) 70,
+                                                 "receiver-blocks", (guint64) 70,
+                                                 "file", folder,
+                                                 NULL);
+  g_autoptr(KfOutcome) cancelled = g_object_new (KF_TYPE_OUTCOME,
+                                                 "status", KF_OUTCOME_CANCELLED,
+                                                 "is-sender", FALSE,
+                                                 "is-local", TRUE,
+                                                 NULL);
+  GPtrArray *files = new_file_results ();
+  KfResultPage *page = g_object_new (KF_TYPE_RESULT_PAGE, NULL);
+  GtkWidget *window = show_in_window (GTK_WIDGET (page));
+  GtkWidget *list = find_by_id (GTK_WIDGET (page), "file_list");
+  GtkWidget *row;
+
+  add_file_result (files, "photos", NULL, 0, KF_TRANSFER_FILE_ARRIVED, TRUE);
+  add_file_result (files, "photos/a.jpg", NULL, 1000, KF_TRANSFER_FILE_ARRIVED, FALSE);
+  add_file_result (files, "notes (2).txt", "notes.txt", 10, KF_TRANSFER_FILE_RENAMED, FALSE);
+  add_file_result (files, "photos/link.jpg", NULL, 0, KF_TRANSFER_FILE_SKIPPED, FALSE);
+  _kf_outcome_set_files (confirmed, files);
+  kf_result_page_set_outcome (page, confirmed);
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (find_by_id (GTK_WIDGET (page),
+                                                                           "status_page"))),
+                   ==, "Files Received");
+  g_assert_cmpstr (status_description (GTK_WIDGET (page)), ==,
+                   "2 files arrived in the folder “Downloads”. The key manager confirmed the "
+                   "block counts.");
+  g_assert_true (gtk_widget_is_visible (list));
+  g_assert_cmpstr (adw_preferences_group_get_description (ADW_PREFERENCES_GROUP (
+                     find_by_id (GTK_WIDGET (page), "group"))), ==,
+                   "1 file arrived, 1 renamed, 1 skipped");
+  /* What did not simply arrive comes first, said in words. */
+  row = gtk_widget_get_first_child (list);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==,
+                   "notes (2).txt");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
+                   "Renamed: the sender called it “notes.txt”");
+  row = gtk_widget_get_next_sibling (row);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
+                   "Skipped by the sender: a link, a device or a file it could not read");
+  row = gtk_widget_get_next_sibling (row);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "photos");
+  row = gtk_widget_get_next_sibling (row);
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (row), ==, "photos/a.jpg");
+  g_assert_true (gtk_widget_is_visible (find_by_id (GTK_WIDGET (page), "open_box")));
+  g_assert_false (gtk_widget_is_visible (find_by_id (GTK_WIDGET (page), "open_file_button")));
+
+  /* Cancelled half way: what arrived stays, and its folder opens. */
+  files = new_file_results ();
+  add_file_result (files, "a.txt", NULL, 10, KF_TRANSFER_FILE_ARRIVED, FALSE);
+  add_file_result (files, "b.txt", NULL, 10, KF_TRANSFER_FILE_INCOMPLETE, FALSE);
+  add_file_result (files, "c.txt", NULL, 10, KF_TRANSFER_FILE_INCOMPLETE, FALSE);
+  _kf_outcome_set_files (cancelled, files);
+  kf_result_page_set_folder (page, folder);
+  kf_result_page_set_outcome (page, cancelled);
+  g_assert_cmpstr (status_description (GTK_WIDGET (page)), ==,
+                   "You cancelled the transfer. 1 file had arrived complete: it stays in "
+                   "“Downloads”, and the list below says which.");
+  row = gtk_widget_get_first_child (list);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
+                   "Not received: the transfer stopped first");
+  g_assert_true (gtk_widget_is_visible (find_by_id (GTK_WIDGET (page), "open_box")));
+
+  /* 10,000 files: at most 500 rows, then how many more. */
+  files = new_file_results ();
+  for (guint i = 0; i < 10000; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("many/%05u.txt", i);
+
+      add_file_result (files, path, NULL, 4096, KF_TRANSFER_FILE_ARRIVED, FALSE);
+    }
+  _kf_outcome_set_files (confirmed, files);
+  kf_result_page_set_outcome (page, confirmed);
+  {
+    guint rows = 0;
+    GtkWidget *last = NULL;
+
+    for (row = gtk_widget_get_first_child (list); row != NULL;
+         row = gtk_widget_get_next_sibling (row))
+      {
+        last = row;
+        rows++;
+      }
+    g_assert_cmpuint (rows, ==, 501);
+    g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (last)), ==,
+                     "and 9500 more: open the folder to see them all");
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/*
+ * Issue 15, item 4: with several files the page says how many are done
+ * and which one is under way (cut in the middle, whole in the tooltip),
+ * and a screen reader on the bar hears it; one file alone shows neither.
+ */
+static void
+test_transfer_page_files (void)
+{
+  KfTransferPage *page = g_object_new (KF_TYPE_TRANSFER_PAGE, NULL);
+  GtkWidget *window = show_in_window (GTK_WIDGET (page));
+  GtkWidget *files = find_by_id (GTK_WIDGET (page), "files_label");
+  GtkWidget *current = find_by_id (GTK_WIDGET (page), "current_label");
+  const char *path = "photos/2024/a very long folder name/IMG_20240612_101010.jpg";
+  KfTransferProgress progress = { 4000, 40000, 1000.0, 3, 27, path, NULL };
+  KfTransferProgress alone = { 4000, 40000, 1000.0, 0, 1, "a.iso", NULL };
+  g_autofree char *description = NULL;
+
+  kf_transfer_page_begin (page, TRUE, "Sending 2 items to Ana", "Confirming…");
+  g_assert_false (gtk_widget_get_visible (files));
+  kf_transfer_page_show_progress (page, &progress);
+  g_assert_true (gtk_widget_get_visible (files));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (files)), ==, "3 of 27 files done");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (current)), ==, path);
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (current), ==, path);
+  g_assert_cmpint (gtk_label_get_ellipsize (GTK_LABEL (current)), ==, PANGO_ELLIPSIZE_MIDDLE);
+  g_assert_cmpstr (adw_status_page_get_description (ADW_STATUS_PAGE (find_by_id (GTK_WIDGET (page),
+                                                                              "status_page"))),
+                   ==, "Transferring the encrypted files");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find_by_id (GTK_WIDGET (page),
+                                                              "bytes_label"))),
+                   ==, "4.0\u00a0kB of 40.0\u00a0kB (10 %)");
+
+  kf_transfer_page_begin (page, TRUE, "Sending “a.iso” to Ana", "Confirming…");
+  kf_transfer_page_show_progress (page, &alone);
+  g_assert_false (gtk_widget_get_visible (files));
+  g_assert_false (gtk_widget_get_visible (current));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* A toast quotes names and messages from others: libadwaita 1.2 reads
+ * its title as markup, so the text is escaped and shown as it is. */
+static void
+test_toast_plain (void)
+{
+  g_autoptr(AdwToast) toast = kf_gui_toast_new ("Ana <b>& Co left");
+
+  g_assert_cmpstr (adw_toast_get_title (toast), ==, "Ana &lt;b&gt;&amp; Co left");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -522,13 +1015,21 @@ main (int    argc,
   g_test_add_func ("/gui/util/check-name", test_check_name);
   g_test_add_func ("/gui/util/parse-port-range", test_parse_port_range);
   g_test_add_func ("/gui/util/format", test_format);
+  g_test_add_func ("/gui/util/toast-plain", test_toast_plain);
   g_test_add_func ("/gui/main-page/live-peer-list", test_main_page_live_list);
   g_test_add_func ("/gui/main-page/drop-on-peer-row", test_main_page_drop_on_row);
+  g_test_add_func ("/gui/send-files/folders-counted-names-unique", test_send_files_list);
+  g_test_add_func ("/gui/send-files/add-folder-chooser", test_send_files_choose_folder);
+  g_test_add_func ("/gui/peer-row/name-is-not-markup", test_peer_row_markup);
   g_test_add_func ("/gui/offer-dialog/shows-sender-name-and-sizes", test_offer_dialog);
   g_test_add_func ("/gui/offer-dialog/contact-and-changed-identity", test_offer_dialog_contacts);
   g_test_add_func ("/gui/peer-row/contact-marks", test_peer_row_contacts);
+  g_test_add_func ("/gui/offer-dialog/tree-counts-and-names", test_offer_dialog_tree);
+  g_test_add_func ("/gui/offer-dialog/names-are-not-markup", test_offer_dialog_markup);
   g_test_add_func ("/gui/result-page/block-counts-and-verdict", test_result_page);
+  g_test_add_func ("/gui/result-page/tree-lists-each-file", test_result_page_files);
   g_test_add_func ("/gui/transfer-page/stall-and-time-left", test_transfer_page_stall);
+  g_test_add_func ("/gui/transfer-page/files-done-and-current", test_transfer_page_files);
   g_test_add_func ("/gui/trust/changed-identity-cannot-be-trusted", test_trust_dialogs);
   g_test_add_func ("/gui/l10n/romanian", test_romanian);
 

@@ -17,11 +17,34 @@
 #include "kf-gui-test-util.h"
 #include "kf-gui-util.h"
 #include "kf-identity-warning.h"
+#include "kf-main-page.h"
 #include "kf-offer-dialog.h"
 #include "kf-passphrase-dialog.h"
 #include "kf-preferences-window.h"
 #include "kf-result-page.h"
+#include "kf-send-files.h"
 #include "kf-trust-dialog.h"
+
+/* When set, the shots scroll the visible page's list to its end first. */
+static gboolean scroll_to_end;
+
+/* Scrolls every drawn scrolled window under @root to its end. */
+static void
+scroll_down (GtkWidget *root)
+{
+  GtkWidget *scrolled;
+
+  kf_gui_test_settle (200);
+  for (guint i = 0; (scrolled = kf_gui_test_find_child (root, GTK_TYPE_SCROLLED_WINDOW, i)); i++)
+    if (gtk_widget_is_drawable (scrolled))
+      {
+        GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (
+                                                                            scrolled));
+
+        gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment)
+                                              - gtk_adjustment_get_page_size (adjustment));
+      }
+}
 
 /* Renders @widget in the light and the dark style, named by state and language. */
 static void
@@ -42,6 +65,8 @@ shoot (GtkWidget  *widget,
 
       adw_style_manager_set_color_scheme (style, styles[i].scheme);
       kf_gui_test_settle (300);
+      if (scroll_to_end)
+        scroll_down (widget);
       g_assert_cmpint (adw_style_manager_get_dark (style), ==,
                        styles[i].scheme == ADW_COLOR_SCHEME_FORCE_DARK);
       kf_gui_test_screenshot (widget, name);
@@ -83,6 +108,8 @@ shoot_window (Fixture    *fx,
   gtk_window_set_default_size (window, 360 + frame_width, 640 + frame_height);
   gtk_window_present (window);
   g_assert_true (kf_gui_test_wait_for (window_is_narrow, window, TIMEOUT_MS));
+  if (scroll_to_end)
+    scroll_down (GTK_WIDGET (window));
   kf_gui_test_screenshot (GTK_WIDGET (window), name);
   gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
   gtk_window_set_default_size (window, width, height);
@@ -102,6 +129,106 @@ shoot_transfer (Fixture      *fx,
 
   flow_cancel_sending (fx, receiver);
   g_assert_true (g_file_delete (receiver->destination, NULL, NULL) || TRUE);
+}
+
+typedef struct
+{
+  KfMainPage *page;
+  guint       peer_id;
+} PeerChoice;
+
+/* Chooses the peer as soon as the list shows them. */
+static gboolean
+peer_chosen (gpointer data)
+{
+  PeerChoice *choice = data;
+
+  return kf_main_page_select_peer (choice->page, choice->peer_id);
+}
+
+static gboolean
+files_counted (gpointer data)
+{
+  return kf_send_files_is_counted (data, NULL, NULL);
+}
+
+/*
+ * shoot_tree_send:
+ *
+ * The Send view with a folder and two files chosen for Ana, then the
+ * transfer page while the large file follows the folder; then cancels.
+ */
+static void
+shoot_tree_send (Fixture      *fx,
+                 KfClient     *ana,
+                 PeerReceiver *receiver,
+                 GFile        *report)
+{
+  g_autoptr(GFile) photos = flow_make_tree (fx, "holiday-photos");
+  g_autoptr(GFile) video = flow_sparse_file (fx, "holiday-video.mkv");
+  g_autofree char *inbox = g_build_filename (fx->tmpdir, "ana-inbox", NULL);
+  KfMainPage *page = KF_MAIN_PAGE (kf_gui_test_find_child (GTK_WIDGET (fx->window),
+                                                           KF_TYPE_MAIN_PAGE, 0));
+  GFile *items[] = { photos, report, video };
+
+  g_assert_cmpint (g_mkdir (inbox, 0700), ==, 0);
+  g_object_unref (receiver->destination);
+  receiver->destination = g_file_new_for_path (inbox);
+  flow_peer_wait (ana);
+  flow_click (GTK_WIDGET (fx->window), "win.send");
+  {
+    PeerChoice choice = { page, kf_client_get_client_id (ana) };
+
+    g_assert_true (kf_gui_test_wait_for (peer_chosen, &choice, TIMEOUT_MS));
+  }
+  kf_main_page_set_files (page, items, G_N_ELEMENTS (items));
+  g_assert_true (kf_gui_test_wait_for (files_counted,
+                                       kf_gui_test_find_child (GTK_WIDGET (page),
+                                                               KF_TYPE_SEND_FILES, 0),
+                                       TIMEOUT_MS));
+  scroll_to_end = TRUE;
+  shoot_window (fx, "send-tree");
+  scroll_to_end = FALSE;
+
+  flow_conn_until_progress (fx, 0.01);
+  shoot_window (fx, "transfer-tree");
+  flow_click (GTK_WIDGET (fx->window), "win.cancel");
+  flow_wait_for_page (fx->window, "result");
+  g_assert_true (kf_gui_test_wait_for (flow_receiver_finished, receiver, TIMEOUT_MS));
+  g_clear_object (&receiver->outcome);
+  g_clear_object (&receiver->offer);
+  flow_click (GTK_WIDGET (fx->window), "win.back-to-start");
+  flow_wait_for_page (fx->window, "main");
+}
+
+/* Mihai sends a folder and a file; the offer, then the received list. */
+static void
+shoot_tree_receive (Fixture  *fx,
+                    KfClient *mihai,
+                    GFile    *report)
+{
+  g_autoptr(GFile) photos = g_file_new_build_filename (fx->tmpdir, "holiday-photos", NULL);
+  g_autoptr(KfOutcome) outcome = NULL;
+  AsyncWait send_wait = { NULL };
+  GFile *items[] = { photos, report };
+  GtkWidget *dialog, *chooser;
+
+  flow_click (GTK_WIDGET (fx->window), "win.back-to-start");
+  flow_wait_for_page (fx->window, "main");
+  flow_offer_files_to_window (fx, mihai, items, G_N_ELEMENTS (items), &send_wait);
+  dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
+  shoot (dialog, "offer-tree");
+  kf_gui_test_respond (dialog, "accept");
+  chooser = flow_wait_for_window (GTK_TYPE_FILE_CHOOSER_DIALOG);
+  g_assert_true (kf_gui_test_wait_for (flow_chooser_has_folder, chooser, TIMEOUT_MS));
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  flow_wait_for_page (fx->window, "result");
+  outcome = flow_finish_sending (mihai, &send_wait);
+  g_assert_nonnull (outcome);
+  g_assert_cmpint (kf_outcome_get_status (outcome), ==, KF_OUTCOME_CONFIRMED);
+  scroll_to_end = TRUE;
+  shoot_window (fx, "result-tree");
+  scroll_to_end = FALSE;
 }
 
 /* The main states of the app, light and dark, for docs/screenshots. */
@@ -149,6 +276,8 @@ test_screenshots (Fixture       *fx,
   shoot_transfer (fx, &receiver);
   flow_click (GTK_WIDGET (fx->window), "win.back-to-start");
   flow_wait_for_page (fx->window, "main");
+  /* flow_drop_on_receiver() connected Ana first. */
+  shoot_tree_send (fx, g_ptr_array_index (fx->peers, 0), &receiver, report);
 
   {
     g_autoptr(GError) error = NULL;
@@ -171,6 +300,7 @@ test_screenshots (Fixture       *fx,
   g_assert_nonnull (outcome);
   g_assert_cmpint (kf_outcome_get_status (outcome), ==, KF_OUTCOME_CONFIRMED);
   shoot_window (fx, "result");
+  shoot_tree_receive (fx, mihai, report);
 
   warning = kf_identity_warning_new (GTK_WINDOW (fx->window), "127.0.0.1", fx->port,
                                      "00112233445566778899aabbccddeeff"

@@ -14,6 +14,7 @@
 #include "kf-gcrypt.h"
 #include "kf-peer-listener.h"
 #include "kf-transfer.h"
+#include "kf-transfer-private.h"
 #include "kf-test-util.h"
 
 typedef struct
@@ -289,6 +290,38 @@ test_round_trip (Fixture       *f,
     }
 }
 
+/* A large file of a tree does not sit in the page cache as it arrives:
+ * each file is written back and dropped a few windows behind, as a
+ * single file is. */
+static void
+test_page_cache_bounded (Fixture       *f,
+                         gconstpointer  data)
+{
+  static const char *top[] = { "big", NULL };
+  g_autofree char *a = g_build_filename (f->src, "big", "a.bin", NULL);
+  g_autofree char *b = g_build_filename (f->out, "big", "a.bin", NULL);
+  guint64 resident;
+
+  if (kf_test_on_tmpfs (f->out))
+    {
+      g_test_skip ("the temporary folder is on tmpfs, which has no writeback");
+      return;
+    }
+  put_file (f, "big/a.bin", 64 * 1024 * 1024);
+  put_file (f, "big/small.txt", 100);
+  offer (f, top);
+  g_assert_no_error (f->offer_error);
+  g_assert_true (f->offer->is_tree);
+  receive (f);
+  g_assert_no_error (f->receive_error);
+  g_assert_no_error (f->send_error);
+  /* Before anything reads the received file back. */
+  resident = kf_test_resident_bytes (b);
+  g_test_message ("%" G_GUINT64_FORMAT " bytes of 64 MiB in the page cache", resident);
+  g_assert_cmpuint (resident, <=, 3 * KF_WRITEBACK_WINDOW);
+  assert_same_file (a, b);
+}
+
 /* A top-level name that exists is not replaced: the tree arrives as
  * "name (2)"; links, FIFOs in the source are skipped and reported. */
 static void
@@ -423,6 +456,8 @@ main (int    argc,
   g_test_add (path, Fixture, data, set_up, func, tear_down)
   ADD ("/transfer-tree/round-trip/cbc", test_round_trip, GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
   ADD ("/transfer-tree/round-trip/cfb", test_round_trip, GINT_TO_POINTER (KF_CIPHER_MODE_CFB));
+  ADD ("/transfer-tree/page-cache-bounded", test_page_cache_bounded,
+       GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
   ADD ("/transfer-tree/large-manifest/cfb", test_large_manifest,
        GINT_TO_POINTER (KF_CIPHER_MODE_CFB));
   ADD ("/transfer-tree/large-manifest/cbc", test_large_manifest,

@@ -13,6 +13,7 @@
 #include "kf-gcrypt.h"
 #include "kf-peer-listener.h"
 #include "kf-transfer.h"
+#include "kf-transfer-private.h"
 #include "kf-test-proxy.h"
 #include "kf-test-util.h"
 
@@ -375,6 +376,38 @@ test_round_trip (Fixture       *f,
   kf_test_iterate_until (&f->sent_progress_freed);
   g_assert_cmpuint (f->sent_done, ==, c->size);
   g_assert_cmpuint (count_entries (f->out_dir), ==, 1);
+}
+
+/* A large received file does not sit in the page cache as it arrives:
+ * the receiver has it written back and dropped a few windows behind, so a
+ * transfer reuses the same pages instead of taking fresh ones for every
+ * byte and leaving them dirty for the next transfer. */
+static void
+test_page_cache_bounded (Fixture       *f,
+                         gconstpointer  data)
+{
+  const gsize size = 64 * 1024 * 1024;
+  g_autoptr(GFile) source = make_source (f, "big.bin", size);
+  g_autoptr(GFile) destination = out_file (f, "big.bin");
+  guint64 resident;
+
+  if (kf_test_on_tmpfs (f->out_dir))
+    {
+      g_test_skip ("the temporary folder is on tmpfs, which has no writeback");
+      return;
+    }
+  start_send (f, source);
+  g_assert_no_error (f->offer_error);
+  receive_into (f, destination, FALSE);
+  kf_test_iterate_until (&f->send_done);
+  g_assert_no_error (f->send_error);
+  g_assert_no_error (f->receive_error);
+  g_assert_cmpuint (f->received->plain_bytes, ==, size);
+
+  resident = kf_test_resident_bytes (g_file_peek_path (destination));
+  g_test_message ("%" G_GUINT64_FORMAT " of %" G_GSIZE_FORMAT " bytes in the page cache",
+                  resident, size);
+  g_assert_cmpuint (resident, <=, 3 * KF_WRITEBACK_WINDOW);
 }
 
 static void
@@ -822,6 +855,7 @@ main (int    argc,
   ADD ("/transfer/idle/stalled-sender", test_idle_stalled_sender, NULL);
   ADD ("/transfer/idle/stalled-receiver", test_idle_stalled_receiver, NULL);
   ADD ("/transfer/unreadable-file-named-without-path", test_unreadable_source, NULL);
+  ADD ("/transfer/receiver-page-cache-bounded", test_page_cache_bounded, NULL);
 #undef ADD
   g_test_add_func ("/transfer/sanitize-names", test_sanitize);
   g_test_add_func ("/transfer/offer-parser", test_offer_parse);
