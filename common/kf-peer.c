@@ -116,6 +116,25 @@ kf_peer_get_name (KfPeer *self)
   return self->name;
 }
 
+/*
+ * kf_peer_set_public_key:
+ *
+ * Sets the identity the key manager named for this peer
+ * (KF_IDENTITY_PUBLIC_KEY_SIZE bytes), as its list arrives; once.
+ */
+void
+kf_peer_set_public_key (KfPeer       *self,
+                        const guint8  public_key[KF_IDENTITY_PUBLIC_KEY_SIZE])
+{
+  g_return_if_fail (KF_IS_PEER (self));
+  g_return_if_fail (public_key != NULL);
+
+  g_clear_pointer (&self->public_key, g_bytes_unref);
+  g_free (self->code);
+  self->public_key = g_bytes_new (public_key, KF_IDENTITY_PUBLIC_KEY_SIZE);
+  self->code = kf_identity_code_for_key (public_key);
+}
+
 static void
 kf_peer_finalize (GObject *object)
 {

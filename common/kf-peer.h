@@ -4,6 +4,8 @@
 
 #include <glib-object.h>
 
+#include "kf-identity.h"
+
 G_BEGIN_DECLS
 
 #define KF_TYPE_PEER (kf_peer_get_type ())
@@ -18,5 +20,7 @@ guint         kf_peer_get_id         (KfPeer       *self);
 const char   *kf_peer_get_name       (KfPeer       *self);
 const guint8 *kf_peer_get_public_key (KfPeer       *self);
 const char   *kf_peer_get_code       (KfPeer       *self);
+void          kf_peer_set_public_key (KfPeer       *self,
+                                      const guint8  public_key[KF_IDENTITY_PUBLIC_KEY_SIZE]);
 
 G_END_DECLS

@@ -73,6 +73,10 @@ expect "keyferry-cli completes its commands" "keyferry-cli " "wait send servers 
 expect "keyferry-cli contacts offers forget" "keyferry-cli contacts " "forget"
 expect "keyferry-cli w completes wait" "keyferry-cli w" "wait"
 expect "keyferry-server --log-format completes its formats" "keyferry-server --log-format " "text json"
+expect "keyferry-server completes the administrator's commands" "keyferry-server " \
+  "enrolment identities names"
+expect "keyferry-server identities completes its verbs" "keyferry-server identities " "add list remove"
+expect "keyferry-server enrolment completes its verbs" "keyferry-server --state-dir d enrolment c" "close"
 expect "keyferry-cli --mode completes the modes" "keyferry-cli send --mode " "cbc cfb"
 expect "keyferry-cli -m c completes the modes" "keyferry-cli encrypt -m c" "cbc cfb"
 expect "keyferry-cli --mode= completes the modes" "keyferry-cli send --mode=cf" "cfb"
