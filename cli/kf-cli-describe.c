@@ -271,6 +271,8 @@ kf_cli_exit_for_error (const GError *error)
     return KF_CLI_EXIT_VERIFY;
   if (g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_NO_SUCH_PEER))
     return KF_CLI_EXIT_NO_PEER;
+  if (g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_IDENTITY))
+    return KF_CLI_EXIT_IDENTITY;
   if (g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_BAD_STATE))
     return KF_CLI_EXIT_FAILED;
   if (error->domain == KF_CLIENT_ERROR)

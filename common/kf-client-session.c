@@ -530,7 +530,11 @@ on_link_accepted (GObject      *source,
       return;
     }
 
-  _kf_session_take_link (session, g_steal_pointer (&link));
+  if (!_kf_session_take_link (session, g_steal_pointer (&link), &error))
+    {
+      _kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_FAILED, "failed", error);
+      return;
+    }
   kf_peer_link_set_idle_timeout (session->link, self->idle_timeout);
   _kf_client_transfer_read_offer (self);
 }
@@ -608,7 +612,11 @@ on_link_connected (GObject      *source,
       return;
     }
 
-  _kf_session_take_link (session, g_steal_pointer (&link));
+  if (!_kf_session_take_link (session, g_steal_pointer (&link), &error))
+    {
+      _kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_FAILED, "failed", error);
+      return;
+    }
   kf_peer_link_set_idle_timeout (session->link, self->idle_timeout);
   _kf_client_set_state (self, KF_CLIENT_STATE_READY_TO_SEND);
   if (session->conn_task != NULL)

@@ -32,6 +32,7 @@ typedef enum
   KF_CLIENT_ERROR_DISCONNECTED,     /* the key manager went away */
   KF_CLIENT_ERROR_NAME_OWNED,       /* another identity owns this display name */
   KF_CLIENT_ERROR_NOT_ENROLLED,     /* enrolment closed, this identity unknown */
+  KF_CLIENT_ERROR_IDENTITY,         /* the peer proved another identity than the one named */
 } KfClientError;
 
 typedef enum

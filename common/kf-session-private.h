@@ -111,7 +111,8 @@ gboolean        _kf_session_is_delivered        (KfSession               *self);
 void            _kf_session_end                 (KfSession               *self,
                                                  KfOutcome               *outcome);
 void            _kf_session_close               (KfSession               *self);
-void            _kf_session_take_link           (KfSession               *self,
-                                                 KfPeerLink              *link);
+gboolean        _kf_session_take_link           (KfSession               *self,
+                                                 KfPeerLink              *link,
+                                                 GError                 **error);
 
 G_END_DECLS

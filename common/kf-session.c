@@ -129,17 +129,34 @@ kf_session_get_peer_identity (KfSession *self)
  * @link: (transfer full): the authenticated peer link
  *
  * The link is up: the session holds it and keeps the identity the peer
- * proved on it.
+ * proved on it, which must be the one the key manager named in `ev key`.
+ *
+ * Returns: %FALSE with @error when the peer proved another identity: the
+ * link must not be used (someone stands in the named peer's place).
  */
-void
-_kf_session_take_link (KfSession  *self,
-                       KfPeerLink *link)
+gboolean
+_kf_session_take_link (KfSession   *self,
+                       KfPeerLink  *link,
+                       GError     **error)
 {
+  g_autofree char *named = NULL;
+  g_autofree char *proven = NULL;
+
   g_assert (self->link == NULL);
 
   self->link = link;
   memcpy (self->peer_identity, kf_peer_link_get_peer_identity (link), sizeof self->peer_identity);
   self->has_peer_identity = TRUE;
+  if (memcmp (self->peer_identity, self->peer_public_key, sizeof self->peer_identity) == 0)
+    return TRUE;
+
+  named = kf_identity_code_for_key (self->peer_public_key);
+  proven = kf_identity_code_for_key (self->peer_identity);
+  g_set_error (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_IDENTITY,
+               _("The peer on the link proved the identity %s, but the key manager named %s "
+                 "as %s: nothing was sent or received"),
+               proven, _kf_session_peer_label (self), named);
+  return FALSE;
 }
 
 /*

@@ -17,9 +17,13 @@ Bob; on the second, Mallory took the name "bob" first; on the third,
 - The receiving side too: Mallory, as "alice" on the second key manager,
   offers Bob a file; Bob's `wait --accept` declines it (exit 9) and keeps
   nothing.
+- A key manager that names another identity in `ev key` than the one the
+  peer proves on the peer link (tests/kf-test-km.c --name-other-identities)
+  gets nothing through: both sides stop, saying so, before any offer.
 """
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -66,6 +70,24 @@ class Person:
         _, events, _ = self.run('contacts')
         found = next((e for e in events if e.get('event') == 'contacts'), {})
         return {c['code']: c['names'] for c in found.get('contacts', [])}
+
+
+class LyingKm:
+    """kf-test-km naming other identities than the peers'; what Cli needs."""
+
+    def __init__(self, work):
+        self.dir = os.path.join(work, 'lying-km')
+        os.makedirs(self.dir)
+        self.proc = subprocess.Popen([os.environ['KF_TEST_KM'], self.dir,
+                                      '--name-other-identities'],
+                                     stdout=subprocess.PIPE, text=True)
+        words = self.proc.stdout.readline().split()
+        self.port, self.fp = int(words[1]), words[3]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=15)
 
 
 def transfer(env, sender, receiver, server, to, extra=(), receiver_name=None, sender_name=None):
@@ -151,6 +173,24 @@ def main():
                   'wait --accept declines a file from a changed identity (exit 9; the sender '
                   'hears "declined", exit 3) and keeps nothing',
                   f'receiver exit {received}, sender exit {sent}\n{err}\n{tx.err()}')
+
+        # A key manager that names someone else than who proves it.
+        liar = LyingKm(env.work)
+        try:
+            sent, rx, tx, src, out = transfer(env, alice, bob, liar, 'bob')
+            received = rx.wait(5)   # None: still waiting, as it should be
+        finally:
+            liar.stop()
+        said = tx.err()
+        # The receiver either saw it too (and stopped) or heard the sender
+        # cancel before any offer (and waited on): never an offer.
+        tap.check(sent == 9 and received != 0 and not os.listdir(out)
+                  and rx.last('offer') is None,
+                  'a key manager naming another identity than the link proves: the sender '
+                  'stops before any offer (exit 9), and nothing arrives',
+                  f'sender exit {sent}, receiver exit {received}\n{said}\n{rx.err()}')
+        tap.check('but the key manager named bob as' in said,
+                  'the sender says the key manager named another identity', said)
     finally:
         env.cleanup()
     return tap.finish()
