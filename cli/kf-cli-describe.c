@@ -306,13 +306,28 @@ kf_cli_exit_for_outcome (KfOutcome *outcome)
     }
 }
 
+/* What the contacts say of @peer: "known", "new" or "changed". */
+static KfContactCheck
+check_peer (KfContacts *contacts,
+            KfPeer     *peer)
+{
+  if (contacts == NULL || kf_peer_get_public_key (peer) == NULL)
+    return KF_CONTACT_NEW;
+  return kf_contacts_check (contacts, kf_peer_get_name (peer), kf_peer_get_public_key (peer),
+                            NULL);
+}
+
 /*
  * kf_cli_report_peers:
+ * @contacts: (nullable): the user's contacts
  *
- * Prints the waiting peers (step 5), or says clearly that there are none.
+ * Prints the waiting peers (step 5), each with its identity code and
+ * whether it is a contact (or, loud, someone else under a contact's
+ * name), or says clearly that there are none.
  */
 void
-kf_cli_report_peers (GPtrArray *peers)
+kf_cli_report_peers (GPtrArray  *peers,
+                     KfContacts *contacts)
 {
   KfCliJson *json = kf_cli_json_begin ("peers");
 
@@ -320,10 +335,14 @@ kf_cli_report_peers (GPtrArray *peers)
   for (guint i = 0; i < peers->len; i++)
     {
       KfPeer *peer = g_ptr_array_index (peers, i);
+      KfContactCheck check = check_peer (contacts, peer);
 
       kf_cli_json_open (json, NULL, '{');
       kf_cli_json_uint (json, "id", kf_peer_get_id (peer));
       kf_cli_json_string (json, "name", kf_peer_get_name (peer));
+      kf_cli_json_string (json, "code", kf_peer_get_code (peer));
+      kf_cli_json_string (json, "contact", check == KF_CONTACT_KNOWN ? "known"
+                                           : check == KF_CONTACT_CHANGED ? "changed" : "new");
       kf_cli_json_close (json, '}');
     }
   kf_cli_json_close (json, ']');
@@ -339,8 +358,17 @@ kf_cli_report_peers (GPtrArray *peers)
   for (guint i = 0; i < peers->len; i++)
     {
       KfPeer *peer = g_ptr_array_index (peers, i);
+      KfContactCheck check = check_peer (contacts, peer);
+      g_autofree char *line = NULL;
+      const char *code = kf_peer_get_code (peer) != NULL ? kf_peer_get_code (peer) : "";
+      const char *mark = check == KF_CONTACT_KNOWN ? _("contact")
+                         : check == KF_CONTACT_CHANGED ? _("IDENTITY CHANGED") : "";
 
-      kf_cli_print ("  #%-6u %s", kf_peer_get_id (peer), kf_peer_get_name (peer));
+      /* Translators: id, name, identity code, "contact" or "IDENTITY CHANGED" or nothing */
+      line = g_strdup_printf (_("  #%-6u %-20s %s  %s"), kf_peer_get_id (peer),
+                              kf_peer_get_name (peer), code, mark);
+
+      kf_cli_print ("%s", g_strchomp (line));
     }
 }
 

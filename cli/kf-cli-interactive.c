@@ -120,7 +120,7 @@ on_peers (GObject      *source,
   if (peers == NULL)
     kf_cli_error ("%s", error->message);
   else
-    kf_cli_report_peers (peers);
+    kf_cli_report_peers (peers, kf_client_get_contacts (app->client));
   prompt (app);
 }
 

@@ -123,7 +123,7 @@ build_context (KfCliApp *app)
       N_("Receive files on the first free port of FIRST-LAST (default: an ephemeral port), "
          "so that a firewall can let exactly those in"), N_("FIRST[-LAST]") },
     { "to", 't', 0, G_OPTION_ARG_STRING, &app->to,
-      N_("send: the waiting peer, by id or name"), N_("PEER") },
+      N_("send: the waiting peer, by id, name or identity code"), N_("PEER") },
     { "mode", 'm', 0, G_OPTION_ARG_STRING, &app->mode,
       N_("send: the mode of operation, cbc or cfb"), N_("MODE") },
     { NULL }

@@ -160,10 +160,51 @@ ask_folder (Question *q)
 }
 
 static void
+on_blocked (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autofree char *name = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!kf_client_block_finish (KF_CLIENT (source), result, &error))
+    kf_cli_error (_("could not block %s: %s"), name, error->message);
+}
+
+/* `block`: declines, and asks the key manager to keep this sender's
+ * identity from pairing with us again while we stay connected. */
+static void
+block_sender (Question *q)
+{
+  const char *name = kf_offer_get_sender_name (q->offer);
+  const guint8 *key = kf_offer_get_sender_key (q->offer);
+
+  if (key != NULL)
+    {
+      kf_client_block_async (q->app->client, key, NULL, on_blocked, g_strdup (name));
+      kf_cli_json_event ("blocked", "name", name, "code", kf_offer_get_sender_code (q->offer),
+                         NULL);
+      /* Translators: a name, an identity code */
+      kf_cli_print (_("Blocked %s (identity %s) until you leave the key manager."), name,
+                    kf_offer_get_sender_code (q->offer));
+    }
+  kf_cli_json_event ("declined", NULL);
+  kf_cli_print ("%s", _("Declined."));
+  kf_client_decline_offer (q->app->client);
+  finish (q);
+}
+
+static void
 on_accept_answer (const char *answer,
                   gpointer    user_data)
 {
   Question *q = user_data;
+
+  if (answer != NULL && g_ascii_strcasecmp (answer, "block") == 0)
+    {
+      block_sender (q);
+      return;
+    }
 
   if (kf_cli_input_is_yes (answer) && kf_offer_get_is_tree (q->offer))
     {
@@ -210,6 +251,9 @@ kf_cli_receive_ask (KfCliApp       *app,
 
   kf_cli_progress_done ();
   kf_cli_print ("%s", text);
+  if (kf_offer_get_sender_key (offer) != NULL)
+    kf_cli_print ("%s", _("Type “block” to decline and keep this sender from choosing you again "
+                          "until you leave."));
   if (kf_cli_report_peer_identity (app->client, kf_offer_get_sender_name (offer),
                                    kf_offer_get_sender_key (offer), NULL) == KF_CONTACT_CHANGED)
     kf_cli_prompt (_("Accept it anyway? [y/n] "));

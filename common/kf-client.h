@@ -128,6 +128,14 @@ void            kf_client_stop_waiting_async       (KfClient             *self,
                                                     GCancellable         *cancellable,
                                                     GAsyncReadyCallback   callback,
                                                     gpointer              user_data);
+void            kf_client_block_async              (KfClient             *self,
+                                                    const guint8         *public_key,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+gboolean        kf_client_block_finish             (KfClient             *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
 gboolean        kf_client_stop_waiting_finish      (KfClient             *self,
                                                     GAsyncResult         *result,
                                                     GError              **error);

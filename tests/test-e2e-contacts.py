@@ -17,6 +17,11 @@ Bob; on the second, Mallory took the name "bob" first; on the third,
 - The receiving side too: Mallory, as "alice" on the second key manager,
   offers Bob a file; Bob's `wait --accept` declines it (exit 9) and keeps
   nothing.
+- `send --to CODE` reaches the identity with that code (typed in lower
+  case, without dashes), and the peer list marks contacts with their code.
+- `block` at the prompt while an offer is pending declines it and keeps
+  that identity from pairing again: its next `send` finds no such peer
+  (exit 8), while someone else's file still comes through.
 - A key manager that names another identity in `ev key` than the one the
   peer proves on the peer link (tests/kf-test-km.c --name-other-identities)
   gets nothing through: both sides stop, saying so, before any offer.
@@ -47,8 +52,8 @@ class Person:
                         XDG_STATE_HOME=os.path.join(home, 'state'),
                         XDG_CONFIG_HOME=os.path.join(home, 'config'), HOME=home)
 
-    def cli(self, server, args, name=None):
-        return kf_e2e.Cli(self, server, name or self.name, args)
+    def cli(self, server, args, name=None, **kw):
+        return kf_e2e.Cli(self, server, name or self.name, args, **kw)
 
     def run(self, *args):
         proc = subprocess.run([kf_e2e.CLI, '--json'] + list(args), env=self.env,
@@ -112,6 +117,7 @@ def main():
         env.servers.append(km2)
         km2.start()
         alice, bob, mallory = Person(env, 'alice'), Person(env, 'bob'), Person(env, 'mallory')
+        carol = Person(env, 'carol')
 
         # Alice sends Bob a file: each becomes the other's contact.
         sent, rx, tx, src, out = transfer(env, alice, bob, km1, 'bob')
@@ -139,9 +145,11 @@ def main():
         tap.check(said.get('contact') == 'changed' and said.get('code') == codes['mallory']
                   and said.get('known_code') == codes['bob'],
                   '--json says it too ("peer-identity", changed, both codes)', repr(said))
-        tap.check(not os.listdir(out) and rx.wait_event('waiting-again', 10) is not None
-                  and rx.proc.poll() is None,
-                  'mallory receives nothing, and is left waiting', f'{os.listdir(out)}\n{rx.err()}')
+        # Refused from the waiting list's word, before `conn`: Mallory is
+        # never even paired.
+        tap.check(not os.listdir(out) and rx.last('session') is None and rx.proc.poll() is None,
+                  'mallory receives nothing, is never paired, and is left waiting',
+                  f'{os.listdir(out)}\n{rx.err()}')
         rx.kill()
         tap.check(alice.contacts().get(codes['bob']) == ['bob']
                   and codes['mallory'] not in alice.contacts(),
@@ -174,10 +182,65 @@ def main():
                   'hears "declined", exit 3) and keeps nothing',
                   f'receiver exit {received}, sender exit {sent}\n{err}\n{tx.err()}')
 
+        # --to CODE, and the peer list's marks, on a fresh key manager.
+        km4 = kf_e2e.Server(os.path.join(env.work, 'km4'))
+        env.servers.append(km4)
+        km4.start()
+        mallory.run('contacts', 'forget', 'alice')
+        typed = codes['alice'].replace('-', '').lower()
+        sent, rx, tx, src, out = transfer(env, mallory, alice, km4, typed)
+        received = rx.wait(30)
+        tap.check(sent == 0 and received == 0 and os.listdir(out),
+                  '--to an identity code (lower case, no dashes) reaches that identity',
+                  f'{tx.err()}\n{rx.err()}')
+        lister = alice.cli(km4, ['--accept', '--output', env.folder('unused'), 'wait'])
+        lister.wait_event('waiting', 20)
+        peers = mallory.cli(km4, [], stdin=True)
+        peers.send('send')
+        listed = peers.wait_event('peers', 20) or {}
+        peers.send('end')
+        peers.wait(20)
+        entry = next((p for p in listed.get('peers', []) if p['name'] == 'alice'), {})
+        tap.check(entry.get('code') == codes['alice'] and entry.get('contact') == 'known',
+                  'the peer list gives each peer\'s code and marks a contact', repr(listed))
+        lister.kill()
+
+        # `block` at the prompt while an offer is pending.
+        bob_prompt = bob.cli(km4, [], stdin=True)
+        bob_prompt.send('wait')
+        bob_prompt.wait_event('waiting', 20)
+        src = env.random('unwanted.bin', 1000)
+        pest = mallory.cli(km4, ['send', '--to', 'bob', '--mode', 'cbc', src], name='mallory')
+        offered = bob_prompt.wait_event('offer', 20)
+        bob_prompt.send('block')
+        first = pest.wait(30)
+        blocked = bob_prompt.wait_event('blocked', 20)
+        tap.check(offered is not None and first == 3 and blocked is not None
+                  and blocked.get('code') == codes['mallory'],
+                  '"block" at the offer declines it (the sender hears it: exit 3)',
+                  f'exit {first}\n{bob_prompt.err()}')
+        mark = bob_prompt.count()
+        bob_prompt.send('wait')
+        bob_prompt.wait_event('waiting', 20, start=mark)
+        again = mallory.cli(km4, ['send', '--to', 'bob', '--mode', 'cbc', src], name='mallory')
+        tap.check(again.wait(30) == 8, 'the blocked identity cannot pair again (exit 8)',
+                  again.err())
+        wanted = env.random('wanted.bin', 1000)
+        os.makedirs(os.path.join(env.work, 'bob-prompt'))
+        good = carol.cli(km4, ['send', '--to', 'bob', '--mode', 'cbc', wanted])
+        offered = bob_prompt.wait_event('offer', 20, start=mark)
+        bob_prompt.send('y')
+        bob_prompt.send(os.path.join(env.work, 'bob-prompt', 'wanted.bin'))
+        tap.check(offered is not None and offered.get('sender_name') == 'carol'
+                  and good.wait(30) == 0,
+                  'someone else still can', f'{good.err()}\n{bob_prompt.err()}')
+        bob_prompt.send('end')
+        bob_prompt.wait(20)
+
         # A key manager that names someone else than who proves it.
         liar = LyingKm(env.work)
         try:
-            sent, rx, tx, src, out = transfer(env, alice, bob, liar, 'bob')
+            sent, rx, tx, src, out = transfer(env, carol, bob, liar, 'bob')
             received = rx.wait(5)   # None: still waiting, as it should be
         finally:
             liar.stop()

@@ -164,8 +164,10 @@ def hostile_waiters(env, server):
         for km in kms:
             km.close()
     names = [p.get('name') for p in peers['peers']] if peers else None
-    tap.check(names == NAMES and all(set(p) == {'id', 'name'} for p in peers['peers']),
-              f'{label}: the list has exactly the names, each an id and a name',
+    tap.check(names == NAMES and all(set(p) == {'id', 'name', 'code', 'contact'}
+                                     for p in peers['peers']),
+              f'{label}: the list has exactly the names, each an id, a name, an identity code '
+              'and what the contacts say',
               repr(peers))
     check_clean_output(sender, label)
 
