@@ -113,7 +113,8 @@ send_activated (GtkWidget  *widget,
 {
   KfWindow *self = KF_WINDOW (widget);
 
-  kf_main_page_set_peers (self->main_page, kf_client_get_peers (self->client));
+  kf_main_page_set_peers (self->main_page, kf_client_get_peers (self->client),
+                          kf_client_get_contacts (self->client));
   kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_SEND);
   _kf_window_follow_client (self);
   kf_client_set_watching (self->client, TRUE);

@@ -138,7 +138,7 @@ _kf_window_drop_client (KfWindow *self)
     g_signal_group_set_target (self->client_signals, NULL);
   g_clear_object (&self->client);
   self->hold = KF_WINDOW_HOLD_NONE;
-  kf_main_page_set_peers (self->main_page, NULL);
+  kf_main_page_set_peers (self->main_page, NULL, NULL);
 }
 
 /*

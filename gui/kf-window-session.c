@@ -50,6 +50,37 @@ on_session_started (KfClient     *client,
 }
 
 static void
+on_blocked (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(KfWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!kf_client_block_finish (KF_CLIENT (source), result, &error)
+      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    _kf_window_show_toast (self, error->message);
+}
+
+/* Block Sender: the key manager keeps the sender's identity from choosing
+ * us again while this window stays connected; the offer is declined. */
+static void
+block_sender (KfWindow *self)
+{
+  KfOffer *offer = kf_client_get_offer (self->client);
+  g_autofree char *text = NULL;
+
+  if (offer == NULL || kf_offer_get_sender_key (offer) == NULL)
+    return;
+  kf_client_block_async (self->client, kf_offer_get_sender_key (offer), self->cancellable,
+                         on_blocked, g_object_ref (self));
+  /* Translators: a name, an identity code */
+  text = g_strdup_printf (_("Blocked %s (identity %s) while you stay connected"),
+                          kf_offer_get_sender_name (offer), kf_offer_get_sender_code (offer));
+  _kf_window_show_toast (self, text);
+}
+
+static void
 on_offer_answered (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
@@ -64,6 +95,8 @@ on_offer_answered (GObject      *source,
     return;
   if (destination == NULL)
     {
+      if (kf_offer_flow_was_blocked (result))
+        block_sender (self);
       kf_client_decline_offer (self->client);
       return;
     }

@@ -618,6 +618,79 @@ test_send_to_changed_identity (Fixture       *fx,
   forget_ion (fx);
 }
 
+/* The Send list marks a contact (with its code) and, in red, someone
+ * else under a contact's name. */
+static void
+test_peer_rows_show_contacts (Fixture       *fx,
+                              gconstpointer  data)
+{
+  KfContacts *contacts = kf_application_get_contacts (fx->app);
+  g_autofree char *other_code = pin_other_ion (fx);
+  GtkWidget *ana_row = NULL, *ion_row = NULL;
+  KfClient *ana, *ion;
+
+  flow_start_connected_window (fx);
+  ana = flow_connect_peer (fx, "Ana");
+  ion = flow_connect_peer (fx, "Ion");
+  g_assert_true (kf_contacts_remember (contacts, "Ana",
+                                       kf_identity_get_public_key (kf_client_get_identity (ana)),
+                                       NULL));
+  flow_peer_wait (ana);
+  flow_peer_wait (ion);
+  flow_click (GTK_WIDGET (fx->window), "win.send");
+  flow_wait_for_rows (fx->window, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      GtkWidget *row = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_PEER_ROW, i);
+
+      if (g_str_equal (kf_peer_row_get_peer_name (KF_PEER_ROW (row)), "Ana"))
+        ana_row = row;
+      else
+        ion_row = row;
+    }
+  g_assert_cmpint (kf_peer_row_get_contact (KF_PEER_ROW (ana_row)), ==, KF_CONTACT_KNOWN);
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (ana_row)),
+                            kf_identity_get_code (kf_client_get_identity (ana))));
+  g_assert_cmpint (kf_peer_row_get_contact (KF_PEER_ROW (ion_row)), ==, KF_CONTACT_CHANGED);
+  g_assert_true (gtk_widget_has_css_class (ion_row, "error"));
+  forget_ion (fx);
+}
+
+/* Block Sender declines, and the blocked identity cannot choose this
+ * window again while it stays connected. */
+static void
+test_block_sender (Fixture       *fx,
+                   gconstpointer  data)
+{
+  g_autoptr(GFile) file = flow_make_file (fx, "spam.txt", 1000);
+  g_autoptr(KfOutcome) outcome = NULL;
+  g_autoptr(GError) error = NULL;
+  AsyncWait send_wait = { NULL };
+  AsyncWait conn_wait = { NULL };
+  KfClient *client, *ion;
+  GtkWidget *dialog;
+
+  flow_start_connected_window (fx);
+  client = kf_window_get_client (fx->window);
+  ion = flow_connect_peer (fx, "Ion");
+  flow_offer_to_window (fx, ion, file, &send_wait);
+  dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
+  kf_gui_test_respond (dialog, "block");
+  outcome = flow_finish_sending (ion, &send_wait);
+  g_assert_null (outcome);
+
+  flow_wait_for_state (client, KF_CLIENT_STATE_IDLE);
+  flow_click (GTK_WIDGET (fx->window), "win.back-to-start");
+  flow_click (GTK_WIDGET (fx->window), "win.wait");
+  flow_wait_for_state (client, KF_CLIENT_STATE_WAITING);
+  kf_client_conn_async (ion, kf_client_get_client_id (client), KF_CIPHER_MODE_CBC, NULL,
+                        flow_on_async_done, &conn_wait);
+  g_assert_false (kf_client_conn_finish (ion, flow_wait_async (&conn_wait), NULL, &error));
+  g_assert_error (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_NO_SUCH_PEER);
+  g_clear_object (&conn_wait.result);
+  g_assert_cmpint (kf_client_get_state (client), ==, KF_CLIENT_STATE_WAITING);
+}
+
 static void
 on_progress_cancel (KfClient *client,
                     guint64   done,
@@ -810,6 +883,10 @@ main (int    argc,
               flow_fixture_set_up, test_offer_from_contact, flow_fixture_tear_down);
   g_test_add ("/gui/flow/send-to-changed-identity", Fixture, NULL,
               flow_fixture_set_up, test_send_to_changed_identity, flow_fixture_tear_down);
+  g_test_add ("/gui/flow/peer-rows-show-contacts", Fixture, NULL,
+              flow_fixture_set_up, test_peer_rows_show_contacts, flow_fixture_tear_down);
+  g_test_add ("/gui/flow/block-sender", Fixture, NULL,
+              flow_fixture_set_up, test_block_sender, flow_fixture_tear_down);
   g_test_add ("/gui/flow/connect-page-remembers-and-disconnects", Fixture, NULL,
               flow_fixture_set_up, test_connect_page, flow_fixture_tear_down);
   g_test_add ("/gui/flow/trust-cancelled", Fixture, NULL,

@@ -129,7 +129,7 @@ test_main_page_live_list (void)
   GtkWidget *row;
 
   kf_main_page_set_view (page, KF_MAIN_VIEW_SEND);
-  kf_main_page_set_peers (page, G_LIST_MODEL (peers));
+  kf_main_page_set_peers (page, G_LIST_MODEL (peers), NULL);
   g_assert_cmpuint (count_peer_rows (page), ==, 0);
 
   g_list_store_append (peers, ana);
@@ -184,7 +184,7 @@ test_main_page_drop_on_row (void)
   kf_main_page_set_view (page, KF_MAIN_VIEW_SEND);
   g_list_store_append (peers, ana);
   g_list_store_append (peers, ion);
-  kf_main_page_set_peers (page, G_LIST_MODEL (peers));
+  kf_main_page_set_peers (page, G_LIST_MODEL (peers), NULL);
 
   row = kf_gui_test_find_child (GTK_WIDGET (page), KF_TYPE_PEER_ROW, 1);
   g_assert_true (kf_gui_test_drop_file (row, file));
@@ -292,7 +292,7 @@ test_send_files_list (void)
   g_assert_cmpint (symlink (a_path, link_path), ==, 0);
   kf_main_page_set_view (page, KF_MAIN_VIEW_SEND);
   g_list_store_append (peers, ana);
-  kf_main_page_set_peers (page, G_LIST_MODEL (peers));
+  kf_main_page_set_peers (page, G_LIST_MODEL (peers), NULL);
 
   g_assert_true (kf_gui_test_drop_files (GTK_WIDGET (page), both));
   g_assert_cmpuint (kf_send_files_get_n_items (files), ==, 2);
