@@ -807,6 +807,31 @@ flow_accept_offer (GtkWidget  *dialog,
 }
 
 /*
+ * flow_send_view_with_receiver:
+ *
+ * Starts the connected window; the peer @name connects, waits and
+ * receives into @receiver; the window's Send view lists it alone.
+ *
+ * Returns: (transfer none): the peer's row, to drop files on
+ */
+GtkWidget *
+flow_send_view_with_receiver (Fixture      *fx,
+                              const char   *name,
+                              PeerReceiver *receiver)
+{
+  KfClient *peer;
+
+  flow_start_connected_window (fx);
+  peer = flow_connect_peer (fx, name);
+  g_signal_connect (peer, "offer", G_CALLBACK (flow_on_peer_offer), receiver);
+  g_signal_connect (peer, "finished", G_CALLBACK (flow_on_peer_finished), receiver);
+  flow_peer_wait (peer);
+  flow_click (GTK_WIDGET (fx->window), "win.send");
+  flow_wait_for_rows (fx->window, 1);
+  return kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_PEER_ROW, 0);
+}
+
+/*
  * flow_drop_on_receiver:
  *
  * The tour's Send view: Ana Popescu, who accepts into @receiver, and

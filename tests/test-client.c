@@ -372,30 +372,45 @@ list_peers (KfClient *client)
   return peers;
 }
 
+typedef void     (*CommandAsync)  (KfClient            *client,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data);
+typedef gboolean (*CommandFinish) (KfClient            *client,
+                                   GAsyncResult        *result,
+                                   GError             **error);
+
+/* Runs one of @client's commands that take nothing and answer yes or no,
+ * checks that it succeeds, and that it leaves @client in @state. */
 static void
-wait_for_sender (KfClient *client)
+run_command (KfClient      *client,
+             CommandAsync   start,
+             CommandFinish  finish,
+             const char    *what,
+             KfClientState  state)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  kf_client_wait_async (client, NULL, kf_test_store_result, &result);
-  kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "wait");
-  g_assert_true (kf_client_wait_finish (client, result, &error));
+  start (client, NULL, kf_test_store_result, &result);
+  kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, what);
+  g_assert_true (finish (client, result, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (kf_client_get_state (client), ==, KF_CLIENT_STATE_WAITING);
+  g_assert_cmpint (kf_client_get_state (client), ==, state);
+}
+
+static void
+wait_for_sender (KfClient *client)
+{
+  run_command (client, kf_client_wait_async, kf_client_wait_finish, "wait",
+               KF_CLIENT_STATE_WAITING);
 }
 
 static void
 stop_waiting (KfClient *client)
 {
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  kf_client_stop_waiting_async (client, NULL, kf_test_store_result, &result);
-  kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "stop waiting");
-  g_assert_true (kf_client_stop_waiting_finish (client, result, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (kf_client_get_state (client), ==, KF_CLIENT_STATE_IDLE);
+  run_command (client, kf_client_stop_waiting_async, kf_client_stop_waiting_finish,
+               "stop waiting", KF_CLIENT_STATE_IDLE);
 }
 
 /* Waits until @lister's `send` lists @client (its `wait` reached the key
@@ -725,14 +740,8 @@ transfer_and_check (Fixture      *f,
 static void
 end_client (KfClient *client)
 {
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  kf_client_end_async (client, NULL, kf_test_store_result, &result);
-  kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "end");
-  g_assert_true (kf_client_end_finish (client, result, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (kf_client_get_state (client), ==, KF_CLIENT_STATE_DISCONNECTED);
+  run_command (client, kf_client_end_async, kf_client_end_finish, "end",
+               KF_CLIENT_STATE_DISCONNECTED);
 }
 
 static void

@@ -714,7 +714,6 @@ test_cancel_transfer (Fixture       *fx,
   g_autoptr(GFile) big = g_file_new_for_path (big_path);
   PeerReceiver receiver = { g_file_new_for_path (dest_path), NULL, NULL };
   GtkWidget *row, *check, *status;
-  KfClient *ion;
   int fd;
 
   /* A sparse 512 MiB file: long enough to be cancelled half way. */
@@ -723,15 +722,7 @@ test_cancel_transfer (Fixture       *fx,
   g_assert_cmpint (ftruncate (fd, 512 * 1024 * 1024), ==, 0);
   g_close (fd, NULL);
 
-  flow_start_connected_window (fx);
-  ion = flow_connect_peer (fx, "Ion");
-  g_signal_connect (ion, "offer", G_CALLBACK (flow_on_peer_offer), &receiver);
-  g_signal_connect (ion, "finished", G_CALLBACK (flow_on_peer_finished), &receiver);
-  flow_peer_wait (ion);
-
-  flow_click (GTK_WIDGET (fx->window), "win.send");
-  flow_wait_for_rows (fx->window, 1);
-  row = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_PEER_ROW, 0);
+  row = flow_send_view_with_receiver (fx, "Ion", &receiver);
   g_assert_true (kf_gui_test_drop_file (row, big));
   check = kf_gui_test_find_child (GTK_WIDGET (fx->window), GTK_TYPE_CHECK_BUTTON, 1);
   gtk_check_button_set_active (GTK_CHECK_BUTTON (check), TRUE);
@@ -873,44 +864,26 @@ main (int    argc,
 {
   flow_init (&argc, &argv);
 
-  g_test_add ("/gui/flow/trust-and-connect", Fixture, NULL,
-              flow_fixture_set_up, test_trust_and_connect, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/snipe-keeps-waiting", Fixture, NULL,
-              flow_fixture_set_up, test_snipe_keeps_waiting, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/offer-from-changed-identity", Fixture, NULL,
-              flow_fixture_set_up, test_offer_from_changed_identity, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/offer-from-contact", Fixture, NULL,
-              flow_fixture_set_up, test_offer_from_contact, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/send-to-changed-identity", Fixture, NULL,
-              flow_fixture_set_up, test_send_to_changed_identity, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/peer-rows-show-contacts", Fixture, NULL,
-              flow_fixture_set_up, test_peer_rows_show_contacts, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/block-sender", Fixture, NULL,
-              flow_fixture_set_up, test_block_sender, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/connect-page-remembers-and-disconnects", Fixture, NULL,
-              flow_fixture_set_up, test_connect_page, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/trust-cancelled", Fixture, NULL,
-              flow_fixture_set_up, test_trust_cancelled, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/changed-fingerprint-blocks", Fixture, NULL,
-              flow_fixture_set_up, test_changed_fingerprint_blocks, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/wait-and-stop-waiting", Fixture, NULL,
-              flow_fixture_set_up, test_wait_and_stop, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/send-to-peer-by-drop", Fixture, NULL,
-              flow_fixture_set_up, test_send_to_peer, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/receive-accept-into-folder", Fixture, NULL,
-              flow_fixture_set_up, test_receive_accept, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/receive-decline", Fixture, NULL,
-              flow_fixture_set_up, test_receive_decline, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/save-dialog-cancel-declines", Fixture, NULL,
-              flow_fixture_set_up, test_save_cancel_declines, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/sender-cancels-during-offer", Fixture, NULL,
-              flow_fixture_set_up, test_sender_cancels_offer, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/cancel-transfer", Fixture, NULL,
-              flow_fixture_set_up, test_cancel_transfer, flow_fixture_tear_down);
+  flow_add_test ("/gui/flow/trust-and-connect", test_trust_and_connect);
+  flow_add_test ("/gui/flow/connect-page-remembers-and-disconnects", test_connect_page);
+  flow_add_test ("/gui/flow/trust-cancelled", test_trust_cancelled);
+  flow_add_test ("/gui/flow/changed-fingerprint-blocks", test_changed_fingerprint_blocks);
+  flow_add_test ("/gui/flow/wait-and-stop-waiting", test_wait_and_stop);
+  flow_add_test ("/gui/flow/send-to-peer-by-drop", test_send_to_peer);
+  flow_add_test ("/gui/flow/receive-accept-into-folder", test_receive_accept);
+  flow_add_test ("/gui/flow/receive-decline", test_receive_decline);
+  flow_add_test ("/gui/flow/save-dialog-cancel-declines", test_save_cancel_declines);
+  flow_add_test ("/gui/flow/sender-cancels-during-offer", test_sender_cancels_offer);
+  flow_add_test ("/gui/flow/cancel-transfer", test_cancel_transfer);
+  flow_add_test ("/gui/flow/snipe-keeps-waiting", test_snipe_keeps_waiting);
+  flow_add_test ("/gui/flow/offer-from-changed-identity", test_offer_from_changed_identity);
+  flow_add_test ("/gui/flow/offer-from-contact", test_offer_from_contact);
+  flow_add_test ("/gui/flow/send-to-changed-identity", test_send_to_changed_identity);
+  flow_add_test ("/gui/flow/peer-rows-show-contacts", test_peer_rows_show_contacts);
+  flow_add_test ("/gui/flow/block-sender", test_block_sender);
   g_test_add ("/gui/flow/passphrase-asked-each-time", Fixture, "correct horse battery",
               flow_fixture_set_up, test_passphrase_asked, flow_fixture_tear_down);
-  g_test_add ("/gui/app/shortcuts-about-preferences", Fixture, NULL,
-              flow_fixture_set_up, test_shortcuts_and_windows, flow_fixture_tear_down);
+  flow_add_test ("/gui/app/shortcuts-about-preferences", test_shortcuts_and_windows);
 
   return flow_run ();
 }
