@@ -201,6 +201,10 @@ flow_fixture_set_up (Fixture       *fx,
 
   fx->app = g_object_ref (flow_app);
   g_assert_true (kf_known_servers_clear (kf_application_get_known_servers (fx->app), &error));
+  /* No contacts either: the peers of earlier tests had identities of
+   * their own, and a new peer under the same name would be "changed". */
+  g_unlink (kf_contacts_get_path (kf_application_get_contacts (fx->app)));
+  g_assert_true (kf_contacts_load (kf_application_get_contacts (fx->app), &error));
 }
 
 /* Stops the key manager (its clients start reconnecting). */
