@@ -8,7 +8,8 @@
  * the names it was seen under and when.  A name then stands for the
  * identity it was last exchanged with: kf_contacts_check() says whether a
  * peer is a known contact, new, or someone else using a contact's name.
- * Names are compared folded (case, Unicode compatibility forms), as the
+ * Names are compared folded (case, Unicode compatibility forms, look-alike
+ * letters: kf_name_fold()), as the
  * key manager compares them.
  *
  * The store is a key file, by default $XDG_DATA_HOME/keyferry/contacts,
@@ -36,6 +37,7 @@
 #include <glib/gstdio.h>
 
 #include "kf-contacts.h"
+#include "kf-name-fold.h"
 #include "kf-hex.h"
 #include "kf-untrusted.h"
 
@@ -113,14 +115,15 @@ kf_contact_get_latest_name (const KfContact *contact)
   return n > 0 ? contact->names[n - 1] : NULL;
 }
 
-/* How names are compared: NFKC, then case folded.  To be replaced by
- * kf_name_fold() (look-alike letters too) once the key manager has it. */
+/* How names are compared: as the key manager compares them
+ * (kf_name_fold(): compatibility forms, case and look-alike letters), so
+ * that "B0b" or a Cyrillic "Воb" is bob's name here as it is there. */
 static char *
 fold_name (const char *name)
 {
-  g_autofree char *nfkc = g_utf8_normalize (name, -1, G_NORMALIZE_NFKC);
+  char *folded = kf_name_fold (name);
 
-  return nfkc != NULL ? g_utf8_casefold (nfkc, -1) : g_strdup (name);
+  return folded != NULL ? folded : g_strdup (name);
 }
 
 static gboolean
