@@ -35,8 +35,12 @@ typedef struct
   KfManifest   *manifest;
   guint         open[KF_TRANSFER_MAX_DEPTH];  /* the open folder at each depth */
   guint         height;                       /* how many folders are open */
-  GHashTable   *raw[KF_TRANSFER_MAX_DEPTH];   /* per depth: the siblings' names as offered */
-  GHashTable   *taken[KF_TRANSFER_MAX_DEPTH]; /* per depth: the siblings' names as kept */
+  /* Per depth, the siblings' names as offered and as kept.  The keys are
+   * the manifest's own strings, except the offered names of renamed
+   * entries, which @renamed owns: a few bytes per entry, not a copy. */
+  GHashTable   *raw[KF_TRANSFER_MAX_DEPTH];
+  GHashTable   *taken[KF_TRANSFER_MAX_DEPTH];
+  GPtrArray    *renamed;
 } Parser;
 
 static gboolean
@@ -138,8 +142,8 @@ reset_level (Parser *ps,
     return;
   g_clear_pointer (&ps->raw[depth], g_hash_table_unref);
   g_clear_pointer (&ps->taken[depth], g_hash_table_unref);
-  ps->raw[depth] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  ps->taken[depth] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  ps->raw[depth] = g_hash_table_new (g_str_hash, g_str_equal);
+  ps->taken[depth] = g_hash_table_new (g_str_hash, g_str_equal);
 }
 
 /* Checks, cleans and appends the entry named @raw. */
@@ -151,8 +155,10 @@ add_entry (Parser          *ps,
            guint64          size,
            GError         **error)
 {
-  g_autofree char *clean = clean_component (raw);
-  char *name;
+  g_autofree char *clean = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *offered = NULL;
+  const char *kept;
   guint index = kf_manifest_get_n_entries (ps->manifest);
 
   if (g_hash_table_contains (ps->raw[depth], raw))
@@ -161,12 +167,24 @@ add_entry (Parser          *ps,
       g_free (raw);
       return FALSE;
     }
-  g_hash_table_add (ps->raw[depth], raw);
+  clean = clean_component (raw);
   name = unique_name (ps, clean, depth);
-  g_hash_table_add (ps->taken[depth], g_strdup (name));
-  _kf_manifest_append (ps->manifest, kind, depth, depth > 0 ? ps->open[depth - 1] : G_MAXUINT,
-                       name, strcmp (name, raw) != 0 ? kf_untrusted_clean (raw, -1) : NULL,
-                       size, NULL);
+  if (strcmp (name, raw) != 0)
+    offered = kf_untrusted_clean (raw, -1);
+  kept = _kf_manifest_append (ps->manifest, kind, depth,
+                              depth > 0 ? ps->open[depth - 1] : G_MAXUINT, name, offered, size,
+                              NULL);
+  g_hash_table_add (ps->taken[depth], (gpointer) kept);
+  if (offered != NULL)
+    {
+      g_ptr_array_add (ps->renamed, raw);
+      g_hash_table_add (ps->raw[depth], raw);
+    }
+  else
+    {
+      g_hash_table_add (ps->raw[depth], (gpointer) kept);
+      g_free (raw);
+    }
   ps->height = depth;
   if (kind == KF_MANIFEST_FOLDER && depth + 1 < KF_TRANSFER_MAX_DEPTH)
     {
@@ -224,6 +242,7 @@ parser_clear (Parser *ps)
       g_clear_pointer (&ps->raw[i], g_hash_table_unref);
       g_clear_pointer (&ps->taken[i], g_hash_table_unref);
     }
+  g_clear_pointer (&ps->renamed, g_ptr_array_unref);
   g_clear_pointer (&ps->manifest, kf_manifest_unref);
 }
 
@@ -244,7 +263,8 @@ kf_manifest_parse (const guint8  *buf,
                    gsize          len,
                    GError       **error)
 {
-  Parser ps = { buf, buf + len, kf_manifest_new (), { 0 }, 0, { NULL }, { NULL } };
+  Parser ps = { buf, buf + len, NULL, { 0 }, 0, { NULL }, { NULL },
+                g_ptr_array_new_with_free_func (g_free) };
   guint32 n_be = 0;
   guint64 total_be = 0;
   guint32 n;
@@ -264,6 +284,7 @@ kf_manifest_parse (const guint8  *buf,
                    n, KF_TRANSFER_MAX_ENTRIES);
       goto out;
     }
+  ps.manifest = _kf_manifest_new_sized (n);
   for (guint32 i = 0; i < n; i++)
     if (!parse_entry (&ps, error))
       goto out;

@@ -26,20 +26,33 @@
 struct _KfManifest
 {
   gatomicrefcount  ref;
-  GArray          *entries;   /* KfManifestEntry */
+  GArray          *entries;   /* KfManifestEntry, 24 bytes each */
+  GStringChunk    *strings;   /* every name, back to back */
+  GHashTable      *offered;   /* index → the name offered, where renamed */
+  GHashTable      *sources;   /* index → the path or name on disk (sender) */
   guint            n_files;
   guint            n_folders;
   guint64          total;
 };
 
-static void
-entry_clear (gpointer data)
+/*
+ * _kf_manifest_new_sized:
+ * @n_entries: how many entries will be added (the array is made that
+ *   big at once, so it is not grown by doubling)
+ *
+ * Returns: (transfer full): an empty manifest.
+ */
+KfManifest *
+_kf_manifest_new_sized (guint n_entries)
 {
-  KfManifestEntry *entry = data;
+  KfManifest *self = g_new0 (KfManifest, 1);
 
-  g_free (entry->name);
-  g_free (entry->offered);
-  g_free (entry->source);
+  g_atomic_ref_count_init (&self->ref);
+  self->entries = g_array_sized_new (FALSE, TRUE, sizeof (KfManifestEntry), n_entries);
+  self->strings = g_string_chunk_new (64 * 1024);
+  self->offered = g_hash_table_new (NULL, NULL);
+  self->sources = g_hash_table_new (NULL, NULL);
+  return self;
 }
 
 /*
@@ -50,12 +63,7 @@ entry_clear (gpointer data)
 KfManifest *
 kf_manifest_new (void)
 {
-  KfManifest *self = g_new0 (KfManifest, 1);
-
-  g_atomic_ref_count_init (&self->ref);
-  self->entries = g_array_new (FALSE, TRUE, sizeof (KfManifestEntry));
-  g_array_set_clear_func (self->entries, entry_clear);
-  return self;
+  return _kf_manifest_new_sized (0);
 }
 
 KfManifest *
@@ -72,6 +80,9 @@ kf_manifest_unref (KfManifest *self)
     return;
 
   g_array_unref (self->entries);
+  g_string_chunk_free (self->strings);
+  g_hash_table_unref (self->offered);
+  g_hash_table_unref (self->sources);
   g_free (self);
 }
 
@@ -91,19 +102,26 @@ find_parent (const KfManifest *self,
   return G_MAXUINT;
 }
 
-void
+const char *
 _kf_manifest_append (KfManifest     *self,
-        KfManifestKind  kind,
-        guint           depth,
-        guint           parent,
-        char           *name,
-        char           *offered,
-        guint64         size,
-        const char     *source)
+                     KfManifestKind  kind,
+                     guint           depth,
+                     guint           parent,
+                     const char     *name,
+                     const char     *offered,
+                     guint64         size,
+                     const char     *source)
 {
-  KfManifestEntry entry = { kind, depth, parent, name, offered, size, g_strdup (source) };
+  KfManifestEntry entry = { g_string_chunk_insert (self->strings, name), size, parent,
+                            (guint8) kind, (guint8) depth };
+  gpointer index = GUINT_TO_POINTER (self->entries->len);
 
+  g_assert (depth < KF_TRANSFER_MAX_DEPTH);
   g_array_append_val (self->entries, entry);
+  if (offered != NULL)
+    g_hash_table_insert (self->offered, index, g_string_chunk_insert (self->strings, offered));
+  if (source != NULL)
+    g_hash_table_insert (self->sources, index, g_string_chunk_insert (self->strings, source));
   if (kind == KF_MANIFEST_FILE)
     {
       self->n_files++;
@@ -111,6 +129,7 @@ _kf_manifest_append (KfManifest     *self,
     }
   else
     self->n_folders++;
+  return entry.name;
 }
 
 /*
@@ -118,7 +137,9 @@ _kf_manifest_append (KfManifest     *self,
  * @depth: 0 for a top-level entry; at most one more than the depth of
  *   the last folder added (the entries are added depth first)
  * @name: one path component, UTF-8
- * @source: (nullable): the local file to read (sender)
+ * @source: (nullable): where the sender reads it: for a top-level entry
+ *   its local path, below it its own name on disk when that differs from
+ *   @name (see kf_manifest_source_path())
  *
  * Appends an entry.  Returns %FALSE, adding nothing, when @name could not
  * be sent (empty, ".", "..", holds a "/", or longer than
@@ -143,8 +164,8 @@ kf_manifest_add (KfManifest     *self,
       || size > KF_TRANSFER_MAX_SIZE || self->total + size > KF_TRANSFER_MAX_SIZE)
     return FALSE;
 
-  _kf_manifest_append (self, kind, depth, find_parent (self, depth), g_strdup (name), NULL,
-          kind == KF_MANIFEST_FILE ? size : 0, source);
+  _kf_manifest_append (self, kind, depth, find_parent (self, depth), name, NULL,
+                       kind == KF_MANIFEST_FILE ? size : 0, source);
   return TRUE;
 }
 
@@ -161,6 +182,47 @@ kf_manifest_get_entry (const KfManifest *self,
   g_return_val_if_fail (index < self->entries->len, NULL);
 
   return &g_array_index (self->entries, KfManifestEntry, index);
+}
+
+/*
+ * kf_manifest_get_offered:
+ *
+ * Returns: (nullable): the name entry @index was offered under, cleaned,
+ * when the receiver renamed it; %NULL when it kept it.
+ */
+const char *
+kf_manifest_get_offered (const KfManifest *self,
+                         guint             index)
+{
+  return g_hash_table_lookup (self->offered, GUINT_TO_POINTER (index));
+}
+
+/*
+ * kf_manifest_source_path:
+ *
+ * Returns: (transfer full) (nullable): the local path the sender reads
+ * entry @index from: its top-level entry's path, then the name on disk
+ * of each folder down to it; %NULL when the top-level entry has none.
+ */
+char *
+kf_manifest_source_path (const KfManifest *self,
+                         guint             index)
+{
+  const char *parts[KF_TRANSFER_MAX_DEPTH + 2];
+  guint n = KF_TRANSFER_MAX_DEPTH + 1;
+
+  parts[KF_TRANSFER_MAX_DEPTH + 1] = NULL;
+  for (guint i = index; i != G_MAXUINT && n > 0; )
+    {
+      const char *source = g_hash_table_lookup (self->sources, GUINT_TO_POINTER (i));
+      const KfManifestEntry *e = kf_manifest_get_entry (self, i);
+
+      if (e->depth == 0 && source == NULL)
+        return NULL;
+      parts[--n] = source != NULL ? source : e->name;
+      i = e->parent;
+    }
+  return g_build_filenamev ((char **) parts + n);
 }
 
 guint
@@ -193,24 +255,20 @@ kf_manifest_path (const KfManifest *self,
                   guint             index,
                   gboolean          offered)
 {
-  const char *parts[KF_TRANSFER_MAX_DEPTH + 1];
+  const char *parts[KF_TRANSFER_MAX_DEPTH + 2];
   guint n = KF_TRANSFER_MAX_DEPTH + 1;
-  GString *path = g_string_new (NULL);
 
+  parts[KF_TRANSFER_MAX_DEPTH + 1] = NULL;
   for (guint i = index; i != G_MAXUINT && n > 0; )
     {
+      const char *renamed = offered ? kf_manifest_get_offered (self, i) : NULL;
       const KfManifestEntry *e = kf_manifest_get_entry (self, i);
 
-      parts[--n] = (offered && e->offered != NULL) ? e->offered : e->name;
+      parts[--n] = renamed != NULL ? renamed : e->name;
       i = e->parent;
     }
-  for (guint i = n; i < KF_TRANSFER_MAX_DEPTH + 1; i++)
-    {
-      if (i > n)
-        g_string_append_c (path, '/');
-      g_string_append (path, parts[i]);
-    }
-  return g_string_free (path, FALSE);
+  /* Exactly as long as it needs to be: one per file in a result list. */
+  return g_strjoinv ("/", (char **) parts + n);
 }
 
 /*

@@ -19,19 +19,21 @@ typedef enum
 } KfManifestKind;
 
 /* One entry, in depth-first order.  Its folder is entry @parent
- * (G_MAXUINT at the top level). */
+ * (G_MAXUINT at the top level).  24 bytes: the names live in the
+ * manifest's one string store, and what only few entries have (a name
+ * as offered, a name on disk) in side tables (kf_manifest_get_offered(),
+ * kf_manifest_source_path()). */
 typedef struct
 {
-  KfManifestKind  kind;
-  guint           depth;
-  guint           parent;
-  char           *name;      /* sender: as sent; receiver: sanitised, unique among its siblings */
-  char           *offered;   /* receiver: the offered name, cleaned, when @name differs */
+  const char     *name;      /* sender: as sent; receiver: sanitised, unique among its siblings */
   guint64         size;
-  char           *source;    /* sender: the local path to read */
+  guint32         parent;
+  guint8          kind;      /* KfManifestKind */
+  guint8          depth;
 } KfManifestEntry;
 
 KfManifest            *kf_manifest_new           (void);
+KfManifest            *_kf_manifest_new_sized    (guint              n_entries);
 KfManifest            *kf_manifest_ref           (KfManifest        *self);
 void                   kf_manifest_unref         (KfManifest        *self);
 gboolean               kf_manifest_add           (KfManifest        *self,
@@ -42,6 +44,10 @@ gboolean               kf_manifest_add           (KfManifest        *self,
                                                   const char        *source);
 guint                  kf_manifest_get_n_entries (const KfManifest  *self);
 const KfManifestEntry *kf_manifest_get_entry     (const KfManifest  *self,
+                                                  guint              index);
+const char            *kf_manifest_get_offered   (const KfManifest  *self,
+                                                  guint              index);
+char                  *kf_manifest_source_path   (const KfManifest  *self,
                                                   guint              index);
 guint                  kf_manifest_get_n_files   (const KfManifest  *self);
 guint                  kf_manifest_get_n_folders (const KfManifest  *self);
@@ -57,13 +63,14 @@ KfManifest            *kf_manifest_parse         (const guint8      *buf,
 char                  *kf_manifest_numbered_name (const char        *name,
                                                   guint              n);
 
-/* For kf-manifest-parse.c: appends an entry as is, taking @name and @offered. */
-void                   _kf_manifest_append       (KfManifest        *self,
+/* For kf-manifest-parse.c: appends an entry as is, copying the strings;
+ * returns the stored name. */
+const char            *_kf_manifest_append       (KfManifest        *self,
                                                   KfManifestKind     kind,
                                                   guint              depth,
                                                   guint              parent,
-                                                  char              *name,
-                                                  char              *offered,
+                                                  const char        *name,
+                                                  const char        *offered,
                                                   guint64            size,
                                                   const char        *source);
 

@@ -308,8 +308,21 @@ void
 _kf_session_record_result (KfSession              *self,
                            const KfTransferResult *result)
 {
+  KfTransferResult bare = *result;
+
+  /* The per-file list is shared, not copied (it is never changed once
+   * the engine returned it): one list per transfer, not one per holder,
+   * at 100,000 entries several MB each.  It supersedes the files that
+   * were reported as they landed. */
+  bare.files = NULL;
   g_clear_pointer (&self->result, kf_transfer_result_free);
-  self->result = kf_transfer_result_copy (result);
+  self->result = kf_transfer_result_copy (&bare);
+  if (result->files != NULL)
+    {
+      g_ptr_array_unref (self->result->files);
+      self->result->files = g_ptr_array_ref (result->files);
+    }
+  g_clear_pointer (&self->files, g_ptr_array_unref);
   if (self->role == KF_CLIENT_ROLE_RECEIVER && result->path != NULL)
     {
       g_clear_object (&self->file);
@@ -332,18 +345,22 @@ _kf_session_add_file (KfSession                  *self,
     g_ptr_array_add (self->files, kf_transfer_file_result_copy (file));
 }
 
-/* The files of the outcome: the engine's list when it finished; else
- * those that landed and, for a receiver whose tree did not all arrive,
- * the rest as INCOMPLETE. */
+/* The files of the outcome: the engine's list when it finished (shared);
+ * else those that landed and, for a receiver whose tree did not all
+ * arrive, the rest as INCOMPLETE. */
 static GPtrArray *
 outcome_files (KfSession *self)
 {
-  GPtrArray *files = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_transfer_file_result_free);
+  GPtrArray *files;
   KfManifest *manifest = self->transfer_offer != NULL ? self->transfer_offer->manifest : NULL;
   guint n = manifest != NULL && self->files != NULL ? kf_manifest_get_n_entries (manifest) : 0;
   GPtrArray *landed = self->result != NULL ? self->result->files : self->files;
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) seen = NULL;
 
+  if (self->result != NULL)
+    return g_ptr_array_ref (self->result->files);
+  files = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_transfer_file_result_free);
+  seen = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; landed != NULL && i < landed->len; i++)
     {
       KfTransferFileResult *file = landed->pdata[i];

@@ -203,24 +203,24 @@ await_answer (SendJob       *job,
     }
 }
 
-/* Opens the file of @entry, which must still be a regular file (never a
- * link: O_NOFOLLOW; never a FIFO that would block: O_NONBLOCK). */
+/* Opens the file at @source, which must still be a regular file (never
+ * a link: O_NOFOLLOW; never a FIFO that would block: O_NONBLOCK). */
 static int
-open_entry (const KfManifestEntry  *entry,
-            GError                **error)
+open_entry (const char  *source,
+            GError     **error)
 {
   struct stat st;
-  int fd = open (entry->source, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  int fd = open (source, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 
   if (fd < 0)
     {
-      *error = io_error (entry->source, g_strerror (errno));
+      *error = io_error (source, g_strerror (errno));
       return -1;
     }
   if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
     {
       close (fd);
-      *error = io_error (entry->source, _("it is no longer a regular file"));
+      *error = io_error (source, _("it is no longer a regular file"));
       return -1;
     }
   return fd;
@@ -262,9 +262,10 @@ read_file (SendJob *job,
            gboolean end)
 {
   const KfManifestEntry *entry = kf_manifest_get_entry (job->manifest, entry_index);
+  g_autofree char *source = kf_manifest_source_path (job->manifest, entry_index);
   guint64 remaining = entry->size;
   GError *error = NULL;
-  int fd = open_entry (entry, &error);
+  int fd = open_entry (source, &error);
   gboolean first = TRUE;
 
   while (fd >= 0)
@@ -279,7 +280,7 @@ read_file (SendJob *job,
         {
           g_async_queue_push (job->free_plain, chunk);
           if (error == NULL)
-            error = io_error (entry->source, _("it became shorter while it was being sent; send it again once nothing changes it"));
+            error = io_error (source, _("it became shorter while it was being sent; send it again once nothing changes it"));
           break;
         }
       remaining -= got;

@@ -123,7 +123,7 @@ choose_top_names (TreeJob *job)
   job->n_top_slots = n;
   for (guint i = 0; i < n; i++)
     if (kf_manifest_get_entry (job->manifest, i)->depth == 0)
-      g_hash_table_add (used, kf_manifest_get_entry (job->manifest, i)->name);
+      g_hash_table_add (used, (gpointer) kf_manifest_get_entry (job->manifest, i)->name);
   for (guint i = 0; i < n; i++)
     {
       const KfManifestEntry *entry = kf_manifest_get_entry (job->manifest, i);

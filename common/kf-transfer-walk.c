@@ -99,6 +99,8 @@ walk_child (Walk       *walk,
             const char *rel,
             guint       depth)
 {
+  /* The name on disk is kept only where it is not the name sent. */
+  const char *source = strcmp (raw, name) != 0 ? raw : NULL;
   struct stat st;
   int fd;
 
@@ -110,13 +112,13 @@ walk_child (Walk       *walk,
     }
   if (S_ISREG (st.st_mode))
     {
-      add (walk, KF_MANIFEST_FILE, depth, name, (guint64) st.st_size, path, rel);
+      add (walk, KF_MANIFEST_FILE, depth, name, (guint64) st.st_size, source, rel);
       return;
     }
   fd = openat (dir_fd, raw, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     skip (walk, rel, 0);
-  else if (add (walk, KF_MANIFEST_FOLDER, depth, name, 0, NULL, rel))
+  else if (add (walk, KF_MANIFEST_FOLDER, depth, name, 0, source, rel))
     walk_folder (walk, fd, path, rel, depth + 1);
   else
     close (fd);
@@ -209,7 +211,7 @@ walk_top (Walk       *walk,
     skip (walk, name, 0);
   else if ((fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
     skip (walk, name, 0);
-  else if (add (walk, KF_MANIFEST_FOLDER, 0, name, 0, NULL, name))
+  else if (add (walk, KF_MANIFEST_FOLDER, 0, name, 0, path, name))
     walk_folder (walk, fd, path, name, 1);
   else
     close (fd);

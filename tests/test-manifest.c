@@ -85,7 +85,7 @@ test_round_trip (void)
   path = kf_manifest_path (back, 4, FALSE);
   g_assert_cmpstr (path, ==, "photos/zero");
   g_assert_cmpuint (kf_manifest_get_entry (back, 5)->parent, ==, G_MAXUINT);
-  g_assert_null (kf_manifest_get_entry (back, 2)->offered);
+  g_assert_null (kf_manifest_get_offered (back, 2));
 }
 
 /* The exact bytes of a small manifest (docs/PROTOCOL.md, part 2, §11). */
@@ -211,10 +211,10 @@ test_renamed (void)
   m = parse (buf, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (kf_manifest_get_entry (m, 0)->name, ==, "a_b");
-  g_assert_nonnull (kf_manifest_get_entry (m, 0)->offered);
+  g_assert_nonnull (kf_manifest_get_offered (m, 0));
   /* "a_b" was offered as such but the cleaned "a\nb" took it first. */
   g_assert_cmpstr (kf_manifest_get_entry (m, 1)->name, ==, "a_b (2)");
-  g_assert_cmpstr (kf_manifest_get_entry (m, 1)->offered, ==, "a_b");
+  g_assert_cmpstr (kf_manifest_get_offered (m, 1), ==, "a_b");
   g_assert_cmpstr (kf_manifest_get_entry (m, 2)->name, ==, "_.profile");
   g_assert_cmpstr (kf_manifest_get_entry (m, 3)->name, ==, "x_y");
   g_assert_cmpstr (kf_manifest_get_entry (m, 4)->name, ==, "r_t.exe");

@@ -322,6 +322,34 @@ test_page_cache_bounded (Fixture       *f,
   assert_same_file (a, b);
 }
 
+/* Names on disk that are not UTF-8 are sent under their display form,
+ * and each file is still read from its own name on disk, at any depth:
+ * the manifest keeps the local name only where it differs. */
+static void
+test_local_names (Fixture       *f,
+                  gconstpointer  data)
+{
+  static const char *top[] = { "top", NULL };
+  const char *raw[] = { "top/odd\xff/f\xfe", "top/odd\xff/plain", "top/plain/f\xfe" };
+  const char *sent[] = { "top/odd\xef\xbf\xbd/f\xef\xbf\xbd", "top/odd\xef\xbf\xbd/plain",
+                         "top/plain/f\xef\xbf\xbd" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (raw); i++)
+    put_file (f, raw[i], 1000 + i);
+  offer (f, top);
+  g_assert_no_error (f->offer_error);
+  receive (f);
+  g_assert_no_error (f->receive_error);
+  g_assert_no_error (f->send_error);
+  for (guint i = 0; i < G_N_ELEMENTS (raw); i++)
+    {
+      g_autofree char *a = g_build_filename (f->src, raw[i], NULL);
+      g_autofree char *b = g_build_filename (f->out, sent[i], NULL);
+
+      assert_same_file (a, b);
+    }
+}
+
 /* A top-level name that exists is not replaced: the tree arrives as
  * "name (2)"; links, FIFOs in the source are skipped and reported. */
 static void
@@ -462,6 +490,7 @@ main (int    argc,
        GINT_TO_POINTER (KF_CIPHER_MODE_CFB));
   ADD ("/transfer-tree/large-manifest/cbc", test_large_manifest,
        GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
+  ADD ("/transfer-tree/local-names", test_local_names, GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
   ADD ("/transfer-tree/existing-and-skipped", test_existing_and_skipped,
        GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
 #undef ADD
