@@ -28,6 +28,9 @@
 
 #include "kf-fingerprint.h"
 #include "kf-gcrypt.h"
+#include "kf-hex.h"
+#include "kf-km-hello.h"
+#include "kf-protocol.h"
 
 typedef enum
 {
@@ -53,6 +56,7 @@ typedef struct
   gint64            started;
   gint64            welcomed;
   gboolean          has_key;
+  KfIdentity       *identity;   /* its own: conn is rate-limited per identity */
 } Client;
 
 struct _Load
@@ -344,6 +348,34 @@ client_fail (Client     *client,
   client_settled (load);
 }
 
+/* `hello 2 load-N KEY SIGNATURE`, the client's own identity signed over
+ * @challenge and the connection's exporter (docs/PROTOCOL.md part 1 §4). */
+static void
+send_hello (Client       *client,
+            const guint8  challenge[KF_PROTOCOL_CHALLENGE_SIZE])
+{
+  g_autofree char *name = g_strdup_printf ("load-%u", client->index);
+  g_autofree char *key = NULL;
+  g_autofree char *signature_hex = NULL;
+  guint8 seed[KF_IDENTITY_SEED_SIZE] = { 0x10, 0xad };
+  guint8 exporter[KF_KM_HELLO_EXPORTER_SIZE];
+  guint8 signature[KF_IDENTITY_SIGNATURE_SIZE];
+  g_autoptr(GError) error = NULL;
+
+  if (!kf_km_hello_exporter (G_TLS_CONNECTION (client->tls), exporter, &error))
+    {
+      client_fail (client, "bind the hello to TLS", error);
+      return;
+    }
+  memcpy (seed + 2, &client->index, sizeof client->index);
+  g_clear_object (&client->identity);
+  client->identity = kf_identity_new_from_seed (seed);
+  kf_km_hello_sign (client->identity, challenge, exporter, name, signature);
+  key = kf_hex_encode (kf_identity_get_public_key (client->identity), KF_IDENTITY_PUBLIC_KEY_SIZE);
+  signature_hex = kf_hex_encode (signature, sizeof signature);
+  send_line (client, "hello 2 %s %s %s", name, key, signature_hex);
+}
+
 /* Handles one line from the server according to the client's state. */
 static void
 client_line (Client     *client,
@@ -354,19 +386,24 @@ client_line (Client     *client,
   switch (client->state)
     {
     case CLIENT_GREETING:
-      if (!g_str_has_prefix (line, "keyferry 1 "))
-        {
-          client_fail (client, "read the greeting", NULL);
-          return;
-        }
-      if (!g_str_equal (line, "keyferry 1 none"))
-        {
-          g_printerr ("bench-km-load: the server wants a passphrase\n");
-          finish (load, 2);
-          return;
-        }
-      client->state = CLIENT_HELLO;
-      send_line (client, "hello 1 load-%u", client->index);
+      {
+        g_autoptr(KfProtocolMessage) greeting = kf_protocol_parse_server_line (line, NULL);
+
+        if (greeting == NULL || greeting->type != KF_MSG_GREETING
+            || greeting->version != KF_PROTOCOL_VERSION)
+          {
+            client_fail (client, "read the greeting", NULL);
+            return;
+          }
+        if (greeting->auth_required)
+          {
+            g_printerr ("bench-km-load: the server wants a passphrase\n");
+            finish (load, 2);
+            return;
+          }
+        client->state = CLIENT_HELLO;
+        send_hello (client, greeting->challenge);
+      }
       break;
 
     case CLIENT_HELLO:
@@ -491,6 +528,8 @@ connected (GObject      *source,
       client_fail (client, "start TLS", error);
       return;
     }
+  g_tls_connection_set_advertised_protocols (G_TLS_CONNECTION (client->tls),
+                                             (const char * const[]) { KF_PROTOCOL_ALPN, NULL });
   g_signal_connect (client->tls, "accept-certificate", G_CALLBACK (accept_certificate), client);
   g_tls_connection_handshake_async (G_TLS_CONNECTION (client->tls), G_PRIORITY_DEFAULT,
                                     client->cancellable, handshake_done, client);
@@ -572,6 +611,7 @@ close_all (Load *load)
       if (client->tls != NULL)
         g_io_stream_close (client->tls, NULL, NULL);
       g_clear_object (&client->tls);
+      g_clear_object (&client->identity);
       g_clear_object (&client->tcp);
       g_clear_object (&client->cancellable);
     }

@@ -292,19 +292,54 @@ append_json_string (GString    *out,
   g_string_append_c (out, '"');
 }
 
-/* One JSON event being built: its text, and whether the next member or
- * element needs a comma before it. */
+/* How much of an event is built before it is written out (or, outside
+ * JSON mode, dropped): an event's memory stays bounded however many files
+ * a result lists. */
+#define JSON_SPILL_SIZE (64 * 1024)
+
+/* One JSON event being built: its text not yet written, whether the next
+ * member or element needs a comma before it, and whether its beginning
+ * was written already. */
 struct _KfCliJson
 {
   GString  *out;
   gboolean  need_comma;
+  gboolean  spilled;
 };
+
+/* Writes what is built of @json (in JSON mode; drops it otherwise); the
+ * @last piece ends the line.  No other output comes in between: an event
+ * is built in one go on the main thread. */
+static void
+spill (KfCliJson *json,
+       gboolean   last)
+{
+  if (json_mode)
+    {
+      if (!json->spilled)
+        {
+          kf_cli_flush ();
+          clear_progress ();
+          kf_cli_input_hide ();
+        }
+      fputs (json->out->str, stdout);
+      if (last)
+        {
+          fflush (stdout);
+          kf_cli_input_show ();
+        }
+    }
+  json->spilled = TRUE;
+  g_string_truncate (json->out, 0);
+}
 
 /* Starts a member ("key":) or, when @key is %NULL, an array element. */
 static void
 begin_value (KfCliJson  *json,
              const char *key)
 {
+  if (json->out->len >= JSON_SPILL_SIZE)
+    spill (json, FALSE);
   if (json->need_comma)
     g_string_append_c (json->out, ',');
   json->need_comma = TRUE;
@@ -393,22 +428,14 @@ kf_cli_json_close (KfCliJson *json,
 /*
  * kf_cli_json_end:
  *
- * In JSON mode, writes the event as one line on stdout; frees it in any
- * case.
+ * In JSON mode, writes the event as one line on stdout (its beginning may
+ * have gone out already, see JSON_SPILL_SIZE); frees it in any case.
  */
 void
 kf_cli_json_end (KfCliJson *json)
 {
   g_string_append (json->out, "}\n");
-  if (json_mode)
-    {
-      kf_cli_flush ();
-      clear_progress ();
-      kf_cli_input_hide ();
-      fputs (json->out->str, stdout);
-      fflush (stdout);
-      kf_cli_input_show ();
-    }
+  spill (json, TRUE);
   g_string_free (json->out, TRUE);
   g_free (json);
 }
@@ -423,7 +450,9 @@ void
 kf_cli_json_end_held (KfCliJson *json)
 {
   g_string_append (json->out, "}\n");
-  if (json_mode)
+  if (json->spilled)
+    spill (json, TRUE);   /* begun already: its end follows at once */
+  else if (json_mode)
     hold (stdout, json->out->str);
   g_string_free (json->out, TRUE);
   g_free (json);

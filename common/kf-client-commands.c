@@ -164,8 +164,10 @@ replace_peers (KfClient  *self,
   for (guint i = 0; lines != NULL && i < lines->len; i++)
     {
       const KfProtocolMessage *line = g_ptr_array_index (lines, i);
+      KfPeer *peer = kf_peer_new ((guint) line->id, line->name);
 
-      g_ptr_array_add (peers, kf_peer_new ((guint) line->id, line->name));
+      kf_peer_set_public_key (peer, line->public_key);
+      g_ptr_array_add (peers, peer);
     }
   g_list_store_splice (self->peers, 0, g_list_model_get_n_items (G_LIST_MODEL (self->peers)),
                        peers->pdata, peers->len);
@@ -221,6 +223,8 @@ append_peers (KfClient  *self,
       if (!known)
         {
           g_autoptr(KfPeer) peer = kf_peer_new ((guint) line->id, line->name);
+
+          kf_peer_set_public_key (peer, line->public_key);
 
           g_list_store_append (self->peers, peer);
         }
@@ -342,6 +346,7 @@ _kf_client_on_watch_event (KfClient                *self,
   if (msg->type == KF_MSG_EV_WAITING)
     {
       peer = kf_peer_new ((guint) msg->id, msg->name);
+      kf_peer_set_public_key (peer, msg->public_key);
       g_list_store_append (self->peers, peer);
     }
 }

@@ -65,7 +65,9 @@ is_retryable (const GError *error)
   return !g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_UNKNOWN_SERVER)
          && !g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_SERVER_CHANGED)
          && !g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_AUTH_REQUIRED)
-         && !g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_AUTH_FAILED);
+         && !g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_AUTH_FAILED)
+         && !g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_NAME_OWNED)
+         && !g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_NOT_ENROLLED);
 }
 
 /* The key manager went away (or broke the protocol) under us. */
@@ -138,7 +140,8 @@ open_connection (KfClient            *self,
   g_signal_connect (self->km, "event", G_CALLBACK (on_km_event), self);
   g_signal_connect (self->km, "closed", G_CALLBACK (on_km_closed), self);
   kf_km_connection_open_async (self->km, self->known_servers, self->expected_fingerprint,
-                               self->passphrase, self->name, cancellable, callback, user_data);
+                               self->passphrase, self->name, kf_client_get_identity (self),
+                               cancellable, callback, user_data);
 }
 
 /*

@@ -287,6 +287,16 @@ kf_client_get_peer_name (KfClient *self)
   return self->session != NULL ? self->session->peer_name : NULL;
 }
 
+/* The identity the key manager named for the session's peer, or %NULL
+ * outside a session. */
+const guint8 *
+kf_client_get_peer_public_key (KfClient *self)
+{
+  g_return_val_if_fail (KF_IS_CLIENT (self), NULL);
+
+  return self->session != NULL ? self->session->peer_public_key : NULL;
+}
+
 KfCipherMode
 kf_client_get_mode (KfClient *self)
 {

@@ -29,6 +29,8 @@ typedef enum
   KF_CLIENT_ERROR_BAD_STATE,        /* call not allowed in the current state */
   KF_CLIENT_ERROR_NO_SUCH_PEER,     /* conn: peer not waiting (lost the race, left) */
   KF_CLIENT_ERROR_DISCONNECTED,     /* the key manager went away */
+  KF_CLIENT_ERROR_NAME_OWNED,       /* another identity owns this display name */
+  KF_CLIENT_ERROR_NOT_ENROLLED,     /* enrolment closed, this identity unknown */
 } KfClientError;
 
 typedef enum
@@ -89,6 +91,7 @@ const char     *kf_client_get_fingerprint          (KfClient             *self);
 KfClientRole    kf_client_get_role                 (KfClient             *self);
 guint           kf_client_get_peer_id              (KfClient             *self);
 const char     *kf_client_get_peer_name            (KfClient             *self);
+const guint8   *kf_client_get_peer_public_key      (KfClient             *self);
 KfCipherMode    kf_client_get_mode                 (KfClient             *self);
 const char     *kf_client_get_last_error           (KfClient             *self);
 KfOffer        *kf_client_get_offer                (KfClient             *self);

@@ -5,8 +5,11 @@
  * Opening a KfKmConnection is a chain of async steps under one absolute
  * deadline: TCP connect (no proxy), TLS handshake with the pin checked in
  * `accept-certificate` and again on the peer certificate afterwards, then
- * the greeting lines (`keyferry 1 <auth>`, optional `auth`, `hello`,
- * `welcome`).  The pin is, in order of precedence, the fingerprint the
+ * the greeting lines (`keyferry 2 <auth> <challenge>`, optional `auth`,
+ * `hello`, `welcome`).  The client offers ALPN `keyferry/2` and refuses a
+ * key manager that does not choose it (an older one); its `hello` carries
+ * its identity and a signature over the greeting's challenge and this TLS
+ * connection's exporter (kf-km-hello.c).  The pin is, in order of precedence, the fingerprint the
  * caller expects (from --fingerprint or a consent just given) or the one
  * the known-servers store holds for host:port.  No pin means first contact:
  * the open fails with KF_CLIENT_ERROR_UNKNOWN_SERVER and the fingerprint
@@ -23,6 +26,7 @@
 #include "kf-client.h"
 #include "kf-fingerprint.h"
 #include "kf-km-connection-private.h"
+#include "kf-km-hello.h"
 #include "kf-secure.h"
 #include "kf-tls.h"
 #include "kf-untrusted.h"
@@ -49,6 +53,8 @@ struct _OpenData
   char           *pinned;       /* what the pin was checked against */
   char           *passphrase;   /* secure memory, or NULL */
   char           *name;
+  KfIdentity     *identity;
+  guint8          challenge[KF_PROTOCOL_CHALLENGE_SIZE];
   GCancellable   *cancellable;  /* the connection's: cancelled by the caller's,
                                  * the deadline, or closing the connection */
   GCancellable   *caller_cancellable;
@@ -77,6 +83,7 @@ open_data_free (OpenData *data)
   g_free (data->expected);
   g_free (data->pinned);
   g_free (data->name);
+  g_clear_object (&data->identity);
   kf_secure_strfree (data->passphrase);
   g_free (data);
 }
@@ -250,9 +257,21 @@ send_hello (GTask *task)
 {
   OpenData *data = g_task_get_task_data (task);
   g_autoptr(KfProtocolMessage) hello = kf_protocol_message_new (KF_MSG_HELLO);
+  g_autoptr(GError) error = NULL;
+  guint8 exporter[KF_KM_HELLO_EXPORTER_SIZE];
 
+  if (!kf_km_hello_exporter (G_TLS_CONNECTION (data->stream), exporter, &error))
+    {
+      fail (task, g_error_new (KF_CLIENT_ERROR, KF_CLIENT_ERROR_CONNECT,
+                               _("Could not prove this identity to the key manager: %s"),
+                               error->message));
+      return;
+    }
   hello->version = KF_PROTOCOL_VERSION;
   kf_protocol_message_set_name (hello, data->name);
+  memcpy (hello->public_key, kf_identity_get_public_key (data->identity),
+          KF_PROTOCOL_PUBLIC_KEY_SIZE);
+  kf_km_hello_sign (data->identity, data->challenge, exporter, data->name, hello->signature);
   send_line (task, hello, on_welcome);
 }
 
@@ -270,7 +289,8 @@ on_auth_reply (GTask             *task,
   send_hello (task);
 }
 
-/* `keyferry <version> <auth>`: sends the passphrase if asked, then hello. */
+/* `keyferry <version> <auth> <challenge>`: sends the passphrase if asked,
+ * then hello. */
 static void
 on_greeting (GTask             *task,
              KfProtocolMessage *msg)
@@ -285,6 +305,7 @@ on_greeting (GTask             *task,
                                          "this client speaks")));
       return;
     }
+  memcpy (data->challenge, msg->challenge, sizeof data->challenge);
   if (!msg->auth_required)
     {
       send_hello (task);
@@ -475,6 +496,19 @@ on_handshake (GObject      *source,
       fail (task, pin_error (task));
       return;
     }
+  if (g_strcmp0 (g_tls_connection_get_negotiated_protocol (G_TLS_CONNECTION (source)),
+                 KF_PROTOCOL_ALPN) != 0)
+    {
+      KfKmConnection *self = g_task_get_source_object (task);
+
+      fail (task, g_error_new (KF_CLIENT_ERROR, KF_CLIENT_ERROR_PROTOCOL,
+                               _("The key manager at %s port %u runs an older version of "
+                                 "Keyferry that this client cannot use: ask its administrator "
+                                 "to update keyferry-server"),
+                               kf_km_connection_get_host (self),
+                               kf_km_connection_get_port (self)));
+      return;
+    }
 
   data->reader = kf_line_reader_new (g_io_stream_get_input_stream (data->stream),
                                      KF_PROTOCOL_MAX_LINE);
@@ -522,6 +556,8 @@ on_connected (GObject      *source,
     }
 
   data->stream = tls;
+  g_tls_connection_set_advertised_protocols (G_TLS_CONNECTION (tls),
+                                             (const char * const[]) { KF_PROTOCOL_ALPN, NULL });
   g_signal_connect_object (tls, "accept-certificate", G_CALLBACK (on_accept_certificate),
                            task, 0);
   g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
@@ -536,6 +572,7 @@ on_connected (GObject      *source,
  *   in any form kf_fingerprint_normalize() accepts
  * @passphrase: (nullable): the admission passphrase, if the server asks
  * @name: our display name
+ * @identity: whose identity the client proves in `hello`
  *
  * Connects, checks the pin and greets the key manager, all within
  * %OPEN_DEADLINE_SECONDS.  See kf_km_connection_open_finish().
@@ -546,6 +583,7 @@ kf_km_connection_open_async (KfKmConnection      *self,
                              const char          *expected_fingerprint,
                              const char          *passphrase,
                              const char          *name,
+                             KfIdentity          *identity,
                              GCancellable        *cancellable,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
@@ -559,6 +597,7 @@ kf_km_connection_open_async (KfKmConnection      *self,
   g_return_if_fail (KF_IS_KM_CONNECTION (self));
   g_return_if_fail (KF_IS_KNOWN_SERVERS (known_servers));
   g_return_if_fail (name != NULL);
+  g_return_if_fail (KF_IS_IDENTITY (identity));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, kf_km_connection_open_async);
@@ -567,6 +606,7 @@ kf_km_connection_open_async (KfKmConnection      *self,
   data->known_servers = g_object_ref (known_servers);
   data->passphrase = kf_secure_strdup (passphrase);
   data->name = g_strdup (name);
+  data->identity = g_object_ref (identity);
   data->cancellable = g_object_ref (kf_km_connection_get_cancellable (self));
 
   if (expected_fingerprint != NULL

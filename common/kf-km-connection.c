@@ -246,6 +246,19 @@ kf_km_connection_error_from_reply (const KfProtocolMessage *msg)
       return g_error_new (KF_CLIENT_ERROR, KF_CLIENT_ERROR_REFUSED,
                           _("The key manager refused this display name: %s. "
                             "Choose another one with --name."), text);
+    case KF_PROTOCOL_ERROR_NAME_OWNED:
+      return g_error_new (KF_CLIENT_ERROR, KF_CLIENT_ERROR_NAME_OWNED,
+                          _("This name belongs to another person on this key manager (%s). "
+                            "Choose another name with --name (in the app: on the connect "
+                            "page)."), text);
+    case KF_PROTOCOL_ERROR_NOT_ENROLLED:
+      return g_error_new (KF_CLIENT_ERROR, KF_CLIENT_ERROR_NOT_ENROLLED,
+                          _("The key manager admits only the people its administrator added: "
+                            "%s"), text);
+    case KF_PROTOCOL_ERROR_RATE_LIMITED:
+      return g_error_new (KF_CLIENT_ERROR, KF_CLIENT_ERROR_REFUSED,
+                          _("Too many pairings in a short time: %s"), text);
+    case KF_PROTOCOL_ERROR_BAD_IDENTITY:
     case KF_PROTOCOL_ERROR_VERSION:
     case KF_PROTOCOL_ERROR_BAD_LINE:
     case KF_PROTOCOL_ERROR_UNKNOWN_COMMAND:

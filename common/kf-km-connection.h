@@ -4,6 +4,7 @@
 
 #include <gio/gio.h>
 
+#include "kf-identity.h"
 #include "kf-known-servers.h"
 #include "kf-protocol.h"
 
@@ -24,6 +25,7 @@ void               kf_km_connection_open_async      (KfKmConnection           *s
                                                      const char               *expected_fingerprint,
                                                      const char               *passphrase,
                                                      const char               *name,
+                                                     KfIdentity               *identity,
                                                      GCancellable             *cancellable,
                                                      GAsyncReadyCallback       callback,
                                                      gpointer                  user_data);

@@ -2,11 +2,15 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Immutable: the key manager's client id and the display name it chose.
+ * Immutable: the key manager's client id, the display name it chose and
+ * the identity (Ed25519 public key) it proved to the key manager, which
+ * its contacts are checked against (set once, as the list arrives).
  * A GObject so that KfClient can keep the waiting list in a GListModel.
  */
 
 #include "config.h"
+
+#include <string.h>
 
 #include "kf-peer.h"
 
@@ -16,6 +20,7 @@ struct _KfPeer
 
   guint    id;
   char    *name;
+  guint8   public_key[32];
 };
 
 G_DEFINE_FINAL_TYPE (KfPeer, kf_peer, G_TYPE_OBJECT)
@@ -57,6 +62,25 @@ kf_peer_get_name (KfPeer *self)
   g_return_val_if_fail (KF_IS_PEER (self), NULL);
 
   return self->name;
+}
+
+/* The identity the key manager named for this peer (32 bytes; zeros when
+ * it named none). */
+const guint8 *
+kf_peer_get_public_key (KfPeer *self)
+{
+  g_return_val_if_fail (KF_IS_PEER (self), NULL);
+
+  return self->public_key;
+}
+
+void
+kf_peer_set_public_key (KfPeer       *self,
+                        const guint8  public_key[32])
+{
+  g_return_if_fail (KF_IS_PEER (self));
+
+  memcpy (self->public_key, public_key, sizeof self->public_key);
 }
 
 static void

@@ -6,13 +6,13 @@
 
 G_BEGIN_DECLS
 
-/* The longest line has 12 words (`ev key ...`); one more is room to notice
+/* The longest line has 13 words (`ev key ...`); one more is room to notice
  * a line with too many. */
-#define KF_PROTOCOL_MAX_WORDS 13
+#define KF_PROTOCOL_MAX_WORDS 14
 
-/* The most arguments a line takes after its verb (`ev key` takes ten), and
- * after `ok <verb>`. */
-#define KF_VERB_MAX_ARGS  10
+/* The most arguments a line takes after its verb (`ev key` takes eleven),
+ * and after `ok <verb>`. */
+#define KF_VERB_MAX_ARGS  11
 #define KF_VERB_MAX_REPLY 2
 
 /* What one word of a line holds; kf-protocol-format.c writes it and

@@ -37,6 +37,7 @@ static const char * const cancel_reasons[] = {
 };
 
 #define MODE WORD (mode, modes, "mode: expected cbc or cfb")
+#define PUBLIC_KEY HEX (public_key, "identity public key")
 
 /* `send` and `watch`: the optional id to list the peers after, and their
  * reply `ok <verb> <count> [more]`. */
@@ -50,7 +51,8 @@ static const char * const cancel_reasons[] = {
 /* In KfMsgType order, which the lookup by type relies on. */
 static const KfVerbSpec verbs[] = {
   { KF_MSG_AUTH, KF_VERB_CLIENT, "auth", TRUE, { ARG (KF_ARG_PASSPHRASE) } },
-  { KF_MSG_HELLO, KF_VERB_CLIENT, "hello", FALSE, { VERSION, ARG (KF_ARG_NAME) } },
+  { KF_MSG_HELLO, KF_VERB_CLIENT, "hello", FALSE,
+    { VERSION, ARG (KF_ARG_NAME), PUBLIC_KEY, HEX (signature, "identity signature") } },
   { KF_MSG_WAIT, KF_VERB_CLIENT, "wait", FALSE, { ARG (KF_ARG_NONE) } },
   { KF_MSG_CANCEL, KF_VERB_CLIENT, "cancel", FALSE, { OPTIONAL (KF_ARG_REASON) } },
   { KF_MSG_SEND, KF_VERB_CLIENT, "send", FALSE, { AFTER_ID }, PEER_PAGE },
@@ -64,19 +66,21 @@ static const KfVerbSpec verbs[] = {
     { BLOCKS (blocks), ARG (KF_ARG_DIGEST) } },
   { KF_MSG_WATCH, KF_VERB_CLIENT, "watch", FALSE, { AFTER_ID }, PEER_PAGE },
   { KF_MSG_UNWATCH, KF_VERB_CLIENT, "unwatch", FALSE, { ARG (KF_ARG_NONE) } },
+  { KF_MSG_BLOCK, KF_VERB_CLIENT, "block", FALSE, { PUBLIC_KEY } },
 
   { KF_MSG_GREETING, KF_VERB_SERVER, "keyferry", FALSE,
     { VERSION, WORD (auth_required, admissions,
-                     "admission method: expected none or passphrase") } },
+                     "admission method: expected none or passphrase"),
+      HEX (challenge, "greeting challenge") } },
   { KF_MSG_WELCOME, KF_VERB_SERVER, "welcome", FALSE, { ID, ARG (KF_ARG_NAME) } },
   { KF_MSG_OK, KF_VERB_SERVER, "ok", FALSE, { ARG (KF_ARG_REPLY) } },
   { KF_MSG_ERR, KF_VERB_SERVER, "err", FALSE,
     { ARG (KF_ARG_ERROR_CODE), OPTIONAL (KF_ARG_TEXT) } },
-  { KF_MSG_PEER, KF_VERB_SERVER, "peer", FALSE, { ID, ARG (KF_ARG_NAME) } },
+  { KF_MSG_PEER, KF_VERB_SERVER, "peer", FALSE, { ID, ARG (KF_ARG_NAME), PUBLIC_KEY } },
 
   { KF_MSG_EV_KEY, KF_VERB_EVENT, "ev key", TRUE,
     { ARG (KF_ARG_SESSION), WORD (role, roles, "role: expected sender or receiver"),
-      ID, ARG (KF_ARG_NAME), MODE,
+      ID, ARG (KF_ARG_NAME), PUBLIC_KEY, MODE,
       HEX (key, "key"), HEX (iv, "IV"), HEX (auth_key, "authentication key"),
       HEX (challenge, "challenge"), HEX (confirm_iv, "confirmation IV") } },
   { KF_MSG_EV_LISTEN, KF_VERB_EVENT, "ev listen", FALSE, { ARG (KF_ARG_SESSION) } },
@@ -89,7 +93,8 @@ static const KfVerbSpec verbs[] = {
     { ARG (KF_ARG_SESSION), WORD (cancel_reason, cancel_reasons, "cancel reason"),
       OPTIONAL (KF_ARG_TEXT) } },
   { KF_MSG_EV_SHUTDOWN, KF_VERB_EVENT, "ev shutdown", FALSE, { OPTIONAL (KF_ARG_TEXT) } },
-  { KF_MSG_EV_WAITING, KF_VERB_EVENT, "ev waiting", FALSE, { ID, ARG (KF_ARG_NAME) } },
+  { KF_MSG_EV_WAITING, KF_VERB_EVENT, "ev waiting", FALSE,
+    { ID, ARG (KF_ARG_NAME), PUBLIC_KEY } },
   { KF_MSG_EV_UNWAITING, KF_VERB_EVENT, "ev unwaiting", FALSE, { ID } },
 };
 

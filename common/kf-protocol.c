@@ -39,6 +39,10 @@ static const char * const error_codes[] = {
   [KF_PROTOCOL_ERROR_TIMEOUT] = "timeout",
   [KF_PROTOCOL_ERROR_INTERNAL] = "internal",
   [KF_PROTOCOL_ERROR_BAD_NAME] = "bad-name",
+  [KF_PROTOCOL_ERROR_BAD_IDENTITY] = "bad-identity",
+  [KF_PROTOCOL_ERROR_NOT_ENROLLED] = "not-enrolled",
+  [KF_PROTOCOL_ERROR_NAME_OWNED] = "name-owned",
+  [KF_PROTOCOL_ERROR_RATE_LIMITED] = "rate-limited",
 };
 
 /*
@@ -72,6 +76,10 @@ kf_protocol_error_to_code (KfProtocolError error)
     case KF_PROTOCOL_ERROR_TIMEOUT:
     case KF_PROTOCOL_ERROR_INTERNAL:
     case KF_PROTOCOL_ERROR_BAD_NAME:
+    case KF_PROTOCOL_ERROR_BAD_IDENTITY:
+    case KF_PROTOCOL_ERROR_NOT_ENROLLED:
+    case KF_PROTOCOL_ERROR_NAME_OWNED:
+    case KF_PROTOCOL_ERROR_RATE_LIMITED:
       return error_codes[error];
     default:
       g_return_val_if_reached ("internal");
@@ -114,6 +122,8 @@ kf_protocol_error_is_fatal (KfProtocolError error)
     case KF_PROTOCOL_ERROR_AUTH_FAILED:
     case KF_PROTOCOL_ERROR_FULL:
     case KF_PROTOCOL_ERROR_TIMEOUT:
+    case KF_PROTOCOL_ERROR_BAD_IDENTITY:
+    case KF_PROTOCOL_ERROR_NOT_ENROLLED:
       return TRUE;
     case KF_PROTOCOL_ERROR_UNKNOWN_COMMAND:
     case KF_PROTOCOL_ERROR_BAD_ARGS:
@@ -123,6 +133,8 @@ kf_protocol_error_is_fatal (KfProtocolError error)
     case KF_PROTOCOL_ERROR_BAD_CONFIRM:
     case KF_PROTOCOL_ERROR_INTERNAL:
     case KF_PROTOCOL_ERROR_BAD_NAME:
+    case KF_PROTOCOL_ERROR_NAME_OWNED:
+    case KF_PROTOCOL_ERROR_RATE_LIMITED:
     case KF_PROTOCOL_ERROR_UNKNOWN_CODE:
     default:
       return FALSE;

@@ -9,10 +9,11 @@
 
 G_BEGIN_DECLS
 
-/* The key-manager protocol, version 1: docs/PROTOCOL.md part 1 is the
+/* The key-manager protocol, version 2: docs/PROTOCOL.md part 1 is the
  * normative description of every line below. */
 
-#define KF_PROTOCOL_VERSION          1
+#define KF_PROTOCOL_VERSION          2
+#define KF_PROTOCOL_ALPN             "keyferry/2"  /* offered in TLS (§4.1) */
 #define KF_PROTOCOL_DEFAULT_PORT     7745
 #define KF_PROTOCOL_MAX_LINE         4096  /* bytes, the LF included */
 #define KF_PROTOCOL_MAX_NAME_CHARS   64    /* characters, unescaped */
@@ -22,10 +23,12 @@ G_BEGIN_DECLS
 #define KF_PROTOCOL_CHALLENGE_SIZE   32
 #define KF_PROTOCOL_CONFIRM_MAX      48    /* CBC: 32 bytes + a padding block */
 #define KF_PROTOCOL_DIGEST_HEX_LEN   64
+#define KF_PROTOCOL_PUBLIC_KEY_SIZE  32    /* an Ed25519 identity */
+#define KF_PROTOCOL_SIGNATURE_SIZE   64
 
 #define KF_PROTOCOL_ERROR (kf_protocol_error_quark ())
 
-/* The first thirteen codes are the wire's `err` codes, in the order of
+/* The first eighteen codes are the wire's `err` codes, in the order of
  * docs/PROTOCOL.md; the others only exist locally (the reader's finer
  * reasons for `bad-line`, and a code this version does not know). */
 typedef enum
@@ -44,6 +47,10 @@ typedef enum
   KF_PROTOCOL_ERROR_TIMEOUT,
   KF_PROTOCOL_ERROR_INTERNAL,
   KF_PROTOCOL_ERROR_BAD_NAME,
+  KF_PROTOCOL_ERROR_BAD_IDENTITY,
+  KF_PROTOCOL_ERROR_NOT_ENROLLED,
+  KF_PROTOCOL_ERROR_NAME_OWNED,
+  KF_PROTOCOL_ERROR_RATE_LIMITED,
   KF_PROTOCOL_ERROR_LINE_TOO_LONG,
   KF_PROTOCOL_ERROR_BAD_UTF8,
   KF_PROTOCOL_ERROR_UNKNOWN_CODE,
@@ -66,6 +73,7 @@ typedef enum
   KF_MSG_REPORT,
   KF_MSG_WATCH,
   KF_MSG_UNWATCH,
+  KF_MSG_BLOCK,
   /* server → client */
   KF_MSG_GREETING,
   KF_MSG_WELCOME,
@@ -109,6 +117,8 @@ typedef enum
  * `ev key` carry secrets; kf_protocol_message_free() wipes it.
  *
  * - version: GREETING, HELLO.  auth_required: GREETING.
+ * - public_key: HELLO (the client's identity), PEER, EV_WAITING, EV_KEY
+ *   (the peer's), BLOCK.  signature: HELLO.  challenge: GREETING too.
  * - id: WELCOME (your client id), PEER, EV_WAITING, EV_UNWAITING, CONN and
  *   EV_KEY (the peer's id); SEND and WATCH: list the peers after this id
  *   (0: from the first).
@@ -148,6 +158,8 @@ typedef struct
   guint8           iv[KF_CIPHER_IV_SIZE];
   guint8           auth_key[KF_SESSION_AUTH_KEY_SIZE];
   guint8           challenge[KF_PROTOCOL_CHALLENGE_SIZE];
+  guint8           public_key[KF_PROTOCOL_PUBLIC_KEY_SIZE];
+  guint8           signature[KF_PROTOCOL_SIGNATURE_SIZE];
   guint8           confirm_iv[KF_CIPHER_IV_SIZE];
   guint8           confirm[KF_PROTOCOL_CONFIRM_MAX];
   gsize            confirm_len;

@@ -52,6 +52,7 @@ struct _KfSession
   KfClientRole      role;
   guint             peer_id;
   char             *peer_name;
+  guint8            peer_public_key[32];  /* the identity the key manager named */
   KfCipherMode      mode;
   KfSessionKeys    *keys;            /* NULL when secure memory ran out */
   GCancellable     *cancellable;     /* stops link and transfer work */

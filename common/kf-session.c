@@ -77,6 +77,16 @@ kf_session_get_peer_name (KfSession *self)
   return self->peer_name;
 }
 
+/* The identity (Ed25519 public key, 32 bytes) the key manager named for
+ * the peer in `ev key`. */
+const guint8 *
+kf_session_get_peer_public_key (KfSession *self)
+{
+  g_return_val_if_fail (KF_IS_SESSION (self), NULL);
+
+  return self->peer_public_key;
+}
+
 KfCipherMode
 kf_session_get_mode (KfSession *self)
 {
@@ -118,6 +128,7 @@ _kf_session_new (KfClient                *client,
   self->role = key_msg->role == KF_ROLE_SENDER ? KF_CLIENT_ROLE_SENDER : KF_CLIENT_ROLE_RECEIVER;
   self->peer_id = (guint) key_msg->id;
   self->peer_name = g_strdup (key_msg->name);
+  memcpy (self->peer_public_key, key_msg->public_key, sizeof self->peer_public_key);
   self->mode = key_msg->mode;
   self->keys = kf_session_keys_new (key_msg->session_id, key_msg->mode);
   if (self->keys != NULL)

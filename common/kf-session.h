@@ -24,6 +24,7 @@ KfSessionPhase  kf_session_get_phase     (KfSession *self);
 KfClientRole    kf_session_get_role      (KfSession *self);
 guint           kf_session_get_peer_id   (KfSession *self);
 const char     *kf_session_get_peer_name (KfSession *self);
+const guint8   *kf_session_get_peer_public_key (KfSession *self);
 KfCipherMode    kf_session_get_mode      (KfSession *self);
 KfOffer        *kf_session_get_offer     (KfSession *self);
 

@@ -16,8 +16,13 @@
  * line:
  *
  *   0TEXT .. 3TEXT   client 0..3 sends TEXT as a line: "@0".."@3" stand
- *                    for those clients' ids, and "confirm *" for the right
- *                    key confirmation for the last `ev key` it got
+ *                    for those clients' ids, "confirm *" for the right
+ *                    key confirmation for the last `ev key` it got, and
+ *                    "hello NAME *" for `hello 2 NAME KEY SIGNATURE`, the
+ *                    client's own identity (client N's is made from seed
+ *                    N: two slots never share one) signed over its last
+ *                    greeting's challenge and a detached client's
+ *                    exporter (32 zero bytes)
  *   xN               client N's connection drops
  *   nN               client N connects again, as a new client
  *   tMS              the clock moves on MS milliseconds (at most 10^7)
@@ -45,6 +50,7 @@
 #include "kf-cipher.h"
 #include "kf-fuzz.h"
 #include "kf-hex.h"
+#include "kf-km-hello.h"
 #include "kf-server-private.h"
 #include "kf-test-server-check.h"
 
@@ -59,7 +65,11 @@ typedef struct
 {
   KfServerClient    *client;     /* ours: a reference, while connected */
   KfProtocolMessage *key;        /* the last ev key it got */
+  guint8             challenge[KF_PROTOCOL_CHALLENGE_SIZE];  /* of its last greeting */
+  guint              index;
 } Slot;
+
+static KfIdentity *identities[N_CLIENTS];
 
 static KfServer *servers[4];
 static char *state_dir;
@@ -170,6 +180,8 @@ sink (KfServerClient *client,
     g_printerr ("  -> %" G_GUINT64_FORMAT ": %s\n", kf_server_client_get_id (client), text);
   msg = kf_protocol_parse_server_line (text, NULL);
   kf_fuzz_check (msg != NULL, "every line the key manager sends parses");
+  if (msg->type == KF_MSG_GREETING && slot->client == client)
+    memcpy (slot->challenge, msg->challenge, sizeof slot->challenge);
   if (msg->type == KF_MSG_EV_KEY && slot->client == client)
     {
       g_clear_pointer (&slot->key, kf_protocol_message_free);
@@ -289,6 +301,29 @@ confirmation (const KfProtocolMessage *key)
   return kf_hex_encode (out, n + tail);
 }
 
+/* `hello 2 NAME KEY SIGNATURE` for "hello NAME *" from @slot (NAME
+ * escaped as on the wire; a broken escape is signed as it is). */
+static char *
+signed_hello (Slot       *slot,
+              const char *escaped)
+{
+  guint8 exporter[KF_KM_HELLO_EXPORTER_SIZE] = { 0 };
+  guint8 signature[KF_IDENTITY_SIGNATURE_SIZE];
+  g_autofree char *key = NULL;
+  g_autofree char *signature_hex = NULL;
+  g_autofree char *unescaped = kf_protocol_unescape (escaped, NULL);
+  const char *name = unescaped != NULL ? unescaped : escaped;
+
+  if (identities[slot->index] == NULL)
+    identities[slot->index] = kf_identity_new_from_seed (
+      (const guint8[KF_IDENTITY_SEED_SIZE]) { (guint8) (slot->index + 1) });
+  kf_km_hello_sign (identities[slot->index], slot->challenge, exporter, name, signature);
+  key = kf_hex_encode (kf_identity_get_public_key (identities[slot->index]),
+                       KF_IDENTITY_PUBLIC_KEY_SIZE);
+  signature_hex = kf_hex_encode (signature, sizeof signature);
+  return g_strdup_printf ("hello 2 %s %s %s", escaped, key, signature_hex);
+}
+
 /* Sends @text (@len bytes) from @slot with its stand-ins replaced. */
 static void
 send_text (Slot         *slots,
@@ -305,6 +340,14 @@ send_text (Slot         *slots,
       g_autofree char *hex = confirmation (slot->key);
 
       g_string_append_printf (line, "confirm %s", hex);
+    }
+  else if (len > 8 && memcmp (text, "hello ", 6) == 0 && memcmp (text + len - 2, " *", 2) == 0
+           && memchr (text + 6, ' ', len - 8) == NULL && g_utf8_validate ((const char *) text, len, NULL))
+    {
+      g_autofree char *name = g_strndup ((const char *) text + 6, len - 8);
+      g_autofree char *hello = signed_hello (slot, name);
+
+      g_string_append (line, hello);
     }
   else
     for (gsize i = 0; i < len; i++)
@@ -395,7 +438,7 @@ greet (KfServer *server,
        gboolean  passphrase)
 {
   static const char *hellos[N_CLIENTS] = {
-    "hello 1 alice", "hello 1 bob", "hello 1 carol", "hello 1 dave",
+    "hello alice *", "hello bob *", "hello carol *", "hello dave *",
   };
 
   for (guint i = 0; i < N_CLIENTS; i++)
@@ -419,7 +462,10 @@ LLVMFuzzerTestOneInput (const guint8 *data,
     return 0;
   server = server_for (data[0]);
   for (guint i = 0; i < N_CLIENTS; i++)
-    connect_slot (server, &slots[i]);
+    {
+      slots[i].index = i;
+      connect_slot (server, &slots[i]);
+    }
   if (data[0] & 2)
     greet (server, slots, (data[0] & 1) != 0);
   track_sessions (slots);

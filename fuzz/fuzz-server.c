@@ -9,7 +9,9 @@
  * when they are greeted (ids grow with every connection, so a fuzzer could
  * never guess them).  Any command can so arrive in any state from any
  * client, interleaved with the others' (wait, send, conn to each other,
- * confirm, cancel, end…).
+ * confirm, cancel, end…).  Client N always has the same identity (made
+ * from seed N), so that the names it registered on the key manager in
+ * earlier inputs stay its own.
  *
  * The real key manager runs in process, in its own thread, on loopback
  * with TLS, exactly as in tests/test-server.c; each input gets three fresh
@@ -34,6 +36,7 @@
 #define MAX_LINES  48
 
 static KfTestServer *running;
+static KfIdentity *identities[N_CLIENTS];
 
 /* Stops the key manager at exit, which removes its state directory. */
 static void
@@ -124,10 +127,17 @@ LLVMFuzzerTestOneInput (const guint8 *data,
     {
       g_autoptr(GError) error = NULL;
 
+      if (identities[i] == NULL)
+        identities[i] = kf_identity_new_from_seed (
+          (const guint8[KF_IDENTITY_SEED_SIZE]) { 0xf0, (guint8) i });
       if (greeted)
-        clients[i] = kf_test_km_client_join (port, pin, names[i], NULL);
+        clients[i] = kf_test_km_client_join_as (port, pin, names[i], NULL, identities[i]);
       else
-        clients[i] = kf_test_km_client_connect (port, pin, &error);
+        {
+          clients[i] = kf_test_km_client_connect (port, pin, &error);
+          if (clients[i] != NULL)
+            kf_test_km_client_set_identity (clients[i], identities[i]);
+        }
       kf_fuzz_check (clients[i] != NULL, "a client connects");
       open[i] = TRUE;
     }

@@ -24,7 +24,7 @@ static const GOptionEntry entries[] = {
   { "config", 'c', 0, G_OPTION_ARG_FILENAME, &options.config_file, N_("Read settings from this key file's [keyferry-server] group (keys: the long options); options given here win; read again on SIGHUP"), N_("F") },
   { "listen", 'l', 0, G_OPTION_ARG_STRING, &options.listen, N_("Listen on this IP address only (default: all)"), N_("ADDR") },
   { "port", 'p', 0, G_OPTION_ARG_STRING, &options.port, N_("TCP port (default 7745; 0 picks a free one)"), N_("N") },
-  { "state-dir", 's', 0, G_OPTION_ARG_FILENAME, &options.state_dir, N_("Where the TLS certificate and key live (default $STATE_DIRECTORY or ~/.local/state/keyferry-server)"), N_("DIR") },
+  { "state-dir", 's', 0, G_OPTION_ARG_FILENAME, &options.state_dir, N_("Where the TLS certificate and key and the database of identities and names live (default $STATE_DIRECTORY or ~/.local/state/keyferry-server)"), N_("DIR") },
   { "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &options.passphrase_file, N_("Require the passphrase on this file's first line from every client (the file must not be readable by group or others)"), N_("F") },
   { "passphrase-hash-file", 0, 0, G_OPTION_ARG_FILENAME, &options.passphrase_hash_file, N_("Require the passphrase whose Argon2id hash (a line from --hash-passphrase) is in this file"), N_("F") },
   { "max-clients", 0, 0, G_OPTION_ARG_STRING, &options.max_clients, N_("Most connections at once (default 1000; fewer, with a warning, when the open-file limit is too low)"), N_("N") },
@@ -34,6 +34,8 @@ static const GOptionEntry entries[] = {
   { "handshake-timeout", 0, 0, G_OPTION_ARG_STRING, &options.handshake_timeout, N_("Seconds from connecting to the end of the greeting (default 10)"), N_("S") },
   { "idle-timeout", 0, 0, G_OPTION_ARG_STRING, &options.idle_timeout, N_("Seconds an idle or waiting client may stay silent, 0 for ever (default 900)"), N_("S") },
   { "confirm-timeout", 0, 0, G_OPTION_ARG_STRING, &options.confirm_timeout, N_("Seconds from conn until both confirmed and the receiver sent its port (default 30)"), N_("S") },
+  { "conn-burst", 0, 0, G_OPTION_ARG_STRING, &options.conn_burst, N_("Pairings (conn) one identity may start at once, from any of its connections (default 20)"), N_("N") },
+  { "conn-refill", 0, 0, G_OPTION_ARG_STRING, &options.conn_refill, N_("Then one more pairing per this many seconds (default 3)"), N_("S") },
   { "audit-log", 0, 0, G_OPTION_ARG_FILENAME, &options.audit_log, N_("Append one line per session outcome to this file"), N_("F") },
   { "site-name", 0, 0, G_OPTION_ARG_STRING, &options.site_name, N_("The name people see when their app or keyferry-cli finds this key manager on the network (default: Keyferry on HOST)"), N_("NAME") },
   { "no-announce", 0, 0, G_OPTION_ARG_NONE, &options.no_announce, N_("Do not announce the key manager on the network (DNS-SD through Avahi)"), NULL },
@@ -41,7 +43,7 @@ static const GOptionEntry entries[] = {
   { "log-format", 0, 0, G_OPTION_ARG_STRING, &options.log_format, N_("Log as “text” (the default; under systemd the journal gets every field) or as “json”, one object with every field per line on standard error"), N_("FORMAT") },
   { "runtime-dir", 0, 0, G_OPTION_ARG_FILENAME, &options.runtime_dir, N_("Where the --status socket lives (default $RUNTIME_DIRECTORY, else the state directory; --status looks in /run/keyferry-server first)"), N_("DIR") },
   { "status", 0, 0, G_OPTION_ARG_NONE, &options.status, N_("Print the running key manager's clients, waiting peers, sessions, transfers and totals since start, and exit (root or the server's user only)"), NULL },
-  { "json", 0, 0, G_OPTION_ARG_NONE, &options.json, N_("With --status: print one JSON object instead of a table"), NULL },
+  { "json", 0, 0, G_OPTION_ARG_NONE, &options.json, N_("With --status, identities list, names list or enrolment status: print JSON instead of a table"), NULL },
   { "verbose", 'v', 0, G_OPTION_ARG_NONE, &options.verbose, N_("Log debug messages too"), NULL },
   { "print-fingerprint", 0, 0, G_OPTION_ARG_NONE, &options.print_fingerprint, N_("Print the certificate's SHA-256 fingerprint and exit"), NULL },
   { "hash-passphrase", 0, 0, G_OPTION_ARG_NONE, &options.hash_passphrase, N_("Read a passphrase (twice from a terminal, else standard input's first line), print its Argon2id hash for --passphrase-hash-file and exit"), NULL },
@@ -72,11 +74,13 @@ GOptionContext *
 kf_server_cli_context_new (void)
 {
   GOptionContext *context;
+  g_autofree char *description = NULL;
 
-  context = g_option_context_new (NULL);
+  context = g_option_context_new (_("[identities list|add CODE-or-KEY|remove CODE-or-KEY | "
+                                     "names list|release NAME | enrolment open|close|status]"));
   g_option_context_set_summary (context, _("The Keyferry key manager: pairs senders with receivers "
                                            "and hands both a fresh AES key over TLS."));
-  g_option_context_set_description (context, _(
+  description = g_strconcat (_(
     "At start it prints, on standard error, two lines for scripts:\n"
     "  keyferry-server: fingerprint <16 groups of 4 hex digits>\n"
     "  keyferry-server: listening on <address or *> port <n>\n"
@@ -92,7 +96,20 @@ kf_server_cli_context_new (void)
     "or an unusable passphrase or passphrase hash file; --hash-passphrase exits 1 when it\n"
     "cannot read or hash a passphrase; --status exits 1 when no key manager answers or it\n"
     "refuses (only root and the user it runs as may ask).\n"
-    "The protocol is specified in docs/PROTOCOL.md."));
+    "The protocol is specified in docs/PROTOCOL.md."), "\n", _(
+    "Every client proves its identity (an Ed25519 key) when it connects; a display name\n"
+    "belongs to the first identity that uses it (names that differ only in case, Unicode\n"
+    "form or look-alike letters are one name), kept in keyferry-server.db in the state\n"
+    "directory.  The administrator's commands work on that database, safely while the\n"
+    "key manager runs:\n"
+    "  identities list              known identities, when seen, the names they own\n"
+    "  identities add CODE-or-KEY   admit this identity even while enrolment is closed\n"
+    "  identities remove CODE-or-KEY  forget it and release its names\n"
+    "  names list                   owned names and their owners\n"
+    "  names release NAME           the next identity to ask for NAME gets it\n"
+    "  enrolment open|close|status  admit new identities, or only known ones\n"
+    "They exit 1 when the change cannot be made, 2 for a bad command."), NULL);
+  g_option_context_set_description (context, description);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   return context;
 }
@@ -114,10 +131,13 @@ kf_server_cli_options_clear (KfServerCliOptions *o)
   g_free (o->handshake_timeout);
   g_free (o->idle_timeout);
   g_free (o->confirm_timeout);
+  g_free (o->conn_burst);
+  g_free (o->conn_refill);
   g_free (o->audit_log);
   g_free (o->site_name);
   g_free (o->log_format);
   g_free (o->runtime_dir);
+  g_strfreev (o->admin);
 }
 
 /* Parses @text as a whole number in [@min, @max] into @out; %NULL leaves
@@ -155,6 +175,7 @@ kf_server_cli_apply (const KfServerCliOptions  *o,
   guint handshake_s = config->handshake_timeout_ms / 1000;
   guint idle_s = config->idle_timeout_ms / 1000;
   guint confirm_s = config->confirm_timeout_ms / 1000;
+  guint refill_s = config->conn_refill_ms / 1000;
 
   if (!parse_number ("--port", o->port, 0, 65535, port, error)
       || !parse_number ("--max-clients", o->max_clients, 1, 1000000, &config->max_clients, error)
@@ -165,7 +186,9 @@ kf_server_cli_apply (const KfServerCliOptions  *o,
                         &config->max_pending_per_address, error)
       || !parse_number ("--handshake-timeout", o->handshake_timeout, 1, 3600, &handshake_s, error)
       || !parse_number ("--idle-timeout", o->idle_timeout, 0, 7 * 86400, &idle_s, error)
-      || !parse_number ("--confirm-timeout", o->confirm_timeout, 1, 3600, &confirm_s, error))
+      || !parse_number ("--confirm-timeout", o->confirm_timeout, 1, 3600, &confirm_s, error)
+      || !parse_number ("--conn-burst", o->conn_burst, 1, 1000, &config->conn_burst, error)
+      || !parse_number ("--conn-refill", o->conn_refill, 1, 3600, &refill_s, error))
     return FALSE;
   if (o->passphrase_file != NULL && o->passphrase_hash_file != NULL)
     {
@@ -173,7 +196,7 @@ kf_server_cli_apply (const KfServerCliOptions  *o,
                            _("give either --passphrase-file or --passphrase-hash-file, not both"));
       return FALSE;
     }
-  if (o->json && !o->status)
+  if (o->json && !o->status && o->admin == NULL)
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                            _("--json goes with --status"));
@@ -202,6 +225,7 @@ kf_server_cli_apply (const KfServerCliOptions  *o,
   config->handshake_timeout_ms = handshake_s * 1000;
   config->idle_timeout_ms = idle_s * 1000;
   config->confirm_timeout_ms = confirm_s * 1000;
+  config->conn_refill_ms = refill_s * 1000;
   if (o->state_dir != NULL)
     {
       g_free (config->state_dir);

@@ -28,6 +28,8 @@ typedef struct
   char     *handshake_timeout;
   char     *idle_timeout;
   char     *confirm_timeout;
+  char     *conn_burst;
+  char     *conn_refill;
   char     *audit_log;
   char     *site_name;
   gboolean  no_announce;
@@ -37,6 +39,7 @@ typedef struct
   gboolean  verbose;
   gboolean  status;
   gboolean  json;
+  char    **admin;          /* an administrator's command: its words, or NULL */
   gboolean  print_fingerprint;
   gboolean  hash_passphrase;
   gboolean  version;

@@ -27,10 +27,13 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
+#include "kf-km-hello.h"
 #include "kf-line-reader.h"
 #include "kf-secure.h"
+#include "kf-server-blocks.h"
 #include "kf-server-client.h"
 #include "kf-server-detached-transport.h"
 
@@ -49,6 +52,9 @@ struct _KfServerClient
   gboolean           admitted;
   gboolean           watching;
   KfServerSession   *session;
+  guint8             challenge[KF_PROTOCOL_CHALLENGE_SIZE];    /* the greeting's */
+  guint8             public_key[KF_PROTOCOL_PUBLIC_KEY_SIZE];  /* proven in hello */
+  KfServerBlocks    *blocks;          /* identities it blocked, or NULL */
 
   gboolean           started;
   gboolean           held;
@@ -102,6 +108,7 @@ kf_server_client_finalize (GObject *object)
   g_clear_object (&self->timers);
   g_free (self->address);
   g_free (self->name);
+  kf_server_blocks_free (self->blocks);
 
   G_OBJECT_CLASS (kf_server_client_parent_class)->finalize (object);
 }
@@ -689,4 +696,100 @@ kf_server_client_set_session (KfServerClient  *self,
 {
   g_return_if_fail (KF_IS_SERVER_CLIENT (self));
   g_set_object (&self->session, session);
+}
+
+/*
+ * kf_server_client_speaks_current:
+ *
+ * Returns: %TRUE when the TLS handshake chose ALPN keyferry/2 (a detached
+ * client always does); %FALSE for a client of an older version.
+ */
+gboolean
+kf_server_client_speaks_current (KfServerClient *self)
+{
+  GTlsConnection *tls;
+
+  g_return_val_if_fail (KF_IS_SERVER_CLIENT (self), FALSE);
+
+  tls = kf_server_transport_get_tls (self->transport);
+  return tls == NULL
+         || g_strcmp0 (g_tls_connection_get_negotiated_protocol (tls), KF_PROTOCOL_ALPN) == 0;
+}
+
+/*
+ * kf_server_client_get_exporter:
+ *
+ * Fills @exporter with the connection's tls-exporter value, which a
+ * `hello` signature covers; a detached client's is 32 zero bytes.
+ * Returns %FALSE with @error when TLS cannot give it.
+ */
+gboolean
+kf_server_client_get_exporter (KfServerClient  *self,
+                               guint8           exporter[KF_KM_HELLO_EXPORTER_SIZE],
+                               GError         **error)
+{
+  GTlsConnection *tls;
+
+  g_return_val_if_fail (KF_IS_SERVER_CLIENT (self), FALSE);
+
+  tls = kf_server_transport_get_tls (self->transport);
+  if (tls == NULL)
+    {
+      memset (exporter, 0, KF_KM_HELLO_EXPORTER_SIZE);
+      return TRUE;
+    }
+  return kf_km_hello_exporter (tls, exporter, error);
+}
+
+/* The challenge of this client's greeting (32 bytes). */
+const guint8 *
+kf_server_client_get_challenge (KfServerClient *self)
+{
+  g_return_val_if_fail (KF_IS_SERVER_CLIENT (self), NULL);
+  return self->challenge;
+}
+
+void
+kf_server_client_set_challenge (KfServerClient *self,
+                                const guint8    challenge[KF_PROTOCOL_CHALLENGE_SIZE])
+{
+  g_return_if_fail (KF_IS_SERVER_CLIENT (self));
+  memcpy (self->challenge, challenge, sizeof self->challenge);
+}
+
+/* The identity the client proved in its hello (32 zero bytes before). */
+const guint8 *
+kf_server_client_get_public_key (KfServerClient *self)
+{
+  g_return_val_if_fail (KF_IS_SERVER_CLIENT (self), NULL);
+  return self->public_key;
+}
+
+void
+kf_server_client_set_public_key (KfServerClient *self,
+                                 const guint8    public_key[KF_PROTOCOL_PUBLIC_KEY_SIZE])
+{
+  g_return_if_fail (KF_IS_SERVER_CLIENT (self));
+  memcpy (self->public_key, public_key, sizeof self->public_key);
+}
+
+/* `block`: @public_key's conn to this client is refused from now on. */
+void
+kf_server_client_block (KfServerClient *self,
+                        const guint8    public_key[KF_PROTOCOL_PUBLIC_KEY_SIZE])
+{
+  g_return_if_fail (KF_IS_SERVER_CLIENT (self));
+
+  if (self->blocks == NULL)
+    self->blocks = kf_server_blocks_new ();
+  kf_server_blocks_add (self->blocks, public_key);
+}
+
+/* Whether this client blocked @public_key. */
+gboolean
+kf_server_client_blocks (KfServerClient *self,
+                         const guint8    public_key[KF_PROTOCOL_PUBLIC_KEY_SIZE])
+{
+  g_return_val_if_fail (KF_IS_SERVER_CLIENT (self), FALSE);
+  return kf_server_blocks_contains (self->blocks, public_key);
 }

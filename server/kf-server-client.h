@@ -83,5 +83,19 @@ void             kf_server_client_set_watching    (KfServerClient        *self,
 KfServerSession *kf_server_client_get_session     (KfServerClient        *self);
 void             kf_server_client_set_session     (KfServerClient        *self,
                                                    KfServerSession       *session);
+gboolean         kf_server_client_speaks_current  (KfServerClient        *self);
+gboolean         kf_server_client_get_exporter    (KfServerClient        *self,
+                                                   guint8                 exporter[32],
+                                                   GError               **error);
+const guint8    *kf_server_client_get_challenge   (KfServerClient        *self);
+void             kf_server_client_set_challenge   (KfServerClient        *self,
+                                                   const guint8           challenge[32]);
+const guint8    *kf_server_client_get_public_key  (KfServerClient        *self);
+void             kf_server_client_set_public_key  (KfServerClient        *self,
+                                                   const guint8           public_key[32]);
+void             kf_server_client_block           (KfServerClient        *self,
+                                                   const guint8           public_key[32]);
+gboolean         kf_server_client_blocks          (KfServerClient        *self,
+                                                   const guint8           public_key[32]);
 
 G_END_DECLS

@@ -12,8 +12,10 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
+#include "kf-hex.h"
 #include "kf-server-log.h"
 #include "kf-server-private.h"
 
@@ -65,6 +67,8 @@ send_list (KfServer       *self,
 
       peer->id = kf_server_client_get_id (waiting);
       kf_protocol_message_set_name (peer, kf_server_client_get_name (waiting));
+      memcpy (peer->public_key, kf_server_client_get_public_key (waiting),
+              sizeof peer->public_key);
       kf_server_client_send (client, peer);
     }
   ok->count = list->len;
@@ -128,8 +132,45 @@ send_keys (KfServerSession *session)
 
       key = kf_server_session_key_message (session, role, kf_server_client_get_id (other),
                                            kf_server_client_get_name (other));
+      if (key != NULL)
+        memcpy (key->public_key, kf_server_client_get_public_key (other),
+                sizeof key->public_key);
       kf_server_client_send (peer, key);
     }
+}
+
+/* The rate limit of `conn` (docs/PROTOCOL.md part 1 §5): one token of the
+ * client's identity, shared by all its connections.  Answers
+ * `err rate-limited` and returns %FALSE when it has none left. */
+static gboolean
+take_conn_token (KfServer       *self,
+                 KfServerClient *client)
+{
+  g_autofree char *key = kf_hex_encode (kf_server_client_get_public_key (client),
+                                        KF_PROTOCOL_PUBLIC_KEY_SIZE);
+  g_autofree char *text = NULL;
+  guint retry_after = 0;
+
+  if (kf_server_rate_take (kf_server_get_conn_rate (self), key, g_get_monotonic_time (),
+                           &retry_after))
+    return TRUE;
+  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "Too many pairings in a short time; try again in %u second",
+                                       "Too many pairings in a short time; try again in %u seconds",
+                                       retry_after), retry_after);
+  kf_server_client_send_error (client, KF_PROTOCOL_ERROR_RATE_LIMITED, text);
+  return FALSE;
+}
+
+/* `block <public_key>`: this connection refuses that identity's conn from
+ * now on (docs/PROTOCOL.md part 1 §5). */
+static void
+handle_block (KfServer          *self,
+              KfServerClient    *client,
+              KfProtocolMessage *msg)
+{
+  kf_server_client_block (client, msg->public_key);
+  kf_server_client_send_ok (client, KF_MSG_BLOCK);
 }
 
 /* `conn <peer_id> <mode>`: pairs an idle sender with a waiting receiver. */
@@ -155,8 +196,11 @@ handle_conn (KfServer          *self,
                                             _("You cannot send to yourself"));
       return;
     }
+  if (!take_conn_token (self, client))
+    return;
   receiver = kf_server_registry_lookup (registry, msg->id);
-  if (receiver == NULL || !kf_server_registry_is_waiting (registry, receiver))
+  if (receiver == NULL || !kf_server_registry_is_waiting (registry, receiver)
+      || kf_server_client_blocks (receiver, kf_server_client_get_public_key (client)))
     {
       kf_server_client_send_error (client, KF_PROTOCOL_ERROR_NO_SUCH_PEER,
                                             _("That client is not waiting (any more)"));
@@ -368,6 +412,7 @@ static const struct
   { KF_MSG_PORT, handle_port, FALSE },
   { KF_MSG_REPORT, handle_report, FALSE },
   { KF_MSG_CANCEL, handle_cancel, FALSE },
+  { KF_MSG_BLOCK, handle_block, FALSE },
 };
 
 /*

@@ -43,6 +43,8 @@ kf_server_config_init (KfServerConfig *config)
     .auth_global_penalty_ms = 1000,
     .auth_global_penalty_max_ms = 8000,
     .auth_global_forget_ms = 5000,
+    .conn_burst = KF_SERVER_DEFAULT_CONN_BURST,
+    .conn_refill_ms = KF_SERVER_DEFAULT_CONN_REFILL_MS,
   };
 
   /* systemd may list several directories separated by colons. */

@@ -34,6 +34,8 @@ typedef struct
   guint  auth_global_penalty_ms;   /* then one check per this long, doubling… */
   guint  auth_global_penalty_max_ms; /* …up to this */
   guint  auth_global_forget_ms;    /* one failure forgotten per this long */
+  guint  conn_burst;               /* `conn` per identity at once… */
+  guint  conn_refill_ms;           /* …then one more per this long */
 } KfServerConfig;
 
 #define KF_SERVER_DEFAULT_MAX_CLIENTS              1000
@@ -43,6 +45,8 @@ typedef struct
 #define KF_SERVER_DEFAULT_HANDSHAKE_TIMEOUT_MS     10000
 #define KF_SERVER_DEFAULT_IDLE_TIMEOUT_MS          (15 * 60 * 1000)
 #define KF_SERVER_DEFAULT_CONFIRM_TIMEOUT_MS       30000
+#define KF_SERVER_DEFAULT_CONN_BURST               20
+#define KF_SERVER_DEFAULT_CONN_REFILL_MS           3000
 
 void  kf_server_config_init             (KfServerConfig *config);
 void  kf_server_config_clear            (KfServerConfig *config);

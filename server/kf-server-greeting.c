@@ -3,10 +3,14 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The greeting is what happens between a client's TLS handshake and its
- * id (docs/PROTOCOL.md, "Greeting"): the server says `keyferry <version>
- * <none|passphrase>`; the client may owe `auth <passphrase>`, checked off
- * the main loop by KfServerAdmission while its reading is held; then it
- * sends `hello <version> <name>` and is welcomed with its id, or refused.
+ * id (docs/PROTOCOL.md part 1 §4): a client that did not choose ALPN
+ * keyferry/2 is told to update; the others hear `keyferry 2
+ * <none|passphrase> <challenge>`; the client may owe `auth <passphrase>`,
+ * checked off the main loop by KfServerAdmission while its reading is
+ * held; then it sends `hello 2 <name> <public_key> <signature>`, proving
+ * its identity over the challenge and the connection's exporter, and is
+ * welcomed with its id once the identity is admitted and the name its own
+ * (kf-server-identity.c), or refused.
  * Every step of it is here, and nowhere else; the admission object holds
  * the limits it applies (kf-server-admission.c).  The absolute deadline
  * for the handshake and the greeting is the client's own.
@@ -14,8 +18,10 @@
 
 #include "config.h"
 
+#include <gcrypt.h>
 #include <glib/gi18n.h>
 
+#include "kf-server-identity.h"
 #include "kf-server-log.h"
 #include "kf-server-private.h"
 #include "kf-untrusted.h"
@@ -35,6 +41,15 @@ kf_server_greeting_start (KfServer       *self,
   g_autoptr(KfProtocolMessage) greeting = kf_protocol_message_new (KF_MSG_GREETING);
   KfServerAdmission *admission = kf_server_get_admission (self);
 
+  if (!kf_server_client_speaks_current (client))
+    {
+      kf_server_client_send_error (client, KF_PROTOCOL_ERROR_VERSION,
+                                   _("This key manager speaks Keyferry protocol version 2, which "
+                                     "this program does not: update Keyferry on this computer"));
+      return;
+    }
+  gcry_create_nonce (greeting->challenge, sizeof greeting->challenge);
+  kf_server_client_set_challenge (client, greeting->challenge);
   greeting->version = KF_PROTOCOL_VERSION;
   greeting->auth_required = kf_server_admission_is_required (admission);
   kf_server_client_set_admitted (client, !greeting->auth_required);
@@ -155,14 +170,18 @@ welcome (KfServer       *self,
                  kf_server_client_get_address (client));
 }
 
-/* `hello <version> <name>`: completes the greeting, once the version
- * matches, the passphrase (when one is required) was accepted and the
- * name is clean. */
+/* `hello 2 <name> <public_key> <signature>`: completes the greeting, once
+ * the version matches, the passphrase (when one is required) was
+ * accepted, the name is clean, the signature proves the identity, the
+ * identity is admitted and the name is its own. */
 void
 kf_server_greeting_hello (KfServer          *self,
                           KfServerClient    *client,
                           KfProtocolMessage *msg)
 {
+  g_autoptr(GError) error = NULL;
+  guint8 exporter[KF_KM_HELLO_EXPORTER_SIZE];
+
   if (kf_server_client_get_phase (client) != KF_CLIENT_GREETING)
     {
       kf_server_client_send_error (client, KF_PROTOCOL_ERROR_BAD_STATE, _("Already greeted"));
@@ -190,6 +209,19 @@ kf_server_greeting_hello (KfServer          *self,
                                      "zero-width or line separator characters"));
       return;
     }
+  if (!kf_server_client_get_exporter (client, exporter, &error)
+      || !kf_server_identity_check_hello (kf_server_get_state (self),
+                                          kf_server_client_get_challenge (client), exporter, msg,
+                                          &error))
+    {
+      kf_server_log (KF_LOG_ADMISSION_REFUSED, client, NULL, "Hello refused to %s: %s",
+                     kf_server_client_get_address (client), error->message);
+      kf_server_client_send_error (client, error->domain == KF_PROTOCOL_ERROR
+                                           ? (KfProtocolError) error->code
+                                           : KF_PROTOCOL_ERROR_VERSION, error->message);
+      return;
+    }
+  kf_server_client_set_public_key (client, msg->public_key);
 
   welcome (self, client, msg->name);
 }

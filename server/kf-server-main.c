@@ -18,6 +18,7 @@
 #include "kf-gcrypt.h"
 #include "kf-protocol.h"
 #include "kf-server.h"
+#include "kf-server-admin.h"
 #include "kf-server-cli.h"
 #include "kf-server-link.h"
 #include "kf-server-log.h"
@@ -89,6 +90,18 @@ print_link (const KfServerCliOptions        *o,
   return EXIT_SUCCESS;
 }
 
+/* `identities …`, `names …`, `enrolment …` on the state directory's
+ * database (kf-server-admin.c). */
+static int
+run_admin (const KfServerCliOptions *o,
+           const KfServerConfig     *config)
+{
+  gboolean chosen = o->state_dir != NULL || g_getenv ("STATE_DIRECTORY") != NULL;
+  g_autofree char *dir = kf_server_admin_state_dir (config->state_dir, chosen);
+
+  return kf_server_admin_run (dir, (const char * const *) o->admin, o->json);
+}
+
 /* Does what the options ask for: one of the actions that print and
  * exit, or serving.  Returns the exit status. */
 static int
@@ -110,6 +123,8 @@ run_action (KfServerCliOptions         *o,
     return kf_server_hash_passphrase (config);
   if (o->print_link)
     return print_link (o, config, port);
+  if (o->admin != NULL)
+    return run_admin (o, config);
   if (o->status)
     return print_status (o, config);
   if (o->print_fingerprint)
@@ -141,9 +156,12 @@ main (int   argc,
   kf_server_config_init (&config);
 
   context = kf_server_cli_context_new ();
-  if (!g_option_context_parse (context, &argc, &argv, &error))
+  if (g_option_context_parse (context, &argc, &argv, &error) && argc > 1
+      && kf_server_admin_is_command (argv[1]))
+    o->admin = g_strdupv (argv + 1);
+  if (error != NULL)
     status = usage_error (error->message);
-  else if (argc > 1)
+  else if (argc > 1 && o->admin == NULL)
     status = usage_error (_("unexpected argument"));
   else if (!kf_server_cli_load_config (o, &command_line, &error))
     status = usage_error (error->message);

@@ -6,7 +6,9 @@
 #include "kf-server-admission.h"
 #include "kf-server-audit.h"
 #include "kf-server-client.h"
+#include "kf-server-rate.h"
 #include "kf-server-registry.h"
+#include "kf-server-state.h"
 
 G_BEGIN_DECLS
 
@@ -27,6 +29,8 @@ typedef struct
 /* What kf-server.c, kf-server-greeting.c and kf-server-commands.c share. */
 KfServerRegistry     *kf_server_get_registry     (KfServer          *self);
 KfServerAdmission    *kf_server_get_admission    (KfServer          *self);
+KfServerState        *kf_server_get_state        (KfServer          *self);
+KfServerRate         *kf_server_get_conn_rate    (KfServer          *self);
 const KfServerConfig *kf_server_get_config       (KfServer          *self);
 KfServerTimers       *kf_server_get_timers       (KfServer          *self);
 KfServerTotals       *kf_server_get_totals       (KfServer          *self);

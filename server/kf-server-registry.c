@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "kf-server-registry.h"
 
 struct _KfServerRegistry
@@ -161,6 +163,8 @@ kf_server_registry_set_waiting (KfServerRegistry *self,
       g_queue_push_tail (&self->waiting, client);
       msg = kf_protocol_message_new (KF_MSG_EV_WAITING);
       kf_protocol_message_set_name (msg, kf_server_client_get_name (client));
+      memcpy (msg->public_key, kf_server_client_get_public_key (client),
+              sizeof msg->public_key);
     }
   else
     {

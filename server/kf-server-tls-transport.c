@@ -200,6 +200,10 @@ kf_server_tls_transport_new (GSocketConnection     *connection,
                         "database", NULL, NULL);
   if (tls == NULL)
     return NULL;
+  /* Protocol version 2 is chosen in the handshake: a client that does not
+   * offer it is told to update (docs/PROTOCOL.md part 1 §4.1). */
+  g_tls_connection_set_advertised_protocols (G_TLS_CONNECTION (tls),
+                                             (const char * const[]) { KF_PROTOCOL_ALPN, NULL });
   socket = g_socket_connection_get_socket (connection);
   g_socket_set_keepalive (socket, TRUE);
   /* Replies are small and often come in twos (ok conn, ev key): without
@@ -617,6 +621,12 @@ tls_is_before_hello (KfServerTransport *transport)
   return !KF_SERVER_TLS_TRANSPORT (transport)->hello_arrived;
 }
 
+static GTlsConnection *
+tls_get_tls (KfServerTransport *transport)
+{
+  return G_TLS_CONNECTION (KF_SERVER_TLS_TRANSPORT (transport)->stream);
+}
+
 static void
 kf_server_tls_transport_iface_init (KfServerTransportInterface *iface)
 {
@@ -627,4 +637,5 @@ kf_server_tls_transport_iface_init (KfServerTransportInterface *iface)
   iface->set_reading = tls_set_reading;
   iface->send = tls_send;
   iface->close = tls_close;
+  iface->get_tls = tls_get_tls;
 }

@@ -91,3 +91,14 @@ kf_server_transport_close (KfServerTransport *self,
   g_return_if_fail (KF_IS_SERVER_TRANSPORT (self));
   KF_SERVER_TRANSPORT_GET_IFACE (self)->close (self, flush);
 }
+
+/* The TLS connection the transport runs on, or %NULL (a detached one). */
+GTlsConnection *
+kf_server_transport_get_tls (KfServerTransport *self)
+{
+  KfServerTransportInterface *iface;
+
+  g_return_val_if_fail (KF_IS_SERVER_TRANSPORT (self), NULL);
+  iface = KF_SERVER_TRANSPORT_GET_IFACE (self);
+  return iface->get_tls != NULL ? iface->get_tls (self) : NULL;
+}

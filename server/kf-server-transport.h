@@ -2,7 +2,7 @@
 
 #pragma once
 
-#include <glib-object.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -43,6 +43,8 @@ struct _KfServerTransportInterface
                                   GBytes                        *line);
   void        (*close)           (KfServerTransport             *self,
                                   gboolean                       flush);
+  /* Optional: the TLS connection, for ALPN and the exporter (hello). */
+  GTlsConnection *(*get_tls)     (KfServerTransport             *self);
 };
 
 void        kf_server_transport_attach          (KfServerTransport             *self,
@@ -57,5 +59,6 @@ gboolean    kf_server_transport_send            (KfServerTransport             *
                                                  GBytes                        *line);
 void        kf_server_transport_close           (KfServerTransport             *self,
                                                  gboolean                       flush);
+GTlsConnection *kf_server_transport_get_tls     (KfServerTransport             *self);
 
 G_END_DECLS

@@ -36,6 +36,7 @@
 #include "kf-server-log.h"
 #include "kf-server-acceptor.h"
 #include "kf-server-private.h"
+#include "kf-server-rate.h"
 #include "kf-server-tls-transport.h"
 #include "kf-server-trim.h"
 #include "kf-tls.h"
@@ -49,6 +50,8 @@ struct _KfServer
   char              *fingerprint;
   KfServerRegistry  *registry;
   KfServerAdmission *admission;
+  KfServerState     *state;          /* identities, owned names, enrolment */
+  KfServerRate      *conn_rate;      /* `conn` per identity */
   KfServerAudit     *audit;
   KfServerPoller    *poller;
   KfServerTimers    *timers;
@@ -137,6 +140,8 @@ kf_server_finalize (GObject *object)
 
   g_clear_pointer (&self->alive, g_hash_table_unref);
   g_clear_pointer (&self->audit, kf_server_audit_free);
+  g_clear_pointer (&self->conn_rate, kf_server_rate_free);
+  g_clear_object (&self->state);
   g_free (self->fingerprint);
   kf_server_config_clear (&self->config);
 
@@ -195,6 +200,11 @@ kf_server_new (const KfServerConfig  *config,
   self->audit = kf_server_audit_open (self->config.audit_log, error);
   if (self->audit == NULL)
     return NULL;
+  self->state = kf_server_state_open (self->config.state_dir, error);
+  if (self->state == NULL)
+    return NULL;
+  self->conn_rate = kf_server_rate_new (MAX (self->config.conn_burst, 1),
+                                        MAX (self->config.conn_refill_ms, 1));
   self->poller = kf_server_poller_new (g_main_context_get_thread_default (), error);
   if (self->poller == NULL)
     return NULL;
@@ -308,6 +318,18 @@ KfServerAdmission *
 kf_server_get_admission (KfServer *self)
 {
   return self->admission;
+}
+
+KfServerState *
+kf_server_get_state (KfServer *self)
+{
+  return self->state;
+}
+
+KfServerRate *
+kf_server_get_conn_rate (KfServer *self)
+{
+  return self->conn_rate;
 }
 
 const KfServerConfig *
@@ -648,6 +670,8 @@ kf_server_apply_reload (KfServer             *self,
   self->config = *config;
   self->config.state_dir = state_dir;
   self->config.audit_log = audit_log;
+  kf_server_rate_set (self->conn_rate, MAX (config->conn_burst, 1),
+                      MAX (config->conn_refill_ms, 1));
   /* Checks still running hold the old one until they finish. */
   kf_server_admission_take_over (admission, self->admission);
   g_set_object (&self->admission, admission);

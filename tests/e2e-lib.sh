@@ -73,7 +73,7 @@ start_server () {
   mkdir -p "$work/server"
   fp=$("$server" --state-dir "$work/server" --print-fingerprint 2>/dev/null | grep -oE '([0-9A-F]{4} ){15}[0-9A-F]{4}|[0-9a-fA-F:]{64,}' | head -n1)
   : > "$work/server.log"
-  "$server" --listen 127.0.0.1 --port 0 --state-dir "$work/server" "$@" \
+  "$server" --listen 127.0.0.1 --port 0 --state-dir "$work/server" --conn-burst 1000 "$@" \
     2> "$work/server.log" &
   server_pid=$!
   port=

@@ -299,10 +299,22 @@ KfClient *
 flow_connect_peer (Fixture    *fx,
                    const char *name)
 {
+  return flow_connect_peer_as (fx, name, NULL);
+}
+
+/* The same as the person @identity (a new one when %NULL): a name belongs
+ * to one identity on the key manager. */
+KfClient *
+flow_connect_peer_as (Fixture    *fx,
+                      const char *name,
+                      KfIdentity *identity)
+{
   g_autoptr(GError) error = NULL;
   AsyncWait wait = { NULL };
   KfClient *peer = kf_client_new ("127.0.0.1", fx->port, name, fx->peer_known);
 
+  if (identity != NULL)
+    kf_client_set_identity (peer, identity);
   kf_client_set_expected_fingerprint (peer, fx->fingerprint);
   kf_client_connect_async (peer, NULL, flow_on_async_done, &wait);
   g_assert_true (kf_client_connect_finish (peer, flow_wait_async (&wait), &error));

@@ -74,6 +74,9 @@ void           flow_start_window           (Fixture  *fx,
 void           flow_start_connected_window (Fixture *fx);
 KfClient      *flow_connect_peer           (Fixture    *fx,
                                             const char *name);
+KfClient      *flow_connect_peer_as        (Fixture    *fx,
+                                            const char *name,
+                                            KfIdentity *identity);
 void           flow_peer_wait              (KfClient *peer);
 GFile         *flow_make_file              (Fixture    *fx,
                                             const char *name,

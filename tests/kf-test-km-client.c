@@ -12,12 +12,14 @@
 #include "config.h"
 
 #include <string.h>
+#include <gcrypt.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
 #include "kf-cipher.h"
 #include "kf-fingerprint.h"
 #include "kf-hex.h"
+#include "kf-km-hello.h"
 #include "kf-line-reader.h"
 #include "kf-secure.h"
 #include "kf-test-km-client.h"
@@ -30,7 +32,41 @@ struct _KfTestKmClient
   char         *pin;
   char         *fingerprint;
   guint64       id;
+  KfIdentity   *identity;     /* a fresh one per client unless set */
+  guint8        challenge[KF_PROTOCOL_CHALLENGE_SIZE];  /* the last greeting's */
 };
+
+/* A random identity (tests make many; none is kept on disk). */
+static KfIdentity *
+random_identity (void)
+{
+  guint8 seed[KF_IDENTITY_SEED_SIZE];
+
+  for (guint i = 0; i < sizeof seed; i++)
+    seed[i] = (guint8) g_random_int_range (0, 256);
+  return kf_identity_new_from_seed (seed);
+}
+
+/* The identity of the person called @name in these tests: the same for
+ * every connection joined under that name (as one person's app and
+ * keyferry-cli share one), so a name a test joins twice stays its own. */
+static KfIdentity *
+identity_for_name (const char *name)
+{
+  guint8 seed[32];
+
+  gcry_md_hash_buffer (GCRY_MD_SHA256, seed, name, strlen (name));
+  return kf_identity_new_from_seed (seed);
+}
+
+/* Notes the challenge of a greeting that passes by. */
+static void
+note_greeting (KfTestKmClient          *self,
+               const KfProtocolMessage *msg)
+{
+  if (msg->type == KF_MSG_GREETING)
+    memcpy (self->challenge, msg->challenge, sizeof self->challenge);
+}
 
 static gboolean
 accept_certificate (GTlsConnection       *conn,
@@ -91,10 +127,11 @@ kf_test_km_client_connect_plain (guint16   port,
  * Returns: a client whose TLS handshake succeeded, or %NULL with @error
  * (%G_TLS_ERROR_BAD_CERTIFICATE when the pin does not match).
  */
-KfTestKmClient *
-kf_test_km_client_connect (guint16      port,
-                           const char  *pin,
-                           GError     **error)
+static KfTestKmClient *
+connect_tls (guint16      port,
+             const char  *pin,
+             gboolean     alpn,
+             GError     **error)
 {
   g_autoptr(GSocketConnection) tcp = connect_tcp (port, error);
   g_autoptr(GIOStream) tls = NULL;
@@ -109,6 +146,10 @@ kf_test_km_client_connect (guint16      port,
     return NULL;
   self = g_new0 (KfTestKmClient, 1);
   self->pin = g_strdup (pin);
+  self->identity = random_identity ();
+  if (alpn)
+    g_tls_connection_set_advertised_protocols (G_TLS_CONNECTION (tls),
+                                               (const char * const[]) { KF_PROTOCOL_ALPN, NULL });
   g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_certificate), self);
   if (!g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, error))
     {
@@ -128,6 +169,78 @@ kf_test_km_client_connect (guint16      port,
   return self;
 }
 
+/*
+ * kf_test_km_client_connect:
+ * @pin: (nullable): the fingerprint to require, or %NULL to take any
+ *
+ * Returns: a client whose TLS handshake, offering ALPN keyferry/2,
+ * succeeded, or %NULL with @error (%G_TLS_ERROR_BAD_CERTIFICATE when the
+ * pin does not match).
+ */
+KfTestKmClient *
+kf_test_km_client_connect (guint16      port,
+                           const char  *pin,
+                           GError     **error)
+{
+  return connect_tls (port, pin, TRUE, error);
+}
+
+/* The same without ALPN: a client of protocol version 1. */
+KfTestKmClient *
+kf_test_km_client_connect_v1 (guint16      port,
+                              const char  *pin,
+                              GError     **error)
+{
+  return connect_tls (port, pin, FALSE, error);
+}
+
+/* Uses @identity from now on (in kf_test_km_client_hello_line()). */
+void
+kf_test_km_client_set_identity (KfTestKmClient *self,
+                                KfIdentity     *identity)
+{
+  g_set_object (&self->identity, identity);
+}
+
+KfIdentity *
+kf_test_km_client_get_identity (KfTestKmClient *self)
+{
+  return self->identity;
+}
+
+/* The client's public key, 64 hex digits (free it). */
+char *
+kf_test_km_client_get_key_hex (KfTestKmClient *self)
+{
+  return kf_hex_encode (kf_identity_get_public_key (self->identity),
+                        KF_IDENTITY_PUBLIC_KEY_SIZE);
+}
+
+/*
+ * kf_test_km_client_hello_line:
+ * @name: the display name, unescaped
+ *
+ * Returns: (transfer full): `hello 2 <name> <key> <signature>`, signed
+ * with the client's identity over the last greeting's challenge and this
+ * connection's exporter.
+ */
+char *
+kf_test_km_client_hello_line (KfTestKmClient *self,
+                              const char     *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *escaped = kf_protocol_escape (name);
+  g_autofree char *key = kf_test_km_client_get_key_hex (self);
+  g_autofree char *signature_hex = NULL;
+  guint8 exporter[KF_KM_HELLO_EXPORTER_SIZE];
+  guint8 signature[KF_IDENTITY_SIGNATURE_SIZE];
+
+  g_assert_true (kf_km_hello_exporter (G_TLS_CONNECTION (self->stream), exporter, &error));
+  kf_km_hello_sign (self->identity, self->challenge, exporter, name, signature);
+  signature_hex = kf_hex_encode (signature, sizeof signature);
+  return g_strdup_printf ("hello %d %s %s %s", KF_PROTOCOL_VERSION, escaped, key, signature_hex);
+}
+
 void
 kf_test_km_client_free (KfTestKmClient *self)
 {
@@ -143,6 +256,7 @@ kf_test_km_client_free (KfTestKmClient *self)
     }
   g_free (self->pin);
   g_free (self->fingerprint);
+  g_clear_object (&self->identity);
   g_free (self);
 }
 
@@ -260,6 +374,7 @@ kf_test_km_client_read_message (KfTestKmClient *self)
   g_assert_nonnull (line);
   msg = kf_protocol_parse_server_line (line, &error);
   g_assert_no_error (error);
+  note_greeting (self, msg);
 
   return msg;
 }
@@ -284,6 +399,7 @@ kf_test_km_client_expect (KfTestKmClient *self,
   g_assert_no_error (error);
   if (msg->type != type)
     g_error ("expected a “%s” line, got “%s”", kf_protocol_msg_type_to_verb (type), line);
+  note_greeting (self, msg);
 
   return msg;
 }
@@ -385,7 +501,8 @@ kf_test_km_client_confirm (KfTestKmClient          *self,
  * kf_test_km_client_join:
  * @passphrase: (nullable): sent with `auth` when the greeting asks for it
  *
- * Connects, goes through the greeting as @name and asserts the welcome.
+ * Connects, goes through the greeting as @name, with the identity of the
+ * person of that name (identity_for_name()), and asserts the welcome.
  * Returns: the greeted client; its id is kf_test_km_client_get_id().
  */
 KfTestKmClient *
@@ -394,13 +511,28 @@ kf_test_km_client_join (guint16     port,
                         const char *name,
                         const char *passphrase)
 {
+  g_autoptr(KfIdentity) identity = identity_for_name (name);
+
+  return kf_test_km_client_join_as (port, pin, name, passphrase, identity);
+}
+
+/* The same with @identity (a fresh one when %NULL). */
+KfTestKmClient *
+kf_test_km_client_join_as (guint16     port,
+                           const char *pin,
+                           const char *name,
+                           const char *passphrase,
+                           KfIdentity *identity)
+{
   g_autoptr(GError) error = NULL;
   g_autoptr(KfProtocolMessage) greeting = NULL;
   g_autoptr(KfProtocolMessage) welcome = NULL;
-  g_autofree char *escaped = kf_protocol_escape (name);
+  g_autofree char *hello = NULL;
   KfTestKmClient *self = kf_test_km_client_connect (port, pin, &error);
 
   g_assert_no_error (error);
+  if (identity != NULL)
+    kf_test_km_client_set_identity (self, identity);
   greeting = kf_test_km_client_expect (self, KF_MSG_GREETING);
   g_assert_cmpuint (greeting->version, ==, KF_PROTOCOL_VERSION);
   if (greeting->auth_required)
@@ -410,7 +542,9 @@ kf_test_km_client_join (guint16     port,
       kf_test_km_client_sendf (self, "auth %s", secret);
       kf_test_km_client_expect_ok (self, KF_MSG_AUTH);
     }
-  kf_test_km_client_sendf (self, "hello 1 %s", escaped);
+  hello = kf_test_km_client_hello_line (self, name);
+  kf_test_km_client_send (self, hello, &error);
+  g_assert_no_error (error);
   welcome = kf_test_km_client_expect (self, KF_MSG_WELCOME);
   g_assert_cmpstr (welcome->name, ==, name);
   g_assert_cmpuint (welcome->id, >, 0);

@@ -4,6 +4,7 @@
 
 #include <gio/gio.h>
 
+#include "kf-identity.h"
 #include "kf-protocol.h"
 
 G_BEGIN_DECLS
@@ -20,10 +21,24 @@ KfTestKmClient    *kf_test_km_client_connect       (guint16          port,
                                                     GError         **error);
 KfTestKmClient    *kf_test_km_client_connect_plain (guint16          port,
                                                     GError         **error);
+KfTestKmClient    *kf_test_km_client_connect_v1    (guint16          port,
+                                                    const char      *pin,
+                                                    GError         **error);
+void               kf_test_km_client_set_identity  (KfTestKmClient  *self,
+                                                    KfIdentity      *identity);
+KfIdentity        *kf_test_km_client_get_identity  (KfTestKmClient  *self);
+char              *kf_test_km_client_get_key_hex   (KfTestKmClient  *self);
+char              *kf_test_km_client_hello_line    (KfTestKmClient  *self,
+                                                    const char      *name);
 KfTestKmClient    *kf_test_km_client_join          (guint16          port,
                                                     const char      *pin,
                                                     const char      *name,
                                                     const char      *passphrase);
+KfTestKmClient    *kf_test_km_client_join_as       (guint16          port,
+                                                    const char      *pin,
+                                                    const char      *name,
+                                                    const char      *passphrase,
+                                                    KfIdentity      *identity);
 void               kf_test_km_client_free          (KfTestKmClient  *self);
 guint64            kf_test_km_client_get_id        (KfTestKmClient  *self);
 const char        *kf_test_km_client_get_fingerprint (KfTestKmClient *self);

@@ -31,7 +31,8 @@ struct _KfTestServer
  *
  * The defaults with everything slow made quick: short deadlines, a cheap
  * Argon2id, small penalties; every test client comes from 127.0.0.1, so
- * the cap per address is the total cap.  The state directory is set by
+ * the cap per address is the total cap, and conn is not rate-limited.
+ * The state directory is set by
  * kf_test_server_start().
  */
 void
@@ -48,6 +49,9 @@ kf_test_server_config_init (KfServerConfig *config)
   config->auth_penalty_ms = 50;
   config->auth_penalty_max_ms = 200;
   config->max_clients_per_address = config->max_clients;
+  /* Tests pair one identity many times in a row; the rate limit of conn
+   * has tests of its own, which set it. */
+  config->conn_burst = 100000;
 }
 
 static void

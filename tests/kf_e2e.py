@@ -7,6 +7,8 @@ events are collected as they come; a small key-manager protocol client
 (TLS, pinned by fingerprint) for stalling a session or replaying commands;
 TAP output.  Nothing here listens anywhere but 127.0.0.0/8.
 """
+import ctypes
+import ctypes.util
 import hashlib
 import json
 import os
@@ -18,11 +20,70 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 import threading
 import time
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 CLI = os.environ['KF_CLI']
 SERVER = os.environ['KF_SERVER']
+
+ALPN = 'keyferry/2'
+HELLO_LABEL = b'keyferry km v2 hello'
+
+
+def tls_exporter(sock):
+    """RFC 9266's tls-exporter of an ssl.SSLSocket (32 bytes).
+
+    Python's ssl module has no exporter, so this calls OpenSSL's
+    SSL_export_keying_material on the SSL* that CPython keeps right after
+    the object header and the socket pointer of its _ssl._SSLSocket.  The
+    key manager (GnuTLS) computes the same value, which the signature of a
+    hello checks: a wrong pointer fails loudly, never silently."""
+    libssl = ctypes.CDLL(ctypes.util.find_library('ssl'))
+    export = libssl.SSL_export_keying_material
+    export.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p,
+                       ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int]
+    word = ctypes.sizeof(ctypes.c_void_p)
+    ssl_ptr = ctypes.c_void_p.from_address(id(sock._sslobj) + 3 * word).value
+    out = ctypes.create_string_buffer(32)
+    label = b'EXPORTER-Channel-Binding'
+    if export(ssl_ptr, out, 32, label, len(label), None, 0, 0) != 1:
+        raise AssertionError('SSL_export_keying_material failed')
+    return out.raw
+
+
+def escape(text):
+    """Free text as one protocol word (docs/PROTOCOL.md part 1 §3)."""
+    return urllib.parse.quote(text, safe='-._~')
+
+
+class Identity:
+    """An Ed25519 identity, as keyferry-cli keeps one."""
+
+    def __init__(self, seed=None):
+        self.key = (Ed25519PrivateKey.from_private_bytes(seed) if seed
+                    else Ed25519PrivateKey.generate())
+        self.public = self.key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+    @classmethod
+    def for_name(cls, name):
+        """The identity of the person called @name in these tests: the same
+        for every connection under that name, as one person's app and
+        keyferry-cli share one, so a name a test joins twice stays its own."""
+        return cls(hashlib.sha256(name.encode()).digest())
+
+    def hex(self):
+        return self.public.hex()
+
+    def hello(self, challenge, exporter, name):
+        """The signature of docs/PROTOCOL.md part 1 §4.2, hex."""
+        raw = name.encode()
+        signed = HELLO_LABEL + challenge + exporter + len(raw).to_bytes(2, 'big') + raw
+        return self.key.sign(signed).hex()
 
 
 class Tap:
@@ -95,8 +156,11 @@ class Server:
         log.write(f'--- start {self.starts}\n')
         log.flush()
         offset = log.tell()
+        # Every keyferry-cli of a test shares one identity (one XDG data
+        # folder) and pairs many times: no rate limit but where a test sets one.
         self.proc = subprocess.Popen([SERVER, '--listen', '127.0.0.1', '--port', str(self.port),
-                                      '--state-dir', self.state, '--audit-log', self.audit]
+                                      '--state-dir', self.state, '--audit-log', self.audit,
+                                      '--conn-burst', '1000']
                                      + self.extra, stderr=log, preexec_fn=self.preexec)
         log.close()
 
@@ -300,10 +364,14 @@ class Env:
 class KmClient:
     """The key-manager protocol by hand, over TLS pinned by fingerprint."""
 
-    def __init__(self, port, fp, source='127.0.0.1', timeout=10):
+    def __init__(self, port, fp, source='127.0.0.1', timeout=10, alpn=True, identity=None):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
+        if alpn:
+            ctx.set_alpn_protocols([ALPN])
+        self.identity = identity   # None: the one of the name it joins as
+        self.challenge = None
         raw = socket.create_connection(('127.0.0.1', port), timeout=timeout,
                                        source_address=(source, 0))
         self.sock = ctx.wrap_socket(raw)
@@ -344,9 +412,24 @@ class KmClient:
                 return line.split(' ')
             seen.append(line)
 
+    def greeting(self):
+        """Reads the greeting; returns its words and keeps its challenge."""
+        words = self.expect('keyferry 2 ')
+        self.challenge = bytes.fromhex(words[3])
+        return words
+
+    def hello_line(self, name):
+        """`hello 2 NAME KEY SIGNATURE`, signed; @name is the word on the
+        wire (escaped, see escape()), the signature covers it unescaped."""
+        plain = urllib.parse.unquote(name, errors='strict')
+        if self.identity is None:
+            self.identity = Identity.for_name(plain)
+        signature = self.identity.hello(self.challenge, tls_exporter(self.sock), plain)
+        return f'hello 2 {name} {self.identity.hex()} {signature}'
+
     def join(self, name):
-        self.expect('keyferry 1 ')
-        self.send(f'hello 1 {name}')
+        self.greeting()
+        self.send(self.hello_line(name))
         return int(self.expect('welcome ')[1])
 
     def close(self):

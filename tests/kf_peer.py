@@ -77,7 +77,7 @@ class Session:
         self.session_id = words[2]
         self.mode = mode
         self.key, self.iv, self.auth_key, challenge, confirm_iv = (
-            bytes.fromhex(w) for w in words[7:12])
+            bytes.fromhex(w) for w in words[8:13])
         confirm = cbc(self.key, confirm_iv, challenge) if mode == 'cbc' else None
         km.send(f'confirm {confirm.hex()}')
         km.expect('ok confirm')

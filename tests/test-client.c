@@ -45,6 +45,7 @@ typedef struct
   KfClient  *cancel_other;
   GFile     *destination;
   KfClient  *cancel_on_progress;
+  GBytes    *peer_key;        /* the peer's identity as ev key named it */
 } Events;
 
 static gboolean
@@ -423,6 +424,9 @@ test_wait_list_watch (Fixture       *f,
   g_assert_cmpuint (peers->len, ==, 1);
   g_assert_cmpuint (kf_peer_get_id (peers->pdata[0]), ==, kf_client_get_client_id (f->a));
   g_assert_cmpstr (kf_peer_get_name (peers->pdata[0]), ==, "Ana Maria");
+  /* With the identity Ana proved to the key manager, for contacts. */
+  g_assert_cmpmem (kf_peer_get_public_key (peers->pdata[0]), 32,
+                   kf_identity_get_public_key (kf_client_get_identity (f->a)), 32);
 
   /* Watching: the model follows clients as they start and stop waiting. */
   model = kf_client_get_peers (f->b);
@@ -487,6 +491,9 @@ on_session_started (KfClient     *client,
   g_assert_cmpint (role, ==, kf_client_get_role (client));
   g_assert_cmpuint (peer_id, ==, kf_client_get_peer_id (client));
   g_assert_cmpstr (peer_name, ==, kf_client_get_peer_name (client));
+  g_assert_nonnull (kf_client_get_peer_public_key (client));
+  g_clear_pointer (&events->peer_key, g_bytes_unref);
+  events->peer_key = g_bytes_new (kf_client_get_peer_public_key (client), 32);
   g_assert_cmpint (mode, ==, kf_client_get_mode (client));
   events->sessions++;
 }
@@ -521,6 +528,7 @@ events_clear (Events   *events,
   g_signal_handlers_disconnect_by_data (client, events);
   g_clear_object (&events->offer);
   g_clear_object (&events->outcome);
+  g_clear_pointer (&events->peer_key, g_bytes_unref);
   g_clear_object (&events->destination);
 }
 
@@ -622,6 +630,11 @@ transfer_and_check (Fixture      *f,
   g_assert_cmpuint (kf_offer_get_sender_id (r.offer), ==, kf_client_get_client_id (sender));
 
   g_assert_true (outcome == s.outcome);
+  /* Each side was told the other's identity (ev key), for its contacts. */
+  g_assert_cmpmem (g_bytes_get_data (s.peer_key, NULL), 32,
+                   kf_identity_get_public_key (kf_client_get_identity (receiver)), 32);
+  g_assert_cmpmem (g_bytes_get_data (r.peer_key, NULL), 32,
+                   kf_identity_get_public_key (kf_client_get_identity (sender)), 32);
   for (guint i = 0; i < 2; i++)
     {
       KfOutcome *o = i == 0 ? s.outcome : r.outcome;

@@ -112,8 +112,8 @@ def hostile_sender(env, server, name, n):
         return
     km = KmClient(server.port, server.fp)
     try:
-        km.expect('keyferry 1 ')
-        km.send(f'hello 1 {esc(name)}')
+        km.greeting()
+        km.send(km.hello_line(esc(name)))
         my_id = int(km.expect('welcome ')[1])
         km.send('send')
         km.expect('ok send')

@@ -52,10 +52,11 @@ def tls(port, source):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_alpn_protocols(['keyferry/2'])
     sock = ctx.wrap_socket(tcp(port, source))
     sock.settimeout(5)
-    greeting = sock.recv(100)
-    if not greeting.startswith(b'keyferry 1 '):
+    greeting = sock.recv(200)
+    if not greeting.startswith(b'keyferry 2 '):
         raise AssertionError(f'no greeting: {greeting!r}')
     return sock
 
@@ -261,7 +262,7 @@ class Attacker:
         """A trickler sends the next byte of an endless hello line."""
         if not self.trickle or self.ended:
             return
-        line = b'hello 1 slowloris-sends-its-name-one-byte-at-a-time-'
+        line = b'hello 2 slowloris-sends-its-name-one-byte-at-a-time-'
         try:
             self.sock.settimeout(1)
             self.sock.send(line[self.sent % len(line):][:1])

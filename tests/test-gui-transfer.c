@@ -177,7 +177,9 @@ wait_cli (Fixture     *fx,
 /*
  * Issue 12, item 10: a receiver never sees the key manager's numbers.
  * Another Ion waits and the window has listed him, then it waits itself;
- * a second Ion, a keyferry-cli process, sends it a file.  The offer and
+ * a second Ion, a keyferry-cli process, sends it a file.  (Since a name
+ * belongs to one identity, the two Ions are one person: the waiting one
+ * uses the identity keyferry-cli keeps in this test's data folder.)  The offer and
  * the transfer page say "Ion", as the notification does: the receiver
  * has no list the number would tell him apart in.
  */
@@ -195,7 +197,14 @@ test_receiver_sees_name_alone (Fixture       *fx,
   GtkWidget *dialog;
 
   flow_start_connected_window (fx);
-  flow_peer_wait (flow_connect_peer (fx, "Ion"));
+  {
+    g_autofree char *path = kf_identity_default_path ();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(KfIdentity) ion = kf_identity_load_or_create (path, &error);
+
+    g_assert_no_error (error);
+    flow_peer_wait (flow_connect_peer_as (fx, "Ion", ion));
+  }
   gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.send", NULL);
   flow_wait_for_rows (fx->window, 1);
   client = kf_window_get_client (fx->window);

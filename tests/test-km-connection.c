@@ -17,6 +17,7 @@
 #include "kf-fingerprint.h"
 #include "kf-gcrypt.h"
 #include "kf-km-connection.h"
+#include "kf-km-hello.h"
 #include "kf-server-cert.h"
 #include "kf-test-util.h"
 
@@ -37,7 +38,37 @@ typedef struct
   KfKmConnection   *km;            /* the last one opened */
   GError           *closed;
   guint             events;
+  gboolean          no_alpn;       /* the server chooses no ALPN: an old one */
+  gboolean          hello_checked; /* the client's hello signature verified */
+  KfIdentity       *identity;      /* the client's */
 } Fixture;
+
+/* The greeting's challenge: 32 bytes of 0x07. */
+#define CHALLENGE "0707070707070707070707070707070707070707070707070707070707070707"
+
+/* A `hello` line: checks its signature against this connection's exporter
+ * and the challenge, and returns the words the script matches,
+ * `hello <version> <escaped name>`. */
+static char *
+check_hello (Fixture    *f,
+             const char *line)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KfProtocolMessage) msg = kf_protocol_parse_client_line (line, &error);
+  g_autofree char *escaped = NULL;
+  guint8 challenge[KF_PROTOCOL_CHALLENGE_SIZE];
+  guint8 exporter[KF_KM_HELLO_EXPORTER_SIZE];
+
+  g_assert_no_error (error);
+  g_assert_true (kf_km_hello_exporter (G_TLS_CONNECTION (f->tls), exporter, &error));
+  memset (challenge, 0x07, sizeof challenge);
+  g_assert_cmpmem (msg->public_key, 32, kf_identity_get_public_key (f->identity), 32);
+  g_assert_true (kf_km_hello_verify (msg->public_key, challenge, exporter, msg->name,
+                                     msg->signature));
+  f->hello_checked = TRUE;
+  escaped = kf_protocol_escape (msg->name);
+  return g_strdup_printf ("hello %u %s", msg->version, escaped);
+}
 
 static void
 server_write (Fixture    *f,
@@ -68,6 +99,13 @@ on_request (GObject      *source,
                                                     NULL, &error);
   if (line == NULL)
     return;
+  if (g_str_has_prefix (line, "hello "))
+    {
+      char *words = check_hello (f, line);
+
+      g_free (line);
+      line = words;
+    }
 
   for (guint i = 0; f->script != NULL && f->script[i] != NULL; i += 2)
     if (g_str_equal (f->script[i], line))
@@ -113,6 +151,9 @@ on_incoming (GSocketService    *service,
   g_assert_null (f->tls);
   f->tls = g_tls_server_connection_new (G_IO_STREAM (connection), f->certificate, &error);
   g_assert_no_error (error);
+  if (!f->no_alpn)
+    g_tls_connection_set_advertised_protocols (G_TLS_CONNECTION (f->tls),
+                                               (const char * const[]) { KF_PROTOCOL_ALPN, NULL });
   g_tls_connection_handshake_async (G_TLS_CONNECTION (f->tls), G_PRIORITY_DEFAULT, NULL,
                                     on_handshake, f);
   return TRUE;
@@ -142,7 +183,8 @@ fixture_setup (Fixture       *f,
   g_assert_no_error (error);
   f->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
   g_signal_connect (f->service, "incoming", G_CALLBACK (on_incoming), f);
-  f->greeting = "keyferry 1 none\n";
+  f->greeting = "keyferry 2 none " CHALLENGE "\n";
+  f->identity = kf_identity_new_from_seed ((const guint8[KF_IDENTITY_SEED_SIZE]) { 0x42, 0x42 });
 }
 
 static void
@@ -167,6 +209,7 @@ fixture_teardown (Fixture       *f,
   g_clear_object (&f->known);
   g_clear_error (&f->closed);
   g_free (f->fingerprint);
+  g_clear_object (&f->identity);
   kf_test_remove_tree (f->dir);
   g_free (f->dir);
 }
@@ -200,7 +243,7 @@ open_km (Fixture         *f,
   g_signal_connect (km, "closed", G_CALLBACK (on_closed), f);
   g_signal_connect (km, "event", G_CALLBACK (on_event), f);
   g_set_object (&f->km, km);
-  kf_km_connection_open_async (km, f->known, f->fingerprint, NULL, "Ana", NULL,
+  kf_km_connection_open_async (km, f->known, f->fingerprint, NULL, "Ana", f->identity, NULL,
                                kf_test_store_result, &result);
   kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "the greeting");
   if (kf_km_connection_open_finish (km, result, &error))
@@ -224,13 +267,18 @@ request (KfKmConnection  *km,
   return kf_km_connection_request_finish (km, result, data, error);
 }
 
+#define KEY_BB "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define KEY_CC "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+
+/* The client offers ALPN keyferry/2, signs its hello over the challenge and
+ * the connection's exporter, and reads the peers' identities. */
 static void
 test_greeting_and_peer_lines (Fixture       *f,
                               gconstpointer  data)
 {
   static const char *const script[] = {
-    "hello 1 Ana", "welcome 7 Ana\n",
-    "send", "peer 3 Bob\npeer 4 Cleo%20Maria\nok send 2\n",
+    "hello 2 Ana", "welcome 7 Ana\n",
+    "send", "peer 3 Bob " KEY_BB "\npeer 4 Cleo%20Maria " KEY_CC "\nok send 2\n",
     NULL,
   };
   g_autoptr(KfKmConnection) km = NULL;
@@ -252,6 +300,8 @@ test_greeting_and_peer_lines (Fixture       *f,
   peer = g_ptr_array_index (peers, 1);
   g_assert_cmpuint (peer->id, ==, 4);
   g_assert_cmpstr (peer->name, ==, "Cleo Maria");
+  g_assert_cmpuint (peer->public_key[0], ==, 0xcc);
+  g_assert_true (f->hello_checked);
 }
 
 /* An event this version does not know is skipped; the reply still comes. */
@@ -260,8 +310,8 @@ test_unknown_event_ignored (Fixture       *f,
                             gconstpointer  data)
 {
   static const char *const script[] = {
-    "hello 1 Ana", "welcome 7 Ana\n",
-    "wait", "ev frobnicate 1 2 3\nev waiting 9 Dan\nok wait\n",
+    "hello 2 Ana", "welcome 7 Ana\n",
+    "wait", "ev frobnicate 1 2 3\nev waiting 9 Dan " KEY_BB "\nok wait\n",
     NULL,
   };
   g_autoptr(KfKmConnection) km = NULL;
@@ -283,7 +333,7 @@ test_error_replies (Fixture       *f,
                     gconstpointer  data)
 {
   static const char *const script[] = {
-    "hello 1 Ana", "welcome 7 Ana\n",
+    "hello 2 Ana", "welcome 7 Ana\n",
     "wait", "err bad-state Already%20waiting\n",
     "send", "err no-such-peer Gone\n",
     "ping", "err internal Oops\n",
@@ -314,7 +364,7 @@ test_unrequested_reply (Fixture       *f,
                         gconstpointer  data)
 {
   static const char *const script[] = {
-    "hello 1 Ana", "welcome 7 Ana\nok wait\n",
+    "hello 2 Ana", "welcome 7 Ana\nok wait\n",
     NULL,
   };
   g_autoptr(KfKmConnection) km = NULL;
@@ -361,6 +411,23 @@ test_overlong_line (Fixture       *f,
   g_assert_null (km);
 }
 
+/* A key manager of protocol version 1 chooses no ALPN: the client stops
+ * before it sends anything and says the key manager needs updating. */
+static void
+test_old_server (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(KfKmConnection) km = NULL;
+  g_autoptr(GError) error = NULL;
+
+  f->no_alpn = TRUE;
+  f->greeting = "keyferry 1 none\n";
+  error = open_km (f, &km);
+  g_assert_error (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "update keyferry-server"));
+  g_assert_false (f->hello_checked);
+}
+
 /* A server that closes at once: a connect error, not a hang. */
 static void
 test_server_refuses (Fixture       *f,
@@ -392,6 +459,7 @@ main (int    argc,
   ADD ("/km-connection/foreign-greeting", test_foreign_greeting);
   ADD ("/km-connection/overlong-line", test_overlong_line);
   ADD ("/km-connection/server-refuses", test_server_refuses);
+  ADD ("/km-connection/old-server", test_old_server);
 
 #undef ADD
 

@@ -136,7 +136,7 @@ def main():
         s = found[0] if found else {}
         tap.check(s.get('site') == 'Lab 3' and s.get('name') == 'Lab 3'
                   and s.get('address') == km.addr and s.get('port') == 7745
-                  and s.get('fingerprint') == server.fp and s.get('version') == 1
+                  and s.get('fingerprint') == server.fp and s.get('version') == 2
                   and s.get('trust') == 'unknown',
                   'it has the site name, address, port, fingerprint and version', s)
         status, out, err = cli(ana, ['servers'])

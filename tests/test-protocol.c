@@ -48,6 +48,11 @@ round_trip (const KfProtocolMessage *msg,
   return parsed;
 }
 
+#define KEY_AA "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define SIG_5B "5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b" \
+               "5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b"
+#define CHALLENGE_07 "0707070707070707070707070707070707070707070707070707070707070707"
+
 static void
 test_client_lines (void)
 {
@@ -65,11 +70,22 @@ test_client_lines (void)
     }
 
   msg = kf_protocol_message_new (KF_MSG_HELLO);
-  msg->version = 1;
+  msg->version = 2;
   kf_protocol_message_set_name (msg, "Ana María");
-  p = round_trip (msg, "hello 1 Ana%20Mar%C3%ADa", TRUE);
-  g_assert_cmpuint (p->version, ==, 1);
+  memset (msg->public_key, 0xaa, sizeof msg->public_key);
+  memset (msg->signature, 0x5b, sizeof msg->signature);
+  p = round_trip (msg, "hello 2 Ana%20Mar%C3%ADa " KEY_AA " " SIG_5B, TRUE);
+  g_assert_cmpuint (p->version, ==, 2);
   g_assert_cmpstr (p->name, ==, "Ana María");
+  g_assert_cmpmem (p->public_key, 32, msg->public_key, 32);
+  g_assert_cmpmem (p->signature, 64, msg->signature, 64);
+  g_clear_pointer (&msg, kf_protocol_message_free);
+  g_clear_pointer (&p, kf_protocol_message_free);
+
+  msg = kf_protocol_message_new (KF_MSG_BLOCK);
+  memset (msg->public_key, 0xaa, sizeof msg->public_key);
+  p = round_trip (msg, "block " KEY_AA, TRUE);
+  g_assert_cmpmem (p->public_key, 32, msg->public_key, 32);
   g_clear_pointer (&msg, kf_protocol_message_free);
   g_clear_pointer (&p, kf_protocol_message_free);
 
@@ -157,10 +173,12 @@ test_server_lines (void)
   g_autoptr(KfProtocolMessage) p = NULL;
 
   msg = kf_protocol_message_new (KF_MSG_GREETING);
-  msg->version = 1;
+  msg->version = 2;
   msg->auth_required = TRUE;
-  p = round_trip (msg, "keyferry 1 passphrase", FALSE);
+  memset (msg->challenge, 0x07, sizeof msg->challenge);
+  p = round_trip (msg, "keyferry 2 passphrase " CHALLENGE_07, FALSE);
   g_assert_true (p->auth_required);
+  g_assert_cmpmem (p->challenge, 32, msg->challenge, 32);
   g_clear_pointer (&msg, kf_protocol_message_free);
   g_clear_pointer (&p, kf_protocol_message_free);
 
@@ -170,12 +188,15 @@ test_server_lines (void)
   p = round_trip (msg, "welcome 7 bob", FALSE);
   g_assert_cmpuint (p->id, ==, 7);
   msg->type = KF_MSG_PEER;
+  memset (msg->public_key, 0xaa, sizeof msg->public_key);
   g_clear_pointer (&p, kf_protocol_message_free);
-  p = round_trip (msg, "peer 7 bob", FALSE);
+  p = round_trip (msg, "peer 7 bob " KEY_AA, FALSE);
+  g_assert_cmpmem (p->public_key, 32, msg->public_key, 32);
   msg->type = KF_MSG_EV_WAITING;
   g_clear_pointer (&p, kf_protocol_message_free);
-  p = round_trip (msg, "ev waiting 7 bob", FALSE);
+  p = round_trip (msg, "ev waiting 7 bob " KEY_AA, FALSE);
   g_assert_cmpstr (p->name, ==, "bob");
+  g_assert_cmpmem (p->public_key, 32, msg->public_key, 32);
   msg->type = KF_MSG_EV_UNWAITING;
   g_clear_pointer (&p, kf_protocol_message_free);
   p = round_trip (msg, "ev unwaiting 7", FALSE);
@@ -232,13 +253,14 @@ test_event_lines (void)
   msg->role = KF_ROLE_RECEIVER;
   msg->id = 3;
   kf_protocol_message_set_name (msg, "alice");
+  memset (msg->public_key, 0xaa, sizeof msg->public_key);
   msg->mode = KF_CIPHER_MODE_CBC;
   memset (msg->key, 0x11, sizeof msg->key);
   memset (msg->iv, 0x22, sizeof msg->iv);
   memset (msg->auth_key, 0x33, sizeof msg->auth_key);
   memset (msg->challenge, 0x44, sizeof msg->challenge);
   memset (msg->confirm_iv, 0x55, sizeof msg->confirm_iv);
-  expected = g_strdup_printf ("ev key 5e55 receiver 3 alice cbc %s %s %s %s %s",
+  expected = g_strdup_printf ("ev key 5e55 receiver 3 alice " KEY_AA " cbc %s %s %s %s %s",
                               "1111111111111111111111111111111111111111111111111111111111111111",
                               "22222222222222222222222222222222",
                               "3333333333333333333333333333333333333333333333333333333333333333",
@@ -247,6 +269,7 @@ test_event_lines (void)
   p = round_trip (msg, expected, FALSE);
   g_assert_cmpint (p->role, ==, KF_ROLE_RECEIVER);
   g_assert_cmpmem (p->key, 32, msg->key, 32);
+  g_assert_cmpmem (p->public_key, 32, msg->public_key, 32);
   g_assert_cmpmem (p->confirm_iv, 16, msg->confirm_iv, 16);
   g_clear_pointer (&p, kf_protocol_message_free);
   g_clear_pointer (&msg, kf_protocol_message_free);
@@ -488,13 +511,21 @@ test_refused (void)
     { "conn 18446744073709551616 cbc", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
     { "conn bob cbc", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
     { "conn 1", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
-    { "hello 1", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
-    { "hello x bob", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
-    { "hello 1 %0Abob", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
-    { "hello 1 bob%00", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
-    { "hello 1 bob%zz", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
-    { "hello 1 bob%C3", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
-    { "hello 1 12345678901234567890123456789012345678901234567890123456789012345", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "hello 2", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "hello 1 bob", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "hello 2 bob " KEY_AA, TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "hello 2 bob " SIG_5B " " KEY_AA, TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "hello 2 bob " KEY_AA " " SIG_5B " x", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "hello 2 bob " KEY_AA "a " SIG_5B, TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "hello x bob " KEY_AA " " SIG_5B, TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "hello 2 %0Abob " KEY_AA " " SIG_5B, TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "hello 2 bob%00 " KEY_AA " " SIG_5B, TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "hello 2 bob%zz " KEY_AA " " SIG_5B, TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "hello 2 bob%C3 " KEY_AA " " SIG_5B, TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "hello 2 12345678901234567890123456789012345678901234567890123456789012345 " KEY_AA " " SIG_5B, TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "block", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "block 7", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "block " KEY_AA " x", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
     { "auth", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
     { "port 0", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
     { "port 65536", TRUE, KF_PROTOCOL_ERROR_BAD_ARGS },
@@ -510,6 +541,10 @@ test_refused (void)
     { "ev", FALSE, KF_PROTOCOL_ERROR_UNKNOWN_COMMAND },
     { "ev fly", FALSE, KF_PROTOCOL_ERROR_UNKNOWN_COMMAND },
     { "keyferry 1 magic", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "keyferry 2 none", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "keyferry 2 none 07", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "peer 7 bob", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
+    { "ev waiting 7 bob", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
     { "ok fly", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
     { "ok send", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
     { "ok send 101", FALSE, KF_PROTOCOL_ERROR_BAD_ARGS },
@@ -545,7 +580,7 @@ test_refused (void)
 static void
 test_error_codes (void)
 {
-  for (int e = KF_PROTOCOL_ERROR_BAD_LINE; e <= KF_PROTOCOL_ERROR_BAD_NAME; e++)
+  for (int e = KF_PROTOCOL_ERROR_BAD_LINE; e <= KF_PROTOCOL_ERROR_RATE_LIMITED; e++)
     {
       const char *code = kf_protocol_error_to_code (e);
       g_autofree char *line = g_strdup_printf ("err %s", code);
@@ -564,6 +599,11 @@ test_error_codes (void)
   g_assert_true (kf_protocol_error_is_fatal (KF_PROTOCOL_ERROR_FULL));
   g_assert_false (kf_protocol_error_is_fatal (KF_PROTOCOL_ERROR_NO_SUCH_PEER));
   g_assert_false (kf_protocol_error_is_fatal (KF_PROTOCOL_ERROR_BAD_STATE));
+  g_assert_cmpstr (kf_protocol_error_to_code (KF_PROTOCOL_ERROR_NAME_OWNED), ==, "name-owned");
+  g_assert_true (kf_protocol_error_is_fatal (KF_PROTOCOL_ERROR_BAD_IDENTITY));
+  g_assert_true (kf_protocol_error_is_fatal (KF_PROTOCOL_ERROR_NOT_ENROLLED));
+  g_assert_false (kf_protocol_error_is_fatal (KF_PROTOCOL_ERROR_NAME_OWNED));
+  g_assert_false (kf_protocol_error_is_fatal (KF_PROTOCOL_ERROR_RATE_LIMITED));
 }
 
 static void
@@ -674,7 +714,7 @@ test_split_words (void)
   g_assert_cmpstr (words[2], ==, "cbc");
 
   many = g_strjoinv (" ", (char *[]) { "a", "b", "c", "d", "e", "f", "g", "h", "i", "j",
-                                        "k", "l", "m", "n", NULL });
+                                        "k", "l", "m", "n", "o", NULL });
   g_assert_null (kf_protocol_split_words (many, &error));
   g_assert_error (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_BAD_ARGS);
 }
@@ -687,11 +727,11 @@ test_random_lines (void)
 {
   static const char * const words[] = {
     "auth", "hello", "wait", "cancel", "send", "conn", "ping", "end", "confirm", "port",
-    "report", "watch", "unwatch", "keyferry", "welcome", "ok", "err", "peer", "ev", "key",
+    "report", "watch", "unwatch", "block", "keyferry", "welcome", "ok", "err", "peer", "ev", "key",
     "listen", "connect", "result", "cancelled", "shutdown", "waiting", "unwaiting", "1", "0",
     "01", "65535", "cbc", "cfb", "-", "sender", "receiver", "none", "passphrase", "peer-left",
     "timeout", "mismatch", "127.0.0.1", "::1", "%41", "%zz", "é", "5e55",
-    "00112233445566778899aabbccddeeff", "",
+    "00112233445566778899aabbccddeeff", KEY_AA, SIG_5B, "",
   };
   GRand *rand = g_rand_new_with_seed (0x6b66);
 

@@ -30,6 +30,11 @@ static const char * const state_names[] = {
   "greeting", "idle", "waiting", "confirming", "confirmed", "listening", "transferring",
 };
 
+/* Any 32-byte key and 64-byte signature, for lines refused before they
+ * are checked. */
+#define KEY "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define SIG KEY KEY
+
 /* The state × command table of docs/PROTOCOL.md: "ok" or the err code. */
 static const struct
 {
@@ -47,9 +52,9 @@ static const struct
   { "port 4000",          { "bad-state",     "bad-state",     "bad-state",     "bad-state",     "bad-state",     "ok",            "bad-state" } },
   { "report 1 -",         { "bad-state",     "bad-state",     "bad-state",     "bad-state",     "bad-state",     "bad-state",     "ok" } },
   { "auth secret",        { "bad-state",     "bad-state",     "bad-state",     "bad-state",     "bad-state",     "bad-state",     "bad-state" } },
-  { "hello 1 again",      { "ok",            "bad-state",     "bad-state",     "bad-state",     "bad-state",     "bad-state",     "bad-state" } },
+  { "hello *",            { "ok",            "bad-state",     "bad-state",     "bad-state",     "bad-state",     "bad-state",     "bad-state" } },
   { "ping",               { "ok",            "ok",            "ok",            "ok",            "ok",            "ok",            "ok" } },
-  { "hello 2 future",     { "version",       "bad-state",     "bad-state",     "bad-state",     "bad-state",     "bad-state",     "bad-state" } },
+  { "hello 3 future " KEY " " SIG, { "version",       "bad-state",     "bad-state",     "bad-state",     "bad-state",     "bad-state",     "bad-state" } },
   { "fly",                { "unknown-command", "unknown-command", "unknown-command", "unknown-command", "unknown-command", "unknown-command", "unknown-command" } },
 };
 
@@ -122,7 +127,14 @@ test_state_table (Fixture       *f,
         const char *expect = table[i].expect[state];
         const char *got;
 
-        kf_test_km_client_send (c, table[i].line, NULL);
+        if (g_str_equal (table[i].line, "hello *"))
+          {
+            g_autofree char *hello = kf_test_km_client_hello_line (c, "again");
+
+            kf_test_km_client_send (c, hello, NULL);
+          }
+        else
+          kf_test_km_client_send (c, table[i].line, NULL);
         reply = read_reply (c);
         got = reply->type == KF_MSG_ERR ? kf_protocol_error_to_code (reply->error_code) : "ok";
         if (!g_str_equal (got, expect))
@@ -143,7 +155,7 @@ test_passphrase (Fixture       *f,
   const struct { const char *before_hello; KfProtocolError code; } wrong[] = {
     { "auth wrong", KF_PROTOCOL_ERROR_AUTH_FAILED },
     { "auth sesame%20", KF_PROTOCOL_ERROR_AUTH_FAILED },
-    { "hello 1 eve", KF_PROTOCOL_ERROR_AUTH_REQUIRED },
+    { "hello 2 eve " KEY " " SIG, KF_PROTOCOL_ERROR_AUTH_REQUIRED },
     { "wait", KF_PROTOCOL_ERROR_AUTH_REQUIRED },
   };
   g_autoptr(KfTestKmClient) ok = NULL;
@@ -174,10 +186,13 @@ test_passphrase (Fixture       *f,
     g_autoptr(KfTestKmClient) eager = kf_test_km_client_connect (f->port, f->fp, &error);
     g_autoptr(KfProtocolMessage) greeting = NULL;
     g_autoptr(KfProtocolMessage) welcome = NULL;
-    const char *lines = "auth sesame\nhello 1 eager\nping\n";
+    g_autofree char *hello = NULL;
+    g_autofree char *lines = NULL;
 
     g_assert_no_error (error);
     greeting = kf_test_km_client_expect (eager, KF_MSG_GREETING);
+    hello = kf_test_km_client_hello_line (eager, "eager");
+    lines = g_strdup_printf ("auth sesame\n%s\nping\n", hello);
     kf_test_km_client_send_raw (eager, lines, strlen (lines), &error);
     g_assert_no_error (error);
     kf_test_km_client_expect_ok (eager, KF_MSG_AUTH);
@@ -228,7 +243,7 @@ test_plaintext_client (Fixture       *f,
   g_autofree char *line = NULL;
 
   g_assert_no_error (error);
-  kf_test_km_client_send (c, "hello 1 plain", &error);
+  kf_test_km_client_send (c, "hello 2 plain " KEY " " SIG, &error);
   g_assert_no_error (error);
   /* No greeting, no welcome: at most TLS alert bytes, then the end. */
   line = kf_test_km_client_read_line (c, KF_TEST_TIMEOUT_MS, &error);
@@ -405,7 +420,11 @@ test_clients_per_address (Fixture       *f,
   refused = kf_test_km_client_connect (f->port, f->fp, &error);
   g_assert_no_error (error);
   greeting = kf_test_km_client_expect (refused, KF_MSG_GREETING);
-  kf_test_km_client_send (refused, "hello 1 one-too-many", NULL);
+  {
+    g_autofree char *hello = kf_test_km_client_hello_line (refused, "one-too-many");
+
+    kf_test_km_client_send (refused, hello, NULL);
+  }
   kf_test_km_client_expect_err (refused, KF_PROTOCOL_ERROR_FULL);
   kf_test_km_client_expect_eof (refused);
   kf_test_km_client_command (held[0], "ping", KF_MSG_PING);

@@ -12,6 +12,7 @@
 #include "kf-cipher.h"
 #include "kf-gcrypt.h"
 #include "kf-hex.h"
+#include "kf-km-hello.h"
 #include "kf-server-private.h"
 #include "kf-test-server-check.h"
 #include "kf-test-util.h"
@@ -28,6 +29,8 @@ typedef struct
   KfServerClient    *client;
   GPtrArray         *lines;   /* what it was sent, LF stripped */
   KfProtocolMessage *key;     /* the last ev key */
+  guint8             challenge[KF_PROTOCOL_CHALLENGE_SIZE];  /* of its greeting */
+  KfIdentity        *identity;  /* a fresh one per peer */
 } Peer;
 
 static gint64
@@ -103,6 +106,8 @@ sink (KfServerClient *client,
   text = g_strndup (line, len - 1);
   msg = kf_protocol_parse_server_line (text, NULL);
   g_assert_nonnull (msg);
+  if (msg->type == KF_MSG_GREETING)
+    memcpy (peer->challenge, msg->challenge, sizeof peer->challenge);
   if (msg->type == KF_MSG_EV_KEY)
     {
       g_clear_pointer (&peer->key, kf_protocol_message_free);
@@ -117,6 +122,11 @@ static void
 peer_connect (Fixture *f,
               Peer    *peer)
 {
+  guint8 seed[KF_IDENTITY_SEED_SIZE];
+
+  for (guint i = 0; i < sizeof seed; i++)
+    seed[i] = (guint8) g_random_int_range (0, 256);
+  peer->identity = kf_identity_new_from_seed (seed);
   peer->lines = g_ptr_array_new_with_free_func (g_free);
   peer->client = kf_server_client_new_detached ("192.0.2.7", kf_server_get_config (f->server),
                                                 kf_server_get_timers (f->server), sink, peer);
@@ -130,6 +140,7 @@ peer_clear (Peer *peer)
     kf_server_client_close (peer->client, FALSE);
   g_clear_pointer (&peer->key, kf_protocol_message_free);
   g_clear_pointer (&peer->lines, g_ptr_array_unref);
+  g_clear_object (&peer->identity);
   if (peer->client != NULL)
     g_assert_finalize_object (g_steal_pointer (&peer->client));
 }
@@ -208,14 +219,32 @@ confirm (Peer *peer)
   sayf (peer, "confirm %s", hex);
 }
 
+/* Sends `hello 2 NAME KEY SIGNATURE`, signed as a client of a detached
+ * connection signs (its exporter is 32 zero bytes). */
+static void
+hello (Peer       *peer,
+       const char *name)
+{
+  guint8 exporter[KF_KM_HELLO_EXPORTER_SIZE] = { 0 };
+  guint8 signature[KF_IDENTITY_SIGNATURE_SIZE];
+  g_autofree char *key = kf_hex_encode (kf_identity_get_public_key (peer->identity),
+                                        KF_IDENTITY_PUBLIC_KEY_SIZE);
+  g_autofree char *signature_hex = NULL;
+  g_autofree char *escaped = kf_protocol_escape (name);
+
+  kf_km_hello_sign (peer->identity, peer->challenge, exporter, name, signature);
+  signature_hex = kf_hex_encode (signature, sizeof signature);
+  sayf (peer, "hello 2 %s %s %s", escaped, key, signature_hex);
+}
+
 static void
 greet (Fixture    *f,
        Peer       *peer,
        const char *name)
 {
   peer_connect (f, peer);
-  sayf (peer, "hello 1 %s", name);
-  expect (peer, "keyferry 1 none", "welcome ", NULL);
+  hello (peer, name);
+  expect (peer, "keyferry 2 none ", "welcome ", NULL);
 }
 
 /* A whole session with no socket: every line is the server's own, the
@@ -290,7 +319,7 @@ test_timeouts_on_the_clock (Fixture       *f,
   Peer slow = { 0 }, alice = { 0 }, bob = { 0 };
 
   peer_connect (f, &slow);
-  expect (&slow, "keyferry 1 none", NULL);
+  expect (&slow, "keyferry 2 none ", NULL);
   f->now += config->handshake_timeout_ms * G_TIME_SPAN_MILLISECOND - 1;
   kf_server_timers_run_due (timers);
   expect (&slow, NULL);
@@ -431,8 +460,8 @@ test_reload_keeps_the_counts (Fixture       *f,
   g_source_remove (guard);
 
   peer_connect (f, &carol);
-  say (&carol, "hello 1 carol");
-  expect (&carol, "keyferry 1 none", "err full ", NULL);
+  hello (&carol, "carol");
+  expect (&carol, "keyferry 2 none ", "err full ", NULL);
   check (f);
   peer_clear (&bob);
   greet (f, &dave, "dave");
@@ -452,9 +481,9 @@ test_lines_wait_for_the_passphrase (Fixture       *f,
   gint64 give_up = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
 
   peer_connect (f, &eager);
-  expect (&eager, "keyferry 1 passphrase", NULL);
+  expect (&eager, "keyferry 2 passphrase ", NULL);
   say (&eager, "auth sesame");
-  say (&eager, "hello 1 eager");
+  hello (&eager, "eager");
   say (&eager, "ping");
   g_assert_true (kf_server_client_get_reading_held (eager.client));
   expect (&eager, NULL);

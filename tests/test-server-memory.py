@@ -84,7 +84,7 @@ def flood(server, source, size, hello, out):
         if hello:
             client.join(f'flood-{source}')
         else:
-            client.expect('keyferry 1 ')
+            client.greeting()
     except Exception as error:  # the flood never started: reported by the caller
         out['error'] = f'connecting: {error!r}'
         return

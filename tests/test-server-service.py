@@ -117,7 +117,7 @@ def test_logs(env):
     server = env.server(['--log-format', 'json', '--passphrase-file', secret])
     server.start()
     client = KmClient(server.port, server.fp)
-    client.expect('keyferry 1 passphrase')
+    client.greeting()
     client.send('auth wrong')
     client.expect('err auth-failed', timeout=30)
     failed = wait_record(server, 'auth-failed')
@@ -199,12 +199,12 @@ def admitted(server, passphrase, source):
     """Whether a new client from @source gets in with @passphrase."""
     client = KmClient(server.port, server.fp, source=source)
     try:
-        client.expect('keyferry 1 passphrase')
+        client.greeting()
         client.send(f'auth {passphrase}')
         line = client.line(timeout=60)
         if line != 'ok auth':
             return False
-        client.send('hello 1 late')
+        client.send(client.hello_line(f'late-{source}'))
         return client.expect('welcome ') is not None
     finally:
         client.close()
@@ -232,10 +232,10 @@ def test_reload(env):
     clients = []
     for name in ('first', 'second'):
         client = KmClient(server.port, server.fp)
-        client.expect('keyferry 1 passphrase')
+        client.greeting()
         client.send('auth one')
         client.expect('ok auth', timeout=60)
-        client.send(f'hello 1 {name}')
+        client.send(client.hello_line(name))
         client.expect('welcome ')
         clients.append(client)
 
@@ -253,7 +253,7 @@ def test_reload(env):
         alive = alive and client.expect('ok ping') is not None
     tap.check(alive, 'connected clients stay through a reload')
     late = KmClient(server.port, server.fp, source='127.0.0.2')
-    late.expect('keyferry 1 ')
+    late.greeting()
     full = late.line()
     late.close()
     tap.check(full and full.startswith('err full'),
@@ -288,10 +288,10 @@ def test_reload(env):
     server = start_notified(env, notify, ['--config', conf])
     notify.next()
     early = KmClient(server.port, server.fp)
-    early.expect('keyferry 1 none')
+    early.greeting()
     write(conf, f'[keyferry-server]\npassphrase-file={secret}\n')
     hup(server, notify)
-    early.send('hello 1 early')
+    early.send(early.hello_line('early'))
     line = early.line()
     tap.check(line and line.startswith('welcome '),
               'a client told "none" before a reload that turned a passphrase on is welcomed',
@@ -310,7 +310,7 @@ def test_reload(env):
         first = KmClient(server.port, server.fp)
         first.join('first')
         second = KmClient(server.port, server.fp)
-        second.expect('keyferry 1 ')
+        second.greeting()
         line = second.line()
         tap.check(line and line.startswith('err full'),
                   f'--max-clients on the command line wins over the file {attempt}', line)

@@ -294,6 +294,34 @@ test_round_trip (Fixture       *f,
     }
 }
 
+/* Names on disk that are not UTF-8 are sent under their display form,
+ * and each file is still read from its own name on disk, at any depth:
+ * the manifest keeps the local name only where it differs. */
+static void
+test_local_names (Fixture       *f,
+                  gconstpointer  data)
+{
+  static const char *top[] = { "top", NULL };
+  const char *raw[] = { "top/odd\xff/f\xfe", "top/odd\xff/plain", "top/plain/f\xfe" };
+  const char *sent[] = { "top/odd\xef\xbf\xbd/f\xef\xbf\xbd", "top/odd\xef\xbf\xbd/plain",
+                         "top/plain/f\xef\xbf\xbd" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (raw); i++)
+    put_file (f, raw[i], 1000 + i);
+  offer (f, top);
+  g_assert_no_error (f->offer_error);
+  receive (f);
+  g_assert_no_error (f->receive_error);
+  g_assert_no_error (f->send_error);
+  for (guint i = 0; i < G_N_ELEMENTS (raw); i++)
+    {
+      g_autofree char *a = g_build_filename (f->src, raw[i], NULL);
+      g_autofree char *b = g_build_filename (f->out, sent[i], NULL);
+
+      assert_same_file (a, b);
+    }
+}
+
 /* A large file of a tree does not sit in the page cache as it arrives:
  * each file is written back and dropped a few windows behind, as a
  * single file is. */
@@ -324,34 +352,6 @@ test_page_cache_bounded (Fixture       *f,
   g_test_message ("%" G_GUINT64_FORMAT " bytes of 64 MiB in the page cache", resident);
   g_assert_cmpuint (resident, <=, 3 * KF_WRITEBACK_WINDOW);
   assert_same_file (a, b);
-}
-
-/* Names on disk that are not UTF-8 are sent under their display form,
- * and each file is still read from its own name on disk, at any depth:
- * the manifest keeps the local name only where it differs. */
-static void
-test_local_names (Fixture       *f,
-                  gconstpointer  data)
-{
-  static const char *top[] = { "top", NULL };
-  const char *raw[] = { "top/odd\xff/f\xfe", "top/odd\xff/plain", "top/plain/f\xfe" };
-  const char *sent[] = { "top/odd\xef\xbf\xbd/f\xef\xbf\xbd", "top/odd\xef\xbf\xbd/plain",
-                         "top/plain/f\xef\xbf\xbd" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (raw); i++)
-    put_file (f, raw[i], 1000 + i);
-  offer (f, top);
-  g_assert_no_error (f->offer_error);
-  receive (f);
-  g_assert_no_error (f->receive_error);
-  g_assert_no_error (f->send_error);
-  for (guint i = 0; i < G_N_ELEMENTS (raw); i++)
-    {
-      g_autofree char *a = g_build_filename (f->src, raw[i], NULL);
-      g_autofree char *b = g_build_filename (f->out, sent[i], NULL);
-
-      assert_same_file (a, b);
-    }
 }
 
 /* A top-level name that exists is not replaced: the tree arrives as

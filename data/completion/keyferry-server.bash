@@ -13,7 +13,8 @@ _keyferry_server()
             ;;
         --port | -p | --max-clients | --max-clients-per-address | --max-pending | \
             --max-pending-per-address | \
-            --handshake-timeout | --idle-timeout | --confirm-timeout | --site-name)
+            --handshake-timeout | --idle-timeout | --confirm-timeout | --site-name | \
+            --conn-burst | --conn-refill)
             return
             ;;
         --log-format)
@@ -31,10 +32,28 @@ _keyferry_server()
     esac
     $split && return
 
+    # The administrator's commands: identities, names, enrolment.
+    local i command=
+    for ((i = 1; i < cword; i++)); do
+        case ${words[i]} in
+            identities | names | enrolment) command=${words[i]} ;;
+        esac
+    done
+    if [[ $cur != -* ]]; then
+        case $command in
+            "") COMPREPLY=($(compgen -W 'identities names enrolment' -- "$cur")) ;;
+            identities) [[ $prev == identities ]] && COMPREPLY=($(compgen -W 'list add remove' -- "$cur")) ;;
+            names) [[ $prev == names ]] && COMPREPLY=($(compgen -W 'list release' -- "$cur")) ;;
+            enrolment) [[ $prev == enrolment ]] && COMPREPLY=($(compgen -W 'open close status' -- "$cur")) ;;
+        esac
+        return
+    fi
+
     COMPREPLY=($(compgen -W '--config --listen --port --state-dir --passphrase-file
         --passphrase-hash-file --max-clients --max-clients-per-address --max-pending
         --max-pending-per-address --handshake-timeout --idle-timeout
-        --confirm-timeout --audit-log --site-name --no-announce --print-link
+        --confirm-timeout --conn-burst --conn-refill --audit-log --site-name --no-announce
+        --print-link
         --log-format --runtime-dir --status --json --verbose --print-fingerprint
         --hash-passphrase --version --help' -- "$cur"))
 } &&
