@@ -19,6 +19,7 @@ typedef struct
   char         *name;
   char         *fingerprint;
   gboolean      accept_new_server;
+  gboolean      accept_new_identity;
   gboolean      forget_server;
   int           idle_timeout;      /* -1: the default */
   char         *passphrase_file;
@@ -44,6 +45,7 @@ typedef struct
   gboolean      stdin_is_tty;
   guint         sigint_count;
   gboolean      reconnecting;      /* the key manager went away; the client retries */
+  gboolean      identity_refused;  /* the peer's identity changed: refused (exit 9) */
 } KfCliApp;
 
 void kf_cli_app_quit (KfCliApp *app,

@@ -101,16 +101,18 @@ set_peer_ports (KfCliApp  *app,
  * kf_cli_setup_client:
  *
  * Creates @app's KfClient from its options: server address, display name,
- * expected fingerprint and passphrase.
+ * expected fingerprint and passphrase, with the user's identity and
+ * contacts.
  *
  * Returns: %FALSE with @error set for a bad --server, --fingerprint or an
- * unreadable --passphrase-file.
+ * unreadable --passphrase-file or contacts file.
  */
 gboolean
 kf_cli_setup_client (KfCliApp  *app,
                      GError   **error)
 {
   g_autoptr(KfKnownServers) known = NULL;
+  g_autoptr(KfContacts) contacts = kf_contacts_new (NULL);
   g_autoptr(GError) local_error = NULL;
   g_autofree char *name = NULL;
 
@@ -128,8 +130,13 @@ kf_cli_setup_client (KfCliApp  *app,
   if (!kf_known_servers_load (known, &local_error))
     kf_cli_error (_("ignoring the known-servers file: %s"), local_error->message);
 
+  /* Contacts guard who a file goes to: without them, no transfer. */
+  if (!kf_contacts_load (contacts, error))
+    return FALSE;
+
   app->client = kf_client_new (app->host, app->port, name, known);
   kf_client_set_identity (app->client, app->identity);
+  kf_client_set_contacts (app->client, contacts);
   if (app->peer_ports != NULL && !set_peer_ports (app, error))
     return FALSE;
   if (app->idle_timeout >= 0)

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "kf-cli-describe.h"
@@ -130,12 +131,33 @@ report_counts (KfOutcome *outcome)
                 sent, received);
 }
 
+/* A receiver's pairing fell through before any offer and the client
+ * waits again: one quiet line and the JSON "waiting-again" event, no
+ * result, since the wait goes on. */
+static void
+report_waiting_again (KfOutcome *outcome)
+{
+  g_autofree char *why = g_strdup (kf_outcome_get_message (outcome));
+  KfCliJson *json = kf_cli_json_begin ("waiting-again");
+
+  kf_cli_json_string (json, "status", kf_outcome_status_to_string (kf_outcome_get_status (outcome)));
+  kf_cli_json_string (json, "message", why);
+  kf_cli_json_end (json);
+
+  if (g_str_has_suffix (why, "."))
+    why[strlen (why) - 1] = '\0';
+  /* Translators: why the pairing ended ("alice cancelled the transfer") */
+  kf_cli_status (_("No file was offered (%s); waiting for a sender again…"), why);
+}
+
 /*
  * kf_cli_report_outcome:
  *
  * Prints how a session ended: the file, both block counts and the key
  * manager's verdict (steps 10–11), or what went wrong; and the JSON
- * "result" event.
+ * "result" event.  A pairing that fell through before any offer, after
+ * which the client waits again (kf_outcome_get_waits_again()), is one line
+ * on standard error and a "waiting-again" event instead.
  */
 void
 kf_cli_report_outcome (KfOutcome *outcome)
@@ -143,9 +165,16 @@ kf_cli_report_outcome (KfOutcome *outcome)
   KfOutcomeStatus status = kf_outcome_get_status (outcome);
   GFile *file = kf_outcome_get_file (outcome);
   g_autofree char *path = file ? g_file_get_path (file) : NULL;
-  KfCliJson *json = kf_cli_json_begin ("result");
+  KfCliJson *json = NULL;
 
   kf_cli_progress_done ();
+  if (kf_outcome_get_waits_again (outcome))
+    {
+      report_waiting_again (outcome);
+      return;
+    }
+
+  json = kf_cli_json_begin ("result");
   kf_cli_json_string (json, "status", kf_outcome_status_to_string (status));
   kf_cli_json_string (json, "role", kf_outcome_get_is_sender (outcome) ? "sender" : "receiver");
   kf_cli_json_uint (json, "sender_blocks", kf_outcome_get_sender_blocks (outcome));
@@ -242,6 +271,8 @@ kf_cli_exit_for_error (const GError *error)
     return KF_CLI_EXIT_VERIFY;
   if (g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_NO_SUCH_PEER))
     return KF_CLI_EXIT_NO_PEER;
+  if (g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_IDENTITY))
+    return KF_CLI_EXIT_IDENTITY;
   if (g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_BAD_STATE))
     return KF_CLI_EXIT_FAILED;
   if (error->domain == KF_CLIENT_ERROR)
@@ -275,13 +306,28 @@ kf_cli_exit_for_outcome (KfOutcome *outcome)
     }
 }
 
+/* What the contacts say of @peer: "known", "new" or "changed". */
+static KfContactCheck
+check_peer (KfContacts *contacts,
+            KfPeer     *peer)
+{
+  if (contacts == NULL || kf_peer_get_public_key (peer) == NULL)
+    return KF_CONTACT_NEW;
+  return kf_contacts_check (contacts, kf_peer_get_name (peer), kf_peer_get_public_key (peer),
+                            NULL);
+}
+
 /*
  * kf_cli_report_peers:
+ * @contacts: (nullable): the user's contacts
  *
- * Prints the waiting peers (step 5), or says clearly that there are none.
+ * Prints the waiting peers (step 5), each with its identity code and
+ * whether it is a contact (or, loud, someone else under a contact's
+ * name), or says clearly that there are none.
  */
 void
-kf_cli_report_peers (GPtrArray *peers)
+kf_cli_report_peers (GPtrArray  *peers,
+                     KfContacts *contacts)
 {
   KfCliJson *json = kf_cli_json_begin ("peers");
 
@@ -289,10 +335,14 @@ kf_cli_report_peers (GPtrArray *peers)
   for (guint i = 0; i < peers->len; i++)
     {
       KfPeer *peer = g_ptr_array_index (peers, i);
+      KfContactCheck check = check_peer (contacts, peer);
 
       kf_cli_json_open (json, NULL, '{');
       kf_cli_json_uint (json, "id", kf_peer_get_id (peer));
       kf_cli_json_string (json, "name", kf_peer_get_name (peer));
+      kf_cli_json_string (json, "code", kf_peer_get_code (peer));
+      kf_cli_json_string (json, "contact", check == KF_CONTACT_KNOWN ? "known"
+                                           : check == KF_CONTACT_CHANGED ? "changed" : "new");
       kf_cli_json_close (json, '}');
     }
   kf_cli_json_close (json, ']');
@@ -308,7 +358,74 @@ kf_cli_report_peers (GPtrArray *peers)
   for (guint i = 0; i < peers->len; i++)
     {
       KfPeer *peer = g_ptr_array_index (peers, i);
+      KfContactCheck check = check_peer (contacts, peer);
+      g_autofree char *line = NULL;
+      const char *code = kf_peer_get_code (peer) != NULL ? kf_peer_get_code (peer) : "";
+      const char *mark = check == KF_CONTACT_KNOWN ? _("contact")
+                         : check == KF_CONTACT_CHANGED ? _("IDENTITY CHANGED") : "";
 
-      kf_cli_print ("  #%-6u %s", kf_peer_get_id (peer), kf_peer_get_name (peer));
+      /* Translators: id, name, identity code, "contact" or "IDENTITY CHANGED" or nothing */
+      line = g_strdup_printf (_("  #%-6u %-20s %s  %s"), kf_peer_get_id (peer),
+                              kf_peer_get_name (peer), code, mark);
+
+      kf_cli_print ("%s", g_strchomp (line));
     }
+}
+
+/*
+ * kf_cli_report_peer_identity:
+ * @name: the peer's name
+ * @key: (nullable): the identity the peer proved on the peer link
+ * @known_code: (out) (optional): when CHANGED, the identity code the
+ *   contacts know for @name
+ *
+ * Says what the contacts say of the peer: a contact, not one yet (with
+ * its identity code, to compare with what the person reads out), or, loud
+ * on standard error, someone else using a contact's name; and the JSON
+ * "peer-identity" event.
+ *
+ * Returns: what kf_contacts_check() says, %KF_CONTACT_NEW without
+ * contacts or a key.
+ */
+KfContactCheck
+kf_cli_report_peer_identity (KfClient      *client,
+                             const char    *name,
+                             const guint8  *key,
+                             char         **known_code)
+{
+  KfContacts *contacts = kf_client_get_contacts (client);
+  const KfContact *known = NULL;
+  g_autofree char *code = NULL;
+  KfContactCheck check;
+  KfCliJson *json;
+
+  if (known_code != NULL)
+    *known_code = NULL;
+  if (contacts == NULL || key == NULL)
+    return KF_CONTACT_NEW;
+
+  check = kf_contacts_check (contacts, name, key, &known);
+  code = kf_identity_code_for_key (key);
+  json = kf_cli_json_begin ("peer-identity");
+  kf_cli_json_string (json, "name", name);
+  kf_cli_json_string (json, "code", code);
+  kf_cli_json_string (json, "contact", check == KF_CONTACT_KNOWN ? "known"
+                                       : check == KF_CONTACT_CHANGED ? "changed" : "new");
+  kf_cli_json_string (json, "known_code", check == KF_CONTACT_CHANGED ? known->code : NULL);
+  kf_cli_json_end (json);
+
+  if (check == KF_CONTACT_KNOWN)
+    /* Translators: a name, an identity code */
+    kf_cli_print (_("%s is a contact (identity %s)."), name, code);
+  else if (check == KF_CONTACT_NEW)
+    kf_cli_print (_("%s is not a contact yet (identity %s): if it matters, check that code "
+                    "with them."), name, code);
+  else
+    /* Translators: the name, the peer's identity code, the name, the code known for it */
+    kf_cli_error (_("WARNING: this is not the %s you know. Their identity is %s, but you "
+                    "exchanged files with %s under the identity %s: it may be someone else "
+                    "using the name."), name, code, name, known->code);
+  if (known_code != NULL && check == KF_CONTACT_CHANGED)
+    *known_code = g_strdup (known->code);
+  return check;
 }

@@ -20,6 +20,11 @@ gboolean  kf_cli_finish_conn       (KfClient     *client,
                                     GAsyncResult *result,
                                     int          *refused);
 int       kf_cli_exit_for_error    (const GError *error);
-void      kf_cli_report_peers      (GPtrArray    *peers);
+void      kf_cli_report_peers      (GPtrArray    *peers,
+                                    KfContacts   *contacts);
+KfContactCheck kf_cli_report_peer_identity (KfClient     *client,
+                                            const char   *name,
+                                            const guint8 *key,
+                                            char        **known_code);
 
 G_END_DECLS

@@ -15,4 +15,5 @@ typedef enum
   KF_CLI_EXIT_MISMATCH    = 6,  /* the key manager found the block counts or digests differ */
   KF_CLI_EXIT_CONNECTION  = 7,  /* key manager unreachable, untrusted, changed, refused */
   KF_CLI_EXIT_NO_PEER     = 8,  /* send: the chosen peer is not waiting (left, taken, no such) */
+  KF_CLI_EXIT_IDENTITY    = 9,  /* the peer is not the identity your contacts know by that name */
 } KfCliExit;

@@ -120,7 +120,7 @@ on_peers (GObject      *source,
   if (peers == NULL)
     kf_cli_error ("%s", error->message);
   else
-    kf_cli_report_peers (peers);
+    kf_cli_report_peers (peers, kf_client_get_contacts (app->client));
   prompt (app);
 }
 
@@ -185,6 +185,31 @@ on_file_to_send (const char *line,
 }
 
 static void
+ask_file (KfCliApp *app)
+{
+  kf_cli_prompt (_("File to send: "));
+  kf_cli_input_set_kind (KF_CLI_INPUT_FILE);
+  kf_cli_input_read_line (on_file_to_send, app);
+}
+
+/* The receiver is someone else under a contact's name: only a yes goes on
+ * (and the new identity then replaces the old one in the contacts). */
+static void
+on_send_anyway (const char *answer,
+                gpointer    user_data)
+{
+  KfCliApp *app = user_data;
+
+  if (kf_cli_input_is_yes (answer))
+    {
+      ask_file (app);
+      return;
+    }
+  kf_cli_print ("%s", _("Not sending: cancelling."));
+  kf_client_cancel (app->client);
+}
+
+static void
 on_conn (GObject      *source,
          GAsyncResult *result,
          gpointer      user_data)
@@ -202,9 +227,15 @@ on_conn (GObject      *source,
     }
 
   kf_cli_print ("%s", _("Connected to the receiver."));
-  kf_cli_prompt (_("File to send: "));
-  kf_cli_input_set_kind (KF_CLI_INPUT_FILE);
-  kf_cli_input_read_line (on_file_to_send, app);
+  if (kf_cli_report_peer_identity (app->client, kf_client_get_peer_name (app->client),
+                                   kf_client_get_peer_identity (app->client),
+                                   NULL) == KF_CONTACT_CHANGED)
+    {
+      kf_cli_prompt (_("Send to this identity anyway? [y/N] "));
+      kf_cli_input_read_line (on_send_anyway, app);
+      return;
+    }
+  ask_file (app);
 }
 
 static void
@@ -312,7 +343,11 @@ on_finished (KfClient  *client,
              KfCliApp  *app)
 {
   kf_cli_report_outcome (outcome);
-  prompt (app);
+  /* Waiting again: no prompt, as after `wait`; "cancel" stops it. */
+  if (kf_outcome_get_waits_again (outcome))
+    read_command (app);
+  else
+    prompt (app);
 }
 
 static void

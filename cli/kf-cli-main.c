@@ -7,6 +7,7 @@
  *   keyferry-cli [OPTIONS] send --to PEER --mode cbc|cfb FILE|FOLDER…
  *   keyferry-cli [--json] servers              the key managers on the network
  *   keyferry-cli [--json] identity             this user's identity code
+ *   keyferry-cli [--json] contacts [forget NAME|CODE]   the people you exchanged files with
  *   keyferry-cli encrypt|decrypt …             the openssl-compatible utility
  */
 
@@ -20,6 +21,7 @@
 
 #include "kf-cli-app.h"
 #include "kf-cli-connect.h"
+#include "kf-cli-contacts.h"
 #include "kf-cli-crypt.h"
 #include "kf-cli-exit.h"
 #include "kf-cli-identity.h"
@@ -38,9 +40,11 @@ typedef enum
   COMMAND_SEND,
   COMMAND_SERVERS,
   COMMAND_IDENTITY,
+  COMMAND_CONTACTS,
 } Command;
 
 static Command command;
+static char  **command_args;   /* the words after the command */
 
 void
 kf_cli_app_quit (KfCliApp *app,
@@ -62,6 +66,7 @@ set_help_texts (GOptionContext *context)
       "                                      send files and folders in one transfer, then quit\n"
       "  servers                             list the key managers on the network\n"
       "  identity                            print your identity code (--json: and public key)\n"
+      "  contacts [forget NAME|CODE]         the people you exchanged files with\n"
       "  encrypt|decrypt --help              the openssl-compatible AES-256 utility"));
   g_option_context_set_description (context,
     _("Received files go into the folder given with --output, by default the current one,\n"
@@ -76,7 +81,8 @@ set_help_texts (GOptionContext *context)
       "4 cancelled, 5 verification failed, 6 block counts or digests differ (mismatch or\n"
       "digest-mismatch), 7 key manager unreachable, untrusted, changed, refused or gone,\n"
       "8 send: the peer is not waiting (no such id or name, it left or another sender\n"
-      "chose it)."));
+      "chose it), 9 the peer's identity is not the one your contacts know by its name\n"
+      "(see --accept-new-identity and keyferry-cli contacts forget)."));
 }
 
 static GOptionContext *
@@ -92,6 +98,9 @@ build_context (KfCliApp *app)
       N_("Trust the key manager with this SHA-256 fingerprint"), N_("SHA256") },
     { "accept-new-server", 0, 0, G_OPTION_ARG_NONE, &app->accept_new_server,
       N_("Trust a key manager seen for the first time without asking"), NULL },
+    { "accept-new-identity", 0, 0, G_OPTION_ARG_NONE, &app->accept_new_identity,
+      N_("send, wait: go ahead with a peer whose identity is not the one your contacts know "
+         "by its name (it then replaces it)"), NULL },
     { "forget-server", 0, 0, G_OPTION_ARG_NONE, &app->forget_server,
       N_("Remove the pinned fingerprint of the --server key manager, then quit"), NULL },
     { "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &app->passphrase_file,
@@ -114,14 +123,14 @@ build_context (KfCliApp *app)
       N_("Receive files on the first free port of FIRST-LAST (default: an ephemeral port), "
          "so that a firewall can let exactly those in"), N_("FIRST[-LAST]") },
     { "to", 't', 0, G_OPTION_ARG_STRING, &app->to,
-      N_("send: the waiting peer, by id or name"), N_("PEER") },
+      N_("send: the waiting peer, by id, name or identity code"), N_("PEER") },
     { "mode", 'm', 0, G_OPTION_ARG_STRING, &app->mode,
       N_("send: the mode of operation, cbc or cfb"), N_("MODE") },
     { NULL }
   };
   GOptionContext *context;
 
-  context = g_option_context_new (_("[wait | send FILE|FOLDER… | servers | identity | encrypt | decrypt] — Keyferry in a terminal"));
+  context = g_option_context_new (_("[wait | send FILE|FOLDER… | servers | identity | contacts | encrypt | decrypt] — Keyferry in a terminal"));
   set_help_texts (context);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 
@@ -165,6 +174,11 @@ parse_command (KfCliApp   *app,
     command = COMMAND_SEND;
   else if (argc == 2 && g_str_equal (argv[1], "servers"))
     command = COMMAND_SERVERS;
+  else if (argc >= 2 && g_str_equal (argv[1], "contacts"))
+    {
+      command = COMMAND_CONTACTS;
+      command_args = argv + 2;
+    }
   else if (argc == 2 && g_str_equal (argv[1], "identity"))
     command = COMMAND_IDENTITY;
   else if (argc >= 2)
@@ -233,6 +247,7 @@ on_connected (KfCliApp *app)
     case COMMAND_INTERACTIVE:
     case COMMAND_SERVERS:   /* never connects */
     case COMMAND_IDENTITY:
+    case COMMAND_CONTACTS:
     default:
       kf_cli_interactive_start (app);
       break;
@@ -277,7 +292,7 @@ log_writer (GLogLevelFlags   level,
   return G_LOG_WRITER_HANDLED;
 }
 
-/* --forget-server, `servers` and `identity`: the runs that need no key
+/* --forget-server, `servers`, `identity` and `contacts`: the runs that need no key
  * manager.  Returns whether @app was one, with its exit status; sets up
  * the loop and the cancellable either way. */
 static gboolean
@@ -296,6 +311,8 @@ run_without_client (KfCliApp *app,
     *status = kf_cli_servers_main (app);
   else if (command == COMMAND_IDENTITY)
     *status = kf_cli_identity_main (app);
+  else if (command == COMMAND_CONTACTS)
+    *status = kf_cli_contacts_main (app, command_args);
   else
     return FALSE;
   return TRUE;

@@ -160,10 +160,51 @@ ask_folder (Question *q)
 }
 
 static void
+on_blocked (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autofree char *name = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!kf_client_block_finish (KF_CLIENT (source), result, &error))
+    kf_cli_error (_("could not block %s: %s"), name, error->message);
+}
+
+/* `block`: declines, and asks the key manager to keep this sender's
+ * identity from pairing with us again while we stay connected. */
+static void
+block_sender (Question *q)
+{
+  const char *name = kf_offer_get_sender_name (q->offer);
+  const guint8 *key = kf_offer_get_sender_key (q->offer);
+
+  if (key != NULL)
+    {
+      kf_client_block_async (q->app->client, key, NULL, on_blocked, g_strdup (name));
+      kf_cli_json_event ("blocked", "name", name, "code", kf_offer_get_sender_code (q->offer),
+                         NULL);
+      /* Translators: a name, an identity code */
+      kf_cli_print (_("Blocked %s (identity %s) until you leave the key manager."), name,
+                    kf_offer_get_sender_code (q->offer));
+    }
+  kf_cli_json_event ("declined", NULL);
+  kf_cli_print ("%s", _("Declined."));
+  kf_client_decline_offer (q->app->client);
+  finish (q);
+}
+
+static void
 on_accept_answer (const char *answer,
                   gpointer    user_data)
 {
   Question *q = user_data;
+
+  if (answer != NULL && g_ascii_strcasecmp (answer, "block") == 0)
+    {
+      block_sender (q);
+      return;
+    }
 
   if (kf_cli_input_is_yes (answer) && kf_offer_get_is_tree (q->offer))
     {
@@ -210,7 +251,14 @@ kf_cli_receive_ask (KfCliApp       *app,
 
   kf_cli_progress_done ();
   kf_cli_print ("%s", text);
-  kf_cli_prompt (_("Accept? [y/n] "));
+  if (kf_offer_get_sender_key (offer) != NULL)
+    kf_cli_print ("%s", _("Type “block” to decline and keep this sender from choosing you again "
+                          "until you leave."));
+  if (kf_cli_report_peer_identity (app->client, kf_offer_get_sender_name (offer),
+                                   kf_offer_get_sender_key (offer), NULL) == KF_CONTACT_CHANGED)
+    kf_cli_prompt (_("Accept it anyway? [y/n] "));
+  else
+    kf_cli_prompt (_("Accept? [y/n] "));
   kf_cli_input_read_line (on_accept_answer, q);
 }
 
@@ -241,6 +289,34 @@ kf_cli_unique_file (GFile      *dir,
   return file;
 }
 
+/* `wait --accept` takes a file from someone else under a contact's name
+ * only with --accept-new-identity; otherwise it declines (exit 9). */
+static gboolean
+sender_accepted (KfCliApp *app,
+                 KfOffer  *offer)
+{
+  const char *name = kf_offer_get_sender_name (offer);
+  g_autofree char *known = NULL;
+
+  if (kf_cli_report_peer_identity (app->client, name, kf_offer_get_sender_key (offer),
+                                   &known) != KF_CONTACT_CHANGED)
+    return TRUE;
+  if (app->accept_new_identity)
+    {
+      kf_cli_status (_("Accepting anyway, as --accept-new-identity says: once the transfer is "
+                       "confirmed, %s’s new identity replaces %s in your contacts."),
+                     name, known);
+      return TRUE;
+    }
+  kf_cli_error (_("declined the file from %s. If they told you their identity changed, wait "
+                  "again with --accept-new-identity, or forget the old identity first: "
+                  "keyferry-cli contacts forget %s"), name, name);
+  app->identity_refused = TRUE;
+  kf_cli_json_event ("declined", NULL);
+  kf_client_decline_offer (app->client);
+  return FALSE;
+}
+
 /*
  * kf_cli_receive_auto:
  *
@@ -267,6 +343,8 @@ kf_cli_receive_auto (KfCliApp   *app,
     target = kf_cli_unique_file (dir, kf_offer_get_file_name (offer));
   path = g_file_get_path (target);
   kf_cli_print ("%s", text);
+  if (!sender_accepted (app, offer))
+    return;
   if (!kf_client_accept_offer (app->client, target, app->overwrite, &error))
     {
       kf_cli_error ("%s", error->message);

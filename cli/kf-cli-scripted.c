@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "kf-cli-connect.h"
@@ -43,8 +44,16 @@ on_finished (KfClient  *client,
              KfOutcome *outcome,
              KfCliApp  *app)
 {
+  /* A peer refused for its identity was said so already. */
+  if (app->identity_refused)
+    {
+      end_with (app, KF_CLI_EXIT_IDENTITY);
+      return;
+    }
   kf_cli_report_outcome (outcome);
-  end_with (app, kf_cli_exit_for_outcome (outcome));
+  /* A pairing that fell through before any offer does not end a wait. */
+  if (!kf_outcome_get_waits_again (outcome))
+    end_with (app, kf_cli_exit_for_outcome (outcome));
 }
 
 static void
@@ -111,6 +120,49 @@ on_sent (GObject      *source,
   outcome = kf_client_send_files_finish (KF_CLIENT (source), result, &error);
 }
 
+/* What the contacts say of @name with @key, said; someone else under a
+ * contact's name gets nothing (exit 9), unless --accept-new-identity. */
+static gboolean
+identity_accepted (KfCliApp     *app,
+                   const char   *name,
+                   const guint8 *key)
+{
+  g_autofree char *known = NULL;
+
+  if (kf_cli_report_peer_identity (app->client, name, key, &known) != KF_CONTACT_CHANGED)
+    return TRUE;
+  if (app->accept_new_identity)
+    {
+      kf_cli_status (_("Sending anyway, as --accept-new-identity says: once the transfer is "
+                       "confirmed, %s’s new identity replaces %s in your contacts."),
+                     name, known);
+      return TRUE;
+    }
+  kf_cli_error (_("not sending to %s. If they told you their identity changed, send again "
+                  "with --accept-new-identity, or forget the old identity first: "
+                  "keyferry-cli contacts forget %s"), name, name);
+  app->identity_refused = TRUE;
+  return FALSE;
+}
+
+/* The receiver's identity, as it proved it on the link, against the
+ * contacts (the waiting list's word was checked before `conn`; this is
+ * the proof). */
+static gboolean
+receiver_accepted (KfCliApp *app)
+{
+  KfContacts *contacts = kf_client_get_contacts (app->client);
+  const char *name = kf_client_get_peer_name (app->client);
+  const guint8 *key = kf_client_get_peer_identity (app->client);
+
+  if (contacts == NULL || key == NULL
+      || kf_contacts_check (contacts, name, key, NULL) != KF_CONTACT_CHANGED
+      || identity_accepted (app, name, key))
+    return TRUE;
+  kf_client_cancel (app->client);
+  return FALSE;
+}
+
 static void
 on_conn (GObject      *source,
          GAsyncResult *result,
@@ -125,6 +177,8 @@ on_conn (GObject      *source,
         end_with (app, refused);
       return;
     }
+  if (!receiver_accepted (app))
+    return;
   kf_client_send_files_async (app->client, (GFile **) app->files->pdata, app->files->len,
                               app->cancellable, on_sent, app);
 }
@@ -140,34 +194,94 @@ on_session_started (KfClient     *client,
   kf_cli_status (_("Paired with %s (#%u); sending…"), peer_name, peer_id);
 }
 
-/* Finds --to among the waiting peers: an id, or a unique name. */
+/* The waiting peer whose identity code is @code, or %NULL. */
+static KfPeer *
+find_code (GPtrArray  *peers,
+           const char *code)
+{
+  for (guint i = 0; code != NULL && i < peers->len; i++)
+    if (g_strcmp0 (kf_peer_get_code (g_ptr_array_index (peers, i)), code) == 0)
+      return g_ptr_array_index (peers, i);
+  return NULL;
+}
+
+/* The waiting peer called @name: the one with the identity the contacts
+ * know for @name when they know one, else the only one so called.  Sets
+ * *@matches to how many are so called. */
+static KfPeer *
+find_name (KfCliApp   *app,
+           GPtrArray  *peers,
+           const char *name,
+           guint      *matches)
+{
+  KfContacts *contacts = kf_client_get_contacts (app->client);
+  g_autoptr(GPtrArray) known = contacts != NULL ? kf_contacts_find_name (contacts, name) : NULL;
+  KfPeer *found = NULL;
+
+  *matches = 0;
+  for (guint i = 0; i < peers->len; i++)
+    {
+      KfPeer *peer = g_ptr_array_index (peers, i);
+      const guint8 *key = kf_peer_get_public_key (peer);
+
+      if (!g_str_equal (kf_peer_get_name (peer), name))
+        continue;
+      (*matches)++;
+      found = found != NULL ? found : peer;
+      for (guint j = 0; known != NULL && key != NULL && j < known->len; j++)
+        if (memcmp (((const KfContact *) g_ptr_array_index (known, j))->public_key, key,
+                    KF_IDENTITY_PUBLIC_KEY_SIZE) == 0)
+          return peer;
+    }
+  return *matches == 1 ? found : NULL;
+}
+
+/*
+ * resolve_peer:
+ * @exit_status: (out): why not, when it returns %FALSE
+ *
+ * Finds --to among the waiting peers: an id; an identity code (as people
+ * type it); or a name, which stands for the identity the contacts know by
+ * it.  Someone else under a contact's name is refused before `conn`
+ * (exit 9), unless --accept-new-identity.
+ */
 static gboolean
 resolve_peer (KfCliApp   *app,
               GPtrArray  *peers,
-              guint      *peer_id)
+              guint      *peer_id,
+              int        *exit_status)
 {
+  g_autofree char *code = kf_identity_code_normalize (app->to, NULL);
+  KfPeer *peer = NULL;
   guint64 id;
   guint matches = 0;
 
+  *exit_status = KF_CLI_EXIT_NO_PEER;
   if (g_ascii_string_to_unsigned (app->to, 10, 1, G_MAXUINT, &id, NULL))
     {
       *peer_id = (guint) id;
       return TRUE;
     }
-  for (guint i = 0; i < peers->len; i++)
-    if (g_str_equal (kf_peer_get_name (g_ptr_array_index (peers, i)), app->to))
-      {
-        *peer_id = kf_peer_get_id (g_ptr_array_index (peers, i));
-        matches++;
-      }
+  peer = find_code (peers, code);
+  if (peer == NULL)
+    peer = find_name (app, peers, app->to, &matches);
+  if (peer != NULL)
+    {
+      *peer_id = kf_peer_get_id (peer);
+      if (identity_accepted (app, kf_peer_get_name (peer), kf_peer_get_public_key (peer)))
+        return TRUE;
+      *exit_status = KF_CLI_EXIT_IDENTITY;
+      return FALSE;
+    }
 
-  if (matches == 1)
-    return TRUE;
-  kf_cli_error (matches == 0
-                ? _("no waiting peer is called “%s”")
-                : _("several waiting peers are called “%s”: give the id instead"),
-                app->to);
-  kf_cli_report_peers (peers);
+  if (code != NULL && matches == 0)
+    kf_cli_error (_("no waiting peer has the identity code %s"), code);
+  else
+    kf_cli_error (matches == 0
+                  ? _("no waiting peer is called “%s”")
+                  : _("several waiting peers are called “%s”: give the id instead"),
+                  app->to);
+  kf_cli_report_peers (peers, kf_client_get_contacts (app->client));
   return FALSE;
 }
 
@@ -181,6 +295,7 @@ on_peers (GObject      *source,
   g_autoptr(GPtrArray) peers = NULL;
   KfCipherMode mode = KF_CIPHER_MODE_CBC;
   guint peer_id = 0;
+  int refused;
 
   peers = kf_client_list_peers_finish (KF_CLIENT (source), result, &error);
   if (peers == NULL)
@@ -189,9 +304,9 @@ on_peers (GObject      *source,
       end_with (app, KF_CLI_EXIT_CONNECTION);
       return;
     }
-  if (!resolve_peer (app, peers, &peer_id))
+  if (!resolve_peer (app, peers, &peer_id, &refused))
     {
-      end_with (app, KF_CLI_EXIT_NO_PEER);
+      end_with (app, refused);
       return;
     }
   kf_cipher_mode_from_string (app->mode, &mode);

@@ -18,6 +18,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "kf-client-private.h"
@@ -612,4 +614,59 @@ kf_client_conn_finish (KfClient      *self,
     *session_started = GPOINTER_TO_INT (g_task_get_task_data (G_TASK (result)));
 
   return _kf_client_finish_boolean (self, result, kf_client_conn_async, error);
+}
+
+static void
+on_block_reply (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(KfProtocolMessage) reply = _kf_client_reply_or_fail (source, result, task, NULL);
+
+  if (reply != NULL)
+    g_task_return_boolean (task, TRUE);
+}
+
+/*
+ * kf_client_block_async:
+ * @public_key: the identity to block, KF_IDENTITY_PUBLIC_KEY_SIZE bytes
+ *
+ * `block`: for as long as this connection lasts, the key manager refuses
+ * every `conn` to this client from that identity (from any of its
+ * connections).  Allowed in every connected state, in a session too: a
+ * receiver blocks a sender whose offer it declines.  Fails with
+ * %KF_CLIENT_ERROR_BAD_STATE when not connected.
+ */
+void
+kf_client_block_async (KfClient            *self,
+                       const guint8        *public_key,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  KfProtocolMessage *msg;
+
+  g_return_if_fail (KF_IS_CLIENT (self));
+  g_return_if_fail (public_key != NULL);
+
+  task = _kf_client_new_task (self, kf_client_block_async, cancellable, callback, user_data);
+  if (self->km == NULL || !kf_client_is_connected (self))
+    {
+      g_task_return_new_error (task, KF_CLIENT_ERROR, KF_CLIENT_ERROR_BAD_STATE, "%s",
+                               _("Not connected to the key manager"));
+      return;
+    }
+  msg = kf_protocol_message_new (KF_MSG_BLOCK);
+  memcpy (msg->public_key, public_key, sizeof msg->public_key);
+  _kf_client_request (self, msg, g_steal_pointer (&task), on_block_reply);
+}
+
+gboolean
+kf_client_block_finish (KfClient      *self,
+                        GAsyncResult  *result,
+                        GError       **error)
+{
+  return _kf_client_finish_boolean (self, result, kf_client_block_async, error);
 }

@@ -28,6 +28,7 @@ struct _KfClient
   char             *expected_fingerprint;
   char             *passphrase;      /* secure memory */
   KfIdentity       *identity;        /* this person's; made in memory when none was set */
+  KfContacts       *contacts;        /* NULL: peers are not remembered */
   guint16           peer_port_first; /* 0: an ephemeral port */
   guint16           peer_port_last;
   guint             idle_timeout;    /* seconds a transfer may wait for the peer */

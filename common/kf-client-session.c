@@ -95,14 +95,70 @@ _kf_client_session_close (KfClient *self)
     _kf_session_close (session);
 }
 
+static void
+on_wait_again_reply (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(KfClient) self = user_data;
+  g_autoptr(KfProtocolMessage) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, NULL, &error);
+  /* A key manager gone is handled by ::closed: waiting resumes once
+   * reconnected. */
+  if (reply != NULL || g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_DISCONNECTED)
+      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  g_message ("Could not wait again after a pairing fell through: %s", error->message);
+  _kf_client_set_last_error (self, error->message);
+  if (self->session == NULL && self->state == KF_CLIENT_STATE_WAITING)
+    _kf_client_set_state (self, KF_CLIENT_STATE_IDLE);
+}
+
+/*
+ * back_to_rest:
+ *
+ * The state after a session: idle; or, for a receiver whose pairing fell
+ * through before an offer (kf_outcome_get_waits_again()), waiting again,
+ * with `wait` sent at once (the key manager reads it before anything this
+ * side sends later), or once reconnected when the key manager is gone.
+ */
+static void
+back_to_rest (KfClient  *self,
+              KfOutcome *outcome)
+{
+  g_autoptr(KfProtocolMessage) wait = NULL;
+
+  if (self->km == NULL)
+    {
+      self->resume_waiting = self->resume_waiting || kf_outcome_get_waits_again (outcome);
+      _kf_client_set_state (self, KF_CLIENT_STATE_RECONNECTING);
+      return;
+    }
+  if (!kf_outcome_get_waits_again (outcome))
+    {
+      _kf_client_set_state (self, KF_CLIENT_STATE_IDLE);
+      return;
+    }
+
+  g_message ("A pairing ended before an offer; waiting again");
+  wait = kf_protocol_message_new (KF_MSG_WAIT);
+  self->watch_active = FALSE;
+  _kf_client_set_state (self, KF_CLIENT_STATE_WAITING);
+  kf_km_connection_request_async (self->km, wait, self->cancellable, on_wait_again_reply,
+                                  g_object_ref (self));
+}
+
 /*
  * on_session_ended:
  *
  * KfSession::ended, the one place where the client lives a session's end:
- * back to idle, ::finished with @outcome, then the pending conn/send_file
- * calls complete (with the outcome, or with the session's account of its
- * end when it has one: no verdict came), and the session lets go of what
- * it holds.
+ * back to idle (or waiting, kf_outcome_get_waits_again()), ::finished
+ * with @outcome, then the pending conn/send_file calls complete (with the
+ * outcome, or with the session's account of its end when it has one: no
+ * verdict came), and the session lets go of what it holds.
  */
 static void
 on_session_ended (KfSession *session,
@@ -115,8 +171,7 @@ on_session_ended (KfSession *session,
   GError *error = session->end_error;
 
   g_assert (held == session);
-  _kf_client_set_state (self, self->km != NULL ? KF_CLIENT_STATE_IDLE
-                                               : KF_CLIENT_STATE_RECONNECTING);
+  back_to_rest (self, outcome);
   _kf_client_notify_session (self);
   _kf_client_sync_watch (self);
   _kf_client_emit_finished (self, outcome);
@@ -475,7 +530,11 @@ on_link_accepted (GObject      *source,
       return;
     }
 
-  session->link = g_steal_pointer (&link);
+  if (!_kf_session_take_link (session, g_steal_pointer (&link), &error))
+    {
+      _kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_FAILED, "failed", error);
+      return;
+    }
   kf_peer_link_set_idle_timeout (session->link, self->idle_timeout);
   _kf_client_transfer_read_offer (self);
 }
@@ -553,7 +612,11 @@ on_link_connected (GObject      *source,
       return;
     }
 
-  session->link = g_steal_pointer (&link);
+  if (!_kf_session_take_link (session, g_steal_pointer (&link), &error))
+    {
+      _kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_FAILED, "failed", error);
+      return;
+    }
   kf_peer_link_set_idle_timeout (session->link, self->idle_timeout);
   _kf_client_set_state (self, KF_CLIENT_STATE_READY_TO_SEND);
   if (session->conn_task != NULL)
@@ -580,6 +643,21 @@ on_connect (KfClient                *self,
                               on_link_connected, g_object_ref (session));
 }
 
+/* A transfer the key manager confirmed: the peer's identity, as the peer
+ * proved it on the link, becomes (or stays) a contact under its name. */
+static void
+remember_peer (KfClient  *self,
+               KfSession *session)
+{
+  const guint8 *identity = kf_session_get_peer_identity (session);
+  g_autoptr(GError) error = NULL;
+
+  if (self->contacts == NULL || identity == NULL || session->peer_name == NULL)
+    return;
+  if (!kf_contacts_remember (self->contacts, session->peer_name, identity, &error))
+    g_warning ("Could not remember %s as a contact: %s", session->peer_name, error->message);
+}
+
 /* `ev result`: the key manager's verdict on the block counts (step 11). */
 static void
 on_result (KfClient                *self,
@@ -592,6 +670,7 @@ on_result (KfClient                *self,
 
   if (msg->verdict == KF_VERDICT_OK)
     {
+      remember_peer (self, session);
       status = KF_OUTCOME_CONFIRMED;
       message = g_strdup_printf (_("The key manager confirmed the transfer: both sides counted "
                                    "%" PRIu64 " blocks"), msg->sender_blocks);

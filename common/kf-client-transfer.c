@@ -243,8 +243,9 @@ on_offer_received (GObject      *source,
       return;
     }
 
-  session->offer = kf_offer_new (session->peer_id, session->peer_name, offer->name,
-                                 offer->plain_size, offer->encrypted_size, offer->mode);
+  session->offer = kf_offer_new_with_key (session->peer_id, session->peer_name,
+                                          kf_session_get_peer_identity (session), offer->name,
+                                          offer->plain_size, offer->encrypted_size, offer->mode);
   _kf_offer_set_contents (session->offer, offer);
   session->transfer_offer = g_steal_pointer (&offer);
   _kf_client_set_state (self, KF_CLIENT_STATE_OFFERED);

@@ -209,6 +209,37 @@ kf_client_get_identity (KfClient *self)
   return self->identity;
 }
 
+/*
+ * kf_client_set_contacts:
+ * @contacts: (nullable): the store of this person's contacts
+ *
+ * After every transfer the key manager confirmed, the peer's identity (as
+ * proved on the peer link) is remembered there under the peer's name.
+ */
+void
+kf_client_set_contacts (KfClient   *self,
+                        KfContacts *contacts)
+{
+  g_return_if_fail (KF_IS_CLIENT (self));
+  g_return_if_fail (contacts == NULL || KF_IS_CONTACTS (contacts));
+
+  g_set_object (&self->contacts, contacts);
+}
+
+/*
+ * kf_client_get_contacts:
+ *
+ * Returns: (transfer none) (nullable): the contacts set with
+ * kf_client_set_contacts().
+ */
+KfContacts *
+kf_client_get_contacts (KfClient *self)
+{
+  g_return_val_if_fail (KF_IS_CLIENT (self), NULL);
+
+  return self->contacts;
+}
+
 KfClientState
 kf_client_get_state (KfClient *self)
 {
@@ -285,6 +316,21 @@ kf_client_get_peer_name (KfClient *self)
   g_return_val_if_fail (KF_IS_CLIENT (self), NULL);
 
   return self->session != NULL ? self->session->peer_name : NULL;
+}
+
+/*
+ * kf_client_get_peer_identity:
+ *
+ * Returns: (nullable): the identity key the peer of the current session
+ * proved on the peer link (KF_IDENTITY_PUBLIC_KEY_SIZE bytes), once the
+ * link is up; %NULL before, and outside a session.
+ */
+const guint8 *
+kf_client_get_peer_identity (KfClient *self)
+{
+  g_return_val_if_fail (KF_IS_CLIENT (self), NULL);
+
+  return self->session != NULL ? kf_session_get_peer_identity (self->session) : NULL;
 }
 
 /* The identity the key manager named for the session's peer, or %NULL
@@ -491,6 +537,7 @@ kf_client_dispose (GObject *object)
   _kf_client_drop_connection (self);
   g_clear_object (&self->known_servers);
   g_clear_object (&self->identity);
+  g_clear_object (&self->contacts);
 
   G_OBJECT_CLASS (kf_client_parent_class)->dispose (object);
 }

@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 
 #include "kf-cipher.h"
+#include "kf-contacts.h"
 #include "kf-identity.h"
 #include "kf-known-servers.h"
 #include "kf-offer.h"
@@ -31,6 +32,7 @@ typedef enum
   KF_CLIENT_ERROR_DISCONNECTED,     /* the key manager went away */
   KF_CLIENT_ERROR_NAME_OWNED,       /* another identity owns this display name */
   KF_CLIENT_ERROR_NOT_ENROLLED,     /* enrolment closed, this identity unknown */
+  KF_CLIENT_ERROR_IDENTITY,         /* the peer proved another identity than the one named */
 } KfClientError;
 
 typedef enum
@@ -76,6 +78,9 @@ void            kf_client_set_passphrase           (KfClient             *self,
 void            kf_client_set_identity             (KfClient             *self,
                                                     KfIdentity           *identity);
 KfIdentity     *kf_client_get_identity             (KfClient             *self);
+void            kf_client_set_contacts             (KfClient             *self,
+                                                    KfContacts           *contacts);
+KfContacts     *kf_client_get_contacts             (KfClient             *self);
 void            kf_client_set_peer_ports           (KfClient             *self,
                                                     guint16               first,
                                                     guint16               last);
@@ -91,6 +96,7 @@ const char     *kf_client_get_fingerprint          (KfClient             *self);
 KfClientRole    kf_client_get_role                 (KfClient             *self);
 guint           kf_client_get_peer_id              (KfClient             *self);
 const char     *kf_client_get_peer_name            (KfClient             *self);
+const guint8   *kf_client_get_peer_identity        (KfClient             *self);
 const guint8   *kf_client_get_peer_public_key      (KfClient             *self);
 KfCipherMode    kf_client_get_mode                 (KfClient             *self);
 const char     *kf_client_get_last_error           (KfClient             *self);
@@ -122,6 +128,14 @@ void            kf_client_stop_waiting_async       (KfClient             *self,
                                                     GCancellable         *cancellable,
                                                     GAsyncReadyCallback   callback,
                                                     gpointer              user_data);
+void            kf_client_block_async              (KfClient             *self,
+                                                    const guint8         *public_key,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+gboolean        kf_client_block_finish             (KfClient             *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
 gboolean        kf_client_stop_waiting_finish      (KfClient             *self,
                                                     GAsyncResult         *result,
                                                     GError              **error);

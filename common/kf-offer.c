@@ -5,12 +5,14 @@
  * Immutable.  The sender's id and name come from the key manager; the file
  * name and the plain size come from the first record of the peer link,
  * authenticated, and the name is already sanitised (a safe basename); the
- * encrypted size is what the chosen mode makes of the plain size.
+ * encrypted size is what the chosen mode makes of the plain size.  The
+ * sender's identity, when given, is the key it proved on the peer link.
  */
 
 #include "config.h"
 
 #include "kf-enums.h"
+#include "kf-identity.h"
 #include "kf-offer.h"
 #include "kf-transfer.h"
 
@@ -24,6 +26,8 @@ struct _KfOffer
   guint64       plain_size;
   guint64       encrypted_size;
   KfCipherMode  mode;
+  GBytes       *sender_key;   /* NULL: not known */
+  char         *sender_code;
   guint         n_files;
   guint         n_folders;
   char        **top_level;
@@ -41,6 +45,7 @@ enum {
   PROP_PLAIN_SIZE,
   PROP_ENCRYPTED_SIZE,
   PROP_MODE,
+  PROP_SENDER_KEY,
   N_PROPS
 };
 
@@ -70,6 +75,68 @@ kf_offer_new (guint         sender_id,
                        "encrypted-size", encrypted_size,
                        "mode", mode,
                        NULL);
+}
+
+/*
+ * kf_offer_new_with_key:
+ * @sender_key: (nullable): the identity the sender proved on the peer
+ *   link, KF_IDENTITY_PUBLIC_KEY_SIZE bytes
+ *
+ * Returns: (transfer full): an offer of @file_name, as kf_offer_new(), from
+ * the identity @sender_key.
+ */
+KfOffer *
+kf_offer_new_with_key (guint         sender_id,
+                       const char   *sender_name,
+                       const guint8 *sender_key,
+                       const char   *file_name,
+                       guint64       plain_size,
+                       guint64       encrypted_size,
+                       KfCipherMode  mode)
+{
+  g_autoptr(GBytes) key = NULL;
+
+  g_return_val_if_fail (sender_name != NULL, NULL);
+  g_return_val_if_fail (file_name != NULL, NULL);
+
+  if (sender_key != NULL)
+    key = g_bytes_new (sender_key, KF_IDENTITY_PUBLIC_KEY_SIZE);
+  return g_object_new (KF_TYPE_OFFER,
+                       "sender-id", sender_id,
+                       "sender-name", sender_name,
+                       "sender-key", key,
+                       "file-name", file_name,
+                       "plain-size", plain_size,
+                       "encrypted-size", encrypted_size,
+                       "mode", mode,
+                       NULL);
+}
+
+/*
+ * kf_offer_get_sender_key:
+ *
+ * Returns: (nullable): the sender's identity key as proved on the peer
+ * link, or %NULL when not known.
+ */
+const guint8 *
+kf_offer_get_sender_key (KfOffer *self)
+{
+  g_return_val_if_fail (KF_IS_OFFER (self), NULL);
+
+  return self->sender_key != NULL ? g_bytes_get_data (self->sender_key, NULL) : NULL;
+}
+
+/*
+ * kf_offer_get_sender_code:
+ *
+ * Returns: (nullable): the identity code of the sender's key, or %NULL.
+ */
+const char *
+kf_offer_get_sender_code (KfOffer *self)
+{
+  g_return_val_if_fail (KF_IS_OFFER (self), NULL);
+
+  return self->sender_code;
 }
 
 guint
@@ -202,6 +269,8 @@ kf_offer_finalize (GObject *object)
 
   g_free (self->sender_name);
   g_free (self->file_name);
+  g_free (self->sender_code);
+  g_clear_pointer (&self->sender_key, g_bytes_unref);
   g_strfreev (self->top_level);
 
   G_OBJECT_CLASS (kf_offer_parent_class)->finalize (object);
@@ -234,6 +303,9 @@ kf_offer_get_property (GObject    *object,
       break;
     case PROP_MODE:
       g_value_set_enum (value, self->mode);
+      break;
+    case PROP_SENDER_KEY:
+      g_value_set_boxed (value, self->sender_key);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -268,6 +340,17 @@ kf_offer_set_property (GObject      *object,
     case PROP_MODE:
       self->mode = g_value_get_enum (value);
       break;
+    case PROP_SENDER_KEY:
+      self->sender_key = g_value_dup_boxed (value);
+      if (self->sender_key != NULL
+          && g_bytes_get_size (self->sender_key) != KF_IDENTITY_PUBLIC_KEY_SIZE)
+        {
+          g_critical ("A sender's identity key is %d bytes", KF_IDENTITY_PUBLIC_KEY_SIZE);
+          g_clear_pointer (&self->sender_key, g_bytes_unref);
+        }
+      if (self->sender_key != NULL)
+        self->sender_code = kf_identity_code_for_key (g_bytes_get_data (self->sender_key, NULL));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -296,6 +379,8 @@ kf_offer_class_init (KfOfferClass *klass)
     g_param_spec_uint64 ("encrypted-size", NULL, NULL, 0, G_MAXUINT64, 0, flags);
   properties[PROP_MODE] =
     g_param_spec_enum ("mode", NULL, NULL, KF_TYPE_CIPHER_MODE, KF_CIPHER_MODE_CBC, flags);
+  properties[PROP_SENDER_KEY] =
+    g_param_spec_boxed ("sender-key", NULL, NULL, G_TYPE_BYTES, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }

@@ -17,7 +17,16 @@ KfOffer      *kf_offer_new                (guint         sender_id,
                                            guint64       plain_size,
                                            guint64       encrypted_size,
                                            KfCipherMode  mode);
+KfOffer      *kf_offer_new_with_key       (guint         sender_id,
+                                           const char   *sender_name,
+                                           const guint8 *sender_key,
+                                           const char   *file_name,
+                                           guint64       plain_size,
+                                           guint64       encrypted_size,
+                                           KfCipherMode  mode);
 guint         kf_offer_get_sender_id      (KfOffer      *self);
+const guint8 *kf_offer_get_sender_key     (KfOffer      *self);
+const char   *kf_offer_get_sender_code    (KfOffer      *self);
 const char   *kf_offer_get_sender_name    (KfOffer      *self);
 const char   *kf_offer_get_file_name      (KfOffer      *self);
 guint64       kf_offer_get_plain_size     (KfOffer      *self);

@@ -30,6 +30,7 @@ struct _KfOutcome
   GFile           *file;
   KfCipherMode     mode;
   GError          *error;
+  gboolean         waits_again;
   GPtrArray       *files;
 };
 
@@ -56,6 +57,7 @@ enum {
   PROP_FILE,
   PROP_MODE,
   PROP_ERROR,
+  PROP_WAITS_AGAIN,
   N_PROPS
 };
 
@@ -210,6 +212,22 @@ kf_outcome_get_error (KfOutcome *self)
   return self->error;
 }
 
+/*
+ * kf_outcome_get_waits_again:
+ *
+ * Returns: whether this receiver's pairing fell through before any offer
+ * came (the sender cancelled or left, its link died, the key manager
+ * gave up on a confirmation) and the client is waiting again, as it was
+ * before a sender chose it: the user's wait goes on.
+ */
+gboolean
+kf_outcome_get_waits_again (KfOutcome *self)
+{
+  g_return_val_if_fail (KF_IS_OUTCOME (self), FALSE);
+
+  return self->waits_again;
+}
+
 static void
 kf_outcome_finalize (GObject *object)
 {
@@ -266,6 +284,9 @@ kf_outcome_get_property (GObject    *object,
     case PROP_ERROR:
       g_value_set_boxed (value, self->error);
       break;
+    case PROP_WAITS_AGAIN:
+      g_value_set_boolean (value, self->waits_again);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -314,6 +335,9 @@ kf_outcome_set_property (GObject      *object,
     case PROP_ERROR:
       self->error = g_value_dup_boxed (value);
       break;
+    case PROP_WAITS_AGAIN:
+      self->waits_again = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -352,6 +376,8 @@ kf_outcome_class_init (KfOutcomeClass *klass)
     g_param_spec_enum ("mode", NULL, NULL, KF_TYPE_CIPHER_MODE, KF_CIPHER_MODE_CBC, flags);
   properties[PROP_ERROR] =
     g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR, flags);
+  properties[PROP_WAITS_AGAIN] =
+    g_param_spec_boolean ("waits-again", NULL, NULL, FALSE, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }

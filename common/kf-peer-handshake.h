@@ -29,14 +29,6 @@ typedef struct
 /* One side's state through the handshake, in secure memory. */
 typedef struct _KfPeerHandshake KfPeerHandshake;
 
-/* A side's answer to a message, with the cryptography it takes. */
-typedef enum
-{
-  KF_PEER_STEP_ANSWER_HELLO,      /* receiver: read the HELLO, write the CHALLENGE */
-  KF_PEER_STEP_ANSWER_CHALLENGE,  /* sender: check the CHALLENGE, write the RESPONSE */
-  KF_PEER_STEP_CHECK_RESPONSE,    /* receiver: check the RESPONSE */
-} KfPeerStep;
-
 KfPeerHandshake *kf_peer_handshake_new                (const KfSessionKeys  *keys,
                                                        KfIdentity           *identity,
                                                        KfPeerRole            role);
@@ -65,16 +57,6 @@ void             kf_peer_handshake_write_response     (KfPeerHandshake      *hs,
 gboolean         kf_peer_handshake_read_response      (KfPeerHandshake      *hs,
                                                        const guint8         *buf,
                                                        gsize                 len,
-                                                       GError              **error);
-
-void             kf_peer_handshake_step_async         (KfPeerHandshake      *hs,
-                                                       KfPeerStep            step,
-                                                       guint8               *buf,
-                                                       gsize                 len,
-                                                       GCancellable         *cancellable,
-                                                       GAsyncReadyCallback   callback,
-                                                       gpointer              user_data);
-gboolean         kf_peer_handshake_step_finish        (GAsyncResult         *result,
                                                        GError              **error);
 
 KfPeerRole       kf_peer_handshake_get_role           (KfPeerHandshake      *hs);

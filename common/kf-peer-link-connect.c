@@ -15,6 +15,7 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
+#include "kf-peer-exchange.h"
 #include "kf-peer-link.h"
 
 /* The sender's side of the handshake, step by step on the caller's
@@ -132,21 +133,13 @@ connect_fail (GTask  *task,
   g_object_unref (task);
 }
 
+/* The handshake is done: the link is up. */
 static void
-response_written_cb (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+linked (GTask *task)
 {
-  GTask *task = user_data;
   ConnectData *data = g_task_get_task_data (task);
   GError *error = NULL;
   KfPeerLink *link;
-
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
-    {
-      connect_fail (task, error);
-      return;
-    }
 
   link = kf_peer_link_new (G_IO_STREAM (data->conn), data->handshake, &error);
   if (link == NULL)
@@ -158,43 +151,7 @@ response_written_cb (GObject      *source,
   g_object_unref (task);
 }
 
-static void challenge_answered_cb (GObject      *source,
-                                   GAsyncResult *result,
-                                   gpointer      user_data);
-
-static void
-challenge_read_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  GTask *task = user_data;
-  ConnectData *data = g_task_get_task_data (task);
-  GError *error = NULL;
-  gsize got = 0;
-
-  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &got, &error)
-      && !(got == 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED)))
-    {
-      connect_fail (task, error);
-      return;
-    }
-  if (got == 0)
-    {
-      /* A receiver of another version drops a HELLO it cannot read (with a
-       * reset when part of it is still unread). */
-      g_clear_error (&error);
-      g_set_error (&error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_HANDSHAKE,
-                   _("The receiver at %s closed the connection at once: it may run an older "
-                     "Keyferry that does not speak peer protocol version %u. Both must run "
-                     "the same release."), data->where, KF_PEER_VERSION);
-      connect_fail (task, error);
-      return;
-    }
-  kf_peer_handshake_step_async (data->handshake, KF_PEER_STEP_ANSWER_CHALLENGE, data->buf, got,
-                                data->internal, challenge_answered_cb, task);
-}
-
-/* The CHALLENGE checked out and the RESPONSE is ready: send it. */
+/* The CHALLENGE arrived, checked out, and the RESPONSE is sent. */
 static void
 challenge_answered_cb (GObject      *source,
                        GAsyncResult *result,
@@ -203,16 +160,24 @@ challenge_answered_cb (GObject      *source,
   GTask *task = user_data;
   ConnectData *data = g_task_get_task_data (task);
   GError *error = NULL;
+  gsize got = 0;
 
-  if (!kf_peer_handshake_step_finish (result, &error))
+  if (kf_peer_exchange_finish (result, &got, &error))
     {
-      connect_fail (task, error);
+      linked (task);
       return;
     }
-
-  g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (data->conn)),
-                                   data->buf, KF_PEER_RESPONSE_SIZE, G_PRIORITY_DEFAULT,
-                                   data->internal, response_written_cb, task);
+  if (got == 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
+    {
+      /* A receiver of another version drops a HELLO it cannot read (with a
+       * reset when part of it is still unread). */
+      g_clear_error (&error);
+      g_set_error (&error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_HANDSHAKE,
+                   _("The receiver at %s closed the connection at once: it may run an older "
+                     "Keyferry that does not speak peer protocol version %u. Both must run "
+                     "the same release."), data->where, KF_PEER_VERSION);
+    }
+  connect_fail (task, error);
 }
 
 static void
@@ -230,9 +195,8 @@ hello_written_cb (GObject      *source,
       return;
     }
 
-  g_input_stream_read_all_async (g_io_stream_get_input_stream (G_IO_STREAM (data->conn)),
-                                 data->buf, KF_PEER_CHALLENGE_SIZE, G_PRIORITY_DEFAULT,
-                                 data->internal, challenge_read_cb, task);
+  kf_peer_exchange_async (data->handshake, KF_PEER_STEP_ANSWER_CHALLENGE, G_IO_STREAM (data->conn),
+                          data->buf, 0, data->internal, challenge_answered_cb, task);
 }
 
 static void

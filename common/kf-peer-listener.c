@@ -21,6 +21,7 @@
 #include <gcrypt.h>
 #include <glib/gi18n-lib.h>
 
+#include "kf-peer-exchange.h"
 #include "kf-peer-listener.h"
 
 struct _KfPeerListener
@@ -289,6 +290,8 @@ handshake_won (Handshake *hs)
   g_object_unref (self);
 }
 
+/* The RESPONSE arrived and checked out: this sender won, unless another
+ * did first. */
 static void
 response_checked_cb (GObject      *source,
                      GAsyncResult *result,
@@ -297,7 +300,7 @@ response_checked_cb (GObject      *source,
   Handshake *hs = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!kf_peer_handshake_step_finish (result, &error) || hs->self->task == NULL)
+  if (!kf_peer_exchange_finish (result, NULL, &error) || hs->self->task == NULL)
     {
       handshake_drop (hs, error);
       return;
@@ -306,45 +309,8 @@ response_checked_cb (GObject      *source,
   handshake_won (hs);
 }
 
-static void
-response_read_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  Handshake *hs = user_data;
-  g_autoptr(GError) error = NULL;
-  gsize got = 0;
-
-  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &got, &error))
-    {
-      handshake_drop (hs, error);
-      return;
-    }
-
-  kf_peer_handshake_step_async (hs->state, KF_PEER_STEP_CHECK_RESPONSE, hs->buf, got,
-                                hs->cancellable, response_checked_cb, hs);
-}
-
-static void
-challenge_written_cb (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  Handshake *hs = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
-    {
-      handshake_drop (hs, error);
-      return;
-    }
-
-  g_input_stream_read_all_async (g_io_stream_get_input_stream (G_IO_STREAM (hs->conn)),
-                                 hs->buf, KF_PEER_RESPONSE_SIZE, G_PRIORITY_DEFAULT,
-                                 hs->cancellable, response_read_cb, hs);
-}
-
-/* The CHALLENGE is ready: send it. */
+/* The rest of the HELLO arrived, was answered off the main loop, and the
+ * CHALLENGE is sent: now the RESPONSE. */
 static void
 hello_answered_cb (GObject      *source,
                    GAsyncResult *result,
@@ -353,35 +319,14 @@ hello_answered_cb (GObject      *source,
   Handshake *hs = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!kf_peer_handshake_step_finish (result, &error))
+  if (!kf_peer_exchange_finish (result, NULL, &error))
     {
       handshake_drop (hs, error);
       return;
     }
 
-  g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (hs->conn)),
-                                   hs->buf, KF_PEER_CHALLENGE_SIZE, G_PRIORITY_DEFAULT,
-                                   hs->cancellable, challenge_written_cb, hs);
-}
-
-/* The rest of the HELLO arrived: answer it, off the main loop. */
-static void
-hello_read_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  Handshake *hs = user_data;
-  g_autoptr(GError) error = NULL;
-  gsize got = 0;
-
-  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &got, &error))
-    {
-      handshake_drop (hs, error);
-      return;
-    }
-
-  kf_peer_handshake_step_async (hs->state, KF_PEER_STEP_ANSWER_HELLO, hs->buf,
-                                KF_PEER_PREFIX_SIZE + got, hs->cancellable, hello_answered_cb, hs);
+  kf_peer_exchange_async (hs->state, KF_PEER_STEP_CHECK_RESPONSE, G_IO_STREAM (hs->conn), hs->buf,
+                          0, hs->cancellable, response_checked_cb, hs);
 }
 
 /* The HELLO's first bytes: a sender of another version is refused here,
@@ -409,9 +354,8 @@ prefix_read_cb (GObject      *source,
       return;
     }
 
-  g_input_stream_read_all_async (G_INPUT_STREAM (source), hs->buf + KF_PEER_PREFIX_SIZE,
-                                 KF_PEER_HELLO_SIZE - KF_PEER_PREFIX_SIZE, G_PRIORITY_DEFAULT,
-                                 hs->cancellable, hello_read_cb, hs);
+  kf_peer_exchange_async (hs->state, KF_PEER_STEP_ANSWER_HELLO, G_IO_STREAM (hs->conn), hs->buf,
+                          KF_PEER_PREFIX_SIZE, hs->cancellable, hello_answered_cb, hs);
 }
 
 static void

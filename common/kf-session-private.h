@@ -62,6 +62,8 @@ struct _KfSession
   gulong            task_cancel_id;
   KfPeerListener   *listener;
   KfPeerLink       *link;
+  guint8            peer_identity[KF_IDENTITY_PUBLIC_KEY_SIZE];  /* proven on the link */
+  gboolean          has_peer_identity;
   KfSessionLinkUse  link_use;
   KfKmConnection   *cancel_sent_to;  /* the connection our `cancel` went to, until
                                       * it answers: awaited while it is the client's */
@@ -109,5 +111,8 @@ gboolean        _kf_session_is_delivered        (KfSession               *self);
 void            _kf_session_end                 (KfSession               *self,
                                                  KfOutcome               *outcome);
 void            _kf_session_close               (KfSession               *self);
+gboolean        _kf_session_take_link           (KfSession               *self,
+                                                 KfPeerLink              *link,
+                                                 GError                 **error);
 
 G_END_DECLS

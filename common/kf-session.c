@@ -110,6 +110,56 @@ kf_session_get_offer (KfSession *self)
 }
 
 /*
+ * kf_session_get_peer_identity:
+ *
+ * Returns: (nullable): the identity key the peer proved on the peer link
+ * (KF_IDENTITY_PUBLIC_KEY_SIZE bytes), from the moment the link is up;
+ * %NULL before.
+ */
+const guint8 *
+kf_session_get_peer_identity (KfSession *self)
+{
+  g_return_val_if_fail (KF_IS_SESSION (self), NULL);
+
+  return self->has_peer_identity ? self->peer_identity : NULL;
+}
+
+/*
+ * _kf_session_take_link:
+ * @link: (transfer full): the authenticated peer link
+ *
+ * The link is up: the session holds it and keeps the identity the peer
+ * proved on it, which must be the one the key manager named in `ev key`.
+ *
+ * Returns: %FALSE with @error when the peer proved another identity: the
+ * link must not be used (someone stands in the named peer's place).
+ */
+gboolean
+_kf_session_take_link (KfSession   *self,
+                       KfPeerLink  *link,
+                       GError     **error)
+{
+  g_autofree char *named = NULL;
+  g_autofree char *proven = NULL;
+
+  g_assert (self->link == NULL);
+
+  self->link = link;
+  memcpy (self->peer_identity, kf_peer_link_get_peer_identity (link), sizeof self->peer_identity);
+  self->has_peer_identity = TRUE;
+  if (memcmp (self->peer_identity, self->peer_public_key, sizeof self->peer_identity) == 0)
+    return TRUE;
+
+  named = kf_identity_code_for_key (self->peer_public_key);
+  proven = kf_identity_code_for_key (self->peer_identity);
+  g_set_error (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_IDENTITY,
+               _("The peer on the link proved the identity %s, but the key manager named %s "
+                 "as %s: nothing was sent or received"),
+               proven, _kf_session_peer_label (self), named);
+  return FALSE;
+}
+
+/*
  * _kf_session_new:
  * @client: the client whose session it is; not referenced
  * @key_msg: the `ev key` that starts it
@@ -341,6 +391,23 @@ _kf_session_record_result (KfSession              *self,
     }
 }
 
+/* Whether the end of this ending session leaves its receiver waiting, as
+ * it was before a sender chose it: the pairing fell through before any
+ * offer came, and neither by this side's choice or fault nor because the
+ * key manager went away (the client then says so and reconnects).  A
+ * sender that pairs and cancels at once, leaves, or whose link dies
+ * before its offer must not end someone's wait (issue 14, point 6). */
+static gboolean
+waits_again (KfSession *self)
+{
+  return self->role == KF_CLIENT_ROLE_RECEIVER
+         && self->phase == KF_SESSION_PHASE_ENDING
+         && self->offer == NULL
+         && !_kf_session_is_delivered (self)
+         && !witness_is_local (self->end_witness)
+         && !g_error_matches (self->end_error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_DISCONNECTED);
+}
+
 /*
  * _kf_session_add_file:
  *
@@ -413,7 +480,7 @@ _kf_session_is_delivered (KfSession *self)
  *
  * Returns: (transfer full): the outcome of this session with @status; it
  * names the file when the transfer completed, the file was delivered, or
- * this side sent it.
+ * this side sent it, and says whether the receiver waits again.
  */
 KfOutcome *
 _kf_session_new_outcome (KfSession       *self,
@@ -442,6 +509,7 @@ _kf_session_new_outcome (KfSession       *self,
                                ? self->file : NULL,
                        "mode", self->mode,
                        "error", error,
+                       "waits-again", !completed && waits_again (self),
                        NULL);
   _kf_outcome_set_files (outcome, outcome_files (self));
   return outcome;

@@ -27,5 +27,6 @@ const char     *kf_session_get_peer_name (KfSession *self);
 const guint8   *kf_session_get_peer_public_key (KfSession *self);
 KfCipherMode    kf_session_get_mode      (KfSession *self);
 KfOffer        *kf_session_get_offer     (KfSession *self);
+const guint8   *kf_session_get_peer_identity (KfSession *self);
 
 G_END_DECLS

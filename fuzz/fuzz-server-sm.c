@@ -156,7 +156,7 @@ server_for (guint8 flags)
     }
   servers[which] = kf_server_new (&config, (which & 1) ? PASSPHRASE : NULL, &error);
   kf_fuzz_check (servers[which] != NULL, "the key manager starts");
-  kf_server_timers_set_clock (kf_server_get_timers (servers[which]), fuzz_clock, NULL);
+  kf_server_timers_set_clock (_kf_server_get_timers (servers[which]), fuzz_clock, NULL);
   return servers[which];
 }
 
@@ -229,9 +229,9 @@ connect_slot (KfServer *server,
               Slot     *slot)
 {
   drop (slot);
-  slot->client = kf_server_client_new_detached (ADDRESS, kf_server_get_config (server),
-                                                kf_server_get_timers (server), sink, slot);
-  if (!kf_server_add_client (server, slot->client))
+  slot->client = kf_server_client_new_detached (ADDRESS, _kf_server_get_config (server),
+                                                _kf_server_get_timers (server), sink, slot);
+  if (!_kf_server_add_client (server, slot->client))
     g_clear_object (&slot->client);
 }
 
@@ -399,7 +399,7 @@ advance (KfServer     *server,
   for (gsize i = 0; i < len && i < 8 && g_ascii_isdigit (digits[i]); i++)
     ms = ms * 10 + (digits[i] - '0');
   now_us += (gint64) MIN (ms, MAX_ADVANCE) * G_TIME_SPAN_MILLISECOND;
-  kf_server_timers_run_due (kf_server_get_timers (server));
+  kf_server_timers_run_due (_kf_server_get_timers (server));
 }
 
 static void
@@ -491,7 +491,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   check (server);
   kf_fuzz_check (kf_server_get_n_clients (server) == 0, "the registry is empty at the end");
   kf_fuzz_check (g_hash_table_size (sessions) == 0, "no session outlives its clients");
-  kf_fuzz_check (kf_server_timers_get_size (kf_server_get_timers (server)) == 0,
+  kf_fuzz_check (kf_server_timers_get_size (_kf_server_get_timers (server)) == 0,
                  "no timer outlives its client or session");
   return 0;
 }

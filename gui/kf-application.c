@@ -21,6 +21,7 @@ struct _KfApplication
 
   GSettings      *settings;
   KfKnownServers *known_servers;
+  KfContacts     *contacts;
   char           *identity_path;  /* --identity FILE, or NULL: the default */
   KfIdentity     *identity;       /* loaded on first use */
 
@@ -167,6 +168,10 @@ kf_application_startup (GApplication *application)
   self->known_servers = kf_known_servers_new (NULL);
   if (!kf_known_servers_load (self->known_servers, &error))
     g_warning ("Could not read the trusted key managers: %s", error->message);
+  g_clear_error (&error);
+  self->contacts = kf_contacts_new (NULL);
+  if (!kf_contacts_load (self->contacts, &error))
+    g_warning ("Could not read your contacts: %s", error->message);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
                                    G_N_ELEMENTS (app_actions), self);
@@ -359,6 +364,7 @@ kf_application_dispose (GObject *object)
 
   g_clear_object (&self->settings);
   g_clear_object (&self->known_servers);
+  g_clear_object (&self->contacts);
   g_clear_object (&self->identity);
 
   G_OBJECT_CLASS (kf_application_parent_class)->dispose (object);
@@ -425,6 +431,19 @@ kf_application_get_known_servers (KfApplication *self)
 {
   g_return_val_if_fail (KF_IS_APPLICATION (self), NULL);
   return self->known_servers;
+}
+
+/*
+ * kf_application_get_contacts:
+ *
+ * Returns: (transfer none): the user's contacts, shared with keyferry-cli
+ * (every window's client remembers its confirmed peers there).
+ */
+KfContacts *
+kf_application_get_contacts (KfApplication *self)
+{
+  g_return_val_if_fail (KF_IS_APPLICATION (self), NULL);
+  return self->contacts;
 }
 
 /*

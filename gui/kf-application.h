@@ -4,6 +4,7 @@
 
 #include <adwaita.h>
 
+#include "kf-contacts.h"
 #include "kf-identity.h"
 #include "kf-known-servers.h"
 
@@ -17,6 +18,7 @@ G_DECLARE_FINAL_TYPE (KfApplication, kf_application, KF, APPLICATION, AdwApplica
 KfApplication  *kf_application_new               (void);
 GSettings      *kf_application_get_settings      (KfApplication  *self);
 KfKnownServers *kf_application_get_known_servers (KfApplication  *self);
+KfContacts     *kf_application_get_contacts      (KfApplication  *self);
 KfIdentity     *kf_application_get_identity      (KfApplication  *self,
                                                   GError        **error);
 gboolean        kf_application_get_server        (KfApplication  *self,

@@ -438,6 +438,39 @@ kf_gui_install_a11y_fixes (void)
 }
 
 /*
+ * kf_gui_check_contact:
+ * @contacts: (nullable): the user's contacts
+ * @key: (nullable): the peer's identity key
+ * @known_code: (out) (optional): when CHANGED, the code known for @name
+ *
+ * What the contacts say of @name with @key (kf_contacts_check()), read
+ * again first: keyferry-cli may have added or forgotten one meanwhile.
+ *
+ * Returns: the answer; %KF_CONTACT_NEW without contacts or key.
+ */
+KfContactCheck
+kf_gui_check_contact (KfContacts    *contacts,
+                      const char    *name,
+                      const guint8  *key,
+                      char         **known_code)
+{
+  const KfContact *known = NULL;
+  g_autoptr(GError) error = NULL;
+  KfContactCheck check;
+
+  if (known_code != NULL)
+    *known_code = NULL;
+  if (contacts == NULL || key == NULL)
+    return KF_CONTACT_NEW;
+  if (!kf_contacts_load (contacts, &error))
+    g_message ("Could not read your contacts again: %s", error->message);
+  check = kf_contacts_check (contacts, name, key, &known);
+  if (known_code != NULL && check == KF_CONTACT_CHANGED)
+    *known_code = g_strdup (known->code);
+  return check;
+}
+
+/*
  * kf_gui_toast_new:
  * @text: plain text, which may quote names and messages from others
  *

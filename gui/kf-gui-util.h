@@ -29,6 +29,10 @@ gboolean    kf_gui_parse_port_range     (const char    *text,
 char       *kf_gui_check_name           (const char    *text,
                                          GError       **error);
 const char *kf_gui_mode_label           (KfCipherMode   mode);
+KfContactCheck kf_gui_check_contact     (KfContacts    *contacts,
+                                         const char    *name,
+                                         const guint8  *key,
+                                         char         **known_code);
 AdwToast   *kf_gui_toast_new            (const char    *text);
 char       *kf_gui_format_progress      (guint64        done,
                                          guint64        total);

@@ -9,6 +9,7 @@
 
 #include "kf-gui-util.h"
 #include "kf-main-page.h"
+#include "kf-peer.h"
 #include "kf-peer-row.h"
 #include "kf-send-files.h"
 
@@ -27,6 +28,7 @@ struct _KfMainPage
   KfSendFiles          *send_files;
 
   GListModel           *peers;
+  KfContacts           *contacts;     /* what they say of each peer; may be NULL */
   GtkFilterListModel   *shown_peers;
   GtkCustomFilter      *filter;
   guint                 wanted_peer_id;
@@ -155,6 +157,11 @@ create_peer_row (gpointer item,
 
   g_object_get (item, "id", &id, "name", &name, NULL);
   row = kf_peer_row_new (id, name != NULL ? name : "");
+  if (self->contacts != NULL && KF_IS_PEER (item) && kf_peer_get_public_key (item) != NULL)
+    kf_peer_row_set_contact (KF_PEER_ROW (row),
+                             kf_contacts_check (self->contacts, name,
+                                                kf_peer_get_public_key (item), NULL),
+                             kf_peer_get_code (item));
   kf_peer_row_set_chosen (KF_PEER_ROW (row), id != 0 && id == self->wanted_peer_id);
   kf_peer_row_set_show_id (KF_PEER_ROW (row), count_named (self->peers, name) > 1);
   g_signal_connect_object (row, "files-dropped", G_CALLBACK (on_row_files_dropped), self, 0);
@@ -281,6 +288,7 @@ kf_main_page_dispose (GObject *object)
   if (self->peers != NULL)
     g_signal_handlers_disconnect_by_data (self->peers, self);
   g_clear_object (&self->peers);
+  g_clear_object (&self->contacts);
   if (self->shown_peers != NULL)
     gtk_filter_list_model_set_model (self->shown_peers, NULL);
   g_clear_object (&self->shown_peers);
@@ -420,12 +428,19 @@ kf_main_page_get_view (KfMainPage *self)
   return KF_MAIN_VIEW_HOME;
 }
 
-/* Shows @peers (a model of KfPeer, kept live by the client) in the list. */
+/* Shows @peers (a model of KfPeer, kept live by the client) in the list,
+ * each row marked with what @contacts (nullable) say of it. */
 void
 kf_main_page_set_peers (KfMainPage *self,
-                        GListModel *peers)
+                        GListModel *peers,
+                        KfContacts *contacts)
 {
   g_return_if_fail (KF_IS_MAIN_PAGE (self));
+
+  /* Read again: keyferry-cli may have changed them since. */
+  g_set_object (&self->contacts, contacts);
+  if (contacts != NULL && !kf_contacts_load (contacts, NULL))
+    g_message ("Could not read your contacts again");
 
   if (self->peers != NULL)
     g_signal_handlers_disconnect_by_data (self->peers, self);

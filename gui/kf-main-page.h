@@ -22,7 +22,8 @@ void        kf_main_page_set_view    (KfMainPage    *self,
                                       KfMainView     view);
 KfMainView  kf_main_page_get_view    (KfMainPage    *self);
 void        kf_main_page_set_peers   (KfMainPage    *self,
-                                      GListModel    *peers);
+                                      GListModel    *peers,
+                                      KfContacts    *contacts);
 gboolean    kf_main_page_select_peer (KfMainPage    *self,
                                       guint          peer_id);
 void        kf_main_page_set_mode    (KfMainPage    *self,

@@ -15,6 +15,9 @@ struct _KfOfferDialog
 {
   AdwMessageDialog parent_instance;
 
+  GtkWidget       *warning_box;
+  GtkLabel        *warning_title;
+  GtkLabel        *warning_detail;
   AdwActionRow    *from_row;
   AdwActionRow    *file_row;
   AdwActionRow    *size_row;
@@ -48,6 +51,9 @@ kf_offer_dialog_class_init (KfOfferDialogClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/keyferry/Keyferry/kf-offer-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, KfOfferDialog, warning_box);
+  gtk_widget_class_bind_template_child (widget_class, KfOfferDialog, warning_title);
+  gtk_widget_class_bind_template_child (widget_class, KfOfferDialog, warning_detail);
   gtk_widget_class_bind_template_child (widget_class, KfOfferDialog, from_row);
   gtk_widget_class_bind_template_child (widget_class, KfOfferDialog, file_row);
   gtk_widget_class_bind_template_child (widget_class, KfOfferDialog, size_row);
@@ -186,4 +192,56 @@ kf_offer_dialog_get_offer (KfOfferDialog *self)
 {
   g_return_val_if_fail (KF_IS_OFFER_DIALOG (self), NULL);
   return self->offer;
+}
+
+/*
+ * kf_offer_dialog_set_contact:
+ * @check: what the contacts say of the sender (kf_contacts_check())
+ * @code: the sender's identity code
+ * @known_code: (nullable): when CHANGED, the identity code of the contact
+ *   who had the sender's name
+ *
+ * Says under the sender's name whether it is a contact, with its identity
+ * code; when it is someone else under a contact's name, a loud warning
+ * comes first, the dialog says so in its heading and Decline becomes the
+ * default.
+ */
+void
+kf_offer_dialog_set_contact (KfOfferDialog  *self,
+                             KfContactCheck  check,
+                             const char     *code,
+                             const char     *known_code)
+{
+  const char *name;
+  g_autofree char *from = NULL;
+  g_autofree char *warning = NULL;
+  g_autofree char *detail = NULL;
+
+  g_return_if_fail (KF_IS_OFFER_DIALOG (self));
+  g_return_if_fail (code != NULL);
+
+  name = kf_offer_get_sender_name (self->offer);
+  /* Translators: a sender's name, then their identity code */
+  from = g_strdup_printf (check == KF_CONTACT_KNOWN ? _("%s · a contact, identity %s")
+                          : check == KF_CONTACT_NEW ? _("%s · not a contact yet, identity %s")
+                          : _("%s · identity %s"), name, code);
+  adw_action_row_set_subtitle (self->from_row, from);
+  gtk_widget_set_visible (self->warning_box, check == KF_CONTACT_CHANGED);
+  if (check != KF_CONTACT_CHANGED)
+    return;
+
+  /* Translators: the sender's name */
+  warning = g_strdup_printf (_("Warning: this is not the %s you know"), name);
+  /* Translators: the name, the identity code known for it, the sender's code, the name */
+  detail = g_strdup_printf (_("You exchanged files with %s under the identity %s; this "
+                              "sender's identity is %s. It may be someone else using the "
+                              "name: decline, or block them, unless %s told you their "
+                              "identity changed."),
+                            name, known_code != NULL ? known_code : "?", code, name);
+  gtk_label_set_text (self->warning_title, warning);
+  gtk_label_set_text (self->warning_detail, detail);
+  adw_message_dialog_set_heading (ADW_MESSAGE_DIALOG (self), _("Identity Changed"));
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (self), "decline");
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (self), "accept",
+                                              ADW_RESPONSE_DESTRUCTIVE);
 }

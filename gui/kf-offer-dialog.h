@@ -4,6 +4,7 @@
 
 #include <adwaita.h>
 
+#include "kf-contacts.h"
 #include "kf-offer.h"
 
 G_BEGIN_DECLS
@@ -14,5 +15,9 @@ G_DECLARE_FINAL_TYPE (KfOfferDialog, kf_offer_dialog, KF, OFFER_DIALOG, AdwMessa
 GtkWidget *kf_offer_dialog_new       (GtkWindow     *parent,
                                       KfOffer       *offer);
 KfOffer   *kf_offer_dialog_get_offer (KfOfferDialog *self);
+void       kf_offer_dialog_set_contact (KfOfferDialog  *self,
+                                        KfContactCheck  check,
+                                        const char     *code,
+                                        const char     *known_code);
 
 G_END_DECLS

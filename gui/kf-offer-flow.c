@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "kf-gui-util.h"
 #include "kf-offer-dialog.h"
 #include "kf-offer-flow.h"
 
@@ -20,6 +21,7 @@ typedef struct
   GtkFileChooserNative *chooser;
   gulong                cancelled_id;
   gboolean              answered;
+  gboolean              blocked;     /* declined with Block Sender */
   gboolean              done;
 } OfferFlow;
 
@@ -153,6 +155,7 @@ on_offer_response (AdwMessageDialog *dialog,
   OfferFlow *flow = g_task_get_task_data (task);
 
   flow->answered = TRUE;
+  flow->blocked = g_strcmp0 (response, "block") == 0;
   if (g_strcmp0 (response, "accept") == 0
       && !g_cancellable_is_cancelled (g_task_get_cancellable (task)))
     ask_destination (task);
@@ -175,15 +178,16 @@ on_offer_destroyed (GtkWidget *dialog,
 /*
  * kf_offer_flow_run_async:
  *
- * Shows @offer over @parent; on Accept asks where to save it, starting
- * in @folder: a file under the offered name, or for a tree (files and
- * folders) the folder to create them in.  Cancelling @cancellable
- * closes whatever is open.
+ * Shows @offer over @parent, saying what @contacts (nullable) say of its
+ * sender; on Accept asks where to save it, starting in @folder: a file
+ * under the offered name, or for a tree (files and folders) the folder to
+ * create them in.  Cancelling @cancellable closes whatever is open.
  */
 void
 kf_offer_flow_run_async (KfOffer             *offer,
                          GtkWindow           *parent,
                          GFile               *folder,
+                         KfContacts          *contacts,
                          GCancellable        *cancellable,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
@@ -205,6 +209,15 @@ kf_offer_flow_run_async (KfOffer             *offer,
   g_task_set_task_data (task, flow, (GDestroyNotify) offer_flow_free);
 
   dialog = kf_offer_dialog_new (parent, offer);
+  if (kf_offer_get_sender_key (offer) != NULL)
+    {
+      g_autofree char *known = NULL;
+      KfContactCheck check = kf_gui_check_contact (contacts, kf_offer_get_sender_name (offer),
+                                                   kf_offer_get_sender_key (offer), &known);
+
+      kf_offer_dialog_set_contact (KF_OFFER_DIALOG (dialog), check,
+                                   kf_offer_get_sender_code (offer), known);
+    }
   g_signal_connect_data (dialog, "response", G_CALLBACK (on_offer_response),
                          g_object_ref (task), release_task, 0);
   g_signal_connect_data (dialog, "destroy", G_CALLBACK (on_offer_destroyed),
@@ -229,4 +242,21 @@ kf_offer_flow_run_finish (GAsyncResult  *result,
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/*
+ * kf_offer_flow_was_blocked:
+ *
+ * Returns: whether the offer was declined with Block Sender: the caller
+ * then asks the key manager to keep this sender's identity away.
+ */
+gboolean
+kf_offer_flow_was_blocked (GAsyncResult *result)
+{
+  OfferFlow *flow;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
+  flow = g_task_get_task_data (G_TASK (result));
+  return flow != NULL && flow->blocked;
 }

@@ -14,9 +14,13 @@ struct _KfPeerRow
   AdwActionRow parent_instance;
 
   GtkWidget   *chosen_image;
+  GtkWidget   *contact_image;
 
   guint        peer_id;
   char        *peer_name;
+  gboolean     show_id;
+  KfContactCheck contact;
+  char        *code;          /* the peer's identity code, when known */
 };
 
 enum {
@@ -35,6 +39,8 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (KfPeerRow, kf_peer_row, ADW_TYPE_ACTION_ROW)
+
+static void update_subtitle (KfPeerRow *self);
 
 /*
  * on_drop:
@@ -75,10 +81,7 @@ kf_peer_row_constructed (GObject *object)
   G_OBJECT_CLASS (kf_peer_row_parent_class)->constructed (object);
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), self->peer_name);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
-                                  _("Select to send to this person, or drop files here"),
-                                  -1);
+  update_subtitle (self);
 }
 
 static void
@@ -87,6 +90,7 @@ kf_peer_row_finalize (GObject *object)
   KfPeerRow *self = KF_PEER_ROW (object);
 
   g_clear_pointer (&self->peer_name, g_free);
+  g_clear_pointer (&self->code, g_free);
 
   G_OBJECT_CLASS (kf_peer_row_parent_class)->finalize (object);
 }
@@ -166,6 +170,7 @@ kf_peer_row_class_init (KfPeerRowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/keyferry/Keyferry/kf-peer-row.ui");
   gtk_widget_class_bind_template_child (widget_class, KfPeerRow, chosen_image);
+  gtk_widget_class_bind_template_child (widget_class, KfPeerRow, contact_image);
 }
 
 static void
@@ -226,6 +231,34 @@ kf_peer_row_get_chosen (KfPeerRow *self)
   return gtk_widget_get_visible (self->chosen_image);
 }
 
+/* The subtitle: what the contacts say of this peer, and its number where
+ * two waiting people share a name; the description for screen readers
+ * says the same in full. */
+static void
+update_subtitle (KfPeerRow *self)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *description = NULL;
+
+  if (self->contact == KF_CONTACT_CHANGED)
+    /* Translators: the name of a waiting peer */
+    g_string_printf (text, _("Identity changed: not the %s you know"), self->peer_name);
+  else if (self->contact == KF_CONTACT_KNOWN && self->code != NULL)
+    /* Translators: an identity code, ABCD-EFGH-IJKL-MNOP */
+    g_string_printf (text, _("Contact · %s"), self->code);
+  if (self->show_id)
+    g_string_append_printf (text, "%s#%u", text->len > 0 ? " · " : "", self->peer_id);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self), text->str);
+
+  description = self->contact == KF_CONTACT_CHANGED
+                ? g_strdup_printf (_("Warning: %s is not the person you exchanged files with "
+                                     "under this name: their identity changed. Send only if "
+                                     "they told you so."), self->peer_name)
+                : g_strdup (_("Select to send to this person, or drop files here"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  description, -1);
+}
+
 /*
  * kf_peer_row_set_show_id:
  *
@@ -236,10 +269,50 @@ void
 kf_peer_row_set_show_id (KfPeerRow *self,
                          gboolean   show_id)
 {
-  g_autofree char *id_text = NULL;
+  g_return_if_fail (KF_IS_PEER_ROW (self));
+
+  self->show_id = show_id;
+  update_subtitle (self);
+}
+
+/*
+ * kf_peer_row_set_contact:
+ * @code: (nullable): the peer's identity code
+ *
+ * Marks the row with what the contacts say of this peer
+ * (kf_contacts_check()): a known contact (a shield and its identity
+ * code), a new person (nothing), or someone else under a contact's name
+ * (a warning in red).
+ */
+void
+kf_peer_row_set_contact (KfPeerRow      *self,
+                         KfContactCheck  check,
+                         const char     *code)
+{
+  GtkImage *image;
 
   g_return_if_fail (KF_IS_PEER_ROW (self));
 
-  id_text = show_id ? g_strdup_printf ("#%u", self->peer_id) : NULL;
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (self), id_text != NULL ? id_text : "");
+  image = GTK_IMAGE (self->contact_image);
+  self->contact = check;
+  g_free (self->code);
+  self->code = g_strdup (code);
+  gtk_widget_set_visible (self->contact_image, check != KF_CONTACT_NEW);
+  gtk_image_set_from_icon_name (image, check == KF_CONTACT_CHANGED ? "dialog-warning-symbolic"
+                                                                   : "security-high-symbolic");
+  gtk_widget_set_tooltip_text (self->contact_image,
+                               check == KF_CONTACT_CHANGED ? _("Identity changed")
+                               : check == KF_CONTACT_KNOWN ? _("A contact") : NULL);
+  if (check == KF_CONTACT_CHANGED)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "error");
+  update_subtitle (self);
+}
+
+KfContactCheck
+kf_peer_row_get_contact (KfPeerRow *self)
+{
+  g_return_val_if_fail (KF_IS_PEER_ROW (self), KF_CONTACT_NEW);
+  return self->contact;
 }

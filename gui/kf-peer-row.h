@@ -4,6 +4,8 @@
 
 #include <adwaita.h>
 
+#include "kf-contacts.h"
+
 G_BEGIN_DECLS
 
 #define KF_TYPE_PEER_ROW (kf_peer_row_get_type ())
@@ -18,5 +20,9 @@ void        kf_peer_row_set_chosen    (KfPeerRow *self,
 gboolean    kf_peer_row_get_chosen    (KfPeerRow *self);
 void        kf_peer_row_set_show_id   (KfPeerRow *self,
                                        gboolean   show_id);
+void        kf_peer_row_set_contact   (KfPeerRow      *self,
+                                       KfContactCheck  check,
+                                       const char     *code);
+KfContactCheck kf_peer_row_get_contact (KfPeerRow *self);
 
 G_END_DECLS

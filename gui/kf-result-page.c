@@ -58,20 +58,13 @@ show_file (KfResultPage *self,
   gtk_show_uri (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), uri, GDK_CURRENT_TIME);
 }
 
+/* result.open-file and result.open-folder. */
 static void
-open_file_activated (GtkWidget  *widget,
-                     const char *action_name,
-                     GVariant   *parameter)
+open_activated (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
 {
-  show_file (KF_RESULT_PAGE (widget), FALSE);
-}
-
-static void
-open_folder_activated (GtkWidget  *widget,
-                       const char *action_name,
-                       GVariant   *parameter)
-{
-  show_file (KF_RESULT_PAGE (widget), TRUE);
+  show_file (KF_RESULT_PAGE (widget), g_str_equal (action_name, "result.open-folder"));
 }
 
 static void
@@ -114,9 +107,8 @@ kf_result_page_class_init (KfResultPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KfResultPage, result_files);
   widget_class->grab_focus = kf_result_page_grab_focus;
 
-  gtk_widget_class_install_action (widget_class, "result.open-file", NULL, open_file_activated);
-  gtk_widget_class_install_action (widget_class, "result.open-folder", NULL,
-                                   open_folder_activated);
+  gtk_widget_class_install_action (widget_class, "result.open-file", NULL, open_activated);
+  gtk_widget_class_install_action (widget_class, "result.open-folder", NULL, open_activated);
 }
 
 static void

@@ -300,20 +300,13 @@ create_row (gpointer item,
   return row;
 }
 
+/* files.add-files and files.add-folder. */
 static void
-add_files_activated (GtkWidget  *widget,
-                     const char *action_name,
-                     GVariant   *parameter)
+add_activated (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
 {
-  kf_send_files_choose (KF_SEND_FILES (widget), FALSE);
-}
-
-static void
-add_folder_activated (GtkWidget  *widget,
-                      const char *action_name,
-                      GVariant   *parameter)
-{
-  kf_send_files_choose (KF_SEND_FILES (widget), TRUE);
+  kf_send_files_choose (KF_SEND_FILES (widget), g_str_equal (action_name, "files.add-folder"));
 }
 
 static void
@@ -362,9 +355,8 @@ kf_send_files_class_init (KfSendFilesClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KfSendFiles, file_list);
   gtk_widget_class_bind_template_child (widget_class, KfSendFiles, summary_label);
   gtk_widget_class_bind_template_child (widget_class, KfSendFiles, warning_label);
-  gtk_widget_class_install_action (widget_class, "files.add-files", NULL, add_files_activated);
-  gtk_widget_class_install_action (widget_class, "files.add-folder", NULL,
-                                   add_folder_activated);
+  gtk_widget_class_install_action (widget_class, "files.add-files", NULL, add_activated);
+  gtk_widget_class_install_action (widget_class, "files.add-folder", NULL, add_activated);
 }
 
 static void

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "kf-gui-util.h"
 #include "kf-window-private.h"
 
 /* win.connect: connect with what the connect page says, and remember it. */
@@ -112,7 +113,8 @@ send_activated (GtkWidget  *widget,
 {
   KfWindow *self = KF_WINDOW (widget);
 
-  kf_main_page_set_peers (self->main_page, kf_client_get_peers (self->client));
+  kf_main_page_set_peers (self->main_page, kf_client_get_peers (self->client),
+                          kf_client_get_contacts (self->client));
   kf_main_page_set_view (self->main_page, KF_MAIN_VIEW_SEND);
   _kf_window_follow_client (self);
   kf_client_set_watching (self->client, TRUE);
@@ -169,13 +171,82 @@ on_file_sent (GObject      *source,
 }
 
 static void
+send_chosen_file (KfWindow *self)
+{
+  g_autoptr(GPtrArray) files = kf_main_page_dup_files (self->main_page);
+
+  g_return_if_fail (files->len > 0);
+  kf_client_send_files_async (self->client, (GFile **) files->pdata, files->len,
+                              self->cancellable, on_file_sent, g_object_ref (self));
+}
+
+static void
+on_send_anyway (AdwMessageDialog *dialog,
+                const char       *response,
+                KfWindow         *self)
+{
+  if (self->client == NULL)
+    return;
+  if (g_strcmp0 (response, "send") == 0
+      && kf_client_get_state (self->client) == KF_CLIENT_STATE_READY_TO_SEND)
+    send_chosen_file (self);
+  else if (kf_client_is_in_session (self->client))
+    kf_client_cancel (self->client);
+}
+
+/*
+ * warn_changed_identity:
+ *
+ * The link is up and the receiver proved its identity: when the contacts
+ * know its name under another identity, nothing is sent until the person
+ * has read a loud warning naming both codes and chosen Send Anyway (the
+ * new identity then takes the name once the transfer is confirmed).
+ *
+ * Returns: whether the warning is shown.
+ */
+static gboolean
+warn_changed_identity (KfWindow *self)
+{
+  const char *name = kf_client_get_peer_name (self->client);
+  const guint8 *key = kf_client_get_peer_identity (self->client);
+  g_autofree char *known = NULL;
+  g_autofree char *code = NULL;
+  AdwMessageDialog *dialog;
+
+  if (kf_gui_check_contact (kf_client_get_contacts (self->client), name, key,
+                            &known) != KF_CONTACT_CHANGED)
+    return FALSE;
+
+  code = kf_identity_code_for_key (key);
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Identity Changed"),
+                                                       NULL));
+  /* Translators: the name, the receiver's identity code, the name, the code
+   * known for it, the name */
+  adw_message_dialog_format_body (dialog,
+                                  _("This is not the %s you know. Their identity is %s, but "
+                                    "you exchanged files with %s under the identity %s: it "
+                                    "may be someone else using the name. Send only if %s "
+                                    "told you their identity changed."),
+                                  name, code, name, known, name);
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"),
+                                    "send", _("_Send Anyway"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "send", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_send_anyway), self, 0);
+  g_signal_connect_object (self->client, "finished", G_CALLBACK (gtk_window_destroy), dialog,
+                           G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return TRUE;
+}
+
+static void
 on_conn_done (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
   g_autoptr(KfWindow) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) files = kf_main_page_dup_files (self->main_page);
   gboolean session_started = FALSE;
 
   if (!kf_client_conn_finish (KF_CLIENT (source), result, &session_started, &error))
@@ -192,9 +263,9 @@ on_conn_done (GObject      *source,
       return;
     }
 
-  g_return_if_fail (files->len > 0);
-  kf_client_send_files_async (self->client, (GFile **) files->pdata, files->len,
-                              self->cancellable, on_file_sent, g_object_ref (self));
+  if (warn_changed_identity (self))
+    return;
+  send_chosen_file (self);
 }
 
 /* win.conn: pair with the chosen peer in the chosen mode, then send the files. */

@@ -138,7 +138,7 @@ _kf_window_drop_client (KfWindow *self)
     g_signal_group_set_target (self->client_signals, NULL);
   g_clear_object (&self->client);
   self->hold = KF_WINDOW_HOLD_NONE;
-  kf_main_page_set_peers (self->main_page, NULL);
+  kf_main_page_set_peers (self->main_page, NULL, NULL);
 }
 
 /*
@@ -176,6 +176,8 @@ kf_window_connect_to (KfWindow   *self,
   self->cancellable = g_cancellable_new ();
   self->client = kf_client_new (host, port, name, _kf_window_get_known_servers (self));
   kf_client_set_identity (self->client, identity);
+  kf_client_set_contacts (self->client, kf_application_get_contacts (
+                            KF_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)))));
   if (fingerprint != NULL)
     kf_client_set_expected_fingerprint (self->client, fingerprint);
   apply_peer_ports (self);

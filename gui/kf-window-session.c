@@ -10,6 +10,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "kf-gui-util.h"
@@ -49,6 +50,37 @@ on_session_started (KfClient     *client,
 }
 
 static void
+on_blocked (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(KfWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!kf_client_block_finish (KF_CLIENT (source), result, &error)
+      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    _kf_window_show_toast (self, error->message);
+}
+
+/* Block Sender: the key manager keeps the sender's identity from choosing
+ * us again while this window stays connected; the offer is declined. */
+static void
+block_sender (KfWindow *self)
+{
+  KfOffer *offer = kf_client_get_offer (self->client);
+  g_autofree char *text = NULL;
+
+  if (offer == NULL || kf_offer_get_sender_key (offer) == NULL)
+    return;
+  kf_client_block_async (self->client, kf_offer_get_sender_key (offer), self->cancellable,
+                         on_blocked, g_object_ref (self));
+  /* Translators: a name, an identity code */
+  text = g_strdup_printf (_("Blocked %s (identity %s) while you stay connected"),
+                          kf_offer_get_sender_name (offer), kf_offer_get_sender_code (offer));
+  _kf_window_show_toast (self, text);
+}
+
+static void
 on_offer_answered (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
@@ -63,6 +95,8 @@ on_offer_answered (GObject      *source,
     return;
   if (destination == NULL)
     {
+      if (kf_offer_flow_was_blocked (result))
+        block_sender (self);
       kf_client_decline_offer (self->client);
       return;
     }
@@ -106,8 +140,8 @@ on_offer (KfClient *client,
 
   _kf_window_close_offer (self);
   self->offer_cancellable = g_cancellable_new ();
-  kf_offer_flow_run_async (offer, GTK_WINDOW (self), folder, self->offer_cancellable,
-                           on_offer_answered, g_object_ref (self));
+  kf_offer_flow_run_async (offer, GTK_WINDOW (self), folder, kf_client_get_contacts (client),
+                           self->offer_cancellable, on_offer_answered, g_object_ref (self));
 
   body = kf_gui_format_offer_news (offer);
   _kf_window_notify_user (self, "offer", kf_offer_get_is_tree (offer) ? _("Incoming Files")
@@ -160,6 +194,24 @@ outcome_news (KfOutcome *outcome)
     }
 }
 
+/* A receiver's pairing fell through before any offer: the client waits
+ * again, and so does the window, saying so quietly. */
+static void
+show_waiting_again (KfWindow  *self,
+                    KfOutcome *outcome)
+{
+  g_autofree char *why = g_strdup (kf_outcome_get_message (outcome));
+  g_autofree char *text = NULL;
+
+  if (g_str_has_suffix (why, "."))
+    why[strlen (why) - 1] = '\0';
+  /* Translators: why the pairing ended ("alice cancelled the transfer") */
+  text = g_strdup_printf (_("No file was offered (%s); waiting for a sender again"), why);
+  _kf_window_close_offer (self);
+  _kf_window_show_toast (self, text);
+  _kf_window_follow_client (self);
+}
+
 static void
 on_finished (KfClient  *client,
              KfOutcome *outcome,
@@ -167,6 +219,11 @@ on_finished (KfClient  *client,
 {
   const char *news = outcome_news (outcome);
 
+  if (kf_outcome_get_waits_again (outcome))
+    {
+      show_waiting_again (self, outcome);
+      return;
+    }
   show_outcome (self, outcome);
   if (news != NULL)
     _kf_window_notify_user (self, "finished", news,

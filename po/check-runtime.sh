@@ -48,7 +48,7 @@ expect "keyferry-server usage error" "$out" "unexpected argument"
 
 out=$("$cli" --help 2>&1)
 expect "keyferry-cli --help (option table)" "$out" "Print machine-readable events, one JSON object per line"
-expect "keyferry-cli --help (summary)" "$out" "[wait | send FILE|FOLDER… | servers | identity | encrypt | decrypt] — Keyferry in a terminal"
+expect "keyferry-cli --help (summary)" "$out" "[wait | send FILE|FOLDER… | servers | identity | contacts | encrypt | decrypt] — Keyferry in a terminal"
 out=$("$cli" encrypt --mode cbc --iv 00 </dev/null 2>&1 || true)
 expect "keyferry-cli encrypt usage error" "$out" "give the key with exactly one of --key or --key-file"
 # A key manager on loopback, as tests/e2e-lib.sh starts one.

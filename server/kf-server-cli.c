@@ -165,31 +165,13 @@ parse_number (const char  *option,
   return TRUE;
 }
 
-/* Applies the numeric options to @config; timeouts are given in seconds. */
-gboolean
-kf_server_cli_apply (const KfServerCliOptions  *o,
-                     KfServerConfig            *config,
-                     guint                     *port,
-                     GError                   **error)
+/* Checks the options that are not numbers: the ones that exclude or need
+ * each other, and the values a word or an address must have.  Returns
+ * %FALSE with a one-line @error for the first that is wrong. */
+static gboolean
+check_choices (const KfServerCliOptions  *o,
+               GError                   **error)
 {
-  guint handshake_s = config->handshake_timeout_ms / 1000;
-  guint idle_s = config->idle_timeout_ms / 1000;
-  guint confirm_s = config->confirm_timeout_ms / 1000;
-  guint refill_s = config->conn_refill_ms / 1000;
-
-  if (!parse_number ("--port", o->port, 0, 65535, port, error)
-      || !parse_number ("--max-clients", o->max_clients, 1, 1000000, &config->max_clients, error)
-      || !parse_number ("--max-clients-per-address", o->max_clients_per_address, 1, 1000000,
-                        &config->max_clients_per_address, error)
-      || !parse_number ("--max-pending", o->max_pending, 1, 100000, &config->max_pending, error)
-      || !parse_number ("--max-pending-per-address", o->max_pending_per_address, 1, 100000,
-                        &config->max_pending_per_address, error)
-      || !parse_number ("--handshake-timeout", o->handshake_timeout, 1, 3600, &handshake_s, error)
-      || !parse_number ("--idle-timeout", o->idle_timeout, 0, 7 * 86400, &idle_s, error)
-      || !parse_number ("--confirm-timeout", o->confirm_timeout, 1, 3600, &confirm_s, error)
-      || !parse_number ("--conn-burst", o->conn_burst, 1, 1000, &config->conn_burst, error)
-      || !parse_number ("--conn-refill", o->conn_refill, 1, 3600, &refill_s, error))
-    return FALSE;
   if (o->passphrase_file != NULL && o->passphrase_hash_file != NULL)
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -222,6 +204,37 @@ kf_server_cli_apply (const KfServerCliOptions  *o,
                    KF_DISCOVERY_MAX_NAME);
       return FALSE;
     }
+  return TRUE;
+}
+
+/* Checks the options and applies the numeric ones to @config (timeouts
+ * are given in seconds).  Returns %FALSE with a one-line @error. */
+gboolean
+kf_server_cli_apply (const KfServerCliOptions  *o,
+                     KfServerConfig            *config,
+                     guint                     *port,
+                     GError                   **error)
+{
+  guint handshake_s = config->handshake_timeout_ms / 1000;
+  guint idle_s = config->idle_timeout_ms / 1000;
+  guint confirm_s = config->confirm_timeout_ms / 1000;
+  guint refill_s = config->conn_refill_ms / 1000;
+
+  if (!parse_number ("--port", o->port, 0, 65535, port, error)
+      || !parse_number ("--max-clients", o->max_clients, 1, 1000000, &config->max_clients, error)
+      || !parse_number ("--max-clients-per-address", o->max_clients_per_address, 1, 1000000,
+                        &config->max_clients_per_address, error)
+      || !parse_number ("--max-pending", o->max_pending, 1, 100000, &config->max_pending, error)
+      || !parse_number ("--max-pending-per-address", o->max_pending_per_address, 1, 100000,
+                        &config->max_pending_per_address, error)
+      || !parse_number ("--handshake-timeout", o->handshake_timeout, 1, 3600, &handshake_s, error)
+      || !parse_number ("--idle-timeout", o->idle_timeout, 0, 7 * 86400, &idle_s, error)
+      || !parse_number ("--confirm-timeout", o->confirm_timeout, 1, 3600, &confirm_s, error)
+      || !parse_number ("--conn-burst", o->conn_burst, 1, 1000, &config->conn_burst, error)
+      || !parse_number ("--conn-refill", o->conn_refill, 1, 3600, &refill_s, error))
+    return FALSE;
+  if (!check_choices (o, error))
+    return FALSE;
   config->handshake_timeout_ms = handshake_s * 1000;
   config->idle_timeout_ms = idle_s * 1000;
   config->confirm_timeout_ms = confirm_s * 1000;

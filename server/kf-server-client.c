@@ -23,49 +23,24 @@
  * bounded by the transport's own timer.  An idle client's deadline waits
  * in the server's one deadline queue (KfServerTimers), not in a source of
  * its own.
+ *
+ * This file is the connection: making the client, its transport's
+ * events, reading, lines in and out, closing, and where the client
+ * stands.  The deadline and the idle timer are in
+ * kf-server-client-timers.c, what the greeting established (the proven
+ * identity, the passphrase, ALPN) and the blocks in
+ * kf-server-client-identity.c; kf-server-client-private.h is what the
+ * three share.
  */
 
 #include "config.h"
 
-#include <string.h>
 #include <glib/gi18n.h>
 
-#include "kf-km-hello.h"
 #include "kf-line-reader.h"
 #include "kf-secure.h"
-#include "kf-server-blocks.h"
-#include "kf-server-client.h"
+#include "kf-server-client-private.h"
 #include "kf-server-detached-transport.h"
-
-struct _KfServerClient
-{
-  GObject            parent_instance;
-
-  KfServerTransport *transport;
-  gint64             accepted_at;     /* monotonic */
-  KfServerTimers    *timers;
-  GCancellable      *work_cancellable; /* work done for this client */
-  char              *address;
-  guint64            id;
-  char              *name;
-  KfClientPhase      phase;
-  gboolean           admitted;
-  gboolean           watching;
-  KfServerSession   *session;
-  guint8             challenge[KF_PROTOCOL_CHALLENGE_SIZE];    /* the greeting's */
-  guint8             public_key[KF_PROTOCOL_PUBLIC_KEY_SIZE];  /* proven in hello */
-  KfServerBlocks    *blocks;          /* identities it blocked, or NULL */
-
-  gboolean           started;
-  gboolean           held;
-  gboolean           closing;
-
-  KfServerTimer     *deadline;        /* handshake + greeting */
-  KfServerTimer     *idle;
-  gint64             idle_deadline;   /* the idle timer fires at or before this */
-  gint64             idle_armed_at;
-  guint              idle_timeout_ms;
-};
 
 enum {
   SIGNAL_READY,
@@ -141,21 +116,6 @@ kf_server_client_init (KfServerClient *self)
   self->work_cancellable = g_cancellable_new ();
 }
 
-static void
-deadline_cb (gpointer user_data)
-{
-  KfServerClient *self = user_data;
-
-  self->deadline = NULL;
-  g_message ("Client from %s did not finish the handshake and greeting in time",
-             self->address);
-  if (self->phase == KF_CLIENT_HANDSHAKE)
-    kf_server_client_close (self, FALSE);
-  else
-    kf_server_client_send_error (self, KF_PROTOCOL_ERROR_TIMEOUT,
-                                 _("The greeting took too long"));
-}
-
 static const KfServerTransportEvents transport_events;
 
 /*
@@ -184,7 +144,7 @@ kf_server_client_new (KfServerTransport     *transport,
   self->accepted_at = g_get_monotonic_time ();
   self->timers = g_object_ref (timers);
   self->idle_timeout_ms = config->idle_timeout_ms;
-  self->deadline = kf_server_timers_add (timers, config->handshake_timeout_ms, deadline_cb, self);
+  _kf_server_client_arm_deadline (self, config->handshake_timeout_ms);
 
   return self;
 }
@@ -280,55 +240,6 @@ kf_server_client_is_before_hello (KfServerClient *self)
          && kf_server_transport_is_before_hello (self->transport);
 }
 
-static void idle_cb (gpointer user_data);
-
-/* Arms the idle timer for self->idle_deadline unless it already fires
- * at or before then. */
-static void
-arm_idle_timer (KfServerClient *self)
-{
-  if (self->idle != NULL && self->idle_armed_at <= self->idle_deadline)
-    return;
-  kf_server_timers_clear (self->timers, &self->idle);
-  self->idle = kf_server_timers_add_at (self->timers, self->idle_deadline, idle_cb, self);
-  self->idle_armed_at = self->idle_deadline;
-}
-
-/* The idle timer is not moved on every line (that would be a reinsertion
- * in the deadline queue per line): each line only pushes idle_deadline
- * on, and a timer that fires before it is simply armed again for the
- * rest. */
-static void
-idle_cb (gpointer user_data)
-{
-  KfServerClient *self = user_data;
-
-  self->idle = NULL;
-  if (kf_server_timers_get_time (self->timers) < self->idle_deadline)
-    {
-      arm_idle_timer (self);
-      return;
-    }
-  g_message ("Client %" G_GUINT64_FORMAT " (%s) was silent for too long", self->id,
-             self->address);
-  kf_server_client_send_error (self, KF_PROTOCOL_ERROR_TIMEOUT,
-                               _("No line for too long; send ping to keep the connection"));
-}
-
-static void
-restart_idle_timer (KfServerClient *self)
-{
-  if (self->idle_timeout_ms > 0 && !self->closing
-      && (self->phase == KF_CLIENT_IDLE || self->phase == KF_CLIENT_WAITING))
-    {
-      self->idle_deadline = kf_server_timers_get_time (self->timers)
-                            + (gint64) self->idle_timeout_ms * G_TIME_SPAN_MILLISECOND;
-      arm_idle_timer (self);
-    }
-  else
-    kf_server_timers_clear (self->timers, &self->idle);
-}
-
 /* Parses @line and hands it on, or answers why it cannot be used. */
 static void
 handle_line (KfServerClient *self,
@@ -337,7 +248,7 @@ handle_line (KfServerClient *self,
   g_autoptr(KfProtocolMessage) msg = NULL;
   g_autoptr(GError) error = NULL;
 
-  restart_idle_timer (self);
+  _kf_server_client_restart_idle_timer (self);
   msg = kf_protocol_parse_client_line (line, &error);
   if (msg == NULL)
     {
@@ -565,23 +476,6 @@ kf_server_client_send_error (KfServerClient  *self,
     kf_server_client_close (self, TRUE);
 }
 
-/*
- * kf_server_client_clear_deadline:
- *
- * The greeting is over: the absolute handshake deadline no longer applies
- * and the idle timer starts.
- */
-void
-kf_server_client_clear_deadline (KfServerClient *self)
-{
-  g_return_if_fail (KF_IS_SERVER_CLIENT (self));
-
-  if (self->closing)
-    return;
-  kf_server_timers_clear (self->timers, &self->deadline);
-  restart_idle_timer (self);
-}
-
 const char *
 kf_server_client_get_address (KfServerClient *self)
 {
@@ -635,39 +529,6 @@ kf_server_client_get_phase (KfServerClient *self)
   return self->phase;
 }
 
-/* Entering a session suspends the idle timer (a transfer can take long
- * and the key manager hears nothing meanwhile; TCP keepalive watches the
- * connection); leaving it restarts the timer. */
-void
-kf_server_client_set_phase (KfServerClient *self,
-                            KfClientPhase   phase)
-{
-  g_return_if_fail (KF_IS_SERVER_CLIENT (self));
-
-  if (self->closing)
-    return;
-  self->phase = phase;
-  if (phase == KF_CLIENT_SESSION)
-    kf_server_timers_clear (self->timers, &self->idle);
-  else
-    restart_idle_timer (self);
-}
-
-gboolean
-kf_server_client_get_admitted (KfServerClient *self)
-{
-  g_return_val_if_fail (KF_IS_SERVER_CLIENT (self), FALSE);
-  return self->admitted;
-}
-
-void
-kf_server_client_set_admitted (KfServerClient *self,
-                               gboolean        admitted)
-{
-  g_return_if_fail (KF_IS_SERVER_CLIENT (self));
-  self->admitted = admitted;
-}
-
 gboolean
 kf_server_client_get_watching (KfServerClient *self)
 {
@@ -696,100 +557,4 @@ kf_server_client_set_session (KfServerClient  *self,
 {
   g_return_if_fail (KF_IS_SERVER_CLIENT (self));
   g_set_object (&self->session, session);
-}
-
-/*
- * kf_server_client_speaks_current:
- *
- * Returns: %TRUE when the TLS handshake chose ALPN keyferry/2 (a detached
- * client always does); %FALSE for a client of an older version.
- */
-gboolean
-kf_server_client_speaks_current (KfServerClient *self)
-{
-  GTlsConnection *tls;
-
-  g_return_val_if_fail (KF_IS_SERVER_CLIENT (self), FALSE);
-
-  tls = kf_server_transport_get_tls (self->transport);
-  return tls == NULL
-         || g_strcmp0 (g_tls_connection_get_negotiated_protocol (tls), KF_PROTOCOL_ALPN) == 0;
-}
-
-/*
- * kf_server_client_get_exporter:
- *
- * Fills @exporter with the connection's tls-exporter value, which a
- * `hello` signature covers; a detached client's is 32 zero bytes.
- * Returns %FALSE with @error when TLS cannot give it.
- */
-gboolean
-kf_server_client_get_exporter (KfServerClient  *self,
-                               guint8           exporter[KF_KM_HELLO_EXPORTER_SIZE],
-                               GError         **error)
-{
-  GTlsConnection *tls;
-
-  g_return_val_if_fail (KF_IS_SERVER_CLIENT (self), FALSE);
-
-  tls = kf_server_transport_get_tls (self->transport);
-  if (tls == NULL)
-    {
-      memset (exporter, 0, KF_KM_HELLO_EXPORTER_SIZE);
-      return TRUE;
-    }
-  return kf_km_hello_exporter (tls, exporter, error);
-}
-
-/* The challenge of this client's greeting (32 bytes). */
-const guint8 *
-kf_server_client_get_challenge (KfServerClient *self)
-{
-  g_return_val_if_fail (KF_IS_SERVER_CLIENT (self), NULL);
-  return self->challenge;
-}
-
-void
-kf_server_client_set_challenge (KfServerClient *self,
-                                const guint8    challenge[KF_PROTOCOL_CHALLENGE_SIZE])
-{
-  g_return_if_fail (KF_IS_SERVER_CLIENT (self));
-  memcpy (self->challenge, challenge, sizeof self->challenge);
-}
-
-/* The identity the client proved in its hello (32 zero bytes before). */
-const guint8 *
-kf_server_client_get_public_key (KfServerClient *self)
-{
-  g_return_val_if_fail (KF_IS_SERVER_CLIENT (self), NULL);
-  return self->public_key;
-}
-
-void
-kf_server_client_set_public_key (KfServerClient *self,
-                                 const guint8    public_key[KF_PROTOCOL_PUBLIC_KEY_SIZE])
-{
-  g_return_if_fail (KF_IS_SERVER_CLIENT (self));
-  memcpy (self->public_key, public_key, sizeof self->public_key);
-}
-
-/* `block`: @public_key's conn to this client is refused from now on. */
-void
-kf_server_client_block (KfServerClient *self,
-                        const guint8    public_key[KF_PROTOCOL_PUBLIC_KEY_SIZE])
-{
-  g_return_if_fail (KF_IS_SERVER_CLIENT (self));
-
-  if (self->blocks == NULL)
-    self->blocks = kf_server_blocks_new ();
-  kf_server_blocks_add (self->blocks, public_key);
-}
-
-/* Whether this client blocked @public_key. */
-gboolean
-kf_server_client_blocks (KfServerClient *self,
-                         const guint8    public_key[KF_PROTOCOL_PUBLIC_KEY_SIZE])
-{
-  g_return_val_if_fail (KF_IS_SERVER_CLIENT (self), FALSE);
-  return kf_server_blocks_contains (self->blocks, public_key);
 }

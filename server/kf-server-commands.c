@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * This file is the state × command table of docs/PROTOCOL.md in code.
- * kf_server_handle_message() receives every parsed line; each handler
+ * _kf_server_handle_message() receives every parsed line; each handler
  * checks the state it is allowed in (answering `err bad-state` otherwise),
  * does the work and sends exactly one reply, plus whatever events the
  * other peer or the watchers get.  The greeting's own commands, `auth`
@@ -32,7 +32,7 @@ handle_wait (KfServer          *self,
              KfServerClient    *client,
              KfProtocolMessage *msg)
 {
-  KfServerRegistry *registry = kf_server_get_registry (self);
+  KfServerRegistry *registry = _kf_server_get_registry (self);
 
   if (kf_server_client_get_phase (client) != KF_CLIENT_IDLE)
     {
@@ -58,7 +58,7 @@ send_list (KfServer       *self,
   g_autoptr(GPtrArray) list = NULL;
   g_autoptr(KfProtocolMessage) ok = kf_protocol_message_new_ok (reply_to);
 
-  list = kf_server_registry_list_waiting_after (kf_server_get_registry (self), client, after,
+  list = kf_server_registry_list_waiting_after (_kf_server_get_registry (self), client, after,
                                                 KF_PROTOCOL_MAX_PEERS, &ok->more);
   for (guint i = 0; i < list->len; i++)
     {
@@ -101,7 +101,7 @@ handle_watch (KfServer          *self,
       return;
     }
   send_list (self, client, KF_MSG_WATCH, msg->id);
-  kf_server_registry_set_watching (kf_server_get_registry (self), client, TRUE);
+  kf_server_registry_set_watching (_kf_server_get_registry (self), client, TRUE);
 }
 
 static void
@@ -116,7 +116,7 @@ handle_unwatch (KfServer          *self,
       bad_state (client, _("Not watching the waiting list"));
       return;
     }
-  kf_server_registry_set_watching (kf_server_get_registry (self), client, FALSE);
+  kf_server_registry_set_watching (_kf_server_get_registry (self), client, FALSE);
   kf_server_client_send_ok (client, KF_MSG_UNWATCH);
 }
 
@@ -151,7 +151,7 @@ take_conn_token (KfServer       *self,
   g_autofree char *text = NULL;
   guint retry_after = 0;
 
-  if (kf_server_rate_take (kf_server_get_conn_rate (self), key, g_get_monotonic_time (),
+  if (kf_server_rate_take (_kf_server_get_conn_rate (self), key, g_get_monotonic_time (),
                            &retry_after))
     return TRUE;
   text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
@@ -179,7 +179,7 @@ handle_conn (KfServer          *self,
              KfServerClient    *client,
              KfProtocolMessage *msg)
 {
-  KfServerRegistry *registry = kf_server_get_registry (self);
+  KfServerRegistry *registry = _kf_server_get_registry (self);
   g_autoptr(KfServerSession) session = NULL;
   g_autoptr(KfProtocolMessage) ok = kf_protocol_message_new_ok (KF_MSG_CONN);
   g_autoptr(GError) error = NULL;
@@ -206,7 +206,7 @@ handle_conn (KfServer          *self,
                                             _("That client is not waiting (any more)"));
       return;
     }
-  session = kf_server_open_session (self, msg->mode, &error);
+  session = _kf_server_open_session (self, msg->mode, &error);
   if (session == NULL)
     {
       kf_server_client_send_error (client, KF_PROTOCOL_ERROR_INTERNAL, error->message);
@@ -215,8 +215,8 @@ handle_conn (KfServer          *self,
 
   kf_server_registry_set_waiting (registry, receiver, FALSE);
   kf_server_registry_set_watching (registry, client, FALSE);
-  kf_server_session_start (session, client, receiver, kf_server_get_timers (self),
-                           kf_server_get_config (self)->confirm_timeout_ms);
+  kf_server_session_start (session, client, receiver, _kf_server_get_timers (self),
+                           _kf_server_get_config (self)->confirm_timeout_ms);
 
   g_strlcpy (ok->session_id, kf_server_session_get_id (session), sizeof ok->session_id);
   kf_server_client_send (client, ok);
@@ -351,7 +351,7 @@ handle_cancel (KfServer          *self,
     case KF_CLIENT_WAITING:
       kf_server_client_set_phase (client, KF_CLIENT_IDLE);
       kf_server_client_send_ok (client, KF_MSG_CANCEL);
-      kf_server_registry_set_waiting (kf_server_get_registry (self), client, FALSE);
+      kf_server_registry_set_waiting (_kf_server_get_registry (self), client, FALSE);
       break;
     case KF_CLIENT_SESSION:
       kf_server_client_send_ok (client, KF_MSG_CANCEL);
@@ -399,8 +399,8 @@ static const struct
   Handler   handler;
   gboolean  before_hello;
 } handlers[] = {
-  { KF_MSG_AUTH, kf_server_greeting_auth, TRUE },
-  { KF_MSG_HELLO, kf_server_greeting_hello, TRUE },
+  { KF_MSG_AUTH, _kf_server_greeting_auth, TRUE },
+  { KF_MSG_HELLO, _kf_server_greeting_hello, TRUE },
   { KF_MSG_PING, handle_ping, TRUE },
   { KF_MSG_END, handle_end, TRUE },
   { KF_MSG_WAIT, handle_wait, FALSE },
@@ -416,7 +416,7 @@ static const struct
 };
 
 /*
- * kf_server_handle_message:
+ * _kf_server_handle_message:
  *
  * Runs the command @msg from @client.  Before the greeting is complete
  * only auth, hello, ping and end are understood; anything else is
@@ -424,9 +424,9 @@ static const struct
  * `bad-state`.
  */
 void
-kf_server_handle_message (KfServer          *self,
-                          KfServerClient    *client,
-                          KfProtocolMessage *msg)
+_kf_server_handle_message (KfServer          *self,
+                           KfServerClient    *client,
+                           KfProtocolMessage *msg)
 {
   gboolean greeted = kf_server_client_get_phase (client) >= KF_CLIENT_IDLE;
 
@@ -436,7 +436,7 @@ kf_server_handle_message (KfServer          *self,
         continue;
       if (greeted || handlers[i].before_hello)
         handlers[i].handler (self, client, msg);
-      else if (kf_server_admission_is_required (kf_server_get_admission (self))
+      else if (kf_server_admission_is_required (_kf_server_get_admission (self))
                && !kf_server_client_get_admitted (client))
         kf_server_client_send_error (client, KF_PROTOCOL_ERROR_AUTH_REQUIRED,
                                      _("This key manager needs a passphrase: send auth first"));

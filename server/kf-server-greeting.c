@@ -27,7 +27,7 @@
 #include "kf-untrusted.h"
 
 /*
- * kf_server_greeting_start:
+ * _kf_server_greeting_start:
  *
  * @client's TLS handshake is done: it is sent the greeting and starts
  * reading, or, when the server holds max_clients connections already,
@@ -35,11 +35,11 @@
  * a reload turns one on before its hello.
  */
 void
-kf_server_greeting_start (KfServer       *self,
-                          KfServerClient *client)
+_kf_server_greeting_start (KfServer       *self,
+                           KfServerClient *client)
 {
   g_autoptr(KfProtocolMessage) greeting = kf_protocol_message_new (KF_MSG_GREETING);
-  KfServerAdmission *admission = kf_server_get_admission (self);
+  KfServerAdmission *admission = _kf_server_get_admission (self);
 
   if (!kf_server_client_speaks_current (client))
     {
@@ -54,9 +54,9 @@ kf_server_greeting_start (KfServer       *self,
   greeting->auth_required = kf_server_admission_is_required (admission);
   kf_server_client_set_admitted (client, !greeting->auth_required);
   kf_server_client_send (client, greeting);
-  if (!kf_server_admission_has_room (admission, client, kf_server_get_n_connections (self)))
+  if (!kf_server_admission_has_room (admission, client, _kf_server_get_n_connections (self)))
     {
-      kf_server_get_totals (self)->connections_refused++;
+      _kf_server_get_totals (self)->connections_refused++;
       kf_server_client_send_error (client, KF_PROTOCOL_ERROR_FULL,
                                    _("The key manager has too many clients; try again later"));
       return;
@@ -95,7 +95,7 @@ auth_done (GObject      *source,
     }
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      kf_server_get_totals (check->server)->auth_failures++;
+      _kf_server_get_totals (check->server)->auth_failures++;
       kf_server_log (KF_LOG_AUTH_FAILED, client, NULL, "Admission refused to %s: %s",
                      kf_server_client_get_address (client), error->message);
       kf_server_client_send_error (client, KF_PROTOCOL_ERROR_AUTH_FAILED,
@@ -109,11 +109,11 @@ auth_done (GObject      *source,
 /* `auth <passphrase>`: only in the greeting, only when required; the
  * client's lines wait while the passphrase is checked. */
 void
-kf_server_greeting_auth (KfServer          *self,
-                         KfServerClient    *client,
-                         KfProtocolMessage *msg)
+_kf_server_greeting_auth (KfServer          *self,
+                          KfServerClient    *client,
+                          KfProtocolMessage *msg)
 {
-  KfServerAdmission *admission = kf_server_get_admission (self);
+  KfServerAdmission *admission = _kf_server_get_admission (self);
   AuthCheck *check;
 
   if (kf_server_client_get_phase (client) != KF_CLIENT_GREETING)
@@ -152,15 +152,15 @@ welcome (KfServer       *self,
 {
   g_autoptr(KfProtocolMessage) msg = kf_protocol_message_new (KF_MSG_WELCOME);
 
-  if (!kf_server_admission_admit_greeted (kf_server_get_admission (self), client))
+  if (!kf_server_admission_admit_greeted (_kf_server_get_admission (self), client))
     {
-      kf_server_get_totals (self)->connections_refused++;
+      _kf_server_get_totals (self)->connections_refused++;
       kf_server_client_send_error (client, KF_PROTOCOL_ERROR_FULL,
                                    _("Too many clients are connected from your address; "
                                      "close one and try again"));
       return;
     }
-  kf_server_register (self, client, name);
+  _kf_server_register (self, client, name);
 
   msg->id = kf_server_client_get_id (client);
   kf_protocol_message_set_name (msg, name);
@@ -175,9 +175,9 @@ welcome (KfServer       *self,
  * accepted, the name is clean, the signature proves the identity, the
  * identity is admitted and the name is its own. */
 void
-kf_server_greeting_hello (KfServer          *self,
-                          KfServerClient    *client,
-                          KfProtocolMessage *msg)
+_kf_server_greeting_hello (KfServer          *self,
+                           KfServerClient    *client,
+                           KfProtocolMessage *msg)
 {
   g_autoptr(GError) error = NULL;
   guint8 exporter[KF_KM_HELLO_EXPORTER_SIZE];
@@ -195,7 +195,7 @@ kf_server_greeting_hello (KfServer          *self,
       kf_server_client_send_error (client, KF_PROTOCOL_ERROR_VERSION, text);
       return;
     }
-  if (kf_server_admission_is_required (kf_server_get_admission (self))
+  if (kf_server_admission_is_required (_kf_server_get_admission (self))
       && !kf_server_client_get_admitted (client))
     {
       kf_server_client_send_error (client, KF_PROTOCOL_ERROR_AUTH_REQUIRED,
@@ -210,7 +210,7 @@ kf_server_greeting_hello (KfServer          *self,
       return;
     }
   if (!kf_server_client_get_exporter (client, exporter, &error)
-      || !kf_server_identity_check_hello (kf_server_get_state (self),
+      || !kf_server_identity_check_hello (_kf_server_get_state (self),
                                           kf_server_client_get_challenge (client), exporter, msg,
                                           &error))
     {

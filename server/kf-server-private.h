@@ -26,42 +26,46 @@ typedef struct
   guint64 auth_failures;        /* wrong passphrase, or too many checks */
 } KfServerTotals;
 
-/* What kf-server.c, kf-server-greeting.c and kf-server-commands.c share. */
-KfServerRegistry     *kf_server_get_registry     (KfServer          *self);
-KfServerAdmission    *kf_server_get_admission    (KfServer          *self);
-KfServerState        *kf_server_get_state        (KfServer          *self);
-KfServerRate         *kf_server_get_conn_rate    (KfServer          *self);
-const KfServerConfig *kf_server_get_config       (KfServer          *self);
-KfServerTimers       *kf_server_get_timers       (KfServer          *self);
-KfServerTotals       *kf_server_get_totals       (KfServer          *self);
-GPtrArray            *kf_server_list_connections (KfServer          *self);
-guint                 kf_server_get_n_connections (KfServer         *self);
-void                  kf_server_apply_reload     (KfServer             *self,
-                                                  const KfServerConfig *config,
-                                                  KfServerAdmission    *admission);
-void                  kf_server_register         (KfServer          *self,
-                                                  KfServerClient    *client,
-                                                  const char        *name);
-KfServerSession      *kf_server_open_session     (KfServer          *self,
-                                                  KfCipherMode       mode,
-                                                  GError           **error);
-void                  kf_server_handle_message   (KfServer          *self,
-                                                  KfServerClient    *client,
-                                                  KfProtocolMessage *msg);
+/* KfServer's private calls, shared by the files of the class
+ * (kf-server.c, kf-server-greeting.c, kf-server-commands.c,
+ * kf-server-reload.c); KfServerStatus (kf-server-status.c) reads the
+ * connections and totals through them, and the detached tests and the
+ * server-sm fuzzer drive the server through them too. */
+KfServerRegistry     *_kf_server_get_registry      (KfServer              *self);
+KfServerAdmission    *_kf_server_get_admission     (KfServer              *self);
+KfServerState        *_kf_server_get_state         (KfServer              *self);
+KfServerRate         *_kf_server_get_conn_rate     (KfServer              *self);
+const KfServerConfig *_kf_server_get_config        (KfServer              *self);
+KfServerTimers       *_kf_server_get_timers        (KfServer              *self);
+KfServerTotals       *_kf_server_get_totals        (KfServer              *self);
+GPtrArray            *_kf_server_list_connections  (KfServer              *self);
+guint                 _kf_server_get_n_connections (KfServer              *self);
+void                  _kf_server_apply_reload      (KfServer              *self,
+                                                    const KfServerConfig  *config,
+                                                    KfServerAdmission     *admission);
+void                  _kf_server_register          (KfServer              *self,
+                                                    KfServerClient        *client,
+                                                    const char            *name);
+KfServerSession      *_kf_server_open_session      (KfServer              *self,
+                                                    KfCipherMode           mode,
+                                                    GError               **error);
+void                  _kf_server_handle_message    (KfServer              *self,
+                                                    KfServerClient        *client,
+                                                    KfProtocolMessage     *msg);
 
 /* The greeting, kf-server-greeting.c. */
-void                  kf_server_greeting_start   (KfServer          *self,
-                                                  KfServerClient    *client);
-void                  kf_server_greeting_auth    (KfServer          *self,
-                                                  KfServerClient    *client,
-                                                  KfProtocolMessage *msg);
-void                  kf_server_greeting_hello   (KfServer          *self,
-                                                  KfServerClient    *client,
-                                                  KfProtocolMessage *msg);
+void                  _kf_server_greeting_start    (KfServer              *self,
+                                                    KfServerClient        *client);
+void                  _kf_server_greeting_auth     (KfServer              *self,
+                                                    KfServerClient        *client,
+                                                    KfProtocolMessage     *msg);
+void                  _kf_server_greeting_hello    (KfServer              *self,
+                                                    KfServerClient        *client,
+                                                    KfProtocolMessage     *msg);
 
 /* A way in without sockets, for tests and the fuzzer: detached clients
  * (kf_server_client_new_detached()) are added like connections. */
-gboolean              kf_server_add_client       (KfServer          *self,
-                                                  KfServerClient    *client);
+gboolean              _kf_server_add_client        (KfServer              *self,
+                                                    KfServerClient        *client);
 
 G_END_DECLS

@@ -6,7 +6,7 @@
  * timeouts and a new admission passphrase.  Hashing a passphrase takes a
  * quarter of a second, so the new KfServerAdmission is made in a worker
  * thread; kf_server_reload_finish() then applies it all at once through
- * kf_server_apply_reload() (kf-server.c), on the server's main context.
+ * _kf_server_apply_reload() (kf-server.c), on the server's main context.
  */
 
 #include "config.h"
@@ -114,6 +114,6 @@ kf_server_reload_finish (KfServer      *self,
   if (admission == NULL)
     return FALSE;
   reload = g_task_get_task_data (G_TASK (result));
-  kf_server_apply_reload (self, &reload->config, admission);
+  _kf_server_apply_reload (self, &reload->config, admission);
   return TRUE;
 }

@@ -26,6 +26,11 @@
  * Times are Unix seconds.  A public key is 64 lower-case hex digits; an
  * identity the administrator added by its code alone has no key until it
  * first connects, and then it is admitted by its code.
+ *
+ * This file holds the file itself (opening, the schema, the SQL helpers
+ * of kf-server-state-private.h) and what the running key manager asks of
+ * it: admission and names.  The administrator's changes and listings are
+ * in kf-server-state-admin.c.
  */
 
 #include "config.h"
@@ -39,17 +44,10 @@
 #include <glib/gstdio.h>
 
 #include "kf-name-fold.h"
-#include "kf-server-state.h"
+#include "kf-server-state-private.h"
 
 /* How long a write waits for another process's lock before failing. */
 #define BUSY_TIMEOUT_MS 5000
-
-struct _KfServerState
-{
-  GObject  parent_instance;
-  sqlite3 *db;
-  char    *path;
-};
 
 G_DEFINE_TYPE (KfServerState, kf_server_state, G_TYPE_OBJECT)
 G_DEFINE_QUARK (kf-server-state-error-quark, kf_server_state_error)
@@ -103,9 +101,9 @@ kf_server_state_init (KfServerState *self)
 }
 
 /* Sets @error from the database's last error; returns %FALSE. */
-static gboolean
-fail (KfServerState  *self,
-      GError        **error)
+gboolean
+_kf_server_state_fail (KfServerState  *self,
+                       GError        **error)
 {
   g_set_error (error, KF_SERVER_STATE_ERROR, KF_SERVER_STATE_ERROR_DATABASE,
                _("The key manager's database %s failed: %s"),
@@ -119,29 +117,25 @@ exec (KfServerState  *self,
       GError        **error)
 {
   if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-    return fail (self, error);
+    return _kf_server_state_fail (self, error);
   return TRUE;
 }
 
-/* A statement with its parameters bound from @fmt: 's' a string (or
- * NULL), 'i' a gint64.  %NULL with @error. */
 static sqlite3_stmt *
-prepare (KfServerState  *self,
-         GError        **error,
-         const char     *sql,
-         const char     *fmt,
-         ...)
+prepare_valist (KfServerState  *self,
+                GError        **error,
+                const char     *sql,
+                const char     *fmt,
+                va_list         args)
 {
   sqlite3_stmt *stmt = NULL;
-  va_list args;
   int rc = SQLITE_OK;
 
   if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
     {
-      fail (self, error);
+      _kf_server_state_fail (self, error);
       return NULL;
     }
-  va_start (args, fmt);
   for (int i = 0; fmt[i] != '\0' && rc == SQLITE_OK; i++)
     {
       if (fmt[i] == 's')
@@ -149,46 +143,71 @@ prepare (KfServerState  *self,
       else
         rc = sqlite3_bind_int64 (stmt, i + 1, va_arg (args, gint64));
     }
-  va_end (args);
   if (rc != SQLITE_OK)
     {
-      fail (self, error);
+      _kf_server_state_fail (self, error);
       sqlite3_finalize (stmt);
       return NULL;
     }
   return stmt;
 }
 
-/* Runs a statement that returns no rows and finalizes it. */
-static gboolean
-run (KfServerState  *self,
-     sqlite3_stmt   *stmt,
-     GError        **error)
+/* A statement with its parameters bound from @fmt: 's' a string (or
+ * NULL), 'i' a gint64.  %NULL with @error. */
+sqlite3_stmt *
+_kf_server_state_prepare (KfServerState  *self,
+                          GError        **error,
+                          const char     *sql,
+                          const char     *fmt,
+                          ...)
 {
+  sqlite3_stmt *stmt;
+  va_list args;
+
+  va_start (args, fmt);
+  stmt = prepare_valist (self, error, sql, fmt, args);
+  va_end (args);
+  return stmt;
+}
+
+/* Runs @sql, a statement that returns no rows, with its parameters bound
+ * from @fmt as _kf_server_state_prepare() binds them. */
+gboolean
+_kf_server_state_write (KfServerState  *self,
+                        GError        **error,
+                        const char     *sql,
+                        const char     *fmt,
+                        ...)
+{
+  sqlite3_stmt *stmt;
+  va_list args;
   int rc;
 
+  va_start (args, fmt);
+  stmt = prepare_valist (self, error, sql, fmt, args);
+  va_end (args);
   if (stmt == NULL)
     return FALSE;
   rc = sqlite3_step (stmt);
   sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE)
-    return fail (self, error);
+    return _kf_server_state_fail (self, error);
   return TRUE;
 }
 
 /* A durable write: synchronous=FULL, BEGIN IMMEDIATE (the write lock at
  * once, so that the reads inside see what the write changes). */
-static gboolean
-begin (KfServerState  *self,
-       GError        **error)
+gboolean
+_kf_server_state_begin (KfServerState  *self,
+                        GError        **error)
 {
   return exec (self, "PRAGMA synchronous = FULL", error)
          && exec (self, "BEGIN IMMEDIATE", error);
 }
 
-static gboolean
-commit (KfServerState  *self,
-        GError        **error)
+gboolean
+_kf_server_state_commit (KfServerState  *self,
+                         GError        **error)
 {
   if (!exec (self, "COMMIT", error))
     {
@@ -199,27 +218,27 @@ commit (KfServerState  *self,
 }
 
 /* Ends a failed write; returns %FALSE for the caller's convenience. */
-static gboolean
-rollback (KfServerState *self)
+gboolean
+_kf_server_state_rollback (KfServerState *self)
 {
   sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
   sqlite3_exec (self->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
   return FALSE;
 }
 
-static gboolean
-audit (KfServerState  *self,
-       const char     *event,
-       const char     *code,
-       const char     *name,
-       const char     *detail,
-       GError        **error)
+/* Appends one row to the audit table (kf_server_state_audit()). */
+gboolean
+_kf_server_state_audit (KfServerState  *self,
+                        const char     *event,
+                        const char     *code,
+                        const char     *name,
+                        const char     *detail,
+                        GError        **error)
 {
-  return run (self, prepare (self, error,
-                             "INSERT INTO audit (at, event, code, name, detail) "
-                             "VALUES (?, ?, ?, ?, ?)", "issss",
-                             g_get_real_time () / G_USEC_PER_SEC, event, code, name, detail),
-              error);
+  return _kf_server_state_write (self, error,
+                                 "INSERT INTO audit (at, event, code, name, detail) "
+                                 "VALUES (?, ?, ?, ?, ?)", "issss",
+                                 g_get_real_time () / G_USEC_PER_SEC, event, code, name, detail);
 }
 
 /* Creates the schema in an empty file, or checks the file's version. */
@@ -227,7 +246,7 @@ static gboolean
 migrate (KfServerState  *self,
          GError        **error)
 {
-  sqlite3_stmt *stmt = prepare (self, error, "PRAGMA user_version", "");
+  sqlite3_stmt *stmt = _kf_server_state_prepare (self, error, "PRAGMA user_version", "");
   gint64 version;
 
   if (stmt == NULL)
@@ -235,7 +254,7 @@ migrate (KfServerState  *self,
   if (sqlite3_step (stmt) != SQLITE_ROW)
     {
       sqlite3_finalize (stmt);
-      return fail (self, error);
+      return _kf_server_state_fail (self, error);
     }
   version = sqlite3_column_int64 (stmt, 0);
   sqlite3_finalize (stmt);
@@ -249,11 +268,11 @@ migrate (KfServerState  *self,
     }
   if (version == KF_SERVER_STATE_SCHEMA)
     return TRUE;
-  if (!begin (self, error))
+  if (!_kf_server_state_begin (self, error))
     return FALSE;
   if (!exec (self, schema_v1, error))
-    return rollback (self);
-  return commit (self, error);
+    return _kf_server_state_rollback (self);
+  return _kf_server_state_commit (self, error);
 }
 
 /* Creates @path 0600 unless it exists, so that SQLite (and its -wal and
@@ -307,7 +326,7 @@ kf_server_state_open (const char  *state_dir,
   if (sqlite3_open_v2 (self->path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
                        NULL) != SQLITE_OK)
     {
-      fail (self, error);
+      _kf_server_state_fail (self, error);
       return NULL;
     }
   sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS);
@@ -328,15 +347,16 @@ kf_server_state_get_path (KfServerState *self)
 }
 
 /* The enrolment setting, read inside the caller's transaction if any. */
-static gboolean
-read_enrolment (KfServerState  *self,
-                gboolean       *open,
-                GError        **error)
+gboolean
+_kf_server_state_read_enrolment (KfServerState  *self,
+                                 gboolean       *open,
+                                 GError        **error)
 {
-  sqlite3_stmt *stmt = prepare (self, error,
-                                "SELECT value FROM settings WHERE key = 'enrolment'", "");
+  sqlite3_stmt *stmt;
   int rc;
 
+  stmt = _kf_server_state_prepare (self, error,
+                                   "SELECT value FROM settings WHERE key = 'enrolment'", "");
   if (stmt == NULL)
     return FALSE;
   rc = sqlite3_step (stmt);
@@ -344,23 +364,25 @@ read_enrolment (KfServerState  *self,
           || g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), "closed") != 0;
   sqlite3_finalize (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return fail (self, error);
+    return _kf_server_state_fail (self, error);
   return TRUE;
 }
 
 /* The row id of the identity with @code (and its key into @key, which
  * may be NULL), 0 when there is none, -1 with @error. */
-static gint64
-find_identity (KfServerState  *self,
-               const char     *code,
-               char          **key,
-               GError        **error)
+gint64
+_kf_server_state_find_identity (KfServerState  *self,
+                                const char     *code,
+                                char          **key,
+                                GError        **error)
 {
-  sqlite3_stmt *stmt = prepare (self, error,
-                                "SELECT id, public_key FROM identities WHERE code = ?", "s", code);
+  sqlite3_stmt *stmt;
   gint64 id = 0;
   int rc;
 
+  stmt = _kf_server_state_prepare (self, error,
+                                   "SELECT id, public_key FROM identities WHERE code = ?",
+                                   "s", code);
   if (stmt == NULL)
     return -1;
   rc = sqlite3_step (stmt);
@@ -373,7 +395,7 @@ find_identity (KfServerState  *self,
   sqlite3_finalize (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     {
-      fail (self, error);
+      _kf_server_state_fail (self, error);
       return -1;
     }
   return id;
@@ -398,13 +420,12 @@ admit_known (KfServerState  *self,
       return FALSE;
     }
   if (known_key == NULL
-      && !audit (self, "identity-first-seen", code, NULL, public_key, error))
+      && !_kf_server_state_audit (self, "identity-first-seen", code, NULL, public_key, error))
     return FALSE;
-  return run (self, prepare (self, error,
-                             "UPDATE identities SET public_key = ?, last_seen = ?, "
-                             "first_seen = coalesce (first_seen, ?) WHERE id = ?",
-                             "siii", public_key, now, now, id),
-              error);
+  return _kf_server_state_write (self, error,
+                                 "UPDATE identities SET public_key = ?, last_seen = ?, "
+                                 "first_seen = coalesce (first_seen, ?) WHERE id = ?",
+                                 "siii", public_key, now, now, id);
 }
 
 /*
@@ -434,42 +455,42 @@ kf_server_state_admit (KfServerState  *self,
 
   /* The common case, a known identity coming back, only notes the time:
    * no durable transaction (and no fsync) on every connection. */
-  if ((id = find_identity (self, code, &known_key, error)) < 0)
+  if ((id = _kf_server_state_find_identity (self, code, &known_key, error)) < 0)
     return FALSE;
   if (id > 0 && g_strcmp0 (known_key, public_key) == 0)
-    return run (self, prepare (self, error, "UPDATE identities SET last_seen = ? WHERE id = ?",
-                               "ii", g_get_real_time () / G_USEC_PER_SEC, id), error);
+    return _kf_server_state_write (self, error, "UPDATE identities SET last_seen = ? WHERE id = ?",
+                                   "ii", g_get_real_time () / G_USEC_PER_SEC, id);
   g_clear_pointer (&known_key, g_free);
 
-  if (!begin (self, error))
+  if (!_kf_server_state_begin (self, error))
     return FALSE;
-  if ((id = find_identity (self, code, &known_key, error)) < 0)
-    return rollback (self);
+  if ((id = _kf_server_state_find_identity (self, code, &known_key, error)) < 0)
+    return _kf_server_state_rollback (self);
   if (id > 0)
     {
       if (!admit_known (self, id, known_key, public_key, code, error))
-        return rollback (self);
-      return commit (self, error);
+        return _kf_server_state_rollback (self);
+      return _kf_server_state_commit (self, error);
     }
-  if (!read_enrolment (self, &open, error))
-    return rollback (self);
+  if (!_kf_server_state_read_enrolment (self, &open, error))
+    return _kf_server_state_rollback (self);
   if (!open)
     {
-      rollback (self);
+      _kf_server_state_rollback (self);
       g_set_error (error, KF_SERVER_STATE_ERROR, KF_SERVER_STATE_ERROR_NOT_ENROLLED,
                    _("This key manager admits only the identities it knows, and %s is not "
                      "one of them: ask its administrator to add it"), code);
       return FALSE;
     }
-  if (!run (self, prepare (self, error,
-                           "INSERT INTO identities (public_key, code, first_seen, last_seen, "
-                           "added_at) VALUES (?, ?, ?, ?, ?)", "ssiii", public_key, code,
-                           g_get_real_time () / G_USEC_PER_SEC,
-                           g_get_real_time () / G_USEC_PER_SEC,
-                           g_get_real_time () / G_USEC_PER_SEC), error)
-      || !audit (self, "identity-enrolled", code, NULL, public_key, error))
-    return rollback (self);
-  return commit (self, error);
+  if (!_kf_server_state_write (self, error,
+                               "INSERT INTO identities (public_key, code, first_seen, last_seen, "
+                               "added_at) VALUES (?, ?, ?, ?, ?)", "ssiii", public_key, code,
+                               g_get_real_time () / G_USEC_PER_SEC,
+                               g_get_real_time () / G_USEC_PER_SEC,
+                               g_get_real_time () / G_USEC_PER_SEC)
+      || !_kf_server_state_audit (self, "identity-enrolled", code, NULL, public_key, error))
+    return _kf_server_state_rollback (self);
+  return _kf_server_state_commit (self, error);
 }
 
 /* The code of the identity that owns the name folded to @folded, or %NULL
@@ -481,12 +502,13 @@ find_owner (KfServerState  *self,
             char          **owner_code,
             GError        **error)
 {
-  sqlite3_stmt *stmt = prepare (self, error,
-                                "SELECT i.public_key, i.code FROM names n "
-                                "JOIN identities i ON i.id = n.owner WHERE n.folded = ?",
-                                "s", folded);
+  sqlite3_stmt *stmt;
   int rc;
 
+  stmt = _kf_server_state_prepare (self, error,
+                                   "SELECT i.public_key, i.code FROM names n "
+                                   "JOIN identities i ON i.id = n.owner WHERE n.folded = ?",
+                                   "s", folded);
   if (stmt == NULL)
     return FALSE;
   rc = sqlite3_step (stmt);
@@ -497,7 +519,7 @@ find_owner (KfServerState  *self,
     }
   sqlite3_finalize (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return fail (self, error);
+    return _kf_server_state_fail (self, error);
   return TRUE;
 }
 
@@ -541,292 +563,35 @@ kf_server_state_claim_name (KfServerState  *self,
   g_clear_pointer (&owner_key, g_free);
   g_clear_pointer (&owner_code, g_free);
 
-  if (!begin (self, error))
+  if (!_kf_server_state_begin (self, error))
     return FALSE;
   if (!find_owner (self, folded, &owner_key, &owner_code, error))
-    return rollback (self);
+    return _kf_server_state_rollback (self);
   if (owner_key != NULL && strcmp (owner_key, public_key) == 0)
-    return commit (self, error);
+    return _kf_server_state_commit (self, error);
   if (owner_code != NULL)
     {
-      rollback (self);
+      _kf_server_state_rollback (self);
       g_set_error (error, KF_SERVER_STATE_ERROR, KF_SERVER_STATE_ERROR_NAME_OWNED,
                    _("The name “%s” (or one that looks the same) belongs to another identity "
                      "on this key manager: choose another name"), name);
       return FALSE;
     }
-  if (!run (self, prepare (self, error,
-                           "INSERT INTO names (folded, display, owner, registered_at) "
-                           "SELECT ?, ?, id, ? FROM identities WHERE public_key = ?", "ssis",
-                           folded, name, g_get_real_time () / G_USEC_PER_SEC, public_key), error))
-    return rollback (self);
+  if (!_kf_server_state_write (self, error,
+                               "INSERT INTO names (folded, display, owner, registered_at) "
+                               "SELECT ?, ?, id, ? FROM identities WHERE public_key = ?", "ssis",
+                               folded, name, g_get_real_time () / G_USEC_PER_SEC, public_key))
+    return _kf_server_state_rollback (self);
   if (sqlite3_changes (self->db) == 0)
     {
-      rollback (self);
+      _kf_server_state_rollback (self);
       g_set_error (error, KF_SERVER_STATE_ERROR, KF_SERVER_STATE_ERROR_NOT_FOUND,
                    _("The identity was never admitted by this key manager"));
       return FALSE;
     }
-  if (!audit (self, "name-registered", NULL, name, public_key, error))
-    return rollback (self);
-  return commit (self, error);
-}
-
-/*
- * kf_server_state_get_enrolment_open:
- *
- * Returns: %TRUE when unknown identities are admitted (the default);
- * %FALSE when enrolment is closed or on error (with @error set).
- */
-gboolean
-kf_server_state_get_enrolment_open (KfServerState  *self,
-                                    GError        **error)
-{
-  gboolean open = FALSE;
-
-  g_return_val_if_fail (KF_IS_SERVER_STATE (self), FALSE);
-
-  return read_enrolment (self, &open, error) && open;
-}
-
-/*
- * kf_server_state_set_enrolment_open:
- *
- * Opens or closes enrolment, for every later client.
- */
-gboolean
-kf_server_state_set_enrolment_open (KfServerState  *self,
-                                    gboolean        open,
-                                    GError        **error)
-{
-  g_return_val_if_fail (KF_IS_SERVER_STATE (self), FALSE);
-
-  if (!begin (self, error))
-    return FALSE;
-  if (!run (self, prepare (self, error,
-                           "INSERT OR REPLACE INTO settings VALUES ('enrolment', ?)", "s",
-                           open ? "open" : "closed"), error)
-      || !audit (self, open ? "enrolment-opened" : "enrolment-closed", NULL, NULL, NULL, error))
-    return rollback (self);
-  return commit (self, error);
-}
-
-/*
- * kf_server_state_add_identity:
- * @public_key: (nullable): the key, when the administrator has it
- * @code: its identity code (of @public_key, when given)
- *
- * Lets an identity in while enrolment is closed.  Returns %FALSE with
- * %KF_SERVER_STATE_ERROR_EXISTS when it is already known.
- */
-gboolean
-kf_server_state_add_identity (KfServerState  *self,
-                              const char     *public_key,
-                              const char     *code,
-                              GError        **error)
-{
-  gint64 id;
-
-  g_return_val_if_fail (KF_IS_SERVER_STATE (self), FALSE);
-  g_return_val_if_fail (code != NULL, FALSE);
-
-  if (!begin (self, error))
-    return FALSE;
-  if ((id = find_identity (self, code, NULL, error)) < 0)
-    return rollback (self);
-  if (id > 0)
-    {
-      rollback (self);
-      g_set_error (error, KF_SERVER_STATE_ERROR, KF_SERVER_STATE_ERROR_EXISTS,
-                   _("The identity %s is already known to this key manager"), code);
-      return FALSE;
-    }
-  if (!run (self, prepare (self, error,
-                           "INSERT INTO identities (public_key, code, added_by_admin, added_at) "
-                           "VALUES (?, ?, 1, ?)", "ssi", public_key, code,
-                           g_get_real_time () / G_USEC_PER_SEC), error)
-      || !audit (self, "identity-added", code, NULL, public_key, error))
-    return rollback (self);
-  return commit (self, error);
-}
-
-/*
- * kf_server_state_remove_identity:
- *
- * Forgets the identity with @code and releases every name it owns.  While
- * enrolment is open it is enrolled again when it next connects.  Returns
- * %FALSE with %KF_SERVER_STATE_ERROR_NOT_FOUND when it is not known.
- */
-gboolean
-kf_server_state_remove_identity (KfServerState  *self,
-                                 const char     *code,
-                                 GError        **error)
-{
-  g_return_val_if_fail (KF_IS_SERVER_STATE (self), FALSE);
-  g_return_val_if_fail (code != NULL, FALSE);
-
-  if (!begin (self, error))
-    return FALSE;
-  if (!run (self, prepare (self, error, "DELETE FROM identities WHERE code = ?", "s", code),
-            error))
-    return rollback (self);
-  if (sqlite3_changes (self->db) == 0)
-    {
-      rollback (self);
-      g_set_error (error, KF_SERVER_STATE_ERROR, KF_SERVER_STATE_ERROR_NOT_FOUND,
-                   _("No identity %s is known to this key manager (see keyferry-server "
-                     "identities list)"), code);
-      return FALSE;
-    }
-  if (!audit (self, "identity-removed", code, NULL, NULL, error))
-    return rollback (self);
-  return commit (self, error);
-}
-
-/*
- * kf_server_state_release_name:
- *
- * Releases the name that folds as @name does, so that the next identity
- * to ask for it gets it.  Returns %FALSE with
- * %KF_SERVER_STATE_ERROR_NOT_FOUND when no identity owns it.
- */
-gboolean
-kf_server_state_release_name (KfServerState  *self,
-                              const char     *name,
-                              GError        **error)
-{
-  g_autofree char *folded = NULL;
-
-  g_return_val_if_fail (KF_IS_SERVER_STATE (self), FALSE);
-  g_return_val_if_fail (name != NULL, FALSE);
-
-  folded = kf_name_fold (name);
-  if (!begin (self, error))
-    return FALSE;
-  if (!run (self, prepare (self, error, "DELETE FROM names WHERE folded = ?", "s",
-                           folded != NULL ? folded : ""), error))
-    return rollback (self);
-  if (sqlite3_changes (self->db) == 0)
-    {
-      rollback (self);
-      g_set_error (error, KF_SERVER_STATE_ERROR, KF_SERVER_STATE_ERROR_NOT_FOUND,
-                   _("No identity owns the name “%s” on this key manager (see "
-                     "keyferry-server names list)"), name);
-      return FALSE;
-    }
-  if (!audit (self, "name-released", NULL, name, NULL, error))
-    return rollback (self);
-  return commit (self, error);
-}
-
-/* The display names the identity @id owns, sorted. */
-static char **
-names_of (KfServerState  *self,
-          gint64          id,
-          GError        **error)
-{
-  sqlite3_stmt *stmt = prepare (self, error,
-                                "SELECT display FROM names WHERE owner = ? ORDER BY folded",
-                                "i", id);
-  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
-  int rc;
-
-  if (stmt == NULL)
-    return NULL;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_strv_builder_add (names, (const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      fail (self, error);
-      return NULL;
-    }
-  return g_strv_builder_end (names);
-}
-
-/*
- * kf_server_state_list_identities:
- *
- * Returns: (transfer full) (element-type KfServerStateIdentity): every
- * known identity, by code, or %NULL with @error.
- */
-GPtrArray *
-kf_server_state_list_identities (KfServerState  *self,
-                                 GError        **error)
-{
-  g_autoptr(GPtrArray) list =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) kf_server_state_identity_free);
-  sqlite3_stmt *stmt;
-  int rc;
-
-  g_return_val_if_fail (KF_IS_SERVER_STATE (self), NULL);
-
-  stmt = prepare (self, error, "SELECT id, public_key, code, coalesce (first_seen, 0), "
-                  "coalesce (last_seen, 0), added_by_admin FROM identities ORDER BY code", "");
-  if (stmt == NULL)
-    return NULL;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      KfServerStateIdentity *identity = g_new0 (KfServerStateIdentity, 1);
-
-      g_ptr_array_add (list, identity);
-      identity->public_key = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-      identity->code = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-      identity->first_seen = sqlite3_column_int64 (stmt, 3);
-      identity->last_seen = sqlite3_column_int64 (stmt, 4);
-      identity->added_by_admin = sqlite3_column_int (stmt, 5) != 0;
-      identity->names = names_of (self, sqlite3_column_int64 (stmt, 0), error);
-      if (identity->names == NULL)
-        break;
-    }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      if (error == NULL || *error == NULL)
-        fail (self, error);
-      return NULL;
-    }
-  return g_steal_pointer (&list);
-}
-
-/*
- * kf_server_state_list_names:
- *
- * Returns: (transfer full) (element-type KfServerStateName): every owned
- * name, by folded form, or %NULL with @error.
- */
-GPtrArray *
-kf_server_state_list_names (KfServerState  *self,
-                            GError        **error)
-{
-  g_autoptr(GPtrArray) list =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) kf_server_state_name_free);
-  sqlite3_stmt *stmt;
-  int rc;
-
-  g_return_val_if_fail (KF_IS_SERVER_STATE (self), NULL);
-
-  stmt = prepare (self, error, "SELECT n.display, n.folded, i.code, n.registered_at "
-                  "FROM names n JOIN identities i ON i.id = n.owner ORDER BY n.folded", "");
-  if (stmt == NULL)
-    return NULL;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      KfServerStateName *name = g_new0 (KfServerStateName, 1);
-
-      name->name = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-      name->folded = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-      name->owner_code = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-      name->registered_at = sqlite3_column_int64 (stmt, 3);
-      g_ptr_array_add (list, name);
-    }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      fail (self, error);
-      return NULL;
-    }
-  return g_steal_pointer (&list);
+  if (!_kf_server_state_audit (self, "name-registered", NULL, name, public_key, error))
+    return _kf_server_state_rollback (self);
+  return _kf_server_state_commit (self, error);
 }
 
 /*
@@ -847,27 +612,6 @@ kf_server_state_audit (KfServerState  *self,
   g_return_val_if_fail (KF_IS_SERVER_STATE (self), FALSE);
   g_return_val_if_fail (event != NULL, FALSE);
 
-  return audit (self, event, code, name, detail, error);
+  return _kf_server_state_audit (self, event, code, name, detail, error);
 }
 
-void
-kf_server_state_identity_free (KfServerStateIdentity *identity)
-{
-  if (identity == NULL)
-    return;
-  g_free (identity->public_key);
-  g_free (identity->code);
-  g_strfreev (identity->names);
-  g_free (identity);
-}
-
-void
-kf_server_state_name_free (KfServerStateName *name)
-{
-  if (name == NULL)
-    return;
-  g_free (name->name);
-  g_free (name->folded);
-  g_free (name->owner_code);
-  g_free (name);
-}

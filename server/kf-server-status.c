@@ -283,8 +283,8 @@ add_totals (GVariantBuilder      *totals,
 GVariant *
 kf_server_status_snapshot (KfServer *server)
 {
-  g_autoptr(GPtrArray) connections = kf_server_list_connections (server);
-  KfServerTotals *totals = kf_server_get_totals (server);
+  g_autoptr(GPtrArray) connections = _kf_server_list_connections (server);
+  KfServerTotals *totals = _kf_server_get_totals (server);
   g_auto(GVariantBuilder) clients = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a(tssss)"));
   g_auto(GVariantBuilder) sessions = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a(ss(ts)(ts))"));
   g_auto(GVariantBuilder) counts = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a{st}"));

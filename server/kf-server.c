@@ -21,7 +21,7 @@
  * GSocketService's own.
  *
  * A reload (kf-server-reload.c) hands the server new limits and a new
- * admission through kf_server_apply_reload().
+ * admission through _kf_server_apply_reload().
  *
  * The server tells KfServerTrim (kf-server-trim.c) of every client object
  * made and freed, which decides when to hand freed memory back.
@@ -309,43 +309,43 @@ kf_server_get_n_clients (KfServer *self)
 }
 
 KfServerRegistry *
-kf_server_get_registry (KfServer *self)
+_kf_server_get_registry (KfServer *self)
 {
   return self->registry;
 }
 
 KfServerAdmission *
-kf_server_get_admission (KfServer *self)
+_kf_server_get_admission (KfServer *self)
 {
   return self->admission;
 }
 
 KfServerState *
-kf_server_get_state (KfServer *self)
+_kf_server_get_state (KfServer *self)
 {
   return self->state;
 }
 
 KfServerRate *
-kf_server_get_conn_rate (KfServer *self)
+_kf_server_get_conn_rate (KfServer *self)
 {
   return self->conn_rate;
 }
 
 const KfServerConfig *
-kf_server_get_config (KfServer *self)
+_kf_server_get_config (KfServer *self)
 {
   return &self->config;
 }
 
 KfServerTimers *
-kf_server_get_timers (KfServer *self)
+_kf_server_get_timers (KfServer *self)
 {
   return self->timers;
 }
 
 KfServerTotals *
-kf_server_get_totals (KfServer *self)
+_kf_server_get_totals (KfServer *self)
 {
   return &self->totals;
 }
@@ -363,7 +363,7 @@ compare_ids (gconstpointer a,
 /* Every connection (borrowed), the ones still in their greeting first,
  * then by id. */
 GPtrArray *
-kf_server_list_connections (KfServer *self)
+_kf_server_list_connections (KfServer *self)
 {
   GPtrArray *clients = g_ptr_array_new ();
   GHashTableIter iter;
@@ -378,21 +378,21 @@ kf_server_list_connections (KfServer *self)
 
 /* The number of connections, greeted or not. */
 guint
-kf_server_get_n_connections (KfServer *self)
+_kf_server_get_n_connections (KfServer *self)
 {
   return g_hash_table_size (self->connections);
 }
 
 /*
- * kf_server_register:
+ * _kf_server_register:
  *
  * @client's greeting is complete: it gets the next id and @name, is
  * idle, registered, counted, and its idle timer starts.
  */
 void
-kf_server_register (KfServer       *self,
-                    KfServerClient *client,
-                    const char     *name)
+_kf_server_register (KfServer       *self,
+                     KfServerClient *client,
+                     const char     *name)
 {
   kf_server_client_set_id (client, self->next_id++);
   kf_server_client_set_name (client, name);
@@ -424,16 +424,16 @@ session_ended (KfServerSession *session,
 }
 
 /*
- * kf_server_open_session:
+ * _kf_server_open_session:
  *
  * Returns: (transfer full): a new session in @mode (see
  * kf_server_session_new()), which the server counts until it ends; or
  * %NULL with @error.
  */
 KfServerSession *
-kf_server_open_session (KfServer      *self,
-                        KfCipherMode   mode,
-                        GError       **error)
+_kf_server_open_session (KfServer      *self,
+                         KfCipherMode   mode,
+                         GError       **error)
 {
   KfServerSession *session = kf_server_session_new (mode, self->audit, error);
 
@@ -449,7 +449,7 @@ static void
 client_ready (KfServerClient *client,
               KfServer       *self)
 {
-  kf_server_greeting_start (self, client);
+  _kf_server_greeting_start (self, client);
 }
 
 static void
@@ -457,7 +457,7 @@ client_message (KfServerClient    *client,
                 KfProtocolMessage *msg,
                 KfServer          *self)
 {
-  kf_server_handle_message (self, client, msg);
+  _kf_server_handle_message (self, client, msg);
 }
 
 /* A connection is going away (after its session, which listens too,
@@ -504,7 +504,7 @@ client_finalized (gpointer  data,
 }
 
 /*
- * kf_server_add_client:
+ * _kf_server_add_client:
  * @client: a new connection, or a detached client
  *
  * Lets the admission apply the limits on connections in their greeting, takes
@@ -515,8 +515,8 @@ client_finalized (gpointer  data,
  * @client (it is then left alone).
  */
 gboolean
-kf_server_add_client (KfServer       *self,
-                      KfServerClient *client)
+_kf_server_add_client (KfServer       *self,
+                       KfServerClient *client)
 {
   g_return_val_if_fail (KF_IS_SERVER (self), FALSE);
   g_return_val_if_fail (KF_IS_SERVER_CLIENT (client), FALSE);
@@ -560,7 +560,7 @@ incoming (GSocketConnection *connection,
       return;
     }
   client = kf_server_client_new (KF_SERVER_TRANSPORT (transport), &self->config, self->timers);
-  kf_server_add_client (self, client);
+  _kf_server_add_client (self, client);
 }
 
 static gboolean
@@ -652,7 +652,7 @@ kf_server_shutdown_finish (KfServer      *self,
 }
 
 /*
- * kf_server_apply_reload:
+ * _kf_server_apply_reload:
  * @config: the new settings, copied but for the state directory and the
  *   audit log, which stay the ones the server started with
  * @admission: the new admission, which takes over the old one's counts
@@ -660,9 +660,9 @@ kf_server_shutdown_finish (KfServer      *self,
  * What kf_server_reload_finish() changes, at once.
  */
 void
-kf_server_apply_reload (KfServer             *self,
-                        const KfServerConfig *config,
-                        KfServerAdmission    *admission)
+_kf_server_apply_reload (KfServer             *self,
+                         const KfServerConfig *config,
+                         KfServerAdmission    *admission)
 {
   char *state_dir = self->config.state_dir;
   char *audit_log = self->config.audit_log;

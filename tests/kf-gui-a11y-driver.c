@@ -254,8 +254,7 @@ main (int    argc,
   control = g_data_input_stream_new (input);
   flow_init (&argc, &argv);
 
-  g_test_add ("/gui/a11y/visit-everything", Fixture, NULL,
-              flow_fixture_set_up, test_visit_everything, flow_fixture_tear_down);
+  flow_add_test ("/gui/a11y/visit-everything", test_visit_everything);
 
   return flow_run ();
 }

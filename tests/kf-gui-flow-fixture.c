@@ -201,6 +201,10 @@ flow_fixture_set_up (Fixture       *fx,
 
   fx->app = g_object_ref (flow_app);
   g_assert_true (kf_known_servers_clear (kf_application_get_known_servers (fx->app), &error));
+  /* No contacts either: the peers of earlier tests had identities of
+   * their own, and a new peer under the same name would be "changed". */
+  g_unlink (kf_contacts_get_path (kf_application_get_contacts (fx->app)));
+  g_assert_true (kf_contacts_load (kf_application_get_contacts (fx->app), &error));
 }
 
 /* Stops the key manager (its clients start reconnecting). */
@@ -800,6 +804,31 @@ flow_accept_offer (GtkWidget  *dialog,
   if (name != NULL)
     gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
   gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+}
+
+/*
+ * flow_send_view_with_receiver:
+ *
+ * Starts the connected window; the peer @name connects, waits and
+ * receives into @receiver; the window's Send view lists it alone.
+ *
+ * Returns: (transfer none): the peer's row, to drop files on
+ */
+GtkWidget *
+flow_send_view_with_receiver (Fixture      *fx,
+                              const char   *name,
+                              PeerReceiver *receiver)
+{
+  KfClient *peer;
+
+  flow_start_connected_window (fx);
+  peer = flow_connect_peer (fx, name);
+  g_signal_connect (peer, "offer", G_CALLBACK (flow_on_peer_offer), receiver);
+  g_signal_connect (peer, "finished", G_CALLBACK (flow_on_peer_finished), receiver);
+  flow_peer_wait (peer);
+  flow_click (GTK_WIDGET (fx->window), "win.send");
+  flow_wait_for_rows (fx->window, 1);
+  return kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_PEER_ROW, 0);
 }
 
 /*

@@ -66,6 +66,10 @@ void           flow_fixture_set_up         (Fixture       *fx,
                                             gconstpointer  data);
 void           flow_fixture_tear_down      (Fixture       *fx,
                                             gconstpointer  data);
+/* Adds the test @path, which runs @fn between flow_fixture_set_up() and
+ * flow_fixture_tear_down(). */
+#define flow_add_test(path, fn) \
+  g_test_add ((path), Fixture, NULL, flow_fixture_set_up, (fn), flow_fixture_tear_down)
 void           flow_stop_server            (Fixture *fx);
 void           flow_restart_server         (Fixture *fx);
 void           flow_restart_server_as_other (Fixture *fx);
@@ -128,5 +132,8 @@ void           flow_accept_offer           (GtkWidget  *dialog,
 KfClient      *flow_drop_on_receiver       (Fixture      *fx,
                                             PeerReceiver *receiver,
                                             GFile        *file);
+GtkWidget     *flow_send_view_with_receiver (Fixture      *fx,
+                                             const char   *name,
+                                             PeerReceiver *receiver);
 
 G_END_DECLS

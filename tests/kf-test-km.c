@@ -2,7 +2,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- *   kf-test-km DIR
+ *   kf-test-km DIR [--name-other-identities]
  *
  * Runs the real key manager (KfServer, through tests/kf-test-server.c) in
  * this process on 127.0.0.1 and prints "port N fingerprint FP" once it
@@ -17,6 +17,10 @@
  *   SESSION.r2s   the receiver's: `ev connect` names a relay of this
  *                 program's in front of the receiver, which copies both
  *                 directions and keeps them.
+ *
+ * With --name-other-identities it lies in every `ev key`: the peer's
+ * identity key it names has its first byte flipped, as a key manager
+ * that puts someone in a peer's place would name that someone's.
  *
  * Nothing of this is in the shipped key manager: the two protocol
  * functions the server calls to send and to parse a line are wrapped at
@@ -43,6 +47,7 @@ KfProtocolMessage *__wrap_kf_protocol_parse_client_line (const char  *line,
                                                          GError     **error);
 
 static char *dir;
+static gboolean name_other_identities;
 static GMutex lock;
 
 static void
@@ -166,6 +171,13 @@ __wrap_kf_protocol_message_to_bytes (const KfProtocolMessage *msg,
                                                kf_cipher_mode_to_string (msg->mode), key, iv);
 
       append_line ("km-keys", line);
+      if (name_other_identities)
+        {
+          KfProtocolMessage lie = *msg;
+
+          lie.public_key[0] ^= 0xff;
+          return __real_kf_protocol_message_to_bytes (&lie, error);
+        }
     }
   if (msg->type == KF_MSG_EV_CONNECT)
     {
@@ -209,12 +221,13 @@ main (int    argc,
   KfTestServer *server;
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
 
-  if (argc != 2)
+  if (argc < 2 || argc > 3 || (argc == 3 && g_strcmp0 (argv[2], "--name-other-identities") != 0))
     {
-      fprintf (stderr, "usage: kf-test-km DIR\n");
+      fprintf (stderr, "usage: kf-test-km DIR [--name-other-identities]\n");
       return 2;
     }
   dir = argv[1];
+  name_other_identities = argc == 3;
   kf_gcrypt_init ();
 
   /* Real binaries on a loaded machine: the key manager's own defaults. */

@@ -115,9 +115,9 @@ gboolean
 kf_test_server_check (KfServer  *server,
                       GError   **error)
 {
-  g_autoptr(GPtrArray) clients = kf_server_list_connections (server);
+  g_autoptr(GPtrArray) clients = _kf_server_list_connections (server);
   g_autoptr(GHashTable) connections = g_hash_table_new (NULL, NULL);
-  Check check = { kf_server_get_registry (server), kf_server_get_admission (server),
+  Check check = { _kf_server_get_registry (server), _kf_server_get_admission (server),
                   connections };
   guint greeted = 0;
 

@@ -100,6 +100,38 @@ kf_test_remove_tree (const char *path)
   g_rmdir (path);
 }
 
+/* kf_test_tmp_file_init: makes a fresh temporary folder from @tmpl (see
+ * g_dir_make_tmp()) in f->dir and sets f->path to the path below it that
+ * @first_element and the elements after it name. */
+void
+kf_test_tmp_file_init (KfTestTmpFile *f,
+                       const char    *tmpl,
+                       const char    *first_element,
+                       ...)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *below = NULL;
+  va_list args;
+
+  f->dir = g_dir_make_tmp (tmpl, &error);
+  g_assert_no_error (error);
+  va_start (args, first_element);
+  below = g_build_filename_valist (first_element, &args);
+  va_end (args);
+  f->path = g_build_filename (f->dir, below, NULL);
+}
+
+/* kf_test_tmp_file_clear: deletes f->dir with everything in it and frees
+ * @f's strings; a GTest fixture teardown. */
+void
+kf_test_tmp_file_clear (KfTestTmpFile *f,
+                        gconstpointer  data)
+{
+  kf_test_remove_tree (f->dir);
+  g_clear_pointer (&f->dir, g_free);
+  g_clear_pointer (&f->path, g_free);
+}
+
 /* kf_test_resident_bytes: how many bytes of the file at @path are in the
  * page cache (mincore). */
 guint64

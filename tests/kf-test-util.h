@@ -18,6 +18,18 @@ void     kf_test_iterate_until      (gboolean      *flag);
 void     kf_test_drain_and_finalize (gpointer       object);
 
 /* Files. */
+typedef struct
+{
+  char *dir;   /* a test's own temporary folder */
+  char *path;  /* a file's path below it (not created) */
+} KfTestTmpFile;
+
+void     kf_test_tmp_file_init      (KfTestTmpFile *f,
+                                     const char    *tmpl,
+                                     const char    *first_element,
+                                     ...) G_GNUC_NULL_TERMINATED;
+void     kf_test_tmp_file_clear     (KfTestTmpFile *f,
+                                     gconstpointer  data);
 void     kf_test_remove_tree        (const char    *path);
 guint64  kf_test_resident_bytes     (const char    *path);
 gboolean kf_test_on_tmpfs           (const char    *path);

@@ -90,9 +90,12 @@ class Session:
 
     def link(self):
         """Connects and runs the sender's handshake (Part 2, section 4, version 2)
-        under a fresh identity of its own."""
+        under the identity its key-manager connection proved, as a real
+        client does (the receiver checks the two are the one `ev key`
+        named), or a fresh one when it proved none."""
         self.sock = socket.create_connection((self.address, self.port), timeout=20)
-        identity = Ed25519PrivateKey.generate()
+        proved = getattr(self.km, 'identity', None)
+        identity = proved.key if proved is not None else Ed25519PrivateKey.generate()
         ephemeral = X25519PrivateKey.generate()
         nonce_s = os.urandom(32)
         id_s = identity.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)

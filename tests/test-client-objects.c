@@ -10,6 +10,7 @@
 #include "kf-gcrypt.h"
 #include "kf-offer.h"
 #include "kf-outcome.h"
+#include "kf-identity.h"
 #include "kf-peer.h"
 #include "kf-session-private.h"
 #include "kf-transfer-error.h"
@@ -26,7 +27,53 @@ test_peer (void)
   g_object_get (peer, "id", &id, "name", &name, NULL);
   g_assert_cmpuint (id, ==, 42);
   g_assert_cmpstr (name, ==, "Ana Maria");
+  g_assert_null (kf_peer_get_public_key (peer));
+  g_assert_null (kf_peer_get_code (peer));
   g_assert_finalize_object (peer);
+}
+
+/* A peer the key manager named with its identity carries the key and
+ * its code. */
+static void
+test_peer_with_key (void)
+{
+  guint8 key[KF_IDENTITY_PUBLIC_KEY_SIZE];
+  g_autofree char *code = NULL;
+  KfPeer *peer;
+
+  for (guint i = 0; i < sizeof key; i++)
+    key[i] = (guint8) (i + 1);
+  code = kf_identity_code_for_key (key);
+  peer = kf_peer_new_with_key (7, "Bob", key);
+  key[0] = 0xff;    /* the peer keeps its own copy */
+  g_assert_nonnull (kf_peer_get_public_key (peer));
+  g_assert_cmpuint (kf_peer_get_public_key (peer)[0], ==, 1);
+  g_assert_cmpuint (kf_peer_get_public_key (peer)[31], ==, 32);
+  g_assert_cmpstr (kf_peer_get_code (peer), ==, code);
+  g_assert_cmpstr (kf_peer_get_code (peer), ==, "BM4N-GGGL-FVGW-EQBF");
+  g_assert_finalize_object (peer);
+}
+
+/* An offer may name the identity its sender proved on the link. */
+static void
+test_offer_with_key (void)
+{
+  guint8 key[KF_IDENTITY_PUBLIC_KEY_SIZE];
+  KfOffer *offer;
+
+  for (guint i = 0; i < sizeof key; i++)
+    key[i] = (guint8) (i + 1);
+  offer = kf_offer_new_with_key (7, "Bob", key, "report.pdf", 17, 32, KF_CIPHER_MODE_CBC);
+  key[0] = 0;
+  g_assert_cmpuint (kf_offer_get_sender_key (offer)[0], ==, 1);
+  g_assert_cmpstr (kf_offer_get_sender_code (offer), ==, "BM4N-GGGL-FVGW-EQBF");
+  g_assert_cmpstr (kf_offer_get_sender_name (offer), ==, "Bob");
+  g_assert_finalize_object (offer);
+
+  offer = kf_offer_new (7, "Bob", "report.pdf", 17, 32, KF_CIPHER_MODE_CBC);
+  g_assert_null (kf_offer_get_sender_key (offer));
+  g_assert_null (kf_offer_get_sender_code (offer));
+  g_assert_finalize_object (offer);
 }
 
 static void
@@ -242,6 +289,8 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/client-objects/peer", test_peer);
+  g_test_add_func ("/client-objects/peer-with-key", test_peer_with_key);
+  g_test_add_func ("/client-objects/offer-with-key", test_offer_with_key);
   g_test_add_func ("/client-objects/offer", test_offer);
   g_test_add_func ("/client-objects/outcome", test_outcome);
   g_test_add_func ("/client-objects/outcome-defaults-to-failed", test_outcome_defaults_to_failed);

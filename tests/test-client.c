@@ -45,6 +45,7 @@ typedef struct
   KfClient  *cancel_other;
   GFile     *destination;
   KfClient  *cancel_on_progress;
+  guint8     offer_identity[KF_IDENTITY_PUBLIC_KEY_SIZE];  /* the sender's, at the offer */
   GBytes    *peer_key;        /* the peer's identity as ev key named it */
 } Events;
 
@@ -193,6 +194,31 @@ connected_client (Fixture    *f,
   g_assert_no_error (error);
   g_assert_cmpint (kf_client_get_state (client), ==, KF_CLIENT_STATE_IDLE);
 
+  return client;
+}
+
+/* A client with the identity made from @seed_byte (every byte of the
+ * seed), and contacts of its own in the fixture's folder. */
+static KfClient *
+connected_person (Fixture    *f,
+                  const char *name,
+                  guint8      seed_byte)
+{
+  KfClient *client = kf_client_new ("127.0.0.1", f->port, name, f->known);
+  g_autofree char *path = g_strdup_printf ("%s/contacts-%s", f->dir, name);
+  g_autoptr(KfContacts) contacts = kf_contacts_new (path);
+  g_autoptr(KfIdentity) identity = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 seed[KF_IDENTITY_SEED_SIZE];
+
+  memset (seed, seed_byte, sizeof seed);
+  identity = kf_identity_new_from_seed (seed);
+  kf_client_set_identity (client, identity);
+  g_assert_true (kf_contacts_load (contacts, &error));
+  kf_client_set_contacts (client, contacts);
+  kf_client_set_expected_fingerprint (client, kf_server_get_fingerprint (f->server));
+  error = try_connect (client);
+  g_assert_no_error (error);
   return client;
 }
 
@@ -346,30 +372,67 @@ list_peers (KfClient *client)
   return peers;
 }
 
+typedef void     (*CommandAsync)  (KfClient            *client,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data);
+typedef gboolean (*CommandFinish) (KfClient            *client,
+                                   GAsyncResult        *result,
+                                   GError             **error);
+
+/* Runs one of @client's commands that take nothing and answer yes or no,
+ * checks that it succeeds, and that it leaves @client in @state. */
 static void
-wait_for_sender (KfClient *client)
+run_command (KfClient      *client,
+             CommandAsync   start,
+             CommandFinish  finish,
+             const char    *what,
+             KfClientState  state)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  kf_client_wait_async (client, NULL, kf_test_store_result, &result);
-  kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "wait");
-  g_assert_true (kf_client_wait_finish (client, result, &error));
+  start (client, NULL, kf_test_store_result, &result);
+  kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, what);
+  g_assert_true (finish (client, result, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (kf_client_get_state (client), ==, KF_CLIENT_STATE_WAITING);
+  g_assert_cmpint (kf_client_get_state (client), ==, state);
+}
+
+static void
+wait_for_sender (KfClient *client)
+{
+  run_command (client, kf_client_wait_async, kf_client_wait_finish, "wait",
+               KF_CLIENT_STATE_WAITING);
 }
 
 static void
 stop_waiting (KfClient *client)
 {
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
+  run_command (client, kf_client_stop_waiting_async, kf_client_stop_waiting_finish,
+               "stop waiting", KF_CLIENT_STATE_IDLE);
+}
 
-  kf_client_stop_waiting_async (client, NULL, kf_test_store_result, &result);
-  kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "stop waiting");
-  g_assert_true (kf_client_stop_waiting_finish (client, result, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (kf_client_get_state (client), ==, KF_CLIENT_STATE_IDLE);
+/* Waits until @lister's `send` lists @client (its `wait` reached the key
+ * manager). */
+static void
+await_listed (KfClient *lister,
+              KfClient *client)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autoptr(GPtrArray) peers = list_peers (lister);
+
+      for (guint i = 0; i < peers->len; i++)
+        if (kf_peer_get_id (g_ptr_array_index (peers, i)) == kf_client_get_client_id (client))
+          return;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for client %u to be listed",
+                 kf_client_get_client_id (client));
+      settle (20);
+    }
 }
 
 static gboolean
@@ -455,6 +518,9 @@ on_offer (KfClient *client,
 
   g_set_object (&events->offer, offer);
   g_assert_true (kf_client_get_offer (client) == offer);
+  g_assert_nonnull (kf_client_get_peer_identity (client));
+  memcpy (events->offer_identity, kf_client_get_peer_identity (client),
+          sizeof events->offer_identity);
   if (events->accept)
     {
       g_assert_true (kf_client_accept_offer (client, events->destination, FALSE, &error));
@@ -475,7 +541,9 @@ on_finished (KfClient  *client,
 {
   g_assert_null (events->outcome);
   g_assert_true (kf_client_get_state (client) == KF_CLIENT_STATE_IDLE
-                 || kf_client_get_state (client) == KF_CLIENT_STATE_RECONNECTING);
+                 || kf_client_get_state (client) == KF_CLIENT_STATE_RECONNECTING
+                 || (kf_client_get_state (client) == KF_CLIENT_STATE_WAITING
+                     && kf_outcome_get_waits_again (outcome)));
   g_assert_null (kf_client_get_offer (client));
   events->outcome = g_object_ref (outcome);
 }
@@ -570,7 +638,8 @@ expected_blocks (KfCipherMode mode,
   return mode == KF_CIPHER_MODE_CBC ? size / 16 + 1 : (size + 15) / 16;
 }
 
-/* Pairs @sender with the waiting @receiver (conn), up to READY_TO_SEND. */
+/* Pairs @sender with @receiver (conn), up to READY_TO_SEND; the
+ * receiver waits first unless it already does. */
 static void
 pair (KfClient     *sender,
       KfClient     *receiver,
@@ -579,7 +648,8 @@ pair (KfClient     *sender,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  wait_for_sender (receiver);
+  if (kf_client_get_state (receiver) != KF_CLIENT_STATE_WAITING)
+    wait_for_sender (receiver);
   kf_client_conn_async (sender, kf_client_get_client_id (receiver), mode, NULL,
                         kf_test_store_result, &result);
   kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "conn");
@@ -670,14 +740,8 @@ transfer_and_check (Fixture      *f,
 static void
 end_client (KfClient *client)
 {
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  kf_client_end_async (client, NULL, kf_test_store_result, &result);
-  kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "end");
-  g_assert_true (kf_client_end_finish (client, result, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (kf_client_get_state (client), ==, KF_CLIENT_STATE_DISCONNECTED);
+  run_command (client, kf_client_end_async, kf_client_end_finish, "end",
+               KF_CLIENT_STATE_DISCONNECTED);
 }
 
 static void
@@ -969,10 +1033,128 @@ test_cancel_before_link (Fixture       *f,
   g_assert_false (kf_outcome_get_is_local (r.outcome));
   g_assert_null (r.offer);
 
+  /* No offer came: the receiver waits again (issue 14, point 6); the
+   * sender, who chose to cancel, does not. */
+  g_assert_true (kf_outcome_get_waits_again (r.outcome));
+  g_assert_false (kf_outcome_get_waits_again (s.outcome));
+  g_assert_cmpint (kf_client_get_state (f->b), ==, KF_CLIENT_STATE_WAITING);
+  g_assert_cmpint (kf_client_get_state (f->a), ==, KF_CLIENT_STATE_IDLE);
+  await_listed (f->a, f->b);
+
   g_signal_handlers_disconnect_by_func (f->a, cancel_on_session_started, NULL);
   events_clear (&s, f->a);
   events_clear (&r, f->b);
   assert_usable_again (f);
+}
+
+/* A sender pairs and vanishes once the peer link is up, before its offer:
+ * the receiver's wait goes on, and a real sender's file then arrives
+ * without the receiver doing anything. */
+static void
+test_link_lost_before_offer (Fixture       *f,
+                             gconstpointer  data)
+{
+  Events r = { 0 };
+
+  f->a = connected_client (f, "Mallory");
+  f->b = connected_client (f, "Bob");
+  events_connect (&r, f->b);
+  pair (f->a, f->b, KF_CIPHER_MODE_CBC);
+  g_clear_object (&f->a);
+
+  kf_test_await_pointer ((gpointer *) &r.outcome, WAIT_SECONDS, "the receiver's outcome");
+  g_assert_null (r.offer);
+  g_assert_cmpint (kf_outcome_get_status (r.outcome), ==, KF_OUTCOME_FAILED);
+  g_assert_false (kf_outcome_get_is_local (r.outcome));
+  g_assert_true (kf_outcome_get_waits_again (r.outcome));
+  g_assert_cmpint (kf_client_get_state (f->b), ==, KF_CLIENT_STATE_WAITING);
+  events_clear (&r, f->b);
+
+  f->a = connected_client (f, "Ana");
+  await_listed (f->a, f->b);
+  transfer_and_check (f, f->a, f->b, KF_CIPHER_MODE_CBC, 4000);
+}
+
+/* After a transfer the key manager confirmed, each side remembers the
+ * other's identity, as proved on the peer link, under its name; a
+ * transfer that was not confirmed changes nothing. */
+static void
+test_contacts_remembered (Fixture       *f,
+                          gconstpointer  data)
+{
+  KfContacts *ana_contacts, *bob_contacts;
+  const KfContact *contact;
+  Events s = { 0 };
+  Events r = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  f->a = connected_person (f, "Ana", 0x11);
+  f->b = connected_person (f, "Bob", 0x22);
+  ana_contacts = kf_client_get_contacts (f->a);
+  bob_contacts = kf_client_get_contacts (f->b);
+  transfer_and_check (f, f->a, f->b, KF_CIPHER_MODE_CBC, 100);
+
+  contact = kf_contacts_lookup_key (bob_contacts,
+                                    kf_identity_get_public_key (kf_client_get_identity (f->a)));
+  g_assert_nonnull (contact);
+  g_assert_cmpstr (kf_contact_get_latest_name (contact), ==, "Ana");
+  g_assert_cmpuint (contact->exchanges, ==, 1);
+  contact = kf_contacts_lookup_key (ana_contacts,
+                                    kf_identity_get_public_key (kf_client_get_identity (f->b)));
+  g_assert_nonnull (contact);
+  g_assert_cmpstr (kf_contact_get_latest_name (contact), ==, "Bob");
+  g_assert_cmpint (kf_contacts_check (ana_contacts, "Bob",
+                                      kf_identity_get_public_key (kf_client_get_identity (f->b)),
+                                      NULL), ==, KF_CONTACT_KNOWN);
+
+  /* Declined: not a transfer, nothing counted; the offer came with the
+   * sender's identity. */
+  r.decline = TRUE;
+  r.destination = g_file_new_build_filename (f->dir, "saved.bin", NULL);
+  error = send_expecting_failure (f, &s, &r);
+  g_assert_cmpmem (r.offer_identity, sizeof r.offer_identity,
+                   kf_identity_get_public_key (kf_client_get_identity (f->a)),
+                   KF_IDENTITY_PUBLIC_KEY_SIZE);
+  g_assert_cmpmem (kf_offer_get_sender_key (r.offer), KF_IDENTITY_PUBLIC_KEY_SIZE,
+                   kf_identity_get_public_key (kf_client_get_identity (f->a)),
+                   KF_IDENTITY_PUBLIC_KEY_SIZE);
+  g_assert_cmpstr (kf_offer_get_sender_code (r.offer), ==,
+                   kf_identity_get_code (kf_client_get_identity (f->a)));
+  events_clear (&s, f->a);
+  events_clear (&r, f->b);
+  g_assert_true (kf_contacts_load (bob_contacts, NULL));
+  contact = kf_contacts_lookup_key (bob_contacts,
+                                    kf_identity_get_public_key (kf_client_get_identity (f->a)));
+  g_assert_cmpuint (contact->exchanges, ==, 1);
+}
+
+/* A receiver that stops waiting during key confirmation chose to: its
+ * wait ends. */
+static void
+test_stop_waiting_while_confirming (Fixture       *f,
+                                    gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean started = FALSE;
+  Events r = { 0 };
+
+  f->a = connected_client (f, "Ana");
+  f->b = connected_client (f, "Bob");
+  events_connect (&r, f->b);
+  g_signal_connect (f->b, "session-started", G_CALLBACK (cancel_on_session_started), NULL);
+  wait_for_sender (f->b);
+  kf_client_conn_async (f->a, kf_client_get_client_id (f->b), KF_CIPHER_MODE_CBC, NULL,
+                        kf_test_store_result, &result);
+  kf_test_await_pointer ((gpointer *) &result, WAIT_SECONDS, "conn");
+  g_assert_false (kf_client_conn_finish (f->a, result, &started, &error));
+  g_assert_true (started);
+  kf_test_await_pointer ((gpointer *) &r.outcome, WAIT_SECONDS, "the receiver's outcome");
+  g_assert_true (kf_outcome_get_is_local (r.outcome));
+  g_assert_false (kf_outcome_get_waits_again (r.outcome));
+  g_assert_cmpint (kf_client_get_state (f->b), ==, KF_CLIENT_STATE_IDLE);
+  g_signal_handlers_disconnect_by_func (f->b, cancel_on_session_started, NULL);
+  events_clear (&r, f->b);
 }
 
 static void
@@ -1117,6 +1299,9 @@ main (int    argc,
   ADD ("/client/cancel/by-receiver", NULL, test_cancel_by_receiver);
   ADD ("/client/cancel/while-confirming", GINT_TO_POINTER (FALSE), test_cancel_before_link);
   ADD ("/client/cancel/conn-cancellable", GINT_TO_POINTER (TRUE), test_cancel_before_link);
+  ADD ("/client/cancel/receiver-while-confirming", NULL, test_stop_waiting_while_confirming);
+  ADD ("/client/link-lost-before-offer", NULL, test_link_lost_before_offer);
+  ADD ("/client/contacts/remembered-after-confirmed", NULL, test_contacts_remembered);
   ADD ("/client/cancel/mid-transfer/by-sender", GINT_TO_POINTER (TRUE), test_cancel_mid_transfer);
   ADD ("/client/cancel/mid-transfer/by-receiver", GINT_TO_POINTER (FALSE),
        test_cancel_mid_transfer);

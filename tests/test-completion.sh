@@ -69,7 +69,8 @@ expect "keyferry-cli encrypt -- offers every option of encrypt --help" \
   "keyferry-cli encrypt --" "$(long_options "$cli" encrypt --help)"
 expect "keyferry-server -- offers every option of --help" "keyferry-server --" "$(long_options "$server" --help)"
 
-expect "keyferry-cli completes its commands" "keyferry-cli " "wait send servers identity encrypt decrypt"
+expect "keyferry-cli completes its commands" "keyferry-cli " "wait send servers identity contacts encrypt decrypt"
+expect "keyferry-cli contacts offers forget" "keyferry-cli contacts " "forget"
 expect "keyferry-cli w completes wait" "keyferry-cli w" "wait"
 expect "keyferry-server --log-format completes its formats" "keyferry-server --log-format " "text json"
 expect "keyferry-server completes the administrator's commands" "keyferry-server " \
@@ -80,7 +81,7 @@ expect "keyferry-cli --mode completes the modes" "keyferry-cli send --mode " "cb
 expect "keyferry-cli -m c completes the modes" "keyferry-cli encrypt -m c" "cbc cfb"
 expect "keyferry-cli --mode= completes the modes" "keyferry-cli send --mode=cf" "cfb"
 expect "keyferry-cli wait --ov completes --overwrite" "keyferry-cli wait --ov" "--overwrite"
-expect "keyferry-cli send offers no wait option" "keyferry-cli send --acc" "--accept-new-server"
+expect "keyferry-cli send offers no wait option" "keyferry-cli send --acc" "--accept-new-server --accept-new-identity"
 expect "keyferry-cli --server completes nothing" "keyferry-cli --server " ""
 expect "keyferry-server --pa completes both passphrase options" \
   "keyferry-server --pa" "--passphrase-file --passphrase-hash-file"
@@ -110,7 +111,7 @@ got:  $(echo $got)"; fi
     "keyferry-cli encrypt --" "$(long_options "$cli" encrypt --help)"
   fish_expect "keyferry-server -- offers every option of --help" "keyferry-server --" \
     "$(long_options "$server" --help)"
-  fish_expect "keyferry-cli completes its commands" "keyferry-cli " "wait send servers identity encrypt decrypt"
+  fish_expect "keyferry-cli completes its commands" "keyferry-cli " "wait send servers identity contacts encrypt decrypt"
   fish_expect "keyferry-cli --mode completes the modes" "keyferry-cli send --mode " "cbc cfb"
   fish_expect "keyferry-cli send completes file names" "keyferry-cli send --to 3 --mode cbc r" "report.pdf"
   fish_expect "keyferry-cli --output completes folders only" "keyferry-cli wait --output " "sub-dir/"

@@ -90,6 +90,7 @@ EVENT_KEYS = {
     'result': {'event', 'status', 'role', 'sender_blocks', 'receiver_blocks',
                'local_blocks', 'bytes', 'file', 'message', 'files'},
     'peers': {'event', 'peers'},
+    'waiting-again': {'event', 'status', 'message'},
     'offer': {'event', 'sender_id', 'sender_name', 'file_name', 'plain_size',
               'encrypted_size', 'mode', 'is_tree', 'files', 'folders', 'top_level'},
 }
@@ -121,14 +122,19 @@ def hostile_sender(env, server, name, n):
         km.expect('ok conn')
         km.send(f'cancel {esc(REASON)}')
         km.expect('ok cancel')
-        code = receiver.wait(20)
+        again = receiver.wait_event('waiting-again', 20)
     finally:
         km.close()
-    results = [e for e in receiver.events if e['event'] == 'result']
-    tap.check(code == 4 and len(results) == 1 and results[0]['status'] != 'confirmed',
-              f'{label}: one result, not confirmed (exit 4), none forged by the reason',
+    # Cancelled before any offer: the receiver waits again (issue 14,
+    # point 6) and says why, quoting the reason.
+    receiver.signal(signal.SIGINT)
+    code = receiver.wait(20)
+    results = [e for e in receiver.events if e['event'] in ('result', 'waiting-again')]
+    tap.check(code == 4 and again is not None and results == [again],
+              f'{label}: it waits again (one "waiting-again", no result, none forged by the '
+              'reason) until interrupted (exit 4)',
               f'exit {code}, results {results!r}\n{receiver.err()}')
-    message = results[0]['message'] if results else ''
+    message = again['message'] if again else ''
     tap.check(message.startswith(name + ' ') and str(my_id) not in message.split(name)[0],
               f'{label}: the result names the sender as it is', repr(message))
     tap.check('Saved /home/you/.bash_profile' in message and '\n' not in message
@@ -158,8 +164,10 @@ def hostile_waiters(env, server):
         for km in kms:
             km.close()
     names = [p.get('name') for p in peers['peers']] if peers else None
-    tap.check(names == NAMES and all(set(p) == {'id', 'name'} for p in peers['peers']),
-              f'{label}: the list has exactly the names, each an id and a name',
+    tap.check(names == NAMES and all(set(p) == {'id', 'name', 'code', 'contact'}
+                                     for p in peers['peers']),
+              f'{label}: the list has exactly the names, each an id, a name, an identity code '
+              'and what the contacts say',
               repr(peers))
     check_clean_output(sender, label)
 

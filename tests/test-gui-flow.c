@@ -8,6 +8,7 @@
 
 #include <adwaita.h>
 #include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -258,7 +259,7 @@ test_receive_accept (Fixture       *fx,
 
   /* The offer shows who sends what, both sizes and the mode. */
   dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
-  g_assert_cmpstr (flow_row_subtitle (dialog, 0), ==, "Ion");
+  g_assert_true (g_str_has_prefix (flow_row_subtitle (dialog, 0), "Ion · not a contact yet"));
   g_assert_cmpstr (flow_row_subtitle (dialog, 1), ==, "photo.jpg");
   g_assert_nonnull (strstr (flow_row_subtitle (dialog, 2), "1000003 bytes"));
   g_assert_nonnull (strstr (flow_row_subtitle (dialog, 3), "1000003 bytes"));
@@ -388,6 +389,308 @@ test_sender_cancels_offer (Fixture       *fx,
   outcome = flow_finish_sending (ion, &send_wait);
 }
 
+/* Whether a label under @root says @text (a toast's title, say). */
+static gboolean
+has_label_containing (GtkWidget  *root,
+                      const char *text)
+{
+  if (GTK_IS_LABEL (root) && strstr (gtk_label_get_text (GTK_LABEL (root)), text) != NULL)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (has_label_containing (child, text))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+says_waiting_again (gpointer data)
+{
+  return has_label_containing (GTK_WIDGET (data), "waiting for a sender again");
+}
+
+static void
+cancel_at_start (KfClient     *client,
+                 KfClientRole  role,
+                 guint         peer_id,
+                 const char   *peer_name,
+                 KfCipherMode  mode,
+                 gpointer      user_data)
+{
+  kf_client_cancel (client);
+}
+
+/* A sender pairs with the waiting window and cancels before any offer
+ * (issue 14, point 6): the window keeps waiting, says so in a toast, shows
+ * no result, and a real offer then comes through. */
+static void
+test_snipe_keeps_waiting (Fixture       *fx,
+                          gconstpointer  data)
+{
+  g_autoptr(GFile) file = flow_make_file (fx, "later.txt", 3000);
+  g_autoptr(KfOutcome) outcome = NULL;
+  AsyncWait conn_wait = { NULL };
+  AsyncWait send_wait = { NULL };
+  KfClient *client, *mallory, *ion;
+  GtkWidget *dialog;
+
+  flow_start_connected_window (fx);
+  client = kf_window_get_client (fx->window);
+  mallory = flow_connect_peer (fx, "Mallory");
+  flow_click (GTK_WIDGET (fx->window), "win.wait");
+  flow_wait_for_state (client, KF_CLIENT_STATE_WAITING);
+
+  g_signal_connect (mallory, "session-started", G_CALLBACK (cancel_at_start), NULL);
+  kf_client_conn_async (mallory, kf_client_get_client_id (client), KF_CIPHER_MODE_CBC, NULL,
+                        flow_on_async_done, &conn_wait);
+  g_assert_false (kf_client_conn_finish (mallory, flow_wait_async (&conn_wait), NULL, NULL));
+  g_clear_object (&conn_wait.result);
+
+  g_assert_true (kf_gui_test_wait_for (says_waiting_again, fx->window, TIMEOUT_MS));
+  flow_wait_for_state (client, KF_CLIENT_STATE_WAITING);
+  g_assert_cmpstr (kf_window_get_page_name (fx->window), ==, "main");
+  g_assert_cmpint (kf_main_page_get_view (KF_MAIN_PAGE (kf_gui_test_find_child (
+                     GTK_WIDGET (fx->window), KF_TYPE_MAIN_PAGE, 0))), ==, KF_MAIN_VIEW_WAITING);
+
+  ion = flow_connect_peer (fx, "Ion");
+  flow_offer_to_window (fx, ion, file, &send_wait);
+  dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
+  kf_gui_test_respond (dialog, "decline");
+  outcome = flow_finish_sending (ion, &send_wait);
+}
+
+/* The offer dialog's warning: the box drawn as a red card. */
+static GtkWidget *
+find_warning_card (GtkWidget *dialog)
+{
+  GtkWidget *box;
+
+  for (guint i = 0; (box = kf_gui_test_find_child (dialog, GTK_TYPE_BOX, i)) != NULL; i++)
+    if (gtk_widget_has_css_class (box, "card") && gtk_widget_has_css_class (box, "error"))
+      return box;
+  return NULL;
+}
+
+/* The contacts know "Ion" under another identity: 0x42 in every byte. */
+static char *
+pin_other_ion (Fixture *fx)
+{
+  KfContacts *contacts = kf_application_get_contacts (fx->app);
+  guint8 other[KF_IDENTITY_PUBLIC_KEY_SIZE];
+  g_autoptr(GError) error = NULL;
+
+  memset (other, 0x42, sizeof other);
+  g_assert_true (kf_contacts_remember (contacts, "Ion", other, &error));
+  g_assert_no_error (error);
+  return kf_identity_code_for_key (other);
+}
+
+static void
+forget_ion (Fixture *fx)
+{
+  g_assert_true (kf_contacts_forget (kf_application_get_contacts (fx->app), "Ion", NULL, NULL));
+}
+
+/* Someone else sends under the name of a contact: the offer dialog says so
+ * loudly, naming both identity codes, with Decline the default and Block
+ * Sender at hand. */
+static void
+test_offer_from_changed_identity (Fixture       *fx,
+                                  gconstpointer  data)
+{
+  g_autoptr(GFile) file = flow_make_file (fx, "invoice.pdf", 2000);
+  g_autoptr(KfOutcome) outcome = NULL;
+  g_autofree char *other_code = pin_other_ion (fx);
+  AsyncWait send_wait = { NULL };
+  GtkWidget *dialog, *warning;
+  const char *detail;
+  KfClient *ion;
+
+  flow_start_connected_window (fx);
+  ion = flow_connect_peer (fx, "Ion");
+  flow_offer_to_window (fx, ion, file, &send_wait);
+  dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
+
+  warning = find_warning_card (dialog);
+  g_assert_nonnull (warning);
+  g_assert_true (gtk_widget_get_visible (warning));
+  detail = gtk_label_get_text (GTK_LABEL (kf_gui_test_find_child (warning, GTK_TYPE_LABEL, 1)));
+  g_assert_nonnull (strstr (detail, other_code));
+  g_assert_nonnull (strstr (detail, kf_identity_get_code (kf_client_get_identity (ion))));
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
+                   "Identity Changed");
+  g_assert_cmpstr (adw_message_dialog_get_default_response (ADW_MESSAGE_DIALOG (dialog)), ==,
+                   "decline");
+  g_assert_true (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), "block"));
+
+  kf_gui_test_respond (dialog, "decline");
+  outcome = flow_finish_sending (ion, &send_wait);
+  forget_ion (fx);
+}
+
+/* A known contact's offer says so, with the identity code, and no warning. */
+static void
+test_offer_from_contact (Fixture       *fx,
+                         gconstpointer  data)
+{
+  g_autoptr(GFile) file = flow_make_file (fx, "notes.txt", 2000);
+  g_autoptr(KfOutcome) outcome = NULL;
+  g_autofree char *subtitle = NULL;
+  AsyncWait send_wait = { NULL };
+  GtkWidget *dialog;
+  KfClient *ion;
+
+  flow_start_connected_window (fx);
+  ion = flow_connect_peer (fx, "Ion");
+  g_assert_true (kf_contacts_remember (kf_application_get_contacts (fx->app), "Ion",
+                                       kf_identity_get_public_key (kf_client_get_identity (ion)),
+                                       NULL));
+  flow_offer_to_window (fx, ion, file, &send_wait);
+  dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
+
+  subtitle = g_strdup_printf ("Ion · a contact, identity %s",
+                              kf_identity_get_code (kf_client_get_identity (ion)));
+  g_assert_cmpstr (flow_row_subtitle (dialog, 0), ==, subtitle);
+  g_assert_false (gtk_widget_get_visible (find_warning_card (dialog)));
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
+                   "Incoming File");
+  kf_gui_test_respond (dialog, "decline");
+  outcome = flow_finish_sending (ion, &send_wait);
+  forget_ion (fx);
+}
+
+static gboolean
+is_identity_warning (gpointer data)
+{
+  GtkWidget *dialog = kf_gui_test_find_window (ADW_TYPE_MESSAGE_DIALOG);
+
+  *(GtkWidget **) data = dialog;
+  return dialog != NULL
+         && g_strcmp0 (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)),
+                       "Identity Changed") == 0;
+}
+
+/* Sending to someone else under a contact's name: once the receiver has
+ * proved its identity, nothing is sent until the warning naming both
+ * codes is answered; Cancel sends nothing. */
+static void
+test_send_to_changed_identity (Fixture       *fx,
+                               gconstpointer  data)
+{
+  g_autoptr(GFile) file = flow_make_file (fx, "payroll.ods", 3000);
+  g_autofree char *other_code = pin_other_ion (fx);
+  g_autofree char *dest_path = g_build_filename (fx->tmpdir, "payroll-received.ods", NULL);
+  PeerReceiver receiver = { g_file_new_for_path (dest_path), NULL, NULL };
+  GtkWidget *row, *check, *dialog = NULL;
+  const char *body;
+  KfClient *ion;
+
+  flow_start_connected_window (fx);
+  ion = flow_connect_peer (fx, "Ion");
+  g_signal_connect (ion, "offer", G_CALLBACK (flow_on_peer_offer), &receiver);
+  g_signal_connect (ion, "finished", G_CALLBACK (flow_on_peer_finished), &receiver);
+  flow_peer_wait (ion);
+
+  flow_click (GTK_WIDGET (fx->window), "win.send");
+  flow_wait_for_rows (fx->window, 1);
+  row = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_PEER_ROW, 0);
+  g_assert_true (kf_gui_test_drop_file (row, file));
+  check = kf_gui_test_find_child (GTK_WIDGET (fx->window), GTK_TYPE_CHECK_BUTTON, 1);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (check), TRUE);
+  flow_click (GTK_WIDGET (fx->window), "win.conn");
+
+  g_assert_true (kf_gui_test_wait_for (is_identity_warning, &dialog, TIMEOUT_MS));
+  body = adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog));
+  g_assert_nonnull (strstr (body, other_code));
+  g_assert_nonnull (strstr (body, kf_identity_get_code (kf_client_get_identity (ion))));
+  g_assert_cmpstr (adw_message_dialog_get_default_response (ADW_MESSAGE_DIALOG (dialog)), ==,
+                   "cancel");
+  kf_gui_test_respond (dialog, "cancel");
+
+  /* The receiver heard a cancel before any offer, and waits again. */
+  g_assert_true (kf_gui_test_wait_for (flow_receiver_finished, &receiver, TIMEOUT_MS));
+  g_assert_null (receiver.offer);
+  g_assert_true (kf_outcome_get_waits_again (receiver.outcome));
+  g_assert_false (g_file_query_exists (receiver.destination, NULL));
+
+  g_object_unref (receiver.destination);
+  g_clear_object (&receiver.outcome);
+  forget_ion (fx);
+}
+
+/* The Send list marks a contact (with its code) and, in red, someone
+ * else under a contact's name. */
+static void
+test_peer_rows_show_contacts (Fixture       *fx,
+                              gconstpointer  data)
+{
+  KfContacts *contacts = kf_application_get_contacts (fx->app);
+  g_autofree char *other_code = pin_other_ion (fx);
+  GtkWidget *ana_row = NULL, *ion_row = NULL;
+  KfClient *ana, *ion;
+
+  flow_start_connected_window (fx);
+  ana = flow_connect_peer (fx, "Ana");
+  ion = flow_connect_peer (fx, "Ion");
+  g_assert_true (kf_contacts_remember (contacts, "Ana",
+                                       kf_identity_get_public_key (kf_client_get_identity (ana)),
+                                       NULL));
+  flow_peer_wait (ana);
+  flow_peer_wait (ion);
+  flow_click (GTK_WIDGET (fx->window), "win.send");
+  flow_wait_for_rows (fx->window, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      GtkWidget *row = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_PEER_ROW, i);
+
+      if (g_str_equal (kf_peer_row_get_peer_name (KF_PEER_ROW (row)), "Ana"))
+        ana_row = row;
+      else
+        ion_row = row;
+    }
+  g_assert_cmpint (kf_peer_row_get_contact (KF_PEER_ROW (ana_row)), ==, KF_CONTACT_KNOWN);
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (ana_row)),
+                            kf_identity_get_code (kf_client_get_identity (ana))));
+  g_assert_cmpint (kf_peer_row_get_contact (KF_PEER_ROW (ion_row)), ==, KF_CONTACT_CHANGED);
+  g_assert_true (gtk_widget_has_css_class (ion_row, "error"));
+  forget_ion (fx);
+}
+
+/* Block Sender declines, and the blocked identity cannot choose this
+ * window again while it stays connected. */
+static void
+test_block_sender (Fixture       *fx,
+                   gconstpointer  data)
+{
+  g_autoptr(GFile) file = flow_make_file (fx, "spam.txt", 1000);
+  g_autoptr(KfOutcome) outcome = NULL;
+  g_autoptr(GError) error = NULL;
+  AsyncWait send_wait = { NULL };
+  AsyncWait conn_wait = { NULL };
+  KfClient *client, *ion;
+  GtkWidget *dialog;
+
+  flow_start_connected_window (fx);
+  client = kf_window_get_client (fx->window);
+  ion = flow_connect_peer (fx, "Ion");
+  flow_offer_to_window (fx, ion, file, &send_wait);
+  dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
+  kf_gui_test_respond (dialog, "block");
+  outcome = flow_finish_sending (ion, &send_wait);
+  g_assert_null (outcome);
+
+  flow_wait_for_state (client, KF_CLIENT_STATE_IDLE);
+  flow_click (GTK_WIDGET (fx->window), "win.back-to-start");
+  flow_click (GTK_WIDGET (fx->window), "win.wait");
+  flow_wait_for_state (client, KF_CLIENT_STATE_WAITING);
+  kf_client_conn_async (ion, kf_client_get_client_id (client), KF_CIPHER_MODE_CBC, NULL,
+                        flow_on_async_done, &conn_wait);
+  g_assert_false (kf_client_conn_finish (ion, flow_wait_async (&conn_wait), NULL, &error));
+  g_assert_error (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_NO_SUCH_PEER);
+  g_clear_object (&conn_wait.result);
+  g_assert_cmpint (kf_client_get_state (client), ==, KF_CLIENT_STATE_WAITING);
+}
+
 static void
 on_progress_cancel (KfClient *client,
                     guint64   done,
@@ -411,7 +714,6 @@ test_cancel_transfer (Fixture       *fx,
   g_autoptr(GFile) big = g_file_new_for_path (big_path);
   PeerReceiver receiver = { g_file_new_for_path (dest_path), NULL, NULL };
   GtkWidget *row, *check, *status;
-  KfClient *ion;
   int fd;
 
   /* A sparse 512 MiB file: long enough to be cancelled half way. */
@@ -420,15 +722,7 @@ test_cancel_transfer (Fixture       *fx,
   g_assert_cmpint (ftruncate (fd, 512 * 1024 * 1024), ==, 0);
   g_close (fd, NULL);
 
-  flow_start_connected_window (fx);
-  ion = flow_connect_peer (fx, "Ion");
-  g_signal_connect (ion, "offer", G_CALLBACK (flow_on_peer_offer), &receiver);
-  g_signal_connect (ion, "finished", G_CALLBACK (flow_on_peer_finished), &receiver);
-  flow_peer_wait (ion);
-
-  flow_click (GTK_WIDGET (fx->window), "win.send");
-  flow_wait_for_rows (fx->window, 1);
-  row = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_PEER_ROW, 0);
+  row = flow_send_view_with_receiver (fx, "Ion", &receiver);
   g_assert_true (kf_gui_test_drop_file (row, big));
   check = kf_gui_test_find_child (GTK_WIDGET (fx->window), GTK_TYPE_CHECK_BUTTON, 1);
   gtk_check_button_set_active (GTK_CHECK_BUTTON (check), TRUE);
@@ -570,32 +864,26 @@ main (int    argc,
 {
   flow_init (&argc, &argv);
 
-  g_test_add ("/gui/flow/trust-and-connect", Fixture, NULL,
-              flow_fixture_set_up, test_trust_and_connect, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/connect-page-remembers-and-disconnects", Fixture, NULL,
-              flow_fixture_set_up, test_connect_page, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/trust-cancelled", Fixture, NULL,
-              flow_fixture_set_up, test_trust_cancelled, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/changed-fingerprint-blocks", Fixture, NULL,
-              flow_fixture_set_up, test_changed_fingerprint_blocks, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/wait-and-stop-waiting", Fixture, NULL,
-              flow_fixture_set_up, test_wait_and_stop, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/send-to-peer-by-drop", Fixture, NULL,
-              flow_fixture_set_up, test_send_to_peer, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/receive-accept-into-folder", Fixture, NULL,
-              flow_fixture_set_up, test_receive_accept, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/receive-decline", Fixture, NULL,
-              flow_fixture_set_up, test_receive_decline, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/save-dialog-cancel-declines", Fixture, NULL,
-              flow_fixture_set_up, test_save_cancel_declines, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/sender-cancels-during-offer", Fixture, NULL,
-              flow_fixture_set_up, test_sender_cancels_offer, flow_fixture_tear_down);
-  g_test_add ("/gui/flow/cancel-transfer", Fixture, NULL,
-              flow_fixture_set_up, test_cancel_transfer, flow_fixture_tear_down);
+  flow_add_test ("/gui/flow/trust-and-connect", test_trust_and_connect);
+  flow_add_test ("/gui/flow/connect-page-remembers-and-disconnects", test_connect_page);
+  flow_add_test ("/gui/flow/trust-cancelled", test_trust_cancelled);
+  flow_add_test ("/gui/flow/changed-fingerprint-blocks", test_changed_fingerprint_blocks);
+  flow_add_test ("/gui/flow/wait-and-stop-waiting", test_wait_and_stop);
+  flow_add_test ("/gui/flow/send-to-peer-by-drop", test_send_to_peer);
+  flow_add_test ("/gui/flow/receive-accept-into-folder", test_receive_accept);
+  flow_add_test ("/gui/flow/receive-decline", test_receive_decline);
+  flow_add_test ("/gui/flow/save-dialog-cancel-declines", test_save_cancel_declines);
+  flow_add_test ("/gui/flow/sender-cancels-during-offer", test_sender_cancels_offer);
+  flow_add_test ("/gui/flow/cancel-transfer", test_cancel_transfer);
+  flow_add_test ("/gui/flow/snipe-keeps-waiting", test_snipe_keeps_waiting);
+  flow_add_test ("/gui/flow/offer-from-changed-identity", test_offer_from_changed_identity);
+  flow_add_test ("/gui/flow/offer-from-contact", test_offer_from_contact);
+  flow_add_test ("/gui/flow/send-to-changed-identity", test_send_to_changed_identity);
+  flow_add_test ("/gui/flow/peer-rows-show-contacts", test_peer_rows_show_contacts);
+  flow_add_test ("/gui/flow/block-sender", test_block_sender);
   g_test_add ("/gui/flow/passphrase-asked-each-time", Fixture, "correct horse battery",
               flow_fixture_set_up, test_passphrase_asked, flow_fixture_tear_down);
-  g_test_add ("/gui/app/shortcuts-about-preferences", Fixture, NULL,
-              flow_fixture_set_up, test_shortcuts_and_windows, flow_fixture_tear_down);
+  flow_add_test ("/gui/app/shortcuts-about-preferences", test_shortcuts_and_windows);
 
   return flow_run ();
 }

@@ -129,7 +129,7 @@ test_main_page_live_list (void)
   GtkWidget *row;
 
   kf_main_page_set_view (page, KF_MAIN_VIEW_SEND);
-  kf_main_page_set_peers (page, G_LIST_MODEL (peers));
+  kf_main_page_set_peers (page, G_LIST_MODEL (peers), NULL);
   g_assert_cmpuint (count_peer_rows (page), ==, 0);
 
   g_list_store_append (peers, ana);
@@ -184,7 +184,7 @@ test_main_page_drop_on_row (void)
   kf_main_page_set_view (page, KF_MAIN_VIEW_SEND);
   g_list_store_append (peers, ana);
   g_list_store_append (peers, ion);
-  kf_main_page_set_peers (page, G_LIST_MODEL (peers));
+  kf_main_page_set_peers (page, G_LIST_MODEL (peers), NULL);
 
   row = kf_gui_test_find_child (GTK_WIDGET (page), KF_TYPE_PEER_ROW, 1);
   g_assert_true (kf_gui_test_drop_file (row, file));
@@ -292,7 +292,7 @@ test_send_files_list (void)
   g_assert_cmpint (symlink (a_path, link_path), ==, 0);
   kf_main_page_set_view (page, KF_MAIN_VIEW_SEND);
   g_list_store_append (peers, ana);
-  kf_main_page_set_peers (page, G_LIST_MODEL (peers));
+  kf_main_page_set_peers (page, G_LIST_MODEL (peers), NULL);
 
   g_assert_true (kf_gui_test_drop_files (GTK_WIDGET (page), both));
   g_assert_cmpuint (kf_send_files_get_n_items (files), ==, 2);
@@ -471,6 +471,104 @@ test_offer_dialog (void)
   g_assert_cmpstr (adw_message_dialog_get_close_response (ADW_MESSAGE_DIALOG (dialog)), ==,
                    "decline");
   gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+/* The offer dialog's warning: the box drawn as a red card. */
+static GtkWidget *
+find_warning (GtkWidget *dialog)
+{
+  GtkWidget *box;
+
+  for (guint i = 0; (box = kf_gui_test_find_child (dialog, GTK_TYPE_BOX, i)) != NULL; i++)
+    if (gtk_widget_has_css_class (box, "card") && gtk_widget_has_css_class (box, "error"))
+      return box;
+  return NULL;
+}
+
+/* What the contacts say shows on the offer: a contact, a new person, or
+ * someone else under a contact's name (a loud warning, Decline the
+ * default); Block Sender is always there. */
+static void
+test_offer_dialog_contacts (void)
+{
+  g_autoptr(KfOffer) offer = kf_offer_new (4, "Ana", "report.pdf", 1000, 1008,
+                                           KF_CIPHER_MODE_CBC);
+  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (kf_offer_dialog_new (NULL, offer));
+  GtkWidget *warning = find_warning (GTK_WIDGET (dialog));
+
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_assert_nonnull (warning);
+  g_assert_true (adw_message_dialog_has_response (dialog, "block"));
+  g_assert_cmpint (adw_message_dialog_get_response_appearance (dialog, "block"), ==,
+                   ADW_RESPONSE_DESTRUCTIVE);
+  g_assert_false (gtk_widget_get_visible (warning));
+
+  kf_offer_dialog_set_contact (KF_OFFER_DIALOG (dialog), KF_CONTACT_KNOWN,
+                               "AAAA-BBBB-CCCC-DDDD", NULL);
+  g_assert_cmpstr (row_subtitle (GTK_WIDGET (dialog), 0), ==,
+                   "Ana · a contact, identity AAAA-BBBB-CCCC-DDDD");
+  g_assert_false (gtk_widget_get_visible (warning));
+
+  kf_offer_dialog_set_contact (KF_OFFER_DIALOG (dialog), KF_CONTACT_NEW,
+                               "AAAA-BBBB-CCCC-DDDD", NULL);
+  g_assert_cmpstr (row_subtitle (GTK_WIDGET (dialog), 0), ==,
+                   "Ana · not a contact yet, identity AAAA-BBBB-CCCC-DDDD");
+  g_assert_cmpstr (adw_message_dialog_get_default_response (dialog), ==, "accept");
+
+  kf_offer_dialog_set_contact (KF_OFFER_DIALOG (dialog), KF_CONTACT_CHANGED,
+                               "WWWW-XXXX-YYYY-ZZZZ", "AAAA-BBBB-CCCC-DDDD");
+  g_assert_true (gtk_widget_get_visible (warning));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (kf_gui_test_find_child (warning,
+                                                                          GTK_TYPE_LABEL, 0))),
+                   ==, "Warning: this is not the Ana you know");
+  {
+    const char *detail = gtk_label_get_text (GTK_LABEL (kf_gui_test_find_child (
+                                               warning, GTK_TYPE_LABEL, 1)));
+
+    g_assert_nonnull (strstr (detail, "AAAA-BBBB-CCCC-DDDD"));
+    g_assert_nonnull (strstr (detail, "WWWW-XXXX-YYYY-ZZZZ"));
+  }
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Identity Changed");
+  g_assert_cmpstr (adw_message_dialog_get_default_response (dialog), ==, "decline");
+  g_assert_cmpint (adw_message_dialog_get_response_appearance (dialog, "accept"), ==,
+                   ADW_RESPONSE_DESTRUCTIVE);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+/* A peer row says whether the peer is a contact, with its code, and
+ * warns in red when someone else uses a contact's name. */
+static void
+test_peer_row_contacts (void)
+{
+  GtkWidget *list = gtk_list_box_new ();
+  GtkWidget *row = kf_peer_row_new (7, "Ion");
+  GtkWidget *window = NULL;
+  AdwActionRow *action_row = ADW_ACTION_ROW (row);
+
+  gtk_list_box_append (GTK_LIST_BOX (list), row);
+  window = show_in_window (list);
+  g_assert_cmpint (kf_peer_row_get_contact (KF_PEER_ROW (row)), ==, KF_CONTACT_NEW);
+  g_assert_cmpstr (adw_action_row_get_subtitle (action_row), ==, "");
+
+  kf_peer_row_set_contact (KF_PEER_ROW (row), KF_CONTACT_KNOWN, "AAAA-BBBB-CCCC-DDDD");
+  g_assert_cmpstr (adw_action_row_get_subtitle (action_row), ==, "Contact · AAAA-BBBB-CCCC-DDDD");
+  kf_peer_row_set_show_id (KF_PEER_ROW (row), TRUE);
+  g_assert_cmpstr (adw_action_row_get_subtitle (action_row), ==,
+                   "Contact · AAAA-BBBB-CCCC-DDDD · #7");
+  g_assert_false (gtk_widget_has_css_class (row, "error"));
+
+  kf_peer_row_set_contact (KF_PEER_ROW (row), KF_CONTACT_CHANGED, "WWWW-XXXX-YYYY-ZZZZ");
+  g_assert_cmpint (kf_peer_row_get_contact (KF_PEER_ROW (row)), ==, KF_CONTACT_CHANGED);
+  g_assert_cmpstr (adw_action_row_get_subtitle (action_row), ==,
+                   "Identity changed: not the Ion you know · #7");
+  g_assert_true (gtk_widget_has_css_class (row, "error"));
+
+  kf_peer_row_set_show_id (KF_PEER_ROW (row), FALSE);
+  kf_peer_row_set_contact (KF_PEER_ROW (row), KF_CONTACT_NEW, "WWWW-XXXX-YYYY-ZZZZ");
+  g_assert_cmpstr (adw_action_row_get_subtitle (action_row), ==, "");
+  g_assert_false (gtk_widget_has_css_class (row, "error"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
 }
 
 /*
@@ -924,6 +1022,8 @@ main (int    argc,
   g_test_add_func ("/gui/send-files/add-folder-chooser", test_send_files_choose_folder);
   g_test_add_func ("/gui/peer-row/name-is-not-markup", test_peer_row_markup);
   g_test_add_func ("/gui/offer-dialog/shows-sender-name-and-sizes", test_offer_dialog);
+  g_test_add_func ("/gui/offer-dialog/contact-and-changed-identity", test_offer_dialog_contacts);
+  g_test_add_func ("/gui/peer-row/contact-marks", test_peer_row_contacts);
   g_test_add_func ("/gui/offer-dialog/tree-counts-and-names", test_offer_dialog_tree);
   g_test_add_func ("/gui/offer-dialog/names-are-not-markup", test_offer_dialog_markup);
   g_test_add_func ("/gui/result-page/block-counts-and-verdict", test_result_page);

@@ -335,8 +335,7 @@ main (int    argc,
 {
   flow_init (&argc, &argv);
 
-  g_test_add ("/gui/screenshots/main-states", Fixture, NULL,
-              flow_fixture_set_up, test_screenshots, flow_fixture_tear_down);
+  flow_add_test ("/gui/screenshots/main-states", test_screenshots);
 
   return flow_run ();
 }

@@ -882,44 +882,29 @@ main (int    argc,
 {
   flow_init (&argc, &argv);
 
-  g_test_add ("/gui/window/chosen-peer-leaves", Fixture, NULL,
-              flow_fixture_set_up, test_chosen_peer_leaves, flow_fixture_tear_down);
-  g_test_add ("/gui/window/back-to-start-while-reconnecting", Fixture, NULL,
-              flow_fixture_set_up, test_back_to_start_while_reconnecting, flow_fixture_tear_down);
-  g_test_add ("/gui/window/reconnecting-disables-actions", Fixture, NULL,
-              flow_fixture_set_up, test_reconnecting_disables_actions, flow_fixture_tear_down);
-  g_test_add ("/gui/window/fits-360x640", Fixture, NULL,
-              flow_fixture_set_up, test_narrow, flow_fixture_tear_down);
-  g_test_add ("/gui/window/fifty-peers-1280x900", Fixture, NULL,
-              flow_fixture_set_up, test_many_peers, flow_fixture_tear_down);
+  flow_add_test ("/gui/window/chosen-peer-leaves", test_chosen_peer_leaves);
+  flow_add_test ("/gui/window/back-to-start-while-reconnecting",
+                 test_back_to_start_while_reconnecting);
+  flow_add_test ("/gui/window/reconnecting-disables-actions", test_reconnecting_disables_actions);
+  flow_add_test ("/gui/window/fits-360x640", test_narrow);
+  flow_add_test ("/gui/window/fifty-peers-1280x900", test_many_peers);
 
-  g_test_add ("/gui/window/close-mid-transfer-asks", Fixture, NULL,
-              flow_fixture_set_up, test_close_mid_transfer, flow_fixture_tear_down);
+  flow_add_test ("/gui/window/close-mid-transfer-asks", test_close_mid_transfer);
 
-  g_test_add ("/gui/window/focus-starts-on-the-action", Fixture, NULL,
-              flow_fixture_set_up, test_focus, flow_fixture_tear_down);
+  flow_add_test ("/gui/window/focus-starts-on-the-action", test_focus);
 
-  g_test_add ("/gui/window/sender-sees-receiver-deciding", Fixture, NULL,
-              flow_fixture_set_up, test_receiver_deciding, flow_fixture_tear_down);
+  flow_add_test ("/gui/window/sender-sees-receiver-deciding", test_receiver_deciding);
 
-  g_test_add ("/gui/window/cancel-connecting", Fixture, NULL,
-              flow_fixture_set_up, test_cancel_connecting, flow_fixture_tear_down);
-  g_test_add ("/gui/window/back-button-and-escape", Fixture, NULL,
-              flow_fixture_set_up, test_back_and_escape, flow_fixture_tear_down);
+  flow_add_test ("/gui/window/cancel-connecting", test_cancel_connecting);
+  flow_add_test ("/gui/window/back-button-and-escape", test_back_and_escape);
 
-  g_test_add ("/gui/window/identity-changed-on-reconnect", Fixture, NULL,
-              flow_fixture_set_up, test_identity_changed_on_reconnect, flow_fixture_tear_down);
+  flow_add_test ("/gui/window/identity-changed-on-reconnect", test_identity_changed_on_reconnect);
 
-  g_test_add ("/gui/window/join-link-trusts-in-one-step", Fixture, NULL,
-              flow_fixture_set_up, test_join_link, flow_fixture_tear_down);
-  g_test_add ("/gui/window/join-link-mismatch-names-both", Fixture, NULL,
-              flow_fixture_set_up, test_join_link_mismatch, flow_fixture_tear_down);
-  g_test_add ("/gui/window/join-link-malformed", Fixture, NULL,
-              flow_fixture_set_up, test_join_link_malformed, flow_fixture_tear_down);
-  g_test_add ("/gui/window/discovered-key-managers", Fixture, NULL,
-              flow_fixture_set_up, test_discovered_list, flow_fixture_tear_down);
-  g_test_add ("/gui/window/peer-ports-setting", Fixture, NULL,
-              flow_fixture_set_up, test_peer_ports, flow_fixture_tear_down);
+  flow_add_test ("/gui/window/join-link-trusts-in-one-step", test_join_link);
+  flow_add_test ("/gui/window/join-link-mismatch-names-both", test_join_link_mismatch);
+  flow_add_test ("/gui/window/join-link-malformed", test_join_link_malformed);
+  flow_add_test ("/gui/window/discovered-key-managers", test_discovered_list);
+  flow_add_test ("/gui/window/peer-ports-setting", test_peer_ports);
 
   return flow_run ();
 }

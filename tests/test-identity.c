@@ -15,30 +15,13 @@
 #include "kf-identity.h"
 #include "kf-test-util.h"
 
-typedef struct
-{
-  char *dir;
-  char *path;
-} Fixture;
+typedef KfTestTmpFile Fixture;
 
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->dir = g_dir_make_tmp ("kf-identity-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->path = g_build_filename (f->dir, "data", "keyferry", "identity", NULL);
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  kf_test_remove_tree (f->dir);
-  g_free (f->dir);
-  g_free (f->path);
+  kf_test_tmp_file_init (f, "kf-identity-XXXXXX", "data", "keyferry", "identity", NULL);
 }
 
 static void
@@ -351,7 +334,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, fn) \
-  g_test_add ("/identity/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  g_test_add ("/identity/" path, Fixture, NULL, fixture_setup, fn, kf_test_tmp_file_clear)
   ADD ("create-then-reload", test_create_then_reload);
   ADD ("two-people-differ", test_two_people_differ);
   ADD ("made-once-when-racing", test_made_once_when_racing);

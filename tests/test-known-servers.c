@@ -17,30 +17,13 @@
 #define FP_A "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define FP_B "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
 
-typedef struct
-{
-  char *dir;
-  char *path;
-} Fixture;
+typedef KfTestTmpFile Fixture;
 
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->dir = g_dir_make_tmp ("kf-known-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->path = g_build_filename (f->dir, "sub", "known-servers", NULL);
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  kf_test_remove_tree (f->dir);
-  g_free (f->dir);
-  g_free (f->path);
+  kf_test_tmp_file_init (f, "kf-known-XXXXXX", "sub", "known-servers", NULL);
 }
 
 static void
@@ -302,7 +285,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add (path, Fixture, NULL, fixture_setup, func, kf_test_tmp_file_clear)
 
   ADD ("/known-servers/missing-file-is-empty", test_missing_file_is_empty);
   g_test_add_func ("/known-servers/default-path", test_default_path);

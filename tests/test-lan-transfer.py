@@ -163,8 +163,11 @@ def main():
                   'the message names the receiver and its address', err)
         tap.check('firewall' in err and 'incoming TCP' in err,
                   'the message says the receiver’s firewall must let the connection in', err)
-        tap.check(receiver.returncode not in (0, None) and not os.listdir(out_dir),
-                  'the receiver fails too and keeps nothing', text_of(receiver, 'err'))
+        # No offer ever came: the receiver keeps nothing and, since the
+        # pairing fell through before an offer, waits on (issue 14, point 6).
+        tap.check(receiver.returncode != 0 and not os.listdir(out_dir)
+                  and 'waiting for a sender again' in text_of(receiver, 'err'),
+                  'the receiver keeps nothing and waits again', text_of(receiver, 'err'))
 
         # The same firewall letting in only the ports the receiver is told
         # to use: the transfer goes through.

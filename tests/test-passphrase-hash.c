@@ -17,6 +17,7 @@
 #include "kf-gcrypt.h"
 #include "kf-passphrase-hash.h"
 #include "kf-secure.h"
+#include "kf-test-util.h"
 
 typedef struct
 {
@@ -356,31 +357,13 @@ test_length_is_respected (void)
   g_assert_null (nul);
 }
 
-typedef struct
-{
-  char *dir;
-  char *path;
-} Fixture;
+typedef KfTestTmpFile Fixture;
 
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->dir = g_dir_make_tmp ("kf-passphrase-hash-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->path = g_build_filename (f->dir, "admission.hash", NULL);
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  g_remove (f->path);
-  g_rmdir (f->dir);
-  g_free (f->dir);
-  g_free (f->path);
+  kf_test_tmp_file_init (f, "kf-passphrase-hash-XXXXXX", "admission.hash", NULL);
 }
 
 static void
@@ -524,11 +507,11 @@ main (int   argc,
   g_test_add_func ("/passphrase-hash/malformed", test_malformed);
   g_test_add_func ("/passphrase-hash/length-is-respected", test_length_is_respected);
   g_test_add ("/passphrase-hash/load-good", Fixture, NULL, fixture_setup, test_load_good,
-              fixture_teardown);
+              kf_test_tmp_file_clear);
   g_test_add ("/passphrase-hash/load-permissions", Fixture, NULL, fixture_setup,
-              test_load_permissions, fixture_teardown);
+              test_load_permissions, kf_test_tmp_file_clear);
   g_test_add ("/passphrase-hash/load-bad", Fixture, NULL, fixture_setup, test_load_bad,
-              fixture_teardown);
+              kf_test_tmp_file_clear);
 
   return g_test_run ();
 }

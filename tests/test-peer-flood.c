@@ -334,7 +334,6 @@ test_flooded_port (Fixture       *f,
 {
   g_autoptr(KfTestKmClient) sam = NULL;
   g_autoptr(KfSessionKeys) keys = NULL;
-  g_autoptr(KfIdentity) identity = kf_identity_new_ephemeral ();
   g_autoptr(GAsyncResult) linked = NULL;
   g_autoptr(GAsyncResult) sent = NULL;
   g_autoptr(KfPeerLink) link = NULL;
@@ -368,7 +367,10 @@ test_flooded_port (Fixture       *f,
       g_usleep (1000);
 
   start = g_get_monotonic_time ();
-  kf_peer_link_connect_async (keys, identity, "127.0.0.1", f->peer_port,
+  /* The identity sam proved to the key manager: the receiver checks the
+   * link's is the one `ev key` named. */
+  kf_peer_link_connect_async (keys, kf_test_km_client_get_identity (sam), "127.0.0.1",
+                              f->peer_port,
                               KF_PEER_LINK_DEFAULT_TIMEOUT_MS, NULL, kf_test_store_result, &linked);
   kf_test_await_pointer ((gpointer *) &linked, WAIT_SECONDS, "the real sender's handshake");
   link = kf_peer_link_connect_finish (linked, &error);

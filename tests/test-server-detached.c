@@ -61,7 +61,7 @@ fixture_start (Fixture    *f,
   f->server = kf_server_new (&config, passphrase, &error);
   g_assert_no_error (error);
   f->now = G_TIME_SPAN_SECOND;
-  kf_server_timers_set_clock (kf_server_get_timers (f->server), test_clock, f);
+  kf_server_timers_set_clock (_kf_server_get_timers (f->server), test_clock, f);
 }
 
 static void
@@ -79,7 +79,7 @@ teardown (Fixture       *f,
   const char *name;
 
   g_assert_cmpuint (kf_server_get_n_clients (f->server), ==, 0);
-  g_assert_cmpuint (kf_server_timers_get_size (kf_server_get_timers (f->server)), ==, 0);
+  g_assert_cmpuint (kf_server_timers_get_size (_kf_server_get_timers (f->server)), ==, 0);
   kf_test_drain_and_finalize (g_steal_pointer (&f->server));
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
     {
@@ -128,9 +128,9 @@ peer_connect (Fixture *f,
     seed[i] = (guint8) g_random_int_range (0, 256);
   peer->identity = kf_identity_new_from_seed (seed);
   peer->lines = g_ptr_array_new_with_free_func (g_free);
-  peer->client = kf_server_client_new_detached ("192.0.2.7", kf_server_get_config (f->server),
-                                                kf_server_get_timers (f->server), sink, peer);
-  g_assert_true (kf_server_add_client (f->server, peer->client));
+  peer->client = kf_server_client_new_detached ("192.0.2.7", _kf_server_get_config (f->server),
+                                                _kf_server_get_timers (f->server), sink, peer);
+  g_assert_true (_kf_server_add_client (f->server, peer->client));
 }
 
 static void
@@ -277,9 +277,9 @@ test_pairing (Fixture       *f,
   expect (&bob, "ok report", "ev result ", NULL);
   check (f);
   g_assert_cmpuint (kf_server_get_n_clients (f->server), ==, 2);
-  g_assert_cmpuint (kf_server_get_totals (f->server)->sessions_started, ==, 1);
-  g_assert_cmpuint (kf_server_get_totals (f->server)->sessions_confirmed, ==, 1);
-  g_assert_cmpuint (kf_server_get_totals (f->server)->blocks_confirmed, ==, 9);
+  g_assert_cmpuint (_kf_server_get_totals (f->server)->sessions_started, ==, 1);
+  g_assert_cmpuint (_kf_server_get_totals (f->server)->sessions_confirmed, ==, 1);
+  g_assert_cmpuint (_kf_server_get_totals (f->server)->blocks_confirmed, ==, 9);
 
   /* Counts that differ: a failed session, counted as one. */
   say (&bob, "wait");
@@ -295,8 +295,8 @@ test_pairing (Fixture       *f,
   say (&bob, "report 8 -");
   expect (&alice, "ok report", "ev result ", NULL);
   expect (&bob, "ok report", "ev result ", NULL);
-  g_assert_cmpuint (kf_server_get_totals (f->server)->sessions_failed, ==, 1);
-  g_assert_cmpuint (kf_server_get_totals (f->server)->blocks_confirmed, ==, 9);
+  g_assert_cmpuint (_kf_server_get_totals (f->server)->sessions_failed, ==, 1);
+  g_assert_cmpuint (_kf_server_get_totals (f->server)->blocks_confirmed, ==, 9);
   check (f);
 
   /* A bad line is refused as a connection's reader refuses it. */
@@ -314,8 +314,8 @@ static void
 test_timeouts_on_the_clock (Fixture       *f,
                             gconstpointer  data)
 {
-  KfServerTimers *timers = kf_server_get_timers (f->server);
-  const KfServerConfig *config = kf_server_get_config (f->server);
+  KfServerTimers *timers = _kf_server_get_timers (f->server);
+  const KfServerConfig *config = _kf_server_get_config (f->server);
   Peer slow = { 0 }, alice = { 0 }, bob = { 0 };
 
   peer_connect (f, &slow);
@@ -412,8 +412,8 @@ test_sessions_end_themselves (Fixture       *f,
   g_assert_nonnull (strstr (audit, first));
   g_assert_nonnull (strstr (audit, second));
   g_assert_nonnull (strstr (strstr (audit, second), "cancelled"));
-  g_assert_cmpuint (kf_server_get_totals (f->server)->sessions_started, ==, 2);
-  g_assert_cmpuint (kf_server_get_totals (f->server)->sessions_cancelled, ==, 2);
+  g_assert_cmpuint (_kf_server_get_totals (f->server)->sessions_started, ==, 2);
+  g_assert_cmpuint (_kf_server_get_totals (f->server)->sessions_cancelled, ==, 2);
   peer_clear (&alice);
   peer_clear (&bob);
   peer_clear (&carol);

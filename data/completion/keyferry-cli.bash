@@ -9,7 +9,7 @@ _keyferry_cli()
     local command= i
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
-            wait | send | servers | identity | encrypt | decrypt)
+            wait | send | servers | identity | contacts | encrypt | decrypt)
                 command=${words[i]}
                 break
                 ;;
@@ -42,22 +42,22 @@ _keyferry_cli()
             options='--mode --key --key-file --iv --help'
             ;;
         wait)
-            options='--server --name --fingerprint --accept-new-server
+            options='--server --name --fingerprint --accept-new-server --accept-new-identity
                 --passphrase-file --identity --json --idle-timeout --peer-ports --accept
                 --overwrite --output --help'
             ;;
         send)
-            options='--server --name --fingerprint --accept-new-server
+            options='--server --name --fingerprint --accept-new-server --accept-new-identity
                 --passphrase-file --identity --json --idle-timeout --to --mode --help'
             ;;
-        servers)
+        servers | contacts)
             options='--json --help'
             ;;
         identity)
             options='--identity --json --help'
             ;;
         *)
-            options='--server --name --fingerprint --accept-new-server
+            options='--server --name --fingerprint --accept-new-server --accept-new-identity
                 --forget-server --passphrase-file --identity --json --idle-timeout
                 --peer-ports --accept --overwrite --output --to --mode --help'
             ;;
@@ -71,7 +71,10 @@ _keyferry_cli()
 
     case $command in
         '')
-            COMPREPLY=($(compgen -W 'wait send servers identity encrypt decrypt' -- "$cur"))
+            COMPREPLY=($(compgen -W 'wait send servers identity contacts encrypt decrypt' -- "$cur"))
+            ;;
+        contacts)
+            [[ $prev == contacts ]] && COMPREPLY=($(compgen -W 'forget' -- "$cur"))
             ;;
         send | encrypt | decrypt)
             _filedir

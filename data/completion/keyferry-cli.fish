@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # fish completion for keyferry-cli(1)
 
-set -l commands wait send servers identity encrypt decrypt
+set -l commands wait send servers identity contacts encrypt decrypt
 set -l crypt '__fish_seen_subcommand_from encrypt decrypt'
 set -l not_crypt 'not __fish_seen_subcommand_from encrypt decrypt'
 
@@ -9,6 +9,8 @@ complete -c keyferry-cli -f
 complete -c keyferry-cli -n "not __fish_seen_subcommand_from $commands" -a wait -d 'Receive one file, then quit'
 complete -c keyferry-cli -n "not __fish_seen_subcommand_from $commands" -a send -d 'Send one file, then quit'
 complete -c keyferry-cli -n "not __fish_seen_subcommand_from $commands" -a servers -d 'List the key managers on the network'
+complete -c keyferry-cli -n "not __fish_seen_subcommand_from $commands" -a contacts -d 'The people you exchanged files with'
+complete -c keyferry-cli -n '__fish_seen_subcommand_from contacts; and not __fish_seen_subcommand_from forget' -a forget -d 'Forget a contact by name or identity code'
 complete -c keyferry-cli -n "not __fish_seen_subcommand_from $commands" -a identity -d 'Print your identity code'
 complete -c keyferry-cli -n "not __fish_seen_subcommand_from $commands" -a encrypt -d 'AES-256 like openssl enc'
 complete -c keyferry-cli -n "not __fish_seen_subcommand_from $commands" -a decrypt -d 'AES-256 like openssl enc -d'
@@ -19,6 +21,7 @@ complete -c keyferry-cli -n $not_crypt -s s -l server -x -d 'The key manager, HO
 complete -c keyferry-cli -n $not_crypt -s n -l name -x -d 'The name others see'
 complete -c keyferry-cli -n $not_crypt -l fingerprint -x -d 'Trust the key manager with this SHA-256'
 complete -c keyferry-cli -n $not_crypt -l accept-new-server -d 'Trust a new key manager without asking'
+complete -c keyferry-cli -n $not_crypt -l accept-new-identity -d 'Go ahead with a changed peer identity'
 complete -c keyferry-cli -n "not __fish_seen_subcommand_from $commands" -l forget-server -d 'Forget the pinned fingerprint, then quit'
 complete -c keyferry-cli -n $not_crypt -l passphrase-file -r -F -d 'The admission passphrase, from FILE'
 complete -c keyferry-cli -n $not_crypt -l identity -r -F -d 'Use the identity kept in FILE'
