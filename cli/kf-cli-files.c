@@ -110,7 +110,8 @@ json_file (KfCliJson                  *json,
 /*
  * kf_cli_report_landed:
  *
- * ::file-landed: one line (and a JSON "file" event) per file saved.
+ * ::file-landed: one line (and a JSON "file" event) per file saved, held
+ * and written with the next ones, within 100 ms.
  */
 void
 kf_cli_report_landed (KfClient                   *client,
@@ -120,15 +121,15 @@ kf_cli_report_landed (KfClient                   *client,
   g_autofree char *size = g_format_size (file->size);
 
   json_file (json, file);
-  kf_cli_json_end (json);
+  kf_cli_json_end_held (json);
   if (kf_client_get_role (client) != KF_CLIENT_ROLE_RECEIVER)
     return;
-  kf_cli_progress_done ();
   if (file->offered_path != NULL)
     /* Translators: the path saved, its size, the path the sender offered */
-    kf_cli_print (_("Received %s (%s), renamed from %s"), file->path, size, file->offered_path);
+    kf_cli_print_held (_("Received %s (%s), renamed from %s"), file->path, size,
+                       file->offered_path);
   else
-    kf_cli_print (_("Received %s (%s)"), file->path, size);
+    kf_cli_print_held (_("Received %s (%s)"), file->path, size);
 }
 
 /*

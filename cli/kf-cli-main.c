@@ -362,6 +362,7 @@ run_client (int    argc,
   g_unix_signal_add (SIGTERM, on_sigint, &app);
   kf_cli_connect (&app, on_connected);
   g_main_loop_run (app.loop);
+  kf_cli_flush ();
 
   status = app.exit_status;
   app_clear (&app);

@@ -21,6 +21,12 @@
 static const char *program_name = "keyferry-cli";
 static gboolean json_mode;
 static gboolean progress_shown;
+static GString *held_out;   /* lines held for stdout, and for stderr */
+static GString *held_err;
+static guint held_source;
+
+#define HELD_MAX_BYTES (64 * 1024)
+#define HELD_MAX_DELAY_MS 100
 
 void
 kf_cli_set_program_name (const char *name)
@@ -49,6 +55,69 @@ clear_progress (void)
   progress_shown = FALSE;
 }
 
+/*
+ * kf_cli_flush:
+ *
+ * Writes the lines held so far, stdout's then stderr's.  Called before
+ * any other output and when the program ends.
+ */
+void
+kf_cli_flush (void)
+{
+  gboolean out = held_out != NULL && held_out->len > 0;
+  gboolean err = held_err != NULL && held_err->len > 0;
+
+  if (held_source != 0)
+    g_source_remove (held_source);
+  held_source = 0;
+  if (!out && !err)
+    return;
+  clear_progress ();
+  kf_cli_input_hide ();
+  if (out)
+    {
+      fwrite (held_out->str, 1, held_out->len, stdout);
+      fflush (stdout);
+      g_string_truncate (held_out, 0);
+    }
+  if (err)
+    {
+      fwrite (held_err->str, 1, held_err->len, stderr);
+      fflush (stderr);
+      g_string_truncate (held_err, 0);
+    }
+  kf_cli_input_show ();
+}
+
+static gboolean
+held_timeout_cb (gpointer user_data)
+{
+  held_source = 0;
+  kf_cli_flush ();
+  return G_SOURCE_REMOVE;
+}
+
+/* Holds @text for @stream until the next kf_cli_flush(). */
+static void
+hold (FILE       *stream,
+      const char *text)
+{
+  GString **held = stream == stdout ? &held_out : &held_err;
+
+  if (*held == NULL)
+    *held = g_string_sized_new (HELD_MAX_BYTES);
+  g_string_append (*held, text);
+  if ((held_out != NULL ? held_out->len : 0) + (held_err != NULL ? held_err->len : 0)
+      >= HELD_MAX_BYTES)
+    kf_cli_flush ();
+  else if (held_source == 0)
+    {
+      held_source = g_timeout_add (HELD_MAX_DELAY_MS, held_timeout_cb, NULL);
+      g_source_set_static_name (g_main_context_find_source_by_id (NULL, held_source),
+                                "[keyferry-cli] held output");
+    }
+}
+
 static void
 write_line (FILE       *stream,
             const char *prefix,
@@ -57,6 +126,7 @@ write_line (FILE       *stream,
 {
   g_autofree char *text = g_strdup_vprintf (format, args);
 
+  kf_cli_flush ();
   clear_progress ();
   kf_cli_input_hide ();   /* a line being typed is drawn again below */
   if (prefix != NULL)
@@ -78,6 +148,22 @@ kf_cli_print (const char *format,
   va_start (args, format);
   write_line (json_mode ? stderr : stdout, NULL, format, args);
   va_end (args);
+}
+
+/* kf_cli_print_held: kf_cli_print() of a line that comes once per file,
+ * held and written with the next ones (see the top of this file). */
+void
+kf_cli_print_held (const char *format,
+                   ...)
+{
+  g_autofree char *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  hold (json_mode ? stderr : stdout, text);
+  hold (json_mode ? stderr : stdout, "\n");
 }
 
 /* kf_cli_status: one line of progress or information on stderr. */
@@ -110,6 +196,7 @@ kf_cli_prompt (const char *text)
 {
   FILE *stream = json_mode ? stderr : stdout;
 
+  kf_cli_flush ();
   if (kf_cli_input_take_prompt (text))
     return;   /* the line editor asks it */
   clear_progress ();
@@ -136,6 +223,7 @@ kf_cli_prompt_printf (const char *format,
 void
 kf_cli_progress (const char *text)
 {
+  kf_cli_flush ();
   if (!isatty (STDERR_FILENO))
     return;
   fprintf (stderr, "\r\033[K%s", text);
@@ -159,13 +247,24 @@ static void
 append_json_string (GString    *out,
                     const char *text)
 {
-  g_autofree char *valid = g_utf8_make_valid (text, -1);
+  g_autofree char *made_valid = g_utf8_validate (text, -1, NULL) ? NULL
+                                                                 : g_utf8_make_valid (text, -1);
+  const char *p = made_valid != NULL ? made_valid : text;
 
   g_string_append_c (out, '"');
-  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
+  while (*p != '\0')
     {
-      gunichar c = g_utf8_get_char (p);
+      const char *run = p;
+      gunichar c;
 
+      /* Printable ASCII other than quote and backslash goes as it is. */
+      while ((guchar) *p >= 0x20 && (guchar) *p < 0x7f && *p != '"' && *p != '\\')
+        p++;
+      g_string_append_len (out, run, p - run);
+      if (*p == '\0')
+        break;
+      c = g_utf8_get_char (p);
+      p = g_utf8_next_char (p);
       switch (c)
         {
         case '"':
@@ -219,6 +318,7 @@ spill (KfCliJson *json,
     {
       if (!json->spilled)
         {
+          kf_cli_flush ();
           clear_progress ();
           kf_cli_input_hide ();
         }
@@ -336,6 +436,24 @@ kf_cli_json_end (KfCliJson *json)
 {
   g_string_append (json->out, "}\n");
   spill (json, TRUE);
+  g_string_free (json->out, TRUE);
+  g_free (json);
+}
+
+/*
+ * kf_cli_json_end_held:
+ *
+ * kf_cli_json_end() of an event that comes once per file: held and
+ * written with the next ones (see the top of this file).
+ */
+void
+kf_cli_json_end_held (KfCliJson *json)
+{
+  g_string_append (json->out, "}\n");
+  if (json->spilled)
+    spill (json, TRUE);   /* begun already: its end follows at once */
+  else if (json_mode)
+    hold (stdout, json->out->str);
   g_string_free (json->out, TRUE);
   g_free (json);
 }

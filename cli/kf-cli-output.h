@@ -12,6 +12,9 @@ void     kf_cli_set_json         (gboolean    json);
 gboolean kf_cli_get_json         (void);
 void     kf_cli_print            (const char *format,
                                   ...) G_GNUC_PRINTF (1, 2);
+void     kf_cli_print_held       (const char *format,
+                                  ...) G_GNUC_PRINTF (1, 2);
+void     kf_cli_flush            (void);
 void     kf_cli_status           (const char *format,
                                   ...) G_GNUC_PRINTF (1, 2);
 void     kf_cli_error            (const char *format,
@@ -43,5 +46,6 @@ void       kf_cli_json_open   (KfCliJson  *json,
 void       kf_cli_json_close  (KfCliJson  *json,
                                char        bracket);
 void       kf_cli_json_end    (KfCliJson  *json);
+void       kf_cli_json_end_held (KfCliJson *json);
 
 G_END_DECLS

@@ -147,7 +147,8 @@ on_progress (const KfTransferProgress *progress,
     _kf_session_add_file (session, progress->landed);
   if (self != NULL && progress->landed != NULL)
     _kf_client_emit_file_landed (self, progress->landed);
-  if (self != NULL && session->phase == KF_SESSION_PHASE_ACTIVE)
+  /* The engine reports the files that landed, then the progress. */
+  if (self != NULL && progress->landed == NULL && session->phase == KF_SESSION_PHASE_ACTIVE)
     _kf_client_emit_progress (self, progress);
 }
 

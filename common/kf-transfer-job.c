@@ -47,6 +47,7 @@ _kf_transfer_job_clear (KfTransferJob *job)
   g_clear_pointer (&job->progress, _kf_progress_free);
   g_clear_pointer (&job->cipher, kf_cipher_free);
   g_clear_pointer (&job->transcript, gcry_md_close);
+  g_clear_pointer (&job->iv_mac, gcry_mac_close);
   g_clear_pointer (&job->buffers, g_ptr_array_unref);
   _kf_job_state_clear (&job->state);
 }
@@ -73,6 +74,42 @@ _kf_transfer_job_start_cipher (KfTransferJob      *job,
   return TRUE;
 }
 
+/* An HMAC-SHA256 handle keyed with the session's auth_key, for
+ * file_iv(): opened once per job, since opening one costs libgcrypt's
+ * random poll (two system calls) on top of the hashing. */
+static gcry_mac_hd_t
+open_iv_mac (const KfSessionKeys *keys)
+{
+  gcry_mac_hd_t hd = NULL;
+
+  if (gcry_mac_open (&hd, GCRY_MAC_HMAC_SHA256, GCRY_MAC_FLAG_SECURE, NULL) != 0
+      || gcry_mac_setkey (hd, keys->auth_key, sizeof keys->auth_key) != 0)
+    g_error ("libgcrypt cannot compute HMAC-SHA256");
+  return hd;
+}
+
+/* The derivation of _kf_transfer_file_iv() on @hd, from open_iv_mac(). */
+static void
+file_iv (gcry_mac_hd_t        hd,
+         const KfSessionKeys *keys,
+         guint64              index,
+         guint8               iv[KF_CIPHER_IV_SIZE])
+{
+  static const char label[] = "keyferry peer-link v2 tree file iv";
+  guint64 index_be = GUINT64_TO_BE (index);
+  guint8 mac[32];
+  gsize mac_len = sizeof mac;
+
+  if (gcry_mac_reset (hd) != 0
+      || gcry_mac_write (hd, label, sizeof label - 1) != 0
+      || gcry_mac_write (hd, keys->iv, sizeof keys->iv) != 0
+      || gcry_mac_write (hd, &index_be, sizeof index_be) != 0
+      || gcry_mac_read (hd, mac, &mac_len) != 0)
+    g_error ("libgcrypt cannot compute HMAC-SHA256");
+  memcpy (iv, mac, KF_CIPHER_IV_SIZE);
+  explicit_bzero (mac, sizeof mac);
+}
+
 /*
  * _kf_transfer_file_iv:
  * @keys: the session material the link hands the transfer
@@ -91,22 +128,10 @@ _kf_transfer_file_iv (const KfSessionKeys *keys,
                       guint64              index,
                       guint8               iv[KF_CIPHER_IV_SIZE])
 {
-  static const char label[] = "keyferry peer-link v2 tree file iv";
-  guint64 index_be = GUINT64_TO_BE (index);
-  guint8 mac[32];
-  gsize mac_len = sizeof mac;
-  gcry_mac_hd_t hd = NULL;
+  gcry_mac_hd_t hd = open_iv_mac (keys);
 
-  if (gcry_mac_open (&hd, GCRY_MAC_HMAC_SHA256, GCRY_MAC_FLAG_SECURE, NULL) != 0
-      || gcry_mac_setkey (hd, keys->auth_key, sizeof keys->auth_key) != 0
-      || gcry_mac_write (hd, label, sizeof label - 1) != 0
-      || gcry_mac_write (hd, keys->iv, sizeof keys->iv) != 0
-      || gcry_mac_write (hd, &index_be, sizeof index_be) != 0
-      || gcry_mac_read (hd, mac, &mac_len) != 0)
-    g_error ("libgcrypt cannot compute HMAC-SHA256");
+  file_iv (hd, keys, index, iv);
   gcry_mac_close (hd);
-  memcpy (iv, mac, KF_CIPHER_IV_SIZE);
-  explicit_bzero (mac, sizeof mac);
 }
 
 /*
@@ -130,7 +155,11 @@ _kf_transfer_job_start_file (KfTransferJob      *job,
   if (index < 0)
     memcpy (iv, keys->iv, sizeof iv);
   else
-    _kf_transfer_file_iv (keys, (guint64) index, iv);
+    {
+      if (job->iv_mac == NULL)
+        job->iv_mac = open_iv_mac (keys);
+      file_iv (job->iv_mac, keys, (guint64) index, iv);
+    }
   if (job->cipher == NULL)
     {
       job->cipher = kf_cipher_new (keys->mode, direction, keys->key, sizeof keys->key,

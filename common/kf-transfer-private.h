@@ -98,6 +98,7 @@ typedef struct
   KfProgress   *progress;
   KfCipher     *cipher;      /* the file's, under the session keys */
   gcry_md_hd_t  transcript;
+  gcry_mac_hd_t iv_mac;      /* keyed once for the files' IVs */
   KfJobState    state;
   GPtrArray    *buffers;     /* every KfChunk of the job's queues */
 } KfTransferJob;

@@ -86,7 +86,9 @@ typedef struct
   guint                        files_total;
   const char                  *current_file;      /* relative path, cleaned; NULL when none */
   const KfTransferFileResult  *landed;            /* non-NULL once per file as it is saved
-                                                   * (receiver) or delivered (sender) */
+                                                   * (receiver) or delivered (sender): those
+                                                   * reports come in a row, several files at a
+                                                   * time, before one with it NULL */
 } KfTransferProgress;
 
 typedef void (*KfTransferProgressFunc) (const KfTransferProgress *progress,

@@ -39,6 +39,7 @@ typedef struct
   GPtrArray        *landed;       /* relative paths, as reported */
   guint             cancel_after; /* files landed before the receiver cancels; 0: never */
   gboolean          cancel_sender;
+  GHashTable       *landed_sources; /* ids of the main-context sources that reported files */
 } Fixture;
 
 static void
@@ -183,6 +184,9 @@ progress_cb (const KfTransferProgress *progress,
   if (progress->landed == NULL)
     return;
   g_ptr_array_add (f->landed, g_strdup (progress->landed->path));
+  if (f->landed_sources != NULL && g_main_current_source () != NULL)
+    g_hash_table_add (f->landed_sources,
+                      GUINT_TO_POINTER (g_source_get_id (g_main_current_source ())));
   if (f->cancel_after != 0 && f->landed->len == f->cancel_after)
     g_cancellable_cancel (f->cancel_sender ? f->send_cancel : f->receive_cancel);
 }
@@ -473,6 +477,41 @@ test_large_manifest (Fixture       *f,
   g_assert_cmpuint (f->sent->blocks, ==, f->received->blocks);
 }
 
+/* 2,000 small files land in batches: every one reported, in order, with
+ * one wake-up of the caller's thread per batch, not one per file. */
+static void
+test_landed_batched (Fixture       *f,
+                     gconstpointer  data)
+{
+  static const char *top[] = { "small", NULL };
+  const guint n = 2000;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *rel = g_strdup_printf ("small/d%02u/f%04u", i / 100, i);
+
+      put_file (f, rel, 4096);
+    }
+  f->landed_sources = g_hash_table_new (NULL, NULL);
+  offer (f, top);
+  g_assert_no_error (f->offer_error);
+  receive (f);
+  g_assert_no_error (f->receive_error);
+  g_assert_no_error (f->send_error);
+  g_assert_cmpuint (f->landed->len, ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *want = g_strdup_printf ("small/d%02u/f%04u", i / 100, i);
+
+      g_assert_cmpstr (f->landed->pdata[i], ==, want);
+    }
+  g_test_message ("%u files reported in %u wake-ups", n,
+                  g_hash_table_size (f->landed_sources));
+  g_assert_cmpuint (g_hash_table_size (f->landed_sources), <=, n / 4);
+  g_hash_table_unref (f->landed_sources);
+  f->landed_sources = NULL;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -491,6 +530,7 @@ main (int    argc,
   ADD ("/transfer-tree/large-manifest/cbc", test_large_manifest,
        GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
   ADD ("/transfer-tree/local-names", test_local_names, GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
+  ADD ("/transfer-tree/landed-batched", test_landed_batched, GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
   ADD ("/transfer-tree/existing-and-skipped", test_existing_and_skipped,
        GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
 #undef ADD
