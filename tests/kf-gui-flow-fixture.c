@@ -547,6 +547,7 @@ flow_init (int    *argc,
   kf_gcrypt_init ();
   kf_gui_test_init_i18n ();
   gtk_test_init (argc, argv, NULL);
+  kf_gui_test_tolerate_unallocated_snapshot ();
 
   flow_notifications = g_ptr_array_new_with_free_func (g_free);
   kf_gui_test_own_notifications (flow_notifications);

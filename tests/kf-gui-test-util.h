@@ -24,6 +24,7 @@ gboolean   kf_gui_test_drop_file     (GtkWidget       *widget,
 gboolean   kf_gui_test_drop_files    (GtkWidget       *widget,
                                       GFile          **files);
 void       kf_gui_test_own_notifications (GPtrArray *summaries);
+void       kf_gui_test_tolerate_unallocated_snapshot (void);
 void       kf_gui_test_screenshot    (GtkWidget       *widget,
                                       const char      *name);
 
