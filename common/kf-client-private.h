@@ -4,8 +4,9 @@
 
 /* KfClient's insides, shared by kf-client.c (connection, idle commands,
  * properties and signals), kf-client-session.c (a session's life with the
- * key manager: key, confirmation, link, report, verdict, cancel) and
- * kf-client-transfer.c (offer and file transfer over the peer link). */
+ * key manager: key, confirmation, link, report, verdict, cancel),
+ * kf-client-transfer.c (offer and file transfer over the peer link) and
+ * kf-client-options.c (the per-run settings). */
 
 #include "kf-client.h"
 #include "kf-identity.h"
