@@ -4,9 +4,9 @@
 
 /* KfClient's insides, shared by kf-client.c (connection, idle commands,
  * properties and signals), kf-client-session.c (a session's life with the
- * key manager: key, confirmation, link, report, verdict, cancel),
- * kf-client-transfer.c (offer and file transfer over the peer link) and
- * kf-client-options.c (the per-run settings). */
+ * key manager: key, confirmation, verdict, cancel), kf-client-session-link.c
+ * (its peer link and report), kf-client-transfer.c (offer and file transfer
+ * over the peer link) and kf-client-options.c (the per-run settings). */
 
 #include "kf-client.h"
 #include "kf-identity.h"
@@ -130,14 +130,20 @@ void             _kf_client_session_fail         (KfClient                *self,
                                                   GError                  *error);
 void             _kf_client_session_lost         (KfClient                *self,
                                                   const GError            *error);
-void             _kf_client_session_report       (KfClient                *self,
-                                                  const KfTransferResult  *result);
 void             _kf_client_session_declined     (KfClient                *self);
 void             _kf_client_session_engine_done  (KfClient                *self,
                                                   const KfTransferResult  *result);
 void             _kf_client_session_watch_task   (KfClient                *self,
                                                   GCancellable            *cancellable);
 void             _kf_client_session_close        (KfClient                *self);
+gboolean         _kf_client_session_key_manager_gone (const GError        *error);
+
+/* kf-client-session-link.c */
+void             _kf_client_session_listen       (KfClient                *self);
+void             _kf_client_session_connect      (KfClient                *self,
+                                                  const KfProtocolMessage *msg);
+void             _kf_client_session_report       (KfClient                *self,
+                                                  const KfTransferResult  *result);
 
 /* kf-client-transfer.c */
 void             _kf_client_transfer_read_offer  (KfClient                *self);

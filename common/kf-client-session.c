@@ -23,8 +23,9 @@
  * In between: key confirmation (the challenge encrypted under the session
  * key with confirm_iv in the session's mode), then the receiver opens the
  * peer listener and sends `port`, the sender connects to the address the
- * key manager gives; the offer and the file go over the link
- * (kf-client-transfer.c); both report their block count and digest.
+ * key manager gives (kf-client-session-link.c); the offer and the file go
+ * over the link (kf-client-transfer.c); both report their block count and
+ * digest (kf-client-session-link.c).
  *
  * The session itself is a KfSession (kf-session.c), which decides why it
  * ended and builds the outcome.  Async work of a session holds a
@@ -38,7 +39,6 @@
 #include <glib/gi18n-lib.h>
 
 #include "kf-client-private.h"
-#include "kf-transfer-error.h"
 
 static gboolean
 cancel_in_idle (gpointer user_data)
@@ -364,8 +364,8 @@ _kf_client_session_lost (KfClient     *self,
 /* Whether a request of the session failed because the key manager went
  * away.  Then nothing is done with it: the connection's ::closed follows
  * at once, and _kf_client_session_lost() ends the session, saying so. */
-static gboolean
-key_manager_gone (const GError *error)
+gboolean
+_kf_client_session_key_manager_gone (const GError *error)
 {
   return g_error_matches (error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_DISCONNECTED);
 }
@@ -407,7 +407,7 @@ on_confirm_reply (GObject      *source,
 
   reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, NULL, &error);
   self = _kf_session_ref_client (session, KF_SESSION_PHASE_ACTIVE, NULL);
-  if (reply != NULL || self == NULL || key_manager_gone (error))
+  if (reply != NULL || self == NULL || _kf_client_session_key_manager_gone (error))
     return;
 
   /* A refused confirmation cancels the session at the key manager too. */
@@ -508,141 +508,6 @@ start_session (KfClient                *self,
     send_confirmation (self, msg);
 }
 
-static void
-on_link_accepted (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(KfSession) session = user_data;
-  g_autoptr(KfClient) self = NULL;
-  g_autoptr(KfPeerLink) link = NULL;
-  GError *error = NULL;
-
-  link = kf_peer_listener_accept_finish (KF_PEER_LISTENER (source), result, &error);
-  self = _kf_session_ref_client (session, KF_SESSION_PHASE_ACTIVE, &error);
-  if (self == NULL)
-    return;
-  kf_peer_listener_close (session->listener);
-  g_clear_object (&session->listener);
-  if (link == NULL)
-    {
-      _kf_client_transfer_failed (self, error);
-      return;
-    }
-
-  if (!_kf_session_take_link (session, g_steal_pointer (&link), &error))
-    {
-      _kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_FAILED, "failed", error);
-      return;
-    }
-  kf_peer_link_set_idle_timeout (session->link, self->idle_timeout);
-  _kf_client_transfer_read_offer (self);
-}
-
-/* The reply to a step's request (`port`, `report`): `ok` needs nothing
- * done; an error the key manager gave fails the active session. */
-static void
-on_step_reply (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(KfSession) session = user_data;
-  g_autoptr(KfClient) self = NULL;
-  g_autoptr(KfProtocolMessage) reply = NULL;
-  GError *error = NULL;
-
-  reply = kf_km_connection_request_finish (KF_KM_CONNECTION (source), result, NULL, &error);
-  self = _kf_session_ref_client (session, KF_SESSION_PHASE_ACTIVE, NULL);
-  if (reply != NULL || self == NULL || key_manager_gone (error))
-    {
-      g_clear_error (&error);
-      return;
-    }
-
-  _kf_client_session_fail (self, KF_SESSION_WITNESS_OBSERVED, KF_OUTCOME_FAILED, "failed", error);
-}
-
-/* `ev listen`: the receiver opens its port, tells it, awaits the sender. */
-static void
-on_listen (KfClient *self)
-{
-  KfSession *session = self->session;
-  g_autoptr(KfProtocolMessage) port = kf_protocol_message_new (KF_MSG_PORT);
-  GError *error = NULL;
-
-  if (session->role != KF_CLIENT_ROLE_RECEIVER)
-    return;
-
-  _kf_client_set_state (self, KF_CLIENT_STATE_LINKING);
-  session->listener = kf_peer_listener_new_in_range (session->keys, kf_client_get_identity (self),
-                                                     self->peer_port_first,
-                                                     self->peer_port_last, &error);
-  if (session->listener == NULL)
-    {
-      _kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_FAILED, "failed", error);
-      return;
-    }
-
-  port->port = kf_peer_listener_get_port (session->listener);
-  kf_km_connection_request_async (self->km, port, NULL, on_step_reply, g_object_ref (session));
-  kf_peer_listener_accept_async (session->listener, KF_PEER_LINK_DEFAULT_TIMEOUT_MS,
-                                 session->cancellable, on_link_accepted, g_object_ref (session));
-}
-
-static void
-on_link_connected (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(KfSession) session = user_data;
-  g_autoptr(KfClient) self = NULL;
-  g_autoptr(KfPeerLink) link = NULL;
-  GError *error = NULL;
-
-  link = kf_peer_link_connect_finish (result, &error);
-  self = _kf_session_ref_client (session, KF_SESSION_PHASE_ACTIVE, &error);
-  if (self == NULL)
-    return;
-  if (link == NULL)
-    {
-      /* The link's message names the address; say whose it is. */
-      if (error->domain == KF_TRANSFER_ERROR)
-        g_prefix_error (&error, _("%s: "), _kf_session_peer_label (session));
-      _kf_client_transfer_failed (self, error);
-      return;
-    }
-
-  if (!_kf_session_take_link (session, g_steal_pointer (&link), &error))
-    {
-      _kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_FAILED, "failed", error);
-      return;
-    }
-  kf_peer_link_set_idle_timeout (session->link, self->idle_timeout);
-  _kf_client_set_state (self, KF_CLIENT_STATE_READY_TO_SEND);
-  if (session->conn_task != NULL)
-    {
-      g_autoptr(GTask) task = g_steal_pointer (&session->conn_task);
-      g_task_return_boolean (task, TRUE);
-    }
-}
-
-/* `ev connect`: the sender connects to the receiver and proves the key. */
-static void
-on_connect (KfClient                *self,
-            const KfProtocolMessage *msg)
-{
-  KfSession *session = self->session;
-
-  if (session->role != KF_CLIENT_ROLE_SENDER)
-    return;
-
-  _kf_client_set_state (self, KF_CLIENT_STATE_LINKING);
-  kf_peer_link_connect_async (session->keys, kf_client_get_identity (self),
-                              msg->address, msg->port,
-                              KF_PEER_LINK_DEFAULT_TIMEOUT_MS, session->cancellable,
-                              on_link_connected, g_object_ref (session));
-}
-
 /* A transfer the key manager confirmed: the peer's identity, as the peer
  * proved it on the link, becomes (or stays) a contact under its name. */
 static void
@@ -734,31 +599,11 @@ _kf_client_session_event (KfClient                *self,
 
   active = self->session->phase == KF_SESSION_PHASE_ACTIVE;
   if (msg->type == KF_MSG_EV_LISTEN && active)
-    on_listen (self);
+    _kf_client_session_listen (self);
   else if (msg->type == KF_MSG_EV_CONNECT && active)
-    on_connect (self, msg);
+    _kf_client_session_connect (self, msg);
   else if (msg->type == KF_MSG_EV_RESULT)
     on_result (self, msg);
   else if (msg->type == KF_MSG_EV_CANCELLED)
     on_cancelled (self, msg);
-}
-
-/*
- * _kf_client_session_report:
- *
- * Step 10: the transfer is over on this side; reports the block count and
- * the transcript digest, then waits for the verdict.
- */
-void
-_kf_client_session_report (KfClient               *self,
-                           const KfTransferResult *result)
-{
-  g_autoptr(KfProtocolMessage) report = kf_protocol_message_new (KF_MSG_REPORT);
-
-  _kf_session_record_result (self->session, result);
-  report->blocks = result->blocks;
-  g_strlcpy (report->digest, result->digest, sizeof report->digest);
-  _kf_client_set_state (self, KF_CLIENT_STATE_REPORTING);
-  kf_km_connection_request_async (self->km, report, NULL, on_step_reply,
-                                  g_object_ref (self->session));
 }
