@@ -31,10 +31,8 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <string.h>
 #include <glib/gi18n-lib.h>
-#include <glib/gstdio.h>
 
 #include "kf-contacts.h"
 #include "kf-name-fold.h"
@@ -46,14 +44,13 @@
 
 struct _KfContacts
 {
-  GObject    parent_instance;
+  KfFileStore parent_instance;
 
-  char      *path;
   GKeyFile  *file;      /* as read: groups that do not parse are kept */
   GPtrArray *contacts;  /* KfContact, the groups that parse, in file order */
 };
 
-G_DEFINE_FINAL_TYPE (KfContacts, kf_contacts, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (KfContacts, kf_contacts, KF_TYPE_FILE_STORE)
 
 G_DEFINE_BOXED_TYPE (KfContact, kf_contact, kf_contact_copy, kf_contact_free)
 
@@ -62,13 +59,6 @@ G_DEFINE_ENUM_TYPE (KfContactCheck, kf_contact_check,
                     G_DEFINE_ENUM_VALUE (KF_CONTACT_KNOWN, "known"),
                     G_DEFINE_ENUM_VALUE (KF_CONTACT_CHANGED, "changed"))
 
-enum {
-  PROP_0,
-  PROP_PATH,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
 
 KfContact *
 kf_contact_copy (const KfContact *contact)
@@ -245,7 +235,7 @@ kf_contacts_get_path (KfContacts *self)
 {
   g_return_val_if_fail (KF_IS_CONTACTS (self), NULL);
 
-  return self->path;
+  return kf_file_store_get_path (KF_FILE_STORE (self));
 }
 
 /*
@@ -261,14 +251,17 @@ kf_contacts_load (KfContacts  *self,
 {
   g_autoptr(GKeyFile) file = g_key_file_new ();
   g_autoptr(GError) local_error = NULL;
+  const char *path;
 
   g_return_val_if_fail (KF_IS_CONTACTS (self), FALSE);
 
-  if (!g_key_file_load_from_file (file, self->path, G_KEY_FILE_KEEP_COMMENTS, &local_error)
+  path = kf_file_store_get_path (KF_FILE_STORE (self));
+
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_KEEP_COMMENTS, &local_error)
       && !g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
     {
       g_set_error (error, local_error->domain, local_error->code,
-                   _("Could not read your contacts from %s: %s"), self->path,
+                   _("Could not read your contacts from %s: %s"), path,
                    local_error->message);
       return FALSE;
     }
@@ -284,29 +277,14 @@ static gboolean
 save (KfContacts  *self,
       GError     **error)
 {
-  g_autofree char *dir = g_path_get_dirname (self->path);
   g_autofree char *data = NULL;
-  g_autoptr(GError) local_error = NULL;
   gsize len = 0;
 
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   _("Could not create the folder %s for your contacts: %s"),
-                   dir, g_strerror (saved_errno));
-      return FALSE;
-    }
-
   data = g_key_file_to_data (self->file, &len, NULL);
-  if (!g_file_set_contents_full (self->path, data, len, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
-                                 &local_error))
-    {
-      g_set_error (error, local_error->domain, local_error->code,
-                   _("Could not save your contacts: %s"), local_error->message);
-      return FALSE;
-    }
+  if (!kf_file_store_save (KF_FILE_STORE (self), data, len,
+                           N_("Could not create the folder %s for your contacts: %s"),
+                           N_("Could not save your contacts: %s"), error))
+    return FALSE;
 
   index_file (self);
   return TRUE;
@@ -613,49 +591,10 @@ kf_contacts_finalize (GObject *object)
 {
   KfContacts *self = KF_CONTACTS (object);
 
-  g_free (self->path);
   g_key_file_unref (self->file);
   g_ptr_array_unref (self->contacts);
 
   G_OBJECT_CLASS (kf_contacts_parent_class)->finalize (object);
-}
-
-static void
-kf_contacts_get_property (GObject    *object,
-                          guint       prop_id,
-                          GValue     *value,
-                          GParamSpec *pspec)
-{
-  KfContacts *self = KF_CONTACTS (object);
-
-  switch (prop_id)
-    {
-    case PROP_PATH:
-      g_value_set_string (value, self->path);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-kf_contacts_set_property (GObject      *object,
-                          guint         prop_id,
-                          const GValue *value,
-                          GParamSpec   *pspec)
-{
-  KfContacts *self = KF_CONTACTS (object);
-
-  switch (prop_id)
-    {
-    case PROP_PATH:
-      self->path = g_value_dup_string (value);
-      if (self->path == NULL)
-        self->path = kf_contacts_default_path ();
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -664,15 +603,7 @@ kf_contacts_class_init (KfContactsClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->finalize = kf_contacts_finalize;
-  object_class->get_property = kf_contacts_get_property;
-  object_class->set_property = kf_contacts_set_property;
-
-  properties[PROP_PATH] =
-    g_param_spec_string ("path", NULL, NULL, NULL,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
-                         G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  KF_FILE_STORE_CLASS (klass)->default_path = kf_contacts_default_path;
 }
 
 static void

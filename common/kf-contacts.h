@@ -4,6 +4,8 @@
 
 #include <gio/gio.h>
 
+#include "kf-file-store.h"
+
 #include "kf-identity.h"
 
 G_BEGIN_DECLS
@@ -30,7 +32,7 @@ typedef struct
 #define KF_TYPE_CONTACT        (kf_contact_get_type ())
 #define KF_TYPE_CONTACT_CHECK  (kf_contact_check_get_type ())
 #define KF_TYPE_CONTACTS       (kf_contacts_get_type ())
-G_DECLARE_FINAL_TYPE (KfContacts, kf_contacts, KF, CONTACTS, GObject)
+G_DECLARE_FINAL_TYPE (KfContacts, kf_contacts, KF, CONTACTS, KfFileStore)
 
 GType            kf_contact_get_type          (void) G_GNUC_CONST;
 GType            kf_contact_check_get_type    (void) G_GNUC_CONST;

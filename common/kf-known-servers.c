@@ -17,10 +17,8 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <string.h>
 #include <glib/gi18n-lib.h>
-#include <glib/gstdio.h>
 
 #include "kf-fingerprint.h"
 #include "kf-known-servers.h"
@@ -35,21 +33,13 @@ typedef struct
 
 struct _KfKnownServers
 {
-  GObject    parent_instance;
+  KfFileStore parent_instance;
 
-  char      *path;
   GPtrArray *lines;      /* KnownLine, in file order */
 };
 
-G_DEFINE_FINAL_TYPE (KfKnownServers, kf_known_servers, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (KfKnownServers, kf_known_servers, KF_TYPE_FILE_STORE)
 
-enum {
-  PROP_0,
-  PROP_PATH,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
 
 static void
 known_line_free (KnownLine *line)
@@ -226,7 +216,7 @@ kf_known_servers_get_path (KfKnownServers *self)
 {
   g_return_val_if_fail (KF_IS_KNOWN_SERVERS (self), NULL);
 
-  return self->path;
+  return kf_file_store_get_path (KF_FILE_STORE (self));
 }
 
 /*
@@ -247,7 +237,7 @@ kf_known_servers_load (KfKnownServers  *self,
 
   g_return_val_if_fail (KF_IS_KNOWN_SERVERS (self), FALSE);
 
-  if (!g_file_get_contents (self->path, &contents, &len, &local_error))
+  if (!g_file_get_contents (kf_file_store_get_path (KF_FILE_STORE (self)), &contents, &len, &local_error))
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         {
@@ -278,8 +268,6 @@ save (KfKnownServers  *self,
       GError         **error)
 {
   g_autoptr(GString) out = g_string_new (NULL);
-  g_autofree char *dir = g_path_get_dirname (self->path);
-  g_autoptr(GError) local_error = NULL;
 
   for (guint i = 0; i < self->lines->len; i++)
     {
@@ -294,25 +282,9 @@ save (KfKnownServers  *self,
         g_string_append_printf (out, "%s\n", line->raw);
     }
 
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   _("Could not create the folder %s for the known servers: %s"),
-                   dir, g_strerror (saved_errno));
-      return FALSE;
-    }
-
-  if (!g_file_set_contents_full (self->path, out->str, out->len,
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, &local_error))
-    {
-      g_set_error (error, local_error->domain, local_error->code,
-                   _("Could not save the known servers: %s"), local_error->message);
-      return FALSE;
-    }
-
-  return TRUE;
+  return kf_file_store_save (KF_FILE_STORE (self), out->str, out->len,
+                             N_("Could not create the folder %s for the known servers: %s"),
+                             N_("Could not save the known servers: %s"), error);
 }
 
 /*
@@ -495,48 +467,9 @@ kf_known_servers_finalize (GObject *object)
 {
   KfKnownServers *self = KF_KNOWN_SERVERS (object);
 
-  g_free (self->path);
   g_ptr_array_unref (self->lines);
 
   G_OBJECT_CLASS (kf_known_servers_parent_class)->finalize (object);
-}
-
-static void
-kf_known_servers_get_property (GObject    *object,
-                               guint       prop_id,
-                               GValue     *value,
-                               GParamSpec *pspec)
-{
-  KfKnownServers *self = KF_KNOWN_SERVERS (object);
-
-  switch (prop_id)
-    {
-    case PROP_PATH:
-      g_value_set_string (value, self->path);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-kf_known_servers_set_property (GObject      *object,
-                               guint         prop_id,
-                               const GValue *value,
-                               GParamSpec   *pspec)
-{
-  KfKnownServers *self = KF_KNOWN_SERVERS (object);
-
-  switch (prop_id)
-    {
-    case PROP_PATH:
-      self->path = g_value_dup_string (value);
-      if (self->path == NULL)
-        self->path = kf_known_servers_default_path ();
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -545,15 +478,7 @@ kf_known_servers_class_init (KfKnownServersClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->finalize = kf_known_servers_finalize;
-  object_class->get_property = kf_known_servers_get_property;
-  object_class->set_property = kf_known_servers_set_property;
-
-  properties[PROP_PATH] =
-    g_param_spec_string ("path", NULL, NULL, NULL,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
-                         G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  KF_FILE_STORE_CLASS (klass)->default_path = kf_known_servers_default_path;
 }
 
 static void

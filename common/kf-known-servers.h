@@ -4,10 +4,12 @@
 
 #include <gio/gio.h>
 
+#include "kf-file-store.h"
+
 G_BEGIN_DECLS
 
 #define KF_TYPE_KNOWN_SERVERS (kf_known_servers_get_type ())
-G_DECLARE_FINAL_TYPE (KfKnownServers, kf_known_servers, KF, KNOWN_SERVERS, GObject)
+G_DECLARE_FINAL_TYPE (KfKnownServers, kf_known_servers, KF, KNOWN_SERVERS, KfFileStore)
 
 KfKnownServers *kf_known_servers_new          (const char      *path);
 const char     *kf_known_servers_get_path     (KfKnownServers  *self);

@@ -62,6 +62,16 @@ test_default_path (void)
   g_assert_cmpstr (kf_known_servers_get_path (store), ==, expected);
 }
 
+/* Constructed without a path, the store takes its own default too. */
+static void
+test_default_path_unset (void)
+{
+  g_autoptr(KfKnownServers) store = g_object_new (KF_TYPE_KNOWN_SERVERS, NULL);
+  g_autofree char *expected = kf_known_servers_default_path ();
+
+  g_assert_cmpstr (kf_known_servers_get_path (store), ==, expected);
+}
+
 /* A pin survives into a fresh store, in a private file and folder. */
 static void
 test_add_persists_privately (Fixture       *f,
@@ -289,6 +299,7 @@ main (int    argc,
 
   ADD ("/known-servers/missing-file-is-empty", test_missing_file_is_empty);
   g_test_add_func ("/known-servers/default-path", test_default_path);
+  g_test_add_func ("/known-servers/default-path-unset", test_default_path_unset);
   g_test_add_func ("/fingerprint/one-form-shown-every-form-read", test_fingerprint_one_form);
   ADD ("/known-servers/add-persists-privately", test_add_persists_privately);
   ADD ("/known-servers/fingerprint-forms", test_fingerprint_forms);
