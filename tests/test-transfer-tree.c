@@ -447,6 +447,104 @@ test_cancelled (Fixture       *f,
     }
 }
 
+/* The size of the @i-th file of test_packed(): runs of sizes around the
+ * cipher's block, a 4 KiB page and the 256 KiB cut, between runs of
+ * tiny files longer than a pipeline buffer's pieces. */
+static gsize
+packed_size (guint i)
+{
+  static const gsize sizes[] = { 0, 1, 15, 16, 17, 4096, 262143, 262144, 262145, 4095, 33 };
+
+  return i % 400 < G_N_ELEMENTS (sizes) ? sizes[i % 400] : i % 7;
+}
+
+/* Many small files share the pipeline's buffers (and the records of
+ * several go out in one write): every file of any size arrives whole,
+ * with its own chain's block count, and both sides saw the same records. */
+static void
+test_packed (Fixture       *f,
+             gconstpointer  data)
+{
+  static const char *top[] = { "packed", NULL };
+  const guint n = 1200;
+  guint64 blocks = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *rel = g_strdup_printf ("packed/d%u/f%04u", i / 500, i);
+
+      put_file (f, rel, packed_size (i));
+    }
+  offer (f, top);
+  g_assert_no_error (f->offer_error);
+  receive (f);
+  g_assert_no_error (f->receive_error);
+  g_assert_no_error (f->send_error);
+  g_assert_cmpuint (f->landed->len, ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *rel = g_strdup_printf ("packed/d%u/f%04u", i / 500, i);
+      g_autofree char *a = g_build_filename (f->src, rel, NULL);
+      g_autofree char *b = g_build_filename (f->out, rel, NULL);
+      gsize size = packed_size (i);
+
+      assert_same_file (a, b);
+      blocks += f->keys->mode == KF_CIPHER_MODE_CBC ? size / 16 + 1 : (size + 15) / 16;
+    }
+  for (guint i = 0; i < f->received->files->len; i++)
+    {
+      KfTransferFileResult *r = f->received->files->pdata[i];
+
+      if (!r->is_folder)
+        g_assert_cmpuint (r->blocks, ==, f->keys->mode == KF_CIPHER_MODE_CBC
+                                         ? r->size / 16 + 1 : (r->size + 15) / 16);
+    }
+  g_assert_cmpuint (f->received->blocks, ==, blocks);
+  g_assert_cmpuint (f->sent->blocks, ==, blocks);
+  g_assert_cmpstr (f->sent->digest, ==, f->received->digest);
+}
+
+/* Cancelled, by either side, among thousands of tiny files that travel
+ * many to a buffer: the files that landed are whole, nothing else is
+ * there, not even a part of one. */
+static void
+test_cancelled_tiny (Fixture       *f,
+                     gconstpointer  data)
+{
+  static const char *top[] = { "tiny", NULL };
+  const guint n_tiny = 3000;
+
+  for (guint i = 0; i < n_tiny; i++)
+    {
+      g_autofree char *rel = g_strdup_printf ("tiny/a/f%04u", i);
+
+      put_file (f, rel, i % 100);
+    }
+  for (guint i = 0; i < 64; i++)
+    {
+      g_autofree char *rel = g_strdup_printf ("tiny/b/f%02u", i);
+
+      put_file (f, rel, 1024 * 1024);
+    }
+  f->cancel_after = 1000;
+  f->cancel_sender = GPOINTER_TO_INT (data) == 1;
+  offer (f, top);
+  g_assert_no_error (f->offer_error);
+  receive (f);
+  g_assert_nonnull (f->receive_error);
+  g_assert_nonnull (f->send_error);
+  g_assert_cmpuint (count_files (f->out), >=, 1000);
+  g_assert_cmpuint (count_files (f->out), <, n_tiny + 64);
+  g_assert_cmpuint (count_files (f->out), ==, f->landed->len);
+  for (guint i = 0; i < f->landed->len; i++)
+    {
+      g_autofree char *a = g_build_filename (f->src, f->landed->pdata[i], NULL);
+      g_autofree char *b = g_build_filename (f->out, f->landed->pdata[i], NULL);
+
+      assert_same_file (a, b);
+    }
+}
+
 /* A manifest of more than 1 MiB goes in several MANIFEST records; 4,100
  * empty files with names of 245 bytes arrive, each reported. */
 static void
@@ -531,6 +629,8 @@ main (int    argc,
        GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
   ADD ("/transfer-tree/local-names", test_local_names, GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
   ADD ("/transfer-tree/landed-batched", test_landed_batched, GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
+  ADD ("/transfer-tree/packed/cbc", test_packed, GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
+  ADD ("/transfer-tree/packed/cfb", test_packed, GINT_TO_POINTER (KF_CIPHER_MODE_CFB));
   ADD ("/transfer-tree/existing-and-skipped", test_existing_and_skipped,
        GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
 #undef ADD
@@ -538,6 +638,10 @@ main (int    argc,
               set_up, test_cancelled, tear_down);
   g_test_add ("/transfer-tree/cancel-by-sender", Fixture, GINT_TO_POINTER (1),
               set_up, test_cancelled, tear_down);
+  g_test_add ("/transfer-tree/cancel-tiny-by-receiver", Fixture, GINT_TO_POINTER (0),
+              set_up, test_cancelled_tiny, tear_down);
+  g_test_add ("/transfer-tree/cancel-tiny-by-sender", Fixture, GINT_TO_POINTER (1),
+              set_up, test_cancelled_tiny, tear_down);
 
   return g_test_run ();
 }
