@@ -15,7 +15,10 @@
  * (anonymous, O_TMPFILE, or a hidden ".keyferry-XXXXXXXX.part") that gets
  * its name only after its FINAL record verified and its size matched.  An
  * interrupted transfer leaves the files completed before it, and no part
- * of any other.
+ * of any other.  The network thread decrypts record after record into one
+ * buffer, many small files to it, and hands it on when it is full or
+ * before it would wait for the sender (kf_peer_link_receive_nowait()), so
+ * the threads wake once per buffer rather than once per file.
  */
 
 #include "config.h"
