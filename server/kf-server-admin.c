@@ -141,15 +141,16 @@ identities_list (KfServerState *state,
   return EXIT_SUCCESS;
 }
 
-/* @arg as an identity code, and as a key (hex) when it is one; %FALSE
- * with @error when it is neither. */
+/* @arg as an identity code, and as a key (hex) when it is one.  When it
+ * is neither, says so on standard error and returns %FALSE: the command
+ * was misused (EXIT_USAGE). */
 static gboolean
-parse_identity (const char  *arg,
-                char       **code,
-                char       **public_key,
-                GError     **error)
+parse_identity_or_usage (const char  *arg,
+                         char       **code,
+                         char       **public_key)
 {
   guint8 key[KF_IDENTITY_PUBLIC_KEY_SIZE];
+  g_autofree char *message = NULL;
 
   if (strlen (arg) == 2 * sizeof key && kf_hex_decode (arg, key, sizeof key, NULL))
     {
@@ -161,9 +162,10 @@ parse_identity (const char  *arg,
   *code = kf_identity_code_normalize (arg, NULL);
   if (*code != NULL)
     return TRUE;
-  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-               _("“%s” is neither an identity code (ABCD-EFGH-IJKL-MNOP, as keyferry-cli "
-                 "identity prints it) nor a public key (64 hexadecimal digits)"), arg);
+  message = g_strdup_printf (_("“%s” is neither an identity code (ABCD-EFGH-IJKL-MNOP, as "
+                               "keyferry-cli identity prints it) nor a public key (64 "
+                               "hexadecimal digits)"), arg);
+  g_printerr ("keyferry-server: %s\n", message);
   return FALSE;
 }
 
@@ -176,11 +178,8 @@ identities_add (KfServerState *state,
   g_autofree char *code = NULL;
   g_autofree char *key = NULL;
 
-  if (!parse_identity (arg, &code, &key, &error))
-    {
-      g_printerr ("keyferry-server: %s\n", error->message);
-      return EXIT_USAGE;
-    }
+  if (!parse_identity_or_usage (arg, &code, &key))
+    return EXIT_USAGE;
   if (!kf_server_state_add_identity (state, key, code, &error))
     return failed (error);
   say (g_strdup_printf (_("Added the identity %s: it is admitted even while enrolment is closed"),
@@ -197,11 +196,8 @@ identities_remove (KfServerState *state,
   g_autofree char *code = NULL;
   g_autofree char *key = NULL;
 
-  if (!parse_identity (arg, &code, &key, &error))
-    {
-      g_printerr ("keyferry-server: %s\n", error->message);
-      return EXIT_USAGE;
-    }
+  if (!parse_identity_or_usage (arg, &code, &key))
+    return EXIT_USAGE;
   if (!kf_server_state_remove_identity (state, code, &error))
     return failed (error);
   say (g_strdup_printf (_("Removed the identity %s and released its names"), code));
