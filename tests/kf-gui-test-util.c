@@ -114,6 +114,31 @@ kf_gui_test_find_child (GtkWidget *root,
   return NULL;
 }
 
+/* Returns the descendant of @root whose id in its .ui file is @id, or NULL. */
+GtkWidget *
+kf_gui_test_find_by_id (GtkWidget  *root,
+                        const char *id)
+{
+  GtkWidget *widget;
+
+  for (guint i = 0; (widget = kf_gui_test_find_child (root, GTK_TYPE_WIDGET, i)) != NULL; i++)
+    if (g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (widget)), id) == 0)
+      return widget;
+  return NULL;
+}
+
+/* Puts @child in a window of 640 × 720 and shows it.  Returns the window. */
+GtkWidget *
+kf_gui_test_show_in_window (GtkWidget *child)
+{
+  GtkWidget *window = gtk_window_new ();
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 640, 720);
+  gtk_window_set_child (GTK_WINDOW (window), child);
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
 /*
  * kf_gui_test_respond:
  *

@@ -17,6 +17,9 @@ GtkWidget *kf_gui_test_find_window   (GType            type);
 GtkWidget *kf_gui_test_find_child    (GtkWidget       *root,
                                       GType            type,
                                       guint            index);
+GtkWidget *kf_gui_test_find_by_id    (GtkWidget       *root,
+                                      const char      *id);
+GtkWidget *kf_gui_test_show_in_window (GtkWidget      *child);
 void       kf_gui_test_respond       (GtkWidget       *dialog,
                                       const char      *response);
 gboolean   kf_gui_test_drop_file     (GtkWidget       *widget,
