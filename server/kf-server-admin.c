@@ -169,22 +169,37 @@ parse_identity_or_usage (const char  *arg,
   return FALSE;
 }
 
+/* Adds the identity @arg names (a code or a key), or removes it. */
+static int
+identities_change (KfServerState *state,
+                   const char    *arg,
+                   gboolean       add)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *key = NULL;
+  gboolean changed;
+
+  if (!parse_identity_or_usage (arg, &code, &key))
+    return EXIT_USAGE;
+  changed = add ? kf_server_state_add_identity (state, key, code, &error)
+                : kf_server_state_remove_identity (state, code, &error);
+  if (!changed)
+    return failed (error);
+  if (add)
+    say (g_strdup_printf (_("Added the identity %s: it is admitted even while enrolment is "
+                            "closed"), code));
+  else
+    say (g_strdup_printf (_("Removed the identity %s and released its names"), code));
+  return EXIT_SUCCESS;
+}
+
 static int
 identities_add (KfServerState *state,
                 const char    *arg,
                 gboolean       json)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *code = NULL;
-  g_autofree char *key = NULL;
-
-  if (!parse_identity_or_usage (arg, &code, &key))
-    return EXIT_USAGE;
-  if (!kf_server_state_add_identity (state, key, code, &error))
-    return failed (error);
-  say (g_strdup_printf (_("Added the identity %s: it is admitted even while enrolment is closed"),
-                       code));
-  return EXIT_SUCCESS;
+  return identities_change (state, arg, TRUE);
 }
 
 static int
@@ -192,16 +207,7 @@ identities_remove (KfServerState *state,
                    const char    *arg,
                    gboolean       json)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *code = NULL;
-  g_autofree char *key = NULL;
-
-  if (!parse_identity_or_usage (arg, &code, &key))
-    return EXIT_USAGE;
-  if (!kf_server_state_remove_identity (state, code, &error))
-    return failed (error);
-  say (g_strdup_printf (_("Removed the identity %s and released its names"), code));
-  return EXIT_SUCCESS;
+  return identities_change (state, arg, FALSE);
 }
 
 static int

@@ -136,6 +136,11 @@ def enrolment(env, server, ids):
               'identities list shows it, added by the administrator, with its key now', out)
     code, out, _ = admin(env, server, 'names', 'list')
     tap.check(code == 0 and 'bob' in out and 'newcomer' in out, 'names list', out)
+    code, out, err = admin(env, server, 'identities', 'remove', newcomer_code)
+    tap.check(code == 0 and f'Removed the identity {newcomer_code}' in out,
+              'identities remove CODE', f'{out}{err}')
+    code, out, _ = admin(env, server, 'names', 'list')
+    tap.check(code == 0 and 'newcomer' not in out, 'its names are released', out)
     admin(env, server, 'enrolment', 'open')
 
 
