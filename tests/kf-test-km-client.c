@@ -477,14 +477,19 @@ kf_test_km_client_command (KfTestKmClient *self,
   kf_test_km_client_expect_ok (self, reply_to);
 }
 
-/* Answers the key confirmation of @key correctly and expects `ok confirm`. */
-void
-kf_test_km_client_confirm (KfTestKmClient          *self,
-                           const KfProtocolMessage *key)
+/*
+ * kf_test_km_confirmation:
+ * @key: an `ev key`
+ *
+ * Returns: (transfer full): the right `confirm` for @key, in hex, as a
+ * client computes it: the challenge encrypted under the session key
+ * with the confirmation IV, in the session's mode.
+ */
+char *
+kf_test_km_confirmation (const KfProtocolMessage *key)
 {
   g_autoptr(KfCipher) cipher = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *hex = NULL;
   guint8 out[KF_PROTOCOL_CONFIRM_MAX];
   gsize n = 0, tail = 0;
 
@@ -494,7 +499,16 @@ kf_test_km_client_confirm (KfTestKmClient          *self,
   g_assert_true (kf_cipher_update (cipher, key->challenge, sizeof key->challenge, out,
                                    sizeof out, &n, &error));
   g_assert_true (kf_cipher_finish (cipher, out + n, sizeof out - n, &tail, &error));
-  hex = kf_hex_encode (out, n + tail);
+  return kf_hex_encode (out, n + tail);
+}
+
+/* Answers the key confirmation of @key correctly and expects `ok confirm`. */
+void
+kf_test_km_client_confirm (KfTestKmClient          *self,
+                           const KfProtocolMessage *key)
+{
+  g_autofree char *hex = kf_test_km_confirmation (key);
+
   kf_test_km_client_sendf (self, "confirm %s", hex);
   kf_test_km_client_expect_ok (self, KF_MSG_CONFIRM);
 }
