@@ -105,11 +105,7 @@ typedef struct
 guint
 flow_count_peer_rows (KfWindow *window)
 {
-  guint n = 0;
-
-  while (kf_gui_test_find_child (GTK_WIDGET (window), KF_TYPE_PEER_ROW, n) != NULL)
-    n++;
-  return n;
+  return kf_gui_test_count_children (GTK_WIDGET (window), KF_TYPE_PEER_ROW);
 }
 
 static gboolean

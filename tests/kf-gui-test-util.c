@@ -11,6 +11,7 @@
 
 #include <adwaita.h>
 
+#include "kf-gcrypt.h"
 #include "kf-gui-test-util.h"
 
 /*
@@ -28,6 +29,24 @@ kf_gui_test_init_i18n (void)
   bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+}
+
+/*
+ * kf_gui_test_init:
+ *
+ * Starts a program that tests widgets on their own, in English:
+ * libgcrypt, the catalogues (kf_gui_test_init_i18n()), GTK's test mode
+ * and libadwaita.
+ */
+void
+kf_gui_test_init (int    *argc,
+                  char ***argv)
+{
+  kf_gcrypt_init ();
+  kf_gui_test_init_i18n ();
+  g_setenv ("LANGUAGE", "C", TRUE);
+  gtk_test_init (argc, argv, NULL);
+  adw_init ();
 }
 
 static gboolean
@@ -137,6 +156,18 @@ kf_gui_test_show_in_window (GtkWidget *child)
   gtk_window_set_child (GTK_WINDOW (window), child);
   gtk_window_present (GTK_WINDOW (window));
   return window;
+}
+
+/* How many descendants of @root are of @type. */
+guint
+kf_gui_test_count_children (GtkWidget *root,
+                            GType      type)
+{
+  guint n = 0;
+
+  while (kf_gui_test_find_child (root, type, n) != NULL)
+    n++;
+  return n;
 }
 
 /*

@@ -18,7 +18,6 @@
 #include <glib/gstdio.h>
 
 #include "kf-connect-page.h"
-#include "kf-gcrypt.h"
 #include "kf-gui-test-util.h"
 #include "kf-gui-util.h"
 #include "kf-identity-warning.h"
@@ -109,11 +108,7 @@ test_toast_plain (void)
 static guint
 count_peer_rows (KfMainPage *page)
 {
-  guint n = 0;
-
-  while (kf_gui_test_find_child (GTK_WIDGET (page), KF_TYPE_PEER_ROW, n) != NULL)
-    n++;
-  return n;
+  return kf_gui_test_count_children (GTK_WIDGET (page), KF_TYPE_PEER_ROW);
 }
 
 static void
@@ -529,11 +524,7 @@ int
 main (int    argc,
       char **argv)
 {
-  kf_gcrypt_init ();
-  kf_gui_test_init_i18n ();
-  g_setenv ("LANGUAGE", "C", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  kf_gui_test_init (&argc, &argv);
 
   g_test_add_func ("/gui/util/check-name", test_check_name);
   g_test_add_func ("/gui/util/parse-port-range", test_parse_port_range);

@@ -12,7 +12,6 @@
 
 #include <adwaita.h>
 
-#include "kf-gcrypt.h"
 #include "kf-gui-test-util.h"
 #include "kf-offer-dialog.h"
 #include "kf-result-page.h"
@@ -477,11 +476,7 @@ int
 main (int    argc,
       char **argv)
 {
-  kf_gcrypt_init ();
-  kf_gui_test_init_i18n ();
-  g_setenv ("LANGUAGE", "C", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  kf_gui_test_init (&argc, &argv);
 
   g_test_add_func ("/gui/offer-dialog/shows-sender-name-and-sizes", test_offer_dialog);
   g_test_add_func ("/gui/offer-dialog/contact-and-changed-identity", test_offer_dialog_contacts);
