@@ -166,26 +166,26 @@ test_batch_and_read_ahead (Fixture       *f,
   const guint8 *payload;
   GThread *sender;
 
-  kf_peer_listener_accept_async (f->listener, 5000, NULL, accepted_cb, f);
-  kf_peer_link_connect_async (f->keys, f->sender_identity, "127.0.0.1", port, 5000, NULL,
-                              connected_cb, f);
-  kf_test_iterate_until (&f->accept_done);
-  kf_test_iterate_until (&f->connect_done);
-  g_assert_no_error (f->connect_error);
+  kf_test_link_pair_accept (&f->pair, f->listener, 5000, NULL);
+  kf_test_link_pair_connect (&f->pair, f->keys, f->sender_identity, "127.0.0.1", port);
+  kf_test_iterate_until (&f->pair.accept_done);
+  kf_test_iterate_until (&f->pair.connect_done);
+  g_assert_no_error (f->pair.connect_error);
+  g_assert_no_error (f->pair.accept_error);
 
-  g_assert_null (kf_peer_link_receive_nowait (f->accepted, &header, &error));
+  g_assert_null (kf_peer_link_receive_nowait (f->pair.receiver, &header, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
   g_clear_error (&error);
 
-  sender = g_thread_new ("batch-sender", batch_sender_main, f->connected);
+  sender = g_thread_new ("batch-sender", batch_sender_main, f->pair.sender);
   for (guint i = 0; i < N_BATCH; i++)
     {
-      payload = kf_peer_link_receive_nowait (f->accepted, &header, &error);
+      payload = kf_peer_link_receive_nowait (f->pair.receiver, &header, &error);
       if (payload == NULL)
         {
           g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
           g_clear_error (&error);
-          payload = kf_peer_link_receive (f->accepted, &header, NULL, &error);
+          payload = kf_peer_link_receive (f->pair.receiver, &header, NULL, &error);
         }
       g_assert_no_error (error);
       g_assert_nonnull (payload);
@@ -199,10 +199,10 @@ test_batch_and_read_ahead (Fixture       *f,
     }
   g_thread_join (sender);
 
-  g_assert_null (kf_peer_link_receive_nowait (f->accepted, &header, &error));
+  g_assert_null (kf_peer_link_receive_nowait (f->pair.receiver, &header, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
   g_clear_error (&error);
-  exchange_records (f->connected, f->accepted);
+  exchange_records (f->pair.sender, f->pair.receiver);
 }
 
 static GSocketConnection *
