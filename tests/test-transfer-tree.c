@@ -436,12 +436,12 @@ test_packed (Fixture       *f,
              gconstpointer  data)
 {
   static const char *top[] = { "packed", NULL };
-  const guint n = 1200;
+  const guint n = 600;
   guint64 blocks = 0;
 
   for (guint i = 0; i < n; i++)
     {
-      g_autofree char *rel = g_strdup_printf ("packed/d%u/f%04u", i / 500, i);
+      g_autofree char *rel = g_strdup_printf ("packed/d%u/f%04u", i / 300, i);
 
       put_file (f, rel, packed_size (i));
     }
@@ -453,7 +453,7 @@ test_packed (Fixture       *f,
   g_assert_cmpuint (f->landed->len, ==, n);
   for (guint i = 0; i < n; i++)
     {
-      g_autofree char *rel = g_strdup_printf ("packed/d%u/f%04u", i / 500, i);
+      g_autofree char *rel = g_strdup_printf ("packed/d%u/f%04u", i / 300, i);
       g_autofree char *a = g_build_filename (f->src, rel, NULL);
       g_autofree char *b = g_build_filename (f->out, rel, NULL);
       gsize size = packed_size (i);
@@ -482,7 +482,7 @@ test_cancelled_tiny (Fixture       *f,
                      gconstpointer  data)
 {
   static const char *top[] = { "tiny", NULL };
-  const guint n_tiny = 3000;
+  const guint n_tiny = 1500;
 
   for (guint i = 0; i < n_tiny; i++)
     {
@@ -496,14 +496,14 @@ test_cancelled_tiny (Fixture       *f,
 
       put_file (f, rel, 1024 * 1024);
     }
-  f->cancel_after = 1000;
+  f->cancel_after = 600;
   f->cancel_sender = GPOINTER_TO_INT (data) == 1;
   offer (f, top);
   g_assert_no_error (f->offer_error);
   receive (f);
   g_assert_nonnull (f->receive_error);
   g_assert_nonnull (f->send_error);
-  g_assert_cmpuint (count_files (f->out), >=, 1000);
+  g_assert_cmpuint (count_files (f->out), >=, 600);
   g_assert_cmpuint (count_files (f->out), <, n_tiny + 64);
   g_assert_cmpuint (count_files (f->out), ==, f->landed->len);
   for (guint i = 0; i < f->landed->len; i++)
