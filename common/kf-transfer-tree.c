@@ -41,8 +41,8 @@ typedef struct
   char             *folder;
   gboolean          overwrite;
   int               root_fd;
-  char            **top_names;     /* the local name of each top-level entry; sparse: */
-  guint             n_top_slots;   /* one slot per manifest entry, NULL below the top */
+  GHashTable       *top_names;     /* index → the local name of a top-level entry,
+                                    * where it is not the manifest's */
   KfTransferFiles  *list;          /* the result's: blocks set by the network
                                     * thread, entries landed by the disk thread */
   guint64           blocks;
@@ -71,9 +71,7 @@ tree_job_free (TreeJob *job)
     close (job->root_fd);
   g_clear_pointer (&job->offer, kf_transfer_offer_free);
   g_free (job->folder);
-  for (guint i = 0; i < job->n_top_slots; i++)
-    g_free (job->top_names[i]);
-  g_free (job->top_names);
+  g_clear_pointer (&job->top_names, g_hash_table_unref);
   g_clear_pointer (&job->list, kf_transfer_files_unref);
   g_free (job->temp_name);
   g_clear_pointer (&job->free_bufs, g_async_queue_unref);
@@ -118,8 +116,7 @@ choose_top_names (TreeJob *job)
   guint n = kf_manifest_get_n_entries (job->manifest);
   g_autoptr(GHashTable) used = g_hash_table_new (g_str_hash, g_str_equal);
 
-  job->top_names = g_new0 (char *, n);
-  job->n_top_slots = n;
+  job->top_names = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   for (guint i = 0; i < n; i++)
     if (kf_manifest_get_entry (job->manifest, i)->depth == 0)
       g_hash_table_add (used, (gpointer) kf_manifest_get_entry (job->manifest, i)->name);
@@ -139,9 +136,27 @@ choose_top_names (TreeJob *job)
             name = kf_manifest_numbered_name (entry->name, k++);
           }
         while (g_hash_table_contains (used, name));
+      if (strcmp (name, entry->name) == 0)
+        {
+          g_free (name);
+          continue;
+        }
       g_hash_table_add (used, name);
-      job->top_names[i] = name;
+      g_hash_table_insert (job->top_names, GUINT_TO_POINTER (i), name);
     }
+}
+
+/* The name entry @index goes under in its folder, before any clash
+ * while it arrives. */
+static const char *
+entry_name (TreeJob               *job,
+            guint                  index,
+            const KfManifestEntry *entry)
+{
+  const char *top = entry->depth == 0
+                    ? g_hash_table_lookup (job->top_names, GUINT_TO_POINTER (index)) : NULL;
+
+  return top != NULL ? top : entry->name;
 }
 
 /* Opens the chosen folder, picks the top-level names and checks the
@@ -229,7 +244,7 @@ make_folder (TreeJob  *job,
 {
   const KfManifestEntry *entry = kf_manifest_get_entry (job->manifest, index);
   int parent = parent_fd (job, entry);
-  const char *base = entry->depth == 0 ? job->top_names[index] : entry->name;
+  const char *base = entry_name (job, index, entry);
   g_autofree char *name = g_strdup (base);
   g_autofree char *rel = NULL;
   int fd;
@@ -341,7 +356,7 @@ commit_file (TreeJob  *job,
              GError  **error)
 {
   const KfManifestEntry *entry = kf_manifest_get_entry (job->manifest, index);
-  const char *base = entry->depth == 0 ? job->top_names[index] : entry->name;
+  const char *base = entry_name (job, index, entry);
   int dir_fd = parent_fd (job, entry);
   g_autofree char *name = g_strdup (base);
 
@@ -400,8 +415,7 @@ write_file (TreeJob  *job,
             GError  **error)
 {
   const KfManifestEntry *entry = kf_manifest_get_entry (job->manifest, index);
-  g_autofree char *rel = local_path (job, entry, entry->depth == 0 ? job->top_names[index]
-                                                                  : entry->name);
+  g_autofree char *rel = local_path (job, entry, entry_name (job, index, entry));
   guint64 got = 0;
   guint file = 0;
   gboolean last = FALSE;
