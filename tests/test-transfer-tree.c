@@ -305,9 +305,13 @@ test_local_names (Fixture       *f,
                   gconstpointer  data)
 {
   static const char *top[] = { "top", NULL };
-  const char *raw[] = { "top/odd\xff/f\xfe", "top/odd\xff/plain", "top/plain/f\xfe" };
+  /* The last two: a name that is not UTF-8 displays as its UTF-8
+   * sibling's name, which keeps it; the other is numbered. */
+  const char *raw[] = { "top/odd\xff/f\xfe", "top/odd\xff/plain", "top/plain/f\xfe",
+                        "top/plain/g\xfe", "top/plain/g\xef\xbf\xbd" };
   const char *sent[] = { "top/odd\xef\xbf\xbd/f\xef\xbf\xbd", "top/odd\xef\xbf\xbd/plain",
-                         "top/plain/f\xef\xbf\xbd" };
+                         "top/plain/f\xef\xbf\xbd", "top/plain/g\xef\xbf\xbd (2)",
+                         "top/plain/g\xef\xbf\xbd" };
 
   for (guint i = 0; i < G_N_ELEMENTS (raw); i++)
     put_file (f, raw[i], 1000 + i);
