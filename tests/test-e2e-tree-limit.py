@@ -27,13 +27,15 @@ from kf_e2e import Env, Tap  # noqa: E402
 tap = Tap()
 FOLDERS = 100
 # Peak RSS allowed for either side at 100,000 entries (issue 15, item 6),
-# and above the larger side's peak for one file: 18 MiB and 5 MiB measured
-# by this test (13 MiB for one file); 46 MiB and 33 MiB while every side
-# kept a result per entry, 67 MiB before the manifest and the result
-# lists were made compact.  Not checked under a sanitizer, whose own
-# memory dwarfs it.
-PEAK_RSS_MIB = 28
+# and above the larger side's peak for one file: 24 MiB and 7 MiB measured
+# by this test (17 MiB for one file: meson sets MALLOC_PERTURB_, which
+# touches what malloc hands out); 42 MiB and 25 MiB while every side kept
+# a result per entry, 67 MiB before the manifest and the result lists
+# were made compact.  Not checked under a sanitizer, whose own memory
+# dwarfs it.
+PEAK_RSS_MIB = 32
 ABOVE_ONE_FILE_MIB = 10
+TIME = '/usr/bin/time'
 FILES = 100000 - 1 - FOLDERS
 
 
@@ -42,9 +44,11 @@ def measured_cli(env, server, name, args):
     (KiB) to a file of its own: a process this script forks directly
     inherits the peak of this script's own memory."""
     real = kf_e2e.CLI
+    if not os.access(TIME, os.X_OK):
+        return env.cli(server, name, args)
     wrapper = os.path.join(env.work, 'measured-cli')
     with open(wrapper, 'w') as f:
-        f.write(f'#!/bin/sh\nexec /usr/bin/time -f %M -o "$KF_RSS_FILE" {real} "$@"\n')
+        f.write(f'#!/bin/sh\nexec {TIME} -f %M -o "$KF_RSS_FILE" {real} "$@"\n')
     os.chmod(wrapper, 0o755)
     kf_e2e.CLI = wrapper
     try:
@@ -129,15 +133,17 @@ def main():
                  f'{one_peak // 1024} MiB')
         tap.check(codes == (0, 0), '100,000 entries: accepted, and both sides exit 0 (confirmed)',
                   f'{codes}\n{receiver.err()[-2000:]}\n{sender.err()[-2000:]}')
-        sanitized = b'__asan_init' in open(kf_e2e.CLI, 'rb').read()
+        # Not checked under a sanitizer, nor without /usr/bin/time (package time).
+        sanitized = b'__asan_init' in open(kf_e2e.CLI, 'rb').read() \
+            or not os.access(TIME, os.X_OK)
         tap.check(sanitized or 0 < peak < PEAK_RSS_MIB * 1024,
                   f'neither side took more than {PEAK_RSS_MIB} MiB'
-                  + (' (not checked: sanitizer build)' if sanitized else ''),
+                  + (' (not checked: sanitizer build or no /usr/bin/time)' if sanitized else ''),
                   f'{peak // 1024} MiB')
         tap.check(sanitized or peak - one_peak < ABOVE_ONE_FILE_MIB * 1024,
                   f'neither side took {ABOVE_ONE_FILE_MIB} MiB more than for one file: nothing '
                   'is kept per entry beyond the manifest'
-                  + (' (not checked: sanitizer build)' if sanitized else ''),
+                  + (' (not checked: sanitizer build or no /usr/bin/time)' if sanitized else ''),
                   f'{peak // 1024} MiB, one file: {one_peak // 1024} MiB')
         offer = receiver.last('offer') or {}
         tap.check(offer.get('files') == FILES and offer.get('top_level') == ['tree'],
