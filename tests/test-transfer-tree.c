@@ -448,6 +448,7 @@ test_packed (Fixture       *f,
 {
   static const char *top[] = { "packed", NULL };
   const guint n = 600;
+  g_autoptr(GPtrArray) received = NULL;
   guint64 blocks = 0;
 
   for (guint i = 0; i < n; i++)
@@ -472,9 +473,10 @@ test_packed (Fixture       *f,
       assert_same_file (a, b);
       blocks += f->keys->mode == KF_CIPHER_MODE_CBC ? size / 16 + 1 : (size + 15) / 16;
     }
-  for (guint i = 0; i < f->received->files->len; i++)
+  received = kf_transfer_files_to_array (f->received->files);
+  for (guint i = 0; i < received->len; i++)
     {
-      KfTransferFileResult *r = f->received->files->pdata[i];
+      KfTransferFileResult *r = received->pdata[i];
 
       if (!r->is_folder)
         g_assert_cmpuint (r->blocks, ==, f->keys->mode == KF_CIPHER_MODE_CBC
