@@ -28,6 +28,13 @@ G_BEGIN_DECLS
 
 typedef struct _KfManifest KfManifest;
 
+/* One of the top-level entries an offer shows, beside its name. */
+typedef struct
+{
+  guint64       size;            /* a file's size; a folder's: its files', all levels */
+  gboolean      is_folder;
+} KfTransferTopEntry;
+
 /* What the receiver is asked about (flow step 9). */
 typedef struct _KfTransferOffer
 {
@@ -41,6 +48,7 @@ typedef struct _KfTransferOffer
   char        **top_level;       /* sanitised top-level names, the first
                                   * KF_TRANSFER_MAX_SHOWN, NULL-terminated */
   guint         n_top_level;     /* how many top-level entries there are */
+  KfTransferTopEntry *top_entries; /* one per name of top_level: folder or file, size */
   gboolean      is_tree;         /* FALSE: exactly one file offered alone
                                   * (accept into a file); TRUE: accept into a folder */
   KfManifest   *manifest;        /* private: the checked entries of a tree */
