@@ -128,11 +128,41 @@ make_downloads (Fixture *fx)
   return g_file_new_for_path (downloads);
 }
 
+/* Asserts that the offer's row @row shows a folder's (or a file's)
+ * icon, labelled for screen readers, and the size @size under the name. */
+static void
+assert_entry_row (GtkWidget *row,
+                  gboolean   folder,
+                  guint64    size)
+{
+  g_autofree char *bytes = g_format_size (size);
+  g_autofree char *wrong = NULL;
+  GtkWidget *icon = NULL;
+  GtkWidget *image;
+
+  for (guint i = 0; (image = kf_gui_test_find_child (row, GTK_TYPE_IMAGE, i)) != NULL; i++)
+    if (gtk_widget_get_visible (image) && gtk_image_get_icon_name (GTK_IMAGE (image)) != NULL)
+      icon = image;
+  g_assert_nonnull (icon);
+  g_test_message ("offer row “%s”: %s, “%s”",
+                  adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)),
+                  gtk_image_get_icon_name (GTK_IMAGE (icon)),
+                  adw_action_row_get_subtitle (ADW_ACTION_ROW (row)));
+  g_assert_cmpstr (gtk_image_get_icon_name (GTK_IMAGE (icon)), ==,
+                   folder ? "folder-symbolic" : "text-x-generic-symbolic");
+  wrong = gtk_test_accessible_check_property (GTK_ACCESSIBLE (icon),
+                                              GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                              folder ? _("Folder") : _("File"));
+  g_assert_null (wrong);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, bytes);
+}
+
 /*
  * Issue 15, items 1 and 5, on the real window: a keyferry-cli process
  * sends a folder (nested and empty folders, an empty file, a Unicode
  * name) and a file.  The offer says how many files in how many folders,
- * the total size and the top-level names before accepting; Accept asks
+ * the total size and the top-level names before accepting, each with a
+ * folder's or a file's icon and its size; Accept asks
  * for a folder; what arrives is the same tree; the result lists each
  * file with Open Folder.  Sent again, the folder arrives as
  * "project (2)", and the result says it was renamed.
@@ -174,8 +204,10 @@ test_receive_tree_from_cli (Fixture       *fx,
   g_assert_nonnull (strstr (flow_row_subtitle (dialog, 2), "376245"));
   row = kf_gui_test_find_child (dialog, ADW_TYPE_ACTION_ROW, 5);
   g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "project");
+  assert_entry_row (row, TRUE, 376245 - 5000 - 10);
   row = kf_gui_test_find_child (dialog, ADW_TYPE_ACTION_ROW, 6);
   g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "notes.txt");
+  assert_entry_row (row, FALSE, 5000);
   /* The hostile name comes cleaned, and is shown as text. */
   row = kf_gui_test_find_child (dialog, ADW_TYPE_ACTION_ROW, 7);
   g_test_message ("hostile name offered as “%s”",
@@ -184,6 +216,7 @@ test_receive_tree_from_cli (Fixture       *fx,
   g_assert_nonnull (strstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)),
                             "<b>x & y.txt"));
   g_assert_false (adw_preferences_row_get_use_markup (ADW_PREFERENCES_ROW (row)));
+  assert_entry_row (row, FALSE, 10);
 
   accept_into_folder (dialog, downloads);
   flow_wait_for_page (fx->window, "result");
@@ -476,6 +509,9 @@ int
 main (int    argc,
       char **argv)
 {
+  /* GTK's test accessibility backend, so that tests can read what a
+   * screen reader is told. */
+  g_setenv ("GTK_A11Y", "test", TRUE);
   flow_init (&argc, &argv);
 
   flow_add_test ("/gui/transfer/receive-tree-from-cli", test_receive_tree_from_cli);
