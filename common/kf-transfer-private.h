@@ -35,6 +35,8 @@ void          _kf_progress_post             (KfProgress             *self,
                                              guint64                 done,
                                              gboolean                force,
                                              const KfTransferFileResult *landed);
+void          _kf_progress_post_offer       (KfProgress             *self,
+                                             const KfTransferOffer  *offer);
 void          _kf_progress_free             (KfProgress             *self);
 
 KfTransferResult *_kf_transfer_result_new   (void);

@@ -76,6 +76,18 @@ io_error (const char *path,
                       _("Could not read “%s”: %s"), name, message);
 }
 
+/* Tells the caller what is offered, as the receiver will see it: a
+ * single file or a tree, the manifest. */
+static void
+report_offer (SendJob *job)
+{
+  KfCipherMode mode = kf_peer_link_get_keys (job->base.link)->mode;
+  g_autoptr(KfTransferOffer) offer = kf_transfer_offer_new_for_manifest (job->manifest, mode);
+
+  offer->is_tree = job->is_tree;
+  _kf_progress_post_offer (job->base.progress, offer);
+}
+
 /* Walks what is to be sent and sets up the transcript digest. */
 static gboolean
 open_source (SendJob  *job,
@@ -85,6 +97,7 @@ open_source (SendJob  *job,
                                      job->skipped, &job->is_tree, error);
   if (job->manifest == NULL)
     return FALSE;
+  report_offer (job);
   job->size = kf_manifest_get_total (job->manifest);
   job->file_blocks = g_new0 (guint64, MAX (kf_manifest_get_n_files (job->manifest), 1));
   _kf_progress_set_total (job->base.progress, job->size);
@@ -417,6 +430,26 @@ fill_queues (SendJob *job)
   job->full_records = g_async_queue_new ();
 }
 
+/* Reports file number @file (entry @entry) sent whole, with the
+ * progress: the receiver has every byte of it unless the link fails,
+ * but has not said yet that it verified them. */
+static void
+report_sent (SendJob  *job,
+             guint     file,
+             guint     entry,
+             guint64   done,
+             gboolean  end)
+{
+  KfTransferFileResult sent = { NULL };
+
+  sent.path = kf_manifest_path (job->manifest, entry, FALSE);
+  sent.size = kf_manifest_get_entry (job->manifest, entry)->size;
+  sent.blocks = job->file_blocks[file];
+  sent.status = KF_TRANSFER_FILE_SENT;
+  _kf_progress_post (job->base.progress, done, end, &sent);
+  g_free (sent.path);
+}
+
 /* Writer loop, on the task's thread.  Returns whether the final record
  * went out. */
 static gboolean
@@ -451,10 +484,13 @@ write_records (SendJob      *job,
       _kf_transcript_add (job->base.transcript, record->data + KF_RECORD_HEADER_SIZE + record->len);
       done += record->plain;
       files_done += record->last ? 1 : 0;
-      g_async_queue_push (job->free_records, record);
       _kf_progress_set_files (job->base.progress, files_done,
                               kf_manifest_get_n_files (job->manifest));
-      _kf_progress_update (job->base.progress, done, end);
+      if (record->last)
+        report_sent (job, record->file, record->entry, done, end);
+      else
+        _kf_progress_update (job->base.progress, done, end);
+      g_async_queue_push (job->free_records, record);
     }
 
   return TRUE;
@@ -568,6 +604,8 @@ send_thread (GTask        *task,
       g_task_return_error (task, error);
       return;
     }
+  for (guint i = 0; i < job->skipped->len; i++)
+    _kf_progress_post (job->base.progress, 0, FALSE, job->skipped->pdata[i]);
   /* stream_file() has told the receiver and stopped the link itself. */
   if (!stream_file (job, cancellable, &error))
     {
@@ -582,9 +620,10 @@ send_thread (GTask        *task,
  * kf_transfer_send_async:
  * @link: a sender's link, fresh from kf_peer_link_connect_finish()
  * @files: (array length=n_files): local files and folders, any mix
- * @progress: (nullable): called on the caller's main context with the
- *   plaintext bytes and files sent so far and the current file, about ten
- *   times a second and at the end
+ * @progress: (nullable): called on the caller's main context: once with
+ *   what is offered, once the files are walked; then with the plaintext
+ *   bytes and files sent so far and the current file, about ten times a
+ *   second and at the end, and with each file as it has gone whole
  * @progress_notify: (nullable): frees @progress_data once no more progress
  *   can come, on the caller's main context
  *

@@ -59,7 +59,10 @@ typedef enum
   KF_TRANSFER_FILE_ARRIVED,      /* saved under its offered name (sender: delivered) */
   KF_TRANSFER_FILE_RENAMED,      /* saved under another name: see offered_path */
   KF_TRANSFER_FILE_SKIPPED,      /* sender: a link, device, socket, FIFO or unreadable */
-  KF_TRANSFER_FILE_INCOMPLETE,   /* never saved: the transfer stopped first */
+  KF_TRANSFER_FILE_INCOMPLETE,   /* never saved (sender: not sent whole): the transfer
+                                  * stopped first */
+  KF_TRANSFER_FILE_SENT,         /* sender: every byte went out, but the transfer stopped
+                                  * before the receiver confirmed it had them all */
 } KfTransferFileStatus;
 
 /* One file or folder of a transfer, in a result. */
@@ -94,9 +97,14 @@ typedef struct
   guint                        files_total;
   const char                  *current_file;      /* relative path, cleaned; NULL when none */
   const KfTransferFileResult  *landed;            /* non-NULL once per file as it is saved
-                                                   * (receiver) or delivered (sender): those
-                                                   * reports come in a row, several files at a
-                                                   * time, before one with it NULL */
+                                                   * (receiver, ARRIVED or RENAMED) or sent
+                                                   * whole (sender, SENT; also its SKIPPED
+                                                   * entries once accepted): those reports come
+                                                   * in a row, several files at a time, before
+                                                   * one with it NULL */
+  const KfTransferOffer       *offer;             /* sender: non-NULL in one report of its own,
+                                                   * the first, once the files are walked: what
+                                                   * it offers, with the manifest */
 } KfTransferProgress;
 
 typedef void (*KfTransferProgressFunc) (const KfTransferProgress *progress,
