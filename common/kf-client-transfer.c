@@ -136,12 +136,20 @@ on_progress (const KfTransferProgress *progress,
              gpointer                  user_data)
 {
   KfSession *session = user_data;
-  /* A file that landed is reported even while the session ends (a
-   * cancel mid-way): it is on the disk, and the outcome lists it. */
-  g_autoptr(KfClient) self = _kf_session_ref_client (session,
-                                                     progress->landed != NULL
-                                                     ? KF_SESSION_PHASE_ENDING
-                                                     : KF_SESSION_PHASE_ACTIVE, NULL);
+  g_autoptr(KfClient) self = NULL;
+
+  /* A sender's engine says what it offers, as the receiver sees it. */
+  if (progress->offer != NULL)
+    {
+      if (session->transfer_offer == NULL)
+        session->transfer_offer = kf_transfer_offer_copy (progress->offer);
+      return;
+    }
+  /* A file that landed (or went whole) is reported even while the
+   * session ends (a cancel mid-way): the outcome lists it. */
+  self = _kf_session_ref_client (session, progress->landed != NULL ? KF_SESSION_PHASE_ENDING
+                                                                   : KF_SESSION_PHASE_ACTIVE,
+                                 NULL);
 
   if (progress->landed != NULL)
     _kf_session_add_file (session, progress->landed);

@@ -424,8 +424,8 @@ _kf_session_add_file (KfSession                  *self,
 }
 
 /* The files of the outcome: the engine's list when it finished (shared);
- * else those that landed and, for a receiver whose tree did not all
- * arrive, the rest as INCOMPLETE. */
+ * else those that landed (receiver) or went whole (sender) and, when not
+ * all did, the rest of the offer's files as INCOMPLETE. */
 static GPtrArray *
 outcome_files (KfSession *self)
 {
