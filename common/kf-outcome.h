@@ -38,6 +38,7 @@ GPtrArray       *kf_outcome_get_files            (KfOutcome       *self);
 KfCipherMode     kf_outcome_get_mode             (KfOutcome       *self);
 const GError    *kf_outcome_get_error            (KfOutcome       *self);
 gboolean         kf_outcome_get_waits_again      (KfOutcome       *self);
+gboolean         kf_outcome_get_is_tree          (KfOutcome       *self);
 
 /* For KfSession. */
 void             _kf_outcome_set_files           (KfOutcome       *self,

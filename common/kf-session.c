@@ -480,7 +480,8 @@ _kf_session_is_delivered (KfSession *self)
  *
  * Returns: (transfer full): the outcome of this session with @status; it
  * names the file when the transfer completed, the file was delivered, or
- * this side sent it, and says whether the receiver waits again.
+ * this side sent it, says whether the receiver waits again and whether a
+ * tree was offered.
  */
 KfOutcome *
 _kf_session_new_outcome (KfSession       *self,
@@ -510,6 +511,7 @@ _kf_session_new_outcome (KfSession       *self,
                        "mode", self->mode,
                        "error", error,
                        "waits-again", !completed && waits_again (self),
+                       "is-tree", self->transfer_offer != NULL && self->transfer_offer->is_tree,
                        NULL);
   _kf_outcome_set_files (outcome, outcome_files (self));
   return outcome;
