@@ -429,11 +429,42 @@ test_sender_cancels_tree_received (Fixture       *fx,
   run_cancel_tree (fx, TRUE);
 }
 
+static int
+compare_paths (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* The paths of @outcome's files (not folders) with @status, sorted, ","-joined. */
+static char *
+paths_with_status (KfOutcome            *outcome,
+                   KfTransferFileStatus  status)
+{
+  GPtrArray *files = kf_outcome_get_files (outcome);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new ();
+
+  for (guint i = 0; i < files->len; i++)
+    {
+      const KfTransferFileResult *file = files->pdata[i];
+
+      g_test_message ("sender's list: %s %s", file->path,
+                      kf_transfer_file_status_to_string (file->status));
+      if (!file->is_folder && file->status == status)
+        g_ptr_array_add (paths, file->path);
+    }
+  g_ptr_array_sort (paths, compare_paths);
+  g_ptr_array_add (paths, NULL);
+  return g_strjoinv (",", (char **) paths->pdata);
+}
+
 /*
  * Issue 15, items 4 and 5, the sending side: the window sends a folder
  * and then a large file to a person and cancels while the large file
- * goes.  The result says what the person keeps: the files delivered
- * whole before the end, listed, the large one marked as not delivered.
+ * goes.  The result says, from the engine's own list, exactly which
+ * files had gone whole (the folder's four) and that the person keeps
+ * those it verified; it lists them, and the large one as not
+ * delivered.
  */
 static void
 test_sender_cancels_tree (Fixture       *fx,
@@ -444,6 +475,9 @@ test_sender_cancels_tree (Fixture       *fx,
   g_autofree char *dest = g_build_filename (fx->tmpdir, "ion", NULL);
   PeerReceiver receiver = { g_file_new_for_path (dest), NULL, NULL };
   g_autoptr(GFile) got_tree = g_file_get_child (receiver.destination, "project");
+  g_autofree char *sent = NULL;
+  g_autofree char *not_sent = NULL;
+  g_autofree char *said = NULL;
   CancelAt at = { fx, NULL, NULL, NULL };
   GFile *items[] = { tree, big, NULL };
   KfOutcome *outcome;
@@ -462,47 +496,77 @@ test_sender_cancels_tree (Fixture       *fx,
   g_assert_true (kf_gui_test_wait_for (flow_receiver_finished, &receiver, TIMEOUT_MS));
 
   outcome = kf_result_page_get_outcome (KF_RESULT_PAGE (result_page (fx)));
-  for (guint i = 0; i < kf_outcome_get_files (outcome)->len; i++)
-    {
-      const KfTransferFileResult *file = kf_outcome_get_files (outcome)->pdata[i];
-
-      g_test_message ("sender's list: %s %s", file->path,
-                      kf_transfer_file_status_to_string (file->status));
-    }
   g_test_message ("at cancel: “%s”; result: “%s”", at.files_text, result_description (fx));
   g_assert_cmpstr (result_title (fx), ==, _("Transfer Cancelled"));
   g_assert_cmpint (kf_outcome_get_status (receiver.outcome), ==, KF_OUTCOME_CANCELLED);
-  /* What the person keeps is whole, and the page says so: from the
-   * engine's list of files when it gives one, from its count otherwise
-   * (the engine's sender lists no files after a cancel). */
+  g_assert_true (kf_outcome_get_is_tree (outcome));
+  /* Exactly the folder's four files went whole, and the person has them. */
+  sent = paths_with_status (outcome, KF_TRANSFER_FILE_SENT);
+  g_assert_cmpstr (sent, ==, "project/a.txt,project/empty.txt,project/photos/2024/b.jpg,"
+                             "project/Înțelegeți ünïcode ✓.txt");
+  not_sent = paths_with_status (outcome, KF_TRANSFER_FILE_INCOMPLETE);
+  g_assert_cmpstr (not_sent, ==, "big.iso");
   flow_assert_same_tree (tree, got_tree);
-  if (kf_outcome_get_files (outcome)->len > 0)
-    {
-      row = find_file_row (fx, "big.iso");
-      g_assert_nonnull (row);
-      g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
-                       _("Not delivered: the transfer stopped first"));
-    }
-  else
-    {
-      g_autofree char *sent = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                            "%u of %u file had gone whole when "
-                                                            "it stopped; the other person keeps "
-                                                            "what arrived whole.",
-                                                            "%u of %u files had gone whole when "
-                                                            "it stopped; the other person keeps "
-                                                            "those that arrived whole.", 5),
-                                               4, 5);
-      g_autofree char *said = g_strdup_printf ("%s %s", _("You cancelled the transfer."), sent);
+  {
+    g_autofree char *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                           "%u of %u file was sent before the "
+                                                           "transfer stopped; the receiver keeps "
+                                                           "the ones it verified.",
+                                                           "%u of %u files were sent before the "
+                                                           "transfer stopped; the receiver keeps "
+                                                           "the ones it verified.", 5), 4, 5);
 
-      g_assert_cmpstr (result_description (fx), ==, said);
-    }
+    said = g_strdup_printf ("%s %s", _("You cancelled the transfer."), count);
+    g_assert_cmpstr (result_description (fx), ==, said);
+  }
+  row = find_file_row (fx, "big.iso");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
+                   _("Not delivered: the transfer stopped first"));
+  row = find_file_row (fx, "project/photos/2024/b.jpg");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
+                   _("Sent whole before the transfer stopped; the receiver keeps it if it "
+                     "verified it"));
+  g_assert_false (gtk_widget_is_visible (xfer_by_id (result_page (fx), "open_box")));
 
   g_free (at.files_text);
   g_free (at.current_text);
   g_object_unref (receiver.destination);
   g_clear_object (&receiver.offer);
   g_clear_object (&receiver.outcome);
+}
+
+/*
+ * Issue 15, item 5: a keyferry-cli process offers a folder and a file;
+ * the window declines.  Its outcome says a tree was offered, and the
+ * result page speaks of files, not of one file; the sender hears the
+ * decline.
+ */
+static void
+test_decline_tree (Fixture       *fx,
+                   gconstpointer  data)
+{
+  g_autoptr(GFile) tree = flow_make_tree (fx, "project");
+  g_autoptr(GFile) notes = flow_make_file (fx, "notes.txt", 5000);
+  g_autoptr(GSubprocess) cli = NULL;
+  GFile *items[] = { tree, notes };
+  KfOutcome *outcome;
+
+  flow_start_connected_window (fx);
+  flow_click (GTK_WIDGET (fx->window), "win.wait");
+  flow_wait_for_state (kf_window_get_client (fx->window), KF_CLIENT_STATE_WAITING);
+  cli = xfer_start_cli (fx, "Ion", items, G_N_ELEMENTS (items));
+  kf_gui_test_respond (flow_wait_for_window (KF_TYPE_OFFER_DIALOG), "decline");
+  flow_wait_for_page (fx->window, "result");
+  g_assert_cmpint (xfer_wait_cli (fx, cli), ==, 3);
+
+  outcome = kf_result_page_get_outcome (KF_RESULT_PAGE (result_page (fx)));
+  g_assert_cmpint (kf_outcome_get_status (outcome), ==, KF_OUTCOME_DECLINED);
+  g_assert_true (kf_outcome_get_is_tree (outcome));
+  g_assert_cmpstr (result_title (fx), ==, _("Files Declined"));
+  g_assert_cmpstr (result_description (fx), ==, _("You declined the files. Nothing was saved."));
+  g_assert_false (gtk_widget_is_visible (xfer_by_id (result_page (fx), "result_files")));
 }
 
 int
@@ -521,6 +585,7 @@ main (int    argc,
                  test_sender_cancels_tree_received);
 
   flow_add_test ("/gui/transfer/sender-cancels-tree-half-way", test_sender_cancels_tree);
+  flow_add_test ("/gui/transfer/decline-tree", test_decline_tree);
 
   return flow_run ();
 }
