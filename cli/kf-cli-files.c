@@ -156,13 +156,14 @@ kf_cli_json_files (KfCliJson *json,
  * kf_cli_report_files:
  *
  * After a transfer of several files: what was skipped, renamed or never
- * arrived, one line each, and the count of those that arrived.
+ * arrived, one line each, and the count of those that arrived (or, for
+ * a sender stopped half way, went whole).
  */
 void
 kf_cli_report_files (KfOutcome *outcome)
 {
   GPtrArray *files = kf_outcome_get_files (outcome);
-  guint arrived = 0;
+  guint arrived = 0, sent = 0;
 
   for (guint i = 0; i < files->len; i++)
     {
@@ -174,31 +175,22 @@ kf_cli_report_files (KfOutcome *outcome)
                       path);
       else if (file->status == KF_TRANSFER_FILE_INCOMPLETE)
         kf_cli_print (_("Did not arrive: %s"), path);
+      else if (file->status == KF_TRANSFER_FILE_SENT)
+        sent++;
       else if (!file->is_folder)
         arrived++;
     }
-  if (!kf_cli_outcome_is_tree (outcome))
+  if (!kf_outcome_get_is_tree (outcome))
     return;
-  if (kf_outcome_get_is_sender (outcome))
+  if (sent > 0)
+    kf_cli_print (ngettext ("%u file was sent whole before the transfer stopped; the receiver keeps the ones it verified.",
+                            "%u files were sent whole before the transfer stopped; the receiver keeps the ones it verified.",
+                            sent), sent);
+  else if (kf_outcome_get_is_sender (outcome))
     kf_cli_print (ngettext ("%u file delivered whole.", "%u files delivered whole.", arrived),
                   arrived);
   else
     kf_cli_print (ngettext ("%u file arrived whole.", "%u files arrived whole.", arrived), arrived);
-}
-
-/*
- * kf_cli_outcome_is_tree:
- *
- * Returns: whether @outcome is of several files or folders (or of a
- * tree that did not get far), rather than of one file sent alone.
- */
-gboolean
-kf_cli_outcome_is_tree (KfOutcome *outcome)
-{
-  GPtrArray *files = kf_outcome_get_files (outcome);
-
-  return files->len > 1
-         || (files->len == 1 && ((KfTransferFileResult *) files->pdata[0])->is_folder);
 }
 
 /*
