@@ -436,6 +436,41 @@ compare_paths (gconstpointer a,
   return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
 }
 
+/* Shows @window again with the default width @width, its height kept. */
+static void
+present_at_width (GtkWindow *window,
+                  int        width)
+{
+  int default_width, height;
+
+  gtk_window_get_default_size (window, &default_width, &height);
+  gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+  gtk_window_unmaximize (window);
+  gtk_window_set_default_size (window, width, height);
+  gtk_window_present (window);
+  kf_gui_test_settle (500);
+}
+
+/* Renders the window as it is and at 360 px wide (the narrowest phone),
+ * as @state-LANGUAGE and @state-narrow-LANGUAGE, for people to look at. */
+static void
+shoot_wide_and_narrow (Fixture    *fx,
+                       const char *state)
+{
+  GtkWindow *window = GTK_WINDOW (fx->window);
+  g_autofree char *wide = g_strdup_printf ("%s-%s", state, xfer_language ());
+  g_autofree char *narrow = g_strdup_printf ("%s-narrow-%s", state, xfer_language ());
+
+  kf_gui_test_settle (500);
+  kf_gui_test_screenshot (GTK_WIDGET (window), wide);
+  /* The default size may count a frame around the window's contents. */
+  present_at_width (window, 360);
+  if (gtk_widget_get_width (GTK_WIDGET (window)) != 360)
+    present_at_width (window, 360 + 360 - gtk_widget_get_width (GTK_WIDGET (window)));
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), ==, 360);
+  kf_gui_test_screenshot (GTK_WIDGET (window), narrow);
+}
+
 /* The paths of @outcome's files (not folders) with @status, sorted, ","-joined. */
 static char *
 paths_with_status (KfOutcome            *outcome,
@@ -529,6 +564,7 @@ test_sender_cancels_tree (Fixture       *fx,
                    _("Sent whole before the transfer stopped; the receiver keeps it if it "
                      "verified it"));
   g_assert_false (gtk_widget_is_visible (xfer_by_id (result_page (fx), "open_box")));
+  shoot_wide_and_narrow (fx, "result-sender-cancelled-tree");
 
   g_free (at.files_text);
   g_free (at.current_text);
