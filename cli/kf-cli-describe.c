@@ -177,7 +177,7 @@ kf_cli_report_outcome (KfOutcome *outcome)
   json = kf_cli_json_begin ("result");
   kf_cli_json_string (json, "status", kf_outcome_status_to_string (status));
   kf_cli_json_string (json, "role", kf_outcome_get_is_sender (outcome) ? "sender" : "receiver");
-  kf_cli_json_bool (json, "tree", kf_outcome_get_is_tree (outcome));
+  kf_cli_json_bool (json, "is_tree", kf_outcome_get_is_tree (outcome));
   kf_cli_json_uint (json, "sender_blocks", kf_outcome_get_sender_blocks (outcome));
   kf_cli_json_uint (json, "receiver_blocks", kf_outcome_get_receiver_blocks (outcome));
   kf_cli_json_uint (json, "local_blocks", kf_outcome_get_local_blocks (outcome));

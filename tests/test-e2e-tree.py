@@ -194,7 +194,7 @@ def cancelled(env, server, who):
     sent_result = sender.last('result') or {}
     sent = sorted(f['path'] for f in sent_result.get('files', []) if f['status'] == 'sent')
     unsent = [f for f in sent_result.get('files', []) if f['status'] == 'incomplete']
-    tap.check(sent_result.get('tree') is True and set(landed) <= set(sent)
+    tap.check(sent_result.get('is_tree') is True and set(landed) <= set(sent)
               and len(sent) + len(unsent) == 120 and len(sent) < 120,
               f'cancelled by the {who}: the sender lists the files it sent whole',
               f'{len(sent)} sent, {len(unsent)} not, {len(landed)} landed')
