@@ -232,7 +232,8 @@ count_files (GPtrArray            *files,
 static guint
 count_landed (GPtrArray *files)
 {
-  return count_files (files, KF_TRANSFER_FILE_ARRIVED) + count_files (files, KF_TRANSFER_FILE_RENAMED);
+  return count_files (files, KF_TRANSFER_FILE_ARRIVED)
+         + count_files (files, KF_TRANSFER_FILE_RENAMED);
 }
 
 /* Returns the name of the folder a tree went into, for sentences. */
