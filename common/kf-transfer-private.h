@@ -35,6 +35,8 @@ void          _kf_progress_post             (KfProgress             *self,
                                              guint64                 done,
                                              gboolean                force,
                                              const KfTransferFileResult *landed);
+void          _kf_progress_post_offer       (KfProgress             *self,
+                                             const KfTransferOffer  *offer);
 void          _kf_progress_free             (KfProgress             *self);
 
 KfTransferResult *_kf_transfer_result_new   (KfTransferFiles        *files);
@@ -55,6 +57,7 @@ void          _kf_transfer_files_landed     (KfTransferFiles        *self,
                                              const char             *name);
 void          _kf_transfer_files_set_done   (KfTransferFiles        *self,
                                              guint                   n_entries);
+void          _kf_transfer_files_set_delivered (KfTransferFiles     *self);
 
 /* The most pieces one pipeline buffer carries: the small files of a tree
  * travel many to a buffer, so the threads wake once per buffer, not once

@@ -51,7 +51,8 @@ typedef struct
   GPtrArray        *skipped;        /* KfTransferFileResult */
   gboolean          is_tree;
   guint64           size;
-  guint64          *file_blocks;    /* per file of the manifest */
+  KfTransferFiles  *list;           /* the result's list: each file's blocks,
+                                     * the entries gone whole so far */
   guint64           blocks;
   GAsyncQueue      *free_plain;
   GAsyncQueue      *full_plain;
@@ -67,7 +68,7 @@ send_job_free (SendJob *job)
   g_clear_pointer (&job->files, g_ptr_array_unref);
   g_clear_pointer (&job->manifest, kf_manifest_unref);
   g_clear_pointer (&job->skipped, g_ptr_array_unref);
-  g_clear_pointer (&job->file_blocks, g_free);
+  g_clear_pointer (&job->list, kf_transfer_files_unref);
   g_clear_pointer (&job->free_plain, g_async_queue_unref);
   g_clear_pointer (&job->full_plain, g_async_queue_unref);
   g_clear_pointer (&job->free_records, g_async_queue_unref);
@@ -86,6 +87,18 @@ io_error (const char *path,
                       _("Could not read “%s”: %s"), name, message);
 }
 
+/* Tells the caller what is offered, as the receiver will see it: a
+ * single file or a tree, the manifest. */
+static void
+report_offer (SendJob *job)
+{
+  KfCipherMode mode = kf_peer_link_get_keys (job->base.link)->mode;
+  g_autoptr(KfTransferOffer) offer = kf_transfer_offer_new_for_manifest (job->manifest, mode);
+
+  offer->is_tree = job->is_tree;
+  _kf_progress_post_offer (job->base.progress, offer);
+}
+
 /* Walks what is to be sent and sets up the transcript digest. */
 static gboolean
 open_source (SendJob  *job,
@@ -95,8 +108,9 @@ open_source (SendJob  *job,
                                      job->skipped, &job->is_tree, error);
   if (job->manifest == NULL)
     return FALSE;
+  report_offer (job);
   job->size = kf_manifest_get_total (job->manifest);
-  job->file_blocks = g_new0 (guint64, MAX (kf_manifest_get_n_files (job->manifest), 1));
+  job->list = _kf_transfer_files_new (job->manifest, FALSE);
   _kf_progress_set_total (job->base.progress, job->size);
   _kf_progress_set_files (job->base.progress, 0, kf_manifest_get_n_files (job->manifest));
   job->base.transcript = _kf_transcript_new ();
@@ -396,8 +410,9 @@ encrypt_piece (SendJob        *job,
 
   if (piece->last)
     {
-      job->file_blocks[piece->file] = kf_cipher_get_blocks (job->base.cipher);
-      job->blocks += job->file_blocks[piece->file];
+      _kf_transfer_files_set_blocks (job->list, piece->file,
+                                     kf_cipher_get_blocks (job->base.cipher));
+      job->blocks += kf_cipher_get_blocks (job->base.cipher);
     }
   records->pieces[records->n_pieces++] = (KfPiece) { offset, n + tail, piece->plain, piece->file,
                                                      piece->entry, piece->first, piece->last,
@@ -504,6 +519,27 @@ set_current (SendJob       *job,
       }
 }
 
+/* Reports file number @file (entry @entry) sent whole, with the
+ * progress: the receiver has every byte of it unless the link fails,
+ * but has not said yet that it verified them. */
+static void
+report_sent (SendJob  *job,
+             guint     file,
+             guint     entry,
+             guint64   done,
+             gboolean  end)
+{
+  KfTransferFileResult sent = { NULL };
+
+  sent.path = kf_manifest_path (job->manifest, entry, FALSE);
+  sent.size = kf_manifest_get_entry (job->manifest, entry)->size;
+  sent.blocks = _kf_transfer_files_get_blocks (job->list, file);
+  sent.status = KF_TRANSFER_FILE_SENT;
+  _kf_transfer_files_set_done (job->list, entry + 1);
+  _kf_progress_post (job->base.progress, done, end, &sent);
+  g_free (sent.path);
+}
+
 /* Writer loop, on the task's thread.  Returns whether the final record
  * went out. */
 static gboolean
@@ -517,6 +553,7 @@ write_records (SendJob      *job,
   while (!end)
     {
       KfChunk *records = _kf_job_pop (&job->base.state, job->full_records);
+      gboolean reported = FALSE;
       GError *error = NULL;
 
       if (records == NULL)
@@ -534,13 +571,18 @@ write_records (SendJob      *job,
           _kf_transcript_add (job->base.transcript,
                               records->data + piece->offset + KF_RECORD_HEADER_SIZE + piece->len);
           done += piece->plain;
-          files_done += piece->last ? 1 : 0;
           end = piece->end;
+          reported = piece->last;
+          if (!piece->last)
+            continue;
+          _kf_progress_set_files (job->base.progress, ++files_done,
+                                  kf_manifest_get_n_files (job->manifest));
+          report_sent (job, piece->file, piece->entry, done, end);
         }
       g_async_queue_push (job->free_records, records);
-      _kf_progress_set_files (job->base.progress, files_done,
-                              kf_manifest_get_n_files (job->manifest));
-      _kf_progress_update (job->base.progress, done, end);
+      /* A chunk that ends with a file's last piece was reported with it. */
+      if (!reported)
+        _kf_progress_update (job->base.progress, done, end);
     }
 
   return TRUE;
@@ -606,25 +648,19 @@ stream_file (SendJob       *job,
   return *error == NULL && job->done;
 }
 
-/* The sender's result: totals, and every entry delivered, after the
- * skipped ones: derived from the manifest when asked for, not listed
- * (kf-transfer-files.c). */
+/* The sender's result, once the receiver said DONE: totals, and every
+ * entry delivered, after the skipped ones: derived from the manifest
+ * when asked for, not listed (kf-transfer-files.c). */
 static KfTransferResult *
 make_result (SendJob *job)
 {
-  g_autoptr(KfTransferFiles) files = _kf_transfer_files_new (job->manifest, FALSE);
-  KfTransferResult *result = _kf_transfer_result_new (files);
-  guint n_files = kf_manifest_get_n_files (job->manifest);
+  KfTransferResult *result = _kf_transfer_result_new (job->list);
 
   result->blocks = job->blocks;
   result->plain_bytes = job->size;
   _kf_transfer_digest_hex (job->base.transcript, result->digest);
   result->path = g_file_get_parse_name (job->files->pdata[0]);
-  for (guint i = 0; i < job->skipped->len; i++)
-    _kf_transfer_files_add (files, kf_transfer_file_result_copy (job->skipped->pdata[i]));
-  for (guint i = 0; i < n_files; i++)
-    _kf_transfer_files_set_blocks (files, i, job->file_blocks[i]);
-  _kf_transfer_files_set_done (files, kf_manifest_get_n_entries (job->manifest));
+  _kf_transfer_files_set_delivered (job->list);
   return result;
 }
 
@@ -646,6 +682,11 @@ send_thread (GTask        *task,
       g_task_return_error (task, error);
       return;
     }
+  for (guint i = 0; i < job->skipped->len; i++)
+    {
+      _kf_transfer_files_add (job->list, kf_transfer_file_result_copy (job->skipped->pdata[i]));
+      _kf_progress_post (job->base.progress, 0, FALSE, job->skipped->pdata[i]);
+    }
   /* stream_file() has told the receiver and stopped the link itself. */
   if (!stream_file (job, cancellable, &error))
     {
@@ -660,9 +701,10 @@ send_thread (GTask        *task,
  * kf_transfer_send_async:
  * @link: a sender's link, fresh from kf_peer_link_connect_finish()
  * @files: (array length=n_files): local files and folders, any mix
- * @progress: (nullable): called on the caller's main context with the
- *   plaintext bytes and files sent so far and the current file, about ten
- *   times a second and at the end
+ * @progress: (nullable): called on the caller's main context: once with
+ *   what is offered, once the files are walked; then with the plaintext
+ *   bytes and files sent so far and the current file, about ten times a
+ *   second and at the end, and with each file as it has gone whole
  * @progress_notify: (nullable): frees @progress_data once no more progress
  *   can come, on the caller's main context
  *
@@ -723,4 +765,28 @@ kf_transfer_send_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kf_transfer_send_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/*
+ * kf_transfer_send_get_files:
+ * @result: the #GAsyncResult of kf_transfer_send_async(), once it
+ *   completed
+ *
+ * Returns: (transfer full) (nullable): for a tree (or several files),
+ * what went out, whether the transfer succeeded or failed: after a
+ * failure the entries up to the last file sent whole, SENT (the receiver
+ * verified them or not), the skipped ones once the receiver accepted,
+ * and the other files INCOMPLETE; after success the result's list.
+ * %NULL when the walk failed.
+ */
+KfTransferFiles *
+kf_transfer_send_get_files (GAsyncResult *result)
+{
+  SendJob *job;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kf_transfer_send_async, NULL);
+
+  job = g_task_get_task_data (G_TASK (result));
+  return job->list != NULL ? kf_transfer_files_ref (job->list) : NULL;
 }

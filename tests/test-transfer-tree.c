@@ -41,6 +41,9 @@ typedef struct
   guint             cancel_after; /* files landed before the receiver cancels; 0: never */
   gboolean          cancel_sender;
   GHashTable       *landed_sources; /* ids of the main-context sources that reported files */
+  KfTransferOffer  *sender_offer;   /* what the sender's progress said it offers */
+  guint             sender_reports; /* the sender's progress reports */
+  GPtrArray        *sent_files;     /* relative paths the sender reported sent whole */
 } Fixture;
 
 static void
@@ -60,6 +63,7 @@ set_up (Fixture       *f,
   f->receive_cancel = g_cancellable_new ();
   f->send_cancel = g_cancellable_new ();
   f->landed = g_ptr_array_new_with_free_func (g_free);
+  f->sent_files = g_ptr_array_new_with_free_func (g_free);
 }
 
 static void
@@ -77,6 +81,8 @@ tear_down (Fixture       *f,
   g_clear_object (&f->receive_cancel);
   g_clear_object (&f->send_cancel);
   g_ptr_array_unref (f->landed);
+  g_ptr_array_unref (f->sent_files);
+  g_clear_pointer (&f->sender_offer, kf_transfer_offer_free);
   kf_test_remove_tree (f->dir);
   g_free (f->dir);
   g_free (f->src);
@@ -161,6 +167,25 @@ progress_cb (const KfTransferProgress *progress,
     g_cancellable_cancel (f->cancel_sender ? f->send_cancel : f->receive_cancel);
 }
 
+/* The sender's progress: what it offers (first, once), then each file
+ * sent whole. */
+static void
+sender_progress_cb (const KfTransferProgress *progress,
+                    gpointer                  user_data)
+{
+  Fixture *f = user_data;
+
+  if (progress->offer != NULL)
+    {
+      g_assert_cmpuint (f->sender_reports, ==, 0);
+      g_assert_null (f->sender_offer);
+      f->sender_offer = kf_transfer_offer_copy (progress->offer);
+    }
+  f->sender_reports++;
+  if (progress->landed != NULL && progress->landed->status == KF_TRANSFER_FILE_SENT)
+    g_ptr_array_add (f->sent_files, g_strdup (progress->landed->path));
+}
+
 /* Offers SRC/@names (NULL-terminated) and waits for the offer. */
 static void
 offer (Fixture           *f,
@@ -174,8 +199,8 @@ offer (Fixture           *f,
 
       g_ptr_array_add (files, g_file_new_for_path (path));
     }
-  kf_transfer_send_async (f->sender, (GFile **) files->pdata, files->len, NULL, NULL, NULL,
-                          f->send_cancel, sent_cb, f);
+  kf_transfer_send_async (f->sender, (GFile **) files->pdata, files->len,
+                          sender_progress_cb, f, NULL, f->send_cancel, sent_cb, f);
   kf_transfer_receive_offer_async (f->receiver, NULL, offer_cb, f);
   kf_test_iterate_until (&f->offer_done);
 }
@@ -256,6 +281,16 @@ test_round_trip (Fixture       *f,
   g_assert_cmpuint (received->len, ==, 13);
   g_assert_cmpuint (kf_transfer_files_get_length (f->received->files), ==, 13);
   g_assert_cmpuint (f->landed->len, ==, 6);
+  /* The sender said what it offered, then each file as it went whole. */
+  g_assert_nonnull (f->sender_offer);
+  g_assert_true (f->sender_offer->is_tree);
+  g_assert_cmpuint (f->sender_offer->n_files, ==, 6);
+  g_assert_cmpuint (f->sender_offer->n_top_level, ==, 2);
+  g_assert_true (f->sender_offer->top_entries[0].is_folder);
+  g_assert_nonnull (f->sender_offer->manifest);
+  g_assert_cmpuint (f->sent_files->len, ==, 6);
+  for (guint i = 0; i < f->landed->len; i++)
+    g_assert_cmpstr (f->sent_files->pdata[i], ==, f->landed->pdata[i]);
   for (guint i = 0; i < received->len; i++)
     {
       KfTransferFileResult *r = received->pdata[i];
@@ -396,7 +431,9 @@ count_files (const char *path)
 }
 
 /* Cancelled after two files landed, by either side: those stay whole,
- * nothing else is there, not even a part of the third. */
+ * nothing else is there, not even a part of the third.  The sender
+ * reported the files it sent whole, in order: those that landed among
+ * them. */
 static void
 test_cancelled (Fixture       *f,
                 gconstpointer  data)
@@ -419,6 +456,15 @@ test_cancelled (Fixture       *f,
   g_assert_cmpuint (count_files (f->out), >=, 2);
   g_assert_cmpuint (count_files (f->out), <, 64);
   g_assert_cmpuint (count_files (f->out), ==, f->landed->len);
+  g_test_message ("%u files landed, %u sent whole", f->landed->len, f->sent_files->len);
+  g_assert_cmpuint (f->sent_files->len, >=, f->landed->len);
+  g_assert_cmpuint (f->sent_files->len, <, 64);
+  for (guint i = 0; i < f->sent_files->len; i++)
+    {
+      g_autofree char *want = g_strdup_printf ("many/f%02u", i);
+
+      g_assert_cmpstr (f->sent_files->pdata[i], ==, want);
+    }
   for (guint i = 0; i < f->landed->len; i++)
     {
       g_autofree char *a = g_build_filename (f->src, f->landed->pdata[i], NULL);
