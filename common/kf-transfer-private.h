@@ -2,8 +2,8 @@
 
 #pragma once
 
-/* Internals shared by kf-transfer.c, kf-transfer-sender.c and
- * kf-transfer-receiver.c.  Not installed, not for callers. */
+/* Internals shared by the files of the transfer engine, kf-transfer*.c.
+ * Not installed, not for callers. */
 
 #include <gcrypt.h>
 
@@ -161,6 +161,29 @@ void          _kf_transfer_file_iv          (const KfSessionKeys *keys,
                                              guint8              iv[KF_CIPHER_IV_SIZE]);
 GAsyncQueue  *_kf_transfer_job_new_queue    (KfTransferJob      *job,
                                              gsize               size);
+
+/* A sender's job (kf-transfer-sender.c), whose reader thread is in
+ * kf-transfer-send-read.c. */
+typedef struct
+{
+  KfTransferJob     base;
+  GPtrArray        *files;          /* GFile: what the caller gave */
+  KfManifest       *manifest;
+  GPtrArray        *skipped;        /* KfTransferFileResult */
+  gboolean          is_tree;
+  guint64           size;
+  KfTransferFiles  *list;           /* the result's list: each file's blocks,
+                                     * the entries gone whole so far */
+  guint64           blocks;
+  GAsyncQueue      *free_plain;
+  GAsyncQueue      *full_plain;
+  GAsyncQueue      *free_records;
+  GAsyncQueue      *full_records;
+  KfChunk          *filling;        /* the reader's, being filled */
+  gboolean          done;
+} KfSendJob;
+
+gpointer      _kf_transfer_send_reader      (gpointer                data);
 
 /* The sender's walk of the files and folders it was given
  * (kf-transfer-walk.c). */

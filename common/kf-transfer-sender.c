@@ -11,6 +11,7 @@
  *
  *   reader   files → plain chunks, each file opened only as its turn comes;
  *            a chunk holds 256 KiB of one file, or several small files
+ *            (kf-transfer-send-read.c)
  *   crypto   plain chunks → KfCipher → ciphertext records, one per piece
  *   writer   (the GTask thread) Poly1305-AES, one socket write per chunk's
  *            records, and each record's tag into the transcript digest
@@ -25,11 +26,7 @@
 
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <glib/gi18n-lib.h>
 
 #include "kf-transfer-private.h"
@@ -39,31 +36,9 @@
 #define RECORD_OVERHEAD (KF_RECORD_HEADER_SIZE + 2 * KF_CIPHER_BLOCK_SIZE + KF_RECORD_TAG_SIZE)
 /* A buffer of sealed records: every piece of a full plain chunk. */
 #define RECORD_BUF_SIZE (KF_TRANSFER_CHUNK_SIZE + KF_CHUNK_MAX_PIECES * RECORD_OVERHEAD)
-/* The small files read into a chunk wait at most this long for it to
- * fill before it goes on (a slow disk still streams). */
-#define CHUNK_MAX_DELAY_US 50000
-
-typedef struct
-{
-  KfTransferJob     base;
-  GPtrArray        *files;          /* GFile: what the caller gave */
-  KfManifest       *manifest;
-  GPtrArray        *skipped;        /* KfTransferFileResult */
-  gboolean          is_tree;
-  guint64           size;
-  KfTransferFiles  *list;           /* the result's list: each file's blocks,
-                                     * the entries gone whole so far */
-  guint64           blocks;
-  GAsyncQueue      *free_plain;
-  GAsyncQueue      *full_plain;
-  GAsyncQueue      *free_records;
-  GAsyncQueue      *full_records;
-  KfChunk          *filling;        /* the reader's, being filled */
-  gboolean          done;
-} SendJob;
 
 static void
-send_job_free (SendJob *job)
+send_job_free (KfSendJob *job)
 {
   g_clear_pointer (&job->files, g_ptr_array_unref);
   g_clear_pointer (&job->manifest, kf_manifest_unref);
@@ -77,20 +52,10 @@ send_job_free (SendJob *job)
   g_free (job);
 }
 
-static GError *
-io_error (const char *path,
-          const char *message)
-{
-  g_autofree char *name = g_filename_display_name (path);
-
-  return g_error_new (KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_IO,
-                      _("Could not read “%s”: %s"), name, message);
-}
-
 /* Tells the caller what is offered, as the receiver will see it: a
  * single file or a tree, the manifest. */
 static void
-report_offer (SendJob *job)
+report_offer (KfSendJob *job)
 {
   KfCipherMode mode = kf_peer_link_get_keys (job->base.link)->mode;
   g_autoptr(KfTransferOffer) offer = kf_transfer_offer_new_for_manifest (job->manifest, mode);
@@ -101,8 +66,8 @@ report_offer (SendJob *job)
 
 /* Walks what is to be sent and sets up the transcript digest. */
 static gboolean
-open_source (SendJob  *job,
-             GError  **error)
+open_source (KfSendJob  *job,
+             GError    **error)
 {
   job->manifest = _kf_transfer_walk ((GFile **) job->files->pdata, job->files->len,
                                      job->skipped, &job->is_tree, error);
@@ -119,7 +84,7 @@ open_source (SendJob  *job,
 
 /* Encrypts @plain under the connection's offer key, in one CBC chain. */
 static guint8 *
-seal_offer (SendJob       *job,
+seal_offer (KfSendJob     *job,
             const guint8  *plain,
             gsize          plain_len,
             gsize         *len,
@@ -146,7 +111,7 @@ seal_offer (SendJob       *job,
 /* Sends the offer: one file alone as an OFFER record (name and size),
  * anything else as the manifest in MANIFEST records, the last FINAL. */
 static gboolean
-send_offer (SendJob       *job,
+send_offer (KfSendJob     *job,
             GCancellable  *cancellable,
             GError       **error)
 {
@@ -196,7 +161,7 @@ add_old_peer_hint (GError *error)
 
 /* Waits for ACCEPT; DECLINE and CANCEL become errors. */
 static gboolean
-await_answer (SendJob       *job,
+await_answer (KfSendJob     *job,
               GCancellable  *cancellable,
               GError       **error)
 {
@@ -227,164 +192,10 @@ await_answer (SendJob       *job,
     }
 }
 
-/* Opens the file at @source, which must still be a regular file (never
- * a link: O_NOFOLLOW; never a FIFO that would block: O_NONBLOCK). */
-static int
-open_entry (const char  *source,
-            GError     **error)
-{
-  struct stat st;
-  int fd = open (source, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-
-  if (fd < 0)
-    {
-      *error = io_error (source, g_strerror (errno));
-      return -1;
-    }
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
-    {
-      close (fd);
-      *error = io_error (source, _("it is no longer a regular file"));
-      return -1;
-    }
-  return fd;
-}
-
-/* Reads up to @want bytes; a short count only at the end of the file. */
-static gboolean
-read_full (int            fd,
-           guint8        *buf,
-           gsize          want,
-           gsize         *got,
-           GError       **error)
-{
-  *got = 0;
-  while (*got < want)
-    {
-      ssize_t n = read (fd, buf + *got, want - *got);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          g_set_error_literal (error, G_IO_ERROR, g_io_error_from_errno (errno), g_strerror (errno));
-          return FALSE;
-        }
-      if (n == 0)
-        break;
-      *got += (gsize) n;
-    }
-  return TRUE;
-}
-
-/* Hands the chunk being filled to the crypto stage. */
-static void
-push_filling (SendJob *job)
-{
-  if (job->filling != NULL)
-    g_async_queue_push (job->full_plain, g_steal_pointer (&job->filling));
-}
-
-/* The chunk to read the next @want bytes of a file into: the one being
- * filled while it has room and is fresh, else an empty one (%NULL once
- * the job is stopped).  A file's pieces are cut exactly as one file's
- * chunks were: at every KF_TRANSFER_CHUNK_SIZE bytes. */
-static KfChunk *
-chunk_for (SendJob *job,
-           gsize    want)
-{
-  if (job->filling != NULL
-      && (!_kf_chunk_has_room (job->filling, want)
-          || g_get_monotonic_time () - job->filling->started > CHUNK_MAX_DELAY_US))
-    push_filling (job);
-  if (job->filling == NULL)
-    {
-      job->filling = _kf_job_pop (&job->base.state, job->free_plain);
-      if (job->filling != NULL)
-        _kf_chunk_reset (job->filling);
-    }
-  return job->filling;
-}
-
-/* Reads file number @file (entry @entry) into pieces, exactly its
- * announced size, the last piece marked; several small files share a
- * chunk. */
-static gboolean
-read_file (SendJob *job,
-           guint    file,
-           guint    entry_index,
-           gboolean end)
-{
-  const KfManifestEntry *entry = kf_manifest_get_entry (job->manifest, entry_index);
-  g_autofree char *source = kf_manifest_source_path (job->manifest, entry_index);
-  guint64 remaining = entry->size;
-  GError *error = NULL;
-  int fd = open_entry (source, &error);
-  gboolean first = TRUE;
-
-  while (fd >= 0)
-    {
-      gsize want = (gsize) MIN (remaining, KF_TRANSFER_CHUNK_SIZE);
-      KfChunk *chunk = chunk_for (job, want);
-      gsize got = 0;
-      KfPiece *piece;
-
-      if (chunk == NULL)
-        break;
-      if (!read_full (fd, chunk->data + chunk->len, want, &got, &error) || got < want)
-        {
-          if (error == NULL)
-            error = io_error (source, _("it became shorter while it was being sent; send it again once nothing changes it"));
-          break;
-        }
-      remaining -= got;
-      piece = _kf_chunk_add (chunk, got);
-      piece->plain = got;
-      piece->file = file;
-      piece->entry = entry_index;
-      piece->first = first;
-      piece->last = remaining == 0;
-      piece->end = end && remaining == 0;
-      first = FALSE;
-      if (remaining == 0)
-        {
-          close (fd);
-          return TRUE;
-        }
-    }
-  if (fd >= 0)
-    close (fd);
-  if (error != NULL)
-    _kf_job_fail (&job->base.state, error);
-  return FALSE;
-}
-
-/* Reader thread: every file of the manifest in order, to the crypto
- * stage. */
-static gpointer
-reader_main (gpointer data)
-{
-  SendJob *job = data;
-  guint n_entries = kf_manifest_get_n_entries (job->manifest);
-  guint n_files = kf_manifest_get_n_files (job->manifest);
-  guint file = 0;
-
-  for (guint i = 0; i < n_entries && file < n_files; i++)
-    {
-      if (kf_manifest_get_entry (job->manifest, i)->kind != KF_MANIFEST_FILE)
-        continue;
-      if (!read_file (job, file, i, file + 1 == n_files))
-        return NULL;
-      file++;
-    }
-  push_filling (job);
-  return NULL;
-}
-
 /* Encrypts one piece into the next record of @records; a file's last
  * piece gets the padding. */
 static gboolean
-encrypt_piece (SendJob        *job,
+encrypt_piece (KfSendJob      *job,
                const KfChunk  *chunk,
                const KfPiece  *piece,
                KfChunk        *records,
@@ -425,7 +236,7 @@ encrypt_piece (SendJob        *job,
 static gpointer
 crypto_main (gpointer data)
 {
-  SendJob *job = data;
+  KfSendJob *job = data;
   gboolean end = kf_manifest_get_n_files (job->manifest) == 0;
 
   while (!end)
@@ -456,7 +267,7 @@ crypto_main (gpointer data)
 static gpointer
 control_main (gpointer data)
 {
-  SendJob *job = data;
+  KfSendJob *job = data;
   GError *error = NULL;
   KfRecordHeader header;
   const guint8 *payload;
@@ -478,7 +289,7 @@ control_main (gpointer data)
 
 /* Creates the job's buffers and the queues they circulate through. */
 static void
-fill_queues (SendJob *job)
+fill_queues (KfSendJob *job)
 {
   job->free_plain = _kf_transfer_job_new_queue (&job->base, KF_TRANSFER_CHUNK_SIZE);
   job->full_plain = g_async_queue_new ();
@@ -488,7 +299,7 @@ fill_queues (SendJob *job)
 
 /* Seals and writes every record of @records at once. */
 static gboolean
-send_records (SendJob       *job,
+send_records (KfSendJob     *job,
               KfChunk       *records,
               GCancellable  *cancellable,
               GError       **error)
@@ -505,7 +316,7 @@ send_records (SendJob       *job,
 
 /* Names the last file that @records starts as the current one. */
 static void
-set_current (SendJob       *job,
+set_current (KfSendJob     *job,
              const KfChunk *records)
 {
   for (guint i = records->n_pieces; job->is_tree && i > 0; i--)
@@ -523,11 +334,11 @@ set_current (SendJob       *job,
  * progress: the receiver has every byte of it unless the link fails,
  * but has not said yet that it verified them. */
 static void
-report_sent (SendJob  *job,
-             guint     file,
-             guint     entry,
-             guint64   done,
-             gboolean  end)
+report_sent (KfSendJob  *job,
+             guint       file,
+             guint       entry,
+             guint64     done,
+             gboolean    end)
 {
   KfTransferFileResult sent = { NULL };
 
@@ -543,7 +354,7 @@ report_sent (SendJob  *job,
 /* Writer loop, on the task's thread.  Returns whether the final record
  * went out. */
 static gboolean
-write_records (SendJob      *job,
+write_records (KfSendJob    *job,
                GCancellable *cancellable)
 {
   guint64 done = 0;
@@ -594,8 +405,8 @@ write_records (SendJob      *job,
  * cancelled, its CANCEL (read by the control thread) is the better
  * explanation. */
 static GError *
-stop_control (SendJob *job,
-              GThread *control)
+stop_control (KfSendJob *job,
+              GThread   *control)
 {
   GError *why = _kf_job_steal_error (&job->base.state);
   gboolean link_broke = g_error_matches (why, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PEER_GONE);
@@ -619,7 +430,7 @@ stop_control (SendJob *job,
 
 /* Runs the pipeline and waits for the receiver's DONE. */
 static gboolean
-stream_file (SendJob       *job,
+stream_file (KfSendJob     *job,
              GCancellable  *cancellable,
              GError       **error)
 {
@@ -629,7 +440,7 @@ stream_file (SendJob       *job,
   gboolean sent;
 
   fill_queues (job);
-  reader = g_thread_new ("kf-send-read", reader_main, job);
+  reader = g_thread_new ("kf-send-read", _kf_transfer_send_reader, job);
   crypto = g_thread_new ("kf-send-crypt", crypto_main, job);
   sent = write_records (job, cancellable);
   if (!sent)
@@ -652,7 +463,7 @@ stream_file (SendJob       *job,
  * entry delivered, after the skipped ones: derived from the manifest
  * when asked for, not listed (kf-transfer-files.c). */
 static KfTransferResult *
-make_result (SendJob *job)
+make_result (KfSendJob *job)
 {
   KfTransferResult *result = _kf_transfer_result_new (job->list);
 
@@ -670,7 +481,7 @@ send_thread (GTask        *task,
              gpointer      task_data,
              GCancellable *cancellable)
 {
-  SendJob *job = task_data;
+  KfSendJob *job = task_data;
   GError *error = NULL;
 
   if (!open_source (job, &error)
@@ -727,13 +538,13 @@ kf_transfer_send_async (KfPeerLink             *link,
                         gpointer                user_data)
 {
   g_autoptr(GTask) task = NULL;
-  SendJob *job;
+  KfSendJob *job;
 
   g_return_if_fail (KF_IS_PEER_LINK (link));
   g_return_if_fail (kf_peer_link_get_role (link) == KF_PEER_ROLE_SENDER);
   g_return_if_fail (files != NULL && n_files > 0);
 
-  job = g_new0 (SendJob, 1);
+  job = g_new0 (KfSendJob, 1);
   _kf_transfer_job_init (&job->base, link,
                          _kf_progress_new (progress, progress_data, progress_notify, 0));
   job->files = g_ptr_array_new_with_free_func (g_object_unref);
@@ -782,7 +593,7 @@ kf_transfer_send_finish (GAsyncResult  *result,
 KfTransferFiles *
 kf_transfer_send_get_files (GAsyncResult *result)
 {
-  SendJob *job;
+  KfSendJob *job;
 
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kf_transfer_send_async, NULL);
