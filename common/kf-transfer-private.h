@@ -193,6 +193,40 @@ KfManifest   *_kf_transfer_walk             (GFile                 **files,
                                              gboolean               *is_tree,
                                              GError                **error);
 
+/* A tree receiver's job (kf-transfer-tree.c), whose network thread is
+ * in kf-transfer-tree-net.c. */
+typedef struct
+{
+  KfTransferJob     base;
+  KfTransferOffer  *offer;
+  KfManifest       *manifest;
+  char             *folder;
+  gboolean          overwrite;
+  int               root_fd;
+  GHashTable       *top_names;     /* index → the local name of a top-level entry,
+                                    * where it is not the manifest's */
+  KfTransferFiles  *list;          /* the result's: blocks set by the network
+                                    * thread, entries landed by the disk thread */
+  guint64           blocks;
+  GAsyncQueue      *free_bufs;
+  GAsyncQueue      *full_bufs;
+  KfChunk          *filling;       /* the network thread's, being filled */
+  /* The disk thread's. */
+  KfChunk          *reading;       /* the buffer being written out */
+  guint             next_piece;    /* its next piece */
+  int               dir_fds[KF_TRANSFER_MAX_DEPTH];
+  char             *dir_paths[KF_TRANSFER_MAX_DEPTH];
+  int               temp_fd;
+  char             *temp_name;     /* NULL for an anonymous temporary file */
+  int               temp_dir;
+  guint64           written;
+  guint             files_done;
+} KfTreeJob;
+
+gboolean      _kf_transfer_tree_receive_files (KfTreeJob           *job,
+                                               GCancellable        *cancellable,
+                                               GError             **error);
+
 /* Receiving a tree (kf-transfer-tree.c). */
 void          _kf_transfer_receive_tree     (GTask                  *task,
                                              KfPeerLink             *link,

@@ -15,10 +15,10 @@
  * (anonymous, O_TMPFILE, or a hidden ".keyferry-XXXXXXXX.part") that gets
  * its name only after its FINAL record verified and its size matched.  An
  * interrupted transfer leaves the files completed before it, and no part
- * of any other.  The network thread decrypts record after record into one
- * buffer, many small files to it, and hands it on when it is full or
- * before it would wait for the sender (kf_peer_link_receive_nowait()), so
- * the threads wake once per buffer rather than once per file.
+ * of any other.  The network thread (kf-transfer-tree-net.c) decrypts
+ * record after record into one buffer, many small files to it, and hands
+ * it on when it is full or before it would wait for the sender, so the
+ * threads wake once per buffer rather than once per file.
  */
 
 #include "config.h"
@@ -36,36 +36,8 @@
 
 #define PLAIN_BUF_SIZE (KF_RECORD_MAX_PAYLOAD + 2 * KF_CIPHER_BLOCK_SIZE)
 
-typedef struct
-{
-  KfTransferJob     base;
-  KfTransferOffer  *offer;
-  KfManifest       *manifest;
-  char             *folder;
-  gboolean          overwrite;
-  int               root_fd;
-  GHashTable       *top_names;     /* index → the local name of a top-level entry,
-                                    * where it is not the manifest's */
-  KfTransferFiles  *list;          /* the result's: blocks set by the network
-                                    * thread, entries landed by the disk thread */
-  guint64           blocks;
-  GAsyncQueue      *free_bufs;
-  GAsyncQueue      *full_bufs;
-  KfChunk          *filling;       /* the network thread's, being filled */
-  /* The disk thread's. */
-  KfChunk          *reading;       /* the buffer being written out */
-  guint             next_piece;    /* its next piece */
-  int               dir_fds[KF_TRANSFER_MAX_DEPTH];
-  char             *dir_paths[KF_TRANSFER_MAX_DEPTH];
-  int               temp_fd;
-  char             *temp_name;     /* NULL for an anonymous temporary file */
-  int               temp_dir;
-  guint64           written;
-  guint             files_done;
-} TreeJob;
-
 static void
-tree_job_free (TreeJob *job)
+tree_job_free (KfTreeJob *job)
 {
   for (guint i = 0; i < KF_TRANSFER_MAX_DEPTH; i++)
     {
@@ -117,7 +89,7 @@ exists_at (int         dir_fd,
  * free "name (n)" when it exists and may not be replaced, never one that
  * another top-level entry uses. */
 static void
-choose_top_names (TreeJob *job)
+choose_top_names (KfTreeJob *job)
 {
   guint n = kf_manifest_get_n_entries (job->manifest);
   g_autoptr(GHashTable) used = g_hash_table_new (g_str_hash, g_str_equal);
@@ -155,7 +127,7 @@ choose_top_names (TreeJob *job)
 /* The name entry @index goes under in its folder, before any clash
  * while it arrives. */
 static const char *
-entry_name (TreeJob               *job,
+entry_name (KfTreeJob             *job,
             guint                  index,
             const KfManifestEntry *entry)
 {
@@ -168,8 +140,8 @@ entry_name (TreeJob               *job,
 /* Opens the chosen folder, picks the top-level names and checks the
  * room; sets up the transcript digest. */
 static gboolean
-prepare (TreeJob  *job,
-         GError  **error)
+prepare (KfTreeJob  *job,
+         GError    **error)
 {
   g_autoptr(GFile) folder = g_file_new_for_path (job->folder);
 
@@ -192,7 +164,7 @@ prepare (TreeJob  *job,
 
 /* The folder that entry @entry goes into, and its name there. */
 static int
-parent_fd (TreeJob               *job,
+parent_fd (KfTreeJob             *job,
            const KfManifestEntry *entry)
 {
   return entry->depth == 0 ? job->root_fd : job->dir_fds[entry->depth - 1];
@@ -200,7 +172,7 @@ parent_fd (TreeJob               *job,
 
 /* The relative path of @name inside the folder of @entry. */
 static char *
-local_path (TreeJob               *job,
+local_path (KfTreeJob             *job,
             const KfManifestEntry *entry,
             const char            *name)
 {
@@ -212,7 +184,7 @@ local_path (TreeJob               *job,
  * of a file.  The result's list keeps only what it cannot derive from the
  * manifest (kf-transfer-files.c); the report is copied for the caller. */
 static void
-record_landed (TreeJob    *job,
+record_landed (KfTreeJob  *job,
                guint       index,
                const char *name,
                guint64     blocks)
@@ -244,9 +216,9 @@ record_landed (TreeJob    *job,
  * the existing one) and keeps it open for its entries.  Never follows a
  * link: O_NOFOLLOW. */
 static gboolean
-make_folder (TreeJob  *job,
-             guint     index,
-             GError  **error)
+make_folder (KfTreeJob  *job,
+             guint       index,
+             GError    **error)
 {
   const KfManifestEntry *entry = kf_manifest_get_entry (job->manifest, index);
   int parent = parent_fd (job, entry);
@@ -281,7 +253,7 @@ make_folder (TreeJob  *job,
 /* Creates the temporary file in @dir_fd, private and exclusive:
  * anonymous where the file system supports O_TMPFILE, named otherwise. */
 static gboolean
-create_temp (TreeJob     *job,
+create_temp (KfTreeJob   *job,
              int          dir_fd,
              const char  *rel,
              GError     **error)
@@ -306,7 +278,7 @@ create_temp (TreeJob     *job,
 
 /* Closes and removes the temporary file, if any. */
 static void
-discard_temp (TreeJob *job)
+discard_temp (KfTreeJob *job)
 {
   if (job->temp_fd >= 0)
     close (job->temp_fd);
@@ -319,7 +291,7 @@ discard_temp (TreeJob *job)
 /* Gives the complete temporary file the name @name in @dir_fd, never
  * replacing anything unless allowed.  Returns 0 or -1 with errno. */
 static int
-link_temp (TreeJob    *job,
+link_temp (KfTreeJob  *job,
            int         dir_fd,
            const char *name)
 {
@@ -356,10 +328,10 @@ link_temp (TreeJob    *job,
 /* Gives the verified temporary file of entry @index its name, or the
  * first free "name (n)" when something took the name meanwhile. */
 static gboolean
-commit_file (TreeJob  *job,
-             guint     index,
-             guint64   blocks,
-             GError  **error)
+commit_file (KfTreeJob  *job,
+             guint       index,
+             guint64     blocks,
+             GError    **error)
 {
   const KfManifestEntry *entry = kf_manifest_get_entry (job->manifest, index);
   const char *base = entry_name (job, index, entry);
@@ -416,7 +388,7 @@ write_all (int           fd,
  * buffer being read (given back once read); %NULL once the job is
  * stopped. */
 static const KfPiece *
-next_piece (TreeJob *job)
+next_piece (KfTreeJob *job)
 {
   if (job->reading != NULL && job->next_piece == job->reading->n_pieces)
     g_async_queue_push (job->free_bufs, g_steal_pointer (&job->reading));
@@ -434,9 +406,9 @@ next_piece (TreeJob *job)
  * last one came (verified) and the size matches, commits it.  Returns
  * %FALSE with @error unset when the job was stopped. */
 static gboolean
-write_file (TreeJob  *job,
-            guint     index,
-            GError  **error)
+write_file (KfTreeJob  *job,
+            guint       index,
+            GError    **error)
 {
   const KfManifestEntry *entry = kf_manifest_get_entry (job->manifest, index);
   g_autofree char *rel = local_path (job, entry, entry_name (job, index, entry));
@@ -489,7 +461,7 @@ write_file (TreeJob  *job,
 static gpointer
 disk_main (gpointer data)
 {
-  TreeJob *job = data;
+  KfTreeJob *job = data;
   guint n = kf_manifest_get_n_entries (job->manifest);
   GError *error = NULL;
 
@@ -509,196 +481,9 @@ disk_main (gpointer data)
   return NULL;
 }
 
-/* Hands the buffer being filled to the disk thread. */
-static void
-push_filling (TreeJob *job)
-{
-  if (job->filling != NULL)
-    g_async_queue_push (job->full_bufs, g_steal_pointer (&job->filling));
-}
-
-/* Reads the next record; what the buffer being filled holds goes to the
- * disk thread first when the record is not here yet, so no file waits
- * for the peer's next one. */
-static const guint8 *
-receive_record (TreeJob         *job,
-                KfRecordHeader  *header,
-                GCancellable    *cancellable,
-                GError         **error)
-{
-  GError *local = NULL;
-  const guint8 *payload;
-
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return NULL;
-  payload = kf_peer_link_receive_nowait (job->base.link, header, &local);
-  if (payload != NULL || !g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-    {
-      if (local != NULL)
-        g_propagate_error (error, local);
-      return payload;
-    }
-  g_error_free (local);
-  push_filling (job);
-  return kf_peer_link_receive (job->base.link, header, cancellable, error);
-}
-
-/* The buffer to decrypt a record of @len bytes into: the one being
- * filled while it has room, else an empty one (%NULL once the job is
- * stopped). */
-static KfChunk *
-buffer_for (TreeJob *job,
-            gsize    len)
-{
-  gsize room = len + 2 * KF_CIPHER_BLOCK_SIZE;
-
-  if (job->filling != NULL && !_kf_chunk_has_room (job->filling, room))
-    push_filling (job);
-  if (job->filling == NULL)
-    {
-      job->filling = _kf_job_pop (&job->base.state, job->free_bufs);
-      if (job->filling != NULL)
-        _kf_chunk_reset (job->filling);
-    }
-  return job->filling;
-}
-
-/* Reads the next DATA record of a file whose chain should carry
- * @expected bytes, @cipher_bytes of which came already. */
-static const guint8 *
-next_data (TreeJob         *job,
-           KfRecordHeader  *header,
-           guint64          expected,
-           guint64         *cipher_bytes,
-           GCancellable    *cancellable,
-           GError         **error)
-{
-  const guint8 *payload = receive_record (job, header, cancellable, error);
-
-  if (payload == NULL)
-    return NULL;
-  if (header->type == KF_RECORD_CANCEL)
-    {
-      g_propagate_error (error, _kf_transfer_peer_cancelled (payload, header->length));
-      return NULL;
-    }
-  if (header->type != KF_RECORD_DATA)
-    {
-      g_propagate_error (error, _kf_transfer_unexpected (header->type));
-      return NULL;
-    }
-  *cipher_bytes += header->length;
-  if (*cipher_bytes > expected)
-    {
-      g_set_error_literal (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PROTOCOL,
-                           _("The sender sent more data for a file than it announced. That file was not saved."));
-      return NULL;
-    }
-  if ((header->flags & KF_RECORD_FLAG_FINAL) && *cipher_bytes != expected)
-    {
-      g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TRUNCATED,
-                   _("The sender ended a file after %" PRIu64 " of %" PRIu64 " bytes. That file was not saved."),
-                   *cipher_bytes, expected);
-      return NULL;
-    }
-  return payload;
-}
-
-/* Decrypts one verified record of file number @file (entry @index) into a
- * new piece of @buf; the FINAL one is checked for its padding. */
-static gboolean
-decrypt_into (TreeJob       *job,
-              const guint8  *payload,
-              gsize          len,
-              gboolean       final,
-              KfChunk       *buf,
-              guint          file,
-              guint          index,
-              GError       **error)
-{
-  g_autoptr(GError) local = NULL;
-  guint8 *out = buf->data + buf->len;
-  gsize out_size = buf->size - buf->len;
-  gsize n = 0;
-  gsize tail = 0;
-  KfPiece *piece;
-
-  if (!kf_cipher_update (job->base.cipher, payload, len, out, out_size, &n, &local)
-      || (final && !kf_cipher_finish (job->base.cipher, out + n, out_size - n, &tail, &local)))
-    {
-      g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PROTOCOL,
-                   _("A file could not be decrypted (%s). It was not saved."), local->message);
-      return FALSE;
-    }
-  piece = _kf_chunk_add (buf, n + tail);
-  piece->plain = piece->len;
-  piece->file = file;
-  piece->entry = index;
-  piece->last = final;
-  return TRUE;
-}
-
-/* Receives file number @file (entry @index): its own chain, its records
- * up to the FINAL one, to the disk thread. */
-static gboolean
-receive_one (TreeJob       *job,
-             guint          file,
-             guint          index,
-             GCancellable  *cancellable,
-             GError       **error)
-{
-  guint64 expected = kf_cipher_encrypted_size (job->offer->mode,
-                                               kf_manifest_get_entry (job->manifest, index)->size);
-  guint64 cipher_bytes = 0;
-  gboolean final = FALSE;
-
-  if (!_kf_transfer_job_start_file (&job->base, KF_CIPHER_DECRYPT, file, error))
-    return FALSE;
-  while (!final)
-    {
-      KfRecordHeader header;
-      const guint8 *payload = next_data (job, &header, expected, &cipher_bytes, cancellable, error);
-      KfChunk *buf = payload != NULL ? buffer_for (job, header.length) : NULL;
-
-      if (buf == NULL)
-        return FALSE;
-      final = (header.flags & KF_RECORD_FLAG_FINAL) != 0;
-      _kf_transcript_add (job->base.transcript, payload + header.length);
-      if (!decrypt_into (job, payload, header.length, final, buf, file, index, error))
-        return FALSE;
-      /* Set before the buffer goes on: the file's commit reads it. */
-      if (final)
-        {
-          _kf_transfer_files_set_blocks (job->list, file, kf_cipher_get_blocks (job->base.cipher));
-          job->blocks += kf_cipher_get_blocks (job->base.cipher);
-        }
-    }
-  return TRUE;
-}
-
-/* Network loop: every file of the manifest, in order. */
-static gboolean
-receive_files (TreeJob       *job,
-               GCancellable  *cancellable,
-               GError       **error)
-{
-  guint n = kf_manifest_get_n_entries (job->manifest);
-  guint file = 0;
-
-  for (guint i = 0; i < n; i++)
-    {
-      if (kf_manifest_get_entry (job->manifest, i)->kind != KF_MANIFEST_FILE)
-        continue;
-      if (!receive_one (job, file++, i, cancellable, error))
-        return FALSE;
-    }
-  push_filling (job);
-  return TRUE;
-}
-
 /* Accepts, and runs the network loop while the disk thread works. */
 static gboolean
-receive_tree (TreeJob       *job,
+receive_tree (KfTreeJob     *job,
               GCancellable  *cancellable,
               GError       **error)
 {
@@ -711,7 +496,7 @@ receive_tree (TreeJob       *job,
   job->free_bufs = _kf_transfer_job_new_queue (&job->base, PLAIN_BUF_SIZE);
   job->full_bufs = g_async_queue_new ();
   disk = g_thread_new ("kf-receive-disk", disk_main, job);
-  if (!receive_files (job, cancellable, &local) && local != NULL)
+  if (!_kf_transfer_tree_receive_files (job, cancellable, &local) && local != NULL)
     _kf_job_fail (&job->base.state, local);
   g_thread_join (disk);
   *error = _kf_job_steal_error (&job->base.state);
@@ -724,7 +509,7 @@ tree_thread (GTask        *task,
              gpointer      task_data,
              GCancellable *cancellable)
 {
-  TreeJob *job = task_data;
+  KfTreeJob *job = task_data;
   KfTransferResult *result;
   GError *error = NULL;
 
@@ -767,7 +552,7 @@ _kf_transfer_receive_tree (GTask                 *task,
                            gboolean               overwrite,
                            KfProgress            *progress)
 {
-  TreeJob *job = g_new0 (TreeJob, 1);
+  KfTreeJob *job = g_new0 (KfTreeJob, 1);
 
   _kf_transfer_job_init (&job->base, link, progress);
   for (guint i = 0; i < KF_TRANSFER_MAX_DEPTH; i++)
