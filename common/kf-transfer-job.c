@@ -6,15 +6,19 @@
  * the peer link, the progress relay, the file's cipher and transcript
  * digest, the first error and the cancellable that stops every thread,
  * and a fixed set of buffers circulating through queues.  KfTransferJob
- * holds those, set up and torn down here once for both.
+ * holds those, set up and torn down here once for both.  The receivers'
+ * one check and decryption of a data record are here too, for a file
+ * offered alone (kf-transfer-receiver.c) and a tree's (kf-transfer-tree-net.c).
  */
 
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <string.h>
 #include <gio/gio.h>
+#include <glib/gi18n-lib.h>
 
 #include "kf-transfer-private.h"
 
@@ -303,6 +307,105 @@ _kf_transcript_add (gcry_md_hd_t  transcript,
                     const guint8 *tag)
 {
   gcry_md_write (transcript, tag, KF_RECORD_TAG_SIZE);
+}
+
+/*
+ * _kf_transfer_check_data_record:
+ * @header: a record just read, authenticated
+ * @payload: its payload
+ * @expected: the ciphertext bytes the file's chain carries, as announced
+ * @cipher_bytes: (inout): those that came before this record; this one's
+ *   are added
+ * @scope: whether the file was offered alone or is one of a tree: the
+ *   user reads different words for each
+ *
+ * The one check of a data record's place in a file's chain, for both
+ * receivers: the sender's CANCEL, a record of another type, more bytes
+ * than announced, or a FINAL record before them all.
+ *
+ * Returns: %TRUE for the file's next DATA record, else %FALSE with a
+ * %KF_TRANSFER_ERROR (CANCELLED, PROTOCOL, TRUNCATED).
+ */
+gboolean
+_kf_transfer_check_data_record (const KfRecordHeader  *header,
+                                const guint8          *payload,
+                                guint64                expected,
+                                guint64               *cipher_bytes,
+                                KfRecordScope          scope,
+                                GError               **error)
+{
+  gboolean tree = scope == KF_RECORD_SCOPE_TREE;
+
+  if (header->type == KF_RECORD_CANCEL)
+    {
+      g_propagate_error (error, _kf_transfer_peer_cancelled (payload, header->length));
+      return FALSE;
+    }
+  if (header->type != KF_RECORD_DATA)
+    {
+      g_propagate_error (error, _kf_transfer_unexpected (header->type));
+      return FALSE;
+    }
+  *cipher_bytes += header->length;
+  if (*cipher_bytes > expected)
+    {
+      g_set_error_literal (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PROTOCOL,
+                           tree ? _("The sender sent more data for a file than it announced. That file was not saved.")
+                                : _("The sender sent more data than it announced. Nothing was saved."));
+      return FALSE;
+    }
+  if ((header->flags & KF_RECORD_FLAG_FINAL) && *cipher_bytes != expected)
+    {
+      g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TRUNCATED,
+                   tree ? _("The sender ended a file after %" PRIu64 " of %" PRIu64 " bytes. That file was not saved.")
+                        : _("The sender ended the file after %" PRIu64 " of %" PRIu64 " bytes. Nothing was saved."),
+                   *cipher_bytes, expected);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/*
+ * _kf_transfer_decrypt_record:
+ * @cipher: the file's chain
+ * @payload: (array length=len): a DATA record's payload, authenticated
+ *   and checked by _kf_transfer_check_data_record()
+ * @final: whether it is the file's FINAL record, whose padding is checked
+ * @buf: the buffer the plaintext goes into, after what it holds
+ * @scope: as for _kf_transfer_check_data_record()
+ *
+ * The one decryption of a received record, for both receivers.
+ *
+ * Returns: (transfer none): the new piece of @buf, its offset and length
+ * set (the rest is the caller's), or %NULL with a
+ * %KF_TRANSFER_ERROR_PROTOCOL.
+ */
+KfPiece *
+_kf_transfer_decrypt_record (KfCipher      *cipher,
+                             const guint8  *payload,
+                             gsize          len,
+                             gboolean       final,
+                             KfChunk       *buf,
+                             KfRecordScope  scope,
+                             GError       **error)
+{
+  g_autoptr(GError) local = NULL;
+  guint8 *out = buf->data + buf->len;
+  gsize out_size = buf->size - buf->len;
+  gsize n = 0;
+  gsize tail = 0;
+
+  if (!kf_cipher_update (cipher, payload, len, out, out_size, &n, &local)
+      || (final && !kf_cipher_finish (cipher, out + n, out_size - n, &tail, &local)))
+    {
+      g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PROTOCOL,
+                   scope == KF_RECORD_SCOPE_TREE
+                   ? _("A file could not be decrypted (%s). It was not saved.")
+                   : _("The file could not be decrypted (%s). Nothing was saved."),
+                   local->message);
+      return NULL;
+    }
+  return _kf_chunk_add (buf, n + tail);
 }
 
 /*

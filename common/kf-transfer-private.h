@@ -114,6 +114,28 @@ GError       *_kf_job_steal_error           (KfJobState             *state);
 gpointer      _kf_job_pop                   (KfJobState             *state,
                                              GAsyncQueue            *queue);
 
+/* Whose data records a receiver checks: the user reads different words
+ * for a file offered alone and for one file of a tree. */
+typedef enum
+{
+  KF_RECORD_SCOPE_FILE,   /* offered alone: nothing was saved */
+  KF_RECORD_SCOPE_TREE,   /* one file of a tree: that file was not saved */
+} KfRecordScope;
+
+gboolean      _kf_transfer_check_data_record (const KfRecordHeader *header,
+                                              const guint8         *payload,
+                                              guint64               expected,
+                                              guint64              *cipher_bytes,
+                                              KfRecordScope         scope,
+                                              GError              **error);
+KfPiece      *_kf_transfer_decrypt_record   (KfCipher               *cipher,
+                                             const guint8           *payload,
+                                             gsize                   len,
+                                             gboolean                final,
+                                             KfChunk                *buf,
+                                             KfRecordScope           scope,
+                                             GError                **error);
+
 /* The receiver's page cache window: writeback of what a file received
  * is started every KF_WRITEBACK_WINDOW bytes, and pages two windows
  * behind are waited for and dropped (kf-transfer-job.c). */

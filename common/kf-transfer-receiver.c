@@ -200,68 +200,6 @@ disk_main (gpointer data)
   return NULL;
 }
 
-/* Checks a data record's place in the chain against the offer. */
-static gboolean
-check_data (ReceiveJob            *job,
-            const KfRecordHeader  *header,
-            guint64               *cipher_bytes,
-            GError               **error)
-{
-  guint64 expected = job->offer->encrypted_size;
-
-  if (header->type != KF_RECORD_DATA)
-    {
-      g_propagate_error (error, _kf_transfer_unexpected (header->type));
-      return FALSE;
-    }
-  *cipher_bytes += header->length;
-  if (*cipher_bytes > expected)
-    {
-      g_set_error_literal (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PROTOCOL,
-                           _("The sender sent more data than it announced. Nothing was saved."));
-      return FALSE;
-    }
-  if ((header->flags & KF_RECORD_FLAG_FINAL) && *cipher_bytes != expected)
-    {
-      g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TRUNCATED,
-                   _("The sender ended the file after %" PRIu64 " of %" PRIu64 " bytes. Nothing was saved."),
-                   *cipher_bytes, expected);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-/* Decrypts one authenticated record into @buf; the final one is checked
- * for its padding. */
-static gboolean
-decrypt_record (ReceiveJob    *job,
-                const guint8  *payload,
-                gsize          len,
-                gboolean       final,
-                KfChunk       *buf,
-                GError       **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  gsize n = 0;
-  gsize tail = 0;
-
-  if (!kf_cipher_update (job->base.cipher, payload, len, buf->data, PLAIN_BUF_SIZE, &n, &local_error)
-      || (final && !kf_cipher_finish (job->base.cipher, buf->data + n, PLAIN_BUF_SIZE - n,
-                                      &tail, &local_error)))
-    {
-      g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PROTOCOL,
-                   _("The file could not be decrypted (%s). Nothing was saved."),
-                   local_error->message);
-      return FALSE;
-    }
-
-  buf->len = n + tail;
-  buf->n_pieces = 1;
-  buf->pieces[0] = (KfPiece) { .len = buf->len, .last = final, .end = final };
-  return TRUE;
-}
-
 /* Network loop: authenticated records in, plaintext to the disk thread. */
 static gboolean
 receive_records (ReceiveJob    *job,
@@ -276,26 +214,27 @@ receive_records (ReceiveJob    *job,
       KfRecordHeader header;
       const guint8 *payload = kf_peer_link_receive (job->base.link, &header, cancellable, error);
       KfChunk *buf;
+      KfPiece *piece;
 
-      if (payload == NULL)
-        return FALSE;
-      if (header.type == KF_RECORD_CANCEL)
-        {
-          g_propagate_error (error, _kf_transfer_peer_cancelled (payload, header.length));
-          return FALSE;
-        }
-      if (!check_data (job, &header, &cipher_bytes, error))
+      if (payload == NULL
+          || !_kf_transfer_check_data_record (&header, payload, job->offer->encrypted_size,
+                                              &cipher_bytes, KF_RECORD_SCOPE_FILE, error))
         return FALSE;
       final = (header.flags & KF_RECORD_FLAG_FINAL) != 0;
       _kf_transcript_add (job->base.transcript, payload + header.length);
       buf = _kf_job_pop (&job->base.state, job->free_bufs);
       if (buf == NULL)
         return FALSE;
-      if (!decrypt_record (job, payload, header.length, final, buf, error))
+      _kf_chunk_reset (buf);
+      piece = _kf_transfer_decrypt_record (job->base.cipher, payload, header.length, final, buf,
+                                           KF_RECORD_SCOPE_FILE, error);
+      if (piece == NULL)
         {
           g_async_queue_push (job->free_bufs, buf);
           return FALSE;
         }
+      piece->last = final;
+      piece->end = final;
       g_async_queue_push (job->full_bufs, buf);
     }
 

@@ -6,7 +6,8 @@
  * sender, on the GTask's thread: every file of the manifest in order, its
  * own chain under its own IV, its DATA records up to the FINAL one checked
  * against its announced size, each tag added to the transcript digest and
- * each record decrypted into the buffer being filled, many small files to
+ * each record decrypted into the buffer being filled (the check and the
+ * decryption both receivers share, kf-transfer-job.c), many small files to
  * a buffer.  The buffer goes to the disk thread when it is full, at the
  * end, or before the thread would wait for the sender
  * (kf_peer_link_receive_nowait()), so no file that came waits for the
@@ -14,9 +15,6 @@
  */
 
 #include "config.h"
-
-#include <inttypes.h>
-#include <glib/gi18n-lib.h>
 
 #include "kf-transfer-private.h"
 
@@ -86,32 +84,10 @@ next_data (KfTreeJob       *job,
 {
   const guint8 *payload = receive_record (job, header, cancellable, error);
 
-  if (payload == NULL)
+  if (payload == NULL
+      || !_kf_transfer_check_data_record (header, payload, expected, cipher_bytes,
+                                          KF_RECORD_SCOPE_TREE, error))
     return NULL;
-  if (header->type == KF_RECORD_CANCEL)
-    {
-      g_propagate_error (error, _kf_transfer_peer_cancelled (payload, header->length));
-      return NULL;
-    }
-  if (header->type != KF_RECORD_DATA)
-    {
-      g_propagate_error (error, _kf_transfer_unexpected (header->type));
-      return NULL;
-    }
-  *cipher_bytes += header->length;
-  if (*cipher_bytes > expected)
-    {
-      g_set_error_literal (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PROTOCOL,
-                           _("The sender sent more data for a file than it announced. That file was not saved."));
-      return NULL;
-    }
-  if ((header->flags & KF_RECORD_FLAG_FINAL) && *cipher_bytes != expected)
-    {
-      g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TRUNCATED,
-                   _("The sender ended a file after %" PRIu64 " of %" PRIu64 " bytes. That file was not saved."),
-                   *cipher_bytes, expected);
-      return NULL;
-    }
   return payload;
 }
 
@@ -127,21 +103,11 @@ decrypt_into (KfTreeJob     *job,
               guint          index,
               GError       **error)
 {
-  g_autoptr(GError) local = NULL;
-  guint8 *out = buf->data + buf->len;
-  gsize out_size = buf->size - buf->len;
-  gsize n = 0;
-  gsize tail = 0;
-  KfPiece *piece;
+  KfPiece *piece = _kf_transfer_decrypt_record (job->base.cipher, payload, len, final, buf,
+                                                KF_RECORD_SCOPE_TREE, error);
 
-  if (!kf_cipher_update (job->base.cipher, payload, len, out, out_size, &n, &local)
-      || (final && !kf_cipher_finish (job->base.cipher, out + n, out_size - n, &tail, &local)))
-    {
-      g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PROTOCOL,
-                   _("A file could not be decrypted (%s). It was not saved."), local->message);
-      return FALSE;
-    }
-  piece = _kf_chunk_add (buf, n + tail);
+  if (piece == NULL)
+    return FALSE;
   piece->plain = piece->len;
   piece->file = file;
   piece->entry = index;

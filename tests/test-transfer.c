@@ -763,6 +763,99 @@ test_offer_parse (void)
   g_assert_null (kf_transfer_offer_parse (good, len, KF_CIPHER_MODE_CFB, NULL));
 }
 
+/* The receivers' one check of a data record's place in a file's chain:
+ * the words a user reads, for a file offered alone and for one file of a
+ * tree, exactly as each receiver said them before they shared it. */
+static void
+test_record_checks (void)
+{
+  static const struct
+  {
+    KfRecordScope  scope;
+    const char    *too_long;
+    const char    *ended;
+  } scopes[] = {
+    { KF_RECORD_SCOPE_FILE,
+      "The sender sent more data than it announced. Nothing was saved.",
+      "The sender ended the file after 16 of 48 bytes. Nothing was saved." },
+    { KF_RECORD_SCOPE_TREE,
+      "The sender sent more data for a file than it announced. That file was not saved.",
+      "The sender ended a file after 16 of 48 bytes. That file was not saved." },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (scopes); i++)
+    {
+      KfRecordHeader data = { KF_RECORD_DATA, 0, 32, 0 };
+      KfRecordHeader final = { KF_RECORD_DATA, KF_RECORD_FLAG_FINAL, 16, 0 };
+      KfRecordHeader accept = { KF_RECORD_ACCEPT, 0, 0, 0 };
+      g_autoptr(GError) too_long = NULL;
+      g_autoptr(GError) ended = NULL;
+      g_autoptr(GError) other = NULL;
+      guint64 bytes = 0;
+
+      g_assert_true (_kf_transfer_check_data_record (&data, NULL, 48, &bytes, scopes[i].scope, NULL));
+      g_assert_cmpuint (bytes, ==, 32);
+      g_assert_false (_kf_transfer_check_data_record (&data, NULL, 48, &bytes, scopes[i].scope,
+                                                      &too_long));
+      g_assert_error (too_long, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PROTOCOL);
+      g_assert_cmpstr (too_long->message, ==, scopes[i].too_long);
+      bytes = 0;
+      g_assert_false (_kf_transfer_check_data_record (&final, NULL, 48, &bytes, scopes[i].scope,
+                                                      &ended));
+      g_assert_error (ended, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TRUNCATED);
+      g_assert_cmpstr (ended->message, ==, scopes[i].ended);
+      g_assert_false (_kf_transfer_check_data_record (&accept, NULL, 48, &bytes, scopes[i].scope,
+                                                      &other));
+      g_assert_error (other, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PROTOCOL);
+    }
+}
+
+/* The receivers' one decryption of a record: the plaintext as a piece
+ * after what the buffer holds, and a bad padding worded for each scope. */
+static void
+test_record_decrypt (void)
+{
+  static const guint8 key[KF_CIPHER_KEY_SIZE] = { 1, 2, 3 };
+  static const guint8 iv[KF_CIPHER_IV_SIZE] = { 4, 5, 6 };
+  static const char *failed[] = {
+    "The file could not be decrypted (", ". Nothing was saved.",
+    "A file could not be decrypted (", ". It was not saved.",
+  };
+  g_autoptr(KfCipher) encrypt = kf_cipher_new (KF_CIPHER_MODE_CBC, KF_CIPHER_ENCRYPT, key,
+                                               sizeof key, iv, sizeof iv, NULL);
+  guint8 sealed[2 * KF_CIPHER_BLOCK_SIZE];
+  guint8 garbage[KF_CIPHER_BLOCK_SIZE] = { 0 };
+  gsize n = 0;
+  gsize tail = 0;
+
+  g_assert_true (kf_cipher_update (encrypt, (const guint8 *) "hello", 5, sealed, sizeof sealed,
+                                   &n, NULL));
+  g_assert_true (kf_cipher_finish (encrypt, sealed + n, sizeof sealed - n, &tail, NULL));
+  for (guint i = 0; i < 2; i++)
+    {
+      KfRecordScope scope = i == 0 ? KF_RECORD_SCOPE_FILE : KF_RECORD_SCOPE_TREE;
+      g_autoptr(KfCipher) decrypt = kf_cipher_new (KF_CIPHER_MODE_CBC, KF_CIPHER_DECRYPT, key,
+                                                   sizeof key, iv, sizeof iv, NULL);
+      g_autoptr(GError) error = NULL;
+      KfChunk *buf = _kf_chunk_new (64);
+      KfPiece *piece;
+
+      _kf_chunk_add (buf, 3);
+      piece = _kf_transfer_decrypt_record (decrypt, sealed, n + tail, TRUE, buf, scope, NULL);
+      g_assert_nonnull (piece);
+      g_assert_cmpuint (piece->offset, ==, 3);
+      g_assert_cmpmem (buf->data + piece->offset, piece->len, "hello", 5);
+      g_assert_true (kf_cipher_restart (decrypt, iv, sizeof iv, NULL));
+      g_assert_null (_kf_transfer_decrypt_record (decrypt, garbage, sizeof garbage, TRUE, buf,
+                                                  scope, &error));
+      g_assert_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PROTOCOL);
+      g_assert_true (g_str_has_prefix (error->message, failed[2 * i]));
+      g_assert_true (g_str_has_suffix (error->message, failed[2 * i + 1]));
+      g_assert_cmpuint (buf->n_pieces, ==, 2);
+      _kf_chunk_free (buf);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -833,6 +926,8 @@ main (int    argc,
 #undef ADD
   g_test_add_func ("/transfer/sanitize-names", test_sanitize);
   g_test_add_func ("/transfer/offer-parser", test_offer_parse);
+  g_test_add_func ("/transfer/record-checks", test_record_checks);
+  g_test_add_func ("/transfer/record-decrypt", test_record_decrypt);
 
   return g_test_run ();
 }
