@@ -429,3 +429,51 @@ kf_cli_report_peer_identity (KfClient      *client,
     *known_code = g_strdup (known->code);
   return check;
 }
+
+/*
+ * kf_cli_peer_identity_accepted:
+ * @role: this side's: a sender checks the receiver, a receiver the sender
+ * @name: the peer's name
+ * @key: (nullable): the identity the peer proved
+ *
+ * Says what the contacts say of the peer (kf_cli_report_peer_identity()).
+ * Someone else under a contact's name is refused, with
+ * app->identity_refused set (exit 9), unless --accept-new-identity was
+ * given, which is then said.
+ *
+ * Returns: whether to go on with this peer.
+ */
+gboolean
+kf_cli_peer_identity_accepted (KfCliApp     *app,
+                               KfClientRole  role,
+                               const char   *name,
+                               const guint8 *key)
+{
+  gboolean sending = role == KF_CLIENT_ROLE_SENDER;
+  g_autofree char *known = NULL;
+
+  if (kf_cli_report_peer_identity (app->client, name, key, &known) != KF_CONTACT_CHANGED)
+    return TRUE;
+  if (app->accept_new_identity)
+    {
+      if (sending)
+        kf_cli_status (_("Sending anyway, as --accept-new-identity says: once the transfer is "
+                         "confirmed, %s’s new identity replaces %s in your contacts."),
+                       name, known);
+      else
+        kf_cli_status (_("Accepting anyway, as --accept-new-identity says: once the transfer is "
+                         "confirmed, %s’s new identity replaces %s in your contacts."),
+                       name, known);
+      return TRUE;
+    }
+  if (sending)
+    kf_cli_error (_("not sending to %s. If they told you their identity changed, send again "
+                    "with --accept-new-identity, or forget the old identity first: "
+                    "keyferry-cli contacts forget %s"), name, name);
+  else
+    kf_cli_error (_("declined the file from %s. If they told you their identity changed, wait "
+                    "again with --accept-new-identity, or forget the old identity first: "
+                    "keyferry-cli contacts forget %s"), name, name);
+  app->identity_refused = TRUE;
+  return FALSE;
+}

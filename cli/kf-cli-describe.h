@@ -2,6 +2,7 @@
 
 #pragma once
 
+#include "kf-cli-app.h"
 #include "kf-client.h"
 #include "kf-transfer.h"
 
@@ -26,5 +27,10 @@ KfContactCheck kf_cli_report_peer_identity (KfClient     *client,
                                             const char   *name,
                                             const guint8 *key,
                                             char        **known_code);
+
+gboolean  kf_cli_peer_identity_accepted (KfCliApp     *app,
+                                         KfClientRole  role,
+                                         const char   *name,
+                                         const guint8 *key);
 
 G_END_DECLS

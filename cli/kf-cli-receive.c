@@ -295,23 +295,10 @@ static gboolean
 sender_accepted (KfCliApp *app,
                  KfOffer  *offer)
 {
-  const char *name = kf_offer_get_sender_name (offer);
-  g_autofree char *known = NULL;
-
-  if (kf_cli_report_peer_identity (app->client, name, kf_offer_get_sender_key (offer),
-                                   &known) != KF_CONTACT_CHANGED)
+  if (kf_cli_peer_identity_accepted (app, KF_CLIENT_ROLE_RECEIVER,
+                                     kf_offer_get_sender_name (offer),
+                                     kf_offer_get_sender_key (offer)))
     return TRUE;
-  if (app->accept_new_identity)
-    {
-      kf_cli_status (_("Accepting anyway, as --accept-new-identity says: once the transfer is "
-                       "confirmed, %s’s new identity replaces %s in your contacts."),
-                     name, known);
-      return TRUE;
-    }
-  kf_cli_error (_("declined the file from %s. If they told you their identity changed, wait "
-                  "again with --accept-new-identity, or forget the old identity first: "
-                  "keyferry-cli contacts forget %s"), name, name);
-  app->identity_refused = TRUE;
   kf_cli_json_event ("declined", NULL);
   kf_client_decline_offer (app->client);
   return FALSE;

@@ -120,31 +120,6 @@ on_sent (GObject      *source,
   outcome = kf_client_send_files_finish (KF_CLIENT (source), result, &error);
 }
 
-/* What the contacts say of @name with @key, said; someone else under a
- * contact's name gets nothing (exit 9), unless --accept-new-identity. */
-static gboolean
-identity_accepted (KfCliApp     *app,
-                   const char   *name,
-                   const guint8 *key)
-{
-  g_autofree char *known = NULL;
-
-  if (kf_cli_report_peer_identity (app->client, name, key, &known) != KF_CONTACT_CHANGED)
-    return TRUE;
-  if (app->accept_new_identity)
-    {
-      kf_cli_status (_("Sending anyway, as --accept-new-identity says: once the transfer is "
-                       "confirmed, %s’s new identity replaces %s in your contacts."),
-                     name, known);
-      return TRUE;
-    }
-  kf_cli_error (_("not sending to %s. If they told you their identity changed, send again "
-                  "with --accept-new-identity, or forget the old identity first: "
-                  "keyferry-cli contacts forget %s"), name, name);
-  app->identity_refused = TRUE;
-  return FALSE;
-}
-
 /* The receiver's identity, as it proved it on the link, against the
  * contacts (the waiting list's word was checked before `conn`; this is
  * the proof). */
@@ -157,7 +132,7 @@ receiver_accepted (KfCliApp *app)
 
   if (contacts == NULL || key == NULL
       || kf_contacts_check (contacts, name, key, NULL) != KF_CONTACT_CHANGED
-      || identity_accepted (app, name, key))
+      || kf_cli_peer_identity_accepted (app, KF_CLIENT_ROLE_SENDER, name, key))
     return TRUE;
   kf_client_cancel (app->client);
   return FALSE;
@@ -268,7 +243,8 @@ resolve_peer (KfCliApp   *app,
   if (peer != NULL)
     {
       *peer_id = kf_peer_get_id (peer);
-      if (identity_accepted (app, kf_peer_get_name (peer), kf_peer_get_public_key (peer)))
+      if (kf_cli_peer_identity_accepted (app, KF_CLIENT_ROLE_SENDER, kf_peer_get_name (peer),
+                                         kf_peer_get_public_key (peer)))
         return TRUE;
       *exit_status = KF_CLI_EXIT_IDENTITY;
       return FALSE;

@@ -18,6 +18,25 @@
 #include "kf-client-private.h"
 #include "kf-transfer-error.h"
 
+/* Makes @link (taken) the session's link, with the client's idle
+ * timeout.  Returns %FALSE when the session cannot take it: the session
+ * then failed. */
+static gboolean
+take_link (KfClient   *self,
+           KfSession  *session,
+           KfPeerLink *link)
+{
+  GError *error = NULL;
+
+  if (!_kf_session_take_link (session, link, &error))
+    {
+      _kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_FAILED, "failed", error);
+      return FALSE;
+    }
+  kf_peer_link_set_idle_timeout (session->link, self->idle_timeout);
+  return TRUE;
+}
+
 static void
 on_link_accepted (GObject      *source,
                   GAsyncResult *result,
@@ -40,12 +59,8 @@ on_link_accepted (GObject      *source,
       return;
     }
 
-  if (!_kf_session_take_link (session, g_steal_pointer (&link), &error))
-    {
-      _kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_FAILED, "failed", error);
-      return;
-    }
-  kf_peer_link_set_idle_timeout (session->link, self->idle_timeout);
+  if (!take_link (self, session, g_steal_pointer (&link)))
+    return;
   _kf_client_transfer_read_offer (self);
 }
 
@@ -122,12 +137,8 @@ on_link_connected (GObject      *source,
       return;
     }
 
-  if (!_kf_session_take_link (session, g_steal_pointer (&link), &error))
-    {
-      _kf_client_session_fail (self, KF_SESSION_WITNESS_SELF, KF_OUTCOME_FAILED, "failed", error);
-      return;
-    }
-  kf_peer_link_set_idle_timeout (session->link, self->idle_timeout);
+  if (!take_link (self, session, g_steal_pointer (&link)))
+    return;
   _kf_client_set_state (self, KF_CLIENT_STATE_READY_TO_SEND);
   if (session->conn_task != NULL)
     {

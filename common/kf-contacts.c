@@ -281,9 +281,9 @@ save (KfContacts  *self,
   gsize len = 0;
 
   data = g_key_file_to_data (self->file, &len, NULL);
-  if (!kf_file_store_save (KF_FILE_STORE (self), data, len,
-                           N_("Could not create the folder %s for your contacts: %s"),
-                           N_("Could not save your contacts: %s"), error))
+  /* Translators: what the file holds, in “Could not save %s” and
+   * “Could not create the folder %s for %s”. */
+  if (!kf_file_store_save (KF_FILE_STORE (self), data, len, _("your contacts"), error))
     return FALSE;
 
   index_file (self);

@@ -5,7 +5,7 @@
  * The base of the contacts and the known servers: the file's path (the
  * subclass's default when none is given) and how it is written: whole and
  * atomically, mode 0600, in a folder of mode 0700.  What the file holds,
- * and how a failure is worded, belong to each store.
+ * and the noun that names it in an error, belong to each store.
  */
 
 #include "config.h"
@@ -45,25 +45,19 @@ kf_file_store_get_path (KfFileStore *self)
  * kf_file_store_save:
  * @data: what the file holds
  * @len: the length of @data
- * @folder_error: N_() wording, with the folder then the reason, of a
- *   folder that cannot be created
- * @save_error: N_() wording, with the reason, of a file that cannot be
- *   written
+ * @what: what the file holds, for a person, translated: a noun phrase
+ *   that completes “Could not save …” (“your contacts”)
  *
  * Creates the file's folder (mode 0700) and replaces the file atomically
- * with @data, mode 0600.  Returns %FALSE with the store's wording, in the
- * domain and code of the cause, when either step fails.
+ * with @data, mode 0600.  Returns %FALSE, in the domain and code of the
+ * cause, when either step fails: “Could not create the folder F for
+ * @what: reason” or “Could not save @what: reason”.
  */
-/* The wordings are string literals of the stores, marked N_() and so
- * checked against their arguments as c-format by msgfmt -c. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
 gboolean
 kf_file_store_save (KfFileStore  *self,
                     const char   *data,
                     gsize         len,
-                    const char   *folder_error,
-                    const char   *save_error,
+                    const char   *what,
                     GError      **error)
 {
   KfFileStorePrivate *priv = kf_file_store_get_instance_private (self);
@@ -71,28 +65,32 @@ kf_file_store_save (KfFileStore  *self,
   g_autoptr(GError) local_error = NULL;
 
   g_return_val_if_fail (KF_IS_FILE_STORE (self), FALSE);
+  g_return_val_if_fail (what != NULL, FALSE);
 
   dir = g_path_get_dirname (priv->path);
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
       int saved_errno = errno;
 
+      /* Translators: the folder, then what it holds ("your contacts"),
+       * then why. */
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   _(folder_error), dir, g_strerror (saved_errno));
+                   _("Could not create the folder %s for %s: %s"), dir, what,
+                   g_strerror (saved_errno));
       return FALSE;
     }
 
   if (!g_file_set_contents_full (priv->path, data, len, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
                                  &local_error))
     {
+      /* Translators: what the file holds ("your contacts"), then why. */
       g_set_error (error, local_error->domain, local_error->code,
-                   _(save_error), local_error->message);
+                   _("Could not save %s: %s"), what, local_error->message);
       return FALSE;
     }
 
   return TRUE;
 }
-#pragma GCC diagnostic pop
 
 static void
 kf_file_store_finalize (GObject *object)

@@ -22,8 +22,7 @@ const char *kf_file_store_get_path (KfFileStore  *self);
 gboolean    kf_file_store_save     (KfFileStore  *self,
                                     const char   *data,
                                     gsize         len,
-                                    const char   *folder_error,
-                                    const char   *save_error,
+                                    const char   *what,
                                     GError      **error);
 
 G_END_DECLS

@@ -282,9 +282,10 @@ save (KfKnownServers  *self,
         g_string_append_printf (out, "%s\n", line->raw);
     }
 
-  return kf_file_store_save (KF_FILE_STORE (self), out->str, out->len,
-                             N_("Could not create the folder %s for the known servers: %s"),
-                             N_("Could not save the known servers: %s"), error);
+  /* Translators: what the file holds, in “Could not save %s” and
+   * “Could not create the folder %s for %s”. */
+  return kf_file_store_save (KF_FILE_STORE (self), out->str, out->len, _("the known servers"),
+                             error);
 }
 
 /*

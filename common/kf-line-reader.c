@@ -133,27 +133,6 @@ fail (KfLineReader *self,
   g_task_return_error (task, error);
 }
 
-/* Checks a complete line's bytes: no NUL or CR, valid UTF-8. */
-static gboolean
-check_line (const char  *line,
-            gsize        len,
-            GError     **error)
-{
-  if (memchr (line, '\0', len) != NULL || memchr (line, '\r', len) != NULL)
-    {
-      g_set_error_literal (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_BAD_LINE,
-                           _("Line holds a NUL or CR character"));
-      return FALSE;
-    }
-  if (!g_utf8_validate_len (line, len, NULL))
-    {
-      g_set_error_literal (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_BAD_UTF8,
-                           _("Line is not valid UTF-8"));
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /*
  * kf_line_reader_check_line:
  * @line: a line's bytes, without its LF (it may hold NULs)
@@ -179,7 +158,7 @@ kf_line_reader_check_line (const char  *line,
                    _("Line longer than %zu bytes"), max_line_len);
       return FALSE;
     }
-  return check_line (line != NULL ? line : "", len, error);
+  return kf_protocol_check_line_bytes (line != NULL ? line : "", len, error);
 }
 
 /* What the buffer gives without reading more. */
@@ -221,7 +200,7 @@ take_line (KfLineReader  *self,
     {
       gsize len = (gsize) ((const char *) lf - start);
 
-      if (!check_line (start, len, &local))
+      if (!kf_protocol_check_line_bytes (start, len, &local))
         {
           set_failure (self, local);
           g_propagate_error (error, local);

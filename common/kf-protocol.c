@@ -298,14 +298,47 @@ kf_protocol_unescape (const char  *word,
 }
 
 /*
+ * kf_protocol_check_line_bytes:
+ * @line: a line's bytes without its LF (it may hold NULs)
+ * @len: its length in bytes
+ *
+ * The rules of part 1 §3 for a line's bytes, whatever its length: the
+ * line readers (kf-line-reader.c) apply them to every line they hand out,
+ * kf_protocol_validate_line() to any line.  Returns %FALSE with
+ * %KF_PROTOCOL_ERROR_BAD_LINE (a NUL or CR inside) or
+ * %KF_PROTOCOL_ERROR_BAD_UTF8.
+ */
+gboolean
+kf_protocol_check_line_bytes (const char  *line,
+                              gsize        len,
+                              GError     **error)
+{
+  g_return_val_if_fail (line != NULL || len == 0, FALSE);
+
+  if (memchr (line, '\0', len) != NULL || memchr (line, '\r', len) != NULL)
+    {
+      g_set_error_literal (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_BAD_LINE,
+                           _("Line holds a NUL or CR character"));
+      return FALSE;
+    }
+  if (!g_utf8_validate_len (line, len, NULL))
+    {
+      g_set_error_literal (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_BAD_UTF8,
+                           _("Line is not valid UTF-8"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/*
  * kf_protocol_validate_line:
  * @line: a line without its LF
  * @len: its length in bytes
  *
  * Checks what every line must be before anyone looks at its words.
  * Returns %FALSE with %KF_PROTOCOL_ERROR_LINE_TOO_LONG (more than
- * KF_PROTOCOL_MAX_LINE - 1 bytes), %KF_PROTOCOL_ERROR_BAD_LINE (a NUL, CR
- * or LF inside) or %KF_PROTOCOL_ERROR_BAD_UTF8.
+ * KF_PROTOCOL_MAX_LINE - 1 bytes), %KF_PROTOCOL_ERROR_BAD_LINE (an LF,
+ * NUL or CR inside) or %KF_PROTOCOL_ERROR_BAD_UTF8.
  */
 gboolean
 kf_protocol_validate_line (const char  *line,
@@ -320,21 +353,14 @@ kf_protocol_validate_line (const char  *line,
                    _("Line longer than %d bytes"), KF_PROTOCOL_MAX_LINE);
       return FALSE;
     }
-  if (memchr (line, '\0', len) != NULL || memchr (line, '\r', len) != NULL
-      || memchr (line, '\n', len) != NULL)
+  /* A line from a reader never holds one: it ends there. */
+  if (memchr (line, '\n', len) != NULL)
     {
       g_set_error_literal (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_BAD_LINE,
-                           _("Line holds a NUL, CR or LF character"));
+                           _("Line holds an LF character"));
       return FALSE;
     }
-  if (!g_utf8_validate_len (line, len, NULL))
-    {
-      g_set_error_literal (error, KF_PROTOCOL_ERROR, KF_PROTOCOL_ERROR_BAD_UTF8,
-                           _("Line is not valid UTF-8"));
-      return FALSE;
-    }
-
-  return TRUE;
+  return kf_protocol_check_line_bytes (line, len, error);
 }
 
 /* Splits @buf in place at single spaces into at most @max_words words.

@@ -187,6 +187,9 @@ const char        *kf_protocol_cancel_reason_to_string (KfCancelReason   reason)
 char              *kf_protocol_escape               (const char         *text);
 char              *kf_protocol_unescape             (const char         *word,
                                                      GError            **error);
+gboolean           kf_protocol_check_line_bytes     (const char         *line,
+                                                     gsize               len,
+                                                     GError            **error);
 gboolean           kf_protocol_validate_line        (const char         *line,
                                                      gsize               len,
                                                      GError            **error);

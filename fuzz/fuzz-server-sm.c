@@ -47,11 +47,11 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
-#include "kf-cipher.h"
 #include "kf-fuzz.h"
 #include "kf-hex.h"
 #include "kf-km-hello.h"
 #include "kf-server-private.h"
+#include "kf-test-km-client.h"
 #include "kf-test-server-check.h"
 
 #define N_CLIENTS     4
@@ -283,24 +283,6 @@ drop_all (Slot *slots)
   while (alive);
 }
 
-/* The right `confirm` for @key, as a client computes it. */
-static char *
-confirmation (const KfProtocolMessage *key)
-{
-  g_autoptr(KfCipher) cipher = NULL;
-  guint8 out[KF_PROTOCOL_CONFIRM_MAX];
-  gsize n = 0, tail = 0;
-
-  cipher = kf_cipher_new (key->mode, KF_CIPHER_ENCRYPT, key->key, sizeof key->key,
-                          key->confirm_iv, sizeof key->confirm_iv, NULL);
-  kf_fuzz_check (cipher != NULL, "a cipher for the confirmation");
-  kf_fuzz_check (kf_cipher_update (cipher, key->challenge, sizeof key->challenge, out,
-                                   sizeof out, &n, NULL)
-                 && kf_cipher_finish (cipher, out + n, sizeof out - n, &tail, NULL),
-                 "the confirmation encrypts");
-  return kf_hex_encode (out, n + tail);
-}
-
 /* `hello 2 NAME KEY SIGNATURE` for "hello NAME *" from @slot (NAME
  * escaped as on the wire; a broken escape is signed as it is). */
 static char *
@@ -337,7 +319,7 @@ send_text (Slot         *slots,
     return;
   if (len == 9 && memcmp (text, "confirm *", 9) == 0 && slot->key != NULL)
     {
-      g_autofree char *hex = confirmation (slot->key);
+      g_autofree char *hex = kf_test_km_confirmation (slot->key);
 
       g_string_append_printf (line, "confirm %s", hex);
     }

@@ -141,15 +141,16 @@ identities_list (KfServerState *state,
   return EXIT_SUCCESS;
 }
 
-/* @arg as an identity code, and as a key (hex) when it is one; %FALSE
- * with @error when it is neither. */
+/* @arg as an identity code, and as a key (hex) when it is one.  When it
+ * is neither, says so on standard error and returns %FALSE: the command
+ * was misused (EXIT_USAGE). */
 static gboolean
-parse_identity (const char  *arg,
-                char       **code,
-                char       **public_key,
-                GError     **error)
+parse_identity_or_usage (const char  *arg,
+                         char       **code,
+                         char       **public_key)
 {
   guint8 key[KF_IDENTITY_PUBLIC_KEY_SIZE];
+  g_autofree char *message = NULL;
 
   if (strlen (arg) == 2 * sizeof key && kf_hex_decode (arg, key, sizeof key, NULL))
     {
@@ -161,10 +162,36 @@ parse_identity (const char  *arg,
   *code = kf_identity_code_normalize (arg, NULL);
   if (*code != NULL)
     return TRUE;
-  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-               _("“%s” is neither an identity code (ABCD-EFGH-IJKL-MNOP, as keyferry-cli "
-                 "identity prints it) nor a public key (64 hexadecimal digits)"), arg);
+  message = g_strdup_printf (_("“%s” is neither an identity code (ABCD-EFGH-IJKL-MNOP, as "
+                               "keyferry-cli identity prints it) nor a public key (64 "
+                               "hexadecimal digits)"), arg);
+  g_printerr ("keyferry-server: %s\n", message);
   return FALSE;
+}
+
+/* Adds the identity @arg names (a code or a key), or removes it. */
+static int
+identities_change (KfServerState *state,
+                   const char    *arg,
+                   gboolean       add)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *key = NULL;
+  gboolean changed;
+
+  if (!parse_identity_or_usage (arg, &code, &key))
+    return EXIT_USAGE;
+  changed = add ? kf_server_state_add_identity (state, key, code, &error)
+                : kf_server_state_remove_identity (state, code, &error);
+  if (!changed)
+    return failed (error);
+  if (add)
+    say (g_strdup_printf (_("Added the identity %s: it is admitted even while enrolment is "
+                            "closed"), code));
+  else
+    say (g_strdup_printf (_("Removed the identity %s and released its names"), code));
+  return EXIT_SUCCESS;
 }
 
 static int
@@ -172,20 +199,7 @@ identities_add (KfServerState *state,
                 const char    *arg,
                 gboolean       json)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *code = NULL;
-  g_autofree char *key = NULL;
-
-  if (!parse_identity (arg, &code, &key, &error))
-    {
-      g_printerr ("keyferry-server: %s\n", error->message);
-      return EXIT_USAGE;
-    }
-  if (!kf_server_state_add_identity (state, key, code, &error))
-    return failed (error);
-  say (g_strdup_printf (_("Added the identity %s: it is admitted even while enrolment is closed"),
-                       code));
-  return EXIT_SUCCESS;
+  return identities_change (state, arg, TRUE);
 }
 
 static int
@@ -193,19 +207,7 @@ identities_remove (KfServerState *state,
                    const char    *arg,
                    gboolean       json)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *code = NULL;
-  g_autofree char *key = NULL;
-
-  if (!parse_identity (arg, &code, &key, &error))
-    {
-      g_printerr ("keyferry-server: %s\n", error->message);
-      return EXIT_USAGE;
-    }
-  if (!kf_server_state_remove_identity (state, code, &error))
-    return failed (error);
-  say (g_strdup_printf (_("Removed the identity %s and released its names"), code));
-  return EXIT_SUCCESS;
+  return identities_change (state, arg, FALSE);
 }
 
 static int

@@ -91,28 +91,14 @@ visit_tree_send (Fixture      *fx,
 {
   g_autoptr(GFile) photos = flow_make_tree (fx, "holiday-photos");
   g_autoptr(GFile) video = flow_sparse_file (fx, "holiday-video.mkv");
-  g_autofree char *inbox = g_build_filename (fx->tmpdir, "ana-inbox", NULL);
-  KfMainPage *page = KF_MAIN_PAGE (kf_gui_test_find_child (GTK_WIDGET (fx->window),
-                                                           KF_TYPE_MAIN_PAGE, 0));
   GFile *items[] = { photos, video };
 
-  g_assert_cmpint (g_mkdir (inbox, 0700), ==, 0);
-  g_object_unref (receiver->destination);
-  receiver->destination = g_file_new_for_path (inbox);
-  flow_peer_wait (ana);
-  flow_click (GTK_WIDGET (fx->window), "win.send");
-  flow_wait_for_rows (fx->window, 2);
-  g_assert_true (kf_main_page_select_peer (page, kf_client_get_client_id (ana)));
-  kf_main_page_set_files (page, items, G_N_ELEMENTS (items));
+  flow_choose_tree (fx, ana, receiver, items, G_N_ELEMENTS (items));
   stop_at ("send-tree");
 
   flow_conn_until_progress (fx, 0.01);
   stop_at ("transfer-tree");
-  flow_click (GTK_WIDGET (fx->window), "win.cancel");
-  flow_wait_for_page (fx->window, "result");
-  g_assert_true (kf_gui_test_wait_for (flow_receiver_finished, receiver, TIMEOUT_MS));
-  g_clear_object (&receiver->outcome);
-  g_clear_object (&receiver->offer);
+  flow_cancel_sending (fx, receiver);
   stop_at ("result-tree-cancelled");
   flow_click (GTK_WIDGET (fx->window), "win.back-to-start");
   flow_wait_for_page (fx->window, "main");
@@ -128,21 +114,11 @@ visit_tree_receive (Fixture  *fx,
   g_autoptr(GFile) photos = g_file_new_build_filename (fx->tmpdir, "holiday-photos", NULL);
   g_autoptr(KfOutcome) outcome = NULL;
   AsyncWait send_wait = { NULL };
-  GFile *items[] = { photos, file };
-  GtkWidget *dialog, *chooser;
+  GtkWidget *dialog;
 
-  flow_click (GTK_WIDGET (fx->window), "win.back-to-start");
-  flow_wait_for_page (fx->window, "main");
-  flow_offer_files_to_window (fx, sender, items, G_N_ELEMENTS (items), &send_wait);
-  dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
+  dialog = flow_offer_tree_to_window (fx, sender, photos, file, &send_wait);
   stop_at ("offer-tree");
-  kf_gui_test_respond (dialog, "accept");
-  chooser = flow_wait_for_window (GTK_TYPE_FILE_CHOOSER_DIALOG);
-  g_assert_true (kf_gui_test_wait_for (flow_chooser_has_folder, chooser, TIMEOUT_MS));
-  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
-  flow_wait_for_page (fx->window, "result");
-  outcome = flow_finish_sending (sender, &send_wait);
-  g_assert_nonnull (outcome);
+  outcome = flow_accept_to_result (fx, dialog, sender, &send_wait);
   stop_at ("result-tree");
 }
 
@@ -154,23 +130,15 @@ visit_receiving (Fixture  *fx,
 {
   g_autoptr(KfOutcome) outcome = NULL;
   AsyncWait send_wait = { NULL };
-  AsyncWait stop = { NULL };
   GtkWidget *dialog;
 
-  kf_client_stop_waiting_async (sender, NULL, flow_on_async_done, &stop);
-  g_assert_true (kf_client_stop_waiting_finish (sender, flow_wait_async (&stop), NULL));
-  g_clear_object (&stop.result);
-  flow_click (GTK_WIDGET (fx->window), "win.wait");
-  flow_wait_for_state (kf_window_get_client (fx->window), KF_CLIENT_STATE_WAITING);
+  flow_window_waits_instead (fx, sender);
   stop_at ("waiting");
 
   flow_offer_to_window (fx, sender, file, &send_wait);
   dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
   stop_at ("offer");
-  flow_accept_offer (dialog, NULL, NULL);
-  flow_wait_for_page (fx->window, "result");
-  outcome = flow_finish_sending (sender, &send_wait);
-  g_assert_nonnull (outcome);
+  outcome = flow_accept_to_result (fx, dialog, sender, &send_wait);
   stop_at ("result");
 }
 

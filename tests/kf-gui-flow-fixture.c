@@ -16,7 +16,9 @@
 #include "kf-gui-flow-fixture.h"
 #include "kf-gui-test-util.h"
 #include "kf-main-page.h"
+#include "kf-offer-dialog.h"
 #include "kf-peer-row.h"
+#include "kf-send-files.h"
 
 KfApplication *flow_app;
 GPtrArray *flow_notifications;
@@ -103,11 +105,7 @@ typedef struct
 guint
 flow_count_peer_rows (KfWindow *window)
 {
-  guint n = 0;
-
-  while (kf_gui_test_find_child (GTK_WIDGET (window), KF_TYPE_PEER_ROW, n) != NULL)
-    n++;
-  return n;
+  return kf_gui_test_count_children (GTK_WIDGET (window), KF_TYPE_PEER_ROW);
 }
 
 static gboolean
@@ -775,6 +773,125 @@ flow_cancel_sending (Fixture      *fx,
   g_assert_true (kf_gui_test_wait_for (flow_receiver_finished, receiver, TIMEOUT_MS));
   g_clear_object (&receiver->outcome);
   g_clear_object (&receiver->offer);
+}
+
+/* Chooses the peer as soon as the list shows them. */
+typedef struct
+{
+  KfMainPage *page;
+  guint       peer_id;
+} PeerChoice;
+
+static gboolean
+peer_chosen (gpointer data)
+{
+  PeerChoice *choice = data;
+
+  return kf_main_page_select_peer (choice->page, choice->peer_id);
+}
+
+static gboolean
+files_counted (gpointer data)
+{
+  return kf_send_files_is_counted (data, NULL, NULL);
+}
+
+/*
+ * flow_choose_tree:
+ * @peer: a peer that receives into @receiver
+ * @items: (array length=n_items): the folders and files to send
+ *
+ * Has @receiver save into a new folder "ana-inbox" (a tree is saved into
+ * a folder); once @peer waits, opens the window's Send view, chooses
+ * @peer as soon as the list shows it, then @items, and returns once the
+ * view has counted them.
+ */
+void
+flow_choose_tree (Fixture       *fx,
+                  KfClient      *peer,
+                  PeerReceiver  *receiver,
+                  GFile        **items,
+                  guint          n_items)
+{
+  g_autofree char *inbox = g_build_filename (fx->tmpdir, "ana-inbox", NULL);
+  KfMainPage *page = KF_MAIN_PAGE (kf_gui_test_find_child (GTK_WIDGET (fx->window),
+                                                           KF_TYPE_MAIN_PAGE, 0));
+  PeerChoice choice = { page, kf_client_get_client_id (peer) };
+
+  g_assert_cmpint (g_mkdir (inbox, 0700), ==, 0);
+  g_object_unref (receiver->destination);
+  receiver->destination = g_file_new_for_path (inbox);
+  flow_peer_wait (peer);
+  flow_click (GTK_WIDGET (fx->window), "win.send");
+  g_assert_true (kf_gui_test_wait_for (peer_chosen, &choice, TIMEOUT_MS));
+  kf_main_page_set_files (page, items, n_items);
+  g_assert_true (kf_gui_test_wait_for (files_counted,
+                                       kf_gui_test_find_child (GTK_WIDGET (page),
+                                                               KF_TYPE_SEND_FILES, 0),
+                                       TIMEOUT_MS));
+}
+
+/*
+ * flow_offer_tree_to_window:
+ *
+ * From the main page, @sender offers the waiting window @folder and
+ * @file as one offer.
+ *
+ * Returns: (transfer none): the window's offer dialog.
+ */
+GtkWidget *
+flow_offer_tree_to_window (Fixture   *fx,
+                           KfClient  *sender,
+                           GFile     *folder,
+                           GFile     *file,
+                           AsyncWait *send_wait)
+{
+  GFile *items[] = { folder, file };
+
+  flow_click (GTK_WIDGET (fx->window), "win.back-to-start");
+  flow_wait_for_page (fx->window, "main");
+  flow_offer_files_to_window (fx, sender, items, G_N_ELEMENTS (items), send_wait);
+  return flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
+}
+
+/*
+ * flow_accept_to_result:
+ * @dialog: the window's offer dialog, from @sender
+ *
+ * Accepts into the folder the save dialog opens in and waits for the
+ * result page and for @sender's end of the transfer.
+ *
+ * Returns: (transfer full): @sender's outcome.
+ */
+KfOutcome *
+flow_accept_to_result (Fixture   *fx,
+                       GtkWidget *dialog,
+                       KfClient  *sender,
+                       AsyncWait *send_wait)
+{
+  KfOutcome *outcome;
+
+  flow_accept_offer (dialog, NULL, NULL);
+  flow_wait_for_page (fx->window, "result");
+  outcome = flow_finish_sending (sender, send_wait);
+  g_assert_nonnull (outcome);
+  return outcome;
+}
+
+/* @peer stops waiting, and the window waits in its place. */
+void
+flow_window_waits_instead (Fixture  *fx,
+                           KfClient *peer)
+{
+  g_autoptr(GError) error = NULL;
+  AsyncWait stop = { NULL };
+
+  kf_client_stop_waiting_async (peer, NULL, flow_on_async_done, &stop);
+  g_assert_true (kf_client_stop_waiting_finish (peer, flow_wait_async (&stop), &error));
+  g_assert_no_error (error);
+  g_clear_object (&stop.result);
+  flow_click (GTK_WIDGET (fx->window), "win.wait");
+  flow_wait_for_state (kf_window_get_client (fx->window), KF_CLIENT_STATE_WAITING);
 }
 
 /*

@@ -132,6 +132,22 @@ void           flow_accept_offer           (GtkWidget  *dialog,
 KfClient      *flow_drop_on_receiver       (Fixture      *fx,
                                             PeerReceiver *receiver,
                                             GFile        *file);
+void           flow_choose_tree            (Fixture       *fx,
+                                            KfClient      *peer,
+                                            PeerReceiver  *receiver,
+                                            GFile        **items,
+                                            guint          n_items);
+GtkWidget     *flow_offer_tree_to_window   (Fixture   *fx,
+                                            KfClient  *sender,
+                                            GFile     *folder,
+                                            GFile     *file,
+                                            AsyncWait *send_wait);
+KfOutcome     *flow_accept_to_result       (Fixture   *fx,
+                                            GtkWidget *dialog,
+                                            KfClient  *sender,
+                                            AsyncWait *send_wait);
+void           flow_window_waits_instead   (Fixture  *fx,
+                                            KfClient *peer);
 GtkWidget     *flow_send_view_with_receiver (Fixture      *fx,
                                              const char   *name,
                                              PeerReceiver *receiver);

@@ -11,6 +11,7 @@
 
 #include <adwaita.h>
 
+#include "kf-gcrypt.h"
 #include "kf-gui-test-util.h"
 
 /*
@@ -28,6 +29,24 @@ kf_gui_test_init_i18n (void)
   bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+}
+
+/*
+ * kf_gui_test_init:
+ *
+ * Starts a program that tests widgets on their own, in English:
+ * libgcrypt, the catalogues (kf_gui_test_init_i18n()), GTK's test mode
+ * and libadwaita.
+ */
+void
+kf_gui_test_init (int    *argc,
+                  char ***argv)
+{
+  kf_gcrypt_init ();
+  kf_gui_test_init_i18n ();
+  g_setenv ("LANGUAGE", "C", TRUE);
+  gtk_test_init (argc, argv, NULL);
+  adw_init ();
 }
 
 static gboolean
@@ -112,6 +131,43 @@ kf_gui_test_find_child (GtkWidget *root,
         g_queue_push_head (queue, child);
     }
   return NULL;
+}
+
+/* Returns the descendant of @root whose id in its .ui file is @id, or NULL. */
+GtkWidget *
+kf_gui_test_find_by_id (GtkWidget  *root,
+                        const char *id)
+{
+  GtkWidget *widget;
+
+  for (guint i = 0; (widget = kf_gui_test_find_child (root, GTK_TYPE_WIDGET, i)) != NULL; i++)
+    if (g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (widget)), id) == 0)
+      return widget;
+  return NULL;
+}
+
+/* Puts @child in a window of 640 × 720 and shows it.  Returns the window. */
+GtkWidget *
+kf_gui_test_show_in_window (GtkWidget *child)
+{
+  GtkWidget *window = gtk_window_new ();
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 640, 720);
+  gtk_window_set_child (GTK_WINDOW (window), child);
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
+/* How many descendants of @root are of @type. */
+guint
+kf_gui_test_count_children (GtkWidget *root,
+                            GType      type)
+{
+  guint n = 0;
+
+  while (kf_gui_test_find_child (root, type, n) != NULL)
+    n++;
+  return n;
 }
 
 /*

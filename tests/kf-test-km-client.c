@@ -379,6 +379,23 @@ kf_test_km_client_read_message (KfTestKmClient *self)
   return msg;
 }
 
+/* Reads the next line, within the tests' timeout, and parses it as a
+ * server line; @line gets its text, for the messages of a failure. */
+static KfProtocolMessage *
+read_message (KfTestKmClient  *self,
+              char           **line)
+{
+  g_autoptr(GError) error = NULL;
+  KfProtocolMessage *msg;
+
+  *line = kf_test_km_client_read_line (self, KF_TEST_TIMEOUT_MS, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (*line);
+  msg = kf_protocol_parse_server_line (*line, &error);
+  g_assert_no_error (error);
+  return msg;
+}
+
 /*
  * kf_test_km_client_expect:
  *
@@ -389,14 +406,9 @@ KfProtocolMessage *
 kf_test_km_client_expect (KfTestKmClient *self,
                           KfMsgType       type)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *line = kf_test_km_client_read_line (self, KF_TEST_TIMEOUT_MS, &error);
-  KfProtocolMessage *msg;
+  g_autofree char *line = NULL;
+  KfProtocolMessage *msg = read_message (self, &line);
 
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  msg = kf_protocol_parse_server_line (line, &error);
-  g_assert_no_error (error);
   if (msg->type != type)
     g_error ("expected a “%s” line, got “%s”", kf_protocol_msg_type_to_verb (type), line);
   note_greeting (self, msg);
@@ -408,14 +420,9 @@ void
 kf_test_km_client_expect_ok (KfTestKmClient *self,
                              KfMsgType       reply_to)
 {
-  g_autoptr(KfProtocolMessage) msg = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *line = kf_test_km_client_read_line (self, KF_TEST_TIMEOUT_MS, &error);
+  g_autofree char *line = NULL;
+  g_autoptr(KfProtocolMessage) msg = read_message (self, &line);
 
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  msg = kf_protocol_parse_server_line (line, &error);
-  g_assert_no_error (error);
   if (msg->type != KF_MSG_OK || msg->reply_to != reply_to)
     g_error ("expected “ok %s”, got “%s”", kf_protocol_msg_type_to_verb (reply_to), line);
 }
@@ -424,14 +431,9 @@ void
 kf_test_km_client_expect_err (KfTestKmClient  *self,
                               KfProtocolError  code)
 {
-  g_autoptr(KfProtocolMessage) msg = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *line = kf_test_km_client_read_line (self, KF_TEST_TIMEOUT_MS, &error);
+  g_autofree char *line = NULL;
+  g_autoptr(KfProtocolMessage) msg = read_message (self, &line);
 
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  msg = kf_protocol_parse_server_line (line, &error);
-  g_assert_no_error (error);
   if (msg->type != KF_MSG_ERR || msg->error_code != code)
     g_error ("expected “err %s”, got “%s”", kf_protocol_error_to_code (code), line);
 }
@@ -475,14 +477,19 @@ kf_test_km_client_command (KfTestKmClient *self,
   kf_test_km_client_expect_ok (self, reply_to);
 }
 
-/* Answers the key confirmation of @key correctly and expects `ok confirm`. */
-void
-kf_test_km_client_confirm (KfTestKmClient          *self,
-                           const KfProtocolMessage *key)
+/*
+ * kf_test_km_confirmation:
+ * @key: an `ev key`
+ *
+ * Returns: (transfer full): the right `confirm` for @key, in hex, as a
+ * client computes it: the challenge encrypted under the session key
+ * with the confirmation IV, in the session's mode.
+ */
+char *
+kf_test_km_confirmation (const KfProtocolMessage *key)
 {
   g_autoptr(KfCipher) cipher = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *hex = NULL;
   guint8 out[KF_PROTOCOL_CONFIRM_MAX];
   gsize n = 0, tail = 0;
 
@@ -492,7 +499,16 @@ kf_test_km_client_confirm (KfTestKmClient          *self,
   g_assert_true (kf_cipher_update (cipher, key->challenge, sizeof key->challenge, out,
                                    sizeof out, &n, &error));
   g_assert_true (kf_cipher_finish (cipher, out + n, sizeof out - n, &tail, &error));
-  hex = kf_hex_encode (out, n + tail);
+  return kf_hex_encode (out, n + tail);
+}
+
+/* Answers the key confirmation of @key correctly and expects `ok confirm`. */
+void
+kf_test_km_client_confirm (KfTestKmClient          *self,
+                           const KfProtocolMessage *key)
+{
+  g_autofree char *hex = kf_test_km_confirmation (key);
+
   kf_test_km_client_sendf (self, "confirm %s", hex);
   kf_test_km_client_expect_ok (self, KF_MSG_CONFIRM);
 }

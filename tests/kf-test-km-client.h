@@ -71,6 +71,7 @@ void               kf_test_km_client_command       (KfTestKmClient  *self,
                                                     KfMsgType        reply_to);
 void               kf_test_km_client_confirm       (KfTestKmClient    *self,
                                                     const KfProtocolMessage *key);
+char              *kf_test_km_confirmation         (const KfProtocolMessage *key);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KfTestKmClient, kf_test_km_client_free)
 

@@ -404,6 +404,23 @@ test_shared_file (Fixture       *f,
                    "bob");
 }
 
+/* A file that cannot be written (its name leaves no room for the
+ * temporary file beside it) says what could not be saved, and why, in
+ * the domain and code of the cause. */
+static void
+test_save_error_names_the_store (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autofree char *name = g_strnfill (250, 'c');
+  g_autofree char *path = g_build_filename (f->dir, name, NULL);
+  g_autoptr(KfContacts) contacts = kf_contacts_new (path);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (kf_contacts_remember (contacts, "bob", f->bob, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NAMETOOLONG);
+  g_assert_true (g_str_has_prefix (error->message, "Could not save your contacts: "));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -425,6 +442,7 @@ main (int    argc,
   ADD ("/contacts/names-round-trip", test_names_round_trip);
   ADD ("/contacts/names-cleaned", test_names_cleaned);
   ADD ("/contacts/shared-file", test_shared_file);
+  ADD ("/contacts/save-error-names-the-store", test_save_error_names_the_store);
 
 #undef ADD
 

@@ -121,6 +121,11 @@ def enrolment(env, server, ids):
     newcomer_code = code_of(env, newcomer)
     code, out, err = admin(env, server, 'identities', 'add', newcomer_code.lower())
     tap.check(code == 0 and newcomer_code in out, 'identities add CODE', f'{out}{err}')
+    for verb in ('add', 'remove'):
+        code, out, err = admin(env, server, 'identities', verb, 'ABCD-EFGH')
+        tap.check(code == 2 and out == '' and '“ABCD-EFGH” is neither an identity code' in err,
+                  f'identities {verb} of neither a code nor a key: a usage error (exit 2)',
+                  f'exit {code}: {out}{err}')
     cli = env.cli(server, 'newcomer', ['--identity', newcomer, 'wait'])
     tap.check(cli.wait_event('waiting', 20), 'the added identity gets in', cli.err())
     cli.kill()
@@ -131,6 +136,11 @@ def enrolment(env, server, ids):
               'identities list shows it, added by the administrator, with its key now', out)
     code, out, _ = admin(env, server, 'names', 'list')
     tap.check(code == 0 and 'bob' in out and 'newcomer' in out, 'names list', out)
+    code, out, err = admin(env, server, 'identities', 'remove', newcomer_code)
+    tap.check(code == 0 and f'Removed the identity {newcomer_code}' in out,
+              'identities remove CODE', f'{out}{err}')
+    code, out, _ = admin(env, server, 'names', 'list')
+    tap.check(code == 0 and 'newcomer' not in out, 'its names are released', out)
     admin(env, server, 'enrolment', 'open')
 
 

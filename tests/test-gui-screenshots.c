@@ -131,27 +131,6 @@ shoot_transfer (Fixture      *fx,
   g_assert_true (g_file_delete (receiver->destination, NULL, NULL) || TRUE);
 }
 
-typedef struct
-{
-  KfMainPage *page;
-  guint       peer_id;
-} PeerChoice;
-
-/* Chooses the peer as soon as the list shows them. */
-static gboolean
-peer_chosen (gpointer data)
-{
-  PeerChoice *choice = data;
-
-  return kf_main_page_select_peer (choice->page, choice->peer_id);
-}
-
-static gboolean
-files_counted (gpointer data)
-{
-  return kf_send_files_is_counted (data, NULL, NULL);
-}
-
 /*
  * shoot_tree_send:
  *
@@ -166,37 +145,16 @@ shoot_tree_send (Fixture      *fx,
 {
   g_autoptr(GFile) photos = flow_make_tree (fx, "holiday-photos");
   g_autoptr(GFile) video = flow_sparse_file (fx, "holiday-video.mkv");
-  g_autofree char *inbox = g_build_filename (fx->tmpdir, "ana-inbox", NULL);
-  KfMainPage *page = KF_MAIN_PAGE (kf_gui_test_find_child (GTK_WIDGET (fx->window),
-                                                           KF_TYPE_MAIN_PAGE, 0));
   GFile *items[] = { photos, report, video };
 
-  g_assert_cmpint (g_mkdir (inbox, 0700), ==, 0);
-  g_object_unref (receiver->destination);
-  receiver->destination = g_file_new_for_path (inbox);
-  flow_peer_wait (ana);
-  flow_click (GTK_WIDGET (fx->window), "win.send");
-  {
-    PeerChoice choice = { page, kf_client_get_client_id (ana) };
-
-    g_assert_true (kf_gui_test_wait_for (peer_chosen, &choice, TIMEOUT_MS));
-  }
-  kf_main_page_set_files (page, items, G_N_ELEMENTS (items));
-  g_assert_true (kf_gui_test_wait_for (files_counted,
-                                       kf_gui_test_find_child (GTK_WIDGET (page),
-                                                               KF_TYPE_SEND_FILES, 0),
-                                       TIMEOUT_MS));
+  flow_choose_tree (fx, ana, receiver, items, G_N_ELEMENTS (items));
   scroll_to_end = TRUE;
   shoot_window (fx, "send-tree");
   scroll_to_end = FALSE;
 
   flow_conn_until_progress (fx, 0.01);
   shoot_window (fx, "transfer-tree");
-  flow_click (GTK_WIDGET (fx->window), "win.cancel");
-  flow_wait_for_page (fx->window, "result");
-  g_assert_true (kf_gui_test_wait_for (flow_receiver_finished, receiver, TIMEOUT_MS));
-  g_clear_object (&receiver->outcome);
-  g_clear_object (&receiver->offer);
+  flow_cancel_sending (fx, receiver);
   flow_click (GTK_WIDGET (fx->window), "win.back-to-start");
   flow_wait_for_page (fx->window, "main");
 }
@@ -210,21 +168,11 @@ shoot_tree_receive (Fixture  *fx,
   g_autoptr(GFile) photos = g_file_new_build_filename (fx->tmpdir, "holiday-photos", NULL);
   g_autoptr(KfOutcome) outcome = NULL;
   AsyncWait send_wait = { NULL };
-  GFile *items[] = { photos, report };
-  GtkWidget *dialog, *chooser;
+  GtkWidget *dialog;
 
-  flow_click (GTK_WIDGET (fx->window), "win.back-to-start");
-  flow_wait_for_page (fx->window, "main");
-  flow_offer_files_to_window (fx, mihai, items, G_N_ELEMENTS (items), &send_wait);
-  dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
+  dialog = flow_offer_tree_to_window (fx, mihai, photos, report, &send_wait);
   shoot (dialog, "offer-tree");
-  kf_gui_test_respond (dialog, "accept");
-  chooser = flow_wait_for_window (GTK_TYPE_FILE_CHOOSER_DIALOG);
-  g_assert_true (kf_gui_test_wait_for (flow_chooser_has_folder, chooser, TIMEOUT_MS));
-  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
-  flow_wait_for_page (fx->window, "result");
-  outcome = flow_finish_sending (mihai, &send_wait);
-  g_assert_nonnull (outcome);
+  outcome = flow_accept_to_result (fx, dialog, mihai, &send_wait);
   g_assert_cmpint (kf_outcome_get_status (outcome), ==, KF_OUTCOME_CONFIRMED);
   scroll_to_end = TRUE;
   shoot_window (fx, "result-tree");
@@ -279,25 +227,12 @@ test_screenshots (Fixture       *fx,
   /* flow_drop_on_receiver() connected Ana first. */
   shoot_tree_send (fx, g_ptr_array_index (fx->peers, 0), &receiver, report);
 
-  {
-    g_autoptr(GError) error = NULL;
-    AsyncWait stop = { NULL };
-
-    kf_client_stop_waiting_async (mihai, NULL, flow_on_async_done, &stop);
-    g_assert_true (kf_client_stop_waiting_finish (mihai, flow_wait_async (&stop), &error));
-    g_assert_no_error (error);
-    g_clear_object (&stop.result);
-  }
-  flow_click (GTK_WIDGET (fx->window), "win.wait");
-  flow_wait_for_state (kf_window_get_client (fx->window), KF_CLIENT_STATE_WAITING);
+  flow_window_waits_instead (fx, mihai);
   shoot_window (fx, "waiting");
   flow_offer_to_window (fx, mihai, report, &send_wait);
   dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
   shoot (dialog, "offer");
-  flow_accept_offer (dialog, NULL, NULL);
-  flow_wait_for_page (fx->window, "result");
-  outcome = flow_finish_sending (mihai, &send_wait);
-  g_assert_nonnull (outcome);
+  outcome = flow_accept_to_result (fx, dialog, mihai, &send_wait);
   g_assert_cmpint (kf_outcome_get_status (outcome), ==, KF_OUTCOME_CONFIRMED);
   shoot_window (fx, "result");
   shoot_tree_receive (fx, mihai, report);

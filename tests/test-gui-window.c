@@ -27,24 +27,11 @@
 #include "kf-transfer-page.h"
 #include "kf-trust-dialog.h"
 
-/* Returns the widget under @root built from the template id @id, or NULL. */
-static GtkWidget *
-find_by_id (GtkWidget  *root,
-            const char *id)
-{
-  GtkWidget *widget;
-
-  for (guint i = 0; (widget = kf_gui_test_find_child (root, GTK_TYPE_WIDGET, i)) != NULL; i++)
-    if (g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (widget)), id) == 0)
-      return widget;
-  return NULL;
-}
-
 static GtkWidget *
 window_child (Fixture    *fx,
               const char *id)
 {
-  GtkWidget *widget = find_by_id (GTK_WIDGET (fx->window), id);
+  GtkWidget *widget = kf_gui_test_find_by_id (GTK_WIDGET (fx->window), id);
 
   g_assert_nonnull (widget);
   return widget;
@@ -677,8 +664,8 @@ test_join_link_mismatch (Fixture       *fx,
   flow_wait_for_page (fx->window, "connect");
   kf_gui_test_settle (100);
 
-  expected = find_by_id (warning, "expected_label");
-  presented = find_by_id (warning, "presented_label");
+  expected = kf_gui_test_find_by_id (warning, "expected_label");
+  presented = kf_gui_test_find_by_id (warning, "presented_label");
   g_assert_true (gtk_widget_is_drawable (expected));
   g_assert_true (gtk_widget_is_drawable (presented));
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (expected)), ==, wrong_grouped);
@@ -854,7 +841,7 @@ test_peer_ports (Fixture       *fx,
 
   g_action_group_activate_action (G_ACTION_GROUP (fx->app), "preferences", NULL);
   prefs = flow_wait_for_window (KF_TYPE_PREFERENCES_WINDOW);
-  row = find_by_id (prefs, "peer_ports_row");
+  row = kf_gui_test_find_by_id (prefs, "peer_ports_row");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, ports);
   gtk_editable_set_text (GTK_EDITABLE (row), "7755-7746");
   g_signal_emit_by_name (row, "apply");

@@ -250,6 +250,23 @@ test_unwritable (Fixture       *f,
   g_assert_nonnull (error->message);
 }
 
+/* A file that cannot be written (its name leaves no room for the
+ * temporary file beside it) says what could not be saved, and why, in
+ * the domain and code of the cause. */
+static void
+test_save_error_names_the_store (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autofree char *name = g_strnfill (250, 'k');
+  g_autofree char *path = g_build_filename (f->dir, name, NULL);
+  g_autoptr(KfKnownServers) store = kf_known_servers_new (path);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (kf_known_servers_add (store, "a.example", 7745, FP_A, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NAMETOOLONG);
+  g_assert_true (g_str_has_prefix (error->message, "Could not save the known servers: "));
+}
+
 /* A folder where the file should be cannot be read: an error, not a crash. */
 static void
 test_unreadable (Fixture       *f,
@@ -308,6 +325,7 @@ main (int    argc,
   ADD ("/known-servers/tolerant-parsing", test_tolerant_parsing);
   ADD ("/known-servers/concurrent-stores-merge", test_concurrent_stores_merge);
   ADD ("/known-servers/unwritable", test_unwritable);
+  ADD ("/known-servers/save-error-names-the-store", test_save_error_names_the_store);
   ADD ("/known-servers/unreadable", test_unreadable);
 
 #undef ADD

@@ -11,6 +11,7 @@
 #include "kf-gcrypt.h"
 #include "kf-hex.h"
 #include "kf-peer-listener.h"
+#include "kf-test-link-pair.h"
 #include "kf-test-util.h"
 
 typedef struct
@@ -19,25 +20,8 @@ typedef struct
   KfIdentity     *sender_identity;
   KfIdentity     *receiver_identity;
   KfPeerListener *listener;
-  KfPeerLink     *accepted;
-  KfPeerLink     *connected;
-  GError         *accept_error;
-  GError         *connect_error;
-  gboolean        accept_done;
-  gboolean        connect_done;
+  KfTestLinkPair  pair;        /* sender: connected; receiver: accepted */
 } Fixture;
-
-static KfSessionKeys *
-make_keys (const char   *session_id,
-           KfCipherMode  mode)
-{
-  KfSessionKeys *keys = kf_session_keys_new (session_id, mode);
-
-  gcry_randomize (keys->key, sizeof keys->key, GCRY_WEAK_RANDOM);
-  gcry_randomize (keys->iv, sizeof keys->iv, GCRY_WEAK_RANDOM);
-  gcry_randomize (keys->auth_key, sizeof keys->auth_key, GCRY_WEAK_RANDOM);
-  return keys;
-}
 
 static void
 fixture_set_up (Fixture       *f,
@@ -45,7 +29,7 @@ fixture_set_up (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
 
-  f->keys = make_keys ("s1", KF_CIPHER_MODE_CBC);
+  f->keys = kf_test_session_keys_new ("s1", KF_CIPHER_MODE_CBC);
   f->sender_identity = kf_identity_new_ephemeral ();
   f->receiver_identity = kf_identity_new_ephemeral ();
   f->listener = kf_peer_listener_new (f->keys, f->receiver_identity, &error);
@@ -57,37 +41,11 @@ static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  g_clear_object (&f->accepted);
-  g_clear_object (&f->connected);
-  g_clear_error (&f->accept_error);
-  g_clear_error (&f->connect_error);
+  kf_test_link_pair_clear (&f->pair);
   kf_test_drain_and_finalize (f->listener);
   g_clear_object (&f->sender_identity);
   g_clear_object (&f->receiver_identity);
   kf_session_keys_free (f->keys);
-}
-
-static void
-accepted_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  Fixture *f = user_data;
-
-  f->accepted = kf_peer_listener_accept_finish (KF_PEER_LISTENER (source), result,
-                                                &f->accept_error);
-  f->accept_done = TRUE;
-}
-
-static void
-connected_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  Fixture *f = user_data;
-
-  f->connected = kf_peer_link_connect_finish (result, &f->connect_error);
-  f->connect_done = TRUE;
 }
 
 /* Sends one record each way over the two ends. */
@@ -123,36 +81,35 @@ test_handshake (Fixture       *f,
   const KfSessionKeys *sent_with;
   const KfSessionKeys *received_with;
 
-  kf_peer_listener_accept_async (f->listener, 5000, NULL, accepted_cb, f);
-  kf_peer_link_connect_async (f->keys, f->sender_identity, host, port, 5000, NULL,
-                              connected_cb, f);
-  kf_test_iterate_until (&f->accept_done);
-  kf_test_iterate_until (&f->connect_done);
+  kf_test_link_pair_accept (&f->pair, f->listener, 5000, NULL);
+  kf_test_link_pair_connect (&f->pair, f->keys, f->sender_identity, host, port);
+  kf_test_iterate_until (&f->pair.accept_done);
+  kf_test_iterate_until (&f->pair.connect_done);
 
-  g_assert_no_error (f->accept_error);
-  g_assert_no_error (f->connect_error);
-  g_assert_cmpint (kf_peer_link_get_role (f->accepted), ==, KF_PEER_ROLE_RECEIVER);
-  g_assert_cmpint (kf_peer_link_get_role (f->connected), ==, KF_PEER_ROLE_SENDER);
-  g_assert_cmpmem (kf_peer_link_get_offer_key (f->accepted), 32,
-                   kf_peer_link_get_offer_key (f->connected), 32);
+  g_assert_no_error (f->pair.accept_error);
+  g_assert_no_error (f->pair.connect_error);
+  g_assert_cmpint (kf_peer_link_get_role (f->pair.receiver), ==, KF_PEER_ROLE_RECEIVER);
+  g_assert_cmpint (kf_peer_link_get_role (f->pair.sender), ==, KF_PEER_ROLE_SENDER);
+  g_assert_cmpmem (kf_peer_link_get_offer_key (f->pair.receiver), 32,
+                   kf_peer_link_get_offer_key (f->pair.sender), 32);
 
   /* Each side knows the other's proven identity. */
-  g_assert_cmpmem (kf_peer_link_get_peer_identity (f->connected), 32,
+  g_assert_cmpmem (kf_peer_link_get_peer_identity (f->pair.sender), 32,
                    kf_identity_get_public_key (f->receiver_identity), 32);
-  g_assert_cmpmem (kf_peer_link_get_peer_identity (f->accepted), 32,
+  g_assert_cmpmem (kf_peer_link_get_peer_identity (f->pair.receiver), 32,
                    kf_identity_get_public_key (f->sender_identity), 32);
 
   /* Both encrypt the file with the same key and IV, and neither is the
    * key manager's. */
-  sent_with = kf_peer_link_get_keys (f->connected);
-  received_with = kf_peer_link_get_keys (f->accepted);
+  sent_with = kf_peer_link_get_keys (f->pair.sender);
+  received_with = kf_peer_link_get_keys (f->pair.receiver);
   g_assert_cmpmem (sent_with->key, 32, received_with->key, 32);
   g_assert_cmpmem (sent_with->iv, 16, received_with->iv, 16);
   g_assert_true (memcmp (sent_with->key, f->keys->key, 32) != 0);
   g_assert_true (memcmp (sent_with->iv, f->keys->iv, 16) != 0);
   g_assert_cmpint (sent_with->mode, ==, f->keys->mode);
   g_assert_cmpstr (sent_with->session_id, ==, f->keys->session_id);
-  exchange_records (f->connected, f->accepted);
+  exchange_records (f->pair.sender, f->pair.receiver);
 }
 
 static GSocketConnection *
@@ -181,7 +138,7 @@ guesser_main (gpointer data)
   GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
   guint8 buf[KF_PEER_CHALLENGE_SIZE];
   g_autoptr(KfIdentity) someone = kf_identity_new_ephemeral ();
-  g_autoptr(KfSessionKeys) guessed = make_keys ("s1", KF_CIPHER_MODE_CBC);
+  g_autoptr(KfSessionKeys) guessed = kf_test_session_keys_new ("s1", KF_CIPHER_MODE_CBC);
   g_autoptr(KfPeerHandshake) hs = kf_peer_handshake_new (guessed, someone, KF_PEER_ROLE_SENDER);
   KfPeerMessage guess = { { 0 } };
   gsize got = 0;
@@ -220,19 +177,18 @@ test_impostor_dropped (Fixture       *f,
   g_autoptr(GSocketConnection) silent = NULL;
   GThread *guesser;
 
-  kf_peer_listener_accept_async (f->listener, 5000, NULL, accepted_cb, f);
+  kf_test_link_pair_accept (&f->pair, f->listener, 5000, NULL);
   silent = raw_connect (port);
   guesser = g_thread_new ("guesser", guesser_main, GUINT_TO_POINTER (port));
   g_assert_true (GPOINTER_TO_INT (join_serving (guesser)));
-  g_assert_false (f->accept_done);
+  g_assert_false (f->pair.accept_done);
 
-  kf_peer_link_connect_async (f->keys, f->sender_identity, "127.0.0.1", port, 5000, NULL,
-                              connected_cb, f);
-  kf_test_iterate_until (&f->accept_done);
-  kf_test_iterate_until (&f->connect_done);
-  g_assert_no_error (f->accept_error);
-  g_assert_no_error (f->connect_error);
-  exchange_records (f->connected, f->accepted);
+  kf_test_link_pair_connect (&f->pair, f->keys, f->sender_identity, "127.0.0.1", port);
+  kf_test_iterate_until (&f->pair.accept_done);
+  kf_test_iterate_until (&f->pair.connect_done);
+  g_assert_no_error (f->pair.accept_error);
+  g_assert_no_error (f->pair.connect_error);
+  exchange_records (f->pair.sender, f->pair.receiver);
 }
 
 /* A sender for another session cannot convince this receiver, and sees
@@ -241,27 +197,26 @@ static void
 test_wrong_key (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr(KfSessionKeys) other = make_keys ("s1", KF_CIPHER_MODE_CBC);
+  g_autoptr(KfSessionKeys) other = kf_test_session_keys_new ("s1", KF_CIPHER_MODE_CBC);
   g_autoptr(KfSessionKeys) other_mode = kf_session_keys_copy (f->keys);
   KfSessionKeys *cases[] = { other, other_mode };
 
   other_mode->mode = KF_CIPHER_MODE_CFB;
-  kf_peer_listener_accept_async (f->listener, 1500, NULL, accepted_cb, f);
+  kf_test_link_pair_accept (&f->pair, f->listener, 1500, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      f->connect_done = FALSE;
-      kf_peer_link_connect_async (cases[i], f->sender_identity, "127.0.0.1",
-                                  kf_peer_listener_get_port (f->listener), 5000, NULL,
-                                  connected_cb, f);
-      kf_test_iterate_until (&f->connect_done);
-      g_assert_null (f->connected);
-      g_assert_error (f->connect_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_HANDSHAKE);
-      g_clear_error (&f->connect_error);
+      f->pair.connect_done = FALSE;
+      kf_test_link_pair_connect (&f->pair, cases[i], f->sender_identity, "127.0.0.1",
+                                 kf_peer_listener_get_port (f->listener));
+      kf_test_iterate_until (&f->pair.connect_done);
+      g_assert_null (f->pair.sender);
+      g_assert_error (f->pair.connect_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_HANDSHAKE);
+      g_clear_error (&f->pair.connect_error);
     }
 
-  kf_test_iterate_until (&f->accept_done);
-  g_assert_null (f->accepted);
-  g_assert_error (f->accept_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TIMEOUT);
+  kf_test_iterate_until (&f->pair.accept_done);
+  g_assert_null (f->pair.receiver);
+  g_assert_error (f->pair.accept_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TIMEOUT);
 }
 
 /* A connection that trickles its HELLO a byte at a time cannot keep the
@@ -275,8 +230,8 @@ test_deadline (Fixture       *f,
   gint64 start = g_get_monotonic_time ();
   gint64 elapsed;
 
-  kf_peer_listener_accept_async (f->listener, 400, NULL, accepted_cb, f);
-  while (!f->accept_done)
+  kf_test_link_pair_accept (&f->pair, f->listener, 400, NULL);
+  while (!f->pair.accept_done)
     {
       g_output_stream_write (out, "K", 1, NULL, NULL);
       g_main_context_iteration (NULL, FALSE);
@@ -284,7 +239,7 @@ test_deadline (Fixture       *f,
     }
   elapsed = g_get_monotonic_time () - start;
 
-  g_assert_error (f->accept_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TIMEOUT);
+  g_assert_error (f->pair.accept_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TIMEOUT);
   g_assert_cmpint (elapsed, >=, 400000);
   g_assert_cmpint (elapsed, <, 10 * G_USEC_PER_SEC);
 }
@@ -295,10 +250,10 @@ test_cancel (Fixture       *f,
 {
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
 
-  kf_peer_listener_accept_async (f->listener, 5000, cancellable, accepted_cb, f);
+  kf_test_link_pair_accept (&f->pair, f->listener, 5000, cancellable);
   g_cancellable_cancel (cancellable);
-  kf_test_iterate_until (&f->accept_done);
-  g_assert_error (f->accept_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  kf_test_iterate_until (&f->pair.accept_done);
+  g_assert_error (f->pair.accept_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
 /* A range of ports: a busy one is skipped; a range with none free is an
@@ -340,14 +295,14 @@ test_v1_sender_refused (Fixture       *f,
   guint8 hello[38] = { 'K', 'F', 'P', 'L', 1, 1 };
   guint8 answer[8];
 
-  kf_peer_listener_accept_async (f->listener, 1500, NULL, accepted_cb, f);
+  kf_test_link_pair_accept (&f->pair, f->listener, 1500, NULL);
   g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (old)),
                                             hello, sizeof hello, NULL, NULL, NULL));
-  kf_test_iterate_until (&f->accept_done);
-  g_assert_null (f->accepted);
-  g_assert_error (f->accept_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_HANDSHAKE);
-  g_assert_nonnull (strstr (f->accept_error->message, "older Keyferry"));
-  g_assert_nonnull (strstr (f->accept_error->message, "updated"));
+  kf_test_iterate_until (&f->pair.accept_done);
+  g_assert_null (f->pair.receiver);
+  g_assert_error (f->pair.accept_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_HANDSHAKE);
+  g_assert_nonnull (strstr (f->pair.accept_error->message, "older Keyferry"));
+  g_assert_nonnull (strstr (f->pair.accept_error->message, "updated"));
   /* Hung up on, without an answer. */
   g_assert_cmpint (g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (old)),
                                         answer, sizeof answer, NULL, NULL), <=, 0);
@@ -376,13 +331,12 @@ test_v1_receiver_named (Fixture       *f,
   guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, NULL);
   GThread *thread = g_thread_new ("v1-receiver", v1_receiver_main, listener);
 
-  kf_peer_link_connect_async (f->keys, f->sender_identity, "127.0.0.1", port, 5000, NULL,
-                              connected_cb, f);
-  kf_test_iterate_until (&f->connect_done);
+  kf_test_link_pair_connect (&f->pair, f->keys, f->sender_identity, "127.0.0.1", port);
+  kf_test_iterate_until (&f->pair.connect_done);
   g_thread_join (thread);
-  g_assert_null (f->connected);
-  g_assert_error (f->connect_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_HANDSHAKE);
-  g_assert_nonnull (strstr (f->connect_error->message, "older Keyferry"));
+  g_assert_null (f->pair.sender);
+  g_assert_error (f->pair.connect_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_HANDSHAKE);
+  g_assert_nonnull (strstr (f->pair.connect_error->message, "older Keyferry"));
 }
 
 static void

@@ -9,11 +9,11 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
-#include "kf-cipher.h"
 #include "kf-gcrypt.h"
 #include "kf-hex.h"
 #include "kf-km-hello.h"
 #include "kf-server-private.h"
+#include "kf-test-km-client.h"
 #include "kf-test-server-check.h"
 #include "kf-test-util.h"
 
@@ -201,21 +201,10 @@ check (Fixture *f)
 static void
 confirm (Peer *peer)
 {
-  const KfProtocolMessage *key = peer->key;
-  g_autoptr(KfCipher) cipher = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *hex = NULL;
-  guint8 out[KF_PROTOCOL_CONFIRM_MAX];
-  gsize n = 0, tail = 0;
 
-  g_assert_nonnull (key);
-  cipher = kf_cipher_new (key->mode, KF_CIPHER_ENCRYPT, key->key, sizeof key->key,
-                          key->confirm_iv, sizeof key->confirm_iv, &error);
-  g_assert_no_error (error);
-  g_assert_true (kf_cipher_update (cipher, key->challenge, sizeof key->challenge, out,
-                                   sizeof out, &n, &error));
-  g_assert_true (kf_cipher_finish (cipher, out + n, sizeof out - n, &tail, &error));
-  hex = kf_hex_encode (out, n + tail);
+  g_assert_nonnull (peer->key);
+  hex = kf_test_km_confirmation (peer->key);
   sayf (peer, "confirm %s", hex);
 }
 

@@ -15,6 +15,7 @@
 #include "kf-peer-listener.h"
 #include "kf-transfer.h"
 #include "kf-transfer-private.h"
+#include "kf-test-link-pair.h"
 #include "kf-test-util.h"
 
 typedef struct
@@ -43,44 +44,13 @@ typedef struct
 } Fixture;
 
 static void
-accepted_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  Fixture *f = user_data;
-
-  f->receiver = kf_peer_listener_accept_finish (KF_PEER_LISTENER (source), result, NULL);
-}
-
-static void
-connected_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  Fixture *f = user_data;
-
-  f->sender = kf_peer_link_connect_finish (result, NULL);
-}
-
-static void
 set_up (Fixture       *f,
         gconstpointer  data)
 {
   KfCipherMode mode = GPOINTER_TO_INT (data);
-  g_autoptr(KfIdentity) sender_identity = kf_identity_new_ephemeral ();
-  g_autoptr(KfIdentity) receiver_identity = kf_identity_new_ephemeral ();
-  g_autoptr(KfPeerListener) listener = NULL;
 
-  f->keys = kf_session_keys_new ("t1", mode);
-  gcry_randomize (f->keys->key, sizeof f->keys->key, GCRY_WEAK_RANDOM);
-  gcry_randomize (f->keys->iv, sizeof f->keys->iv, GCRY_WEAK_RANDOM);
-  gcry_randomize (f->keys->auth_key, sizeof f->keys->auth_key, GCRY_WEAK_RANDOM);
-  listener = kf_peer_listener_new (f->keys, receiver_identity, NULL);
-  kf_peer_listener_accept_async (listener, 5000, NULL, accepted_cb, f);
-  kf_peer_link_connect_async (f->keys, sender_identity, "127.0.0.1",
-                              kf_peer_listener_get_port (listener), 5000, NULL, connected_cb, f);
-  while (f->sender == NULL || f->receiver == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  f->keys = kf_test_session_keys_new ("t1", mode);
+  kf_test_link_pair_open (f->keys, NULL, NULL, &f->sender, &f->receiver);
 
   f->dir = g_dir_make_tmp ("kf-tree-XXXXXX", NULL);
   f->src = g_build_filename (f->dir, "src", NULL);

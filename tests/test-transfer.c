@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <gcrypt.h>
 #include <glib/gstdio.h>
 
 #include "kf-file-name.h"
@@ -14,6 +13,7 @@
 #include "kf-peer-listener.h"
 #include "kf-transfer.h"
 #include "kf-transfer-private.h"
+#include "kf-test-link-pair.h"
 #include "kf-test-proxy.h"
 #include "kf-test-util.h"
 
@@ -60,28 +60,22 @@ typedef struct
   gint              told;      /* the sender's: CANCELLED when the receiver said why */
 } Tamper;
 
-static void
-accepted_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+typedef struct
 {
-  Fixture *f = user_data;
-  g_autoptr(GError) error = NULL;
+  Fixture      *f;
+  const Tamper *tamper;
+} Route;
 
-  f->receiver = kf_peer_listener_accept_finish (KF_PEER_LISTENER (source), result, &error);
-  g_assert_no_error (error);
-}
-
-static void
-connected_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+/* Puts a tampering proxy between the two ends. */
+static guint16
+through_proxy (guint16  port,
+               gpointer user_data)
 {
-  Fixture *f = user_data;
-  g_autoptr(GError) error = NULL;
+  Route *route = user_data;
 
-  f->sender = kf_peer_link_connect_finish (result, &error);
-  g_assert_no_error (error);
+  /* Record 3 is the third data record: well inside the file. */
+  route->f->proxy = kf_test_proxy_new (port, route->tamper->damage, 3);
+  return kf_test_proxy_get_port (route->f->proxy);
 }
 
 /* Pairs two links on loopback for a fresh session in @mode, through a
@@ -91,31 +85,11 @@ make_links (Fixture      *f,
             KfCipherMode  mode,
             const Tamper *tamper)
 {
-  guint16 port;
+  Route route = { f, tamper };
 
-  g_autoptr(KfPeerListener) listener = NULL;
-  g_autoptr(KfIdentity) sender_identity = kf_identity_new_ephemeral ();
-  g_autoptr(KfIdentity) receiver_identity = kf_identity_new_ephemeral ();
-  g_autoptr(GError) error = NULL;
-
-  f->keys = kf_session_keys_new ("t1", mode);
-  gcry_randomize (f->keys->key, sizeof f->keys->key, GCRY_WEAK_RANDOM);
-  gcry_randomize (f->keys->iv, sizeof f->keys->iv, GCRY_WEAK_RANDOM);
-  gcry_randomize (f->keys->auth_key, sizeof f->keys->auth_key, GCRY_WEAK_RANDOM);
-  listener = kf_peer_listener_new (f->keys, receiver_identity, &error);
-  g_assert_no_error (error);
-  kf_peer_listener_accept_async (listener, 5000, NULL, accepted_cb, f);
-  port = kf_peer_listener_get_port (listener);
-  if (tamper != NULL)
-    {
-      /* Record 3 is the third data record: well inside the file. */
-      f->proxy = kf_test_proxy_new (port, tamper->damage, 3);
-      port = kf_test_proxy_get_port (f->proxy);
-    }
-  kf_peer_link_connect_async (f->keys, sender_identity, "127.0.0.1", port, 5000, NULL,
-                              connected_cb, f);
-  while (f->sender == NULL || f->receiver == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  f->keys = kf_test_session_keys_new ("t1", mode);
+  kf_test_link_pair_open (f->keys, tamper != NULL ? through_proxy : NULL, &route,
+                          &f->sender, &f->receiver);
 }
 
 static void
