@@ -183,7 +183,7 @@ kf_cli_report_outcome (KfOutcome *outcome)
   kf_cli_json_uint (json, "bytes", kf_outcome_get_bytes (outcome));
   kf_cli_json_string (json, "file", path);
   kf_cli_json_string (json, "message", kf_outcome_get_message (outcome));
-  kf_cli_json_files (json, kf_outcome_get_files (outcome));
+  kf_cli_json_files (json, outcome);
   kf_cli_json_end (json);
   kf_cli_report_files (outcome);
 

@@ -132,24 +132,53 @@ kf_cli_report_landed (KfClient                   *client,
     kf_cli_print_held (_("Received %s (%s)"), file->path, size);
 }
 
+static gboolean
+json_one_file (const KfTransferFileResult *file,
+               gpointer                    user_data)
+{
+  KfCliJson *json = user_data;
+
+  kf_cli_json_open (json, NULL, '{');
+  json_file (json, file);
+  kf_cli_json_close (json, '}');
+  return TRUE;
+}
+
 /*
  * kf_cli_json_files:
  *
  * Adds "files": [ {path, offered_path, kind, size, blocks, status}… ] to
- * @json.
+ * @json, each file of @outcome built only while it is written.
  */
 void
 kf_cli_json_files (KfCliJson *json,
-                   GPtrArray *files)
+                   KfOutcome *outcome)
 {
   kf_cli_json_open (json, "files", '[');
-  for (guint i = 0; files != NULL && i < files->len; i++)
-    {
-      kf_cli_json_open (json, NULL, '{');
-      json_file (json, files->pdata[i]);
-      kf_cli_json_close (json, '}');
-    }
+  kf_outcome_foreach_file (outcome, json_one_file, json);
   kf_cli_json_close (json, ']');
+}
+
+/* Says what was skipped or never arrived; counts what arrived. */
+static gboolean
+report_one_file (const KfTransferFileResult *file,
+                 gpointer                    user_data)
+{
+  guint *arrived = user_data;
+  g_autofree char *path = NULL;
+
+  if (file->status != KF_TRANSFER_FILE_SKIPPED && file->status != KF_TRANSFER_FILE_INCOMPLETE)
+    {
+      *arrived += file->is_folder ? 0 : 1;
+      return TRUE;
+    }
+  path = kf_untrusted_clean (file->path, -1);
+  if (file->status == KF_TRANSFER_FILE_SKIPPED)
+    kf_cli_print (_("Skipped %s: only regular files and folders are sent, never links, devices, sockets or FIFOs."),
+                  path);
+  else
+    kf_cli_print (_("Did not arrive: %s"), path);
+  return TRUE;
 }
 
 /*
@@ -161,22 +190,9 @@ kf_cli_json_files (KfCliJson *json,
 void
 kf_cli_report_files (KfOutcome *outcome)
 {
-  GPtrArray *files = kf_outcome_get_files (outcome);
   guint arrived = 0;
 
-  for (guint i = 0; i < files->len; i++)
-    {
-      KfTransferFileResult *file = files->pdata[i];
-      g_autofree char *path = kf_untrusted_clean (file->path, -1);
-
-      if (file->status == KF_TRANSFER_FILE_SKIPPED)
-        kf_cli_print (_("Skipped %s: only regular files and folders are sent, never links, devices, sockets or FIFOs."),
-                      path);
-      else if (file->status == KF_TRANSFER_FILE_INCOMPLETE)
-        kf_cli_print (_("Did not arrive: %s"), path);
-      else if (!file->is_folder)
-        arrived++;
-    }
+  kf_outcome_foreach_file (outcome, report_one_file, &arrived);
   if (!kf_cli_outcome_is_tree (outcome))
     return;
   if (kf_outcome_get_is_sender (outcome))
@@ -192,13 +208,23 @@ kf_cli_report_files (KfOutcome *outcome)
  * Returns: whether @outcome is of several files or folders (or of a
  * tree that did not get far), rather than of one file sent alone.
  */
+static gboolean
+first_is_folder (const KfTransferFileResult *file,
+                 gpointer                    user_data)
+{
+  *(gboolean *) user_data = file->is_folder;
+  return FALSE;
+}
+
 gboolean
 kf_cli_outcome_is_tree (KfOutcome *outcome)
 {
-  GPtrArray *files = kf_outcome_get_files (outcome);
+  guint n = kf_outcome_get_n_files (outcome);
+  gboolean folder = FALSE;
 
-  return files->len > 1
-         || (files->len == 1 && ((KfTransferFileResult *) files->pdata[0])->is_folder);
+  if (n == 1)
+    kf_outcome_foreach_file (outcome, first_is_folder, &folder);
+  return n > 1 || folder;
 }
 
 /*

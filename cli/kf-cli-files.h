@@ -14,7 +14,7 @@ char      *kf_cli_describe_files_progress (gboolean               sending,
 void       kf_cli_report_landed        (KfClient                 *client,
                                         const KfTransferFileResult *file);
 void       kf_cli_json_files           (KfCliJson                *json,
-                                        GPtrArray                *files);
+                                        KfOutcome                *outcome);
 void       kf_cli_report_files         (KfOutcome                *outcome);
 gboolean   kf_cli_outcome_is_tree      (KfOutcome                *outcome);
 GPtrArray *kf_cli_parse_paths          (const char               *line,

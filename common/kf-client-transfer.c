@@ -143,8 +143,6 @@ on_progress (const KfTransferProgress *progress,
                                                      ? KF_SESSION_PHASE_ENDING
                                                      : KF_SESSION_PHASE_ACTIVE, NULL);
 
-  if (progress->landed != NULL)
-    _kf_session_add_file (session, progress->landed);
   if (self != NULL && progress->landed != NULL)
     _kf_client_emit_file_landed (self, progress->landed);
   /* The engine reports the files that landed, then the progress. */
@@ -279,7 +277,12 @@ on_engine_done (GObject      *source,
   GError *error = NULL;
 
   if (session->role == KF_CLIENT_ROLE_RECEIVER)
-    transfer = kf_transfer_receive_finish (result, &error);
+    {
+      transfer = kf_transfer_receive_finish (result, &error);
+      /* What landed, for the outcome of a tree that did not all arrive. */
+      g_clear_pointer (&session->files, kf_transfer_files_unref);
+      session->files = kf_transfer_receive_get_files (result);
+    }
   else
     transfer = kf_transfer_send_finish (result, &error);
   transfer_done (session, transfer, error);
@@ -353,8 +356,6 @@ kf_client_accept_offer (KfClient  *self,
     return FALSE;
 
   session->link_use = KF_SESSION_LINK_RECEIVING;
-  if (session->files == NULL)
-    session->files = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_transfer_file_result_free);
   _kf_client_set_state (self, KF_CLIENT_STATE_TRANSFERRING);
   kf_transfer_receive_async (session->link, session->transfer_offer, destination, overwrite,
                              on_progress, g_object_ref (session), g_object_unref,

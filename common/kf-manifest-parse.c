@@ -284,7 +284,7 @@ kf_manifest_parse (const guint8  *buf,
                    n, KF_TRANSFER_MAX_ENTRIES);
       goto out;
     }
-  ps.manifest = _kf_manifest_new_sized (n);
+  ps.manifest = kf_manifest_new ();
   for (guint32 i = 0; i < n; i++)
     if (!parse_entry (&ps, error))
       goto out;

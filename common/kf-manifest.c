@@ -23,10 +23,21 @@
 #include "kf-manifest.h"
 #include "kf-untrusted.h"
 
+/* The entries are kept in blocks of BLOCK_SIZE (96 KiB), the last one
+ * grown as needed: never more than one block of slack, and no copy of
+ * the whole array as it grows (a GArray rounds its bytes up to a power
+ * of two, 4 MiB for the 2.4 MB of 100,000 entries, and copies as it
+ * doubles). */
+#define BLOCK_SHIFT 12
+#define BLOCK_SIZE  (1u << BLOCK_SHIFT)
+#define N_BLOCKS    ((KF_TRANSFER_MAX_ENTRIES + BLOCK_SIZE - 1) / BLOCK_SIZE)
+
 struct _KfManifest
 {
   gatomicrefcount  ref;
-  GArray          *entries;   /* KfManifestEntry, 24 bytes each */
+  KfManifestEntry *blocks[N_BLOCKS];  /* 24 bytes an entry */
+  guint            n_entries;
+  guint            capacity;  /* of the last block */
   GStringChunk    *strings;   /* every name, back to back */
   GHashTable      *offered;   /* index → the name offered, where renamed */
   GHashTable      *sources;   /* index → the path or name on disk (sender) */
@@ -36,26 +47,6 @@ struct _KfManifest
 };
 
 /*
- * _kf_manifest_new_sized:
- * @n_entries: how many entries will be added (the array is made that
- *   big at once, so it is not grown by doubling)
- *
- * Returns: (transfer full): an empty manifest.
- */
-KfManifest *
-_kf_manifest_new_sized (guint n_entries)
-{
-  KfManifest *self = g_new0 (KfManifest, 1);
-
-  g_atomic_ref_count_init (&self->ref);
-  self->entries = g_array_sized_new (FALSE, TRUE, sizeof (KfManifestEntry), n_entries);
-  self->strings = g_string_chunk_new (64 * 1024);
-  self->offered = g_hash_table_new (NULL, NULL);
-  self->sources = g_hash_table_new (NULL, NULL);
-  return self;
-}
-
-/*
  * kf_manifest_new:
  *
  * Returns: (transfer full): an empty manifest.
@@ -63,7 +54,13 @@ _kf_manifest_new_sized (guint n_entries)
 KfManifest *
 kf_manifest_new (void)
 {
-  return _kf_manifest_new_sized (0);
+  KfManifest *self = g_new0 (KfManifest, 1);
+
+  g_atomic_ref_count_init (&self->ref);
+  self->strings = g_string_chunk_new (64 * 1024);
+  self->offered = g_hash_table_new (NULL, NULL);
+  self->sources = g_hash_table_new (NULL, NULL);
+  return self;
 }
 
 KfManifest *
@@ -79,7 +76,8 @@ kf_manifest_unref (KfManifest *self)
   if (self == NULL || !g_atomic_ref_count_dec (&self->ref))
     return;
 
-  g_array_unref (self->entries);
+  for (guint i = 0; i < N_BLOCKS; i++)
+    g_free (self->blocks[i]);
   g_string_chunk_free (self->strings);
   g_hash_table_unref (self->offered);
   g_hash_table_unref (self->sources);
@@ -92,9 +90,9 @@ static guint
 find_parent (const KfManifest *self,
              guint             depth)
 {
-  for (guint i = self->entries->len; depth > 0 && i > 0; i--)
+  for (guint i = self->n_entries; depth > 0 && i > 0; i--)
     {
-      const KfManifestEntry *e = &g_array_index (self->entries, KfManifestEntry, i - 1);
+      const KfManifestEntry *e = kf_manifest_get_entry (self, i - 1);
 
       if (e->kind == KF_MANIFEST_FOLDER && e->depth == depth - 1)
         return i - 1;
@@ -114,10 +112,20 @@ _kf_manifest_append (KfManifest     *self,
 {
   KfManifestEntry entry = { g_string_chunk_insert (self->strings, name), size, parent,
                             (guint8) kind, (guint8) depth };
-  gpointer index = GUINT_TO_POINTER (self->entries->len);
+  gpointer index = GUINT_TO_POINTER (self->n_entries);
+  guint block = self->n_entries >> BLOCK_SHIFT;
+  guint used = self->n_entries & (BLOCK_SIZE - 1);
 
-  g_assert (depth < KF_TRANSFER_MAX_DEPTH);
-  g_array_append_val (self->entries, entry);
+  g_assert (depth < KF_TRANSFER_MAX_DEPTH && self->n_entries < KF_TRANSFER_MAX_ENTRIES);
+  if (used == 0)
+    self->capacity = 0;
+  if (used == self->capacity)
+    {
+      self->capacity = MIN (BLOCK_SIZE, MAX (16, 2 * self->capacity));
+      self->blocks[block] = g_renew (KfManifestEntry, self->blocks[block], self->capacity);
+    }
+  self->blocks[block][used] = entry;
+  self->n_entries++;
   if (offered != NULL)
     g_hash_table_insert (self->offered, index, g_string_chunk_insert (self->strings, offered));
   if (source != NULL)
@@ -160,7 +168,7 @@ kf_manifest_add (KfManifest     *self,
 
   if (len == 0 || len > KF_FILE_NAME_MAX || strchr (name, '/') != NULL
       || strcmp (name, ".") == 0 || strcmp (name, "..") == 0 || !g_utf8_validate (name, -1, NULL)
-      || depth >= KF_TRANSFER_MAX_DEPTH || self->entries->len >= KF_TRANSFER_MAX_ENTRIES
+      || depth >= KF_TRANSFER_MAX_DEPTH || self->n_entries >= KF_TRANSFER_MAX_ENTRIES
       || size > KF_TRANSFER_MAX_SIZE || self->total + size > KF_TRANSFER_MAX_SIZE)
     return FALSE;
 
@@ -172,16 +180,16 @@ kf_manifest_add (KfManifest     *self,
 guint
 kf_manifest_get_n_entries (const KfManifest *self)
 {
-  return self->entries->len;
+  return self->n_entries;
 }
 
 const KfManifestEntry *
 kf_manifest_get_entry (const KfManifest *self,
                        guint             index)
 {
-  g_return_val_if_fail (index < self->entries->len, NULL);
+  g_return_val_if_fail (index < self->n_entries, NULL);
 
-  return &g_array_index (self->entries, KfManifestEntry, index);
+  return &self->blocks[index >> BLOCK_SHIFT][index & (BLOCK_SIZE - 1)];
 }
 
 /*
@@ -284,27 +292,46 @@ guint8 *
 kf_manifest_encode (const KfManifest *self,
                     gsize            *len)
 {
-  GByteArray *out = g_byte_array_new ();
-  guint32 n_be = GUINT32_TO_BE (self->entries->len);
+  gsize total = KF_MANIFEST_HEADER_SIZE;
+  guint32 n_be = GUINT32_TO_BE (self->n_entries);
   guint64 total_be = GUINT64_TO_BE (self->total);
+  guint8 *out;
+  guint8 *p;
 
-  g_byte_array_append (out, (const guint8 *) &n_be, 4);
-  g_byte_array_append (out, (const guint8 *) &total_be, 8);
-  for (guint i = 0; i < self->entries->len; i++)
+  /* Sized exactly first: at 100,000 entries a growing buffer would
+   * double to twice the manifest while the sender holds the manifest,
+   * its encoding and its ciphertext at once. */
+  for (guint i = 0; i < self->n_entries; i++)
     {
       const KfManifestEntry *e = kf_manifest_get_entry (self, i);
-      guint16 name_len_be = GUINT16_TO_BE ((guint16) strlen (e->name));
-      guint64 size_be = GUINT64_TO_BE (e->size);
-      guint8 head[2] = { (guint8) e->kind, (guint8) e->depth };
 
-      g_byte_array_append (out, head, 2);
-      g_byte_array_append (out, (const guint8 *) &name_len_be, 2);
-      g_byte_array_append (out, (const guint8 *) e->name, strlen (e->name));
-      if (e->kind == KF_MANIFEST_FILE)
-        g_byte_array_append (out, (const guint8 *) &size_be, 8);
+      total += 4 + strlen (e->name) + (e->kind == KF_MANIFEST_FILE ? 8 : 0);
     }
-  *len = out->len;
-  return g_byte_array_free (out, FALSE);
+  out = p = g_malloc (total);
+  memcpy (p, &n_be, 4);
+  memcpy (p + 4, &total_be, 8);
+  p += KF_MANIFEST_HEADER_SIZE;
+  for (guint i = 0; i < self->n_entries; i++)
+    {
+      const KfManifestEntry *e = kf_manifest_get_entry (self, i);
+      gsize name_len = strlen (e->name);
+      guint16 name_len_be = GUINT16_TO_BE ((guint16) name_len);
+      guint64 size_be = GUINT64_TO_BE (e->size);
+
+      *p++ = (guint8) e->kind;
+      *p++ = (guint8) e->depth;
+      memcpy (p, &name_len_be, 2);
+      memcpy (p + 2, e->name, name_len);
+      p += 2 + name_len;
+      if (e->kind == KF_MANIFEST_FILE)
+        {
+          memcpy (p, &size_be, 8);
+          p += 8;
+        }
+    }
+  g_assert ((gsize) (p - out) == total);
+  *len = total;
+  return out;
 }
 
 /*

@@ -33,7 +33,6 @@ typedef struct
 } KfManifestEntry;
 
 KfManifest            *kf_manifest_new           (void);
-KfManifest            *_kf_manifest_new_sized    (guint              n_entries);
 KfManifest            *kf_manifest_ref           (KfManifest        *self);
 void                   kf_manifest_unref         (KfManifest        *self);
 gboolean               kf_manifest_add           (KfManifest        *self,

@@ -31,7 +31,8 @@ struct _KfOutcome
   KfCipherMode     mode;
   GError          *error;
   gboolean         waits_again;
-  GPtrArray       *files;
+  KfTransferFiles *list;       /* NULL: no file got that far */
+  GPtrArray       *files;      /* set, or built from @list when first asked for */
 };
 
 G_DEFINE_FINAL_TYPE (KfOutcome, kf_outcome, G_TYPE_OBJECT)
@@ -152,27 +153,90 @@ kf_outcome_get_message (KfOutcome *self)
  * and folder of the transfer with its own status and block count: what
  * arrived (receiver) or was delivered (sender), what the sender skipped,
  * and, after a failure, what never arrived.  Empty when nothing got that
- * far.
+ * far.  Built on the first call and kept with the outcome: about 80
+ * bytes per entry, so callers that only go through them once use
+ * kf_outcome_foreach_file().
  */
 GPtrArray *
 kf_outcome_get_files (KfOutcome *self)
 {
   g_return_val_if_fail (KF_IS_OUTCOME (self), NULL);
 
+  if (self->files == NULL)
+    self->files = self->list != NULL ? kf_transfer_files_to_array (self->list)
+                                     : g_ptr_array_new ();
   return self->files;
+}
+
+/*
+ * kf_outcome_get_n_files:
+ *
+ * Returns: how many entries kf_outcome_get_files() has, without building
+ * them.
+ */
+guint
+kf_outcome_get_n_files (KfOutcome *self)
+{
+  g_return_val_if_fail (KF_IS_OUTCOME (self), 0);
+
+  if (self->files != NULL)
+    return self->files->len;
+  return self->list != NULL ? kf_transfer_files_get_length (self->list) : 0;
+}
+
+/*
+ * kf_outcome_foreach_file:
+ * @func: called with each entry of kf_outcome_get_files(), in order, each
+ *   built for the call only; returns %FALSE to stop
+ *
+ * Goes through the files without keeping them.
+ *
+ * Returns: %FALSE when @func stopped.
+ */
+gboolean
+kf_outcome_foreach_file (KfOutcome           *self,
+                         KfTransferFilesFunc  func,
+                         gpointer             user_data)
+{
+  g_return_val_if_fail (KF_IS_OUTCOME (self), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  for (guint i = 0; self->files != NULL && i < self->files->len; i++)
+    if (!func (self->files->pdata[i], user_data))
+      return FALSE;
+  return self->files != NULL || self->list == NULL
+         || kf_transfer_files_foreach (self->list, func, user_data);
+}
+
+/*
+ * _kf_outcome_set_transfer_files:
+ * @files: (transfer full) (nullable)
+ *
+ * For KfSession: sets the transfer's per-file list, which
+ * kf_outcome_get_files() builds its entries from when first called.
+ */
+void
+_kf_outcome_set_transfer_files (KfOutcome       *self,
+                                KfTransferFiles *files)
+{
+  g_clear_pointer (&self->files, g_ptr_array_unref);
+  g_clear_pointer (&self->list, kf_transfer_files_unref);
+  self->list = files;
 }
 
 /*
  * _kf_outcome_set_files:
  * @files: (transfer full) (element-type KfTransferFileResult)
  *
- * For KfSession: sets the list kf_outcome_get_files() returns.
+ * Sets the entries kf_outcome_get_files() returns as they are (for
+ * tests).
  */
 void
 _kf_outcome_set_files (KfOutcome *self,
                        GPtrArray *files)
 {
   g_clear_pointer (&self->files, g_ptr_array_unref);
+  g_clear_pointer (&self->list, kf_transfer_files_unref);
   self->files = files;
 }
 
@@ -237,6 +301,7 @@ kf_outcome_finalize (GObject *object)
   g_free (self->message);
   g_clear_object (&self->file);
   g_clear_pointer (&self->files, g_ptr_array_unref);
+  g_clear_pointer (&self->list, kf_transfer_files_unref);
 
   G_OBJECT_CLASS (kf_outcome_parent_class)->finalize (object);
 }
@@ -385,6 +450,5 @@ kf_outcome_class_init (KfOutcomeClass *klass)
 static void
 kf_outcome_init (KfOutcome *self)
 {
-  self->files = g_ptr_array_new ();
   self->status = KF_OUTCOME_FAILED;
 }

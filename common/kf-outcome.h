@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 
 #include "kf-cipher.h"
+#include "kf-transfer.h"
 
 G_BEGIN_DECLS
 
@@ -35,6 +36,10 @@ guint64          kf_outcome_get_bytes            (KfOutcome       *self);
 const char      *kf_outcome_get_message          (KfOutcome       *self);
 GFile           *kf_outcome_get_file             (KfOutcome       *self);
 GPtrArray       *kf_outcome_get_files            (KfOutcome       *self);
+guint            kf_outcome_get_n_files          (KfOutcome       *self);
+gboolean         kf_outcome_foreach_file         (KfOutcome       *self,
+                                                  KfTransferFilesFunc func,
+                                                  gpointer         user_data);
 KfCipherMode     kf_outcome_get_mode             (KfOutcome       *self);
 const GError    *kf_outcome_get_error            (KfOutcome       *self);
 gboolean         kf_outcome_get_waits_again      (KfOutcome       *self);
@@ -42,5 +47,7 @@ gboolean         kf_outcome_get_waits_again      (KfOutcome       *self);
 /* For KfSession. */
 void             _kf_outcome_set_files           (KfOutcome       *self,
                                                   GPtrArray       *files);
+void             _kf_outcome_set_transfer_files  (KfOutcome       *self,
+                                                  KfTransferFiles *files);
 
 G_END_DECLS

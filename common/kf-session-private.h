@@ -72,8 +72,8 @@ struct _KfSession
   GFile            *file;
   KfTransferResult *result;          /* the engine's, once the file is complete at the
                                       * receiver (saved there; the sender had DONE) */
-  GPtrArray        *files;           /* KfTransferFileResult that landed before the
-                                      * result; NULL until the transfer started */
+  KfTransferFiles  *files;           /* what landed, once a receiving engine returned
+                                      * (kf_transfer_receive_get_files()); else NULL */
 
   /* The account of its end, once ENDING (_kf_session_explain_end()). */
   KfSessionWitness  end_witness;
@@ -97,8 +97,6 @@ GError         *_kf_session_explain_cancelled   (KfSession               *self,
                                                  KfSessionWitness        *witness);
 void            _kf_session_record_result       (KfSession               *self,
                                                  const KfTransferResult  *result);
-void            _kf_session_add_file            (KfSession               *self,
-                                                 const KfTransferFileResult *file);
 KfOutcome      *_kf_session_new_outcome         (KfSession               *self,
                                                  KfOutcomeStatus          status,
                                                  gboolean                 is_local,

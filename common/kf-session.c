@@ -369,21 +369,10 @@ void
 _kf_session_record_result (KfSession              *self,
                            const KfTransferResult *result)
 {
-  KfTransferResult bare = *result;
-
-  /* The per-file list is shared, not copied (it is never changed once
-   * the engine returned it): one list per transfer, not one per holder,
-   * at 100,000 entries several MB each.  It supersedes the files that
-   * were reported as they landed. */
-  bare.files = NULL;
+  /* The copy shares the per-file list, which is never changed once the
+   * engine returned it. */
   g_clear_pointer (&self->result, kf_transfer_result_free);
-  self->result = kf_transfer_result_copy (&bare);
-  if (result->files != NULL)
-    {
-      g_ptr_array_unref (self->result->files);
-      self->result->files = g_ptr_array_ref (result->files);
-    }
-  g_clear_pointer (&self->files, g_ptr_array_unref);
+  self->result = kf_transfer_result_copy (result);
   if (self->role == KF_CLIENT_ROLE_RECEIVER && result->path != NULL)
     {
       g_clear_object (&self->file);
@@ -408,59 +397,15 @@ waits_again (KfSession *self)
          && !g_error_matches (self->end_error, KF_CLIENT_ERROR, KF_CLIENT_ERROR_DISCONNECTED);
 }
 
-/*
- * _kf_session_add_file:
- *
- * Records one file that landed, before the transfer as a whole is done.
- */
-void
-_kf_session_add_file (KfSession                  *self,
-                      const KfTransferFileResult *file)
-{
-  if (self->files == NULL)
-    self->files = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_transfer_file_result_free);
-  if (self->result == NULL)
-    g_ptr_array_add (self->files, kf_transfer_file_result_copy (file));
-}
-
-/* The files of the outcome: the engine's list when it finished (shared);
- * else those that landed and, for a receiver whose tree did not all
- * arrive, the rest as INCOMPLETE. */
-static GPtrArray *
+/* The files of the outcome, shared: the engine's list when it finished;
+ * else, for a receiver whose tree did not all arrive, what landed and
+ * the rest as INCOMPLETE; else none. */
+static KfTransferFiles *
 outcome_files (KfSession *self)
 {
-  GPtrArray *files;
-  KfManifest *manifest = self->transfer_offer != NULL ? self->transfer_offer->manifest : NULL;
-  guint n = manifest != NULL && self->files != NULL ? kf_manifest_get_n_entries (manifest) : 0;
-  GPtrArray *landed = self->result != NULL ? self->result->files : self->files;
-  g_autoptr(GHashTable) seen = NULL;
-
-  if (self->result != NULL)
-    return g_ptr_array_ref (self->result->files);
-  files = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_transfer_file_result_free);
-  seen = g_hash_table_new (g_str_hash, g_str_equal);
-  for (guint i = 0; landed != NULL && i < landed->len; i++)
-    {
-      KfTransferFileResult *file = landed->pdata[i];
-
-      g_hash_table_add (seen, file->offered_path != NULL ? file->offered_path : file->path);
-      g_ptr_array_add (files, kf_transfer_file_result_copy (file));
-    }
-  for (guint i = 0; self->result == NULL && i < n; i++)
-    {
-      const KfManifestEntry *entry = kf_manifest_get_entry (manifest, i);
-      g_autofree char *path = kf_manifest_path (manifest, i, TRUE);
-      KfTransferFileResult *file;
-
-      if (entry->kind != KF_MANIFEST_FILE || g_hash_table_contains (seen, path))
-        continue;
-      file = g_new0 (KfTransferFileResult, 1);
-      file->path = g_steal_pointer (&path);
-      file->size = entry->size;
-      file->status = KF_TRANSFER_FILE_INCOMPLETE;
-      g_ptr_array_add (files, file);
-    }
-  return files;
+  if (self->result != NULL && self->result->files != NULL)
+    return kf_transfer_files_ref (self->result->files);
+  return self->files != NULL ? kf_transfer_files_ref (self->files) : NULL;
 }
 
 /*
@@ -511,7 +456,7 @@ _kf_session_new_outcome (KfSession       *self,
                        "error", error,
                        "waits-again", !completed && waits_again (self),
                        NULL);
-  _kf_outcome_set_files (outcome, outcome_files (self));
+  _kf_outcome_set_transfer_files (outcome, outcome_files (self));
   return outcome;
 }
 
@@ -626,7 +571,7 @@ kf_session_finalize (GObject *object)
   g_clear_pointer (&self->transfer_offer, kf_transfer_offer_free);
   g_clear_object (&self->offer);
   g_clear_object (&self->file);
-  g_clear_pointer (&self->files, g_ptr_array_unref);
+  g_clear_pointer (&self->files, kf_transfer_files_unref);
   g_clear_pointer (&self->result, kf_transfer_result_free);
   g_clear_error (&self->end_error);
   g_free (self->peer_name);

@@ -37,7 +37,24 @@ void          _kf_progress_post             (KfProgress             *self,
                                              const KfTransferFileResult *landed);
 void          _kf_progress_free             (KfProgress             *self);
 
-KfTransferResult *_kf_transfer_result_new   (void);
+KfTransferResult *_kf_transfer_result_new   (KfTransferFiles        *files);
+
+/* The per-file list of a transfer, derived from its manifest
+ * (kf-transfer-files.c). */
+KfTransferFiles *_kf_transfer_files_new     (KfManifest             *manifest,
+                                             gboolean                receiver);
+void          _kf_transfer_files_add        (KfTransferFiles        *self,
+                                             KfTransferFileResult   *file);
+void          _kf_transfer_files_set_blocks (KfTransferFiles        *self,
+                                             guint                   file,
+                                             guint64                 blocks);
+guint64       _kf_transfer_files_get_blocks (KfTransferFiles        *self,
+                                             guint                   file);
+void          _kf_transfer_files_landed     (KfTransferFiles        *self,
+                                             guint                   index,
+                                             const char             *name);
+void          _kf_transfer_files_set_done   (KfTransferFiles        *self,
+                                             guint                   n_entries);
 
 /* One buffer travelling between pipeline threads. */
 typedef struct

@@ -476,12 +476,12 @@ receive_thread (GTask        *task,
     }
 
   kf_peer_link_send_copy (job->base.link, KF_RECORD_DONE, 0, NULL, 0, NULL, NULL);
-  result = _kf_transfer_result_new ();
+  result = _kf_transfer_result_new (NULL);
   result->blocks = kf_cipher_get_blocks (job->base.cipher);
   result->plain_bytes = job->written;
   _kf_transfer_digest_hex (job->base.transcript, result->digest);
   result->path = g_steal_pointer (&job->path);
-  g_ptr_array_add (result->files, single_file_result (job, result));
+  _kf_transfer_files_add (result->files, single_file_result (job, result));
   g_task_return_pointer (task, result, (GDestroyNotify) kf_transfer_result_free);
 }
 
@@ -569,4 +569,26 @@ kf_transfer_receive_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kf_transfer_receive_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/*
+ * kf_transfer_receive_get_files:
+ * @result: the #GAsyncResult of kf_transfer_receive_async(), once it
+ *   completed
+ *
+ * Returns: (transfer full) (nullable): for a tree, what landed and what
+ * did not, whether the transfer succeeded or failed (the result's list
+ * when it succeeded); %NULL for a single file, or a tree whose receiving
+ * never started.
+ */
+KfTransferFiles *
+kf_transfer_receive_get_files (GAsyncResult *result)
+{
+  KfTransferFiles *files;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kf_transfer_receive_async, NULL);
+
+  files = g_object_get_data (G_OBJECT (result), "kf-transfer-files");
+  return files != NULL ? kf_transfer_files_ref (files) : NULL;
 }

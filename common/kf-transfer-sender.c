@@ -521,32 +521,24 @@ stream_file (SendJob       *job,
 }
 
 /* The sender's result: totals, and every entry delivered, after the
- * skipped ones. */
+ * skipped ones: derived from the manifest when asked for, not listed
+ * (kf-transfer-files.c). */
 static KfTransferResult *
 make_result (SendJob *job)
 {
-  KfTransferResult *result = _kf_transfer_result_new ();
-  guint n = kf_manifest_get_n_entries (job->manifest);
-  guint file = 0;
+  g_autoptr(KfTransferFiles) files = _kf_transfer_files_new (job->manifest, FALSE);
+  KfTransferResult *result = _kf_transfer_result_new (files);
+  guint n_files = kf_manifest_get_n_files (job->manifest);
 
   result->blocks = job->blocks;
   result->plain_bytes = job->size;
   _kf_transfer_digest_hex (job->base.transcript, result->digest);
   result->path = g_file_get_parse_name (job->files->pdata[0]);
   for (guint i = 0; i < job->skipped->len; i++)
-    g_ptr_array_add (result->files, kf_transfer_file_result_copy (job->skipped->pdata[i]));
-  for (guint i = 0; i < n; i++)
-    {
-      const KfManifestEntry *entry = kf_manifest_get_entry (job->manifest, i);
-      KfTransferFileResult *r = g_new0 (KfTransferFileResult, 1);
-
-      r->path = kf_manifest_path (job->manifest, i, FALSE);
-      r->size = entry->size;
-      r->is_folder = entry->kind == KF_MANIFEST_FOLDER;
-      r->blocks = r->is_folder ? 0 : job->file_blocks[file++];
-      r->status = KF_TRANSFER_FILE_ARRIVED;
-      g_ptr_array_add (result->files, r);
-    }
+    _kf_transfer_files_add (files, kf_transfer_file_result_copy (job->skipped->pdata[i]));
+  for (guint i = 0; i < n_files; i++)
+    _kf_transfer_files_set_blocks (files, i, job->file_blocks[i]);
+  _kf_transfer_files_set_done (files, kf_manifest_get_n_entries (job->manifest));
   return result;
 }
 

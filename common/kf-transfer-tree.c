@@ -41,9 +41,10 @@ typedef struct
   char             *folder;
   gboolean          overwrite;
   int               root_fd;
-  char            **top_names;     /* the local name of each top-level entry; sparse: */
-  guint             n_top_slots;   /* one slot per manifest entry, NULL below the top */
-  guint64          *file_blocks;   /* per file, set by the network thread */
+  GHashTable       *top_names;     /* index → the local name of a top-level entry,
+                                    * where it is not the manifest's */
+  KfTransferFiles  *list;          /* the result's: blocks set by the network
+                                    * thread, entries landed by the disk thread */
   guint64           blocks;
   GAsyncQueue      *free_bufs;
   GAsyncQueue      *full_bufs;
@@ -55,7 +56,6 @@ typedef struct
   int               temp_dir;
   guint64           written;
   guint             files_done;
-  GPtrArray        *files;         /* KfTransferFileResult */
 } TreeJob;
 
 static void
@@ -71,14 +71,11 @@ tree_job_free (TreeJob *job)
     close (job->root_fd);
   g_clear_pointer (&job->offer, kf_transfer_offer_free);
   g_free (job->folder);
-  for (guint i = 0; i < job->n_top_slots; i++)
-    g_free (job->top_names[i]);
-  g_free (job->top_names);
-  g_free (job->file_blocks);
+  g_clear_pointer (&job->top_names, g_hash_table_unref);
+  g_clear_pointer (&job->list, kf_transfer_files_unref);
   g_free (job->temp_name);
   g_clear_pointer (&job->free_bufs, g_async_queue_unref);
   g_clear_pointer (&job->full_bufs, g_async_queue_unref);
-  g_clear_pointer (&job->files, g_ptr_array_unref);
   _kf_transfer_job_clear (&job->base);
   g_free (job);
 }
@@ -119,8 +116,7 @@ choose_top_names (TreeJob *job)
   guint n = kf_manifest_get_n_entries (job->manifest);
   g_autoptr(GHashTable) used = g_hash_table_new (g_str_hash, g_str_equal);
 
-  job->top_names = g_new0 (char *, n);
-  job->n_top_slots = n;
+  job->top_names = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   for (guint i = 0; i < n; i++)
     if (kf_manifest_get_entry (job->manifest, i)->depth == 0)
       g_hash_table_add (used, (gpointer) kf_manifest_get_entry (job->manifest, i)->name);
@@ -140,9 +136,27 @@ choose_top_names (TreeJob *job)
             name = kf_manifest_numbered_name (entry->name, k++);
           }
         while (g_hash_table_contains (used, name));
+      if (strcmp (name, entry->name) == 0)
+        {
+          g_free (name);
+          continue;
+        }
       g_hash_table_add (used, name);
-      job->top_names[i] = name;
+      g_hash_table_insert (job->top_names, GUINT_TO_POINTER (i), name);
     }
+}
+
+/* The name entry @index goes under in its folder, before any clash
+ * while it arrives. */
+static const char *
+entry_name (TreeJob               *job,
+            guint                  index,
+            const KfManifestEntry *entry)
+{
+  const char *top = entry->depth == 0
+                    ? g_hash_table_lookup (job->top_names, GUINT_TO_POINTER (index)) : NULL;
+
+  return top != NULL ? top : entry->name;
 }
 
 /* Opens the chosen folder, picks the top-level names and checks the
@@ -166,7 +180,6 @@ prepare (TreeJob  *job,
   if (!kf_transfer_check_space (folder, job->offer->plain_size, error))
     return FALSE;
   choose_top_names (job);
-  job->file_blocks = g_new0 (guint64, MAX (job->offer->n_files, 1));
   job->base.transcript = _kf_transcript_new ();
   return TRUE;
 }
@@ -189,8 +202,9 @@ local_path (TreeJob               *job,
                            : g_strconcat (job->dir_paths[entry->depth - 1], "/", name, NULL);
 }
 
-/* Adds the result of entry @index, saved as @name, and tells the caller
- * of a file. */
+/* Records that entry @index landed, saved as @name, and tells the caller
+ * of a file.  The result's list keeps only what it cannot derive from the
+ * manifest (kf-transfer-files.c); the report is copied for the caller. */
 static void
 record_landed (TreeJob    *job,
                guint       index,
@@ -198,24 +212,26 @@ record_landed (TreeJob    *job,
                guint64     blocks)
 {
   const KfManifestEntry *entry = kf_manifest_get_entry (job->manifest, index);
-  KfTransferFileResult *file = g_new0 (KfTransferFileResult, 1);
-  g_autofree char *offered = kf_manifest_path (job->manifest, index, TRUE);
+  g_autofree char *offered = NULL;
+  g_autofree char *path = NULL;
+  KfTransferFileResult file = { 0 };
 
-  file->path = local_path (job, entry, name);
-  file->size = entry->size;
-  file->blocks = blocks;
-  file->is_folder = entry->kind == KF_MANIFEST_FOLDER;
-  file->status = KF_TRANSFER_FILE_ARRIVED;
-  if (strcmp (offered, file->path) != 0)
-    {
-      file->status = KF_TRANSFER_FILE_RENAMED;
-      file->offered_path = g_steal_pointer (&offered);
-    }
-  g_ptr_array_add (job->files, file);
-  if (file->is_folder)
+  _kf_transfer_files_landed (job->list, index, name);
+  if (entry->kind == KF_MANIFEST_FOLDER)
     return;
+  offered = kf_manifest_path (job->manifest, index, TRUE);
+  path = local_path (job, entry, name);
+  file.path = path;
+  file.size = entry->size;
+  file.blocks = blocks;
+  file.status = KF_TRANSFER_FILE_ARRIVED;
+  if (strcmp (offered, path) != 0)
+    {
+      file.status = KF_TRANSFER_FILE_RENAMED;
+      file.offered_path = offered;
+    }
   _kf_progress_set_files (job->base.progress, ++job->files_done, job->offer->n_files);
-  _kf_progress_post (job->base.progress, job->written, FALSE, file);
+  _kf_progress_post (job->base.progress, job->written, FALSE, &file);
 }
 
 /* Makes the folder of entry @index (or, when replacing is allowed, opens
@@ -228,7 +244,7 @@ make_folder (TreeJob  *job,
 {
   const KfManifestEntry *entry = kf_manifest_get_entry (job->manifest, index);
   int parent = parent_fd (job, entry);
-  const char *base = entry->depth == 0 ? job->top_names[index] : entry->name;
+  const char *base = entry_name (job, index, entry);
   g_autofree char *name = g_strdup (base);
   g_autofree char *rel = NULL;
   int fd;
@@ -340,7 +356,7 @@ commit_file (TreeJob  *job,
              GError  **error)
 {
   const KfManifestEntry *entry = kf_manifest_get_entry (job->manifest, index);
-  const char *base = entry->depth == 0 ? job->top_names[index] : entry->name;
+  const char *base = entry_name (job, index, entry);
   int dir_fd = parent_fd (job, entry);
   g_autofree char *name = g_strdup (base);
 
@@ -399,8 +415,7 @@ write_file (TreeJob  *job,
             GError  **error)
 {
   const KfManifestEntry *entry = kf_manifest_get_entry (job->manifest, index);
-  g_autofree char *rel = local_path (job, entry, entry->depth == 0 ? job->top_names[index]
-                                                                  : entry->name);
+  g_autofree char *rel = local_path (job, entry, entry_name (job, index, entry));
   guint64 got = 0;
   guint file = 0;
   gboolean last = FALSE;
@@ -437,7 +452,7 @@ write_file (TreeJob  *job,
                    rel, got, entry->size);
       return FALSE;
     }
-  return commit_file (job, index, job->file_blocks[file], error);
+  return commit_file (job, index, _kf_transfer_files_get_blocks (job->list, file), error);
 }
 
 /* Disk thread: the manifest in order, folders made, files written. */
@@ -565,8 +580,8 @@ receive_one (TreeJob       *job,
         }
       if (final)
         {
-          job->file_blocks[file] = kf_cipher_get_blocks (job->base.cipher);
-          job->blocks += job->file_blocks[file];
+          _kf_transfer_files_set_blocks (job->list, file, kf_cipher_get_blocks (job->base.cipher));
+          job->blocks += kf_cipher_get_blocks (job->base.cipher);
         }
       buf->file = file;
       buf->entry = index;
@@ -642,12 +657,11 @@ tree_thread (GTask        *task,
     }
 
   kf_peer_link_send_copy (job->base.link, KF_RECORD_DONE, 0, NULL, 0, NULL, NULL);
-  result = _kf_transfer_result_new ();
+  result = _kf_transfer_result_new (job->list);
   result->blocks = job->blocks;
   result->plain_bytes = job->written;
   _kf_transfer_digest_hex (job->base.transcript, result->digest);
   result->path = g_strdup (job->folder);
-  g_ptr_array_extend_and_steal (result->files, g_steal_pointer (&job->files));
   g_task_return_pointer (task, result, (GDestroyNotify) kf_transfer_result_free);
 }
 
@@ -677,7 +691,11 @@ _kf_transfer_receive_tree (GTask                 *task,
   job->manifest = job->offer->manifest;
   job->folder = g_file_get_path (folder);
   job->overwrite = overwrite;
-  job->files = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_transfer_file_result_free);
+  job->list = _kf_transfer_files_new (job->manifest, TRUE);
+  /* What landed before a failure: kf_transfer_receive_get_files(). */
+  g_object_set_data_full (G_OBJECT (task), "kf-transfer-files",
+                          kf_transfer_files_ref (job->list),
+                          (GDestroyNotify) kf_transfer_files_unref);
   _kf_progress_set_files (progress, 0, offer->n_files);
   g_task_set_task_data (task, job, (GDestroyNotify) tree_job_free);
   g_task_run_in_thread (task, tree_thread);

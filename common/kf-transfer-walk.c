@@ -63,6 +63,35 @@ unique_name (GHashTable *taken,
   return name;
 }
 
+/* The name to send for @raw, an entry of the folder open as @dir_fd: @raw
+ * itself when it is UTF-8 (names on disk are unique); otherwise its
+ * display form, numbered until it is neither a name on disk in the
+ * folder nor one given before (@shown: the display names given so far).
+ * Only the few names that are not UTF-8 are remembered, not every name
+ * of a folder that may hold 100,000. */
+static char *
+child_name (int         dir_fd,
+            GHashTable *shown,
+            const char *raw)
+{
+  g_autofree char *display = NULL;
+  char *name;
+  struct stat st;
+
+  if (g_utf8_validate (raw, -1, NULL))
+    return g_strdup (raw);
+  display = g_filename_display_name (raw);
+  name = g_strdup (display);
+  for (guint n = 2; g_hash_table_contains (shown, name)
+                    || fstatat (dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0; n++)
+    {
+      g_free (name);
+      name = kf_manifest_numbered_name (display, n);
+    }
+  g_hash_table_add (shown, g_strdup (name));
+  return name;
+}
+
 /* Adds one entry; fails the walk when the manifest is full. */
 static gboolean
 add (Walk           *walk,
@@ -131,11 +160,14 @@ compare_names (gconstpointer a,
   return strcmp (*(const char * const *) a, *(const char * const *) b);
 }
 
-/* The names in the folder open as @fd, sorted; takes @fd. */
+/* The names in the folder open as @fd, sorted, kept back to back in
+ * @store (a pointer and the name's bytes each, while the folder is
+ * walked); takes @fd. */
 static GPtrArray *
-list_folder (int fd)
+list_folder (int           fd,
+             GStringChunk *store)
 {
-  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *names = g_ptr_array_new ();
   DIR *dir = fdopendir (fd);
   struct dirent *d;
 
@@ -146,7 +178,7 @@ list_folder (int fd)
     }
   while ((d = readdir (dir)) != NULL)
     if (strcmp (d->d_name, ".") != 0 && strcmp (d->d_name, "..") != 0)
-      g_ptr_array_add (names, g_strdup (d->d_name));
+      g_ptr_array_add (names, g_string_chunk_insert (store, d->d_name));
   closedir (dir);
   g_ptr_array_sort (names, compare_names);
   return names;
@@ -162,13 +194,14 @@ walk_folder (Walk       *walk,
              guint       depth)
 {
   int dir_fd = dup (fd);
-  g_autoptr(GPtrArray) names = list_folder (fd);
-  g_autoptr(GHashTable) taken = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GStringChunk *store = g_string_chunk_new (16 * 1024);
+  g_autoptr(GPtrArray) names = list_folder (fd, store);
+  g_autoptr(GHashTable) shown = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   for (guint i = 0; dir_fd >= 0 && i < names->len && walk->error == NULL; i++)
     {
       const char *raw = names->pdata[i];
-      g_autofree char *name = unique_name (taken, raw);
+      g_autofree char *name = child_name (dir_fd, shown, raw);
       g_autofree char *child = g_build_filename (path, raw, NULL);
       g_autofree char *child_rel = g_strconcat (rel, "/", name, NULL);
 
@@ -176,6 +209,7 @@ walk_folder (Walk       *walk,
     }
   if (dir_fd >= 0)
     close (dir_fd);
+  g_string_chunk_free (store);
 }
 
 /* Adds one path the user named, following it if it is a link. */

@@ -81,22 +81,26 @@ kf_transfer_file_status_to_string (KfTransferFileStatus status)
 
 /*
  * _kf_transfer_result_new:
+ * @files: (nullable): the transfer's per-file list (a reference is taken)
  *
- * Returns: (transfer full): an empty result, with an empty file list.
+ * Returns: (transfer full): an empty result with @files, or with an
+ * empty file list.
  */
 KfTransferResult *
-_kf_transfer_result_new (void)
+_kf_transfer_result_new (KfTransferFiles *files)
 {
   KfTransferResult *result = g_new0 (KfTransferResult, 1);
 
-  result->files = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_transfer_file_result_free);
+  result->files = files != NULL ? kf_transfer_files_ref (files)
+                                : _kf_transfer_files_new (NULL, FALSE);
   return result;
 }
 
 /*
  * kf_transfer_result_copy:
  *
- * Returns: (transfer full): a deep copy of @result.
+ * Returns: (transfer full): a copy of @result, sharing its per-file list
+ * (which never changes once the engine returned it).
  */
 KfTransferResult *
 kf_transfer_result_copy (const KfTransferResult *result)
@@ -107,9 +111,8 @@ kf_transfer_result_copy (const KfTransferResult *result)
 
   copy = g_memdup2 (result, sizeof *result);
   copy->path = g_strdup (result->path);
-  copy->files = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_transfer_file_result_free);
-  for (guint i = 0; result->files != NULL && i < result->files->len; i++)
-    g_ptr_array_add (copy->files, kf_transfer_file_result_copy (result->files->pdata[i]));
+  if (result->files != NULL)
+    copy->files = kf_transfer_files_ref (result->files);
   return copy;
 }
 
@@ -125,7 +128,7 @@ kf_transfer_result_free (KfTransferResult *result)
     return;
 
   g_free (result->path);
-  g_clear_pointer (&result->files, g_ptr_array_unref);
+  g_clear_pointer (&result->files, kf_transfer_files_unref);
   g_free (result);
 }
 

@@ -27,6 +27,7 @@ G_BEGIN_DECLS
 #define KF_TRANSFER_MAX_SHOWN    16
 
 typedef struct _KfManifest KfManifest;
+typedef struct _KfTransferFiles KfTransferFiles;
 
 /* What the receiver is asked about (flow step 9). */
 typedef struct _KfTransferOffer
@@ -73,8 +74,14 @@ typedef struct
   char       digest[65];   /* transcript digest (SHA-256 of the data records' tags), 64 hex digits */
   char      *path;         /* the file sent or received; for a tree: the receiver's
                             * folder, the sender's first path */
-  GPtrArray *files;        /* KfTransferFileResult, in offer order (skipped ones first) */
+  KfTransferFiles *files;  /* every file and folder, in offer order (skipped ones
+                            * first), each built only when asked for */
 } KfTransferResult;
+
+/* Called with each file of a KfTransferFiles, which is valid only during
+ * the call; returns %FALSE to stop. */
+typedef gboolean (*KfTransferFilesFunc) (const KfTransferFileResult *file,
+                                         gpointer                    user_data);
 
 /* How far a transfer is, posted to the caller's main context. */
 typedef struct
@@ -120,6 +127,17 @@ KfTransferFileResult *kf_transfer_file_result_copy     (const KfTransferFileResu
 void                  kf_transfer_file_result_free     (KfTransferFileResult       *file);
 const char           *kf_transfer_file_status_to_string (KfTransferFileStatus      status);
 
+#define KF_TYPE_TRANSFER_FILES (kf_transfer_files_get_type ())
+
+GType             kf_transfer_files_get_type       (void) G_GNUC_CONST;
+KfTransferFiles  *kf_transfer_files_ref            (KfTransferFiles        *files);
+void              kf_transfer_files_unref          (KfTransferFiles        *files);
+guint             kf_transfer_files_get_length     (KfTransferFiles        *files);
+gboolean          kf_transfer_files_foreach        (KfTransferFiles        *files,
+                                                    KfTransferFilesFunc     func,
+                                                    gpointer                user_data);
+GPtrArray        *kf_transfer_files_to_array       (KfTransferFiles        *files);
+
 gboolean          kf_transfer_check_space          (GFile                  *folder,
                                                     guint64                 size,
                                                     GError                **error);
@@ -156,6 +174,7 @@ void              kf_transfer_receive_async        (KfPeerLink             *link
                                                     gpointer                user_data);
 KfTransferResult *kf_transfer_receive_finish       (GAsyncResult           *result,
                                                     GError                **error);
+KfTransferFiles  *kf_transfer_receive_get_files    (GAsyncResult           *result);
 
 void              kf_transfer_decline_async        (KfPeerLink             *link,
                                                     GCancellable           *cancellable,
@@ -167,5 +186,6 @@ gboolean          kf_transfer_decline_finish       (GAsyncResult           *resu
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KfTransferOffer, kf_transfer_offer_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KfTransferResult, kf_transfer_result_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KfTransferFileResult, kf_transfer_file_result_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KfTransferFiles, kf_transfer_files_unref)
 
 G_END_DECLS
