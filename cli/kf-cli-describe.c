@@ -177,6 +177,7 @@ kf_cli_report_outcome (KfOutcome *outcome)
   json = kf_cli_json_begin ("result");
   kf_cli_json_string (json, "status", kf_outcome_status_to_string (status));
   kf_cli_json_string (json, "role", kf_outcome_get_is_sender (outcome) ? "sender" : "receiver");
+  kf_cli_json_bool (json, "is_tree", kf_outcome_get_is_tree (outcome));
   kf_cli_json_uint (json, "sender_blocks", kf_outcome_get_sender_blocks (outcome));
   kf_cli_json_uint (json, "receiver_blocks", kf_outcome_get_receiver_blocks (outcome));
   kf_cli_json_uint (json, "local_blocks", kf_outcome_get_local_blocks (outcome));
@@ -191,9 +192,9 @@ kf_cli_report_outcome (KfOutcome *outcome)
     {
     case KF_OUTCOME_CONFIRMED:
       /* A tree's sender said how many files were delivered. */
-      if (kf_cli_outcome_is_tree (outcome) && !kf_outcome_get_is_sender (outcome))
+      if (kf_outcome_get_is_tree (outcome) && !kf_outcome_get_is_sender (outcome))
         kf_cli_print (_("Saved into the folder %s."), path ? path : "");
-      else if (!kf_cli_outcome_is_tree (outcome))
+      else if (!kf_outcome_get_is_tree (outcome))
         kf_cli_print (kf_outcome_get_is_sender (outcome) ? _("Sent %s.") : _("Saved %s."),
                       path ? path : "");
       report_counts (outcome);

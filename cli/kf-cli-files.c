@@ -159,17 +159,30 @@ kf_cli_json_files (KfCliJson *json,
   kf_cli_json_close (json, ']');
 }
 
-/* Says what was skipped or never arrived; counts what arrived. */
+/* What report_one_file() counts. */
+typedef struct
+{
+  guint arrived;
+  guint sent;
+} FileCounts;
+
+/* Says what was skipped or never arrived; counts what arrived or, for a
+ * sender stopped half way, went whole. */
 static gboolean
 report_one_file (const KfTransferFileResult *file,
                  gpointer                    user_data)
 {
-  guint *arrived = user_data;
+  FileCounts *counts = user_data;
   g_autofree char *path = NULL;
 
+  if (file->status == KF_TRANSFER_FILE_SENT)
+    {
+      counts->sent += file->is_folder ? 0 : 1;
+      return TRUE;
+    }
   if (file->status != KF_TRANSFER_FILE_SKIPPED && file->status != KF_TRANSFER_FILE_INCOMPLETE)
     {
-      *arrived += file->is_folder ? 0 : 1;
+      counts->arrived += file->is_folder ? 0 : 1;
       return TRUE;
     }
   path = kf_untrusted_clean (file->path, -1);
@@ -185,46 +198,30 @@ report_one_file (const KfTransferFileResult *file,
  * kf_cli_report_files:
  *
  * After a transfer of several files: what was skipped, renamed or never
- * arrived, one line each, and the count of those that arrived.
+ * arrived, one line each, and the count of those that arrived (or, for
+ * a sender stopped half way, went whole).
  */
 void
 kf_cli_report_files (KfOutcome *outcome)
 {
-  guint arrived = 0;
+  FileCounts counts = { 0 };
+  guint arrived;
+  guint sent;
 
-  kf_outcome_foreach_file (outcome, report_one_file, &arrived);
-  if (!kf_cli_outcome_is_tree (outcome))
+  kf_outcome_foreach_file (outcome, report_one_file, &counts);
+  arrived = counts.arrived;
+  sent = counts.sent;
+  if (!kf_outcome_get_is_tree (outcome))
     return;
-  if (kf_outcome_get_is_sender (outcome))
+  if (sent > 0)
+    kf_cli_print (ngettext ("%u file was sent whole before the transfer stopped; the receiver keeps the ones it verified.",
+                            "%u files were sent whole before the transfer stopped; the receiver keeps the ones it verified.",
+                            sent), sent);
+  else if (kf_outcome_get_is_sender (outcome))
     kf_cli_print (ngettext ("%u file delivered whole.", "%u files delivered whole.", arrived),
                   arrived);
   else
     kf_cli_print (ngettext ("%u file arrived whole.", "%u files arrived whole.", arrived), arrived);
-}
-
-/*
- * kf_cli_outcome_is_tree:
- *
- * Returns: whether @outcome is of several files or folders (or of a
- * tree that did not get far), rather than of one file sent alone.
- */
-static gboolean
-first_is_folder (const KfTransferFileResult *file,
-                 gpointer                    user_data)
-{
-  *(gboolean *) user_data = file->is_folder;
-  return FALSE;
-}
-
-gboolean
-kf_cli_outcome_is_tree (KfOutcome *outcome)
-{
-  guint n = kf_outcome_get_n_files (outcome);
-  gboolean folder = FALSE;
-
-  if (n == 1)
-    kf_outcome_foreach_file (outcome, first_is_folder, &folder);
-  return n > 1 || folder;
 }
 
 /*

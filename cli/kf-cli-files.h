@@ -16,7 +16,6 @@ void       kf_cli_report_landed        (KfClient                 *client,
 void       kf_cli_json_files           (KfCliJson                *json,
                                         KfOutcome                *outcome);
 void       kf_cli_report_files         (KfOutcome                *outcome);
-gboolean   kf_cli_outcome_is_tree      (KfOutcome                *outcome);
 GPtrArray *kf_cli_parse_paths          (const char               *line,
                                         GError                  **error);
 

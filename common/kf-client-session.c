@@ -13,12 +13,13 @@
  *   session ends when that is answered, so the next command never meets a
  *   key manager still in the old session.
  *
- * Either way a receiver whose engine is saving the file waits for it to
- * stop, so that the outcome says truly whether the file is there: when the
- * whole file had arrived and passed every check of the peer link before the
- * end, it stays saved, and the outcome names it and says that only the key
- * manager's confirmation is missing (the sender's outcome says the same
- * once the receiver's DONE came in).
+ * Either way a session whose engine is saving or sending the files waits
+ * for it to stop, so that the outcome says truly whether the file is
+ * there: when the whole file had arrived and passed every check of the
+ * peer link before the end, it stays saved, and the outcome names it and
+ * says that only the key manager's confirmation is missing (the sender's
+ * outcome says the same once the receiver's DONE came in); a sender's
+ * outcome lists exactly the files that went whole.
  *
  * In between: key confirmation (the challenge encrypted under the session
  * key with confirm_iv in the session's mode), then the receiver opens the
@@ -205,7 +206,7 @@ finish (KfClient  *self,
 }
 
 /* Ends an ending session once nothing it waits for is left: the answer to
- * its `cancel`, and a receiving engine. */
+ * its `cancel`, and an engine receiving or sending. */
 static void
 finish_when_ready (KfClient *self)
 {
@@ -214,6 +215,7 @@ finish_when_ready (KfClient *self)
 
   if ((session->cancel_sent_to != NULL && session->cancel_sent_to == self->km)
       || session->link_use == KF_SESSION_LINK_RECEIVING
+      || session->link_use == KF_SESSION_LINK_SENDING
       || session->link_use == KF_SESSION_LINK_DECLINING)
     return;
 
@@ -289,7 +291,7 @@ on_cancel_reply (GObject      *source,
  *
  * Ends the current session early, once: stops the link and transfer work,
  * tells the key manager when @reason is given, and emits ::finished when
- * that is answered and a receiving engine has stopped.  Does nothing
+ * that is answered and an engine receiving or sending has stopped.  Does nothing
  * without a session.  When the session is already ending, @error may
  * only replace the recorded account of its end (_kf_session_explain_end()).
  */

@@ -136,12 +136,21 @@ on_progress (const KfTransferProgress *progress,
              gpointer                  user_data)
 {
   KfSession *session = user_data;
-  /* A file that landed is reported even while the session ends (a
-   * cancel mid-way): it is on the disk, and the outcome lists it. */
-  g_autoptr(KfClient) self = _kf_session_ref_client (session,
-                                                     progress->landed != NULL
-                                                     ? KF_SESSION_PHASE_ENDING
-                                                     : KF_SESSION_PHASE_ACTIVE, NULL);
+  g_autoptr(KfClient) self = NULL;
+
+  /* A sender's engine says what it offers, as the receiver sees it. */
+  if (progress->offer != NULL)
+    {
+      if (session->transfer_offer == NULL)
+        session->transfer_offer = kf_transfer_offer_copy (progress->offer);
+      return;
+    }
+  /* A file that landed (or went whole) is reported even while the
+   * session ends (a cancel mid-way); the outcome takes its list from
+   * the engine (on_engine_done()). */
+  self = _kf_session_ref_client (session, progress->landed != NULL ? KF_SESSION_PHASE_ENDING
+                                                                   : KF_SESSION_PHASE_ACTIVE,
+                                 NULL);
 
   if (self != NULL && progress->landed != NULL)
     _kf_client_emit_file_landed (self, progress->landed);
@@ -284,7 +293,12 @@ on_engine_done (GObject      *source,
       session->files = kf_transfer_receive_get_files (result);
     }
   else
-    transfer = kf_transfer_send_finish (result, &error);
+    {
+      transfer = kf_transfer_send_finish (result, &error);
+      /* What went whole, for the outcome of a send that stopped. */
+      g_clear_pointer (&session->files, kf_transfer_files_unref);
+      session->files = kf_transfer_send_get_files (result);
+    }
   transfer_done (session, transfer, error);
 }
 

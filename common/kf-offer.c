@@ -32,6 +32,7 @@ struct _KfOffer
   guint         n_folders;
   char        **top_level;
   guint         n_top_level;
+  KfTransferTopEntry *top_entries;  /* one per name of top_level; NULL: not known */
   gboolean      is_tree;
 };
 
@@ -159,7 +160,7 @@ kf_offer_get_sender_name (KfOffer *self)
  * _kf_offer_set_contents:
  *
  * For KfClient: what @offer holds besides its first name (counts,
- * top-level names, whether it is a tree).
+ * top-level names and what each is, whether it is a tree).
  */
 void
 _kf_offer_set_contents (KfOffer               *self,
@@ -170,6 +171,11 @@ _kf_offer_set_contents (KfOffer               *self,
   g_strfreev (self->top_level);
   self->top_level = g_strdupv (offer->top_level);
   self->n_top_level = offer->n_top_level;
+  g_free (self->top_entries);
+  self->top_entries = offer->top_entries != NULL
+                      ? g_memdup2 (offer->top_entries,
+                                   g_strv_length (offer->top_level) * sizeof *offer->top_entries)
+                      : NULL;
   self->is_tree = offer->is_tree;
 }
 
@@ -215,6 +221,37 @@ kf_offer_get_top_level (KfOffer *self,
   if (n_top_level != NULL)
     *n_top_level = self->n_top_level;
   return self->top_level != NULL ? (const char * const *) self->top_level : none;
+}
+
+/*
+ * kf_offer_get_top_level_entry:
+ * @index: of a name kf_offer_get_top_level() returns
+ * @is_folder: (out) (optional): whether that entry is a folder
+ * @size: (out) (optional): a file's size; a folder's: the size of all
+ *   the files in it, at every level
+ *
+ * What the top-level entry @index is, from the manifest the receiver
+ * checked (or the single file's offer).
+ *
+ * Returns: %FALSE, setting nothing, when @index is not one of the names
+ * shown or the offer does not say.
+ */
+gboolean
+kf_offer_get_top_level_entry (KfOffer  *self,
+                              guint     index,
+                              gboolean *is_folder,
+                              guint64  *size)
+{
+  g_return_val_if_fail (KF_IS_OFFER (self), FALSE);
+
+  if (self->top_entries == NULL || self->top_level == NULL
+      || index >= g_strv_length (self->top_level))
+    return FALSE;
+  if (is_folder != NULL)
+    *is_folder = self->top_entries[index].is_folder;
+  if (size != NULL)
+    *size = self->top_entries[index].size;
+  return TRUE;
 }
 
 /*
@@ -272,6 +309,7 @@ kf_offer_finalize (GObject *object)
   g_free (self->sender_code);
   g_clear_pointer (&self->sender_key, g_bytes_unref);
   g_strfreev (self->top_level);
+  g_free (self->top_entries);
 
   G_OBJECT_CLASS (kf_offer_parent_class)->finalize (object);
 }

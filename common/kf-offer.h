@@ -36,6 +36,10 @@ guint         kf_offer_get_n_files        (KfOffer      *self);
 guint         kf_offer_get_n_folders      (KfOffer      *self);
 const char * const *kf_offer_get_top_level (KfOffer     *self,
                                            guint        *n_top_level);
+gboolean      kf_offer_get_top_level_entry (KfOffer     *self,
+                                           guint         index,
+                                           gboolean     *is_folder,
+                                           guint64      *size);
 gboolean      kf_offer_get_is_tree        (KfOffer      *self);
 
 /* For KfClient. */

@@ -31,6 +31,7 @@ struct _KfOutcome
   KfCipherMode     mode;
   GError          *error;
   gboolean         waits_again;
+  gboolean         is_tree;
   KfTransferFiles *list;       /* NULL: no file got that far */
   GPtrArray       *files;      /* set, or built from @list when first asked for */
 };
@@ -59,6 +60,7 @@ enum {
   PROP_MODE,
   PROP_ERROR,
   PROP_WAITS_AGAIN,
+  PROP_IS_TREE,
   N_PROPS
 };
 
@@ -152,9 +154,10 @@ kf_outcome_get_message (KfOutcome *self)
  * Returns: (transfer none) (element-type KfTransferFileResult): every file
  * and folder of the transfer with its own status and block count: what
  * arrived (receiver) or was delivered (sender), what the sender skipped,
- * and, after a failure, what never arrived.  Empty when nothing got that
- * far.  Built on the first call and kept with the outcome: about 80
- * bytes per entry, so callers that only go through them once use
+ * and, after a failure, what had arrived or (sender) gone whole, SENT,
+ * and what never did, INCOMPLETE.  Empty when nothing got that far.
+ * Built on the first call and kept with the outcome: about 80 bytes per
+ * entry, so callers that only go through them once use
  * kf_outcome_foreach_file().
  */
 GPtrArray *
@@ -292,6 +295,22 @@ kf_outcome_get_waits_again (KfOutcome *self)
   return self->waits_again;
 }
 
+/*
+ * kf_outcome_get_is_tree:
+ *
+ * Returns: whether several files or folders were offered (a tree,
+ * accepted into a folder), as the offer said; %FALSE for one file
+ * offered alone, and when the session ended before anything was
+ * offered.
+ */
+gboolean
+kf_outcome_get_is_tree (KfOutcome *self)
+{
+  g_return_val_if_fail (KF_IS_OUTCOME (self), FALSE);
+
+  return self->is_tree;
+}
+
 static void
 kf_outcome_finalize (GObject *object)
 {
@@ -352,6 +371,9 @@ kf_outcome_get_property (GObject    *object,
     case PROP_WAITS_AGAIN:
       g_value_set_boolean (value, self->waits_again);
       break;
+    case PROP_IS_TREE:
+      g_value_set_boolean (value, self->is_tree);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -403,6 +425,9 @@ kf_outcome_set_property (GObject      *object,
     case PROP_WAITS_AGAIN:
       self->waits_again = g_value_get_boolean (value);
       break;
+    case PROP_IS_TREE:
+      self->is_tree = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -443,6 +468,8 @@ kf_outcome_class_init (KfOutcomeClass *klass)
     g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR, flags);
   properties[PROP_WAITS_AGAIN] =
     g_param_spec_boolean ("waits-again", NULL, NULL, FALSE, flags);
+  properties[PROP_IS_TREE] =
+    g_param_spec_boolean ("is-tree", NULL, NULL, FALSE, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }

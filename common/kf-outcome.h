@@ -43,6 +43,7 @@ gboolean         kf_outcome_foreach_file         (KfOutcome       *self,
 KfCipherMode     kf_outcome_get_mode             (KfOutcome       *self);
 const GError    *kf_outcome_get_error            (KfOutcome       *self);
 gboolean         kf_outcome_get_waits_again      (KfOutcome       *self);
+gboolean         kf_outcome_get_is_tree          (KfOutcome       *self);
 
 /* For KfSession. */
 void             _kf_outcome_set_files           (KfOutcome       *self,

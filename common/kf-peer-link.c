@@ -32,11 +32,22 @@ struct _KfPeerLink
   KfRecordKey    *recv_key;
   guint64         send_seq;
   guint64         recv_seq;
-  guint8         *recv_buf;
+  guint8         *recv_buf;       /* RECV_BUF_SIZE bytes, see next_record() */
+  gsize           recv_pos;       /* where the next record starts */
+  gsize           recv_end;       /* the bytes read end here */
+  gsize           recv_used;      /* the last record handed out, to drop */
   guint8         *send_buf;
   guint           idle_timeout;   /* seconds, 0: none */
   const char     *cancel_reason;  /* static; atomic: read by the engines' threads */
 };
+
+/* The receive buffer holds one record of the largest size and what was
+ * read ahead: a small record's read takes up to this much more, so a run
+ * of small records (the files of a tree) costs one read for several, and
+ * kf_peer_link_receive_nowait() knows without a system call whether the
+ * next one is there.  Large records are read exactly, without copies. */
+#define RECV_LOOKAHEAD (64 * 1024)
+#define RECV_BUF_SIZE  (KF_RECORD_MAX_SIZE + RECV_LOOKAHEAD)
 
 G_DEFINE_FINAL_TYPE (KfPeerLink, kf_peer_link, G_TYPE_OBJECT)
 
@@ -278,27 +289,61 @@ kf_peer_link_send (KfPeerLink    *self,
                    GCancellable  *cancellable,
                    GError       **error)
 {
+  KfPeerLinkRecord spec = { type, flags, payload_len };
+
+  return kf_peer_link_send_batch (self, record, &spec, 1, cancellable, error);
+}
+
+/*
+ * kf_peer_link_send_batch:
+ * @records: @n_records records back to back, record i laid out as for
+ *   kf_peer_link_send() with the payload length of @specs[i]
+ * @specs: (array length=n_records): each record's type, flags and length
+ *
+ * Seals the records with the next sequence numbers of this direction, in
+ * order, and writes them in one go (blocking): the same bytes on the wire
+ * as one kf_peer_link_send() after the other, with one system call for
+ * the lot.  Headers and tags are written into @records.
+ *
+ * Returns: as kf_peer_link_send().
+ */
+gboolean
+kf_peer_link_send_batch (KfPeerLink              *self,
+                         guint8                  *records,
+                         const KfPeerLinkRecord  *specs,
+                         guint                    n_records,
+                         GCancellable            *cancellable,
+                         GError                 **error)
+{
   gboolean nothing_sent = FALSE;
+  gsize len = 0;
 
   g_return_val_if_fail (KF_IS_PEER_LINK (self), FALSE);
-  g_return_val_if_fail (payload_len <= KF_RECORD_MAX_PAYLOAD, FALSE);
+  g_return_val_if_fail (records != NULL && specs != NULL && n_records > 0, FALSE);
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
-  if (!kf_record_seal (self->send_key, type, flags, self->send_seq, record, payload_len, error))
-    return FALSE;
-
-  if (!write_record (self, record, KF_RECORD_HEADER_SIZE + payload_len + KF_RECORD_TAG_SIZE,
-                     cancellable, &nothing_sent, error))
+  for (guint i = 0; i < n_records; i++)
     {
-      /* Cancelled before a byte went out, the record was never sent: its
-       * number stays the next one, or a CANCEL record sent after it would
-       * leave a gap the receiver reports as reordering. */
+      g_return_val_if_fail (specs[i].payload_len <= KF_RECORD_MAX_PAYLOAD, FALSE);
+      if (!kf_record_seal (self->send_key, specs[i].type, specs[i].flags, self->send_seq + i,
+                           records + len, specs[i].payload_len, error))
+        return FALSE;
+      len += KF_RECORD_HEADER_SIZE + specs[i].payload_len + KF_RECORD_TAG_SIZE;
+    }
+
+  if (!write_record (self, records, len, cancellable, &nothing_sent, error))
+    {
+      /* Cancelled before a byte went out, the records were never sent:
+       * their numbers stay the next ones, or a CANCEL record sent after
+       * them would leave a gap the receiver reports as reordering.  Once
+       * a byte went out, write_record() wrote them all or the link is
+       * broken. */
       if (!nothing_sent)
-        self->send_seq++;
+        self->send_seq += n_records;
       return FALSE;
     }
-  self->send_seq++;
+  self->send_seq += n_records;
 
   return TRUE;
 }
@@ -330,6 +375,163 @@ kf_peer_link_send_copy (KfPeerLink    *self,
                             cancellable, error);
 }
 
+/* A failed read of the link, as the user should hear it. */
+static void
+set_read_error (KfPeerLink  *self,
+                GError     **error,
+                GError      *io_error)
+{
+  if (g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+      || g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    g_propagate_error (error, io_error);
+  else if (g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    {
+      g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TIMEOUT,
+                   _("The peer sent nothing for %u seconds, so the transfer was stopped."),
+                   self->idle_timeout);
+      g_error_free (io_error);
+    }
+  else
+    {
+      g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PEER_GONE,
+                   _("The connection to the peer was lost (%s)."), io_error->message);
+      g_error_free (io_error);
+    }
+}
+
+/* Reads once, up to @max bytes, to the end of the receive buffer:
+ * without waiting unless @blocking (then G_IO_ERROR_WOULD_BLOCK when
+ * nothing is there).  Returns the count, 0 at the end of the stream, or
+ * -1 with @error set. */
+static gssize
+fill (KfPeerLink    *self,
+      gsize          max,
+      gboolean       blocking,
+      GCancellable  *cancellable,
+      GError       **error)
+{
+  GInputStream *in = g_io_stream_get_input_stream (self->stream);
+  guint8 *at = self->recv_buf + self->recv_end;
+  GError *io_error = NULL;
+  gssize n;
+
+  if (blocking)
+    n = g_input_stream_read (in, at, max, cancellable, &io_error);
+  else if (G_IS_POLLABLE_INPUT_STREAM (in)
+           && g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (in)))
+    n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (in), at, max,
+                                                  NULL, &io_error);
+  else
+    {
+      io_error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "would block");
+      n = -1;
+    }
+  if (n < 0)
+    set_read_error (self, error, io_error);
+  else
+    self->recv_end += (gsize) n;
+  return n;
+}
+
+/* The stream ended with @have bytes of a record read: the peer left, or
+ * cut a record short. */
+static void
+set_end_error (KfPeerLink  *self,
+               gsize        have,
+               GError     **error)
+{
+  KfRecordHeader header;
+
+  if (have == 0)
+    g_set_error_literal (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PEER_GONE,
+                         _("The peer closed the connection before the transfer was complete."));
+  else if (kf_record_header_decode (self->recv_buf + self->recv_pos, have, &header, error))
+    g_set_error_literal (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TRUNCATED,
+                         _("The transfer stream was cut off inside a record."));
+}
+
+/* Makes the next record whole in the receive buffer, reading as needed
+ * (waiting only when @blocking), and returns its length, or 0 with @error
+ * set.  A small record's read takes what else is there, up to
+ * RECV_LOOKAHEAD more; a large one's reads only the record. */
+static gsize
+next_record (KfPeerLink    *self,
+             gboolean       blocking,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  gsize need = KF_RECORD_HEADER_SIZE;
+
+  self->recv_pos += self->recv_used;
+  self->recv_used = 0;
+  for (;;)
+    {
+      gsize have = self->recv_end - self->recv_pos;
+      KfRecordHeader header;
+      gsize want;
+      gssize n;
+
+      if (have >= KF_RECORD_HEADER_SIZE)
+        {
+          if (!kf_record_header_decode (self->recv_buf + self->recv_pos, have, &header, error))
+            return 0;
+          need = KF_RECORD_HEADER_SIZE + header.length + KF_RECORD_TAG_SIZE;
+        }
+      if (have >= need)
+        return need;
+      if (self->recv_pos + need > RECV_BUF_SIZE)
+        {
+          memmove (self->recv_buf, self->recv_buf + self->recv_pos, have);
+          self->recv_pos = 0;
+          self->recv_end = have;
+        }
+      want = need - have;
+      if (want < RECV_LOOKAHEAD)
+        want = MIN (want + RECV_LOOKAHEAD, RECV_BUF_SIZE - self->recv_end);
+      n = fill (self, want, blocking, cancellable, error);
+      if (n == 0)
+        set_end_error (self, have, error);
+      if (n <= 0)
+        return 0;
+    }
+}
+
+/* Opens the record next_record() made whole; NULL with @error set when
+ * it is not authentic, in order and of a known type. */
+static const guint8 *
+open_record (KfPeerLink      *self,
+             gsize            len,
+             KfRecordHeader  *header,
+             GError         **error)
+{
+  const guint8 *record = self->recv_buf + self->recv_pos;
+
+  if (!kf_record_open (self->recv_key, record, len, self->recv_seq, header, error))
+    return NULL;
+  self->recv_seq++;
+  self->recv_used = len;
+
+  return record + KF_RECORD_HEADER_SIZE;
+}
+
+static const guint8 *
+receive (KfPeerLink      *self,
+         gboolean         blocking,
+         KfRecordHeader  *header,
+         GCancellable    *cancellable,
+         GError         **error)
+{
+  gsize len;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  if (self->recv_buf == NULL)
+    self->recv_buf = g_malloc (RECV_BUF_SIZE);
+  len = next_record (self, blocking, cancellable, error);
+
+  return len > 0 ? open_record (self, len, header, error) : NULL;
+}
+
 /*
  * kf_peer_link_receive:
  * @header: (out): the authenticated header
@@ -345,28 +547,33 @@ kf_peer_link_receive (KfPeerLink      *self,
                       GCancellable    *cancellable,
                       GError         **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  GInputStream *in;
-
   g_return_val_if_fail (KF_IS_PEER_LINK (self), NULL);
 
-  if (self->recv_buf == NULL)
-    self->recv_buf = g_malloc (KF_RECORD_MAX_SIZE);
-  in = g_io_stream_get_input_stream (self->stream);
-  if (!kf_record_read (in, self->recv_key, self->recv_seq, self->recv_buf,
-                       KF_RECORD_MAX_SIZE, header, cancellable, &local_error))
-    {
-      if (g_error_matches (local_error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TIMEOUT))
-        g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TIMEOUT,
-                     _("The peer sent nothing for %u seconds, so the transfer was stopped."),
-                     self->idle_timeout);
-      else
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-  self->recv_seq++;
+  return receive (self, TRUE, header, cancellable, error);
+}
 
-  return self->recv_buf + KF_RECORD_HEADER_SIZE;
+/*
+ * kf_peer_link_receive_nowait:
+ * @header: (out): the authenticated header
+ *
+ * Like kf_peer_link_receive(), but only when the whole record is here
+ * already: read ahead, or in the socket's buffer.  A receiver that hands
+ * its work on in batches tells by this when to hand on what it holds:
+ * before it would wait for the peer.
+ *
+ * Returns: (transfer none): the payload, valid until the next receive, or
+ * %NULL with G_IO_ERROR_WOULD_BLOCK when the record is not all here yet
+ * (then kf_peer_link_receive() reads it), or with an error of
+ * kf_peer_link_receive().
+ */
+const guint8 *
+kf_peer_link_receive_nowait (KfPeerLink      *self,
+                             KfRecordHeader  *header,
+                             GError         **error)
+{
+  g_return_val_if_fail (KF_IS_PEER_LINK (self), NULL);
+
+  return receive (self, FALSE, header, NULL, error);
 }
 
 /*

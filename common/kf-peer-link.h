@@ -38,6 +38,14 @@ const guint8        *kf_peer_link_get_offer_key  (KfPeerLink           *self);
 const guint8        *kf_peer_link_get_offer_iv   (KfPeerLink           *self);
 const guint8        *kf_peer_link_get_peer_identity (KfPeerLink        *self);
 
+/* One record of a batch for kf_peer_link_send_batch(). */
+typedef struct
+{
+  KfRecordType type;
+  guint8       flags;
+  gsize        payload_len;
+} KfPeerLinkRecord;
+
 gboolean             kf_peer_link_send           (KfPeerLink           *self,
                                                   KfRecordType          type,
                                                   guint8                flags,
@@ -52,9 +60,18 @@ gboolean             kf_peer_link_send_copy      (KfPeerLink           *self,
                                                   gsize                 payload_len,
                                                   GCancellable         *cancellable,
                                                   GError              **error);
+gboolean             kf_peer_link_send_batch     (KfPeerLink           *self,
+                                                  guint8               *records,
+                                                  const KfPeerLinkRecord *specs,
+                                                  guint                 n_records,
+                                                  GCancellable         *cancellable,
+                                                  GError              **error);
 const guint8        *kf_peer_link_receive        (KfPeerLink           *self,
                                                   KfRecordHeader       *header,
                                                   GCancellable         *cancellable,
+                                                  GError              **error);
+const guint8        *kf_peer_link_receive_nowait (KfPeerLink           *self,
+                                                  KfRecordHeader       *header,
                                                   GError              **error);
 void                 kf_peer_link_set_idle_timeout (KfPeerLink         *self,
                                                     guint               seconds);

@@ -31,8 +31,8 @@ typedef enum
 
 /* What the session's peer link is doing: who may close it (an engine
  * working with it closes it itself) and what an ending session waits for
- * (a receiving engine, so that the outcome says whether the file is
- * there). */
+ * (an engine receiving or sending, so that the outcome says whether the
+ * file is there, and which files went whole). */
 typedef enum
 {
   KF_SESSION_LINK_IDLE,            /* no link yet, or nothing uses it */
@@ -67,7 +67,8 @@ struct _KfSession
   KfSessionLinkUse  link_use;
   KfKmConnection   *cancel_sent_to;  /* the connection our `cancel` went to, until
                                       * it answers: awaited while it is the client's */
-  KfTransferOffer  *transfer_offer;
+  KfTransferOffer  *transfer_offer;  /* what was offered, as the receiver read it
+                                      * (or the sender's engine reported it) */
   KfOffer          *offer;
   GFile            *file;
   KfTransferResult *result;          /* the engine's, once the file is complete at the

@@ -398,8 +398,8 @@ waits_again (KfSession *self)
 }
 
 /* The files of the outcome, shared: the engine's list when it finished;
- * else, for a receiver whose tree did not all arrive, what landed and
- * the rest as INCOMPLETE; else none. */
+ * else, for a tree that did not all arrive or go, what landed (receiver)
+ * or went whole (sender) and the rest as INCOMPLETE; else none. */
 static KfTransferFiles *
 outcome_files (KfSession *self)
 {
@@ -425,7 +425,8 @@ _kf_session_is_delivered (KfSession *self)
  *
  * Returns: (transfer full): the outcome of this session with @status; it
  * names the file when the transfer completed, the file was delivered, or
- * this side sent it, and says whether the receiver waits again.
+ * this side sent it, says whether the receiver waits again and whether a
+ * tree was offered.
  */
 KfOutcome *
 _kf_session_new_outcome (KfSession       *self,
@@ -455,6 +456,7 @@ _kf_session_new_outcome (KfSession       *self,
                        "mode", self->mode,
                        "error", error,
                        "waits-again", !completed && waits_again (self),
+                       "is-tree", self->transfer_offer != NULL && self->transfer_offer->is_tree,
                        NULL);
   _kf_outcome_set_transfer_files (outcome, outcome_files (self));
   return outcome;

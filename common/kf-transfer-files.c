@@ -36,6 +36,8 @@ struct _KfTransferFiles
   GHashTable      *names;       /* index → the local name it landed under, where
                                  * that is not the manifest's */
   guint            n_done;      /* entries that landed, from the first */
+  KfTransferFileStatus done_status; /* theirs: ARRIVED, or SENT while a
+                                 * sender has no DONE */
   guint            files_done;  /* files among them */
 };
 
@@ -49,7 +51,9 @@ G_DEFINE_BOXED_TYPE (KfTransferFiles, kf_transfer_files,
  *   local, and a path other than the one offered is reported renamed)
  *
  * Returns: (transfer full): a list of no entries yet: those of @manifest
- * appear as they land (_kf_transfer_files_landed()).
+ * appear as they land (_kf_transfer_files_landed()), or on a sender as
+ * they go whole (_kf_transfer_files_set_done(): SENT until
+ * _kf_transfer_files_set_delivered()).
  */
 KfTransferFiles *
 _kf_transfer_files_new (KfManifest *manifest,
@@ -60,6 +64,7 @@ _kf_transfer_files_new (KfManifest *manifest,
   g_atomic_ref_count_init (&self->ref);
   self->given = g_ptr_array_new_with_free_func ((GDestroyNotify) kf_transfer_file_result_free);
   self->receiver = receiver;
+  self->done_status = receiver ? KF_TRANSFER_FILE_ARRIVED : KF_TRANSFER_FILE_SENT;
   if (manifest == NULL)
     return self;
   self->manifest = kf_manifest_ref (manifest);
@@ -132,8 +137,8 @@ _kf_transfer_files_get_blocks (KfTransferFiles *self,
 /*
  * _kf_transfer_files_set_done:
  *
- * The first @n_entries entries of the manifest landed (on a sender: were
- * delivered); the files after them are listed as incomplete.
+ * The first @n_entries entries of the manifest landed (on a sender: went
+ * whole); the files after them are listed as incomplete.
  */
 void
 _kf_transfer_files_set_done (KfTransferFiles *self,
@@ -144,6 +149,20 @@ _kf_transfer_files_set_done (KfTransferFiles *self,
   for (; self->n_done < n_entries; self->n_done++)
     if (kf_manifest_get_entry (self->manifest, self->n_done)->kind == KF_MANIFEST_FILE)
       self->files_done++;
+}
+
+/*
+ * _kf_transfer_files_set_delivered:
+ *
+ * Sender: the receiver said it verified and saved everything; the
+ * entries gone whole are ARRIVED, no longer only SENT.
+ */
+void
+_kf_transfer_files_set_delivered (KfTransferFiles *self)
+{
+  g_assert (!self->receiver);
+
+  self->done_status = KF_TRANSFER_FILE_ARRIVED;
 }
 
 /*
@@ -235,7 +254,7 @@ call_entry (KfTransferFiles     *self,
   local_path (self, index, path);
   result.path = path->str;
   result.blocks = result.is_folder ? 0 : self->blocks[file];
-  result.status = KF_TRANSFER_FILE_ARRIVED;
+  result.status = self->done_status;
   if (self->receiver)
     offered = kf_manifest_path (self->manifest, index, TRUE);
   if (offered != NULL && strcmp (offered, path->str) != 0)

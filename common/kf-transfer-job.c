@@ -208,7 +208,54 @@ _kf_chunk_new (gsize size)
   KfChunk *chunk = g_new0 (KfChunk, 1);
 
   chunk->data = g_malloc (size);
+  chunk->size = size;
   return chunk;
+}
+
+/*
+ * _kf_chunk_reset:
+ *
+ * Empties @chunk for its next trip.
+ */
+void
+_kf_chunk_reset (KfChunk *chunk)
+{
+  chunk->len = 0;
+  chunk->n_pieces = 0;
+}
+
+/*
+ * _kf_chunk_has_room:
+ *
+ * Returns: whether @chunk can take one more piece of @len bytes.
+ */
+gboolean
+_kf_chunk_has_room (const KfChunk *chunk,
+                    gsize          len)
+{
+  return chunk->n_pieces < KF_CHUNK_MAX_PIECES && len <= chunk->size - chunk->len;
+}
+
+/*
+ * _kf_chunk_add:
+ * @len: the bytes the piece takes, which _kf_chunk_has_room() allowed
+ *
+ * Returns: (transfer none): a new piece at the end of @chunk, at its
+ * offset, @len bytes long; the caller fills in the rest.
+ */
+KfPiece *
+_kf_chunk_add (KfChunk *chunk,
+               gsize    len)
+{
+  KfPiece *piece;
+
+  g_assert (_kf_chunk_has_room (chunk, len));
+  if (chunk->n_pieces == 0)
+    chunk->started = g_get_monotonic_time ();
+  piece = &chunk->pieces[chunk->n_pieces++];
+  *piece = (KfPiece) { .offset = chunk->len, .len = len };
+  chunk->len += len;
+  return piece;
 }
 
 /*

@@ -39,6 +39,9 @@ kf_transfer_offer_copy (const KfTransferOffer *offer)
   copy = g_memdup2 (offer, sizeof *offer);
   copy->name = g_strdup (offer->name);
   copy->top_level = g_strdupv (offer->top_level);
+  if (offer->top_entries != NULL)
+    copy->top_entries = g_memdup2 (offer->top_entries,
+                                   g_strv_length (offer->top_level) * sizeof *offer->top_entries);
   if (offer->manifest != NULL)
     copy->manifest = kf_manifest_ref (offer->manifest);
   return copy;
@@ -57,6 +60,7 @@ kf_transfer_offer_free (KfTransferOffer *offer)
 
   g_free (offer->name);
   g_strfreev (offer->top_level);
+  g_free (offer->top_entries);
   g_clear_pointer (&offer->manifest, kf_manifest_unref);
   g_free (offer);
 }
@@ -133,6 +137,8 @@ kf_transfer_offer_parse (const guint8  *buf,
   offer->n_top_level = 1;
   offer->top_level = g_new0 (char *, 2);
   offer->top_level[0] = g_strdup (offer->name);
+  offer->top_entries = g_new0 (KfTransferTopEntry, 1);
+  offer->top_entries[0].size = offer->plain_size;
   return g_steal_pointer (&offer);
 
 malformed:
@@ -176,7 +182,8 @@ open_offer (KfPeerLink    *link,
  * @manifest: a manifest from kf_manifest_parse()
  *
  * Returns: (transfer full): the offer of a tree: totals, counts and the
- * first top-level names of @manifest.
+ * first top-level names of @manifest, each a folder (with the size of
+ * all the files in it) or a file (with its size).
  */
 KfTransferOffer *
 kf_transfer_offer_new_for_manifest (KfManifest   *manifest,
@@ -186,16 +193,22 @@ kf_transfer_offer_new_for_manifest (KfManifest   *manifest,
   GPtrArray *top = g_ptr_array_new ();
   guint n = kf_manifest_get_n_entries (manifest);
 
+  offer->top_entries = g_new0 (KfTransferTopEntry, MIN (n, KF_TRANSFER_MAX_SHOWN));
   for (guint i = 0; i < n; i++)
     {
       const KfManifestEntry *entry = kf_manifest_get_entry (manifest, i);
 
       if (entry->kind == KF_MANIFEST_FILE)
         offer->encrypted_size += kf_cipher_encrypted_size (mode, entry->size);
-      if (entry->depth > 0)
-        continue;
-      if (offer->n_top_level++ < KF_TRANSFER_MAX_SHOWN)
-        g_ptr_array_add (top, g_strdup (entry->name));
+      if (entry->depth == 0 && offer->n_top_level++ < KF_TRANSFER_MAX_SHOWN)
+        {
+          offer->top_entries[top->len].is_folder = entry->kind == KF_MANIFEST_FOLDER;
+          g_ptr_array_add (top, g_strdup (entry->name));
+        }
+      /* Depth first: the entry belongs to the last top-level one. */
+      if (entry->kind == KF_MANIFEST_FILE && top->len > 0
+          && offer->n_top_level <= KF_TRANSFER_MAX_SHOWN)
+        offer->top_entries[top->len - 1].size += entry->size;
     }
   g_ptr_array_add (top, NULL);
   offer->top_level = (char **) g_ptr_array_free (top, FALSE);

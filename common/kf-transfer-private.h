@@ -35,6 +35,8 @@ void          _kf_progress_post             (KfProgress             *self,
                                              guint64                 done,
                                              gboolean                force,
                                              const KfTransferFileResult *landed);
+void          _kf_progress_post_offer       (KfProgress             *self,
+                                             const KfTransferOffer  *offer);
 void          _kf_progress_free             (KfProgress             *self);
 
 KfTransferResult *_kf_transfer_result_new   (KfTransferFiles        *files);
@@ -55,22 +57,45 @@ void          _kf_transfer_files_landed     (KfTransferFiles        *self,
                                              const char             *name);
 void          _kf_transfer_files_set_done   (KfTransferFiles        *self,
                                              guint                   n_entries);
+void          _kf_transfer_files_set_delivered (KfTransferFiles     *self);
 
-/* One buffer travelling between pipeline threads. */
+/* The most pieces one pipeline buffer carries: the small files of a tree
+ * travel many to a buffer, so the threads wake once per buffer, not once
+ * per file. */
+#define KF_CHUNK_MAX_PIECES 256
+
+/* One record's worth of one file in a pipeline buffer. */
 typedef struct
 {
-  guint8   *data;
-  gsize     len;
+  gsize     offset;  /* where it starts in the buffer (a sealed record: its header) */
+  gsize     len;     /* its bytes (a sealed record: its payload) */
   guint64   plain;   /* plaintext bytes it stands for */
   guint     file;    /* the file's number among the manifest's files */
   guint     entry;   /* its entry in the manifest */
-  gboolean  first;   /* the file's first chunk */
-  gboolean  last;    /* the file's last chunk */
-  gboolean  end;     /* the transfer's last chunk */
+  gboolean  first;   /* the file's first piece */
+  gboolean  last;    /* the file's last piece */
+  gboolean  end;     /* the transfer's last piece */
+} KfPiece;
+
+/* One buffer travelling between pipeline threads: @n_pieces pieces in
+ * @len bytes of @data, in order. */
+typedef struct
+{
+  guint8   *data;
+  gsize     size;    /* what @data holds */
+  gsize     len;
+  guint     n_pieces;
+  gint64    started; /* when the first piece came (monotonic, µs) */
+  KfPiece   pieces[KF_CHUNK_MAX_PIECES];
 } KfChunk;
 
 KfChunk      *_kf_chunk_new                 (gsize                   size);
 void          _kf_chunk_free                (KfChunk                *chunk);
+void          _kf_chunk_reset               (KfChunk                *chunk);
+gboolean      _kf_chunk_has_room            (const KfChunk          *chunk,
+                                             gsize                   len);
+KfPiece      *_kf_chunk_add                 (KfChunk                *chunk,
+                                             gsize                   len);
 
 /* The first error of a job with several threads, and the cancellable that
  * tells every thread to stop. */

@@ -45,6 +45,7 @@ typedef struct
   KfTransferProgress    report;
   char                 *current;
   GPtrArray            *landed;     /* KfTransferFileResult, or NULL */
+  KfTransferOffer      *offer;      /* a report of the offer alone, or NULL */
 } ProgressItem;
 
 /*
@@ -169,6 +170,12 @@ progress_item_cb (gpointer user_data)
   ProgressItem *item = user_data;
   KfProgress *self = item->progress;
 
+  if (item->offer != NULL)
+    {
+      item->report.offer = item->offer;
+      self->func (&item->report, self->data);
+      return G_SOURCE_REMOVE;
+    }
   item->report.current_file = item->current;
   for (guint i = 0; item->landed != NULL && i < item->landed->len; i++)
     {
@@ -188,6 +195,7 @@ progress_item_free (gpointer user_data)
   progress_unref (item->progress);
   g_free (item->current);
   g_clear_pointer (&item->landed, g_ptr_array_unref);
+  g_clear_pointer (&item->offer, kf_transfer_offer_free);
   g_free (item);
 }
 
@@ -252,6 +260,30 @@ _kf_progress_post (KfProgress                 *self,
   item->current = g_strdup (self->current);
   item->landed = g_steal_pointer (&self->landed);
   self->landed_bytes = 0;
+  post_to_context (self->context, progress_item_cb, item, progress_item_free);
+}
+
+/*
+ * _kf_progress_post_offer:
+ *
+ * Posts a report of its own carrying a copy of @offer (the manifest
+ * shared, not copied), before any report posted later.
+ */
+void
+_kf_progress_post_offer (KfProgress            *self,
+                         const KfTransferOffer *offer)
+{
+  ProgressItem *item;
+
+  if (self == NULL || self->func == NULL)
+    return;
+
+  item = g_new0 (ProgressItem, 1);
+  g_atomic_ref_count_inc (&self->ref);
+  item->progress = self;
+  item->report.total = self->total;
+  item->report.files_total = self->files_total;
+  item->offer = kf_transfer_offer_copy (offer);
   post_to_context (self->context, progress_item_cb, item, progress_item_free);
 }
 

@@ -191,7 +191,7 @@ disk_main (gpointer data)
           return NULL;
         }
       job->written += buf->len;
-      last = buf->last;
+      last = buf->pieces[0].last;
       g_async_queue_push (job->free_bufs, buf);
       _kf_progress_update (job->base.progress, job->written, last);
     }
@@ -257,7 +257,8 @@ decrypt_record (ReceiveJob    *job,
     }
 
   buf->len = n + tail;
-  buf->last = final;
+  buf->n_pieces = 1;
+  buf->pieces[0] = (KfPiece) { .len = buf->len, .last = final, .end = final };
   return TRUE;
 }
 

@@ -9,15 +9,18 @@
  * per file.  Four threads keep the serial encryption busy and everything
  * else out of its way:
  *
- *   reader   files → plain chunks, each file opened only as its turn comes
- *   crypto   plain chunks → KfCipher → ciphertext records
- *   writer   (the GTask thread) Poly1305-AES, socket write, and each
- *            record's tag into the transcript digest
+ *   reader   files → plain chunks, each file opened only as its turn comes;
+ *            a chunk holds 256 KiB of one file, or several small files
+ *   crypto   plain chunks → KfCipher → ciphertext records, one per piece
+ *   writer   (the GTask thread) Poly1305-AES, one socket write per chunk's
+ *            records, and each record's tag into the transcript digest
  *   control  reads the receiver's one record: DONE, or CANCEL mid-way
  *
  * A fixed set of buffers (KF_TRANSFER_QUEUE_DEPTH per stage, owned by the
  * job) circulates through the queues, so memory stays constant whatever
- * the file size.
+ * the file size and count.  Packing small files (at most
+ * KF_CHUNK_MAX_PIECES to a chunk) makes the threads wake once per chunk,
+ * not once per file; the records on the wire are the same.
  */
 
 #include "config.h"
@@ -31,8 +34,14 @@
 
 #include "kf-transfer-private.h"
 
-#define RECORD_BUF_SIZE (KF_RECORD_HEADER_SIZE + KF_TRANSFER_CHUNK_SIZE \
-                         + 2 * KF_CIPHER_BLOCK_SIZE + KF_RECORD_TAG_SIZE)
+/* What one record adds to its plaintext at most: header, tag, and the
+ * blocks the cipher may add (CBC's padding). */
+#define RECORD_OVERHEAD (KF_RECORD_HEADER_SIZE + 2 * KF_CIPHER_BLOCK_SIZE + KF_RECORD_TAG_SIZE)
+/* A buffer of sealed records: every piece of a full plain chunk. */
+#define RECORD_BUF_SIZE (KF_TRANSFER_CHUNK_SIZE + KF_CHUNK_MAX_PIECES * RECORD_OVERHEAD)
+/* The small files read into a chunk wait at most this long for it to
+ * fill before it goes on (a slow disk still streams). */
+#define CHUNK_MAX_DELAY_US 50000
 
 typedef struct
 {
@@ -42,12 +51,14 @@ typedef struct
   GPtrArray        *skipped;        /* KfTransferFileResult */
   gboolean          is_tree;
   guint64           size;
-  guint64          *file_blocks;    /* per file of the manifest */
+  KfTransferFiles  *list;           /* the result's list: each file's blocks,
+                                     * the entries gone whole so far */
   guint64           blocks;
   GAsyncQueue      *free_plain;
   GAsyncQueue      *full_plain;
   GAsyncQueue      *free_records;
   GAsyncQueue      *full_records;
+  KfChunk          *filling;        /* the reader's, being filled */
   gboolean          done;
 } SendJob;
 
@@ -57,7 +68,7 @@ send_job_free (SendJob *job)
   g_clear_pointer (&job->files, g_ptr_array_unref);
   g_clear_pointer (&job->manifest, kf_manifest_unref);
   g_clear_pointer (&job->skipped, g_ptr_array_unref);
-  g_clear_pointer (&job->file_blocks, g_free);
+  g_clear_pointer (&job->list, kf_transfer_files_unref);
   g_clear_pointer (&job->free_plain, g_async_queue_unref);
   g_clear_pointer (&job->full_plain, g_async_queue_unref);
   g_clear_pointer (&job->free_records, g_async_queue_unref);
@@ -76,6 +87,18 @@ io_error (const char *path,
                       _("Could not read “%s”: %s"), name, message);
 }
 
+/* Tells the caller what is offered, as the receiver will see it: a
+ * single file or a tree, the manifest. */
+static void
+report_offer (SendJob *job)
+{
+  KfCipherMode mode = kf_peer_link_get_keys (job->base.link)->mode;
+  g_autoptr(KfTransferOffer) offer = kf_transfer_offer_new_for_manifest (job->manifest, mode);
+
+  offer->is_tree = job->is_tree;
+  _kf_progress_post_offer (job->base.progress, offer);
+}
+
 /* Walks what is to be sent and sets up the transcript digest. */
 static gboolean
 open_source (SendJob  *job,
@@ -85,8 +108,9 @@ open_source (SendJob  *job,
                                      job->skipped, &job->is_tree, error);
   if (job->manifest == NULL)
     return FALSE;
+  report_offer (job);
   job->size = kf_manifest_get_total (job->manifest);
-  job->file_blocks = g_new0 (guint64, MAX (kf_manifest_get_n_files (job->manifest), 1));
+  job->list = _kf_transfer_files_new (job->manifest, FALSE);
   _kf_progress_set_total (job->base.progress, job->size);
   _kf_progress_set_files (job->base.progress, 0, kf_manifest_get_n_files (job->manifest));
   job->base.transcript = _kf_transcript_new ();
@@ -253,8 +277,38 @@ read_full (int            fd,
   return TRUE;
 }
 
-/* Reads file number @file (entry @entry) into chunks, exactly its
- * announced size, the last chunk marked. */
+/* Hands the chunk being filled to the crypto stage. */
+static void
+push_filling (SendJob *job)
+{
+  if (job->filling != NULL)
+    g_async_queue_push (job->full_plain, g_steal_pointer (&job->filling));
+}
+
+/* The chunk to read the next @want bytes of a file into: the one being
+ * filled while it has room and is fresh, else an empty one (%NULL once
+ * the job is stopped).  A file's pieces are cut exactly as one file's
+ * chunks were: at every KF_TRANSFER_CHUNK_SIZE bytes. */
+static KfChunk *
+chunk_for (SendJob *job,
+           gsize    want)
+{
+  if (job->filling != NULL
+      && (!_kf_chunk_has_room (job->filling, want)
+          || g_get_monotonic_time () - job->filling->started > CHUNK_MAX_DELAY_US))
+    push_filling (job);
+  if (job->filling == NULL)
+    {
+      job->filling = _kf_job_pop (&job->base.state, job->free_plain);
+      if (job->filling != NULL)
+        _kf_chunk_reset (job->filling);
+    }
+  return job->filling;
+}
+
+/* Reads file number @file (entry @entry) into pieces, exactly its
+ * announced size, the last piece marked; several small files share a
+ * chunk. */
 static gboolean
 read_file (SendJob *job,
            guint    file,
@@ -270,24 +324,28 @@ read_file (SendJob *job,
 
   while (fd >= 0)
     {
-      KfChunk *chunk = _kf_job_pop (&job->base.state, job->free_plain);
       gsize want = (gsize) MIN (remaining, KF_TRANSFER_CHUNK_SIZE);
+      KfChunk *chunk = chunk_for (job, want);
       gsize got = 0;
+      KfPiece *piece;
 
       if (chunk == NULL)
         break;
-      if (!read_full (fd, chunk->data, want, &got, &error) || got < want)
+      if (!read_full (fd, chunk->data + chunk->len, want, &got, &error) || got < want)
         {
-          g_async_queue_push (job->free_plain, chunk);
           if (error == NULL)
             error = io_error (source, _("it became shorter while it was being sent; send it again once nothing changes it"));
           break;
         }
       remaining -= got;
-      *chunk = (KfChunk) { chunk->data, got, got, file, entry_index, first, remaining == 0,
-                           end && remaining == 0 };
+      piece = _kf_chunk_add (chunk, got);
+      piece->plain = got;
+      piece->file = file;
+      piece->entry = entry_index;
+      piece->first = first;
+      piece->last = remaining == 0;
+      piece->end = end && remaining == 0;
       first = FALSE;
-      g_async_queue_push (job->full_plain, chunk);
       if (remaining == 0)
         {
           close (fd);
@@ -319,38 +377,47 @@ reader_main (gpointer data)
         return NULL;
       file++;
     }
+  push_filling (job);
   return NULL;
 }
 
-/* Encrypts one chunk into a record buffer; the last one gets the padding. */
+/* Encrypts one piece into the next record of @records; a file's last
+ * piece gets the padding. */
 static gboolean
-encrypt_chunk (SendJob  *job,
-               KfChunk  *chunk,
-               KfChunk  *record,
-               GError  **error)
+encrypt_piece (SendJob        *job,
+               const KfChunk  *chunk,
+               const KfPiece  *piece,
+               KfChunk        *records,
+               GError        **error)
 {
-  guint8 *out = record->data + KF_RECORD_HEADER_SIZE;
-  gsize out_size = RECORD_BUF_SIZE - KF_RECORD_HEADER_SIZE - KF_RECORD_TAG_SIZE;
+  gsize offset = records->len;
+  guint8 *out = records->data + offset + KF_RECORD_HEADER_SIZE;
+  gsize out_size = piece->len + 2 * KF_CIPHER_BLOCK_SIZE;
   gsize n = 0;
   gsize tail = 0;
 
-  if (chunk->first
+  g_assert (records->size - offset >= RECORD_OVERHEAD + piece->len);
+  if (piece->first
       && !_kf_transfer_job_start_file (&job->base, KF_CIPHER_ENCRYPT,
-                                       job->is_tree ? (gint64) chunk->file : -1, error))
+                                       job->is_tree ? (gint64) piece->file : -1, error))
     return FALSE;
-  if (!kf_cipher_update (job->base.cipher, chunk->data, chunk->len, out, out_size, &n, error))
+  if (!kf_cipher_update (job->base.cipher, chunk->data + piece->offset, piece->len, out,
+                         out_size, &n, error))
     return FALSE;
-  if (chunk->last
+  if (piece->last
       && !kf_cipher_finish (job->base.cipher, out + n, out_size - n, &tail, error))
     return FALSE;
 
-  if (chunk->last)
+  if (piece->last)
     {
-      job->file_blocks[chunk->file] = kf_cipher_get_blocks (job->base.cipher);
-      job->blocks += job->file_blocks[chunk->file];
+      _kf_transfer_files_set_blocks (job->list, piece->file,
+                                     kf_cipher_get_blocks (job->base.cipher));
+      job->blocks += kf_cipher_get_blocks (job->base.cipher);
     }
-  *record = (KfChunk) { record->data, n + tail, chunk->plain, chunk->file, chunk->entry,
-                        chunk->first, chunk->last, chunk->end };
+  records->pieces[records->n_pieces++] = (KfPiece) { offset, n + tail, piece->plain, piece->file,
+                                                     piece->entry, piece->first, piece->last,
+                                                     piece->end };
+  records->len += KF_RECORD_HEADER_SIZE + n + tail + KF_RECORD_TAG_SIZE;
   return TRUE;
 }
 
@@ -359,24 +426,26 @@ static gpointer
 crypto_main (gpointer data)
 {
   SendJob *job = data;
-  gboolean last = kf_manifest_get_n_files (job->manifest) == 0;
+  gboolean end = kf_manifest_get_n_files (job->manifest) == 0;
 
-  while (!last)
+  while (!end)
     {
       KfChunk *chunk = _kf_job_pop (&job->base.state, job->full_plain);
-      KfChunk *record = chunk != NULL ? _kf_job_pop (&job->base.state, job->free_records) : NULL;
+      KfChunk *records = chunk != NULL ? _kf_job_pop (&job->base.state, job->free_records) : NULL;
       GError *error = NULL;
 
-      if (record == NULL)
+      if (records == NULL)
         return NULL;
-      if (!encrypt_chunk (job, chunk, record, &error))
-        {
-          _kf_job_fail (&job->base.state, error);
-          return NULL;
-        }
-      last = chunk->end;
+      _kf_chunk_reset (records);
+      for (guint i = 0; i < chunk->n_pieces; i++)
+        if (!encrypt_piece (job, chunk, &chunk->pieces[i], records, &error))
+          {
+            _kf_job_fail (&job->base.state, error);
+            return NULL;
+          }
+      end = chunk->pieces[chunk->n_pieces - 1].end;
       g_async_queue_push (job->free_plain, chunk);
-      g_async_queue_push (job->full_records, record);
+      g_async_queue_push (job->full_records, records);
     }
 
   return NULL;
@@ -417,6 +486,60 @@ fill_queues (SendJob *job)
   job->full_records = g_async_queue_new ();
 }
 
+/* Seals and writes every record of @records at once. */
+static gboolean
+send_records (SendJob       *job,
+              KfChunk       *records,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  KfPeerLinkRecord specs[KF_CHUNK_MAX_PIECES];
+
+  for (guint i = 0; i < records->n_pieces; i++)
+    specs[i] = (KfPeerLinkRecord) { KF_RECORD_DATA,
+                                    records->pieces[i].last ? KF_RECORD_FLAG_FINAL : 0,
+                                    records->pieces[i].len };
+  return kf_peer_link_send_batch (job->base.link, records->data, specs, records->n_pieces,
+                                  cancellable, error);
+}
+
+/* Names the last file that @records starts as the current one. */
+static void
+set_current (SendJob       *job,
+             const KfChunk *records)
+{
+  for (guint i = records->n_pieces; job->is_tree && i > 0; i--)
+    if (records->pieces[i - 1].first)
+      {
+        g_autofree char *path = kf_manifest_path (job->manifest, records->pieces[i - 1].entry,
+                                                  FALSE);
+
+        _kf_progress_set_current (job->base.progress, path);
+        return;
+      }
+}
+
+/* Reports file number @file (entry @entry) sent whole, with the
+ * progress: the receiver has every byte of it unless the link fails,
+ * but has not said yet that it verified them. */
+static void
+report_sent (SendJob  *job,
+             guint     file,
+             guint     entry,
+             guint64   done,
+             gboolean  end)
+{
+  KfTransferFileResult sent = { NULL };
+
+  sent.path = kf_manifest_path (job->manifest, entry, FALSE);
+  sent.size = kf_manifest_get_entry (job->manifest, entry)->size;
+  sent.blocks = _kf_transfer_files_get_blocks (job->list, file);
+  sent.status = KF_TRANSFER_FILE_SENT;
+  _kf_transfer_files_set_done (job->list, entry + 1);
+  _kf_progress_post (job->base.progress, done, end, &sent);
+  g_free (sent.path);
+}
+
 /* Writer loop, on the task's thread.  Returns whether the final record
  * went out. */
 static gboolean
@@ -429,32 +552,37 @@ write_records (SendJob      *job,
 
   while (!end)
     {
-      KfChunk *record = _kf_job_pop (&job->base.state, job->full_records);
+      KfChunk *records = _kf_job_pop (&job->base.state, job->full_records);
+      gboolean reported = FALSE;
       GError *error = NULL;
 
-      if (record == NULL)
+      if (records == NULL)
         return FALSE;
-      end = record->end;
-      if (record->first && job->is_tree)
-        {
-          g_autofree char *path = kf_manifest_path (job->manifest, record->entry, FALSE);
-
-          _kf_progress_set_current (job->base.progress, path);
-        }
-      if (!kf_peer_link_send (job->base.link, KF_RECORD_DATA,
-                              record->last ? KF_RECORD_FLAG_FINAL : 0,
-                              record->data, record->len, cancellable, &error))
+      set_current (job, records);
+      if (!send_records (job, records, cancellable, &error))
         {
           _kf_job_fail (&job->base.state, error);
           return FALSE;
         }
-      _kf_transcript_add (job->base.transcript, record->data + KF_RECORD_HEADER_SIZE + record->len);
-      done += record->plain;
-      files_done += record->last ? 1 : 0;
-      g_async_queue_push (job->free_records, record);
-      _kf_progress_set_files (job->base.progress, files_done,
-                              kf_manifest_get_n_files (job->manifest));
-      _kf_progress_update (job->base.progress, done, end);
+      for (guint i = 0; i < records->n_pieces; i++)
+        {
+          const KfPiece *piece = &records->pieces[i];
+
+          _kf_transcript_add (job->base.transcript,
+                              records->data + piece->offset + KF_RECORD_HEADER_SIZE + piece->len);
+          done += piece->plain;
+          end = piece->end;
+          reported = piece->last;
+          if (!piece->last)
+            continue;
+          _kf_progress_set_files (job->base.progress, ++files_done,
+                                  kf_manifest_get_n_files (job->manifest));
+          report_sent (job, piece->file, piece->entry, done, end);
+        }
+      g_async_queue_push (job->free_records, records);
+      /* A chunk that ends with a file's last piece was reported with it. */
+      if (!reported)
+        _kf_progress_update (job->base.progress, done, end);
     }
 
   return TRUE;
@@ -520,25 +648,19 @@ stream_file (SendJob       *job,
   return *error == NULL && job->done;
 }
 
-/* The sender's result: totals, and every entry delivered, after the
- * skipped ones: derived from the manifest when asked for, not listed
- * (kf-transfer-files.c). */
+/* The sender's result, once the receiver said DONE: totals, and every
+ * entry delivered, after the skipped ones: derived from the manifest
+ * when asked for, not listed (kf-transfer-files.c). */
 static KfTransferResult *
 make_result (SendJob *job)
 {
-  g_autoptr(KfTransferFiles) files = _kf_transfer_files_new (job->manifest, FALSE);
-  KfTransferResult *result = _kf_transfer_result_new (files);
-  guint n_files = kf_manifest_get_n_files (job->manifest);
+  KfTransferResult *result = _kf_transfer_result_new (job->list);
 
   result->blocks = job->blocks;
   result->plain_bytes = job->size;
   _kf_transfer_digest_hex (job->base.transcript, result->digest);
   result->path = g_file_get_parse_name (job->files->pdata[0]);
-  for (guint i = 0; i < job->skipped->len; i++)
-    _kf_transfer_files_add (files, kf_transfer_file_result_copy (job->skipped->pdata[i]));
-  for (guint i = 0; i < n_files; i++)
-    _kf_transfer_files_set_blocks (files, i, job->file_blocks[i]);
-  _kf_transfer_files_set_done (files, kf_manifest_get_n_entries (job->manifest));
+  _kf_transfer_files_set_delivered (job->list);
   return result;
 }
 
@@ -560,6 +682,11 @@ send_thread (GTask        *task,
       g_task_return_error (task, error);
       return;
     }
+  for (guint i = 0; i < job->skipped->len; i++)
+    {
+      _kf_transfer_files_add (job->list, kf_transfer_file_result_copy (job->skipped->pdata[i]));
+      _kf_progress_post (job->base.progress, 0, FALSE, job->skipped->pdata[i]);
+    }
   /* stream_file() has told the receiver and stopped the link itself. */
   if (!stream_file (job, cancellable, &error))
     {
@@ -574,9 +701,10 @@ send_thread (GTask        *task,
  * kf_transfer_send_async:
  * @link: a sender's link, fresh from kf_peer_link_connect_finish()
  * @files: (array length=n_files): local files and folders, any mix
- * @progress: (nullable): called on the caller's main context with the
- *   plaintext bytes and files sent so far and the current file, about ten
- *   times a second and at the end
+ * @progress: (nullable): called on the caller's main context: once with
+ *   what is offered, once the files are walked; then with the plaintext
+ *   bytes and files sent so far and the current file, about ten times a
+ *   second and at the end, and with each file as it has gone whole
  * @progress_notify: (nullable): frees @progress_data once no more progress
  *   can come, on the caller's main context
  *
@@ -637,4 +765,28 @@ kf_transfer_send_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kf_transfer_send_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/*
+ * kf_transfer_send_get_files:
+ * @result: the #GAsyncResult of kf_transfer_send_async(), once it
+ *   completed
+ *
+ * Returns: (transfer full) (nullable): for a tree (or several files),
+ * what went out, whether the transfer succeeded or failed: after a
+ * failure the entries up to the last file sent whole, SENT (the receiver
+ * verified them or not), the skipped ones once the receiver accepted,
+ * and the other files INCOMPLETE; after success the result's list.
+ * %NULL when the walk failed.
+ */
+KfTransferFiles *
+kf_transfer_send_get_files (GAsyncResult *result)
+{
+  SendJob *job;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kf_transfer_send_async, NULL);
+
+  job = g_task_get_task_data (G_TASK (result));
+  return job->list != NULL ? kf_transfer_files_ref (job->list) : NULL;
 }

@@ -15,7 +15,10 @@
  * (anonymous, O_TMPFILE, or a hidden ".keyferry-XXXXXXXX.part") that gets
  * its name only after its FINAL record verified and its size matched.  An
  * interrupted transfer leaves the files completed before it, and no part
- * of any other.
+ * of any other.  The network thread decrypts record after record into one
+ * buffer, many small files to it, and hands it on when it is full or
+ * before it would wait for the sender (kf_peer_link_receive_nowait()), so
+ * the threads wake once per buffer rather than once per file.
  */
 
 #include "config.h"
@@ -48,7 +51,10 @@ typedef struct
   guint64           blocks;
   GAsyncQueue      *free_bufs;
   GAsyncQueue      *full_bufs;
+  KfChunk          *filling;       /* the network thread's, being filled */
   /* The disk thread's. */
+  KfChunk          *reading;       /* the buffer being written out */
+  guint             next_piece;    /* its next piece */
   int               dir_fds[KF_TRANSFER_MAX_DEPTH];
   char             *dir_paths[KF_TRANSFER_MAX_DEPTH];
   int               temp_fd;
@@ -406,7 +412,25 @@ write_all (int           fd,
   return TRUE;
 }
 
-/* Writes the chunks of entry @index to a temporary file and, once the
+/* The next piece the network thread handed on, in order, from the
+ * buffer being read (given back once read); %NULL once the job is
+ * stopped. */
+static const KfPiece *
+next_piece (TreeJob *job)
+{
+  if (job->reading != NULL && job->next_piece == job->reading->n_pieces)
+    g_async_queue_push (job->free_bufs, g_steal_pointer (&job->reading));
+  if (job->reading == NULL)
+    {
+      job->reading = _kf_job_pop (&job->base.state, job->full_bufs);
+      job->next_piece = 0;
+      if (job->reading == NULL)
+        return NULL;
+    }
+  return &job->reading->pieces[job->next_piece++];
+}
+
+/* Writes the pieces of entry @index to a temporary file and, once the
  * last one came (verified) and the size matches, commits it.  Returns
  * %FALSE with @error unset when the job was stopped. */
 static gboolean
@@ -427,22 +451,28 @@ write_file (TreeJob  *job,
   _kf_writeback_init (&writeback, job->temp_fd);
   while (!last)
     {
-      KfChunk *buf = _kf_job_pop (&job->base.state, job->full_bufs);
+      const KfPiece *piece = next_piece (job);
+      gsize len;
 
-      if (buf == NULL)
+      if (piece == NULL)
         return FALSE;
-      if (!write_all (job->temp_fd, buf->data, buf->len)
-          || !_kf_writeback_wrote (&writeback, buf->len, NULL))
+      len = piece->len;
+      last = piece->last;
+      file = piece->file;
+      /* The file's next pieces in this buffer follow it: one write. */
+      for (; !last && job->next_piece < job->reading->n_pieces; job->next_piece++)
         {
-          g_async_queue_push (job->free_bufs, buf);
+          len += job->reading->pieces[job->next_piece].len;
+          last = job->reading->pieces[job->next_piece].last;
+        }
+      if (!write_all (job->temp_fd, job->reading->data + piece->offset, len)
+          || !_kf_writeback_wrote (&writeback, len, NULL))
+        {
           *error = local_error (rel, errno);
           return FALSE;
         }
-      got += buf->len;
-      job->written += buf->len;
-      last = buf->last;
-      file = buf->file;
-      g_async_queue_push (job->free_bufs, buf);
+      got += len;
+      job->written += len;
       _kf_progress_update (job->base.progress, job->written, FALSE);
     }
   if (got != entry->size)
@@ -479,6 +509,60 @@ disk_main (gpointer data)
   return NULL;
 }
 
+/* Hands the buffer being filled to the disk thread. */
+static void
+push_filling (TreeJob *job)
+{
+  if (job->filling != NULL)
+    g_async_queue_push (job->full_bufs, g_steal_pointer (&job->filling));
+}
+
+/* Reads the next record; what the buffer being filled holds goes to the
+ * disk thread first when the record is not here yet, so no file waits
+ * for the peer's next one. */
+static const guint8 *
+receive_record (TreeJob         *job,
+                KfRecordHeader  *header,
+                GCancellable    *cancellable,
+                GError         **error)
+{
+  GError *local = NULL;
+  const guint8 *payload;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  payload = kf_peer_link_receive_nowait (job->base.link, header, &local);
+  if (payload != NULL || !g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    {
+      if (local != NULL)
+        g_propagate_error (error, local);
+      return payload;
+    }
+  g_error_free (local);
+  push_filling (job);
+  return kf_peer_link_receive (job->base.link, header, cancellable, error);
+}
+
+/* The buffer to decrypt a record of @len bytes into: the one being
+ * filled while it has room, else an empty one (%NULL once the job is
+ * stopped). */
+static KfChunk *
+buffer_for (TreeJob *job,
+            gsize    len)
+{
+  gsize room = len + 2 * KF_CIPHER_BLOCK_SIZE;
+
+  if (job->filling != NULL && !_kf_chunk_has_room (job->filling, room))
+    push_filling (job);
+  if (job->filling == NULL)
+    {
+      job->filling = _kf_job_pop (&job->base.state, job->free_bufs);
+      if (job->filling != NULL)
+        _kf_chunk_reset (job->filling);
+    }
+  return job->filling;
+}
+
 /* Reads the next DATA record of a file whose chain should carry
  * @expected bytes, @cipher_bytes of which came already. */
 static const guint8 *
@@ -489,7 +573,7 @@ next_data (TreeJob         *job,
            GCancellable    *cancellable,
            GError         **error)
 {
-  const guint8 *payload = kf_peer_link_receive (job->base.link, header, cancellable, error);
+  const guint8 *payload = receive_record (job, header, cancellable, error);
 
   if (payload == NULL)
     return NULL;
@@ -520,30 +604,37 @@ next_data (TreeJob         *job,
   return payload;
 }
 
-/* Decrypts one verified record into @buf; the FINAL one is checked for
- * its padding. */
+/* Decrypts one verified record of file number @file (entry @index) into a
+ * new piece of @buf; the FINAL one is checked for its padding. */
 static gboolean
 decrypt_into (TreeJob       *job,
               const guint8  *payload,
               gsize          len,
               gboolean       final,
               KfChunk       *buf,
+              guint          file,
+              guint          index,
               GError       **error)
 {
   g_autoptr(GError) local = NULL;
+  guint8 *out = buf->data + buf->len;
+  gsize out_size = buf->size - buf->len;
   gsize n = 0;
   gsize tail = 0;
+  KfPiece *piece;
 
-  if (!kf_cipher_update (job->base.cipher, payload, len, buf->data, PLAIN_BUF_SIZE, &n, &local)
-      || (final && !kf_cipher_finish (job->base.cipher, buf->data + n, PLAIN_BUF_SIZE - n,
-                                      &tail, &local)))
+  if (!kf_cipher_update (job->base.cipher, payload, len, out, out_size, &n, &local)
+      || (final && !kf_cipher_finish (job->base.cipher, out + n, out_size - n, &tail, &local)))
     {
       g_set_error (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_PROTOCOL,
                    _("A file could not be decrypted (%s). It was not saved."), local->message);
       return FALSE;
     }
-  buf->len = n + tail;
-  buf->last = final;
+  piece = _kf_chunk_add (buf, n + tail);
+  piece->plain = piece->len;
+  piece->file = file;
+  piece->entry = index;
+  piece->last = final;
   return TRUE;
 }
 
@@ -567,25 +658,20 @@ receive_one (TreeJob       *job,
     {
       KfRecordHeader header;
       const guint8 *payload = next_data (job, &header, expected, &cipher_bytes, cancellable, error);
-      KfChunk *buf = payload != NULL ? _kf_job_pop (&job->base.state, job->free_bufs) : NULL;
+      KfChunk *buf = payload != NULL ? buffer_for (job, header.length) : NULL;
 
       if (buf == NULL)
         return FALSE;
       final = (header.flags & KF_RECORD_FLAG_FINAL) != 0;
       _kf_transcript_add (job->base.transcript, payload + header.length);
-      if (!decrypt_into (job, payload, header.length, final, buf, error))
-        {
-          g_async_queue_push (job->free_bufs, buf);
-          return FALSE;
-        }
+      if (!decrypt_into (job, payload, header.length, final, buf, file, index, error))
+        return FALSE;
+      /* Set before the buffer goes on: the file's commit reads it. */
       if (final)
         {
           _kf_transfer_files_set_blocks (job->list, file, kf_cipher_get_blocks (job->base.cipher));
           job->blocks += kf_cipher_get_blocks (job->base.cipher);
         }
-      buf->file = file;
-      buf->entry = index;
-      g_async_queue_push (job->full_bufs, buf);
     }
   return TRUE;
 }
@@ -606,6 +692,7 @@ receive_files (TreeJob       *job,
       if (!receive_one (job, file++, i, cancellable, error))
         return FALSE;
     }
+  push_filling (job);
   return TRUE;
 }
 

@@ -60,7 +60,7 @@ kf_transfer_file_result_free (KfTransferFileResult *file)
  * kf_transfer_file_status_to_string:
  *
  * Returns: the word `--json` and logs use for @status ("arrived",
- * "renamed", "skipped", "incomplete").
+ * "renamed", "skipped", "incomplete", "sent").
  */
 const char *
 kf_transfer_file_status_to_string (KfTransferFileStatus status)
@@ -73,6 +73,8 @@ kf_transfer_file_status_to_string (KfTransferFileStatus status)
       return "renamed";
     case KF_TRANSFER_FILE_SKIPPED:
       return "skipped";
+    case KF_TRANSFER_FILE_SENT:
+      return "sent";
     case KF_TRANSFER_FILE_INCOMPLETE:
     default:
       return "incomplete";

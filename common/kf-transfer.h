@@ -29,6 +29,13 @@ G_BEGIN_DECLS
 typedef struct _KfManifest KfManifest;
 typedef struct _KfTransferFiles KfTransferFiles;
 
+/* One of the top-level entries an offer shows, beside its name. */
+typedef struct
+{
+  guint64       size;            /* a file's size; a folder's: its files', all levels */
+  gboolean      is_folder;
+} KfTransferTopEntry;
+
 /* What the receiver is asked about (flow step 9). */
 typedef struct _KfTransferOffer
 {
@@ -42,6 +49,7 @@ typedef struct _KfTransferOffer
   char        **top_level;       /* sanitised top-level names, the first
                                   * KF_TRANSFER_MAX_SHOWN, NULL-terminated */
   guint         n_top_level;     /* how many top-level entries there are */
+  KfTransferTopEntry *top_entries; /* one per name of top_level: folder or file, size */
   gboolean      is_tree;         /* FALSE: exactly one file offered alone
                                   * (accept into a file); TRUE: accept into a folder */
   KfManifest   *manifest;        /* private: the checked entries of a tree */
@@ -52,7 +60,10 @@ typedef enum
   KF_TRANSFER_FILE_ARRIVED,      /* saved under its offered name (sender: delivered) */
   KF_TRANSFER_FILE_RENAMED,      /* saved under another name: see offered_path */
   KF_TRANSFER_FILE_SKIPPED,      /* sender: a link, device, socket, FIFO or unreadable */
-  KF_TRANSFER_FILE_INCOMPLETE,   /* never saved: the transfer stopped first */
+  KF_TRANSFER_FILE_INCOMPLETE,   /* never saved (sender: not sent whole): the transfer
+                                  * stopped first */
+  KF_TRANSFER_FILE_SENT,         /* sender: every byte went out, but the transfer stopped
+                                  * before the receiver confirmed it had them all */
 } KfTransferFileStatus;
 
 /* One file or folder of a transfer, in a result. */
@@ -93,9 +104,14 @@ typedef struct
   guint                        files_total;
   const char                  *current_file;      /* relative path, cleaned; NULL when none */
   const KfTransferFileResult  *landed;            /* non-NULL once per file as it is saved
-                                                   * (receiver) or delivered (sender): those
-                                                   * reports come in a row, several files at a
-                                                   * time, before one with it NULL */
+                                                   * (receiver, ARRIVED or RENAMED) or sent
+                                                   * whole (sender, SENT; also its SKIPPED
+                                                   * entries once accepted): those reports come
+                                                   * in a row, several files at a time, before
+                                                   * one with it NULL */
+  const KfTransferOffer       *offer;             /* sender: non-NULL in one report of its own,
+                                                   * the first, once the files are walked: what
+                                                   * it offers, with the manifest */
 } KfTransferProgress;
 
 typedef void (*KfTransferProgressFunc) (const KfTransferProgress *progress,
@@ -154,6 +170,7 @@ void              kf_transfer_send_async           (KfPeerLink             *link
                                                     gpointer                user_data);
 KfTransferResult *kf_transfer_send_finish          (GAsyncResult           *result,
                                                     GError                **error);
+KfTransferFiles  *kf_transfer_send_get_files       (GAsyncResult           *result);
 
 void              kf_transfer_receive_offer_async  (KfPeerLink             *link,
                                                     GCancellable           *cancellable,

@@ -129,15 +129,11 @@ forget_choice (KfMainPage *self)
  * only those) are chosen. */
 static void
 on_row_files_dropped (KfPeerRow  *row,
-                      GSList     *files,
+                      GPtrArray  *files,
                       KfMainPage *self)
 {
-  g_autoptr(GPtrArray) array = g_ptr_array_new ();
-
-  for (GSList *l = files; l != NULL; l = l->next)
-    g_ptr_array_add (array, l->data);
   choose_row (self, row);
-  kf_send_files_set (self->send_files, (GFile **) array->pdata, array->len);
+  kf_send_files_set (self->send_files, (GFile **) files->pdata, files->len);
 }
 
 /*
@@ -351,22 +347,12 @@ kf_main_page_class_init (KfMainPageClass *klass)
  * join those to send; from the home view they open the Send view.
  */
 static gboolean
-on_page_drop (GtkDropTarget *target,
-              const GValue  *value,
-              double         x,
-              double         y,
-              KfMainPage    *self)
+on_page_drop (GPtrArray *files,
+              gpointer   user_data)
 {
-  g_autoptr(GPtrArray) array = g_ptr_array_new ();
+  KfMainPage *self = user_data;
 
-  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
-    return FALSE;
-  for (GSList *l = g_value_get_boxed (value); l != NULL; l = l->next)
-    g_ptr_array_add (array, l->data);
-  if (array->len == 0)
-    return FALSE;
-
-  kf_send_files_add (self->send_files, (GFile **) array->pdata, array->len);
+  kf_send_files_add (self->send_files, (GFile **) files->pdata, files->len);
   if (kf_main_page_get_view (self) == KF_MAIN_VIEW_HOME)
     g_signal_emit (self, signals[SEND_REQUESTED], 0);
   return TRUE;
@@ -375,7 +361,6 @@ on_page_drop (GtkDropTarget *target,
 static void
 kf_main_page_init (KfMainPage *self)
 {
-  GtkDropTarget *target;
   GtkWidget *placeholder;
 
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -386,9 +371,9 @@ kf_main_page_init (KfMainPage *self)
   gtk_list_box_bind_model (self->peer_list, G_LIST_MODEL (self->shown_peers), create_peer_row,
                            self, NULL);
 
-  target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
-  g_signal_connect (target, "drop", G_CALLBACK (on_page_drop), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (target));
+  gtk_widget_add_controller (GTK_WIDGET (self),
+                             GTK_EVENT_CONTROLLER (kf_send_files_drop_target_new (on_page_drop,
+                                                                                  self)));
 
   placeholder = gtk_label_new (_("No one is waiting. Ask the other person to press Wait; "
                                  "they will appear here."));

@@ -91,7 +91,31 @@ create_name_row (const char *name)
   return row;
 }
 
-/* Lists the top-level names of a tree, and how many more there are. */
+/* The row of top-level entry @index of @offer: a folder's or a file's
+ * icon, named for screen readers, and the size under the name. */
+static GtkWidget *
+create_entry_row (KfOffer *offer,
+                  guint    index)
+{
+  GtkWidget *row = create_name_row (kf_offer_get_top_level (offer, NULL)[index]);
+  g_autofree char *size = NULL;
+  gboolean is_folder = FALSE;
+  guint64 bytes = 0;
+  GtkWidget *icon;
+
+  if (!kf_offer_get_top_level_entry (offer, index, &is_folder, &bytes))
+    return row;
+  icon = gtk_image_new_from_icon_name (is_folder ? "folder-symbolic" : "text-x-generic-symbolic");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  is_folder ? _("Folder") : _("File"), -1);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+  size = g_format_size (bytes);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), size);
+  return row;
+}
+
+/* Lists the top-level names of a tree, each a folder or a file, and
+ * how many more there are. */
 static void
 show_names (KfOfferDialog *self,
             KfOffer       *offer)
@@ -100,7 +124,7 @@ show_names (KfOfferDialog *self,
   const char * const *names = kf_offer_get_top_level (offer, &n_top_level);
 
   for (; names[shown] != NULL; shown++)
-    gtk_list_box_append (self->names_list, create_name_row (names[shown]));
+    gtk_list_box_append (self->names_list, create_entry_row (offer, shown));
   if (n_top_level > shown)
     {
       g_autofree char *more = NULL;

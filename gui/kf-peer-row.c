@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "kf-peer-row.h"
+#include "kf-send-files.h"
 
 struct _KfPeerRow
 {
@@ -42,34 +43,12 @@ G_DEFINE_FINAL_TYPE (KfPeerRow, kf_peer_row, ADW_TYPE_ACTION_ROW)
 
 static void update_subtitle (KfPeerRow *self);
 
-/*
- * on_drop:
- *
- * Takes every file and folder of a drop from the file manager and emits
- * ::files-dropped; refuses drops without a file.
- */
+/* Files and folders dropped on the row: ::files-dropped. */
 static gboolean
-on_drop (GtkDropTarget *target,
-         const GValue  *value,
-         double         x,
-         double         y,
-         KfPeerRow     *self)
+on_files_dropped (GPtrArray *files,
+                  gpointer   user_data)
 {
-  GSList one = { NULL, NULL };
-  GSList *files = NULL;
-
-  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
-    files = g_value_get_boxed (value);
-  else if (G_VALUE_HOLDS (value, G_TYPE_FILE) && g_value_get_object (value) != NULL)
-    {
-      one.data = g_value_get_object (value);
-      files = &one;
-    }
-
-  if (files == NULL)
-    return FALSE;
-
-  g_signal_emit (self, signals[FILES_DROPPED], 0, files);
+  g_signal_emit (user_data, signals[FILES_DROPPED], 0, files);
   return TRUE;
 }
 
@@ -165,7 +144,7 @@ kf_peer_row_class_init (KfPeerRowClass *klass)
   signals[FILES_DROPPED] =
     g_signal_new ("files-dropped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1,
-                  GDK_TYPE_FILE_LIST | G_SIGNAL_TYPE_STATIC_SCOPE);
+                  G_TYPE_PTR_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/keyferry/Keyferry/kf-peer-row.ui");
@@ -176,15 +155,10 @@ kf_peer_row_class_init (KfPeerRowClass *klass)
 static void
 kf_peer_row_init (KfPeerRow *self)
 {
-  GtkDropTarget *target;
-  GType types[] = { GDK_TYPE_FILE_LIST, G_TYPE_FILE };
-
   gtk_widget_init_template (GTK_WIDGET (self));
-
-  target = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
-  gtk_drop_target_set_gtypes (target, types, G_N_ELEMENTS (types));
-  g_signal_connect (target, "drop", G_CALLBACK (on_drop), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (target));
+  gtk_widget_add_controller (GTK_WIDGET (self),
+                             GTK_EVENT_CONTROLLER (kf_send_files_drop_target_new (on_files_dropped,
+                                                                                  self)));
 }
 
 /* Returns a new row for the waiting peer @peer_id called @peer_name. */

@@ -58,6 +58,11 @@ describe_file (const KfTransferFileResult *file,
     case KF_TRANSFER_FILE_INCOMPLETE:
       return g_strdup (sender ? _("Not delivered: the transfer stopped first")
                               : _("Not received: the transfer stopped first"));
+    case KF_TRANSFER_FILE_SENT:
+      if (file->is_folder)
+        return g_strdup (_("Folder"));
+      return g_strdup (_("Sent whole before the transfer stopped; the receiver keeps it if it "
+                         "verified it"));
     case KF_TRANSFER_FILE_ARRIVED:
     default:
       if (file->is_folder)
@@ -84,7 +89,10 @@ create_row (const KfTransferFileResult *file,
                                                                       : "text-x-generic-symbolic");
   gtk_widget_set_tooltip_text (row, path);
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
-  if (file->status != KF_TRANSFER_FILE_ARRIVED)
+  /* A folder carries no bytes: on a stopped sender's list it is only
+   * where its files went. */
+  if (file->status != KF_TRANSFER_FILE_ARRIVED
+      && !(file->is_folder && file->status == KF_TRANSFER_FILE_SENT))
     {
       /* The subtitle says it in words: the sign is for the eye only. */
       GtkWidget *sign = g_object_new (GTK_TYPE_IMAGE,
@@ -99,29 +107,36 @@ create_row (const KfTransferFileResult *file,
   return row;
 }
 
-/* Says how many arrived and how many did not, above the list. */
+/* Says how many arrived (or went whole) and how many did not, above
+ * the list. */
 static void
 show_counts (KfResultFiles *self,
              GPtrArray     *files,
              gboolean       sender)
 {
-  guint counts[KF_TRANSFER_FILE_INCOMPLETE + 1] = { 0 };
+  guint counts[KF_TRANSFER_FILE_SENT + 1] = { 0 };
   g_autoptr(GString) text = g_string_new (NULL);
 
   for (guint i = 0; i < files->len; i++)
     {
       const KfTransferFileResult *file = files->pdata[i];
 
-      if (!file->is_folder && file->status <= KF_TRANSFER_FILE_INCOMPLETE)
+      if (!file->is_folder && file->status <= KF_TRANSFER_FILE_SENT)
         counts[file->status]++;
     }
-  g_string_append_printf (text, sender ? g_dngettext (GETTEXT_PACKAGE, "%u file delivered",
-                                                      "%u files delivered",
-                                                      counts[KF_TRANSFER_FILE_ARRIVED])
-                                       : g_dngettext (GETTEXT_PACKAGE, "%u file arrived",
-                                                      "%u files arrived",
-                                                      counts[KF_TRANSFER_FILE_ARRIVED]),
-                          counts[KF_TRANSFER_FILE_ARRIVED]);
+  if (counts[KF_TRANSFER_FILE_SENT] > 0)
+    g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%u file sent whole",
+                                               "%u files sent whole",
+                                               counts[KF_TRANSFER_FILE_SENT]),
+                            counts[KF_TRANSFER_FILE_SENT]);
+  else
+    g_string_append_printf (text, sender ? g_dngettext (GETTEXT_PACKAGE, "%u file delivered",
+                                                        "%u files delivered",
+                                                        counts[KF_TRANSFER_FILE_ARRIVED])
+                                         : g_dngettext (GETTEXT_PACKAGE, "%u file arrived",
+                                                        "%u files arrived",
+                                                        counts[KF_TRANSFER_FILE_ARRIVED]),
+                            counts[KF_TRANSFER_FILE_ARRIVED]);
   if (counts[KF_TRANSFER_FILE_RENAMED] > 0)
     g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, ", %u renamed", ", %u renamed",
                                                counts[KF_TRANSFER_FILE_RENAMED]),
@@ -131,9 +146,12 @@ show_counts (KfResultFiles *self,
                                                counts[KF_TRANSFER_FILE_SKIPPED]),
                             counts[KF_TRANSFER_FILE_SKIPPED]);
   if (counts[KF_TRANSFER_FILE_INCOMPLETE] > 0)
-    g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, ", %u not received",
-                                               ", %u not received",
-                                               counts[KF_TRANSFER_FILE_INCOMPLETE]),
+    g_string_append_printf (text, sender ? g_dngettext (GETTEXT_PACKAGE, ", %u not sent",
+                                                        ", %u not sent",
+                                                        counts[KF_TRANSFER_FILE_INCOMPLETE])
+                                         : g_dngettext (GETTEXT_PACKAGE, ", %u not received",
+                                                        ", %u not received",
+                                                        counts[KF_TRANSFER_FILE_INCOMPLETE]),
                             counts[KF_TRANSFER_FILE_INCOMPLETE]);
   adw_preferences_group_set_description (self->group, text->str);
 }
@@ -180,24 +198,22 @@ clear_rows (KfResultFiles *self)
  * kf_result_files_show:
  * @files: (element-type KfTransferFileResult): the outcome's files
  *
- * Lists @files, those that did not simply arrive (renamed, skipped, not
+ * Lists @files (of several files or folders: a tree), those that did not
+ * simply arrive (renamed, skipped, sent whole but not confirmed, not
  * received) first, at most MAX_ROWS of them, then how many more there
- * are.  Returns FALSE, and shows nothing, for a transfer of one file
- * alone: the page says all there is about it.
+ * are.  Returns FALSE, and shows nothing, when @files is empty.
  */
 gboolean
 kf_result_files_show (KfResultFiles *self,
                       GPtrArray     *files,
                       gboolean       sender)
 {
-  const KfTransferFileResult *first;
   guint rows = 0, left_out;
 
   g_return_val_if_fail (KF_IS_RESULT_FILES (self), FALSE);
 
   clear_rows (self);
-  first = files != NULL && files->len > 0 ? files->pdata[0] : NULL;
-  if (first == NULL || (files->len == 1 && !first->is_folder && strchr (first->path, '/') == NULL))
+  if (files == NULL || files->len == 0)
     return FALSE;
 
   show_counts (self, files, sender);

@@ -30,9 +30,7 @@ struct _KfResultPage
   KfOutcome     *outcome;
   GFile         *folder;       /* a tree's: where it was accepted into */
   GFile         *next_folder;  /* set at accept, for the next outcome */
-  guint          files_done;   /* the transfer page's last count, for the next outcome */
-  guint          files_total;
-  gboolean       tree;
+  gboolean       tree;         /* the outcome's: several files or folders */
 };
 
 G_DEFINE_FINAL_TYPE (KfResultPage, kf_result_page, ADW_TYPE_BIN)
@@ -129,6 +127,7 @@ describe_failure (KfOutcome   *outcome,
                   const char **title,
                   char       **description)
 {
+  gboolean tree = kf_outcome_get_is_tree (outcome);
   const char *message = kf_outcome_get_message (outcome);
   gboolean local = kf_outcome_get_is_local (outcome);
   gboolean sender = kf_outcome_get_is_sender (outcome);
@@ -139,9 +138,15 @@ describe_failure (KfOutcome   *outcome,
   switch (kf_outcome_get_status (outcome))
     {
     case KF_OUTCOME_DECLINED:
-      *title = _("File Declined");
-      *description = g_strdup (sender ? _("The other person declined the file. Nothing was sent.")
-                                      : _("You declined the file. Nothing was saved."));
+      *title = tree ? _("Files Declined") : _("File Declined");
+      if (tree)
+        *description = g_strdup (sender ? _("The other person declined the files. Nothing was "
+                                            "sent.")
+                                        : _("You declined the files. Nothing was saved."));
+      else
+        *description = g_strdup (sender ? _("The other person declined the file. Nothing was "
+                                            "sent.")
+                                        : _("You declined the file. Nothing was saved."));
       return;
     case KF_OUTCOME_CANCELLED:
       *title = _("Transfer Cancelled");
@@ -207,20 +212,28 @@ show_counts (KfResultPage *self,
                                : _("The block counts match but the file was damaged"));
 }
 
-/* How many files of @files are on the receiver's disk (arrived or renamed). */
+/* How many files (not folders) of @files have the status @status. */
 static guint
-count_landed (GPtrArray *files)
+count_files (GPtrArray            *files,
+             KfTransferFileStatus  status)
 {
-  guint landed = 0;
+  guint n = 0;
 
   for (guint i = 0; files != NULL && i < files->len; i++)
     {
       const KfTransferFileResult *file = files->pdata[i];
 
-      landed += !file->is_folder && (file->status == KF_TRANSFER_FILE_ARRIVED
-                                     || file->status == KF_TRANSFER_FILE_RENAMED);
+      n += !file->is_folder && file->status == status;
     }
-  return landed;
+  return n;
+}
+
+/* How many files of @files are on the receiver's disk (arrived or renamed). */
+static guint
+count_landed (GPtrArray *files)
+{
+  return count_files (files, KF_TRANSFER_FILE_ARRIVED)
+         + count_files (files, KF_TRANSFER_FILE_RENAMED);
 }
 
 /* Returns the name of the folder a tree went into, for sentences. */
@@ -267,23 +280,24 @@ stop_reason (KfOutcome *outcome)
          ? message : _("The transfer stopped before it was complete.");
 }
 
-/* Several files sent, stopped half way, with no list from the engine:
- * how many had gone whole, which the other person keeps. */
+/* Several files sent, stopped half way: how many had gone whole (the
+ * engine's list says which), and that the other person keeps those it
+ * verified, which this side cannot know. */
 static char *
-describe_partial_send (KfResultPage *self,
-                       KfOutcome    *outcome)
+describe_partial_send (KfOutcome *outcome,
+                       guint      sent,
+                       guint      total)
 {
-  g_autofree char *sent = NULL;
+  g_autofree char *said = NULL;
 
   /* Translators: after why a transfer of several files stopped */
-  sent = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                       "%u of %u file had gone whole when it stopped; the "
-                                       "other person keeps what arrived whole.",
-                                       "%u of %u files had gone whole when it stopped; the "
-                                       "other person keeps those that arrived whole.",
-                                       self->files_total),
-                          self->files_done, self->files_total);
-  return g_strdup_printf ("%s %s", stop_reason (outcome), sent);
+  said = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "%u of %u file was sent before the transfer stopped; "
+                                       "the receiver keeps the ones it verified.",
+                                       "%u of %u files were sent before the transfer stopped; "
+                                       "the receiver keeps the ones it verified.", total),
+                          sent, total);
+  return g_strdup_printf ("%s %s", stop_reason (outcome), said);
 }
 
 /* A tree that stopped half way on the receiver's side: why, and that
@@ -355,6 +369,9 @@ describe_ending (KfResultPage  *self,
                  char         **description)
 {
   gboolean sender = kf_outcome_get_is_sender (outcome);
+  GPtrArray *files = kf_outcome_get_files (outcome);
+  guint sent = count_files (files, KF_TRANSFER_FILE_SENT);
+  guint not_sent = count_files (files, KF_TRANSFER_FILE_INCOMPLETE);
 
   *icon = kf_outcome_get_status (outcome) == KF_OUTCOME_FAILED ? "dialog-error-symbolic"
                                                                  : "process-stop-symbolic";
@@ -364,10 +381,11 @@ describe_ending (KfResultPage  *self,
       g_free (*description);
       *description = describe_partial_tree (self, outcome, landed);
     }
-  else if (sender && !self->tree && self->files_total > 1 && self->files_done > 0)
+  else if (self->tree && sender && kf_outcome_get_status (outcome) != KF_OUTCOME_DECLINED
+           && sent + not_sent > 0)
     {
       g_free (*description);
-      *description = describe_partial_send (self, outcome);
+      *description = describe_partial_send (outcome, sent, sent + not_sent);
     }
 }
 
@@ -396,7 +414,8 @@ show_open_buttons (KfResultPage *self,
  *
  * Shows how the session ended: for a verdict both block counts and the
  * key manager's word; otherwise what went wrong.  For several files (a
- * tree) the page lists what became of each.  The receiver of a
+ * tree, kf_outcome_get_is_tree()) the page lists what became of each: for
+ * a sender stopped half way, which files had gone whole.  The receiver of a
  * confirmed file gets Open File and Open Folder; the receiver of a tree
  * gets Open Folder as soon as any of its files is on the disk.
  */
@@ -406,7 +425,7 @@ kf_result_page_set_outcome (KfResultPage *self,
 {
   g_autofree char *description = NULL;
   KfOutcomeStatus status;
-  gboolean verdict, sender;
+  gboolean verdict, sender, listed;
   const char *title, *icon;
   guint landed;
 
@@ -417,12 +436,12 @@ kf_result_page_set_outcome (KfResultPage *self,
   g_clear_object (&self->folder);
   self->folder = g_steal_pointer (&self->next_folder);
   status = kf_outcome_get_status (outcome);
-  if (status == KF_OUTCOME_DECLINED)
-    self->files_done = 0;
   sender = kf_outcome_get_is_sender (outcome);
   verdict = status == KF_OUTCOME_CONFIRMED || status == KF_OUTCOME_MISMATCH
             || status == KF_OUTCOME_DIGEST_MISMATCH;
-  self->tree = kf_result_files_show (self->result_files, kf_outcome_get_files (outcome), sender);
+  self->tree = kf_outcome_get_is_tree (outcome);
+  listed = self->tree && status != KF_OUTCOME_DECLINED
+           && kf_result_files_show (self->result_files, kf_outcome_get_files (outcome), sender);
   if (self->tree && !sender && kf_outcome_get_file (outcome) != NULL)
     g_set_object (&self->folder, kf_outcome_get_file (outcome));
   landed = self->tree ? count_landed (kf_outcome_get_files (outcome)) : 0;
@@ -439,27 +458,8 @@ kf_result_page_set_outcome (KfResultPage *self,
   gtk_widget_set_visible (self->counts_group, verdict);
   if (verdict)
     show_counts (self, outcome);
-  gtk_widget_set_visible (GTK_WIDGET (self->result_files), self->tree);
+  gtk_widget_set_visible (GTK_WIDGET (self->result_files), listed);
   show_open_buttons (self, outcome, landed);
-  self->files_done = self->files_total = 0;
-}
-
-/*
- * kf_result_page_set_files_done:
- *
- * How many of how many files the transfer page last counted done: the
- * next outcome of several files sent, stopped half way and listing no
- * files, says how many had gone.
- */
-void
-kf_result_page_set_files_done (KfResultPage *self,
-                               guint         files_done,
-                               guint         files_total)
-{
-  g_return_if_fail (KF_IS_RESULT_PAGE (self));
-
-  self->files_done = files_done;
-  self->files_total = files_total;
 }
 
 /*

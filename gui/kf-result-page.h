@@ -16,8 +16,5 @@ void       kf_result_page_set_outcome (KfResultPage *self,
 KfOutcome *kf_result_page_get_outcome (KfResultPage *self);
 void       kf_result_page_set_folder  (KfResultPage *self,
                                        GFile        *folder);
-void       kf_result_page_set_files_done (KfResultPage *self,
-                                          guint         files_done,
-                                          guint         files_total);
 
 G_END_DECLS

@@ -450,6 +450,61 @@ kf_send_files_add (KfSendFiles  *self,
   return added;
 }
 
+typedef struct
+{
+  KfFilesDroppedFunc dropped;
+  gpointer           user_data;
+} DropHandler;
+
+/* A drop target's ::drop: the files of a list or the one file dropped. */
+static gboolean
+on_files_drop (GtkDropTarget *target,
+               const GValue  *value,
+               double         x,
+               double         y,
+               DropHandler   *handler)
+{
+  g_autoptr(GPtrArray) files = g_ptr_array_new ();
+
+  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    for (GSList *l = g_value_get_boxed (value); l != NULL; l = l->next)
+      g_ptr_array_add (files, l->data);
+  else if (G_VALUE_HOLDS (value, G_TYPE_FILE) && g_value_get_object (value) != NULL)
+    g_ptr_array_add (files, g_value_get_object (value));
+  if (files->len == 0)
+    return FALSE;
+  return handler->dropped (files, handler->user_data);
+}
+
+/*
+ * kf_send_files_drop_target_new:
+ * @dropped: what to do with the files and folders of a drop
+ * @user_data: for @dropped; it must outlive the target (the widget the
+ *   target is added to, say)
+ *
+ * Returns: (transfer full): a drop target that takes files and folders
+ * from a file manager, as a list or one file, and hands them to
+ * @dropped; a drop without a file is refused.  Add it to a widget with
+ * gtk_widget_add_controller().
+ */
+GtkDropTarget *
+kf_send_files_drop_target_new (KfFilesDroppedFunc dropped,
+                               gpointer           user_data)
+{
+  GType types[] = { GDK_TYPE_FILE_LIST, G_TYPE_FILE };
+  GtkDropTarget *target = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
+  DropHandler *handler = g_new (DropHandler, 1);
+
+  g_return_val_if_fail (dropped != NULL, NULL);
+
+  handler->dropped = dropped;
+  handler->user_data = user_data;
+  gtk_drop_target_set_gtypes (target, types, G_N_ELEMENTS (types));
+  g_signal_connect_data (target, "drop", G_CALLBACK (on_files_drop), handler,
+                         (GClosureNotify) (void (*) (void)) g_free, 0);
+  return target;
+}
+
 /* Empties the list; the counts under way are dropped. */
 void
 kf_send_files_clear (KfSendFiles *self)

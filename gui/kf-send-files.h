@@ -9,6 +9,14 @@ G_BEGIN_DECLS
 #define KF_TYPE_SEND_FILES (kf_send_files_get_type ())
 G_DECLARE_FINAL_TYPE (KfSendFiles, kf_send_files, KF, SEND_FILES, AdwBin)
 
+/* Called with the files and folders of one drop (element-type GFile,
+ * at least one); returns whether it took them. */
+typedef gboolean (*KfFilesDroppedFunc) (GPtrArray *files,
+                                        gpointer   user_data);
+
+GtkDropTarget *kf_send_files_drop_target_new (KfFilesDroppedFunc  dropped,
+                                              gpointer            user_data);
+
 guint      kf_send_files_add         (KfSendFiles  *self,
                                       GFile       **files,
                                       guint         n_files);

@@ -33,8 +33,6 @@ struct _KfTransferPage
   guint64         done;
   guint64         total;
   gboolean        several;  /* several files go: the page counts them */
-  guint           files_done;
-  guint           files_total;
 };
 
 G_DEFINE_FINAL_TYPE (KfTransferPage, kf_transfer_page, ADW_TYPE_BIN)
@@ -168,7 +166,6 @@ kf_transfer_page_begin (KfTransferPage *self,
   kf_rate_window_reset (self->rate);
   self->done = self->total = 0;
   self->several = FALSE;
-  self->files_done = self->files_total = 0;
   /* Until bytes move, the bar says which step the session is in. */
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->progress_bar),
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description, -1);
@@ -235,8 +232,6 @@ show_files (KfTransferPage           *self,
   gboolean several = progress->files_total > 1;
 
   self->several = several;
-  self->files_done = progress->files_done;
-  self->files_total = progress->files_total;
   gtk_widget_set_visible (GTK_WIDGET (self->files_label), several);
   gtk_widget_set_visible (GTK_WIDGET (self->current_label), several && current != NULL);
   if (!several)
@@ -267,16 +262,4 @@ kf_transfer_page_show_progress (KfTransferPage           *self,
   show_files (self, progress);
   kf_transfer_page_set_progress (self, progress->done, progress->total,
                                  progress->bytes_per_second);
-}
-
-/* Returns how many files the page last counted done, and of how many. */
-guint
-kf_transfer_page_get_files_done (KfTransferPage *self,
-                                 guint          *files_total)
-{
-  g_return_val_if_fail (KF_IS_TRANSFER_PAGE (self), 0);
-
-  if (files_total != NULL)
-    *files_total = self->files_total;
-  return self->files_done;
 }

@@ -23,7 +23,5 @@ void kf_transfer_page_set_progress (KfTransferPage *self,
                                     double          bytes_per_second);
 void kf_transfer_page_show_progress (KfTransferPage           *self,
                                      const KfTransferProgress *progress);
-guint kf_transfer_page_get_files_done (KfTransferPage *self,
-                                       guint          *files_total);
 
 G_END_DECLS

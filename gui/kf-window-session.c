@@ -161,11 +161,8 @@ static void
 show_outcome (KfWindow  *self,
               KfOutcome *outcome)
 {
-  guint total = 0, done = kf_transfer_page_get_files_done (self->transfer_page, &total);
-
   _kf_window_close_offer (self);
   self->hold = KF_WINDOW_HOLD_RESULT;
-  kf_result_page_set_files_done (self->result_page, done, total);
   kf_result_page_set_outcome (self->result_page, outcome);
   kf_main_page_reset_send (self->main_page);
   _kf_window_follow_client (self);

@@ -87,7 +87,7 @@ def check_clean_output(cli, label):
 
 EVENT_KEYS = {
     'session': {'event', 'role', 'peer_id', 'peer_name', 'mode'},
-    'result': {'event', 'status', 'role', 'sender_blocks', 'receiver_blocks',
+    'result': {'event', 'status', 'role', 'is_tree', 'sender_blocks', 'receiver_blocks',
                'local_blocks', 'bytes', 'file', 'message', 'files'},
     'peers': {'event', 'peers'},
     'waiting-again': {'event', 'status', 'message'},

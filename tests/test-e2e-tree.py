@@ -189,6 +189,16 @@ def cancelled(env, server, who):
     tap.check(len(incomplete) == 120 - len(landed),
               f'cancelled by the {who}: the result lists what did not arrive',
               f'{len(incomplete)} incomplete, {len(landed)} landed')
+    # The sender lists what it sent whole (the receiver's among them) and
+    # the rest as incomplete, and says it was a tree.
+    sent_result = sender.last('result') or {}
+    sent = sorted(f['path'] for f in sent_result.get('files', [])
+                  if f['status'] == 'sent' and f['kind'] == 'file')
+    unsent = [f for f in sent_result.get('files', []) if f['status'] == 'incomplete']
+    tap.check(sent_result.get('is_tree') is True and set(landed) <= set(sent)
+              and len(sent) + len(unsent) == 120 and len(sent) < 120,
+              f'cancelled by the {who}: the sender lists the files it sent whole',
+              f'{len(sent)} sent, {len(unsent)} not, {len(landed)} landed')
 
 
 def main():

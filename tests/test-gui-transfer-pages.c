@@ -307,6 +307,7 @@ test_result_page_files (void)
   g_autoptr(KfOutcome) confirmed = g_object_new (KF_TYPE_OUTCOME,
                                                  "status", KF_OUTCOME_CONFIRMED,
                                                  "is-sender", FALSE,
+                                                 "is-tree", TRUE,
                                                  "sender-blocks", (guint64) 70,
                                                  "receiver-blocks", (guint64) 70,
                                                  "file", folder,
@@ -314,6 +315,7 @@ test_result_page_files (void)
   g_autoptr(KfOutcome) cancelled = g_object_new (KF_TYPE_OUTCOME,
                                                  "status", KF_OUTCOME_CANCELLED,
                                                  "is-sender", FALSE,
+                                                 "is-tree", TRUE,
                                                  "is-local", TRUE,
                                                  NULL);
   GPtrArray *files = new_file_results ();

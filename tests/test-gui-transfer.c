@@ -1,7 +1,7 @@
-/* test-gui-transfer.c: the window receiving from a real keyferry-cli
- * process through a real key manager: how the sender is named on the
- * receiving side, what the transfer page says when the sender stalls;
- * trees of files and folders received, sent and cancelled half way
+/* test-gui-transfer.c: the window receiving one file from a real
+ * keyferry-cli process through a real key manager: how the sender is
+ * named on the receiving side, what the transfer page says when the
+ * sender stalls.  Trees are test-gui-tree.c's.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -12,10 +12,10 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <signal.h>
-#include <sys/prctl.h>
 
 #include "kf-gui-flow-fixture.h"
 #include "kf-gui-test-util.h"
+#include "kf-gui-transfer-util.h"
 #include "kf-gui-util.h"
 #include "kf-main-page.h"
 #include "kf-offer-dialog.h"
@@ -24,101 +24,11 @@
 #include "kf-transfer-page.h"
 #include "kf-untrusted.h"
 
-/* How long a sender may take to reach the window on a loaded machine. */
-#define CLI_TIMEOUT_MS 60000
-
-/* Returns "en" or "ro", the language of this run, for screenshot names. */
-static const char *
-run_language (void)
-{
-  const char *language = g_getenv ("LANGUAGE");
-
-  return language != NULL && g_str_has_prefix (language, "ro") ? "ro" : "en";
-}
-
-/* Returns the widget under @root built from the template id @id. */
-static GtkWidget *
-find_by_id (GtkWidget  *root,
-            const char *id)
-{
-  GtkWidget *widget;
-
-  for (guint i = 0; (widget = kf_gui_test_find_child (root, GTK_TYPE_WIDGET, i)) != NULL; i++)
-    if (g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (widget)), id) == 0)
-      return widget;
-  g_error ("no widget with the id %s", id);
-}
-
-static GtkWidget *
-transfer_page (Fixture *fx)
-{
-  GtkWidget *page = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_TRANSFER_PAGE, 0);
-
-  g_assert_nonnull (page);
-  return page;
-}
-
 static const char *
 transfer_title (Fixture *fx)
 {
-  return adw_status_page_get_title (ADW_STATUS_PAGE (find_by_id (transfer_page (fx),
+  return adw_status_page_get_title (ADW_STATUS_PAGE (xfer_by_id (xfer_page (fx),
                                                                  "status_page")));
-}
-
-/* In the CLI, before it runs: it dies with the test, even stopped. */
-static void
-die_with_test (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-/*
- * start_cli_sender:
- *
- * Starts the build's keyferry-cli as @name sending @file (in CFB) to the
- * window, which must be waiting; it never gives up on a silent peer.
- * Its output goes to files in the fixture's folder; it is killed if the
- * test aborts.
- */
-static GSubprocess *
-start_cli_sender_files (Fixture     *fx,
-                        const char  *name,
-                        GFile      **files,
-                        guint        n_files)
-{
-  const char *cli = g_getenv ("KF_CLI");
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  g_autofree char *server = g_strdup_printf ("127.0.0.1:%u", fx->port);
-  g_autofree char *to = g_strdup_printf ("%u",
-                                         kf_client_get_client_id (kf_window_get_client (fx->window)));
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *out = g_build_filename (fx->tmpdir, "cli.out", NULL);
-  g_autofree char *err = g_build_filename (fx->tmpdir, "cli.err", NULL);
-  g_autoptr(GError) error = NULL;
-  GSubprocess *process;
-
-  if (cli == NULL)
-    g_error ("KF_CLI must name the build's keyferry-cli");
-  g_assert_cmpint (kf_client_get_state (kf_window_get_client (fx->window)), ==,
-                   KF_CLIENT_STATE_WAITING);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
-  g_subprocess_launcher_set_stdout_file_path (launcher, out);
-  g_subprocess_launcher_set_stderr_file_path (launcher, err);
-  {
-    const char *head[] = { cli, "--server", server, "--fingerprint", fx->fingerprint,
-                           "--name", name, "--idle-timeout", "0", "--json", "send",
-                           "--to", to, "--mode", "cfb" };
-
-    for (guint i = 0; i < G_N_ELEMENTS (head); i++)
-      g_ptr_array_add (argv, g_strdup (head[i]));
-  }
-  for (guint i = 0; i < n_files; i++)
-    g_ptr_array_add (argv, g_file_get_path (files[i]));
-  g_ptr_array_add (argv, NULL);
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata,
-                                          &error);
-  g_assert_no_error (error);
-  return process;
 }
 
 static GSubprocess *
@@ -126,52 +36,7 @@ start_cli_sender (Fixture    *fx,
                   const char *name,
                   GFile      *file)
 {
-  return start_cli_sender_files (fx, name, &file, 1);
-}
-
-typedef struct
-{
-  GSubprocess *process;
-  gboolean     done;
-} CliWait;
-
-static void
-on_cli_exited (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  CliWait *wait = user_data;
-
-  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
-  wait->done = TRUE;
-}
-
-static gboolean
-cli_exited (gpointer data)
-{
-  return ((CliWait *) data)->done;
-}
-
-/* Waits (bounded) for the CLI to end; returns its exit status, or -1
- * when it was killed (after a timeout it is killed, and the test fails). */
-static int
-wait_cli (Fixture     *fx,
-          GSubprocess *process)
-{
-  CliWait wait = { process, FALSE };
-
-  g_subprocess_wait_async (process, NULL, on_cli_exited, &wait);
-  if (!kf_gui_test_wait_for (cli_exited, &wait, CLI_TIMEOUT_MS))
-    {
-      g_autofree char *err_path = g_build_filename (fx->tmpdir, "cli.err", NULL);
-      g_autofree char *err = NULL;
-
-      g_file_get_contents (err_path, &err, NULL, NULL);
-      g_subprocess_force_exit (process);
-      g_assert_true (kf_gui_test_wait_for (cli_exited, &wait, CLI_TIMEOUT_MS));
-      g_error ("keyferry-cli did not end: %s", err != NULL ? err : "");
-    }
-  return g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
+  return xfer_start_cli (fx, name, &file, 1);
 }
 
 /*
@@ -192,7 +57,7 @@ test_receiver_sees_name_alone (Fixture       *fx,
   g_autoptr(GFile) saved = NULL;
   g_autoptr(GSubprocess) cli = NULL;
   g_autofree char *receiving = NULL;
-  g_autofree char *shot = g_strdup_printf ("offer-dialog-cli-sender-%s", run_language ());
+  g_autofree char *shot = g_strdup_printf ("offer-dialog-cli-sender-%s", xfer_language ());
   KfClient *client;
   GtkWidget *dialog;
 
@@ -237,7 +102,7 @@ test_receiver_sees_name_alone (Fixture       *fx,
   receiving = g_strdup_printf (_("Receiving “%s” from %s"), "notes.txt", "Ion");
   g_assert_cmpstr (transfer_title (fx), ==, receiving);
 
-  g_assert_cmpint (wait_cli (fx, cli), ==, 0);
+  g_assert_cmpint (xfer_wait_cli (fx, cli), ==, 0);
   saved = g_file_new_build_filename (fx->tmpdir, "notes-saved.txt", NULL);
   flow_assert_same_contents (file, saved);
 }
@@ -264,34 +129,14 @@ says_stalled (const char *text)
 static gboolean
 page_says_stalled (gpointer data)
 {
-  return says_stalled (gtk_label_get_text (GTK_LABEL (find_by_id (data, "rate_label"))));
+  return says_stalled (gtk_label_get_text (GTK_LABEL (xfer_by_id (data, "rate_label"))));
 }
 
 /* TRUE once the page shows a rate ("8.1 MB/s · about 3 seconds left"). */
 static gboolean
 rate_shown (gpointer data)
 {
-  return strstr (gtk_label_get_text (GTK_LABEL (find_by_id (data, "rate_label"))), "/s") != NULL;
-}
-
-/* Makes a sparse file of @size bytes: large on the wire, nothing on disk. */
-static GFile *
-make_sparse_file (Fixture    *fx,
-                  const char *name,
-                  goffset     size)
-{
-  g_autofree char *path = g_build_filename (fx->tmpdir, name, NULL);
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFileOutputStream) stream = NULL;
-  g_autoptr(GError) error = NULL;
-
-  stream = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_seekable_truncate (G_SEEKABLE (stream), size, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_output_stream_close (G_OUTPUT_STREAM (stream), NULL, &error));
-  g_assert_no_error (error);
-  return g_steal_pointer (&file);
+  return strstr (gtk_label_get_text (GTK_LABEL (xfer_by_id (data, "rate_label"))), "/s") != NULL;
 }
 
 /*
@@ -305,10 +150,10 @@ static void
 test_stalled_sender (Fixture       *fx,
                      gconstpointer  data)
 {
-  g_autoptr(GFile) file = make_sparse_file (fx, "disk.img", (goffset) 2 << 30);
+  g_autoptr(GFile) file = xfer_sparse_file (fx, "disk.img", (goffset) 2 << 30);
   g_autoptr(GFile) folder = g_file_new_for_path (fx->tmpdir);
   g_autoptr(GSubprocess) cli = NULL;
-  g_autofree char *shot = g_strdup_printf ("transfer-stalled-%s", run_language ());
+  g_autofree char *shot = g_strdup_printf ("transfer-stalled-%s", xfer_language ());
   GtkWidget *dialog, *page;
   const char *rate, *description;
   gint64 stopped_at;
@@ -321,7 +166,7 @@ test_stalled_sender (Fixture       *fx,
   dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
   flow_accept_offer (dialog, folder, "disk-saved.img");
 
-  page = transfer_page (fx);
+  page = xfer_page (fx);
   flow_wait_for_page (fx->window, "transfer");
   g_assert_true (kf_gui_test_wait_for (rate_shown, page, CLI_TIMEOUT_MS));
   pid = atoi (g_subprocess_get_identifier (cli));
@@ -329,19 +174,19 @@ test_stalled_sender (Fixture       *fx,
   g_assert_cmpint (kill (pid, SIGSTOP), ==, 0);
   stopped_at = g_get_monotonic_time ();
   g_test_message ("sender stopped at “%s”, “%s”",
-                  gtk_label_get_text (GTK_LABEL (find_by_id (page, "bytes_label"))),
-                  gtk_label_get_text (GTK_LABEL (find_by_id (page, "rate_label"))));
+                  gtk_label_get_text (GTK_LABEL (xfer_by_id (page, "bytes_label"))),
+                  gtk_label_get_text (GTK_LABEL (xfer_by_id (page, "rate_label"))));
 
   /* What the socket buffers held arrives, then nothing: a stall. */
   if (!kf_gui_test_wait_for (page_says_stalled, page, 30000))
     g_error ("30 s after the sender stopped the page still says “%s”",
-             gtk_label_get_text (GTK_LABEL (find_by_id (page, "rate_label"))));
-  rate = gtk_label_get_text (GTK_LABEL (find_by_id (page, "rate_label")));
-  description = adw_status_page_get_description (ADW_STATUS_PAGE (find_by_id (page,
+             gtk_label_get_text (GTK_LABEL (xfer_by_id (page, "rate_label"))));
+  rate = gtk_label_get_text (GTK_LABEL (xfer_by_id (page, "rate_label")));
+  description = adw_status_page_get_description (ADW_STATUS_PAGE (xfer_by_id (page,
                                                                               "status_page")));
   g_test_message ("%.1f s after SIGSTOP: “%s” (%s), “%s”",
                   (g_get_monotonic_time () - stopped_at) / (double) G_USEC_PER_SEC, rate,
-                  gtk_label_get_text (GTK_LABEL (find_by_id (page, "bytes_label"))),
+                  gtk_label_get_text (GTK_LABEL (xfer_by_id (page, "bytes_label"))),
                   description);
   g_assert_null (strstr (rate, "/s"));
   g_assert_cmpstr (description, ==, _("The transfer goes on by itself if the connection "
@@ -354,456 +199,7 @@ test_stalled_sender (Fixture       *fx,
   flow_click (GTK_WIDGET (fx->window), "win.cancel");
   flow_wait_for_page (fx->window, "result");
   /* The sender learns of the cancel and ends with "cancelled". */
-  g_assert_cmpint (wait_cli (fx, cli), ==, 4);
-}
-
-static GtkWidget *
-result_page (Fixture *fx)
-{
-  return kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_RESULT_PAGE, 0);
-}
-
-/* The result page's file rows: the one whose tooltip is @path, or NULL. */
-static GtkWidget *
-find_file_row (Fixture    *fx,
-               const char *path)
-{
-  GtkWidget *page = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_RESULT_PAGE, 0);
-  GtkWidget *list = find_by_id (page, "file_list");
-
-  for (GtkWidget *row = gtk_widget_get_first_child (list); row != NULL;
-       row = gtk_widget_get_next_sibling (row))
-    if (g_strcmp0 (gtk_widget_get_tooltip_text (row), path) == 0)
-      return row;
-  for (GtkWidget *row = gtk_widget_get_first_child (list); row != NULL;
-       row = gtk_widget_get_next_sibling (row))
-    g_test_message ("listed: “%s”", gtk_widget_get_tooltip_text (row));
-  return NULL;
-}
-
-/* A name with a right-to-left override and markup in it. */
-#define HOSTILE_NAME "\xe2\x80\xaegnp.exe <b>x & y.txt"
-
-/* Every row of the result's list says only cleaned text, never markup. */
-static void
-assert_rows_clean (Fixture *fx)
-{
-  GtkWidget *list = find_by_id (result_page (fx), "file_list");
-
-  for (GtkWidget *row = gtk_widget_get_first_child (list); row != NULL;
-       row = gtk_widget_get_next_sibling (row))
-    {
-      const char *subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
-
-      g_test_message ("result row: “%s”, “%s”",
-                      adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), subtitle);
-      g_assert_true (kf_untrusted_is_clean (adw_preferences_row_get_title (
-                                              ADW_PREFERENCES_ROW (row))));
-      g_assert_true (subtitle == NULL || kf_untrusted_is_clean (subtitle));
-      g_assert_false (adw_preferences_row_get_use_markup (ADW_PREFERENCES_ROW (row)));
-    }
-}
-
-/* The result page's title and description. */
-static const char *
-result_title (Fixture *fx)
-{
-  GtkWidget *page = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_RESULT_PAGE, 0);
-
-  return adw_status_page_get_title (ADW_STATUS_PAGE (find_by_id (page, "status_page")));
-}
-
-static const char *
-result_description (Fixture *fx)
-{
-  GtkWidget *page = kf_gui_test_find_child (GTK_WIDGET (fx->window), KF_TYPE_RESULT_PAGE, 0);
-
-  return adw_status_page_get_description (ADW_STATUS_PAGE (find_by_id (page, "status_page")));
-}
-
-static gboolean
-chooser_has_file (gpointer data)
-{
-  g_autoptr(GFile) file = gtk_file_chooser_get_file (data);
-
-  return file != NULL;
-}
-
-/* Accepts a tree's offer in @dialog into the download folder @folder
- * (the folder chooser starts there), as a person would. */
-static void
-accept_into_folder (GtkWidget *dialog,
-                    GFile     *folder)
-{
-  g_autoptr(GFile) current = NULL;
-  GtkWidget *chooser;
-
-  kf_gui_test_respond (dialog, "accept");
-  chooser = flow_wait_for_window (GTK_TYPE_FILE_CHOOSER_DIALOG);
-  g_assert_true (kf_gui_test_wait_for (flow_chooser_has_folder, chooser, TIMEOUT_MS));
-  g_assert_cmpint (gtk_file_chooser_get_action (GTK_FILE_CHOOSER (chooser)), ==,
-                   GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER);
-  current = gtk_file_chooser_get_current_folder (GTK_FILE_CHOOSER (chooser));
-  g_assert_true (g_file_equal (current, folder));
-  /* The person picks the folder itself, as in a file manager. */
-  g_assert_true (gtk_file_chooser_set_file (GTK_FILE_CHOOSER (chooser), folder, NULL));
-  g_assert_true (kf_gui_test_wait_for (chooser_has_file, chooser, TIMEOUT_MS));
-  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
-}
-
-/* A folder "downloads" in the fixture's, made the app's download folder. */
-static GFile *
-make_downloads (Fixture *fx)
-{
-  g_autofree char *downloads = g_build_filename (fx->tmpdir, "downloads", NULL);
-
-  g_assert_cmpint (g_mkdir (downloads, 0700), ==, 0);
-  g_settings_set_string (kf_application_get_settings (fx->app), "download-folder", downloads);
-  return g_file_new_for_path (downloads);
-}
-
-/*
- * Issue 15, items 1 and 5, on the real window: a keyferry-cli process
- * sends a folder (nested and empty folders, an empty file, a Unicode
- * name) and a file.  The offer says how many files in how many folders,
- * the total size and the top-level names before accepting; Accept asks
- * for a folder; what arrives is the same tree; the result lists each
- * file with Open Folder.  Sent again, the folder arrives as
- * "project (2)", and the result says it was renamed.
- */
-static void
-test_receive_tree_from_cli (Fixture       *fx,
-                            gconstpointer  data)
-{
-  g_autoptr(GFile) tree = flow_make_tree (fx, "project");
-  g_autoptr(GFile) notes = flow_make_file (fx, "notes.txt", 5000);
-  g_autoptr(GFile) hostile = flow_make_file (fx, HOSTILE_NAME, 10);
-  g_autoptr(GFile) downloads = make_downloads (fx);
-  g_autoptr(GFile) got_tree = g_file_get_child (downloads, "project");
-  g_autoptr(GFile) got_notes = g_file_get_child (downloads, "notes.txt");
-  g_autoptr(GFile) again = g_file_get_child (downloads, "project (2)");
-  g_autoptr(GSubprocess) cli = NULL;
-  g_autofree char *contents = kf_gui_format_contents (6, 4);
-  g_autofree char *shot = g_strdup_printf ("offer-tree-cli-sender-%s", run_language ());
-  g_autofree char *renamed = g_strdup_printf (_("Renamed: the sender called it “%s”"),
-                                              "project");
-  GFile *items[] = { tree, notes, hostile };
-  GtkWidget *dialog, *row;
-
-  flow_start_connected_window (fx);
-  flow_click (GTK_WIDGET (fx->window), "win.wait");
-  flow_wait_for_state (kf_window_get_client (fx->window), KF_CLIENT_STATE_WAITING);
-  cli = start_cli_sender_files (fx, "Ion", items, G_N_ELEMENTS (items));
-  dialog = flow_wait_for_window (KF_TYPE_OFFER_DIALOG);
-  kf_gui_test_screenshot (dialog, shot);
-  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
-                   _("Incoming Files"));
-  {
-    g_autofree char *from = g_strdup_printf (_("%s · not a contact yet, identity %s"), "Ion", "");
-
-    g_assert_true (g_str_has_prefix (flow_row_subtitle (dialog, 0), from));
-  }
-  g_assert_cmpstr (flow_row_subtitle (dialog, 1), ==, contents);
-  g_test_message ("offer: %s, %s", flow_row_subtitle (dialog, 1), flow_row_subtitle (dialog, 2));
-  g_assert_nonnull (strstr (flow_row_subtitle (dialog, 2), "376245"));
-  row = kf_gui_test_find_child (dialog, ADW_TYPE_ACTION_ROW, 5);
-  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "project");
-  row = kf_gui_test_find_child (dialog, ADW_TYPE_ACTION_ROW, 6);
-  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "notes.txt");
-  /* The hostile name comes cleaned, and is shown as text. */
-  row = kf_gui_test_find_child (dialog, ADW_TYPE_ACTION_ROW, 7);
-  g_test_message ("hostile name offered as “%s”",
-                  adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)));
-  g_assert_true (kf_untrusted_is_clean (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row))));
-  g_assert_nonnull (strstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)),
-                            "<b>x & y.txt"));
-  g_assert_false (adw_preferences_row_get_use_markup (ADW_PREFERENCES_ROW (row)));
-
-  accept_into_folder (dialog, downloads);
-  flow_wait_for_page (fx->window, "result");
-  g_assert_cmpint (wait_cli (fx, cli), ==, 0);
-  flow_assert_same_tree (tree, got_tree);
-  flow_assert_same_contents (notes, got_notes);
-  g_assert_cmpstr (result_title (fx), ==, _("Files Received"));
-  g_assert_nonnull (find_file_row (fx, "project/photos/2024/b.jpg"));
-  g_assert_nonnull (find_file_row (fx, "project/Înțelegeți ünïcode ✓.txt"));
-  g_assert_nonnull (find_file_row (fx, "notes.txt"));
-  assert_rows_clean (fx);
-  g_assert_true (gtk_widget_is_visible (find_by_id (result_page (fx), "open_box")));
-  g_assert_false (gtk_widget_is_visible (find_by_id (result_page (fx), "open_file_button")));
-  g_clear_object (&cli);
-
-  /* The same again: nothing is replaced, the newcomer is renamed. */
-  flow_click (GTK_WIDGET (fx->window), "win.back-to-start");
-  flow_wait_for_page (fx->window, "main");
-  flow_click (GTK_WIDGET (fx->window), "win.wait");
-  flow_wait_for_state (kf_window_get_client (fx->window), KF_CLIENT_STATE_WAITING);
-  cli = start_cli_sender_files (fx, "Ion", items, 1);
-  accept_into_folder (flow_wait_for_window (KF_TYPE_OFFER_DIALOG), downloads);
-  flow_wait_for_page (fx->window, "result");
-  g_assert_cmpint (wait_cli (fx, cli), ==, 0);
-  flow_assert_same_tree (tree, again);
-  row = find_file_row (fx, "project (2)");
-  g_assert_nonnull (row);
-  g_test_message ("second time: “%s”, “%s”", adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
-                  result_description (fx));
-  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, renamed);
-  g_settings_reset (kf_application_get_settings (fx->app), "download-folder");
-}
-
-/*
- * Issue 15, item 5: the window sends a folder and a file dropped
- * together on a person's row; the person receives one offer of the
- * whole tree into a folder, the same bytes, and the window's result
- * lists what was delivered.
- */
-static void
-test_send_tree_to_peer (Fixture       *fx,
-                        gconstpointer  data)
-{
-  g_autoptr(GFile) tree = flow_make_tree (fx, "project");
-  g_autoptr(GFile) notes = flow_make_file (fx, "notes.txt", 5000);
-  g_autofree char *dest = g_build_filename (fx->tmpdir, "ion", NULL);
-  PeerReceiver receiver = { g_file_new_for_path (dest), NULL, NULL };
-  g_autoptr(GFile) got_tree = g_file_get_child (receiver.destination, "project");
-  g_autoptr(GFile) got_notes = g_file_get_child (receiver.destination, "notes.txt");
-  GFile *items[] = { tree, notes, NULL };
-  guint n_top_level = 0;
-  const char * const *names;
-  GtkWidget *row;
-
-  g_assert_cmpint (g_mkdir (dest, 0700), ==, 0);
-  row = flow_send_view_with_receiver (fx, "Ion", &receiver);
-  g_assert_true (kf_gui_test_drop_files (row, items));
-  kf_main_page_set_mode (KF_MAIN_PAGE (kf_gui_test_find_child (GTK_WIDGET (fx->window),
-                                                               KF_TYPE_MAIN_PAGE, 0)),
-                         KF_CIPHER_MODE_CBC);
-  flow_click (GTK_WIDGET (fx->window), "win.conn");
-
-  flow_wait_for_page (fx->window, "result");
-  g_assert_true (kf_gui_test_wait_for (flow_receiver_finished, &receiver, TIMEOUT_MS));
-  g_assert_cmpint (kf_outcome_get_status (receiver.outcome), ==, KF_OUTCOME_CONFIRMED);
-  g_assert_true (kf_offer_get_is_tree (receiver.offer));
-  g_assert_cmpuint (kf_offer_get_n_files (receiver.offer), ==, 5);
-  g_assert_cmpuint (kf_offer_get_n_folders (receiver.offer), ==, 4);
-  names = kf_offer_get_top_level (receiver.offer, &n_top_level);
-  g_assert_cmpuint (n_top_level, ==, 2);
-  g_assert_cmpstr (names[0], ==, "project");
-  g_assert_cmpstr (names[1], ==, "notes.txt");
-  flow_assert_same_tree (tree, got_tree);
-  flow_assert_same_contents (notes, got_notes);
-
-  g_assert_cmpstr (result_title (fx), ==, _("Files Sent"));
-  g_assert_nonnull (find_file_row (fx, "project/photos/2024/b.jpg"));
-  /* The sender has no folder of the receiver's to open. */
-  g_assert_false (gtk_widget_is_visible (find_by_id (result_page (fx), "open_box")));
-
-  g_object_unref (receiver.destination);
-  g_clear_object (&receiver.offer);
-  g_clear_object (&receiver.outcome);
-}
-
-typedef struct
-{
-  Fixture  *fx;
-  char     *files_text;
-  char     *current_text;
-  KfClient *sender;        /* when set, the sender cancels, not the window */
-} CancelAt;
-
-/* Once the folder's four files are in and the large file is under way,
- * notes what the page says and presses Cancel (or the sender cancels). */
-static void
-on_tree_progress (KfClient                 *client,
-                  const KfTransferProgress *progress,
-                  CancelAt                 *at)
-{
-  GtkWidget *page = transfer_page (at->fx);
-  GtkWidget *button = flow_find_action_button (GTK_WIDGET (at->fx->window), "win.cancel");
-
-  if (at->files_text != NULL || progress->files_done < 4 || progress->done >= progress->total
-      || g_strcmp0 (progress->current_file, "big.iso") != 0
-      || button == NULL || !gtk_widget_is_sensitive (button))
-    return;
-  at->files_text = g_strdup (gtk_label_get_text (GTK_LABEL (find_by_id (page, "files_label"))));
-  at->current_text = g_strdup (gtk_label_get_text (GTK_LABEL (find_by_id (page,
-                                                                          "current_label"))));
-  if (at->sender != NULL)
-    kf_client_cancel (at->sender);
-  else
-    g_signal_emit_by_name (button, "clicked");
-}
-
-/*
- * Issue 15, items 2, 4 and 5: the window receives a folder and then a
- * large file, and cancels while the large file comes (or, with
- * @sender_cancels, the sender cancels then).  The page counted
- * the files done and named the one under way; the result says how many
- * files had arrived and where, lists the large one as not received, and
- * opens the folder; the folder's files are whole and nothing else is
- * left, no half file.
- */
-static void
-run_cancel_tree (Fixture  *fx,
-                 gboolean  sender_cancels)
-{
-  g_autoptr(GFile) tree = flow_make_tree (fx, "project");
-  g_autoptr(GFile) big = make_sparse_file (fx, "big.iso", (goffset) 512 << 20);
-  g_autoptr(GFile) downloads = make_downloads (fx);
-  g_autoptr(GFile) got_tree = g_file_get_child (downloads, "project");
-  g_autoptr(KfOutcome) outcome = NULL;
-  g_autoptr(GFileEnumerator) left = NULL;
-  g_autofree char *files_text = NULL;
-  g_autofree char *description = NULL;
-  g_autofree char *cancelled = NULL;
-  CancelAt at = { fx, NULL, NULL, NULL };
-  AsyncWait send_wait = { NULL };
-  GFile *items[] = { tree, big };
-  GFileInfo *info;
-  GtkWidget *row;
-  KfClient *ion;
-  guint n_left = 0;
-
-  flow_start_connected_window (fx);
-  ion = flow_connect_peer (fx, "Ion");
-  if (sender_cancels)
-    at.sender = ion;
-  g_signal_connect (kf_window_get_client (fx->window), "transfer-progress",
-                    G_CALLBACK (on_tree_progress), &at);
-  flow_offer_files_to_window (fx, ion, items, 2, &send_wait);
-  accept_into_folder (flow_wait_for_window (KF_TYPE_OFFER_DIALOG), downloads);
-  flow_wait_for_page (fx->window, "result");
-  outcome = flow_finish_sending (ion, &send_wait);
-
-  g_test_message ("at cancel: “%s”, “%s”; result: “%s”", at.files_text, at.current_text,
-                  result_description (fx));
-  files_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u of %u file done",
-                                             "%u of %u files done", 5), 4, 5);
-  g_assert_cmpstr (at.files_text, ==, files_text);
-  g_assert_cmpstr (at.current_text, ==, "big.iso");
-  g_assert_cmpstr (result_title (fx), ==, _("Transfer Cancelled"));
-  cancelled = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                            "%u file had arrived complete: it stays in “%s”, "
-                                            "and the list below says which.",
-                                            "%u files had arrived complete: they stay in “%s”, "
-                                            "and the list below says which.", 4),
-                               4, "downloads");
-  description = g_strdup_printf ("%s %s", sender_cancels ? _("The other person cancelled the "
-                                                             "transfer.")
-                                                         : _("You cancelled the transfer."),
-                                 cancelled);
-  g_assert_cmpstr (result_description (fx), ==, description);
-  row = find_file_row (fx, "big.iso");
-  g_assert_nonnull (row);
-  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
-                   _("Not received: the transfer stopped first"));
-  g_assert_true (gtk_widget_is_visible (find_by_id (result_page (fx), "open_box")));
-
-  /* The folder's files are whole; the large one left nothing behind. */
-  flow_assert_same_tree (tree, got_tree);
-  left = g_file_enumerate_children (downloads, G_FILE_ATTRIBUTE_STANDARD_NAME,
-                                    G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
-  while (g_file_enumerator_iterate (left, &info, NULL, NULL, NULL) && info != NULL)
-    {
-      g_test_message ("left in downloads: %s", g_file_info_get_name (info));
-      n_left++;
-    }
-  g_assert_cmpuint (n_left, ==, 1);
-  if (outcome != NULL)
-    g_assert_cmpint (kf_outcome_get_status (outcome), ==, KF_OUTCOME_CANCELLED);
-  g_free (at.files_text);
-  g_free (at.current_text);
-  g_settings_reset (kf_application_get_settings (fx->app), "download-folder");
-}
-
-static void
-test_cancel_tree_half_way (Fixture       *fx,
-                           gconstpointer  data)
-{
-  run_cancel_tree (fx, FALSE);
-}
-
-static void
-test_sender_cancels_tree_received (Fixture       *fx,
-                                   gconstpointer  data)
-{
-  run_cancel_tree (fx, TRUE);
-}
-
-/*
- * Issue 15, items 4 and 5, the sending side: the window sends a folder
- * and then a large file to a person and cancels while the large file
- * goes.  The result says what the person keeps: the files delivered
- * whole before the end, listed, the large one marked as not delivered.
- */
-static void
-test_sender_cancels_tree (Fixture       *fx,
-                          gconstpointer  data)
-{
-  g_autoptr(GFile) tree = flow_make_tree (fx, "project");
-  g_autoptr(GFile) big = make_sparse_file (fx, "big.iso", (goffset) 512 << 20);
-  g_autofree char *dest = g_build_filename (fx->tmpdir, "ion", NULL);
-  PeerReceiver receiver = { g_file_new_for_path (dest), NULL, NULL };
-  g_autoptr(GFile) got_tree = g_file_get_child (receiver.destination, "project");
-  CancelAt at = { fx, NULL, NULL, NULL };
-  GFile *items[] = { tree, big, NULL };
-  KfOutcome *outcome;
-  GtkWidget *row;
-
-  g_assert_cmpint (g_mkdir (dest, 0700), ==, 0);
-  row = flow_send_view_with_receiver (fx, "Ion", &receiver);
-  g_assert_true (kf_gui_test_drop_files (row, items));
-  kf_main_page_set_mode (KF_MAIN_PAGE (kf_gui_test_find_child (GTK_WIDGET (fx->window),
-                                                               KF_TYPE_MAIN_PAGE, 0)),
-                         KF_CIPHER_MODE_CFB);
-  g_signal_connect (kf_window_get_client (fx->window), "transfer-progress",
-                    G_CALLBACK (on_tree_progress), &at);
-  flow_click (GTK_WIDGET (fx->window), "win.conn");
-  flow_wait_for_page (fx->window, "result");
-  g_assert_true (kf_gui_test_wait_for (flow_receiver_finished, &receiver, TIMEOUT_MS));
-
-  outcome = kf_result_page_get_outcome (KF_RESULT_PAGE (result_page (fx)));
-  for (guint i = 0; i < kf_outcome_get_files (outcome)->len; i++)
-    {
-      const KfTransferFileResult *file = kf_outcome_get_files (outcome)->pdata[i];
-
-      g_test_message ("sender's list: %s %s", file->path,
-                      kf_transfer_file_status_to_string (file->status));
-    }
-  g_test_message ("at cancel: “%s”; result: “%s”", at.files_text, result_description (fx));
-  g_assert_cmpstr (result_title (fx), ==, _("Transfer Cancelled"));
-  g_assert_cmpint (kf_outcome_get_status (receiver.outcome), ==, KF_OUTCOME_CANCELLED);
-  /* What the person keeps is whole, and the page says so: from the
-   * engine's list of files when it gives one, from its count otherwise
-   * (the engine's sender lists no files after a cancel). */
-  flow_assert_same_tree (tree, got_tree);
-  if (kf_outcome_get_files (outcome)->len > 0)
-    {
-      row = find_file_row (fx, "big.iso");
-      g_assert_nonnull (row);
-      g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
-                       _("Not delivered: the transfer stopped first"));
-    }
-  else
-    {
-      g_autofree char *sent = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                            "%u of %u file had gone whole when "
-                                                            "it stopped; the other person keeps "
-                                                            "what arrived whole.",
-                                                            "%u of %u files had gone whole when "
-                                                            "it stopped; the other person keeps "
-                                                            "those that arrived whole.", 5),
-                                               4, 5);
-      g_autofree char *said = g_strdup_printf ("%s %s", _("You cancelled the transfer."), sent);
-
-      g_assert_cmpstr (result_description (fx), ==, said);
-    }
-
-  g_free (at.files_text);
-  g_free (at.current_text);
-  g_object_unref (receiver.destination);
-  g_clear_object (&receiver.offer);
-  g_clear_object (&receiver.outcome);
+  g_assert_cmpint (xfer_wait_cli (fx, cli), ==, 4);
 }
 
 int
@@ -814,14 +210,6 @@ main (int    argc,
 
   flow_add_test ("/gui/transfer/receiver-sees-sender-name-alone", test_receiver_sees_name_alone);
   flow_add_test ("/gui/transfer/stalled-sender-shows-stall", test_stalled_sender);
-
-  flow_add_test ("/gui/transfer/receive-tree-from-cli", test_receive_tree_from_cli);
-  flow_add_test ("/gui/transfer/send-tree-to-peer", test_send_tree_to_peer);
-  flow_add_test ("/gui/transfer/cancel-tree-half-way", test_cancel_tree_half_way);
-  flow_add_test ("/gui/transfer/sender-cancels-tree-while-received",
-                 test_sender_cancels_tree_received);
-
-  flow_add_test ("/gui/transfer/sender-cancels-tree-half-way", test_sender_cancels_tree);
 
   return flow_run ();
 }

@@ -11,6 +11,9 @@
 #include "config.h"
 
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <glib/gstdio.h>
 
 #include "kf-client.h"
@@ -41,6 +44,7 @@ typedef struct
   gboolean          no_alpn;       /* the server chooses no ALPN: an old one */
   gboolean          hello_checked; /* the client's hello signature verified */
   KfIdentity       *identity;      /* the client's */
+  guint16           client_port;   /* the client's end of the last connection */
 } Fixture;
 
 /* The greeting's challenge: 32 bytes of 0x07. */
@@ -148,7 +152,10 @@ on_incoming (GSocketService    *service,
 {
   g_autoptr(GError) error = NULL;
 
+  g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+
   g_assert_null (f->tls);
+  f->client_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (remote));
   f->tls = g_tls_server_connection_new (G_IO_STREAM (connection), f->certificate, &error);
   g_assert_no_error (error);
   if (!f->no_alpn)
@@ -304,6 +311,47 @@ test_greeting_and_peer_lines (Fixture       *f,
   g_assert_true (f->hello_checked);
 }
 
+/* The descriptor of this process's TCP socket bound to @port on
+ * loopback, or -1. */
+static int
+find_socket (guint16 port)
+{
+  for (int fd = 3; fd < 1024; fd++)
+    {
+      struct sockaddr_in address;
+      socklen_t len = sizeof address;
+
+      if (getsockname (fd, (struct sockaddr *) &address, &len) == 0
+          && address.sin_family == AF_INET && ntohs (address.sin_port) == port)
+        return fd;
+    }
+  return -1;
+}
+
+/* The client's socket to the key manager has Nagle's algorithm off: the
+ * TLS handshake ends in two small writes, and a request may follow
+ * another, so a second write would otherwise wait for the ACK of the
+ * first, which the server may delay by 40 ms. */
+static void
+test_no_nagle (Fixture       *f,
+               gconstpointer  data)
+{
+  static const char *const script[] = { "hello 2 Ana", "welcome 7 Ana\n", NULL };
+  g_autoptr(KfKmConnection) km = NULL;
+  g_autoptr(GError) error = NULL;
+  int nodelay = 0;
+  socklen_t len = sizeof nodelay;
+  int fd;
+
+  f->script = script;
+  error = open_km (f, &km);
+  g_assert_no_error (error);
+  fd = find_socket (f->client_port);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (getsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &len), ==, 0);
+  g_assert_cmpint (nodelay, !=, 0);
+}
+
 /* An event this version does not know is skipped; the reply still comes. */
 static void
 test_unknown_event_ignored (Fixture       *f,
@@ -453,6 +501,7 @@ main (int    argc,
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
   ADD ("/km-connection/greeting-and-peer-lines", test_greeting_and_peer_lines);
+  ADD ("/km-connection/no-nagle", test_no_nagle);
   ADD ("/km-connection/unknown-event-ignored", test_unknown_event_ignored);
   ADD ("/km-connection/error-replies", test_error_replies);
   ADD ("/km-connection/unrequested-reply", test_unrequested_reply);

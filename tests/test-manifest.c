@@ -9,6 +9,7 @@
 
 #include "kf-gcrypt.h"
 #include "kf-manifest.h"
+#include "kf-offer.h"
 #include "kf-transfer-private.h"
 
 /* Builds a manifest plaintext by hand: each entry "KIND DEPTH NAME SIZE". */
@@ -277,6 +278,85 @@ test_numbered (void)
   g_assert_cmpstr (c, ==, ".hidden (2)");
 }
 
+/* Issue 15, item 5: the offer says of each top-level name it shows
+ * whether it is a folder (and how much it holds) or a file (and its
+ * size), from the checked manifest; names past the first
+ * KF_TRANSFER_MAX_SHOWN are only counted. */
+static void
+test_offer_top_level (void)
+{
+  g_autoptr(KfManifest) m = kf_manifest_new ();
+  g_autoptr(KfManifest) back = NULL;
+  g_autoptr(KfTransferOffer) contents = NULL;
+  g_autoptr(KfTransferOffer) single = NULL;
+  g_autoptr(KfOffer) offer = NULL;
+  g_autoptr(KfOffer) one = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *buf = NULL;
+  g_autofree guint8 *plain = NULL;
+  gboolean is_folder = FALSE;
+  guint64 size = 0;
+  gsize len;
+
+  g_assert_true (kf_manifest_add (m, KF_MANIFEST_FOLDER, 0, "photos", 0, NULL));
+  g_assert_true (kf_manifest_add (m, KF_MANIFEST_FOLDER, 1, "été", 0, NULL));
+  g_assert_true (kf_manifest_add (m, KF_MANIFEST_FILE, 2, "a.jpg", 1000, NULL));
+  g_assert_true (kf_manifest_add (m, KF_MANIFEST_FILE, 1, "b.jpg", 24, NULL));
+  g_assert_true (kf_manifest_add (m, KF_MANIFEST_FILE, 0, "notes.txt", 5, NULL));
+  g_assert_true (kf_manifest_add (m, KF_MANIFEST_FOLDER, 0, "empty", 0, NULL));
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("more-%02u", i);
+
+      g_assert_true (kf_manifest_add (m, i % 2 ? KF_MANIFEST_FILE : KF_MANIFEST_FOLDER, 0,
+                                      name, i % 2 ? i : 0, NULL));
+    }
+  buf = kf_manifest_encode (m, &len);
+  back = kf_manifest_parse (buf, len, &error);
+  g_assert_no_error (error);
+  contents = kf_transfer_offer_new_for_manifest (back, KF_CIPHER_MODE_CBC);
+  offer = kf_offer_new (1, "Ana", contents->name, contents->plain_size,
+                        contents->encrypted_size, contents->mode);
+  _kf_offer_set_contents (offer, contents);
+
+  g_assert_true (kf_offer_get_top_level_entry (offer, 0, &is_folder, &size));
+  g_assert_true (is_folder);
+  g_assert_cmpuint (size, ==, 1024);
+  g_assert_true (kf_offer_get_top_level_entry (offer, 1, &is_folder, &size));
+  g_assert_false (is_folder);
+  g_assert_cmpuint (size, ==, 5);
+  g_assert_true (kf_offer_get_top_level_entry (offer, 2, &is_folder, &size));
+  g_assert_true (is_folder);
+  g_assert_cmpuint (size, ==, 0);
+  g_assert_true (kf_offer_get_top_level_entry (offer, 4, &is_folder, &size));
+  g_assert_false (is_folder);
+  g_assert_cmpuint (size, ==, 1);
+  g_assert_true (kf_offer_get_top_level_entry (offer, KF_TRANSFER_MAX_SHOWN - 1, &is_folder,
+                                               NULL));
+  g_assert_cmpstr (kf_offer_get_top_level (offer, NULL)[KF_TRANSFER_MAX_SHOWN - 1], ==,
+                   "more-12");
+  g_assert_true (is_folder);
+  g_assert_false (kf_offer_get_top_level_entry (offer, KF_TRANSFER_MAX_SHOWN, NULL, NULL));
+  {
+    guint n_top_level = 0;
+
+    kf_offer_get_top_level (offer, &n_top_level);
+    g_assert_cmpuint (n_top_level, ==, 23);
+  }
+
+  /* One file offered alone is a file of its size. */
+  g_clear_pointer (&buf, g_free);
+  plain = kf_transfer_offer_encode ("report.pdf", 4242, &len);
+  single = kf_transfer_offer_parse (plain, len, KF_CIPHER_MODE_CFB, &error);
+  g_assert_no_error (error);
+  one = kf_offer_new (1, "Ana", single->name, single->plain_size, single->encrypted_size,
+                      single->mode);
+  _kf_offer_set_contents (one, single);
+  g_assert_true (kf_offer_get_top_level_entry (one, 0, &is_folder, &size));
+  g_assert_false (is_folder);
+  g_assert_cmpuint (size, ==, 4242);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -298,6 +378,7 @@ main (int    argc,
   g_test_add_func ("/manifest/malformed", test_malformed);
   g_test_add_func ("/manifest/file-iv", test_file_iv);
   g_test_add_func ("/manifest/numbered-name", test_numbered);
+  g_test_add_func ("/manifest/offer-top-level", test_offer_top_level);
 
   return g_test_run ();
 }

@@ -112,6 +112,99 @@ test_handshake (Fixture       *f,
   exchange_records (f->pair.sender, f->pair.receiver);
 }
 
+/* A batch's records: sizes around the block size, the 64 KiB read-ahead,
+ * the 256 KiB reference cut and the largest record, after enough small
+ * ones to make the receiver move what it read ahead. */
+static const gsize batch_sizes[] = { 0, 1, 15, 16, 17, 4096, 65535, 65536, 65537,
+                                     262143, 262144, 262145, KF_RECORD_MAX_PAYLOAD };
+#define N_SMALL 3000
+#define SMALL_SIZE 700
+#define N_BATCH (N_SMALL + G_N_ELEMENTS (batch_sizes))
+
+static gsize
+batch_size (guint i)
+{
+  return i < N_SMALL ? SMALL_SIZE : batch_sizes[i - N_SMALL];
+}
+
+static gpointer
+batch_sender_main (gpointer data)
+{
+  KfPeerLink *link = data;
+  g_autofree KfPeerLinkRecord *specs = g_new0 (KfPeerLinkRecord, N_BATCH);
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *buf = NULL;
+  gsize len = 0;
+  gsize at = 0;
+
+  for (guint i = 0; i < N_BATCH; i++)
+    len += KF_RECORD_HEADER_SIZE + batch_size (i) + KF_RECORD_TAG_SIZE;
+  buf = g_malloc (len);
+  for (guint i = 0; i < N_BATCH; i++)
+    {
+      specs[i] = (KfPeerLinkRecord) { KF_RECORD_DATA, i % 3 == 0 ? KF_RECORD_FLAG_FINAL : 0,
+                                      batch_size (i) };
+      memset (buf + at + KF_RECORD_HEADER_SIZE, (int) (i & 0xff), batch_size (i));
+      at += KF_RECORD_HEADER_SIZE + batch_size (i) + KF_RECORD_TAG_SIZE;
+    }
+  g_assert_true (kf_peer_link_send_batch (link, buf, specs, N_BATCH, NULL, &error));
+  g_assert_no_error (error);
+  return NULL;
+}
+
+/* A batch of records goes out in one write as the records one by one
+ * would: each arrives whole, in order, numbered, of its type, flags and
+ * length, whatever the receiver read ahead; and a receiver that would
+ * wait is told so instead. */
+static void
+test_batch_and_read_ahead (Fixture       *f,
+                           gconstpointer  data)
+{
+  guint16 port = kf_peer_listener_get_port (f->listener);
+  g_autoptr(GError) error = NULL;
+  KfRecordHeader header;
+  const guint8 *payload;
+  GThread *sender;
+
+  kf_test_link_pair_accept (&f->pair, f->listener, 5000, NULL);
+  kf_test_link_pair_connect (&f->pair, f->keys, f->sender_identity, "127.0.0.1", port);
+  kf_test_iterate_until (&f->pair.accept_done);
+  kf_test_iterate_until (&f->pair.connect_done);
+  g_assert_no_error (f->pair.connect_error);
+  g_assert_no_error (f->pair.accept_error);
+
+  g_assert_null (kf_peer_link_receive_nowait (f->pair.receiver, &header, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+  g_clear_error (&error);
+
+  sender = g_thread_new ("batch-sender", batch_sender_main, f->pair.sender);
+  for (guint i = 0; i < N_BATCH; i++)
+    {
+      payload = kf_peer_link_receive_nowait (f->pair.receiver, &header, &error);
+      if (payload == NULL)
+        {
+          g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+          g_clear_error (&error);
+          payload = kf_peer_link_receive (f->pair.receiver, &header, NULL, &error);
+        }
+      g_assert_no_error (error);
+      g_assert_nonnull (payload);
+      g_assert_cmpuint (header.type, ==, KF_RECORD_DATA);
+      g_assert_cmpuint (header.seq, ==, i);
+      g_assert_cmpuint (header.flags, ==, i % 3 == 0 ? KF_RECORD_FLAG_FINAL : 0);
+      g_assert_cmpuint (header.length, ==, batch_size (i));
+      for (gsize k = 0; k < header.length; k++)
+        if (payload[k] != (i & 0xff))
+          g_assert_cmpuint (payload[k], ==, i & 0xff);
+    }
+  g_thread_join (sender);
+
+  g_assert_null (kf_peer_link_receive_nowait (f->pair.receiver, &header, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+  g_clear_error (&error);
+  exchange_records (f->pair.sender, f->pair.receiver);
+}
+
 static GSocketConnection *
 raw_connect (guint16 port)
 {
@@ -736,6 +829,7 @@ main (int    argc,
   ADD ("/peer-link/wrong-key-refused-both-ways", test_wrong_key, NULL);
   ADD ("/peer-link/absolute-deadline", test_deadline, NULL);
   ADD ("/peer-link/cancel", test_cancel, NULL);
+  ADD ("/peer-link/batch-and-read-ahead", test_batch_and_read_ahead, NULL);
   ADD ("/peer-link/listener-port-range", test_port_range, NULL);
   ADD ("/peer-link/version-1-sender-refused", test_v1_sender_refused, NULL);
   ADD ("/peer-link/version-1-receiver-named", test_v1_receiver_named, NULL);

@@ -41,6 +41,9 @@ typedef struct
   guint             cancel_after; /* files landed before the receiver cancels; 0: never */
   gboolean          cancel_sender;
   GHashTable       *landed_sources; /* ids of the main-context sources that reported files */
+  KfTransferOffer  *sender_offer;   /* what the sender's progress said it offers */
+  guint             sender_reports; /* the sender's progress reports */
+  GPtrArray        *sent_files;     /* relative paths the sender reported sent whole */
 } Fixture;
 
 static void
@@ -60,6 +63,7 @@ set_up (Fixture       *f,
   f->receive_cancel = g_cancellable_new ();
   f->send_cancel = g_cancellable_new ();
   f->landed = g_ptr_array_new_with_free_func (g_free);
+  f->sent_files = g_ptr_array_new_with_free_func (g_free);
 }
 
 static void
@@ -77,6 +81,8 @@ tear_down (Fixture       *f,
   g_clear_object (&f->receive_cancel);
   g_clear_object (&f->send_cancel);
   g_ptr_array_unref (f->landed);
+  g_ptr_array_unref (f->sent_files);
+  g_clear_pointer (&f->sender_offer, kf_transfer_offer_free);
   kf_test_remove_tree (f->dir);
   g_free (f->dir);
   g_free (f->src);
@@ -161,6 +167,25 @@ progress_cb (const KfTransferProgress *progress,
     g_cancellable_cancel (f->cancel_sender ? f->send_cancel : f->receive_cancel);
 }
 
+/* The sender's progress: what it offers (first, once), then each file
+ * sent whole. */
+static void
+sender_progress_cb (const KfTransferProgress *progress,
+                    gpointer                  user_data)
+{
+  Fixture *f = user_data;
+
+  if (progress->offer != NULL)
+    {
+      g_assert_cmpuint (f->sender_reports, ==, 0);
+      g_assert_null (f->sender_offer);
+      f->sender_offer = kf_transfer_offer_copy (progress->offer);
+    }
+  f->sender_reports++;
+  if (progress->landed != NULL && progress->landed->status == KF_TRANSFER_FILE_SENT)
+    g_ptr_array_add (f->sent_files, g_strdup (progress->landed->path));
+}
+
 /* Offers SRC/@names (NULL-terminated) and waits for the offer. */
 static void
 offer (Fixture           *f,
@@ -174,8 +199,8 @@ offer (Fixture           *f,
 
       g_ptr_array_add (files, g_file_new_for_path (path));
     }
-  kf_transfer_send_async (f->sender, (GFile **) files->pdata, files->len, NULL, NULL, NULL,
-                          f->send_cancel, sent_cb, f);
+  kf_transfer_send_async (f->sender, (GFile **) files->pdata, files->len,
+                          sender_progress_cb, f, NULL, f->send_cancel, sent_cb, f);
   kf_transfer_receive_offer_async (f->receiver, NULL, offer_cb, f);
   kf_test_iterate_until (&f->offer_done);
 }
@@ -256,6 +281,16 @@ test_round_trip (Fixture       *f,
   g_assert_cmpuint (received->len, ==, 13);
   g_assert_cmpuint (kf_transfer_files_get_length (f->received->files), ==, 13);
   g_assert_cmpuint (f->landed->len, ==, 6);
+  /* The sender said what it offered, then each file as it went whole. */
+  g_assert_nonnull (f->sender_offer);
+  g_assert_true (f->sender_offer->is_tree);
+  g_assert_cmpuint (f->sender_offer->n_files, ==, 6);
+  g_assert_cmpuint (f->sender_offer->n_top_level, ==, 2);
+  g_assert_true (f->sender_offer->top_entries[0].is_folder);
+  g_assert_nonnull (f->sender_offer->manifest);
+  g_assert_cmpuint (f->sent_files->len, ==, 6);
+  for (guint i = 0; i < f->landed->len; i++)
+    g_assert_cmpstr (f->sent_files->pdata[i], ==, f->landed->pdata[i]);
   for (guint i = 0; i < received->len; i++)
     {
       KfTransferFileResult *r = received->pdata[i];
@@ -396,7 +431,9 @@ count_files (const char *path)
 }
 
 /* Cancelled after two files landed, by either side: those stay whole,
- * nothing else is there, not even a part of the third. */
+ * nothing else is there, not even a part of the third.  The sender
+ * reported the files it sent whole, in order: those that landed among
+ * them. */
 static void
 test_cancelled (Fixture       *f,
                 gconstpointer  data)
@@ -418,6 +455,115 @@ test_cancelled (Fixture       *f,
   g_assert_nonnull (f->send_error);
   g_assert_cmpuint (count_files (f->out), >=, 2);
   g_assert_cmpuint (count_files (f->out), <, 64);
+  g_assert_cmpuint (count_files (f->out), ==, f->landed->len);
+  g_test_message ("%u files landed, %u sent whole", f->landed->len, f->sent_files->len);
+  g_assert_cmpuint (f->sent_files->len, >=, f->landed->len);
+  g_assert_cmpuint (f->sent_files->len, <, 64);
+  for (guint i = 0; i < f->sent_files->len; i++)
+    {
+      g_autofree char *want = g_strdup_printf ("many/f%02u", i);
+
+      g_assert_cmpstr (f->sent_files->pdata[i], ==, want);
+    }
+  for (guint i = 0; i < f->landed->len; i++)
+    {
+      g_autofree char *a = g_build_filename (f->src, f->landed->pdata[i], NULL);
+      g_autofree char *b = g_build_filename (f->out, f->landed->pdata[i], NULL);
+
+      assert_same_file (a, b);
+    }
+}
+
+/* The size of the @i-th file of test_packed(): runs of sizes around the
+ * cipher's block, a 4 KiB page and the 256 KiB cut, between runs of
+ * tiny files longer than a pipeline buffer's pieces. */
+static gsize
+packed_size (guint i)
+{
+  static const gsize sizes[] = { 0, 1, 15, 16, 17, 4096, 262143, 262144, 262145, 4095, 33 };
+
+  return i % 400 < G_N_ELEMENTS (sizes) ? sizes[i % 400] : i % 7;
+}
+
+/* Many small files share the pipeline's buffers (and the records of
+ * several go out in one write): every file of any size arrives whole,
+ * with its own chain's block count, and both sides saw the same records. */
+static void
+test_packed (Fixture       *f,
+             gconstpointer  data)
+{
+  static const char *top[] = { "packed", NULL };
+  const guint n = 600;
+  g_autoptr(GPtrArray) received = NULL;
+  guint64 blocks = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *rel = g_strdup_printf ("packed/d%u/f%04u", i / 300, i);
+
+      put_file (f, rel, packed_size (i));
+    }
+  offer (f, top);
+  g_assert_no_error (f->offer_error);
+  receive (f);
+  g_assert_no_error (f->receive_error);
+  g_assert_no_error (f->send_error);
+  g_assert_cmpuint (f->landed->len, ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *rel = g_strdup_printf ("packed/d%u/f%04u", i / 300, i);
+      g_autofree char *a = g_build_filename (f->src, rel, NULL);
+      g_autofree char *b = g_build_filename (f->out, rel, NULL);
+      gsize size = packed_size (i);
+
+      assert_same_file (a, b);
+      blocks += f->keys->mode == KF_CIPHER_MODE_CBC ? size / 16 + 1 : (size + 15) / 16;
+    }
+  received = kf_transfer_files_to_array (f->received->files);
+  for (guint i = 0; i < received->len; i++)
+    {
+      KfTransferFileResult *r = received->pdata[i];
+
+      if (!r->is_folder)
+        g_assert_cmpuint (r->blocks, ==, f->keys->mode == KF_CIPHER_MODE_CBC
+                                         ? r->size / 16 + 1 : (r->size + 15) / 16);
+    }
+  g_assert_cmpuint (f->received->blocks, ==, blocks);
+  g_assert_cmpuint (f->sent->blocks, ==, blocks);
+  g_assert_cmpstr (f->sent->digest, ==, f->received->digest);
+}
+
+/* Cancelled, by either side, among thousands of tiny files that travel
+ * many to a buffer: the files that landed are whole, nothing else is
+ * there, not even a part of one. */
+static void
+test_cancelled_tiny (Fixture       *f,
+                     gconstpointer  data)
+{
+  static const char *top[] = { "tiny", NULL };
+  const guint n_tiny = 1500;
+
+  for (guint i = 0; i < n_tiny; i++)
+    {
+      g_autofree char *rel = g_strdup_printf ("tiny/a/f%04u", i);
+
+      put_file (f, rel, i % 100);
+    }
+  for (guint i = 0; i < 64; i++)
+    {
+      g_autofree char *rel = g_strdup_printf ("tiny/b/f%02u", i);
+
+      put_file (f, rel, 1024 * 1024);
+    }
+  f->cancel_after = 600;
+  f->cancel_sender = GPOINTER_TO_INT (data) == 1;
+  offer (f, top);
+  g_assert_no_error (f->offer_error);
+  receive (f);
+  g_assert_nonnull (f->receive_error);
+  g_assert_nonnull (f->send_error);
+  g_assert_cmpuint (count_files (f->out), >=, 600);
+  g_assert_cmpuint (count_files (f->out), <, n_tiny + 64);
   g_assert_cmpuint (count_files (f->out), ==, f->landed->len);
   for (guint i = 0; i < f->landed->len; i++)
     {
@@ -512,6 +658,8 @@ main (int    argc,
        GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
   ADD ("/transfer-tree/local-names", test_local_names, GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
   ADD ("/transfer-tree/landed-batched", test_landed_batched, GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
+  ADD ("/transfer-tree/packed/cbc", test_packed, GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
+  ADD ("/transfer-tree/packed/cfb", test_packed, GINT_TO_POINTER (KF_CIPHER_MODE_CFB));
   ADD ("/transfer-tree/existing-and-skipped", test_existing_and_skipped,
        GINT_TO_POINTER (KF_CIPHER_MODE_CBC));
 #undef ADD
@@ -519,6 +667,10 @@ main (int    argc,
               set_up, test_cancelled, tear_down);
   g_test_add ("/transfer-tree/cancel-by-sender", Fixture, GINT_TO_POINTER (1),
               set_up, test_cancelled, tear_down);
+  g_test_add ("/transfer-tree/cancel-tiny-by-receiver", Fixture, GINT_TO_POINTER (0),
+              set_up, test_cancelled_tiny, tear_down);
+  g_test_add ("/transfer-tree/cancel-tiny-by-sender", Fixture, GINT_TO_POINTER (1),
+              set_up, test_cancelled_tiny, tear_down);
 
   return g_test_run ();
 }
