@@ -104,8 +104,11 @@ def interrupted(env, server, who):
                 for p in found)
     ran = refusals(log) > 0
     if who == 'kill':
+        # The CLI writes its "file" lines in batches (at most 100 ms apart),
+        # so a SIGKILL may take some that landed before they were printed:
+        # what was reported is there, and all that is there is whole.
         tap.check(first is not None and ran and whole and len(found) < 120
-                  and set(landed) <= set(found) and len(found) <= len(landed) + 1,
+                  and set(landed) <= set(found),
                   'killed with SIGKILL: every file under a real name is whole',
                   f'{len(found)} found, {len(landed)} reported, refusals {refusals(log)}')
         tap.check(len(parts) <= 1 and all(PART.match(os.path.basename(p)) for p in parts),
