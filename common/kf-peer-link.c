@@ -14,6 +14,8 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
 #include <gcrypt.h>
 #include <glib/gi18n-lib.h>
 
@@ -618,6 +620,30 @@ kf_peer_link_arm_idle_timeout (KfPeerLink *self)
     return;
   g_socket_set_timeout (g_socket_connection_get_socket (G_SOCKET_CONNECTION (self->stream)),
                         self->idle_timeout);
+}
+
+/*
+ * kf_peer_link_get_unsent:
+ *
+ * Returns: how many bytes written to the link the peer has not yet
+ * acknowledged (still in this side's send queue), or -1 when the link is
+ * not a socket or the system cannot say.  A sender waiting for its
+ * peer's answer tells by this whether the peer still takes what it sent.
+ */
+gssize
+kf_peer_link_get_unsent (KfPeerLink *self)
+{
+  int fd;
+  int n = 0;
+
+  g_return_val_if_fail (KF_IS_PEER_LINK (self), -1);
+
+  if (!G_IS_SOCKET_CONNECTION (self->stream))
+    return -1;
+  fd = g_socket_get_fd (g_socket_connection_get_socket (G_SOCKET_CONNECTION (self->stream)));
+  if (ioctl (fd, SIOCOUTQ, &n) != 0)
+    return -1;
+  return n;
 }
 
 /*

@@ -77,6 +77,7 @@ void                 kf_peer_link_set_idle_timeout (KfPeerLink         *self,
                                                     guint               seconds);
 guint                kf_peer_link_get_idle_timeout (KfPeerLink         *self);
 void                 kf_peer_link_arm_idle_timeout (KfPeerLink         *self);
+gssize               kf_peer_link_get_unsent     (KfPeerLink           *self);
 void                 kf_peer_link_set_cancel_reason (KfPeerLink        *self,
                                                      const char        *reason);
 const char          *kf_peer_link_get_cancel_reason (KfPeerLink        *self);

@@ -202,6 +202,7 @@ typedef struct
   GAsyncQueue      *free_records;
   GAsyncQueue      *full_records;
   KfChunk          *filling;        /* the reader's, being filled */
+  gint              all_written;    /* atomic: the final record went out */
   gboolean          done;
 } KfSendJob;
 

@@ -262,8 +262,34 @@ crypto_main (gpointer data)
   return NULL;
 }
 
+/* Whether the link still moves although the receiver said nothing for
+ * the idle limit: while records go out, the writer's own writes are
+ * what the limit bounds (a receiver that stops reading stops them); once
+ * the final record went out, the receiver is still taking what was sent
+ * as long as this side's send queue shrinks.  @unsent holds the queue's
+ * length at the last call (G_MAXSSIZE before the first). */
+static gboolean
+link_still_moves (KfSendJob *job,
+                  gssize    *unsent)
+{
+  gssize now;
+
+  if (!g_atomic_int_get (&job->all_written))
+    return TRUE;
+  now = kf_peer_link_get_unsent (job->base.link);
+  if (now < 0 || now >= *unsent)
+    return FALSE;
+  *unsent = now;
+  return TRUE;
+}
+
 /* Control thread: the receiver says DONE after the final record, or
- * CANCEL at any time. */
+ * CANCEL at any time.  Its silence fails the transfer only once nothing
+ * moves for the idle limit (link_still_moves()): a transfer may take
+ * longer than the limit, and a receiver writing many small files to a
+ * slow disk may still be taking the last records long after they went
+ * out.  Each retry needs the writer at work, or the send queue shorter
+ * than at the last one, so the loop ends. */
 static gpointer
 control_main (gpointer data)
 {
@@ -271,8 +297,12 @@ control_main (gpointer data)
   GError *error = NULL;
   KfRecordHeader header;
   const guint8 *payload;
+  gssize unsent = G_MAXSSIZE;
 
-  payload = kf_peer_link_receive (job->base.link, &header, NULL, &error);
+  while ((payload = kf_peer_link_receive (job->base.link, &header, NULL, &error)) == NULL
+         && g_error_matches (error, KF_TRANSFER_ERROR, KF_TRANSFER_ERROR_TIMEOUT)
+         && link_still_moves (job, &unsent))
+    g_clear_error (&error);
   if (payload == NULL)
     _kf_job_fail (&job->base.state, error);
   else if (header.type == KF_RECORD_DONE)
@@ -391,6 +421,8 @@ write_records (KfSendJob    *job,
           report_sent (job, piece->file, piece->entry, done, end);
         }
       g_async_queue_push (job->free_records, records);
+      if (end)
+        g_atomic_int_set (&job->all_written, TRUE);
       /* A chunk that ends with a file's last piece was reported with it. */
       if (!reported)
         _kf_progress_update (job->base.progress, done, end);

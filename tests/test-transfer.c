@@ -646,6 +646,61 @@ test_idle_stalled_receiver (Fixture       *f,
   g_assert_null (f->sent);
 }
 
+/* A receiver that reads steadily but slowly, so that the transfer
+ * takes several times the sender's idle limit; it says DONE after the
+ * final record (test_idle_slow_but_moving()). */
+static gpointer
+slow_reader_main (gpointer data)
+{
+  KfPeerLink *receiver = data;
+  g_autoptr(GError) error = NULL;
+  KfRecordHeader header = { 0 };
+  guint records = 0;
+
+  while ((header.flags & KF_RECORD_FLAG_FINAL) == 0 && records < 100000)
+    {
+      if (kf_peer_link_receive (receiver, &header, NULL, &error) == NULL)
+        return g_steal_pointer (&error);
+      records++;
+      g_usleep (20 * G_TIME_SPAN_MILLISECOND);
+    }
+  if (!kf_peer_link_send_copy (receiver, KF_RECORD_DONE, 0, NULL, 0, NULL, &error))
+    return g_steal_pointer (&error);
+  return NULL;
+}
+
+/* The idle limit bounds waiting for a peer that does nothing, not the
+ * length of a transfer: a sender whose receiver takes a record every
+ * 20 ms, for about 2.6 s in all, finishes although the receiver says
+ * nothing until DONE, far beyond the sender's 1 s limit.  (Before, the
+ * sender's wait for DONE timed out one idle limit after the first
+ * record, and every transfer longer than the limit failed.) */
+static void
+test_idle_slow_but_moving (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GFile) source = make_source (f, "long.bin", 32 * 1024 * 1024);
+  g_autoptr(GError) error = NULL;
+  GThread *reader;
+  GError *reader_error;
+  guint watchdog;
+
+  kf_peer_link_set_idle_timeout (f->sender, 1);
+  start_send (f, source);
+  g_assert_no_error (f->offer_error);
+  g_assert_true (kf_peer_link_send_copy (f->receiver, KF_RECORD_ACCEPT, 0, NULL, 0, NULL, &error));
+  g_assert_no_error (error);
+
+  reader = g_thread_new ("slow-reader", slow_reader_main, f->receiver);
+  watchdog = g_timeout_add_seconds (60, watchdog_cb, f->send_cancel);
+  kf_test_iterate_until (&f->send_done);
+  g_source_remove (watchdog);
+  reader_error = g_thread_join (reader);
+  g_assert_no_error (reader_error);
+  g_assert_no_error (f->send_error);
+  g_assert_nonnull (f->sent);
+}
+
 /* An offer that would fit but leave less than the safety margin free is
  * refused like one that does not fit. */
 static void
@@ -921,6 +976,7 @@ main (int    argc,
   ADD ("/transfer/space-margin", test_space_margin, NULL);
   ADD ("/transfer/idle/stalled-sender", test_idle_stalled_sender, NULL);
   ADD ("/transfer/idle/stalled-receiver", test_idle_stalled_receiver, NULL);
+  ADD ("/transfer/idle/slow-but-moving", test_idle_slow_but_moving, NULL);
   ADD ("/transfer/unreadable-file-named-without-path", test_unreadable_source, NULL);
   ADD ("/transfer/receiver-page-cache-bounded", test_page_cache_bounded, NULL);
 #undef ADD
