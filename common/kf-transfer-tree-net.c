@@ -8,8 +8,8 @@
  * against its announced size, each tag added to the transcript digest and
  * each record decrypted into the buffer being filled (the check and the
  * decryption both receivers share, kf-transfer-job.c), many small files to
- * a buffer.  The buffer goes to the disk thread when it is full, at the
- * end, or before the thread would wait for the sender
+ * a buffer.  The buffer goes to the disk thread once it holds 256 KiB
+ * (buffer_for()), at the end, or before the thread would wait for the sender
  * (kf_peer_link_receive_nowait()), so no file that came waits for the
  * next one and the threads wake once per buffer rather than once per file.
  */
@@ -166,7 +166,7 @@ receive_one (KfTreeJob     *job,
  * The network loop, on the task's thread: every file of the manifest in
  * order, each record verified, its tag added to the transcript and
  * decrypted into the buffer being filled, which goes to the disk thread
- * when it is full, before the loop would wait for the sender, and at the
+ * once it holds 256 KiB, before the loop would wait for the sender, and at the
  * end.  Returns %FALSE with @error set on a failure of its own, or with
  * @error unset when the job was stopped.
  */

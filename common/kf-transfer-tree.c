@@ -17,7 +17,7 @@
  * interrupted transfer leaves the files completed before it, and no part
  * of any other.  The network thread (kf-transfer-tree-net.c) decrypts
  * record after record into one buffer, many small files to it, and hands
- * it on when it is full or before it would wait for the sender, so the
+ * it on once it holds 256 KiB or before it would wait for the sender, so the
  * threads wake once per buffer rather than once per file.
  */
 
