@@ -285,20 +285,22 @@ on_engine_done (GObject      *source,
   g_autoptr(KfTransferResult) transfer = NULL;
   GError *error = NULL;
 
+  KfTransferFiles *files;
+
   if (session->role == KF_CLIENT_ROLE_RECEIVER)
     {
       transfer = kf_transfer_receive_finish (result, &error);
-      /* What landed, for the outcome of a tree that did not all arrive. */
-      g_clear_pointer (&session->files, kf_transfer_files_unref);
-      session->files = kf_transfer_receive_get_files (result);
+      files = kf_transfer_receive_get_files (result);
     }
   else
     {
       transfer = kf_transfer_send_finish (result, &error);
-      /* What went whole, for the outcome of a send that stopped. */
-      g_clear_pointer (&session->files, kf_transfer_files_unref);
-      session->files = kf_transfer_send_get_files (result);
+      files = kf_transfer_send_get_files (result);
     }
+  /* What landed (or went whole), for the outcome of a transfer that
+   * stopped. */
+  g_clear_pointer (&session->files, kf_transfer_files_unref);
+  session->files = files;
   transfer_done (session, transfer, error);
 }
 
