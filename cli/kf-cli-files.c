@@ -204,24 +204,21 @@ report_one_file (const KfTransferFileResult *file,
 void
 kf_cli_report_files (KfOutcome *outcome)
 {
-  FileCounts counts = { 0 };
-  guint arrived;
-  guint sent;
+  FileCounts n = { 0 };
 
-  kf_outcome_foreach_file (outcome, report_one_file, &counts);
-  arrived = counts.arrived;
-  sent = counts.sent;
+  kf_outcome_foreach_file (outcome, report_one_file, &n);
   if (!kf_outcome_get_is_tree (outcome))
     return;
-  if (sent > 0)
+  if (n.sent > 0)
     kf_cli_print (ngettext ("%u file was sent whole before the transfer stopped; the receiver keeps the ones it verified.",
                             "%u files were sent whole before the transfer stopped; the receiver keeps the ones it verified.",
-                            sent), sent);
+                            n.sent), n.sent);
   else if (kf_outcome_get_is_sender (outcome))
-    kf_cli_print (ngettext ("%u file delivered whole.", "%u files delivered whole.", arrived),
-                  arrived);
+    kf_cli_print (ngettext ("%u file delivered whole.", "%u files delivered whole.", n.arrived),
+                  n.arrived);
   else
-    kf_cli_print (ngettext ("%u file arrived whole.", "%u files arrived whole.", arrived), arrived);
+    kf_cli_print (ngettext ("%u file arrived whole.", "%u files arrived whole.", n.arrived),
+                  n.arrived);
 }
 
 /*
