@@ -118,12 +118,13 @@ kf_cli_report_landed (KfClient                   *client,
                       const KfTransferFileResult *file)
 {
   KfCliJson *json = kf_cli_json_begin ("file");
-  g_autofree char *size = g_format_size (file->size);
+  g_autofree char *size = NULL;
 
   json_file (json, file);
   kf_cli_json_end_held (json);
   if (kf_client_get_role (client) != KF_CLIENT_ROLE_RECEIVER)
     return;
+  size = g_format_size (file->size);
   if (file->offered_path != NULL)
     /* Translators: the path saved, its size, the path the sender offered */
     kf_cli_print_held (_("Received %s (%s), renamed from %s"), file->path, size,
